@@ -1,0 +1,14 @@
+//! Who is calling, and what they may do.
+//!
+//! * [`token`]: EdDSA access tokens (sign, verify, key rotation by `kid`).
+//! * [`principal`]: the caller as the authorizer hands it to every handler.
+//! * [`rbac`]: permission codes and the default roles. Deny by default: a
+//!   permission not granted is refused.
+
+pub mod principal;
+pub mod rbac;
+pub mod token;
+
+pub use principal::{AuthMethod, Principal};
+pub use rbac::Permission;
+pub use token::{AccessClaims, KeySet, TokenError, TokenSigner, TokenVerifier};

@@ -1,0 +1,71 @@
+//! Permission codes and default roles (the union of the specs' role lists).
+//!
+//! Codes are `resource.action`, quoted from the specs where they name them.
+//! Each later capability adds its own codes here, and grants them to the
+//! default roles; tenants' custom roles (identity) pick from the same codes.
+
+use std::fmt;
+
+/// A permission code such as `note.create`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Permission(pub &'static str);
+
+impl Permission {
+    pub fn code(&self) -> &'static str {
+        self.0
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+pub const SYSTEM_HEALTH: Permission = Permission("system.health");
+pub const NOTE_CREATE: Permission = Permission("note.create");
+pub const NOTE_READ: Permission = Permission("note.read");
+pub const ACTIVITY_READ: Permission = Permission("activity.read");
+
+/// Every permission code the system knows.
+pub const ALL: &[Permission] = &[SYSTEM_HEALTH, NOTE_CREATE, NOTE_READ, ACTIVITY_READ];
+
+/// The default roles, most powerful first.
+pub const ROLES: &[&str] = &["super_admin", "admin", "manager", "sales_rep", "staff", "viewer"];
+
+/// The permissions a default role grants. Unknown roles grant nothing.
+pub fn default_permissions(role: &str) -> &'static [Permission] {
+    match role {
+        "super_admin" | "admin" => ALL,
+        "manager" | "sales_rep" | "staff" => &[NOTE_CREATE, NOTE_READ, ACTIVITY_READ],
+        "viewer" => &[NOTE_READ, ACTIVITY_READ],
+        _ => &[],
+    }
+}
+
+/// Looks a code up among the known permissions.
+pub fn parse(code: &str) -> Option<Permission> {
+    ALL.iter().copied().find(|p| p.0 == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_roles_grant_nothing_and_viewers_cannot_write() {
+        assert!(default_permissions("root").is_empty());
+        assert!(!default_permissions("viewer").contains(&NOTE_CREATE));
+        assert!(default_permissions("super_admin").contains(&SYSTEM_HEALTH));
+    }
+
+    #[test]
+    fn every_code_is_resource_dot_action_and_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for p in ALL {
+            assert!(p.0.contains('.'), "{p}");
+            assert!(seen.insert(p.0), "duplicate {p}");
+            assert_eq!(parse(p.0), Some(*p));
+        }
+    }
+}

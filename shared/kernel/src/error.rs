@@ -1,0 +1,148 @@
+//! The one error type of the API, with the stable codes of DESIGN.md §5.
+
+use serde::Serialize;
+
+/// One field-level problem inside a `VALIDATION_ERROR`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+/// Every failure a handler can answer with. Each variant has one stable `code`
+/// and one HTTP status; the message is safe to show to the caller.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AppError {
+    #[error("{message}")]
+    Validation { message: String, details: Vec<FieldError> },
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("feature `{feature}` is not included in the plan")]
+    PlanRequired { feature: String },
+    #[error("plan limit `{key}` reached ({limit})")]
+    LimitReached { key: String, limit: i64 },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("resource not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the resource was changed by someone else; reload and retry")]
+    PreconditionFailed,
+    #[error("request body exceeds {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("rate limit exceeded")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("route not found")]
+    RouteNotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The message is logged, never sent: the caller only sees a generic text.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// A validation error about one field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let detail = FieldError::new(field, message);
+        AppError::Validation { message: format!("{}: {}", detail.field, detail.message), details: vec![detail] }
+    }
+
+    /// A validation error with several field problems.
+    pub fn invalid_fields(details: Vec<FieldError>) -> Self {
+        AppError::Validation { message: "request validation failed".into(), details }
+    }
+
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        AppError::Internal(err.to_string())
+    }
+
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Validation { .. } => "VALIDATION_ERROR",
+            AppError::Unauthenticated => "UNAUTHENTICATED",
+            AppError::PlanRequired { .. } => "PLAN_REQUIRED",
+            AppError::LimitReached { .. } => "LIMIT_REACHED",
+            AppError::Forbidden(_) => "FORBIDDEN",
+            AppError::NotFound | AppError::RouteNotFound => "NOT_FOUND",
+            AppError::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            AppError::Conflict(_) => "CONFLICT",
+            AppError::PreconditionFailed => "PRECONDITION_FAILED",
+            AppError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            AppError::RateLimited { .. } => "RATE_LIMIT_EXCEEDED",
+            AppError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Validation { .. } => 400,
+            AppError::Unauthenticated => 401,
+            AppError::PlanRequired { .. } => 402,
+            AppError::Forbidden(_) => 403,
+            AppError::NotFound | AppError::RouteNotFound => 404,
+            AppError::MethodNotAllowed => 405,
+            AppError::Conflict(_) => 409,
+            AppError::PreconditionFailed => 412,
+            AppError::PayloadTooLarge { .. } => 413,
+            AppError::LimitReached { .. } => 422,
+            AppError::RateLimited { .. } => 429,
+            AppError::Internal(_) => 500,
+        }
+    }
+
+    /// The message shown to the caller (internal details are withheld).
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::Internal(_) => "an internal error occurred".into(),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn details(&self) -> &[FieldError] {
+        match self {
+            AppError::Validation { details, .. } => details,
+            _ => &[],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_statuses_follow_the_design_table() {
+        let cases = [
+            (AppError::invalid("x", "bad"), "VALIDATION_ERROR", 400),
+            (AppError::Unauthenticated, "UNAUTHENTICATED", 401),
+            (AppError::PlanRequired { feature: "f".into() }, "PLAN_REQUIRED", 402),
+            (AppError::LimitReached { key: "users.max".into(), limit: 3 }, "LIMIT_REACHED", 422),
+            (AppError::Forbidden("no".into()), "FORBIDDEN", 403),
+            (AppError::NotFound, "NOT_FOUND", 404),
+            (AppError::Conflict("dup".into()), "CONFLICT", 409),
+            (AppError::PreconditionFailed, "PRECONDITION_FAILED", 412),
+            (AppError::PayloadTooLarge { limit: 1 }, "PAYLOAD_TOO_LARGE", 413),
+            (AppError::RateLimited { retry_after_secs: 1 }, "RATE_LIMIT_EXCEEDED", 429),
+            (AppError::Internal("db down".into()), "INTERNAL", 500),
+        ];
+        for (err, code, status) in cases {
+            assert_eq!(err.code(), code);
+            assert_eq!(err.status(), status);
+        }
+    }
+
+    #[test]
+    fn internal_errors_do_not_leak_their_cause() {
+        let err = AppError::internal("connection refused to 10.0.0.1");
+        assert!(!err.public_message().contains("10.0.0.1"));
+    }
+}

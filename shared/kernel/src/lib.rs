@@ -1,0 +1,16 @@
+//! The domain kernel every bounded context shares.
+//!
+//! Types here *parse* input instead of validating it afterwards: once you hold a
+//! [`TenantId`], a [`Money`] or a [`Limit`], it is known to be well formed.
+
+pub mod error;
+pub mod id;
+pub mod money;
+pub mod page;
+pub mod time;
+
+pub use error::{AppError, FieldError};
+pub use id::{EntityId, TenantId, UserId};
+pub use money::{Currency, Money};
+pub use page::Limit;
+pub use time::Timestamp;

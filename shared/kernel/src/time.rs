@@ -1,0 +1,91 @@
+//! Time: RFC 3339 UTC with millisecond precision, everywhere.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::AppError;
+
+/// An instant, printed as RFC 3339 UTC (`2026-11-23T10:00:00.000Z`), which also
+/// sorts lexically in time order — the property sort keys rely on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Timestamp(DateTime<Utc>);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Self(Utc::now())
+    }
+
+    pub fn from_datetime(dt: DateTime<Utc>) -> Self {
+        Self(dt)
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        DateTime::parse_from_rfc3339(raw.trim())
+            .map(|dt| Self(dt.with_timezone(&Utc)))
+            .map_err(|_| AppError::invalid("timestamp", "must be an RFC 3339 date-time"))
+    }
+
+    pub fn unix_seconds(&self) -> i64 {
+        self.0.timestamp()
+    }
+
+    pub fn plus_seconds(&self, secs: i64) -> Self {
+        Self(self.0 + chrono::Duration::seconds(secs))
+    }
+
+    /// `YYYY-MM-DD` of the instant in UTC.
+    pub fn date(&self) -> String {
+        self.0.format("%Y-%m-%d").to_string()
+    }
+
+    pub fn as_datetime(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::Millis, true))
+    }
+}
+
+impl TryFrom<String> for Timestamp {
+    type Error = AppError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Timestamp> for String {
+    fn from(value: Timestamp) -> Self {
+        value.to_string()
+    }
+}
+
+/// Parses a calendar date `YYYY-MM-DD`.
+pub fn parse_date(field: &str, raw: &str) -> Result<chrono::NaiveDate, AppError> {
+    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| AppError::invalid(field, "must be a date YYYY-MM-DD"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prints_utc_millis_and_sorts_lexically() {
+        let a = Timestamp::parse("2026-01-02T03:04:05+02:00").unwrap();
+        assert_eq!(a.to_string(), "2026-01-02T01:04:05.000Z");
+        let b = a.plus_seconds(1);
+        assert!(a.to_string() < b.to_string());
+        assert_eq!(a.date(), "2026-01-02");
+    }
+
+    #[test]
+    fn rejects_non_rfc3339() {
+        assert!(Timestamp::parse("yesterday").is_err());
+        assert!(parse_date("date", "2026-13-01").is_err());
+        assert!(parse_date("date", "2026-12-01").is_ok());
+    }
+}

@@ -1,0 +1,194 @@
+//! Every key of the single table is built here, and only here.
+//!
+//! Layout (see `docs/access-patterns.md`):
+//!
+//! | item                  | pk                                   | sk                          |
+//! |-----------------------|--------------------------------------|-----------------------------|
+//! | entity                | `T#{t}#{KIND}#{id}`                  | `META`                      |
+//! | entity child          | `T#{t}#{KIND}#{id}`                  | `{CHILD}#{...}`             |
+//! | outbox event          | `T#{t}#OUTBOX#{event_id}`            | `EVENT`                     |
+//! | consumer marker       | `T#{t}#CONSUMED#{consumer}#{event}`  | `CONSUMED`                  |
+//! | activity feed (daily) | `T#{t}#FEED#{yyyy-mm-dd}`            | `{occurred_at}#{event_id}`  |
+//! | unique marker         | `T#{t}#UNIQUE#{kind}#{value}`        | `UNIQUE`                    |
+//!
+//! Global secondary indexes are named for their access pattern; each has
+//! tenant-prefixed string keys `{index}_pk` / `{index}_sk`.
+
+use crm_kernel::{EntityId, TenantId};
+
+/// A primary key: partition key and sort key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+/// The TTL attribute (epoch seconds) of the table.
+pub const TTL: &str = "expires_at";
+/// Sort key of an entity's main item.
+pub const META: &str = "META";
+
+/// The global secondary indexes, named for the access pattern they serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index {
+    /// Entities of one kind in a tenant, most recently updated first.
+    ByKind,
+    /// Entities of one kind owned by one user.
+    ByOwner,
+    /// Children of a parent (a contact's notes, a deal's activities): the timeline.
+    ByParent,
+    /// Alternate-key lookups (user email, company domain, API key prefix).
+    ByLookup,
+}
+
+impl Index {
+    pub const ALL: [Index; 4] = [Index::ByKind, Index::ByOwner, Index::ByParent, Index::ByLookup];
+
+    /// The index name as declared in template.yaml.
+    pub fn name(self) -> &'static str {
+        match self {
+            Index::ByKind => "by_kind",
+            Index::ByOwner => "by_owner",
+            Index::ByParent => "by_parent",
+            Index::ByLookup => "by_lookup",
+        }
+    }
+
+    pub fn pk_attr(self) -> &'static str {
+        match self {
+            Index::ByKind => "by_kind_pk",
+            Index::ByOwner => "by_owner_pk",
+            Index::ByParent => "by_parent_pk",
+            Index::ByLookup => "by_lookup_pk",
+        }
+    }
+
+    pub fn sk_attr(self) -> &'static str {
+        match self {
+            Index::ByKind => "by_kind_sk",
+            Index::ByOwner => "by_owner_sk",
+            Index::ByParent => "by_parent_sk",
+            Index::ByLookup => "by_lookup_sk",
+        }
+    }
+}
+
+fn tenant_prefix(tenant: TenantId) -> String {
+    format!("T#{tenant}#")
+}
+
+/// The partition-key prefix all of one tenant's items share (also what an
+/// IAM `dynamodb:LeadingKeys` condition would pin).
+pub fn tenant_pk_prefix(tenant: TenantId) -> String {
+    tenant_prefix(tenant)
+}
+
+/// An entity's main item: `T#{t}#{KIND}#{id}` / `META`.
+pub fn entity(tenant: TenantId, kind: &str, id: EntityId) -> Key {
+    Key { pk: entity_pk(tenant, kind, &id.to_string()), sk: META.into() }
+}
+
+/// An entity's item collection partition, for children (notes, history).
+pub fn entity_pk(tenant: TenantId, kind: &str, id: &str) -> String {
+    debug_assert!(is_kind(kind), "kinds are upper-case words: {kind}");
+    format!("{}{kind}#{id}", tenant_prefix(tenant))
+}
+
+/// The transactional-outbox item of one event.
+pub fn outbox(tenant: TenantId, event_id: &str) -> Key {
+    Key { pk: format!("{}OUTBOX#{event_id}", tenant_prefix(tenant)), sk: "EVENT".into() }
+}
+
+/// The marker that says `consumer` has applied `event_id` (idempotent consumers).
+pub fn consumed(tenant: TenantId, consumer: &str, event_id: &str) -> Key {
+    Key { pk: format!("{}CONSUMED#{consumer}#{event_id}", tenant_prefix(tenant)), sk: "CONSUMED".into() }
+}
+
+/// The daily activity feed of a tenant (`date` is `YYYY-MM-DD`).
+pub fn feed_pk(tenant: TenantId, date: &str) -> String {
+    format!("{}FEED#{date}", tenant_prefix(tenant))
+}
+
+/// A uniqueness marker (`kind` such as `EMAIL`, `value` already normalised).
+pub fn unique(tenant: TenantId, kind: &str, value: &str) -> Key {
+    Key { pk: format!("{}UNIQUE#{kind}#{value}", tenant_prefix(tenant)), sk: "UNIQUE".into() }
+}
+
+/// A system-wide uniqueness marker (e.g. a login email across all tenants).
+/// Deliberately outside any tenant: it holds only the owning tenant's id.
+pub fn global_unique(kind: &str, value: &str) -> Key {
+    Key { pk: format!("G#UNIQUE#{kind}#{value}"), sk: "UNIQUE".into() }
+}
+
+/// `by_kind` partition: all entities of `kind` in the tenant.
+pub fn by_kind_pk(tenant: TenantId, kind: &str) -> String {
+    format!("{}{kind}", tenant_prefix(tenant))
+}
+
+/// `by_owner` partition: entities of `kind` owned by `owner`.
+pub fn by_owner_pk(tenant: TenantId, kind: &str, owner: &str) -> String {
+    format!("{}{kind}#OWNER#{owner}", tenant_prefix(tenant))
+}
+
+/// `by_parent` partition: children of the parent entity (its timeline).
+pub fn by_parent_pk(tenant: TenantId, parent_kind: &str, parent_id: &str) -> String {
+    format!("{}{parent_kind}#{parent_id}#CHILDREN", tenant_prefix(tenant))
+}
+
+/// `by_lookup` partition: alternate key `name` = `value`.
+pub fn by_lookup_pk(tenant: TenantId, name: &str, value: &str) -> String {
+    format!("{}LOOKUP#{name}#{value}", tenant_prefix(tenant))
+}
+
+fn is_kind(kind: &str) -> bool {
+    !kind.is_empty() && kind.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+}
+
+/// Whether a partition key belongs to `tenant` — used by defensive checks on
+/// anything read back through an index.
+pub fn belongs_to(pk: &str, tenant: TenantId) -> bool {
+    pk.starts_with(&tenant_prefix(tenant))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tenant_key_is_prefixed_with_the_tenant() {
+        let t = TenantId::new();
+        let id = EntityId::new();
+        let keys = [
+            entity(t, "NOTE", id).pk,
+            outbox(t, "E1").pk,
+            consumed(t, "feed", "E1").pk,
+            feed_pk(t, "2026-11-23"),
+            unique(t, "EMAIL", "a@b.c").pk,
+            by_kind_pk(t, "NOTE"),
+            by_owner_pk(t, "NOTE", "U1"),
+            by_parent_pk(t, "CONTACT", "C1"),
+            by_lookup_pk(t, "EMAIL", "a@b.c"),
+        ];
+        for k in keys {
+            assert!(belongs_to(&k, t), "{k}");
+            assert!(!belongs_to(&k, TenantId::new()), "{k}");
+        }
+    }
+
+    #[test]
+    fn global_markers_are_outside_every_tenant() {
+        let k = global_unique("EMAIL", "a@b.c");
+        assert!(k.pk.starts_with("G#"));
+        assert!(!belongs_to(&k.pk, TenantId::new()));
+    }
+
+    #[test]
+    fn index_names_match_their_attributes() {
+        for idx in Index::ALL {
+            assert!(idx.pk_attr().starts_with(idx.name()));
+            assert!(idx.sk_attr().starts_with(idx.name()));
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! The store: the DynamoDB client bound to the one table.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use crm_kernel::{AppError, Limit, TenantId};
+use serde::de::DeserializeOwned;
+
+use crate::cursor::CursorCodec;
+use crate::item::{from_item, Item};
+use crate::keys::{self, Index, Key, PK, SK};
+use crate::tx::Tx;
+
+/// What can go wrong talking to the table.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A conditional operation of a transaction failed; `label` names it.
+    #[error("condition failed: {label}")]
+    ConditionFailed { label: String },
+    /// Another transaction touched the same items concurrently; safe to retry.
+    #[error("transaction conflict")]
+    TransactionConflict,
+    #[error("invalid cursor")]
+    InvalidCursor,
+    #[error("serialisation: {0}")]
+    Serde(String),
+    #[error("dynamodb: {0}")]
+    Backend(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::ConditionFailed { label } => AppError::Conflict(format!("conflict on {label}")),
+            StoreError::TransactionConflict => AppError::Conflict("concurrent update; retry".into()),
+            StoreError::InvalidCursor => AppError::invalid("cursor", "invalid or expired cursor"),
+            other => AppError::internal(other),
+        }
+    }
+}
+
+fn backend<E: std::fmt::Debug>(err: E) -> StoreError {
+    StoreError::Backend(format!("{err:?}"))
+}
+
+/// A page of results and the cursor to the next one.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+    }
+}
+
+/// A key-condition query on one partition of the table or of an index. It is
+/// always scoped to a tenant: the partition must belong to it, and the cursor
+/// is bound to it.
+#[derive(Debug, Clone)]
+pub struct Query {
+    tenant: TenantId,
+    index: Option<Index>,
+    pk: String,
+    sk: SortCondition,
+    forward: bool,
+    limit: Limit,
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+enum SortCondition {
+    Any,
+    BeginsWith(String),
+    Between(String, String),
+}
+
+impl Query {
+    /// A query on partition `pk` of the table itself.
+    pub fn table(tenant: TenantId, pk: impl Into<String>) -> Self {
+        Self { tenant, index: None, pk: pk.into(), sk: SortCondition::Any, forward: true, limit: Limit::default(), cursor: None }
+    }
+
+    /// A query on partition `pk` of `index`.
+    pub fn index(tenant: TenantId, index: Index, pk: impl Into<String>) -> Self {
+        Self { index: Some(index), ..Self::table(tenant, pk) }
+    }
+
+    pub fn sk_begins_with(mut self, prefix: impl Into<String>) -> Self {
+        self.sk = SortCondition::BeginsWith(prefix.into());
+        self
+    }
+
+    pub fn sk_between(mut self, from: impl Into<String>, to: impl Into<String>) -> Self {
+        self.sk = SortCondition::Between(from.into(), to.into());
+        self
+    }
+
+    /// Newest (largest sort key) first.
+    pub fn descending(mut self) -> Self {
+        self.forward = false;
+        self
+    }
+
+    pub fn limit(mut self, limit: Limit) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    pub fn after(mut self, cursor: Option<String>) -> Self {
+        self.cursor = cursor.filter(|c| !c.is_empty());
+        self
+    }
+
+    fn scope(&self) -> String {
+        format!("{}|{}|{}", self.tenant, self.index.map(Index::name).unwrap_or("table"), self.pk)
+    }
+}
+
+/// The table. Cheap to clone; build once per Lambda execution environment.
+#[derive(Clone, Debug)]
+pub struct Store {
+    client: Client,
+    table: Arc<str>,
+    cursors: CursorCodec,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<Arc<str>>, cursors: CursorCodec) -> Self {
+        Self { client, table: table.into(), cursors }
+    }
+
+    /// From `TABLE_NAME` and `CURSOR_SECRET`.
+    pub fn from_config(config: &aws_config::SdkConfig) -> Result<Self, StoreError> {
+        let table = std::env::var("TABLE_NAME").map_err(|_| StoreError::Backend("TABLE_NAME is not set".into()))?;
+        let secret = std::env::var("CURSOR_SECRET").map_err(|_| StoreError::Backend("CURSOR_SECRET is not set".into()))?;
+        if secret.len() < 16 {
+            return Err(StoreError::Backend("CURSOR_SECRET must be at least 16 bytes".into()));
+        }
+        Ok(Self::new(Client::new(config), table, CursorCodec::new(secret.as_bytes())))
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Whether the table answers (`DescribeTable`).
+    pub async fn ping(&self) -> Result<String, StoreError> {
+        let out = self.client.describe_table().table_name(self.table.as_ref()).send().await.map_err(backend)?;
+        Ok(out.table().and_then(|t| t.table_status()).map(|s| s.as_str().to_string()).unwrap_or_default())
+    }
+
+    /// Reads one item (strongly consistent: read-your-writes after a mutation).
+    pub async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(self.table.as_ref())
+            .key(PK, AttributeValue::S(key.pk.clone()))
+            .key(SK, AttributeValue::S(key.sk.clone()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(out.item)
+    }
+
+    /// Reads and deserialises one item.
+    pub async fn get_as<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, StoreError> {
+        self.get(key).await?.map(from_item).transpose()
+    }
+
+    /// Runs one page of a query.
+    pub async fn query(&self, q: Query) -> Result<Page<Item>, StoreError> {
+        if !keys::belongs_to(&q.pk, q.tenant) {
+            return Err(StoreError::Backend("query partition outside the tenant".into()));
+        }
+        let scope = q.scope();
+        let (pk_attr, sk_attr) = match q.index {
+            Some(i) => (i.pk_attr(), i.sk_attr()),
+            None => (PK, SK),
+        };
+        let mut values = HashMap::from([(":pk".to_string(), AttributeValue::S(q.pk.clone()))]);
+        let mut expr = "#pk = :pk".to_string();
+        let mut names = HashMap::from([("#pk".to_string(), pk_attr.to_string())]);
+        match &q.sk {
+            SortCondition::Any => {}
+            SortCondition::BeginsWith(p) => {
+                expr.push_str(" AND begins_with(#sk, :sk)");
+                names.insert("#sk".into(), sk_attr.into());
+                values.insert(":sk".into(), AttributeValue::S(p.clone()));
+            }
+            SortCondition::Between(a, b) => {
+                expr.push_str(" AND #sk BETWEEN :a AND :b");
+                names.insert("#sk".into(), sk_attr.into());
+                values.insert(":a".into(), AttributeValue::S(a.clone()));
+                values.insert(":b".into(), AttributeValue::S(b.clone()));
+            }
+        }
+        let start = q.cursor.as_deref().map(|c| self.cursors.decode(&scope, c)).transpose()?;
+        let out = self
+            .client
+            .query()
+            .table_name(self.table.as_ref())
+            .set_index_name(q.index.map(|i| i.name().to_string()))
+            .key_condition_expression(expr)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .scan_index_forward(q.forward)
+            .limit(q.limit.get() as i32)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(backend)?;
+        let items = out.items.unwrap_or_default();
+        let next_cursor = match out.last_evaluated_key {
+            Some(lek) if !lek.is_empty() && items.len() >= q.limit.get() as usize => Some(self.cursors.encode(&scope, &lek)?),
+            _ => None,
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Writes one item unconditionally (projections owned by one writer).
+    pub async fn put(&self, item: Item) -> Result<(), StoreError> {
+        self.client.put_item().table_name(self.table.as_ref()).set_item(Some(item)).send().await.map_err(backend)?;
+        Ok(())
+    }
+
+    /// Commits `tx` atomically. A failed condition is reported with the label
+    /// of the operation it guarded.
+    pub async fn transact(&self, tx: Tx) -> Result<(), StoreError> {
+        let (labels, items) = tx.into_items(&self.table)?;
+        let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(ctx)) => match ctx.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(e) => {
+                    let reasons = e.cancellation_reasons();
+                    for (i, reason) in reasons.iter().enumerate() {
+                        match reason.code() {
+                            Some("ConditionalCheckFailed") => {
+                                return Err(StoreError::ConditionFailed { label: labels.get(i).cloned().unwrap_or_default() })
+                            }
+                            Some("TransactionConflict") => return Err(StoreError::TransactionConflict),
+                            _ => {}
+                        }
+                    }
+                    Err(StoreError::Backend(format!("transaction cancelled: {:?}", e.message())))
+                }
+                other => Err(backend(other)),
+            },
+            Err(other) => Err(backend(other)),
+        }
+    }
+}
