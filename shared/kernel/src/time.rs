@@ -1,6 +1,6 @@
 //! Time: RFC 3339 UTC with millisecond precision, everywhere.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -13,8 +13,11 @@ use crate::AppError;
 pub struct Timestamp(DateTime<Utc>);
 
 impl Timestamp {
+    /// Now, truncated to milliseconds so that it survives a round trip
+    /// through its printed form.
     pub fn now() -> Self {
-        Self(Utc::now())
+        let now = Utc::now();
+        Self(now.with_nanosecond((now.nanosecond() / 1_000_000) * 1_000_000).unwrap_or(now))
     }
 
     pub fn from_datetime(dt: DateTime<Utc>) -> Self {
@@ -80,6 +83,12 @@ mod tests {
         let b = a.plus_seconds(1);
         assert!(a.to_string() < b.to_string());
         assert_eq!(a.date(), "2026-01-02");
+    }
+
+    #[test]
+    fn now_survives_a_round_trip() {
+        let t = Timestamp::now();
+        assert_eq!(Timestamp::parse(&t.to_string()).unwrap(), t);
     }
 
     #[test]

@@ -1,0 +1,74 @@
+//! The envelope every domain event travels in (documented in `docs/events.md`).
+
+use crm_kernel::{TenantId, Timestamp, UserId};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// EventBridge `source` of every event this system publishes.
+pub const EVENT_SOURCE: &str = "crm";
+
+/// Who caused the event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// `user`, `api_key`, `system` or `provider`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+}
+
+impl Actor {
+    pub fn user(user_id: UserId) -> Self {
+        Self { kind: "user".into(), user_id: Some(user_id) }
+    }
+
+    pub fn system() -> Self {
+        Self { kind: "system".into(), user_id: None }
+    }
+}
+
+/// What the event is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subject {
+    /// Resource type in snake_case: `note`, `contact`, `deal`, `tenant`...
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+}
+
+/// A fact that happened in one tenant. `event_type` is `resource.verb_past`
+/// (`note.created`, `message.delivered`), the EventBridge `detail-type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainEvent {
+    pub event_id: String,
+    pub event_type: String,
+    pub schema_version: u32,
+    pub tenant_id: TenantId,
+    pub occurred_at: Timestamp,
+    pub actor: Actor,
+    pub subject: Subject,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    pub data: Value,
+}
+
+impl DomainEvent {
+    pub fn new(tenant_id: TenantId, event_type: &str, actor: Actor, subject: Subject, data: Value) -> Self {
+        debug_assert!(event_type.contains('.'), "event types are resource.verb: {event_type}");
+        Self {
+            event_id: ulid::Ulid::new().to_string(),
+            event_type: event_type.into(),
+            schema_version: 1,
+            tenant_id,
+            occurred_at: Timestamp::now(),
+            actor,
+            subject,
+            request_id: None,
+            data,
+        }
+    }
+
+    pub fn with_request_id(mut self, request_id: &str) -> Self {
+        self.request_id = Some(request_id.into());
+        self
+    }
+}

@@ -1,0 +1,152 @@
+//! A handler's input: the request and parsers that turn it into domain
+//! values or a `400` with the offending field.
+
+use crm_auth::Principal;
+use crm_kernel::{AppError, Limit};
+use lambda_http::{Body, Request, RequestExt};
+use serde::de::DeserializeOwned;
+
+use crate::{RequestContext, MAX_BODY_BYTES};
+
+/// One request, as a route handler sees it.
+pub struct Call {
+    pub ctx: RequestContext,
+    pub req: Request,
+}
+
+impl Call {
+    pub fn new(ctx: RequestContext, req: Request) -> Self {
+        Self { ctx, req }
+    }
+
+    /// The authenticated caller (routes with `Access::Public` have none).
+    pub fn principal(&self) -> Result<&Principal, AppError> {
+        self.ctx.principal.as_ref().ok_or(AppError::Unauthenticated)
+    }
+
+    pub fn request_id(&self) -> &str {
+        &self.ctx.request_id
+    }
+
+    /// The raw body bytes, refusing bodies over [`MAX_BODY_BYTES`].
+    pub fn body_bytes(&self) -> Result<&[u8], AppError> {
+        let bytes: &[u8] = match self.req.body() {
+            Body::Empty => &[],
+            Body::Text(s) => s.as_bytes(),
+            Body::Binary(b) => b,
+            _ => &[],
+        };
+        if bytes.len() > MAX_BODY_BYTES {
+            return Err(AppError::PayloadTooLarge { limit: MAX_BODY_BYTES });
+        }
+        Ok(bytes)
+    }
+
+    /// Parses a JSON body into `T`; a wrong type names the field.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, AppError> {
+        let bytes = self.body_bytes()?;
+        if let Some(ct) = self.header("content-type") {
+            let media = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+            if media != "application/json" && !media.ends_with("+json") {
+                return Err(AppError::invalid("content-type", "must be application/json"));
+            }
+        }
+        parse_json(bytes)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.req.headers().get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// A path parameter declared by the route (`/v1/notes/{id}`).
+    pub fn path(&self, name: &str) -> Result<String, AppError> {
+        self.req
+            .path_parameters_ref()
+            .and_then(|p| p.first(name))
+            .map(str::to_string)
+            .ok_or_else(|| AppError::invalid(name, "missing path parameter"))
+    }
+
+    pub fn query(&self, name: &str) -> Option<String> {
+        self.req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
+    }
+
+    /// `limit` and `cursor` query parameters.
+    pub fn page(&self) -> Result<(Limit, Option<String>), AppError> {
+        Ok((Limit::parse(self.query("limit").as_deref())?, self.query("cursor")))
+    }
+
+    /// The version an `If-Match` header asks for (`"3"` or `W/"3"`), if any.
+    pub fn if_match(&self) -> Result<Option<u64>, AppError> {
+        match self.header("if-match") {
+            None => Ok(None),
+            Some(raw) => {
+                let v = raw.trim().trim_start_matches("W/").trim_matches('"');
+                v.parse().map(Some).map_err(|_| AppError::invalid("If-Match", "must be an ETag returned by this API"))
+            }
+        }
+    }
+}
+
+/// Parses JSON, distinguishing malformed JSON from well-formed JSON of the
+/// wrong shape (which names the field at fault).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(AppError::invalid("body", "a JSON body is required"));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let field = if path == "." { "body".to_string() } else { path };
+                AppError::invalid(field, inner.to_string())
+            }
+            _ => AppError::invalid("body", format!("malformed JSON: {inner}")),
+        }
+    })?;
+    de.end().map_err(|e| AppError::invalid("body", format!("malformed JSON: {e}")))?;
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Input {
+        body: String,
+        nested: Option<Nested>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Nested {
+        count: u32,
+    }
+
+    fn field_of(err: AppError) -> String {
+        err.details()[0].field.clone()
+    }
+
+    #[test]
+    fn names_the_field_with_the_wrong_type() {
+        let err = parse_json::<Input>(br#"{"body":"x","nested":{"count":"three"}}"#).unwrap_err();
+        assert_eq!(err.code(), "VALIDATION_ERROR");
+        assert_eq!(field_of(err), "nested.count");
+    }
+
+    #[test]
+    fn malformed_and_empty_and_trailing() {
+        assert_eq!(field_of(parse_json::<Input>(b"{\"body\":").unwrap_err()), "body");
+        assert_eq!(field_of(parse_json::<Input>(b"  ").unwrap_err()), "body");
+        assert!(parse_json::<Input>(br#"{"body":"x"} {"body":"y"}"#).is_err());
+        assert!(parse_json::<Input>(br#"{"body":"x","admin":true}"#).is_err(), "unknown fields refused");
+        assert!(parse_json::<Input>(br#"{"body":"x"}"#).is_ok());
+    }
+}

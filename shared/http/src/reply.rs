@@ -1,0 +1,190 @@
+//! Responses: the envelope of DESIGN.md §5, errors with stable codes, and the
+//! headers every response carries.
+
+use crm_kernel::{AppError, Limit, Timestamp};
+use lambda_http::{http::StatusCode, Body, Response};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::RequestContext;
+
+/// A successful answer, before it is wrapped in the envelope.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    status: u16,
+    data: Option<Value>,
+    pagination: Option<Value>,
+    headers: Vec<(String, String)>,
+    /// Sent as is, without the envelope (OpenAPI document).
+    bare: bool,
+}
+
+impl Reply {
+    pub fn ok(data: impl Serialize) -> Self {
+        Self::with_status(200, data)
+    }
+
+    /// `201 Created` with `Location`.
+    pub fn created(location: impl Into<String>, data: impl Serialize) -> Self {
+        Self::with_status(201, data).header("location", location)
+    }
+
+    pub fn no_content() -> Self {
+        Self { status: 204, data: None, pagination: None, headers: Vec::new(), bare: false }
+    }
+
+    /// A page of a list, with cursor pagination.
+    pub fn list(items: impl Serialize, limit: Limit, next_cursor: Option<String>) -> Self {
+        let mut r = Self::ok(items);
+        r.pagination = Some(json!({ "limit": limit.get(), "nextCursor": next_cursor, "hasNext": next_cursor.is_some() }));
+        r
+    }
+
+    /// A JSON document without the envelope.
+    pub fn bare(data: impl Serialize) -> Self {
+        Self { bare: true, ..Self::ok(data) }
+    }
+
+    pub fn with_status(status: u16, data: impl Serialize) -> Self {
+        let data = serde_json::to_value(data).expect("response data serialises");
+        Self { status, data: Some(data), pagination: None, headers: Vec::new(), bare: false }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// `ETag` of a versioned entity.
+    pub fn etag(self, version: u64) -> Self {
+        self.header("etag", format!("\"{version}\""))
+    }
+
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+}
+
+fn meta(ctx: &RequestContext) -> Value {
+    json!({ "requestId": ctx.request_id, "timestamp": Timestamp::now().to_string() })
+}
+
+/// The headers every API response carries.
+pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    ("strict-transport-security", "max-age=63072000; includeSubDomains"),
+    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+    ("cache-control", "no-store"),
+];
+
+fn response(ctx: &RequestContext, status: u16, body: Option<Value>, extra: &[(String, String)]) -> Response<Body> {
+    let mut builder = Response::builder().status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    for (k, v) in SECURITY_HEADERS {
+        builder = builder.header(*k, *v);
+    }
+    builder = builder.header("x-request-id", &ctx.request_id);
+    for (k, v) in extra {
+        builder = builder.header(k.as_str(), v.as_str());
+    }
+    let body = match body {
+        Some(v) => {
+            builder = builder.header("content-type", "application/json");
+            Body::Text(v.to_string())
+        }
+        None => Body::Empty,
+    };
+    builder.body(body).expect("valid response")
+}
+
+/// Renders a handler's result.
+pub fn render(ctx: &RequestContext, result: Result<Reply, AppError>) -> Response<Body> {
+    match result {
+        Ok(reply) if reply.status == 204 => response(ctx, 204, None, &reply.headers),
+        Ok(reply) if reply.bare => response(ctx, reply.status, reply.data, &reply.headers),
+        Ok(reply) => {
+            let mut body = json!({ "success": true, "data": reply.data, "meta": meta(ctx) });
+            if let Some(p) = reply.pagination {
+                body["pagination"] = p;
+            }
+            response(ctx, reply.status, Some(body), &reply.headers)
+        }
+        Err(err) => render_error(ctx, &err),
+    }
+}
+
+/// Renders an error in the envelope, with the headers its code calls for.
+pub fn render_error(ctx: &RequestContext, err: &AppError) -> Response<Body> {
+    if let AppError::Internal(cause) = err {
+        tracing::error!(request_id = %ctx.request_id, %cause, "internal error");
+    }
+    let mut error = json!({ "code": err.code(), "message": err.public_message() });
+    if !err.details().is_empty() {
+        error["details"] = serde_json::to_value(err.details()).expect("details serialise");
+    }
+    match err {
+        AppError::PlanRequired { feature } => error["feature"] = json!(feature),
+        AppError::LimitReached { key, limit } => {
+            error["key"] = json!(key);
+            error["limit"] = json!(limit);
+        }
+        _ => {}
+    }
+    let mut headers = Vec::new();
+    if let AppError::RateLimited { retry_after_secs } = err {
+        headers.push(("retry-after".to_string(), retry_after_secs.to_string()));
+    }
+    let body = json!({ "success": false, "error": error, "meta": meta(ctx) });
+    response(ctx, err.status(), Some(body), &headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> RequestContext {
+        RequestContext { request_id: "req-1".into(), route_key: "GET /x".into(), principal: None }
+    }
+
+    fn body(resp: &Response<Body>) -> Value {
+        match resp.body() {
+            Body::Text(t) => serde_json::from_str(t).unwrap(),
+            _ => Value::Null,
+        }
+    }
+
+    #[test]
+    fn success_envelope_with_pagination() {
+        let resp = render(&ctx(), Ok(Reply::list(vec![1, 2], Limit::default(), Some("c".into()))));
+        let b = body(&resp);
+        assert_eq!(b["success"], true);
+        assert_eq!(b["data"], json!([1, 2]));
+        assert_eq!(b["meta"]["requestId"], "req-1");
+        assert_eq!(b["pagination"], json!({"limit": 25, "nextCursor": "c", "hasNext": true}));
+        assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(resp.headers()["x-request-id"], "req-1");
+    }
+
+    #[test]
+    fn error_envelope_with_details_and_headers() {
+        let resp = render(&ctx(), Err(AppError::invalid("title", "required")));
+        assert_eq!(resp.status(), 400);
+        let b = body(&resp);
+        assert_eq!(b["success"], false);
+        assert_eq!(b["error"]["code"], "VALIDATION_ERROR");
+        assert_eq!(b["error"]["details"][0]["field"], "title");
+
+        let resp = render(&ctx(), Err(AppError::RateLimited { retry_after_secs: 7 }));
+        assert_eq!(resp.headers()["retry-after"], "7");
+        let resp = render(&ctx(), Err(AppError::LimitReached { key: "users.max".into(), limit: 3 }));
+        assert_eq!(body(&resp)["error"]["key"], "users.max");
+    }
+
+    #[test]
+    fn no_content_has_no_body() {
+        let resp = render(&ctx(), Ok(Reply::no_content()));
+        assert_eq!(resp.status(), 204);
+        assert!(matches!(resp.body(), Body::Empty));
+    }
+}

@@ -1,0 +1,75 @@
+//! Route tables and dispatch.
+//!
+//! A bounded context declares its routes as a `&[Route<App>]`: the API
+//! Gateway route key, who may call it, and the handler. There is no way to
+//! declare a route without an [`Access`]; `dispatch` enforces it before the
+//! handler runs, so a handler never sees a caller it did not ask for.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Instant;
+
+use crm_auth::Permission;
+use crm_kernel::AppError;
+use lambda_http::{Body, Request, Response};
+
+use crate::{reply, Call, Reply, RequestContext};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, no authorizer (health, webhooks that verify their own signature, sign-up).
+    Public,
+    /// An authenticated principal holding this permission.
+    Permission(Permission),
+}
+
+pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<Reply, AppError>> + Send + 'a>>;
+pub type Handler<S> = for<'a> fn(&'a S, Call) -> HandlerFuture<'a>;
+
+/// One route of a bounded context.
+pub struct Route<S: 'static> {
+    /// The API Gateway route key, exactly as in template.yaml: `POST /v1/notes`.
+    pub key: &'static str,
+    pub access: Access,
+    pub handler: Handler<S>,
+}
+
+/// Builds a [`Route`] from an `async fn(&App, Call) -> Result<Reply, AppError>`.
+#[macro_export]
+macro_rules! route {
+    ($key:literal, $access:expr, $handler:path) => {
+        $crate::Route { key: $key, access: $access, handler: |state, call| Box::pin($handler(state, call)) }
+    };
+}
+
+fn authorize(access: Access, ctx: &RequestContext) -> Result<(), AppError> {
+    match access {
+        Access::Public => Ok(()),
+        Access::Permission(p) => ctx.principal.as_ref().ok_or(AppError::Unauthenticated)?.require(p),
+    }
+}
+
+/// The entry point of a route binary: finds the route by `routeKey`, checks
+/// access, runs the handler and renders the envelope. Never panics on input.
+pub async fn dispatch<S>(routes: &[Route<S>], state: &S, req: Request) -> Response<Body> {
+    let started = Instant::now();
+    let ctx = RequestContext::from_request(&req);
+    let result = match routes.iter().find(|r| r.key == ctx.route_key) {
+        None => Err(AppError::RouteNotFound),
+        Some(route) => match authorize(route.access, &ctx) {
+            Ok(()) => (route.handler)(state, Call::new(ctx.clone(), req)).await,
+            Err(e) => Err(e),
+        },
+    };
+    let response = reply::render(&ctx, result);
+    tracing::info!(
+        request_id = %ctx.request_id,
+        route = %ctx.route_key,
+        tenant_id = ctx.principal.as_ref().map(|p| p.tenant_id.to_string()).unwrap_or_default(),
+        status = response.status().as_u16(),
+        latency_us = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}
