@@ -1,0 +1,47 @@
+//! Activities: notes on any record, and the tenant's activity feed (a
+//! projection of every domain event, read by people and by the daily digest).
+//!
+//! * API routes: [`ROUTES`], dispatched by [`App::handle`].
+//! * Worker `activity_feed`: [`feed::project`] on the activity queue.
+
+pub mod feed;
+pub mod note;
+pub mod routes;
+
+use crm_auth::rbac;
+use crm_events::consumer::{process_batch, SqsEvent};
+use crm_events::BatchResponse;
+use crm_http::{route, Access, Route};
+use crm_store::Store;
+use lambda_http::{Body, Request, Response};
+
+/// What every handler of this context shares; built once per execution
+/// environment.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+}
+
+impl App {
+    pub async fn from_env() -> Result<Self, String> {
+        let config = aws_config::load_from_env().await;
+        Ok(Self { store: Store::from_config(&config).map_err(|e| e.to_string())? })
+    }
+
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        crm_http::dispatch(ROUTES, self, req).await
+    }
+
+    /// The `activity_feed` worker.
+    pub async fn handle_feed_batch(&self, event: SqsEvent) -> BatchResponse {
+        process_batch(feed::CONSUMER, event, |e| feed::project(&self.store, e)).await
+    }
+}
+
+/// The routes of this context, exactly as template.yaml declares them.
+pub const ROUTES: &[Route<App>] = &[
+    route!("POST /v1/notes", Access::Permission(rbac::NOTE_CREATE), routes::notes::post::handle),
+    route!("GET /v1/notes", Access::Permission(rbac::NOTE_READ), routes::notes::list::handle),
+    route!("GET /v1/notes/{id}", Access::Permission(rbac::NOTE_READ), routes::notes::get::handle),
+    route!("GET /v1/activity", Access::Permission(rbac::ACTIVITY_READ), routes::activity::list::handle),
+];

@@ -1,0 +1,53 @@
+//! Platform: is the system up, what does its API look like, how deep are
+//! its queues.
+//!
+//! * API routes: [`ROUTES`].
+//! * Scheduled `queue_monitor`: [`queues::monitor`], depth of every queue and
+//!   dead-letter queue as metrics.
+
+pub mod queues;
+pub mod routes;
+
+use std::collections::BTreeMap;
+
+use crm_auth::rbac;
+use crm_http::{route, Access, Route};
+use crm_store::Store;
+use lambda_http::{Body, Request, Response};
+
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub events: aws_sdk_eventbridge::Client,
+    pub bus_name: String,
+    pub sqs: aws_sdk_sqs::Client,
+    /// Queue name → URL (workers' queues and their DLQs), from `QUEUE_URLS`.
+    pub queues: BTreeMap<String, String>,
+}
+
+impl App {
+    pub async fn from_env() -> Result<Self, String> {
+        let config = aws_config::load_from_env().await;
+        let queues = match std::env::var("QUEUE_URLS") {
+            Ok(json) => serde_json::from_str(&json).map_err(|e| format!("QUEUE_URLS: {e}"))?,
+            Err(_) => BTreeMap::new(),
+        };
+        Ok(Self {
+            store: Store::from_config(&config).map_err(|e| e.to_string())?,
+            events: aws_sdk_eventbridge::Client::new(&config),
+            bus_name: std::env::var("EVENT_BUS_NAME").map_err(|_| "EVENT_BUS_NAME is not set")?,
+            sqs: aws_sdk_sqs::Client::new(&config),
+            queues,
+        })
+    }
+
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        crm_http::dispatch(ROUTES, self, req).await
+    }
+}
+
+pub const ROUTES: &[Route<App>] = &[
+    route!("GET /health", Access::Public, routes::health::get::handle),
+    route!("GET /v1/health", Access::Permission(rbac::SYSTEM_HEALTH), routes::health::get_detailed::handle),
+    route!("GET /v1/openapi.json", Access::Public, routes::openapi::get::handle),
+];

@@ -7,6 +7,7 @@
 //! rule ─▶ SQS ─▶ consumer::process_batch ─▶ handler(event), idempotent by consumer::claim
 //! ```
 
+pub mod audit;
 pub mod bus;
 pub mod consumer;
 pub mod envelope;

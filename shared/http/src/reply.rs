@@ -2,7 +2,8 @@
 //! headers every response carries.
 
 use crm_kernel::{AppError, Limit, Timestamp};
-use lambda_http::{http::StatusCode, Body, Response};
+use lambda_http::http::{HeaderName, HeaderValue, StatusCode};
+use lambda_http::{Body, Response};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -80,22 +81,30 @@ pub const SECURITY_HEADERS: &[(&str, &str)] = &[
 ];
 
 fn response(ctx: &RequestContext, status: u16, body: Option<Value>, extra: &[(String, String)]) -> Response<Body> {
-    let mut builder = Response::builder().status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
-    for (k, v) in SECURITY_HEADERS {
-        builder = builder.header(*k, *v);
-    }
-    builder = builder.header("x-request-id", &ctx.request_id);
-    for (k, v) in extra {
-        builder = builder.header(k.as_str(), v.as_str());
-    }
-    let body = match body {
-        Some(v) => {
-            builder = builder.header("content-type", "application/json");
-            Body::Text(v.to_string())
-        }
-        None => Body::Empty,
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let (content_type, body) = match body {
+        Some(v) => (Some("application/json"), Body::Text(v.to_string())),
+        None => (None, Body::Empty),
     };
-    builder.body(body).expect("valid response")
+    let mut resp = Response::builder().status(status).body(body).expect("valid response");
+    let headers = resp.headers_mut();
+    let mut set = |name: &str, value: &str| {
+        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            headers.insert(n, v);
+        }
+    };
+    for (k, v) in SECURITY_HEADERS {
+        set(k, v);
+    }
+    set("x-request-id", &ctx.request_id);
+    if let Some(ct) = content_type {
+        set("content-type", ct);
+    }
+    // Handler headers come last and replace defaults (e.g. a cacheable document).
+    for (k, v) in extra {
+        set(k, v);
+    }
+    resp
 }
 
 /// Renders a handler's result.
@@ -104,7 +113,7 @@ pub fn render(ctx: &RequestContext, result: Result<Reply, AppError>) -> Response
         Ok(reply) if reply.status == 204 => response(ctx, 204, None, &reply.headers),
         Ok(reply) if reply.bare => response(ctx, reply.status, reply.data, &reply.headers),
         Ok(reply) => {
-            let mut body = json!({ "success": true, "data": reply.data, "meta": meta(ctx) });
+            let mut body = json!({ "success": reply.status < 400, "data": reply.data, "meta": meta(ctx) });
             if let Some(p) = reply.pagination {
                 body["pagination"] = p;
             }

@@ -9,6 +9,7 @@
 //! | outbox event          | `T#{t}#OUTBOX#{event_id}`            | `EVENT`                     |
 //! | consumer marker       | `T#{t}#CONSUMED#{consumer}#{event}`  | `CONSUMED`                  |
 //! | activity feed (daily) | `T#{t}#FEED#{yyyy-mm-dd}`            | `{occurred_at}#{event_id}`  |
+//! | audit entry (daily)   | `T#{t}#AUDIT#{yyyy-mm-dd}`           | `{at}#{audit_id}`           |
 //! | unique marker         | `T#{t}#UNIQUE#{kind}#{value}`        | `UNIQUE`                    |
 //!
 //! Global secondary indexes are named for their access pattern; each has
@@ -111,6 +112,11 @@ pub fn feed_pk(tenant: TenantId, date: &str) -> String {
     format!("{}FEED#{date}", tenant_prefix(tenant))
 }
 
+/// The daily audit log of a tenant (`date` is `YYYY-MM-DD`).
+pub fn audit_pk(tenant: TenantId, date: &str) -> String {
+    format!("{}AUDIT#{date}", tenant_prefix(tenant))
+}
+
 /// A uniqueness marker (`kind` such as `EMAIL`, `value` already normalised).
 pub fn unique(tenant: TenantId, kind: &str, value: &str) -> Key {
     Key { pk: format!("{}UNIQUE#{kind}#{value}", tenant_prefix(tenant)), sk: "UNIQUE".into() }
@@ -165,6 +171,7 @@ mod tests {
             outbox(t, "E1").pk,
             consumed(t, "feed", "E1").pk,
             feed_pk(t, "2026-11-23"),
+            audit_pk(t, "2026-11-23"),
             unique(t, "EMAIL", "a@b.c").pk,
             by_kind_pk(t, "NOTE"),
             by_owner_pk(t, "NOTE", "U1"),

@@ -1,0 +1,3 @@
+//! `/v1/activity`.
+
+pub mod list;

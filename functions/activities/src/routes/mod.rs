@@ -1,0 +1,4 @@
+//! One module per route: `routes/{resource}/{method}.rs`.
+
+pub mod activity;
+pub mod notes;

@@ -1,0 +1,3 @@
+//! `/v1/openapi.json`.
+
+pub mod get;
