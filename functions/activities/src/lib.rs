@@ -23,9 +23,8 @@ pub struct App {
 }
 
 impl App {
-    pub async fn from_env() -> Result<Self, String> {
-        let config = aws_config::load_from_env().await;
-        Ok(Self { store: Store::from_config(&config).map_err(|e| e.to_string())? })
+    pub fn new(config: &aws_config::SdkConfig, env: &crm_kernel::Env) -> Result<Self, String> {
+        Ok(Self { store: Store::from_config(config, env).map_err(|e| e.to_string())? })
     }
 
     pub async fn handle(&self, req: Request) -> Response<Body> {

@@ -26,9 +26,8 @@ impl Authorizer {
     }
 
     /// From `JWT_PUBLIC_KEYS` (`{"kid": "base64url-x"}`).
-    pub fn from_env() -> Result<Self, String> {
-        let keys = std::env::var("JWT_PUBLIC_KEYS").map_err(|_| "JWT_PUBLIC_KEYS is not set".to_string())?;
-        TokenVerifier::from_public_keys_json(&keys).map(Self::new).map_err(|e| e.to_string())
+    pub fn from_env(env: &crm_kernel::Env) -> Result<Self, String> {
+        TokenVerifier::from_public_keys_json(env.require("JWT_PUBLIC_KEYS")?).map(Self::new).map_err(|e| e.to_string())
     }
 
     /// Resolves the principal of a request, or the reason there is none.

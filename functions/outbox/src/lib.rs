@@ -9,9 +9,8 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    pub async fn from_env() -> Result<Self, String> {
-        let config = aws_config::load_from_env().await;
-        Ok(Self { bus: EventBridgeBus::from_config(&config)? })
+    pub fn new(config: &aws_config::SdkConfig, env: &crm_kernel::Env) -> Result<Self, String> {
+        Ok(Self { bus: EventBridgeBus::from_config(config, env)? })
     }
 
     pub async fn handle(&self, event: StreamEvent) -> BatchResponse {

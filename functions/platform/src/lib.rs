@@ -26,17 +26,16 @@ pub struct App {
 }
 
 impl App {
-    pub async fn from_env() -> Result<Self, String> {
-        let config = aws_config::load_from_env().await;
-        let queues = match std::env::var("QUEUE_URLS") {
-            Ok(json) => serde_json::from_str(&json).map_err(|e| format!("QUEUE_URLS: {e}"))?,
-            Err(_) => BTreeMap::new(),
+    pub fn new(config: &aws_config::SdkConfig, env: &crm_kernel::Env) -> Result<Self, String> {
+        let queues = match env.get("QUEUE_URLS") {
+            Some(json) => serde_json::from_str(json).map_err(|e| format!("QUEUE_URLS: {e}"))?,
+            None => BTreeMap::new(),
         };
         Ok(Self {
-            store: Store::from_config(&config).map_err(|e| e.to_string())?,
-            events: aws_sdk_eventbridge::Client::new(&config),
-            bus_name: std::env::var("EVENT_BUS_NAME").map_err(|_| "EVENT_BUS_NAME is not set")?,
-            sqs: aws_sdk_sqs::Client::new(&config),
+            store: Store::from_config(config, env).map_err(|e| e.to_string())?,
+            events: aws_sdk_eventbridge::Client::new(config),
+            bus_name: env.require("EVENT_BUS_NAME")?.to_string(),
+            sqs: aws_sdk_sqs::Client::new(config),
             queues,
         })
     }

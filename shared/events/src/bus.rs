@@ -31,8 +31,8 @@ impl EventBridgeBus {
     }
 
     /// From `EVENT_BUS_NAME`.
-    pub fn from_config(config: &aws_config::SdkConfig) -> Result<Self, String> {
-        let bus = std::env::var("EVENT_BUS_NAME").map_err(|_| "EVENT_BUS_NAME is not set".to_string())?;
+    pub fn from_config(config: &aws_config::SdkConfig, env: &crm_kernel::Env) -> Result<Self, String> {
+        let bus = env.require("EVENT_BUS_NAME")?;
         Ok(Self::new(Client::new(config), bus))
     }
 

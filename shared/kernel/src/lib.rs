@@ -3,12 +3,14 @@
 //! Types here *parse* input instead of validating it afterwards: once you hold a
 //! [`TenantId`], a [`Money`] or a [`Limit`], it is known to be well formed.
 
+pub mod config;
 pub mod error;
 pub mod id;
 pub mod money;
 pub mod page;
 pub mod time;
 
+pub use config::Env;
 pub use error::{AppError, FieldError};
 pub use id::{EntityId, TenantId, UserId};
 pub use money::{Currency, Money};

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use crm_kernel::{AppError, Limit, TenantId};
+use crm_kernel::{AppError, Env, Limit, TenantId};
 use serde::de::DeserializeOwned;
 
 use crate::cursor::CursorCodec;
@@ -137,9 +137,9 @@ impl Store {
     }
 
     /// From `TABLE_NAME` and `CURSOR_SECRET`.
-    pub fn from_config(config: &aws_config::SdkConfig) -> Result<Self, StoreError> {
-        let table = std::env::var("TABLE_NAME").map_err(|_| StoreError::Backend("TABLE_NAME is not set".into()))?;
-        let secret = std::env::var("CURSOR_SECRET").map_err(|_| StoreError::Backend("CURSOR_SECRET is not set".into()))?;
+    pub fn from_config(config: &aws_config::SdkConfig, env: &Env) -> Result<Self, StoreError> {
+        let table = env.require("TABLE_NAME").map_err(StoreError::Backend)?;
+        let secret = env.require("CURSOR_SECRET").map_err(StoreError::Backend)?;
         if secret.len() < 16 {
             return Err(StoreError::Backend("CURSOR_SECRET must be at least 16 bytes".into()));
         }
