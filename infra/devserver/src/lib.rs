@@ -1,0 +1,219 @@
+//! The local stack: everything `make dev` runs and the end-to-end tests
+//! start in-process.
+//!
+//! [`start`] checks the emulator, binds the port, provisions what
+//! template.yaml declares ([`provision`]), builds every function in-process
+//! ([`functions`]), serves the HttpApi ([`gateway`]) and drives the event
+//! sources ([`sources`]).
+
+pub mod functions;
+pub mod gateway;
+pub mod local_api;
+pub mod model;
+pub mod openapi;
+pub mod provision;
+pub mod seed;
+pub mod sources;
+pub mod state;
+pub mod template;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region};
+use crm_auth::KeySet;
+use tokio::task::JoinHandle;
+
+use crate::functions::Functions;
+use crate::gateway::{Cors, RouteEntry};
+use crate::model::{FunctionSpec, Trigger};
+use crate::provision::{ProvisionOptions, Provisioned};
+use crate::template::Template;
+
+/// SDK clients pointed at the emulator.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub config: aws_config::SdkConfig,
+    pub ddb: aws_sdk_dynamodb::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub events: aws_sdk_eventbridge::Client,
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl Clients {
+    pub async fn local(endpoint: &str) -> Self {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(endpoint)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_sqs::config::Credentials::new("test", "test", None, None, "local-stack"))
+            .load()
+            .await;
+        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
+        Self {
+            ddb: aws_sdk_dynamodb::Client::new(&config),
+            sqs: aws_sdk_sqs::Client::new(&config),
+            events: aws_sdk_eventbridge::Client::new(&config),
+            s3,
+            config,
+        }
+    }
+}
+
+/// How to run the stack.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub template: PathBuf,
+    /// Prefix of every physical name (`crm-local`, `crm-test-…`).
+    pub prefix: String,
+    /// The AWS emulator (`http://127.0.0.1:4566`).
+    pub emulator: String,
+    /// Where to serve the API (port 0 picks a free one).
+    pub bind: SocketAddr,
+    /// Persistent state (keys, secrets, checkpoints); `None` for tests.
+    pub state_dir: Option<PathBuf>,
+    pub visibility_timeout: Option<i64>,
+    pub poll_interval: Duration,
+    /// Seed the demo tenant.
+    pub seed: bool,
+}
+
+impl Options {
+    /// The project's template, defaults for everything else.
+    pub fn new(prefix: &str) -> Self {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+        Self {
+            template: root.join("template.yaml"),
+            prefix: prefix.into(),
+            emulator: std::env::var("CRM_EMULATOR_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into()),
+            bind: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            state_dir: None,
+            visibility_timeout: None,
+            poll_interval: Duration::from_millis(250),
+            seed: false,
+        }
+    }
+}
+
+/// Everything a running stack knows.
+pub struct Stack {
+    pub specs: Vec<FunctionSpec>,
+    pub routes: Vec<RouteEntry>,
+    pub cors: Cors,
+    pub functions: Arc<Functions>,
+    pub provisioned: Provisioned,
+    pub clients: Clients,
+    pub keys: KeySet,
+    pub endpoint: String,
+    pub http: reqwest::Client,
+    pub state_dir: Option<PathBuf>,
+    pub poll_interval: Duration,
+}
+
+impl Stack {
+    pub fn function_index(&self, logical_id: &str) -> Option<usize> {
+        self.specs.iter().position(|s| s.logical_id == logical_id)
+    }
+}
+
+/// A started stack; dropping it stops the server and the pollers.
+pub struct RunningStack {
+    pub url: String,
+    pub stack: Arc<Stack>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for RunningStack {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// Fails fast, with the fix in the message, when the emulator is down.
+pub async fn check_emulator(endpoint: &str) -> Result<(), String> {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(3)).build().map_err(|e| e.to_string())?;
+    match client.get(endpoint).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!(
+            "cannot reach the AWS emulator at {endpoint} ({e}).\n  Start it with `make emulator` (or `make dev`, which starts it), \
+             or point CRM_EMULATOR_URL at a running one."
+        )),
+    }
+}
+
+pub async fn start(opts: Options) -> Result<RunningStack, String> {
+    check_emulator(&opts.emulator).await?;
+    let listener = tokio::net::TcpListener::bind(opts.bind).await.map_err(|e| {
+        format!("cannot listen on {}: {e}.\n  Is another dev server running? Stop it, or set CRM_PORT to another port.", opts.bind)
+    })?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+
+    let template = Template::load(&opts.template)?;
+    let specs = model::functions(&template)?;
+    if let Some(s) = specs.iter().find(|s| !Functions::supports(s)) {
+        return Err(format!("{}: binary {:?} with handler {:?} is not linked into the local stack (infra/devserver/src/functions.rs)", s.logical_id, s.binary, s.handler));
+    }
+    let keys = state::signing_keys(opts.state_dir.as_deref())?;
+    let cursor_secret = state::cursor_secret(opts.state_dir.as_deref());
+
+    let clients = Clients::local(&opts.emulator).await;
+    let mut parameters = std::collections::HashMap::new();
+    parameters.insert("JwtPublicKeys".to_string(), keys.public_keys_json());
+    let provisioned = provision::provision(&template, &clients, &opts.prefix, &ProvisionOptions { parameters, visibility_timeout: opts.visibility_timeout }).await?;
+
+    let secrets = std::collections::HashMap::from([("CURSOR_SECRET".to_string(), cursor_secret)]);
+    let env = functions::environment(&template, &specs, &provisioned.resolver, &secrets)?;
+    let functions = Arc::new(Functions::new(&clients.config, &env)?);
+
+    let cors_config = template
+        .of_type("AWS::Serverless::HttpApi")
+        .first()
+        .and_then(|api| api.properties.get("CorsConfiguration").cloned())
+        .map(|c| provisioned.resolver.resolve(&c))
+        .transpose()?
+        .unwrap_or(serde_yaml::Value::Null);
+
+    let stack = Arc::new(Stack {
+        routes: gateway::routes(&specs),
+        specs,
+        cors: Cors::from_template(&cors_config),
+        functions,
+        provisioned,
+        clients,
+        keys,
+        endpoint: opts.emulator.clone(),
+        http: reqwest::Client::new(),
+        state_dir: opts.state_dir.clone(),
+        poll_interval: opts.poll_interval,
+    });
+
+    let mut tasks = Vec::new();
+    let app = axum::Router::new().fallback(gateway::serve).with_state(stack.clone());
+    tasks.push(tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "server stopped");
+        }
+    }));
+    for (i, spec) in stack.specs.iter().enumerate() {
+        for trigger in &spec.triggers {
+            match trigger {
+                Trigger::Stream { .. } => tasks.push(tokio::spawn(sources::run_stream(stack.clone(), i))),
+                Trigger::Sqs { queue, batch_size } => {
+                    let arn = stack.provisioned.resolver.string(queue)?;
+                    let (_, q) = stack.provisioned.queue_by_arn(&arn).ok_or_else(|| format!("{}: queue {arn} not provisioned", spec.logical_id))?;
+                    tasks.push(tokio::spawn(sources::run_queue(stack.clone(), i, q.url.clone(), q.arn.clone(), *batch_size)));
+                }
+                Trigger::Schedule { expression } => tasks.push(tokio::spawn(sources::run_schedule(stack.clone(), i, expression.clone()))),
+                Trigger::Http { .. } => {}
+            }
+        }
+    }
+    let running = RunningStack { url: format!("http://{addr}"), stack, tasks };
+    if opts.seed {
+        seed::demo(&running).await?;
+    }
+    Ok(running)
+}

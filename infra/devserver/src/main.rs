@@ -1,1 +1,68 @@
-fn main() {}
+//! `devserver [up|provision|openapi|routes]` — the local stack's command line.
+//!
+//! Environment: `CRM_EMULATOR_URL` (default `http://127.0.0.1:4566`),
+//! `CRM_PORT` (3000), `CRM_STACK` (name prefix, `crm-local`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use devserver::{model, openapi, seed, template::Template, Options};
+
+#[tokio::main]
+async fn main() {
+    crm_http::telemetry::init("devserver");
+    let command = std::env::args().nth(1).unwrap_or_else(|| "up".into());
+    let mut opts = Options::new(&std::env::var("CRM_STACK").unwrap_or_else(|_| "crm-local".into()));
+    let port: u16 = std::env::var("CRM_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    opts.bind = SocketAddr::from(([127, 0, 0, 1], port));
+    opts.state_dir = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.state"));
+    opts.seed = true;
+    if let Err(e) = run(&command, opts).await {
+        eprintln!("\nerror: {e}\n");
+        std::process::exit(1);
+    }
+}
+
+async fn run(command: &str, opts: Options) -> Result<(), String> {
+    match command {
+        "up" => {
+            let running = devserver::start(opts).await?;
+            let token = seed::demo_token(&running.stack, 12 * 3600)?;
+            println!(
+                "\n  CRM local stack is up\n\n  API        {url}\n  health     {url}/health\n  OpenAPI    {url}/v1/openapi.json\n  stack      {url}/_local/stack\n\n  demo tenant {tenant}, admin user {user}\n  demo access token (12 h; a fresh one: GET {url}/_local/demo-token):\n\n  export TOKEN={token}\n  curl -H \"Authorization: Bearer $TOKEN\" {url}/v1/notes\n\n  Ctrl-C stops it.\n",
+                url = running.url,
+                tenant = seed::DEMO_TENANT,
+                user = seed::DEMO_ADMIN,
+            );
+            tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+            Ok(())
+        }
+        "provision" => {
+            devserver::check_emulator(&opts.emulator).await?;
+            let template = Template::load(&opts.template)?;
+            let clients = devserver::Clients::local(&opts.emulator).await;
+            let p = devserver::provision::provision(&template, &clients, &opts.prefix, &Default::default()).await?;
+            for (logical, name) in &p.tables {
+                println!("table  {logical:<24} {name}");
+            }
+            for (logical, q) in &p.queues {
+                println!("queue  {logical:<24} {}", q.url);
+            }
+            Ok(())
+        }
+        "openapi" => {
+            let doc = openapi::document(&Template::load(&opts.template)?)?;
+            println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?);
+            Ok(())
+        }
+        "routes" => {
+            for spec in model::functions(&Template::load(&opts.template)?)? {
+                for key in spec.route_keys() {
+                    println!("{key:<32} {}", spec.logical_id);
+                }
+            }
+            Ok(())
+        }
+        other => Err(format!("unknown command {other}; use up, provision, openapi or routes")),
+    }
+}

@@ -1,2 +1,3 @@
+pub mod fallback;
 pub mod health;
 pub mod openapi;

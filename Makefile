@@ -1,0 +1,47 @@
+# The two commands: `make dev` runs the system locally, `make test` runs every test.
+SHELL := /bin/bash
+CARGO ?= cargo
+TOOLS_VENV := infra/.venv-tools
+
+.PHONY: dev test emulator emulator-stop unit openapi sam-validate sam-build bench fmt lint
+
+## Run the whole system locally: emulator + provisioning + dev server + workers, demo tenant seeded.
+dev: emulator
+	$(CARGO) run -p devserver -- up
+
+## Run every test: unit, store-against-emulator, end-to-end over HTTP, template lint.
+test:
+	bash infra/test.sh
+
+emulator:
+	bash infra/emulator.sh start
+
+emulator-stop:
+	bash infra/emulator.sh stop
+
+## Regenerate docs/openapi.json from the code (a test fails when it is stale).
+openapi:
+	$(CARGO) run -q -p devserver -- openapi > docs/openapi.json
+
+$(TOOLS_VENV)/.done: infra/requirements-tools.txt
+	python3 -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-tools.txt
+	touch $@
+
+sam-validate: $(TOOLS_VENV)/.done
+	SAM_CLI_TELEMETRY=0 $(TOOLS_VENV)/bin/sam validate --lint
+
+sam-build: $(TOOLS_VENV)/.done
+	PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 sam build --beta-features
+
+## Cold-start bench (release binaries against a local Lambda Runtime API).
+bench:
+	$(CARGO) build --release -p authorizer -p platform -p activities -p outbox
+	$(CARGO) run --release -p coldstart
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings

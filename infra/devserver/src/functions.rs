@@ -1,0 +1,109 @@
+//! The function binaries, linked in-process. Each template function names a
+//! binary (`Metadata.BuildProperties.Binary`) and a handler (`HANDLER`); the
+//! local stack calls the same library entry points the binaries' `main` does.
+
+use std::collections::HashMap;
+
+use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
+use crm_events::stream::StreamEvent;
+use crm_events::{BatchResponse, SqsEvent};
+use crm_kernel::Env;
+use lambda_http::{Body, Request, Response};
+
+use crate::model::FunctionSpec;
+use crate::template::{Resolver, Template};
+
+/// Every bounded context's application, built once like a warm Lambda.
+pub struct Functions {
+    pub authorizer: authorizer::Authorizer,
+    pub platform: platform::App,
+    pub activities: activities::App,
+    pub outbox: outbox::Publisher,
+}
+
+impl Functions {
+    pub fn new(config: &aws_config::SdkConfig, env: &Env) -> Result<Self, String> {
+        Ok(Self {
+            authorizer: authorizer::Authorizer::from_env(env)?,
+            platform: platform::App::new(config, env)?,
+            activities: activities::App::new(config, env)?,
+            outbox: outbox::Publisher::new(config, env)?,
+        })
+    }
+
+    /// Whether `binary`/`handler` is something this registry can run.
+    pub fn supports(spec: &FunctionSpec) -> bool {
+        matches!(
+            (spec.binary.as_str(), spec.handler.as_str()),
+            ("authorizer", _) | ("platform", "api" | "queue_monitor") | ("activities", "api" | "activity_feed") | ("outbox", _)
+        )
+    }
+
+    pub async fn http(&self, spec: &FunctionSpec, req: Request) -> Result<Response<Body>, String> {
+        match spec.binary.as_str() {
+            "platform" => Ok(self.platform.handle(req).await),
+            "activities" => Ok(self.activities.handle(req).await),
+            other => Err(format!("{other} serves no HTTP routes")),
+        }
+    }
+
+    pub fn authorize(&self, req: &ApiGatewayV2CustomAuthorizerV2Request) -> authorizer::Response {
+        self.authorizer.handle(req)
+    }
+
+    pub async fn sqs(&self, spec: &FunctionSpec, event: SqsEvent) -> Result<BatchResponse, String> {
+        match (spec.binary.as_str(), spec.handler.as_str()) {
+            ("activities", "activity_feed") => Ok(self.activities.handle_feed_batch(event).await),
+            (b, h) => Err(format!("{b}/{h} is not an SQS handler")),
+        }
+    }
+
+    pub async fn stream(&self, spec: &FunctionSpec, event: StreamEvent) -> Result<BatchResponse, String> {
+        match spec.binary.as_str() {
+            "outbox" => Ok(self.outbox.handle(event).await),
+            other => Err(format!("{other} is not a stream handler")),
+        }
+    }
+
+    pub async fn schedule(&self, spec: &FunctionSpec, _event: serde_json::Value) -> Result<serde_json::Value, String> {
+        match (spec.binary.as_str(), spec.handler.as_str()) {
+            ("platform", "queue_monitor") => Ok(platform::queues::monitor(&self.platform).await),
+            (b, h) => Err(format!("{b}/{h} is not a scheduled handler")),
+        }
+    }
+}
+
+/// The environment every function gets: `Globals.Function.Environment` and
+/// each function's own variables, resolved. Values that are dynamic
+/// references (`{{resolve:...}}`, deploy-time secrets) take the local value
+/// from `secrets`, by variable name. `HANDLER` is per function and left out.
+pub fn environment(template: &Template, specs: &[FunctionSpec], resolver: &Resolver, secrets: &HashMap<String, String>) -> Result<Env, String> {
+    let mut vars: HashMap<String, String> = HashMap::new();
+    let mut put = |name: &str, raw: &serde_yaml::Value| -> Result<(), String> {
+        if name == "HANDLER" {
+            return Ok(());
+        }
+        let value = resolver.string(raw).map_err(|e| format!("env {name}: {e}"))?;
+        let value = if value.contains("{{resolve:") {
+            secrets.get(name).cloned().ok_or_else(|| format!("env {name} is a deploy-time secret with no local value"))?
+        } else {
+            value
+        };
+        if let Some(previous) = vars.get(name) {
+            if previous != &value {
+                return Err(format!("env {name} differs between functions; the local stack shares one environment"));
+            }
+        }
+        vars.insert(name.to_string(), value);
+        Ok(())
+    };
+    for (k, v) in &template.global_env() {
+        put(k.as_str().unwrap_or_default(), v)?;
+    }
+    for spec in specs {
+        for (k, v) in &spec.env {
+            put(k.as_str().unwrap_or_default(), v)?;
+        }
+    }
+    Ok(Env::from_map(vars))
+}

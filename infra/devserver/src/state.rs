@@ -1,0 +1,52 @@
+//! Local-stack state that must survive a restart (`infra/.state/`): signing
+//! keys, the cursor secret, stream checkpoints. Tests run without a state
+//! directory and get fresh values.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crm_auth::KeySet;
+
+fn read(dir: Option<&Path>, name: &str) -> Option<String> {
+    std::fs::read_to_string(dir?.join(name)).ok()
+}
+
+fn write(dir: Option<&Path>, name: &str, content: &str) {
+    if let Some(dir) = dir {
+        let _ = std::fs::create_dir_all(dir);
+        let tmp = dir.join(format!("{name}.tmp"));
+        if std::fs::write(&tmp, content).is_ok() {
+            let _ = std::fs::rename(tmp, dir.join(name));
+        }
+    }
+}
+
+/// The local token-signing keys (generated once).
+pub fn signing_keys(dir: Option<&Path>) -> Result<KeySet, String> {
+    if let Some(json) = read(dir, "jwt-keys.json") {
+        if let Ok(keys) = KeySet::from_json(&json) {
+            return Ok(keys);
+        }
+    }
+    let keys = KeySet::generate("local-1").map_err(|e| e.to_string())?;
+    write(dir, "jwt-keys.json", &serde_json::to_string_pretty(&keys).map_err(|e| e.to_string())?);
+    Ok(keys)
+}
+
+/// The local cursor-signing secret (generated once).
+pub fn cursor_secret(dir: Option<&Path>) -> String {
+    if let Some(s) = read(dir, "cursor-secret").filter(|s| s.len() >= 32) {
+        return s;
+    }
+    let secret = format!("{}{}", ulid::Ulid::new(), ulid::Ulid::new());
+    write(dir, "cursor-secret", &secret);
+    secret
+}
+
+pub fn load_checkpoints(dir: Option<&Path>, prefix: &str) -> HashMap<String, String> {
+    read(dir, &format!("{prefix}-stream.json")).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default()
+}
+
+pub fn save_checkpoints(dir: Option<&Path>, prefix: &str, checkpoints: &HashMap<String, String>) {
+    write(dir, &format!("{prefix}-stream.json"), &serde_json::to_string(checkpoints).unwrap_or_default());
+}
