@@ -32,7 +32,7 @@ sam-validate: $(TOOLS_VENV)/.done
 	SAM_CLI_TELEMETRY=0 $(TOOLS_VENV)/bin/sam validate --lint
 
 sam-build: $(TOOLS_VENV)/.done
-	PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 sam build --beta-features
+	PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 sam build
 
 ## Cold-start bench (release binaries against a local Lambda Runtime API).
 bench:

@@ -41,7 +41,7 @@ start() {
     exit 1
   fi
   ensure_venv
-  nohup "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$state/moto-$port.log" 2>&1 &
+  nohup "$venv/bin/python" "$here/moto_server.py" 127.0.0.1 "$port" >"$state/moto-$port.log" 2>&1 &
   echo $! >"$pidfile"
   for _ in $(seq 1 100); do
     if is_moto; then

@@ -21,7 +21,10 @@ impl NoteBody {
             return Err(FieldError::new("body", "must not be empty"));
         }
         if chars > MAX_BODY_CHARS {
-            return Err(FieldError::new("body", format!("must be at most {MAX_BODY_CHARS} characters")));
+            return Err(FieldError::new(
+                "body",
+                format!("must be at most {MAX_BODY_CHARS} characters"),
+            ));
         }
         Ok(Self(trimmed.to_string()))
     }
@@ -42,10 +45,17 @@ pub struct SubjectRef {
 impl SubjectRef {
     pub fn parse(kind: &str, id: &str) -> Result<Self, FieldError> {
         if !SUBJECT_TYPES.contains(&kind) {
-            return Err(FieldError::new("subject.type", format!("must be one of {}", SUBJECT_TYPES.join(", "))));
+            return Err(FieldError::new(
+                "subject.type",
+                format!("must be one of {}", SUBJECT_TYPES.join(", ")),
+            ));
         }
-        let id = EntityId::parse(id).map_err(|_| FieldError::new("subject.id", "must be a ULID"))?;
-        Ok(Self { kind: kind.into(), id: id.to_string() })
+        let id =
+            EntityId::parse(id).map_err(|_| FieldError::new("subject.id", "must be a ULID"))?;
+        Ok(Self {
+            kind: kind.into(),
+            id: id.to_string(),
+        })
     }
 }
 
@@ -80,7 +90,10 @@ impl NewNote {
         let body = NoteBody::parse(&req.body).map_err(|e| errors.push(e)).ok();
         let subject = match req.subject {
             None => Some(None),
-            Some(s) => SubjectRef::parse(&s.kind, &s.id).map(Some).map_err(|e| errors.push(e)).ok(),
+            Some(s) => SubjectRef::parse(&s.kind, &s.id)
+                .map(Some)
+                .map_err(|e| errors.push(e))
+                .ok(),
         };
         match (body, subject) {
             (Some(body), Some(subject)) if errors.is_empty() => Ok(Self { body, subject }),
@@ -104,7 +117,15 @@ pub struct Note {
 
 impl Note {
     pub fn create(new: NewNote, author: UserId, now: Timestamp) -> Self {
-        Self { id: EntityId::new(), body: new.body, subject: new.subject, author_user_id: author, created_at: now, updated_at: now, version: 1 }
+        Self {
+            id: EntityId::new(),
+            body: new.body,
+            subject: new.subject,
+            author_user_id: author,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
     }
 }
 
@@ -113,7 +134,13 @@ mod tests {
     use super::*;
 
     fn req(body: &str, subject: Option<(&str, &str)>) -> CreateNoteRequest {
-        CreateNoteRequest { body: body.into(), subject: subject.map(|(k, i)| SubjectInput { kind: k.into(), id: i.into() }) }
+        CreateNoteRequest {
+            body: body.into(),
+            subject: subject.map(|(k, i)| SubjectInput {
+                kind: k.into(),
+                id: i.into(),
+            }),
+        }
     }
 
     #[test]

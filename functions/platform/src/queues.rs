@@ -37,7 +37,10 @@ pub async fn depth(app: &App, name: &str, url: &str) -> Result<QueueDepth, Strin
 
 /// All configured queues, in name order.
 pub async fn all(app: &App) -> Vec<Result<QueueDepth, (String, String)>> {
-    futures::future::join_all(app.queues.iter().map(|(name, url)| async move { depth(app, name, url).await.map_err(|e| (name.clone(), e)) })).await
+    futures::future::join_all(app.queues.iter().map(|(name, url)| async move {
+        depth(app, name, url).await.map_err(|e| (name.clone(), e))
+    }))
+    .await
 }
 
 /// The scheduled `queue_monitor`: emits `QueueDepth` / `DeadLetters` metrics
@@ -47,8 +50,15 @@ pub async fn monitor(app: &App) -> Value {
     for result in all(app).await {
         match result {
             Ok(q) => {
-                let metric = if q.dead_letter { "DeadLetters" } else { "QueueDepth" };
-                crm_events::metrics::emit(&[("Queue", q.name.as_str())], &[(metric, q.visible as f64), ("InFlight", q.in_flight as f64)]);
+                let metric = if q.dead_letter {
+                    "DeadLetters"
+                } else {
+                    "QueueDepth"
+                };
+                crm_events::metrics::emit(
+                    &[("Queue", q.name.as_str())],
+                    &[(metric, q.visible as f64), ("InFlight", q.in_flight as f64)],
+                );
                 report.push(json!(q));
             }
             Err((name, error)) => {

@@ -35,7 +35,10 @@ impl Functions {
     pub fn supports(spec: &FunctionSpec) -> bool {
         matches!(
             (spec.binary.as_str(), spec.handler.as_str()),
-            ("authorizer", _) | ("platform", "api" | "queue_monitor") | ("activities", "api" | "activity_feed") | ("outbox", _)
+            ("authorizer", _)
+                | ("platform", "api" | "queue_monitor")
+                | ("activities", "api" | "activity_feed")
+                | ("outbox", _)
         )
     }
 
@@ -58,14 +61,22 @@ impl Functions {
         }
     }
 
-    pub async fn stream(&self, spec: &FunctionSpec, event: StreamEvent) -> Result<BatchResponse, String> {
+    pub async fn stream(
+        &self,
+        spec: &FunctionSpec,
+        event: StreamEvent,
+    ) -> Result<BatchResponse, String> {
         match spec.binary.as_str() {
             "outbox" => Ok(self.outbox.handle(event).await),
             other => Err(format!("{other} is not a stream handler")),
         }
     }
 
-    pub async fn schedule(&self, spec: &FunctionSpec, _event: serde_json::Value) -> Result<serde_json::Value, String> {
+    pub async fn schedule(
+        &self,
+        spec: &FunctionSpec,
+        _event: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
         match (spec.binary.as_str(), spec.handler.as_str()) {
             ("platform", "queue_monitor") => Ok(platform::queues::monitor(&self.platform).await),
             (b, h) => Err(format!("{b}/{h} is not a scheduled handler")),
@@ -77,21 +88,33 @@ impl Functions {
 /// each function's own variables, resolved. Values that are dynamic
 /// references (`{{resolve:...}}`, deploy-time secrets) take the local value
 /// from `secrets`, by variable name. `HANDLER` is per function and left out.
-pub fn environment(template: &Template, specs: &[FunctionSpec], resolver: &Resolver, secrets: &HashMap<String, String>) -> Result<Env, String> {
+pub fn environment(
+    template: &Template,
+    specs: &[FunctionSpec],
+    resolver: &Resolver,
+    secrets: &HashMap<String, String>,
+) -> Result<Env, String> {
     let mut vars: HashMap<String, String> = HashMap::new();
     let mut put = |name: &str, raw: &serde_yaml::Value| -> Result<(), String> {
         if name == "HANDLER" {
             return Ok(());
         }
-        let value = resolver.string(raw).map_err(|e| format!("env {name}: {e}"))?;
+        let value = resolver
+            .string(raw)
+            .map_err(|e| format!("env {name}: {e}"))?;
         let value = if value.contains("{{resolve:") {
-            secrets.get(name).cloned().ok_or_else(|| format!("env {name} is a deploy-time secret with no local value"))?
+            secrets
+                .get(name)
+                .cloned()
+                .ok_or_else(|| format!("env {name} is a deploy-time secret with no local value"))?
         } else {
             value
         };
         if let Some(previous) = vars.get(name) {
             if previous != &value {
-                return Err(format!("env {name} differs between functions; the local stack shares one environment"));
+                return Err(format!(
+                    "env {name} differs between functions; the local stack shares one environment"
+                ));
             }
         }
         vars.insert(name.to_string(), value);

@@ -21,7 +21,14 @@ pub fn document(template: &Template) -> Result<Value, String> {
     let mut paths: Map<String, Value> = Map::new();
     for spec in model::functions(template)? {
         for t in &spec.triggers {
-            let Trigger::Http { method, path, public } = t else { continue };
+            let Trigger::Http {
+                method,
+                path,
+                public,
+            } = t
+            else {
+                continue;
+            };
             let key = format!("{method} {path}");
             let declared = access.iter().find(|(k, _)| *k == key).map(|(_, a)| *a);
             let mut op = json!({

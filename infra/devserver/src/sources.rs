@@ -27,14 +27,17 @@ pub fn matches(pattern: &Value, event: &Value) -> bool {
                 Value::Array(options) => options.iter().any(|o| match (o, field) {
                     (Value::Object(op), f) => {
                         if let Some(prefix) = op.get("prefix").and_then(Value::as_str) {
-                            f.and_then(Value::as_str).is_some_and(|s| s.starts_with(prefix))
+                            f.and_then(Value::as_str)
+                                .is_some_and(|s| s.starts_with(prefix))
                         } else if let Some(exists) = op.get("exists").and_then(Value::as_bool) {
                             f.is_some() == exists
                         } else {
                             false
                         }
                     }
-                    (scalar, Some(f)) => f == scalar || f.as_array().is_some_and(|a| a.contains(scalar)),
+                    (scalar, Some(f)) => {
+                        f == scalar || f.as_array().is_some_and(|a| a.contains(scalar))
+                    }
                     (_, None) => false,
                 }),
                 scalar => field == Some(scalar),
@@ -69,16 +72,40 @@ async fn streams_call(stack: &Stack, target: &str, body: Value) -> Result<Value,
 /// Polls the table stream and feeds one stream-triggered function.
 pub async fn run_stream(stack: Arc<Stack>, function: usize) {
     let spec = stack.specs[function].clone();
-    let Some(Trigger::Stream { filters, batch_size, max_retries, on_failure }) = spec.triggers.iter().find(|t| matches!(t, Trigger::Stream { .. })).cloned() else {
+    let Some(Trigger::Stream {
+        filters,
+        batch_size,
+        max_retries,
+        on_failure,
+    }) = spec
+        .triggers
+        .iter()
+        .find(|t| matches!(t, Trigger::Stream { .. }))
+        .cloned()
+    else {
         return;
     };
-    let Some(stream_arn) = stack.provisioned.resolver.attrs.iter().find(|(k, _)| k.ends_with(".StreamArn")).map(|(_, v)| v.clone()) else {
+    let Some(stream_arn) = stack
+        .provisioned
+        .resolver
+        .attrs
+        .iter()
+        .find(|(k, _)| k.ends_with(".StreamArn"))
+        .map(|(_, v)| v.clone())
+    else {
         tracing::error!("no table stream to poll");
         return;
     };
-    let dlq_url = on_failure.and_then(|d| stack.provisioned.resolver.string(&d).ok()).and_then(|arn| stack.provisioned.queue_by_arn(&arn).map(|(_, q)| q.url.clone()));
-    let mut checkpoints = crate::state::load_checkpoints(stack.state_dir.as_deref(), &stack.provisioned.prefix);
-    let mut iterators: HashMap<String, String> = HashMap::new();
+    let dlq_url = on_failure
+        .and_then(|d| stack.provisioned.resolver.string(&d).ok())
+        .and_then(|arn| {
+            stack
+                .provisioned
+                .queue_by_arn(&arn)
+                .map(|(_, q)| q.url.clone())
+        });
+    let mut checkpoints =
+        crate::state::load_checkpoints(stack.state_dir.as_deref(), &stack.provisioned.prefix);
     loop {
         let mut delivered_any = false;
         match streams_call(&stack, "DescribeStream", json!({ "StreamArn": stream_arn })).await {
@@ -86,38 +113,54 @@ pub async fn run_stream(stack: Arc<Stack>, function: usize) {
             Ok(desc) => {
                 let shards: Vec<String> = desc["StreamDescription"]["Shards"]
                     .as_array()
-                    .map(|a| a.iter().filter_map(|s| s["ShardId"].as_str().map(str::to_string)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|s| s["ShardId"].as_str().map(str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 for shard in shards {
-                    if !iterators.contains_key(&shard) {
-                        let mut req = json!({ "StreamArn": stream_arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON" });
-                        if let Some(seq) = checkpoints.get(&format!("{stream_arn}|{shard}")) {
-                            req["ShardIteratorType"] = json!("AFTER_SEQUENCE_NUMBER");
-                            req["SequenceNumber"] = json!(seq);
-                        }
-                        match streams_call(&stack, "GetShardIterator", req).await {
-                            Ok(v) => {
-                                if let Some(it) = v["ShardIterator"].as_str() {
-                                    iterators.insert(shard.clone(), it.to_string());
-                                }
-                            }
-                            Err(e) => tracing::warn!(error = %e, "GetShardIterator"),
-                        }
+                    // A fresh iterator every poll, from the checkpoint: the
+                    // emulator replaces a table's shard object when it rolls a
+                    // failed transaction back, and an older iterator would then
+                    // never see new records.
+                    let mut req = json!({ "StreamArn": stream_arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON" });
+                    if let Some(seq) = checkpoints.get(&format!("{stream_arn}|{shard}")) {
+                        req["ShardIteratorType"] = json!("AFTER_SEQUENCE_NUMBER");
+                        req["SequenceNumber"] = json!(seq);
                     }
-                    let Some(iterator) = iterators.get(&shard).cloned() else { continue };
-                    let out = match streams_call(&stack, "GetRecords", json!({ "ShardIterator": iterator, "Limit": batch_size })).await {
-                        Ok(v) => v,
+                    let iterator = match streams_call(&stack, "GetShardIterator", req).await {
+                        Ok(v) => match v["ShardIterator"].as_str() {
+                            Some(it) => it.to_string(),
+                            None => continue,
+                        },
                         Err(e) => {
-                            tracing::warn!(error = %e, "GetRecords");
-                            iterators.remove(&shard);
+                            tracing::warn!(error = %e, "GetShardIterator");
                             continue;
                         }
                     };
-                    if let Some(next) = out["NextShardIterator"].as_str() {
-                        iterators.insert(shard.clone(), next.to_string());
-                    }
-                    let records: Vec<Value> = out["Records"].as_array().cloned().unwrap_or_default();
-                    let Some(last_seq) = records.last().and_then(|r| r["dynamodb"]["SequenceNumber"].as_str()).map(str::to_string) else { continue };
+                    let out = match streams_call(
+                        &stack,
+                        "GetRecords",
+                        json!({ "ShardIterator": iterator, "Limit": batch_size }),
+                    )
+                    .await
+                    {
+                        Ok(v) => v,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "GetRecords");
+                            continue;
+                        }
+                    };
+                    let records: Vec<Value> =
+                        out["Records"].as_array().cloned().unwrap_or_default();
+                    let Some(last_seq) = records
+                        .last()
+                        .and_then(|r| r["dynamodb"]["SequenceNumber"].as_str())
+                        .map(str::to_string)
+                    else {
+                        continue;
+                    };
                     let mut batch: Vec<Value> = records
                         .into_iter()
                         .filter(|r| filters.is_empty() || filters.iter().any(|f| matches(f, r)))
@@ -128,10 +171,21 @@ pub async fn run_stream(stack: Arc<Stack>, function: usize) {
                         .collect();
                     if !batch.is_empty() {
                         delivered_any = true;
-                        deliver_stream_batch(&stack, &spec, &mut batch, max_retries, dlq_url.as_deref()).await;
+                        deliver_stream_batch(
+                            &stack,
+                            &spec,
+                            &mut batch,
+                            max_retries,
+                            dlq_url.as_deref(),
+                        )
+                        .await;
                     }
                     checkpoints.insert(format!("{stream_arn}|{shard}"), last_seq);
-                    crate::state::save_checkpoints(stack.state_dir.as_deref(), &stack.provisioned.prefix, &checkpoints);
+                    crate::state::save_checkpoints(
+                        stack.state_dir.as_deref(),
+                        &stack.provisioned.prefix,
+                        &checkpoints,
+                    );
                 }
             }
         }
@@ -141,7 +195,13 @@ pub async fn run_stream(stack: Arc<Stack>, function: usize) {
     }
 }
 
-async fn deliver_stream_batch(stack: &Stack, spec: &FunctionSpec, batch: &mut Vec<Value>, max_retries: u32, dlq_url: Option<&str>) {
+async fn deliver_stream_batch(
+    stack: &Stack,
+    spec: &FunctionSpec,
+    batch: &mut Vec<Value>,
+    max_retries: u32,
+    dlq_url: Option<&str>,
+) {
     let mut attempts = 0u32;
     while !batch.is_empty() {
         let event = match serde_json::from_value(json!({ "Records": batch })) {
@@ -162,7 +222,13 @@ async fn deliver_stream_batch(stack: &Stack, spec: &FunctionSpec, batch: &mut Ve
             }
         };
         // Retry from the first failed record (or the whole batch).
-        let from = failed_seq.and_then(|seq| batch.iter().position(|r| r["dynamodb"]["SequenceNumber"].as_str() == Some(seq.as_str()))).unwrap_or(0);
+        let from = failed_seq
+            .and_then(|seq| {
+                batch
+                    .iter()
+                    .position(|r| r["dynamodb"]["SequenceNumber"].as_str() == Some(seq.as_str()))
+            })
+            .unwrap_or(0);
         batch.drain(..from);
         attempts += 1;
         if attempts > max_retries {
@@ -170,7 +236,15 @@ async fn deliver_stream_batch(stack: &Stack, spec: &FunctionSpec, batch: &mut Ve
             tracing::error!(function = %spec.logical_id, "stream record failed {attempts} times; sent to the on-failure destination");
             if let Some(url) = dlq_url {
                 let body = json!({ "source": spec.logical_id, "record": record }).to_string();
-                if let Err(e) = stack.clients.sqs.send_message().queue_url(url).message_body(body).send().await {
+                if let Err(e) = stack
+                    .clients
+                    .sqs
+                    .send_message()
+                    .queue_url(url)
+                    .message_body(body)
+                    .send()
+                    .await
+                {
                     tracing::error!(error = ?e, "cannot reach the on-failure destination");
                 }
             }
@@ -185,7 +259,13 @@ async fn deliver_stream_batch(stack: &Stack, spec: &FunctionSpec, batch: &mut Ve
 
 /// Polls one SQS queue for one function, like an SQS event-source mapping
 /// with `ReportBatchItemFailures`.
-pub async fn run_queue(stack: Arc<Stack>, function: usize, queue_url: String, queue_arn: String, batch_size: i32) {
+pub async fn run_queue(
+    stack: Arc<Stack>,
+    function: usize,
+    queue_url: String,
+    queue_arn: String,
+    batch_size: i32,
+) {
     let spec = stack.specs[function].clone();
     loop {
         let received = stack
@@ -194,7 +274,7 @@ pub async fn run_queue(stack: Arc<Stack>, function: usize, queue_url: String, qu
             .receive_message()
             .queue_url(&queue_url)
             .max_number_of_messages(batch_size.clamp(1, 10))
-            .wait_time_seconds(1)
+            .wait_time_seconds(0)
             .message_system_attribute_names(MessageSystemAttributeName::All)
             .send()
             .await;
@@ -207,6 +287,7 @@ pub async fn run_queue(stack: Arc<Stack>, function: usize, queue_url: String, qu
             }
         };
         if messages.is_empty() {
+            tokio::time::sleep(stack.poll_interval).await;
             continue;
         }
         let records: Vec<Value> = messages
@@ -214,7 +295,11 @@ pub async fn run_queue(stack: Arc<Stack>, function: usize, queue_url: String, qu
             .map(|m| {
                 let attributes: serde_json::Map<String, Value> = m
                     .attributes()
-                    .map(|a| a.iter().map(|(k, v)| (k.as_str().to_string(), Value::String(v.clone()))).collect())
+                    .map(|a| {
+                        a.iter()
+                            .map(|(k, v)| (k.as_str().to_string(), Value::String(v.clone())))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 json!({
                     "messageId": m.message_id(),
@@ -237,7 +322,11 @@ pub async fn run_queue(stack: Arc<Stack>, function: usize, queue_url: String, qu
             }
         };
         let failed: Vec<String> = match stack.functions.sqs(&spec, event).await {
-            Ok(resp) => resp.batch_item_failures.into_iter().map(|f| f.item_identifier).collect(),
+            Ok(resp) => resp
+                .batch_item_failures
+                .into_iter()
+                .map(|f| f.item_identifier)
+                .collect(),
             Err(e) => {
                 tracing::error!(error = %e, function = %spec.logical_id, "invocation failed; the batch will be retried");
                 continue;
@@ -247,10 +336,24 @@ pub async fn run_queue(stack: Arc<Stack>, function: usize, queue_url: String, qu
             .iter()
             .filter(|m| !failed.iter().any(|f| Some(f.as_str()) == m.message_id()))
             .enumerate()
-            .filter_map(|(i, m)| DeleteMessageBatchRequestEntry::builder().id(i.to_string()).set_receipt_handle(m.receipt_handle.clone()).build().ok())
+            .filter_map(|(i, m)| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .set_receipt_handle(m.receipt_handle.clone())
+                    .build()
+                    .ok()
+            })
             .collect();
         if !done.is_empty() {
-            if let Err(e) = stack.clients.sqs.delete_message_batch().queue_url(&queue_url).set_entries(Some(done)).send().await {
+            if let Err(e) = stack
+                .clients
+                .sqs
+                .delete_message_batch()
+                .queue_url(&queue_url)
+                .set_entries(Some(done))
+                .send()
+                .await
+            {
                 tracing::warn!(error = ?e, "DeleteMessageBatch");
             }
         }
@@ -302,10 +405,16 @@ mod tests {
 
     #[test]
     fn outbox_filter_pattern() {
-        let pattern: Value = serde_json::from_str(r#"{"eventName":["INSERT"],"dynamodb":{"NewImage":{"kind":{"S":["outbox"]}}}}"#).unwrap();
-        let insert = json!({"eventName": "INSERT", "dynamodb": {"NewImage": {"kind": {"S": "outbox"}}}});
-        let modify = json!({"eventName": "MODIFY", "dynamodb": {"NewImage": {"kind": {"S": "outbox"}}}});
-        let other = json!({"eventName": "INSERT", "dynamodb": {"NewImage": {"kind": {"S": "note"}}}});
+        let pattern: Value = serde_json::from_str(
+            r#"{"eventName":["INSERT"],"dynamodb":{"NewImage":{"kind":{"S":["outbox"]}}}}"#,
+        )
+        .unwrap();
+        let insert =
+            json!({"eventName": "INSERT", "dynamodb": {"NewImage": {"kind": {"S": "outbox"}}}});
+        let modify =
+            json!({"eventName": "MODIFY", "dynamodb": {"NewImage": {"kind": {"S": "outbox"}}}});
+        let other =
+            json!({"eventName": "INSERT", "dynamodb": {"NewImage": {"kind": {"S": "note"}}}});
         let none = json!({"eventName": "INSERT", "dynamodb": {"NewImage": {}}});
         assert!(matches(&pattern, &insert));
         assert!(!matches(&pattern, &modify));
@@ -316,8 +425,17 @@ mod tests {
     #[test]
     fn prefix_and_exists() {
         let p = json!({"detail-type": [{"prefix": "note."}], "detail": {"x": [{"exists": false}]}});
-        assert!(matches(&p, &json!({"detail-type": "note.created", "detail": {}})));
-        assert!(!matches(&p, &json!({"detail-type": "deal.created", "detail": {}})));
-        assert!(!matches(&p, &json!({"detail-type": "note.created", "detail": {"x": 1}})));
+        assert!(matches(
+            &p,
+            &json!({"detail-type": "note.created", "detail": {}})
+        ));
+        assert!(!matches(
+            &p,
+            &json!({"detail-type": "deal.created", "detail": {}})
+        ));
+        assert!(!matches(
+            &p,
+            &json!({"detail-type": "note.created", "detail": {"x": 1}})
+        ));
     }
 }

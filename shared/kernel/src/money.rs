@@ -8,9 +8,28 @@ use crate::AppError;
 /// ISO 4217 codes we accept, with their minor-unit exponent. The markets of
 /// the product (Egypt, the Gulf) and the common trading currencies.
 const CURRENCIES: &[(&str, u8)] = &[
-    ("AED", 2), ("AUD", 2), ("BHD", 3), ("CAD", 2), ("CHF", 2), ("CNY", 2), ("EGP", 2), ("EUR", 2),
-    ("GBP", 2), ("INR", 2), ("JOD", 3), ("JPY", 0), ("KWD", 3), ("LBP", 2), ("MAD", 2), ("OMR", 3),
-    ("QAR", 2), ("SAR", 2), ("SEK", 2), ("TND", 3), ("TRY", 2), ("USD", 2),
+    ("AED", 2),
+    ("AUD", 2),
+    ("BHD", 3),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CNY", 2),
+    ("EGP", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("INR", 2),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KWD", 3),
+    ("LBP", 2),
+    ("MAD", 2),
+    ("OMR", 3),
+    ("QAR", 2),
+    ("SAR", 2),
+    ("SEK", 2),
+    ("TND", 3),
+    ("TRY", 2),
+    ("USD", 2),
 ];
 
 /// An ISO 4217 currency code we know the minor unit of.
@@ -66,18 +85,27 @@ pub struct Money {
 
 impl Money {
     pub fn new(amount_minor: i64, currency: Currency) -> Self {
-        Self { amount_minor, currency }
+        Self {
+            amount_minor,
+            currency,
+        }
     }
 
     /// Adds two amounts of the same currency; mixing currencies is an error,
     /// and so is overflow.
     pub fn checked_add(self, other: Money) -> Result<Money, AppError> {
         if self.currency != other.currency {
-            return Err(AppError::invalid("currency", "cannot add amounts in different currencies"));
+            return Err(AppError::invalid(
+                "currency",
+                "cannot add amounts in different currencies",
+            ));
         }
         self.amount_minor
             .checked_add(other.amount_minor)
-            .map(|amount_minor| Money { amount_minor, currency: self.currency })
+            .map(|amount_minor| Money {
+                amount_minor,
+                currency: self.currency,
+            })
             .ok_or_else(|| AppError::invalid("amount_minor", "amount overflow"))
     }
 }
@@ -91,7 +119,14 @@ impl fmt::Display for Money {
             return write!(f, "{sign}{abs} {}", self.currency);
         }
         let div = 10u64.pow(exp);
-        write!(f, "{sign}{}.{:0width$} {}", abs / div, abs % div, self.currency, width = exp as usize)
+        write!(
+            f,
+            "{sign}{}.{:0width$} {}",
+            abs / div,
+            abs % div,
+            self.currency,
+            width = exp as usize
+        )
     }
 }
 
@@ -104,8 +139,14 @@ mod tests {
     fn formats_by_minor_unit() {
         let usd = Currency::parse("usd").unwrap();
         assert_eq!(Money::new(12_000_000, usd).to_string(), "120000.00 USD");
-        assert_eq!(Money::new(-5, Currency::parse("KWD").unwrap()).to_string(), "-0.005 KWD");
-        assert_eq!(Money::new(7, Currency::parse("JPY").unwrap()).to_string(), "7 JPY");
+        assert_eq!(
+            Money::new(-5, Currency::parse("KWD").unwrap()).to_string(),
+            "-0.005 KWD"
+        );
+        assert_eq!(
+            Money::new(7, Currency::parse("JPY").unwrap()).to_string(),
+            "7 JPY"
+        );
     }
 
     #[test]

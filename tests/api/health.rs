@@ -1,0 +1,37 @@
+use crate::helpers::{stack, TestApp};
+use serde_json::Value;
+
+#[tokio::test]
+async fn health_is_public_and_in_the_envelope() {
+    let s = stack();
+    let resp = reqwest::get(format!("{}/health", s.url)).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+    assert!(resp.headers().contains_key("x-request-id"));
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["success"], true);
+    assert_eq!(body["data"]["status"], "ok");
+    assert!(body["meta"]["requestId"].is_string());
+}
+
+#[tokio::test]
+async fn detailed_health_reports_table_bus_and_queues_to_admins_only() {
+    let s = stack();
+    let anonymous = reqwest::get(format!("{}/v1/health", s.url)).await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    let viewer = TestApp::with_roles(&["viewer"]);
+    assert_eq!(viewer.get("/v1/health").send().await.unwrap().status(), 403);
+
+    let admin = TestApp::admin();
+    let resp = admin.get("/v1/health").send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["data"]["status"], "ok");
+    assert_eq!(body["data"]["table"]["reachable"], true);
+    assert_eq!(body["data"]["bus"]["reachable"], true);
+    let queues = body["data"]["queues"].as_array().unwrap();
+    let names: Vec<&str> = queues.iter().map(|q| q["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["activity", "activity_dlq", "outbox_dlq"]);
+    assert!(queues.iter().all(|q| q["reachable"] == true));
+}

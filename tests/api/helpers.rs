@@ -1,0 +1,209 @@
+//! The test harness: one local stack per test run (started once, in its own
+//! runtime, under a unique name prefix so runs never share resources), and a
+//! fresh tenant per test so tests run in parallel without seeing each other.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crm_auth::{AccessClaims, KeySet};
+use crm_kernel::{TenantId, UserId};
+use serde_json::Value;
+
+/// The running stack, shared by every test of the binary.
+pub struct TestStack {
+    pub url: String,
+    pub keys: KeySet,
+    pub table: String,
+    /// Logical id → (url, arn).
+    pub queues: BTreeMap<String, (String, String)>,
+    pub emulator: String,
+}
+
+static STACK: OnceLock<TestStack> = OnceLock::new();
+
+pub fn stack() -> &'static TestStack {
+    STACK.get_or_init(|| {
+        crm_http::telemetry::init("e2e");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let prefix = format!("crm-test-{}", ulid::Ulid::new().to_string().to_lowercase());
+                let mut opts = devserver::Options::new(&prefix);
+                opts.bind = "127.0.0.1:0".parse().unwrap();
+                opts.visibility_timeout = Some(1);
+                opts.poll_interval = Duration::from_millis(100);
+                match devserver::start(opts.clone()).await {
+                    Err(e) => tx.send(Err(e)).unwrap(),
+                    Ok(running) => {
+                        let s = &running.stack;
+                        let info = TestStack {
+                            url: running.url.clone(),
+                            keys: s.keys.clone(),
+                            table: s
+                                .provisioned
+                                .tables
+                                .values()
+                                .next()
+                                .cloned()
+                                .unwrap_or_default(),
+                            queues: s
+                                .provisioned
+                                .queues
+                                .iter()
+                                .map(|(k, q)| (k.clone(), (q.url.clone(), q.arn.clone())))
+                                .collect(),
+                            emulator: opts.emulator.clone(),
+                        };
+                        tx.send(Ok(info)).unwrap();
+                        // Keep the stack (server and pollers) alive for the whole run.
+                        let _keep = running;
+                        std::future::pending::<()>().await;
+                    }
+                }
+            });
+        });
+        match rx.recv().expect("stack thread") {
+            Ok(s) => s,
+            Err(e) => panic!("the local stack did not start: {e}"),
+        }
+    })
+}
+
+fn now() -> i64 {
+    chrono_now()
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A tenant of its own and a user in it, with an HTTP client.
+pub struct TestApp {
+    pub url: String,
+    pub tenant: TenantId,
+    pub user: UserId,
+    pub token: String,
+    pub http: reqwest::Client,
+}
+
+impl TestApp {
+    /// A new tenant whose user has `roles`.
+    pub fn with_roles(roles: &[&str]) -> Self {
+        let s = stack();
+        let tenant = TenantId::new();
+        let user = UserId::new();
+        let token = mint(&s.keys, tenant, user, roles, 900);
+        Self {
+            url: s.url.clone(),
+            tenant,
+            user,
+            token,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn admin() -> Self {
+        Self::with_roles(&["admin"])
+    }
+
+    /// Another user of the same tenant.
+    pub fn colleague(&self, roles: &[&str]) -> Self {
+        let user = UserId::new();
+        let token = mint(&stack().keys, self.tenant, user, roles, 900);
+        Self {
+            url: self.url.clone(),
+            tenant: self.tenant,
+            user,
+            token,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+    }
+
+    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+    }
+
+    pub async fn create_note(&self, body: &str) -> Value {
+        let resp = self
+            .post("/v1/notes")
+            .json(&serde_json::json!({ "body": body }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201, "create note");
+        resp.json::<Value>().await.unwrap()["data"].clone()
+    }
+
+    /// The tenant's activity feed today.
+    pub async fn feed(&self) -> Vec<Value> {
+        let body: Value = self
+            .get("/v1/activity?limit=100")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["data"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+/// An access token signed with the stack's key.
+pub fn mint(keys: &KeySet, tenant: TenantId, user: UserId, roles: &[&str], ttl: i64) -> String {
+    let mut claims = AccessClaims::new(
+        &tenant.to_string(),
+        &user.to_string(),
+        roles.iter().map(|r| r.to_string()).collect(),
+        now(),
+    );
+    claims.exp = now() + ttl;
+    keys.signer().unwrap().sign(&claims).unwrap()
+}
+
+/// Polls `check` until it returns `Some`, or fails after `timeout`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if start.elapsed() > timeout {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// SDK clients on the emulator, for checks behind the API.
+pub async fn sdk() -> aws_config::SdkConfig {
+    let s = stack();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(&s.emulator)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .load()
+        .await
+}

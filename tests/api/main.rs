@@ -1,0 +1,15 @@
+//! All end-to-end tests, in one binary (one link of the AWS SDK). They start
+//! the local stack in-process — emulator-backed table, bus and queues, the
+//! HttpApi, the authorizer, the stream and queue drivers — and drive it over
+//! HTTP as a frontend would. Run them with `make test`.
+
+mod helpers;
+
+mod auth;
+mod contract;
+mod errors;
+mod health;
+mod notes;
+mod pipeline;
+mod store;
+mod tenancy;

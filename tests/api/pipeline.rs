@@ -1,0 +1,200 @@
+//! The event pipeline end to end: transaction → stream → publisher →
+//! EventBridge → rule → SQS → worker, idempotent, with partial batch
+//! failures and dead-lettering.
+
+use std::time::Duration;
+
+use crate::helpers::{eventually, sdk, stack, TestApp};
+use crm_events::{Actor, DomainEvent, Subject};
+use serde_json::{json, Value};
+
+fn bridge_message(event: &DomainEvent) -> String {
+    // What an EventBridge rule delivers to an SQS target.
+    json!({
+        "version": "0", "id": ulid::Ulid::new().to_string(), "detail-type": event.event_type, "source": "crm",
+        "account": "123456789012", "time": event.occurred_at.to_string(), "region": "us-east-1", "resources": [], "detail": event,
+    })
+    .to_string()
+}
+
+fn queue(logical: &str) -> (String, String) {
+    stack()
+        .queues
+        .get(logical)
+        .cloned()
+        .unwrap_or_else(|| panic!("queue {logical}"))
+}
+
+#[tokio::test]
+async fn a_created_note_reaches_the_activity_feed_through_the_bus() {
+    let app = TestApp::admin();
+    let note = app.create_note("pipeline").await;
+    let id = note["id"].as_str().unwrap().to_string();
+    let entry = eventually("the feed entry", Duration::from_secs(20), || async {
+        app.feed()
+            .await
+            .into_iter()
+            .find(|e| e["subject"]["id"] == id.as_str())
+    })
+    .await;
+    assert_eq!(entry["event_type"], "note.created");
+    assert_eq!(entry["actor"]["user_id"], app.user.to_string());
+}
+
+#[tokio::test]
+async fn a_redelivered_event_is_applied_once() {
+    let app = TestApp::admin();
+    let event = DomainEvent::new(
+        app.tenant,
+        "note.created",
+        Actor::system(),
+        Subject {
+            kind: "note".into(),
+            id: ulid::Ulid::new().to_string(),
+        },
+        json!({}),
+    );
+    let sqs = aws_sdk_sqs::Client::new(&sdk().await);
+    let (url, _) = queue("ActivityQueue");
+    for _ in 0..3 {
+        sqs.send_message()
+            .queue_url(&url)
+            .message_body(bridge_message(&event))
+            .send()
+            .await
+            .unwrap();
+    }
+    eventually("the projection", Duration::from_secs(20), || async {
+        (!app.feed().await.is_empty()).then_some(())
+    })
+    .await;
+    // Give the two duplicates time to be consumed, then count.
+    eventually("the queue to drain", Duration::from_secs(20), || async {
+        let attrs = sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+            .send()
+            .await
+            .ok()?;
+        let a = attrs.attributes()?;
+        let n = |k: aws_sdk_sqs::types::QueueAttributeName| {
+            a.get(&k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(1)
+        };
+        (n(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages) == 0
+            && n(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+                == 0)
+            .then_some(())
+    })
+    .await;
+    let feed = app.feed().await;
+    assert_eq!(feed.len(), 1, "{feed:?}");
+    assert_eq!(feed[0]["event_id"], event.event_id);
+}
+
+#[tokio::test]
+async fn a_poison_message_is_dead_lettered_counted_and_loses_nothing_else() {
+    let app = TestApp::admin();
+    let good: Vec<DomainEvent> = (0..2)
+        .map(|_| {
+            DomainEvent::new(
+                app.tenant,
+                "note.created",
+                Actor::system(),
+                Subject {
+                    kind: "note".into(),
+                    id: ulid::Ulid::new().to_string(),
+                },
+                json!({}),
+            )
+        })
+        .collect();
+    let marker = format!("poison-{}", ulid::Ulid::new());
+    let sqs = aws_sdk_sqs::Client::new(&sdk().await);
+    let (url, _) = queue("ActivityQueue");
+    let entries = vec![
+        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+            .id("g0")
+            .message_body(bridge_message(&good[0]))
+            .build()
+            .unwrap(),
+        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+            .id("p")
+            .message_body(format!("{{\"{marker}\": true"))
+            .build()
+            .unwrap(),
+        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+            .id("g1")
+            .message_body(bridge_message(&good[1]))
+            .build()
+            .unwrap(),
+    ];
+    sqs.send_message_batch()
+        .queue_url(&url)
+        .set_entries(Some(entries))
+        .send()
+        .await
+        .unwrap();
+
+    // The good ones are processed even though they shared a batch with the poison.
+    eventually(
+        "both good events in the feed",
+        Duration::from_secs(20),
+        || async { (app.feed().await.len() == 2).then_some(()) },
+    )
+    .await;
+
+    // The poison one ends in the DLQ after maxReceiveCount receives.
+    let (dlq_url, _) = queue("ActivityDLQ");
+    let dead = eventually(
+        "the poison message in the DLQ",
+        Duration::from_secs(60),
+        || {
+            let sqs = sqs.clone();
+            let dlq_url = dlq_url.clone();
+            let marker = marker.clone();
+            async move {
+                let out = sqs
+                    .receive_message()
+                    .queue_url(&dlq_url)
+                    .max_number_of_messages(10)
+                    .visibility_timeout(0)
+                    .send()
+                    .await
+                    .ok()?;
+                out.messages()
+                    .iter()
+                    .find(|m| m.body().unwrap_or_default().contains(&marker))
+                    .cloned()
+            }
+        },
+    )
+    .await;
+    assert!(dead.body().unwrap().contains(&marker));
+
+    // ...and the scheduled queue monitor counts it.
+    let monitor: Value = reqwest::Client::new()
+        .post(format!(
+            "{}/_local/schedules/QueueMonitorFunction",
+            stack().url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let dlq = monitor["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "activity_dlq")
+        .cloned()
+        .unwrap();
+    assert!(dlq["visible"].as_i64().unwrap() >= 1, "{monitor}");
+    assert_eq!(
+        app.feed().await.len(),
+        2,
+        "nothing else lost, nothing doubled"
+    );
+}
