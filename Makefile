@@ -31,7 +31,9 @@ $(TOOLS_VENV)/.done: infra/requirements-tools.txt
 sam-validate: $(TOOLS_VENV)/.done
 	SAM_CLI_TELEMETRY=0 $(TOOLS_VENV)/bin/sam validate --lint
 
+## Package every function as SAM would deploy it (cargo-lambda cross-compiles with zig, both from PyPI).
 sam-build: $(TOOLS_VENV)/.done
+	$(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check cargo-lambda==1.9.2
 	PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 sam build
 
 ## Cold-start bench (release binaries against a local Lambda Runtime API).

@@ -23,8 +23,14 @@ ensure_venv() {
 }
 
 is_moto() {
-  # moto answers its own dashboard API; anything else on the port is not ours to use.
-  curl -fsS -m 2 "$url/moto-api/data.json" -o /dev/null 2>/dev/null
+  # moto serves its own dashboard; anything else on the port is not ours to use.
+  # A busy emulator may be slow to answer: try a few times before saying no.
+  for _ in 1 2 3; do
+    if curl -fsS -m 5 "$url/moto-api/" 2>/dev/null | grep -qi moto; then return 0; fi
+    port_taken || return 1
+    sleep 1
+  done
+  return 1
 }
 
 port_taken() {

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `make test`: every test, on a fresh machine too.
+#   1. starts the AWS emulator if none runs (installs it into infra/.venv on first use)
+#   2. cargo test --workspace: unit tests, store tests against the emulator, end-to-end tests over HTTP
+#   3. sam validate --lint on template.yaml (installs aws-sam-cli into infra/.venv-tools on first use)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RUST_LOG="${RUST_LOG:-warn}"
+export SAM_CLI_TELEMETRY=0
+
+started=0
+if ! bash infra/emulator.sh status >/dev/null 2>&1; then
+  bash infra/emulator.sh start
+  started=1
+fi
+cleanup() {
+  if [ "$started" = 1 ]; then bash infra/emulator.sh stop || true; fi
+}
+trap cleanup EXIT
+
+echo "== format"
+cargo fmt --all -- --check
+
+echo "== cargo test (unit, store, end-to-end)"
+cargo test --workspace --locked
+
+echo "== template lint"
+make --no-print-directory sam-validate
