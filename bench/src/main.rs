@@ -1,1 +1,230 @@
-fn main() {}
+//! Cold-start bench (`make bench`): starts each release-built function binary
+//! against a local Lambda Runtime API and reports
+//!
+//! * init: process exec → first `GET /runtime/invocation/next`,
+//! * first and warm invocation latency (event handed out → response posted),
+//! * peak RSS (`VmHWM`) and binary size.
+//!
+//! Invocations make no AWS calls (public health route, a request refused
+//! before any I/O, a token verification, a filtered stream batch): the figures
+//! are our code plus the runtime, not the network. Targets (DESIGN.md §8):
+//! init ≤ 15 ms, RSS ≤ 32 MB, zipped package ≤ 6 MB.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+
+const WARM_INVOCATIONS: usize = 200;
+
+#[derive(Default)]
+struct Runtime {
+    first_next: Mutex<Option<Instant>>,
+    next: tokio::sync::Mutex<Option<mpsc::Receiver<(String, Value)>>>,
+    pending: Mutex<HashMap<String, oneshot::Sender<Result<String, String>>>>,
+}
+
+async fn next(State(rt): State<Arc<Runtime>>) -> (StatusCode, HeaderMap, String) {
+    rt.first_next.lock().unwrap().get_or_insert_with(Instant::now);
+    let mut guard = rt.next.lock().await;
+    let Some(rx) = guard.as_mut() else { return (StatusCode::INTERNAL_SERVER_ERROR, HeaderMap::new(), String::new()) };
+    match rx.recv().await {
+        None => {
+            // Bench over: keep the function parked until it is killed.
+            std::future::pending::<()>().await;
+            unreachable!()
+        }
+        Some((id, event)) => {
+            let mut headers = HeaderMap::new();
+            headers.insert("lambda-runtime-aws-request-id", id.parse().unwrap());
+            let deadline = chrono::Utc::now().timestamp_millis() + 30_000;
+            headers.insert("lambda-runtime-deadline-ms", deadline.to_string().parse().unwrap());
+            headers.insert("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:123456789012:function:bench".parse().unwrap());
+            headers.insert("lambda-runtime-trace-id", "Root=1-00000000-000000000000000000000000;Sampled=0".parse().unwrap());
+            (StatusCode::OK, headers, event.to_string())
+        }
+    }
+}
+
+async fn response(State(rt): State<Arc<Runtime>>, Path(id): Path<String>, body: String) -> StatusCode {
+    if let Some(tx) = rt.pending.lock().unwrap().remove(&id) {
+        let _ = tx.send(Ok(body));
+    }
+    StatusCode::ACCEPTED
+}
+
+async fn error(State(rt): State<Arc<Runtime>>, Path(id): Path<String>, body: String) -> StatusCode {
+    if let Some(tx) = rt.pending.lock().unwrap().remove(&id) {
+        let _ = tx.send(Err(body));
+    }
+    StatusCode::ACCEPTED
+}
+
+async fn init_error(body: String) -> StatusCode {
+    eprintln!("init error: {body}");
+    StatusCode::ACCEPTED
+}
+
+struct Case {
+    function: &'static str,
+    binary: &'static str,
+    env: Vec<(&'static str, String)>,
+    event: Value,
+    expect: &'static str,
+}
+
+struct Figures {
+    init: Duration,
+    first: Duration,
+    p50: Duration,
+    p99: Duration,
+    rss_kb: u64,
+    size: u64,
+}
+
+fn peak_rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+async fn run(case: &Case, bin_dir: &std::path::Path) -> Result<Figures, String> {
+    let (tx, rx) = mpsc::channel(1);
+    let rt = Arc::new(Runtime::default());
+    *rt.next.lock().await = Some(rx);
+    let app = Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next))
+        .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
+        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+        .route("/2018-06-01/runtime/init/error", post(init_error))
+        .with_state(rt.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let path = bin_dir.join(case.binary);
+    let size = std::fs::metadata(&path).map_err(|e| format!("{}: {e} (run `make bench`, which builds release binaries)", path.display()))?.len();
+    let mut cmd = tokio::process::Command::new(&path);
+    cmd.env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", case.function)
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "bench")
+        .env("AWS_SECRET_ACCESS_KEY", "bench")
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true);
+    for (k, v) in &case.env {
+        cmd.env(k, v);
+    }
+    let started = Instant::now();
+    let mut child = cmd.spawn().map_err(|e| e.to_string())?;
+    let pid = child.id().unwrap_or(0);
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let init = loop {
+        if let Some(t) = *rt.first_next.lock().unwrap() {
+            break t - started;
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{}: never polled /next", case.function));
+        }
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    };
+
+    let mut latencies = Vec::with_capacity(WARM_INVOCATIONS + 1);
+    for i in 0..=WARM_INVOCATIONS {
+        let id = format!("req-{i}");
+        let (otx, orx) = oneshot::channel();
+        rt.pending.lock().unwrap().insert(id.clone(), otx);
+        let t = Instant::now();
+        tx.send((id, case.event.clone())).await.map_err(|e| e.to_string())?;
+        let out = tokio::time::timeout(Duration::from_secs(10), orx).await.map_err(|_| format!("{}: no response", case.function))?.map_err(|e| e.to_string())?;
+        latencies.push(t.elapsed());
+        let body = out.map_err(|e| format!("{}: invocation error {e}", case.function))?;
+        if i == 0 && !body.contains(case.expect) {
+            return Err(format!("{}: unexpected response {body}", case.function));
+        }
+    }
+    let rss_kb = peak_rss_kb(pid);
+    let _ = child.kill().await;
+    server.abort();
+    let first = latencies[0];
+    let mut warm: Vec<Duration> = latencies[1..].to_vec();
+    warm.sort();
+    Ok(Figures { init, first, p50: warm[warm.len() / 2], p99: warm[warm.len() * 99 / 100], rss_kb, size })
+}
+
+fn event(root: &std::path::Path, name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(root.join("events").join(name)).expect("sample event")).expect("json")
+}
+
+#[tokio::main]
+async fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
+    let bin_dir = target.join("release");
+
+    let keys = crm_auth::KeySet::generate("bench").unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let token = keys.signer().unwrap().sign(&crm_auth::AccessClaims::new("01JDEM0TENANT0000000000000", "01JDEM0ADM1N00000000000000", vec!["admin".into()], now)).unwrap();
+    let mut auth_event = event(&root, "authorizer-request.json");
+    auth_event["headers"]["authorization"] = Value::String(format!("Bearer {token}"));
+    let mut refused = event(&root, "apigw-notes-post.json");
+    refused["requestContext"].as_object_mut().unwrap().remove("authorizer");
+    let mut filtered = event(&root, "dynamodb-stream-outbox.json");
+    filtered["Records"][0]["eventName"] = Value::String("MODIFY".into());
+
+    let common = vec![
+        ("TABLE_NAME", "crm-bench".to_string()),
+        ("EVENT_BUS_NAME", "crm-bench".to_string()),
+        ("CURSOR_SECRET", "bench-cursor-secret-0123456789abcdef".to_string()),
+        ("QUEUE_URLS", "{}".to_string()),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9".to_string()),
+    ];
+    let with = |extra: Vec<(&'static str, String)>| common.iter().cloned().chain(extra).collect::<Vec<_>>();
+    let cases = vec![
+        Case { function: "AuthorizerFunction", binary: "authorizer", env: vec![("JWT_PUBLIC_KEYS", keys.public_keys_json())], event: auth_event, expect: "\"isAuthorized\":true" },
+        Case { function: "HealthFunction", binary: "platform", env: with(vec![]), event: event(&root, "apigw-health-get.json"), expect: "200" },
+        Case { function: "NotesCreateFunction", binary: "activities", env: with(vec![]), event: refused, expect: "401" },
+        Case { function: "OutboxPublisherFunction", binary: "outbox", env: with(vec![]), event: filtered, expect: "batchItemFailures" },
+    ];
+
+    println!("| function | binary | size | init | first invoke | warm p50 | warm p99 | peak RSS |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let mut failed = false;
+    for case in &cases {
+        match run(case, &bin_dir).await {
+            Ok(f) => println!(
+                "| {} | {} | {:.1} MB | {:.1} ms | {:.2} ms | {} µs | {} µs | {:.1} MB |",
+                case.function,
+                case.binary,
+                f.size as f64 / 1_048_576.0,
+                f.init.as_secs_f64() * 1000.0,
+                f.first.as_secs_f64() * 1000.0,
+                f.p50.as_micros(),
+                f.p99.as_micros(),
+                f.rss_kb as f64 / 1024.0
+            ),
+            Err(e) => {
+                failed = true;
+                eprintln!("{e}");
+            }
+        }
+    }
+    if failed {
+        std::process::exit(1);
+    }
+}

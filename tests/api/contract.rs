@@ -138,3 +138,32 @@ async fn cors_preflight_follows_the_template() {
         .unwrap()
         .contains("etag"));
 }
+
+fn sample(name: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../events").join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn the_sample_events_are_what_the_functions_read() {
+    // API Gateway payloads become the Request a deployed function sees.
+    let req = lambda_http::request::from_str(&sample("apigw-notes-post.json").to_string()).unwrap();
+    let ctx = crm_http::RequestContext::from_request(&req);
+    assert_eq!(ctx.route_key, "POST /v1/notes");
+    assert_eq!(ctx.principal.unwrap().tenant_id.to_string(), "01JDEM0TENANT0000000000000");
+    let _: aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request = serde_json::from_value(sample("authorizer-request.json")).unwrap();
+
+    // The stream sample carries an outbox event; the SQS sample carries the same event via EventBridge.
+    let stream: crm_events::stream::StreamEvent = serde_json::from_value(sample("dynamodb-stream-outbox.json")).unwrap();
+    let from_stream = crm_events::stream::outbox_event(&stream.records[0]).unwrap().unwrap();
+    let sqs: crm_events::SqsEvent = serde_json::from_value(sample("sqs-activity.json")).unwrap();
+    let from_queue = crm_events::consumer::parse_message(&sqs.records[0].body).unwrap();
+    assert_eq!(from_stream, from_queue);
+
+    // The envelope schema lists exactly the envelope's fields.
+    let schema = sample("schemas/domain-event.schema.json");
+    let envelope = serde_json::to_value(&from_stream).unwrap();
+    let fields: BTreeSet<&str> = envelope.as_object().unwrap().keys().map(String::as_str).collect();
+    let declared: BTreeSet<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(fields, declared);
+}
