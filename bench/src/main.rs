@@ -111,7 +111,8 @@ async fn run(case: &Case, bin_dir: &std::path::Path) -> Result<Figures, String> 
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
     let path = bin_dir.join(case.binary);
-    let size = std::fs::metadata(&path).map_err(|e| format!("{}: {e} (run `make bench`, which builds release binaries)", path.display()))?.len();
+    let size =
+        std::fs::metadata(&path).map_err(|e| format!("{}: {e} (run `make bench`, which builds release binaries)", path.display()))?.len();
     let mut cmd = tokio::process::Command::new(&path);
     cmd.env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
@@ -151,7 +152,10 @@ async fn run(case: &Case, bin_dir: &std::path::Path) -> Result<Figures, String> 
         rt.pending.lock().unwrap().insert(id.clone(), otx);
         let t = Instant::now();
         tx.send((id, case.event.clone())).await.map_err(|e| e.to_string())?;
-        let out = tokio::time::timeout(Duration::from_secs(10), orx).await.map_err(|_| format!("{}: no response", case.function))?.map_err(|e| e.to_string())?;
+        let out = tokio::time::timeout(Duration::from_secs(10), orx)
+            .await
+            .map_err(|_| format!("{}: no response", case.function))?
+            .map_err(|e| e.to_string())?;
         latencies.push(t.elapsed());
         let body = out.map_err(|e| format!("{}: invocation error {e}", case.function))?;
         if i == 0 && !body.contains(case.expect) {
@@ -179,7 +183,11 @@ async fn main() {
 
     let keys = crm_auth::KeySet::generate("bench").unwrap();
     let now = chrono::Utc::now().timestamp();
-    let token = keys.signer().unwrap().sign(&crm_auth::AccessClaims::new("01JDEM0TENANT0000000000000", "01JDEM0ADM1N00000000000000", vec!["admin".into()], now)).unwrap();
+    let token = keys
+        .signer()
+        .unwrap()
+        .sign(&crm_auth::AccessClaims::new("01JDEM0TENANT0000000000000", "01JDEM0ADM1N00000000000000", vec!["admin".into()], now))
+        .unwrap();
     let mut auth_event = event(&root, "authorizer-request.json");
     auth_event["headers"]["authorization"] = Value::String(format!("Bearer {token}"));
     let mut refused = event(&root, "apigw-notes-post.json");
@@ -196,8 +204,20 @@ async fn main() {
     ];
     let with = |extra: Vec<(&'static str, String)>| common.iter().cloned().chain(extra).collect::<Vec<_>>();
     let cases = vec![
-        Case { function: "AuthorizerFunction", binary: "authorizer", env: vec![("JWT_PUBLIC_KEYS", keys.public_keys_json())], event: auth_event, expect: "\"isAuthorized\":true" },
-        Case { function: "HealthFunction", binary: "platform", env: with(vec![]), event: event(&root, "apigw-health-get.json"), expect: "200" },
+        Case {
+            function: "AuthorizerFunction",
+            binary: "authorizer",
+            env: vec![("JWT_PUBLIC_KEYS", keys.public_keys_json())],
+            event: auth_event,
+            expect: "\"isAuthorized\":true",
+        },
+        Case {
+            function: "HealthFunction",
+            binary: "platform",
+            env: with(vec![]),
+            event: event(&root, "apigw-health-get.json"),
+            expect: "200",
+        },
         Case { function: "NotesCreateFunction", binary: "activities", env: with(vec![]), event: refused, expect: "401" },
         Case { function: "OutboxPublisherFunction", binary: "outbox", env: with(vec![]), event: filtered, expect: "batchItemFailures" },
     ];

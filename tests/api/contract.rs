@@ -19,11 +19,7 @@ fn template_routes() -> Vec<(String, bool)> {
             f.triggers
                 .into_iter()
                 .filter_map(|t| match t {
-                    model::Trigger::Http {
-                        method,
-                        path,
-                        public,
-                    } => Some((format!("{method} {path}"), public)),
+                    model::Trigger::Http { method, path, public } => Some((format!("{method} {path}"), public)),
                     _ => None,
                 })
                 .collect::<Vec<_>>()
@@ -38,14 +34,8 @@ fn every_template_route_declares_its_access_and_public_means_public() {
         let access = declared.iter().find(|(k, _)| *k == key).map(|(_, a)| *a);
         match access {
             None => panic!("{key} is in template.yaml but no route table declares its access"),
-            Some(Access::Public) => assert!(
-                public,
-                "{key} is Public in code but behind the authorizer in template.yaml"
-            ),
-            Some(Access::Permission(p)) => assert!(
-                !public,
-                "{key} needs `{p}` but template.yaml makes it Authorizer: NONE"
-            ),
+            Some(Access::Public) => assert!(public, "{key} is Public in code but behind the authorizer in template.yaml"),
+            Some(Access::Permission(p)) => assert!(!public, "{key} needs `{p}` but template.yaml makes it Authorizer: NONE"),
         }
     }
 }
@@ -55,42 +45,26 @@ fn every_route_in_code_is_deployed_once() {
     let template: BTreeSet<String> = template_routes().into_iter().map(|(k, _)| k).collect();
     let mut seen = BTreeSet::new();
     for (key, _) in openapi::declared_access() {
-        assert!(
-            template.contains(key),
-            "{key} is handled in code but not declared in template.yaml"
-        );
+        assert!(template.contains(key), "{key} is handled in code but not declared in template.yaml");
         assert!(seen.insert(key), "{key} declared twice");
     }
-    assert_eq!(
-        template_routes().len(),
-        template.len(),
-        "a route key appears twice in template.yaml"
-    );
+    assert_eq!(template_routes().len(), template.len(), "a route key appears twice in template.yaml");
 }
 
 #[test]
 fn the_published_openapi_document_is_up_to_date() {
     let generated = openapi::document(&template()).unwrap();
-    let committed: serde_json::Value =
-        serde_json::from_str(platform::routes::openapi::get::DOCUMENT).unwrap();
-    assert_eq!(
-        generated, committed,
-        "docs/openapi.json is stale: run `make openapi`"
-    );
+    let committed: serde_json::Value = serde_json::from_str(platform::routes::openapi::get::DOCUMENT).unwrap();
+    assert_eq!(generated, committed, "docs/openapi.json is stale: run `make openapi`");
 }
 
 #[tokio::test]
 async fn the_api_serves_its_openapi_document() {
-    let resp = reqwest::get(format!("{}/v1/openapi.json", crate::helpers::stack().url))
-        .await
-        .unwrap();
+    let resp = reqwest::get(format!("{}/v1/openapi.json", crate::helpers::stack().url)).await.unwrap();
     assert_eq!(resp.status(), 200);
     let doc: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
-    assert_eq!(
-        doc["paths"]["/v1/notes"]["post"]["x-permission"],
-        "note.create"
-    );
+    assert_eq!(doc["paths"]["/v1/notes"]["post"]["x-permission"], "note.create");
 }
 
 #[tokio::test]
@@ -105,14 +79,8 @@ async fn cors_preflight_follows_the_template() {
         .await
         .unwrap();
     assert_eq!(ok.status(), 204);
-    assert_eq!(
-        ok.headers()["access-control-allow-origin"],
-        "http://localhost:5173"
-    );
-    assert!(ok.headers()["access-control-allow-headers"]
-        .to_str()
-        .unwrap()
-        .contains("authorization"));
+    assert_eq!(ok.headers()["access-control-allow-origin"], "http://localhost:5173");
+    assert!(ok.headers()["access-control-allow-headers"].to_str().unwrap().contains("authorization"));
 
     let evil = client
         .request(reqwest::Method::OPTIONS, format!("{}/v1/notes", s.url))
@@ -123,20 +91,9 @@ async fn cors_preflight_follows_the_template() {
         .unwrap();
     assert!(!evil.headers().contains_key("access-control-allow-origin"));
 
-    let simple = client
-        .get(format!("{}/health", s.url))
-        .header("origin", "http://localhost:5173")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        simple.headers()["access-control-allow-origin"],
-        "http://localhost:5173"
-    );
-    assert!(simple.headers()["access-control-expose-headers"]
-        .to_str()
-        .unwrap()
-        .contains("etag"));
+    let simple = client.get(format!("{}/health", s.url)).header("origin", "http://localhost:5173").send().await.unwrap();
+    assert_eq!(simple.headers()["access-control-allow-origin"], "http://localhost:5173");
+    assert!(simple.headers()["access-control-expose-headers"].to_str().unwrap().contains("etag"));
 }
 
 fn sample(name: &str) -> serde_json::Value {
@@ -151,7 +108,8 @@ fn the_sample_events_are_what_the_functions_read() {
     let ctx = crm_http::RequestContext::from_request(&req);
     assert_eq!(ctx.route_key, "POST /v1/notes");
     assert_eq!(ctx.principal.unwrap().tenant_id.to_string(), "01JDEM0TENANT0000000000000");
-    let _: aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request = serde_json::from_value(sample("authorizer-request.json")).unwrap();
+    let _: aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request =
+        serde_json::from_value(sample("authorizer-request.json")).unwrap();
 
     // The stream sample carries an outbox event; the SQS sample carries the same event via EventBridge.
     let stream: crm_events::stream::StreamEvent = serde_json::from_value(sample("dynamodb-stream-outbox.json")).unwrap();

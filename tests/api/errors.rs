@@ -18,50 +18,21 @@ async fn malformed_json_wrong_types_and_missing_fields_are_400() {
         ("not json at all", "body"),
         ("{\"body\": 42}", "body"),
         ("{}", "body"),
-        (
-            "{\"body\": \"ok\", \"subject\": {\"type\": \"planet\", \"id\": \"x\"}}",
-            "subject.type",
-        ),
+        ("{\"body\": \"ok\", \"subject\": {\"type\": \"planet\", \"id\": \"x\"}}", "subject.type"),
         ("{\"body\": \"ok\", \"owner\": \"me\"}", "owner"),
         ("[1,2,3]", "body"),
     ];
     for (raw, field) in cases {
-        let resp = app
-            .post("/v1/notes")
-            .header("content-type", "application/json")
-            .body(raw)
-            .send()
-            .await
-            .unwrap();
+        let resp = app.post("/v1/notes").header("content-type", "application/json").body(raw).send().await.unwrap();
         let (status, err) = error_of(resp).await;
         assert_eq!(status, 400, "{raw}");
         assert_eq!(err["code"], "VALIDATION_ERROR", "{raw}");
-        assert!(
-            err["details"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|d| d["field"].as_str().unwrap().starts_with(field)),
-            "{raw}: {err}"
-        );
+        assert!(err["details"].as_array().unwrap().iter().any(|d| d["field"].as_str().unwrap().starts_with(field)), "{raw}: {err}");
     }
-    let resp = app
-        .post("/v1/notes")
-        .header("content-type", "text/plain")
-        .body("{\"body\":\"x\"}")
-        .send()
-        .await
-        .unwrap();
+    let resp = app.post("/v1/notes").header("content-type", "text/plain").body("{\"body\":\"x\"}").send().await.unwrap();
     assert_eq!(error_of(resp).await.0, 400);
 
-    let list: Value = app
-        .get("/v1/notes")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = app.get_json("/v1/notes").await;
     assert_eq!(list["data"], json!([]), "nothing was created");
 }
 
@@ -69,15 +40,7 @@ async fn malformed_json_wrong_types_and_missing_fields_are_400() {
 async fn oversized_body_is_413_and_changes_nothing() {
     let app = TestApp::admin();
     let big = json!({ "body": "x".repeat(1024 * 1024 + 1) }).to_string();
-    let (status, err) = error_of(
-        app.post("/v1/notes")
-            .header("content-type", "application/json")
-            .body(big)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, err) = error_of(app.post("/v1/notes").header("content-type", "application/json").body(big).send().await.unwrap()).await;
     assert_eq!(status, 413);
     assert_eq!(err["code"], "PAYLOAD_TOO_LARGE");
 
@@ -87,14 +50,7 @@ async fn oversized_body_is_413_and_changes_nothing() {
     assert_eq!(status, 400);
     assert_eq!(err["details"][0]["field"], "body");
 
-    let list: Value = app
-        .get("/v1/notes")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = app.get_json("/v1/notes").await;
     assert_eq!(list["data"], json!([]));
 }
 
@@ -102,17 +58,8 @@ async fn oversized_body_is_413_and_changes_nothing() {
 async fn unknown_routes_and_methods_are_404_in_the_envelope() {
     let s = stack();
     let client = reqwest::Client::new();
-    for (method, path) in [
-        ("GET", "/nope"),
-        ("GET", "/v1/nothing/here"),
-        ("DELETE", "/v1/notes"),
-        ("POST", "/health"),
-    ] {
-        let resp = client
-            .request(method.parse().unwrap(), format!("{}{path}", s.url))
-            .send()
-            .await
-            .unwrap();
+    for (method, path) in [("GET", "/nope"), ("GET", "/v1/nothing/here"), ("DELETE", "/v1/notes"), ("POST", "/health")] {
+        let resp = client.request(method.parse().unwrap(), format!("{}{path}", s.url)).send().await.unwrap();
         let (status, err) = error_of(resp).await;
         assert_eq!(status, 404, "{method} {path}");
         assert_eq!(err["code"], "NOT_FOUND");
@@ -122,25 +69,12 @@ async fn unknown_routes_and_methods_are_404_in_the_envelope() {
 #[tokio::test]
 async fn bad_query_parameters_are_400() {
     let app = TestApp::admin();
-    for q in [
-        "limit=0",
-        "limit=101",
-        "limit=ten",
-        "cursor=forged.cursor",
-        "subject_type=contact",
-    ] {
-        let (status, err) =
-            error_of(app.get(&format!("/v1/notes?{q}")).send().await.unwrap()).await;
+    for q in ["limit=0", "limit=101", "limit=ten", "cursor=forged.cursor", "subject_type=contact"] {
+        let (status, err) = error_of(app.get(&format!("/v1/notes?{q}")).send().await.unwrap()).await;
         assert_eq!(status, 400, "{q}");
         assert_eq!(err["code"], "VALIDATION_ERROR");
     }
-    let (status, _) = error_of(
-        app.get("/v1/activity?date=2026-13-45")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = error_of(app.get("/v1/activity?date=2026-13-45").send().await.unwrap()).await;
     assert_eq!(status, 400);
 }
 

@@ -27,11 +27,7 @@ pub fn stack() -> &'static TestStack {
         crm_http::telemetry::init("e2e");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
             rt.block_on(async move {
                 let prefix = format!("crm-test-{}", ulid::Ulid::new().to_string().to_lowercase());
                 let mut opts = devserver::Options::new(&prefix);
@@ -45,19 +41,8 @@ pub fn stack() -> &'static TestStack {
                         let info = TestStack {
                             url: running.url.clone(),
                             keys: s.keys.clone(),
-                            table: s
-                                .provisioned
-                                .tables
-                                .values()
-                                .next()
-                                .cloned()
-                                .unwrap_or_default(),
-                            queues: s
-                                .provisioned
-                                .queues
-                                .iter()
-                                .map(|(k, q)| (k.clone(), (q.url.clone(), q.arn.clone())))
-                                .collect(),
+                            table: s.provisioned.tables.values().next().cloned().unwrap_or_default(),
+                            queues: s.provisioned.queues.iter().map(|(k, q)| (k.clone(), (q.url.clone(), q.arn.clone()))).collect(),
                             emulator: opts.emulator.clone(),
                         };
                         tx.send(Ok(info)).unwrap();
@@ -80,10 +65,7 @@ fn now() -> i64 {
 }
 
 fn chrono_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 /// A tenant of its own and a user in it, with an HTTP client.
@@ -102,13 +84,7 @@ impl TestApp {
         let tenant = TenantId::new();
         let user = UserId::new();
         let token = mint(&s.keys, tenant, user, roles, 900);
-        Self {
-            url: s.url.clone(),
-            tenant,
-            user,
-            token,
-            http: reqwest::Client::new(),
-        }
+        Self { url: s.url.clone(), tenant, user, token, http: reqwest::Client::new() }
     }
 
     pub fn admin() -> Self {
@@ -119,60 +95,38 @@ impl TestApp {
     pub fn colleague(&self, roles: &[&str]) -> Self {
         let user = UserId::new();
         let token = mint(&stack().keys, self.tenant, user, roles, 900);
-        Self {
-            url: self.url.clone(),
-            tenant: self.tenant,
-            user,
-            token,
-            http: reqwest::Client::new(),
-        }
+        Self { url: self.url.clone(), tenant: self.tenant, user, token, http: reqwest::Client::new() }
     }
 
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .get(format!("{}{path}", self.url))
-            .bearer_auth(&self.token)
+        self.http.get(format!("{}{path}", self.url)).bearer_auth(&self.token)
     }
 
     pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .post(format!("{}{path}", self.url))
-            .bearer_auth(&self.token)
+        self.http.post(format!("{}{path}", self.url)).bearer_auth(&self.token)
+    }
+
+    /// `GET path` and its JSON body.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.get(path).send().await.unwrap().json().await.unwrap()
     }
 
     pub async fn create_note(&self, body: &str) -> Value {
-        let resp = self
-            .post("/v1/notes")
-            .json(&serde_json::json!({ "body": body }))
-            .send()
-            .await
-            .unwrap();
+        let resp = self.post("/v1/notes").json(&serde_json::json!({ "body": body })).send().await.unwrap();
         assert_eq!(resp.status(), 201, "create note");
         resp.json::<Value>().await.unwrap()["data"].clone()
     }
 
     /// The tenant's activity feed today.
     pub async fn feed(&self) -> Vec<Value> {
-        let body: Value = self
-            .get("/v1/activity?limit=100")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body = self.get_json("/v1/activity?limit=100").await;
         body["data"].as_array().cloned().unwrap_or_default()
     }
 }
 
 /// An access token signed with the stack's key.
 pub fn mint(keys: &KeySet, tenant: TenantId, user: UserId, roles: &[&str], ttl: i64) -> String {
-    let mut claims = AccessClaims::new(
-        &tenant.to_string(),
-        &user.to_string(),
-        roles.iter().map(|r| r.to_string()).collect(),
-        now(),
-    );
+    let mut claims = AccessClaims::new(&tenant.to_string(), &user.to_string(), roles.iter().map(|r| r.to_string()).collect(), now());
     claims.exp = now() + ttl;
     keys.signer().unwrap().sign(&claims).unwrap()
 }
@@ -201,9 +155,7 @@ pub async fn sdk() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(&s.emulator)
         .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-            "test", "test", None, None, "tests",
-        ))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new("test", "test", None, None, "tests"))
         .load()
         .await
 }

@@ -8,7 +8,12 @@ use serde_json::{json, Value};
 async fn create_returns_201_location_etag_and_reads_back() {
     let app = TestApp::admin();
     let contact = ulid::Ulid::new().to_string();
-    let resp = app.post("/v1/notes").json(&json!({ "body": "  First call with Mr. Ahmed  ", "subject": { "type": "contact", "id": contact } })).send().await.unwrap();
+    let resp = app
+        .post("/v1/notes")
+        .json(&json!({ "body": "  First call with Mr. Ahmed  ", "subject": { "type": "contact", "id": contact } }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 201);
     let location = resp.headers()["location"].to_str().unwrap().to_string();
     assert_eq!(resp.headers()["etag"], "\"1\"");
@@ -16,43 +21,16 @@ async fn create_returns_201_location_etag_and_reads_back() {
     let note = &created["data"];
     assert_eq!(note["body"], "First call with Mr. Ahmed");
     assert_eq!(note["author_user_id"], app.user.to_string());
-    assert_eq!(
-        location,
-        format!("/v1/notes/{}", note["id"].as_str().unwrap())
-    );
+    assert_eq!(location, format!("/v1/notes/{}", note["id"].as_str().unwrap()));
 
-    let fetched: Value = app
-        .get(&location)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let fetched = app.get_json(&location).await;
     assert_eq!(&fetched["data"], note);
 
-    let by_subject: Value = app
-        .get(&format!(
-            "/v1/notes?subject_type=contact&subject_id={contact}"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let by_subject: Value =
+        app.get(&format!("/v1/notes?subject_type=contact&subject_id={contact}")).send().await.unwrap().json().await.unwrap();
     assert_eq!(by_subject["data"].as_array().unwrap().len(), 1);
-    let other_subject: Value = app
-        .get(&format!(
-            "/v1/notes?subject_type=contact&subject_id={}",
-            ulid::Ulid::new()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let other_subject: Value =
+        app.get(&format!("/v1/notes?subject_type=contact&subject_id={}", ulid::Ulid::new())).send().await.unwrap().json().await.unwrap();
     assert_eq!(other_subject["data"], json!([]));
 }
 
@@ -66,20 +44,14 @@ async fn the_same_transaction_writes_the_audit_entry_and_the_outbox_event() {
         .query()
         .table_name(&stack().table)
         .key_condition_expression("pk = :pk")
-        .expression_attribute_values(
-            ":pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(keys::audit_pk(app.tenant, date)),
-        )
+        .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(keys::audit_pk(app.tenant, date)))
         .send()
         .await
         .unwrap();
     let items = audit.items();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["action"].as_s().unwrap(), "note.created");
-    assert_eq!(
-        items[0]["subject_id"].as_s().unwrap(),
-        note["id"].as_str().unwrap()
-    );
+    assert_eq!(items[0]["subject_id"].as_s().unwrap(), note["id"].as_str().unwrap());
 }
 
 #[tokio::test]
@@ -88,40 +60,16 @@ async fn lists_newest_first_with_signed_cursors() {
     for i in 0..5 {
         app.create_note(&format!("note {i}")).await;
     }
-    let first: Value = app
-        .get("/v1/notes?limit=2")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first = app.get_json("/v1/notes?limit=2").await;
     assert_eq!(first["pagination"]["limit"], 2);
     assert_eq!(first["pagination"]["hasNext"], true);
-    let bodies = |v: &Value| {
-        v["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| n["body"].as_str().unwrap().to_string())
-            .collect::<Vec<_>>()
-    };
+    let bodies = |v: &Value| v["data"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap().to_string()).collect::<Vec<_>>();
     assert_eq!(bodies(&first), vec!["note 4", "note 3"]);
 
     let mut seen = bodies(&first);
-    let mut cursor = first["pagination"]["nextCursor"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let mut cursor = first["pagination"]["nextCursor"].as_str().unwrap().to_string();
     loop {
-        let page: Value = app
-            .get(&format!("/v1/notes?limit=2&cursor={cursor}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = app.get_json(&format!("/v1/notes?limit=2&cursor={cursor}")).await;
         seen.extend(bodies(&page));
         match page["pagination"]["nextCursor"].as_str() {
             Some(c) => cursor = c.to_string(),
@@ -133,10 +81,6 @@ async fn lists_newest_first_with_signed_cursors() {
     // The cursor is bound to the tenant: another tenant cannot use it.
     let other = TestApp::admin();
     let first_cursor = first["pagination"]["nextCursor"].as_str().unwrap();
-    let resp = other
-        .get(&format!("/v1/notes?limit=2&cursor={first_cursor}"))
-        .send()
-        .await
-        .unwrap();
+    let resp = other.get(&format!("/v1/notes?limit=2&cursor={first_cursor}")).send().await.unwrap();
     assert_eq!(resp.status(), 400);
 }

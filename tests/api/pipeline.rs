@@ -18,11 +18,7 @@ fn bridge_message(event: &DomainEvent) -> String {
 }
 
 fn queue(logical: &str) -> (String, String) {
-    stack()
-        .queues
-        .get(logical)
-        .cloned()
-        .unwrap_or_else(|| panic!("queue {logical}"))
+    stack().queues.get(logical).cloned().unwrap_or_else(|| panic!("queue {logical}"))
 }
 
 #[tokio::test]
@@ -31,10 +27,7 @@ async fn a_created_note_reaches_the_activity_feed_through_the_bus() {
     let note = app.create_note("pipeline").await;
     let id = note["id"].as_str().unwrap().to_string();
     let entry = eventually("the feed entry", Duration::from_secs(20), || async {
-        app.feed()
-            .await
-            .into_iter()
-            .find(|e| e["subject"]["id"] == id.as_str())
+        app.feed().await.into_iter().find(|e| e["subject"]["id"] == id.as_str())
     })
     .await;
     assert_eq!(entry["event_type"], "note.created");
@@ -48,42 +41,23 @@ async fn a_redelivered_event_is_applied_once() {
         app.tenant,
         "note.created",
         Actor::system(),
-        Subject {
-            kind: "note".into(),
-            id: ulid::Ulid::new().to_string(),
-        },
+        Subject { kind: "note".into(), id: ulid::Ulid::new().to_string() },
         json!({}),
     );
     let sqs = aws_sdk_sqs::Client::new(&sdk().await);
     let (url, _) = queue("ActivityQueue");
     for _ in 0..3 {
-        sqs.send_message()
-            .queue_url(&url)
-            .message_body(bridge_message(&event))
-            .send()
-            .await
-            .unwrap();
+        sqs.send_message().queue_url(&url).message_body(bridge_message(&event)).send().await.unwrap();
     }
-    eventually("the projection", Duration::from_secs(20), || async {
-        (!app.feed().await.is_empty()).then_some(())
-    })
-    .await;
+    eventually("the projection", Duration::from_secs(20), || async { (!app.feed().await.is_empty()).then_some(()) }).await;
     // Give the two duplicates time to be consumed, then count.
     eventually("the queue to drain", Duration::from_secs(20), || async {
-        let attrs = sqs
-            .get_queue_attributes()
-            .queue_url(&url)
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
-            .send()
-            .await
-            .ok()?;
+        let attrs =
+            sqs.get_queue_attributes().queue_url(&url).attribute_names(aws_sdk_sqs::types::QueueAttributeName::All).send().await.ok()?;
         let a = attrs.attributes()?;
-        let n = |k: aws_sdk_sqs::types::QueueAttributeName| {
-            a.get(&k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(1)
-        };
+        let n = |k: aws_sdk_sqs::types::QueueAttributeName| a.get(&k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(1);
         (n(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages) == 0
-            && n(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-                == 0)
+            && n(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible) == 0)
             .then_some(())
     })
     .await;
@@ -101,10 +75,7 @@ async fn a_poison_message_is_dead_lettered_counted_and_loses_nothing_else() {
                 app.tenant,
                 "note.created",
                 Actor::system(),
-                Subject {
-                    kind: "note".into(),
-                    id: ulid::Ulid::new().to_string(),
-                },
+                Subject { kind: "note".into(), id: ulid::Ulid::new().to_string() },
                 json!({}),
             )
         })
@@ -113,88 +84,39 @@ async fn a_poison_message_is_dead_lettered_counted_and_loses_nothing_else() {
     let sqs = aws_sdk_sqs::Client::new(&sdk().await);
     let (url, _) = queue("ActivityQueue");
     let entries = vec![
-        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
-            .id("g0")
-            .message_body(bridge_message(&good[0]))
-            .build()
-            .unwrap(),
-        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
-            .id("p")
-            .message_body(format!("{{\"{marker}\": true"))
-            .build()
-            .unwrap(),
-        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
-            .id("g1")
-            .message_body(bridge_message(&good[1]))
-            .build()
-            .unwrap(),
+        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder().id("g0").message_body(bridge_message(&good[0])).build().unwrap(),
+        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder().id("p").message_body(format!("{{\"{marker}\": true")).build().unwrap(),
+        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder().id("g1").message_body(bridge_message(&good[1])).build().unwrap(),
     ];
-    sqs.send_message_batch()
-        .queue_url(&url)
-        .set_entries(Some(entries))
-        .send()
-        .await
-        .unwrap();
+    sqs.send_message_batch().queue_url(&url).set_entries(Some(entries)).send().await.unwrap();
 
     // The good ones are processed even though they shared a batch with the poison.
-    eventually(
-        "both good events in the feed",
-        Duration::from_secs(20),
-        || async { (app.feed().await.len() == 2).then_some(()) },
-    )
-    .await;
+    eventually("both good events in the feed", Duration::from_secs(20), || async { (app.feed().await.len() == 2).then_some(()) }).await;
 
     // The poison one ends in the DLQ after maxReceiveCount receives.
     let (dlq_url, _) = queue("ActivityDLQ");
-    let dead = eventually(
-        "the poison message in the DLQ",
-        Duration::from_secs(60),
-        || {
-            let sqs = sqs.clone();
-            let dlq_url = dlq_url.clone();
-            let marker = marker.clone();
-            async move {
-                let out = sqs
-                    .receive_message()
-                    .queue_url(&dlq_url)
-                    .max_number_of_messages(10)
-                    .visibility_timeout(0)
-                    .send()
-                    .await
-                    .ok()?;
-                out.messages()
-                    .iter()
-                    .find(|m| m.body().unwrap_or_default().contains(&marker))
-                    .cloned()
-            }
-        },
-    )
+    let dead = eventually("the poison message in the DLQ", Duration::from_secs(60), || {
+        let sqs = sqs.clone();
+        let dlq_url = dlq_url.clone();
+        let marker = marker.clone();
+        async move {
+            let out = sqs.receive_message().queue_url(&dlq_url).max_number_of_messages(10).visibility_timeout(0).send().await.ok()?;
+            out.messages().iter().find(|m| m.body().unwrap_or_default().contains(&marker)).cloned()
+        }
+    })
     .await;
     assert!(dead.body().unwrap().contains(&marker));
 
     // ...and the scheduled queue monitor counts it.
     let monitor: Value = reqwest::Client::new()
-        .post(format!(
-            "{}/_local/schedules/QueueMonitorFunction",
-            stack().url
-        ))
+        .post(format!("{}/_local/schedules/QueueMonitorFunction", stack().url))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let dlq = monitor["queues"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["name"] == "activity_dlq")
-        .cloned()
-        .unwrap();
+    let dlq = monitor["queues"].as_array().unwrap().iter().find(|q| q["name"] == "activity_dlq").cloned().unwrap();
     assert!(dlq["visible"].as_i64().unwrap() >= 1, "{monitor}");
-    assert_eq!(
-        app.feed().await.len(),
-        2,
-        "nothing else lost, nothing doubled"
-    );
+    assert_eq!(app.feed().await.len(), 2, "nothing else lost, nothing doubled");
 }

@@ -15,36 +15,14 @@ async fn another_tenants_note_is_not_found_and_not_listed() {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "NOT_FOUND");
 
-    let listed: Value = b
-        .get("/v1/notes")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = b.get_json("/v1/notes").await;
     assert_eq!(listed["data"], json!([]));
-    assert_eq!(
-        a.get(&format!("/v1/notes/{id}"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(a.get(&format!("/v1/notes/{id}")).send().await.unwrap().status(), 200);
 
     // A's activity never shows up in B's feed, even after A's event is projected.
-    crate::helpers::eventually(
-        "A's feed entry",
-        std::time::Duration::from_secs(20),
-        || async {
-            a.feed()
-                .await
-                .iter()
-                .any(|e| e["subject"]["id"] == id)
-                .then_some(())
-        },
-    )
+    crate::helpers::eventually("A's feed entry", std::time::Duration::from_secs(20), || async {
+        a.feed().await.iter().any(|e| e["subject"]["id"] == id).then_some(())
+    })
     .await;
     assert!(b.feed().await.is_empty());
 }

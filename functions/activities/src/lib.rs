@@ -24,9 +24,7 @@ pub struct App {
 
 impl App {
     pub fn new(config: &aws_config::SdkConfig, env: &crm_kernel::Env) -> Result<Self, String> {
-        Ok(Self {
-            store: Store::from_config(config, env).map_err(|e| e.to_string())?,
-        })
+        Ok(Self { store: Store::from_config(config, env).map_err(|e| e.to_string())? })
     }
 
     pub async fn handle(&self, req: Request) -> Response<Body> {
@@ -41,24 +39,8 @@ impl App {
 
 /// The routes of this context, exactly as template.yaml declares them.
 pub const ROUTES: &[Route<App>] = &[
-    route!(
-        "POST /v1/notes",
-        Access::Permission(rbac::NOTE_CREATE),
-        routes::notes::post::handle
-    ),
-    route!(
-        "GET /v1/notes",
-        Access::Permission(rbac::NOTE_READ),
-        routes::notes::list::handle
-    ),
-    route!(
-        "GET /v1/notes/{id}",
-        Access::Permission(rbac::NOTE_READ),
-        routes::notes::get::handle
-    ),
-    route!(
-        "GET /v1/activity",
-        Access::Permission(rbac::ACTIVITY_READ),
-        routes::activity::list::handle
-    ),
+    route!("POST /v1/notes", Access::Permission(rbac::NOTE_CREATE), routes::notes::post::handle),
+    route!("GET /v1/notes", Access::Permission(rbac::NOTE_READ), routes::notes::list::handle),
+    route!("GET /v1/notes/{id}", Access::Permission(rbac::NOTE_READ), routes::notes::get::handle),
+    route!("GET /v1/activity", Access::Permission(rbac::ACTIVITY_READ), routes::activity::list::handle),
 ];

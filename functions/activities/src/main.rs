@@ -8,18 +8,10 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     crm_http::telemetry::init("activities");
-    let app = App::new(
-        &aws_config::load_from_env().await,
-        &crm_kernel::Env::process(),
-    )?;
+    let app = App::new(&aws_config::load_from_env().await, &crm_kernel::Env::process())?;
     let app = &app;
     match std::env::var("HANDLER").as_deref().unwrap_or("api") {
-        "api" => {
-            lambda_http::run(lambda_http::service_fn(move |req| async move {
-                Ok::<_, Error>(app.handle(req).await)
-            }))
-            .await
-        }
+        "api" => lambda_http::run(lambda_http::service_fn(move |req| async move { Ok::<_, Error>(app.handle(req).await) })).await,
         "activity_feed" => {
             lambda_runtime::run(service_fn(move |e: LambdaEvent<SqsEvent>| async move {
                 Ok::<_, Error>(app.handle_feed_batch(e.payload).await)

@@ -21,10 +21,7 @@ impl NoteBody {
             return Err(FieldError::new("body", "must not be empty"));
         }
         if chars > MAX_BODY_CHARS {
-            return Err(FieldError::new(
-                "body",
-                format!("must be at most {MAX_BODY_CHARS} characters"),
-            ));
+            return Err(FieldError::new("body", format!("must be at most {MAX_BODY_CHARS} characters")));
         }
         Ok(Self(trimmed.to_string()))
     }
@@ -45,17 +42,10 @@ pub struct SubjectRef {
 impl SubjectRef {
     pub fn parse(kind: &str, id: &str) -> Result<Self, FieldError> {
         if !SUBJECT_TYPES.contains(&kind) {
-            return Err(FieldError::new(
-                "subject.type",
-                format!("must be one of {}", SUBJECT_TYPES.join(", ")),
-            ));
+            return Err(FieldError::new("subject.type", format!("must be one of {}", SUBJECT_TYPES.join(", "))));
         }
-        let id =
-            EntityId::parse(id).map_err(|_| FieldError::new("subject.id", "must be a ULID"))?;
-        Ok(Self {
-            kind: kind.into(),
-            id: id.to_string(),
-        })
+        let id = EntityId::parse(id).map_err(|_| FieldError::new("subject.id", "must be a ULID"))?;
+        Ok(Self { kind: kind.into(), id: id.to_string() })
     }
 }
 
@@ -90,10 +80,7 @@ impl NewNote {
         let body = NoteBody::parse(&req.body).map_err(|e| errors.push(e)).ok();
         let subject = match req.subject {
             None => Some(None),
-            Some(s) => SubjectRef::parse(&s.kind, &s.id)
-                .map(Some)
-                .map_err(|e| errors.push(e))
-                .ok(),
+            Some(s) => SubjectRef::parse(&s.kind, &s.id).map(Some).map_err(|e| errors.push(e)).ok(),
         };
         match (body, subject) {
             (Some(body), Some(subject)) if errors.is_empty() => Ok(Self { body, subject }),
@@ -134,13 +121,7 @@ mod tests {
     use super::*;
 
     fn req(body: &str, subject: Option<(&str, &str)>) -> CreateNoteRequest {
-        CreateNoteRequest {
-            body: body.into(),
-            subject: subject.map(|(k, i)| SubjectInput {
-                kind: k.into(),
-                id: i.into(),
-            }),
-        }
+        CreateNoteRequest { body: body.into(), subject: subject.map(|(k, i)| SubjectInput { kind: k.into(), id: i.into() }) }
     }
 
     #[test]

@@ -9,9 +9,7 @@
 
 use std::collections::HashMap;
 
-use aws_lambda_events::apigw::{
-    ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request,
-};
+use aws_lambda_events::apigw::{ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request};
 use crm_auth::{AuthMethod, Principal, TokenVerifier};
 use crm_kernel::{TenantId, UserId};
 use serde_json::Value;
@@ -29,33 +27,17 @@ impl Authorizer {
 
     /// From `JWT_PUBLIC_KEYS` (`{"kid": "base64url-x"}`).
     pub fn from_env(env: &crm_kernel::Env) -> Result<Self, String> {
-        TokenVerifier::from_public_keys_json(env.require("JWT_PUBLIC_KEYS")?)
-            .map(Self::new)
-            .map_err(|e| e.to_string())
+        TokenVerifier::from_public_keys_json(env.require("JWT_PUBLIC_KEYS")?).map(Self::new).map_err(|e| e.to_string())
     }
 
     /// Resolves the principal of a request, or the reason there is none.
-    pub fn resolve(
-        &self,
-        req: &ApiGatewayV2CustomAuthorizerV2Request,
-    ) -> Result<Principal, &'static str> {
-        let header = req
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .ok_or("missing_credentials")?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .ok_or("unsupported_scheme")?;
-        let claims = self
-            .verifier
-            .verify(token.trim())
-            .map_err(|_| "invalid_token")?;
+    pub fn resolve(&self, req: &ApiGatewayV2CustomAuthorizerV2Request) -> Result<Principal, &'static str> {
+        let header = req.headers.get("authorization").and_then(|v| v.to_str().ok()).ok_or("missing_credentials")?;
+        let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")).ok_or("unsupported_scheme")?;
+        let claims = self.verifier.verify(token.trim()).map_err(|_| "invalid_token")?;
         let tenant = TenantId::parse(&claims.tid).map_err(|_| "invalid_token")?;
         let user = UserId::parse(&claims.sub).map_err(|_| "invalid_token")?;
-        let mut principal =
-            Principal::with_roles(tenant, user, claims.roles, AuthMethod::AccessToken);
+        let mut principal = Principal::with_roles(tenant, user, claims.roles, AuthMethod::AccessToken);
         principal.session_id = claims.sid;
         Ok(principal)
     }
@@ -65,9 +47,7 @@ impl Authorizer {
         response.is_authorized = true;
         response.context = match self.resolve(req) {
             Ok(principal) => principal.to_context(),
-            Err(reason) => {
-                HashMap::from([("auth_error".to_string(), Value::String(reason.into()))])
-            }
+            Err(reason) => HashMap::from([("auth_error".to_string(), Value::String(reason.into()))]),
         };
         response
     }
@@ -87,10 +67,7 @@ mod tests {
     }
 
     fn now() -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
     }
 
     #[test]
@@ -99,39 +76,23 @@ mod tests {
         let auth = Authorizer::new(keys.verifier().unwrap());
         let tenant = TenantId::new();
         let user = UserId::new();
-        let token = keys
-            .signer()
-            .unwrap()
-            .sign(&AccessClaims::new(
-                &tenant.to_string(),
-                &user.to_string(),
-                vec!["viewer".into()],
-                now(),
-            ))
-            .unwrap();
+        let token =
+            keys.signer().unwrap().sign(&AccessClaims::new(&tenant.to_string(), &user.to_string(), vec!["viewer".into()], now())).unwrap();
         let resp = auth.handle(&request(Some(&format!("Bearer {token}"))));
         assert!(resp.is_authorized);
         assert_eq!(resp.context["tenant_id"], Value::String(tenant.to_string()));
-        assert!(resp.context["permissions"]
-            .as_str()
-            .unwrap()
-            .contains("note.read"));
+        assert!(resp.context["permissions"].as_str().unwrap().contains("note.read"));
     }
 
     #[test]
     fn bad_credentials_carry_the_reason_and_no_principal() {
         let keys = KeySet::generate("k1").unwrap();
         let auth = Authorizer::new(keys.verifier().unwrap());
-        for (header, reason) in [
-            (None, "missing_credentials"),
-            (Some("Basic abc"), "unsupported_scheme"),
-            (Some("Bearer x.y.z"), "invalid_token"),
-        ] {
+        for (header, reason) in
+            [(None, "missing_credentials"), (Some("Basic abc"), "unsupported_scheme"), (Some("Bearer x.y.z"), "invalid_token")]
+        {
             let resp = auth.handle(&request(header));
-            assert_eq!(
-                resp.context.get("auth_error"),
-                Some(&Value::String(reason.into()))
-            );
+            assert_eq!(resp.context.get("auth_error"), Some(&Value::String(reason.into())));
             assert!(!resp.context.contains_key("tenant_id"));
         }
     }

@@ -8,10 +8,8 @@ async fn main() -> Result<(), Error> {
     crm_http::telemetry::init("authorizer");
     let authorizer = Authorizer::from_env(&crm_kernel::Env::process())?;
     let authorizer = &authorizer;
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<
-            aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request,
-        >| async move { Ok::<_, Error>(authorizer.handle(&event.payload)) },
-    ))
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request>| async move {
+        Ok::<_, Error>(authorizer.handle(&event.payload))
+    }))
     .await
 }

@@ -10,9 +10,7 @@ pub struct Publisher {
 
 impl Publisher {
     pub fn new(config: &aws_config::SdkConfig, env: &crm_kernel::Env) -> Result<Self, String> {
-        Ok(Self {
-            bus: EventBridgeBus::from_config(config, env)?,
-        })
+        Ok(Self { bus: EventBridgeBus::from_config(config, env)? })
     }
 
     pub async fn handle(&self, event: StreamEvent) -> BatchResponse {

@@ -8,15 +8,10 @@ use outbox::Publisher;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     crm_http::telemetry::init("outbox_publisher");
-    let publisher = Publisher::new(
-        &aws_config::load_from_env().await,
-        &crm_kernel::Env::process(),
-    )?;
+    let publisher = Publisher::new(&aws_config::load_from_env().await, &crm_kernel::Env::process())?;
     let publisher = &publisher;
     lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<StreamEvent>| async move {
-            Ok::<_, Error>(publisher.handle(event.payload).await)
-        },
+        move |event: LambdaEvent<StreamEvent>| async move { Ok::<_, Error>(publisher.handle(event.payload).await) },
     ))
     .await
 }

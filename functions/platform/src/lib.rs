@@ -47,15 +47,7 @@ impl App {
 
 pub const ROUTES: &[Route<App>] = &[
     route!("GET /health", Access::Public, routes::health::get::handle),
-    route!(
-        "GET /v1/health",
-        Access::Permission(rbac::SYSTEM_HEALTH),
-        routes::health::get_detailed::handle
-    ),
-    route!(
-        "GET /v1/openapi.json",
-        Access::Public,
-        routes::openapi::get::handle
-    ),
+    route!("GET /v1/health", Access::Permission(rbac::SYSTEM_HEALTH), routes::health::get_detailed::handle),
+    route!("GET /v1/openapi.json", Access::Public, routes::openapi::get::handle),
     route!("ANY /{proxy+}", Access::Public, routes::fallback::handle),
 ];

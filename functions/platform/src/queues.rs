@@ -37,9 +37,9 @@ pub async fn depth(app: &App, name: &str, url: &str) -> Result<QueueDepth, Strin
 
 /// All configured queues, in name order.
 pub async fn all(app: &App) -> Vec<Result<QueueDepth, (String, String)>> {
-    futures::future::join_all(app.queues.iter().map(|(name, url)| async move {
-        depth(app, name, url).await.map_err(|e| (name.clone(), e))
-    }))
+    futures::future::join_all(
+        app.queues.iter().map(|(name, url)| async move { depth(app, name, url).await.map_err(|e| (name.clone(), e)) }),
+    )
     .await
 }
 
@@ -50,15 +50,8 @@ pub async fn monitor(app: &App) -> Value {
     for result in all(app).await {
         match result {
             Ok(q) => {
-                let metric = if q.dead_letter {
-                    "DeadLetters"
-                } else {
-                    "QueueDepth"
-                };
-                crm_events::metrics::emit(
-                    &[("Queue", q.name.as_str())],
-                    &[(metric, q.visible as f64), ("InFlight", q.in_flight as f64)],
-                );
+                let metric = if q.dead_letter { "DeadLetters" } else { "QueueDepth" };
+                crm_events::metrics::emit(&[("Queue", q.name.as_str())], &[(metric, q.visible as f64), ("InFlight", q.in_flight as f64)]);
                 report.push(json!(q));
             }
             Err((name, error)) => {

@@ -35,10 +35,7 @@ impl Functions {
     pub fn supports(spec: &FunctionSpec) -> bool {
         matches!(
             (spec.binary.as_str(), spec.handler.as_str()),
-            ("authorizer", _)
-                | ("platform", "api" | "queue_monitor")
-                | ("activities", "api" | "activity_feed")
-                | ("outbox", _)
+            ("authorizer", _) | ("platform", "api" | "queue_monitor") | ("activities", "api" | "activity_feed") | ("outbox", _)
         )
     }
 
@@ -61,22 +58,14 @@ impl Functions {
         }
     }
 
-    pub async fn stream(
-        &self,
-        spec: &FunctionSpec,
-        event: StreamEvent,
-    ) -> Result<BatchResponse, String> {
+    pub async fn stream(&self, spec: &FunctionSpec, event: StreamEvent) -> Result<BatchResponse, String> {
         match spec.binary.as_str() {
             "outbox" => Ok(self.outbox.handle(event).await),
             other => Err(format!("{other} is not a stream handler")),
         }
     }
 
-    pub async fn schedule(
-        &self,
-        spec: &FunctionSpec,
-        _event: serde_json::Value,
-    ) -> Result<serde_json::Value, String> {
+    pub async fn schedule(&self, spec: &FunctionSpec, _event: serde_json::Value) -> Result<serde_json::Value, String> {
         match (spec.binary.as_str(), spec.handler.as_str()) {
             ("platform", "queue_monitor") => Ok(platform::queues::monitor(&self.platform).await),
             (b, h) => Err(format!("{b}/{h} is not a scheduled handler")),
@@ -99,22 +88,15 @@ pub fn environment(
         if name == "HANDLER" {
             return Ok(());
         }
-        let value = resolver
-            .string(raw)
-            .map_err(|e| format!("env {name}: {e}"))?;
+        let value = resolver.string(raw).map_err(|e| format!("env {name}: {e}"))?;
         let value = if value.contains("{{resolve:") {
-            secrets
-                .get(name)
-                .cloned()
-                .ok_or_else(|| format!("env {name} is a deploy-time secret with no local value"))?
+            secrets.get(name).cloned().ok_or_else(|| format!("env {name} is a deploy-time secret with no local value"))?
         } else {
             value
         };
         if let Some(previous) = vars.get(name) {
             if previous != &value {
-                return Err(format!(
-                    "env {name} differs between functions; the local stack shares one environment"
-                ));
+                return Err(format!("env {name} differs between functions; the local stack shares one environment"));
             }
         }
         vars.insert(name.to_string(), value);

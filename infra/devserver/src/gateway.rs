@@ -40,18 +40,8 @@ pub fn routes(specs: &[FunctionSpec]) -> Vec<RouteEntry> {
     let mut out = Vec::new();
     for (i, spec) in specs.iter().enumerate() {
         for t in &spec.triggers {
-            if let Trigger::Http {
-                method,
-                path,
-                public,
-            } = t
-            {
-                out.push(RouteEntry {
-                    method: method.clone(),
-                    path: path.clone(),
-                    public: *public,
-                    function: i,
-                });
+            if let Trigger::Http { method, path, public } = t {
+                out.push(RouteEntry { method: method.clone(), path: path.clone(), public: *public, function: i });
             }
         }
     }
@@ -86,27 +76,19 @@ pub fn match_path(template: &str, path: &str) -> Option<BTreeMap<String, String>
 }
 
 fn decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 /// The most specific route for a request: literal segments beat
 /// parameters, a named method beats `ANY`.
-pub fn find_route<'a>(
-    routes: &'a [RouteEntry],
-    method: &str,
-    path: &str,
-) -> Option<(&'a RouteEntry, BTreeMap<String, String>)> {
-    routes
-        .iter()
-        .filter(|r| r.method == method || r.method == "ANY")
-        .filter_map(|r| match_path(&r.path, path).map(|p| (r, p)))
-        .max_by_key(|(r, _)| {
+pub fn find_route<'a>(routes: &'a [RouteEntry], method: &str, path: &str) -> Option<(&'a RouteEntry, BTreeMap<String, String>)> {
+    routes.iter().filter(|r| r.method == method || r.method == "ANY").filter_map(|r| match_path(&r.path, path).map(|p| (r, p))).max_by_key(
+        |(r, _)| {
             let literals = r.path.split('/').filter(|s| !s.starts_with('{')).count();
             let greedy = r.path.contains("+}");
             (!greedy, literals, r.method != "ANY")
-        })
+        },
+    )
 }
 
 /// CORS as the HttpApi's `CorsConfiguration` declares it.
@@ -124,13 +106,8 @@ impl Cors {
     pub fn from_template(config: &serde_yaml::Value) -> Self {
         let list = |k: &str| -> Vec<String> {
             match config.get(k) {
-                Some(serde_yaml::Value::Sequence(s)) => s
-                    .iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect(),
-                Some(serde_yaml::Value::String(s)) => {
-                    s.split(',').map(|x| x.trim().to_string()).collect()
-                }
+                Some(serde_yaml::Value::Sequence(s)) => s.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+                Some(serde_yaml::Value::String(s)) => s.split(',').map(|x| x.trim().to_string()).collect(),
                 _ => Vec::new(),
             }
         };
@@ -139,10 +116,7 @@ impl Cors {
             allow_methods: list("AllowMethods"),
             allow_headers: list("AllowHeaders"),
             expose_headers: list("ExposeHeaders"),
-            allow_credentials: config
-                .get("AllowCredentials")
-                .and_then(serde_yaml::Value::as_bool)
-                .unwrap_or(false),
+            allow_credentials: config.get("AllowCredentials").and_then(serde_yaml::Value::as_bool).unwrap_or(false),
             max_age: config.get("MaxAge").and_then(serde_yaml::Value::as_i64),
         }
     }
@@ -165,19 +139,13 @@ impl Cors {
             set("access-control-allow-credentials", "true".into());
         }
         if !self.expose_headers.is_empty() {
-            set(
-                "access-control-expose-headers",
-                self.expose_headers.join(","),
-            );
+            set("access-control-expose-headers", self.expose_headers.join(","));
         }
         set("vary", "origin".into());
     }
 
     fn preflight(&self, origin: Option<&str>) -> AxumResponse {
-        let mut resp = AxumResponse::builder()
-            .status(StatusCode::NO_CONTENT)
-            .body(AxumBody::empty())
-            .expect("response");
+        let mut resp = AxumResponse::builder().status(StatusCode::NO_CONTENT).body(AxumBody::empty()).expect("response");
         if let Some(o) = origin.filter(|o| self.allowed(o)) {
             let h = resp.headers_mut();
             self.decorate(Some(o), h);
@@ -223,11 +191,7 @@ fn incoming(req: &AxumRequest) -> Incoming {
     for (name, value) in req.headers() {
         let v = value.to_str().unwrap_or_default().to_string();
         if name == "cookie" {
-            cookies.extend(
-                v.split(';')
-                    .map(|c| c.trim().to_string())
-                    .filter(|c| !c.is_empty()),
-            );
+            cookies.extend(v.split(';').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()));
             continue;
         }
         match headers.get_mut(name.as_str()) {
@@ -253,11 +217,7 @@ fn incoming(req: &AxumRequest) -> Incoming {
             }
         }
     }
-    let user_agent = headers
-        .get("user-agent")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let user_agent = headers.get("user-agent").and_then(Value::as_str).unwrap_or_default().to_string();
     Incoming {
         method: req.method().as_str().to_string(),
         path: req.uri().path().to_string(),
@@ -288,15 +248,9 @@ fn request_context(inc: &Incoming, route_key: &str, request_id: &str) -> Value {
 
 /// Serves one request end to end.
 pub async fn serve(State(stack): State<Arc<Stack>>, req: AxumRequest) -> AxumResponse {
-    let origin = req
-        .headers()
-        .get("origin")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let origin = req.headers().get("origin").and_then(|v| v.to_str().ok()).map(str::to_string);
     let mut response = serve_inner(&stack, req, origin.as_deref()).await;
-    stack
-        .cors
-        .decorate(origin.as_deref(), response.headers_mut());
+    stack.cors.decorate(origin.as_deref(), response.headers_mut());
     response
 }
 
@@ -304,9 +258,7 @@ async fn serve_inner(stack: &Arc<Stack>, req: AxumRequest, origin: Option<&str>)
     if req.uri().path().starts_with("/_local/") {
         return crate::local_api::serve(stack, req).await;
     }
-    if req.method() == Method::OPTIONS
-        && req.headers().contains_key("access-control-request-method")
-    {
+    if req.method() == Method::OPTIONS && req.headers().contains_key("access-control-request-method") {
         return stack.cors.preflight(origin);
     }
     let inc = incoming(&req);
@@ -406,10 +358,7 @@ fn to_axum(resp: lambda_http::Response<lambda_http::Body>) -> AxumResponse {
         lambda_http::Body::Binary(b) => b,
         _ => Vec::new(),
     };
-    let mut out = AxumResponse::builder()
-        .status(parts.status)
-        .body(AxumBody::from(bytes))
-        .expect("response");
+    let mut out = AxumResponse::builder().status(parts.status).body(AxumBody::from(bytes)).expect("response");
     *out.headers_mut() = parts.headers;
     out
 }
@@ -419,52 +368,25 @@ mod tests {
     use super::*;
 
     fn entry(method: &str, path: &str) -> RouteEntry {
-        RouteEntry {
-            method: method.into(),
-            path: path.into(),
-            public: false,
-            function: 0,
-        }
+        RouteEntry { method: method.into(), path: path.into(), public: false, function: 0 }
     }
 
     #[test]
     fn matches_parameters_and_prefers_literals() {
-        let routes = vec![
-            entry("GET", "/v1/notes/{id}"),
-            entry("GET", "/v1/notes/export"),
-            entry("ANY", "/{proxy+}"),
-            entry("GET", "/v1/notes"),
-        ];
+        let routes =
+            vec![entry("GET", "/v1/notes/{id}"), entry("GET", "/v1/notes/export"), entry("ANY", "/{proxy+}"), entry("GET", "/v1/notes")];
         let (r, p) = find_route(&routes, "GET", "/v1/notes/01ABC").unwrap();
         assert_eq!(r.path, "/v1/notes/{id}");
         assert_eq!(p["id"], "01ABC");
-        assert_eq!(
-            find_route(&routes, "GET", "/v1/notes/export")
-                .unwrap()
-                .0
-                .path,
-            "/v1/notes/export"
-        );
-        assert_eq!(
-            find_route(&routes, "GET", "/v1/notes").unwrap().0.path,
-            "/v1/notes"
-        );
-        assert_eq!(
-            find_route(&routes, "DELETE", "/v1/notes").unwrap().0.path,
-            "/{proxy+}"
-        );
-        assert_eq!(
-            find_route(&routes, "GET", "/nope/at/all").unwrap().1["proxy"],
-            "nope/at/all"
-        );
+        assert_eq!(find_route(&routes, "GET", "/v1/notes/export").unwrap().0.path, "/v1/notes/export");
+        assert_eq!(find_route(&routes, "GET", "/v1/notes").unwrap().0.path, "/v1/notes");
+        assert_eq!(find_route(&routes, "DELETE", "/v1/notes").unwrap().0.path, "/{proxy+}");
+        assert_eq!(find_route(&routes, "GET", "/nope/at/all").unwrap().1["proxy"], "nope/at/all");
     }
 
     #[test]
     fn decodes_path_parameters() {
-        assert_eq!(
-            match_path("/v1/x/{id}", "/v1/x/a%20b").unwrap()["id"],
-            "a b"
-        );
+        assert_eq!(match_path("/v1/x/{id}", "/v1/x/a%20b").unwrap()["id"], "a b");
         assert!(match_path("/v1/x/{id}", "/v1/x/").is_none());
         assert!(match_path("/v1/x", "/v1/x/y").is_none());
     }

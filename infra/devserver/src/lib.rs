@@ -47,20 +47,10 @@ impl Clients {
         let config = aws_config::defaults(BehaviorVersion::latest())
             .endpoint_url(endpoint)
             .region(Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-                "test",
-                "test",
-                None,
-                None,
-                "local-stack",
-            ))
+            .credentials_provider(aws_sdk_sqs::config::Credentials::new("test", "test", None, None, "local-stack"))
             .load()
             .await;
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&config)
-                .force_path_style(true)
-                .build(),
-        );
+        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
         Self {
             ddb: aws_sdk_dynamodb::Client::new(&config),
             sqs: aws_sdk_sqs::Client::new(&config),
@@ -96,8 +86,7 @@ impl Options {
         Self {
             template: root.join("template.yaml"),
             prefix: prefix.into(),
-            emulator: std::env::var("CRM_EMULATOR_URL")
-                .unwrap_or_else(|_| "http://127.0.0.1:4566".into()),
+            emulator: std::env::var("CRM_EMULATOR_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into()),
             bind: SocketAddr::from(([127, 0, 0, 1], 3000)),
             state_dir: None,
             visibility_timeout: None,
@@ -145,10 +134,7 @@ impl Drop for RunningStack {
 
 /// Fails fast, with the fix in the message, when the emulator is down.
 pub async fn check_emulator(endpoint: &str) -> Result<(), String> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(3))
-        .build()
-        .map_err(|e| e.to_string())?;
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(3)).build().map_err(|e| e.to_string())?;
     match client.get(endpoint).send().await {
         Ok(_) => Ok(()),
         Err(e) => Err(format!(
@@ -168,7 +154,10 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
     let template = Template::load(&opts.template)?;
     let specs = model::functions(&template)?;
     if let Some(s) = specs.iter().find(|s| !Functions::supports(s)) {
-        return Err(format!("{}: binary {:?} with handler {:?} is not linked into the local stack (infra/devserver/src/functions.rs)", s.logical_id, s.binary, s.handler));
+        return Err(format!(
+            "{}: binary {:?} with handler {:?} is not linked into the local stack (infra/devserver/src/functions.rs)",
+            s.logical_id, s.binary, s.handler
+        ));
     }
     let keys = state::signing_keys(opts.state_dir.as_deref())?;
     let cursor_secret = state::cursor_secret(opts.state_dir.as_deref());
@@ -180,10 +169,7 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
         &template,
         &clients,
         &opts.prefix,
-        &ProvisionOptions {
-            parameters,
-            visibility_timeout: opts.visibility_timeout,
-        },
+        &ProvisionOptions { parameters, visibility_timeout: opts.visibility_timeout },
     )
     .await?;
 
@@ -214,9 +200,7 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
     });
 
     let mut tasks = Vec::new();
-    let app = axum::Router::new()
-        .fallback(gateway::serve)
-        .with_state(stack.clone());
+    let app = axum::Router::new().fallback(gateway::serve).with_state(stack.clone());
     tasks.push(tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "server stopped");
@@ -225,34 +209,19 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
     for (i, spec) in stack.specs.iter().enumerate() {
         for trigger in &spec.triggers {
             match trigger {
-                Trigger::Stream { .. } => {
-                    tasks.push(tokio::spawn(sources::run_stream(stack.clone(), i)))
-                }
+                Trigger::Stream { .. } => tasks.push(tokio::spawn(sources::run_stream(stack.clone(), i))),
                 Trigger::Sqs { queue, batch_size } => {
                     let arn = stack.provisioned.resolver.string(queue)?;
-                    let (_, q) = stack.provisioned.queue_by_arn(&arn).ok_or_else(|| {
-                        format!("{}: queue {arn} not provisioned", spec.logical_id)
-                    })?;
-                    tasks.push(tokio::spawn(sources::run_queue(
-                        stack.clone(),
-                        i,
-                        q.url.clone(),
-                        q.arn.clone(),
-                        *batch_size,
-                    )));
+                    let (_, q) =
+                        stack.provisioned.queue_by_arn(&arn).ok_or_else(|| format!("{}: queue {arn} not provisioned", spec.logical_id))?;
+                    tasks.push(tokio::spawn(sources::run_queue(stack.clone(), i, q.url.clone(), q.arn.clone(), *batch_size)));
                 }
-                Trigger::Schedule { expression } => tasks.push(tokio::spawn(
-                    sources::run_schedule(stack.clone(), i, expression.clone()),
-                )),
+                Trigger::Schedule { expression } => tasks.push(tokio::spawn(sources::run_schedule(stack.clone(), i, expression.clone()))),
                 Trigger::Http { .. } => {}
             }
         }
     }
-    let running = RunningStack {
-        url: format!("http://{addr}"),
-        stack,
-        tasks,
-    };
+    let running = RunningStack { url: format!("http://{addr}"), stack, tasks };
     if opts.seed {
         seed::demo(&running).await?;
     }

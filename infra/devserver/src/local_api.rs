@@ -16,11 +16,7 @@ use serde_json::{json, Value};
 use crate::{seed, sources, Stack};
 
 fn reply(status: StatusCode, body: Value) -> Response {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .expect("response")
+    Response::builder().status(status).header("content-type", "application/json").body(Body::from(body.to_string())).expect("response")
 }
 
 pub async fn serve(stack: &Arc<Stack>, req: Request) -> Response {
@@ -28,40 +24,26 @@ pub async fn serve(stack: &Arc<Stack>, req: Request) -> Response {
     let method = req.method().as_str().to_string();
     match (method.as_str(), path.trim_end_matches('/')) {
         ("GET", "/_local/stack") => {
-            let queues: serde_json::Map<String, Value> = stack
-                .provisioned
-                .queues
-                .iter()
-                .map(|(k, q)| (k.clone(), json!({ "url": q.url, "arn": q.arn })))
-                .collect();
-            reply(
-                StatusCode::OK,
-                json!({ "prefix": stack.provisioned.prefix, "tables": stack.provisioned.tables, "queues": queues }),
-            )
+            let queues: serde_json::Map<String, Value> =
+                stack.provisioned.queues.iter().map(|(k, q)| (k.clone(), json!({ "url": q.url, "arn": q.arn }))).collect();
+            reply(StatusCode::OK, json!({ "prefix": stack.provisioned.prefix, "tables": stack.provisioned.tables, "queues": queues }))
         }
         ("GET", "/_local/demo-token") => match seed::demo_token(stack, 12 * 3600) {
-            Ok(token) => reply(
-                StatusCode::OK,
-                json!({ "access_token": token, "tenant_id": seed::DEMO_TENANT, "user_id": seed::DEMO_ADMIN }),
-            ),
+            Ok(token) => {
+                reply(StatusCode::OK, json!({ "access_token": token, "tenant_id": seed::DEMO_TENANT, "user_id": seed::DEMO_ADMIN }))
+            }
             Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": e })),
         },
         ("POST", p) if p.starts_with("/_local/schedules/") => {
             let id = p.trim_start_matches("/_local/schedules/");
             match stack.function_index(id) {
-                None => reply(
-                    StatusCode::NOT_FOUND,
-                    json!({ "error": format!("no function {id}") }),
-                ),
+                None => reply(StatusCode::NOT_FOUND, json!({ "error": format!("no function {id}") })),
                 Some(i) => match sources::fire(stack, i).await {
                     Ok(out) => reply(StatusCode::OK, out),
                     Err(e) => reply(StatusCode::BAD_REQUEST, json!({ "error": e })),
                 },
             }
         }
-        _ => reply(
-            StatusCode::NOT_FOUND,
-            json!({ "error": "unknown local endpoint" }),
-        ),
+        _ => reply(StatusCode::NOT_FOUND, json!({ "error": "unknown local endpoint" })),
     }
 }

@@ -13,10 +13,7 @@ async fn main() {
     crm_http::telemetry::init("devserver");
     let command = std::env::args().nth(1).unwrap_or_else(|| "up".into());
     let mut opts = Options::new(&std::env::var("CRM_STACK").unwrap_or_else(|_| "crm-local".into()));
-    let port: u16 = std::env::var("CRM_PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3000);
+    let port: u16 = std::env::var("CRM_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
     opts.bind = SocketAddr::from(([127, 0, 0, 1], port));
     opts.state_dir = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.state"));
     opts.seed = true;
@@ -44,13 +41,7 @@ async fn run(command: &str, opts: Options) -> Result<(), String> {
             devserver::check_emulator(&opts.emulator).await?;
             let template = Template::load(&opts.template)?;
             let clients = devserver::Clients::local(&opts.emulator).await;
-            let p = devserver::provision::provision(
-                &template,
-                &clients,
-                &opts.prefix,
-                &Default::default(),
-            )
-            .await?;
+            let p = devserver::provision::provision(&template, &clients, &opts.prefix, &Default::default()).await?;
             for (logical, name) in &p.tables {
                 println!("table  {logical:<24} {name}");
             }
@@ -61,10 +52,7 @@ async fn run(command: &str, opts: Options) -> Result<(), String> {
         }
         "openapi" => {
             let doc = openapi::document(&Template::load(&opts.template)?)?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
-            );
+            println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?);
             Ok(())
         }
         "routes" => {
@@ -75,8 +63,6 @@ async fn run(command: &str, opts: Options) -> Result<(), String> {
             }
             Ok(())
         }
-        other => Err(format!(
-            "unknown command {other}; use up, provision, openapi or routes"
-        )),
+        other => Err(format!("unknown command {other}; use up, provision, openapi or routes")),
     }
 }

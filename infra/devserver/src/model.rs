@@ -8,20 +8,11 @@ use crate::template::Template;
 #[derive(Debug, Clone)]
 pub enum Trigger {
     /// An HttpApi route; `public` when `Auth.Authorizer: NONE`.
-    Http {
-        method: String,
-        path: String,
-        public: bool,
-    },
+    Http { method: String, path: String, public: bool },
     /// An SQS event source (`Queue` unresolved).
     Sqs { queue: Value, batch_size: i32 },
     /// A DynamoDB stream event source with its filter patterns (JSON).
-    Stream {
-        filters: Vec<serde_json::Value>,
-        batch_size: i32,
-        max_retries: u32,
-        on_failure: Option<Value>,
-    },
+    Stream { filters: Vec<serde_json::Value>, batch_size: i32, max_retries: u32, on_failure: Option<Value> },
     /// A schedule (`rate(...)` or `cron(...)`).
     Schedule { expression: String },
 }
@@ -66,25 +57,10 @@ pub fn functions(template: &Template) -> Result<Vec<FunctionSpec>, String> {
             .get("BuildProperties")
             .and_then(|b| b.get("Binary"))
             .and_then(Value::as_str)
-            .ok_or_else(|| {
-                format!(
-                    "{}: Metadata.BuildProperties.Binary is required",
-                    r.logical_id
-                )
-            })?
+            .ok_or_else(|| format!("{}: Metadata.BuildProperties.Binary is required", r.logical_id))?
             .to_string();
-        let env = r
-            .properties
-            .get("Environment")
-            .and_then(|e| e.get("Variables"))
-            .and_then(Value::as_mapping)
-            .cloned()
-            .unwrap_or_default();
-        let handler = env
-            .get("HANDLER")
-            .and_then(Value::as_str)
-            .unwrap_or("api")
-            .to_string();
+        let env = r.properties.get("Environment").and_then(|e| e.get("Variables")).and_then(Value::as_mapping).cloned().unwrap_or_default();
+        let handler = env.get("HANDLER").and_then(Value::as_str).unwrap_or("api").to_string();
         let mut triggers = Vec::new();
         if let Some(events) = r.properties.get("Events").and_then(Value::as_mapping) {
             for (name, ev) in events {
@@ -92,21 +68,13 @@ pub fn functions(template: &Template) -> Result<Vec<FunctionSpec>, String> {
                 let kind = ev.get("Type").and_then(Value::as_str).unwrap_or_default();
                 let trigger = match kind {
                     "HttpApi" => Trigger::Http {
-                        method: p
-                            .get("Method")
-                            .and_then(Value::as_str)
-                            .unwrap_or("ANY")
-                            .to_ascii_uppercase(),
+                        method: p.get("Method").and_then(Value::as_str).unwrap_or("ANY").to_ascii_uppercase(),
                         path: p
                             .get("Path")
                             .and_then(Value::as_str)
                             .ok_or_else(|| format!("{}: HttpApi event without Path", r.logical_id))?
                             .to_string(),
-                        public: p
-                            .get("Auth")
-                            .and_then(|a| a.get("Authorizer"))
-                            .and_then(Value::as_str)
-                            == Some("NONE"),
+                        public: p.get("Auth").and_then(|a| a.get("Authorizer")).and_then(Value::as_str) == Some("NONE"),
                     },
                     "SQS" => Trigger::Sqs {
                         queue: p.get("Queue").cloned().unwrap_or(Value::Null),
@@ -120,11 +88,7 @@ pub fn functions(template: &Template) -> Result<Vec<FunctionSpec>, String> {
                             .map(|seq| {
                                 seq.iter()
                                     .filter_map(|f| f.get("Pattern").and_then(Value::as_str))
-                                    .map(|s| {
-                                        serde_json::from_str(s).map_err(|e| {
-                                            format!("{}: bad filter pattern: {e}", r.logical_id)
-                                        })
-                                    })
+                                    .map(|s| serde_json::from_str(s).map_err(|e| format!("{}: bad filter pattern: {e}", r.logical_id)))
                                     .collect::<Result<Vec<_>, _>>()
                             })
                             .transpose()?
@@ -145,17 +109,10 @@ pub fn functions(template: &Template) -> Result<Vec<FunctionSpec>, String> {
                             .get("Schedule")
                             .or_else(|| p.get("ScheduleExpression"))
                             .and_then(Value::as_str)
-                            .ok_or_else(|| {
-                                format!("{}: schedule without expression", r.logical_id)
-                            })?
+                            .ok_or_else(|| format!("{}: schedule without expression", r.logical_id))?
                             .to_string(),
                     },
-                    other => {
-                        return Err(format!(
-                            "{}: event {name:?} of type {other} is not supported locally",
-                            r.logical_id
-                        ))
-                    }
+                    other => return Err(format!("{}: event {name:?} of type {other} is not supported locally", r.logical_id)),
                 };
                 triggers.push(trigger);
             }
@@ -164,12 +121,7 @@ pub fn functions(template: &Template) -> Result<Vec<FunctionSpec>, String> {
             logical_id: r.logical_id.to_string(),
             binary,
             handler,
-            description: r
-                .properties
-                .get("Description")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
+            description: r.properties.get("Description").and_then(Value::as_str).unwrap_or_default().to_string(),
             env,
             triggers,
         });

@@ -21,12 +21,7 @@ pub fn document(template: &Template) -> Result<Value, String> {
     let mut paths: Map<String, Value> = Map::new();
     for spec in model::functions(template)? {
         for t in &spec.triggers {
-            let Trigger::Http {
-                method,
-                path,
-                public,
-            } = t
-            else {
+            let Trigger::Http { method, path, public } = t else {
                 continue;
             };
             let key = format!("{method} {path}");

@@ -8,9 +8,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
+    StreamSpecification, StreamViewType, TableStatus, TimeToLiveSpecification,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_yaml::Value;
@@ -61,28 +60,18 @@ fn err<E: std::fmt::Debug>(what: &str) -> impl FnOnce(E) -> String + '_ {
     move |e| format!("{what}: {e:?}")
 }
 
-pub async fn provision(
-    template: &Template,
-    clients: &Clients,
-    prefix: &str,
-    options: &ProvisionOptions,
-) -> Result<Provisioned, String> {
+pub async fn provision(template: &Template, clients: &Clients, prefix: &str, options: &ProvisionOptions) -> Result<Provisioned, String> {
     let mut resolver = Resolver::default();
     resolver.params = template.parameter_defaults();
     resolver.params.extend(options.parameters.clone());
-    resolver
-        .params
-        .insert("AWS::StackName".into(), prefix.into());
+    resolver.params.insert("AWS::StackName".into(), prefix.into());
 
     // Names every resource will have, known up front so references resolve
     // in any order.
     for r in template.resources() {
         let name = physical(prefix, r.logical_id);
         resolver.refs.insert(r.logical_id.to_string(), name.clone());
-        resolver.attrs.insert(
-            format!("{}.Arn", r.logical_id),
-            format!("arn:aws:local:us-east-1:123456789012:{name}"),
-        );
+        resolver.attrs.insert(format!("{}.Arn", r.logical_id), format!("arn:aws:local:us-east-1:123456789012:{name}"));
     }
 
     let mut tables = BTreeMap::new();
@@ -92,9 +81,7 @@ pub async fn provision(
         let (arn, stream_arn) = create_table(clients, &name, &props).await?;
         resolver.attrs.insert(format!("{}.Arn", r.logical_id), arn);
         if let Some(s) = stream_arn {
-            resolver
-                .attrs
-                .insert(format!("{}.StreamArn", r.logical_id), s);
+            resolver.attrs.insert(format!("{}.StreamArn", r.logical_id), s);
         }
         tables.insert(r.logical_id.to_string(), name);
     }
@@ -103,15 +90,9 @@ pub async fn provision(
         let name = physical(prefix, r.logical_id);
         let arn = match clients.events.create_event_bus().name(&name).send().await {
             Ok(out) => out.event_bus_arn.unwrap_or_default(),
-            Err(_) => clients
-                .events
-                .describe_event_bus()
-                .name(&name)
-                .send()
-                .await
-                .map_err(err("DescribeEventBus"))?
-                .arn
-                .unwrap_or_default(),
+            Err(_) => {
+                clients.events.describe_event_bus().name(&name).send().await.map_err(err("DescribeEventBus"))?.arn.unwrap_or_default()
+            }
         };
         resolver.attrs.insert(format!("{}.Arn", r.logical_id), arn);
     }
@@ -119,19 +100,10 @@ pub async fn provision(
     for r in template.of_type("AWS::S3::Bucket") {
         let name = physical(prefix, r.logical_id).to_ascii_lowercase();
         if clients.s3.head_bucket().bucket(&name).send().await.is_err() {
-            clients
-                .s3
-                .create_bucket()
-                .bucket(&name)
-                .send()
-                .await
-                .map_err(err("CreateBucket"))?;
+            clients.s3.create_bucket().bucket(&name).send().await.map_err(err("CreateBucket"))?;
         }
         resolver.refs.insert(r.logical_id.to_string(), name.clone());
-        resolver.attrs.insert(
-            format!("{}.Arn", r.logical_id),
-            format!("arn:aws:s3:::{name}"),
-        );
+        resolver.attrs.insert(format!("{}.Arn", r.logical_id), format!("arn:aws:s3:::{name}"));
     }
 
     // Queues: dead-letter queues first (a redrive policy needs its target's ARN).
@@ -142,15 +114,9 @@ pub async fn provision(
         let name = physical(prefix, r.logical_id);
         let props = resolver.resolve(r.properties)?;
         let info = create_queue(clients, &name, &props, options.visibility_timeout).await?;
-        resolver
-            .refs
-            .insert(r.logical_id.to_string(), info.url.clone());
-        resolver
-            .attrs
-            .insert(format!("{}.Arn", r.logical_id), info.arn.clone());
-        resolver
-            .attrs
-            .insert(format!("{}.QueueName", r.logical_id), name.clone());
+        resolver.refs.insert(r.logical_id.to_string(), info.url.clone());
+        resolver.attrs.insert(format!("{}.Arn", r.logical_id), info.arn.clone());
+        resolver.attrs.insert(format!("{}.QueueName", r.logical_id), name.clone());
         queues.insert(r.logical_id.to_string(), info);
     }
 
@@ -160,18 +126,11 @@ pub async fn provision(
         put_rule(clients, &name, &props).await?;
     }
 
-    Ok(Provisioned {
-        prefix: prefix.to_string(),
-        resolver,
-        tables,
-        queues,
-    })
+    Ok(Provisioned { prefix: prefix.to_string(), resolver, tables, queues })
 }
 
 fn str_of<'a>(v: &'a Value, key: &str) -> Result<&'a str, String> {
-    v.get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("missing {key}"))
+    v.get(key).and_then(Value::as_str).ok_or_else(|| format!("missing {key}"))
 }
 
 fn key_schema(v: &Value) -> Result<Vec<KeySchemaElement>, String> {
@@ -188,18 +147,8 @@ fn key_schema(v: &Value) -> Result<Vec<KeySchemaElement>, String> {
         .collect()
 }
 
-async fn create_table(
-    clients: &Clients,
-    name: &str,
-    props: &Value,
-) -> Result<(String, Option<String>), String> {
-    let exists = clients
-        .ddb
-        .describe_table()
-        .table_name(name)
-        .send()
-        .await
-        .is_ok();
+async fn create_table(clients: &Clients, name: &str, props: &Value) -> Result<(String, Option<String>), String> {
+    let exists = clients.ddb.describe_table().table_name(name).send().await.is_ok();
     if !exists {
         let attrs = props
             .get("AttributeDefinitions")
@@ -219,41 +168,20 @@ async fn create_table(
             .create_table()
             .table_name(name)
             .set_attribute_definitions(Some(attrs))
-            .set_key_schema(Some(key_schema(
-                props.get("KeySchema").ok_or("KeySchema")?,
-            )?))
+            .set_key_schema(Some(key_schema(props.get("KeySchema").ok_or("KeySchema")?)?))
             .billing_mode(BillingMode::PayPerRequest);
-        for gsi in props
-            .get("GlobalSecondaryIndexes")
-            .and_then(Value::as_sequence)
-            .into_iter()
-            .flatten()
-        {
-            let projection = gsi
-                .get("Projection")
-                .and_then(|p| p.get("ProjectionType"))
-                .and_then(Value::as_str)
-                .unwrap_or("ALL");
+        for gsi in props.get("GlobalSecondaryIndexes").and_then(Value::as_sequence).into_iter().flatten() {
+            let projection = gsi.get("Projection").and_then(|p| p.get("ProjectionType")).and_then(Value::as_str).unwrap_or("ALL");
             req = req.global_secondary_indexes(
                 GlobalSecondaryIndex::builder()
                     .index_name(str_of(gsi, "IndexName")?)
-                    .set_key_schema(Some(key_schema(
-                        gsi.get("KeySchema").ok_or("GSI KeySchema")?,
-                    )?))
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::from(projection))
-                            .build(),
-                    )
+                    .set_key_schema(Some(key_schema(gsi.get("KeySchema").ok_or("GSI KeySchema")?)?))
+                    .projection(Projection::builder().projection_type(ProjectionType::from(projection)).build())
                     .build()
                     .map_err(|e| e.to_string())?,
             );
         }
-        if let Some(view) = props
-            .get("StreamSpecification")
-            .and_then(|s| s.get("StreamViewType"))
-            .and_then(Value::as_str)
-        {
+        if let Some(view) = props.get("StreamSpecification").and_then(|s| s.get("StreamViewType")).and_then(Value::as_str) {
             req = req.stream_specification(
                 StreamSpecification::builder()
                     .stream_enabled(true)
@@ -269,13 +197,7 @@ async fn create_table(
     }
     let mut described = None;
     for _ in 0..100 {
-        let out = clients
-            .ddb
-            .describe_table()
-            .table_name(name)
-            .send()
-            .await
-            .map_err(err("DescribeTable"))?;
+        let out = clients.ddb.describe_table().table_name(name).send().await.map_err(err("DescribeTable"))?;
         let table = out.table.ok_or("DescribeTable: no table")?;
         if table.table_status == Some(TableStatus::Active) {
             described = Some(table);
@@ -284,34 +206,16 @@ async fn create_table(
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let table = described.ok_or_else(|| format!("table {name} did not become ACTIVE"))?;
-    if let Some(ttl) = props
-        .get("TimeToLiveSpecification")
-        .and_then(|t| t.get("AttributeName"))
-        .and_then(Value::as_str)
-    {
-        let current = clients
-            .ddb
-            .describe_time_to_live()
-            .table_name(name)
-            .send()
-            .await
-            .map_err(err("DescribeTimeToLive"))?;
-        let enabled = current
-            .time_to_live_description
-            .and_then(|d| d.attribute_name)
-            .as_deref()
-            == Some(ttl);
+    if let Some(ttl) = props.get("TimeToLiveSpecification").and_then(|t| t.get("AttributeName")).and_then(Value::as_str) {
+        let current = clients.ddb.describe_time_to_live().table_name(name).send().await.map_err(err("DescribeTimeToLive"))?;
+        let enabled = current.time_to_live_description.and_then(|d| d.attribute_name).as_deref() == Some(ttl);
         if !enabled {
             clients
                 .ddb
                 .update_time_to_live()
                 .table_name(name)
                 .time_to_live_specification(
-                    TimeToLiveSpecification::builder()
-                        .attribute_name(ttl)
-                        .enabled(true)
-                        .build()
-                        .map_err(|e| e.to_string())?,
+                    TimeToLiveSpecification::builder().attribute_name(ttl).enabled(true).build().map_err(|e| e.to_string())?,
                 )
                 .send()
                 .await
@@ -321,19 +225,9 @@ async fn create_table(
     Ok((table.table_arn.unwrap_or_default(), table.latest_stream_arn))
 }
 
-async fn create_queue(
-    clients: &Clients,
-    name: &str,
-    props: &Value,
-    visibility_override: Option<i64>,
-) -> Result<QueueInfo, String> {
+async fn create_queue(clients: &Clients, name: &str, props: &Value, visibility_override: Option<i64>) -> Result<QueueInfo, String> {
     let mut attrs: HashMap<QueueAttributeName, String> = HashMap::new();
-    let num = |k: &str| {
-        props.get(k).and_then(|v| {
-            v.as_i64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-        })
-    };
+    let num = |k: &str| props.get(k).and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())));
     if let Some(v) = visibility_override.or_else(|| num("VisibilityTimeout")) {
         attrs.insert(QueueAttributeName::VisibilityTimeout, v.to_string());
     }
@@ -350,26 +244,11 @@ async fn create_queue(
         });
         attrs.insert(QueueAttributeName::RedrivePolicy, json.to_string());
     }
-    let url = match clients
-        .sqs
-        .create_queue()
-        .queue_name(name)
-        .set_attributes(Some(attrs.clone()))
-        .send()
-        .await
-    {
+    let url = match clients.sqs.create_queue().queue_name(name).set_attributes(Some(attrs.clone())).send().await {
         Ok(out) => out.queue_url.unwrap_or_default(),
         Err(_) => {
             // Exists with other attributes: bring it in line with the template.
-            let url = clients
-                .sqs
-                .get_queue_url()
-                .queue_name(name)
-                .send()
-                .await
-                .map_err(err("GetQueueUrl"))?
-                .queue_url
-                .unwrap_or_default();
+            let url = clients.sqs.get_queue_url().queue_name(name).send().await.map_err(err("GetQueueUrl"))?.queue_url.unwrap_or_default();
             clients
                 .sqs
                 .set_queue_attributes()
@@ -406,40 +285,15 @@ async fn put_rule(clients: &Clients, name: &str, props: &Value) -> Result<(), St
         Value::String(s) => s.clone(),
         other => yaml_to_json(other).to_string(),
     };
-    clients
-        .events
-        .put_rule()
-        .name(name)
-        .event_bus_name(bus)
-        .event_pattern(pattern)
-        .send()
-        .await
-        .map_err(err("PutRule"))?;
+    clients.events.put_rule().name(name).event_bus_name(bus).event_pattern(pattern).send().await.map_err(err("PutRule"))?;
     let mut targets = Vec::new();
-    for t in props
-        .get("Targets")
-        .and_then(Value::as_sequence)
-        .into_iter()
-        .flatten()
-    {
+    for t in props.get("Targets").and_then(Value::as_sequence).into_iter().flatten() {
         targets.push(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id(str_of(t, "Id")?)
-                .arn(str_of(t, "Arn")?)
-                .build()
-                .map_err(|e| e.to_string())?,
+            aws_sdk_eventbridge::types::Target::builder().id(str_of(t, "Id")?).arn(str_of(t, "Arn")?).build().map_err(|e| e.to_string())?,
         );
     }
     if !targets.is_empty() {
-        clients
-            .events
-            .put_targets()
-            .rule(name)
-            .event_bus_name(bus)
-            .set_targets(Some(targets))
-            .send()
-            .await
-            .map_err(err("PutTargets"))?;
+        clients.events.put_targets().rule(name).event_bus_name(bus).set_targets(Some(targets)).send().await.map_err(err("PutTargets"))?;
     }
     Ok(())
 }

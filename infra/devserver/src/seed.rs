@@ -17,12 +17,7 @@ pub fn demo_token(stack: &Stack, ttl_secs: i64) -> Result<String, String> {
     let now = chrono::Utc::now().timestamp();
     let mut claims = AccessClaims::new(DEMO_TENANT, DEMO_ADMIN, vec!["super_admin".into()], now);
     claims.exp = now + ttl_secs;
-    stack
-        .keys
-        .signer()
-        .map_err(|e| e.to_string())?
-        .sign(&claims)
-        .map_err(|e| e.to_string())
+    stack.keys.signer().map_err(|e| e.to_string())?.sign(&claims).map_err(|e| e.to_string())
 }
 
 pub async fn demo(running: &RunningStack) -> Result<(), String> {

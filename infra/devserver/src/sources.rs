@@ -4,7 +4,6 @@
 //! (batches, partial failures, visibility timeout, redrive by the queue's own
 //! policy), and schedules to scheduled functions.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,17 +26,14 @@ pub fn matches(pattern: &Value, event: &Value) -> bool {
                 Value::Array(options) => options.iter().any(|o| match (o, field) {
                     (Value::Object(op), f) => {
                         if let Some(prefix) = op.get("prefix").and_then(Value::as_str) {
-                            f.and_then(Value::as_str)
-                                .is_some_and(|s| s.starts_with(prefix))
+                            f.and_then(Value::as_str).is_some_and(|s| s.starts_with(prefix))
                         } else if let Some(exists) = op.get("exists").and_then(Value::as_bool) {
                             f.is_some() == exists
                         } else {
                             false
                         }
                     }
-                    (scalar, Some(f)) => {
-                        f == scalar || f.as_array().is_some_and(|a| a.contains(scalar))
-                    }
+                    (scalar, Some(f)) => f == scalar || f.as_array().is_some_and(|a| a.contains(scalar)),
                     (_, None) => false,
                 }),
                 scalar => field == Some(scalar),
@@ -56,7 +52,10 @@ async fn streams_call(stack: &Stack, target: &str, body: Value) -> Result<Value,
         .post(&stack.endpoint)
         .header("x-amz-target", format!("DynamoDBStreams_20120810.{target}"))
         .header("content-type", "application/x-amz-json-1.0")
-        .header("authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0")
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
+        )
         .json(&body)
         .send()
         .await
@@ -72,40 +71,19 @@ async fn streams_call(stack: &Stack, target: &str, body: Value) -> Result<Value,
 /// Polls the table stream and feeds one stream-triggered function.
 pub async fn run_stream(stack: Arc<Stack>, function: usize) {
     let spec = stack.specs[function].clone();
-    let Some(Trigger::Stream {
-        filters,
-        batch_size,
-        max_retries,
-        on_failure,
-    }) = spec
-        .triggers
-        .iter()
-        .find(|t| matches!(t, Trigger::Stream { .. }))
-        .cloned()
+    let Some(Trigger::Stream { filters, batch_size, max_retries, on_failure }) =
+        spec.triggers.iter().find(|t| matches!(t, Trigger::Stream { .. })).cloned()
     else {
         return;
     };
-    let Some(stream_arn) = stack
-        .provisioned
-        .resolver
-        .attrs
-        .iter()
-        .find(|(k, _)| k.ends_with(".StreamArn"))
-        .map(|(_, v)| v.clone())
-    else {
+    let Some(stream_arn) = stack.provisioned.resolver.attrs.iter().find(|(k, _)| k.ends_with(".StreamArn")).map(|(_, v)| v.clone()) else {
         tracing::error!("no table stream to poll");
         return;
     };
     let dlq_url = on_failure
         .and_then(|d| stack.provisioned.resolver.string(&d).ok())
-        .and_then(|arn| {
-            stack
-                .provisioned
-                .queue_by_arn(&arn)
-                .map(|(_, q)| q.url.clone())
-        });
-    let mut checkpoints =
-        crate::state::load_checkpoints(stack.state_dir.as_deref(), &stack.provisioned.prefix);
+        .and_then(|arn| stack.provisioned.queue_by_arn(&arn).map(|(_, q)| q.url.clone()));
+    let mut checkpoints = crate::state::load_checkpoints(stack.state_dir.as_deref(), &stack.provisioned.prefix);
     loop {
         let mut delivered_any = false;
         match streams_call(&stack, "DescribeStream", json!({ "StreamArn": stream_arn })).await {
@@ -113,11 +91,7 @@ pub async fn run_stream(stack: Arc<Stack>, function: usize) {
             Ok(desc) => {
                 let shards: Vec<String> = desc["StreamDescription"]["Shards"]
                     .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|s| s["ShardId"].as_str().map(str::to_string))
-                            .collect()
-                    })
+                    .map(|a| a.iter().filter_map(|s| s["ShardId"].as_str().map(str::to_string)).collect())
                     .unwrap_or_default();
                 for shard in shards {
                     // A fresh iterator every poll, from the checkpoint: the
@@ -139,26 +113,15 @@ pub async fn run_stream(stack: Arc<Stack>, function: usize) {
                             continue;
                         }
                     };
-                    let out = match streams_call(
-                        &stack,
-                        "GetRecords",
-                        json!({ "ShardIterator": iterator, "Limit": batch_size }),
-                    )
-                    .await
-                    {
+                    let out = match streams_call(&stack, "GetRecords", json!({ "ShardIterator": iterator, "Limit": batch_size })).await {
                         Ok(v) => v,
                         Err(e) => {
                             tracing::warn!(error = %e, "GetRecords");
                             continue;
                         }
                     };
-                    let records: Vec<Value> =
-                        out["Records"].as_array().cloned().unwrap_or_default();
-                    let Some(last_seq) = records
-                        .last()
-                        .and_then(|r| r["dynamodb"]["SequenceNumber"].as_str())
-                        .map(str::to_string)
-                    else {
+                    let records: Vec<Value> = out["Records"].as_array().cloned().unwrap_or_default();
+                    let Some(last_seq) = records.last().and_then(|r| r["dynamodb"]["SequenceNumber"].as_str()).map(str::to_string) else {
                         continue;
                     };
                     let mut batch: Vec<Value> = records
@@ -171,21 +134,10 @@ pub async fn run_stream(stack: Arc<Stack>, function: usize) {
                         .collect();
                     if !batch.is_empty() {
                         delivered_any = true;
-                        deliver_stream_batch(
-                            &stack,
-                            &spec,
-                            &mut batch,
-                            max_retries,
-                            dlq_url.as_deref(),
-                        )
-                        .await;
+                        deliver_stream_batch(&stack, &spec, &mut batch, max_retries, dlq_url.as_deref()).await;
                     }
                     checkpoints.insert(format!("{stream_arn}|{shard}"), last_seq);
-                    crate::state::save_checkpoints(
-                        stack.state_dir.as_deref(),
-                        &stack.provisioned.prefix,
-                        &checkpoints,
-                    );
+                    crate::state::save_checkpoints(stack.state_dir.as_deref(), &stack.provisioned.prefix, &checkpoints);
                 }
             }
         }
@@ -195,13 +147,7 @@ pub async fn run_stream(stack: Arc<Stack>, function: usize) {
     }
 }
 
-async fn deliver_stream_batch(
-    stack: &Stack,
-    spec: &FunctionSpec,
-    batch: &mut Vec<Value>,
-    max_retries: u32,
-    dlq_url: Option<&str>,
-) {
+async fn deliver_stream_batch(stack: &Stack, spec: &FunctionSpec, batch: &mut Vec<Value>, max_retries: u32, dlq_url: Option<&str>) {
     let mut attempts = 0u32;
     while !batch.is_empty() {
         let event = match serde_json::from_value(json!({ "Records": batch })) {
@@ -223,11 +169,7 @@ async fn deliver_stream_batch(
         };
         // Retry from the first failed record (or the whole batch).
         let from = failed_seq
-            .and_then(|seq| {
-                batch
-                    .iter()
-                    .position(|r| r["dynamodb"]["SequenceNumber"].as_str() == Some(seq.as_str()))
-            })
+            .and_then(|seq| batch.iter().position(|r| r["dynamodb"]["SequenceNumber"].as_str() == Some(seq.as_str())))
             .unwrap_or(0);
         batch.drain(..from);
         attempts += 1;
@@ -236,15 +178,7 @@ async fn deliver_stream_batch(
             tracing::error!(function = %spec.logical_id, "stream record failed {attempts} times; sent to the on-failure destination");
             if let Some(url) = dlq_url {
                 let body = json!({ "source": spec.logical_id, "record": record }).to_string();
-                if let Err(e) = stack
-                    .clients
-                    .sqs
-                    .send_message()
-                    .queue_url(url)
-                    .message_body(body)
-                    .send()
-                    .await
-                {
+                if let Err(e) = stack.clients.sqs.send_message().queue_url(url).message_body(body).send().await {
                     tracing::error!(error = ?e, "cannot reach the on-failure destination");
                 }
             }
@@ -259,13 +193,7 @@ async fn deliver_stream_batch(
 
 /// Polls one SQS queue for one function, like an SQS event-source mapping
 /// with `ReportBatchItemFailures`.
-pub async fn run_queue(
-    stack: Arc<Stack>,
-    function: usize,
-    queue_url: String,
-    queue_arn: String,
-    batch_size: i32,
-) {
+pub async fn run_queue(stack: Arc<Stack>, function: usize, queue_url: String, queue_arn: String, batch_size: i32) {
     let spec = stack.specs[function].clone();
     loop {
         let received = stack
@@ -295,11 +223,7 @@ pub async fn run_queue(
             .map(|m| {
                 let attributes: serde_json::Map<String, Value> = m
                     .attributes()
-                    .map(|a| {
-                        a.iter()
-                            .map(|(k, v)| (k.as_str().to_string(), Value::String(v.clone())))
-                            .collect()
-                    })
+                    .map(|a| a.iter().map(|(k, v)| (k.as_str().to_string(), Value::String(v.clone()))).collect())
                     .unwrap_or_default();
                 json!({
                     "messageId": m.message_id(),
@@ -322,11 +246,7 @@ pub async fn run_queue(
             }
         };
         let failed: Vec<String> = match stack.functions.sqs(&spec, event).await {
-            Ok(resp) => resp
-                .batch_item_failures
-                .into_iter()
-                .map(|f| f.item_identifier)
-                .collect(),
+            Ok(resp) => resp.batch_item_failures.into_iter().map(|f| f.item_identifier).collect(),
             Err(e) => {
                 tracing::error!(error = %e, function = %spec.logical_id, "invocation failed; the batch will be retried");
                 continue;
@@ -337,23 +257,11 @@ pub async fn run_queue(
             .filter(|m| !failed.iter().any(|f| Some(f.as_str()) == m.message_id()))
             .enumerate()
             .filter_map(|(i, m)| {
-                DeleteMessageBatchRequestEntry::builder()
-                    .id(i.to_string())
-                    .set_receipt_handle(m.receipt_handle.clone())
-                    .build()
-                    .ok()
+                DeleteMessageBatchRequestEntry::builder().id(i.to_string()).set_receipt_handle(m.receipt_handle.clone()).build().ok()
             })
             .collect();
         if !done.is_empty() {
-            if let Err(e) = stack
-                .clients
-                .sqs
-                .delete_message_batch()
-                .queue_url(&queue_url)
-                .set_entries(Some(done))
-                .send()
-                .await
-            {
+            if let Err(e) = stack.clients.sqs.delete_message_batch().queue_url(&queue_url).set_entries(Some(done)).send().await {
                 tracing::warn!(error = ?e, "DeleteMessageBatch");
             }
         }
@@ -405,16 +313,10 @@ mod tests {
 
     #[test]
     fn outbox_filter_pattern() {
-        let pattern: Value = serde_json::from_str(
-            r#"{"eventName":["INSERT"],"dynamodb":{"NewImage":{"kind":{"S":["outbox"]}}}}"#,
-        )
-        .unwrap();
-        let insert =
-            json!({"eventName": "INSERT", "dynamodb": {"NewImage": {"kind": {"S": "outbox"}}}});
-        let modify =
-            json!({"eventName": "MODIFY", "dynamodb": {"NewImage": {"kind": {"S": "outbox"}}}});
-        let other =
-            json!({"eventName": "INSERT", "dynamodb": {"NewImage": {"kind": {"S": "note"}}}});
+        let pattern: Value = serde_json::from_str(r#"{"eventName":["INSERT"],"dynamodb":{"NewImage":{"kind":{"S":["outbox"]}}}}"#).unwrap();
+        let insert = json!({"eventName": "INSERT", "dynamodb": {"NewImage": {"kind": {"S": "outbox"}}}});
+        let modify = json!({"eventName": "MODIFY", "dynamodb": {"NewImage": {"kind": {"S": "outbox"}}}});
+        let other = json!({"eventName": "INSERT", "dynamodb": {"NewImage": {"kind": {"S": "note"}}}});
         let none = json!({"eventName": "INSERT", "dynamodb": {"NewImage": {}}});
         assert!(matches(&pattern, &insert));
         assert!(!matches(&pattern, &modify));
@@ -425,17 +327,8 @@ mod tests {
     #[test]
     fn prefix_and_exists() {
         let p = json!({"detail-type": [{"prefix": "note."}], "detail": {"x": [{"exists": false}]}});
-        assert!(matches(
-            &p,
-            &json!({"detail-type": "note.created", "detail": {}})
-        ));
-        assert!(!matches(
-            &p,
-            &json!({"detail-type": "deal.created", "detail": {}})
-        ));
-        assert!(!matches(
-            &p,
-            &json!({"detail-type": "note.created", "detail": {"x": 1}})
-        ));
+        assert!(matches(&p, &json!({"detail-type": "note.created", "detail": {}})));
+        assert!(!matches(&p, &json!({"detail-type": "deal.created", "detail": {}})));
+        assert!(!matches(&p, &json!({"detail-type": "note.created", "detail": {"x": 1}})));
     }
 }

@@ -29,11 +29,7 @@ pub fn signing_keys(dir: Option<&Path>) -> Result<KeySet, String> {
         }
     }
     let keys = KeySet::generate("local-1").map_err(|e| e.to_string())?;
-    write(
-        dir,
-        "jwt-keys.json",
-        &serde_json::to_string_pretty(&keys).map_err(|e| e.to_string())?,
-    );
+    write(dir, "jwt-keys.json", &serde_json::to_string_pretty(&keys).map_err(|e| e.to_string())?);
     Ok(keys)
 }
 
@@ -48,15 +44,9 @@ pub fn cursor_secret(dir: Option<&Path>) -> String {
 }
 
 pub fn load_checkpoints(dir: Option<&Path>, prefix: &str) -> HashMap<String, String> {
-    read(dir, &format!("{prefix}-stream.json"))
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_default()
+    read(dir, &format!("{prefix}-stream.json")).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default()
 }
 
 pub fn save_checkpoints(dir: Option<&Path>, prefix: &str, checkpoints: &HashMap<String, String>) {
-    write(
-        dir,
-        &format!("{prefix}-stream.json"),
-        &serde_json::to_string(checkpoints).unwrap_or_default(),
-    );
+    write(dir, &format!("{prefix}-stream.json"), &serde_json::to_string(checkpoints).unwrap_or_default());
 }

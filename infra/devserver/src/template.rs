@@ -26,8 +26,7 @@ static NULL: Value = Value::Null;
 
 impl Template {
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         Self::parse(&text)
     }
 
@@ -53,10 +52,7 @@ impl Template {
     }
 
     pub fn of_type(&self, kind: &str) -> Vec<Resource<'_>> {
-        self.resources()
-            .into_iter()
-            .filter(|r| r.kind == kind)
-            .collect()
+        self.resources().into_iter().filter(|r| r.kind == kind).collect()
     }
 
     /// Parameter defaults.
@@ -81,20 +77,12 @@ impl Template {
 
     /// `Globals.Function.<key>`.
     pub fn function_global(&self, key: &str) -> &Value {
-        self.root
-            .get("Globals")
-            .and_then(|g| g.get("Function"))
-            .and_then(|f| f.get(key))
-            .unwrap_or(&NULL)
+        self.root.get("Globals").and_then(|g| g.get("Function")).and_then(|f| f.get(key)).unwrap_or(&NULL)
     }
 
     /// `Globals.Function.Environment.Variables`.
     pub fn global_env(&self) -> Mapping {
-        self.function_global("Environment")
-            .get("Variables")
-            .and_then(Value::as_mapping)
-            .cloned()
-            .unwrap_or_default()
+        self.function_global("Environment").get("Variables").and_then(Value::as_mapping).cloned().unwrap_or_default()
     }
 }
 
@@ -122,10 +110,7 @@ impl Resolver {
     }
 
     fn lookup_attr(&self, logical: &str, attr: &str) -> Result<String, String> {
-        self.attrs
-            .get(&format!("{logical}.{attr}"))
-            .cloned()
-            .ok_or_else(|| format!("unresolved GetAtt {logical}.{attr}"))
+        self.attrs.get(&format!("{logical}.{attr}")).cloned().ok_or_else(|| format!("unresolved GetAtt {logical}.{attr}"))
     }
 
     /// Resolves `${Name}` and `${Name.Attr}` inside a `!Sub` string.
@@ -135,9 +120,7 @@ impl Resolver {
         while let Some(start) = rest.find("${") {
             out.push_str(&rest[..start]);
             let after = &rest[start + 2..];
-            let end = after
-                .find('}')
-                .ok_or_else(|| format!("unterminated ${{ in {text}"))?;
+            let end = after.find('}').ok_or_else(|| format!("unterminated ${{ in {text}"))?;
             let name = &after[..end];
             if let Some(literal) = name.strip_prefix('!') {
                 out.push_str("${");
@@ -162,8 +145,7 @@ impl Resolver {
             Value::Tagged(tagged) => {
                 let tag = tagged.tag.to_string();
                 let name = tag.trim_start_matches('!');
-                self.intrinsic(&format!("Fn::{name}"), &tagged.value)
-                    .or_else(|_| self.intrinsic(name, &tagged.value))
+                self.intrinsic(&format!("Fn::{name}"), &tagged.value).or_else(|_| self.intrinsic(name, &tagged.value))
             }
             Value::Mapping(map) if map.len() == 1 => {
                 let (k, v) = map.iter().next().expect("one entry");
@@ -173,11 +155,7 @@ impl Resolver {
                 }
             }
             Value::Mapping(map) => self.resolve_map(map),
-            Value::Sequence(seq) => Ok(Value::Sequence(
-                seq.iter()
-                    .map(|v| self.resolve(v))
-                    .collect::<Result<_, _>>()?,
-            )),
+            Value::Sequence(seq) => Ok(Value::Sequence(seq.iter().map(|v| self.resolve(v)).collect::<Result<_, _>>()?)),
             other => Ok(other.clone()),
         }
     }
@@ -196,30 +174,22 @@ impl Resolver {
             Value::String(s) => Ok(s),
             Value::Number(n) => Ok(n.to_string()),
             Value::Bool(b) => Ok(b.to_string()),
-            Value::Sequence(items) => Ok(items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect::<Vec<_>>()
-                .join(",")),
+            Value::Sequence(items) => Ok(items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect::<Vec<_>>().join(",")),
             other => Err(format!("expected a string, got {other:?}")),
         }
     }
 
     fn intrinsic(&self, name: &str, arg: &Value) -> Result<Value, String> {
         match name {
-            "Ref" => Ok(Value::String(
-                self.lookup_ref(arg.as_str().ok_or("Ref needs a name")?)?,
-            )),
+            "Ref" => Ok(Value::String(self.lookup_ref(arg.as_str().ok_or("Ref needs a name")?)?)),
             "Fn::GetAtt" => {
                 let (logical, attr) = match arg {
-                    Value::String(s) => s
-                        .split_once('.')
-                        .map(|(a, b)| (a.to_string(), b.to_string()))
-                        .ok_or("GetAtt needs Logical.Attr")?,
-                    Value::Sequence(seq) if seq.len() == 2 => (
-                        seq[0].as_str().ok_or("GetAtt logical id")?.to_string(),
-                        seq[1].as_str().ok_or("GetAtt attribute")?.to_string(),
-                    ),
+                    Value::String(s) => {
+                        s.split_once('.').map(|(a, b)| (a.to_string(), b.to_string())).ok_or("GetAtt needs Logical.Attr")?
+                    }
+                    Value::Sequence(seq) if seq.len() == 2 => {
+                        (seq[0].as_str().ok_or("GetAtt logical id")?.to_string(), seq[1].as_str().ok_or("GetAtt attribute")?.to_string())
+                    }
                     _ => return Err("GetAtt form not supported".into()),
                 };
                 Ok(Value::String(self.lookup_attr(&logical, &attr)?))
@@ -231,10 +201,7 @@ impl Resolver {
                     let mut vars = BTreeMap::new();
                     if let Some(map) = seq[1].as_mapping() {
                         for (k, v) in map {
-                            vars.insert(
-                                k.as_str().unwrap_or_default().to_string(),
-                                self.string(v)?,
-                            );
+                            vars.insert(k.as_str().unwrap_or_default().to_string(), self.string(v)?);
                         }
                     }
                     Ok(Value::String(self.sub(text, &vars)?))
@@ -244,24 +211,12 @@ impl Resolver {
             "Fn::Join" => {
                 let seq = arg.as_sequence().ok_or("Join needs [sep, [items]]")?;
                 let sep = seq.first().and_then(Value::as_str).unwrap_or_default();
-                let items = seq
-                    .get(1)
-                    .map(|v| self.resolve(v))
-                    .transpose()?
-                    .unwrap_or(Value::Null);
-                let parts: Vec<String> = items
-                    .as_sequence()
-                    .map(|s| {
-                        s.iter()
-                            .filter_map(|v| v.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let items = seq.get(1).map(|v| self.resolve(v)).transpose()?.unwrap_or(Value::Null);
+                let parts: Vec<String> =
+                    items.as_sequence().map(|s| s.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default();
                 Ok(Value::String(parts.join(sep)))
             }
-            other => Err(format!(
-                "intrinsic {other} is not supported by the local stack"
-            )),
+            other => Err(format!("intrinsic {other} is not supported by the local stack")),
         }
     }
 }
@@ -298,8 +253,7 @@ mod tests {
 
     #[test]
     fn reads_the_project_template() {
-        let t = Template::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml"))
-            .unwrap();
+        let t = Template::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml")).unwrap();
         assert!(!t.of_type("AWS::Serverless::Function").is_empty());
         assert_eq!(t.of_type("AWS::DynamoDB::Table").len(), 1);
         assert_eq!(t.parameter_defaults()["Stage"], "dev");

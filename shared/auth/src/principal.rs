@@ -37,25 +37,9 @@ pub struct Principal {
 
 impl Principal {
     /// A principal whose permissions are those of its default roles.
-    pub fn with_roles(
-        tenant_id: TenantId,
-        user_id: UserId,
-        roles: Vec<String>,
-        method: AuthMethod,
-    ) -> Self {
-        let permissions = roles
-            .iter()
-            .flat_map(|r| rbac::default_permissions(r))
-            .map(|p| p.0.to_string())
-            .collect();
-        Self {
-            tenant_id,
-            user_id,
-            roles,
-            permissions,
-            method,
-            session_id: None,
-        }
+    pub fn with_roles(tenant_id: TenantId, user_id: UserId, roles: Vec<String>, method: AuthMethod) -> Self {
+        let permissions = roles.iter().flat_map(|r| rbac::default_permissions(r)).map(|p| p.0.to_string()).collect();
+        Self { tenant_id, user_id, roles, permissions, method, session_id: None }
     }
 
     pub fn can(&self, permission: Permission) -> bool {
@@ -67,35 +51,18 @@ impl Principal {
         if self.can(permission) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!(
-                "missing permission `{permission}`"
-            )))
+            Err(AppError::Forbidden(format!("missing permission `{permission}`")))
         }
     }
 
     /// The authorizer context (flat string values, as API Gateway forwards them).
     pub fn to_context(&self) -> HashMap<String, Value> {
         let mut ctx = HashMap::new();
-        ctx.insert(
-            "tenant_id".into(),
-            Value::String(self.tenant_id.to_string()),
-        );
+        ctx.insert("tenant_id".into(), Value::String(self.tenant_id.to_string()));
         ctx.insert("user_id".into(), Value::String(self.user_id.to_string()));
         ctx.insert("roles".into(), Value::String(self.roles.join(",")));
-        ctx.insert(
-            "permissions".into(),
-            Value::String(
-                self.permissions
-                    .iter()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ),
-        );
-        ctx.insert(
-            "auth_method".into(),
-            Value::String(self.method.as_str().into()),
-        );
+        ctx.insert("permissions".into(), Value::String(self.permissions.iter().cloned().collect::<Vec<_>>().join(" ")));
+        ctx.insert("auth_method".into(), Value::String(self.method.as_str().into()));
         if let Some(sid) = &self.session_id {
             ctx.insert("session_id".into(), Value::String(sid.clone()));
         }
@@ -106,13 +73,7 @@ impl Principal {
     pub fn from_context(ctx: &serde_json::Map<String, Value>) -> Option<Self> {
         let s = |k: &str| ctx.get(k).and_then(Value::as_str);
         let split = |k: &str, sep: char| -> Vec<String> {
-            s(k).map(|v| {
-                v.split(sep)
-                    .filter(|x| !x.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
+            s(k).map(|v| v.split(sep).filter(|x| !x.is_empty()).map(str::to_string).collect()).unwrap_or_default()
         };
         Some(Self {
             tenant_id: TenantId::parse(s("tenant_id")?).ok()?,
@@ -135,27 +96,17 @@ mod tests {
 
     #[test]
     fn context_round_trip() {
-        let mut p = Principal::with_roles(
-            TenantId::new(),
-            UserId::new(),
-            vec!["viewer".into()],
-            AuthMethod::AccessToken,
-        );
+        let mut p = Principal::with_roles(TenantId::new(), UserId::new(), vec!["viewer".into()], AuthMethod::AccessToken);
         p.session_id = Some("S1".into());
         let ctx: serde_json::Map<_, _> = p.to_context().into_iter().collect();
         assert_eq!(Principal::from_context(&ctx), Some(p.clone()));
         assert!(p.require(rbac::NOTE_READ).is_ok());
-        assert_eq!(
-            p.require(rbac::NOTE_CREATE).unwrap_err().code(),
-            "FORBIDDEN"
-        );
+        assert_eq!(p.require(rbac::NOTE_CREATE).unwrap_err().code(), "FORBIDDEN");
     }
 
     #[test]
     fn malformed_context_is_no_principal() {
-        let ctx: serde_json::Map<_, _> = [("tenant_id".to_string(), Value::String("x".into()))]
-            .into_iter()
-            .collect();
+        let ctx: serde_json::Map<_, _> = [("tenant_id".to_string(), Value::String("x".into()))].into_iter().collect();
         assert_eq!(Principal::from_context(&ctx), None);
     }
 }

@@ -31,14 +31,7 @@ pub const ACTIVITY_READ: Permission = Permission("activity.read");
 pub const ALL: &[Permission] = &[SYSTEM_HEALTH, NOTE_CREATE, NOTE_READ, ACTIVITY_READ];
 
 /// The default roles, most powerful first.
-pub const ROLES: &[&str] = &[
-    "super_admin",
-    "admin",
-    "manager",
-    "sales_rep",
-    "staff",
-    "viewer",
-];
+pub const ROLES: &[&str] = &["super_admin", "admin", "manager", "sales_rep", "staff", "viewer"];
 
 /// The permissions a default role grants. Unknown roles grant nothing.
 pub fn default_permissions(role: &str) -> &'static [Permission] {

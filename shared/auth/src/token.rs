@@ -84,10 +84,8 @@ pub struct KeySet {
 impl KeySet {
     /// A fresh key set with one key (local stack and tests).
     pub fn generate(kid: &str) -> Result<Self, TokenError> {
-        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
-            .map_err(|e| TokenError::Keys(e.to_string()))?;
-        let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref())
-            .map_err(|e| TokenError::Keys(e.to_string()))?;
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|e| TokenError::Keys(e.to_string()))?;
+        let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|e| TokenError::Keys(e.to_string()))?;
         Ok(Self {
             active_kid: kid.into(),
             keys: vec![KeyMaterial {
@@ -104,31 +102,16 @@ impl KeySet {
 
     /// The public half only: `{kid: x}`, safe to put in configuration.
     pub fn public_keys_json(&self) -> String {
-        let map: HashMap<&str, &str> = self
-            .keys
-            .iter()
-            .map(|k| (k.kid.as_str(), k.public_x.as_str()))
-            .collect();
+        let map: HashMap<&str, &str> = self.keys.iter().map(|k| (k.kid.as_str(), k.public_x.as_str())).collect();
         serde_json::to_string(&map).expect("map serialises")
     }
 
     pub fn signer(&self) -> Result<TokenSigner, TokenError> {
-        let key = self
-            .keys
-            .iter()
-            .find(|k| k.kid == self.active_kid)
-            .ok_or(TokenError::UnknownKey)?;
+        let key = self.keys.iter().find(|k| k.kid == self.active_kid).ok_or(TokenError::UnknownKey)?;
         let der = STANDARD
-            .decode(
-                key.private_pkcs8
-                    .as_deref()
-                    .ok_or_else(|| TokenError::Keys("active key has no private half".into()))?,
-            )
+            .decode(key.private_pkcs8.as_deref().ok_or_else(|| TokenError::Keys("active key has no private half".into()))?)
             .map_err(|e| TokenError::Keys(e.to_string()))?;
-        Ok(TokenSigner {
-            kid: key.kid.clone(),
-            key: EncodingKey::from_ed_der(&der),
-        })
+        Ok(TokenSigner { kid: key.kid.clone(), key: EncodingKey::from_ed_der(&der) })
     }
 
     pub fn verifier(&self) -> Result<TokenVerifier, TokenError> {
@@ -147,8 +130,7 @@ impl TokenSigner {
     pub fn sign(&self, claims: &AccessClaims) -> Result<String, TokenError> {
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.key)
-            .map_err(|e| TokenError::Keys(e.to_string()))
+        jsonwebtoken::encode(&header, claims, &self.key).map_err(|e| TokenError::Keys(e.to_string()))
     }
 }
 
@@ -162,15 +144,13 @@ pub struct TokenVerifier {
 impl TokenVerifier {
     /// From `{"kid": "base64url-x", ...}` (the `JWT_PUBLIC_KEYS` setting).
     pub fn from_public_keys_json(json: &str) -> Result<Self, TokenError> {
-        let raw: HashMap<String, String> =
-            serde_json::from_str(json).map_err(|e| TokenError::Keys(e.to_string()))?;
+        let raw: HashMap<String, String> = serde_json::from_str(json).map_err(|e| TokenError::Keys(e.to_string()))?;
         if raw.is_empty() {
             return Err(TokenError::Keys("no public keys".into()));
         }
         let mut keys = HashMap::new();
         for (kid, x) in raw {
-            let key =
-                DecodingKey::from_ed_components(&x).map_err(|e| TokenError::Keys(e.to_string()))?;
+            let key = DecodingKey::from_ed_components(&x).map_err(|e| TokenError::Keys(e.to_string()))?;
             keys.insert(kid, key);
         }
         let mut validation = Validation::new(Algorithm::EdDSA);
@@ -186,11 +166,7 @@ impl TokenVerifier {
         if header.alg != Algorithm::EdDSA {
             return Err(TokenError::Invalid("algorithm not allowed".into()));
         }
-        let key = header
-            .kid
-            .as_deref()
-            .and_then(|kid| self.keys.get(kid))
-            .ok_or(TokenError::UnknownKey)?;
+        let key = header.kid.as_deref().and_then(|kid| self.keys.get(kid)).ok_or(TokenError::UnknownKey)?;
         jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation)
             .map(|data| data.claims)
             .map_err(|e| TokenError::Invalid(e.to_string()))
@@ -202,19 +178,11 @@ mod tests {
     use super::*;
 
     fn now() -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
     }
 
     fn claims() -> AccessClaims {
-        AccessClaims::new(
-            "01JTENANT0000000000000000A",
-            "01JUSER00000000000000000AA",
-            vec!["admin".into()],
-            now(),
-        )
+        AccessClaims::new("01JTENANT0000000000000000A", "01JUSER00000000000000000AA", vec!["admin".into()], now())
     }
 
     #[test]
@@ -242,22 +210,13 @@ mod tests {
 
         let token = keys.signer().unwrap().sign(&claims()).unwrap();
         let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
-        let mut body: serde_json::Value =
-            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
+        let mut body: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
         body["tid"] = "01JOTHERTENANT000000000000".into();
         parts[1] = URL_SAFE_NO_PAD.encode(body.to_string());
-        assert!(
-            verifier.verify(&parts.join(".")).is_err(),
-            "tampered payload"
-        );
+        assert!(verifier.verify(&parts.join(".")).is_err(), "tampered payload");
 
         let none_header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT","kid":"k1"}"#);
-        assert!(
-            verifier
-                .verify(&format!("{none_header}.{}.", parts[1]))
-                .is_err(),
-            "alg none"
-        );
+        assert!(verifier.verify(&format!("{none_header}.{}.", parts[1])).is_err(), "alg none");
         assert!(verifier.verify("not-a-token").is_err());
     }
 
@@ -269,9 +228,7 @@ mod tests {
         rotated.keys.extend(old.keys.iter().cloned());
         assert!(rotated.verifier().unwrap().verify(&token).is_ok());
         let fresh = rotated.signer().unwrap().sign(&claims()).unwrap();
-        assert!(fresh.starts_with(
-            &URL_SAFE_NO_PAD.encode(r#"{"typ":"JWT","alg":"EdDSA","kid":"k2"}"#)[..10]
-        ));
+        assert!(fresh.starts_with(&URL_SAFE_NO_PAD.encode(r#"{"typ":"JWT","alg":"EdDSA","kid":"k2"}"#)[..10]));
         assert!(rotated.verifier().unwrap().verify(&fresh).is_ok());
     }
 }

@@ -11,18 +11,12 @@ use crate::DomainEvent;
 pub fn entry(event: &DomainEvent) -> Item {
     let at = event.occurred_at.to_string();
     Item::new()
-        .with_str(
-            keys::PK,
-            keys::audit_pk(event.tenant_id, &event.occurred_at.date()),
-        )
+        .with_str(keys::PK, keys::audit_pk(event.tenant_id, &event.occurred_at.date()))
         .with_str(keys::SK, format!("{at}#{}", event.event_id))
         .with_str("kind", "audit")
         .with_str("action", &event.event_type)
         .with_str("at", at)
-        .with_str(
-            "actor",
-            serde_json::to_string(&event.actor).expect("actor serialises"),
-        )
+        .with_str("actor", serde_json::to_string(&event.actor).expect("actor serialises"))
         .with_str("subject_type", &event.subject.kind)
         .with_str("subject_id", &event.subject.id)
         .with_str("request_id", event.request_id.clone().unwrap_or_default())

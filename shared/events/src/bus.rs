@@ -14,10 +14,7 @@ pub const MAX_BATCH: usize = 10;
 
 /// Publishes events; answers, per event, whether it was accepted.
 pub trait EventBus: Send + Sync {
-    fn publish(
-        &self,
-        events: &[DomainEvent],
-    ) -> impl Future<Output = Vec<Result<(), String>>> + Send;
+    fn publish(&self, events: &[DomainEvent]) -> impl Future<Output = Vec<Result<(), String>>> + Send;
 }
 
 /// EventBridge adapter: `source = "crm"`, `detail-type = event_type`,
@@ -30,17 +27,11 @@ pub struct EventBridgeBus {
 
 impl EventBridgeBus {
     pub fn new(client: Client, bus_name: impl Into<String>) -> Self {
-        Self {
-            client,
-            bus_name: bus_name.into(),
-        }
+        Self { client, bus_name: bus_name.into() }
     }
 
     /// From `EVENT_BUS_NAME`.
-    pub fn from_config(
-        config: &aws_config::SdkConfig,
-        env: &crm_kernel::Env,
-    ) -> Result<Self, String> {
+    pub fn from_config(config: &aws_config::SdkConfig, env: &crm_kernel::Env) -> Result<Self, String> {
         let bus = env.require("EVENT_BUS_NAME")?;
         Ok(Self::new(Client::new(config), bus))
     }
@@ -65,23 +56,15 @@ impl EventBridgeBus {
                     .build()
             })
             .collect();
-        match self
-            .client
-            .put_events()
-            .set_entries(Some(entries))
-            .send()
-            .await
-        {
+        match self.client.put_events().set_entries(Some(entries)).send().await {
             Err(err) => vec![Err(format!("PutEvents: {err:?}")); chunk.len()],
             Ok(out) => {
                 let results = out.entries();
                 (0..chunk.len())
                     .map(|i| match results.get(i) {
-                        Some(r) if r.error_code().is_some() => Err(format!(
-                            "{}: {}",
-                            r.error_code().unwrap_or_default(),
-                            r.error_message().unwrap_or_default()
-                        )),
+                        Some(r) if r.error_code().is_some() => {
+                            Err(format!("{}: {}", r.error_code().unwrap_or_default(), r.error_message().unwrap_or_default()))
+                        }
                         Some(_) => Ok(()),
                         None => Err("no result entry".into()),
                     })

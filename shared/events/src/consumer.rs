@@ -61,8 +61,7 @@ pub fn parse_message(body: &str) -> Result<DomainEvent, ConsumerError> {
     struct Envelope {
         detail: Value,
     }
-    let envelope: Envelope =
-        serde_json::from_str(body).map_err(|e| ConsumerError::Unreadable(e.to_string()))?;
+    let envelope: Envelope = serde_json::from_str(body).map_err(|e| ConsumerError::Unreadable(e.to_string()))?;
     serde_json::from_value(envelope.detail).map_err(|e| ConsumerError::Unreadable(e.to_string()))
 }
 
@@ -120,10 +119,7 @@ where
     let failed = response.batch_item_failures.len();
     metrics::emit(
         &[("Consumer", consumer)],
-        &[
-            ("MessagesProcessed", (event.records.len() - failed) as f64),
-            ("MessagesFailed", failed as f64),
-        ],
+        &[("MessagesProcessed", (event.records.len() - failed) as f64), ("MessagesFailed", failed as f64)],
     );
     response
 }
@@ -136,11 +132,7 @@ mod tests {
     use serde_json::json;
 
     fn message(id: &str, body: String) -> SqsMessage {
-        SqsMessage {
-            message_id: id.into(),
-            body,
-            ..Default::default()
-        }
+        SqsMessage { message_id: id.into(), body, ..Default::default() }
     }
 
     fn bridge_body(event: &DomainEvent) -> String {
@@ -149,27 +141,11 @@ mod tests {
 
     #[tokio::test]
     async fn reports_only_the_failed_messages() {
-        let ok = DomainEvent::new(
-            TenantId::new(),
-            "note.created",
-            Actor::system(),
-            Subject {
-                kind: "note".into(),
-                id: "1".into(),
-            },
-            json!({}),
-        );
-        let bad = DomainEvent {
-            event_type: "note.poison".into(),
-            ..ok.clone()
-        };
-        let event = SqsEvent {
-            records: vec![
-                message("m1", bridge_body(&ok)),
-                message("m2", bridge_body(&bad)),
-                message("m3", "{garbage".into()),
-            ],
-        };
+        let ok =
+            DomainEvent::new(TenantId::new(), "note.created", Actor::system(), Subject { kind: "note".into(), id: "1".into() }, json!({}));
+        let bad = DomainEvent { event_type: "note.poison".into(), ..ok.clone() };
+        let event =
+            SqsEvent { records: vec![message("m1", bridge_body(&ok)), message("m2", bridge_body(&bad)), message("m3", "{garbage".into())] };
         let resp = process_batch("test", event, |e| async move {
             if e.event_type == "note.poison" {
                 Err(ConsumerError::Failed("boom".into()))
@@ -183,12 +159,8 @@ mod tests {
 
     #[test]
     fn duplicate_is_only_the_claim_failing() {
-        assert!(is_duplicate(&StoreError::ConditionFailed {
-            label: CLAIM_LABEL.into()
-        }));
-        assert!(!is_duplicate(&StoreError::ConditionFailed {
-            label: "outbox".into()
-        }));
+        assert!(is_duplicate(&StoreError::ConditionFailed { label: CLAIM_LABEL.into() }));
+        assert!(!is_duplicate(&StoreError::ConditionFailed { label: "outbox".into() }));
         assert!(!is_duplicate(&StoreError::TransactionConflict));
     }
 }

@@ -18,17 +18,11 @@ pub struct Actor {
 
 impl Actor {
     pub fn user(user_id: UserId) -> Self {
-        Self {
-            kind: "user".into(),
-            user_id: Some(user_id),
-        }
+        Self { kind: "user".into(), user_id: Some(user_id) }
     }
 
     pub fn system() -> Self {
-        Self {
-            kind: "system".into(),
-            user_id: None,
-        }
+        Self { kind: "system".into(), user_id: None }
     }
 }
 
@@ -58,17 +52,8 @@ pub struct DomainEvent {
 }
 
 impl DomainEvent {
-    pub fn new(
-        tenant_id: TenantId,
-        event_type: &str,
-        actor: Actor,
-        subject: Subject,
-        data: Value,
-    ) -> Self {
-        debug_assert!(
-            event_type.contains('.'),
-            "event types are resource.verb: {event_type}"
-        );
+    pub fn new(tenant_id: TenantId, event_type: &str, actor: Actor, subject: Subject, data: Value) -> Self {
+        debug_assert!(event_type.contains('.'), "event types are resource.verb: {event_type}");
         Self {
             event_id: ulid::Ulid::new().to_string(),
             event_type: event_type.into(),

@@ -11,10 +11,7 @@ pub fn emit(dimensions: &[(&str, &str)], metrics: &[(&str, f64)]) {
 }
 
 fn chrono_now_millis() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
 }
 
 /// The EMF document (separate for testing).
@@ -46,17 +43,10 @@ mod tests {
 
     #[test]
     fn renders_emf() {
-        let doc: Value =
-            serde_json::from_str(&render(&[("Queue", "activity")], &[("Failed", 2.0)], 7)).unwrap();
+        let doc: Value = serde_json::from_str(&render(&[("Queue", "activity")], &[("Failed", 2.0)], 7)).unwrap();
         assert_eq!(doc["Queue"], "activity");
         assert_eq!(doc["Failed"], 2.0);
-        assert_eq!(
-            doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0][0],
-            "Queue"
-        );
-        assert_eq!(
-            doc["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"],
-            "Failed"
-        );
+        assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0][0], "Queue");
+        assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"], "Failed");
     }
 }

@@ -23,10 +23,7 @@ pub fn item(event: &DomainEvent) -> Item {
         .with_str(keys::SK, key.sk)
         .with_str(KIND_ATTR, KIND_OUTBOX)
         .with_str("event_type", &event.event_type)
-        .with_str(
-            EVENT_ATTR,
-            serde_json::to_string(event).expect("events serialise"),
-        )
+        .with_str(EVENT_ATTR, serde_json::to_string(event).expect("events serialise"))
         .with_ttl(event.occurred_at.unix_seconds() + RETENTION_SECS)
 }
 

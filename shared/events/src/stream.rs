@@ -46,16 +46,11 @@ pub struct BatchItemFailure {
 
 impl BatchResponse {
     pub fn fail(&mut self, id: impl Into<String>) {
-        self.batch_item_failures.push(BatchItemFailure {
-            item_identifier: id.into(),
-        });
+        self.batch_item_failures.push(BatchItemFailure { item_identifier: id.into() });
     }
 
     pub fn failed_ids(&self) -> Vec<&str> {
-        self.batch_item_failures
-            .iter()
-            .map(|f| f.item_identifier.as_str())
-            .collect()
+        self.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect()
     }
 }
 
@@ -75,9 +70,7 @@ pub fn outbox_event(record: &StreamRecord) -> Option<Result<DomainEvent, String>
     Some(
         string_attr(image, EVENT_ATTR)
             .ok_or_else(|| "outbox item without event".to_string())
-            .and_then(|json| {
-                serde_json::from_str(json).map_err(|e| format!("unreadable outbox event: {e}"))
-            }),
+            .and_then(|json| serde_json::from_str(json).map_err(|e| format!("unreadable outbox event: {e}"))),
     )
 }
 
@@ -102,11 +95,7 @@ pub async fn publish_outbox<B: EventBus>(bus: &B, event: StreamEvent) -> BatchRe
     }
     // `pending` holds only the records before the first unreadable one.
     let events: Vec<DomainEvent> = pending.iter().map(|(_, e)| e.clone()).collect();
-    let results = if events.is_empty() {
-        Vec::new()
-    } else {
-        bus.publish(&events).await
-    };
+    let results = if events.is_empty() { Vec::new() } else { bus.publish(&events).await };
     let mut published = 0usize;
     for ((seq, e), result) in pending.iter().zip(results) {
         match result {
@@ -121,10 +110,7 @@ pub async fn publish_outbox<B: EventBus>(bus: &B, event: StreamEvent) -> BatchRe
     }
     metrics::emit(
         &[("Function", "outbox_publisher")],
-        &[
-            ("EventsPublished", published as f64),
-            ("PublishFailures", response.batch_item_failures.len() as f64),
-        ],
+        &[("EventsPublished", published as f64), ("PublishFailures", response.batch_item_failures.len() as f64)],
     );
     response
 }
@@ -152,24 +138,12 @@ mod tests {
             .collect();
         StreamRecord {
             event_name: Some("INSERT".into()),
-            dynamodb: StreamData {
-                new_image: Some(image),
-                sequence_number: Some(seq.into()),
-            },
+            dynamodb: StreamData { new_image: Some(image), sequence_number: Some(seq.into()) },
         }
     }
 
     fn event(kind: &str) -> DomainEvent {
-        DomainEvent::new(
-            TenantId::new(),
-            kind,
-            Actor::system(),
-            Subject {
-                kind: "note".into(),
-                id: "1".into(),
-            },
-            json!({}),
-        )
+        DomainEvent::new(TenantId::new(), kind, Actor::system(), Subject { kind: "note".into(), id: "1".into() }, json!({}))
     }
 
     #[tokio::test]
@@ -181,35 +155,20 @@ mod tests {
         let non_outbox = StreamRecord {
             event_name: Some("INSERT".into()),
             dynamodb: StreamData {
-                new_image: Some(serde_json::Map::from_iter([(
-                    "kind".into(),
-                    json!({"S": "note"}),
-                )])),
+                new_image: Some(serde_json::Map::from_iter([("kind".into(), json!({"S": "note"}))])),
                 sequence_number: Some("300".into()),
             },
         };
-        let resp = publish_outbox(
-            &bus,
-            StreamEvent {
-                records: vec![record("100", &e), modify, non_outbox],
-            },
-        )
-        .await;
+        let resp = publish_outbox(&bus, StreamEvent { records: vec![record("100", &e), modify, non_outbox] }).await;
         assert!(resp.batch_item_failures.is_empty());
         assert_eq!(bus.published.lock().unwrap().as_slice(), &[e]);
     }
 
     #[tokio::test]
     async fn reports_first_failure_and_stops_there() {
-        let bus = MemoryBus {
-            failing_types: vec!["note.failing".into()],
-            ..Default::default()
-        };
-        let records = vec![
-            record("100", &event("note.created")),
-            record("200", &event("note.failing")),
-            record("300", &event("note.created")),
-        ];
+        let bus = MemoryBus { failing_types: vec!["note.failing".into()], ..Default::default() };
+        let records =
+            vec![record("100", &event("note.created")), record("200", &event("note.failing")), record("300", &event("note.created"))];
         let resp = publish_outbox(&bus, StreamEvent { records }).await;
         assert_eq!(resp.failed_ids(), vec!["200"]);
     }
@@ -218,28 +177,13 @@ mod tests {
     async fn unreadable_outbox_item_fails_from_its_position() {
         let bus = MemoryBus::default();
         let mut broken = record("200", &event("note.created"));
-        broken
-            .dynamodb
-            .new_image
-            .as_mut()
-            .unwrap()
-            .insert("event".into(), json!({"S": "{not json"}));
+        broken.dynamodb.new_image.as_mut().unwrap().insert("event".into(), json!({"S": "{not json"}));
         let resp = publish_outbox(
             &bus,
-            StreamEvent {
-                records: vec![
-                    record("100", &event("note.created")),
-                    broken,
-                    record("300", &event("note.created")),
-                ],
-            },
+            StreamEvent { records: vec![record("100", &event("note.created")), broken, record("300", &event("note.created"))] },
         )
         .await;
         assert_eq!(resp.failed_ids(), vec!["200"]);
-        assert_eq!(
-            bus.published.lock().unwrap().len(),
-            1,
-            "only the record before the broken one"
-        );
+        assert_eq!(bus.published.lock().unwrap().len(), 1, "only the record before the broken one");
     }
 }

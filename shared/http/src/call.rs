@@ -37,9 +37,7 @@ impl Call {
             _ => &[],
         };
         if bytes.len() > MAX_BODY_BYTES {
-            return Err(AppError::PayloadTooLarge {
-                limit: MAX_BODY_BYTES,
-            });
+            return Err(AppError::PayloadTooLarge { limit: MAX_BODY_BYTES });
         }
         Ok(bytes)
     }
@@ -48,17 +46,9 @@ impl Call {
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, AppError> {
         let bytes = self.body_bytes()?;
         if let Some(ct) = self.header("content-type") {
-            let media = ct
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase();
+            let media = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
             if media != "application/json" && !media.ends_with("+json") {
-                return Err(AppError::invalid(
-                    "content-type",
-                    "must be application/json",
-                ));
+                return Err(AppError::invalid("content-type", "must be application/json"));
             }
         }
         parse_json(bytes)
@@ -78,18 +68,12 @@ impl Call {
     }
 
     pub fn query(&self, name: &str) -> Option<String> {
-        self.req
-            .query_string_parameters_ref()
-            .and_then(|q| q.first(name))
-            .map(str::to_string)
+        self.req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
     }
 
     /// `limit` and `cursor` query parameters.
     pub fn page(&self) -> Result<(Limit, Option<String>), AppError> {
-        Ok((
-            Limit::parse(self.query("limit").as_deref())?,
-            self.query("cursor"),
-        ))
+        Ok((Limit::parse(self.query("limit").as_deref())?, self.query("cursor")))
     }
 
     /// The version an `If-Match` header asks for (`"3"` or `W/"3"`), if any.
@@ -98,9 +82,7 @@ impl Call {
             None => Ok(None),
             Some(raw) => {
                 let v = raw.trim().trim_start_matches("W/").trim_matches('"');
-                v.parse().map(Some).map_err(|_| {
-                    AppError::invalid("If-Match", "must be an ETag returned by this API")
-                })
+                v.parse().map(Some).map_err(|_| AppError::invalid("If-Match", "must be an ETag returned by this API"))
             }
         }
     }
@@ -119,18 +101,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         match inner.classify() {
             serde_json::error::Category::Data => {
                 // A top-level value of the wrong shape (`[1,2]` for an object) is the body's fault.
-                let field = if path == "." || path.starts_with('[') {
-                    "body".to_string()
-                } else {
-                    path
-                };
+                let field = if path == "." || path.starts_with('[') { "body".to_string() } else { path };
                 AppError::invalid(field, inner.to_string())
             }
             _ => AppError::invalid("body", format!("malformed JSON: {inner}")),
         }
     })?;
-    de.end()
-        .map_err(|e| AppError::invalid("body", format!("malformed JSON: {e}")))?;
+    de.end().map_err(|e| AppError::invalid("body", format!("malformed JSON: {e}")))?;
     Ok(value)
 }
 
@@ -167,16 +144,10 @@ mod tests {
 
     #[test]
     fn malformed_and_empty_and_trailing() {
-        assert_eq!(
-            field_of(parse_json::<Input>(b"{\"body\":").unwrap_err()),
-            "body"
-        );
+        assert_eq!(field_of(parse_json::<Input>(b"{\"body\":").unwrap_err()), "body");
         assert_eq!(field_of(parse_json::<Input>(b"  ").unwrap_err()), "body");
         assert!(parse_json::<Input>(br#"{"body":"x"} {"body":"y"}"#).is_err());
-        assert!(
-            parse_json::<Input>(br#"{"body":"x","admin":true}"#).is_err(),
-            "unknown fields refused"
-        );
+        assert!(parse_json::<Input>(br#"{"body":"x","admin":true}"#).is_err(), "unknown fields refused");
         assert!(parse_json::<Input>(br#"{"body":"x"}"#).is_ok());
     }
 }

@@ -18,8 +18,7 @@ impl RequestContext {
         match req.request_context_ref() {
             Some(LambdaContext::ApiGatewayV2(ctx)) => {
                 let principal = ctx.authorizer.as_ref().and_then(|a| {
-                    let fields: serde_json::Map<String, serde_json::Value> =
-                        a.fields.clone().into_iter().collect();
+                    let fields: serde_json::Map<String, serde_json::Value> = a.fields.clone().into_iter().collect();
                     Principal::from_context(&fields)
                 });
                 Self {
@@ -28,11 +27,7 @@ impl RequestContext {
                     principal,
                 }
             }
-            _ => Self {
-                request_id: new_request_id(),
-                route_key: String::new(),
-                principal: None,
-            },
+            _ => Self { request_id: new_request_id(), route_key: String::new(), principal: None },
         }
     }
 }

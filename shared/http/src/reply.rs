@@ -31,41 +31,24 @@ impl Reply {
     }
 
     pub fn no_content() -> Self {
-        Self {
-            status: 204,
-            data: None,
-            pagination: None,
-            headers: Vec::new(),
-            bare: false,
-        }
+        Self { status: 204, data: None, pagination: None, headers: Vec::new(), bare: false }
     }
 
     /// A page of a list, with cursor pagination.
     pub fn list(items: impl Serialize, limit: Limit, next_cursor: Option<String>) -> Self {
         let mut r = Self::ok(items);
-        r.pagination = Some(
-            json!({ "limit": limit.get(), "nextCursor": next_cursor, "hasNext": next_cursor.is_some() }),
-        );
+        r.pagination = Some(json!({ "limit": limit.get(), "nextCursor": next_cursor, "hasNext": next_cursor.is_some() }));
         r
     }
 
     /// A JSON document without the envelope.
     pub fn bare(data: impl Serialize) -> Self {
-        Self {
-            bare: true,
-            ..Self::ok(data)
-        }
+        Self { bare: true, ..Self::ok(data) }
     }
 
     pub fn with_status(status: u16, data: impl Serialize) -> Self {
         let data = serde_json::to_value(data).expect("response data serialises");
-        Self {
-            status,
-            data: Some(data),
-            pagination: None,
-            headers: Vec::new(),
-            bare: false,
-        }
+        Self { status, data: Some(data), pagination: None, headers: Vec::new(), bare: false }
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
@@ -92,32 +75,18 @@ pub const SECURITY_HEADERS: &[(&str, &str)] = &[
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
     ("referrer-policy", "no-referrer"),
-    (
-        "strict-transport-security",
-        "max-age=63072000; includeSubDomains",
-    ),
-    (
-        "content-security-policy",
-        "default-src 'none'; frame-ancestors 'none'",
-    ),
+    ("strict-transport-security", "max-age=63072000; includeSubDomains"),
+    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
     ("cache-control", "no-store"),
 ];
 
-fn response(
-    ctx: &RequestContext,
-    status: u16,
-    body: Option<Value>,
-    extra: &[(String, String)],
-) -> Response<Body> {
+fn response(ctx: &RequestContext, status: u16, body: Option<Value>, extra: &[(String, String)]) -> Response<Body> {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let (content_type, body) = match body {
         Some(v) => (Some("application/json"), Body::Text(v.to_string())),
         None => (None, Body::Empty),
     };
-    let mut resp = Response::builder()
-        .status(status)
-        .body(body)
-        .expect("valid response");
+    let mut resp = Response::builder().status(status).body(body).expect("valid response");
     let headers = resp.headers_mut();
     let mut set = |name: &str, value: &str| {
         if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
@@ -144,8 +113,7 @@ pub fn render(ctx: &RequestContext, result: Result<Reply, AppError>) -> Response
         Ok(reply) if reply.status == 204 => response(ctx, 204, None, &reply.headers),
         Ok(reply) if reply.bare => response(ctx, reply.status, reply.data, &reply.headers),
         Ok(reply) => {
-            let mut body =
-                json!({ "success": reply.status < 400, "data": reply.data, "meta": meta(ctx) });
+            let mut body = json!({ "success": reply.status < 400, "data": reply.data, "meta": meta(ctx) });
             if let Some(p) = reply.pagination {
                 body["pagination"] = p;
             }
@@ -185,11 +153,7 @@ mod tests {
     use super::*;
 
     fn ctx() -> RequestContext {
-        RequestContext {
-            request_id: "req-1".into(),
-            route_key: "GET /x".into(),
-            principal: None,
-        }
+        RequestContext { request_id: "req-1".into(), route_key: "GET /x".into(), principal: None }
     }
 
     fn body(resp: &Response<Body>) -> Value {
@@ -201,18 +165,12 @@ mod tests {
 
     #[test]
     fn success_envelope_with_pagination() {
-        let resp = render(
-            &ctx(),
-            Ok(Reply::list(vec![1, 2], Limit::default(), Some("c".into()))),
-        );
+        let resp = render(&ctx(), Ok(Reply::list(vec![1, 2], Limit::default(), Some("c".into()))));
         let b = body(&resp);
         assert_eq!(b["success"], true);
         assert_eq!(b["data"], json!([1, 2]));
         assert_eq!(b["meta"]["requestId"], "req-1");
-        assert_eq!(
-            b["pagination"],
-            json!({"limit": 25, "nextCursor": "c", "hasNext": true})
-        );
+        assert_eq!(b["pagination"], json!({"limit": 25, "nextCursor": "c", "hasNext": true}));
         assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
         assert_eq!(resp.headers()["x-request-id"], "req-1");
     }
@@ -226,20 +184,9 @@ mod tests {
         assert_eq!(b["error"]["code"], "VALIDATION_ERROR");
         assert_eq!(b["error"]["details"][0]["field"], "title");
 
-        let resp = render(
-            &ctx(),
-            Err(AppError::RateLimited {
-                retry_after_secs: 7,
-            }),
-        );
+        let resp = render(&ctx(), Err(AppError::RateLimited { retry_after_secs: 7 }));
         assert_eq!(resp.headers()["retry-after"], "7");
-        let resp = render(
-            &ctx(),
-            Err(AppError::LimitReached {
-                key: "users.max".into(),
-                limit: 3,
-            }),
-        );
+        let resp = render(&ctx(), Err(AppError::LimitReached { key: "users.max".into(), limit: 3 }));
         assert_eq!(body(&resp)["error"]["key"], "users.max");
     }
 

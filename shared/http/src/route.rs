@@ -39,22 +39,14 @@ pub struct Route<S: 'static> {
 #[macro_export]
 macro_rules! route {
     ($key:literal, $access:expr, $handler:path) => {
-        $crate::Route {
-            key: $key,
-            access: $access,
-            handler: |state, call| Box::pin($handler(state, call)),
-        }
+        $crate::Route { key: $key, access: $access, handler: |state, call| Box::pin($handler(state, call)) }
     };
 }
 
 fn authorize(access: Access, ctx: &RequestContext) -> Result<(), AppError> {
     match access {
         Access::Public => Ok(()),
-        Access::Permission(p) => ctx
-            .principal
-            .as_ref()
-            .ok_or(AppError::Unauthenticated)?
-            .require(p),
+        Access::Permission(p) => ctx.principal.as_ref().ok_or(AppError::Unauthenticated)?.require(p),
     }
 }
 

@@ -11,10 +11,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 }
 
@@ -23,10 +20,7 @@ impl FieldError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AppError {
     #[error("{message}")]
-    Validation {
-        message: String,
-        details: Vec<FieldError>,
-    },
+    Validation { message: String, details: Vec<FieldError> },
     #[error("authentication required")]
     Unauthenticated,
     #[error("feature `{feature}` is not included in the plan")]
@@ -58,18 +52,12 @@ impl AppError {
     /// A validation error about one field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         let detail = FieldError::new(field, message);
-        AppError::Validation {
-            message: format!("{}: {}", detail.field, detail.message),
-            details: vec![detail],
-        }
+        AppError::Validation { message: format!("{}: {}", detail.field, detail.message), details: vec![detail] }
     }
 
     /// A validation error with several field problems.
     pub fn invalid_fields(details: Vec<FieldError>) -> Self {
-        AppError::Validation {
-            message: "request validation failed".into(),
-            details,
-        }
+        AppError::Validation { message: "request validation failed".into(), details }
     }
 
     pub fn internal(err: impl std::fmt::Display) -> Self {
@@ -136,37 +124,14 @@ mod tests {
         let cases = [
             (AppError::invalid("x", "bad"), "VALIDATION_ERROR", 400),
             (AppError::Unauthenticated, "UNAUTHENTICATED", 401),
-            (
-                AppError::PlanRequired {
-                    feature: "f".into(),
-                },
-                "PLAN_REQUIRED",
-                402,
-            ),
-            (
-                AppError::LimitReached {
-                    key: "users.max".into(),
-                    limit: 3,
-                },
-                "LIMIT_REACHED",
-                422,
-            ),
+            (AppError::PlanRequired { feature: "f".into() }, "PLAN_REQUIRED", 402),
+            (AppError::LimitReached { key: "users.max".into(), limit: 3 }, "LIMIT_REACHED", 422),
             (AppError::Forbidden("no".into()), "FORBIDDEN", 403),
             (AppError::NotFound, "NOT_FOUND", 404),
             (AppError::Conflict("dup".into()), "CONFLICT", 409),
             (AppError::PreconditionFailed, "PRECONDITION_FAILED", 412),
-            (
-                AppError::PayloadTooLarge { limit: 1 },
-                "PAYLOAD_TOO_LARGE",
-                413,
-            ),
-            (
-                AppError::RateLimited {
-                    retry_after_secs: 1,
-                },
-                "RATE_LIMIT_EXCEEDED",
-                429,
-            ),
+            (AppError::PayloadTooLarge { limit: 1 }, "PAYLOAD_TOO_LARGE", 413),
+            (AppError::RateLimited { retry_after_secs: 1 }, "RATE_LIMIT_EXCEEDED", 429),
             (AppError::Internal("db down".into()), "INTERNAL", 500),
         ];
         for (err, code, status) in cases {

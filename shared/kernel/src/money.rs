@@ -85,27 +85,18 @@ pub struct Money {
 
 impl Money {
     pub fn new(amount_minor: i64, currency: Currency) -> Self {
-        Self {
-            amount_minor,
-            currency,
-        }
+        Self { amount_minor, currency }
     }
 
     /// Adds two amounts of the same currency; mixing currencies is an error,
     /// and so is overflow.
     pub fn checked_add(self, other: Money) -> Result<Money, AppError> {
         if self.currency != other.currency {
-            return Err(AppError::invalid(
-                "currency",
-                "cannot add amounts in different currencies",
-            ));
+            return Err(AppError::invalid("currency", "cannot add amounts in different currencies"));
         }
         self.amount_minor
             .checked_add(other.amount_minor)
-            .map(|amount_minor| Money {
-                amount_minor,
-                currency: self.currency,
-            })
+            .map(|amount_minor| Money { amount_minor, currency: self.currency })
             .ok_or_else(|| AppError::invalid("amount_minor", "amount overflow"))
     }
 }
@@ -119,14 +110,7 @@ impl fmt::Display for Money {
             return write!(f, "{sign}{abs} {}", self.currency);
         }
         let div = 10u64.pow(exp);
-        write!(
-            f,
-            "{sign}{}.{:0width$} {}",
-            abs / div,
-            abs % div,
-            self.currency,
-            width = exp as usize
-        )
+        write!(f, "{sign}{}.{:0width$} {}", abs / div, abs % div, self.currency, width = exp as usize)
     }
 }
 
@@ -139,14 +123,8 @@ mod tests {
     fn formats_by_minor_unit() {
         let usd = Currency::parse("usd").unwrap();
         assert_eq!(Money::new(12_000_000, usd).to_string(), "120000.00 USD");
-        assert_eq!(
-            Money::new(-5, Currency::parse("KWD").unwrap()).to_string(),
-            "-0.005 KWD"
-        );
-        assert_eq!(
-            Money::new(7, Currency::parse("JPY").unwrap()).to_string(),
-            "7 JPY"
-        );
+        assert_eq!(Money::new(-5, Currency::parse("KWD").unwrap()).to_string(), "-0.005 KWD");
+        assert_eq!(Money::new(7, Currency::parse("JPY").unwrap()).to_string(), "7 JPY");
     }
 
     #[test]

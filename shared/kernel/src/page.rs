@@ -17,10 +17,7 @@ impl Limit {
             None => Ok(Limit(Self::DEFAULT)),
             Some(s) => match s.trim().parse::<u16>() {
                 Ok(n) if (1..=Self::MAX).contains(&n) => Ok(Limit(n)),
-                _ => Err(AppError::invalid(
-                    "limit",
-                    format!("must be an integer between 1 and {}", Self::MAX),
-                )),
+                _ => Err(AppError::invalid("limit", format!("must be an integer between 1 and {}", Self::MAX))),
             },
         }
     }

@@ -17,10 +17,7 @@ impl Timestamp {
     /// through its printed form.
     pub fn now() -> Self {
         let now = Utc::now();
-        Self(
-            now.with_nanosecond((now.nanosecond() / 1_000_000) * 1_000_000)
-                .unwrap_or(now),
-        )
+        Self(now.with_nanosecond((now.nanosecond() / 1_000_000) * 1_000_000).unwrap_or(now))
     }
 
     pub fn from_datetime(dt: DateTime<Utc>) -> Self {
@@ -72,8 +69,7 @@ impl From<Timestamp> for String {
 
 /// Parses a calendar date `YYYY-MM-DD`.
 pub fn parse_date(field: &str, raw: &str) -> Result<chrono::NaiveDate, AppError> {
-    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::invalid(field, "must be a date YYYY-MM-DD"))
+    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| AppError::invalid(field, "must be a date YYYY-MM-DD"))
 }
 
 #[cfg(test)]

@@ -13,8 +13,7 @@ pub type Item = HashMap<String, AttributeValue>;
 
 /// Serialises `value` and adds the primary key.
 pub fn to_item<T: Serialize>(key: &Key, value: &T) -> Result<Item, StoreError> {
-    let mut item: Item =
-        serde_dynamo::to_item(value).map_err(|e| StoreError::Serde(e.to_string()))?;
+    let mut item: Item = serde_dynamo::to_item(value).map_err(|e| StoreError::Serde(e.to_string()))?;
     item.insert(PK.into(), AttributeValue::S(key.pk.clone()));
     item.insert(SK.into(), AttributeValue::S(key.sk.clone()));
     Ok(item)
@@ -49,8 +48,7 @@ impl ItemExt for Item {
     }
 
     fn with_index(self, index: Index, pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        self.with_str(index.pk_attr(), pk)
-            .with_str(index.sk_attr(), sk)
+        self.with_str(index.pk_attr(), pk).with_str(index.sk_attr(), sk)
     }
 
     fn with_ttl(self, epoch_seconds: i64) -> Self {
@@ -58,15 +56,11 @@ impl ItemExt for Item {
     }
 
     fn str_attr(&self, name: &str) -> Option<&str> {
-        self.get(name)
-            .and_then(|v| v.as_s().ok())
-            .map(String::as_str)
+        self.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
     }
 
     fn num_attr(&self, name: &str) -> Option<i64> {
-        self.get(name)
-            .and_then(|v| v.as_n().ok())
-            .and_then(|n| n.parse().ok())
+        self.get(name).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok())
     }
 }
 
@@ -83,18 +77,9 @@ mod tests {
 
     #[test]
     fn round_trips_and_carries_keys() {
-        let key = Key {
-            pk: "T#x#NOTE#1".into(),
-            sk: "META".into(),
-        };
-        let note = Note {
-            body: "hi".into(),
-            version: 3,
-        };
-        let item = to_item(&key, &note)
-            .unwrap()
-            .with_index(Index::ByKind, "T#x#NOTE", "2026")
-            .with_ttl(10);
+        let key = Key { pk: "T#x#NOTE#1".into(), sk: "META".into() };
+        let note = Note { body: "hi".into(), version: 3 };
+        let item = to_item(&key, &note).unwrap().with_index(Index::ByKind, "T#x#NOTE", "2026").with_ttl(10);
         assert_eq!(item.str_attr("pk"), Some("T#x#NOTE#1"));
         assert_eq!(item.str_attr("by_kind_pk"), Some("T#x#NOTE"));
         assert_eq!(item.num_attr("expires_at"), Some(10));

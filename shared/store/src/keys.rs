@@ -45,12 +45,7 @@ pub enum Index {
 }
 
 impl Index {
-    pub const ALL: [Index; 4] = [
-        Index::ByKind,
-        Index::ByOwner,
-        Index::ByParent,
-        Index::ByLookup,
-    ];
+    pub const ALL: [Index; 4] = [Index::ByKind, Index::ByOwner, Index::ByParent, Index::ByLookup];
 
     /// The index name as declared in template.yaml.
     pub fn name(self) -> &'static str {
@@ -93,10 +88,7 @@ pub fn tenant_pk_prefix(tenant: TenantId) -> String {
 
 /// An entity's main item: `T#{t}#{KIND}#{id}` / `META`.
 pub fn entity(tenant: TenantId, kind: &str, id: EntityId) -> Key {
-    Key {
-        pk: entity_pk(tenant, kind, &id.to_string()),
-        sk: META.into(),
-    }
+    Key { pk: entity_pk(tenant, kind, &id.to_string()), sk: META.into() }
 }
 
 /// An entity's item collection partition, for children (notes, history).
@@ -107,18 +99,12 @@ pub fn entity_pk(tenant: TenantId, kind: &str, id: &str) -> String {
 
 /// The transactional-outbox item of one event.
 pub fn outbox(tenant: TenantId, event_id: &str) -> Key {
-    Key {
-        pk: format!("{}OUTBOX#{event_id}", tenant_prefix(tenant)),
-        sk: "EVENT".into(),
-    }
+    Key { pk: format!("{}OUTBOX#{event_id}", tenant_prefix(tenant)), sk: "EVENT".into() }
 }
 
 /// The marker that says `consumer` has applied `event_id` (idempotent consumers).
 pub fn consumed(tenant: TenantId, consumer: &str, event_id: &str) -> Key {
-    Key {
-        pk: format!("{}CONSUMED#{consumer}#{event_id}", tenant_prefix(tenant)),
-        sk: "CONSUMED".into(),
-    }
+    Key { pk: format!("{}CONSUMED#{consumer}#{event_id}", tenant_prefix(tenant)), sk: "CONSUMED".into() }
 }
 
 /// The daily activity feed of a tenant (`date` is `YYYY-MM-DD`).
@@ -133,19 +119,13 @@ pub fn audit_pk(tenant: TenantId, date: &str) -> String {
 
 /// A uniqueness marker (`kind` such as `EMAIL`, `value` already normalised).
 pub fn unique(tenant: TenantId, kind: &str, value: &str) -> Key {
-    Key {
-        pk: format!("{}UNIQUE#{kind}#{value}", tenant_prefix(tenant)),
-        sk: "UNIQUE".into(),
-    }
+    Key { pk: format!("{}UNIQUE#{kind}#{value}", tenant_prefix(tenant)), sk: "UNIQUE".into() }
 }
 
 /// A system-wide uniqueness marker (e.g. a login email across all tenants).
 /// Deliberately outside any tenant: it holds only the owning tenant's id.
 pub fn global_unique(kind: &str, value: &str) -> Key {
-    Key {
-        pk: format!("G#UNIQUE#{kind}#{value}"),
-        sk: "UNIQUE".into(),
-    }
+    Key { pk: format!("G#UNIQUE#{kind}#{value}"), sk: "UNIQUE".into() }
 }
 
 /// `by_kind` partition: all entities of `kind` in the tenant.
@@ -160,10 +140,7 @@ pub fn by_owner_pk(tenant: TenantId, kind: &str, owner: &str) -> String {
 
 /// `by_parent` partition: children of the parent entity (its timeline).
 pub fn by_parent_pk(tenant: TenantId, parent_kind: &str, parent_id: &str) -> String {
-    format!(
-        "{}{parent_kind}#{parent_id}#CHILDREN",
-        tenant_prefix(tenant)
-    )
+    format!("{}{parent_kind}#{parent_id}#CHILDREN", tenant_prefix(tenant))
 }
 
 /// `by_lookup` partition: alternate key `name` = `value`.

@@ -35,12 +35,8 @@ pub enum StoreError {
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::ConditionFailed { label } => {
-                AppError::Conflict(format!("conflict on {label}"))
-            }
-            StoreError::TransactionConflict => {
-                AppError::Conflict("concurrent update; retry".into())
-            }
+            StoreError::ConditionFailed { label } => AppError::Conflict(format!("conflict on {label}")),
+            StoreError::TransactionConflict => AppError::Conflict("concurrent update; retry".into()),
             StoreError::InvalidCursor => AppError::invalid("cursor", "invalid or expired cursor"),
             other => AppError::internal(other),
         }
@@ -60,10 +56,7 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            next_cursor: self.next_cursor,
-        }
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
     }
 }
 
@@ -91,23 +84,12 @@ enum SortCondition {
 impl Query {
     /// A query on partition `pk` of the table itself.
     pub fn table(tenant: TenantId, pk: impl Into<String>) -> Self {
-        Self {
-            tenant,
-            index: None,
-            pk: pk.into(),
-            sk: SortCondition::Any,
-            forward: true,
-            limit: Limit::default(),
-            cursor: None,
-        }
+        Self { tenant, index: None, pk: pk.into(), sk: SortCondition::Any, forward: true, limit: Limit::default(), cursor: None }
     }
 
     /// A query on partition `pk` of `index`.
     pub fn index(tenant: TenantId, index: Index, pk: impl Into<String>) -> Self {
-        Self {
-            index: Some(index),
-            ..Self::table(tenant, pk)
-        }
+        Self { index: Some(index), ..Self::table(tenant, pk) }
     }
 
     pub fn sk_begins_with(mut self, prefix: impl Into<String>) -> Self {
@@ -137,12 +119,7 @@ impl Query {
     }
 
     fn scope(&self) -> String {
-        format!(
-            "{}|{}|{}",
-            self.tenant,
-            self.index.map(Index::name).unwrap_or("table"),
-            self.pk
-        )
+        format!("{}|{}|{}", self.tenant, self.index.map(Index::name).unwrap_or("table"), self.pk)
     }
 }
 
@@ -156,11 +133,7 @@ pub struct Store {
 
 impl Store {
     pub fn new(client: Client, table: impl Into<Arc<str>>, cursors: CursorCodec) -> Self {
-        Self {
-            client,
-            table: table.into(),
-            cursors,
-        }
+        Self { client, table: table.into(), cursors }
     }
 
     /// From `TABLE_NAME` and `CURSOR_SECRET`.
@@ -168,15 +141,9 @@ impl Store {
         let table = env.require("TABLE_NAME").map_err(StoreError::Backend)?;
         let secret = env.require("CURSOR_SECRET").map_err(StoreError::Backend)?;
         if secret.len() < 16 {
-            return Err(StoreError::Backend(
-                "CURSOR_SECRET must be at least 16 bytes".into(),
-            ));
+            return Err(StoreError::Backend("CURSOR_SECRET must be at least 16 bytes".into()));
         }
-        Ok(Self::new(
-            Client::new(config),
-            table,
-            CursorCodec::new(secret.as_bytes()),
-        ))
+        Ok(Self::new(Client::new(config), table, CursorCodec::new(secret.as_bytes())))
     }
 
     pub fn client(&self) -> &Client {
@@ -189,18 +156,8 @@ impl Store {
 
     /// Whether the table answers (`DescribeTable`).
     pub async fn ping(&self) -> Result<String, StoreError> {
-        let out = self
-            .client
-            .describe_table()
-            .table_name(self.table.as_ref())
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(out
-            .table()
-            .and_then(|t| t.table_status())
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default())
+        let out = self.client.describe_table().table_name(self.table.as_ref()).send().await.map_err(backend)?;
+        Ok(out.table().and_then(|t| t.table_status()).map(|s| s.as_str().to_string()).unwrap_or_default())
     }
 
     /// Reads one item (strongly consistent: read-your-writes after a mutation).
@@ -226,9 +183,7 @@ impl Store {
     /// Runs one page of a query.
     pub async fn query(&self, q: Query) -> Result<Page<Item>, StoreError> {
         if !keys::belongs_to(&q.pk, q.tenant) {
-            return Err(StoreError::Backend(
-                "query partition outside the tenant".into(),
-            ));
+            return Err(StoreError::Backend("query partition outside the tenant".into()));
         }
         let scope = q.scope();
         let (pk_attr, sk_attr) = match q.index {
@@ -252,11 +207,7 @@ impl Store {
                 values.insert(":b".into(), AttributeValue::S(b.clone()));
             }
         }
-        let start = q
-            .cursor
-            .as_deref()
-            .map(|c| self.cursors.decode(&scope, c))
-            .transpose()?;
+        let start = q.cursor.as_deref().map(|c| self.cursors.decode(&scope, c)).transpose()?;
         let out = self
             .client
             .query()
@@ -273,9 +224,7 @@ impl Store {
             .map_err(backend)?;
         let items = out.items.unwrap_or_default();
         let next_cursor = match out.last_evaluated_key {
-            Some(lek) if !lek.is_empty() && items.len() >= q.limit.get() as usize => {
-                Some(self.cursors.encode(&scope, &lek)?)
-            }
+            Some(lek) if !lek.is_empty() && items.len() >= q.limit.get() as usize => Some(self.cursors.encode(&scope, &lek)?),
             _ => None,
         };
         Ok(Page { items, next_cursor })
@@ -283,13 +232,7 @@ impl Store {
 
     /// Writes one item unconditionally (projections owned by one writer).
     pub async fn put(&self, item: Item) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(self.table.as_ref())
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(backend)?;
+        self.client.put_item().table_name(self.table.as_ref()).set_item(Some(item)).send().await.map_err(backend)?;
         Ok(())
     }
 
@@ -297,12 +240,7 @@ impl Store {
     /// of the operation it guarded.
     pub async fn transact(&self, tx: Tx) -> Result<(), StoreError> {
         let (labels, items) = tx.into_items(&self.table)?;
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
+        let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
         match result {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(ctx)) => match ctx.into_err() {
@@ -311,20 +249,13 @@ impl Store {
                     for (i, reason) in reasons.iter().enumerate() {
                         match reason.code() {
                             Some("ConditionalCheckFailed") => {
-                                return Err(StoreError::ConditionFailed {
-                                    label: labels.get(i).cloned().unwrap_or_default(),
-                                })
+                                return Err(StoreError::ConditionFailed { label: labels.get(i).cloned().unwrap_or_default() })
                             }
-                            Some("TransactionConflict") => {
-                                return Err(StoreError::TransactionConflict)
-                            }
+                            Some("TransactionConflict") => return Err(StoreError::TransactionConflict),
                             _ => {}
                         }
                     }
-                    Err(StoreError::Backend(format!(
-                        "transaction cancelled: {:?}",
-                        e.message()
-                    )))
+                    Err(StoreError::Backend(format!("transaction cancelled: {:?}", e.message())))
                 }
                 other => Err(backend(other)),
             },

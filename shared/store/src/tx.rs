@@ -29,10 +29,7 @@ pub struct Condition {
 
 impl Condition {
     pub fn new(expression: impl Into<String>) -> Self {
-        Self {
-            expression: expression.into(),
-            ..Default::default()
-        }
+        Self { expression: expression.into(), ..Default::default() }
     }
 
     pub fn name(mut self, placeholder: &str, attr: &str) -> Self {
@@ -73,10 +70,7 @@ impl Condition {
 }
 
 fn key_map(key: &Key) -> HashMap<String, AttributeValue> {
-    HashMap::from([
-        (PK.to_string(), AttributeValue::S(key.pk.clone())),
-        (SK.to_string(), AttributeValue::S(key.sk.clone())),
-    ])
+    HashMap::from([(PK.to_string(), AttributeValue::S(key.pk.clone())), (SK.to_string(), AttributeValue::S(key.sk.clone()))])
 }
 
 impl Tx {
@@ -111,17 +105,9 @@ impl Tx {
     pub fn delete(mut self, label: &str, key: &Key, condition: Option<Condition>) -> Self {
         let mut d = Delete::builder().set_key(Some(key_map(key)));
         if let Some(c) = condition {
-            d = d
-                .condition_expression(&c.expression)
-                .set_expression_attribute_names(c.names())
-                .set_expression_attribute_values(c.values());
+            d = d.condition_expression(&c.expression).set_expression_attribute_names(c.names()).set_expression_attribute_values(c.values());
         }
-        self.ops.push((
-            label.into(),
-            TransactWriteItem::builder()
-                .delete(d.table_name("__TABLE__").build().expect("delete"))
-                .build(),
-        ));
+        self.ops.push((label.into(), TransactWriteItem::builder().delete(d.table_name("__TABLE__").build().expect("delete")).build()));
         self
     }
 
@@ -135,27 +121,16 @@ impl Tx {
             .table_name("__TABLE__")
             .build()
             .expect("condition check");
-        self.ops.push((
-            label.into(),
-            TransactWriteItem::builder().condition_check(c).build(),
-        ));
+        self.ops.push((label.into(), TransactWriteItem::builder().condition_check(c).build()));
         self
     }
 
     fn push(mut self, label: &str, item: Item, condition: Option<Condition>) -> Self {
         let mut p = Put::builder().set_item(Some(item)).table_name("__TABLE__");
         if let Some(c) = condition {
-            p = p
-                .condition_expression(&c.expression)
-                .set_expression_attribute_names(c.names())
-                .set_expression_attribute_values(c.values());
+            p = p.condition_expression(&c.expression).set_expression_attribute_names(c.names()).set_expression_attribute_values(c.values());
         }
-        self.ops.push((
-            label.into(),
-            TransactWriteItem::builder()
-                .put(p.build().expect("put"))
-                .build(),
-        ));
+        self.ops.push((label.into(), TransactWriteItem::builder().put(p.build().expect("put")).build()));
         self
     }
 
@@ -166,18 +141,12 @@ impl Tx {
     }
 
     /// The operations with the real table name filled in.
-    pub(crate) fn into_items(
-        self,
-        table: &str,
-    ) -> Result<(Vec<String>, Vec<TransactWriteItem>), StoreError> {
+    pub(crate) fn into_items(self, table: &str) -> Result<(Vec<String>, Vec<TransactWriteItem>), StoreError> {
         if self.ops.is_empty() {
             return Err(StoreError::Backend("empty transaction".into()));
         }
         if self.ops.len() > MAX_OPERATIONS {
-            return Err(StoreError::Backend(format!(
-                "transaction has {} operations (max {MAX_OPERATIONS})",
-                self.ops.len()
-            )));
+            return Err(StoreError::Backend(format!("transaction has {} operations (max {MAX_OPERATIONS})", self.ops.len())));
         }
         let mut labels = Vec::with_capacity(self.ops.len());
         let mut items = Vec::with_capacity(self.ops.len());

@@ -15,19 +15,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Some(d) => parse_date("date", &d)?.to_string(),
         None => Timestamp::now().date(),
     };
-    let page = app
-        .store
-        .query(
-            Query::table(tenant, keys::feed_pk(tenant, &date))
-                .descending()
-                .limit(limit)
-                .after(cursor),
-        )
-        .await?;
-    let entries = page
-        .items
-        .into_iter()
-        .map(crm_store::item::from_item::<FeedEntry>)
-        .collect::<Result<Vec<_>, _>>()?;
+    let page = app.store.query(Query::table(tenant, keys::feed_pk(tenant, &date)).descending().limit(limit).after(cursor)).await?;
+    let entries = page.items.into_iter().map(crm_store::item::from_item::<FeedEntry>).collect::<Result<Vec<_>, _>>()?;
     Ok(Reply::list(entries, limit, page.next_cursor))
 }

@@ -20,17 +20,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         principal.tenant_id,
         "note.created",
         Actor::user(principal.user_id),
-        Subject {
-            kind: "note".into(),
-            id: note.id.to_string(),
-        },
+        Subject { kind: "note".into(), id: note.id.to_string() },
         json!({ "subject": note.subject, "length": note.body.as_str().chars().count() }),
     )
     .with_request_id(call.request_id());
 
-    let tx = Tx::new()
-        .put_new("note", super::to_item(principal.tenant_id, &note)?)
-        .emit_audited(&event);
+    let tx = Tx::new().put_new("note", super::to_item(principal.tenant_id, &note)?).emit_audited(&event);
     app.store.transact(tx).await?;
 
     Ok(Reply::created(format!("/v1/notes/{}", note.id), &note).etag(note.version))

@@ -7,7 +7,5 @@ use serde_json::json;
 use crate::App;
 
 pub async fn handle(_app: &App, _call: Call) -> Result<Reply, AppError> {
-    Ok(Reply::ok(
-        json!({ "status": "ok", "service": "crm", "version": env!("CARGO_PKG_VERSION") }),
-    ))
+    Ok(Reply::ok(json!({ "status": "ok", "service": "crm", "version": env!("CARGO_PKG_VERSION") })))
 }

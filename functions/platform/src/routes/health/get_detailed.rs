@@ -8,11 +8,8 @@ use serde_json::json;
 use crate::{queues, App};
 
 pub async fn handle(app: &App, _call: Call) -> Result<Reply, AppError> {
-    let (table, bus, queues) = futures::join!(
-        app.store.ping(),
-        app.events.describe_event_bus().name(&app.bus_name).send(),
-        queues::all(app)
-    );
+    let (table, bus, queues) =
+        futures::join!(app.store.ping(), app.events.describe_event_bus().name(&app.bus_name).send(), queues::all(app));
     let table_ok = table.is_ok();
     let bus_ok = bus.is_ok();
     if let Err(e) = &table {
