@@ -9,6 +9,7 @@ mod auth;
 mod contract;
 mod errors;
 mod health;
+mod identity;
 mod notes;
 mod pipeline;
 mod store;

@@ -19,6 +19,7 @@ pub struct Functions {
     pub platform: platform::App,
     pub activities: activities::App,
     pub outbox: outbox::Publisher,
+    pub identity: identity::App,
 }
 
 impl Functions {
@@ -28,6 +29,7 @@ impl Functions {
             platform: platform::App::new(config, env)?,
             activities: activities::App::new(config, env)?,
             outbox: outbox::Publisher::new(config, env)?,
+            identity: identity::App::new(config, env)?,
         })
     }
 
@@ -35,7 +37,11 @@ impl Functions {
     pub fn supports(spec: &FunctionSpec) -> bool {
         matches!(
             (spec.binary.as_str(), spec.handler.as_str()),
-            ("authorizer", _) | ("platform", "api" | "queue_monitor") | ("activities", "api" | "activity_feed") | ("outbox", _)
+            ("authorizer", _)
+                | ("platform", "api" | "queue_monitor")
+                | ("activities", "api" | "activity_feed")
+                | ("outbox", _)
+                | ("identity", "api")
         )
     }
 
@@ -43,6 +49,7 @@ impl Functions {
         match spec.binary.as_str() {
             "platform" => Ok(self.platform.handle(req).await),
             "activities" => Ok(self.activities.handle(req).await),
+            "identity" => Ok(self.identity.handle(req).await),
             other => Err(format!("{other} serves no HTTP routes")),
         }
     }

@@ -98,6 +98,8 @@ impl Options {
 
 /// Everything a running stack knows.
 pub struct Stack {
+    /// Where the API is served.
+    pub url: String,
     pub specs: Vec<FunctionSpec>,
     pub routes: Vec<RouteEntry>,
     pub cors: Cors,
@@ -173,7 +175,10 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
     )
     .await?;
 
-    let secrets = std::collections::HashMap::from([("CURSOR_SECRET".to_string(), cursor_secret)]);
+    let secrets = std::collections::HashMap::from([
+        ("CURSOR_SECRET".to_string(), cursor_secret),
+        ("JWT_SIGNING_KEYS".to_string(), serde_json::to_string(&keys).map_err(|e| e.to_string())?),
+    ]);
     let env = functions::environment(&template, &specs, &provisioned.resolver, &secrets)?;
     let functions = Arc::new(Functions::new(&clients.config, &env)?);
 
@@ -186,6 +191,7 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
         .unwrap_or(serde_yaml::Value::Null);
 
     let stack = Arc::new(Stack {
+        url: format!("http://{addr}"),
         routes: gateway::routes(&specs),
         specs,
         cors: Cors::from_template(&cors_config),

@@ -3,7 +3,8 @@
 //!
 //! * `GET  /_local/stack` — physical names of the table, queues and DLQs.
 //! * `POST /_local/schedules/{FunctionLogicalId}` — fire a scheduled function now.
-//! * `GET  /_local/demo-token` — a fresh access token for the demo admin.
+//! * `GET  /_local/demo-token` — a fresh access token for the demo admin
+//!   (a real login with the demo credentials).
 
 use std::sync::Arc;
 
@@ -28,10 +29,8 @@ pub async fn serve(stack: &Arc<Stack>, req: Request) -> Response {
                 stack.provisioned.queues.iter().map(|(k, q)| (k.clone(), json!({ "url": q.url, "arn": q.arn }))).collect();
             reply(StatusCode::OK, json!({ "prefix": stack.provisioned.prefix, "tables": stack.provisioned.tables, "queues": queues }))
         }
-        ("GET", "/_local/demo-token") => match seed::demo_token(stack, 12 * 3600) {
-            Ok(token) => {
-                reply(StatusCode::OK, json!({ "access_token": token, "tenant_id": seed::DEMO_TENANT, "user_id": seed::DEMO_ADMIN }))
-            }
+        ("GET", "/_local/demo-token") => match seed::demo_token(&stack.url).await {
+            Ok(token) => reply(StatusCode::OK, json!({ "access_token": token, "email": seed::DEMO_EMAIL })),
             Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": e })),
         },
         ("POST", p) if p.starts_with("/_local/schedules/") => {

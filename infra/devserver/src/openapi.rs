@@ -13,6 +13,7 @@ pub fn declared_access() -> Vec<(&'static str, Access)> {
     let mut out: Vec<(&'static str, Access)> = Vec::new();
     out.extend(platform::ROUTES.iter().map(|r| (r.key, r.access)));
     out.extend(activities::ROUTES.iter().map(|r| (r.key, r.access)));
+    out.extend(identity::ROUTES.iter().map(|r| (r.key, r.access)));
     out
 }
 

@@ -1,27 +1,53 @@
-//! The demo tenant a newcomer sees after `make dev`, created through the API
-//! itself. Idempotent: an existing demo tenant is left as it is.
+//! The demo tenants a newcomer sees after `make dev`, created through the API
+//! itself (sign-up, login, notes). Idempotent: existing demo tenants are kept.
 //!
-//! Sign-up and login arrive with the identity capability; until then the
-//! local stack mints the demo admin's access token with the local signing key.
+//! * `admin@demo.salesos.dev` / `demo123!` — the SalesOS demo credentials.
+//! * `admin@other.salesos.dev` / `demo123!` — a second tenant, to see isolation.
 
-use crm_auth::AccessClaims;
 use serde_json::{json, Value};
 
-use crate::{RunningStack, Stack};
+use crate::RunningStack;
 
-pub const DEMO_TENANT: &str = "01JDEM0TENANT0000000000000";
-pub const DEMO_ADMIN: &str = "01JDEM0ADM1N00000000000000";
+pub const DEMO_EMAIL: &str = "admin@demo.salesos.dev";
+pub const OTHER_EMAIL: &str = "admin@other.salesos.dev";
+pub const DEMO_PASSWORD: &str = "demo123!";
 
-/// An access token for the demo admin, valid `ttl_secs` (local only).
-pub fn demo_token(stack: &Stack, ttl_secs: i64) -> Result<String, String> {
-    let now = chrono::Utc::now().timestamp();
-    let mut claims = AccessClaims::new(DEMO_TENANT, DEMO_ADMIN, vec!["super_admin".into()], now);
-    claims.exp = now + ttl_secs;
-    stack.keys.signer().map_err(|e| e.to_string())?.sign(&claims).map_err(|e| e.to_string())
+/// Logs in (signing up first if the account does not exist) and returns the
+/// access token.
+pub async fn login_or_register(url: &str, email: &str, tenant_name: &str, full_name: &str) -> Result<String, String> {
+    let client = reqwest::Client::new();
+    let login = client
+        .post(format!("{url}/v1/auth/login"))
+        .json(&json!({ "email": email, "password": DEMO_PASSWORD }))
+        .send()
+        .await
+        .map_err(|e| format!("seed: {e}"))?;
+    if login.status().is_success() {
+        let body: Value = login.json().await.map_err(|e| format!("seed: {e}"))?;
+        return body["data"]["tokens"]["access_token"].as_str().map(str::to_string).ok_or_else(|| "seed: no access token".to_string());
+    }
+    let resp = client
+        .post(format!("{url}/v1/auth/register-super-admin"))
+        .json(&json!({ "tenant_name": tenant_name, "email": email, "password": DEMO_PASSWORD, "full_name": full_name }))
+        .send()
+        .await
+        .map_err(|e| format!("seed: {e}"))?;
+    let status = resp.status();
+    let body: Value = resp.json().await.map_err(|e| format!("seed: {e}"))?;
+    if !status.is_success() {
+        return Err(format!("seed: sign-up of {email} answered {status}: {body}"));
+    }
+    body["data"]["access_token"].as_str().map(str::to_string).ok_or_else(|| "seed: no access token".to_string())
+}
+
+/// A fresh access token for the demo admin.
+pub async fn demo_token(url: &str) -> Result<String, String> {
+    login_or_register(url, DEMO_EMAIL, "Demo Company", "Demo Admin").await
 }
 
 pub async fn demo(running: &RunningStack) -> Result<(), String> {
-    let token = demo_token(&running.stack, 600)?;
+    let token = demo_token(&running.url).await?;
+    login_or_register(&running.url, OTHER_EMAIL, "Other Company", "Other Admin").await?;
     let client = reqwest::Client::new();
     let existing: Value = client
         .get(format!("{}/v1/notes?limit=1", running.url))

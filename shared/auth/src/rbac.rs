@@ -26,9 +26,11 @@ pub const SYSTEM_HEALTH: Permission = Permission("system.health");
 pub const NOTE_CREATE: Permission = Permission("note.create");
 pub const NOTE_READ: Permission = Permission("note.read");
 pub const ACTIVITY_READ: Permission = Permission("activity.read");
+pub const SESSION_READ_SELF: Permission = Permission("session.read.self");
+pub const SESSION_REVOKE_SELF: Permission = Permission("session.revoke.self");
 
 /// Every permission code the system knows.
-pub const ALL: &[Permission] = &[SYSTEM_HEALTH, NOTE_CREATE, NOTE_READ, ACTIVITY_READ];
+pub const ALL: &[Permission] = &[SYSTEM_HEALTH, NOTE_CREATE, NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF];
 
 /// The default roles, most powerful first.
 pub const ROLES: &[&str] = &["super_admin", "admin", "manager", "sales_rep", "staff", "viewer"];
@@ -37,8 +39,8 @@ pub const ROLES: &[&str] = &["super_admin", "admin", "manager", "sales_rep", "st
 pub fn default_permissions(role: &str) -> &'static [Permission] {
     match role {
         "super_admin" | "admin" => ALL,
-        "manager" | "sales_rep" | "staff" => &[NOTE_CREATE, NOTE_READ, ACTIVITY_READ],
-        "viewer" => &[NOTE_READ, ACTIVITY_READ],
+        "manager" | "sales_rep" | "staff" => &[NOTE_CREATE, NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF],
+        "viewer" => &[NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF],
         _ => &[],
     }
 }

@@ -11,6 +11,9 @@ pub struct RequestContext {
     pub request_id: String,
     pub route_key: String,
     pub principal: Option<Principal>,
+    /// The caller's address as the gateway saw it.
+    pub source_ip: String,
+    pub user_agent: String,
 }
 
 impl RequestContext {
@@ -25,9 +28,17 @@ impl RequestContext {
                     request_id: ctx.request_id.clone().unwrap_or_else(new_request_id),
                     route_key: ctx.route_key.clone().unwrap_or_default(),
                     principal,
+                    source_ip: ctx.http.source_ip.clone().unwrap_or_default(),
+                    user_agent: ctx.http.user_agent.clone().unwrap_or_default(),
                 }
             }
-            _ => Self { request_id: new_request_id(), route_key: String::new(), principal: None },
+            _ => Self {
+                request_id: new_request_id(),
+                route_key: String::new(),
+                principal: None,
+                source_ip: String::new(),
+                user_agent: String::new(),
+            },
         }
     }
 }

@@ -153,7 +153,13 @@ mod tests {
     use super::*;
 
     fn ctx() -> RequestContext {
-        RequestContext { request_id: "req-1".into(), route_key: "GET /x".into(), principal: None }
+        RequestContext {
+            request_id: "req-1".into(),
+            route_key: "GET /x".into(),
+            principal: None,
+            source_ip: String::new(),
+            user_agent: String::new(),
+        }
     }
 
     fn body(resp: &Response<Body>) -> Value {

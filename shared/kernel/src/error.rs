@@ -23,6 +23,10 @@ pub enum AppError {
     Validation { message: String, details: Vec<FieldError> },
     #[error("authentication required")]
     Unauthenticated,
+    /// A failed authentication step with the spec's own code
+    /// (`AUTH_INVALID_CREDENTIALS`, `AUTH_TOKEN_REUSED`, `AUTH_2FA_REQUIRED`…): 401.
+    #[error("{message}")]
+    Auth { code: &'static str, message: String },
     #[error("feature `{feature}` is not included in the plan")]
     PlanRequired { feature: String },
     #[error("plan limit `{key}` reached ({limit})")]
@@ -69,6 +73,7 @@ impl AppError {
         match self {
             AppError::Validation { .. } => "VALIDATION_ERROR",
             AppError::Unauthenticated => "UNAUTHENTICATED",
+            AppError::Auth { code, .. } => code,
             AppError::PlanRequired { .. } => "PLAN_REQUIRED",
             AppError::LimitReached { .. } => "LIMIT_REACHED",
             AppError::Forbidden(_) => "FORBIDDEN",
@@ -85,7 +90,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Validation { .. } => 400,
-            AppError::Unauthenticated => 401,
+            AppError::Unauthenticated | AppError::Auth { .. } => 401,
             AppError::PlanRequired { .. } => 402,
             AppError::Forbidden(_) => 403,
             AppError::NotFound | AppError::RouteNotFound => 404,
@@ -124,6 +129,7 @@ mod tests {
         let cases = [
             (AppError::invalid("x", "bad"), "VALIDATION_ERROR", 400),
             (AppError::Unauthenticated, "UNAUTHENTICATED", 401),
+            (AppError::Auth { code: "AUTH_TOKEN_REUSED", message: "x".into() }, "AUTH_TOKEN_REUSED", 401),
             (AppError::PlanRequired { feature: "f".into() }, "PLAN_REQUIRED", 402),
             (AppError::LimitReached { key: "users.max".into(), limit: 3 }, "LIMIT_REACHED", 422),
             (AppError::Forbidden("no".into()), "FORBIDDEN", 403),

@@ -82,7 +82,7 @@ mod tests {
         let item = to_item(&key, &note).unwrap().with_index(Index::ByKind, "T#x#NOTE", "2026").with_ttl(10);
         assert_eq!(item.str_attr("pk"), Some("T#x#NOTE#1"));
         assert_eq!(item.str_attr("by_kind_pk"), Some("T#x#NOTE"));
-        assert_eq!(item.num_attr("expires_at"), Some(10));
+        assert_eq!(item.num_attr("ttl"), Some(10));
         assert_eq!(from_item::<Note>(item).unwrap(), note);
     }
 }

@@ -27,7 +27,7 @@ pub struct Key {
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
 /// The TTL attribute (epoch seconds) of the table.
-pub const TTL: &str = "expires_at";
+pub const TTL: &str = "ttl";
 /// Sort key of an entity's main item.
 pub const META: &str = "META";
 

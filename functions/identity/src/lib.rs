@@ -1,0 +1,60 @@
+//! Identity and tenancy: the front door.
+//!
+//! * `POST /v1/auth/register-super-admin` — a tenant and its super admin, atomically.
+//! * `POST /v1/auth/login` — Argon2id, lockout, no user enumeration.
+//! * `POST /v1/auth/refresh` — rotation on every use; reuse revokes the family.
+//! * `POST /v1/auth/logout`, `GET /v1/auth/sessions`, `DELETE /v1/auth/sessions/{id}`.
+
+pub mod email;
+pub mod issue;
+pub mod lockout;
+pub mod model;
+pub mod password;
+pub mod refresh;
+pub mod routes;
+
+use crm_auth::{rbac, KeySet, TokenSigner};
+use crm_http::{route, Access, Route};
+use crm_kernel::Env;
+use crm_store::Store;
+use lambda_http::{Body, Request, Response};
+
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub signer: TokenSigner,
+    pub lockout: lockout::Policy,
+}
+
+impl App {
+    /// `TABLE_NAME`, `CURSOR_SECRET`, `JWT_SIGNING_KEYS` (the key set with
+    /// private halves), optional `LOGIN_MAX_FAILURES` / `LOGIN_LOCKOUT_SECS`.
+    pub fn new(config: &aws_config::SdkConfig, env: &Env) -> Result<Self, String> {
+        let keys = KeySet::from_json(env.require("JWT_SIGNING_KEYS")?).map_err(|e| e.to_string())?;
+        let mut lockout = lockout::Policy::default();
+        if let Some(n) = env.get("LOGIN_MAX_FAILURES") {
+            lockout.max_failures = n.parse().map_err(|_| "LOGIN_MAX_FAILURES must be a number")?;
+        }
+        if let Some(s) = env.get("LOGIN_LOCKOUT_SECS") {
+            lockout.lockout_secs = s.parse().map_err(|_| "LOGIN_LOCKOUT_SECS must be a number")?;
+        }
+        Ok(Self {
+            store: Store::from_config(config, env).map_err(|e| e.to_string())?,
+            signer: keys.signer().map_err(|e| e.to_string())?,
+            lockout,
+        })
+    }
+
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        crm_http::dispatch(ROUTES, self, req).await
+    }
+}
+
+pub const ROUTES: &[Route<App>] = &[
+    route!("POST /v1/auth/register-super-admin", Access::Public, routes::auth::register::handle),
+    route!("POST /v1/auth/login", Access::Public, routes::auth::login::handle),
+    route!("POST /v1/auth/refresh", Access::Public, routes::auth::refresh::handle),
+    route!("POST /v1/auth/logout", Access::Permission(rbac::SESSION_REVOKE_SELF), routes::auth::logout::handle),
+    route!("GET /v1/auth/sessions", Access::Permission(rbac::SESSION_READ_SELF), routes::sessions::list::handle),
+    route!("DELETE /v1/auth/sessions/{id}", Access::Permission(rbac::SESSION_REVOKE_SELF), routes::sessions::delete::handle),
+];

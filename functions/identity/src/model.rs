@@ -1,0 +1,183 @@
+//! Tenants, users and sessions as stored, and where.
+
+use crm_kernel::{EntityId, TenantId, Timestamp, UserId};
+use crm_store::item::ItemExt;
+use crm_store::{item, keys, Index, Item, Key, StoreError};
+use serde::{Deserialize, Serialize};
+
+use crate::email::Email;
+
+pub const TENANT: &str = "TENANT";
+pub const USER: &str = "USER";
+pub const SESSION: &str = "SESSION";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantStatus {
+    Active,
+    Suspended,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: String,
+    pub status: TenantStatus,
+    /// Plan code (`DevFree`, `DevPro`).
+    pub plan: String,
+    pub created_at: Timestamp,
+    pub version: u64,
+}
+
+impl Tenant {
+    pub fn key(id: TenantId) -> Key {
+        Key { pk: keys::entity_pk(id, TENANT, &id.to_string()), sk: keys::META.into() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    Active,
+    Suspended,
+    Deactivated,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub tenant_id: TenantId,
+    pub email: Email,
+    /// Argon2id PHC string. Never leaves the store.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub password_hash: String,
+    pub full_name: String,
+    pub roles: Vec<String>,
+    pub status: UserStatus,
+    pub is_verified: bool,
+    pub created_at: Timestamp,
+    #[serde(default)]
+    pub last_login_at: Option<Timestamp>,
+    pub version: u64,
+}
+
+impl User {
+    pub fn key(tenant: TenantId, id: UserId) -> Key {
+        Key { pk: keys::entity_pk(tenant, USER, &id.to_string()), sk: keys::META.into() }
+    }
+
+    pub fn to_item(&self) -> Result<Item, StoreError> {
+        Ok(item::to_item(&Self::key(self.tenant_id, self.id), self)?
+            .with_str("kind", "user")
+            .with_index(Index::ByKind, keys::by_kind_pk(self.tenant_id, USER), format!("{}#{}", self.created_at, self.id))
+            .with_index(Index::ByLookup, keys::by_lookup_pk(self.tenant_id, "EMAIL", self.email.as_str()), self.id.to_string()))
+    }
+
+    /// What the API shows of a user.
+    pub fn public(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id, "tenant_id": self.tenant_id, "email": self.email, "full_name": self.full_name,
+            "roles": self.roles, "status": self.status, "is_verified": self.is_verified,
+            "created_at": self.created_at, "last_login_at": self.last_login_at,
+        })
+    }
+}
+
+/// The system-wide marker of a login email: which tenant and user own it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EmailOwner {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+}
+
+pub fn email_marker_key(email: &Email) -> Key {
+    keys::global_unique("EMAIL", email.as_str())
+}
+
+/// Failed-login record of an email (system-wide, see `lockout`).
+pub fn login_failures_key(email: &Email) -> Key {
+    Key { pk: format!("G#LOGIN#{}", email.as_str()), sk: "FAILURES".into() }
+}
+
+/// A session = one refresh-token family.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub id: EntityId,
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub current_hash: String,
+    #[serde(default)]
+    pub previous_hashes: Vec<String>,
+    pub created_at: Timestamp,
+    pub last_used_at: Timestamp,
+    pub expires_at: Timestamp,
+    #[serde(default)]
+    pub revoked_at: Option<Timestamp>,
+    #[serde(default)]
+    pub revoked_reason: Option<String>,
+    #[serde(default)]
+    pub user_agent: String,
+    #[serde(default)]
+    pub ip: String,
+    pub version: u64,
+}
+
+impl Session {
+    pub fn key(tenant: TenantId, id: EntityId) -> Key {
+        keys::entity(tenant, SESSION, id)
+    }
+
+    /// Stored with its owner index (the user's sessions) and a TTL: expired
+    /// sessions disappear by themselves.
+    pub fn to_item(&self) -> Result<Item, StoreError> {
+        let mut hidden = self.clone();
+        hidden.previous_hashes.truncate(crate::refresh::REMEMBERED_HASHES);
+        Ok(item::to_item(&Self::key(self.tenant_id, self.id), &hidden)?
+            .with_str("kind", "session")
+            .with_index(
+                Index::ByOwner,
+                keys::by_owner_pk(self.tenant_id, SESSION, &self.user_id.to_string()),
+                format!("{}#{}", self.created_at, self.id),
+            )
+            .with_ttl(self.expires_at.unix_seconds() + 24 * 3600))
+    }
+
+    pub fn is_active(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && self.expires_at > now
+    }
+
+    pub fn public(&self, current: Option<&str>) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id, "created_at": self.created_at, "last_used_at": self.last_used_at, "expires_at": self.expires_at,
+            "user_agent": self.user_agent, "ip": self.ip, "current": current == Some(self.id.to_string().as_str()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_round_trips_through_an_item() {
+        let now = Timestamp::now();
+        let s = Session {
+            id: EntityId::new(),
+            tenant_id: TenantId::new(),
+            user_id: UserId::new(),
+            current_hash: "a".repeat(64),
+            previous_hashes: vec![],
+            created_at: now,
+            last_used_at: now,
+            expires_at: now.plus_seconds(60),
+            revoked_at: None,
+            revoked_reason: None,
+            user_agent: String::new(),
+            ip: "127.0.0.1".into(),
+            version: 1,
+        };
+        let back: Session = item::from_item(s.to_item().unwrap()).unwrap();
+        assert_eq!(back.id, s.id);
+        assert!(back.is_active(now));
+    }
+}

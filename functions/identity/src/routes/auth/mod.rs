@@ -1,0 +1,6 @@
+//! `/v1/auth/...`.
+
+pub mod login;
+pub mod logout;
+pub mod refresh;
+pub mod register;

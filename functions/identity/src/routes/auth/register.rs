@@ -1,0 +1,109 @@
+//! `POST /v1/auth/register-super-admin` — a new tenant and its super admin in
+//! one transaction: tenant, user, the system-wide email marker
+//! (`attribute_not_exists`: an email is unique across all tenants), the first
+//! session, and the audited events `tenant.created` and `user.created`.
+
+use crm_events::audit::AuditExt;
+use crm_events::Subject;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, FieldError, TenantId, Timestamp, UserId};
+use crm_store::{item, StoreError, Tx};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::email::Email;
+use crate::model::{email_marker_key, EmailOwner, Tenant, TenantStatus, User, UserStatus};
+use crate::password::{self, Password};
+use crate::{issue, App};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegisterRequest {
+    tenant_name: String,
+    email: String,
+    password: String,
+    full_name: String,
+}
+
+fn name(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> String {
+    let v = raw.trim().to_string();
+    let n = v.chars().count();
+    if n == 0 || n > 120 {
+        errors.push(FieldError::new(field, "must be 1 to 120 characters"));
+    }
+    v
+}
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let req: RegisterRequest = call.json()?;
+    let mut errors = Vec::new();
+    let tenant_name = name("tenant_name", &req.tenant_name, &mut errors);
+    let full_name = name("full_name", &req.full_name, &mut errors);
+    let email = Email::parse(&req.email).map_err(|e| errors.push(e)).ok();
+    let password = email.as_ref().and_then(|e| Password::parse(&req.password, e.as_str()).map_err(|e| errors.push(e)).ok());
+    let (Some(email), Some(password)) = (email, password) else { return Err(AppError::invalid_fields(errors)) };
+    if !errors.is_empty() {
+        return Err(AppError::invalid_fields(errors));
+    }
+
+    let now = Timestamp::now();
+    let tenant = Tenant {
+        id: TenantId::new(),
+        name: tenant_name,
+        status: TenantStatus::Active,
+        plan: "DevFree".into(),
+        created_at: now,
+        version: 1,
+    };
+    let password_hash = super::super::blocking(move || password::hash(&password)).await?;
+    let user = User {
+        id: UserId::new(),
+        tenant_id: tenant.id,
+        email: email.clone(),
+        password_hash,
+        full_name,
+        roles: vec!["super_admin".into()],
+        status: UserStatus::Active,
+        is_verified: false,
+        created_at: now,
+        last_login_at: Some(now),
+        version: 1,
+    };
+    let (session, refresh) = issue::new_session(&user, &call, now);
+
+    let tenant_created = super::super::event(
+        &call,
+        tenant.id,
+        "tenant.created",
+        user.id,
+        Subject { kind: "tenant".into(), id: tenant.id.to_string() },
+        json!({ "name": tenant.name, "plan": tenant.plan }),
+    );
+    let user_created = super::super::event(
+        &call,
+        tenant.id,
+        "user.created",
+        user.id,
+        Subject { kind: "user".into(), id: user.id.to_string() },
+        json!({ "email": user.email, "roles": user.roles }),
+    );
+    let tx = Tx::new()
+        .put_new("tenant", item::to_item(&Tenant::key(tenant.id), &tenant)?)
+        .put_new("user", user.to_item()?)
+        .put_new("email", item::to_item(&email_marker_key(&email), &EmailOwner { tenant_id: tenant.id, user_id: user.id })?)
+        .put_new("session", session.to_item()?)
+        .emit_audited(&tenant_created)
+        .emit_audited(&user_created);
+    match app.store.transact(tx).await {
+        Ok(()) => {}
+        Err(StoreError::ConditionFailed { label }) if label == "email" => {
+            return Err(AppError::Conflict("this email is already registered".into()));
+        }
+        Err(e) => return Err(e.into()),
+    }
+
+    let (mut body, cookie) = issue::tokens(app, &user, &session, &refresh, now)?;
+    body["tenant"] = json!({ "id": tenant.id, "name": tenant.name, "status": tenant.status, "plan": tenant.plan });
+    body["user"] = user.public();
+    Ok(issue::reply_with(201, body, cookie).header("location", format!("/v1/admin/users/{}", user.id)))
+}

@@ -1,0 +1,30 @@
+//! `GET /v1/auth/sessions` — the caller's active sessions, newest first; the
+//! one making the request is marked `current`.
+
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, Timestamp};
+use crm_store::{item, keys, Index, Query};
+
+use crate::model::{Session, SESSION};
+use crate::App;
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?;
+    let (limit, cursor) = call.page()?;
+    let q = Query::index(p.tenant_id, Index::ByOwner, keys::by_owner_pk(p.tenant_id, SESSION, &p.user_id.to_string()))
+        .descending()
+        .limit(limit)
+        .after(cursor);
+    let page = app.store.query(q).await?;
+    let now = Timestamp::now();
+    let sessions: Vec<_> = page
+        .items
+        .into_iter()
+        .map(item::from_item::<Session>)
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .filter(|s| s.is_active(now))
+        .map(|s| s.public(p.session_id.as_deref()))
+        .collect();
+    Ok(Reply::list(sessions, limit, page.next_cursor))
+}

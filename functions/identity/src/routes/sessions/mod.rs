@@ -1,0 +1,4 @@
+//! `/v1/auth/sessions`.
+
+pub mod delete;
+pub mod list;
