@@ -38,7 +38,7 @@ sam-build: $(TOOLS_VENV)/.done
 
 ## Cold-start bench (release binaries against a local Lambda Runtime API).
 bench:
-	$(CARGO) build --release -p authorizer -p platform -p activities -p outbox
+	$(CARGO) build --release -p authorizer -p platform -p activities -p outbox -p identity
 	$(CARGO) run --release -p coldstart
 
 fmt:

@@ -7,7 +7,8 @@
 //!
 //! Invocations make no AWS calls (public health route, a request refused
 //! before any I/O, a token verification, a filtered stream batch): the figures
-//! are our code plus the runtime, not the network. Targets (DESIGN.md §8):
+//! are our code plus the runtime, not the network. Then the per-call cost of
+//! Argon2id hashing/verification and access-token signing/verification. Targets (DESIGN.md §8):
 //! init ≤ 15 ms, RSS ≤ 32 MB, zipped package ≤ 6 MB.
 
 use std::collections::HashMap;
@@ -210,18 +211,22 @@ async fn main() {
     let bin_dir = target.join("release");
 
     let keys = crm_auth::KeySet::generate("bench").unwrap();
-    let now = chrono::Utc::now().timestamp();
-    let token = keys
-        .signer()
-        .unwrap()
-        .sign(&crm_auth::AccessClaims::new("01JDEM0TENANT0000000000000", "01JDEM0ADM1N00000000000000", vec!["admin".into()], now))
-        .unwrap();
+    // Without credentials: the authorizer answers before any I/O (a valid
+    // token costs one BatchGetItem; the token verification itself is timed below).
     let mut auth_event = event(&root, "authorizer-request.json");
-    auth_event["headers"]["authorization"] = Value::String(format!("Bearer {token}"));
+    auth_event["headers"].as_object_mut().unwrap().remove("authorization");
     let mut refused = event(&root, "apigw-notes-post.json");
     refused["requestContext"].as_object_mut().unwrap().remove("authorizer");
     let mut filtered = event(&root, "dynamodb-stream-outbox.json");
     filtered["Records"][0]["eventName"] = Value::String("MODIFY".into());
+
+    // A login with a malformed body: answered 400 before any I/O.
+    let mut bad_login = event(&root, "apigw-health-get.json");
+    bad_login["routeKey"] = Value::String("POST /v1/auth/login".into());
+    bad_login["rawPath"] = Value::String("/v1/auth/login".into());
+    bad_login["requestContext"]["routeKey"] = Value::String("POST /v1/auth/login".into());
+    bad_login["requestContext"]["http"]["method"] = Value::String("POST".into());
+    bad_login["body"] = Value::String("{\"email\":".into());
 
     let common = vec![
         ("TABLE_NAME", "crm-bench".to_string()),
@@ -235,9 +240,9 @@ async fn main() {
         Case {
             function: "AuthorizerFunction",
             binary: "authorizer",
-            env: vec![("JWT_PUBLIC_KEYS", keys.public_keys_json())],
+            env: with(vec![("JWT_PUBLIC_KEYS", keys.public_keys_json())]),
             event: auth_event,
-            expect: "\"isAuthorized\":true",
+            expect: "missing_credentials",
         },
         Case {
             function: "HealthFunction",
@@ -247,6 +252,13 @@ async fn main() {
             expect: "200",
         },
         Case { function: "NotesCreateFunction", binary: "activities", env: with(vec![]), event: refused, expect: "401" },
+        Case {
+            function: "LoginFunction",
+            binary: "identity",
+            env: with(vec![("JWT_SIGNING_KEYS", serde_json::to_string(&keys).unwrap())]),
+            event: bad_login,
+            expect: "400",
+        },
         Case { function: "OutboxPublisherFunction", binary: "outbox", env: with(vec![]), event: filtered, expect: "batchItemFailures" },
     ];
 
@@ -286,7 +298,37 @@ async fn main() {
             }
         }
     }
+    crypto_costs(&keys);
     if failed {
         std::process::exit(1);
     }
+}
+
+/// Per-operation cost of what the auth paths do on every call.
+fn crypto_costs(keys: &crm_auth::KeySet) {
+    fn time<T>(n: u32, mut f: impl FnMut() -> T) -> Duration {
+        let start = Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(f());
+        }
+        start.elapsed() / n
+    }
+    let password = identity::password::Password::parse("demo123!", "admin@demo.salesos.dev").unwrap();
+    let stored = identity::password::hash(&password);
+    let signer = keys.signer().unwrap();
+    let verifier = keys.verifier().unwrap();
+    let claims = crm_auth::AccessClaims::new(
+        "01JDEM0TENANT0000000000000",
+        "01JDEM0ADM1N00000000000000",
+        vec!["admin".into()],
+        chrono::Utc::now().timestamp(),
+    );
+    let token = signer.sign(&claims).unwrap();
+    println!();
+    println!("| operation | time per call |");
+    println!("|---|---|");
+    println!("| Argon2id hash (m=19 MiB, t=2, p=1) | {:.1} ms |", time(10, || identity::password::hash(&password)).as_secs_f64() * 1000.0);
+    println!("| Argon2id verify | {:.1} ms |", time(10, || identity::password::verify("demo123!", &stored)).as_secs_f64() * 1000.0);
+    println!("| access token sign (EdDSA) | {} µs |", time(2000, || signer.sign(&claims).unwrap()).as_micros());
+    println!("| access token verify (EdDSA) | {} µs |", time(2000, || verifier.verify(&token).unwrap()).as_micros());
 }

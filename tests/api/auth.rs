@@ -17,12 +17,14 @@ async fn missing_bad_expired_forged_and_alg_none_tokens_are_401() {
     let resp = reqwest::get(format!("{}/v1/notes", s.url)).await.unwrap();
     assert_eq!(resp.status(), 401);
 
-    let good = mint(&s.keys, TenantId::new(), UserId::new(), &["admin"], 300);
+    let app = TestApp::admin().await;
+    let good = mint(&s.keys, app.tenant, app.user, &["admin"], 300);
     assert_eq!(status_with(&format!("Bearer {good}")).await.0, 200);
 
-    let expired = mint(&s.keys, TenantId::new(), UserId::new(), &["admin"], -120);
+    let expired = mint(&s.keys, app.tenant, app.user, &["admin"], -120);
     let other_key = KeySet::generate("local-1").unwrap();
-    let forged = mint(&other_key, TenantId::new(), UserId::new(), &["admin"], 300);
+    let forged = mint(&other_key, app.tenant, app.user, &["admin"], 300);
+    let stranger = mint(&s.keys, TenantId::new(), UserId::new(), &["admin"], 300);
     let parts: Vec<&str> = good.split('.').collect();
     let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
     claims["roles"] = serde_json::json!(["super_admin"]);
@@ -35,6 +37,7 @@ async fn missing_bad_expired_forged_and_alg_none_tokens_are_401() {
         ("tampered", format!("Bearer {tampered}")),
         ("alg none", format!("Bearer {none}")),
         ("garbage", "Bearer abc.def.ghi".to_string()),
+        ("valid signature, no such tenant or user", format!("Bearer {stranger}")),
         ("basic", "Basic dXNlcjpwYXNz".to_string()),
     ] {
         let (status, body) = status_with(&header).await;
@@ -45,9 +48,9 @@ async fn missing_bad_expired_forged_and_alg_none_tokens_are_401() {
 
 #[tokio::test]
 async fn permissions_are_denied_by_default() {
-    let admin = TestApp::admin();
-    let viewer = admin.colleague(&["viewer"]);
-    let nobody = admin.colleague(&["no_such_role"]);
+    let admin = TestApp::admin().await;
+    let viewer = admin.colleague(&["viewer"]).await;
+    let nobody = admin.colleague(&["no_such_role"]).await;
 
     let resp = viewer.post("/v1/notes").json(&serde_json::json!({"body": "hi"})).send().await.unwrap();
     assert_eq!(resp.status(), 403);
@@ -58,4 +61,32 @@ async fn permissions_are_denied_by_default() {
     for path in ["/v1/notes", "/v1/activity", "/v1/health"] {
         assert_eq!(nobody.get(path).send().await.unwrap().status(), 403, "{path}");
     }
+}
+
+#[tokio::test]
+async fn suspension_and_role_changes_apply_to_the_next_request() {
+    use crm_store::item::ItemExt;
+    let admin = TestApp::admin().await;
+    assert_eq!(admin.get("/v1/notes").send().await.unwrap().status(), 200);
+
+    // The token says "admin", the user record now says "viewer": the record wins.
+    let store = crate::helpers::fixture_store().await;
+    let key = crm_store::keys::user(admin.tenant, &admin.user.to_string());
+    let mut user: identity::model::User = store.get_as(&key).await.unwrap().unwrap();
+    user.roles = vec!["viewer".into()];
+    store.put(user.to_item().unwrap()).await.unwrap();
+    let resp = admin.post("/v1/notes").json(&serde_json::json!({"body": "x"})).send().await.unwrap();
+    assert_eq!(resp.status(), 403);
+
+    // A suspended user, then a suspended tenant, are out at once.
+    let colleague = admin.colleague(&["admin"]).await;
+    let ckey = crm_store::keys::user(admin.tenant, &colleague.user.to_string());
+    let item = store.get(&ckey).await.unwrap().unwrap().with_str("status", "suspended");
+    store.put(item).await.unwrap();
+    assert_eq!(colleague.get("/v1/notes").send().await.unwrap().status(), 401);
+
+    let tkey = crm_store::keys::tenant(admin.tenant);
+    let item = store.get(&tkey).await.unwrap().unwrap().with_str("status", "suspended");
+    store.put(item).await.unwrap();
+    assert_eq!(admin.get("/v1/notes").send().await.unwrap().status(), 401);
 }

@@ -12,7 +12,7 @@ async fn error_of(resp: reqwest::Response) -> (u16, Value) {
 
 #[tokio::test]
 async fn malformed_json_wrong_types_and_missing_fields_are_400() {
-    let app = TestApp::admin();
+    let app = TestApp::admin().await;
     let cases: Vec<(&str, &str)> = vec![
         ("{\"body\":", "body"),
         ("not json at all", "body"),
@@ -38,7 +38,7 @@ async fn malformed_json_wrong_types_and_missing_fields_are_400() {
 
 #[tokio::test]
 async fn oversized_body_is_413_and_changes_nothing() {
-    let app = TestApp::admin();
+    let app = TestApp::admin().await;
     let big = json!({ "body": "x".repeat(1024 * 1024 + 1) }).to_string();
     let (status, err) = error_of(app.post("/v1/notes").header("content-type", "application/json").body(big).send().await.unwrap()).await;
     assert_eq!(status, 413);
@@ -68,7 +68,7 @@ async fn unknown_routes_and_methods_are_404_in_the_envelope() {
 
 #[tokio::test]
 async fn bad_query_parameters_are_400() {
-    let app = TestApp::admin();
+    let app = TestApp::admin().await;
     for q in ["limit=0", "limit=101", "limit=ten", "cursor=forged.cursor", "subject_type=contact"] {
         let (status, err) = error_of(app.get(&format!("/v1/notes?{q}")).send().await.unwrap()).await;
         assert_eq!(status, 400, "{q}");
@@ -80,7 +80,7 @@ async fn bad_query_parameters_are_400() {
 
 #[tokio::test]
 async fn malformed_ids_are_404_not_500() {
-    let app = TestApp::admin();
+    let app = TestApp::admin().await;
     let (status, err) = error_of(app.get("/v1/notes/not-a-ulid").send().await.unwrap()).await;
     assert_eq!(status, 404);
     assert_eq!(err["code"], "NOT_FOUND");

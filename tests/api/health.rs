@@ -20,10 +20,10 @@ async fn detailed_health_reports_table_bus_and_queues_to_admins_only() {
     let anonymous = reqwest::get(format!("{}/v1/health", s.url)).await.unwrap();
     assert_eq!(anonymous.status(), 401);
 
-    let viewer = TestApp::with_roles(&["viewer"]);
+    let viewer = TestApp::with_roles(&["viewer"]).await;
     assert_eq!(viewer.get("/v1/health").send().await.unwrap().status(), 403);
 
-    let admin = TestApp::admin();
+    let admin = TestApp::admin().await;
     let resp = admin.get("/v1/health").send().await.unwrap();
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();

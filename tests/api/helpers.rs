@@ -78,24 +78,51 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// A new tenant whose user has `roles`.
-    pub fn with_roles(roles: &[&str]) -> Self {
-        let s = stack();
+    /// A new tenant whose user has `roles` (written straight to the table:
+    /// a fixture, not a sign-up, so a test costs no password hashing).
+    pub async fn with_roles(roles: &[&str]) -> Self {
         let tenant = TenantId::new();
-        let user = UserId::new();
-        let token = mint(&s.keys, tenant, user, roles, 900);
-        Self { url: s.url.clone(), tenant, user, token, http: reqwest::Client::new() }
+        let store = fixture_store().await;
+        let t = identity::model::Tenant {
+            id: tenant,
+            name: "Test tenant".into(),
+            status: identity::model::TenantStatus::Active,
+            plan: "DevFree".into(),
+            created_at: crm_kernel::Timestamp::now(),
+            version: 1,
+        };
+        store.put(crm_store::item::to_item(&identity::model::Tenant::key(tenant), &t).unwrap()).await.unwrap();
+        Self::user_in(tenant, roles).await
     }
 
-    pub fn admin() -> Self {
-        Self::with_roles(&["admin"])
+    pub async fn admin() -> Self {
+        Self::with_roles(&["admin"]).await
     }
 
     /// Another user of the same tenant.
-    pub fn colleague(&self, roles: &[&str]) -> Self {
+    pub async fn colleague(&self, roles: &[&str]) -> Self {
+        Self::user_in(self.tenant, roles).await
+    }
+
+    async fn user_in(tenant: TenantId, roles: &[&str]) -> Self {
+        let s = stack();
         let user = UserId::new();
-        let token = mint(&stack().keys, self.tenant, user, roles, 900);
-        Self { url: self.url.clone(), tenant: self.tenant, user, token, http: reqwest::Client::new() }
+        let u = identity::model::User {
+            id: user,
+            tenant_id: tenant,
+            email: identity::email::Email::parse(&format!("{}@fixture.example.com", user.to_string().to_lowercase())).unwrap(),
+            password_hash: String::new(),
+            full_name: "Fixture User".into(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            status: identity::model::UserStatus::Active,
+            is_verified: true,
+            created_at: crm_kernel::Timestamp::now(),
+            last_login_at: None,
+            version: 1,
+        };
+        fixture_store().await.put(u.to_item().unwrap()).await.unwrap();
+        let token = mint(&s.keys, tenant, user, roles, 900);
+        Self { url: s.url.clone(), tenant, user, token, http: reqwest::Client::new() }
     }
 
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
@@ -122,6 +149,15 @@ impl TestApp {
         let body = self.get_json("/v1/activity?limit=100").await;
         body["data"].as_array().cloned().unwrap_or_default()
     }
+}
+
+/// The stack's table, for fixtures and checks behind the API.
+pub async fn fixture_store() -> crm_store::Store {
+    crm_store::Store::new(
+        aws_sdk_dynamodb::Client::new(&sdk().await),
+        stack().table.clone(),
+        crm_store::CursorCodec::new(b"fixture-cursor-secret-0123456789"),
+    )
 }
 
 /// An access token signed with the stack's key.

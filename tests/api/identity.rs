@@ -214,6 +214,9 @@ async fn logout_revokes_the_session_and_sessions_can_be_listed_and_revoked() {
     assert_eq!(out.status(), 204);
     assert!(out.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
     assert_eq!(refresh(second["data"]["tokens"]["refresh_token"].as_str().unwrap()).await.0, 401);
+    // ...and its access token stops working at once, not in 15 minutes.
+    let after = client().get(format!("{}/v1/auth/sessions", stack().url)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(after.status(), 401);
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 #[tokio::test]
 async fn create_returns_201_location_etag_and_reads_back() {
-    let app = TestApp::admin();
+    let app = TestApp::admin().await;
     let contact = ulid::Ulid::new().to_string();
     let resp = app
         .post("/v1/notes")
@@ -36,7 +36,7 @@ async fn create_returns_201_location_etag_and_reads_back() {
 
 #[tokio::test]
 async fn the_same_transaction_writes_the_audit_entry_and_the_outbox_event() {
-    let app = TestApp::admin();
+    let app = TestApp::admin().await;
     let note = app.create_note("audited").await;
     let date = &note["created_at"].as_str().unwrap()[..10];
     let ddb = aws_sdk_dynamodb::Client::new(&sdk().await);
@@ -56,7 +56,7 @@ async fn the_same_transaction_writes_the_audit_entry_and_the_outbox_event() {
 
 #[tokio::test]
 async fn lists_newest_first_with_signed_cursors() {
-    let app = TestApp::admin();
+    let app = TestApp::admin().await;
     for i in 0..5 {
         app.create_note(&format!("note {i}")).await;
     }
@@ -79,7 +79,7 @@ async fn lists_newest_first_with_signed_cursors() {
     assert_eq!(seen, vec!["note 4", "note 3", "note 2", "note 1", "note 0"]);
 
     // The cursor is bound to the tenant: another tenant cannot use it.
-    let other = TestApp::admin();
+    let other = TestApp::admin().await;
     let first_cursor = first["pagination"]["nextCursor"].as_str().unwrap();
     let resp = other.get(&format!("/v1/notes?limit=2&cursor={first_cursor}")).send().await.unwrap();
     assert_eq!(resp.status(), 400);

@@ -23,7 +23,7 @@ fn queue(logical: &str) -> (String, String) {
 
 #[tokio::test]
 async fn a_created_note_reaches_the_activity_feed_through_the_bus() {
-    let app = TestApp::admin();
+    let app = TestApp::admin().await;
     let note = app.create_note("pipeline").await;
     let id = note["id"].as_str().unwrap().to_string();
     let entry = eventually("the feed entry", Duration::from_secs(20), || async {
@@ -36,7 +36,7 @@ async fn a_created_note_reaches_the_activity_feed_through_the_bus() {
 
 #[tokio::test]
 async fn a_redelivered_event_is_applied_once() {
-    let app = TestApp::admin();
+    let app = TestApp::admin().await;
     let event = DomainEvent::new(
         app.tenant,
         "note.created",
@@ -68,7 +68,7 @@ async fn a_redelivered_event_is_applied_once() {
 
 #[tokio::test]
 async fn a_poison_message_is_dead_lettered_counted_and_loses_nothing_else() {
-    let app = TestApp::admin();
+    let app = TestApp::admin().await;
     let good: Vec<DomainEvent> = (0..2)
         .map(|_| {
             DomainEvent::new(

@@ -5,8 +5,8 @@ use serde_json::{json, Value};
 
 #[tokio::test]
 async fn another_tenants_note_is_not_found_and_not_listed() {
-    let a = TestApp::admin();
-    let b = TestApp::admin();
+    let a = TestApp::admin().await;
+    let b = TestApp::admin().await;
     let note = a.create_note("tenant A's secret").await;
     let id = note["id"].as_str().unwrap();
 

@@ -6,10 +6,10 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     crm_http::telemetry::init("authorizer");
-    let authorizer = Authorizer::from_env(&crm_kernel::Env::process())?;
+    let authorizer = Authorizer::from_env(&aws_config::load_from_env().await, &crm_kernel::Env::process())?;
     let authorizer = &authorizer;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request>| async move {
-        Ok::<_, Error>(authorizer.handle(&event.payload))
+        Ok::<_, Error>(authorizer.handle(&event.payload).await)
     }))
     .await
 }

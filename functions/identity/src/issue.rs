@@ -58,7 +58,7 @@ pub fn presented_refresh(call: &Call, body: Option<&str>) -> Option<String> {
 pub fn tokens(app: &App, user: &User, session: &Session, refresh: &RefreshToken, now: Timestamp) -> Result<(Value, String), AppError> {
     let mut claims = AccessClaims::new(&user.tenant_id.to_string(), &user.id.to_string(), user.roles.clone(), now.unix_seconds());
     claims.sid = Some(session.id.to_string());
-    let access = app.signer.sign(&claims).map_err(AppError::internal)?;
+    let access = app.signer()?.sign(&claims).map_err(AppError::internal)?;
     let body = json!({
         "access_token": access,
         "token_type": "Bearer",

@@ -4,6 +4,8 @@
 //! * `POST /v1/auth/login` — Argon2id, lockout, no user enumeration.
 //! * `POST /v1/auth/refresh` — rotation on every use; reuse revokes the family.
 //! * `POST /v1/auth/logout`, `GET /v1/auth/sessions`, `DELETE /v1/auth/sessions/{id}`.
+//! * `GET /v1/admin/roles`, `GET /v1/admin/users`, `POST /v1/admin/users/{id}/roles`,
+//!   `GET /v1/admin/audit-logs`.
 
 pub mod email;
 pub mod issue;
@@ -22,15 +24,20 @@ use lambda_http::{Body, Request, Response};
 #[derive(Clone)]
 pub struct App {
     pub store: Store,
-    pub signer: TokenSigner,
+    /// Only the functions that issue tokens get the private keys.
+    signer: Option<TokenSigner>,
     pub lockout: lockout::Policy,
 }
 
 impl App {
-    /// `TABLE_NAME`, `CURSOR_SECRET`, `JWT_SIGNING_KEYS` (the key set with
-    /// private halves), optional `LOGIN_MAX_FAILURES` / `LOGIN_LOCKOUT_SECS`.
+    /// `TABLE_NAME`, `CURSOR_SECRET`; `JWT_SIGNING_KEYS` (the key set with
+    /// private halves) for the functions that issue tokens; optional
+    /// `LOGIN_MAX_FAILURES` / `LOGIN_LOCKOUT_SECS`.
     pub fn new(config: &aws_config::SdkConfig, env: &Env) -> Result<Self, String> {
-        let keys = KeySet::from_json(env.require("JWT_SIGNING_KEYS")?).map_err(|e| e.to_string())?;
+        let signer = match env.get("JWT_SIGNING_KEYS") {
+            Some(json) => Some(KeySet::from_json(json).and_then(|k| k.signer()).map_err(|e| e.to_string())?),
+            None => None,
+        };
         let mut lockout = lockout::Policy::default();
         if let Some(n) = env.get("LOGIN_MAX_FAILURES") {
             lockout.max_failures = n.parse().map_err(|_| "LOGIN_MAX_FAILURES must be a number")?;
@@ -38,11 +45,11 @@ impl App {
         if let Some(s) = env.get("LOGIN_LOCKOUT_SECS") {
             lockout.lockout_secs = s.parse().map_err(|_| "LOGIN_LOCKOUT_SECS must be a number")?;
         }
-        Ok(Self {
-            store: Store::from_config(config, env).map_err(|e| e.to_string())?,
-            signer: keys.signer().map_err(|e| e.to_string())?,
-            lockout,
-        })
+        Ok(Self { store: Store::from_config(config, env).map_err(|e| e.to_string())?, signer, lockout })
+    }
+
+    pub fn signer(&self) -> Result<&TokenSigner, crm_kernel::AppError> {
+        self.signer.as_ref().ok_or_else(|| crm_kernel::AppError::internal("JWT_SIGNING_KEYS is not configured for this function"))
     }
 
     pub async fn handle(&self, req: Request) -> Response<Body> {
@@ -57,4 +64,8 @@ pub const ROUTES: &[Route<App>] = &[
     route!("POST /v1/auth/logout", Access::Permission(rbac::SESSION_REVOKE_SELF), routes::auth::logout::handle),
     route!("GET /v1/auth/sessions", Access::Permission(rbac::SESSION_READ_SELF), routes::sessions::list::handle),
     route!("DELETE /v1/auth/sessions/{id}", Access::Permission(rbac::SESSION_REVOKE_SELF), routes::sessions::delete::handle),
+    route!("GET /v1/admin/roles", Access::Permission(rbac::ROLE_READ), routes::admin::roles::get::handle),
+    route!("GET /v1/admin/users", Access::Permission(rbac::USER_READ), routes::admin::users::get::handle),
+    route!("POST /v1/admin/users/{id}/roles", Access::Permission(rbac::ROLE_ASSIGN), routes::admin::users::roles_post::handle),
+    route!("GET /v1/admin/audit-logs", Access::Permission(rbac::AUDIT_READ), routes::admin::audit_logs::get::handle),
 ];

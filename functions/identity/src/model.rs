@@ -31,7 +31,7 @@ pub struct Tenant {
 
 impl Tenant {
     pub fn key(id: TenantId) -> Key {
-        Key { pk: keys::entity_pk(id, TENANT, &id.to_string()), sk: keys::META.into() }
+        keys::tenant(id)
     }
 }
 
@@ -63,7 +63,7 @@ pub struct User {
 
 impl User {
     pub fn key(tenant: TenantId, id: UserId) -> Key {
-        Key { pk: keys::entity_pk(tenant, USER, &id.to_string()), sk: keys::META.into() }
+        keys::user(tenant, &id.to_string())
     }
 
     pub fn to_item(&self) -> Result<Item, StoreError> {
@@ -124,7 +124,7 @@ pub struct Session {
 
 impl Session {
     pub fn key(tenant: TenantId, id: EntityId) -> Key {
-        keys::entity(tenant, SESSION, id)
+        keys::session(tenant, &id.to_string())
     }
 
     /// Stored with its owner index (the user's sessions) and a TTL: expired

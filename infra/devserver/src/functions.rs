@@ -25,7 +25,7 @@ pub struct Functions {
 impl Functions {
     pub fn new(config: &aws_config::SdkConfig, env: &Env) -> Result<Self, String> {
         Ok(Self {
-            authorizer: authorizer::Authorizer::from_env(env)?,
+            authorizer: authorizer::Authorizer::from_env(config, env)?,
             platform: platform::App::new(config, env)?,
             activities: activities::App::new(config, env)?,
             outbox: outbox::Publisher::new(config, env)?,
@@ -54,8 +54,8 @@ impl Functions {
         }
     }
 
-    pub fn authorize(&self, req: &ApiGatewayV2CustomAuthorizerV2Request) -> authorizer::Response {
-        self.authorizer.handle(req)
+    pub async fn authorize(&self, req: &ApiGatewayV2CustomAuthorizerV2Request) -> authorizer::Response {
+        self.authorizer.handle(req).await
     }
 
     pub async fn sqs(&self, spec: &FunctionSpec, event: SqsEvent) -> Result<BatchResponse, String> {

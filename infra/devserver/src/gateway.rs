@@ -296,7 +296,7 @@ async fn serve_inner(stack: &Arc<Stack>, req: AxumRequest, origin: Option<&str>)
                 return gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
             }
         };
-        let decision = stack.functions.authorize(&auth_request);
+        let decision = stack.functions.authorize(&auth_request).await;
         if !decision.is_authorized {
             return gateway_error(StatusCode::FORBIDDEN, "Forbidden");
         }

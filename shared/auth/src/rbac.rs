@@ -29,8 +29,24 @@ pub const ACTIVITY_READ: Permission = Permission("activity.read");
 pub const SESSION_READ_SELF: Permission = Permission("session.read.self");
 pub const SESSION_REVOKE_SELF: Permission = Permission("session.revoke.self");
 
+pub const USER_READ: Permission = Permission("user.read");
+pub const ROLE_READ: Permission = Permission("role.read");
+pub const ROLE_ASSIGN: Permission = Permission("role.assign");
+pub const AUDIT_READ: Permission = Permission("audit.read");
+
 /// Every permission code the system knows.
-pub const ALL: &[Permission] = &[SYSTEM_HEALTH, NOTE_CREATE, NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF];
+pub const ALL: &[Permission] = &[
+    SYSTEM_HEALTH,
+    NOTE_CREATE,
+    NOTE_READ,
+    ACTIVITY_READ,
+    SESSION_READ_SELF,
+    SESSION_REVOKE_SELF,
+    USER_READ,
+    ROLE_READ,
+    ROLE_ASSIGN,
+    AUDIT_READ,
+];
 
 /// The default roles, most powerful first.
 pub const ROLES: &[&str] = &["super_admin", "admin", "manager", "sales_rep", "staff", "viewer"];
@@ -39,7 +55,8 @@ pub const ROLES: &[&str] = &["super_admin", "admin", "manager", "sales_rep", "st
 pub fn default_permissions(role: &str) -> &'static [Permission] {
     match role {
         "super_admin" | "admin" => ALL,
-        "manager" | "sales_rep" | "staff" => &[NOTE_CREATE, NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF],
+        "manager" => &[NOTE_CREATE, NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF, USER_READ, ROLE_READ],
+        "sales_rep" | "staff" => &[NOTE_CREATE, NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF],
         "viewer" => &[NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF],
         _ => &[],
     }

@@ -17,6 +17,7 @@ pub fn entry(event: &DomainEvent) -> Item {
         .with_str("action", &event.event_type)
         .with_str("at", at)
         .with_str("actor", serde_json::to_string(&event.actor).expect("actor serialises"))
+        .with_str("actor_user_id", event.actor.user_id.map(|u| u.to_string()).unwrap_or_default())
         .with_str("subject_type", &event.subject.kind)
         .with_str("subject_id", &event.subject.id)
         .with_str("request_id", event.request_id.clone().unwrap_or_default())

@@ -97,6 +97,21 @@ pub fn entity_pk(tenant: TenantId, kind: &str, id: &str) -> String {
     format!("{}{kind}#{id}", tenant_prefix(tenant))
 }
 
+/// A tenant's own record (name, status, plan).
+pub fn tenant(tenant: TenantId) -> Key {
+    Key { pk: entity_pk(tenant, "TENANT", &tenant.to_string()), sk: META.into() }
+}
+
+/// A user of a tenant.
+pub fn user(tenant: TenantId, user_id: &str) -> Key {
+    Key { pk: entity_pk(tenant, "USER", user_id), sk: META.into() }
+}
+
+/// A login session (refresh-token family).
+pub fn session(tenant: TenantId, session_id: &str) -> Key {
+    Key { pk: entity_pk(tenant, "SESSION", session_id), sk: META.into() }
+}
+
 /// The transactional-outbox item of one event.
 pub fn outbox(tenant: TenantId, event_id: &str) -> Key {
     Key { pk: format!("{}OUTBOX#{event_id}", tenant_prefix(tenant)), sk: "EVENT".into() }

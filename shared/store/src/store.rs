@@ -72,6 +72,7 @@ pub struct Query {
     forward: bool,
     limit: Limit,
     cursor: Option<String>,
+    filters: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -84,7 +85,16 @@ enum SortCondition {
 impl Query {
     /// A query on partition `pk` of the table itself.
     pub fn table(tenant: TenantId, pk: impl Into<String>) -> Self {
-        Self { tenant, index: None, pk: pk.into(), sk: SortCondition::Any, forward: true, limit: Limit::default(), cursor: None }
+        Self {
+            tenant,
+            index: None,
+            pk: pk.into(),
+            sk: SortCondition::Any,
+            forward: true,
+            limit: Limit::default(),
+            cursor: None,
+            filters: Vec::new(),
+        }
     }
 
     /// A query on partition `pk` of `index`.
@@ -115,6 +125,13 @@ impl Query {
 
     pub fn after(mut self, cursor: Option<String>) -> Self {
         self.cursor = cursor.filter(|c| !c.is_empty());
+        self
+    }
+
+    /// Keeps only items whose string attribute `attr` equals `value` (a
+    /// filter after the key condition: a page may hold fewer than `limit`).
+    pub fn filter_eq(mut self, attr: &str, value: impl Into<String>) -> Self {
+        self.filters.push((attr.to_string(), value.into()));
         self
     }
 
@@ -175,6 +192,40 @@ impl Store {
         Ok(out.item)
     }
 
+    /// Reads several items in one `BatchGetItem` (at most 100 keys), in the
+    /// order of `keys`; absent items are `None`.
+    pub async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        use aws_sdk_dynamodb::types::KeysAndAttributes;
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let key_maps: Vec<HashMap<String, AttributeValue>> = keys
+            .iter()
+            .map(|k| HashMap::from([(PK.to_string(), AttributeValue::S(k.pk.clone())), (SK.to_string(), AttributeValue::S(k.sk.clone()))]))
+            .collect();
+        let mut pending = KeysAndAttributes::builder().set_keys(Some(key_maps)).consistent_read(true).build().map_err(backend)?;
+        let mut found: Vec<Item> = Vec::new();
+        for _ in 0..5 {
+            let out = self.client.batch_get_item().request_items(self.table.as_ref(), pending.clone()).send().await.map_err(backend)?;
+            if let Some(mut responses) = out.responses {
+                found.extend(responses.remove(self.table.as_ref()).unwrap_or_default());
+            }
+            match out.unprocessed_keys.and_then(|mut u| u.remove(self.table.as_ref())) {
+                Some(rest) if !rest.keys().is_empty() => pending = rest,
+                _ => break,
+            }
+        }
+        Ok(keys
+            .iter()
+            .map(|k| {
+                found
+                    .iter()
+                    .find(|i| i.get(PK).and_then(|v| v.as_s().ok()) == Some(&k.pk) && i.get(SK).and_then(|v| v.as_s().ok()) == Some(&k.sk))
+                    .cloned()
+            })
+            .collect())
+    }
+
     /// Reads and deserialises one item.
     pub async fn get_as<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, StoreError> {
         self.get(key).await?.map(from_item).transpose()
@@ -207,6 +258,12 @@ impl Store {
                 values.insert(":b".into(), AttributeValue::S(b.clone()));
             }
         }
+        let mut filter = Vec::new();
+        for (i, (attr, value)) in q.filters.iter().enumerate() {
+            names.insert(format!("#f{i}"), attr.clone());
+            values.insert(format!(":f{i}"), AttributeValue::S(value.clone()));
+            filter.push(format!("#f{i} = :f{i}"));
+        }
         let start = q.cursor.as_deref().map(|c| self.cursors.decode(&scope, c)).transpose()?;
         let out = self
             .client
@@ -219,12 +276,15 @@ impl Store {
             .scan_index_forward(q.forward)
             .limit(q.limit.get() as i32)
             .set_exclusive_start_key(start)
+            .set_filter_expression((!filter.is_empty()).then(|| filter.join(" AND ")))
             .send()
             .await
             .map_err(backend)?;
         let items = out.items.unwrap_or_default();
         let next_cursor = match out.last_evaluated_key {
-            Some(lek) if !lek.is_empty() && items.len() >= q.limit.get() as usize => Some(self.cursors.encode(&scope, &lek)?),
+            // DynamoDB stops at `limit`, at 1 MB, or after filtering: any
+            // LastEvaluatedKey means there may be more.
+            Some(lek) if !lek.is_empty() => Some(self.cursors.encode(&scope, &lek)?),
             _ => None,
         };
         Ok(Page { items, next_cursor })

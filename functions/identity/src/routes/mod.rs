@@ -1,5 +1,6 @@
 //! One module per route: `routes/{resource}/{action}.rs`.
 
+pub mod admin;
 pub mod auth;
 pub mod sessions;
 

@@ -1,0 +1,3 @@
+//! `/v1/admin/audit-logs`.
+
+pub mod get;

@@ -1,0 +1,5 @@
+//! `/v1/admin/...`: roles, users, audit log.
+
+pub mod audit_logs;
+pub mod roles;
+pub mod users;

@@ -1,0 +1,3 @@
+//! `/v1/admin/roles`.
+
+pub mod get;

@@ -1,0 +1,74 @@
+//! `POST /v1/admin/users/{id}/roles` — replaces a user's roles. Audited as
+//! `user.role.changed` with the before and after; effective on the user's
+//! next request (the authorizer reads roles from the user record).
+//!
+//! Rules: only known roles; nobody changes their own roles; only a
+//! `super_admin` grants or removes `super_admin`. An `If-Match` version is
+//! honoured when sent.
+
+use crm_events::audit::AuditExt;
+use crm_events::Subject;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, UserId};
+use crm_store::tx::Condition;
+use crm_store::{StoreError, Tx};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::model::User;
+use crate::App;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignRoles {
+    roles: Vec<String>,
+}
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?;
+    let id = UserId::parse(&call.path("id")?).map_err(|_| AppError::NotFound)?;
+    let req: AssignRoles = call.json()?;
+    let mut roles: Vec<String> = Vec::new();
+    for r in req.roles {
+        if !crm_auth::rbac::ROLES.contains(&r.as_str()) {
+            return Err(AppError::invalid("roles", format!("unknown role `{r}`")));
+        }
+        if !roles.contains(&r) {
+            roles.push(r);
+        }
+    }
+    if roles.is_empty() {
+        return Err(AppError::invalid("roles", "at least one role is required"));
+    }
+    if id == p.user_id {
+        return Err(AppError::Forbidden("you cannot change your own roles".into()));
+    }
+    let user: User = app.store.get_as(&User::key(p.tenant_id, id)).await?.ok_or(AppError::NotFound)?;
+    if let Some(expected) = call.if_match()? {
+        if expected != user.version {
+            return Err(AppError::PreconditionFailed);
+        }
+    }
+    let touches_super = user.roles.iter().any(|r| r == "super_admin") != roles.iter().any(|r| r == "super_admin");
+    if touches_super && !p.roles.iter().any(|r| r == "super_admin") {
+        return Err(AppError::Forbidden("only a super_admin can grant or remove super_admin".into()));
+    }
+
+    let mut updated = user.clone();
+    updated.roles = roles;
+    updated.version += 1;
+    let event = super::super::super::event(
+        &call,
+        p.tenant_id,
+        "user.role.changed",
+        p.user_id,
+        Subject { kind: "user".into(), id: id.to_string() },
+        json!({ "from": user.roles, "to": updated.roles }),
+    );
+    let tx = Tx::new().put_if("user", updated.to_item()?, Condition::version_is(user.version)).emit_audited(&event);
+    match app.store.transact(tx).await {
+        Ok(()) => Ok(Reply::ok(updated.public()).etag(updated.version)),
+        Err(StoreError::ConditionFailed { label }) if label == "user" => Err(AppError::PreconditionFailed),
+        Err(e) => Err(e.into()),
+    }
+}
