@@ -22,6 +22,9 @@ pub struct TestStack {
 
 static STACK: OnceLock<TestStack> = OnceLock::new();
 
+/// The rate-limit window of the test stack.
+pub const RATE_WINDOW_SECS: u64 = 3;
+
 pub fn stack() -> &'static TestStack {
     STACK.get_or_init(|| {
         crm_http::telemetry::init("e2e");
@@ -34,6 +37,11 @@ pub fn stack() -> &'static TestStack {
                 opts.bind = "127.0.0.1:0".parse().unwrap();
                 opts.visibility_timeout = Some(1);
                 opts.poll_interval = Duration::from_millis(100);
+                // A short rate-limit window, and a tiny plan to hit it with.
+                opts.env_overrides = vec![
+                    ("RATE_LIMIT_WINDOW_SECS".into(), RATE_WINDOW_SECS.to_string()),
+                    ("RATE_LIMITS".into(), r#"{"RateTest": 5}"#.into()),
+                ];
                 match devserver::start(opts.clone()).await {
                     Err(e) => tx.send(Err(e)).unwrap(),
                     Ok(running) => {
@@ -81,13 +89,18 @@ impl TestApp {
     /// A new tenant whose user has `roles` (written straight to the table:
     /// a fixture, not a sign-up, so a test costs no password hashing).
     pub async fn with_roles(roles: &[&str]) -> Self {
+        Self::with_plan(roles, "DevFree").await
+    }
+
+    /// A new tenant on `plan`, whose user has `roles`.
+    pub async fn with_plan(roles: &[&str], plan: &str) -> Self {
         let tenant = TenantId::new();
         let store = fixture_store().await;
         let t = identity::model::Tenant {
             id: tenant,
             name: "Test tenant".into(),
             status: identity::model::TenantStatus::Active,
-            plan: "DevFree".into(),
+            plan: plan.into(),
             created_at: crm_kernel::Timestamp::now(),
             version: 1,
         };

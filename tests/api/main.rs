@@ -6,6 +6,7 @@
 mod helpers;
 
 mod admin;
+mod apikeys;
 mod auth;
 mod contract;
 mod errors;
@@ -13,5 +14,6 @@ mod health;
 mod identity;
 mod notes;
 mod pipeline;
+mod ratelimit;
 mod store;
 mod tenancy;

@@ -10,8 +10,10 @@
 use std::collections::HashMap;
 
 use aws_lambda_events::apigw::{ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request};
+use crm_auth::opaque::{same_hash, OpaqueToken, API_KEY_PREFIX};
+use crm_auth::rate::{RatePolicy, RateState};
 use crm_auth::{AccessClaims, AuthMethod, Principal, TokenVerifier};
-use crm_kernel::{TenantId, UserId};
+use crm_kernel::{TenantId, Timestamp, UserId};
 use crm_store::{item, keys, Store};
 use serde::Deserialize;
 use serde_json::Value;
@@ -21,18 +23,32 @@ pub type Response = ApiGatewayV2CustomAuthorizerSimpleResponse<HashMap<String, V
 pub struct Authorizer {
     verifier: TokenVerifier,
     store: Store,
+    rate: RatePolicy,
 }
 
 /// What the authorizer reads of the tenant, the user and the session.
 #[derive(Deserialize)]
 struct TenantView {
     status: String,
+    #[serde(default)]
+    plan: String,
 }
 
 #[derive(Deserialize)]
 struct UserView {
     status: String,
     roles: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ApiKeyView {
+    hash: String,
+    permissions: Vec<String>,
+    created_by: String,
+    #[serde(default)]
+    expires_at: Option<String>,
+    #[serde(default)]
+    revoked_at: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -51,14 +67,15 @@ pub fn credentials(verifier: &TokenVerifier, req: &ApiGatewayV2CustomAuthorizerV
 }
 
 impl Authorizer {
-    pub fn new(verifier: TokenVerifier, store: Store) -> Self {
-        Self { verifier, store }
+    pub fn new(verifier: TokenVerifier, store: Store, rate: RatePolicy) -> Self {
+        Self { verifier, store, rate }
     }
 
     /// From `JWT_PUBLIC_KEYS` (`{"kid": "base64url-x"}`) and the table settings.
     pub fn from_env(config: &aws_config::SdkConfig, env: &crm_kernel::Env) -> Result<Self, String> {
         let verifier = TokenVerifier::from_public_keys_json(env.require("JWT_PUBLIC_KEYS")?).map_err(|e| e.to_string())?;
-        Ok(Self::new(verifier, Store::from_config(config, env).map_err(|e| e.to_string())?))
+        let rate = RatePolicy::from_settings(env.get("RATE_LIMIT_WINDOW_SECS"), env.get("RATE_LIMITS"))?;
+        Ok(Self::new(verifier, Store::from_config(config, env).map_err(|e| e.to_string())?, rate))
     }
 
     /// Resolves the principal of a request, or the reason there is none.
@@ -66,7 +83,10 @@ impl Authorizer {
     /// user are active and the session not revoked, and takes the user's
     /// *current* roles: a suspension, a logout or a role change applies to
     /// the very next request, not when the token expires.
-    pub async fn resolve(&self, req: &ApiGatewayV2CustomAuthorizerV2Request) -> Result<Principal, &'static str> {
+    pub async fn resolve(&self, req: &ApiGatewayV2CustomAuthorizerV2Request) -> Result<(Principal, String), &'static str> {
+        if let Some(raw) = req.headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
+            return self.resolve_api_key(raw).await;
+        }
         let claims = credentials(&self.verifier, req)?;
         let tenant = TenantId::parse(&claims.tid).map_err(|_| "invalid_token")?;
         let user = UserId::parse(&claims.sub).map_err(|_| "invalid_token")?;
@@ -78,8 +98,8 @@ impl Authorizer {
             tracing::error!(error = %e, "authorizer cannot read the principal");
             "unavailable"
         })?;
-        let tenant_view: Option<TenantView> = found[0].clone().and_then(|i| item::from_item(i).ok());
-        if tenant_view.map(|t| t.status) != Some("active".into()) {
+        let tenant_view: TenantView = found[0].clone().and_then(|i| item::from_item(i).ok()).ok_or("tenant_inactive")?;
+        if tenant_view.status != "active" {
             return Err("tenant_inactive");
         }
         let user_view: UserView = found[1].clone().and_then(|i| item::from_item(i).ok()).ok_or("user_inactive")?;
@@ -95,14 +115,72 @@ impl Authorizer {
         }
         let mut principal = Principal::with_roles(tenant, user, user_view.roles, AuthMethod::AccessToken);
         principal.session_id = claims.sid;
-        Ok(principal)
+        Ok((principal, tenant_view.plan))
+    }
+
+    /// An API key: tenant active, key neither revoked nor expired, secret
+    /// matching; the key's own permissions, acting for its creator.
+    async fn resolve_api_key(&self, raw: &str) -> Result<(Principal, String), &'static str> {
+        let token = OpaqueToken::parse(Some(API_KEY_PREFIX), raw).ok_or("invalid_api_key")?;
+        let found =
+            self.store.get_many(&[keys::tenant(token.tenant_id), keys::api_key(token.tenant_id, &token.id.to_string())]).await.map_err(
+                |e| {
+                    tracing::error!(error = %e, "authorizer cannot read the API key");
+                    "unavailable"
+                },
+            )?;
+        let tenant: TenantView = found[0].clone().and_then(|i| item::from_item(i).ok()).ok_or("tenant_inactive")?;
+        if tenant.status != "active" {
+            return Err("tenant_inactive");
+        }
+        let key: ApiKeyView = found[1].clone().and_then(|i| item::from_item(i).ok()).ok_or("invalid_api_key")?;
+        let now = Timestamp::now();
+        let expired = key.expires_at.as_deref().and_then(|e| Timestamp::parse(e).ok()).is_some_and(|e| e <= now);
+        if !same_hash(&key.hash, &token.hash()) || key.revoked_at.is_some() || expired {
+            return Err("invalid_api_key");
+        }
+        let creator = UserId::parse(&key.created_by).map_err(|_| "invalid_api_key")?;
+        let principal = Principal {
+            tenant_id: token.tenant_id,
+            user_id: creator,
+            roles: Vec::new(),
+            permissions: key.permissions.into_iter().filter(|p| crm_auth::rbac::parse(p).is_some()).collect(),
+            method: AuthMethod::ApiKey,
+            session_id: None,
+        };
+        let cutoff = now.plus_seconds(-60).to_string();
+        self.store.touch(&keys::api_key(token.tenant_id, &token.id.to_string()), "last_used_at", &now.to_string(), &cutoff).await;
+        Ok((principal, tenant.plan))
+    }
+
+    /// Counts the request in the tenant's window. A counter that cannot be
+    /// written does not block the request (fail open on the limit, never on identity).
+    async fn count(&self, principal: &Principal, plan: &str) -> Option<RateState> {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i64;
+        let start = self.rate.window_start(now);
+        let key = keys::rate_window(principal.tenant_id, start);
+        match self.store.increment(&key, "count", 1, start + self.rate.window_secs + 60).await {
+            Ok(count) => Some(self.rate.state(plan, count, now)),
+            Err(e) => {
+                tracing::warn!(error = %e, "rate counter unavailable");
+                None
+            }
+        }
     }
 
     pub async fn handle(&self, req: &ApiGatewayV2CustomAuthorizerV2Request) -> Response {
         let mut response = Response::default();
         response.is_authorized = true;
         response.context = match self.resolve(req).await {
-            Ok(principal) => principal.to_context(),
+            Ok((principal, plan)) => {
+                let mut ctx = principal.to_context();
+                if let Some(rate) = self.count(&principal, &plan).await {
+                    ctx.insert("rate_limit".into(), Value::String(rate.limit.to_string()));
+                    ctx.insert("rate_remaining".into(), Value::String(rate.remaining.to_string()));
+                    ctx.insert("rate_reset".into(), Value::String(rate.reset.to_string()));
+                }
+                ctx
+            }
             Err(reason) => HashMap::from([("auth_error".to_string(), Value::String(reason.into()))]),
         };
         response

@@ -68,4 +68,7 @@ pub const ROUTES: &[Route<App>] = &[
     route!("GET /v1/admin/users", Access::Permission(rbac::USER_READ), routes::admin::users::get::handle),
     route!("POST /v1/admin/users/{id}/roles", Access::Permission(rbac::ROLE_ASSIGN), routes::admin::users::roles_post::handle),
     route!("GET /v1/admin/audit-logs", Access::Permission(rbac::AUDIT_READ), routes::admin::audit_logs::get::handle),
+    route!("POST /v1/admin/api-keys", Access::Permission(rbac::APIKEY_MANAGE), routes::admin::api_keys::post::handle),
+    route!("GET /v1/admin/api-keys", Access::Permission(rbac::APIKEY_MANAGE), routes::admin::api_keys::get::handle),
+    route!("DELETE /v1/admin/api-keys/{id}", Access::Permission(rbac::APIKEY_MANAGE), routes::admin::api_keys::delete::handle),
 ];

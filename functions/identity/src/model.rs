@@ -154,6 +154,60 @@ impl Session {
     }
 }
 
+pub const API_KEY: &str = "APIKEY";
+pub use crm_auth::opaque::API_KEY_PREFIX;
+
+/// An API key: a machine credential with its own permission scope.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub id: EntityId,
+    pub tenant_id: TenantId,
+    pub name: String,
+    /// SHA-256 of the secret; the secret itself is shown once, at creation.
+    pub hash: String,
+    /// First characters of the secret, to tell keys apart.
+    pub hint: String,
+    pub permissions: Vec<String>,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    #[serde(default)]
+    pub expires_at: Option<Timestamp>,
+    #[serde(default)]
+    pub last_used_at: Option<Timestamp>,
+    #[serde(default)]
+    pub revoked_at: Option<Timestamp>,
+    pub version: u64,
+}
+
+impl ApiKey {
+    pub fn key(tenant: TenantId, id: EntityId) -> Key {
+        keys::api_key(tenant, &id.to_string())
+    }
+
+    pub fn to_item(&self) -> Result<Item, StoreError> {
+        Ok(item::to_item(&Self::key(self.tenant_id, self.id), self)?.with_str("kind", "api_key").with_index(
+            Index::ByKind,
+            keys::by_kind_pk(self.tenant_id, API_KEY),
+            format!("{}#{}", self.created_at, self.id),
+        ))
+    }
+
+    pub fn public(&self, now: Timestamp) -> serde_json::Value {
+        let status = if self.revoked_at.is_some() {
+            "revoked"
+        } else if self.expires_at.is_some_and(|e| e <= now) {
+            "expired"
+        } else {
+            "active"
+        };
+        serde_json::json!({
+            "id": self.id, "name": self.name, "hint": format!("{API_KEY_PREFIX}.…{}", self.hint), "permissions": self.permissions,
+            "created_by": self.created_by, "created_at": self.created_at, "expires_at": self.expires_at,
+            "last_used_at": self.last_used_at, "revoked_at": self.revoked_at, "status": status,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

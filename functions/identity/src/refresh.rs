@@ -5,9 +5,7 @@
 //! A session is a token family: every refresh rotates the secret, and a
 //! secret that was already rotated out proves theft — the family is revoked.
 
-use aws_lc_rs::digest::{digest, SHA256};
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use crm_auth::opaque::{same_hash, OpaqueToken};
 use crm_kernel::{EntityId, TenantId, Timestamp};
 
 /// Refresh tokens (and sessions) live 30 days.
@@ -15,41 +13,33 @@ pub const REFRESH_TTL_SECS: i64 = 30 * 24 * 3600;
 /// How many rotated-out hashes a session remembers for reuse detection.
 pub const REMEMBERED_HASHES: usize = 64;
 
-#[derive(Clone, PartialEq, Eq)]
-pub struct RefreshToken {
-    pub tenant_id: TenantId,
-    pub session_id: EntityId,
-    secret: String,
-}
-
-impl std::fmt::Debug for RefreshToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RefreshToken({}, {}, ***)", self.tenant_id, self.session_id)
-    }
-}
+/// A refresh token: an opaque token without prefix whose id is the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshToken(OpaqueToken);
 
 impl RefreshToken {
     pub fn generate(tenant_id: TenantId, session_id: EntityId) -> Self {
-        let mut bytes = [0u8; 32];
-        SystemRandom::new().fill(&mut bytes).expect("system randomness");
-        Self { tenant_id, session_id, secret: URL_SAFE_NO_PAD.encode(bytes) }
+        Self(OpaqueToken::generate(None, tenant_id, session_id))
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        let mut parts = raw.trim().splitn(3, '.');
-        let tenant_id = TenantId::parse(parts.next()?).ok()?;
-        let session_id = EntityId::parse(parts.next()?).ok()?;
-        let secret = parts.next()?;
-        (secret.len() == 43 && URL_SAFE_NO_PAD.decode(secret).is_ok()).then(|| Self { tenant_id, session_id, secret: secret.to_string() })
+        OpaqueToken::parse(None, raw).map(Self)
+    }
+
+    pub fn tenant_id(&self) -> TenantId {
+        self.0.tenant_id
+    }
+
+    pub fn session_id(&self) -> EntityId {
+        self.0.id
     }
 
     pub fn to_wire(&self) -> String {
-        format!("{}.{}.{}", self.tenant_id, self.session_id, self.secret)
+        self.0.to_wire()
     }
 
-    /// Hex SHA-256 of the secret: what the session stores.
     pub fn hash(&self) -> String {
-        digest(&SHA256, self.secret.as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+        self.0.hash()
     }
 }
 
@@ -66,10 +56,6 @@ pub enum Decision {
     Unknown,
 }
 
-fn same(a: &str, b: &str) -> bool {
-    aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()
-}
-
 /// The pure rule behind `POST /v1/auth/refresh`.
 pub fn decide(
     current_hash: &str,
@@ -79,10 +65,10 @@ pub fn decide(
     presented_hash: &str,
     now: Timestamp,
 ) -> Decision {
-    if previous.iter().any(|h| same(h, presented_hash)) {
+    if previous.iter().any(|h| same_hash(h, presented_hash)) {
         return Decision::Reused;
     }
-    if !same(current_hash, presented_hash) {
+    if !same_hash(current_hash, presented_hash) {
         return Decision::Unknown;
     }
     if revoked || expires_at <= now {
@@ -94,16 +80,6 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn round_trips_and_rejects_garbage() {
-        let t = RefreshToken::generate(TenantId::new(), EntityId::new());
-        assert_eq!(RefreshToken::parse(&t.to_wire()), Some(t.clone()));
-        assert_eq!(t.hash().len(), 64);
-        for bad in ["", "a.b.c", &format!("{}.{}.short", TenantId::new(), EntityId::new())] {
-            assert!(RefreshToken::parse(bad).is_none(), "{bad}");
-        }
-    }
 
     #[test]
     fn rotation_reuse_and_death() {

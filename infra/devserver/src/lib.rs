@@ -77,6 +77,9 @@ pub struct Options {
     pub poll_interval: Duration,
     /// Seed the demo tenant.
     pub seed: bool,
+    /// Function settings that replace what template.yaml gives (tests shorten
+    /// the rate-limit window, for one).
+    pub env_overrides: Vec<(String, String)>,
 }
 
 impl Options {
@@ -92,6 +95,7 @@ impl Options {
             visibility_timeout: None,
             poll_interval: Duration::from_millis(250),
             seed: false,
+            env_overrides: Vec::new(),
         }
     }
 }
@@ -179,7 +183,10 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
         ("CURSOR_SECRET".to_string(), cursor_secret),
         ("JWT_SIGNING_KEYS".to_string(), serde_json::to_string(&keys).map_err(|e| e.to_string())?),
     ]);
-    let env = functions::environment(&template, &specs, &provisioned.resolver, &secrets)?;
+    let mut env = functions::environment(&template, &specs, &provisioned.resolver, &secrets)?;
+    for (k, v) in &opts.env_overrides {
+        env.set(k.clone(), v.clone());
+    }
     let functions = Arc::new(Functions::new(&clients.config, &env)?);
 
     let cors_config = template

@@ -5,7 +5,9 @@
 //! * [`rbac`]: permission codes and the default roles. Deny by default: a
 //!   permission not granted is refused.
 
+pub mod opaque;
 pub mod principal;
+pub mod rate;
 pub mod rbac;
 pub mod token;
 

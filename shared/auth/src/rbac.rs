@@ -33,6 +33,7 @@ pub const USER_READ: Permission = Permission("user.read");
 pub const ROLE_READ: Permission = Permission("role.read");
 pub const ROLE_ASSIGN: Permission = Permission("role.assign");
 pub const AUDIT_READ: Permission = Permission("audit.read");
+pub const APIKEY_MANAGE: Permission = Permission("apikey.manage");
 
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
@@ -46,6 +47,7 @@ pub const ALL: &[Permission] = &[
     ROLE_READ,
     ROLE_ASSIGN,
     AUDIT_READ,
+    APIKEY_MANAGE,
 ];
 
 /// The default roles, most powerful first.

@@ -159,6 +159,7 @@ mod tests {
             principal: None,
             source_ip: String::new(),
             user_agent: String::new(),
+            rate: None,
         }
     }
 

@@ -46,7 +46,16 @@ macro_rules! route {
 fn authorize(access: Access, ctx: &RequestContext) -> Result<(), AppError> {
     match access {
         Access::Public => Ok(()),
-        Access::Permission(p) => ctx.principal.as_ref().ok_or(AppError::Unauthenticated)?.require(p),
+        Access::Permission(p) => {
+            ctx.principal.as_ref().ok_or(AppError::Unauthenticated)?.require(p)?;
+            match ctx.rate {
+                Some(rate) if rate.remaining < 0 => {
+                    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+                    Err(AppError::RateLimited { retry_after_secs: (rate.reset - now).max(1) as u64 })
+                }
+                _ => Ok(()),
+            }
+        }
     }
 }
 
@@ -62,7 +71,19 @@ pub async fn dispatch<S>(routes: &[Route<S>], state: &S, req: Request) -> Respon
             Err(e) => Err(e),
         },
     };
-    let response = reply::render(&ctx, result);
+    let mut response = reply::render(&ctx, result);
+    if let Some(rate) = ctx.rate {
+        let h = response.headers_mut();
+        for (name, value) in [
+            ("x-ratelimit-limit", i64::from(rate.limit)),
+            ("x-ratelimit-remaining", rate.remaining.max(0)),
+            ("x-ratelimit-reset", rate.reset),
+        ] {
+            if let Ok(v) = lambda_http::http::HeaderValue::from_str(&value.to_string()) {
+                h.insert(name, v);
+            }
+        }
+    }
     tracing::info!(
         request_id = %ctx.request_id,
         route = %ctx.route_key,

@@ -112,6 +112,17 @@ pub fn session(tenant: TenantId, session_id: &str) -> Key {
     Key { pk: entity_pk(tenant, "SESSION", session_id), sk: META.into() }
 }
 
+/// An API key of a tenant.
+pub fn api_key(tenant: TenantId, key_id: &str) -> Key {
+    Key { pk: entity_pk(tenant, "APIKEY", key_id), sk: META.into() }
+}
+
+/// The request counter of a tenant for the rate-limit window starting at
+/// `window_start` (epoch seconds).
+pub fn rate_window(tenant: TenantId, window_start: i64) -> Key {
+    Key { pk: format!("{}RATE#{window_start}", tenant_prefix(tenant)), sk: "COUNT".into() }
+}
+
 /// The transactional-outbox item of one event.
 pub fn outbox(tenant: TenantId, event_id: &str) -> Key {
     Key { pk: format!("{}OUTBOX#{event_id}", tenant_prefix(tenant)), sk: "EVENT".into() }

@@ -290,6 +290,53 @@ impl Store {
         Ok(Page { items, next_cursor })
     }
 
+    /// Atomically adds `by` to the number `attr` of `key` (creating the item,
+    /// expiring at `ttl`) and returns the new value.
+    pub async fn increment(&self, key: &Key, attr: &str, by: i64, ttl: i64) -> Result<i64, StoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(self.table.as_ref())
+            .key(PK, AttributeValue::S(key.pk.clone()))
+            .key(SK, AttributeValue::S(key.sk.clone()))
+            .update_expression("ADD #n :by SET #ttl = if_not_exists(#ttl, :ttl)")
+            .expression_attribute_names("#n", attr)
+            .expression_attribute_names("#ttl", keys::TTL)
+            .expression_attribute_values(":by", AttributeValue::N(by.to_string()))
+            .expression_attribute_values(":ttl", AttributeValue::N(ttl.to_string()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(backend)?;
+        out.attributes
+            .and_then(|a| a.get(attr).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()))
+            .ok_or_else(|| StoreError::Backend("counter without value".into()))
+    }
+
+    /// Sets the timestamp `attr` of an existing item to `now` unless it is
+    /// already newer than `cutoff` (RFC 3339 strings compare in time order):
+    /// "last used" bookkeeping at most once per interval. Best effort.
+    pub async fn touch(&self, key: &Key, attr: &str, now: &str, cutoff: &str) {
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table.as_ref())
+            .key(PK, AttributeValue::S(key.pk.clone()))
+            .key(SK, AttributeValue::S(key.sk.clone()))
+            .update_expression("SET #a = :now")
+            .condition_expression("attribute_exists(#pk) AND (attribute_not_exists(#a) OR attribute_type(#a, :null) OR #a < :cutoff)")
+            .expression_attribute_names("#a", attr)
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":now", AttributeValue::S(now.into()))
+            .expression_attribute_values(":cutoff", AttributeValue::S(cutoff.into()))
+            .expression_attribute_values(":null", AttributeValue::S("NULL".into()))
+            .send()
+            .await;
+        if let Err(e) = result {
+            tracing::debug!(error = ?e, "touch skipped");
+        }
+    }
+
     /// Writes one item unconditionally (projections owned by one writer).
     pub async fn put(&self, item: Item) -> Result<(), StoreError> {
         self.client.put_item().table_name(self.table.as_ref()).set_item(Some(item)).send().await.map_err(backend)?;

@@ -35,7 +35,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let req: RefreshRequest = if call.body_bytes()?.iter().all(u8::is_ascii_whitespace) { RefreshRequest::default() } else { call.json()? };
     let raw = issue::presented_refresh(&call, req.refresh_token.as_deref()).ok_or_else(invalid)?;
     let token = RefreshToken::parse(&raw).ok_or_else(invalid)?;
-    let session: Session = app.store.get_as(&Session::key(token.tenant_id, token.session_id)).await?.ok_or_else(invalid)?;
+    let session: Session = app.store.get_as(&Session::key(token.tenant_id(), token.session_id())).await?.ok_or_else(invalid)?;
     let now = Timestamp::now();
 
     match decide(&session.current_hash, &session.previous_hashes, session.revoked_at.is_some(), session.expires_at, &token.hash(), now) {

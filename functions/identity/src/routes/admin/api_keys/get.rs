@@ -1,0 +1,19 @@
+//! `GET /v1/admin/api-keys` — the tenant's keys (never their secrets), newest first.
+
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, Timestamp};
+use crm_store::{item, keys, Index, Query};
+
+use crate::model::{ApiKey, API_KEY};
+use crate::App;
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let t = call.principal()?.tenant_id;
+    let (limit, cursor) = call.page()?;
+    let page =
+        app.store.query(Query::index(t, Index::ByKind, keys::by_kind_pk(t, API_KEY)).descending().limit(limit).after(cursor)).await?;
+    let now = Timestamp::now();
+    let list: Vec<_> =
+        page.items.into_iter().map(item::from_item::<ApiKey>).collect::<Result<Vec<_>, _>>()?.iter().map(|k| k.public(now)).collect();
+    Ok(Reply::list(list, limit, page.next_cursor))
+}
