@@ -9,6 +9,7 @@ mod admin;
 mod apikeys;
 mod auth;
 mod contract;
+mod entitlements;
 mod errors;
 mod health;
 mod identity;

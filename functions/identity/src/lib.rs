@@ -14,6 +14,7 @@ pub mod model;
 pub mod password;
 pub mod refresh;
 pub mod routes;
+pub mod seats;
 
 use crm_auth::{rbac, KeySet, TokenSigner};
 use crm_http::{route, Access, Route};
@@ -66,6 +67,8 @@ pub const ROUTES: &[Route<App>] = &[
     route!("DELETE /v1/auth/sessions/{id}", Access::Permission(rbac::SESSION_REVOKE_SELF), routes::sessions::delete::handle),
     route!("GET /v1/admin/roles", Access::Permission(rbac::ROLE_READ), routes::admin::roles::get::handle),
     route!("GET /v1/admin/users", Access::Permission(rbac::USER_READ), routes::admin::users::get::handle),
+    route!("POST /v1/admin/users", Access::Permission(rbac::USER_MANAGE), routes::admin::users::post::handle),
+    route!("GET /v1/admin/plan", Access::Permission(rbac::PLAN_VIEW), routes::admin::plan::get::handle),
     route!("POST /v1/admin/users/{id}/roles", Access::Permission(rbac::ROLE_ASSIGN), routes::admin::users::roles_post::handle),
     route!("GET /v1/admin/audit-logs", Access::Permission(rbac::AUDIT_READ), routes::admin::audit_logs::get::handle),
     route!("POST /v1/admin/api-keys", Access::Permission(rbac::APIKEY_MANAGE), routes::admin::api_keys::post::handle),

@@ -5,6 +5,7 @@
 //! * [`rbac`]: permission codes and the default roles. Deny by default: a
 //!   permission not granted is refused.
 
+pub mod entitlements;
 pub mod opaque;
 pub mod principal;
 pub mod rate;

@@ -34,6 +34,8 @@ pub const ROLE_READ: Permission = Permission("role.read");
 pub const ROLE_ASSIGN: Permission = Permission("role.assign");
 pub const AUDIT_READ: Permission = Permission("audit.read");
 pub const APIKEY_MANAGE: Permission = Permission("apikey.manage");
+pub const USER_MANAGE: Permission = Permission("user.manage");
+pub const PLAN_VIEW: Permission = Permission("plan.view");
 
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
@@ -48,6 +50,8 @@ pub const ALL: &[Permission] = &[
     ROLE_ASSIGN,
     AUDIT_READ,
     APIKEY_MANAGE,
+    USER_MANAGE,
+    PLAN_VIEW,
 ];
 
 /// The default roles, most powerful first.

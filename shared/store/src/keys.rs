@@ -112,6 +112,12 @@ pub fn session(tenant: TenantId, session_id: &str) -> Key {
     Key { pk: entity_pk(tenant, "SESSION", session_id), sk: META.into() }
 }
 
+/// A tenant's usage counters (`seats_used`, ...), updated in the transactions
+/// that change them so limits hold under concurrency.
+pub fn usage(tenant: TenantId) -> Key {
+    Key { pk: format!("{}USAGE", tenant_prefix(tenant)), sk: "COUNTERS".into() }
+}
+
 /// An API key of a tenant.
 pub fn api_key(tenant: TenantId, key_id: &str) -> Key {
     Key { pk: entity_pk(tenant, "APIKEY", key_id), sk: META.into() }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 
 use crate::item::Item;
 use crate::keys::{Key, PK, SK};
@@ -111,6 +111,22 @@ impl Tx {
         self
     }
 
+    /// Updates `key` with `expression` (e.g. `ADD seats_used :one`) under
+    /// `condition`; the condition's placeholders serve the expression too.
+    pub fn update(mut self, label: &str, key: &Key, expression: &str, condition: Condition) -> Self {
+        let u = Update::builder()
+            .set_key(Some(key_map(key)))
+            .update_expression(expression)
+            .set_condition_expression((!condition.expression.is_empty()).then(|| condition.expression.clone()))
+            .set_expression_attribute_names(condition.names())
+            .set_expression_attribute_values(condition.values())
+            .table_name("__TABLE__")
+            .build()
+            .expect("update");
+        self.ops.push((label.into(), TransactWriteItem::builder().update(u).build()));
+        self
+    }
+
     /// Checks a condition on another item without writing it.
     pub fn check(mut self, label: &str, key: &Key, condition: Condition) -> Self {
         let c = ConditionCheck::builder()
@@ -159,6 +175,9 @@ impl Tx {
             }
             if let Some(c) = op.condition_check.as_mut() {
                 c.table_name = table.to_string();
+            }
+            if let Some(u) = op.update.as_mut() {
+                u.table_name = table.to_string();
             }
             labels.push(label);
             items.push(op);

@@ -2,5 +2,6 @@
 
 pub mod api_keys;
 pub mod audit_logs;
+pub mod plan;
 pub mod roles;
 pub mod users;

@@ -1,7 +1,8 @@
 //! `POST /v1/auth/register-super-admin` — a new tenant and its super admin in
 //! one transaction: tenant, user, the system-wide email marker
 //! (`attribute_not_exists`: an email is unique across all tenants), the first
-//! session, and the audited events `tenant.created` and `user.created`.
+//! session, the first seat of the plan, and the audited events
+//! `tenant.created` and `user.created`.
 
 use crm_events::audit::AuditExt;
 use crm_events::Subject;
@@ -94,6 +95,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .put_new("session", session.to_item()?)
         .emit_audited(&tenant_created)
         .emit_audited(&user_created);
+    let tx = crate::seats::take(tx, tenant.id, &crm_auth::entitlements::Entitlements::for_plan(&tenant.plan));
     match app.store.transact(tx).await {
         Ok(()) => {}
         Err(StoreError::ConditionFailed { label }) if label == "email" => {

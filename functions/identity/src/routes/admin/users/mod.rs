@@ -1,4 +1,5 @@
 //! `/v1/admin/users`.
 
 pub mod get;
+pub mod post;
 pub mod roles_post;

@@ -1,0 +1,3 @@
+//! `/v1/admin/plan`.
+
+pub mod get;

@@ -1,0 +1,95 @@
+//! `POST /v1/admin/users` — an admin creates a user directly (email, name,
+//! initial password, roles). One transaction: the user, the system-wide email
+//! marker, one seat of the plan's `users.max` (`422 LIMIT_REACHED` when none
+//! is left, race-free), and the audited `user.created`.
+
+use crm_auth::entitlements::Entitlements;
+use crm_events::audit::AuditExt;
+use crm_events::Subject;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, FieldError, Timestamp, UserId};
+use crm_store::{item, StoreError, Tx};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::email::Email;
+use crate::model::{email_marker_key, EmailOwner, Tenant, User, UserStatus};
+use crate::password::{self, Password};
+use crate::{seats, App};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateUser {
+    email: String,
+    full_name: String,
+    password: String,
+    roles: Vec<String>,
+}
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?;
+    let req: CreateUser = call.json()?;
+    let mut errors = Vec::new();
+    let full_name = req.full_name.trim().to_string();
+    if full_name.is_empty() || full_name.chars().count() > 120 {
+        errors.push(FieldError::new("full_name", "must be 1 to 120 characters"));
+    }
+    let mut roles: Vec<String> = Vec::new();
+    for r in &req.roles {
+        if !crm_auth::rbac::ROLES.contains(&r.as_str()) {
+            errors.push(FieldError::new("roles", format!("unknown role `{r}`")));
+        } else if !roles.contains(r) {
+            roles.push(r.clone());
+        }
+    }
+    if req.roles.is_empty() {
+        errors.push(FieldError::new("roles", "at least one role is required"));
+    }
+    let email = Email::parse(&req.email).map_err(|e| errors.push(e)).ok();
+    let password = email.as_ref().and_then(|e| Password::parse(&req.password, e.as_str()).map_err(|e| errors.push(e)).ok());
+    let (Some(email), Some(password)) = (email, password) else { return Err(AppError::invalid_fields(errors)) };
+    if !errors.is_empty() {
+        return Err(AppError::invalid_fields(errors));
+    }
+    if roles.iter().any(|r| r == "super_admin") && !p.roles.iter().any(|r| r == "super_admin") {
+        return Err(AppError::Forbidden("only a super_admin can create a super_admin".into()));
+    }
+    let tenant: Tenant = app.store.get_as(&Tenant::key(p.tenant_id)).await?.ok_or(AppError::NotFound)?;
+    let entitlements = Entitlements::for_plan(&tenant.plan);
+
+    let now = Timestamp::now();
+    let password_hash = super::super::super::blocking(move || password::hash(&password)).await?;
+    let user = User {
+        id: UserId::new(),
+        tenant_id: p.tenant_id,
+        email: email.clone(),
+        password_hash,
+        full_name,
+        roles,
+        status: UserStatus::Active,
+        is_verified: false,
+        created_at: now,
+        last_login_at: None,
+        version: 1,
+    };
+    let event = super::super::super::event(
+        &call,
+        p.tenant_id,
+        "user.created",
+        p.user_id,
+        Subject { kind: "user".into(), id: user.id.to_string() },
+        json!({ "email": user.email, "roles": user.roles }),
+    );
+    let tx = Tx::new()
+        .put_new("user", user.to_item()?)
+        .put_new("email", item::to_item(&email_marker_key(&email), &EmailOwner { tenant_id: p.tenant_id, user_id: user.id })?)
+        .emit_audited(&event);
+    match app.store.transact(seats::take(tx, p.tenant_id, &entitlements)).await {
+        Ok(()) => Ok(Reply::created(format!("/v1/admin/users/{}", user.id), user.public())),
+        Err(StoreError::ConditionFailed { label }) if label == seats::SEATS => Err(entitlements.limit_reached("users.max")),
+        Err(StoreError::ConditionFailed { label }) if label == "email" => {
+            Err(AppError::Conflict("this email is already registered".into()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
