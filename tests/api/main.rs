@@ -18,3 +18,4 @@ mod pipeline;
 mod ratelimit;
 mod store;
 mod tenancy;
+mod totp;

@@ -15,6 +15,7 @@ pub mod password;
 pub mod refresh;
 pub mod routes;
 pub mod seats;
+pub mod totp;
 
 use crm_auth::{rbac, KeySet, TokenSigner};
 use crm_http::{route, Access, Route};
@@ -65,6 +66,9 @@ pub const ROUTES: &[Route<App>] = &[
     route!("POST /v1/auth/logout", Access::Permission(rbac::SESSION_REVOKE_SELF), routes::auth::logout::handle),
     route!("GET /v1/auth/sessions", Access::Permission(rbac::SESSION_READ_SELF), routes::sessions::list::handle),
     route!("DELETE /v1/auth/sessions/{id}", Access::Permission(rbac::SESSION_REVOKE_SELF), routes::sessions::delete::handle),
+    route!("POST /v1/auth/totp/setup", Access::Permission(rbac::TWOFA_MANAGE_SELF), routes::totp::setup::handle),
+    route!("POST /v1/auth/totp/confirm", Access::Permission(rbac::TWOFA_MANAGE_SELF), routes::totp::confirm::handle),
+    route!("POST /v1/auth/totp/disable", Access::Permission(rbac::TWOFA_MANAGE_SELF), routes::totp::disable::handle),
     route!("GET /v1/admin/roles", Access::Permission(rbac::ROLE_READ), routes::admin::roles::get::handle),
     route!("GET /v1/admin/users", Access::Permission(rbac::USER_READ), routes::admin::users::get::handle),
     route!("POST /v1/admin/users", Access::Permission(rbac::USER_MANAGE), routes::admin::users::post::handle),

@@ -208,6 +208,44 @@ impl ApiKey {
     }
 }
 
+/// A user's TOTP factor: pending until confirmed with a first code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Totp {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    /// Base32 secret (the table is encrypted at rest).
+    pub secret: String,
+    pub enabled: bool,
+    /// SHA-256 of each unused backup code.
+    #[serde(default)]
+    pub backup_hashes: Vec<String>,
+    /// The last time step a code was accepted at (codes work once).
+    #[serde(default)]
+    pub last_step: Option<i64>,
+    #[serde(default)]
+    pub confirmed_at: Option<Timestamp>,
+    pub version: u64,
+}
+
+impl Totp {
+    pub fn key(tenant: TenantId, user: UserId) -> Key {
+        keys::user_totp(tenant, &user.to_string())
+    }
+
+    pub fn to_item(&self) -> Result<Item, StoreError> {
+        item::to_item(&Self::key(self.tenant_id, self.user_id), self)
+    }
+}
+
+/// SHA-256 hex of a backup code (normalised: trimmed, lower case).
+pub fn backup_hash(code: &str) -> String {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, code.trim().to_lowercase().as_bytes())
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,6 +36,7 @@ pub const AUDIT_READ: Permission = Permission("audit.read");
 pub const APIKEY_MANAGE: Permission = Permission("apikey.manage");
 pub const USER_MANAGE: Permission = Permission("user.manage");
 pub const PLAN_VIEW: Permission = Permission("plan.view");
+pub const TWOFA_MANAGE_SELF: Permission = Permission("twofa.manage.self");
 
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
@@ -52,6 +53,7 @@ pub const ALL: &[Permission] = &[
     APIKEY_MANAGE,
     USER_MANAGE,
     PLAN_VIEW,
+    TWOFA_MANAGE_SELF,
 ];
 
 /// The default roles, most powerful first.
@@ -61,9 +63,11 @@ pub const ROLES: &[&str] = &["super_admin", "admin", "manager", "sales_rep", "st
 pub fn default_permissions(role: &str) -> &'static [Permission] {
     match role {
         "super_admin" | "admin" => ALL,
-        "manager" => &[NOTE_CREATE, NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF, USER_READ, ROLE_READ],
-        "sales_rep" | "staff" => &[NOTE_CREATE, NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF],
-        "viewer" => &[NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF],
+        "manager" => {
+            &[NOTE_CREATE, NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF, TWOFA_MANAGE_SELF, USER_READ, ROLE_READ]
+        }
+        "sales_rep" | "staff" => &[NOTE_CREATE, NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF, TWOFA_MANAGE_SELF],
+        "viewer" => &[NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF, TWOFA_MANAGE_SELF],
         _ => &[],
     }
 }

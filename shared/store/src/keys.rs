@@ -107,6 +107,11 @@ pub fn user(tenant: TenantId, user_id: &str) -> Key {
     Key { pk: entity_pk(tenant, "USER", user_id), sk: META.into() }
 }
 
+/// A user's TOTP second factor (in the user's item collection).
+pub fn user_totp(tenant: TenantId, user_id: &str) -> Key {
+    Key { pk: entity_pk(tenant, "USER", user_id), sk: "TOTP".into() }
+}
+
 /// A login session (refresh-token family).
 pub fn session(tenant: TenantId, session_id: &str) -> Key {
     Key { pk: entity_pk(tenant, "SESSION", session_id), sk: META.into() }

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod sessions;
+pub mod totp;
 
 use crm_events::audit::AuditExt;
 use crm_events::{Actor, DomainEvent, Subject};

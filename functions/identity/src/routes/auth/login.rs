@@ -4,6 +4,9 @@
 //!   AUTH_INVALID_CREDENTIALS` after the same Argon2 work (a dummy hash).
 //! * 5 failures for an email lock it for 10 minutes (`429` with
 //!   `Retry-After`), known or not (`lockout`).
+//! * With TOTP enabled, a `totp_code` (or a one-time `backup_code`) is
+//!   required: missing → `401 AUTH_2FA_REQUIRED`, wrong → `401
+//!   AUTH_2FA_INVALID_CODE` (counted towards the lockout).
 //! * Every attempt on a real account is audited (`auth.login`,
 //!   `auth.login_failed`); a suspended user or tenant cannot log in.
 
@@ -19,14 +22,19 @@ use serde_json::json;
 
 use crate::email::Email;
 use crate::lockout::Failures;
-use crate::model::{email_marker_key, login_failures_key, EmailOwner, Tenant, TenantStatus, User, UserStatus};
-use crate::{issue, password, App};
+use crate::model::{backup_hash, email_marker_key, login_failures_key, EmailOwner, Tenant, TenantStatus, Totp, User, UserStatus};
+use crate::{issue, password, totp, App};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LoginRequest {
     email: String,
     password: String,
+    /// Required when the account has TOTP enabled (or `backup_code`).
+    #[serde(default)]
+    totp_code: Option<String>,
+    #[serde(default)]
+    backup_code: Option<String>,
 }
 
 pub fn invalid_credentials() -> AppError {
@@ -71,6 +79,33 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         return Err(AppError::Forbidden("this organisation is suspended".into()));
     }
 
+    let second_factor = match app.store.get_as::<Totp>(&Totp::key(user.tenant_id, user.id)).await?.filter(|t| t.enabled) {
+        None => None,
+        Some(t) => {
+            let mut used = t.clone();
+            let ok = match (req.totp_code.as_deref(), req.backup_code.as_deref()) {
+                (None, None) => {
+                    return Err(AppError::Auth { code: "AUTH_2FA_REQUIRED", message: "a two-factor code is required".into() });
+                }
+                (Some(code), _) => {
+                    totp::verify(&t.secret, code, now.unix_seconds(), t.last_step).map(|step| used.last_step = Some(step)).is_some()
+                }
+                (None, Some(backup)) => {
+                    let h = backup_hash(backup);
+                    let before = used.backup_hashes.len();
+                    used.backup_hashes.retain(|x| x != &h);
+                    used.backup_hashes.len() < before
+                }
+            };
+            if !ok {
+                record_failure(app, &call, &email, &failures, owner.as_ref(), now).await;
+                return Err(AppError::Auth { code: "AUTH_2FA_INVALID_CODE", message: "the two-factor code is not valid".into() });
+            }
+            used.version += 1;
+            Some((t.version, used))
+        }
+    };
+
     let (session, refresh) = issue::new_session(&user, &call, now);
     let mut updated = user.clone();
     updated.last_login_at = Some(now);
@@ -89,6 +124,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .emit_audited(&event);
     if failures.version > 0 {
         tx = tx.delete("failures", &login_failures_key(&email), None);
+    }
+    if let Some((version, used)) = second_factor {
+        // The code (or backup code) is spent: a replay in the same step fails here.
+        tx = tx.put_if("totp", used.to_item()?, Condition::version_is(version));
     }
     app.store.transact(tx).await?;
     let (body, cookie) = issue::tokens(app, &updated, &session, &refresh, now)?;
