@@ -13,6 +13,7 @@ mod entitlements;
 mod errors;
 mod health;
 mod identity;
+mod lifecycle;
 mod notes;
 mod pipeline;
 mod ratelimit;

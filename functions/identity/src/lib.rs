@@ -72,6 +72,18 @@ pub const ROUTES: &[Route<App>] = &[
     route!("GET /v1/admin/roles", Access::Permission(rbac::ROLE_READ), routes::admin::roles::get::handle),
     route!("GET /v1/admin/users", Access::Permission(rbac::USER_READ), routes::admin::users::get::handle),
     route!("POST /v1/admin/users", Access::Permission(rbac::USER_MANAGE), routes::admin::users::post::handle),
+    route!("POST /v1/admin/users/{id}/suspend", Access::Permission(rbac::USER_SUSPEND), routes::admin::users::suspend_post::handle),
+    route!(
+        "POST /v1/admin/users/{id}/deactivate",
+        Access::Permission(rbac::USER_DEACTIVATE),
+        routes::admin::users::deactivate_post::handle
+    ),
+    route!("POST /v1/admin/users/{id}/reactivate", Access::Permission(rbac::USER_REINSTATE), routes::admin::users::reactivate_post::handle),
+    route!(
+        "POST /v1/admin/users/{id}/force-logout",
+        Access::Permission(rbac::USER_FORCE_LOGOUT),
+        routes::admin::users::force_logout_post::handle
+    ),
     route!("GET /v1/admin/plan", Access::Permission(rbac::PLAN_VIEW), routes::admin::plan::get::handle),
     route!("POST /v1/admin/users/{id}/roles", Access::Permission(rbac::ROLE_ASSIGN), routes::admin::users::roles_post::handle),
     route!("GET /v1/admin/audit-logs", Access::Permission(rbac::AUDIT_READ), routes::admin::audit_logs::get::handle),

@@ -37,6 +37,10 @@ pub const APIKEY_MANAGE: Permission = Permission("apikey.manage");
 pub const USER_MANAGE: Permission = Permission("user.manage");
 pub const PLAN_VIEW: Permission = Permission("plan.view");
 pub const TWOFA_MANAGE_SELF: Permission = Permission("twofa.manage.self");
+pub const USER_SUSPEND: Permission = Permission("user.suspend");
+pub const USER_DEACTIVATE: Permission = Permission("user.deactivate");
+pub const USER_REINSTATE: Permission = Permission("user.reinstate");
+pub const USER_FORCE_LOGOUT: Permission = Permission("user.forceLogout");
 
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
@@ -54,6 +58,10 @@ pub const ALL: &[Permission] = &[
     USER_MANAGE,
     PLAN_VIEW,
     TWOFA_MANAGE_SELF,
+    USER_SUSPEND,
+    USER_DEACTIVATE,
+    USER_REINSTATE,
+    USER_FORCE_LOGOUT,
 ];
 
 /// The default roles, most powerful first.

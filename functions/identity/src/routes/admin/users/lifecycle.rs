@@ -1,0 +1,138 @@
+//! User lifecycle (M3CoreCRM §12): suspend, deactivate, reactivate,
+//! force-logout. One transaction each: the user's new status, the revocation
+//! of their open sessions, the seat they free or take, and the audited event.
+//! The authorizer reads the user's status on every request, so the change
+//! applies to the next request even for tokens already issued.
+
+use crm_auth::entitlements::Entitlements;
+use crm_events::audit::AuditExt;
+use crm_events::Subject;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, Limit, Timestamp, UserId};
+use crm_store::tx::Condition;
+use crm_store::{item, keys, AttributeValue, Index, Query, StoreError, Tx};
+use serde_json::json;
+
+use crate::model::{Session, Tenant, User, UserStatus, SESSION};
+use crate::{seats, App};
+
+/// What a lifecycle route does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Suspend,
+    Deactivate,
+    Reactivate,
+    ForceLogout,
+}
+
+impl Action {
+    fn event(self) -> &'static str {
+        match self {
+            Action::Suspend => "user.suspended",
+            Action::Deactivate => "user.deactivated",
+            Action::Reactivate => "user.reinstated",
+            Action::ForceLogout => "user.forceLoggedOut",
+        }
+    }
+
+    /// The status after the action, or why it does not apply (pure rule).
+    pub fn next_status(self, current: &UserStatus) -> Result<UserStatus, &'static str> {
+        match (self, current) {
+            (Action::Suspend, UserStatus::Active) => Ok(UserStatus::Suspended),
+            (Action::Suspend, _) => Err("only an active user can be suspended"),
+            (Action::Deactivate, UserStatus::Deactivated) => Err("the user is already deactivated"),
+            (Action::Deactivate, _) => Ok(UserStatus::Deactivated),
+            (Action::Reactivate, UserStatus::Active) => Err("the user is already active"),
+            (Action::Reactivate, _) => Ok(UserStatus::Active),
+            (Action::ForceLogout, s) => Ok(s.clone()),
+        }
+    }
+
+    fn revokes_sessions(self) -> bool {
+        !matches!(self, Action::Reactivate)
+    }
+}
+
+/// At most this many sessions are revoked in the same transaction (the
+/// authorizer's status check covers any beyond).
+const MAX_REVOKED: u16 = 80;
+
+pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppError> {
+    let p = call.principal()?;
+    let id = UserId::parse(&call.path("id")?).map_err(|_| AppError::NotFound)?;
+    if id == p.user_id {
+        return Err(AppError::Forbidden("you cannot do this to your own account".into()));
+    }
+    let user: User = app.store.get_as(&User::key(p.tenant_id, id)).await?.ok_or(AppError::NotFound)?;
+    if user.roles.iter().any(|r| r == "super_admin") && !p.roles.iter().any(|r| r == "super_admin") {
+        return Err(AppError::Forbidden("only a super_admin can change a super_admin's account".into()));
+    }
+    let status = action.next_status(&user.status).map_err(|m| AppError::Conflict(m.into()))?;
+    let now = Timestamp::now();
+
+    let mut updated = user.clone();
+    updated.status = status.clone();
+    updated.version += 1;
+    let event = super::super::super::event(
+        &call,
+        p.tenant_id,
+        action.event(),
+        p.user_id,
+        Subject { kind: "user".into(), id: id.to_string() },
+        json!({ "from": user.status, "to": status }),
+    );
+    let mut tx = Tx::new().put_if("user", updated.to_item()?, Condition::version_is(user.version)).emit_audited(&event);
+
+    if action.revokes_sessions() {
+        let q = Query::index(p.tenant_id, Index::ByOwner, keys::by_owner_pk(p.tenant_id, SESSION, &id.to_string()))
+            .limit(Limit::parse(Some(&MAX_REVOKED.to_string()))?);
+        for s in app.store.query(q).await?.items.into_iter().map(item::from_item::<Session>).collect::<Result<Vec<_>, _>>()? {
+            if s.is_active(now) {
+                let mut revoked = s.clone();
+                revoked.revoked_at = Some(now);
+                revoked.revoked_reason = Some(action.event().into());
+                revoked.version += 1;
+                tx = tx.put_if("session", revoked.to_item()?, Condition::version_is(s.version));
+            }
+        }
+    }
+
+    // Seats: a deactivated user frees one; reactivating one takes one back.
+    let tenant: Tenant = app.store.get_as(&Tenant::key(p.tenant_id)).await?.ok_or(AppError::NotFound)?;
+    let entitlements = Entitlements::for_plan(&tenant.plan);
+    if status == UserStatus::Deactivated {
+        let c = Condition::new("#s > :zero")
+            .name("#s", "seats_used")
+            .value(":zero", AttributeValue::N("0".into()))
+            .value(":one", AttributeValue::N("1".into()));
+        tx = tx.update("seat_release", &keys::usage(p.tenant_id), "SET #s = #s - :one", c);
+    } else if action == Action::Reactivate && user.status == UserStatus::Deactivated {
+        tx = seats::take(tx, p.tenant_id, &entitlements);
+    }
+
+    match app.store.transact(tx).await {
+        Ok(()) => Ok(Reply::ok(updated.public()).etag(updated.version)),
+        Err(StoreError::ConditionFailed { label }) if label == seats::SEATS => Err(entitlements.limit_reached("users.max")),
+        Err(StoreError::ConditionFailed { label }) if label == "user" || label == "session" => {
+            Err(AppError::Conflict("the account changed meanwhile; retry".into()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transitions() {
+        use UserStatus::*;
+        assert_eq!(Action::Suspend.next_status(&Active), Ok(Suspended));
+        assert!(Action::Suspend.next_status(&Deactivated).is_err());
+        assert_eq!(Action::Deactivate.next_status(&Suspended), Ok(Deactivated));
+        assert!(Action::Deactivate.next_status(&Deactivated).is_err());
+        assert_eq!(Action::Reactivate.next_status(&Deactivated), Ok(Active));
+        assert!(Action::Reactivate.next_status(&Active).is_err());
+        assert_eq!(Action::ForceLogout.next_status(&Suspended), Ok(Suspended));
+    }
+}
