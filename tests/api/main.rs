@@ -17,6 +17,7 @@ mod lifecycle;
 mod notes;
 mod pipeline;
 mod ratelimit;
+mod recovery;
 mod store;
 mod tenancy;
 mod totp;

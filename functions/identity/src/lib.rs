@@ -11,6 +11,7 @@ pub mod email;
 pub mod issue;
 pub mod lockout;
 pub mod model;
+pub mod onetime;
 pub mod password;
 pub mod refresh;
 pub mod routes;
@@ -29,6 +30,8 @@ pub struct App {
     /// Only the functions that issue tokens get the private keys.
     signer: Option<TokenSigner>,
     pub lockout: lockout::Policy,
+    /// The frontend's address, for links in emails (`APP_BASE_URL`).
+    pub app_base_url: String,
 }
 
 impl App {
@@ -47,7 +50,12 @@ impl App {
         if let Some(s) = env.get("LOGIN_LOCKOUT_SECS") {
             lockout.lockout_secs = s.parse().map_err(|_| "LOGIN_LOCKOUT_SECS must be a number")?;
         }
-        Ok(Self { store: Store::from_config(config, env).map_err(|e| e.to_string())?, signer, lockout })
+        Ok(Self {
+            store: Store::from_config(config, env).map_err(|e| e.to_string())?,
+            signer,
+            lockout,
+            app_base_url: env.get("APP_BASE_URL").unwrap_or("http://localhost:5173").trim_end_matches('/').to_string(),
+        })
     }
 
     pub fn signer(&self) -> Result<&TokenSigner, crm_kernel::AppError> {
@@ -63,6 +71,9 @@ pub const ROUTES: &[Route<App>] = &[
     route!("POST /v1/auth/register-super-admin", Access::Public, routes::auth::register::handle),
     route!("POST /v1/auth/login", Access::Public, routes::auth::login::handle),
     route!("POST /v1/auth/refresh", Access::Public, routes::auth::refresh::handle),
+    route!("POST /v1/auth/forgot-password", Access::Public, routes::auth::forgot_password::handle),
+    route!("POST /v1/auth/reset-password", Access::Public, routes::auth::reset_password::handle),
+    route!("POST /v1/auth/verify-email", Access::Public, routes::auth::verify_email::handle),
     route!("POST /v1/auth/logout", Access::Permission(rbac::SESSION_REVOKE_SELF), routes::auth::logout::handle),
     route!("GET /v1/auth/sessions", Access::Permission(rbac::SESSION_READ_SELF), routes::sessions::list::handle),
     route!("DELETE /v1/auth/sessions/{id}", Access::Permission(rbac::SESSION_REVOKE_SELF), routes::sessions::delete::handle),

@@ -20,6 +20,7 @@ pub struct Functions {
     pub activities: activities::App,
     pub outbox: outbox::Publisher,
     pub identity: identity::App,
+    pub notifications: notifications::App,
 }
 
 impl Functions {
@@ -30,6 +31,7 @@ impl Functions {
             activities: activities::App::new(config, env)?,
             outbox: outbox::Publisher::new(config, env)?,
             identity: identity::App::new(config, env)?,
+            notifications: notifications::App::new(config, env)?,
         })
     }
 
@@ -42,6 +44,7 @@ impl Functions {
                 | ("activities", "api" | "activity_feed")
                 | ("outbox", _)
                 | ("identity", "api")
+                | ("notifications", "notifications")
         )
     }
 
@@ -61,6 +64,7 @@ impl Functions {
     pub async fn sqs(&self, spec: &FunctionSpec, event: SqsEvent) -> Result<BatchResponse, String> {
         match (spec.binary.as_str(), spec.handler.as_str()) {
             ("activities", "activity_feed") => Ok(self.activities.handle_feed_batch(event).await),
+            ("notifications", "notifications") => Ok(self.notifications.handle_batch(event).await),
             (b, h) => Err(format!("{b}/{h} is not an SQS handler")),
         }
     }

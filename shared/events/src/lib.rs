@@ -11,6 +11,7 @@ pub mod audit;
 pub mod bus;
 pub mod consumer;
 pub mod envelope;
+pub mod messages;
 pub mod metrics;
 pub mod outbox;
 pub mod stream;

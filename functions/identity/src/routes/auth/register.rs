@@ -14,8 +14,10 @@ use serde_json::json;
 
 use crate::email::Email;
 use crate::model::{email_marker_key, EmailOwner, Tenant, TenantStatus, User, UserStatus};
+use crate::onetime::{OneTime, Purpose};
 use crate::password::{self, Password};
 use crate::{issue, App};
+use crm_events::messages::{Message, QueueExt};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -95,6 +97,21 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .put_new("session", session.to_item()?)
         .emit_audited(&tenant_created)
         .emit_audited(&user_created);
+    // The verification link goes out through the notifications pipeline.
+    let (verification, token) = OneTime::issue(Purpose::EmailVerification, tenant.id, user.id, now);
+    let message = Message::email(
+        tenant.id,
+        email.as_str(),
+        "auth.verify_email",
+        "Confirm your email".into(),
+        format!(
+            "Welcome {},\n\nConfirm your email address with this link:\n{}/verify-email?token={}\n",
+            user.full_name,
+            app.app_base_url,
+            token.to_wire()
+        ),
+    );
+    let tx = tx.put_new("verification", verification.to_item(Purpose::EmailVerification)?).queue_message(&message)?;
     let tx = crate::seats::take(tx, tenant.id, &crm_auth::entitlements::Entitlements::for_plan(&tenant.plan));
     match app.store.transact(tx).await {
         Ok(()) => {}

@@ -1,0 +1,69 @@
+//! `POST /v1/auth/reset-password {token, password}` — a valid, unused,
+//! unexpired reset token sets a new password (policy applies), spends the
+//! token, clears the lockout and revokes every open session. `204`.
+
+use crm_events::audit::AuditExt;
+use crm_events::Subject;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, Limit, Timestamp};
+use crm_store::tx::Condition;
+use crm_store::{item, keys, Index, Query, StoreError, Tx};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::model::{login_failures_key, Session, User, SESSION};
+use crate::onetime::{invalid_token, redeem, Purpose};
+use crate::password::{self, Password};
+use crate::App;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResetPassword {
+    token: String,
+    password: String,
+}
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let req: ResetPassword = call.json()?;
+    let now = Timestamp::now();
+    let record = redeem(&app.store, Purpose::PasswordReset, &req.token, now).await?;
+    let user: User = app.store.get_as(&User::key(record.tenant_id, record.user_id)).await?.ok_or_else(invalid_token)?;
+    let new_password = Password::parse(&req.password, user.email.as_str()).map_err(|e| AppError::invalid_fields(vec![e]))?;
+    let hash = super::super::blocking(move || password::hash(&new_password)).await?;
+
+    let mut updated = user.clone();
+    updated.password_hash = hash;
+    updated.version += 1;
+    let mut spent = record.clone();
+    spent.used_at = Some(now);
+    spent.version += 1;
+    let event = super::super::event(
+        &call,
+        user.tenant_id,
+        "auth.password_reset",
+        user.id,
+        Subject { kind: "user".into(), id: user.id.to_string() },
+        json!({}),
+    );
+    let mut tx = Tx::new()
+        .put_if("user", updated.to_item()?, Condition::version_is(user.version))
+        .put_if("token", spent.to_item(Purpose::PasswordReset)?, Condition::version_is(record.version))
+        .delete("failures", &login_failures_key(&user.email), None)
+        .emit_audited(&event);
+    let sessions = Query::index(user.tenant_id, Index::ByOwner, keys::by_owner_pk(user.tenant_id, SESSION, &user.id.to_string()))
+        .limit(Limit::parse(Some("80"))?);
+    for s in app.store.query(sessions).await?.items.into_iter().map(item::from_item::<Session>).collect::<Result<Vec<_>, _>>()? {
+        if s.is_active(now) {
+            let mut revoked = s.clone();
+            revoked.revoked_at = Some(now);
+            revoked.revoked_reason = Some("password_reset".into());
+            revoked.version += 1;
+            tx = tx.put_if("session", revoked.to_item()?, Condition::version_is(s.version));
+        }
+    }
+    match app.store.transact(tx).await {
+        Ok(()) => Ok(Reply::no_content()),
+        Err(StoreError::ConditionFailed { label }) if label == "token" => Err(invalid_token()),
+        Err(e) => Err(e.into()),
+    }
+}

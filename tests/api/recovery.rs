@@ -1,0 +1,75 @@
+//! Email verification and password reset: links sent through the
+//! notifications pipeline (message → outbox → bus → queue → worker → dev
+//! adapter), single-use tokens.
+
+use std::time::Duration;
+
+use crate::helpers::{eventually, stack};
+use serde_json::{json, Value};
+
+async fn post(path: &str, body: Value) -> (u16, Value) {
+    let resp = reqwest::Client::new().post(format!("{}{path}", stack().url)).json(&body).send().await.unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
+}
+
+/// The token of the newest message to `to` with `template`, once delivered.
+async fn token_from_mail(to: &str, template: &str) -> String {
+    eventually(&format!("{template} mail to {to}"), Duration::from_secs(20), || async {
+        let mailbox: Value = reqwest::get(format!("{}/_local/mailbox?to={to}", stack().url)).await.ok()?.json().await.ok()?;
+        let body = mailbox["messages"].as_array()?.iter().find(|m| m["template_code"] == template)?["body"].as_str()?.to_string();
+        let start = body.find("token=")? + "token=".len();
+        Some(body[start..].split_whitespace().next()?.to_string())
+    })
+    .await
+}
+
+fn unique() -> String {
+    format!("r{}@recovery.example.com", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+#[tokio::test]
+async fn sign_up_sends_a_verification_link_that_works_once() {
+    let email = unique();
+    let (s, reg) = post(
+        "/v1/auth/register-super-admin",
+        json!({ "tenant_name": "V", "email": email, "password": "s3cret-pass", "full_name": "Vera" }),
+    )
+    .await;
+    assert_eq!(s, 201);
+    assert_eq!(reg["data"]["user"]["is_verified"], false);
+    let token = token_from_mail(&email, "auth.verify_email").await;
+    assert!(token.starts_with("vfy."));
+    let (s, verified) = post("/v1/auth/verify-email", json!({ "token": token })).await;
+    assert_eq!(s, 200, "{verified}");
+    assert_eq!(verified["data"]["is_verified"], true);
+    let (s, again) = post("/v1/auth/verify-email", json!({ "token": token })).await;
+    assert_eq!((s, again["error"]["code"].as_str()), (400, Some("VALIDATION_ERROR")));
+    assert_eq!(post("/v1/auth/verify-email", json!({ "token": "vfy.nonsense" })).await.0, 400);
+}
+
+#[tokio::test]
+async fn password_reset_by_email_revokes_sessions_and_works_once() {
+    let email = unique();
+    let (_, reg) = post(
+        "/v1/auth/register-super-admin",
+        json!({ "tenant_name": "R", "email": email, "password": "s3cret-pass", "full_name": "Rami" }),
+    )
+    .await;
+    let old_refresh = reg["data"]["refresh_token"].as_str().unwrap().to_string();
+
+    // Unknown and known emails get the same answer.
+    let (s1, unknown) = post("/v1/auth/forgot-password", json!({ "email": unique() })).await;
+    let (s2, known) = post("/v1/auth/forgot-password", json!({ "email": email })).await;
+    assert_eq!((s1, s2), (202, 202));
+    assert_eq!(unknown["data"], known["data"]);
+
+    let token = token_from_mail(&email, "auth.reset_password").await;
+    assert!(token.starts_with("rst."));
+    assert_eq!(post("/v1/auth/reset-password", json!({ "token": token, "password": "weak" })).await.0, 400, "policy applies");
+    assert_eq!(post("/v1/auth/reset-password", json!({ "token": token, "password": "n3w-password" })).await.0, 204);
+    assert_eq!(post("/v1/auth/reset-password", json!({ "token": token, "password": "an0ther-one" })).await.0, 400, "single use");
+
+    assert_eq!(post("/v1/auth/login", json!({ "email": email, "password": "s3cret-pass" })).await.0, 401);
+    assert_eq!(post("/v1/auth/login", json!({ "email": email, "password": "n3w-password" })).await.0, 200);
+    assert_eq!(post("/v1/auth/refresh", json!({ "refresh_token": old_refresh })).await.0, 401, "sessions were revoked");
+}
