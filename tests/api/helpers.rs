@@ -23,7 +23,7 @@ pub struct TestStack {
 static STACK: OnceLock<TestStack> = OnceLock::new();
 
 /// The rate-limit window of the test stack.
-pub const RATE_WINDOW_SECS: u64 = 3;
+pub const RATE_WINDOW_SECS: u64 = 10;
 
 pub fn stack() -> &'static TestStack {
     STACK.get_or_init(|| {

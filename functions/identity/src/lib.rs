@@ -83,6 +83,8 @@ pub const ROUTES: &[Route<App>] = &[
     route!("GET /v1/admin/roles", Access::Permission(rbac::ROLE_READ), routes::admin::roles::get::handle),
     route!("GET /v1/admin/users", Access::Permission(rbac::USER_READ), routes::admin::users::get::handle),
     route!("POST /v1/admin/users", Access::Permission(rbac::USER_MANAGE), routes::admin::users::post::handle),
+    route!("POST /v1/admin/users/invite", Access::Permission(rbac::USER_INVITE), routes::admin::users::invite_post::handle),
+    route!("POST /v1/admin/users/accept-invite", Access::Public, routes::admin::users::accept_invite_post::handle),
     route!("POST /v1/admin/users/{id}/suspend", Access::Permission(rbac::USER_SUSPEND), routes::admin::users::suspend_post::handle),
     route!(
         "POST /v1/admin/users/{id}/deactivate",

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 pub enum Purpose {
     PasswordReset,
     EmailVerification,
+    Invitation,
 }
 
 impl Purpose {
@@ -20,6 +21,7 @@ impl Purpose {
         match self {
             Purpose::PasswordReset => "rst",
             Purpose::EmailVerification => "vfy",
+            Purpose::Invitation => "inv",
         }
     }
 
@@ -27,6 +29,7 @@ impl Purpose {
         match self {
             Purpose::PasswordReset => "PWRESET",
             Purpose::EmailVerification => "EMAILVERIFY",
+            Purpose::Invitation => "INVITE",
         }
     }
 
@@ -34,6 +37,7 @@ impl Purpose {
         match self {
             Purpose::PasswordReset => 3600,
             Purpose::EmailVerification => 3 * 24 * 3600,
+            Purpose::Invitation => 7 * 24 * 3600,
         }
     }
 }
@@ -47,6 +51,9 @@ pub struct OneTime {
     pub expires_at: Timestamp,
     #[serde(default)]
     pub used_at: Option<Timestamp>,
+    /// What the token carries beyond the user (an invitation's email and roles).
+    #[serde(default)]
+    pub payload: serde_json::Value,
     pub version: u64,
 }
 
@@ -63,6 +70,7 @@ impl OneTime {
                 hash: token.hash(),
                 expires_at: now.plus_seconds(purpose.ttl_secs()),
                 used_at: None,
+                payload: serde_json::Value::Null,
                 version: 1,
             },
             token,

@@ -41,6 +41,7 @@ pub const USER_SUSPEND: Permission = Permission("user.suspend");
 pub const USER_DEACTIVATE: Permission = Permission("user.deactivate");
 pub const USER_REINSTATE: Permission = Permission("user.reinstate");
 pub const USER_FORCE_LOGOUT: Permission = Permission("user.forceLogout");
+pub const USER_INVITE: Permission = Permission("user.invite");
 
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
@@ -62,6 +63,7 @@ pub const ALL: &[Permission] = &[
     USER_DEACTIVATE,
     USER_REINSTATE,
     USER_FORCE_LOGOUT,
+    USER_INVITE,
 ];
 
 /// The default roles, most powerful first.

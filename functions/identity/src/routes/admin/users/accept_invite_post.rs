@@ -1,0 +1,81 @@
+//! `POST /v1/admin/users/accept-invite {token, full_name, password}` — public:
+//! the invitee sets a name and password; the user is created active and
+//! verified (the email link proves the address) and logged in. Single use.
+
+use crm_events::audit::AuditExt;
+use crm_events::Subject;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, FieldError, Timestamp};
+use crm_store::tx::Condition;
+use crm_store::{StoreError, Tx};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::email::Email;
+use crate::model::{User, UserStatus};
+use crate::onetime::{invalid_token, redeem, Purpose};
+use crate::password::{self, Password};
+use crate::{issue, App};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Accept {
+    token: String,
+    full_name: String,
+    password: String,
+}
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let req: Accept = call.json()?;
+    let now = Timestamp::now();
+    let invitation = redeem(&app.store, Purpose::Invitation, &req.token, now).await?;
+    let email = invitation.payload["email"].as_str().and_then(|e| Email::parse(e).ok()).ok_or_else(invalid_token)?;
+    let roles: Vec<String> = serde_json::from_value(invitation.payload["roles"].clone()).map_err(|_| invalid_token())?;
+    let mut errors = Vec::new();
+    let full_name = req.full_name.trim().to_string();
+    if full_name.is_empty() || full_name.chars().count() > 120 {
+        errors.push(FieldError::new("full_name", "must be 1 to 120 characters"));
+    }
+    let password = Password::parse(&req.password, email.as_str()).map_err(|e| errors.push(e)).ok();
+    let Some(password) = password.filter(|_| errors.is_empty()) else { return Err(AppError::invalid_fields(errors)) };
+    let password_hash = super::super::super::blocking(move || password::hash(&password)).await?;
+
+    let user = User {
+        id: invitation.user_id,
+        tenant_id: invitation.tenant_id,
+        email,
+        password_hash,
+        full_name,
+        roles,
+        status: UserStatus::Active,
+        is_verified: true,
+        created_at: now,
+        last_login_at: Some(now),
+        version: 1,
+    };
+    let (session, refresh) = issue::new_session(&user, &call, now);
+    let mut spent = invitation.clone();
+    spent.used_at = Some(now);
+    spent.version += 1;
+    let event = super::super::super::event(
+        &call,
+        user.tenant_id,
+        "user.created",
+        user.id,
+        Subject { kind: "user".into(), id: user.id.to_string() },
+        json!({ "email": user.email, "roles": user.roles, "via": "invitation" }),
+    );
+    let tx = Tx::new()
+        .put_if("token", spent.to_item(Purpose::Invitation)?, Condition::version_is(invitation.version))
+        .put_new("user", user.to_item()?)
+        .put_new("session", session.to_item()?)
+        .emit_audited(&event);
+    match app.store.transact(tx).await {
+        Ok(()) => {}
+        Err(StoreError::ConditionFailed { label }) if label == "token" || label == "user" => return Err(invalid_token()),
+        Err(e) => return Err(e.into()),
+    }
+    let (body, cookie) = issue::tokens(app, &user, &session, &refresh, now)?;
+    Ok(issue::reply_with(201, json!({ "user": user.public(), "tokens": body }), cookie)
+        .header("location", format!("/v1/admin/users/{}", user.id)))
+}

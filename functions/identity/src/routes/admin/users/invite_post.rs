@@ -1,0 +1,87 @@
+//! `POST /v1/admin/users/invite {email, roles}` — invites someone by email.
+//! One transaction: the invitation (single-use, 7 days), the email marker
+//! (the address is taken from now on), one seat of `users.max` (`422
+//! LIMIT_REACHED` when none is left), the email with the accept link, and the
+//! audited `user.invited`.
+
+use crm_auth::entitlements::Entitlements;
+use crm_events::audit::AuditExt;
+use crm_events::messages::{Message, QueueExt};
+use crm_events::Subject;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, FieldError, Timestamp, UserId};
+use crm_store::{item, StoreError, Tx};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::email::Email;
+use crate::model::{email_marker_key, EmailOwner, Tenant};
+use crate::onetime::{OneTime, Purpose};
+use crate::{seats, App};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Invite {
+    email: String,
+    roles: Vec<String>,
+}
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?;
+    let req: Invite = call.json()?;
+    let mut errors = Vec::new();
+    let email = Email::parse(&req.email).map_err(|e| errors.push(e)).ok();
+    let mut roles: Vec<String> = Vec::new();
+    for r in &req.roles {
+        if !crm_auth::rbac::ROLES.contains(&r.as_str()) {
+            errors.push(FieldError::new("roles", format!("unknown role `{r}`")));
+        } else if !roles.contains(r) {
+            roles.push(r.clone());
+        }
+    }
+    if req.roles.is_empty() {
+        errors.push(FieldError::new("roles", "at least one role is required"));
+    }
+    let Some(email) = email.filter(|_| errors.is_empty()) else { return Err(AppError::invalid_fields(errors)) };
+    if roles.iter().any(|r| r == "super_admin") && !p.roles.iter().any(|r| r == "super_admin") {
+        return Err(AppError::Forbidden("only a super_admin can invite a super_admin".into()));
+    }
+    let tenant: Tenant = app.store.get_as(&Tenant::key(p.tenant_id)).await?.ok_or(AppError::NotFound)?;
+    let entitlements = Entitlements::for_plan(&tenant.plan);
+
+    let now = Timestamp::now();
+    let user_id = UserId::new();
+    let (mut invitation, token) = OneTime::issue(Purpose::Invitation, p.tenant_id, user_id, now);
+    invitation.payload = json!({ "email": email, "roles": roles, "invited_by": p.user_id });
+    let link = format!("{}/accept-invite?token={}", app.app_base_url, token.to_wire());
+    let message = Message::email(
+        p.tenant_id,
+        email.as_str(),
+        "auth.invitation",
+        format!("You are invited to {}", tenant.name),
+        format!("Hello,\n\nYou are invited to join {} on the CRM. Accept within 7 days:\n{link}\n", tenant.name),
+    );
+    let event = super::super::super::event(
+        &call,
+        p.tenant_id,
+        "user.invited",
+        p.user_id,
+        Subject { kind: "user".into(), id: user_id.to_string() },
+        json!({ "email": email, "roles": roles }),
+    );
+    let tx = Tx::new()
+        .put_new("invitation", invitation.to_item(Purpose::Invitation)?)
+        .put_new("email", item::to_item(&email_marker_key(&email), &EmailOwner { tenant_id: p.tenant_id, user_id })?)
+        .queue_message(&message)?
+        .emit_audited(&event);
+    match app.store.transact(seats::take(tx, p.tenant_id, &entitlements)).await {
+        Ok(()) => Ok(Reply::with_status(
+            201,
+            json!({ "invitation_id": invitation.id, "user_id": user_id, "email": email, "roles": roles, "expires_at": invitation.expires_at }),
+        )
+        .header("location", format!("/v1/admin/users/{user_id}"))),
+        Err(StoreError::ConditionFailed { label }) if label == seats::SEATS => Err(entitlements.limit_reached("users.max")),
+        Err(StoreError::ConditionFailed { label }) if label == "email" => Err(AppError::Conflict("this email is already registered".into())),
+        Err(e) => Err(e.into()),
+    }
+}
