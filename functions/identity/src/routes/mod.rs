@@ -49,3 +49,28 @@ pub(crate) fn revoke_tx(session: &Session, reason: &str, event: &DomainEvent, no
 pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
     tokio::task::spawn_blocking(f).await.map_err(AppError::internal)
 }
+
+/// Adds the revocation of every open session of `user` (up to 80; the
+/// authorizer's status and session checks cover the rest) to `tx`.
+pub(crate) async fn revoke_sessions(
+    app: &crate::App,
+    tenant: crm_kernel::TenantId,
+    user: UserId,
+    reason: &str,
+    now: Timestamp,
+    mut tx: Tx,
+) -> Result<Tx, AppError> {
+    use crm_store::{item, keys, Index, Query};
+    let q = Query::index(tenant, Index::ByOwner, keys::by_owner_pk(tenant, crate::model::SESSION, &user.to_string()))
+        .limit(crm_kernel::Limit::parse(Some("80"))?);
+    for s in app.store.query(q).await?.items.into_iter().map(item::from_item::<Session>).collect::<Result<Vec<_>, _>>()? {
+        if s.is_active(now) {
+            let mut revoked = s.clone();
+            revoked.revoked_at = Some(now);
+            revoked.revoked_reason = Some(reason.into());
+            revoked.version += 1;
+            tx = tx.put_if("session", revoked.to_item()?, Condition::version_is(s.version));
+        }
+    }
+    Ok(tx)
+}

@@ -5,13 +5,13 @@
 use crm_events::audit::AuditExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
-use crm_kernel::{AppError, Limit, Timestamp};
+use crm_kernel::{AppError, Timestamp};
 use crm_store::tx::Condition;
-use crm_store::{item, keys, Index, Query, StoreError, Tx};
+use crm_store::{StoreError, Tx};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::model::{login_failures_key, Session, User, SESSION};
+use crate::model::{login_failures_key, User};
 use crate::onetime::{invalid_token, redeem, Purpose};
 use crate::password::{self, Password};
 use crate::App;
@@ -45,22 +45,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Subject { kind: "user".into(), id: user.id.to_string() },
         json!({}),
     );
-    let mut tx = Tx::new()
+    let tx = Tx::new()
         .put_if("user", updated.to_item()?, Condition::version_is(user.version))
         .put_if("token", spent.to_item(Purpose::PasswordReset)?, Condition::version_is(record.version))
         .delete("failures", &login_failures_key(&user.email), None)
         .emit_audited(&event);
-    let sessions = Query::index(user.tenant_id, Index::ByOwner, keys::by_owner_pk(user.tenant_id, SESSION, &user.id.to_string()))
-        .limit(Limit::parse(Some("80"))?);
-    for s in app.store.query(sessions).await?.items.into_iter().map(item::from_item::<Session>).collect::<Result<Vec<_>, _>>()? {
-        if s.is_active(now) {
-            let mut revoked = s.clone();
-            revoked.revoked_at = Some(now);
-            revoked.revoked_reason = Some("password_reset".into());
-            revoked.version += 1;
-            tx = tx.put_if("session", revoked.to_item()?, Condition::version_is(s.version));
-        }
-    }
+    let tx = super::super::revoke_sessions(app, user.tenant_id, user.id, "password_reset", now, tx).await?;
     match app.store.transact(tx).await {
         Ok(()) => Ok(Reply::no_content()),
         Err(StoreError::ConditionFailed { label }) if label == "token" => Err(invalid_token()),

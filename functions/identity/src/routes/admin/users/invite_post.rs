@@ -9,7 +9,7 @@ use crm_events::audit::AuditExt;
 use crm_events::messages::{Message, QueueExt};
 use crm_events::Subject;
 use crm_http::{Call, Reply};
-use crm_kernel::{AppError, FieldError, Timestamp, UserId};
+use crm_kernel::{AppError, Timestamp, UserId};
 use crm_store::{item, StoreError, Tx};
 use serde::Deserialize;
 use serde_json::json;
@@ -31,17 +31,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let req: Invite = call.json()?;
     let mut errors = Vec::new();
     let email = Email::parse(&req.email).map_err(|e| errors.push(e)).ok();
-    let mut roles: Vec<String> = Vec::new();
-    for r in &req.roles {
-        if !crm_auth::rbac::ROLES.contains(&r.as_str()) {
-            errors.push(FieldError::new("roles", format!("unknown role `{r}`")));
-        } else if !roles.contains(r) {
-            roles.push(r.clone());
-        }
-    }
-    if req.roles.is_empty() {
-        errors.push(FieldError::new("roles", "at least one role is required"));
-    }
+    let roles = super::parse_roles(&req.roles, &mut errors);
     let Some(email) = email.filter(|_| errors.is_empty()) else { return Err(AppError::invalid_fields(errors)) };
     if roles.iter().any(|r| r == "super_admin") && !p.roles.iter().any(|r| r == "super_admin") {
         return Err(AppError::Forbidden("only a super_admin can invite a super_admin".into()));

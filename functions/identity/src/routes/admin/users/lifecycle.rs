@@ -8,12 +8,12 @@ use crm_auth::entitlements::Entitlements;
 use crm_events::audit::AuditExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
-use crm_kernel::{AppError, Limit, Timestamp, UserId};
+use crm_kernel::{AppError, Timestamp, UserId};
 use crm_store::tx::Condition;
-use crm_store::{item, keys, AttributeValue, Index, Query, StoreError, Tx};
+use crm_store::{keys, AttributeValue, StoreError, Tx};
 use serde_json::json;
 
-use crate::model::{Session, Tenant, User, UserStatus, SESSION};
+use crate::model::{Tenant, User, UserStatus};
 use crate::{seats, App};
 
 /// What a lifecycle route does.
@@ -53,10 +53,6 @@ impl Action {
     }
 }
 
-/// At most this many sessions are revoked in the same transaction (the
-/// authorizer's status check covers any beyond).
-const MAX_REVOKED: u16 = 80;
-
 pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppError> {
     let p = call.principal()?;
     let id = UserId::parse(&call.path("id")?).map_err(|_| AppError::NotFound)?;
@@ -84,17 +80,7 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
     let mut tx = Tx::new().put_if("user", updated.to_item()?, Condition::version_is(user.version)).emit_audited(&event);
 
     if action.revokes_sessions() {
-        let q = Query::index(p.tenant_id, Index::ByOwner, keys::by_owner_pk(p.tenant_id, SESSION, &id.to_string()))
-            .limit(Limit::parse(Some(&MAX_REVOKED.to_string()))?);
-        for s in app.store.query(q).await?.items.into_iter().map(item::from_item::<Session>).collect::<Result<Vec<_>, _>>()? {
-            if s.is_active(now) {
-                let mut revoked = s.clone();
-                revoked.revoked_at = Some(now);
-                revoked.revoked_reason = Some(action.event().into());
-                revoked.version += 1;
-                tx = tx.put_if("session", revoked.to_item()?, Condition::version_is(s.version));
-            }
-        }
+        tx = super::super::super::revoke_sessions(app, p.tenant_id, id, action.event(), now, tx).await?;
     }
 
     // Seats: a deactivated user frees one; reactivating one takes one back.

@@ -34,17 +34,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if full_name.is_empty() || full_name.chars().count() > 120 {
         errors.push(FieldError::new("full_name", "must be 1 to 120 characters"));
     }
-    let mut roles: Vec<String> = Vec::new();
-    for r in &req.roles {
-        if !crm_auth::rbac::ROLES.contains(&r.as_str()) {
-            errors.push(FieldError::new("roles", format!("unknown role `{r}`")));
-        } else if !roles.contains(r) {
-            roles.push(r.clone());
-        }
-    }
-    if req.roles.is_empty() {
-        errors.push(FieldError::new("roles", "at least one role is required"));
-    }
+    let roles = super::parse_roles(&req.roles, &mut errors);
     let email = Email::parse(&req.email).map_err(|e| errors.push(e)).ok();
     let password = email.as_ref().and_then(|e| Password::parse(&req.password, e.as_str()).map_err(|e| errors.push(e)).ok());
     let (Some(email), Some(password)) = (email, password) else { return Err(AppError::invalid_fields(errors)) };
