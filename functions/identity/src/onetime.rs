@@ -85,6 +85,11 @@ impl OneTime {
         Ok(item::to_item(&Self::key(purpose, self.tenant_id, self.id), self)?.with_ttl(self.expires_at.unix_seconds() + 24 * 3600))
     }
 
+    /// The record once used at `now` (write it conditional on `self.version`).
+    pub fn spent(&self, now: Timestamp) -> Self {
+        Self { used_at: Some(now), version: self.version + 1, ..self.clone() }
+    }
+
     /// Whether `token` redeems this record at `now` (pure).
     pub fn redeemable_by(&self, token: &OpaqueToken, now: Timestamp) -> bool {
         same_hash(&self.hash, &token.hash()) && self.used_at.is_none() && self.expires_at > now

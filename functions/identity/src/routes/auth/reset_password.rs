@@ -34,9 +34,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut updated = user.clone();
     updated.password_hash = hash;
     updated.version += 1;
-    let mut spent = record.clone();
-    spent.used_at = Some(now);
-    spent.version += 1;
+    let spent = record.spent(now);
     let event = super::super::event(
         &call,
         user.tenant_id,

@@ -54,9 +54,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         version: 1,
     };
     let (session, refresh) = issue::new_session(&user, &call, now);
-    let mut spent = invitation.clone();
-    spent.used_at = Some(now);
-    spent.version += 1;
+    let spent = invitation.spent(now);
     let event = super::super::super::event(
         &call,
         user.tenant_id,
