@@ -131,6 +131,11 @@ impl TestApp {
             is_verified: true,
             created_at: crm_kernel::Timestamp::now(),
             last_login_at: None,
+            profile: Default::default(),
+            phone_e164: None,
+            phone_verified_at: None,
+            otp_factors: Vec::new(),
+            deleted_at: None,
             version: 1,
         };
         fixture_store().await.put(u.to_item().unwrap()).await.unwrap();

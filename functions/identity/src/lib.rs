@@ -12,10 +12,12 @@ pub mod issue;
 pub mod lockout;
 pub mod model;
 pub mod onetime;
+pub mod otp;
 pub mod password;
 pub mod refresh;
 pub mod routes;
 pub mod seats;
+pub mod throttle;
 pub mod totp;
 
 use crm_auth::{rbac, KeySet, TokenSigner};
@@ -30,6 +32,8 @@ pub struct App {
     /// Only the functions that issue tokens get the private keys.
     signer: Option<TokenSigner>,
     pub lockout: lockout::Policy,
+    /// Per-IP limit of the public auth routes.
+    pub auth_rate: throttle::Policy,
     /// The frontend's address, for links in emails (`APP_BASE_URL`).
     pub app_base_url: String,
 }
@@ -50,10 +54,18 @@ impl App {
         if let Some(s) = env.get("LOGIN_LOCKOUT_SECS") {
             lockout.lockout_secs = s.parse().map_err(|_| "LOGIN_LOCKOUT_SECS must be a number")?;
         }
+        let mut auth_rate = throttle::Policy::default();
+        if let Some(n) = env.get("AUTH_RATE_LIMIT") {
+            auth_rate.limit = n.parse().map_err(|_| "AUTH_RATE_LIMIT must be a number")?;
+        }
+        if let Some(s) = env.get("AUTH_RATE_WINDOW_SECS") {
+            auth_rate.window_secs = s.parse().ok().filter(|w: &i64| *w > 0).ok_or("AUTH_RATE_WINDOW_SECS must be a positive number")?;
+        }
         Ok(Self {
             store: Store::from_config(config, env).map_err(|e| e.to_string())?,
             signer,
             lockout,
+            auth_rate,
             app_base_url: env.get("APP_BASE_URL").unwrap_or("http://localhost:5173").trim_end_matches('/').to_string(),
         })
     }
@@ -80,9 +92,30 @@ pub const ROUTES: &[Route<App>] = &[
     route!("POST /v1/auth/totp/setup", Access::Permission(rbac::TWOFA_MANAGE_SELF), routes::totp::setup::handle),
     route!("POST /v1/auth/totp/confirm", Access::Permission(rbac::TWOFA_MANAGE_SELF), routes::totp::confirm::handle),
     route!("POST /v1/auth/totp/disable", Access::Permission(rbac::TWOFA_MANAGE_SELF), routes::totp::disable::handle),
+    route!("POST /v1/auth/phone/verify/start", Access::Permission(rbac::PHONE_VERIFY_START), routes::phone::start::handle),
+    route!("POST /v1/auth/phone/verify/confirm", Access::Permission(rbac::PHONE_VERIFY_CONFIRM), routes::phone::confirm::handle),
+    route!("POST /v1/auth/phone/verify/resend", Access::Permission(rbac::PHONE_VERIFY_START), routes::phone::resend::handle),
+    route!("DELETE /v1/auth/phone/verify/cancel", Access::Permission(rbac::PHONE_VERIFY_START), routes::phone::cancel::handle),
+    route!("POST /v1/auth/twofa/{channel}/enable", Access::Permission(rbac::TWOFA_MANAGE_SELF), routes::twofa::enable::handle),
+    route!("POST /v1/auth/twofa/{channel}/disable", Access::Permission(rbac::TWOFA_MANAGE_SELF), routes::twofa::disable::handle),
     route!("GET /v1/admin/roles", Access::Permission(rbac::ROLE_READ), routes::admin::roles::get::handle),
     route!("GET /v1/admin/users", Access::Permission(rbac::USER_READ), routes::admin::users::get::handle),
     route!("POST /v1/admin/users", Access::Permission(rbac::USER_MANAGE), routes::admin::users::post::handle),
+    route!("GET /v1/admin/users/{id}", Access::Permission(rbac::USER_READ), routes::admin::users::id_get::handle),
+    route!("PATCH /v1/admin/users/{id}", Access::Permission(rbac::USER_UPDATE), routes::admin::users::patch::handle),
+    route!("DELETE /v1/admin/users/{id}", Access::Permission(rbac::USER_DELETE), routes::admin::users::delete::handle),
+    route!("GET /v1/admin/users/{id}/preferences", Access::Permission(rbac::USER_READ), routes::admin::users::preferences_get::handle),
+    route!("PUT /v1/admin/users/{id}/preferences", Access::Permission(rbac::USER_UPDATE), routes::admin::users::preferences_put::handle),
+    route!(
+        "GET /v1/admin/users/{id}/effective-permissions",
+        Access::Permission(rbac::USER_READ),
+        routes::admin::users::effective_permissions_get::handle
+    ),
+    route!(
+        "GET /v1/admin/users/{id}/effective-entitlements",
+        Access::Permission(rbac::ENTITLEMENTS_VIEW),
+        routes::admin::users::effective_entitlements_get::handle
+    ),
     route!("POST /v1/admin/users/invite", Access::Permission(rbac::USER_INVITE), routes::admin::users::invite_post::handle),
     route!("POST /v1/admin/users/accept-invite", Access::Public, routes::admin::users::accept_invite_post::handle),
     route!("POST /v1/admin/users/{id}/suspend", Access::Permission(rbac::USER_SUSPEND), routes::admin::users::suspend_post::handle),

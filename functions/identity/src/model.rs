@@ -58,7 +58,37 @@ pub struct User {
     pub created_at: Timestamp,
     #[serde(default)]
     pub last_login_at: Option<Timestamp>,
+    #[serde(default)]
+    pub profile: Profile,
+    /// The verified phone (`/v1/auth/phone/verify/*`) and when it was verified.
+    #[serde(default)]
+    pub phone_e164: Option<crm_kernel::Phone>,
+    #[serde(default)]
+    pub phone_verified_at: Option<Timestamp>,
+    /// One-time-code second factors turned on (`sms`, `whatsapp`).
+    #[serde(default)]
+    pub otp_factors: Vec<crate::otp::OtpChannel>,
+    /// Set by `DELETE /v1/admin/users/{id}`: the record stays for audit references only.
+    #[serde(default)]
+    pub deleted_at: Option<Timestamp>,
     pub version: u64,
+}
+
+/// What a user (or an admin) edits about the person: `user_profiles` of M3CoreCRM §1.11.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    #[serde(default)]
+    pub job_title_code: Option<String>,
+    #[serde(default)]
+    pub department_code: Option<String>,
+    /// BCP 47 language (`ar`, `en`); templates fall back to the tenant's.
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// IANA zone (`Africa/Cairo`), for quiet hours and digests.
+    #[serde(default)]
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub avatar_url: Option<String>,
 }
 
 impl User {
@@ -66,7 +96,11 @@ impl User {
         keys::user(tenant, &id.to_string())
     }
 
+    /// The item; a deleted user keeps no index entries (it leaves every list and lookup).
     pub fn to_item(&self) -> Result<Item, StoreError> {
+        if self.deleted_at.is_some() {
+            return Ok(item::to_item(&Self::key(self.tenant_id, self.id), self)?.with_str("kind", "user"));
+        }
         Ok(item::to_item(&Self::key(self.tenant_id, self.id), self)?
             .with_str("kind", "user")
             .with_index(Index::ByKind, keys::by_kind_pk(self.tenant_id, USER), format!("{}#{}", self.created_at, self.id))
@@ -79,6 +113,10 @@ impl User {
             "id": self.id, "tenant_id": self.tenant_id, "email": self.email, "full_name": self.full_name,
             "roles": self.roles, "status": self.status, "is_verified": self.is_verified,
             "created_at": self.created_at, "last_login_at": self.last_login_at,
+            "job_title_code": self.profile.job_title_code, "department_code": self.profile.department_code,
+            "locale": self.profile.locale, "timezone": self.profile.timezone, "avatar_url": self.profile.avatar_url,
+            "phone_e164": self.phone_e164, "phone_verified_at": self.phone_verified_at, "otp_factors": self.otp_factors,
+            "version": self.version,
         })
     }
 }

@@ -217,6 +217,15 @@ fn incoming(req: &AxumRequest) -> Incoming {
             }
         }
     }
+    // API Gateway reports the client's address; locally a client may stand
+    // in for another through `X-Forwarded-For` (first entry), as behind a proxy.
+    let source_ip = headers
+        .get("x-forwarded-for")
+        .and_then(Value::as_str)
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "127.0.0.1".into());
     let user_agent = headers.get("user-agent").and_then(Value::as_str).unwrap_or_default().to_string();
     Incoming {
         method: req.method().as_str().to_string(),
@@ -225,7 +234,7 @@ fn incoming(req: &AxumRequest) -> Incoming {
         headers,
         cookies,
         query,
-        source_ip: "127.0.0.1".into(),
+        source_ip,
         user_agent,
     }
 }

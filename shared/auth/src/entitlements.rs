@@ -10,6 +10,42 @@ use std::collections::BTreeMap;
 use crm_kernel::AppError;
 use serde::Serialize;
 
+/// Every feature key of the spec's registry (M3CoreCRM "Feature keys").
+pub const FEATURES: &[&str] = &[
+    "twofa.totp",
+    "twofa.sms",
+    "twofa.whatsapp",
+    "plan.view",
+    "notifications.sms",
+    "notifications.whatsapp",
+    "marketing.sms",
+    "marketing.whatsapp",
+    "contacts.customFields",
+    "contacts.privateRecords",
+    "deals.multiPipelines",
+    "deals.customFields",
+    "leads.import",
+    "leads.scoring",
+    "units.customFields",
+    "units.bulkEdit",
+    "inventory.codeManagement",
+    "maps.enabled",
+    "maps.componentShapes",
+    "maps.publicViews",
+    "campaign.sms.enabled",
+    "campaign.whatsapp.enabled",
+    "telemarketing.enabled",
+    "tasks.recurring",
+    "activities.emailSync",
+    "dashboard.customize",
+    "dashboard.share",
+    "dashboard.customSQL",
+    "rbac.roleHierarchy",
+    "rbac.groups",
+    "admin.entitlementsOverrides",
+    "admin.customDictionaries",
+];
+
 /// The plan codes, in tier order.
 pub const PLANS: &[&str] = &["DevFree", "DevPro"];
 

@@ -42,6 +42,11 @@ pub const USER_DEACTIVATE: Permission = Permission("user.deactivate");
 pub const USER_REINSTATE: Permission = Permission("user.reinstate");
 pub const USER_FORCE_LOGOUT: Permission = Permission("user.forceLogout");
 pub const USER_INVITE: Permission = Permission("user.invite");
+pub const USER_UPDATE: Permission = Permission("user.update");
+pub const USER_DELETE: Permission = Permission("user.delete");
+pub const ENTITLEMENTS_VIEW: Permission = Permission("entitlements.view");
+pub const PHONE_VERIFY_START: Permission = Permission("phone.verify.start");
+pub const PHONE_VERIFY_CONFIRM: Permission = Permission("phone.verify.confirm");
 
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
@@ -64,6 +69,11 @@ pub const ALL: &[Permission] = &[
     USER_REINSTATE,
     USER_FORCE_LOGOUT,
     USER_INVITE,
+    USER_UPDATE,
+    USER_DELETE,
+    ENTITLEMENTS_VIEW,
+    PHONE_VERIFY_START,
+    PHONE_VERIFY_CONFIRM,
 ];
 
 /// The default roles, most powerful first.
@@ -73,11 +83,29 @@ pub const ROLES: &[&str] = &["super_admin", "admin", "manager", "sales_rep", "st
 pub fn default_permissions(role: &str) -> &'static [Permission] {
     match role {
         "super_admin" | "admin" => ALL,
-        "manager" => {
-            &[NOTE_CREATE, NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF, TWOFA_MANAGE_SELF, USER_READ, ROLE_READ]
-        }
-        "sales_rep" | "staff" => &[NOTE_CREATE, NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF, TWOFA_MANAGE_SELF],
-        "viewer" => &[NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF, TWOFA_MANAGE_SELF],
+        "manager" => &[
+            NOTE_CREATE,
+            NOTE_READ,
+            ACTIVITY_READ,
+            SESSION_READ_SELF,
+            SESSION_REVOKE_SELF,
+            TWOFA_MANAGE_SELF,
+            PHONE_VERIFY_START,
+            PHONE_VERIFY_CONFIRM,
+            USER_READ,
+            ROLE_READ,
+        ],
+        "sales_rep" | "staff" => &[
+            NOTE_CREATE,
+            NOTE_READ,
+            ACTIVITY_READ,
+            SESSION_READ_SELF,
+            SESSION_REVOKE_SELF,
+            TWOFA_MANAGE_SELF,
+            PHONE_VERIFY_START,
+            PHONE_VERIFY_CONFIRM,
+        ],
+        "viewer" => &[NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF, TWOFA_MANAGE_SELF, PHONE_VERIFY_START, PHONE_VERIFY_CONFIRM],
         _ => &[],
     }
 }

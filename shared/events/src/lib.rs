@@ -14,6 +14,7 @@ pub mod envelope;
 pub mod messages;
 pub mod metrics;
 pub mod outbox;
+pub mod preferences;
 pub mod stream;
 
 pub use bus::{EventBridgeBus, EventBus, MemoryBus};

@@ -60,10 +60,15 @@ pub struct Message {
 
 impl Message {
     pub fn email(tenant_id: TenantId, to: &str, template_code: &str, subject: String, body: String) -> Self {
+        Self::new(Channel::Email, tenant_id, to, template_code, subject, body)
+    }
+
+    /// A queued message on any channel (`to` is an email, an E.164 number or a user id for `inbox`).
+    pub fn new(channel: Channel, tenant_id: TenantId, to: &str, template_code: &str, subject: String, body: String) -> Self {
         Self {
             id: EntityId::new(),
             tenant_id,
-            channel: Channel::Email,
+            channel,
             to: to.to_string(),
             template_code: template_code.into(),
             locale: "en".into(),

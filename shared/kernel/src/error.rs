@@ -37,6 +37,10 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// A domain rule refused a well-formed request, with the rule's own code
+    /// (`OTP_INVALID`, `OTP_EXPIRED`, …): 422.
+    #[error("{message}")]
+    Rule { code: &'static str, message: String },
     #[error("the resource was changed by someone else; reload and retry")]
     PreconditionFailed,
     #[error("request body exceeds {limit} bytes")]
@@ -80,6 +84,7 @@ impl AppError {
             AppError::NotFound | AppError::RouteNotFound => "NOT_FOUND",
             AppError::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             AppError::Conflict(_) => "CONFLICT",
+            AppError::Rule { code, .. } => code,
             AppError::PreconditionFailed => "PRECONDITION_FAILED",
             AppError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             AppError::RateLimited { .. } => "RATE_LIMIT_EXCEEDED",
@@ -98,7 +103,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::PreconditionFailed => 412,
             AppError::PayloadTooLarge { .. } => 413,
-            AppError::LimitReached { .. } => 422,
+            AppError::LimitReached { .. } | AppError::Rule { .. } => 422,
             AppError::RateLimited { .. } => 429,
             AppError::Internal(_) => 500,
         }
@@ -132,6 +137,7 @@ mod tests {
             (AppError::Auth { code: "AUTH_TOKEN_REUSED", message: "x".into() }, "AUTH_TOKEN_REUSED", 401),
             (AppError::PlanRequired { feature: "f".into() }, "PLAN_REQUIRED", 402),
             (AppError::LimitReached { key: "users.max".into(), limit: 3 }, "LIMIT_REACHED", 422),
+            (AppError::Rule { code: "OTP_EXPIRED", message: "expired".into() }, "OTP_EXPIRED", 422),
             (AppError::Forbidden("no".into()), "FORBIDDEN", 403),
             (AppError::NotFound, "NOT_FOUND", 404),
             (AppError::Conflict("dup".into()), "CONFLICT", 409),

@@ -8,6 +8,7 @@ pub mod error;
 pub mod id;
 pub mod money;
 pub mod page;
+pub mod phone;
 pub mod time;
 
 pub use config::Env;
@@ -15,4 +16,5 @@ pub use error::{AppError, FieldError};
 pub use id::{EntityId, TenantId, UserId};
 pub use money::{Currency, Money};
 pub use page::Limit;
+pub use phone::Phone;
 pub use time::Timestamp;

@@ -98,3 +98,18 @@ mod tests {
         assert!(parse_date("date", "2026-12-01").is_ok());
     }
 }
+
+/// An IANA time zone by name (`Africa/Cairo`, `Asia/Riyadh`, `UTC`).
+pub fn parse_zone(name: &str) -> Option<chrono_tz::Tz> {
+    name.parse::<chrono_tz::Tz>().ok()
+}
+
+#[cfg(test)]
+mod zone_tests {
+    #[test]
+    fn zones_parse_by_iana_name() {
+        assert!(super::parse_zone("Africa/Cairo").is_some());
+        assert!(super::parse_zone("Asia/Dubai").is_some());
+        assert!(super::parse_zone("Mars/Base").is_none());
+    }
+}

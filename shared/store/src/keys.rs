@@ -134,6 +134,18 @@ pub fn rate_window(tenant: TenantId, window_start: i64) -> Key {
     Key { pk: format!("{}RATE#{window_start}", tenant_prefix(tenant)), sk: "COUNT".into() }
 }
 
+/// A fixed-window counter of one tenant: `scope` says what is counted
+/// (`PHONESTART`), `subject` whose (a user id), `window_start` when (epoch s).
+pub fn tenant_window(tenant: TenantId, scope: &str, subject: &str, window_start: i64) -> Key {
+    Key { pk: format!("{}RATE#{scope}#{subject}#{window_start}", tenant_prefix(tenant)), sk: "COUNT".into() }
+}
+
+/// A fixed-window counter outside any tenant, for callers not yet known to
+/// be in one (`AUTHIP#login` by client IP on the public auth routes).
+pub fn global_window(scope: &str, subject: &str, window_start: i64) -> Key {
+    Key { pk: format!("G#RATE#{scope}#{subject}#{window_start}"), sk: "COUNT".into() }
+}
+
 /// The transactional-outbox item of one event.
 pub fn outbox(tenant: TenantId, event_id: &str) -> Key {
     Key { pk: format!("{}OUTBOX#{event_id}", tenant_prefix(tenant)), sk: "EVENT".into() }

@@ -2,8 +2,10 @@
 
 pub mod admin;
 pub mod auth;
+pub mod phone;
 pub mod sessions;
 pub mod totp;
+pub mod twofa;
 
 use crm_events::audit::AuditExt;
 use crm_events::{Actor, DomainEvent, Subject};

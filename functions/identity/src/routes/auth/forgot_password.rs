@@ -24,6 +24,7 @@ struct ForgotPassword {
 }
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    crate::throttle::per_ip(app, &call, "forgot-password").await?;
     let req: ForgotPassword = call.json()?;
     let email = Email::parse(&req.email).map_err(|e| AppError::invalid_fields(vec![e]))?;
     let accepted = Reply::with_status(202, json!({ "message": "If an account exists for this email, a reset link is on its way." }));

@@ -7,10 +7,14 @@
 //! * With TOTP enabled, a `totp_code` (or a one-time `backup_code`) is
 //!   required: missing → `401 AUTH_2FA_REQUIRED`, wrong → `401
 //!   AUTH_2FA_INVALID_CODE` (counted towards the lockout).
+//! * With an SMS/WhatsApp factor on (and no TOTP code given), the first
+//!   attempt sends a code and answers `AUTH_2FA_REQUIRED`; the next sends it
+//!   as `otp_code` (5 attempts, 10 minutes).
 //! * Every attempt on a real account is audited (`auth.login`,
 //!   `auth.login_failed`); a suspended user or tenant cannot log in.
 
 use crm_events::audit::AuditExt;
+use crm_events::messages::QueueExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
@@ -23,6 +27,7 @@ use serde_json::json;
 use crate::email::Email;
 use crate::lockout::Failures;
 use crate::model::{backup_hash, email_marker_key, login_failures_key, EmailOwner, Tenant, TenantStatus, Totp, User, UserStatus};
+use crate::otp::{Otp, OtpStatus, Purpose};
 use crate::{issue, password, totp, App};
 
 #[derive(Deserialize)]
@@ -35,6 +40,77 @@ struct LoginRequest {
     totp_code: Option<String>,
     #[serde(default)]
     backup_code: Option<String>,
+    /// The code sent by SMS/WhatsApp when that factor is on.
+    #[serde(default)]
+    otp_code: Option<String>,
+}
+
+/// A second factor passed, and the record to write back so it is spent.
+enum SecondFactor {
+    None,
+    Totp { version: u64, used: Totp },
+    Otp { version: u64, used: Otp },
+}
+
+/// Checks the second factor the account requires, if any. With TOTP, a
+/// `totp_code` or `backup_code`; with an SMS/WhatsApp factor, an `otp_code`
+/// — asked for by answering `AUTH_2FA_REQUIRED` after sending a code (at
+/// most once a minute). Either factor satisfies an account that has both.
+async fn second_factor(app: &App, f: &LoginRequest, user: &User, now: Timestamp) -> Result<SecondFactor, AppError> {
+    let invalid = || AppError::Auth { code: "AUTH_2FA_INVALID_CODE", message: "the two-factor code is not valid".into() };
+    let totp = app.store.get_as::<Totp>(&Totp::key(user.tenant_id, user.id)).await?.filter(|t| t.enabled);
+    let otp_channel = user.otp_factors.first().copied().filter(|_| user.phone_verified_at.is_some());
+    let phone = user.phone_e164.clone();
+    match (&totp, f.totp_code.as_deref(), f.backup_code.as_deref()) {
+        (Some(t), Some(code), _) => {
+            let step = totp::verify(&t.secret, code, now.unix_seconds(), t.last_step).ok_or_else(invalid)?;
+            let mut used = t.clone();
+            used.last_step = Some(step);
+            used.version += 1;
+            return Ok(SecondFactor::Totp { version: t.version, used });
+        }
+        (Some(t), None, Some(backup)) => {
+            let mut used = t.clone();
+            let h = backup_hash(backup);
+            used.backup_hashes.retain(|x| x != &h);
+            if used.backup_hashes.len() == t.backup_hashes.len() {
+                return Err(invalid());
+            }
+            used.version += 1;
+            return Ok(SecondFactor::Totp { version: t.version, used });
+        }
+        _ => {}
+    }
+    let (Some(channel), Some(phone)) = (otp_channel, phone) else {
+        return match totp {
+            Some(_) => Err(AppError::Auth { code: "AUTH_2FA_REQUIRED", message: "a two-factor code is required (totp_code or backup_code)".into() }),
+            None => Ok(SecondFactor::None),
+        };
+    };
+    let key = Otp::key(user.tenant_id, user.id, Purpose::Login);
+    let challenge = app.store.get_as::<Otp>(&key).await?;
+    if let Some(code) = f.otp_code.as_deref() {
+        let c = challenge.filter(|c| c.status == OtpStatus::Pending).ok_or_else(invalid)?;
+        let outcome = c.confirm(None, code, now);
+        if outcome.result.is_err() {
+            let write = Tx::new().put_if("otp", outcome.record.to_item(Purpose::Login)?, Condition::version_is(c.version));
+            app.store.transact(write).await?;
+            return Err(invalid());
+        }
+        return Ok(SecondFactor::Otp { version: c.version, used: outcome.record });
+    }
+    // No code yet: send one, unless one went out less than a minute ago.
+    let recent = challenge.as_ref().filter(|c| c.is_open(now) && c.resend_wait(now) > 0);
+    if recent.is_none() {
+        let (otp, code) = Otp::issue(user.tenant_id, user.id, phone.clone(), channel, now);
+        let message = crate::routes::phone::code_message(&otp, &code, "otp.login");
+        app.store.transact(Tx::new().put("otp", otp.to_item(Purpose::Login)?).queue_message(&message)?).await?;
+    }
+    let also = if totp.is_some() { " (or use totp_code)" } else { "" };
+    Err(AppError::Auth {
+        code: "AUTH_2FA_REQUIRED",
+        message: format!("a code was sent by {} to {}; send it as otp_code{also}", channel.as_str(), phone.masked()),
+    })
 }
 
 pub fn invalid_credentials() -> AppError {
@@ -42,6 +118,7 @@ pub fn invalid_credentials() -> AppError {
 }
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    crate::throttle::per_ip(app, &call, "login").await?;
     let req: LoginRequest = call.json()?;
     let email = Email::parse(&req.email).map_err(|e| AppError::invalid_fields(vec![e]))?;
     let now = Timestamp::now();
@@ -56,7 +133,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Some(o) => app.store.get_as(&User::key(o.tenant_id, o.user_id)).await?,
         None => None,
     };
-    let candidate = req.password;
+    let candidate = req.password.clone();
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let ok = super::super::blocking(move || match stored {
         Some(hash) => password::verify(&candidate, &hash),
@@ -79,30 +156,14 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         return Err(AppError::Forbidden("this organisation is suspended".into()));
     }
 
-    let second_factor = match app.store.get_as::<Totp>(&Totp::key(user.tenant_id, user.id)).await?.filter(|t| t.enabled) {
-        None => None,
-        Some(t) => {
-            let mut used = t.clone();
-            let ok = match (req.totp_code.as_deref(), req.backup_code.as_deref()) {
-                (None, None) => {
-                    return Err(AppError::Auth { code: "AUTH_2FA_REQUIRED", message: "a two-factor code is required".into() });
-                }
-                (Some(code), _) => {
-                    totp::verify(&t.secret, code, now.unix_seconds(), t.last_step).map(|step| used.last_step = Some(step)).is_some()
-                }
-                (None, Some(backup)) => {
-                    let h = backup_hash(backup);
-                    let before = used.backup_hashes.len();
-                    used.backup_hashes.retain(|x| x != &h);
-                    used.backup_hashes.len() < before
-                }
-            };
-            if !ok {
+    let second_factor = second_factor(app, &req, &user, now).await;
+    let second_factor = match second_factor {
+        Ok(f) => f,
+        Err(e) => {
+            if e.code() == "AUTH_2FA_INVALID_CODE" {
                 record_failure(app, &call, &email, &failures, owner.as_ref(), now).await;
-                return Err(AppError::Auth { code: "AUTH_2FA_INVALID_CODE", message: "the two-factor code is not valid".into() });
             }
-            used.version += 1;
-            Some((t.version, used))
+            return Err(e);
         }
     };
 
@@ -125,9 +186,11 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if failures.version > 0 {
         tx = tx.delete("failures", &login_failures_key(&email), None);
     }
-    if let Some((version, used)) = second_factor {
-        // The code (or backup code) is spent: a replay in the same step fails here.
-        tx = tx.put_if("totp", used.to_item()?, Condition::version_is(version));
+    match second_factor {
+        // The code (or backup code) is spent: a replay fails on the version here.
+        SecondFactor::Totp { version, used } => tx = tx.put_if("totp", used.to_item()?, Condition::version_is(version)),
+        SecondFactor::Otp { version, used } => tx = tx.put_if("otp", used.to_item(Purpose::Login)?, Condition::version_is(version)),
+        SecondFactor::None => {}
     }
     app.store.transact(tx).await?;
     let (body, cookie) = issue::tokens(app, &updated, &session, &refresh, now)?;

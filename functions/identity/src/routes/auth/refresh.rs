@@ -32,6 +32,7 @@ fn reused() -> AppError {
 }
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    crate::throttle::per_ip(app, &call, "refresh").await?;
     let req: RefreshRequest = if call.body_bytes()?.iter().all(u8::is_ascii_whitespace) { RefreshRequest::default() } else { call.json()? };
     let raw = issue::presented_refresh(&call, req.refresh_token.as_deref()).ok_or_else(invalid)?;
     let token = RefreshToken::parse(&raw).ok_or_else(invalid)?;

@@ -38,6 +38,7 @@ fn name(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> String {
 }
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    crate::throttle::per_ip(app, &call, "register").await?;
     let req: RegisterRequest = call.json()?;
     let mut errors = Vec::new();
     let tenant_name = name("tenant_name", &req.tenant_name, &mut errors);
@@ -70,6 +71,11 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         is_verified: false,
         created_at: now,
         last_login_at: Some(now),
+        profile: Default::default(),
+        phone_e164: None,
+        phone_verified_at: None,
+        otp_factors: Vec::new(),
+        deleted_at: None,
         version: 1,
     };
     let (session, refresh) = issue::new_session(&user, &call, now);

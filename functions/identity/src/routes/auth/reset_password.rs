@@ -24,6 +24,7 @@ struct ResetPassword {
 }
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    crate::throttle::per_ip(app, &call, "reset-password").await?;
     let req: ResetPassword = call.json()?;
     let now = Timestamp::now();
     let record = redeem(&app.store, Purpose::PasswordReset, &req.token, now).await?;

@@ -21,6 +21,7 @@ struct VerifyEmail {
 }
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    crate::throttle::per_ip(app, &call, "verify-email").await?;
     let req: VerifyEmail = call.json()?;
     let now = Timestamp::now();
     let record = redeem(&app.store, Purpose::EmailVerification, &req.token, now).await?;

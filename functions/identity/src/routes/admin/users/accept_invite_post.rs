@@ -26,6 +26,7 @@ struct Accept {
 }
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    crate::throttle::per_ip(app, &call, "accept-invite").await?;
     let req: Accept = call.json()?;
     let now = Timestamp::now();
     let invitation = redeem(&app.store, Purpose::Invitation, &req.token, now).await?;
@@ -51,6 +52,11 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         is_verified: true,
         created_at: now,
         last_login_at: Some(now),
+        profile: Default::default(),
+        phone_e164: None,
+        phone_verified_at: None,
+        otp_factors: Vec::new(),
+        deleted_at: None,
         version: 1,
     };
     let (session, refresh) = issue::new_session(&user, &call, now);

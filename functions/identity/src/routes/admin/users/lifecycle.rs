@@ -8,7 +8,7 @@ use crm_auth::entitlements::Entitlements;
 use crm_events::audit::AuditExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
-use crm_kernel::{AppError, Timestamp, UserId};
+use crm_kernel::{AppError, Timestamp};
 use crm_store::tx::Condition;
 use crm_store::{keys, AttributeValue, StoreError, Tx};
 use serde_json::json;
@@ -23,6 +23,7 @@ pub enum Action {
     Deactivate,
     Reactivate,
     ForceLogout,
+    Delete,
 }
 
 impl Action {
@@ -32,6 +33,7 @@ impl Action {
             Action::Deactivate => "user.deactivated",
             Action::Reactivate => "user.reinstated",
             Action::ForceLogout => "user.forceLoggedOut",
+            Action::Delete => "user.deleted",
         }
     }
 
@@ -45,6 +47,7 @@ impl Action {
             (Action::Reactivate, UserStatus::Active) => Err("the user is already active"),
             (Action::Reactivate, _) => Ok(UserStatus::Active),
             (Action::ForceLogout, s) => Ok(s.clone()),
+            (Action::Delete, _) => Ok(UserStatus::Deactivated),
         }
     }
 
@@ -55,11 +58,11 @@ impl Action {
 
 pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppError> {
     let p = call.principal()?;
-    let id = UserId::parse(&call.path("id")?).map_err(|_| AppError::NotFound)?;
+    let user: User = super::target(app, &call).await?;
+    let id = user.id;
     if id == p.user_id {
         return Err(AppError::Forbidden("you cannot do this to your own account".into()));
     }
-    let user: User = app.store.get_as(&User::key(p.tenant_id, id)).await?.ok_or(AppError::NotFound)?;
     if user.roles.iter().any(|r| r == "super_admin") && !p.roles.iter().any(|r| r == "super_admin") {
         return Err(AppError::Forbidden("only a super_admin can change a super_admin's account".into()));
     }
@@ -69,6 +72,10 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
     let mut updated = user.clone();
     updated.status = status.clone();
     updated.version += 1;
+    let now_deleted = action == Action::Delete;
+    if now_deleted {
+        updated.deleted_at = Some(now);
+    }
     let event = super::super::super::event(
         &call,
         p.tenant_id,
@@ -78,6 +85,9 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
         json!({ "from": user.status, "to": status }),
     );
     let mut tx = Tx::new().put_if("user", updated.to_item()?, Condition::version_is(user.version)).emit_audited(&event);
+    if now_deleted {
+        tx = tx.delete("email", &crate::model::email_marker_key(&user.email), None);
+    }
 
     if action.revokes_sessions() {
         tx = super::super::super::revoke_sessions(app, p.tenant_id, id, action.event(), now, tx).await?;
@@ -86,7 +96,7 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
     // Seats: a deactivated user frees one; reactivating one takes one back.
     let tenant: Tenant = app.store.get_as(&Tenant::key(p.tenant_id)).await?.ok_or(AppError::NotFound)?;
     let entitlements = Entitlements::for_plan(&tenant.plan);
-    if status == UserStatus::Deactivated {
+    if status == UserStatus::Deactivated && user.status != UserStatus::Deactivated {
         let c = Condition::new("#s > :zero")
             .name("#s", "seats_used")
             .value(":zero", AttributeValue::N("0".into()))

@@ -60,6 +60,11 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         is_verified: false,
         created_at: now,
         last_login_at: None,
+        profile: Default::default(),
+        phone_e164: None,
+        phone_verified_at: None,
+        otp_factors: Vec::new(),
+        deleted_at: None,
         version: 1,
     };
     let event = super::super::super::event(

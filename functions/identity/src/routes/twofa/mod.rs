@@ -1,0 +1,53 @@
+//! `POST /v1/auth/twofa/{sms|whatsapp}/enable|disable` — one-time codes by
+//! SMS or WhatsApp as the login's second factor. Gated by the plan feature
+//! (`twofa.sms` / `twofa.whatsapp`) **and** by a verified phone
+//! (M3CoreCRM §1.15). Audited `twofa.enabled` / `twofa.disabled`.
+
+pub mod disable;
+pub mod enable;
+
+use crm_events::audit::AuditExt;
+use crm_http::{Call, Reply};
+use crm_kernel::AppError;
+use crm_store::tx::Condition;
+use crm_store::Tx;
+use serde_json::json;
+
+use crate::model::User;
+use crate::otp::OtpChannel;
+use crate::App;
+
+/// Turns `channel` on or off for the caller.
+pub(crate) async fn set(app: &App, call: Call, on: bool) -> Result<Reply, AppError> {
+    let p = call.principal()?;
+    let channel = OtpChannel::parse(&call.path("channel")?).map_err(|_| AppError::RouteNotFound)?;
+    let user: User = app.store.get_as(&User::key(p.tenant_id, p.user_id)).await?.ok_or(AppError::NotFound)?;
+    if on {
+        let tenant: crate::model::Tenant = app.store.get_as(&crate::model::Tenant::key(p.tenant_id)).await?.ok_or(AppError::NotFound)?;
+        crm_auth::entitlements::Entitlements::for_plan(&tenant.plan).require_feature(channel.feature())?;
+        if user.phone_verified_at.is_none() {
+            return Err(AppError::Rule { code: "PHONE_NOT_VERIFIED", message: "verify a phone number first (/v1/auth/phone/verify/start)".into() });
+        }
+    }
+    let has = user.otp_factors.contains(&channel);
+    if has == on {
+        return Ok(Reply::ok(json!({ "user": user.public() })));
+    }
+    let mut next = user.clone();
+    if on {
+        next.otp_factors.push(channel);
+    } else {
+        next.otp_factors.retain(|c| *c != channel);
+    }
+    next.version += 1;
+    let event = super::event(
+        &call,
+        p.tenant_id,
+        if on { "twofa.enabled" } else { "twofa.disabled" },
+        p.user_id,
+        crm_events::Subject { kind: "user".into(), id: p.user_id.to_string() },
+        json!({ "method": channel }),
+    );
+    app.store.transact(Tx::new().put_if("user", next.to_item()?, Condition::version_is(user.version)).emit_audited(&event)).await?;
+    Ok(Reply::ok(json!({ "user": next.public() })))
+}
