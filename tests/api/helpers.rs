@@ -24,6 +24,8 @@ static STACK: OnceLock<TestStack> = OnceLock::new();
 
 /// The rate-limit window of the test stack.
 pub const RATE_WINDOW_SECS: u64 = 10;
+pub const AUTH_RATE_LIMIT: u64 = 40;
+pub const OPERATOR_KEY: &str = "test-operator-key-0123456789abcdefghijklmnop";
 
 pub fn stack() -> &'static TestStack {
     STACK.get_or_init(|| {
@@ -41,6 +43,9 @@ pub fn stack() -> &'static TestStack {
                 opts.env_overrides = vec![
                     ("RATE_LIMIT_WINDOW_SECS".into(), RATE_WINDOW_SECS.to_string()),
                     ("RATE_LIMITS".into(), r#"{"RateTest": 5}"#.into()),
+                    ("AUTH_RATE_LIMIT".into(), AUTH_RATE_LIMIT.to_string()),
+                    ("AUTH_RATE_WINDOW_SECS".into(), RATE_WINDOW_SECS.to_string()),
+                    ("OPERATOR_KEY".into(), OPERATOR_KEY.into()),
                 ];
                 match devserver::start(opts.clone()).await {
                     Err(e) => tx.send(Err(e)).unwrap(),
@@ -139,6 +144,18 @@ impl TestApp {
             version: 1,
         };
         fixture_store().await.put(u.to_item().unwrap()).await.unwrap();
+        // The seat the user holds, as the identity routes would count it.
+        let usage = crm_store::keys::usage(tenant);
+        aws_sdk_dynamodb::Client::new(&sdk().await)
+            .update_item()
+            .table_name(&s.table)
+            .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(usage.pk))
+            .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(usage.sk))
+            .update_expression("ADD seats_used :one")
+            .expression_attribute_values(":one", aws_sdk_dynamodb::types::AttributeValue::N("1".into()))
+            .send()
+            .await
+            .unwrap();
         let token = mint(&s.keys, tenant, user, roles, 900);
         Self { url: s.url.clone(), tenant, user, token, http: reqwest::Client::new() }
     }
@@ -149,6 +166,11 @@ impl TestApp {
 
     pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
         self.http.post(format!("{}{path}", self.url)).bearer_auth(&self.token)
+    }
+
+    /// Any method on `path`, with the token.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.url)).bearer_auth(&self.token)
     }
 
     /// `GET path` and its JSON body.
@@ -167,6 +189,36 @@ impl TestApp {
         let body = self.get_json("/v1/activity?limit=100").await;
         body["data"].as_array().cloned().unwrap_or_default()
     }
+}
+
+/// What the `dev` provider adapter recorded for `to` (an email or an E.164 number), newest first.
+pub async fn mailbox(to: &str) -> Vec<Value> {
+    let url = format!("{}/_local/mailbox?to={}", stack().url, to.replace('+', "%2B"));
+    let body: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    body["messages"].as_array().cloned().unwrap_or_default()
+}
+
+/// The 6-digit code of the newest message to `to` with `template`, once
+/// delivered, skipping the codes in `seen` (earlier sends).
+pub async fn code_sent_to(to: &str, template: &str, seen: &[String]) -> String {
+    eventually(&format!("{template} code to {to}"), Duration::from_secs(20), || async {
+        mailbox(to).await.iter().filter(|m| m["template_code"] == template).find_map(|m| {
+            let body = m["body"].as_str()?;
+            let code: String = body
+                .split_whitespace()
+                .find(|w| w.trim_end_matches('.').len() == 6 && w.trim_end_matches('.').bytes().all(|b| b.is_ascii_digit()))?
+                .trim_end_matches('.')
+                .to_string();
+            (!seen.contains(&code)).then_some(code)
+        })
+    })
+    .await
+}
+
+/// A phone number no other test uses.
+pub fn unique_phone() -> String {
+    let n = ulid::Ulid::new().random() % 100_000_000;
+    format!("+2010{n:08}")
 }
 
 /// The stack's table, for fixtures and checks behind the API.

@@ -34,6 +34,8 @@ pub struct App {
     pub lockout: lockout::Policy,
     /// Per-IP limit of the public auth routes.
     pub auth_rate: throttle::Policy,
+    /// The SaaS operator's key for `/v1/ops/*` (`OPERATOR_KEY`); none = those routes are off.
+    pub operator_key: Option<String>,
     /// The frontend's address, for links in emails (`APP_BASE_URL`).
     pub app_base_url: String,
 }
@@ -61,7 +63,12 @@ impl App {
         if let Some(s) = env.get("AUTH_RATE_WINDOW_SECS") {
             auth_rate.window_secs = s.parse().ok().filter(|w: &i64| *w > 0).ok_or("AUTH_RATE_WINDOW_SECS must be a positive number")?;
         }
+        let operator_key = env.get("OPERATOR_KEY").map(str::to_string);
+        if operator_key.as_ref().is_some_and(|k| k.len() < 32) {
+            return Err("OPERATOR_KEY must be at least 32 characters".into());
+        }
         Ok(Self {
+            operator_key,
             store: Store::from_config(config, env).map_err(|e| e.to_string())?,
             signer,
             lockout,
@@ -98,6 +105,8 @@ pub const ROUTES: &[Route<App>] = &[
     route!("DELETE /v1/auth/phone/verify/cancel", Access::Permission(rbac::PHONE_VERIFY_START), routes::phone::cancel::handle),
     route!("POST /v1/auth/twofa/{channel}/enable", Access::Permission(rbac::TWOFA_MANAGE_SELF), routes::twofa::enable::handle),
     route!("POST /v1/auth/twofa/{channel}/disable", Access::Permission(rbac::TWOFA_MANAGE_SELF), routes::twofa::disable::handle),
+    route!("POST /v1/ops/tenants/{id}/suspend", Access::Public, routes::ops::tenant_status::suspend),
+    route!("POST /v1/ops/tenants/{id}/reactivate", Access::Public, routes::ops::tenant_status::reactivate),
     route!("GET /v1/admin/roles", Access::Permission(rbac::ROLE_READ), routes::admin::roles::get::handle),
     route!("GET /v1/admin/users", Access::Permission(rbac::USER_READ), routes::admin::users::get::handle),
     route!("POST /v1/admin/users", Access::Permission(rbac::USER_MANAGE), routes::admin::users::post::handle),

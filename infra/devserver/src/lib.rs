@@ -181,6 +181,7 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
 
     let secrets = std::collections::HashMap::from([
         ("CURSOR_SECRET".to_string(), cursor_secret),
+        ("OPERATOR_KEY".to_string(), state::operator_key(opts.state_dir.as_deref())),
         ("JWT_SIGNING_KEYS".to_string(), serde_json::to_string(&keys).map_err(|e| e.to_string())?),
     ]);
     let mut env = functions::environment(&template, &specs, &provisioned.resolver, &secrets)?;

@@ -43,6 +43,16 @@ pub fn cursor_secret(dir: Option<&Path>) -> String {
     secret
 }
 
+/// The local operator key for `/v1/ops/*` (generated once).
+pub fn operator_key(dir: Option<&Path>) -> String {
+    if let Some(s) = read(dir, "operator-key").filter(|s| s.len() >= 32) {
+        return s;
+    }
+    let key = format!("op{}{}", ulid::Ulid::new(), ulid::Ulid::new()).to_lowercase();
+    write(dir, "operator-key", &key);
+    key
+}
+
 pub fn load_checkpoints(dir: Option<&Path>, prefix: &str) -> HashMap<String, String> {
     read(dir, &format!("{prefix}-stream.json")).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default()
 }

@@ -105,7 +105,9 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             PHONE_VERIFY_START,
             PHONE_VERIFY_CONFIRM,
         ],
-        "viewer" => &[NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF, TWOFA_MANAGE_SELF, PHONE_VERIFY_START, PHONE_VERIFY_CONFIRM],
+        "viewer" => {
+            &[NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF, TWOFA_MANAGE_SELF, PHONE_VERIFY_START, PHONE_VERIFY_CONFIRM]
+        }
         _ => &[],
     }
 }

@@ -99,7 +99,15 @@ impl Preferences {
         macro_rules! set {
             ($($f:ident),*) => { $( if let Some(v) = u.$f { next.$f = v; } )* };
         }
-        set!(email_on_sms, email_on_whatsapp, inbox_on_all, marketing_email_opt_in, marketing_sms_opt_in, marketing_whatsapp_opt_in, daily_digest);
+        set!(
+            email_on_sms,
+            email_on_whatsapp,
+            inbox_on_all,
+            marketing_email_opt_in,
+            marketing_sms_opt_in,
+            marketing_whatsapp_opt_in,
+            daily_digest
+        );
         if let Some(locale) = u.locale {
             if let Some(l) = &locale {
                 if !LOCALES.contains(&l.as_str()) {

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod ops;
 pub mod phone;
 pub mod sessions;
 pub mod totp;

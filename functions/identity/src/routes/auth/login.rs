@@ -83,7 +83,10 @@ async fn second_factor(app: &App, f: &LoginRequest, user: &User, now: Timestamp)
     }
     let (Some(channel), Some(phone)) = (otp_channel, phone) else {
         return match totp {
-            Some(_) => Err(AppError::Auth { code: "AUTH_2FA_REQUIRED", message: "a two-factor code is required (totp_code or backup_code)".into() }),
+            Some(_) => Err(AppError::Auth {
+                code: "AUTH_2FA_REQUIRED",
+                message: "a two-factor code is required (totp_code or backup_code)".into(),
+            }),
             None => Ok(SecondFactor::None),
         };
     };

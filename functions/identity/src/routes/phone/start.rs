@@ -34,7 +34,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
 
     let now = Timestamp::now();
     let hour = now.unix_seconds() - now.unix_seconds().rem_euclid(3600);
-    let starts = app.store.increment(&keys::tenant_window(p.tenant_id, "PHONESTART", &p.user_id.to_string(), hour), "count", 1, hour + 7200).await?;
+    let starts =
+        app.store.increment(&keys::tenant_window(p.tenant_id, "PHONESTART", &p.user_id.to_string(), hour), "count", 1, hour + 7200).await?;
     if starts > STARTS_PER_HOUR {
         return Err(AppError::RateLimited { retry_after_secs: (hour + 3600 - now.unix_seconds()).max(1) as u64 });
     }

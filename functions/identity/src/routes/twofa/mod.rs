@@ -26,7 +26,10 @@ pub(crate) async fn set(app: &App, call: Call, on: bool) -> Result<Reply, AppErr
         let tenant: crate::model::Tenant = app.store.get_as(&crate::model::Tenant::key(p.tenant_id)).await?.ok_or(AppError::NotFound)?;
         crm_auth::entitlements::Entitlements::for_plan(&tenant.plan).require_feature(channel.feature())?;
         if user.phone_verified_at.is_none() {
-            return Err(AppError::Rule { code: "PHONE_NOT_VERIFIED", message: "verify a phone number first (/v1/auth/phone/verify/start)".into() });
+            return Err(AppError::Rule {
+                code: "PHONE_NOT_VERIFIED",
+                message: "verify a phone number first (/v1/auth/phone/verify/start)".into(),
+            });
         }
     }
     let has = user.otp_factors.contains(&channel);

@@ -15,8 +15,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let permissions: Vec<_> = rbac::ALL
         .iter()
         .map(|perm| {
-            let from: Vec<&str> =
-                user.roles.iter().filter(|r| rbac::default_permissions(r).contains(perm)).map(String::as_str).collect();
+            let from: Vec<&str> = user.roles.iter().filter(|r| rbac::default_permissions(r).contains(perm)).map(String::as_str).collect();
             let granted = active && !from.is_empty();
             let why = match (active, from.is_empty()) {
                 (false, _) => format!("the account is {:?}", user.status).to_lowercase(),

@@ -139,7 +139,8 @@ mod tests {
     fn changes_are_reported_and_nulls_clear() {
         let mut u = user();
         u.profile.locale = Some("en".into());
-        let patch: Patch = serde_json::from_value(json!({ "full_name": " Sara Ahmed ", "locale": null, "timezone": "Africa/Cairo" })).unwrap();
+        let patch: Patch =
+            serde_json::from_value(json!({ "full_name": " Sara Ahmed ", "locale": null, "timezone": "Africa/Cairo" })).unwrap();
         let (next, changes) = apply(&u, patch).unwrap();
         assert_eq!(next.full_name, "Sara Ahmed");
         assert_eq!(next.profile.locale, None);
@@ -149,9 +150,10 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_named() {
-        let patch: Patch =
-            serde_json::from_value(json!({ "full_name": "", "locale": "fr", "timezone": "Mars/Base", "avatar_url": "http://x", "job_title_code": "a b" }))
-                .unwrap();
+        let patch: Patch = serde_json::from_value(
+            json!({ "full_name": "", "locale": "fr", "timezone": "Mars/Base", "avatar_url": "http://x", "job_title_code": "a b" }),
+        )
+        .unwrap();
         let AppError::Validation { details, .. } = apply(&user(), patch).unwrap_err() else { panic!() };
         let fields: Vec<_> = details.iter().map(|d| d.field.as_str()).collect();
         assert_eq!(fields, ["full_name", "job_title_code", "locale", "timezone", "avatar_url"]);

@@ -31,7 +31,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Subject { kind: "user".into(), id: user.id.to_string() },
         json!({ "preferences": next }),
     );
-    match app.store.transact(Tx::new().put_if("preferences", next.to_item(user.tenant_id, user.id)?, condition).emit_audited(&event)).await {
+    match app.store.transact(Tx::new().put_if("preferences", next.to_item(user.tenant_id, user.id)?, condition).emit_audited(&event)).await
+    {
         Ok(()) => Ok(Reply::ok(&next).etag(next.version)),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),
         Err(e) => Err(e.into()),
