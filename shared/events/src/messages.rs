@@ -34,6 +34,17 @@ pub enum MessageStatus {
     Expired,
 }
 
+/// Transactional (always allowed, subject to legal STOP) or marketing
+/// (needs opt-in, blocked by STOP and suppression, never mirrored to email
+/// without email opt-in).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    #[default]
+    Transactional,
+    Marketing,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Message {
     pub id: EntityId,
@@ -55,7 +66,39 @@ pub struct Message {
     pub created_at: Timestamp,
     #[serde(default)]
     pub sent_at: Option<Timestamp>,
+    #[serde(default)]
+    pub kind: MessageKind,
+    /// The sends one dispatch made together (a primary and its mirrors).
+    #[serde(default)]
+    pub dispatch_group_id: Option<EntityId>,
+    /// The message this one mirrors.
+    #[serde(default)]
+    pub mirror_of: Option<EntityId>,
+    /// The user an `inbox` message is for (and who the recipient is, when known).
+    #[serde(default)]
+    pub recipient_user_id: Option<crm_kernel::UserId>,
+    /// Not before this instant (delayed sends, quiet hours).
+    #[serde(default)]
+    pub scheduled_at: Option<Timestamp>,
+    #[serde(default)]
+    pub delivered_at: Option<Timestamp>,
+    #[serde(default)]
+    pub failed_at: Option<Timestamp>,
+    /// Why it failed or bounced (`TEMPLATE_MISSING`, `PROVIDER_ERROR`, a provider's code).
+    #[serde(default)]
+    pub error_code: Option<String>,
+    /// What caused the send (`identity.phone_verify`, `notify.dispatch`, …).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Counted against the plan's monthly cap (SMS/WhatsApp; mirrors are not).
+    #[serde(default)]
+    pub billable: bool,
     pub version: u64,
+}
+
+/// SMS and WhatsApp cost money and count against monthly caps.
+pub fn channel_billable(c: &Channel) -> bool {
+    matches!(c, Channel::Sms | Channel::Whatsapp)
 }
 
 impl Message {
@@ -65,6 +108,7 @@ impl Message {
 
     /// A queued message on any channel (`to` is an email, an E.164 number or a user id for `inbox`).
     pub fn new(channel: Channel, tenant_id: TenantId, to: &str, template_code: &str, subject: String, body: String) -> Self {
+        let billable = channel_billable(&channel);
         Self {
             id: EntityId::new(),
             tenant_id,
@@ -80,8 +124,32 @@ impl Message {
             attempts: 0,
             created_at: Timestamp::now(),
             sent_at: None,
+            kind: MessageKind::Transactional,
+            dispatch_group_id: None,
+            mirror_of: None,
+            recipient_user_id: None,
+            scheduled_at: None,
+            delivered_at: None,
+            failed_at: None,
+            error_code: None,
+            source: None,
+            billable,
             version: 1,
         }
+    }
+
+    /// The item, indexed for the tenant's message list (`by_kind`) and its
+    /// dispatch group (`by_parent`).
+    pub fn to_item(&self) -> Result<crm_store::Item, StoreError> {
+        use crm_store::item::ItemExt;
+        let sk = format!("{}#{}", self.created_at, self.id);
+        let mut it = item::to_item(&Self::key(self.tenant_id, self.id), self)?
+            .with_str("kind", "message")
+            .with_index(crm_store::Index::ByKind, keys::by_kind_pk(self.tenant_id, MESSAGE), sk.clone());
+        if let Some(g) = self.dispatch_group_id {
+            it = it.with_index(crm_store::Index::ByParent, keys::by_parent_pk(self.tenant_id, "DISPATCH", &g.to_string()), sk);
+        }
+        Ok(it)
     }
 
     pub fn key(tenant: TenantId, id: EntityId) -> Key {
@@ -103,8 +171,11 @@ impl QueueExt for Tx {
             "message.queued",
             Actor::system(),
             Subject { kind: "message".into(), id: message.id.to_string() },
-            json!({ "channel": message.channel, "template_code": message.template_code }),
+            json!({
+                "channel": message.channel, "template_code": message.template_code,
+                "dispatch_group_id": message.dispatch_group_id, "scheduled_at": message.scheduled_at,
+            }),
         );
-        Ok(self.put_new("message", item::to_item(&Message::key(message.tenant_id, message.id), message)?).emit(&event))
+        Ok(self.put_new("message", message.to_item()?).emit(&event))
     }
 }

@@ -1,0 +1,266 @@
+//! Templates (M3CoreCRM §2 "Template resolution"): a template is addressed by
+//! `(channel, family, locale)`; a tenant may override any built-in one.
+//! Resolution tries the wanted locale, then the tenant's default, then `en`;
+//! no template at all is `TEMPLATE_MISSING` (422) — except for the inbox,
+//! whose text falls back to the SMS body cut to 140 characters.
+//!
+//! Bodies use `{{name}}` placeholders. Every placeholder must be in the
+//! payload: a missing one is a `VALIDATION_ERROR` naming `payload.{name}`,
+//! so a broken send is refused at dispatch, not discovered by the recipient.
+
+use crm_events::messages::Channel;
+use crm_kernel::{AppError, FieldError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Template {
+    pub channel: Channel,
+    pub family: String,
+    pub locale: String,
+    /// Email subject or inbox title; empty for SMS and WhatsApp.
+    pub subject: String,
+    pub body: String,
+}
+
+/// A template filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub body: String,
+    pub locale: String,
+    /// Whether the text was generated because no template existed (inbox).
+    pub auto_generated: bool,
+}
+
+macro_rules! t {
+    ($channel:ident, $family:literal, $locale:literal, $subject:literal, $body:literal) => {
+        (Channel::$channel, $family, $locale, $subject, $body)
+    };
+}
+
+/// The built-in templates. Tenants override them through the templates API.
+const BUILT_IN: &[(Channel, &str, &str, &str, &str)] = &[
+    t!(Email, "auth.verify_email", "en", "Confirm your email", "Hello {{full_name}},\n\nConfirm your email address for {{tenant_name}} with this link (valid 3 days):\n{{link}}\n"),
+    t!(Email, "auth.verify_email", "ar", "تأكيد بريدك الإلكتروني", "مرحبًا {{full_name}}،\n\nأكّد بريدك الإلكتروني لدى {{tenant_name}} عبر هذا الرابط (صالح 3 أيام):\n{{link}}\n"),
+    t!(Email, "auth.reset_password", "en", "Reset your password", "Hello {{full_name}},\n\nUse this link within an hour to choose a new password:\n{{link}}\n\nIf you did not ask for it, ignore this email.\n"),
+    t!(Email, "auth.reset_password", "ar", "إعادة تعيين كلمة المرور", "مرحبًا {{full_name}}،\n\nاستخدم هذا الرابط خلال ساعة لاختيار كلمة مرور جديدة:\n{{link}}\n\nإن لم تطلب ذلك فتجاهل هذه الرسالة.\n"),
+    t!(Email, "user.invited", "en", "You are invited to {{tenant_name}}", "Hello,\n\n{{inviter_name}} invited you to {{tenant_name}}. Accept within 7 days:\n{{link}}\n"),
+    t!(Email, "user.invited", "ar", "دعوة للانضمام إلى {{tenant_name}}", "مرحبًا،\n\nدعاك {{inviter_name}} للانضمام إلى {{tenant_name}}. اقبل الدعوة خلال 7 أيام:\n{{link}}\n"),
+    t!(Sms, "otp.verify_phone", "en", "", "{{app_name}}: your verification code is {{code}}. It expires in {{expires_min}} minutes. Do not share it."),
+    t!(Sms, "otp.verify_phone", "ar", "", "{{app_name}}: رمز التحقق الخاص بك هو {{code}}. تنتهي صلاحيته خلال {{expires_min}} دقائق. لا تشاركه."),
+    t!(Whatsapp, "otp.verify_phone", "en", "", "{{app_name}}: your verification code is {{code}}. It expires in {{expires_min}} minutes. Do not share it."),
+    t!(Whatsapp, "otp.verify_phone", "ar", "", "{{app_name}}: رمز التحقق الخاص بك هو {{code}}. تنتهي صلاحيته خلال {{expires_min}} دقائق. لا تشاركه."),
+    // The mirrors of a code say that it was sent, never the code: a mirror
+    // must not let the mailbox's owner pass a phone check.
+    t!(Email, "otp.verify_phone", "en", "A verification code was sent to your phone", "A verification code was sent to {{phone_masked}}. It expires in {{expires_min}} minutes.\n\nIf this was not you, change your password."),
+    t!(Email, "otp.verify_phone", "ar", "تم إرسال رمز تحقق إلى هاتفك", "تم إرسال رمز تحقق إلى {{phone_masked}}. تنتهي صلاحيته خلال {{expires_min}} دقائق.\n\nإن لم تكن أنت فغيّر كلمة المرور."),
+    t!(Inbox, "otp.verify_phone", "en", "Verification code sent", "A code was sent to {{phone_masked}}."),
+    t!(Inbox, "otp.verify_phone", "ar", "تم إرسال رمز التحقق", "تم إرسال رمز إلى {{phone_masked}}."),
+    t!(Sms, "otp.login", "en", "", "{{app_name}}: your sign-in code is {{code}}. It expires in {{expires_min}} minutes. Do not share it."),
+    t!(Sms, "otp.login", "ar", "", "{{app_name}}: رمز تسجيل الدخول هو {{code}}. تنتهي صلاحيته خلال {{expires_min}} دقائق. لا تشاركه."),
+    t!(Whatsapp, "otp.login", "en", "", "{{app_name}}: your sign-in code is {{code}}. It expires in {{expires_min}} minutes. Do not share it."),
+    t!(Whatsapp, "otp.login", "ar", "", "{{app_name}}: رمز تسجيل الدخول هو {{code}}. تنتهي صلاحيته خلال {{expires_min}} دقائق. لا تشاركه."),
+    t!(Email, "otp.login", "en", "A sign-in code was sent to your phone", "A sign-in code was sent to {{phone_masked}}. If this was not you, change your password."),
+    t!(Email, "otp.login", "ar", "تم إرسال رمز تسجيل دخول إلى هاتفك", "تم إرسال رمز تسجيل دخول إلى {{phone_masked}}. إن لم تكن أنت فغيّر كلمة المرور."),
+    t!(Inbox, "otp.login", "en", "Sign-in code sent", "A sign-in code was sent to {{phone_masked}}."),
+    t!(Inbox, "otp.login", "ar", "تم إرسال رمز تسجيل الدخول", "تم إرسال رمز تسجيل دخول إلى {{phone_masked}}."),
+];
+
+/// Locales with built-in templates.
+pub const LOCALES: &[&str] = &["ar", "en"];
+
+/// The built-in template for an exact `(channel, family, locale)`.
+pub fn built_in(channel: &Channel, family: &str, locale: &str) -> Option<Template> {
+    BUILT_IN.iter().find(|(c, f, l, _, _)| c == channel && *f == family && *l == locale).map(|(c, f, l, s, b)| Template {
+        channel: c.clone(),
+        family: f.to_string(),
+        locale: l.to_string(),
+        subject: s.to_string(),
+        body: b.to_string(),
+    })
+}
+
+/// The families that have at least one built-in template.
+pub fn families() -> Vec<&'static str> {
+    let mut f: Vec<&str> = BUILT_IN.iter().map(|(_, f, ..)| *f).collect();
+    f.dedup();
+    f
+}
+
+/// The order locales are tried in: the wanted one, the tenant's, then `en`.
+pub fn locale_chain(wanted: Option<&str>, tenant_default: Option<&str>) -> Vec<String> {
+    let mut chain: Vec<String> = Vec::new();
+    for l in [wanted, tenant_default, Some("en")].into_iter().flatten() {
+        if !chain.iter().any(|c| c == l) {
+            chain.push(l.to_string());
+        }
+    }
+    chain
+}
+
+/// Finds the template: for each locale of `chain`, the tenant's own
+/// (`overrides`), then the built-in one.
+pub fn resolve(overrides: &[Template], channel: &Channel, family: &str, chain: &[String]) -> Option<Template> {
+    chain.iter().find_map(|locale| {
+        overrides
+            .iter()
+            .find(|t| &t.channel == channel && t.family == family && &t.locale == locale)
+            .cloned()
+            .or_else(|| built_in(channel, family, locale))
+    })
+}
+
+/// The `{{name}}` placeholders of a text, in order of first use.
+pub fn placeholders(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        let name = after[..end].trim().to_string();
+        if !name.is_empty() && !out.contains(&name) {
+            out.push(name);
+        }
+        rest = &after[end + 2..];
+    }
+    out
+}
+
+/// Checks a template's own text (what a tenant saves): placeholders are
+/// `[a-z0-9_.]` names and braces balance.
+pub fn check_text(field: &str, text: &str) -> Result<(), FieldError> {
+    let opens = text.matches("{{").count();
+    let closes = text.matches("}}").count();
+    if opens != closes {
+        return Err(FieldError::new(field, "unbalanced {{ }}"));
+    }
+    for p in placeholders(text) {
+        if !p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.') {
+            return Err(FieldError::new(field, format!("placeholder `{p}` must use a-z, 0-9, `_` or `.`")));
+        }
+    }
+    Ok(())
+}
+
+fn value_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Fills a template from `payload`; every placeholder must have a scalar value.
+pub fn render(t: &Template, payload: &Map<String, Value>) -> Result<Rendered, AppError> {
+    let mut missing: Vec<FieldError> = Vec::new();
+    let mut fill = |text: &str| {
+        let mut out = text.to_string();
+        for name in placeholders(text) {
+            match payload.get(&name).and_then(value_text) {
+                Some(v) => out = out.replace(&format!("{{{{{name}}}}}"), &v),
+                None => {
+                    let e = FieldError::new(format!("payload.{name}"), format!("template {}/{} needs `{name}`", t.family, t.locale));
+                    if !missing.contains(&e) {
+                        missing.push(e);
+                    }
+                }
+            }
+        }
+        out
+    };
+    let subject = fill(&t.subject);
+    let body = fill(&t.body);
+    if !missing.is_empty() {
+        return Err(AppError::invalid_fields(missing));
+    }
+    Ok(Rendered { subject, body, locale: t.locale.clone(), auto_generated: false })
+}
+
+/// The inbox text made from another channel's body when the family has no
+/// inbox template: the first 140 characters.
+pub fn inbox_fallback(family: &str, body: &str, locale: &str) -> Rendered {
+    let cut: String = body.chars().take(140).collect();
+    Rendered { subject: family.to_string(), body: cut, locale: locale.to_string(), auto_generated: true }
+}
+
+/// `422 TEMPLATE_MISSING` for a family without a template on a channel.
+pub fn missing(channel: &Channel, family: &str) -> AppError {
+    AppError::Rule { code: "TEMPLATE_MISSING", message: format!("no {} template for `{family}` in any locale tried", channel_name(channel)) }
+}
+
+pub fn channel_name(c: &Channel) -> &'static str {
+    match c {
+        Channel::Email => "email",
+        Channel::Sms => "sms",
+        Channel::Whatsapp => "whatsapp",
+        Channel::Inbox => "inbox",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn payload(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn every_built_in_template_is_well_formed_and_has_both_locales() {
+        for (c, f, l, s, b) in BUILT_IN {
+            check_text("subject", s).unwrap();
+            check_text("body", b).unwrap();
+            let other = if *l == "en" { "ar" } else { "en" };
+            assert!(built_in(c, f, other).is_some(), "{f} {c:?} lacks {other}");
+        }
+    }
+
+    #[test]
+    fn locales_fall_back_to_the_tenant_then_english() {
+        assert_eq!(locale_chain(Some("fr"), Some("ar")), ["fr", "ar", "en"]);
+        assert_eq!(locale_chain(None, Some("en")), ["en"]);
+        let t = resolve(&[], &Channel::Sms, "otp.verify_phone", &locale_chain(Some("fr"), Some("ar"))).unwrap();
+        assert_eq!(t.locale, "ar");
+        assert!(resolve(&[], &Channel::Sms, "no.such.family", &locale_chain(None, None)).is_none());
+    }
+
+    #[test]
+    fn a_tenant_override_wins_in_its_locale() {
+        let mine = Template { channel: Channel::Sms, family: "otp.verify_phone".into(), locale: "en".into(), subject: String::new(), body: "Code {{code}}".into() };
+        let got = resolve(&[mine.clone()], &Channel::Sms, "otp.verify_phone", &["ar".into(), "en".into()]).unwrap();
+        assert_eq!(got.locale, "ar", "the built-in Arabic comes before the English override");
+        let got = resolve(&[mine.clone()], &Channel::Sms, "otp.verify_phone", &["en".into()]).unwrap();
+        assert_eq!(got, mine);
+    }
+
+    #[test]
+    fn rendering_fills_every_placeholder_or_names_what_is_missing() {
+        let t = built_in(&Channel::Sms, "otp.verify_phone", "en").unwrap();
+        let r = render(&t, &payload(json!({ "code": "123456", "expires_min": 10, "app_name": "M3CRM" }))).unwrap();
+        assert_eq!(r.body, "M3CRM: your verification code is 123456. It expires in 10 minutes. Do not share it.");
+        let AppError::Validation { details, .. } = render(&t, &payload(json!({ "code": "1" }))).unwrap_err() else { panic!() };
+        let fields: Vec<_> = details.iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, ["payload.app_name", "payload.expires_min"]);
+    }
+
+    #[test]
+    fn arabic_renders_and_inbox_fallback_cuts_at_140_characters() {
+        let t = built_in(&Channel::Sms, "otp.verify_phone", "ar").unwrap();
+        let r = render(&t, &payload(json!({ "code": "654321", "expires_min": 10, "app_name": "M3CRM" }))).unwrap();
+        assert!(r.body.contains("654321") && r.body.contains("رمز"));
+        let long = "ب".repeat(200);
+        let f = inbox_fallback("promo", &long, "ar");
+        assert_eq!(f.body.chars().count(), 140);
+        assert!(f.auto_generated);
+    }
+
+    #[test]
+    fn bad_template_text_is_refused() {
+        assert!(check_text("body", "Hi {{name").is_err());
+        assert!(check_text("body", "Hi {{Na me}}").is_err());
+        assert!(check_text("body", "Hi {{contact.first_name}}").is_ok());
+    }
+}
