@@ -46,6 +46,7 @@ pub fn stack() -> &'static TestStack {
                     ("AUTH_RATE_LIMIT".into(), AUTH_RATE_LIMIT.to_string()),
                     ("AUTH_RATE_WINDOW_SECS".into(), RATE_WINDOW_SECS.to_string()),
                     ("OPERATOR_KEY".into(), OPERATOR_KEY.into()),
+                    ("NOTIFY_RETRY_DELAYS_SECS".into(), "1,1,1".into()),
                 ];
                 match devserver::start(opts.clone()).await {
                     Err(e) => tx.send(Err(e)).unwrap(),
@@ -201,7 +202,7 @@ pub async fn mailbox(to: &str) -> Vec<Value> {
 /// The 6-digit code of the newest message to `to` with `template`, once
 /// delivered, skipping the codes in `seen` (earlier sends).
 pub async fn code_sent_to(to: &str, template: &str, seen: &[String]) -> String {
-    eventually(&format!("{template} code to {to}"), Duration::from_secs(20), || async {
+    eventually(&format!("{template} code to {to}"), Duration::from_secs(45), || async {
         mailbox(to).await.iter().filter(|m| m["template_code"] == template).find_map(|m| {
             let body = m["body"].as_str()?;
             let code: String = body

@@ -9,6 +9,7 @@ mod admin;
 mod apikeys;
 mod auth;
 mod contract;
+mod delivery;
 mod entitlements;
 mod errors;
 mod health;

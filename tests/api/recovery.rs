@@ -14,7 +14,7 @@ async fn post(path: &str, body: Value) -> (u16, Value) {
 
 /// The token of the newest message to `to` with `template`, once delivered.
 async fn token_from_mail(to: &str, template: &str) -> String {
-    eventually(&format!("{template} mail to {to}"), Duration::from_secs(20), || async {
+    eventually(&format!("{template} mail to {to}"), Duration::from_secs(45), || async {
         let mailbox: Value = reqwest::get(format!("{}/_local/mailbox?to={to}", stack().url)).await.ok()?.json().await.ok()?;
         let body = mailbox["messages"].as_array()?.iter().find(|m| m["template_code"] == template)?["body"].as_str()?.to_string();
         let start = body.find("token=")? + "token=".len();

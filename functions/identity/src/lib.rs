@@ -10,6 +10,7 @@
 pub mod email;
 pub mod issue;
 pub mod lockout;
+pub mod mail;
 pub mod model;
 pub mod onetime;
 pub mod otp;

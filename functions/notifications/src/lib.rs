@@ -1,49 +1,81 @@
 //! Notifications: the `notifications` worker on the notifications queue
-//! (EventBridge rule: `message.queued`). It loads the queued message, sends
-//! it through the channel's provider adapter and records the outcome
-//! (`message.sent`).
+//! (EventBridge rule: `message.queued`). It loads the queued message and
 //!
-//! Adapters: `dev` records what it would send (readable locally at
-//! `GET /_local/mailbox?to=`); the Brevo and Infobip HTTP adapters, templates,
-//! consent, caps and webhooks come with the notifications capability.
+//! * `inbox`: writes the user's inbox entry (delivered at once);
+//! * email, SMS, WhatsApp: sends through the channel's provider adapter
+//!   ([`adapters`]) and records `sent` with the provider's message id;
+//! * a message scheduled for later goes back on the queue with an SQS delay
+//!   (at most 15 minutes a hop) until it is due;
+//! * a retryable failure (429, 5xx, network) is retried after 1 m, 5 m and
+//!   15 m (`NOTIFY_RETRY_DELAYS_SECS`); after the last one — or at once for a
+//!   permanent failure — the message is `failed` with its `error_code`,
+//!   `message.failed` is emitted and the event is copied to the
+//!   notifications dead-letter queue for a manual requeue: nothing is lost.
 
-pub mod adapter;
+pub mod adapters;
+pub mod inbox;
 
+use aws_sdk_sqs::Client as Sqs;
 use crm_events::consumer::{process_batch, ConsumerError, SqsEvent};
-use crm_events::messages::{Message, MessageStatus};
+use crm_events::messages::{Channel, Message, MessageStatus};
 use crm_events::outbox::EmitExt;
 use crm_events::{Actor, BatchResponse, DomainEvent, Subject};
 use crm_kernel::{EntityId, Env, Timestamp};
 use crm_store::tx::Condition;
-use crm_store::{item, Store, Tx};
+use crm_store::{item, keys, Store, StoreError, Tx};
 use serde_json::json;
 
-use crate::adapter::Adapter;
+use crate::adapters::Adapters;
+use crate::inbox::InboxEntry;
 
 pub const CONSUMER: &str = "notifications";
 
+/// The longest SQS delay (a later send takes several hops).
+const MAX_DELAY_SECS: i64 = 900;
+
 pub struct App {
     pub store: Store,
-    pub email: Adapter,
+    pub adapters: Adapters,
+    sqs: Sqs,
+    queue_url: Option<String>,
+    dlq_url: Option<String>,
+    retry_delays: Vec<i64>,
+}
+
+/// Where a provider's message id leads back to (delivery webhooks).
+pub fn provider_message_key(provider: &str, provider_message_id: &str) -> crm_store::Key {
+    keys::global_unique("PROVIDERMSG", &format!("{provider}#{}", provider_message_id.trim().to_lowercase()))
 }
 
 impl App {
-    /// `EMAIL_PROVIDER` (default `dev`).
+    /// `EMAIL_PROVIDER`, `SMS_PROVIDER` (see [`adapters`]),
+    /// `NOTIFICATIONS_QUEUE_URL`, `NOTIFICATIONS_DLQ_URL`, `NOTIFY_RETRY_DELAYS_SECS`.
     pub fn new(config: &aws_config::SdkConfig, env: &Env) -> Result<Self, String> {
         let store = Store::from_config(config, env).map_err(|e| e.to_string())?;
-        let email = match env.get("EMAIL_PROVIDER").unwrap_or("dev") {
-            "dev" => Adapter::Dev { store: store.clone() },
-            other => return Err(format!("EMAIL_PROVIDER {other} is not available yet")),
+        let retry_delays = match env.get("NOTIFY_RETRY_DELAYS_SECS") {
+            None => vec![60, 300, 900],
+            Some(s) => s
+                .split(',')
+                .map(|d| d.trim().parse::<i64>().ok().filter(|d| (0..=MAX_DELAY_SECS).contains(d)))
+                .collect::<Option<Vec<_>>>()
+                .ok_or("NOTIFY_RETRY_DELAYS_SECS must be comma-separated seconds, each at most 900")?,
         };
-        Ok(Self { store, email })
+        Ok(Self {
+            adapters: Adapters::from_env(env, &store)?,
+            store,
+            sqs: Sqs::new(config),
+            queue_url: env.get("NOTIFICATIONS_QUEUE_URL").map(str::to_string),
+            dlq_url: env.get("NOTIFICATIONS_DLQ_URL").map(str::to_string),
+            retry_delays,
+        })
     }
 
     pub async fn handle_batch(&self, event: SqsEvent) -> BatchResponse {
         process_batch(CONSUMER, event, |e| self.deliver(e)).await
     }
 
-    /// Sends one queued message. A message no longer `queued` was handled by
-    /// an earlier delivery of the same event: nothing to do.
+    /// Handles one `message.queued`. A message no longer `queued` was handled
+    /// by an earlier delivery of the same event: nothing to do.
     pub async fn deliver(&self, event: DomainEvent) -> Result<(), ConsumerError> {
         if event.event_type != "message.queued" {
             return Ok(());
@@ -56,27 +88,164 @@ impl App {
         if message.status != MessageStatus::Queued {
             return Ok(());
         }
-        let provider_id = self.email.send(&message).await.map_err(ConsumerError::Failed)?;
-        let mut sent = message.clone();
-        sent.status = MessageStatus::Sent;
-        sent.provider = Some(self.email.name().into());
-        sent.provider_message_id = Some(provider_id);
-        sent.attempts += 1;
-        sent.sent_at = Some(Timestamp::now());
-        sent.version += 1;
-        let sent_event = DomainEvent::new(
-            message.tenant_id,
-            "message.sent",
-            Actor::system(),
-            Subject { kind: "message".into(), id: id.to_string() },
-            json!({ "channel": message.channel, "provider": self.email.name() }),
-        );
+        let now = Timestamp::now();
+        if let Some(due) = message.scheduled_at.filter(|at| *at > now) {
+            let wait = (due.unix_seconds() - now.unix_seconds()).clamp(1, MAX_DELAY_SECS);
+            return self.requeue(&event, wait).await;
+        }
+        if message.channel == Channel::Inbox {
+            return self.write_inbox(&message, now).await;
+        }
+        let Some(adapter) = self.adapters.for_channel(&message.channel) else { return Ok(()) };
+        match adapter.send(&message).await {
+            Ok(provider_id) => self.record_sent(&message, adapter.name(), &provider_id, now).await,
+            Err(e) => {
+                let attempt = message.attempts as usize;
+                if e.retryable && attempt < self.retry_delays.len() && self.queue_url.is_some() {
+                    let delay = self.retry_delays[attempt];
+                    let mut next = message.clone();
+                    next.attempts += 1;
+                    next.scheduled_at = Some(now.plus_seconds(delay));
+                    next.error_code = Some(e.code.clone());
+                    next.version += 1;
+                    tracing::warn!(message_id = %id, attempt = next.attempts, delay, code = %e.code, detail = %e.detail, "send failed; retrying later");
+                    let it = next.to_item()?;
+                    match self.store.transact(Tx::new().put_if("message", it, Condition::version_is(message.version))).await {
+                        Ok(()) => self.requeue(&event, delay.max(1)).await,
+                        Err(StoreError::ConditionFailed { .. }) => Ok(()),
+                        Err(err) => Err(err.into()),
+                    }
+                } else {
+                    self.record_failed(&message, adapter.name(), &e, now).await?;
+                    if e.retryable {
+                        self.dead_letter(&event).await?;
+                    }
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    async fn write_inbox(&self, m: &Message, now: Timestamp) -> Result<(), ConsumerError> {
+        let Some(user) = m.recipient_user_id else {
+            return self.record_failed(m, "inbox", &adapters::SendError::unusable("inbox message without recipient user"), now).await;
+        };
+        let auto = m.template_code.is_empty();
+        let entry = InboxEntry::from_message(m, user, auto);
+        let mut delivered = m.clone();
+        delivered.status = MessageStatus::Delivered;
+        delivered.provider = Some("inbox".into());
+        delivered.sent_at = Some(now);
+        delivered.delivered_at = Some(now);
+        delivered.attempts += 1;
+        delivered.version += 1;
+        let event = status_event(m, "message.delivered", json!({ "channel": m.channel, "provider": "inbox" }));
         let tx = Tx::new()
-            .put_if("message", item::to_item(&Message::key(message.tenant_id, id), &sent)?, Condition::version_is(message.version))
-            .emit(&sent_event);
+            .put_new("inbox", entry.to_item()?)
+            .put_if("message", delivered.to_item()?, Condition::version_is(m.version))
+            .emit(&event);
         match self.store.transact(tx).await {
-            Ok(()) | Err(crm_store::StoreError::ConditionFailed { .. }) => Ok(()),
+            Ok(()) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
+    }
+
+    async fn record_sent(&self, m: &Message, provider: &str, provider_id: &str, now: Timestamp) -> Result<(), ConsumerError> {
+        let mut sent = m.clone();
+        sent.status = MessageStatus::Sent;
+        sent.provider = Some(provider.into());
+        sent.provider_message_id = Some(provider_id.into());
+        sent.attempts += 1;
+        sent.sent_at = Some(now);
+        sent.error_code = None;
+        sent.version += 1;
+        let event = status_event(m, "message.sent", json!({ "channel": m.channel, "provider": provider, "attempts": sent.attempts }));
+        let lookup = item::to_item(&provider_message_key(provider, provider_id), &json!({ "tenant_id": m.tenant_id, "message_id": m.id }))?;
+        let tx =
+            Tx::new().put_if("message", sent.to_item()?, Condition::version_is(m.version)).put("provider_message", lookup).emit(&event);
+        match self.store.transact(tx).await {
+            Ok(()) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn record_failed(&self, m: &Message, provider: &str, e: &adapters::SendError, now: Timestamp) -> Result<(), ConsumerError> {
+        let mut failed = m.clone();
+        failed.status = MessageStatus::Failed;
+        failed.provider = Some(provider.into());
+        failed.error_code = Some(e.code.clone());
+        failed.failed_at = Some(now);
+        failed.attempts += 1;
+        failed.version += 1;
+        tracing::error!(message_id = %m.id, code = %e.code, detail = %e.detail, attempts = failed.attempts, "send failed for good");
+        let event = status_event(
+            m,
+            "message.failed",
+            json!({ "channel": m.channel, "provider": provider, "error_code": e.code, "attempts": failed.attempts }),
+        );
+        crm_events::metrics::emit(&[("Channel", crate::channel_name(&m.channel)), ("ErrorCode", &e.code)], &[("MessagesFailed", 1.0)]);
+        match self.store.transact(Tx::new().put_if("message", failed.to_item()?, Condition::version_is(m.version)).emit(&event)).await {
+            Ok(()) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Puts the event back on the notifications queue after `delay` seconds.
+    async fn requeue(&self, event: &DomainEvent, delay: i64) -> Result<(), ConsumerError> {
+        let Some(url) = &self.queue_url else { return Err(ConsumerError::Failed("no NOTIFICATIONS_QUEUE_URL to requeue on".into())) };
+        self.sqs
+            .send_message()
+            .queue_url(url)
+            .message_body(envelope(event))
+            .delay_seconds(delay.clamp(0, MAX_DELAY_SECS) as i32)
+            .send()
+            .await
+            .map_err(|e| ConsumerError::Failed(format!("requeue: {e:?}")))?;
+        Ok(())
+    }
+
+    /// Copies the event to the dead-letter queue (alarmed; manual requeue).
+    async fn dead_letter(&self, event: &DomainEvent) -> Result<(), ConsumerError> {
+        let Some(url) = &self.dlq_url else { return Ok(()) };
+        self.sqs
+            .send_message()
+            .queue_url(url)
+            .message_body(envelope(event))
+            .send()
+            .await
+            .map_err(|e| ConsumerError::Failed(format!("dead-letter: {e:?}")))?;
+        Ok(())
+    }
+}
+
+/// The EventBridge-to-SQS body the consumer reads.
+fn envelope(event: &DomainEvent) -> String {
+    json!({ "version": "0", "id": event.event_id, "detail-type": event.event_type, "source": "crm", "detail": event }).to_string()
+}
+
+fn status_event(m: &Message, kind: &str, data: serde_json::Value) -> DomainEvent {
+    DomainEvent::new(m.tenant_id, kind, Actor::system(), Subject { kind: "message".into(), id: m.id.to_string() }, data)
+}
+
+pub fn channel_name(c: &Channel) -> &'static str {
+    match c {
+        Channel::Email => "email",
+        Channel::Sms => "sms",
+        Channel::Whatsapp => "whatsapp",
+        Channel::Inbox => "inbox",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::adapters::SendError;
+
+    #[test]
+    fn only_throttling_server_errors_and_network_failures_are_retried() {
+        assert!(SendError::from_status(429, "").retryable);
+        assert!(SendError::from_status(503, "").retryable);
+        assert!(!SendError::from_status(400, "bad").retryable);
+        assert_eq!(SendError::from_status(401, "").code, "UNAUTHORIZED");
+        assert!(SendError::network("reset").retryable);
     }
 }

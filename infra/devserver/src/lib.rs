@@ -6,6 +6,7 @@
 //! ([`functions`]), serves the HttpApi ([`gateway`]) and drives the event
 //! sources ([`sources`]).
 
+pub mod fake_providers;
 pub mod functions;
 pub mod gateway;
 pub mod local_api;
@@ -115,6 +116,8 @@ pub struct Stack {
     pub http: reqwest::Client,
     pub state_dir: Option<PathBuf>,
     pub poll_interval: Duration,
+    /// Failures injected into the fake providers.
+    pub fake_failures: fake_providers::Failures,
 }
 
 impl Stack {
@@ -182,9 +185,24 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
     let secrets = std::collections::HashMap::from([
         ("CURSOR_SECRET".to_string(), cursor_secret),
         ("OPERATOR_KEY".to_string(), state::operator_key(opts.state_dir.as_deref())),
+        ("BREVO_API_KEY".to_string(), fake_providers::BREVO_KEY.to_string()),
+        ("INFOBIP_API_KEY".to_string(), fake_providers::INFOBIP_KEY.to_string()),
+        ("INFOBIP_WEBHOOK_TOKEN".to_string(), "local-infobip-webhook-token-0123456789".to_string()),
+        ("BREVO_WEBHOOK_TOKEN".to_string(), "local-brevo-webhook-token-0123456789".to_string()),
         ("JWT_SIGNING_KEYS".to_string(), serde_json::to_string(&keys).map_err(|e| e.to_string())?),
     ]);
     let mut env = functions::environment(&template, &specs, &provisioned.resolver, &secrets)?;
+    // Locally, the provider adapters talk to the fake providers of this server.
+    let url = format!("http://{addr}");
+    for (k, v) in [
+        ("EMAIL_PROVIDER", "brevo".to_string()),
+        ("SMS_PROVIDER", "infobip".to_string()),
+        ("BREVO_BASE_URL", format!("{url}/_local/fake/brevo")),
+        ("INFOBIP_BASE_URL", format!("{url}/_local/fake/infobip")),
+        ("PUBLIC_API_URL", url.clone()),
+    ] {
+        env.set(k.to_string(), v);
+    }
     for (k, v) in &opts.env_overrides {
         env.set(k.clone(), v.clone());
     }
@@ -211,6 +229,7 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
         http: reqwest::Client::new(),
         state_dir: opts.state_dir.clone(),
         poll_interval: opts.poll_interval,
+        fake_failures: Default::default(),
     });
 
     let mut tasks = Vec::new();

@@ -3,7 +3,8 @@
 //!
 //! * `GET  /_local/stack` — physical names of the table, queues and DLQs.
 //! * `POST /_local/schedules/{FunctionLogicalId}` — fire a scheduled function now.
-//! * `GET  /_local/mailbox?to=` — what the dev email adapter "sent" to an address.
+//! * `GET  /_local/mailbox?to=` — what the fake providers (or the dev adapter) accepted for an address.
+//! * `POST /_local/fake/...` — the fake Brevo and Infobip (`fake_providers`).
 //! * `GET  /_local/demo-token` — a fresh access token for the demo admin
 //!   (a real login with the demo credentials).
 
@@ -17,6 +18,46 @@ use serde_json::{json, Value};
 
 use crate::{seed, sources, Stack};
 
+/// Records what a fake provider accepted in the local mailbox, with the
+/// template of the message it carried when the provider echoes our id.
+async fn record(stack: &Arc<Stack>, a: crate::fake_providers::Accepted) {
+    let table = stack.provisioned.tables.values().next().cloned().unwrap_or_default();
+    let mut template = a.tag.clone();
+    let mut tenant = String::new();
+    if let Some(cb) = &a.callback {
+        let part = |k: &str| cb.split('|').find_map(|p| p.strip_prefix(&format!("{k}="))).map(str::to_string);
+        if let (Some(t), Some(m)) = (part("tenant"), part("message")) {
+            tenant = t.clone();
+            if let (Ok(t), Ok(m)) = (crm_kernel::TenantId::parse(&t), crm_kernel::EntityId::parse(&m)) {
+                let key = crm_events::messages::Message::key(t, m);
+                if let Ok(out) = stack
+                    .clients
+                    .ddb
+                    .get_item()
+                    .table_name(&table)
+                    .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(key.pk))
+                    .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(key.sk))
+                    .send()
+                    .await
+                {
+                    if let Some(code) = out.item().and_then(|i| i.get("template_code")).and_then(|v| v.as_s().ok()) {
+                        template = code.clone();
+                    }
+                }
+            }
+        }
+    }
+    let now = crm_kernel::Timestamp::now().to_string();
+    let item = notifications::adapters::dev::record_item(&a.to, a.provider, &a.subject, &a.body, &template, &tenant, &now, &a.id);
+    let mut put = stack.clients.ddb.put_item().table_name(&table);
+    for (k, v) in item {
+        put = put.item(k, v);
+    }
+    if let Err(e) = put.send().await {
+        tracing::warn!(error = ?e, "fake provider could not record a message");
+    }
+}
+
 fn reply(status: StatusCode, body: Value) -> Response {
     Response::builder().status(status).header("content-type", "application/json").body(Body::from(body.to_string())).expect("response")
 }
@@ -24,6 +65,15 @@ fn reply(status: StatusCode, body: Value) -> Response {
 pub async fn serve(stack: &Arc<Stack>, req: Request) -> Response {
     let path = req.uri().path().to_string();
     let method = req.method().as_str().to_string();
+    if path.starts_with("/_local/fake/") {
+        let headers = req.headers().clone();
+        let bytes = axum::body::to_bytes(req.into_body(), 1 << 20).await.unwrap_or_default();
+        let (response, accepted) = crate::fake_providers::serve(&stack.fake_failures, &method, &path, &headers, &bytes);
+        for a in accepted {
+            record(stack, a).await;
+        }
+        return response;
+    }
     match (method.as_str(), path.trim_end_matches('/')) {
         ("GET", "/_local/stack") => {
             let queues: serde_json::Map<String, Value> =
@@ -47,7 +97,10 @@ pub async fn serve(stack: &Arc<Stack>, req: Request) -> Response {
                 .query()
                 .table_name(table)
                 .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(notifications::adapter::dev_mailbox_pk(&to)))
+                .expression_attribute_values(
+                    ":pk",
+                    aws_sdk_dynamodb::types::AttributeValue::S(notifications::adapters::dev::mailbox_pk(&to)),
+                )
                 .scan_index_forward(false)
                 .send()
                 .await;
@@ -59,7 +112,12 @@ pub async fn serve(stack: &Arc<Stack>, req: Request) -> Response {
                     let messages: Vec<Value> = o
                         .items()
                         .iter()
-                        .map(|i| json!({ "to": s(i, "to"), "subject": s(i, "subject"), "body": s(i, "body"), "template_code": s(i, "template_code") }))
+                        .map(|i| {
+                            json!({
+                                "to": s(i, "to"), "provider": s(i, "provider"), "subject": s(i, "subject"),
+                                "body": s(i, "body"), "template_code": s(i, "template_code"),
+                            })
+                        })
                         .collect();
                     reply(StatusCode::OK, json!({ "messages": messages }))
                 }

@@ -66,7 +66,9 @@ pub struct Message {
     pub created_at: Timestamp,
     #[serde(default)]
     pub sent_at: Option<Timestamp>,
-    #[serde(default)]
+    /// `type` in the API (M3CoreCRM `messages_outbox.type`); not `kind`,
+    /// which names an item's sort of record on the table.
+    #[serde(default, rename = "type")]
     pub kind: MessageKind,
     /// The sends one dispatch made together (a primary and its mirrors).
     #[serde(default)]
@@ -143,9 +145,11 @@ impl Message {
     pub fn to_item(&self) -> Result<crm_store::Item, StoreError> {
         use crm_store::item::ItemExt;
         let sk = format!("{}#{}", self.created_at, self.id);
-        let mut it = item::to_item(&Self::key(self.tenant_id, self.id), self)?
-            .with_str("kind", "message")
-            .with_index(crm_store::Index::ByKind, keys::by_kind_pk(self.tenant_id, MESSAGE), sk.clone());
+        let mut it = item::to_item(&Self::key(self.tenant_id, self.id), self)?.with_index(
+            crm_store::Index::ByKind,
+            keys::by_kind_pk(self.tenant_id, MESSAGE),
+            sk.clone(),
+        );
         if let Some(g) = self.dispatch_group_id {
             it = it.with_index(crm_store::Index::ByParent, keys::by_parent_pk(self.tenant_id, "DISPATCH", &g.to_string()), sk);
         }

@@ -102,7 +102,9 @@ pub fn compose(send: &Send, to: &Recipient, overrides: &[Template], tenant_local
     if matches!(send.channel, Channel::Sms | Channel::Whatsapp) {
         if send.mirror.email && (send.kind == MessageKind::Transactional || send.marketing_email_ok) {
             if let Some(email) = &to.email {
-                let mut m = match template::resolve(overrides, &Channel::Email, &send.family, &chain).map(|t| template::render(&t, &send.payload)) {
+                let mut m = match template::resolve(overrides, &Channel::Email, &send.family, &chain)
+                    .map(|t| template::render(&t, &send.payload))
+                {
                     Some(Ok(r)) => build(Channel::Email, &r, email.clone()),
                     Some(Err(e)) => failed(build(Channel::Email, &empty(&rendered), email.clone()), e.code()),
                     None => failed(build(Channel::Email, &empty(&rendered), email.clone()), "TEMPLATE_MISSING"),
@@ -114,7 +116,9 @@ pub fn compose(send: &Send, to: &Recipient, overrides: &[Template], tenant_local
         }
         if send.mirror.inbox {
             if let Some(user) = to.user_id {
-                let r = match template::resolve(overrides, &Channel::Inbox, &send.family, &chain).map(|t| template::render(&t, &send.payload)) {
+                let r = match template::resolve(overrides, &Channel::Inbox, &send.family, &chain)
+                    .map(|t| template::render(&t, &send.payload))
+                {
                     Some(Ok(r)) => r,
                     _ => template::inbox_fallback(&send.family, &rendered.body, &rendered.locale),
                 };
@@ -199,7 +203,13 @@ mod tests {
     fn a_mirror_without_template_is_recorded_failed_and_the_primary_still_goes() {
         let mut s = otp_send(Channel::Sms);
         s.family = "promo.flash".into();
-        let sms = Template { channel: Channel::Sms, family: "promo.flash".into(), locale: "en".into(), subject: String::new(), body: "Sale {{pct}}%".into() };
+        let sms = Template {
+            channel: Channel::Sms,
+            family: "promo.flash".into(),
+            locale: "en".into(),
+            subject: String::new(),
+            body: "Sale {{pct}}%".into(),
+        };
         s.payload = json!({ "pct": 20 }).as_object().unwrap().clone();
         let c = compose(&s, &user(), &[sms], None).unwrap();
         assert_eq!(c.primary().status, MessageStatus::Queued);

@@ -45,8 +45,8 @@ const BUILT_IN: &[(Channel, &str, &str, &str, &str)] = &[
     t!(Email, "auth.verify_email", "ar", "تأكيد بريدك الإلكتروني", "مرحبًا {{full_name}}،\n\nأكّد بريدك الإلكتروني لدى {{tenant_name}} عبر هذا الرابط (صالح 3 أيام):\n{{link}}\n"),
     t!(Email, "auth.reset_password", "en", "Reset your password", "Hello {{full_name}},\n\nUse this link within an hour to choose a new password:\n{{link}}\n\nIf you did not ask for it, ignore this email.\n"),
     t!(Email, "auth.reset_password", "ar", "إعادة تعيين كلمة المرور", "مرحبًا {{full_name}}،\n\nاستخدم هذا الرابط خلال ساعة لاختيار كلمة مرور جديدة:\n{{link}}\n\nإن لم تطلب ذلك فتجاهل هذه الرسالة.\n"),
-    t!(Email, "user.invited", "en", "You are invited to {{tenant_name}}", "Hello,\n\n{{inviter_name}} invited you to {{tenant_name}}. Accept within 7 days:\n{{link}}\n"),
-    t!(Email, "user.invited", "ar", "دعوة للانضمام إلى {{tenant_name}}", "مرحبًا،\n\nدعاك {{inviter_name}} للانضمام إلى {{tenant_name}}. اقبل الدعوة خلال 7 أيام:\n{{link}}\n"),
+    t!(Email, "auth.invitation", "en", "You are invited to {{tenant_name}}", "Hello,\n\nYou are invited to join {{tenant_name}} on the CRM. Accept within 7 days:\n{{link}}\n"),
+    t!(Email, "auth.invitation", "ar", "دعوة للانضمام إلى {{tenant_name}}", "مرحبًا،\n\nأنت مدعو للانضمام إلى {{tenant_name}}. اقبل الدعوة خلال 7 أيام:\n{{link}}\n"),
     t!(Sms, "otp.verify_phone", "en", "", "{{app_name}}: your verification code is {{code}}. It expires in {{expires_min}} minutes. Do not share it."),
     t!(Sms, "otp.verify_phone", "ar", "", "{{app_name}}: رمز التحقق الخاص بك هو {{code}}. تنتهي صلاحيته خلال {{expires_min}} دقائق. لا تشاركه."),
     t!(Whatsapp, "otp.verify_phone", "en", "", "{{app_name}}: your verification code is {{code}}. It expires in {{expires_min}} minutes. Do not share it."),
@@ -187,7 +187,10 @@ pub fn inbox_fallback(family: &str, body: &str, locale: &str) -> Rendered {
 
 /// `422 TEMPLATE_MISSING` for a family without a template on a channel.
 pub fn missing(channel: &Channel, family: &str) -> AppError {
-    AppError::Rule { code: "TEMPLATE_MISSING", message: format!("no {} template for `{family}` in any locale tried", channel_name(channel)) }
+    AppError::Rule {
+        code: "TEMPLATE_MISSING",
+        message: format!("no {} template for `{family}` in any locale tried", channel_name(channel)),
+    }
 }
 
 pub fn channel_name(c: &Channel) -> &'static str {
@@ -229,7 +232,13 @@ mod tests {
 
     #[test]
     fn a_tenant_override_wins_in_its_locale() {
-        let mine = Template { channel: Channel::Sms, family: "otp.verify_phone".into(), locale: "en".into(), subject: String::new(), body: "Code {{code}}".into() };
+        let mine = Template {
+            channel: Channel::Sms,
+            family: "otp.verify_phone".into(),
+            locale: "en".into(),
+            subject: String::new(),
+            body: "Code {{code}}".into(),
+        };
         let got = resolve(&[mine.clone()], &Channel::Sms, "otp.verify_phone", &["ar".into(), "en".into()]).unwrap();
         assert_eq!(got.locale, "ar", "the built-in Arabic comes before the English override");
         let got = resolve(&[mine.clone()], &Channel::Sms, "otp.verify_phone", &["en".into()]).unwrap();

@@ -4,7 +4,7 @@
 //! notifications pipeline (message + `message.queued` in one transaction).
 
 use crm_events::audit::AuditExt;
-use crm_events::messages::{Message, QueueExt};
+use crm_events::messages::QueueExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
@@ -36,16 +36,14 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let now = Timestamp::now();
     let (record, token) = OneTime::issue(Purpose::PasswordReset, user.tenant_id, user.id, now);
     let link = format!("{}/reset-password?token={}", app.app_base_url, token.to_wire());
-    let message = Message::email(
+    let message = crate::mail::email(
         user.tenant_id,
-        user.email.as_str(),
+        &user.email,
         "auth.reset_password",
-        "Reset your password".into(),
-        format!(
-            "Hello {},\n\nUse this link within an hour to choose a new password:\n{link}\n\nIf you did not ask for it, ignore this email.",
-            user.full_name
-        ),
-    );
+        json!({ "full_name": user.full_name, "link": link }),
+        user.profile.locale.as_deref(),
+        Some(user.id),
+    )?;
     let event = super::super::event(
         &call,
         user.tenant_id,

@@ -14,7 +14,6 @@
 //!   `auth.login_failed`); a suspended user or tenant cannot log in.
 
 use crm_events::audit::AuditExt;
-use crm_events::messages::QueueExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
@@ -106,8 +105,8 @@ async fn second_factor(app: &App, f: &LoginRequest, user: &User, now: Timestamp)
     let recent = challenge.as_ref().filter(|c| c.is_open(now) && c.resend_wait(now) > 0);
     if recent.is_none() {
         let (otp, code) = Otp::issue(user.tenant_id, user.id, phone.clone(), channel, now);
-        let message = crate::routes::phone::code_message(&otp, &code, "otp.login");
-        app.store.transact(Tx::new().put("otp", otp.to_item(Purpose::Login)?).queue_message(&message)?).await?;
+        let messages = crate::routes::phone::code_messages(&otp, &code, "otp.login", user)?;
+        app.store.transact(crate::routes::phone::queue_all(Tx::new().put("otp", otp.to_item(Purpose::Login)?), &messages)?).await?;
     }
     let also = if totp.is_some() { " (or use totp_code)" } else { "" };
     Err(AppError::Auth {

@@ -17,7 +17,7 @@ use crate::model::{email_marker_key, EmailOwner, Tenant, TenantStatus, User, Use
 use crate::onetime::{OneTime, Purpose};
 use crate::password::{self, Password};
 use crate::{issue, App};
-use crm_events::messages::{Message, QueueExt};
+use crm_events::messages::QueueExt;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,18 +105,17 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .emit_audited(&user_created);
     // The verification link goes out through the notifications pipeline.
     let (verification, token) = OneTime::issue(Purpose::EmailVerification, tenant.id, user.id, now);
-    let message = Message::email(
+    let message = crate::mail::email(
         tenant.id,
-        email.as_str(),
+        &email,
         "auth.verify_email",
-        "Confirm your email".into(),
-        format!(
-            "Welcome {},\n\nConfirm your email address with this link:\n{}/verify-email?token={}\n",
-            user.full_name,
-            app.app_base_url,
-            token.to_wire()
-        ),
-    );
+        json!({
+            "full_name": user.full_name, "tenant_name": tenant.name,
+            "link": format!("{}/verify-email?token={}", app.app_base_url, token.to_wire()),
+        }),
+        None,
+        Some(user.id),
+    )?;
     let tx = tx.put_new("verification", verification.to_item(Purpose::EmailVerification)?).queue_message(&message)?;
     let tx = crate::seats::take(tx, tenant.id, &crm_auth::entitlements::Entitlements::for_plan(&tenant.plan));
     match app.store.transact(tx).await {

@@ -8,24 +8,47 @@ pub mod confirm;
 pub mod resend;
 pub mod start;
 
-use crm_events::messages::Message;
+use crm_events::messages::{Message, MessageKind};
 use crm_kernel::{AppError, TenantId, UserId};
+use crm_notify::compose::{compose, Mirror, Recipient, Send};
 
 use crate::otp::{Otp, OtpStatus, Purpose, CODE_TTL_SECS};
 use crate::App;
 
-/// The message carrying a code (template family `otp.verify_phone` or `otp.login`).
-pub(crate) fn code_message(otp: &Otp, code: &str, family: &str) -> Message {
-    let minutes = CODE_TTL_SECS / 60;
-    let what = if family == "otp.login" { "sign-in" } else { "verification" };
-    Message::new(
-        otp.channel.message_channel(),
-        otp.tenant_id,
-        otp.e164.as_str(),
-        family,
-        format!("Your {what} code"),
-        format!("M3CRM: your {what} code is {code}. It expires in {minutes} minutes. Do not share it."),
-    )
+/// The messages carrying a code (template family `otp.verify_phone` or
+/// `otp.login`): the SMS/WhatsApp itself, plus its email and inbox mirrors
+/// (which say a code was sent, never the code), in one dispatch group.
+pub(crate) fn code_messages(otp: &Otp, code: &str, family: &str, user: &crate::model::User) -> Result<Vec<Message>, AppError> {
+    let payload = serde_json::json!({
+        "code": code, "expires_min": CODE_TTL_SECS / 60, "app_name": "M3CRM", "phone_masked": otp.e164.masked(),
+    });
+    let send = Send {
+        tenant_id: otp.tenant_id,
+        channel: otp.channel.message_channel(),
+        family: family.into(),
+        payload: payload.as_object().cloned().unwrap_or_default(),
+        kind: MessageKind::Transactional,
+        mirror: Mirror::default(),
+        scheduled_at: None,
+        source: format!("identity.{family}"),
+        marketing_email_ok: false,
+    };
+    let to = Recipient {
+        email: Some(user.email.as_str().to_string()),
+        phone: Some(otp.e164.clone()),
+        user_id: Some(user.id),
+        locale: user.profile.locale.clone(),
+    };
+    Ok(compose(&send, &to, &[], None)?.messages)
+}
+
+/// Adds every message to the transaction (each with its `message.queued`).
+pub(crate) fn queue_all(mut tx: crm_store::Tx, messages: &[Message]) -> Result<crm_store::Tx, AppError> {
+    use crm_events::messages::QueueExt;
+    for m in messages {
+        tx = tx.queue_message(m)?;
+    }
+    Ok(tx)
 }
 
 /// The user's phone verification in progress.

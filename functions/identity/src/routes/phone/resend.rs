@@ -3,7 +3,6 @@
 //! previous code stops working.
 
 use crm_events::audit::AuditExt;
-use crm_events::messages::QueueExt;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
 use crm_store::tx::Condition;
@@ -17,19 +16,18 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?;
     let current = super::pending(app, p.tenant_id, p.user_id).await?;
     let (next, code) = current.resend(Timestamp::now())?;
-    let message = super::code_message(&next, &code, "otp.verify_phone");
+    let user: crate::model::User = app.store.get_as(&crate::model::User::key(p.tenant_id, p.user_id)).await?.ok_or(AppError::NotFound)?;
+    let messages = super::code_messages(&next, &code, "otp.verify_phone", &user)?;
     let event = super::super::event(
         &call,
         p.tenant_id,
         "phone.verify.resend",
         p.user_id,
         super::subject(p.user_id),
-        json!({ "channel": next.channel, "e164": next.e164.masked(), "sends": next.sends, "message_id": message.id }),
+        json!({ "channel": next.channel, "e164": next.e164.masked(), "sends": next.sends, "message_id": messages[0].id }),
     );
-    let tx = Tx::new()
-        .put_if("otp", next.to_item(Purpose::PhoneVerify)?, Condition::version_is(current.version))
-        .queue_message(&message)?
-        .emit_audited(&event);
+    let tx = Tx::new().put_if("otp", next.to_item(Purpose::PhoneVerify)?, Condition::version_is(current.version));
+    let tx = super::queue_all(tx, &messages)?.emit_audited(&event);
     app.store.transact(tx).await?;
     Ok(Reply::with_status(202, json!({ "verification": next.public() })))
 }

@@ -5,7 +5,6 @@
 
 use crm_auth::entitlements::Entitlements;
 use crm_events::audit::AuditExt;
-use crm_events::messages::QueueExt;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Phone, Timestamp};
 use crm_store::{keys, Tx};
@@ -41,13 +40,15 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
 
     let (otp, code) = Otp::issue(p.tenant_id, p.user_id, phone.clone(), channel, now);
-    let message = super::code_message(&otp, &code, "otp.verify_phone");
+    let user: crate::model::User = app.store.get_as(&crate::model::User::key(p.tenant_id, p.user_id)).await?.ok_or(AppError::NotFound)?;
+    let messages = super::code_messages(&otp, &code, "otp.verify_phone", &user)?;
     let data = json!({ "channel": channel, "e164": phone.masked(), "country": phone.country() });
     let started = super::super::event(&call, p.tenant_id, "phone.verify.started", p.user_id, super::subject(p.user_id), data.clone());
     let mut sent_data = data;
-    sent_data["message_id"] = json!(message.id);
+    sent_data["message_id"] = json!(messages[0].id);
     let sent = super::super::event(&call, p.tenant_id, "phone.verify.sent", p.user_id, super::subject(p.user_id), sent_data);
-    let tx = Tx::new().put("otp", otp.to_item(Purpose::PhoneVerify)?).queue_message(&message)?.emit_audited(&started).emit_audited(&sent);
+    let tx =
+        super::queue_all(Tx::new().put("otp", otp.to_item(Purpose::PhoneVerify)?), &messages)?.emit_audited(&started).emit_audited(&sent);
     app.store.transact(tx).await?;
     Ok(Reply::with_status(202, json!({ "verification": otp.public() })))
 }

@@ -6,7 +6,7 @@
 
 use crm_auth::entitlements::Entitlements;
 use crm_events::audit::AuditExt;
-use crm_events::messages::{Message, QueueExt};
+use crm_events::messages::QueueExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp, UserId};
@@ -44,13 +44,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let (mut invitation, token) = OneTime::issue(Purpose::Invitation, p.tenant_id, user_id, now);
     invitation.payload = json!({ "email": email, "roles": roles, "invited_by": p.user_id });
     let link = format!("{}/accept-invite?token={}", app.app_base_url, token.to_wire());
-    let message = Message::email(
-        p.tenant_id,
-        email.as_str(),
-        "auth.invitation",
-        format!("You are invited to {}", tenant.name),
-        format!("Hello,\n\nYou are invited to join {} on the CRM. Accept within 7 days:\n{link}\n", tenant.name),
-    );
+    let message =
+        crate::mail::email(p.tenant_id, &email, "auth.invitation", json!({ "tenant_name": tenant.name, "link": link }), None, None)?;
     let event = super::super::super::event(
         &call,
         p.tenant_id,

@@ -1,0 +1,35 @@
+//! The emails identity sends (verification, password reset, invitation),
+//! composed from the notification templates (`auth.*` families, Arabic and
+//! English) so tenants can override their wording like any other template.
+
+use crm_events::messages::{Channel, Message, MessageKind};
+use crm_kernel::{AppError, TenantId, UserId};
+use crm_notify::compose::{compose, Mirror, Recipient, Send};
+use serde_json::Value;
+
+use crate::email::Email;
+
+/// One transactional email of `family` to `to`, rendered from `payload`.
+pub fn email(
+    tenant_id: TenantId,
+    to: &Email,
+    family: &str,
+    payload: Value,
+    locale: Option<&str>,
+    user: Option<UserId>,
+) -> Result<Message, AppError> {
+    let send = Send {
+        tenant_id,
+        channel: Channel::Email,
+        family: family.into(),
+        payload: payload.as_object().cloned().unwrap_or_default(),
+        kind: MessageKind::Transactional,
+        mirror: Mirror { email: false, inbox: false },
+        scheduled_at: None,
+        source: format!("identity.{family}"),
+        marketing_email_ok: false,
+    };
+    let to = Recipient { email: Some(to.as_str().to_string()), phone: None, user_id: user, locale: locale.map(str::to_string) };
+    let mut composed = compose(&send, &to, &[], None)?;
+    Ok(composed.messages.remove(0))
+}

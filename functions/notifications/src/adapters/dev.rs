@@ -1,0 +1,42 @@
+//! `dev`: records what it would send (readable locally at
+//! `GET /_local/mailbox?to=`), for deployments without provider credentials.
+
+use crm_events::messages::Message;
+use crm_store::item::ItemExt;
+use crm_store::{Item, Store};
+
+use super::SendError;
+
+pub struct Dev {
+    pub store: Store,
+}
+
+/// Where messages to one address are recorded (local only).
+pub fn mailbox_pk(to: &str) -> String {
+    format!("G#DEVMAIL#{}", to.trim().to_lowercase())
+}
+
+/// Records one delivered message for `to` (also used by the local fake providers).
+pub fn record_item(to: &str, provider: &str, subject: &str, body: &str, template_code: &str, tenant: &str, at: &str, id: &str) -> Item {
+    Item::new()
+        .with_str(crm_store::keys::PK, mailbox_pk(to))
+        .with_str(crm_store::keys::SK, format!("{at}#{id}"))
+        .with_str("to", to)
+        .with_str("provider", provider)
+        .with_str("subject", subject)
+        .with_str("body", body)
+        .with_str("template_code", template_code)
+        .with_str("tenant_id", tenant)
+        .with_ttl(crm_kernel::Timestamp::now().unix_seconds() + 7 * 24 * 3600)
+}
+
+impl Dev {
+    pub async fn send(&self, m: &Message) -> Result<String, SendError> {
+        let id = format!("dev-{}", m.id);
+        let item =
+            record_item(&m.to, "dev", &m.subject, &m.body, &m.template_code, &m.tenant_id.to_string(), &m.created_at.to_string(), &id);
+        self.store.put(item).await.map_err(SendError::network)?;
+        tracing::info!(template = %m.template_code, "dev adapter recorded a message");
+        Ok(id)
+    }
+}

@@ -1,0 +1,230 @@
+//! The local stand-ins for Brevo and Infobip, served by the dev server under
+//! `/_local/fake/{brevo|infobip}/…`. They check each request the way the
+//! provider does — the key header, the required fields, the address formats —
+//! answer with the provider's own response shapes and error bodies, and
+//! record what they accepted in the local mailbox (`GET /_local/mailbox?to=`).
+//!
+//! `POST /_local/fake/failures {to, status, times}` makes the next `times`
+//! sends to `to` answer `status` (500, 429, 400…): how tests show retries,
+//! backoff and dead-lettering against a real HTTP exchange.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use axum::body::Body;
+use axum::response::Response;
+use http::{HeaderMap, StatusCode};
+use serde_json::{json, Value};
+
+/// The keys the fakes accept (the local "secrets").
+pub const BREVO_KEY: &str = "xkeysib-local-fake-brevo-key";
+pub const INFOBIP_KEY: &str = "local-fake-infobip-key";
+
+#[derive(Default)]
+pub struct Failures(Mutex<HashMap<String, (u16, u32)>>);
+
+impl Failures {
+    pub fn set(&self, to: &str, status: u16, times: u32) {
+        self.0.lock().expect("failures").insert(normalise(to), (status, times));
+    }
+
+    /// The status to fail with for `to`, consuming one of its times.
+    fn take(&self, to: &str) -> Option<u16> {
+        let mut map = self.0.lock().expect("failures");
+        let key = normalise(to);
+        let (status, left) = map.get_mut(&key)?;
+        let s = *status;
+        *left -= 1;
+        if *left == 0 {
+            map.remove(&key);
+        }
+        Some(s)
+    }
+}
+
+fn normalise(to: &str) -> String {
+    let t = to.trim().to_lowercase();
+    if t.chars().all(|c| c.is_ascii_digit()) {
+        format!("+{t}")
+    } else {
+        t
+    }
+}
+
+fn reply(status: StatusCode, body: Value) -> Response {
+    Response::builder().status(status).header("content-type", "application/json").body(Body::from(body.to_string())).expect("response")
+}
+
+/// What a fake accepted: recorded in the local mailbox.
+pub struct Accepted {
+    pub to: String,
+    pub provider: &'static str,
+    pub subject: String,
+    pub body: String,
+    pub tag: String,
+    pub id: String,
+    /// Infobip's `callbackData` (`tenant=…|message=…`), to find the template.
+    pub callback: Option<String>,
+}
+
+/// Handles `/_local/fake/...`; `Ok` carries what to record.
+pub fn serve(failures: &Failures, method: &str, path: &str, headers: &HeaderMap, body: &[u8]) -> (Response, Vec<Accepted>) {
+    let json: Option<Value> = serde_json::from_slice(body).ok();
+    match (method, path) {
+        ("POST", "/_local/fake/failures") => {
+            let v = json.unwrap_or_default();
+            match (v["to"].as_str(), v["status"].as_u64()) {
+                (Some(to), Some(status)) => {
+                    failures.set(to, status as u16, v["times"].as_u64().unwrap_or(1).max(1) as u32);
+                    (reply(StatusCode::OK, json!({ "ok": true })), vec![])
+                }
+                _ => (reply(StatusCode::BAD_REQUEST, json!({ "error": "need {to, status, times?}" })), vec![]),
+            }
+        }
+        ("POST", "/_local/fake/brevo/v3/smtp/email") => brevo(failures, headers, json),
+        ("POST", "/_local/fake/infobip/sms/2/text/advanced") => infobip_sms(failures, headers, json),
+        ("POST", "/_local/fake/infobip/whatsapp/1/message/text") => infobip_whatsapp(failures, headers, json),
+        _ => (reply(StatusCode::NOT_FOUND, json!({ "error": "no such fake endpoint" })), vec![]),
+    }
+}
+
+fn brevo_error(status: StatusCode, code: &str, message: &str) -> (Response, Vec<Accepted>) {
+    (reply(status, json!({ "code": code, "message": message })), vec![])
+}
+
+fn brevo(failures: &Failures, headers: &HeaderMap, body: Option<Value>) -> (Response, Vec<Accepted>) {
+    if headers.get("api-key").and_then(|v| v.to_str().ok()) != Some(BREVO_KEY) {
+        return brevo_error(StatusCode::UNAUTHORIZED, "unauthorized", "Key not found");
+    }
+    let Some(b) = body else { return brevo_error(StatusCode::BAD_REQUEST, "bad_request", "Input must be a json object") };
+    if b["sender"]["email"].as_str().is_none_or(|e| !e.contains('@')) {
+        return brevo_error(StatusCode::BAD_REQUEST, "missing_parameter", "sender is missing");
+    }
+    let to: Vec<&str> = b["to"].as_array().map(|a| a.iter().filter_map(|t| t["email"].as_str()).collect()).unwrap_or_default();
+    if to.is_empty() || to.iter().any(|e| !e.contains('@')) {
+        return brevo_error(StatusCode::BAD_REQUEST, "missing_parameter", "to is missing or an email is not valid");
+    }
+    if b["subject"].as_str().is_none_or(str::is_empty) && b["templateId"].is_null() {
+        return brevo_error(StatusCode::BAD_REQUEST, "missing_parameter", "subject is missing");
+    }
+    let text = b["textContent"].as_str().or(b["htmlContent"].as_str());
+    if text.is_none() && b["templateId"].is_null() {
+        return brevo_error(StatusCode::BAD_REQUEST, "missing_parameter", "htmlContent or textContent is missing");
+    }
+    if let Some(status) = failures.take(to[0]) {
+        return brevo_error(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            "injected_failure",
+            "failure injected locally",
+        );
+    }
+    let id = format!("<{}@smtp-relay.mailin.fr>", ulid::Ulid::new().to_string().to_lowercase());
+    let accepted = to
+        .iter()
+        .map(|t| Accepted {
+            to: t.to_string(),
+            provider: "brevo",
+            subject: b["subject"].as_str().unwrap_or_default().into(),
+            body: text.unwrap_or_default().into(),
+            tag: b["tags"][0].as_str().unwrap_or_default().into(),
+            id: id.clone(),
+            callback: None,
+        })
+        .collect();
+    (reply(StatusCode::CREATED, json!({ "messageId": id })), accepted)
+}
+
+fn infobip_error(status: StatusCode, id: &str, text: &str) -> (Response, Vec<Accepted>) {
+    (reply(status, json!({ "requestError": { "serviceException": { "messageId": id, "text": text } } })), vec![])
+}
+
+fn infobip_auth(headers: &HeaderMap) -> bool {
+    headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("App {INFOBIP_KEY}"))
+}
+
+fn e164ish(to: &str) -> bool {
+    let d = to.strip_prefix('+').unwrap_or(to);
+    (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn pending(id: &str, to: &str) -> Value {
+    json!({ "messageId": id, "to": to, "status": { "groupId": 1, "groupName": "PENDING", "id": 26, "name": "PENDING_ACCEPTED", "description": "Message sent to next instance" } })
+}
+
+fn infobip_sms(failures: &Failures, headers: &HeaderMap, body: Option<Value>) -> (Response, Vec<Accepted>) {
+    if !infobip_auth(headers) {
+        return infobip_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Invalid login details");
+    }
+    let Some(messages) = body.as_ref().and_then(|b| b["messages"].as_array()).filter(|m| !m.is_empty()) else {
+        return infobip_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "messages must not be empty");
+    };
+    let mut out = Vec::new();
+    let mut accepted = Vec::new();
+    for m in messages {
+        let text = m["text"].as_str().unwrap_or_default();
+        let dests: Vec<&str> =
+            m["destinations"].as_array().map(|d| d.iter().filter_map(|x| x["to"].as_str()).collect()).unwrap_or_default();
+        if text.is_empty() || dests.is_empty() || dests.iter().any(|d| !e164ish(d)) {
+            return infobip_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "destinations[].to must be a phone number and text must not be empty",
+            );
+        }
+        for to in dests {
+            if let Some(status) = failures.take(to) {
+                return infobip_error(
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                    "GENERAL_ERROR",
+                    "failure injected locally",
+                );
+            }
+            let id = ulid::Ulid::new().to_string();
+            out.push(pending(&id, to));
+            accepted.push(Accepted {
+                to: normalise(to),
+                provider: "infobip",
+                subject: String::new(),
+                body: text.into(),
+                tag: String::new(),
+                id,
+                callback: m["callbackData"].as_str().map(str::to_string),
+            });
+        }
+    }
+    (reply(StatusCode::OK, json!({ "bulkId": ulid::Ulid::new().to_string(), "messages": out })), accepted)
+}
+
+fn infobip_whatsapp(failures: &Failures, headers: &HeaderMap, body: Option<Value>) -> (Response, Vec<Accepted>) {
+    if !infobip_auth(headers) {
+        return infobip_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Invalid login details");
+    }
+    let b = body.unwrap_or_default();
+    let (Some(from), Some(to), Some(text)) = (b["from"].as_str(), b["to"].as_str(), b["content"]["text"].as_str()) else {
+        return infobip_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "from, to and content.text are required");
+    };
+    if from.is_empty() || to.starts_with('+') || !e164ish(to) || text.is_empty() {
+        return infobip_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "to must be digits without '+', text must not be empty");
+    }
+    if let Some(status) = failures.take(to) {
+        return infobip_error(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            "GENERAL_ERROR",
+            "failure injected locally",
+        );
+    }
+    let id = ulid::Ulid::new().to_string();
+    let mut v = pending(&id, to);
+    v["messageCount"] = json!(1);
+    let callback = b["callbackData"].as_str().map(str::to_string);
+    let accepted = vec![Accepted {
+        to: normalise(to),
+        provider: "infobip",
+        subject: String::new(),
+        body: text.into(),
+        tag: String::new(),
+        id,
+        callback,
+    }];
+    (reply(StatusCode::OK, v), accepted)
+}
