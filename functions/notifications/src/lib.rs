@@ -183,7 +183,7 @@ impl App {
             "message.failed",
             json!({ "channel": m.channel, "provider": provider, "error_code": e.code, "attempts": failed.attempts }),
         );
-        crm_events::metrics::emit(&[("Channel", crate::channel_name(&m.channel)), ("ErrorCode", &e.code)], &[("MessagesFailed", 1.0)]);
+        crm_events::metrics::emit(&[("Channel", m.channel.as_str()), ("ErrorCode", &e.code)], &[("MessagesFailed", 1.0)]);
         match self.store.transact(Tx::new().put_if("message", failed.to_item()?, Condition::version_is(m.version)).emit(&event)).await {
             Ok(()) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
             Err(e) => Err(e.into()),
@@ -225,15 +225,6 @@ fn envelope(event: &DomainEvent) -> String {
 
 fn status_event(m: &Message, kind: &str, data: serde_json::Value) -> DomainEvent {
     DomainEvent::new(m.tenant_id, kind, Actor::system(), Subject { kind: "message".into(), id: m.id.to_string() }, data)
-}
-
-pub fn channel_name(c: &Channel) -> &'static str {
-    match c {
-        Channel::Email => "email",
-        Channel::Sms => "sms",
-        Channel::Whatsapp => "whatsapp",
-        Channel::Inbox => "inbox",
-    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,18 @@ pub enum Channel {
     Inbox,
 }
 
+impl Channel {
+    /// The channel's name on the wire (`email`, `sms`, `whatsapp`, `inbox`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+            Channel::Whatsapp => "whatsapp",
+            Channel::Inbox => "inbox",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageStatus {

@@ -70,15 +70,10 @@ pub struct PreferencesUpdate {
     pub marketing_sms_opt_in: Option<bool>,
     pub marketing_whatsapp_opt_in: Option<bool>,
     pub daily_digest: Option<bool>,
-    #[serde(default, deserialize_with = "some")]
+    #[serde(default, deserialize_with = "crm_kernel::patch::nullable")]
     pub locale: Option<Option<String>>,
-    #[serde(default, deserialize_with = "some")]
+    #[serde(default, deserialize_with = "crm_kernel::patch::nullable")]
     pub dnd_until: Option<Option<Timestamp>>,
-}
-
-/// Tells "absent" (`None`) from "null" (`Some(None)`).
-fn some<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Locales with templates.

@@ -8,6 +8,7 @@ pub mod error;
 pub mod id;
 pub mod money;
 pub mod page;
+pub mod patch;
 pub mod phone;
 pub mod time;
 

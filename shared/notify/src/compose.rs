@@ -65,7 +65,7 @@ impl Composed {
 
 /// The address of `recipient` on `channel`, or why there is none.
 fn address(channel: &Channel, r: &Recipient) -> Result<String, AppError> {
-    let missing = |f: &str| AppError::invalid(format!("to.{f}"), format!("a {} send needs `to.{f}`", template::channel_name(channel)));
+    let missing = |f: &str| AppError::invalid(format!("to.{f}"), format!("a {} send needs `to.{f}`", channel.as_str()));
     match channel {
         Channel::Email => r.email.clone().ok_or_else(|| missing("email")),
         Channel::Sms | Channel::Whatsapp => r.phone.as_ref().map(|p| p.to_string()).ok_or_else(|| missing("phone")),

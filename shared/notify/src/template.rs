@@ -67,8 +67,8 @@ const BUILT_IN: &[(Channel, &str, &str, &str, &str)] = &[
     t!(Inbox, "otp.login", "ar", "تم إرسال رمز تسجيل الدخول", "تم إرسال رمز تسجيل دخول إلى {{phone_masked}}."),
 ];
 
-/// Locales with built-in templates.
-pub const LOCALES: &[&str] = &["ar", "en"];
+/// Locales with built-in templates (the same list preferences accept).
+pub use crm_events::preferences::LOCALES;
 
 /// The built-in template for an exact `(channel, family, locale)`.
 pub fn built_in(channel: &Channel, family: &str, locale: &str) -> Option<Template> {
@@ -187,19 +187,7 @@ pub fn inbox_fallback(family: &str, body: &str, locale: &str) -> Rendered {
 
 /// `422 TEMPLATE_MISSING` for a family without a template on a channel.
 pub fn missing(channel: &Channel, family: &str) -> AppError {
-    AppError::Rule {
-        code: "TEMPLATE_MISSING",
-        message: format!("no {} template for `{family}` in any locale tried", channel_name(channel)),
-    }
-}
-
-pub fn channel_name(c: &Channel) -> &'static str {
-    match c {
-        Channel::Email => "email",
-        Channel::Sms => "sms",
-        Channel::Whatsapp => "whatsapp",
-        Channel::Inbox => "inbox",
-    }
+    AppError::Rule { code: "TEMPLATE_MISSING", message: format!("no {} template for `{family}` in any locale tried", channel.as_str()) }
 }
 
 #[cfg(test)]

@@ -41,21 +41,8 @@ impl Brevo {
     }
 
     pub async fn send(&self, m: &Message) -> Result<String, SendError> {
-        let resp = self
-            .http
-            .post(format!("{}/v3/smtp/email", self.base_url))
-            .header("api-key", &self.api_key)
-            .header("accept", "application/json")
-            .json(&self.body(m))
-            .send()
-            .await
-            .map_err(SendError::network)?;
-        let status = resp.status().as_u16();
-        let text = resp.text().await.map_err(SendError::network)?;
-        if !(200..300).contains(&status) {
-            return Err(SendError::from_status(status, &text));
-        }
-        let v: Value = serde_json::from_str(&text).map_err(|_| SendError::unusable("Brevo answered without JSON"))?;
+        let req = self.http.post(format!("{}/v3/smtp/email", self.base_url)).header("api-key", &self.api_key).json(&self.body(m));
+        let v = super::exchange("Brevo", req).await?;
         v["messageId"].as_str().map(str::to_string).ok_or_else(|| SendError::unusable("Brevo answered without messageId"))
     }
 }

@@ -64,21 +64,8 @@ impl Infobip {
 
     pub async fn send(&self, m: &Message) -> Result<String, SendError> {
         let (path, body) = self.request(m);
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.base_url))
-            .header("authorization", format!("App {}", self.api_key))
-            .header("accept", "application/json")
-            .json(&body)
-            .send()
-            .await
-            .map_err(SendError::network)?;
-        let status = resp.status().as_u16();
-        let text = resp.text().await.map_err(SendError::network)?;
-        if !(200..300).contains(&status) {
-            return Err(SendError::from_status(status, &text));
-        }
-        let v: Value = serde_json::from_str(&text).map_err(|_| SendError::unusable("Infobip answered without JSON"))?;
+        let req = self.http.post(format!("{}{path}", self.base_url)).header("authorization", format!("App {}", self.api_key)).json(&body);
+        let v = super::exchange("Infobip", req).await?;
         // SMS answers `{messages: [{messageId, status}]}`, WhatsApp `{messageId, status}`.
         let first = if v["messages"].is_array() { &v["messages"][0] } else { &v };
         let rejected = first["status"]["groupName"].as_str() == Some("REJECTED");

@@ -47,6 +47,18 @@ impl SendError {
     }
 }
 
+/// Sends a provider request and reads its JSON answer: a non-2xx status is a
+/// [`SendError`] by its code, an answer that is not JSON is unusable.
+pub(crate) async fn exchange(provider: &str, req: reqwest::RequestBuilder) -> Result<serde_json::Value, SendError> {
+    let resp = req.header("accept", "application/json").send().await.map_err(SendError::network)?;
+    let status = resp.status().as_u16();
+    let text = resp.text().await.map_err(SendError::network)?;
+    if !(200..300).contains(&status) {
+        return Err(SendError::from_status(status, &text));
+    }
+    serde_json::from_str(&text).map_err(|_| SendError::unusable(format!("{provider} answered without JSON")))
+}
+
 pub enum Adapter {
     Dev(dev::Dev),
     Brevo(brevo::Brevo),

@@ -10,7 +10,7 @@ use crm_http::{Call, Reply};
 use crm_kernel::{AppError, FieldError};
 use crm_store::tx::Condition;
 use crm_store::{StoreError, Tx};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::model::{Profile, User};
@@ -20,20 +20,16 @@ use crate::App;
 #[serde(deny_unknown_fields)]
 struct Patch {
     full_name: Option<String>,
-    #[serde(default, deserialize_with = "some")]
+    #[serde(default, deserialize_with = "crm_kernel::patch::nullable")]
     job_title_code: Option<Option<String>>,
-    #[serde(default, deserialize_with = "some")]
+    #[serde(default, deserialize_with = "crm_kernel::patch::nullable")]
     department_code: Option<Option<String>>,
-    #[serde(default, deserialize_with = "some")]
+    #[serde(default, deserialize_with = "crm_kernel::patch::nullable")]
     locale: Option<Option<String>>,
-    #[serde(default, deserialize_with = "some")]
+    #[serde(default, deserialize_with = "crm_kernel::patch::nullable")]
     timezone: Option<Option<String>>,
-    #[serde(default, deserialize_with = "some")]
+    #[serde(default, deserialize_with = "crm_kernel::patch::nullable")]
     avatar_url: Option<Option<String>>,
-}
-
-fn some<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Applies a patch to a user (pure): the next user and the changed fields.
