@@ -126,24 +126,11 @@ impl TestApp {
     async fn user_in(tenant: TenantId, roles: &[&str]) -> Self {
         let s = stack();
         let user = UserId::new();
-        let u = identity::model::User {
-            id: user,
-            tenant_id: tenant,
-            email: identity::email::Email::parse(&format!("{}@fixture.example.com", user.to_string().to_lowercase())).unwrap(),
-            password_hash: String::new(),
-            full_name: "Fixture User".into(),
-            roles: roles.iter().map(|r| r.to_string()).collect(),
-            status: identity::model::UserStatus::Active,
-            is_verified: true,
-            created_at: crm_kernel::Timestamp::now(),
-            last_login_at: None,
-            profile: Default::default(),
-            phone_e164: None,
-            phone_verified_at: None,
-            otp_factors: Vec::new(),
-            deleted_at: None,
-            version: 1,
-        };
+        let email = identity::email::Email::parse(&format!("{}@fixture.example.com", user.to_string().to_lowercase())).unwrap();
+        let role_list = roles.iter().map(|r| r.to_string()).collect();
+        let mut u =
+            identity::model::User::new(user, tenant, email, String::new(), "Fixture User".into(), role_list, crm_kernel::Timestamp::now());
+        u.is_verified = true;
         fixture_store().await.put(u.to_item().unwrap()).await.unwrap();
         // The seat the user holds, as the identity routes would count it.
         let usage = crm_store::keys::usage(tenant);

@@ -92,6 +92,36 @@ pub struct Profile {
 }
 
 impl User {
+    /// A new active user, unverified and never logged in.
+    pub fn new(
+        id: UserId,
+        tenant_id: TenantId,
+        email: Email,
+        password_hash: String,
+        full_name: String,
+        roles: Vec<String>,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            id,
+            tenant_id,
+            email,
+            password_hash,
+            full_name,
+            roles,
+            status: UserStatus::Active,
+            is_verified: false,
+            created_at: now,
+            last_login_at: None,
+            profile: Profile::default(),
+            phone_e164: None,
+            phone_verified_at: None,
+            otp_factors: Vec::new(),
+            deleted_at: None,
+            version: 1,
+        }
+    }
+
     pub fn key(tenant: TenantId, id: UserId) -> Key {
         keys::user(tenant, &id.to_string())
     }

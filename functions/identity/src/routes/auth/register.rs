@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::email::Email;
-use crate::model::{email_marker_key, EmailOwner, Tenant, TenantStatus, User, UserStatus};
+use crate::model::{email_marker_key, EmailOwner, Tenant, TenantStatus, User};
 use crate::onetime::{OneTime, Purpose};
 use crate::password::{self, Password};
 use crate::{issue, App};
@@ -60,24 +60,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         version: 1,
     };
     let password_hash = super::super::blocking(move || password::hash(&password)).await?;
-    let user = User {
-        id: UserId::new(),
-        tenant_id: tenant.id,
-        email: email.clone(),
-        password_hash,
-        full_name,
-        roles: vec!["super_admin".into()],
-        status: UserStatus::Active,
-        is_verified: false,
-        created_at: now,
-        last_login_at: Some(now),
-        profile: Default::default(),
-        phone_e164: None,
-        phone_verified_at: None,
-        otp_factors: Vec::new(),
-        deleted_at: None,
-        version: 1,
-    };
+    let mut user = User::new(UserId::new(), tenant.id, email.clone(), password_hash, full_name, vec!["super_admin".into()], now);
+    user.last_login_at = Some(now);
     let (session, refresh) = issue::new_session(&user, &call, now);
 
     let tenant_created = super::super::event(

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::email::Email;
-use crate::model::{User, UserStatus};
+use crate::model::User;
 use crate::onetime::{invalid_token, redeem, Purpose};
 use crate::password::{self, Password};
 use crate::{issue, App};
@@ -41,24 +41,9 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let Some(password) = password.filter(|_| errors.is_empty()) else { return Err(AppError::invalid_fields(errors)) };
     let password_hash = super::super::super::blocking(move || password::hash(&password)).await?;
 
-    let user = User {
-        id: invitation.user_id,
-        tenant_id: invitation.tenant_id,
-        email,
-        password_hash,
-        full_name,
-        roles,
-        status: UserStatus::Active,
-        is_verified: true,
-        created_at: now,
-        last_login_at: Some(now),
-        profile: Default::default(),
-        phone_e164: None,
-        phone_verified_at: None,
-        otp_factors: Vec::new(),
-        deleted_at: None,
-        version: 1,
-    };
+    let mut user = User::new(invitation.user_id, invitation.tenant_id, email, password_hash, full_name, roles, now);
+    user.is_verified = true;
+    user.last_login_at = Some(now);
     let (session, refresh) = issue::new_session(&user, &call, now);
     let spent = invitation.spent(now);
     let event = super::super::super::event(

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::email::Email;
-use crate::model::{email_marker_key, EmailOwner, Tenant, User, UserStatus};
+use crate::model::{email_marker_key, EmailOwner, Tenant, User};
 use crate::password::{self, Password};
 use crate::{seats, App};
 
@@ -49,24 +49,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
 
     let now = Timestamp::now();
     let password_hash = super::super::super::blocking(move || password::hash(&password)).await?;
-    let user = User {
-        id: UserId::new(),
-        tenant_id: p.tenant_id,
-        email: email.clone(),
-        password_hash,
-        full_name,
-        roles,
-        status: UserStatus::Active,
-        is_verified: false,
-        created_at: now,
-        last_login_at: None,
-        profile: Default::default(),
-        phone_e164: None,
-        phone_verified_at: None,
-        otp_factors: Vec::new(),
-        deleted_at: None,
-        version: 1,
-    };
+    let user = User::new(UserId::new(), p.tenant_id, email.clone(), password_hash, full_name, roles, now);
     let event = super::super::super::event(
         &call,
         p.tenant_id,
