@@ -71,11 +71,10 @@ impl InboxEntry {
     }
 
     pub fn to_item(&self) -> Result<Item, StoreError> {
-        let mut it = item::to_item(&Self::key(self.tenant_id, self.id), self)?.with_str("kind", "inbox").with_index(
-            Index::ByOwner,
-            Self::list_pk(self.tenant_id, self.recipient_user_id),
-            self.sort_key(),
-        );
+        let mut it = item::to_item(&Self::key(self.tenant_id, self.id), self)?
+            .with_str("kind", "inbox")
+            .with_str("read_state", if self.is_read { "read" } else { "unread" })
+            .with_index(Index::ByOwner, Self::list_pk(self.tenant_id, self.recipient_user_id), self.sort_key());
         if !self.is_read {
             it = it.with_index(Index::ByLookup, Self::unread_pk(self.tenant_id, self.recipient_user_id), self.sort_key());
         }

@@ -1,45 +1,54 @@
-//! Notifications: the `notifications` worker on the notifications queue
-//! (EventBridge rule: `message.queued`). It loads the queued message and
+//! Notifications core (M3CoreCRM §2): email, SMS, WhatsApp and the in-app
+//! inbox, one pipeline.
 //!
-//! * `inbox`: writes the user's inbox entry (delivered at once);
-//! * email, SMS, WhatsApp: sends through the channel's provider adapter
-//!   ([`adapters`]) and records `sent` with the provider's message id;
-//! * a message scheduled for later goes back on the queue with an SQS delay
-//!   (at most 15 minutes a hop) until it is due;
-//! * a retryable failure (429, 5xx, network) is retried after 1 m, 5 m and
-//!   15 m (`NOTIFY_RETRY_DELAYS_SECS`); after the last one — or at once for a
-//!   permanent failure — the message is `failed` with its `error_code`,
-//!   `message.failed` is emitted and the event is copied to the
-//!   notifications dead-letter queue for a manual requeue: nothing is lost.
+//! * HTTP (`HANDLER=api`, [`ROUTES`]): `POST /v1/notify/dispatch` writes the
+//!   messages of one dispatch group and their `message.queued` events in one
+//!   transaction, after plan features, consent, suppression, caps and
+//!   throttles; templates, the outbox, consent, suppression, tenant policies,
+//!   the user's inbox and preferences; the Brevo and Infobip delivery webhooks.
+//! * Worker (`HANDLER=notifications`, [`worker`]): sends queued messages
+//!   through the provider adapters with retries and a dead-letter queue.
 
 pub mod adapters;
+pub mod consent;
+pub mod dlr;
 pub mod inbox;
+pub mod people;
+pub mod policy;
+pub mod quiet;
+pub mod routes;
+pub mod suppression;
+pub mod templates;
+pub mod usage;
+pub mod worker;
 
 use aws_sdk_sqs::Client as Sqs;
-use crm_events::consumer::{process_batch, ConsumerError, SqsEvent};
-use crm_events::messages::{Channel, Message, MessageStatus};
-use crm_events::outbox::EmitExt;
-use crm_events::{Actor, BatchResponse, DomainEvent, Subject};
-use crm_kernel::{EntityId, Env, Timestamp};
-use crm_store::tx::Condition;
-use crm_store::{item, keys, Store, StoreError, Tx};
-use serde_json::json;
+use crm_auth::rbac;
+use crm_http::{route, Access, Route};
+use crm_kernel::Env;
+use crm_store::{keys, Store};
+use lambda_http::{Body, Request, Response};
 
 use crate::adapters::Adapters;
-use crate::inbox::InboxEntry;
 
 pub const CONSUMER: &str = "notifications";
 
 /// The longest SQS delay (a later send takes several hops).
-const MAX_DELAY_SECS: i64 = 900;
+pub(crate) const MAX_DELAY_SECS: i64 = 900;
 
 pub struct App {
     pub store: Store,
     pub adapters: Adapters,
-    sqs: Sqs,
-    queue_url: Option<String>,
-    dlq_url: Option<String>,
-    retry_delays: Vec<i64>,
+    pub(crate) sqs: Sqs,
+    pub(crate) queue_url: Option<String>,
+    pub(crate) dlq_url: Option<String>,
+    pub(crate) retry_delays: Vec<i64>,
+    /// `Authorization: Bearer …` Brevo sends with its webhooks.
+    pub(crate) brevo_webhook_token: Option<String>,
+    /// `?token=…` of the `notifyUrl` Infobip calls back.
+    pub(crate) infobip_webhook_token: Option<String>,
+    /// Sends per minute per tenant and channel when the tenant sets none.
+    pub(crate) default_throttle_per_minute: i64,
 }
 
 /// Where a provider's message id leads back to (delivery webhooks).
@@ -49,7 +58,8 @@ pub fn provider_message_key(provider: &str, provider_message_id: &str) -> crm_st
 
 impl App {
     /// `EMAIL_PROVIDER`, `SMS_PROVIDER` (see [`adapters`]),
-    /// `NOTIFICATIONS_QUEUE_URL`, `NOTIFICATIONS_DLQ_URL`, `NOTIFY_RETRY_DELAYS_SECS`.
+    /// `NOTIFICATIONS_QUEUE_URL`, `NOTIFICATIONS_DLQ_URL`, `NOTIFY_RETRY_DELAYS_SECS`,
+    /// `BREVO_WEBHOOK_TOKEN`, `INFOBIP_WEBHOOK_TOKEN`, `NOTIFY_THROTTLE_PER_MINUTE`.
     pub fn new(config: &aws_config::SdkConfig, env: &Env) -> Result<Self, String> {
         let store = Store::from_config(config, env).map_err(|e| e.to_string())?;
         let retry_delays = match env.get("NOTIFY_RETRY_DELAYS_SECS") {
@@ -60,6 +70,17 @@ impl App {
                 .collect::<Option<Vec<_>>>()
                 .ok_or("NOTIFY_RETRY_DELAYS_SECS must be comma-separated seconds, each at most 900")?,
         };
+        // A token shorter than 24 characters (the secret's `set-me`
+        // placeholder) is no token: that provider's webhook refuses everyone.
+        let token = |name: &str| -> Result<Option<String>, String> {
+            match env.get(name) {
+                Some(t) if t.len() < 24 => {
+                    tracing::warn!(name, "webhook token unset or too short; the webhook refuses every call");
+                    Ok(None)
+                }
+                other => Ok(other.map(str::to_string)),
+            }
+        };
         Ok(Self {
             adapters: Adapters::from_env(env, &store)?,
             store,
@@ -67,165 +88,62 @@ impl App {
             queue_url: env.get("NOTIFICATIONS_QUEUE_URL").map(str::to_string),
             dlq_url: env.get("NOTIFICATIONS_DLQ_URL").map(str::to_string),
             retry_delays,
+            brevo_webhook_token: token("BREVO_WEBHOOK_TOKEN")?,
+            infobip_webhook_token: token("INFOBIP_WEBHOOK_TOKEN")?,
+            default_throttle_per_minute: match env.get("NOTIFY_THROTTLE_PER_MINUTE") {
+                None => 120,
+                Some(n) => n.parse().ok().filter(|n| *n > 0).ok_or("NOTIFY_THROTTLE_PER_MINUTE must be a positive number")?,
+            },
         })
     }
 
-    pub async fn handle_batch(&self, event: SqsEvent) -> BatchResponse {
-        process_batch(CONSUMER, event, |e| self.deliver(e)).await
-    }
-
-    /// Handles one `message.queued`. A message no longer `queued` was handled
-    /// by an earlier delivery of the same event: nothing to do.
-    pub async fn deliver(&self, event: DomainEvent) -> Result<(), ConsumerError> {
-        if event.event_type != "message.queued" {
-            return Ok(());
-        }
-        let id = EntityId::parse(&event.subject.id).map_err(|_| ConsumerError::Unreadable("message id".into()))?;
-        let Some(message) = self.store.get_as::<Message>(&Message::key(event.tenant_id, id)).await? else {
-            tracing::warn!(message_id = %id, "queued message not found");
-            return Ok(());
-        };
-        if message.status != MessageStatus::Queued {
-            return Ok(());
-        }
-        let now = Timestamp::now();
-        if let Some(due) = message.scheduled_at.filter(|at| *at > now) {
-            let wait = (due.unix_seconds() - now.unix_seconds()).clamp(1, MAX_DELAY_SECS);
-            return self.requeue(&event, wait).await;
-        }
-        if message.channel == Channel::Inbox {
-            return self.write_inbox(&message, now).await;
-        }
-        let Some(adapter) = self.adapters.for_channel(&message.channel) else { return Ok(()) };
-        match adapter.send(&message).await {
-            Ok(provider_id) => self.record_sent(&message, adapter.name(), &provider_id, now).await,
-            Err(e) => {
-                let attempt = message.attempts as usize;
-                if e.retryable && attempt < self.retry_delays.len() && self.queue_url.is_some() {
-                    let delay = self.retry_delays[attempt];
-                    let mut next = message.clone();
-                    next.attempts += 1;
-                    next.scheduled_at = Some(now.plus_seconds(delay));
-                    next.error_code = Some(e.code.clone());
-                    next.version += 1;
-                    tracing::warn!(message_id = %id, attempt = next.attempts, delay, code = %e.code, detail = %e.detail, "send failed; retrying later");
-                    let it = next.to_item()?;
-                    match self.store.transact(Tx::new().put_if("message", it, Condition::version_is(message.version))).await {
-                        Ok(()) => self.requeue(&event, delay.max(1)).await,
-                        Err(StoreError::ConditionFailed { .. }) => Ok(()),
-                        Err(err) => Err(err.into()),
-                    }
-                } else {
-                    self.record_failed(&message, adapter.name(), &e, now).await?;
-                    if e.retryable {
-                        self.dead_letter(&event).await?;
-                    }
-                    Ok(())
-                }
-            }
-        }
-    }
-
-    async fn write_inbox(&self, m: &Message, now: Timestamp) -> Result<(), ConsumerError> {
-        let Some(user) = m.recipient_user_id else {
-            return self.record_failed(m, "inbox", &adapters::SendError::unusable("inbox message without recipient user"), now).await;
-        };
-        let auto = m.template_code.is_empty();
-        let entry = InboxEntry::from_message(m, user, auto);
-        let mut delivered = m.clone();
-        delivered.status = MessageStatus::Delivered;
-        delivered.provider = Some("inbox".into());
-        delivered.sent_at = Some(now);
-        delivered.delivered_at = Some(now);
-        delivered.attempts += 1;
-        delivered.version += 1;
-        let event = status_event(m, "message.delivered", json!({ "channel": m.channel, "provider": "inbox" }));
-        let tx = Tx::new()
-            .put_new("inbox", entry.to_item()?)
-            .put_if("message", delivered.to_item()?, Condition::version_is(m.version))
-            .emit(&event);
-        match self.store.transact(tx).await {
-            Ok(()) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    async fn record_sent(&self, m: &Message, provider: &str, provider_id: &str, now: Timestamp) -> Result<(), ConsumerError> {
-        let mut sent = m.clone();
-        sent.status = MessageStatus::Sent;
-        sent.provider = Some(provider.into());
-        sent.provider_message_id = Some(provider_id.into());
-        sent.attempts += 1;
-        sent.sent_at = Some(now);
-        sent.error_code = None;
-        sent.version += 1;
-        let event = status_event(m, "message.sent", json!({ "channel": m.channel, "provider": provider, "attempts": sent.attempts }));
-        let lookup = item::to_item(&provider_message_key(provider, provider_id), &json!({ "tenant_id": m.tenant_id, "message_id": m.id }))?;
-        let tx =
-            Tx::new().put_if("message", sent.to_item()?, Condition::version_is(m.version)).put("provider_message", lookup).emit(&event);
-        match self.store.transact(tx).await {
-            Ok(()) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    async fn record_failed(&self, m: &Message, provider: &str, e: &adapters::SendError, now: Timestamp) -> Result<(), ConsumerError> {
-        let mut failed = m.clone();
-        failed.status = MessageStatus::Failed;
-        failed.provider = Some(provider.into());
-        failed.error_code = Some(e.code.clone());
-        failed.failed_at = Some(now);
-        failed.attempts += 1;
-        failed.version += 1;
-        tracing::error!(message_id = %m.id, code = %e.code, detail = %e.detail, attempts = failed.attempts, "send failed for good");
-        let event = status_event(
-            m,
-            "message.failed",
-            json!({ "channel": m.channel, "provider": provider, "error_code": e.code, "attempts": failed.attempts }),
-        );
-        crm_events::metrics::emit(&[("Channel", m.channel.as_str()), ("ErrorCode", &e.code)], &[("MessagesFailed", 1.0)]);
-        match self.store.transact(Tx::new().put_if("message", failed.to_item()?, Condition::version_is(m.version)).emit(&event)).await {
-            Ok(()) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Puts the event back on the notifications queue after `delay` seconds.
-    async fn requeue(&self, event: &DomainEvent, delay: i64) -> Result<(), ConsumerError> {
-        let Some(url) = &self.queue_url else { return Err(ConsumerError::Failed("no NOTIFICATIONS_QUEUE_URL to requeue on".into())) };
-        self.sqs
-            .send_message()
-            .queue_url(url)
-            .message_body(envelope(event))
-            .delay_seconds(delay.clamp(0, MAX_DELAY_SECS) as i32)
-            .send()
-            .await
-            .map_err(|e| ConsumerError::Failed(format!("requeue: {e:?}")))?;
-        Ok(())
-    }
-
-    /// Copies the event to the dead-letter queue (alarmed; manual requeue).
-    async fn dead_letter(&self, event: &DomainEvent) -> Result<(), ConsumerError> {
-        let Some(url) = &self.dlq_url else { return Ok(()) };
-        self.sqs
-            .send_message()
-            .queue_url(url)
-            .message_body(envelope(event))
-            .send()
-            .await
-            .map_err(|e| ConsumerError::Failed(format!("dead-letter: {e:?}")))?;
-        Ok(())
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        crm_http::dispatch(ROUTES, self, req).await
     }
 }
 
-/// The EventBridge-to-SQS body the consumer reads.
-fn envelope(event: &DomainEvent) -> String {
-    json!({ "version": "0", "id": event.event_id, "detail-type": event.event_type, "source": "crm", "detail": event }).to_string()
-}
-
-fn status_event(m: &Message, kind: &str, data: serde_json::Value) -> DomainEvent {
-    DomainEvent::new(m.tenant_id, kind, Actor::system(), Subject { kind: "message".into(), id: m.id.to_string() }, data)
-}
+pub const ROUTES: &[Route<App>] = &[
+    route!("POST /v1/notify/dispatch", Access::Permission(rbac::NOTIFY_DISPATCH), routes::dispatch::post::handle),
+    route!("GET /v1/notify/messages", Access::Permission(rbac::NOTIFY_OUTBOX_READ), routes::messages::get::handle),
+    route!("GET /v1/notify/messages/{id}", Access::Permission(rbac::NOTIFY_OUTBOX_READ), routes::messages::id_get::handle),
+    route!("POST /v1/notify/templates", Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE), routes::templates::post::handle),
+    route!("GET /v1/notify/templates", Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE), routes::templates::get::handle),
+    route!("PATCH /v1/notify/templates/{id}", Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE), routes::templates::patch::handle),
+    route!(
+        "POST /v1/notify/templates/{id}/approve",
+        Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE),
+        routes::templates::approve_post::handle
+    ),
+    route!("POST /v1/notify/templates/preview", Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE), routes::templates::preview_post::handle),
+    route!("POST /v1/notify/opt-in", Access::Permission(rbac::NOTIFY_CONSENT_MANAGE), routes::consent::opt_in),
+    route!("POST /v1/notify/opt-out", Access::Permission(rbac::NOTIFY_CONSENT_MANAGE), routes::consent::opt_out),
+    route!("GET /v1/notify/suppression", Access::Permission(rbac::NOTIFY_SUPPRESSION_READ), routes::suppression::get::handle),
+    route!("POST /v1/notify/suppression", Access::Permission(rbac::NOTIFY_SUPPRESSION_MANAGE), routes::suppression::post::handle),
+    route!("DELETE /v1/notify/suppression", Access::Permission(rbac::NOTIFY_SUPPRESSION_MANAGE), routes::suppression::delete::handle),
+    route!("GET /v1/admin/notification-policies", Access::Permission(rbac::NOTIFY_POLICIES_MANAGE), routes::policies::get::handle),
+    route!("PUT /v1/admin/notification-policies", Access::Permission(rbac::NOTIFY_POLICIES_MANAGE), routes::policies::put::handle),
+    route!("GET /v1/me/notifications", Access::Permission(rbac::NOTIFY_INBOX_READ_SELF), routes::inbox::get::handle),
+    route!("GET /v1/me/notifications/{id}", Access::Permission(rbac::NOTIFY_INBOX_READ_SELF), routes::inbox::id_get::handle),
+    route!("PATCH /v1/me/notifications/{id}/read", Access::Permission(rbac::NOTIFY_INBOX_READ_SELF), routes::inbox::read_patch::handle),
+    route!(
+        "PATCH /v1/me/notifications/read-bulk",
+        Access::Permission(rbac::NOTIFY_INBOX_READ_SELF),
+        routes::inbox::read_bulk_patch::handle
+    ),
+    route!("GET /v1/admin/notifications/{userId}", Access::Permission(rbac::NOTIFY_INBOX_READ_TENANT), routes::inbox::admin_get::handle),
+    route!(
+        "GET /v1/me/notification-preferences",
+        Access::Permission(rbac::NOTIFY_PREFERENCES_UPDATE_SELF),
+        routes::preferences::get::handle
+    ),
+    route!(
+        "PUT /v1/me/notification-preferences",
+        Access::Permission(rbac::NOTIFY_PREFERENCES_UPDATE_SELF),
+        routes::preferences::put::handle
+    ),
+    route!("POST /v1/webhooks/brevo", Access::Public, routes::webhooks::brevo),
+    route!("POST /v1/webhooks/infobip", Access::Public, routes::webhooks::infobip),
+];
 
 #[cfg(test)]
 mod tests {

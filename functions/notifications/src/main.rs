@@ -1,4 +1,5 @@
-//! Lambda bootstrap of the notifications worker (SQS, partial batch failures).
+//! Lambda bootstrap: `HANDLER=api` (the notifications routes) or
+//! `HANDLER=notifications` (the worker: SQS, partial batch failures).
 
 use crm_events::SqsEvent;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
@@ -9,5 +10,14 @@ async fn main() -> Result<(), Error> {
     crm_http::telemetry::init("notifications");
     let app = App::new(&aws_config::load_from_env().await, &crm_kernel::Env::process())?;
     let app = &app;
-    lambda_runtime::run(service_fn(move |e: LambdaEvent<SqsEvent>| async move { Ok::<_, Error>(app.handle_batch(e.payload).await) })).await
+    match std::env::var("HANDLER").as_deref().unwrap_or("api") {
+        "api" => lambda_http::run(lambda_http::service_fn(move |req| async move { Ok::<_, Error>(app.handle(req).await) })).await,
+        "notifications" => {
+            lambda_runtime::run(service_fn(
+                move |e: LambdaEvent<SqsEvent>| async move { Ok::<_, Error>(app.handle_batch(e.payload).await) },
+            ))
+            .await
+        }
+        other => Err(format!("unknown HANDLER {other}").into()),
+    }
 }

@@ -4,6 +4,11 @@
 //! answer with the provider's own response shapes and error bodies, and
 //! record what they accepted in the local mailbox (`GET /_local/mailbox?to=`).
 //!
+//! Like the real providers they report delivery afterwards: Infobip to the
+//! `notifyUrl` the request carried, Brevo to our `/v1/webhooks/brevo` with
+//! the bearer token its webhook setting holds — a `delivered` report about a
+//! second after the send (the spec's simulated DevStub delivery).
+//!
 //! `POST /_local/fake/failures {to, status, times}` makes the next `times`
 //! sends to `to` answer `status` (500, 429, 400…): how tests show retries,
 //! backoff and dead-lettering against a real HTTP exchange.
@@ -19,6 +24,16 @@ use serde_json::{json, Value};
 /// The keys the fakes accept (the local "secrets").
 pub const BREVO_KEY: &str = "xkeysib-local-fake-brevo-key";
 pub const INFOBIP_KEY: &str = "local-fake-infobip-key";
+/// The webhook secrets of the local stack (Brevo's bearer token, Infobip's `notifyUrl` token).
+pub const BREVO_WEBHOOK_TOKEN: &str = "local-brevo-webhook-token-0123456789";
+pub const INFOBIP_WEBHOOK_TOKEN: &str = "local-infobip-webhook-token-0123456789";
+
+/// A delivery report a fake will post back, as the provider would.
+pub struct Report {
+    pub url: String,
+    pub bearer: Option<&'static str>,
+    pub body: Value,
+}
 
 #[derive(Default)]
 pub struct Failures(Mutex<HashMap<String, (u16, u32)>>);
@@ -65,10 +80,27 @@ pub struct Accepted {
     pub id: String,
     /// Infobip's `callbackData` (`tenant=…|message=…`), to find the template.
     pub callback: Option<String>,
+    /// The delivery report to post back later.
+    pub report: Option<Report>,
+}
+
+fn infobip_delivered(url: Option<&str>, id: &str, to: &str, callback: Option<&str>) -> Option<Report> {
+    let now = crm_kernel::Timestamp::now().to_string();
+    url.map(|url| Report {
+        url: url.to_string(),
+        bearer: None,
+        body: json!({ "results": [{
+            "bulkId": null, "messageId": id, "to": to.trim_start_matches('+'), "sentAt": now, "doneAt": now, "smsCount": 1,
+            "price": { "pricePerMessage": 0.01, "currency": "EUR" },
+            "status": { "groupId": 3, "groupName": "DELIVERED", "id": 5, "name": "DELIVERED_TO_HANDSET", "description": "Message delivered to handset" },
+            "error": { "groupId": 0, "groupName": "OK", "id": 0, "name": "NO_ERROR", "description": "No Error", "permanent": false },
+            "callbackData": callback,
+        }], "messageCount": 1, "pendingMessageCount": 0 }),
+    })
 }
 
 /// Handles `/_local/fake/...`; `Ok` carries what to record.
-pub fn serve(failures: &Failures, method: &str, path: &str, headers: &HeaderMap, body: &[u8]) -> (Response, Vec<Accepted>) {
+pub fn serve(failures: &Failures, api_url: &str, method: &str, path: &str, headers: &HeaderMap, body: &[u8]) -> (Response, Vec<Accepted>) {
     let json: Option<Value> = serde_json::from_slice(body).ok();
     match (method, path) {
         ("POST", "/_local/fake/failures") => {
@@ -81,7 +113,7 @@ pub fn serve(failures: &Failures, method: &str, path: &str, headers: &HeaderMap,
                 _ => (reply(StatusCode::BAD_REQUEST, json!({ "error": "need {to, status, times?}" })), vec![]),
             }
         }
-        ("POST", "/_local/fake/brevo/v3/smtp/email") => brevo(failures, headers, json),
+        ("POST", "/_local/fake/brevo/v3/smtp/email") => brevo(failures, api_url, headers, json),
         ("POST", "/_local/fake/infobip/sms/2/text/advanced") => infobip_sms(failures, headers, json),
         ("POST", "/_local/fake/infobip/whatsapp/1/message/text") => infobip_whatsapp(failures, headers, json),
         _ => (reply(StatusCode::NOT_FOUND, json!({ "error": "no such fake endpoint" })), vec![]),
@@ -92,7 +124,7 @@ fn brevo_error(status: StatusCode, code: &str, message: &str) -> (Response, Vec<
     (reply(status, json!({ "code": code, "message": message })), vec![])
 }
 
-fn brevo(failures: &Failures, headers: &HeaderMap, body: Option<Value>) -> (Response, Vec<Accepted>) {
+fn brevo(failures: &Failures, api_url: &str, headers: &HeaderMap, body: Option<Value>) -> (Response, Vec<Accepted>) {
     if headers.get("api-key").and_then(|v| v.to_str().ok()) != Some(BREVO_KEY) {
         return brevo_error(StatusCode::UNAUTHORIZED, "unauthorized", "Key not found");
     }
@@ -129,6 +161,16 @@ fn brevo(failures: &Failures, headers: &HeaderMap, body: Option<Value>) -> (Resp
             tag: b["tags"][0].as_str().unwrap_or_default().into(),
             id: id.clone(),
             callback: None,
+            report: Some(Report {
+                url: format!("{}/v1/webhooks/brevo", api_url.trim_end_matches('/')),
+                bearer: Some(BREVO_WEBHOOK_TOKEN),
+                body: json!({
+                    "event": "delivered", "email": t, "id": 1, "date": crm_kernel::Timestamp::now().to_string(),
+                    "ts": crm_kernel::Timestamp::now().unix_seconds(), "ts_event": crm_kernel::Timestamp::now().unix_seconds(),
+                    "message-id": id, "subject": b["subject"], "tag": b["tags"][0], "sending_ip": "127.0.0.1",
+                    "X-Mailin-custom": b["headers"]["X-Mailin-custom"],
+                }),
+            }),
         })
         .collect();
     (reply(StatusCode::CREATED, json!({ "messageId": id })), accepted)
@@ -187,6 +229,7 @@ fn infobip_sms(failures: &Failures, headers: &HeaderMap, body: Option<Value>) ->
                 subject: String::new(),
                 body: text.into(),
                 tag: String::new(),
+                report: infobip_delivered(m["notifyUrl"].as_str(), &id, to, m["callbackData"].as_str()),
                 id,
                 callback: m["callbackData"].as_str().map(str::to_string),
             });
@@ -223,6 +266,7 @@ fn infobip_whatsapp(failures: &Failures, headers: &HeaderMap, body: Option<Value
         subject: String::new(),
         body: text.into(),
         tag: String::new(),
+        report: infobip_delivered(b["notifyUrl"].as_str(), &id, to, callback.as_deref()),
         id,
         callback,
     }];

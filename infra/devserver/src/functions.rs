@@ -44,7 +44,7 @@ impl Functions {
                 | ("activities", "api" | "activity_feed")
                 | ("outbox", _)
                 | ("identity", "api")
-                | ("notifications", "notifications")
+                | ("notifications", "api" | "notifications")
         )
     }
 
@@ -53,6 +53,7 @@ impl Functions {
             "platform" => Ok(self.platform.handle(req).await),
             "activities" => Ok(self.activities.handle(req).await),
             "identity" => Ok(self.identity.handle(req).await),
+            "notifications" => Ok(self.notifications.handle(req).await),
             other => Err(format!("{other} serves no HTTP routes")),
         }
     }

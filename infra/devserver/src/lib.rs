@@ -187,8 +187,8 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
         ("OPERATOR_KEY".to_string(), state::operator_key(opts.state_dir.as_deref())),
         ("BREVO_API_KEY".to_string(), fake_providers::BREVO_KEY.to_string()),
         ("INFOBIP_API_KEY".to_string(), fake_providers::INFOBIP_KEY.to_string()),
-        ("INFOBIP_WEBHOOK_TOKEN".to_string(), "local-infobip-webhook-token-0123456789".to_string()),
-        ("BREVO_WEBHOOK_TOKEN".to_string(), "local-brevo-webhook-token-0123456789".to_string()),
+        ("INFOBIP_WEBHOOK_TOKEN".to_string(), fake_providers::INFOBIP_WEBHOOK_TOKEN.to_string()),
+        ("BREVO_WEBHOOK_TOKEN".to_string(), fake_providers::BREVO_WEBHOOK_TOKEN.to_string()),
         ("JWT_SIGNING_KEYS".to_string(), serde_json::to_string(&keys).map_err(|e| e.to_string())?),
     ]);
     let mut env = functions::environment(&template, &specs, &provisioned.resolver, &secrets)?;

@@ -68,8 +68,22 @@ pub async fn serve(stack: &Arc<Stack>, req: Request) -> Response {
     if path.starts_with("/_local/fake/") {
         let headers = req.headers().clone();
         let bytes = axum::body::to_bytes(req.into_body(), 1 << 20).await.unwrap_or_default();
-        let (response, accepted) = crate::fake_providers::serve(&stack.fake_failures, &method, &path, &headers, &bytes);
-        for a in accepted {
+        let (response, accepted) = crate::fake_providers::serve(&stack.fake_failures, &stack.url, &method, &path, &headers, &bytes);
+        for mut a in accepted {
+            if let Some(report) = a.report.take() {
+                let http = stack.http.clone();
+                tokio::spawn(async move {
+                    // After the worker has recorded the send, as a real report comes.
+                    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+                    let mut req = http.post(&report.url).json(&report.body);
+                    if let Some(token) = report.bearer {
+                        req = req.bearer_auth(token);
+                    }
+                    if let Err(e) = req.send().await {
+                        tracing::warn!(error = %e, url = %report.url, "fake provider could not post its delivery report");
+                    }
+                });
+            }
             record(stack, a).await;
         }
         return response;

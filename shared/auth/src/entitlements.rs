@@ -61,7 +61,16 @@ impl Entitlements {
     pub fn for_plan(plan: &str) -> Self {
         let (features, limits): (Vec<&'static str>, Vec<(&'static str, i64)>) = match plan {
             "DevPro" => (
-                vec!["twofa.totp", "twofa.sms", "twofa.whatsapp", "plan.view"],
+                vec![
+                    "twofa.totp",
+                    "twofa.sms",
+                    "twofa.whatsapp",
+                    "plan.view",
+                    "notifications.sms",
+                    "notifications.whatsapp",
+                    "marketing.sms",
+                    "marketing.whatsapp",
+                ],
                 vec![("users.max", 25), ("sms.monthlyCap", 500), ("whatsapp.monthlyCap", 500)],
             ),
             _ => (vec!["twofa.totp", "plan.view"], vec![("users.max", 3), ("sms.monthlyCap", 0), ("whatsapp.monthlyCap", 0)]),

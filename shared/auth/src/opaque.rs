@@ -54,7 +54,7 @@ impl OpaqueToken {
 
     /// Hex SHA-256 of the secret: what the record stores.
     pub fn hash(&self) -> String {
-        digest(&SHA256, self.secret.as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+        sha256_hex(self.secret.as_bytes())
     }
 
     /// The first characters of the secret, to tell keys apart in a list.
@@ -63,7 +63,12 @@ impl OpaqueToken {
     }
 }
 
-/// Constant-time equality of two stored hashes.
+/// Hex SHA-256 of `bytes` (stored hashes, idempotency keys, payload digests).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    digest(&SHA256, bytes).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Constant-time equality of two stored hashes (or shared secrets).
 pub fn same_hash(a: &str, b: &str) -> bool {
     aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()
 }

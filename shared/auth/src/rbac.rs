@@ -47,6 +47,16 @@ pub const USER_DELETE: Permission = Permission("user.delete");
 pub const ENTITLEMENTS_VIEW: Permission = Permission("entitlements.view");
 pub const PHONE_VERIFY_START: Permission = Permission("phone.verify.start");
 pub const PHONE_VERIFY_CONFIRM: Permission = Permission("phone.verify.confirm");
+pub const NOTIFY_DISPATCH: Permission = Permission("notify.dispatch");
+pub const NOTIFY_TEMPLATES_MANAGE: Permission = Permission("notify.templates.manage");
+pub const NOTIFY_OUTBOX_READ: Permission = Permission("notify.outbox.read");
+pub const NOTIFY_INBOX_READ_SELF: Permission = Permission("notify.inbox.read.self");
+pub const NOTIFY_INBOX_READ_TENANT: Permission = Permission("notify.inbox.read.tenant");
+pub const NOTIFY_PREFERENCES_UPDATE_SELF: Permission = Permission("notify.preferences.update.self");
+pub const NOTIFY_CONSENT_MANAGE: Permission = Permission("notify.consent.manage");
+pub const NOTIFY_POLICIES_MANAGE: Permission = Permission("notify.policies.manage");
+pub const NOTIFY_SUPPRESSION_READ: Permission = Permission("notify.suppression.read");
+pub const NOTIFY_SUPPRESSION_MANAGE: Permission = Permission("notify.suppression.manage");
 
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
@@ -74,6 +84,16 @@ pub const ALL: &[Permission] = &[
     ENTITLEMENTS_VIEW,
     PHONE_VERIFY_START,
     PHONE_VERIFY_CONFIRM,
+    NOTIFY_DISPATCH,
+    NOTIFY_TEMPLATES_MANAGE,
+    NOTIFY_OUTBOX_READ,
+    NOTIFY_INBOX_READ_SELF,
+    NOTIFY_INBOX_READ_TENANT,
+    NOTIFY_PREFERENCES_UPDATE_SELF,
+    NOTIFY_CONSENT_MANAGE,
+    NOTIFY_POLICIES_MANAGE,
+    NOTIFY_SUPPRESSION_READ,
+    NOTIFY_SUPPRESSION_MANAGE,
 ];
 
 /// The default roles, most powerful first.
@@ -94,6 +114,12 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             PHONE_VERIFY_CONFIRM,
             USER_READ,
             ROLE_READ,
+            NOTIFY_DISPATCH,
+            NOTIFY_OUTBOX_READ,
+            NOTIFY_INBOX_READ_SELF,
+            NOTIFY_PREFERENCES_UPDATE_SELF,
+            NOTIFY_CONSENT_MANAGE,
+            NOTIFY_SUPPRESSION_READ,
         ],
         "sales_rep" | "staff" => &[
             NOTE_CREATE,
@@ -104,10 +130,20 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             TWOFA_MANAGE_SELF,
             PHONE_VERIFY_START,
             PHONE_VERIFY_CONFIRM,
+            NOTIFY_INBOX_READ_SELF,
+            NOTIFY_PREFERENCES_UPDATE_SELF,
         ],
-        "viewer" => {
-            &[NOTE_READ, ACTIVITY_READ, SESSION_READ_SELF, SESSION_REVOKE_SELF, TWOFA_MANAGE_SELF, PHONE_VERIFY_START, PHONE_VERIFY_CONFIRM]
-        }
+        "viewer" => &[
+            NOTE_READ,
+            ACTIVITY_READ,
+            SESSION_READ_SELF,
+            SESSION_REVOKE_SELF,
+            TWOFA_MANAGE_SELF,
+            PHONE_VERIFY_START,
+            PHONE_VERIFY_CONFIRM,
+            NOTIFY_INBOX_READ_SELF,
+            NOTIFY_PREFERENCES_UPDATE_SELF,
+        ],
         _ => &[],
     }
 }

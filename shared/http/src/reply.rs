@@ -134,7 +134,7 @@ pub fn render_error(ctx: &RequestContext, err: &AppError) -> Response<Body> {
     }
     match err {
         AppError::PlanRequired { feature } => error["feature"] = json!(feature),
-        AppError::LimitReached { key, limit } => {
+        AppError::LimitReached { key, limit } | AppError::CapReached { key, limit } => {
             error["key"] = json!(key);
             error["limit"] = json!(limit);
         }

@@ -31,6 +31,10 @@ pub enum AppError {
     PlanRequired { feature: String },
     #[error("plan limit `{key}` reached ({limit})")]
     LimitReached { key: String, limit: i64 },
+    /// A metered allowance of the plan is used up for the period
+    /// (`sms.monthlyCap`): 402 `PLAN_REQUIRED`, upgrading lifts it.
+    #[error("`{key}` of the plan is used up ({limit}); upgrade the plan or wait for the next period")]
+    CapReached { key: String, limit: i64 },
     #[error("{0}")]
     Forbidden(String),
     #[error("resource not found")]
@@ -78,7 +82,7 @@ impl AppError {
             AppError::Validation { .. } => "VALIDATION_ERROR",
             AppError::Unauthenticated => "UNAUTHENTICATED",
             AppError::Auth { code, .. } => code,
-            AppError::PlanRequired { .. } => "PLAN_REQUIRED",
+            AppError::PlanRequired { .. } | AppError::CapReached { .. } => "PLAN_REQUIRED",
             AppError::LimitReached { .. } => "LIMIT_REACHED",
             AppError::Forbidden(_) => "FORBIDDEN",
             AppError::NotFound | AppError::RouteNotFound => "NOT_FOUND",
@@ -96,7 +100,7 @@ impl AppError {
         match self {
             AppError::Validation { .. } => 400,
             AppError::Unauthenticated | AppError::Auth { .. } => 401,
-            AppError::PlanRequired { .. } => 402,
+            AppError::PlanRequired { .. } | AppError::CapReached { .. } => 402,
             AppError::Forbidden(_) => 403,
             AppError::NotFound | AppError::RouteNotFound => 404,
             AppError::MethodNotAllowed => 405,
@@ -136,6 +140,7 @@ mod tests {
             (AppError::Unauthenticated, "UNAUTHENTICATED", 401),
             (AppError::Auth { code: "AUTH_TOKEN_REUSED", message: "x".into() }, "AUTH_TOKEN_REUSED", 401),
             (AppError::PlanRequired { feature: "f".into() }, "PLAN_REQUIRED", 402),
+            (AppError::CapReached { key: "sms.monthlyCap".into(), limit: 500 }, "PLAN_REQUIRED", 402),
             (AppError::LimitReached { key: "users.max".into(), limit: 3 }, "LIMIT_REACHED", 422),
             (AppError::Rule { code: "OTP_EXPIRED", message: "expired".into() }, "OTP_EXPIRED", 422),
             (AppError::Forbidden("no".into()), "FORBIDDEN", 403),

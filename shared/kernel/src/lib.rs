@@ -4,6 +4,7 @@
 //! [`TenantId`], a [`Money`] or a [`Limit`], it is known to be well formed.
 
 pub mod config;
+pub mod email;
 pub mod error;
 pub mod id;
 pub mod money;
@@ -13,6 +14,7 @@ pub mod phone;
 pub mod time;
 
 pub use config::Env;
+pub use email::Email;
 pub use error::{AppError, FieldError};
 pub use id::{EntityId, TenantId, UserId};
 pub use money::{Currency, Money};

@@ -22,6 +22,11 @@ impl Limit {
         }
     }
 
+    /// The largest page (internal reads that want everything there is, up to 100).
+    pub const fn max() -> Self {
+        Limit(Self::MAX)
+    }
+
     pub fn get(&self) -> u16 {
         self.0
     }

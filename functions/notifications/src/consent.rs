@@ -1,0 +1,138 @@
+//! Consent (M3CoreCRM §2 "Compliance & consent"): per channel and address,
+//! an opt-in (with its source and wording) or an opt-out — an SMS opt-out is
+//! the STOP list. [`check`] is the rule a dispatch applies:
+//!
+//! * marketing needs the plan's `marketing.{sms,whatsapp}` (checked by the
+//!   caller), an opt-in (a consent record or the user's own preference) and
+//!   no opt-out;
+//! * transactional email and inbox always go;
+//! * transactional SMS/WhatsApp to an opted-out number go only when the
+//!   tenant's `allow_transactional_over_stop` says so (default: no).
+
+use crm_events::messages::{Channel, MessageKind};
+use crm_kernel::{AppError, Email, FieldError, Phone, TenantId, Timestamp};
+use crm_store::{item, keys, Item, Key, StoreError};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentStatus {
+    OptedIn,
+    OptedOut,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectType {
+    User,
+    Contact,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Consent {
+    pub tenant_id: TenantId,
+    pub channel: Channel,
+    /// Normalised: lower-case email or E.164.
+    pub address: String,
+    pub status: ConsentStatus,
+    pub subject_type: SubjectType,
+    #[serde(default)]
+    pub subject_id: Option<String>,
+    /// `form`, `import`, `api`, `brevo.unsubscribed`, `sms.stop`, …
+    pub consent_source: String,
+    #[serde(default)]
+    pub consent_text: Option<String>,
+    pub consent_at: Timestamp,
+    #[serde(default)]
+    pub opted_out_at: Option<Timestamp>,
+    pub version: u64,
+}
+
+impl Consent {
+    pub fn key(tenant: TenantId, channel: &Channel, address: &str) -> Key {
+        keys::unique(tenant, "CONSENT", &format!("{}#{address}", channel.as_str()))
+    }
+
+    pub fn to_item(&self) -> Result<Item, StoreError> {
+        item::to_item(&Self::key(self.tenant_id, &self.channel, &self.address), self)
+    }
+}
+
+/// The normalised address of `raw` on `channel`, or what is wrong with it.
+pub fn normalise(field: &str, channel: &Channel, raw: &str) -> Result<String, FieldError> {
+    match channel {
+        Channel::Email => Email::parse(raw).map(|e| e.as_str().to_string()).map_err(|_| FieldError::new(field, "must be an email address")),
+        Channel::Sms | Channel::Whatsapp => {
+            Phone::parse(raw).map(|p| p.to_string()).map_err(|_| FieldError::new(field, "must be an E.164 phone number (+201001234567)"))
+        }
+        Channel::Inbox => crm_kernel::UserId::parse(raw).map(|u| u.to_string()).map_err(|_| FieldError::new(field, "must be a user id")),
+    }
+}
+
+fn required(channel: &Channel) -> AppError {
+    AppError::Rule { code: "CONSENT_REQUIRED", message: format!("the recipient has not opted in to marketing by {}", channel.as_str()) }
+}
+
+/// Whether a send may go. `record` is the address's consent record, if any;
+/// `preference_opt_in` the recipient user's own marketing opt-in for the channel.
+pub fn check(
+    channel: &Channel,
+    kind: MessageKind,
+    record: Option<ConsentStatus>,
+    preference_opt_in: bool,
+    allow_transactional_over_stop: bool,
+) -> Result<(), AppError> {
+    let opted_out = record == Some(ConsentStatus::OptedOut);
+    match (kind, channel) {
+        (_, Channel::Inbox) => Ok(()),
+        (MessageKind::Marketing, _) => {
+            if !opted_out && (record == Some(ConsentStatus::OptedIn) || preference_opt_in) {
+                Ok(())
+            } else {
+                Err(required(channel))
+            }
+        }
+        (MessageKind::Transactional, Channel::Email) => Ok(()),
+        (MessageKind::Transactional, _) if opted_out && !allow_transactional_over_stop => Err(AppError::Rule {
+            code: "CONSENT_REQUIRED",
+            message: format!(
+                "the number opted out of {} (STOP); the tenant does not send transactional messages over it",
+                channel.as_str()
+            ),
+        }),
+        (MessageKind::Transactional, _) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ConsentStatus::*;
+    use MessageKind::*;
+
+    #[test]
+    fn marketing_needs_an_opt_in_and_no_opt_out() {
+        assert!(check(&Channel::Sms, Marketing, None, false, false).is_err());
+        assert!(check(&Channel::Sms, Marketing, Some(OptedIn), false, false).is_ok());
+        assert!(check(&Channel::Whatsapp, Marketing, None, true, false).is_ok());
+        assert!(check(&Channel::Email, Marketing, Some(OptedOut), true, true).is_err());
+        assert_eq!(check(&Channel::Email, Marketing, None, false, false).unwrap_err().code(), "CONSENT_REQUIRED");
+    }
+
+    #[test]
+    fn stop_blocks_transactional_sms_unless_the_tenant_allows_it() {
+        assert!(check(&Channel::Sms, Transactional, Some(OptedOut), false, false).is_err());
+        assert!(check(&Channel::Sms, Transactional, Some(OptedOut), false, true).is_ok());
+        assert!(check(&Channel::Sms, Transactional, None, false, false).is_ok());
+        assert!(check(&Channel::Email, Transactional, Some(OptedOut), false, false).is_ok());
+        assert!(check(&Channel::Inbox, Marketing, None, false, false).is_ok());
+    }
+
+    #[test]
+    fn addresses_are_normalised_per_channel() {
+        assert_eq!(normalise("to", &Channel::Email, " A@B.co ").unwrap(), "a@b.co");
+        assert_eq!(normalise("to", &Channel::Sms, "+201001234567").unwrap(), "+201001234567");
+        assert!(normalise("to", &Channel::Sms, "01001234567").is_err());
+        assert!(normalise("to", &Channel::Inbox, "nope").is_err());
+    }
+}

@@ -1,0 +1,118 @@
+//! `POST /v1/notify/opt-in` and `POST /v1/notify/opt-out` — record a
+//! subject's consent on a channel: `{subject_type: user|contact, subject_id?,
+//! channel, address?, consent_source?, consent_text?}`. A user's address
+//! defaults to their email or verified phone; a contact's is given. An SMS
+//! opt-out puts the number on the STOP list; an opt-out emits `contact.opted_out`.
+
+use crm_events::messages::Channel;
+use crm_events::outbox::EmitExt;
+use crm_events::Subject;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, FieldError, Timestamp, UserId};
+use crm_store::tx::Condition;
+use crm_store::{StoreError, Tx};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::consent::{normalise, Consent, ConsentStatus, SubjectType};
+use crate::people::Person;
+use crate::App;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Body {
+    subject_type: SubjectType,
+    #[serde(default)]
+    subject_id: Option<String>,
+    channel: Channel,
+    #[serde(default)]
+    address: Option<String>,
+    #[serde(default)]
+    consent_source: Option<String>,
+    #[serde(default)]
+    consent_text: Option<String>,
+}
+
+pub async fn opt_in(app: &App, call: Call) -> Result<Reply, AppError> {
+    record(app, call, ConsentStatus::OptedIn).await
+}
+
+pub async fn opt_out(app: &App, call: Call) -> Result<Reply, AppError> {
+    record(app, call, ConsentStatus::OptedOut).await
+}
+
+async fn record(app: &App, call: Call, status: ConsentStatus) -> Result<Reply, AppError> {
+    let t = call.principal()?.tenant_id;
+    let b: Body = call.json()?;
+    if b.channel == Channel::Inbox {
+        return Err(AppError::invalid("channel", "consent applies to email, sms and whatsapp"));
+    }
+    let mut errors = Vec::new();
+    let source = b.consent_source.unwrap_or_else(|| "api".into());
+    if source.trim().is_empty() || source.len() > 64 {
+        errors.push(FieldError::new("consent_source", "must be 1-64 characters"));
+    }
+    if b.consent_text.as_ref().is_some_and(|x| x.chars().count() > 2000) {
+        errors.push(FieldError::new("consent_text", "must be at most 2000 characters"));
+    }
+    let address = match (&b.subject_type, &b.address, &b.subject_id) {
+        (_, Some(a), _) => normalise("address", &b.channel, a).map_err(|e| errors.push(e)).ok(),
+        (SubjectType::User, None, Some(id)) => {
+            let user = UserId::parse(id).map_err(|_| AppError::NotFound)?;
+            let person = Person::load(&app.store, t, user).await?;
+            match b.channel {
+                Channel::Email => Some(person.email.clone()),
+                _ => person.verified_phone().map(|p| p.to_string()).or_else(|| {
+                    errors.push(FieldError::new("address", "the user has no verified phone; give the number"));
+                    None
+                }),
+            }
+        }
+        _ => {
+            errors.push(FieldError::new("address", "give the address (or a user's subject_id)"));
+            None
+        }
+    };
+    if b.subject_type == SubjectType::User {
+        if let (Some(id), true) = (&b.subject_id, b.address.is_some()) {
+            Person::load(&app.store, t, UserId::parse(id).map_err(|_| AppError::NotFound)?).await?;
+        }
+    }
+    let Some(address) = address.filter(|_| errors.is_empty()) else { return Err(AppError::invalid_fields(errors)) };
+    let now = Timestamp::now();
+    let key = Consent::key(t, &b.channel, &address);
+    let current: Option<Consent> = app.store.get_as(&key).await?;
+    if current.as_ref().is_some_and(|c| c.status == status) {
+        let c = current.expect("checked");
+        return Ok(Reply::ok(&c).etag(c.version));
+    }
+    let consent = Consent {
+        tenant_id: t,
+        channel: b.channel.clone(),
+        address: address.clone(),
+        status,
+        subject_type: b.subject_type,
+        subject_id: b.subject_id.clone(),
+        consent_source: source.trim().to_string(),
+        consent_text: b.consent_text,
+        consent_at: now,
+        opted_out_at: (status == ConsentStatus::OptedOut).then_some(now),
+        version: current.as_ref().map_or(1, |c| c.version + 1),
+    };
+    let condition = match &current {
+        Some(c) => Condition::version_is(c.version),
+        None => Condition::not_exists(),
+    };
+    let kind = if status == ConsentStatus::OptedOut { "contact.opted_out" } else { "contact.opted_in" };
+    let event = super::event(
+        &call,
+        kind,
+        Subject { kind: format!("{:?}", b.subject_type).to_lowercase(), id: b.subject_id.unwrap_or_else(|| address.clone()) },
+        json!({ "channel": b.channel, "address": address, "source": consent.consent_source }),
+    )?;
+    match app.store.transact(Tx::new().put_if("consent", consent.to_item()?, condition).emit(&event)).await {
+        Ok(()) => Ok(Reply::ok(&consent).etag(consent.version)),
+        Err(StoreError::ConditionFailed { .. }) => Err(AppError::Conflict("consent changed concurrently; retry".into())),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,5 @@
+//! `POST /v1/notify/dispatch` and the dispatch group it writes.
+
+pub mod group;
+pub mod post;
+pub mod request;

@@ -1,0 +1,262 @@
+//! `POST /v1/notify/dispatch` — queue a message (and its mirrors) for one
+//! recipient. In order:
+//!
+//! 1. the body parses ([`super::request`]);
+//! 2. the same idempotency key already dispatched → that group again (`200`, `replayed: true`);
+//! 3. the plan has the channel (`notifications.sms|whatsapp`, and for
+//!    marketing `marketing.sms|whatsapp`) → else `402 PLAN_REQUIRED`;
+//! 4. the recipient resolves (a user of the tenant, else `404`), the primary
+//!    address is not suppressed (`422 RECIPIENT_SUPPRESSED`) and consent
+//!    allows the send (`422 CONSENT_REQUIRED`);
+//! 5. mirrors follow the request, the tenant policy and the user's
+//!    preferences; quiet hours and do-not-disturb move the primary's
+//!    `scheduled_at`; the templates render (`422 TEMPLATE_MISSING`, `400` for
+//!    a missing variable);
+//! 6. the per-minute throttle (`429`) and, in the write itself, the monthly
+//!    cap (`402 PLAN_REQUIRED` with `key`);
+//! 7. one transaction: the messages with their `message.queued` events, the
+//!    group under its key, the cap counter, `dispatch.group.created`.
+
+use crm_events::messages::{Channel, Message, MessageKind, QueueExt};
+use crm_events::outbox::EmitExt;
+use crm_events::preferences::Preferences;
+use crm_events::Subject;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, Timestamp};
+use crm_notify::compose::{compose, Mirror, Recipient, Send};
+use crm_store::item::ItemExt;
+use crm_store::tx::Condition;
+use crm_store::{item, keys, AttributeValue, StoreError, Tx};
+use serde_json::{json, Value};
+
+use super::group::{DispatchGroup, DISPATCH_KEY};
+use super::request::{Body, DispatchRequest};
+use crate::consent::{self, Consent};
+use crate::people::{Person, TenantView};
+use crate::policy::Policy;
+use crate::suppression::Suppression;
+use crate::{quiet, templates, usage, App};
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?.clone();
+    let t = p.tenant_id;
+    let now = Timestamp::now();
+    let body: Body = call.json()?;
+    let req = DispatchRequest::parse(body, now)?;
+    let key_hash = req.key_hash(now);
+    if let Some(group) = existing(app, t, &key_hash, now).await? {
+        return replay(app, group).await;
+    }
+
+    let tenant = TenantView::load(&app.store, t).await?;
+    let entitlements = tenant.entitlements();
+    match (&req.channel, req.kind) {
+        (Channel::Sms, k) => {
+            entitlements.require_feature("notifications.sms")?;
+            if k == MessageKind::Marketing {
+                entitlements.require_feature("marketing.sms")?;
+            }
+        }
+        (Channel::Whatsapp, k) => {
+            entitlements.require_feature("notifications.whatsapp")?;
+            if k == MessageKind::Marketing {
+                entitlements.require_feature("marketing.whatsapp")?;
+            }
+        }
+        _ => {}
+    }
+    let policy = Policy::load(&app.store, t).await?;
+
+    // The recipient: a user of the tenant (their addresses, locale, zone,
+    // preferences) and/or explicit addresses, which win.
+    let person = match req.target.user_id {
+        Some(u) => Some(Person::load(&app.store, t, u).await?),
+        None => None,
+    };
+    let prefs: Preferences = match &person {
+        Some(u) => app.store.get_as(&Preferences::key(t, u.id)).await?.unwrap_or_default(),
+        None => Preferences::default(),
+    };
+    let recipient = Recipient {
+        email: req.target.email.clone().or_else(|| person.as_ref().map(|u| u.email.clone())),
+        phone: match &req.target.phone {
+            Some(raw) => Some(crm_kernel::Phone::parse(raw).map_err(|e| AppError::invalid_fields(vec![e]))?),
+            None => person.as_ref().and_then(Person::verified_phone),
+        },
+        user_id: person.as_ref().map(|u| u.id),
+        locale: prefs.locale.clone().or_else(|| person.as_ref().and_then(|u| u.profile.locale.clone())),
+    };
+    let primary_address = match &req.channel {
+        Channel::Email => recipient.email.clone(),
+        Channel::Sms | Channel::Whatsapp => recipient.phone.as_ref().map(|p| p.to_string()),
+        Channel::Inbox => recipient.user_id.map(|u| u.to_string()),
+    }
+    .ok_or_else(|| {
+        AppError::invalid("to", format!("the recipient has no {} address (a user's phone must be verified)", req.channel.as_str()))
+    })?;
+
+    // Suppression and consent of the primary address (and of the email a
+    // mirror would go to).
+    let mirrors_email = matches!(req.channel, Channel::Sms | Channel::Whatsapp) && recipient.email.is_some();
+    let email = recipient.email.clone().unwrap_or_default();
+    let keys = [
+        Suppression::key(t, &req.channel, &primary_address),
+        Consent::key(t, &req.channel, &primary_address),
+        Suppression::key(t, &Channel::Email, &email),
+        Consent::key(t, &Channel::Email, &email),
+    ];
+    let found = app.store.get_many(&keys).await?;
+    let read = |i: usize| -> Result<Option<Value>, AppError> { Ok(found[i].clone().map(item::from_item::<Value>).transpose()?) };
+    if let Some(s) = read(0)? {
+        return Err(AppError::Rule {
+            code: "RECIPIENT_SUPPRESSED",
+            message: format!("{} is on the suppression list ({})", req.channel.as_str(), s["reason"].as_str().unwrap_or("manual")),
+        });
+    }
+    let status_of = |v: Option<Value>| v.and_then(|c| serde_json::from_value::<Consent>(c).ok()).map(|c| c.status);
+    let preference_opt_in = match req.channel {
+        Channel::Email => prefs.marketing_email_opt_in,
+        Channel::Sms => prefs.marketing_sms_opt_in,
+        Channel::Whatsapp => prefs.marketing_whatsapp_opt_in,
+        Channel::Inbox => true,
+    } && person.is_some();
+    consent::check(&req.channel, req.kind, status_of(read(1)?), preference_opt_in, policy.allow_transactional_over_stop)?;
+
+    // Mirrors: the request, else the policy; then the user's preferences.
+    let mut mirror = req.mirror.unwrap_or(if req.kind == MessageKind::Marketing && !policy.mirror_marketing {
+        Mirror { email: false, inbox: false }
+    } else {
+        Mirror::default()
+    });
+    if person.is_some() {
+        mirror.email &= match req.channel {
+            Channel::Whatsapp => prefs.email_on_whatsapp,
+            _ => prefs.email_on_sms,
+        };
+        mirror.inbox &= prefs.inbox_on_all;
+    }
+    let email_suppressed = read(2)?.is_some();
+    mirror.email &= mirrors_email && !email_suppressed;
+    let marketing_email_ok = consent::check(
+        &Channel::Email,
+        MessageKind::Marketing,
+        status_of(read(3)?),
+        prefs.marketing_email_opt_in && person.is_some(),
+        false,
+    )
+    .is_ok();
+
+    // Quiet hours and do-not-disturb move the primary only (the inbox entry
+    // is there at once, an email mirror is never held).
+    let due = req.schedule_at.unwrap_or(now);
+    let zone = person
+        .as_ref()
+        .and_then(|u| u.profile.timezone.as_deref())
+        .or(policy.timezone.as_deref())
+        .and_then(crm_kernel::time::parse_zone)
+        .unwrap_or(chrono_tz::UTC);
+    let release = if req.override_quiet_hours {
+        due.as_datetime()
+    } else {
+        quiet::release_at(due.as_datetime(), &zone, &req.channel, policy.quiet_hours.as_ref(), prefs.dnd_until.map(|d| d.as_datetime()))
+    };
+    let primary_at = Some(Timestamp::from_datetime(release)).filter(|at| *at > now);
+
+    let overrides = templates::overrides(&app.store, t, &req.family).await?;
+    let send = Send {
+        tenant_id: t,
+        channel: req.channel.clone(),
+        family: req.family.clone(),
+        payload: req.payload.clone(),
+        kind: req.kind,
+        mirror,
+        scheduled_at: req.schedule_at,
+        source: "notify.dispatch".into(),
+        marketing_email_ok,
+    };
+    let mut composed = compose(&send, &recipient, &overrides, policy.locale.as_deref())?;
+    composed.messages[0].scheduled_at = primary_at;
+
+    usage::throttle(&app.store, t, &req.channel, policy.throttle(&req.channel, app.default_throttle_per_minute), now).await?;
+
+    let group = DispatchGroup {
+        id: composed.group_id,
+        tenant_id: t,
+        correlation_key: req.correlation_key.clone(),
+        key_hash,
+        root_message_id: composed.primary().id,
+        message_ids: composed.messages.iter().map(|m| m.id).collect(),
+        created_by: p.user_id,
+        created_at: now,
+    };
+    let expired_or_absent = Condition::new("attribute_not_exists(#pk) OR #ttl < :now")
+        .name("#pk", keys::PK)
+        .name("#ttl", keys::TTL)
+        .value(":now", AttributeValue::N(now.unix_seconds().to_string()));
+    let mut tx = Tx::new().put_if(DISPATCH_KEY, group.to_item()?, expired_or_absent);
+    for m in &composed.messages {
+        tx = tx.queue_message(m)?;
+    }
+    let billable = composed.messages.iter().filter(|m| m.billable && m.status == crm_events::messages::MessageStatus::Queued).count();
+    if billable > 0 {
+        tx = usage::take(tx, t, &req.channel, billable as i64, &entitlements, now)?;
+    }
+    let created = super::super::event(
+        &call,
+        "dispatch.group.created",
+        Subject { kind: "dispatch_group".into(), id: group.id.to_string() },
+        json!({
+            "correlation_key": group.correlation_key, "root_message_id": group.root_message_id,
+            "channels": composed.messages.iter().map(|m| m.channel.as_str()).collect::<Vec<_>>(),
+            "type": req.kind, "template_code": req.family,
+        }),
+    )?;
+    tx = tx.emit(&created);
+    match app.store.transact(tx).await {
+        Ok(()) => {}
+        Err(StoreError::ConditionFailed { label }) if label == DISPATCH_KEY => {
+            // A concurrent twin won the key: answer with its group.
+            return match existing(app, t, &group.key_hash, now).await? {
+                Some(g) => replay(app, g).await,
+                None => Err(AppError::Conflict("a dispatch with this key is in progress; retry".into())),
+            };
+        }
+        Err(StoreError::ConditionFailed { label }) if label == usage::CAP => {
+            return Err(usage::reached(&req.channel, &entitlements).unwrap_or(AppError::NotFound));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    for m in &composed.messages {
+        crm_events::metrics::emit(
+            &[("Channel", m.channel.as_str()), ("Mirror", if m.mirror_of.is_some() { "true" } else { "false" })],
+            &[("MessagesQueued", 1.0)],
+        );
+    }
+    let location = format!("/v1/notify/messages/{}", group.root_message_id);
+    Ok(Reply::with_status(202, view(&group, &composed.messages, false)).header("location", location))
+}
+
+/// The group stored under `key_hash`, unless its memory has expired.
+async fn existing(app: &App, t: crm_kernel::TenantId, key_hash: &str, now: Timestamp) -> Result<Option<DispatchGroup>, AppError> {
+    let Some(it) = app.store.get(&DispatchGroup::key(t, key_hash)).await? else { return Ok(None) };
+    if it.num_attr(keys::TTL).is_some_and(|ttl| ttl < now.unix_seconds()) {
+        return Ok(None);
+    }
+    Ok(Some(item::from_item(it)?))
+}
+
+async fn replay(app: &App, group: DispatchGroup) -> Result<Reply, AppError> {
+    let keys: Vec<_> = group.message_ids.iter().map(|id| Message::key(group.tenant_id, *id)).collect();
+    let messages = app.store.get_many(&keys).await?.into_iter().flatten().map(item::from_item::<Message>).collect::<Result<Vec<_>, _>>()?;
+    Ok(Reply::ok(view(&group, &messages, true)))
+}
+
+fn view(group: &DispatchGroup, messages: &[Message], replayed: bool) -> Value {
+    json!({
+        "dispatch_group_id": group.id,
+        "correlation_key": group.correlation_key,
+        "root_message_id": group.root_message_id,
+        "replayed": replayed,
+        "messages": messages.iter().map(crate::routes::messages::public).collect::<Vec<_>>(),
+    })
+}

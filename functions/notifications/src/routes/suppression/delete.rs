@@ -1,0 +1,30 @@
+//! `DELETE /v1/notify/suppression?channel=&address=` — lift a suppression
+//! (where that is legal: the admin's call), audited. Absent: 404.
+
+use crm_events::audit::AuditExt;
+use crm_events::Subject;
+use crm_http::{Call, Reply};
+use crm_kernel::AppError;
+use crm_store::tx::Condition;
+use crm_store::{StoreError, Tx};
+use serde_json::json;
+
+use crate::suppression::Suppression;
+use crate::App;
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let t = call.principal()?.tenant_id;
+    let (channel, address) = super::parse_entry(call.query("channel").as_deref(), call.query("address").as_deref())?;
+    let event = super::super::event(
+        &call,
+        "suppression.removed",
+        Subject { kind: "suppression".into(), id: format!("{}:{address}", channel.as_str()) },
+        json!({ "channel": channel, "address": address }),
+    )?;
+    let tx = Tx::new().delete("suppression", &Suppression::key(t, &channel, &address), Some(Condition::exists())).emit_audited(&event);
+    match app.store.transact(tx).await {
+        Ok(()) => Ok(Reply::no_content()),
+        Err(StoreError::ConditionFailed { .. }) => Err(AppError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}

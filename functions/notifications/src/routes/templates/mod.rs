@@ -1,0 +1,52 @@
+//! Templates: `POST|GET /v1/notify/templates`, `PATCH /v1/notify/templates/{id}`,
+//! `POST /v1/notify/templates/{id}/approve`, `POST /v1/notify/templates/preview`.
+
+pub mod approve_post;
+pub mod get;
+pub mod patch;
+pub mod post;
+pub mod preview_post;
+
+use crm_events::messages::Channel;
+use crm_kernel::{AppError, FieldError};
+use crm_notify::template;
+use serde_json::{json, Value};
+
+use crate::templates::TenantTemplate;
+
+pub(crate) const MAX_BODY_CHARS: usize = 20_000;
+
+/// Checks the texts a tenant saves for a channel.
+pub(crate) fn check_texts(channel: &Channel, subject: &str, body: &str, errors: &mut Vec<FieldError>) {
+    if body.trim().is_empty() || body.chars().count() > MAX_BODY_CHARS {
+        errors.push(FieldError::new("body", format!("must be 1-{MAX_BODY_CHARS} characters")));
+    }
+    if subject.chars().count() > 300 {
+        errors.push(FieldError::new("subject", "must be at most 300 characters"));
+    }
+    if matches!(channel, Channel::Email | Channel::Inbox) && subject.trim().is_empty() {
+        errors.push(FieldError::new("subject", "an email or inbox template needs a subject (the title)"));
+    }
+    for (field, text) in [("subject", subject), ("body", body)] {
+        if let Err(e) = template::check_text(field, text) {
+            errors.push(e);
+        }
+    }
+}
+
+pub(crate) fn fail(errors: Vec<FieldError>) -> Result<(), AppError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::invalid_fields(errors))
+    }
+}
+
+pub(crate) fn public(t: &TenantTemplate) -> Value {
+    json!({
+        "id": t.id, "channel": t.channel, "code": t.code, "name": t.name, "family": t.family, "locale": t.locale,
+        "subject": t.subject, "body": t.body, "variables": t.variables, "is_approved": t.is_approved,
+        "provider_template_id": t.provider_template_id, "created_at": t.created_at, "updated_at": t.updated_at,
+        "version": t.version,
+    })
+}

@@ -1,0 +1,216 @@
+//! Provider delivery webhooks (public routes, authenticated by the
+//! provider's shared secret):
+//!
+//! * `POST /v1/webhooks/brevo` — `Authorization: Bearer {BREVO_WEBHOOK_TOKEN}`
+//!   (Brevo's webhook `auth` setting); one event object, or an array of them.
+//! * `POST /v1/webhooks/infobip` — `?token={INFOBIP_WEBHOOK_TOKEN}` on the
+//!   `notifyUrl` we give Infobip with every message.
+//!
+//! A wrong or missing secret is `401` and changes nothing. Each report is
+//! parsed ([`crate::dlr`]), matched to its message (our tag, else the
+//! provider id lookup written at send time) and applied: status, error
+//! code, `message.delivered|failed|bounced|expired`, suppression on hard
+//! bounces and complaints, email opt-out on unsubscribes. Applying is
+//! idempotent; a payload already processed is answered `duplicate: true`
+//! without work. Every payload is kept for audit for 30 days
+//! (`WEBHOOKLOG`, DynamoDB TTL). Unrecognised payloads are `422 DLR_INVALID`.
+
+use crm_auth::opaque::{same_hash, sha256_hex};
+use crm_events::messages::{Channel, Message, MessageStatus};
+use crm_events::outbox::EmitExt;
+use crm_events::{Actor, DomainEvent, Subject};
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, EntityId, TenantId, Timestamp};
+use crm_store::item::ItemExt;
+use crm_store::tx::Condition;
+use crm_store::{item, keys, StoreError, Tx};
+use serde_json::{json, Value};
+
+use crate::consent::{Consent, ConsentStatus, SubjectType};
+use crate::dlr::{self, Outcome, Report};
+use crate::suppression::Suppression;
+use crate::{provider_message_key, App};
+
+const LOG_RETENTION_SECS: i64 = 30 * 86_400;
+
+pub async fn brevo(app: &App, call: Call) -> Result<Reply, AppError> {
+    let presented = call.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).unwrap_or_default();
+    authenticate(app.brevo_webhook_token.as_deref(), presented)?;
+    receive(app, &call, "brevo", |v| match v {
+        Value::Array(events) => events.iter().map(dlr::brevo).collect(),
+        one => dlr::brevo(one).map(|r| vec![r]),
+    })
+    .await
+}
+
+pub async fn infobip(app: &App, call: Call) -> Result<Reply, AppError> {
+    authenticate(app.infobip_webhook_token.as_deref(), &call.query("token").unwrap_or_default())?;
+    receive(app, &call, "infobip", dlr::infobip).await
+}
+
+fn authenticate(expected: Option<&str>, presented: &str) -> Result<(), AppError> {
+    match expected {
+        Some(e) if !presented.is_empty() && same_hash(&sha256_hex(e.as_bytes()), &sha256_hex(presented.as_bytes())) => Ok(()),
+        _ => Err(AppError::Unauthenticated),
+    }
+}
+
+async fn receive(
+    app: &App,
+    call: &Call,
+    provider: &'static str,
+    parse: impl Fn(&Value) -> Result<Vec<Report>, AppError>,
+) -> Result<Reply, AppError> {
+    let raw = call.body_bytes()?;
+    let now = Timestamp::now();
+    let log_key = keys::global_unique("WEBHOOKLOG", &format!("{provider}#{}", sha256_hex(raw)));
+    if app.store.get(&log_key).await?.is_some_and(|it| it.str_attr("outcome") != Some("invalid")) {
+        return Ok(Reply::ok(json!({ "duplicate": true })));
+    }
+    let text = String::from_utf8_lossy(raw).to_string();
+    let log = |outcome: &str, matched: usize| {
+        item::to_item(&log_key, &json!({ "provider": provider, "received_at": now, "raw": text, "outcome": outcome, "matched": matched }))
+            .map(|it| it.with_ttl(now.unix_seconds() + LOG_RETENTION_SECS))
+    };
+    let parsed = serde_json::from_slice::<Value>(raw)
+        .map_err(|_| AppError::Rule { code: "DLR_INVALID", message: "unrecognised delivery report: not JSON".into() })
+        .and_then(|v| parse(&v));
+    let reports = match parsed {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(provider, code = e.code(), "delivery report refused");
+            app.store.put(log("invalid", 0)?).await?;
+            return Err(e);
+        }
+    };
+    let mut matched = 0;
+    for r in &reports {
+        if apply(app, r, now).await? {
+            matched += 1;
+        }
+    }
+    app.store.put(log("processed", matched)?).await?;
+    Ok(Reply::ok(json!({ "duplicate": false, "reports": reports.len(), "matched": matched })))
+}
+
+/// Finds the message a report is about: our tag, else the provider id.
+async fn locate(app: &App, r: &Report) -> Result<Option<Message>, AppError> {
+    let (tenant, id) = match (r.tag, &r.provider_message_id) {
+        (Some(tag), _) => tag,
+        (None, Some(pid)) => {
+            let Some(it) = app.store.get(&provider_message_key(r.provider, pid)).await? else { return Ok(None) };
+            let v: Value = item::from_item(it)?;
+            match (
+                v["tenant_id"].as_str().and_then(|t| TenantId::parse(t).ok()),
+                v["message_id"].as_str().and_then(|m| EntityId::parse(m).ok()),
+            ) {
+                (Some(t), Some(m)) => (t, m),
+                _ => return Ok(None),
+            }
+        }
+        (None, None) => return Ok(None),
+    };
+    let m: Option<Message> = app.store.get_as(&Message::key(tenant, id)).await?;
+    // A tag naming a message of another provider's send is not this report's.
+    Ok(m.filter(|m| r.provider_message_id.is_none() || m.provider_message_id.is_none() || m.provider_message_id == r.provider_message_id))
+}
+
+/// Applies one report; `false` when it matches no message of ours.
+async fn apply(app: &App, r: &Report, now: Timestamp) -> Result<bool, AppError> {
+    let Some(m) = locate(app, r).await? else {
+        tracing::info!(provider = r.provider, event = %r.event, "delivery report for an unknown message");
+        return Ok(false);
+    };
+    let t = m.tenant_id;
+    let system = |kind: &str, subject: Subject, data: Value| DomainEvent::new(t, kind, Actor::system(), subject, data);
+    let message_subject = || Subject { kind: "message".into(), id: m.id.to_string() };
+    let mut tx = Tx::new();
+
+    if let Some(status) = dlr::next_status(&m.status, &r.outcome) {
+        let mut next = m.clone();
+        next.status = status.clone();
+        match status {
+            MessageStatus::Delivered => next.delivered_at = Some(now),
+            _ => {
+                next.failed_at = Some(now);
+                next.error_code = r.error_code.clone();
+            }
+        }
+        next.version += 1;
+        let kind = match status {
+            MessageStatus::Delivered => "message.delivered",
+            MessageStatus::Bounced => "message.bounced",
+            MessageStatus::Expired => "message.expired",
+            _ => "message.failed",
+        };
+        tx = tx.put_if("message", next.to_item()?, Condition::version_is(m.version)).emit(&system(
+            kind,
+            message_subject(),
+            json!({ "channel": m.channel, "provider": r.provider, "error_code": r.error_code, "provider_event": r.event }),
+        ));
+        let outcome = if status == MessageStatus::Delivered { "delivered" } else { "undelivered" };
+        crm_events::metrics::emit(&[("Channel", m.channel.as_str()), ("Outcome", outcome)], &[("DeliveryReports", 1.0)]);
+    }
+
+    let reason = match r.outcome {
+        Outcome::Bounced => Some("bounce"),
+        Outcome::Complaint => Some("complaint"),
+        _ => None,
+    };
+    if let Some(reason) = reason {
+        let key = Suppression::key(t, &m.channel, &m.to);
+        if app.store.get(&key).await?.is_none() {
+            let s = Suppression {
+                tenant_id: t,
+                channel: m.channel.clone(),
+                address: m.to.clone(),
+                reason: reason.into(),
+                occurred_at: now,
+                message_id: Some(m.id.to_string()),
+            };
+            tx = tx.put("suppression", s.to_item()?).emit(&system(
+                "suppression.added",
+                Subject { kind: "suppression".into(), id: format!("{}:{}", m.channel.as_str(), m.to) },
+                json!({ "channel": m.channel, "address": m.to, "reason": reason, "message_id": m.id }),
+            ));
+        }
+    }
+
+    if r.outcome == Outcome::Unsubscribed && m.channel == Channel::Email {
+        let key = Consent::key(t, &Channel::Email, &m.to);
+        let current: Option<Consent> = app.store.get_as(&key).await?;
+        if current.as_ref().map(|c| c.status) != Some(ConsentStatus::OptedOut) {
+            let consent = Consent {
+                tenant_id: t,
+                channel: Channel::Email,
+                address: m.to.clone(),
+                status: ConsentStatus::OptedOut,
+                subject_type: if m.recipient_user_id.is_some() { SubjectType::User } else { SubjectType::Contact },
+                subject_id: m.recipient_user_id.map(|u| u.to_string()),
+                consent_source: format!("{}.unsubscribed", r.provider),
+                consent_text: None,
+                consent_at: now,
+                opted_out_at: Some(now),
+                version: current.as_ref().map_or(1, |c| c.version + 1),
+            };
+            tx = tx.put("consent", consent.to_item()?).emit(&system(
+                "contact.opted_out",
+                Subject { kind: "contact".into(), id: m.recipient_user_id.map(|u| u.to_string()).unwrap_or_else(|| m.to.clone()) },
+                json!({ "channel": "email", "address": m.to, "source": consent.consent_source, "message_id": m.id }),
+            ));
+        }
+    }
+
+    if tx.is_empty() {
+        return Ok(true);
+    }
+    match app.store.transact(tx).await {
+        // Someone else moved the message meanwhile: the report is applied
+        // against the fresh state by the provider's retry.
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed { .. }) | Err(StoreError::TransactionConflict) => {
+            Err(AppError::Conflict("the message changed while the report was applied; retry".into()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
