@@ -16,6 +16,7 @@ mod health;
 mod identity;
 mod lifecycle;
 mod notes;
+mod notify;
 mod phone;
 mod pipeline;
 mod ratelimit;

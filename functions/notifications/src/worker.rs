@@ -93,8 +93,7 @@ impl App {
         let Some(user) = m.recipient_user_id else {
             return self.record_failed(m, "inbox", &SendError::unusable("inbox message without recipient user"), now).await;
         };
-        let auto = m.template_code.is_empty();
-        let entry = InboxEntry::from_message(m, user, auto);
+        let entry = InboxEntry::from_message(m, user, m.auto_generated);
         let mut delivered = m.clone();
         delivered.status = MessageStatus::Delivered;
         delivered.provider = Some("inbox".into());

@@ -107,6 +107,9 @@ pub struct Message {
     /// Counted against the plan's monthly cap (SMS/WhatsApp; mirrors are not).
     #[serde(default)]
     pub billable: bool,
+    /// An inbox text generated because the family has no inbox template.
+    #[serde(default)]
+    pub auto_generated: bool,
     pub version: u64,
 }
 
@@ -148,6 +151,7 @@ impl Message {
             error_code: None,
             source: None,
             billable,
+            auto_generated: false,
             version: 1,
         }
     }

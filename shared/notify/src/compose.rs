@@ -125,6 +125,7 @@ pub fn compose(send: &Send, to: &Recipient, overrides: &[Template], tenant_local
                 let mut m = build(Channel::Inbox, &r, user.to_string());
                 m.mirror_of = Some(primary.id);
                 m.billable = false;
+                m.auto_generated = r.auto_generated;
                 messages.push(m);
             }
         }

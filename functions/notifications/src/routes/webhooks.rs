@@ -129,6 +129,17 @@ async fn apply(app: &App, r: &Report, now: Timestamp) -> Result<bool, AppError> 
     if let Some(status) = dlr::next_status(&m.status, &r.outcome) {
         let mut next = m.clone();
         next.status = status.clone();
+        if m.status == MessageStatus::Queued {
+            // The report overtook the worker's own record of the send: keep
+            // what the provider said (its id, for later reports) and the lookup.
+            next.provider = Some(r.provider.into());
+            next.sent_at = Some(now);
+            if let Some(pid) = r.provider_message_id.as_deref().filter(|_| m.provider_message_id.is_none()) {
+                next.provider_message_id = Some(pid.to_string());
+                let lookup = item::to_item(&provider_message_key(r.provider, pid), &json!({ "tenant_id": t, "message_id": m.id }))?;
+                tx = tx.put("provider_message", lookup);
+            }
+        }
         match status {
             MessageStatus::Delivered => next.delivered_at = Some(now),
             _ => {

@@ -99,12 +99,14 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     // mirror would go to).
     let mirrors_email = matches!(req.channel, Channel::Sms | Channel::Whatsapp) && recipient.email.is_some();
     let email = recipient.email.clone().unwrap_or_default();
-    let keys = [
-        Suppression::key(t, &req.channel, &primary_address),
-        Consent::key(t, &req.channel, &primary_address),
-        Suppression::key(t, &Channel::Email, &email),
-        Consent::key(t, &Channel::Email, &email),
-    ];
+    let mut keys = vec![Suppression::key(t, &req.channel, &primary_address), Consent::key(t, &req.channel, &primary_address)];
+    // An email primary is its own mirror address (BatchGetItem refuses duplicate keys).
+    let (email_suppression, email_consent) = if req.channel == Channel::Email {
+        (0, 1)
+    } else {
+        keys.extend([Suppression::key(t, &Channel::Email, &email), Consent::key(t, &Channel::Email, &email)]);
+        (2, 3)
+    };
     let found = app.store.get_many(&keys).await?;
     let read = |i: usize| -> Result<Option<Value>, AppError> { Ok(found[i].clone().map(item::from_item::<Value>).transpose()?) };
     if let Some(s) = read(0)? {
@@ -135,12 +137,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         };
         mirror.inbox &= prefs.inbox_on_all;
     }
-    let email_suppressed = read(2)?.is_some();
+    let email_suppressed = read(email_suppression)?.is_some();
     mirror.email &= mirrors_email && !email_suppressed;
     let marketing_email_ok = consent::check(
         &Channel::Email,
         MessageKind::Marketing,
-        status_of(read(3)?),
+        status_of(read(email_consent)?),
         prefs.marketing_email_opt_in && person.is_some(),
         false,
     )
