@@ -118,6 +118,13 @@ fn the_sample_events_are_what_the_functions_read() {
     let from_queue = crm_events::consumer::parse_message(&sqs.records[0].body).unwrap();
     assert_eq!(from_stream, from_queue);
 
+    // The provider webhook samples parse into the reports the webhooks apply.
+    let bounce = notifications::dlr::brevo(&sample("webhook-brevo-hard-bounce.json")).unwrap();
+    assert_eq!(bounce.outcome, notifications::dlr::Outcome::Bounced);
+    assert_eq!(bounce.tag.unwrap().0.to_string(), "01JDEM0TENANT0000000000000");
+    let dlr = notifications::dlr::infobip(&sample("webhook-infobip-dlr.json")).unwrap();
+    assert_eq!((dlr[0].outcome.clone(), dlr[0].address.as_deref()), (notifications::dlr::Outcome::Delivered, Some("+201001234567")));
+
     // The envelope schema lists exactly the envelope's fields.
     let schema = sample("schemas/domain-event.schema.json");
     let envelope = serde_json::to_value(&from_stream).unwrap();
