@@ -110,7 +110,7 @@ impl TestApp {
             created_at: crm_kernel::Timestamp::now(),
             version: 1,
         };
-        store.put(crm_store::item::to_item(&identity::model::Tenant::key(tenant), &t).unwrap()).await.unwrap();
+        store.put(t.to_item().unwrap()).await.unwrap();
         Self::user_in(tenant, roles).await
     }
 

@@ -408,3 +408,54 @@ async fn quiet_hours_hold_an_sms_until_the_window_ends_unless_overridden() {
     eventually("the overriding sms", Duration::from_secs(20), || async { (mailbox(&phone).await.len() == 1).then_some(()) }).await;
     assert_eq!(message(&app, held["id"].as_str().unwrap()).await["status"], "queued");
 }
+
+#[tokio::test]
+async fn the_daily_digest_sums_up_the_day_once_per_user_in_their_hour() {
+    use chrono::Timelike;
+    let app = TestApp::with_plan(&["admin"], "DevPro").await;
+    let opted_out = app.colleague(&["sales_rep"]).await;
+    let resp =
+        opted_out.request(Method::PUT, "/v1/me/notification-preferences").json(&json!({"daily_digest": false})).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    app.create_note("called Acme").await;
+    app.create_note("called Globex").await;
+    eventually("the notes in the feed", Duration::from_secs(20), || async {
+        (app.feed().await.iter().filter(|e| e["event_type"] == "note.created").count() == 2).then_some(())
+    })
+    .await;
+    let at = chrono::Utc::now();
+    let put = app
+        .request(Method::PUT, "/v1/admin/notification-policies")
+        .json(&json!({"timezone": "UTC", "quiet_hours": null, "digest_time": format!("{:02}:00", at.hour())}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+
+    let fire = || async {
+        let resp = reqwest::Client::new()
+            .post(format!("{}/_local/schedules/DailyDigestFunction", stack().url))
+            .json(&json!({"tenant_id": app.tenant.to_string(), "at": at.to_rfc3339()}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.json::<Value>().await.unwrap()
+    };
+    let out = fire().await;
+    assert_eq!(out["sent"], 1, "the admin only: the rep turned digests off; {out}");
+    let email = format!("{}@fixture.example.com", app.user.to_string().to_lowercase());
+    let mail = eventually("the digest email", Duration::from_secs(20), || async {
+        mailbox(&email).await.into_iter().find(|m| m["template_code"] == "digest.daily")
+    })
+    .await;
+    assert!(mail["body"].as_str().unwrap().contains("• note.created × 2"), "{mail}");
+    let entry = eventually("the digest in the inbox", Duration::from_secs(20), || async {
+        app.get_json("/v1/me/notifications").await["data"]
+            .as_array()
+            .and_then(|a| a.iter().find(|e| e["meta"]["template_code"] == "digest.daily").cloned())
+    })
+    .await;
+    assert_eq!(entry["title"], format!("Daily digest: {}", at.date_naive()));
+    assert_eq!(fire().await["sent"], 0, "one digest a day");
+}

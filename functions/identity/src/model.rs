@@ -33,6 +33,11 @@ impl Tenant {
     pub fn key(id: TenantId) -> Key {
         keys::tenant(id)
     }
+
+    /// The item, listed in the tenant registry (`by_kind` `G#TENANTS`).
+    pub fn to_item(&self) -> Result<Item, StoreError> {
+        Ok(item::to_item(&Self::key(self.id), self)?.with_index(Index::ByKind, keys::TENANTS, format!("{}#{}", self.created_at, self.id)))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

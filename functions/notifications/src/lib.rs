@@ -11,6 +11,7 @@
 
 pub mod adapters;
 pub mod consent;
+pub mod digest;
 pub mod dlr;
 pub mod inbox;
 pub mod people;

@@ -1,5 +1,6 @@
-//! Lambda bootstrap: `HANDLER=api` (the notifications routes) or
-//! `HANDLER=notifications` (the worker: SQS, partial batch failures).
+//! Lambda bootstrap: `HANDLER=api` (the notifications routes),
+//! `HANDLER=notifications` (the worker: SQS, partial batch failures) or
+//! `HANDLER=digest` (the hourly daily-digest sweep).
 
 use crm_events::SqsEvent;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
@@ -16,6 +17,12 @@ async fn main() -> Result<(), Error> {
             lambda_runtime::run(service_fn(
                 move |e: LambdaEvent<SqsEvent>| async move { Ok::<_, Error>(app.handle_batch(e.payload).await) },
             ))
+            .await
+        }
+        "digest" => {
+            lambda_runtime::run(service_fn(move |e: LambdaEvent<serde_json::Value>| async move {
+                Ok::<_, Error>(app.run_digest(e.payload).await)
+            }))
             .await
         }
         other => Err(format!("unknown HANDLER {other}").into()),

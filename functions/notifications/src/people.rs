@@ -12,6 +12,8 @@ use serde::Deserialize;
 pub struct TenantView {
     pub name: String,
     pub plan: String,
+    /// `active` or `suspended`.
+    pub status: String,
 }
 
 impl TenantView {

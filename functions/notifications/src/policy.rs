@@ -37,6 +37,9 @@ pub struct Policy {
     /// Template locale for users without one.
     #[serde(default)]
     pub locale: Option<String>,
+    /// Local time (`HH:MM`) the daily digest goes out; it is sent in that hour.
+    #[serde(default = "Policy::default_digest_time")]
+    pub digest_time: String,
     #[serde(default)]
     pub version: u64,
 }
@@ -50,12 +53,22 @@ impl Default for Policy {
             throttle_per_minute: BTreeMap::new(),
             timezone: None,
             locale: None,
+            digest_time: Self::default_digest_time(),
             version: 0,
         }
     }
 }
 
 impl Policy {
+    fn default_digest_time() -> String {
+        "09:00".into()
+    }
+
+    /// The local hour of the daily digest.
+    pub fn digest_hour(&self) -> Option<u32> {
+        chrono::NaiveTime::parse_from_str(&self.digest_time, "%H:%M").ok().map(|t| chrono::Timelike::hour(&t))
+    }
+
     pub fn key(tenant: TenantId) -> Key {
         Key { pk: keys::tenant(tenant).pk, sk: "NOTIFYPOLICY".into() }
     }
@@ -88,6 +101,9 @@ impl Policy {
                 errors.push(FieldError::new(format!("throttle_per_minute.{channel}"), "must be between 1 and 100000"));
             }
         }
+        if self.digest_hour().is_none() {
+            errors.push(FieldError::new("digest_time", "must be HH:MM"));
+        }
         if let Some(tz) = &self.timezone {
             if crm_kernel::time::parse_zone(tz).is_none() {
                 errors.push(FieldError::new("timezone", "must be an IANA time zone such as Africa/Cairo"));
@@ -118,8 +134,10 @@ mod tests {
         assert_eq!((q.start.as_str(), q.end.as_str()), ("21:00", "08:00"));
         assert_eq!(q.channels, vec![Channel::Sms, Channel::Whatsapp]);
         assert_eq!(p.throttle(&Channel::Sms, 120), 120);
-        let bad: Policy = serde_json::from_str(r#"{"timezone":"Mars/Base","throttle_per_minute":{"fax":3},"locale":"fr"}"#).unwrap();
+        assert_eq!(p.digest_hour(), Some(9));
+        let bad: Policy =
+            serde_json::from_str(r#"{"timezone":"Mars/Base","throttle_per_minute":{"fax":3},"locale":"fr","digest_time":"9am"}"#).unwrap();
         let err = bad.validate().unwrap_err();
-        assert_eq!(err.details().len(), 3);
+        assert_eq!(err.details().len(), 4);
     }
 }

@@ -44,7 +44,7 @@ impl Functions {
                 | ("activities", "api" | "activity_feed")
                 | ("outbox", _)
                 | ("identity", "api")
-                | ("notifications", "api" | "notifications")
+                | ("notifications", "api" | "notifications" | "digest")
         )
     }
 
@@ -77,9 +77,10 @@ impl Functions {
         }
     }
 
-    pub async fn schedule(&self, spec: &FunctionSpec, _event: serde_json::Value) -> Result<serde_json::Value, String> {
+    pub async fn schedule(&self, spec: &FunctionSpec, event: serde_json::Value) -> Result<serde_json::Value, String> {
         match (spec.binary.as_str(), spec.handler.as_str()) {
             ("platform", "queue_monitor") => Ok(platform::queues::monitor(&self.platform).await),
+            ("notifications", "digest") => Ok(self.notifications.run_digest(event).await),
             (b, h) => Err(format!("{b}/{h} is not a scheduled handler")),
         }
     }

@@ -2,7 +2,7 @@
 //! None of it exists in a deployment.
 //!
 //! * `GET  /_local/stack` — physical names of the table, queues and DLQs.
-//! * `POST /_local/schedules/{FunctionLogicalId}` — fire a scheduled function now.
+//! * `POST /_local/schedules/{FunctionLogicalId}` — fire a scheduled function now (a JSON body becomes the event's `detail`).
 //! * `GET  /_local/mailbox?to=` — what the fake providers (or the dev adapter) accepted for an address.
 //! * `POST /_local/fake/...` — the fake Brevo and Infobip (`fake_providers`).
 //! * `GET  /_local/demo-token` — a fresh access token for the demo admin
@@ -139,10 +139,12 @@ pub async fn serve(stack: &Arc<Stack>, req: Request) -> Response {
             }
         }
         ("POST", p) if p.starts_with("/_local/schedules/") => {
-            let id = p.trim_start_matches("/_local/schedules/");
-            match stack.function_index(id) {
+            let id = p.trim_start_matches("/_local/schedules/").to_string();
+            let bytes = axum::body::to_bytes(req.into_body(), 1 << 16).await.unwrap_or_default();
+            let detail = serde_json::from_slice::<Value>(&bytes).ok();
+            match stack.function_index(&id) {
                 None => reply(StatusCode::NOT_FOUND, json!({ "error": format!("no function {id}") })),
-                Some(i) => match sources::fire(stack, i).await {
+                Some(i) => match sources::fire(stack, i, detail).await {
                     Ok(out) => reply(StatusCode::OK, out),
                     Err(e) => reply(StatusCode::BAD_REQUEST, json!({ "error": e })),
                 },

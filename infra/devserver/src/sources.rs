@@ -285,10 +285,15 @@ pub fn scheduled_event(spec: &FunctionSpec) -> Value {
     })
 }
 
-/// Runs a scheduled function now (also what `POST /_local/schedules/{id}` does).
-pub async fn fire(stack: &Stack, function: usize) -> Result<Value, String> {
+/// Runs a scheduled function now (also what `POST /_local/schedules/{id}`
+/// does, with the request body as the event's `detail`, like a rule's input).
+pub async fn fire(stack: &Stack, function: usize, detail: Option<Value>) -> Result<Value, String> {
     let spec = &stack.specs[function];
-    stack.functions.schedule(spec, scheduled_event(spec)).await
+    let mut event = scheduled_event(spec);
+    if let Some(d) = detail {
+        event["detail"] = d;
+    }
+    stack.functions.schedule(spec, event).await
 }
 
 /// Fires a `rate(...)` schedule for ever; `cron(...)` ones only on demand.
@@ -301,7 +306,7 @@ pub async fn run_schedule(stack: Arc<Stack>, function: usize, expression: String
     interval.tick().await;
     loop {
         interval.tick().await;
-        if let Err(e) = fire(&stack, function).await {
+        if let Err(e) = fire(&stack, function, None).await {
             tracing::error!(error = %e, "scheduled function failed");
         }
     }

@@ -65,6 +65,10 @@ const BUILT_IN: &[(Channel, &str, &str, &str, &str)] = &[
     t!(Email, "otp.login", "ar", "تم إرسال رمز تسجيل دخول إلى هاتفك", "تم إرسال رمز تسجيل دخول إلى {{phone_masked}}. إن لم تكن أنت فغيّر كلمة المرور."),
     t!(Inbox, "otp.login", "en", "Sign-in code sent", "A sign-in code was sent to {{phone_masked}}."),
     t!(Inbox, "otp.login", "ar", "تم إرسال رمز تسجيل الدخول", "تم إرسال رمز تسجيل دخول إلى {{phone_masked}}."),
+    t!(Email, "digest.daily", "en", "Your day at {{tenant_name}}: {{date}}", "Hello {{full_name}},\n\nWhat happened at {{tenant_name}} in the last 24 hours ({{count}} updates):\n{{summary}}\n\nUnread notifications: {{unread}}\n"),
+    t!(Email, "digest.daily", "ar", "ملخص يومك في {{tenant_name}}: {{date}}", "مرحبًا {{full_name}}،\n\nما حدث في {{tenant_name}} خلال آخر 24 ساعة ({{count}} تحديثًا):\n{{summary}}\n\nإشعارات غير مقروءة: {{unread}}\n"),
+    t!(Inbox, "digest.daily", "en", "Daily digest: {{date}}", "{{count}} updates at {{tenant_name}}; {{unread}} unread notifications."),
+    t!(Inbox, "digest.daily", "ar", "الملخص اليومي: {{date}}", "{{count}} تحديثًا في {{tenant_name}}؛ {{unread}} إشعارات غير مقروءة."),
 ];
 
 /// Locales with built-in templates (the same list preferences accept).

@@ -171,6 +171,13 @@ pub fn unique(tenant: TenantId, kind: &str, value: &str) -> Key {
     Key { pk: format!("{}UNIQUE#{kind}#{value}", tenant_prefix(tenant)), sk: "UNIQUE".into() }
 }
 
+/// Partitions outside any tenant start with this.
+pub const GLOBAL_PREFIX: &str = "G#";
+
+/// `by_kind` partition of the tenant registry: every tenant, oldest first
+/// (scheduled sweeps such as the daily digest walk it).
+pub const TENANTS: &str = "G#TENANTS";
+
 /// A system-wide uniqueness marker (e.g. a login email across all tenants).
 /// Deliberately outside any tenant: it holds only the owning tenant's id.
 pub fn global_unique(kind: &str, value: &str) -> Key {

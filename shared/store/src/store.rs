@@ -65,7 +65,8 @@ impl<T> Page<T> {
 /// is bound to it.
 #[derive(Debug, Clone)]
 pub struct Query {
-    tenant: TenantId,
+    /// `None` only for the system-wide `G#` partitions ([`Query::system`]).
+    tenant: Option<TenantId>,
     index: Option<Index>,
     pk: String,
     sk: SortCondition,
@@ -86,7 +87,7 @@ impl Query {
     /// A query on partition `pk` of the table itself.
     pub fn table(tenant: TenantId, pk: impl Into<String>) -> Self {
         Self {
-            tenant,
+            tenant: Some(tenant),
             index: None,
             pk: pk.into(),
             sk: SortCondition::Any,
@@ -100,6 +101,21 @@ impl Query {
     /// A query on partition `pk` of `index`.
     pub fn index(tenant: TenantId, index: Index, pk: impl Into<String>) -> Self {
         Self { index: Some(index), ..Self::table(tenant, pk) }
+    }
+
+    /// A query on a system-wide partition of `index` (`G#…`, such as the
+    /// tenant registry), for scheduled sweeps; never from a request.
+    pub fn system(index: Index, pk: impl Into<String>) -> Self {
+        Self {
+            tenant: None,
+            index: Some(index),
+            pk: pk.into(),
+            sk: SortCondition::Any,
+            forward: true,
+            limit: Limit::default(),
+            cursor: None,
+            filters: Vec::new(),
+        }
     }
 
     pub fn sk_begins_with(mut self, prefix: impl Into<String>) -> Self {
@@ -136,7 +152,8 @@ impl Query {
     }
 
     fn scope(&self) -> String {
-        format!("{}|{}|{}", self.tenant, self.index.map(Index::name).unwrap_or("table"), self.pk)
+        let owner = self.tenant.map(|t| t.to_string()).unwrap_or_else(|| "G".into());
+        format!("{owner}|{}|{}", self.index.map(Index::name).unwrap_or("table"), self.pk)
     }
 }
 
@@ -233,7 +250,11 @@ impl Store {
 
     /// Runs one page of a query.
     pub async fn query(&self, q: Query) -> Result<Page<Item>, StoreError> {
-        if !keys::belongs_to(&q.pk, q.tenant) {
+        let allowed = match q.tenant {
+            Some(t) => keys::belongs_to(&q.pk, t),
+            None => q.pk.starts_with(keys::GLOBAL_PREFIX),
+        };
+        if !allowed {
             return Err(StoreError::Backend("query partition outside the tenant".into()));
         }
         let scope = q.scope();

@@ -81,7 +81,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         json!({ "email": user.email, "roles": user.roles }),
     );
     let tx = Tx::new()
-        .put_new("tenant", item::to_item(&Tenant::key(tenant.id), &tenant)?)
+        .put_new("tenant", tenant.to_item()?)
         .put_new("user", user.to_item()?)
         .put_new("email", item::to_item(&email_marker_key(&email), &EmailOwner { tenant_id: tenant.id, user_id: user.id })?)
         .put_new("session", session.to_item()?)

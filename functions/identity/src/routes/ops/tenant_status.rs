@@ -54,7 +54,7 @@ async fn set(app: &App, call: Call, status: TenantStatus) -> Result<Reply, AppEr
         json!({ "by": "operator", "reason": body.reason, "ip": call.ctx.source_ip }),
     )
     .with_request_id(call.request_id());
-    let item = crm_store::item::to_item(&Tenant::key(id), &next)?;
+    let item = next.to_item()?;
     app.store.transact(Tx::new().put_if("tenant", item, Condition::version_is(tenant.version)).emit_audited(&event)).await?;
     Ok(Reply::ok(&next))
 }
