@@ -63,15 +63,8 @@ async fn keys_cannot_exceed_their_creator_nor_cross_tenants() {
     }
 
     let other = TestApp::admin().await;
-    let created: Value = other
-        .post("/v1/admin/api-keys")
-        .json(&json!({ "name": "theirs", "permissions": ["note.read"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created: Value =
+        crate::helpers::body_of(other.post("/v1/admin/api-keys").json(&json!({ "name": "theirs", "permissions": ["note.read"] }))).await;
     let id = created["data"]["id"].as_str().unwrap();
     let del = admin.http.delete(format!("{}/v1/admin/api-keys/{id}", admin.url)).bearer_auth(&admin.token).send().await.unwrap();
     assert_eq!(del.status(), 404);

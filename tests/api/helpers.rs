@@ -179,6 +179,11 @@ impl TestApp {
     }
 }
 
+/// Sends `req` and reads its JSON body (whatever the status).
+pub async fn body_of(req: reqwest::RequestBuilder) -> Value {
+    req.send().await.unwrap().json().await.unwrap()
+}
+
 /// What the `dev` provider adapter recorded for `to` (an email or an E.164 number), newest first.
 pub async fn mailbox(to: &str) -> Vec<Value> {
     let url = format!("{}/_local/mailbox?to={}", stack().url, to.replace('+', "%2B"));

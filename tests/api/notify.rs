@@ -360,15 +360,11 @@ async fn templates_resolve_by_locale_refuse_missing_variables_and_preview() {
     let (status, body) = dispatch(&app, json!({"channel": "email", "to": unique_email(), "template_code": "no.such.family"})).await;
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("TEMPLATE_MISSING")));
 
-    let preview: Value = app
-        .post("/v1/notify/templates/preview")
-        .json(&json!({"channel": "sms", "template_code": "deal.won", "locale": "ar", "payload": {"name": "N", "deal": "D"}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let preview: Value = crate::helpers::body_of(
+        app.post("/v1/notify/templates/preview")
+            .json(&json!({"channel": "sms", "template_code": "deal.won", "locale": "ar", "payload": {"name": "N", "deal": "D"}})),
+    )
+    .await;
     assert_eq!(
         (preview["data"]["locale"].as_str(), preview["data"]["body"].as_str()),
         (Some("en"), Some("N, D is won!")),
@@ -377,6 +373,22 @@ async fn templates_resolve_by_locale_refuse_missing_variables_and_preview() {
     let listed = app.get_json("/v1/notify/templates?family=deal.won&channel=email").await;
     assert_eq!(listed["data"].as_array().unwrap().len(), 2);
     assert_eq!(listed["data"][0]["code"], "deal.email.won");
+    // A tenant's own wording reaches identity's emails too.
+    template(&app, json!({"channel": "email", "family": "auth.reset_password", "locale": "en", "subject": "Reset your Acme CRM password", "body": "Hi {{full_name}}, use {{link}}"})).await;
+    let email = format!("{}@fixture.example.com", app.user.to_string().to_lowercase());
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/auth/forgot-password", stack().url))
+        .json(&json!({"email": email}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 202);
+    let mail = eventually("the reset email", Duration::from_secs(20), || async {
+        mailbox(&email).await.into_iter().find(|m| m["template_code"] == "auth.reset_password")
+    })
+    .await;
+    assert_eq!(mail["subject"], "Reset your Acme CRM password");
+
     let rep_cannot = rep.post("/v1/notify/templates/preview").json(&json!({"channel": "sms", "body": "x"})).send().await.unwrap();
     assert_eq!(rep_cannot.status(), 403);
 }
@@ -458,4 +470,93 @@ async fn the_daily_digest_sums_up_the_day_once_per_user_in_their_hour() {
     .await;
     assert_eq!(entry["title"], format!("Daily digest: {}", at.date_naive()));
     assert_eq!(fire().await["sent"], 0, "one digest a day");
+}
+
+#[tokio::test]
+async fn email_goes_out_from_the_tenants_own_gmail_or_outlook_with_sealed_refreshed_tokens() {
+    let app = TestApp::with_plan(&["admin"], "DevPro").await;
+    deal_won_templates(&app).await;
+    // Tokens the fake Google never issued: the first send must refresh them.
+    let resp = app
+        .post("/v1/email/provider-accounts")
+        .json(&json!({"provider": "gmail", "email": "Rep@Acme-Sales.com", "access_token": "ya29.stale-access-token", "refresh_token": "1//local-refresh-token", "expires_in": 3600}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let gmail: Value = resp.json::<Value>().await.unwrap()["data"].clone();
+    assert_eq!(
+        (gmail["email"].as_str(), gmail["is_default"].as_bool()),
+        (Some("rep@acme-sales.com"), Some(true)),
+        "the first account is the default"
+    );
+    assert!(gmail.get("access_token").is_none() && gmail.get("refresh_token").is_none(), "tokens are never shown");
+    let gid = gmail["id"].as_str().unwrap().to_string();
+    let stored = fixture_store()
+        .await
+        .get(&notifications::accounts::EmailAccount::key(app.tenant, crm_kernel::EntityId::parse(&gid).unwrap()))
+        .await
+        .unwrap()
+        .unwrap();
+    let sealed = stored["access_token"].as_s().unwrap();
+    assert!(sealed.starts_with("v1.") && !sealed.contains("stale"), "sealed at rest");
+
+    let customer = unique_email();
+    let (status, body) = dispatch(
+        &app,
+        json!({"channel": "email", "to": customer, "template_code": "deal.won", "payload": {"name": "Omar", "deal": "Acme"}}),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let id = body["data"]["root_message_id"].as_str().unwrap().to_string();
+    let sent = eventually("sent from Gmail", Duration::from_secs(20), || async {
+        let m = message(&app, &id).await;
+        (m["status"] == "sent").then_some(m)
+    })
+    .await;
+    assert_eq!(sent["provider"], "gmail");
+    let mail = mailbox(&customer).await;
+    assert_eq!((mail[0]["provider"].as_str(), mail[0]["subject"].as_str()), (Some("gmail"), Some("Deal Acme won")));
+    assert_eq!(mail[0]["template_code"], "deal.won");
+    let listed = app.get_json("/v1/email/provider-accounts").await;
+    assert_eq!(listed["data"][0]["version"], 2, "the refreshed token was sealed back: {listed}");
+
+    // An Outlook mailbox, named by the dispatch.
+    let outlook: Value = crate::helpers::body_of(app
+        .post("/v1/email/provider-accounts")
+        .json(&json!({"provider": "outlook", "email": "manager@acme-sales.com", "access_token": "EwB.stale-access", "refresh_token": "M.R3_local-refresh"}))).await;
+    assert_eq!(outlook["data"]["is_default"], false);
+    let oid = outlook["data"]["id"].as_str().unwrap().to_string();
+    let to = unique_email();
+    let (status, _) = dispatch(&app, json!({"channel": "email", "to": to, "template_code": "deal.won", "payload": {"name": "Omar", "deal": "Globex"}, "from_account_id": oid})).await;
+    assert_eq!(status, 202);
+    let mail = eventually("sent from Outlook", Duration::from_secs(20), || async { mailbox(&to).await.into_iter().next() }).await;
+    assert_eq!((mail["provider"].as_str(), mail["body"].as_str()), (Some("outlook"), Some("Well done Omar: Globex is won.")));
+
+    // A revoked Gmail: the account needs re-authorisation and the email
+    // goes out through the system provider instead.
+    let resp = app
+        .request(Method::PATCH, &format!("/v1/email/provider-accounts/{gid}"))
+        .json(&json!({"access_token": "ya29.stale-again", "refresh_token": "revoked-by-the-user", "expires_in": 0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let to = unique_email();
+    dispatch(&app, json!({"channel": "email", "to": to, "template_code": "deal.won", "payload": {"name": "Omar", "deal": "Initech"}}))
+        .await;
+    let mail = eventually("sent through the fallback", Duration::from_secs(20), || async { mailbox(&to).await.into_iter().next() }).await;
+    assert_eq!(mail["provider"], "brevo");
+    let listed = app.get_json("/v1/email/provider-accounts").await;
+    let g = listed["data"].as_array().unwrap().iter().find(|a| a["id"] == gid.as_str()).unwrap().clone();
+    assert_eq!(g["status"], "reauth_required");
+
+    // Another tenant cannot touch or use them.
+    let other = TestApp::with_plan(&["admin"], "DevPro").await;
+    assert_eq!(other.request(Method::DELETE, &format!("/v1/email/provider-accounts/{oid}")).send().await.unwrap().status(), 404);
+    let (status, _) = dispatch(&other, json!({"channel": "email", "to": unique_email(), "template_code": "auth.invitation", "payload": {"tenant_name": "x", "link": "y"}, "from_account_id": oid})).await;
+    assert_eq!(status, 404);
+    let sales_rep = app.colleague(&["sales_rep"]).await;
+    assert_eq!(sales_rep.get("/v1/email/provider-accounts").send().await.unwrap().status(), 403);
+    assert_eq!(app.request(Method::DELETE, &format!("/v1/email/provider-accounts/{oid}")).send().await.unwrap().status(), 204);
 }

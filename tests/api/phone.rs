@@ -183,15 +183,12 @@ async fn cancel_revokes_the_code() {
 async fn registered_on_devpro() -> (String, Value) {
     let email = format!("p{}@phone.example.com", ulid::Ulid::new().to_string().to_lowercase());
     let client = reqwest::Client::new();
-    let reg: Value = client
-        .post(format!("{}/v1/auth/register-super-admin", stack().url))
-        .json(&json!({ "tenant_name": "P", "email": email, "password": "s3cret-pass", "full_name": "Pat" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reg: Value = crate::helpers::body_of(
+        client
+            .post(format!("{}/v1/auth/register-super-admin", stack().url))
+            .json(&json!({ "tenant_name": "P", "email": email, "password": "s3cret-pass", "full_name": "Pat" })),
+    )
+    .await;
     let tenant = crm_kernel::TenantId::parse(reg["data"]["tenant"]["id"].as_str().unwrap()).unwrap();
     let store = fixture_store().await;
     let mut t: identity::model::Tenant = store.get_as(&identity::model::Tenant::key(tenant)).await.unwrap().unwrap();

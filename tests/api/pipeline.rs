@@ -110,14 +110,8 @@ async fn a_poison_message_is_dead_lettered_counted_and_loses_nothing_else() {
     assert!(dead.body().unwrap().contains(&marker));
 
     // ...and the scheduled queue monitor counts it.
-    let monitor: Value = reqwest::Client::new()
-        .post(format!("{}/_local/schedules/QueueMonitorFunction", stack().url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let monitor: Value =
+        crate::helpers::body_of(reqwest::Client::new().post(format!("{}/_local/schedules/QueueMonitorFunction", stack().url))).await;
     let dlq = monitor["queues"].as_array().unwrap().iter().find(|q| q["name"] == "activity_dlq").cloned().unwrap();
     assert!(dlq["visible"].as_i64().unwrap() >= 1, "{monitor}");
     assert_eq!(app.feed().await.len(), 2, "nothing else lost, nothing doubled");

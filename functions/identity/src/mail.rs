@@ -9,8 +9,10 @@ use serde_json::Value;
 
 use crate::email::Email;
 
-/// One transactional email of `family` to `to`, rendered from `payload`.
-pub fn email(
+/// One transactional email of `family` to `to`, rendered from `payload`
+/// with the tenant's own template when it has one.
+pub async fn email(
+    store: &crm_store::Store,
     tenant_id: TenantId,
     to: &Email,
     family: &str,
@@ -30,6 +32,7 @@ pub fn email(
         marketing_email_ok: false,
     };
     let to = Recipient { email: Some(to.as_str().to_string()), phone: None, user_id: user, locale: locale.map(str::to_string) };
-    let mut composed = compose(&send, &to, &[], None)?;
+    let overrides = crm_notify::tenant::overrides(store, tenant_id, family).await?;
+    let mut composed = compose(&send, &to, &overrides, None)?;
     Ok(composed.messages.remove(0))
 }

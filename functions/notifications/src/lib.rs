@@ -9,6 +9,7 @@
 //! * Worker (`HANDLER=notifications`, [`worker`]): sends queued messages
 //!   through the provider adapters with retries and a dead-letter queue.
 
+pub mod accounts;
 pub mod adapters;
 pub mod consent;
 pub mod digest;
@@ -19,7 +20,6 @@ pub mod policy;
 pub mod quiet;
 pub mod routes;
 pub mod suppression;
-pub mod templates;
 pub mod usage;
 pub mod worker;
 
@@ -50,6 +50,9 @@ pub struct App {
     pub(crate) infobip_webhook_token: Option<String>,
     /// Sends per minute per tenant and channel when the tenant sets none.
     pub(crate) default_throttle_per_minute: i64,
+    /// Whether email from a mailbox that needs re-authorisation goes out
+    /// through the system provider instead (`EMAIL_ACCOUNT_FALLBACK=system|none`).
+    pub(crate) account_fallback: bool,
 }
 
 /// Where a provider's message id leads back to (delivery webhooks).
@@ -94,6 +97,11 @@ impl App {
             default_throttle_per_minute: match env.get("NOTIFY_THROTTLE_PER_MINUTE") {
                 None => 120,
                 Some(n) => n.parse().ok().filter(|n| *n > 0).ok_or("NOTIFY_THROTTLE_PER_MINUTE must be a positive number")?,
+            },
+            account_fallback: match env.get("EMAIL_ACCOUNT_FALLBACK").unwrap_or("system") {
+                "system" => true,
+                "none" => false,
+                other => return Err(format!("EMAIL_ACCOUNT_FALLBACK {other} is not one of system, none")),
             },
         })
     }
@@ -141,6 +149,18 @@ pub const ROUTES: &[Route<App>] = &[
         "PUT /v1/me/notification-preferences",
         Access::Permission(rbac::NOTIFY_PREFERENCES_UPDATE_SELF),
         routes::preferences::put::handle
+    ),
+    route!("POST /v1/email/provider-accounts", Access::Permission(rbac::EMAIL_ACCOUNTS_MANAGE), routes::email_accounts::post::handle),
+    route!("GET /v1/email/provider-accounts", Access::Permission(rbac::EMAIL_ACCOUNTS_MANAGE), routes::email_accounts::get::handle),
+    route!(
+        "PATCH /v1/email/provider-accounts/{id}",
+        Access::Permission(rbac::EMAIL_ACCOUNTS_MANAGE),
+        routes::email_accounts::patch::handle
+    ),
+    route!(
+        "DELETE /v1/email/provider-accounts/{id}",
+        Access::Permission(rbac::EMAIL_ACCOUNTS_MANAGE),
+        routes::email_accounts::delete::handle
     ),
     route!("POST /v1/webhooks/brevo", Access::Public, routes::webhooks::brevo),
     route!("POST /v1/webhooks/infobip", Access::Public, routes::webhooks::infobip),

@@ -22,7 +22,8 @@ use crm_store::tx::Condition;
 use crm_store::{item, StoreError, Tx};
 use serde_json::json;
 
-use crate::adapters::SendError;
+use crate::accounts::EmailAccount;
+use crate::adapters::{self, SendError};
 use crate::inbox::InboxEntry;
 use crate::suppression::Suppression;
 use crate::{provider_message_key, App, CONSUMER, MAX_DELAY_SECS};
@@ -60,8 +61,9 @@ impl App {
                 SendError { retryable: false, code: "RECIPIENT_SUPPRESSED".into(), detail: format!("address suppressed ({})", s.reason) };
             return self.record_failed(&message, adapter.name(), &e, now).await;
         }
-        match adapter.send(&message).await {
-            Ok(provider_id) => self.record_sent(&message, adapter.name(), &provider_id, now).await,
+        let (outcome, provider) = self.send(adapter, &message).await?;
+        match outcome {
+            Ok(provider_id) => self.record_sent(&message, provider, &provider_id, now).await,
             Err(e) => {
                 let attempt = message.attempts as usize;
                 if e.retryable && attempt < self.retry_delays.len() && self.queue_url.is_some() {
@@ -79,13 +81,38 @@ impl App {
                         Err(err) => Err(err.into()),
                     }
                 } else {
-                    self.record_failed(&message, adapter.name(), &e, now).await?;
+                    self.record_failed(&message, provider, &e, now).await?;
                     if e.retryable {
                         self.dead_letter(&event).await?;
                     }
                     Ok(())
                 }
             }
+        }
+    }
+
+    /// Sends through the tenant's mailbox account when the message names one
+    /// (falling back to the system provider when the account needs
+    /// re-authorisation and the deployment allows it), else the channel's
+    /// adapter. Answers the outcome and the provider that produced it.
+    async fn send(&self, adapter: &adapters::Adapter, m: &Message) -> Result<(Result<String, SendError>, &'static str), ConsumerError> {
+        let (Some(account_id), Channel::Email) = (m.sender_account_id, &m.channel) else {
+            return Ok((adapter.send(m).await, adapter.name()));
+        };
+        let account = self.store.get_as::<EmailAccount>(&EmailAccount::key(m.tenant_id, account_id)).await?;
+        let outcome = match (&self.adapters.mailboxes, &account) {
+            (Some(mailboxes), Some(a)) => (mailboxes.send(a, m).await, a.provider.as_str()),
+            _ => (
+                Err(SendError { retryable: false, code: "ACCOUNT_REAUTH_REQUIRED".into(), detail: "no usable mailbox account".into() }),
+                "mailbox",
+            ),
+        };
+        match outcome {
+            (Err(e), _) if e.code == "ACCOUNT_REAUTH_REQUIRED" && self.account_fallback => {
+                tracing::warn!(message_id = %m.id, account_id = %account_id, "mailbox unusable; sending through the system provider");
+                Ok((adapter.send(m).await, adapter.name()))
+            }
+            other => Ok(other),
         }
     }
 

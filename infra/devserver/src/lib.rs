@@ -6,6 +6,7 @@
 //! ([`functions`]), serves the HttpApi ([`gateway`]) and drives the event
 //! sources ([`sources`]).
 
+pub mod fake_mailboxes;
 pub mod fake_providers;
 pub mod functions;
 pub mod gateway;
@@ -118,6 +119,8 @@ pub struct Stack {
     pub poll_interval: Duration,
     /// Failures injected into the fake providers.
     pub fake_failures: fake_providers::Failures,
+    /// Access tokens the fake Google and Microsoft issued.
+    pub fake_tokens: fake_mailboxes::Tokens,
 }
 
 impl Stack {
@@ -189,6 +192,9 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
         ("INFOBIP_API_KEY".to_string(), fake_providers::INFOBIP_KEY.to_string()),
         ("INFOBIP_WEBHOOK_TOKEN".to_string(), fake_providers::INFOBIP_WEBHOOK_TOKEN.to_string()),
         ("BREVO_WEBHOOK_TOKEN".to_string(), fake_providers::BREVO_WEBHOOK_TOKEN.to_string()),
+        ("GOOGLE_CLIENT_SECRET".to_string(), fake_mailboxes::GOOGLE_CLIENT_SECRET.to_string()),
+        ("MICROSOFT_CLIENT_SECRET".to_string(), fake_mailboxes::MICROSOFT_CLIENT_SECRET.to_string()),
+        ("TOKEN_ENCRYPTION_KEY".to_string(), state::token_encryption_key(opts.state_dir.as_deref())),
         ("JWT_SIGNING_KEYS".to_string(), serde_json::to_string(&keys).map_err(|e| e.to_string())?),
     ]);
     let mut env = functions::environment(&template, &specs, &provisioned.resolver, &secrets)?;
@@ -200,6 +206,12 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
         ("BREVO_BASE_URL", format!("{url}/_local/fake/brevo")),
         ("INFOBIP_BASE_URL", format!("{url}/_local/fake/infobip")),
         ("PUBLIC_API_URL", url.clone()),
+        ("GMAIL_BASE_URL", format!("{url}/_local/fake/gmail")),
+        ("GOOGLE_TOKEN_URL", format!("{url}/_local/fake/google/token")),
+        ("GOOGLE_CLIENT_ID", fake_mailboxes::GOOGLE_CLIENT_ID.to_string()),
+        ("GRAPH_BASE_URL", format!("{url}/_local/fake/graph")),
+        ("MICROSOFT_TOKEN_URL", format!("{url}/_local/fake/microsoft/token")),
+        ("MICROSOFT_CLIENT_ID", fake_mailboxes::MICROSOFT_CLIENT_ID.to_string()),
     ] {
         env.set(k.to_string(), v);
     }
@@ -230,6 +242,7 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
         state_dir: opts.state_dir.clone(),
         poll_interval: opts.poll_interval,
         fake_failures: Default::default(),
+        fake_tokens: Default::default(),
     });
 
     let mut tasks = Vec::new();

@@ -4,7 +4,7 @@
 //! * `GET  /_local/stack` — physical names of the table, queues and DLQs.
 //! * `POST /_local/schedules/{FunctionLogicalId}` — fire a scheduled function now (a JSON body becomes the event's `detail`).
 //! * `GET  /_local/mailbox?to=` — what the fake providers (or the dev adapter) accepted for an address.
-//! * `POST /_local/fake/...` — the fake Brevo and Infobip (`fake_providers`).
+//! * `POST /_local/fake/...` — the fake Brevo and Infobip (`fake_providers`), Google/Gmail and Microsoft/Graph (`fake_mailboxes`).
 //! * `GET  /_local/demo-token` — a fresh access token for the demo admin
 //!   (a real login with the demo credentials).
 
@@ -68,7 +68,11 @@ pub async fn serve(stack: &Arc<Stack>, req: Request) -> Response {
     if path.starts_with("/_local/fake/") {
         let headers = req.headers().clone();
         let bytes = axum::body::to_bytes(req.into_body(), 1 << 20).await.unwrap_or_default();
-        let (response, accepted) = crate::fake_providers::serve(&stack.fake_failures, &stack.url, &method, &path, &headers, &bytes);
+        let (response, accepted) = if crate::fake_mailboxes::serves(&path) {
+            crate::fake_mailboxes::serve(&stack.fake_tokens, &method, &path, &headers, &bytes)
+        } else {
+            crate::fake_providers::serve(&stack.fake_failures, &stack.url, &method, &path, &headers, &bytes)
+        };
         for mut a in accepted {
             if let Some(report) = a.report.take() {
                 let http = stack.http.clone();

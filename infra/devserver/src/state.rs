@@ -35,22 +35,27 @@ pub fn signing_keys(dir: Option<&Path>) -> Result<KeySet, String> {
 
 /// The local cursor-signing secret (generated once).
 pub fn cursor_secret(dir: Option<&Path>) -> String {
-    if let Some(s) = read(dir, "cursor-secret").filter(|s| s.len() >= 32) {
+    generated(dir, "cursor-secret", || format!("{}{}", ulid::Ulid::new(), ulid::Ulid::new()))
+}
+
+/// A local secret of at least 32 characters kept in `name` (made once by `make`).
+fn generated(dir: Option<&Path>, name: &str, make: impl FnOnce() -> String) -> String {
+    if let Some(s) = read(dir, name).filter(|s| s.len() >= 32) {
         return s;
     }
-    let secret = format!("{}{}", ulid::Ulid::new(), ulid::Ulid::new());
-    write(dir, "cursor-secret", &secret);
+    let secret = make();
+    write(dir, name, &secret);
     secret
 }
 
 /// The local operator key for `/v1/ops/*` (generated once).
 pub fn operator_key(dir: Option<&Path>) -> String {
-    if let Some(s) = read(dir, "operator-key").filter(|s| s.len() >= 32) {
-        return s;
-    }
-    let key = format!("op{}{}", ulid::Ulid::new(), ulid::Ulid::new()).to_lowercase();
-    write(dir, "operator-key", &key);
-    key
+    generated(dir, "operator-key", || format!("op{}{}", ulid::Ulid::new(), ulid::Ulid::new()).to_lowercase())
+}
+
+/// The local key that seals mailbox OAuth tokens (generated once).
+pub fn token_encryption_key(dir: Option<&Path>) -> String {
+    generated(dir, "token-encryption-key", || format!("tek{}{}", ulid::Ulid::new(), ulid::Ulid::new()))
 }
 
 pub fn load_checkpoints(dir: Option<&Path>, prefix: &str) -> HashMap<String, String> {

@@ -4,12 +4,14 @@
 //! * [`principal`]: the caller as the authorizer hands it to every handler.
 //! * [`rbac`]: permission codes and the default roles. Deny by default: a
 //!   permission not granted is refused.
+//! * [`seal`]: credentials encrypted at rest (AES-256-GCM).
 
 pub mod entitlements;
 pub mod opaque;
 pub mod principal;
 pub mod rate;
 pub mod rbac;
+pub mod seal;
 pub mod token;
 
 pub use principal::{AuthMethod, Principal};

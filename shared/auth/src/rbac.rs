@@ -57,6 +57,7 @@ pub const NOTIFY_CONSENT_MANAGE: Permission = Permission("notify.consent.manage"
 pub const NOTIFY_POLICIES_MANAGE: Permission = Permission("notify.policies.manage");
 pub const NOTIFY_SUPPRESSION_READ: Permission = Permission("notify.suppression.read");
 pub const NOTIFY_SUPPRESSION_MANAGE: Permission = Permission("notify.suppression.manage");
+pub const EMAIL_ACCOUNTS_MANAGE: Permission = Permission("email.accounts.manage");
 
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
@@ -94,6 +95,7 @@ pub const ALL: &[Permission] = &[
     NOTIFY_POLICIES_MANAGE,
     NOTIFY_SUPPRESSION_READ,
     NOTIFY_SUPPRESSION_MANAGE,
+    EMAIL_ACCOUNTS_MANAGE,
 ];
 
 /// The default roles, most powerful first.

@@ -110,6 +110,10 @@ pub struct Message {
     /// An inbox text generated because the family has no inbox template.
     #[serde(default)]
     pub auto_generated: bool,
+    /// The tenant's mailbox account (Gmail, Outlook) an email goes out
+    /// from; none = the system email provider.
+    #[serde(default)]
+    pub sender_account_id: Option<EntityId>,
     pub version: u64,
 }
 
@@ -152,6 +156,7 @@ impl Message {
             source: None,
             billable,
             auto_generated: false,
+            sender_account_id: None,
             version: 1,
         }
     }

@@ -8,6 +8,7 @@
 pub mod brevo;
 pub mod dev;
 pub mod infobip;
+pub mod mailbox;
 
 use crm_events::messages::{Channel, Message};
 use crm_kernel::Env;
@@ -88,6 +89,8 @@ impl Adapter {
 pub struct Adapters {
     pub email: Adapter,
     pub sms: Adapter,
+    /// Tenants' own mailboxes (Gmail, Outlook); none without `TOKEN_ENCRYPTION_KEY`.
+    pub mailboxes: Option<mailbox::Mailboxes>,
 }
 
 impl Adapters {
@@ -100,10 +103,10 @@ impl Adapters {
         };
         let sms = match env.get("SMS_PROVIDER").unwrap_or("dev") {
             "dev" => Adapter::Dev(dev::Dev { store: store.clone() }),
-            "infobip" => Adapter::Infobip(infobip::Infobip::from_env(env, http)?),
+            "infobip" => Adapter::Infobip(infobip::Infobip::from_env(env, http.clone())?),
             other => return Err(format!("SMS_PROVIDER {other} is not one of dev, infobip")),
         };
-        Ok(Self { email, sms })
+        Ok(Self { email, sms, mailboxes: mailbox::Mailboxes::from_env(env, store, http)? })
     }
 
     /// The adapter of a channel (`inbox` is written by the worker itself).

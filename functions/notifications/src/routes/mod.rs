@@ -2,6 +2,7 @@
 
 pub mod consent;
 pub mod dispatch;
+pub mod email_accounts;
 pub mod inbox;
 pub mod messages;
 pub mod policies;

@@ -37,13 +37,15 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let (record, token) = OneTime::issue(Purpose::PasswordReset, user.tenant_id, user.id, now);
     let link = format!("{}/reset-password?token={}", app.app_base_url, token.to_wire());
     let message = crate::mail::email(
+        &app.store,
         user.tenant_id,
         &user.email,
         "auth.reset_password",
         json!({ "full_name": user.full_name, "link": link }),
         user.profile.locale.as_deref(),
         Some(user.id),
-    )?;
+    )
+    .await?;
     let event = super::super::event(
         &call,
         user.tenant_id,

@@ -105,7 +105,7 @@ async fn second_factor(app: &App, f: &LoginRequest, user: &User, now: Timestamp)
     let recent = challenge.as_ref().filter(|c| c.is_open(now) && c.resend_wait(now) > 0);
     if recent.is_none() {
         let (otp, code) = Otp::issue(user.tenant_id, user.id, phone.clone(), channel, now);
-        let messages = crate::routes::phone::code_messages(&otp, &code, "otp.login", user)?;
+        let messages = crate::routes::phone::code_messages(&app.store, &otp, &code, "otp.login", user).await?;
         app.store.transact(crate::routes::phone::queue_all(Tx::new().put("otp", otp.to_item(Purpose::Login)?), &messages)?).await?;
     }
     let also = if totp.is_some() { " (or use totp_code)" } else { "" };

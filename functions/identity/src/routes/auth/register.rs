@@ -90,6 +90,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     // The verification link goes out through the notifications pipeline.
     let (verification, token) = OneTime::issue(Purpose::EmailVerification, tenant.id, user.id, now);
     let message = crate::mail::email(
+        &app.store,
         tenant.id,
         &email,
         "auth.verify_email",
@@ -99,7 +100,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         }),
         None,
         Some(user.id),
-    )?;
+    )
+    .await?;
     let tx = tx.put_new("verification", verification.to_item(Purpose::EmailVerification)?).queue_message(&message)?;
     let tx = crate::seats::take(tx, tenant.id, &crm_auth::entitlements::Entitlements::for_plan(&tenant.plan));
     match app.store.transact(tx).await {

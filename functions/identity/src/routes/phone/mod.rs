@@ -18,7 +18,13 @@ use crate::App;
 /// The messages carrying a code (template family `otp.verify_phone` or
 /// `otp.login`): the SMS/WhatsApp itself, plus its email and inbox mirrors
 /// (which say a code was sent, never the code), in one dispatch group.
-pub(crate) fn code_messages(otp: &Otp, code: &str, family: &str, user: &crate::model::User) -> Result<Vec<Message>, AppError> {
+pub(crate) async fn code_messages(
+    store: &crm_store::Store,
+    otp: &Otp,
+    code: &str,
+    family: &str,
+    user: &crate::model::User,
+) -> Result<Vec<Message>, AppError> {
     let payload = serde_json::json!({
         "code": code, "expires_min": CODE_TTL_SECS / 60, "app_name": "M3CRM", "phone_masked": otp.e164.masked(),
     });
@@ -39,7 +45,8 @@ pub(crate) fn code_messages(otp: &Otp, code: &str, family: &str, user: &crate::m
         user_id: Some(user.id),
         locale: user.profile.locale.clone(),
     };
-    Ok(compose(&send, &to, &[], None)?.messages)
+    let overrides = crm_notify::tenant::overrides(store, otp.tenant_id, family).await?;
+    Ok(compose(&send, &to, &overrides, None)?.messages)
 }
 
 /// Adds every message to the transaction (each with its `message.queued`).

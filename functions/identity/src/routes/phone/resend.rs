@@ -17,7 +17,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let current = super::pending(app, p.tenant_id, p.user_id).await?;
     let (next, code) = current.resend(Timestamp::now())?;
     let user: crate::model::User = app.store.get_as(&crate::model::User::key(p.tenant_id, p.user_id)).await?.ok_or(AppError::NotFound)?;
-    let messages = super::code_messages(&next, &code, "otp.verify_phone", &user)?;
+    let messages = super::code_messages(&app.store, &next, &code, "otp.verify_phone", &user).await?;
     let event = super::super::event(
         &call,
         p.tenant_id,

@@ -41,7 +41,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
 
     let (otp, code) = Otp::issue(p.tenant_id, p.user_id, phone.clone(), channel, now);
     let user: crate::model::User = app.store.get_as(&crate::model::User::key(p.tenant_id, p.user_id)).await?.ok_or(AppError::NotFound)?;
-    let messages = super::code_messages(&otp, &code, "otp.verify_phone", &user)?;
+    let messages = super::code_messages(&app.store, &otp, &code, "otp.verify_phone", &user).await?;
     let data = json!({ "channel": channel, "e164": phone.masked(), "country": phone.country() });
     let started = super::super::event(&call, p.tenant_id, "phone.verify.started", p.user_id, super::subject(p.user_id), data.clone());
     let mut sent_data = data;

@@ -35,7 +35,8 @@ use crate::consent::{self, Consent};
 use crate::people::{Person, TenantView};
 use crate::policy::Policy;
 use crate::suppression::Suppression;
-use crate::{quiet, templates, usage, App};
+use crate::{quiet, usage, App};
+use crm_notify::tenant as templates;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
@@ -178,6 +179,9 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     };
     let mut composed = compose(&send, &recipient, &overrides, policy.locale.as_deref())?;
     composed.messages[0].scheduled_at = primary_at;
+    if req.channel == Channel::Email {
+        composed.messages[0].sender_account_id = sender_account(app, t, req.from_account_id).await?;
+    }
 
     usage::throttle(&app.store, t, &req.channel, policy.throttle(&req.channel, app.default_throttle_per_minute), now).await?;
 
@@ -236,6 +240,34 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let location = format!("/v1/notify/messages/{}", group.root_message_id);
     Ok(Reply::with_status(202, view(&group, &composed.messages, false)).header("location", location))
+}
+
+/// The mailbox an email goes out from: the one named (it must be the
+/// tenant's and active), else the tenant's default when active, else none
+/// (the system provider).
+async fn sender_account(
+    app: &App,
+    t: crm_kernel::TenantId,
+    named: Option<crm_kernel::EntityId>,
+) -> Result<Option<crm_kernel::EntityId>, AppError> {
+    use crate::accounts::{self, AccountStatus, EmailAccount};
+    let id = match named {
+        Some(id) => id,
+        None => match accounts::default_id(&app.store, t).await? {
+            Some(id) => id,
+            None => return Ok(None),
+        },
+    };
+    let account: Option<EmailAccount> = app.store.get_as(&EmailAccount::key(t, id)).await?;
+    match (account, named.is_some()) {
+        (Some(a), _) if a.status == AccountStatus::Active => Ok(Some(a.id)),
+        (Some(_), true) => Err(AppError::Rule {
+            code: "ACCOUNT_REAUTH_REQUIRED",
+            message: "the mailbox account is disabled or must be connected again".into(),
+        }),
+        (None, true) => Err(AppError::NotFound),
+        (_, false) => Ok(None),
+    }
 }
 
 /// The group stored under `key_hash`, unless its memory has expired.

@@ -1,14 +1,14 @@
 //! The dispatch body, parsed: everything that can be wrong with it is found
 //! here, before anything is read or written.
 //!
-//! `{ channel, to, template_code, payload, type, mirror?, schedule_at?, correlation_key?, override_quiet_hours? }`
+//! `{ channel, to, template_code, payload, type, mirror?, schedule_at?, correlation_key?, override_quiet_hours?, from_account_id? }`
 //! where `to` is the channel's address (`"+2010…"`, `"a@b.co"`, a user id
 //! for `inbox`) or `{ user_id?, email?, phone? }`, and `mirror` is a boolean
 //! or `{ email?, inbox? }`.
 
 use crm_auth::opaque::sha256_hex;
 use crm_events::messages::{Channel, MessageKind};
-use crm_kernel::{AppError, FieldError, Timestamp, UserId};
+use crm_kernel::{AppError, EntityId, FieldError, Timestamp, UserId};
 use crm_notify::compose::Mirror;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -37,6 +37,9 @@ pub struct Body {
     /// Security-critical transactional sends may skip quiet hours.
     #[serde(default)]
     pub override_quiet_hours: bool,
+    /// Send an email from this mailbox account (default: the tenant's default account, else the system provider).
+    #[serde(default)]
+    pub from_account_id: Option<EntityId>,
 }
 
 /// Who the body names.
@@ -59,6 +62,7 @@ pub struct DispatchRequest {
     pub schedule_at: Option<Timestamp>,
     pub correlation_key: Option<String>,
     pub override_quiet_hours: bool,
+    pub from_account_id: Option<EntityId>,
 }
 
 fn target(channel: &Channel, to: &Value) -> Result<Target, FieldError> {
@@ -137,6 +141,9 @@ impl DispatchRequest {
         if correlation_key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 128) {
             errors.push(FieldError::new("correlation_key", "must be 1-128 characters"));
         }
+        if body.from_account_id.is_some() && body.channel != Channel::Email {
+            errors.push(FieldError::new("from_account_id", "only email is sent from a mailbox account"));
+        }
         if body.override_quiet_hours && body.kind == MessageKind::Marketing {
             errors.push(FieldError::new("override_quiet_hours", "only transactional sends may skip quiet hours"));
         }
@@ -151,6 +158,7 @@ impl DispatchRequest {
                 schedule_at: body.schedule_at.filter(|at| *at > now),
                 correlation_key,
                 override_quiet_hours: body.override_quiet_hours,
+                from_account_id: body.from_account_id,
             }),
             _ => Err(AppError::invalid_fields(errors)),
         }

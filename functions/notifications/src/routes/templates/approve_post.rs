@@ -9,8 +9,8 @@ use crm_store::tx::Condition;
 use crm_store::{StoreError, Tx};
 use serde_json::json;
 
-use crate::templates::TenantTemplate;
 use crate::App;
+use crm_notify::tenant::TenantTemplate;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let t = call.principal()?.tenant_id;

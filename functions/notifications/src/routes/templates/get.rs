@@ -5,8 +5,8 @@ use crm_http::{Call, Reply};
 use crm_kernel::AppError;
 use crm_store::{item, keys, Index, Query};
 
-use crate::templates::{TenantTemplate, TEMPLATE};
 use crate::App;
+use crm_notify::tenant::{TenantTemplate, TEMPLATE};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let t = call.principal()?.tenant_id;

@@ -12,7 +12,7 @@ use crm_kernel::{AppError, FieldError};
 use crm_notify::template;
 use serde_json::{json, Value};
 
-use crate::templates::TenantTemplate;
+use crm_notify::tenant::TenantTemplate;
 
 pub(crate) const MAX_BODY_CHARS: usize = 20_000;
 

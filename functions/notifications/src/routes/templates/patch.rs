@@ -12,8 +12,8 @@ use crm_store::{StoreError, Tx};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::templates::{variables, TenantTemplate};
 use crate::App;
+use crm_notify::tenant::{variables, TenantTemplate};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -13,8 +13,8 @@ use crm_store::{item, StoreError, Tx};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::templates::{code, variables, TenantTemplate};
 use crate::App;
+use crm_notify::tenant::{code, variables, TenantTemplate};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::policy::Policy;
-use crate::{templates, App};
+use crate::App;
+use crm_notify::tenant as templates;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -44,8 +44,16 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let (mut invitation, token) = OneTime::issue(Purpose::Invitation, p.tenant_id, user_id, now);
     invitation.payload = json!({ "email": email, "roles": roles, "invited_by": p.user_id });
     let link = format!("{}/accept-invite?token={}", app.app_base_url, token.to_wire());
-    let message =
-        crate::mail::email(p.tenant_id, &email, "auth.invitation", json!({ "tenant_name": tenant.name, "link": link }), None, None)?;
+    let message = crate::mail::email(
+        &app.store,
+        p.tenant_id,
+        &email,
+        "auth.invitation",
+        json!({ "tenant_name": tenant.name, "link": link }),
+        None,
+        None,
+    )
+    .await?;
     let event = super::super::super::event(
         &call,
         p.tenant_id,

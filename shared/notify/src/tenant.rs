@@ -6,9 +6,9 @@
 //! on save. Listed by family (`by_parent`) for resolution and per tenant
 //! (`by_kind`) for the admin list.
 
+use crate::template::{self, Template};
 use crm_events::messages::Channel;
 use crm_kernel::{EntityId, TenantId, Timestamp};
-use crm_notify::template::{self, Template};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, Query, Store, StoreError};
 use serde::{Deserialize, Serialize};

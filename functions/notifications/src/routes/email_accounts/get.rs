@@ -1,0 +1,17 @@
+//! `GET /v1/email/provider-accounts` — the tenant's mailboxes (no tokens).
+
+use crm_http::{Call, Reply};
+use crm_kernel::AppError;
+use crm_store::{item, keys, Index, Query};
+
+use crate::accounts::{self, EmailAccount, EMAIL_ACCOUNT};
+use crate::App;
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let t = call.principal()?.tenant_id;
+    let (limit, cursor) = call.page()?;
+    let default = accounts::default_id(&app.store, t).await?;
+    let page = app.store.query(Query::index(t, Index::ByKind, keys::by_kind_pk(t, EMAIL_ACCOUNT)).limit(limit).after(cursor)).await?;
+    let list = page.items.into_iter().map(item::from_item::<EmailAccount>).collect::<Result<Vec<_>, _>>()?;
+    Ok(Reply::list(list.iter().map(|a| a.public(default == Some(a.id))).collect::<Vec<_>>(), limit, page.next_cursor))
+}
