@@ -374,20 +374,15 @@ async fn templates_resolve_by_locale_refuse_missing_variables_and_preview() {
     assert_eq!(listed["data"].as_array().unwrap().len(), 2);
     assert_eq!(listed["data"][0]["code"], "deal.email.won");
     // A tenant's own wording reaches identity's emails too.
-    template(&app, json!({"channel": "email", "family": "auth.reset_password", "locale": "en", "subject": "Reset your Acme CRM password", "body": "Hi {{full_name}}, use {{link}}"})).await;
-    let email = format!("{}@fixture.example.com", app.user.to_string().to_lowercase());
-    let resp = reqwest::Client::new()
-        .post(format!("{}/v1/auth/forgot-password", stack().url))
-        .json(&json!({"email": email}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 202);
-    let mail = eventually("the reset email", Duration::from_secs(20), || async {
-        mailbox(&email).await.into_iter().find(|m| m["template_code"] == "auth.reset_password")
+    template(&app, json!({"channel": "email", "family": "auth.invitation", "locale": "en", "subject": "Join us at {{tenant_name}}", "body": "Accept here: {{link}}"})).await;
+    let invitee = unique_email();
+    let resp = app.post("/v1/admin/users/invite").json(&json!({"email": invitee, "roles": ["sales_rep"]})).send().await.unwrap();
+    assert_eq!(resp.status(), 201);
+    let mail = eventually("the invitation", Duration::from_secs(20), || async {
+        mailbox(&invitee).await.into_iter().find(|m| m["template_code"] == "auth.invitation")
     })
     .await;
-    assert_eq!(mail["subject"], "Reset your Acme CRM password");
+    assert_eq!(mail["subject"], "Join us at Test tenant");
 
     let rep_cannot = rep.post("/v1/notify/templates/preview").json(&json!({"channel": "sms", "body": "x"})).send().await.unwrap();
     assert_eq!(rep_cannot.status(), 403);
