@@ -8,7 +8,7 @@ use std::time::Duration;
 use crm_events::messages::{Channel, Message, MessageStatus};
 use serde_json::{json, Value};
 
-use crate::helpers::{code_sent_to, eventually, fixture_store, mailbox, stack, unique_phone, TestApp};
+use crate::helpers::{code_sent_to, eventually, fixture_store, mailbox, reports_for, stack, unique_phone, TestApp};
 
 async fn messages_of(app: &TestApp) -> Vec<Message> {
     let q = crm_store::Query::index(
@@ -44,6 +44,8 @@ async fn sms_of(app: &TestApp) -> Message {
 async fn an_sms_goes_through_infobip_with_its_email_and_inbox_mirrors() {
     let app = TestApp::with_plan(&["staff"], "DevPro").await;
     let phone = unique_phone();
+    reports_for(&phone).await;
+    reports_for(&format!("{}@fixture.example.com", app.user.to_string().to_lowercase())).await;
     start(&app, &phone).await;
     let code = code_sent_to(&phone, "otp.verify_phone", &[]).await;
     let sms = mailbox(&phone).await;
@@ -64,6 +66,11 @@ async fn an_sms_goes_through_infobip_with_its_email_and_inbox_mirrors() {
     assert_eq!((email.status, email.provider.as_deref(), email.billable), (MessageStatus::Delivered, Some("brevo"), false));
     assert_eq!(email.mirror_of, Some(sms.id));
     assert_eq!(inbox.status, MessageStatus::Delivered);
+
+    // The code counts on the month's SMS usage (its mirrors do not).
+    let month = crm_kernel::Timestamp::now().date()[..7].to_string();
+    let usage = fixture_store().await.get(&crm_store::keys::usage_month(app.tenant, &month)).await.unwrap().expect("usage");
+    assert_eq!(usage.get("sms").and_then(|v| v.as_n().ok()).map(String::as_str), Some("1"));
 
     // The mirrors say a code was sent, never the code.
     let mail = mailbox(&email.to).await;

@@ -39,6 +39,8 @@ pub fn stack() -> &'static TestStack {
                 opts.bind = "127.0.0.1:0".parse().unwrap();
                 opts.visibility_timeout = Some(1);
                 opts.poll_interval = Duration::from_millis(100);
+                // Delivery reports only where a test asks (`reports_for`): less load.
+                opts.delivery_reports = false;
                 // A short rate-limit window, and a tiny plan to hit it with.
                 opts.env_overrides = vec![
                     ("RATE_LIMIT_WINDOW_SECS".into(), RATE_WINDOW_SECS.to_string()),
@@ -177,6 +179,17 @@ impl TestApp {
         let body = self.get_json("/v1/activity?limit=100").await;
         body["data"].as_array().cloned().unwrap_or_default()
     }
+}
+
+/// Makes the fake providers report deliveries to `to` back to our webhooks.
+pub async fn reports_for(to: &str) {
+    let resp = reqwest::Client::new()
+        .post(format!("{}/_local/fake/reports", stack().url))
+        .json(&serde_json::json!({ "to": to }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
 }
 
 /// Sends `req` and reads its JSON body (whatever the status).

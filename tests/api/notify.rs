@@ -9,7 +9,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{eventually, fixture_store, mailbox, stack, unique_phone, TestApp};
+use crate::helpers::{eventually, fixture_store, mailbox, reports_for, stack, unique_phone, TestApp};
 
 async fn dispatch(app: &TestApp, body: Value) -> (u16, Value) {
     let resp = app.post("/v1/notify/dispatch").json(&body).send().await.unwrap();
@@ -87,6 +87,7 @@ async fn a_mirrored_sms_makes_email_and_inbox_in_one_group_and_the_inbox_can_be_
     let rep = admin.colleague(&["sales_rep"]).await;
     deal_won_templates(&admin).await;
     let phone = unique_phone();
+    reports_for(&phone).await;
     let (status, body) = dispatch(
         &admin,
         json!({"channel": "sms", "to": {"user_id": rep.user.to_string(), "phone": phone}, "template_code": "deal.won",
@@ -267,6 +268,7 @@ async fn forged_or_unrecognised_webhooks_change_nothing_and_bounces_suppress() {
     let app = TestApp::with_plan(&["admin"], "DevPro").await;
     deal_won_templates(&app).await;
     let to = unique_email();
+    reports_for(&to).await;
     let (_, body) =
         dispatch(&app, json!({"channel": "email", "to": to, "template_code": "deal.won", "payload": {"name": "A", "deal": "B"}})).await;
     let id = body["data"]["root_message_id"].as_str().unwrap().to_string();

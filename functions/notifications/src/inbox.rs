@@ -13,6 +13,9 @@ use serde_json::{json, Value};
 
 pub const INBOX: &str = "INBOX";
 
+/// Inbox entries are kept 90 days (M3CoreCRM's proposed retention), then expire.
+pub const RETENTION_SECS: i64 = 90 * 86_400;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InboxEntry {
     pub id: EntityId,
@@ -74,6 +77,7 @@ impl InboxEntry {
         let mut it = item::to_item(&Self::key(self.tenant_id, self.id), self)?
             .with_str("kind", "inbox")
             .with_str("read_state", if self.is_read { "read" } else { "unread" })
+            .with_ttl(self.created_at.unix_seconds() + RETENTION_SECS)
             .with_index(Index::ByOwner, Self::list_pk(self.tenant_id, self.recipient_user_id), self.sort_key());
         if !self.is_read {
             it = it.with_index(Index::ByLookup, Self::unread_pk(self.tenant_id, self.recipient_user_id), self.sort_key());

@@ -24,7 +24,7 @@ pub fn cap_key(channel: &Channel) -> Option<&'static str> {
 
 /// The tenant's counters for the calendar month (UTC) of `at`.
 pub fn month_key(tenant: TenantId, at: Timestamp) -> Key {
-    Key { pk: keys::usage(tenant).pk, sk: format!("MONTH#{}", &at.date()[..7]) }
+    keys::usage_month(tenant, &at.date()[..7])
 }
 
 /// Takes `n` units of `channel`'s monthly cap in `tx`, failing it (label

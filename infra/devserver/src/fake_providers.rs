@@ -9,6 +9,9 @@
 //! the bearer token its webhook setting holds — a `delivered` report about a
 //! second after the send (the spec's simulated DevStub delivery).
 //!
+//! (The test stack turns that off but for the addresses named at
+//! `POST /_local/fake/reports {to}`: fewer moving parts per test.)
+//!
 //! `POST /_local/fake/failures {to, status, times}` makes the next `times`
 //! sends to `to` answer `status` (500, 429, 400…): how tests show retries,
 //! backoff and dead-lettering against a real HTTP exchange.
@@ -33,6 +36,26 @@ pub struct Report {
     pub url: String,
     pub bearer: Option<&'static str>,
     pub body: Value,
+}
+
+/// Which accepted sends get a delivery report: all, or the addresses named.
+pub struct Reports {
+    all: bool,
+    to: Mutex<std::collections::HashSet<String>>,
+}
+
+impl Reports {
+    pub fn new(all: bool) -> Self {
+        Self { all, to: Mutex::default() }
+    }
+
+    pub fn add(&self, to: &str) {
+        self.to.lock().expect("reports").insert(normalise(to));
+    }
+
+    pub fn wanted(&self, to: &str) -> bool {
+        self.all || self.to.lock().expect("reports").contains(&normalise(to))
+    }
 }
 
 #[derive(Default)]

@@ -82,6 +82,9 @@ pub struct Options {
     /// Function settings that replace what template.yaml gives (tests shorten
     /// the rate-limit window, for one).
     pub env_overrides: Vec<(String, String)>,
+    /// Whether the fake providers report every delivery back (`make dev`);
+    /// off, they report only for the addresses named at `POST /_local/fake/reports`.
+    pub delivery_reports: bool,
 }
 
 impl Options {
@@ -98,6 +101,7 @@ impl Options {
             poll_interval: Duration::from_millis(250),
             seed: false,
             env_overrides: Vec::new(),
+            delivery_reports: true,
         }
     }
 }
@@ -119,6 +123,8 @@ pub struct Stack {
     pub poll_interval: Duration,
     /// Failures injected into the fake providers.
     pub fake_failures: fake_providers::Failures,
+    /// Which deliveries the fake providers report back.
+    pub fake_reports: fake_providers::Reports,
     /// Access tokens the fake Google and Microsoft issued.
     pub fake_tokens: fake_mailboxes::Tokens,
 }
@@ -242,6 +248,7 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
         state_dir: opts.state_dir.clone(),
         poll_interval: opts.poll_interval,
         fake_failures: Default::default(),
+        fake_reports: fake_providers::Reports::new(opts.delivery_reports),
         fake_tokens: Default::default(),
     });
 

@@ -4,7 +4,8 @@
 //! * `GET  /_local/stack` — physical names of the table, queues and DLQs.
 //! * `POST /_local/schedules/{FunctionLogicalId}` — fire a scheduled function now (a JSON body becomes the event's `detail`).
 //! * `GET  /_local/mailbox?to=` — what the fake providers (or the dev adapter) accepted for an address.
-//! * `POST /_local/fake/...` — the fake Brevo and Infobip (`fake_providers`), Google/Gmail and Microsoft/Graph (`fake_mailboxes`).
+//! * `POST /_local/fake/...` — the fake Brevo and Infobip (`fake_providers`), Google/Gmail and Microsoft/Graph (`fake_mailboxes`);
+//!   `POST /_local/fake/reports {to}` — report deliveries to `to` (when the stack does not report all).
 //! * `GET  /_local/demo-token` — a fresh access token for the demo admin
 //!   (a real login with the demo credentials).
 
@@ -65,6 +66,16 @@ fn reply(status: StatusCode, body: Value) -> Response {
 pub async fn serve(stack: &Arc<Stack>, req: Request) -> Response {
     let path = req.uri().path().to_string();
     let method = req.method().as_str().to_string();
+    if path == "/_local/fake/reports" && method == "POST" {
+        let bytes = axum::body::to_bytes(req.into_body(), 1 << 16).await.unwrap_or_default();
+        return match serde_json::from_slice::<Value>(&bytes).ok().and_then(|v| v["to"].as_str().map(str::to_string)) {
+            Some(to) => {
+                stack.fake_reports.add(&to);
+                reply(StatusCode::OK, json!({ "ok": true }))
+            }
+            None => reply(StatusCode::BAD_REQUEST, json!({ "error": "need {to}" })),
+        };
+    }
     if path.starts_with("/_local/fake/") {
         let headers = req.headers().clone();
         let bytes = axum::body::to_bytes(req.into_body(), 1 << 20).await.unwrap_or_default();
@@ -74,7 +85,7 @@ pub async fn serve(stack: &Arc<Stack>, req: Request) -> Response {
             crate::fake_providers::serve(&stack.fake_failures, &stack.url, &method, &path, &headers, &bytes)
         };
         for mut a in accepted {
-            if let Some(report) = a.report.take() {
+            if let Some(report) = a.report.take().filter(|_| stack.fake_reports.wanted(&a.to)) {
                 let http = stack.http.clone();
                 tokio::spawn(async move {
                     // After the worker has recorded the send, as a real report comes.

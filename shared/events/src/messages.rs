@@ -182,6 +182,23 @@ impl Message {
     }
 }
 
+/// Counts the billable messages of `messages` on the tenant's month usage
+/// (`sms`, `whatsapp`) in `tx`, without a cap: for sends that must not be
+/// refused (one-time codes); `POST /v1/notify/dispatch` takes its cap under a condition.
+pub fn count_usage(mut tx: Tx, messages: &[Message]) -> Tx {
+    use crate::messages::Channel::{Sms, Whatsapp};
+    for channel in [Sms, Whatsapp] {
+        let n = messages.iter().filter(|m| m.billable && m.channel == channel).count();
+        if let (Some(first), true) = (messages.first(), n > 0) {
+            let month = &first.created_at.date()[..7];
+            let by =
+                crm_store::tx::Condition::new("").name("#c", channel.as_str()).value(":n", crm_store::AttributeValue::N(n.to_string()));
+            tx = tx.update("usage", &keys::usage_month(first.tenant_id, month), "ADD #c :n", by);
+        }
+    }
+    tx
+}
+
 /// Adds a message and its `message.queued` event to a transaction.
 pub trait QueueExt {
     fn queue_message(self, message: &Message) -> Result<Self, StoreError>

@@ -123,6 +123,12 @@ pub fn usage(tenant: TenantId) -> Key {
     Key { pk: format!("{}USAGE", tenant_prefix(tenant)), sk: "COUNTERS".into() }
 }
 
+/// A tenant's metered usage of one calendar month (`yyyy_mm` = `2026-11`):
+/// `sms`, `whatsapp` sends against the plan's monthly caps.
+pub fn usage_month(tenant: TenantId, yyyy_mm: &str) -> Key {
+    Key { pk: usage(tenant).pk, sk: format!("MONTH#{yyyy_mm}") }
+}
+
 /// An API key of a tenant.
 pub fn api_key(tenant: TenantId, key_id: &str) -> Key {
     Key { pk: entity_pk(tenant, "APIKEY", key_id), sk: META.into() }

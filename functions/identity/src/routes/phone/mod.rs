@@ -49,13 +49,15 @@ pub(crate) async fn code_messages(
     Ok(compose(&send, &to, &overrides, None)?.messages)
 }
 
-/// Adds every message to the transaction (each with its `message.queued`).
+/// Adds every message to the transaction (each with its `message.queued`),
+/// counted on the month's SMS/WhatsApp usage — never refused by the cap: a
+/// user must be able to sign in.
 pub(crate) fn queue_all(mut tx: crm_store::Tx, messages: &[Message]) -> Result<crm_store::Tx, AppError> {
     use crm_events::messages::QueueExt;
     for m in messages {
         tx = tx.queue_message(m)?;
     }
-    Ok(tx)
+    Ok(crm_events::messages::count_usage(tx, messages))
 }
 
 /// The user's phone verification in progress.
