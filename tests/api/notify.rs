@@ -54,6 +54,7 @@ async fn an_email_goes_out_through_brevo_and_its_delivery_report_marks_it_delive
     let app = TestApp::with_plan(&["admin"], "DevPro").await;
     deal_won_templates(&app).await;
     let to = unique_email();
+    reports_for(&to).await;
     let (status, body) =
         dispatch(&app, json!({"channel": "email", "to": to, "template_code": "deal.won", "payload": {"name": "Mona", "deal": "Acme"}}))
             .await;
