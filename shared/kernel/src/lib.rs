@@ -11,6 +11,7 @@ pub mod money;
 pub mod page;
 pub mod patch;
 pub mod phone;
+pub mod search;
 pub mod time;
 
 pub use config::Env;
