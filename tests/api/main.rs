@@ -8,6 +8,7 @@ mod helpers;
 mod admin;
 mod apikeys;
 mod auth;
+mod companies;
 mod contract;
 mod delivery;
 mod entitlements;

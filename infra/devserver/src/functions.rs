@@ -21,6 +21,7 @@ pub struct Functions {
     pub outbox: outbox::Publisher,
     pub identity: identity::App,
     pub notifications: notifications::App,
+    pub records: records::App,
 }
 
 impl Functions {
@@ -32,6 +33,7 @@ impl Functions {
             outbox: outbox::Publisher::new(config, env)?,
             identity: identity::App::new(config, env)?,
             notifications: notifications::App::new(config, env)?,
+            records: records::App::new(config, env)?,
         })
     }
 
@@ -45,6 +47,7 @@ impl Functions {
                 | ("outbox", _)
                 | ("identity", "api")
                 | ("notifications", "api" | "notifications" | "digest")
+                | ("records", "api")
         )
     }
 
@@ -54,6 +57,7 @@ impl Functions {
             "activities" => Ok(self.activities.handle(req).await),
             "identity" => Ok(self.identity.handle(req).await),
             "notifications" => Ok(self.notifications.handle(req).await),
+            "records" => Ok(self.records.handle(req).await),
             other => Err(format!("{other} serves no HTTP routes")),
         }
     }

@@ -15,6 +15,7 @@ pub fn declared_access() -> Vec<(&'static str, Access)> {
     out.extend(activities::ROUTES.iter().map(|r| (r.key, r.access)));
     out.extend(identity::ROUTES.iter().map(|r| (r.key, r.access)));
     out.extend(notifications::ROUTES.iter().map(|r| (r.key, r.access)));
+    out.extend(records::ROUTES.iter().map(|r| (r.key, r.access)));
     out
 }
 

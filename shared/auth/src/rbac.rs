@@ -58,6 +58,10 @@ pub const NOTIFY_POLICIES_MANAGE: Permission = Permission("notify.policies.manag
 pub const NOTIFY_SUPPRESSION_READ: Permission = Permission("notify.suppression.read");
 pub const NOTIFY_SUPPRESSION_MANAGE: Permission = Permission("notify.suppression.manage");
 pub const EMAIL_ACCOUNTS_MANAGE: Permission = Permission("email.accounts.manage");
+pub const COMPANY_READ: Permission = Permission("company.read");
+pub const COMPANY_CREATE: Permission = Permission("company.create");
+pub const COMPANY_UPDATE: Permission = Permission("company.update");
+pub const COMPANY_DELETE: Permission = Permission("company.delete");
 
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
@@ -96,6 +100,10 @@ pub const ALL: &[Permission] = &[
     NOTIFY_SUPPRESSION_READ,
     NOTIFY_SUPPRESSION_MANAGE,
     EMAIL_ACCOUNTS_MANAGE,
+    COMPANY_READ,
+    COMPANY_CREATE,
+    COMPANY_UPDATE,
+    COMPANY_DELETE,
 ];
 
 /// The default roles, most powerful first.
@@ -122,6 +130,10 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             NOTIFY_PREFERENCES_UPDATE_SELF,
             NOTIFY_CONSENT_MANAGE,
             NOTIFY_SUPPRESSION_READ,
+            COMPANY_READ,
+            COMPANY_CREATE,
+            COMPANY_UPDATE,
+            COMPANY_DELETE,
         ],
         "sales_rep" | "staff" => &[
             NOTE_CREATE,
@@ -134,6 +146,9 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             PHONE_VERIFY_CONFIRM,
             NOTIFY_INBOX_READ_SELF,
             NOTIFY_PREFERENCES_UPDATE_SELF,
+            COMPANY_READ,
+            COMPANY_CREATE,
+            COMPANY_UPDATE,
         ],
         "viewer" => &[
             NOTE_READ,
@@ -145,6 +160,7 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             PHONE_VERIFY_CONFIRM,
             NOTIFY_INBOX_READ_SELF,
             NOTIFY_PREFERENCES_UPDATE_SELF,
+            COMPANY_READ,
         ],
         _ => &[],
     }

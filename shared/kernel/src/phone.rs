@@ -53,6 +53,17 @@ impl Phone {
         COUNTRIES.iter().filter(|(code, _)| digits.starts_with(code)).max_by_key(|(code, _)| code.len()).map(|(_, c)| *c)
     }
 
+    /// The national significant number (after the calling code), when the
+    /// calling code is known: `+201001234567` → `1001234567`.
+    pub fn national(&self) -> Option<&str> {
+        let digits = &self.0[1..];
+        COUNTRIES
+            .iter()
+            .filter(|(code, _)| digits.starts_with(code))
+            .max_by_key(|(code, _)| code.len())
+            .map(|(code, _)| &digits[code.len()..])
+    }
+
     /// For display in answers and logs: `+2010******67`.
     pub fn masked(&self) -> String {
         let n = self.0.len();

@@ -85,9 +85,9 @@ pub fn words(text: &str) -> Vec<String> {
 
 /// The index terms of a record's searchable fields: every word, each whole
 /// email (so `mona@acme.com` matches as typed) and, per phone, its digits and
-/// its national number without leading zeros — `+201001234567` is found by
-/// `+2010…` and by the local `01001…` alike.
-pub fn terms(names: &[&str], emails: &[&str], phones: &[&str]) -> Vec<String> {
+/// its national number — `+201001234567` is found by `+2010…` and by the
+/// local `01001…` alike (a query drops leading zeros).
+pub fn terms(names: &[&str], emails: &[&str], phones: &[&crate::Phone]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut push = |t: String| {
         if !t.is_empty() && !out.contains(&t) {
@@ -105,13 +105,11 @@ pub fn terms(names: &[&str], emails: &[&str], phones: &[&str]) -> Vec<String> {
         push(e);
     }
     for p in phones {
-        let digits: String = normalise(p).chars().filter(char::is_ascii_digit).collect();
-        if digits.len() >= 6 {
-            // The national number too: the last 9 or 10 digits people type.
-            let national = &digits[digits.len().saturating_sub(10)..];
-            push(national.trim_start_matches('0').to_string());
-            push(digits);
-        }
+        let digits = p.as_str().trim_start_matches('+');
+        // Unknown calling code: the last ten digits stand for the national number.
+        let national = p.national().unwrap_or(&digits[digits.len().saturating_sub(10)..]);
+        push(national.trim_start_matches('0').to_string());
+        push(digits.to_string());
     }
     out
 }
@@ -156,11 +154,14 @@ mod tests {
 
     #[test]
     fn terms_cover_names_emails_and_phones() {
-        let t = terms(&["Mona Saïd", "Acme"], &["Mona.Said@Acme.com"], &["+201001234567"]);
+        let phone = crate::Phone::parse("+201001234567").unwrap();
+        let t = terms(&["Mona Saïd", "Acme"], &["Mona.Said@Acme.com"], &[&phone]);
         assert!(t.contains(&"mona".to_string()) && t.contains(&"said".to_string()) && t.contains(&"acme".to_string()));
         assert!(t.contains(&"mona.said@acme.com".to_string()));
         assert!(t.contains(&"201001234567".to_string()));
         assert!(t.contains(&"1001234567".to_string()), "{t:?}");
+        let uae = crate::Phone::parse("+97145551234").unwrap();
+        assert!(terms(&[], &[], &[&uae]).contains(&"45551234".to_string()));
         assert_eq!(query("010 0123"), vec!["100123"]);
         assert_eq!(query("Mona.Said@ACME"), vec!["mona.said@acme"]);
         assert_eq!(query("  ElOdie  mü "), vec!["elodie", "mu"]);

@@ -177,6 +177,19 @@ pub fn unique(tenant: TenantId, kind: &str, value: &str) -> Key {
     Key { pk: format!("{}UNIQUE#{kind}#{value}", tenant_prefix(tenant)), sk: "UNIQUE".into() }
 }
 
+/// A search-index term of a record of `kind` (`COMPANY`, `CONTACT`): the
+/// tenant's terms are sharded by their first character, a prefix query
+/// reads one shard.
+pub fn search_term(tenant: TenantId, kind: &str, term: &str, id: &str) -> Key {
+    Key { pk: search_pk(tenant, kind, term), sk: format!("{term}#{id}") }
+}
+
+/// The shard of the search index that holds terms starting like `prefix`.
+pub fn search_pk(tenant: TenantId, kind: &str, prefix: &str) -> String {
+    let shard: String = prefix.chars().next().map(String::from).unwrap_or_default();
+    format!("{}SEARCH#{kind}#{shard}", tenant_prefix(tenant))
+}
+
 /// Partitions outside any tenant start with this.
 pub const GLOBAL_PREFIX: &str = "G#";
 

@@ -1,0 +1,248 @@
+//! A company (M3CoreCRM `companies`; SalesOS "account"): name, web domain,
+//! phone, country, city, address, status, industry, owner. Parsed from the
+//! API into [`CompanyFields`] (every bad field named), stored as one item
+//! with its list entries:
+//!
+//! * `by_kind` `COMPANY` — all, newest first;
+//! * `by_lookup` `COMPANYDOMAIN#{domain}` — by web domain;
+//! * `by_owner` — the owner's companies;
+//! * `by_parent` `COMPANYCITY#{city}` — by city (folded, so `Cairo`, `cairo`
+//!   and `CAIRO` are one), sorted by name;
+//!
+//! and its search terms (name, domain, city, phone).
+
+use crm_kernel::{search, AppError, EntityId, FieldError, Phone, TenantId, Timestamp, UserId};
+use crm_store::item::ItemExt;
+use crm_store::{item, keys, Index, Item, Key, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub const COMPANY: &str = "COMPANY";
+pub const STATUSES: &[&str] = &["active", "inactive"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyFields {
+    pub name: String,
+    pub domain: Option<String>,
+    pub phone: Option<Phone>,
+    /// ISO 3166-1 alpha-2 (`EG`, `AE`, `SA`).
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub address: Option<String>,
+    pub status: String,
+    pub industry_code: Option<String>,
+    pub owner_user_id: Option<UserId>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Company {
+    pub id: EntityId,
+    pub tenant_id: TenantId,
+    #[serde(flatten)]
+    pub fields: CompanyFields,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: u64,
+}
+
+fn text(errors: &mut Vec<FieldError>, field: &str, v: Option<&Value>, max: usize) -> Option<String> {
+    match v {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.trim().is_empty() => None,
+        Some(Value::String(s)) if s.trim().chars().count() <= max => Some(s.trim().to_string()),
+        Some(Value::String(_)) => {
+            errors.push(FieldError::new(field, format!("must be at most {max} characters")));
+            None
+        }
+        Some(_) => {
+            errors.push(FieldError::new(field, "must be a string"));
+            None
+        }
+    }
+}
+
+/// A web domain as people paste it (`https://www.Acme.com/about`) → `acme.com`.
+pub fn parse_domain(raw: &str) -> Result<String, FieldError> {
+    let d = raw.trim().to_lowercase();
+    let d = d.strip_prefix("https://").or_else(|| d.strip_prefix("http://")).unwrap_or(&d);
+    let d = d.split('/').next().unwrap_or_default();
+    let d = d.strip_prefix("www.").unwrap_or(d);
+    let labels: Vec<&str> = d.split('.').collect();
+    let ok = d.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|l| !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-'))
+        && d.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+    if ok {
+        Ok(d.to_string())
+    } else {
+        Err(FieldError::new("domain", "must be a web domain such as acme.com"))
+    }
+}
+
+const FIELDS: &[&str] = &["name", "domain", "phone", "country", "city", "address", "status", "industry_code", "owner_user_id"];
+
+impl CompanyFields {
+    /// Applies a JSON object of changes (absent = keep, `null` = clear) to
+    /// `base`; a create starts from [`CompanyFields::blank`]. Every problem is named.
+    pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
+        let obj = changes.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
+        let mut errors = Vec::new();
+        for k in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
+            errors.push(FieldError::new(k.as_str(), "unknown field"));
+        }
+        let mut next = base.clone();
+        let has = |k: &str| obj.contains_key(k);
+        if has("name") {
+            match text(&mut errors, "name", obj.get("name"), 200) {
+                Some(n) => next.name = n,
+                None if !errors.iter().any(|e| e.field == "name") => errors.push(FieldError::new("name", "is required")),
+                None => {}
+            }
+        }
+        if has("domain") {
+            next.domain = match text(&mut errors, "domain", obj.get("domain"), 300) {
+                Some(d) => parse_domain(&d).map_err(|e| errors.push(e)).ok(),
+                None => None,
+            };
+        }
+        if has("phone") {
+            next.phone = match text(&mut errors, "phone", obj.get("phone"), 32) {
+                Some(p) => Phone::parse(&p).map_err(|_| errors.push(FieldError::new("phone", "must be E.164 (+20223456789)"))).ok(),
+                None => None,
+            };
+        }
+        if has("country") {
+            next.country = match text(&mut errors, "country", obj.get("country"), 2) {
+                Some(c) if c.len() == 2 && c.chars().all(|x| x.is_ascii_alphabetic()) => Some(c.to_ascii_uppercase()),
+                Some(_) => {
+                    errors.push(FieldError::new("country", "must be an ISO 3166 alpha-2 code (EG, AE, SA)"));
+                    None
+                }
+                None => None,
+            };
+        }
+        for (field, slot, max) in
+            [("city", &mut next.city, 120), ("address", &mut next.address, 500), ("industry_code", &mut next.industry_code, 64)]
+        {
+            if has(field) {
+                *slot = text(&mut errors, field, obj.get(field), max);
+            }
+        }
+        if has("status") {
+            match text(&mut errors, "status", obj.get("status"), 16) {
+                Some(s) if STATUSES.contains(&s.as_str()) => next.status = s,
+                _ => errors.push(FieldError::new("status", format!("must be one of {}", STATUSES.join(", ")))),
+            }
+        }
+        if has("owner_user_id") {
+            next.owner_user_id = match obj.get("owner_user_id") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(u)) => {
+                    UserId::parse(u).map_err(|_| errors.push(FieldError::new("owner_user_id", "must be a user id"))).ok()
+                }
+                Some(_) => {
+                    errors.push(FieldError::new("owner_user_id", "must be a user id"));
+                    None
+                }
+            };
+        }
+        if next.name.is_empty() && !errors.iter().any(|e| e.field == "name") {
+            errors.push(FieldError::new("name", "is required"));
+        }
+        if errors.is_empty() {
+            Ok(next)
+        } else {
+            Err(AppError::invalid_fields(errors))
+        }
+    }
+
+    pub fn blank() -> Self {
+        Self {
+            name: String::new(),
+            domain: None,
+            phone: None,
+            country: None,
+            city: None,
+            address: None,
+            status: "active".into(),
+            industry_code: None,
+            owner_user_id: None,
+        }
+    }
+
+    /// The search terms: name, domain, city, phone.
+    pub fn terms(&self) -> Vec<String> {
+        let mut names = vec![self.name.as_str()];
+        names.extend(self.domain.as_deref());
+        names.extend(self.city.as_deref());
+        let phones: Vec<&Phone> = self.phone.iter().collect();
+        search::terms(&names, &[], &phones)
+    }
+}
+
+impl Company {
+    pub fn key(tenant: TenantId, id: EntityId) -> Key {
+        keys::entity(tenant, COMPANY, id)
+    }
+
+    pub fn city_pk(tenant: TenantId, city: &str) -> String {
+        keys::by_parent_pk(tenant, "COMPANYCITY", &search::normalise(city.trim()))
+    }
+
+    pub fn domain_pk(tenant: TenantId, domain: &str) -> String {
+        keys::by_lookup_pk(tenant, "COMPANYDOMAIN", domain)
+    }
+
+    pub fn to_item(&self) -> Result<Item, StoreError> {
+        let t = self.tenant_id;
+        let mut it = item::to_item(&Self::key(t, self.id), self)?.with_str("kind", "company").with_index(
+            Index::ByKind,
+            keys::by_kind_pk(t, COMPANY),
+            format!("{}#{}", self.created_at, self.id),
+        );
+        if let Some(d) = &self.fields.domain {
+            it = it.with_index(Index::ByLookup, Self::domain_pk(t, d), self.id.to_string());
+        }
+        if let Some(o) = self.fields.owner_user_id {
+            it = it.with_index(Index::ByOwner, keys::by_owner_pk(t, COMPANY, &o.to_string()), format!("{}#{}", self.created_at, self.id));
+        }
+        if let Some(c) = &self.fields.city {
+            it = it.with_index(Index::ByParent, Self::city_pk(t, c), format!("{}#{}", search::normalise(&self.fields.name), self.id));
+        }
+        Ok(it)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn creates_parse_and_name_every_problem() {
+        let c = CompanyFields::apply(
+            &CompanyFields::blank(),
+            &json!({"name": " Acme Corporation ", "domain": "https://www.Acme.com/about", "phone": "+20223456789", "country": "eg", "city": "Cairo"}),
+        )
+        .unwrap();
+        assert_eq!((c.name.as_str(), c.domain.as_deref(), c.country.as_deref()), ("Acme Corporation", Some("acme.com"), Some("EG")));
+        let err = CompanyFields::apply(&CompanyFields::blank(), &json!({"domain": "nope", "phone": "0100", "status": "gone", "fax": 1}))
+            .unwrap_err();
+        let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, vec!["fax", "domain", "phone", "status", "name"]);
+    }
+
+    #[test]
+    fn patches_keep_absent_fields_and_clear_nulls() {
+        let base =
+            CompanyFields::apply(&CompanyFields::blank(), &json!({"name": "Globex", "city": "Dubai", "domain": "globex.ae"})).unwrap();
+        let next = CompanyFields::apply(&base, &json!({"city": null, "status": "inactive"})).unwrap();
+        assert_eq!(
+            (next.name.as_str(), next.city, next.domain.as_deref(), next.status.as_str()),
+            ("Globex", None, Some("globex.ae"), "inactive")
+        );
+        assert!(CompanyFields::apply(&base, &json!({"name": ""})).is_err());
+        assert!(base.terms().contains(&"globex".to_string()) && base.terms().contains(&"dubai".to_string()));
+    }
+}

@@ -1,0 +1,36 @@
+//! CRM records (M3CoreCRM §3; SalesOS accounts): companies — the SalesOS
+//! "accounts" — and, next, contacts. Every list is a key condition (no
+//! Scan); search is a prefix query on index items written in the same
+//! transaction as the record ([`search_index`]).
+
+pub mod company;
+pub mod routes;
+pub mod search_index;
+
+use crm_auth::rbac;
+use crm_http::{route, Access, Route};
+use crm_kernel::Env;
+use crm_store::Store;
+use lambda_http::{Body, Request, Response};
+
+pub struct App {
+    pub store: Store,
+}
+
+impl App {
+    pub fn new(config: &aws_config::SdkConfig, env: &Env) -> Result<Self, String> {
+        Ok(Self { store: Store::from_config(config, env).map_err(|e| e.to_string())? })
+    }
+
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        crm_http::dispatch(ROUTES, self, req).await
+    }
+}
+
+pub const ROUTES: &[Route<App>] = &[
+    route!("POST /v1/companies", Access::Permission(rbac::COMPANY_CREATE), routes::companies::post::handle),
+    route!("GET /v1/companies", Access::Permission(rbac::COMPANY_READ), routes::companies::get::handle),
+    route!("GET /v1/companies/{id}", Access::Permission(rbac::COMPANY_READ), routes::companies::id_get::handle),
+    route!("PATCH /v1/companies/{id}", Access::Permission(rbac::COMPANY_UPDATE), routes::companies::patch::handle),
+    route!("DELETE /v1/companies/{id}", Access::Permission(rbac::COMPANY_DELETE), routes::companies::delete::handle),
+];

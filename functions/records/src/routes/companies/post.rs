@@ -1,0 +1,47 @@
+//! `POST /v1/companies` — create a company (the owner defaults to the
+//! caller). One transaction: the company, its search terms, `company.created`
+//! and its audit entry.
+
+use crm_events::audit::AuditExt;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, EntityId, Timestamp};
+use crm_store::Tx;
+use serde_json::{json, Value};
+
+use crate::company::{Company, CompanyFields, COMPANY};
+use crate::{search_index, App};
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?.clone();
+    let body: Value = call.json()?;
+    let mut fields = CompanyFields::apply(&CompanyFields::blank(), &body)?;
+    if body.get("owner_user_id").is_none() {
+        fields.owner_user_id = Some(p.user_id);
+    }
+    if let Some(owner) = fields.owner_user_id {
+        app.store
+            .get(&crm_store::keys::user(p.tenant_id, &owner.to_string()))
+            .await?
+            .ok_or_else(|| AppError::invalid("owner_user_id", "is not a user of this tenant"))?;
+    }
+    let now = Timestamp::now();
+    let company = Company {
+        id: EntityId::new(),
+        tenant_id: p.tenant_id,
+        fields,
+        created_by: p.user_id,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let event = super::super::event(
+        &call,
+        "company.created",
+        super::subject(&company),
+        json!({ "name": company.fields.name, "domain": company.fields.domain, "owner_user_id": company.fields.owner_user_id }),
+    )?;
+    let tx = Tx::new().put_new("company", company.to_item()?).emit_audited(&event);
+    let tx = search_index::write(tx, p.tenant_id, COMPANY, company.id, &[], &company.fields.terms())?;
+    app.store.transact(tx).await?;
+    Ok(Reply::created(format!("/v1/companies/{}", company.id), super::public(&company)).etag(company.version))
+}
