@@ -77,5 +77,21 @@ pub async fn demo(running: &RunningStack) -> Result<(), String> {
             return Err(format!("seed: POST /v1/notes answered {}", resp.status()));
         }
     }
+    // The SalesOS demo accounts.
+    for body in [
+        json!({ "name": "Acme Corporation", "domain": "acme.com", "city": "San Francisco", "country": "US", "industry_code": "software" }),
+        json!({ "name": "Globex", "domain": "globex.com", "city": "Cairo", "country": "EG", "industry_code": "manufacturing" }),
+    ] {
+        let resp = client
+            .post(format!("{}/v1/companies", running.url))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| format!("seed: {e}"))?;
+        if !resp.status().is_success() {
+            return Err(format!("seed: POST /v1/companies answered {}", resp.status()));
+        }
+    }
     Ok(())
 }
