@@ -9,6 +9,7 @@ mod admin;
 mod apikeys;
 mod auth;
 mod companies;
+mod contacts;
 mod contract;
 mod delivery;
 mod entitlements;

@@ -1,9 +1,10 @@
 //! CRM records (M3CoreCRM §3; SalesOS accounts): companies — the SalesOS
-//! "accounts" — and, next, contacts. Every list is a key condition (no
+//! "accounts" — and contacts. Every list is a key condition (no
 //! Scan); search is a prefix query on index items written in the same
 //! transaction as the record ([`search_index`]).
 
 pub mod company;
+pub mod contact;
 pub mod routes;
 pub mod search_index;
 
@@ -33,4 +34,9 @@ pub const ROUTES: &[Route<App>] = &[
     route!("GET /v1/companies/{id}", Access::Permission(rbac::COMPANY_READ), routes::companies::id_get::handle),
     route!("PATCH /v1/companies/{id}", Access::Permission(rbac::COMPANY_UPDATE), routes::companies::patch::handle),
     route!("DELETE /v1/companies/{id}", Access::Permission(rbac::COMPANY_DELETE), routes::companies::delete::handle),
+    route!("POST /v1/contacts", Access::Permission(rbac::CONTACT_CREATE), routes::contacts::post::handle),
+    route!("GET /v1/contacts", Access::Permission(rbac::CONTACT_READ), routes::contacts::get::handle),
+    route!("GET /v1/contacts/{id}", Access::Permission(rbac::CONTACT_READ), routes::contacts::id_get::handle),
+    route!("PATCH /v1/contacts/{id}", Access::Permission(rbac::CONTACT_UPDATE), routes::contacts::patch::handle),
+    route!("DELETE /v1/contacts/{id}", Access::Permission(rbac::CONTACT_DELETE), routes::contacts::delete::handle),
 ];

@@ -77,21 +77,35 @@ pub async fn demo(running: &RunningStack) -> Result<(), String> {
             return Err(format!("seed: POST /v1/notes answered {}", resp.status()));
         }
     }
-    // The SalesOS demo accounts.
-    for body in [
-        json!({ "name": "Acme Corporation", "domain": "acme.com", "city": "San Francisco", "country": "US", "industry_code": "software" }),
-        json!({ "name": "Globex", "domain": "globex.com", "city": "Cairo", "country": "EG", "industry_code": "manufacturing" }),
-    ] {
-        let resp = client
-            .post(format!("{}/v1/companies", running.url))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| format!("seed: {e}"))?;
-        if !resp.status().is_success() {
-            return Err(format!("seed: POST /v1/companies answered {}", resp.status()));
+    // The SalesOS demo accounts and contacts.
+    let post = |path: &'static str, body: Value| {
+        let (client, token, url) = (client.clone(), token.clone(), running.url.clone());
+        async move {
+            let resp =
+                client.post(format!("{url}{path}")).bearer_auth(&token).json(&body).send().await.map_err(|e| format!("seed: {e}"))?;
+            if !resp.status().is_success() {
+                return Err(format!("seed: POST {path} answered {}", resp.status()));
+            }
+            let v: Value = resp.json().await.map_err(|e| format!("seed: {e}"))?;
+            Ok::<String, String>(v["data"]["id"].as_str().unwrap_or_default().to_string())
         }
+    };
+    let acme = post(
+        "/v1/companies",
+        json!({ "name": "Acme Corporation", "domain": "acme.com", "city": "San Francisco", "country": "US", "industry_code": "software" }),
+    )
+    .await?;
+    let globex = post(
+        "/v1/companies",
+        json!({ "name": "Globex", "domain": "globex.com", "city": "Cairo", "country": "EG", "industry_code": "manufacturing" }),
+    )
+    .await?;
+    for body in [
+        json!({ "first_name": "John", "last_name": "Smith", "email": "john@acme.com", "job_title": "CTO", "company_id": acme, "lifecycle_stage": "customer" }),
+        json!({ "first_name": "Jane", "last_name": "Doe", "email": "jane@acme.com", "job_title": "VP Sales", "company_id": acme, "lifecycle_stage": "prospect" }),
+        json!({ "first_name": "Bob", "last_name": "Wilson", "email": "bob@globex.com", "phone": "+201001234567", "company_id": globex, "lifecycle_stage": "lead" }),
+    ] {
+        post("/v1/contacts", body).await?;
     }
     Ok(())
 }

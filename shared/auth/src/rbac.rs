@@ -62,6 +62,10 @@ pub const COMPANY_READ: Permission = Permission("company.read");
 pub const COMPANY_CREATE: Permission = Permission("company.create");
 pub const COMPANY_UPDATE: Permission = Permission("company.update");
 pub const COMPANY_DELETE: Permission = Permission("company.delete");
+pub const CONTACT_READ: Permission = Permission("contact.read");
+pub const CONTACT_CREATE: Permission = Permission("contact.create");
+pub const CONTACT_UPDATE: Permission = Permission("contact.update");
+pub const CONTACT_DELETE: Permission = Permission("contact.delete");
 
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
@@ -104,6 +108,10 @@ pub const ALL: &[Permission] = &[
     COMPANY_CREATE,
     COMPANY_UPDATE,
     COMPANY_DELETE,
+    CONTACT_READ,
+    CONTACT_CREATE,
+    CONTACT_UPDATE,
+    CONTACT_DELETE,
 ];
 
 /// The default roles, most powerful first.
@@ -134,6 +142,10 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             COMPANY_CREATE,
             COMPANY_UPDATE,
             COMPANY_DELETE,
+            CONTACT_READ,
+            CONTACT_CREATE,
+            CONTACT_UPDATE,
+            CONTACT_DELETE,
         ],
         "sales_rep" | "staff" => &[
             NOTE_CREATE,
@@ -149,6 +161,9 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             COMPANY_READ,
             COMPANY_CREATE,
             COMPANY_UPDATE,
+            CONTACT_READ,
+            CONTACT_CREATE,
+            CONTACT_UPDATE,
         ],
         "viewer" => &[
             NOTE_READ,
@@ -161,6 +176,7 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             NOTIFY_INBOX_READ_SELF,
             NOTIFY_PREFERENCES_UPDATE_SELF,
             COMPANY_READ,
+            CONTACT_READ,
         ],
         _ => &[],
     }

@@ -1,6 +1,7 @@
 //! One module per route: `routes/{resource}/{action}.rs`.
 
 pub mod companies;
+pub mod contacts;
 
 use crm_auth::Principal;
 use crm_events::{Actor, DomainEvent, Subject};
@@ -12,6 +13,28 @@ use serde_json::Value;
 pub(crate) fn event(call: &Call, kind: &str, subject: Subject, data: Value) -> Result<DomainEvent, AppError> {
     let p = call.principal()?;
     Ok(DomainEvent::new(p.tenant_id, kind, Actor::user(p.user_id), subject, data).with_request_id(call.request_id()))
+}
+
+/// `{field: {from, to}}` of the fields that differ between two JSON objects.
+pub(crate) fn changes(before: &Value, after: &Value) -> serde_json::Map<String, Value> {
+    after
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, v)| before.get(k.as_str()) != Some(*v))
+        .map(|(k, v)| (k.clone(), serde_json::json!({ "from": before.get(k.as_str()), "to": v })))
+        .collect()
+}
+
+/// Checks that `user` is a user of the caller's tenant (an owner to assign).
+pub(crate) async fn check_owner(app: &crate::App, tenant: crm_kernel::TenantId, user: Option<UserId>) -> Result<(), AppError> {
+    if let Some(u) = user {
+        app.store
+            .get(&crm_store::keys::user(tenant, &u.to_string()))
+            .await?
+            .ok_or_else(|| AppError::invalid("owner_user_id", "is not a user of this tenant"))?;
+    }
+    Ok(())
 }
 
 /// M3CoreCRM §3 visibility: everyone may read; the owner, a manager or an

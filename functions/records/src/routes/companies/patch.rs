@@ -8,7 +8,7 @@ use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
 use crm_store::tx::Condition;
 use crm_store::{StoreError, Tx};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::company::{Company, CompanyFields, COMPANY};
 use crate::{search_index, App};
@@ -22,21 +22,13 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         return Err(AppError::PreconditionFailed);
     }
     let fields = CompanyFields::apply(&current.fields, &body)?;
-    if let (Some(owner), true) = (fields.owner_user_id, fields.owner_user_id != current.fields.owner_user_id) {
-        app.store
-            .get(&crm_store::keys::user(p.tenant_id, &owner.to_string()))
-            .await?
-            .ok_or_else(|| AppError::invalid("owner_user_id", "is not a user of this tenant"))?;
+    if fields.owner_user_id != current.fields.owner_user_id {
+        super::super::check_owner(app, p.tenant_id, fields.owner_user_id).await?;
     }
-    let (before, after) =
-        (serde_json::to_value(&current.fields).map_err(AppError::internal)?, serde_json::to_value(&fields).map_err(AppError::internal)?);
-    let changes: Map<String, Value> = after
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(k, v)| before.get(k.as_str()) != Some(v))
-        .map(|(k, v)| (k.clone(), json!({ "from": before.get(k.as_str()), "to": v })))
-        .collect();
+    let changes = super::super::changes(
+        &serde_json::to_value(&current.fields).unwrap_or_default(),
+        &serde_json::to_value(&fields).unwrap_or_default(),
+    );
     if changes.is_empty() {
         return Ok(Reply::ok(super::public(&current)).etag(current.version));
     }

@@ -18,12 +18,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if body.get("owner_user_id").is_none() {
         fields.owner_user_id = Some(p.user_id);
     }
-    if let Some(owner) = fields.owner_user_id {
-        app.store
-            .get(&crm_store::keys::user(p.tenant_id, &owner.to_string()))
-            .await?
-            .ok_or_else(|| AppError::invalid("owner_user_id", "is not a user of this tenant"))?;
-    }
+    super::super::check_owner(app, p.tenant_id, fields.owner_user_id).await?;
     let now = Timestamp::now();
     let company = Company {
         id: EntityId::new(),

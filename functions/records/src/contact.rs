@@ -1,0 +1,209 @@
+//! A contact (M3CoreCRM `contacts`, SalesOS contacts): a person, with a
+//! primary email and phone, a company, an owner and a lifecycle stage.
+//! Duplicates are blocked, not detected later: an identical email or E.164
+//! phone in the tenant is a marker item (`CONTACTEMAIL#…`, `CONTACTPHONE#…`)
+//! written with `attribute_not_exists` in the contact's own transaction, so
+//! even simultaneous creates leave exactly one contact. Lists:
+//!
+//! * `by_kind` `CONTACT` — newest first;
+//! * `by_owner` — the owner's contacts;
+//! * `by_parent` `COMPANY#{id}` — a company's contacts, by name;
+//!
+//! and search terms (names, email, phone).
+
+use crm_kernel::{search, AppError, Email, EntityId, FieldError, Phone, TenantId, Timestamp, UserId};
+use crm_store::item::ItemExt;
+use crm_store::{item, keys, Index, Item, Key, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub const CONTACT: &str = "CONTACT";
+pub const STAGES: &[&str] = &["lead", "prospect", "customer", "inactive"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactFields {
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub job_title: Option<String>,
+    pub email: Option<Email>,
+    pub phone: Option<Phone>,
+    pub company_id: Option<EntityId>,
+    pub owner_user_id: Option<UserId>,
+    pub lifecycle_stage: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: EntityId,
+    pub tenant_id: TenantId,
+    #[serde(flatten)]
+    pub fields: ContactFields,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: u64,
+}
+
+const FIELDS: &[&str] = &["first_name", "last_name", "job_title", "email", "phone", "company_id", "owner_user_id", "lifecycle_stage"];
+
+fn text(errors: &mut Vec<FieldError>, field: &str, v: Option<&Value>, max: usize) -> Option<String> {
+    match v {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.trim().is_empty() => None,
+        Some(Value::String(s)) if s.trim().chars().count() <= max => Some(s.trim().to_string()),
+        Some(Value::String(_)) => {
+            errors.push(FieldError::new(field, format!("must be at most {max} characters")));
+            None
+        }
+        Some(_) => {
+            errors.push(FieldError::new(field, "must be a string"));
+            None
+        }
+    }
+}
+
+impl ContactFields {
+    pub fn blank() -> Self {
+        Self {
+            first_name: String::new(),
+            last_name: None,
+            job_title: None,
+            email: None,
+            phone: None,
+            company_id: None,
+            owner_user_id: None,
+            lifecycle_stage: "lead".into(),
+        }
+    }
+
+    /// Applies a JSON object of changes (absent = keep, `null` = clear); every problem is named.
+    pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
+        let obj = changes.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
+        let mut errors = Vec::new();
+        for k in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
+            errors.push(FieldError::new(k.as_str(), "unknown field"));
+        }
+        let mut next = base.clone();
+        let has = |k: &str| obj.contains_key(k);
+        if has("first_name") {
+            next.first_name = text(&mut errors, "first_name", obj.get("first_name"), 100).unwrap_or_default();
+        }
+        if has("last_name") {
+            next.last_name = text(&mut errors, "last_name", obj.get("last_name"), 100);
+        }
+        if has("job_title") {
+            next.job_title = text(&mut errors, "job_title", obj.get("job_title"), 150);
+        }
+        if has("email") {
+            next.email = text(&mut errors, "email", obj.get("email"), 254).and_then(|e| Email::parse(&e).map_err(|e| errors.push(e)).ok());
+        }
+        if has("phone") {
+            next.phone = text(&mut errors, "phone", obj.get("phone"), 32)
+                .and_then(|p| Phone::parse(&p).map_err(|_| errors.push(FieldError::new("phone", "must be E.164 (+201001234567)"))).ok());
+        }
+        for (field, slot) in [("company_id", &mut next.company_id)] {
+            if has(field) {
+                *slot = text(&mut errors, field, obj.get(field), 40)
+                    .and_then(|v| EntityId::parse(&v).map_err(|_| errors.push(FieldError::new(field, "must be an id"))).ok());
+            }
+        }
+        if has("owner_user_id") {
+            next.owner_user_id = text(&mut errors, "owner_user_id", obj.get("owner_user_id"), 40)
+                .and_then(|v| UserId::parse(&v).map_err(|_| errors.push(FieldError::new("owner_user_id", "must be a user id"))).ok());
+        }
+        if has("lifecycle_stage") {
+            match text(&mut errors, "lifecycle_stage", obj.get("lifecycle_stage"), 16) {
+                Some(s) if STAGES.contains(&s.as_str()) => next.lifecycle_stage = s,
+                _ => errors.push(FieldError::new("lifecycle_stage", format!("must be one of {}", STAGES.join(", ")))),
+            }
+        }
+        if next.first_name.is_empty() && !errors.iter().any(|e| e.field == "first_name") {
+            errors.push(FieldError::new("first_name", "is required"));
+        }
+        if errors.is_empty() {
+            Ok(next)
+        } else {
+            Err(AppError::invalid_fields(errors))
+        }
+    }
+
+    pub fn full_name(&self) -> String {
+        match &self.last_name {
+            Some(l) => format!("{} {l}", self.first_name),
+            None => self.first_name.clone(),
+        }
+    }
+
+    pub fn terms(&self) -> Vec<String> {
+        let names = [self.first_name.as_str(), self.last_name.as_deref().unwrap_or_default()];
+        let emails: Vec<&str> = self.email.iter().map(Email::as_str).collect();
+        let phones: Vec<&Phone> = self.phone.iter().collect();
+        search::terms(&names, &emails, &phones)
+    }
+}
+
+impl Contact {
+    pub fn key(tenant: TenantId, id: EntityId) -> Key {
+        keys::entity(tenant, CONTACT, id)
+    }
+
+    pub fn email_marker(tenant: TenantId, email: &Email) -> Key {
+        keys::unique(tenant, "CONTACTEMAIL", email.as_str())
+    }
+
+    pub fn phone_marker(tenant: TenantId, phone: &Phone) -> Key {
+        keys::unique(tenant, "CONTACTPHONE", phone.as_str())
+    }
+
+    pub fn company_pk(tenant: TenantId, company: EntityId) -> String {
+        keys::by_parent_pk(tenant, "COMPANY", &company.to_string())
+    }
+
+    pub fn to_item(&self) -> Result<Item, StoreError> {
+        let t = self.tenant_id;
+        let sorted = format!("{}#{}", self.created_at, self.id);
+        let mut it = item::to_item(&Self::key(t, self.id), self)?.with_str("kind", "contact").with_index(
+            Index::ByKind,
+            keys::by_kind_pk(t, CONTACT),
+            sorted.clone(),
+        );
+        if let Some(o) = self.fields.owner_user_id {
+            it = it.with_index(Index::ByOwner, keys::by_owner_pk(t, CONTACT, &o.to_string()), sorted);
+        }
+        if let Some(c) = self.fields.company_id {
+            it = it.with_index(
+                Index::ByParent,
+                Self::company_pk(t, c),
+                format!("{}#{}", search::normalise(&self.fields.full_name()), self.id),
+            );
+        }
+        Ok(it)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn contacts_parse_and_name_every_problem() {
+        let c = ContactFields::apply(
+            &ContactFields::blank(),
+            &json!({"first_name": "Bob", "last_name": "Wilson", "email": " Bob@Acme.com ", "phone": "+201001234567"}),
+        )
+        .unwrap();
+        assert_eq!(
+            (c.full_name(), c.email.as_ref().map(Email::as_str), c.lifecycle_stage.as_str()),
+            ("Bob Wilson".into(), Some("bob@acme.com"), "lead")
+        );
+        assert!(c.terms().contains(&"wilson".to_string()) && c.terms().contains(&"bob@acme.com".to_string()));
+        let err = ContactFields::apply(
+            &ContactFields::blank(),
+            &json!({"email": "x", "phone": "0100", "lifecycle_stage": "won", "company_id": "nope"}),
+        )
+        .unwrap_err();
+        let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, vec!["email", "phone", "company_id", "lifecycle_stage", "first_name"]);
+    }
+}

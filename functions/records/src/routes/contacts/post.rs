@@ -1,0 +1,44 @@
+//! `POST /v1/contacts` — create a contact (owner defaults to the caller).
+//! One transaction: the contact, its duplicate markers (an email or phone
+//! another contact holds is `409`, even under simultaneous creates), its
+//! search terms, `contact.created` and its audit entry.
+
+use crm_events::audit::AuditExt;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, EntityId, Timestamp};
+use crm_store::Tx;
+use serde_json::{json, Value};
+
+use crate::contact::{Contact, ContactFields, CONTACT};
+use crate::{search_index, App};
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?.clone();
+    let t = p.tenant_id;
+    let body: Value = call.json()?;
+    let mut fields = ContactFields::apply(&ContactFields::blank(), &body)?;
+    if body.get("owner_user_id").is_none() {
+        fields.owner_user_id = Some(p.user_id);
+    }
+    super::super::check_owner(app, t, fields.owner_user_id).await?;
+    super::check_company(app, t, fields.company_id).await?;
+    let now = Timestamp::now();
+    let contact =
+        Contact { id: EntityId::new(), tenant_id: t, fields, created_by: p.user_id, created_at: now, updated_at: now, version: 1 };
+    let event = super::super::event(
+        &call,
+        "contact.created",
+        super::subject(&contact),
+        json!({ "full_name": contact.fields.full_name(), "company_id": contact.fields.company_id, "lifecycle_stage": contact.fields.lifecycle_stage }),
+    )?;
+    let tx = Tx::new().put_new("contact", contact.to_item()?).emit_audited(&event);
+    let tx = super::markers(tx, t, contact.id, None, Some(&contact.fields))?;
+    let tx = search_index::write(tx, t, CONTACT, contact.id, &[], &contact.fields.terms())?;
+    match app.store.transact(tx).await {
+        Ok(()) => Ok(Reply::created(format!("/v1/contacts/{}", contact.id), super::public(&contact)).etag(contact.version)),
+        Err(e) => match super::conflict_label(&e) {
+            Some(label) => Err(super::duplicate(app, t, &contact.fields, label).await),
+            None => Err(e.into()),
+        },
+    }
+}

@@ -1,0 +1,90 @@
+//! Contacts over HTTP: create, read, edit, delete; duplicates blocked on
+//! email and phone — also when created at the same instant; search by
+//! Arabic or accented names, email and phone; lists by company and owner;
+//! another tenant's ids.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::{body_of, unique_phone, TestApp};
+
+async fn create(app: &TestApp, body: Value) -> (u16, Value) {
+    let resp = app.post("/v1/contacts").json(&body).send().await.unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap())
+}
+
+fn email() -> String {
+    format!("{}@people.example.com", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+#[tokio::test]
+async fn duplicates_are_blocked_on_email_and_phone_and_released_on_delete() {
+    let app = TestApp::with_roles(&["manager"]).await;
+    let acme: Value = body_of(app.post("/v1/companies").json(&json!({"name": "Acme Corporation"}))).await;
+    let acme_id = acme["data"]["id"].as_str().unwrap().to_string();
+    let (mail, phone) = (email(), unique_phone());
+    let (s, bob) = create(&app, json!({"first_name": "Bob", "last_name": "Wilson", "email": mail.to_uppercase(), "phone": phone, "company_id": acme_id, "lifecycle_stage": "customer"})).await;
+    assert_eq!(s, 201, "{bob}");
+    let bob_id = bob["data"]["id"].as_str().unwrap().to_string();
+    assert_eq!((bob["data"]["email"].as_str(), bob["data"]["full_name"].as_str()), (Some(mail.as_str()), Some("Bob Wilson")));
+
+    let (s, dup) = create(&app, json!({"first_name": "Robert", "email": mail})).await;
+    assert_eq!((s, dup["error"]["code"].as_str()), (409, Some("CONFLICT")));
+    assert!(dup["error"]["message"].as_str().unwrap().contains(&bob_id), "names the holder: {dup}");
+    assert_eq!(create(&app, json!({"first_name": "Rob", "phone": phone})).await.0, 409);
+    let (s, jane) = create(&app, json!({"first_name": "Jane", "email": email(), "company_id": acme_id})).await;
+    assert_eq!(s, 201);
+    let jane_id = jane["data"]["id"].as_str().unwrap().to_string();
+    let taken = app.request(Method::PATCH, &format!("/v1/contacts/{jane_id}")).json(&json!({"email": mail})).send().await.unwrap();
+    assert_eq!(taken.status(), 409, "an update cannot take another contact's email");
+
+    // Lists: the company's contacts by name, the customers.
+    let of_acme = app.get_json(&format!("/v1/contacts?company={acme_id}")).await;
+    let names: Vec<&str> = of_acme["data"].as_array().unwrap().iter().map(|c| c["full_name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["Bob Wilson", "Jane"]);
+    assert_eq!(app.get_json("/v1/contacts?lifecycle=customer").await["data"].as_array().unwrap().len(), 1);
+    let bad =
+        body_of(app.post("/v1/contacts").json(&json!({"first_name": "X", "company_id": crm_kernel::EntityId::new().to_string()}))).await;
+    assert_eq!(bad["error"]["details"][0]["field"], "company_id");
+
+    // Deleting Bob releases his email and phone.
+    assert_eq!(app.request(Method::DELETE, &format!("/v1/contacts/{bob_id}")).send().await.unwrap().status(), 204);
+    assert_eq!(create(&app, json!({"first_name": "Bobby", "email": mail, "phone": phone})).await.0, 201);
+}
+
+#[tokio::test]
+async fn simultaneous_creates_of_one_email_leave_exactly_one_contact() {
+    let app = TestApp::with_roles(&["sales_rep"]).await;
+    let mail = email();
+    let results = futures::future::join_all((0..8).map(|i| create(&app, json!({"first_name": format!("Twin {i}"), "email": mail})))).await;
+    let statuses: Vec<u16> = results.iter().map(|(s, _)| *s).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
+    let found = app.get_json(&format!("/v1/contacts?search={mail}")).await;
+    assert_eq!(found["data"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn search_finds_arabic_and_accented_names_emails_and_phones_within_the_tenant() {
+    let app = TestApp::with_roles(&["manager"]).await;
+    let phone = unique_phone();
+    let mail = email();
+    create(&app, json!({"first_name": "أحمد", "last_name": "مصطفى"})).await;
+    create(&app, json!({"first_name": "Zoë", "last_name": "Ünal", "email": mail, "phone": phone})).await;
+    let names =
+        |v: Value| -> Vec<String> { v["data"].as_array().unwrap().iter().map(|c| c["full_name"].as_str().unwrap().to_string()).collect() };
+    assert_eq!(names(app.get_json("/v1/contacts?search=احمد").await), vec!["أحمد مصطفى"]);
+    assert_eq!(names(app.get_json("/v1/contacts?search=مصطفي").await), vec!["أحمد مصطفى"]);
+    assert_eq!(names(app.get_json("/v1/contacts?search=zoe%20un").await), vec!["Zoë Ünal"]);
+    assert_eq!(names(app.get_json(&format!("/v1/contacts?search={}", &mail[..12])).await), vec!["Zoë Ünal"]);
+    let local = format!("0{}", &phone[3..]);
+    assert_eq!(names(app.get_json(&format!("/v1/contacts?search={local}")).await), vec!["Zoë Ünal"], "the local way: {local}");
+
+    let other = TestApp::with_roles(&["manager"]).await;
+    assert_eq!(other.get_json("/v1/contacts?search=احمد").await["data"], json!([]));
+    let id = app.get_json("/v1/contacts?search=zoe").await["data"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(other.get(&format!("/v1/contacts/{id}")).send().await.unwrap().status(), 404);
+    assert_eq!(other.request(Method::DELETE, &format!("/v1/contacts/{id}")).send().await.unwrap().status(), 404);
+    // The same email is free in another tenant.
+    assert_eq!(create(&other, json!({"first_name": "Zoe", "email": mail})).await.0, 201);
+}
