@@ -88,3 +88,54 @@ async fn search_finds_arabic_and_accented_names_emails_and_phones_within_the_ten
     // The same email is free in another tenant.
     assert_eq!(create(&other, json!({"first_name": "Zoe", "email": mail})).await.0, 201);
 }
+
+#[tokio::test]
+async fn dedupe_check_previews_and_merge_keeps_the_target_and_tombstones_the_source() {
+    let app = TestApp::with_roles(&["manager"]).await;
+    let acme: Value = body_of(app.post("/v1/companies").json(&json!({"name": "Acme Corporation"}))).await;
+    let acme_id = acme["data"]["id"].as_str().unwrap().to_string();
+    let (mail, other_mail, phone) = (email(), email(), unique_phone());
+    let (_, target) = create(&app, json!({"first_name": "Bob", "last_name": "Wilson", "email": mail, "company_id": acme_id})).await;
+    let (_, source) =
+        create(&app, json!({"first_name": "Bob", "last_name": "Wilson", "email": other_mail, "phone": phone, "job_title": "CFO"})).await;
+    let (tid, sid) = (target["data"]["id"].as_str().unwrap().to_string(), source["data"]["id"].as_str().unwrap().to_string());
+
+    let check = body_of(
+        app.post("/v1/contacts/dedupe/check")
+            .json(&json!({"first_name": "Bob", "last_name": "Wilson", "email": mail, "company_id": acme_id})),
+    )
+    .await;
+    assert_eq!(check["data"]["blocking"], json!([{"contact_id": tid, "reason": "email"}]));
+    let check =
+        body_of(app.post("/v1/contacts/dedupe/check").json(&json!({"first_name": "bob", "last_name": "wilson", "company_id": acme_id})))
+            .await;
+    assert_eq!(
+        (check["data"]["suggestions"][0]["contact_id"].as_str(), check["data"]["suggestions"][0]["reason"].as_str()),
+        (Some(tid.as_str()), Some("name_company"))
+    );
+
+    let merged = body_of(app.post("/v1/contacts/merge").json(&json!({"target_id": tid, "source_id": sid}))).await;
+    let kept = &merged["data"]["target"];
+    assert_eq!(
+        (kept["id"].as_str(), kept["email"].as_str(), kept["phone"].as_str(), kept["job_title"].as_str()),
+        (Some(tid.as_str()), Some(mail.as_str()), Some(phone.as_str()), Some("CFO"))
+    );
+    assert_eq!(merged["data"]["unmerged"], json!([{"field": "email", "value": other_mail}]));
+    // The source is a tombstone: readable, pointing at the target, in no list or search, unchangeable.
+    let s = app.get_json(&format!("/v1/contacts/{sid}")).await;
+    assert_eq!(s["data"]["merged_into_id"], tid.as_str());
+    let listed: Vec<String> =
+        app.get_json("/v1/contacts").await["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(listed, vec![tid.clone()]);
+    assert_eq!(app.get_json(&format!("/v1/contacts?search={other_mail}")).await["data"], json!([]));
+    assert_eq!(
+        app.request(Method::PATCH, &format!("/v1/contacts/{sid}")).json(&json!({"first_name": "X"})).send().await.unwrap().status(),
+        409
+    );
+    assert_eq!(app.post("/v1/contacts/merge").json(&json!({"target_id": tid, "source_id": sid})).send().await.unwrap().status(), 409);
+    // The phone now belongs to the target; the unmerged email is free again.
+    assert_eq!(create(&app, json!({"first_name": "Copy", "phone": phone})).await.0, 409);
+    assert_eq!(create(&app, json!({"first_name": "Robert", "email": other_mail})).await.0, 201);
+    let rep = app.colleague(&["sales_rep"]).await;
+    assert_eq!(rep.post("/v1/contacts/merge").json(&json!({"target_id": tid, "source_id": sid})).send().await.unwrap().status(), 403);
+}

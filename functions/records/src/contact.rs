@@ -9,7 +9,8 @@
 //! * `by_owner` — the owner's contacts;
 //! * `by_parent` `COMPANY#{id}` — a company's contacts, by name;
 //!
-//! and search terms (names, email, phone).
+//! and search terms (names, email, phone). A contact merged into another
+//! stays as a tombstone (`merged_into_id`) outside every list.
 
 use crm_kernel::{search, AppError, Email, EntityId, FieldError, Phone, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
@@ -41,6 +42,9 @@ pub struct Contact {
     pub created_by: UserId,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Set on a contact merged into another: a tombstone, out of every list.
+    #[serde(default)]
+    pub merged_into_id: Option<EntityId>,
     pub version: u64,
 }
 
@@ -142,6 +146,29 @@ impl ContactFields {
     }
 }
 
+/// The contact a merge keeps: the target's values win, its empty fields take
+/// the source's; a source email or phone the target cannot take (it has its
+/// own) is returned as `unmerged` so nothing is lost silently.
+pub fn merge_fields(target: &ContactFields, source: &ContactFields) -> (ContactFields, Vec<(&'static str, String)>) {
+    let mut t = target.clone();
+    let mut unmerged = Vec::new();
+    macro_rules! fill {
+        ($($f:ident),*) => { $( if t.$f.is_none() { t.$f = source.$f.clone(); } )* };
+    }
+    fill!(last_name, job_title, company_id, owner_user_id);
+    match (&t.email, &source.email) {
+        (None, Some(e)) => t.email = Some(e.clone()),
+        (Some(a), Some(b)) if a != b => unmerged.push(("email", b.as_str().to_string())),
+        _ => {}
+    }
+    match (&t.phone, &source.phone) {
+        (None, Some(p)) => t.phone = Some(p.clone()),
+        (Some(a), Some(b)) if a != b => unmerged.push(("phone", b.as_str().to_string())),
+        _ => {}
+    }
+    (t, unmerged)
+}
+
 impl Contact {
     pub fn key(tenant: TenantId, id: EntityId) -> Key {
         keys::entity(tenant, CONTACT, id)
@@ -161,6 +188,9 @@ impl Contact {
 
     pub fn to_item(&self) -> Result<Item, StoreError> {
         let t = self.tenant_id;
+        if self.merged_into_id.is_some() {
+            return Ok(item::to_item(&Self::key(t, self.id), self)?.with_str("kind", "contact"));
+        }
         let sorted = format!("{}#{}", self.created_at, self.id);
         let mut it = item::to_item(&Self::key(t, self.id), self)?.with_str("kind", "contact").with_index(
             Index::ByKind,
@@ -185,6 +215,21 @@ impl Contact {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_merge_keeps_the_target_and_fills_its_gaps() {
+        let target = ContactFields::apply(&ContactFields::blank(), &json!({"first_name": "Bob", "email": "bob@acme.com"})).unwrap();
+        let source = ContactFields::apply(
+            &ContactFields::blank(),
+            &json!({"first_name": "Robert", "last_name": "Wilson", "email": "r.wilson@acme.com", "phone": "+201001234567"}),
+        )
+        .unwrap();
+        let (m, unmerged) = merge_fields(&target, &source);
+        assert_eq!((m.first_name.as_str(), m.last_name.as_deref()), ("Bob", Some("Wilson")));
+        assert_eq!(m.email.as_ref().map(Email::as_str), Some("bob@acme.com"));
+        assert_eq!(m.phone.as_ref().map(Phone::as_str), Some("+201001234567"));
+        assert_eq!(unmerged, vec![("email", "r.wilson@acme.com".to_string())]);
+    }
 
     #[test]
     fn contacts_parse_and_name_every_problem() {

@@ -35,6 +35,8 @@ pub const ROUTES: &[Route<App>] = &[
     route!("PATCH /v1/companies/{id}", Access::Permission(rbac::COMPANY_UPDATE), routes::companies::patch::handle),
     route!("DELETE /v1/companies/{id}", Access::Permission(rbac::COMPANY_DELETE), routes::companies::delete::handle),
     route!("POST /v1/contacts", Access::Permission(rbac::CONTACT_CREATE), routes::contacts::post::handle),
+    route!("POST /v1/contacts/dedupe/check", Access::Permission(rbac::CONTACT_READ), routes::contacts::dedupe_check_post::handle),
+    route!("POST /v1/contacts/merge", Access::Permission(rbac::CONTACT_MERGE), routes::contacts::merge_post::handle),
     route!("GET /v1/contacts", Access::Permission(rbac::CONTACT_READ), routes::contacts::get::handle),
     route!("GET /v1/contacts/{id}", Access::Permission(rbac::CONTACT_READ), routes::contacts::id_get::handle),
     route!("PATCH /v1/contacts/{id}", Access::Permission(rbac::CONTACT_UPDATE), routes::contacts::patch::handle),

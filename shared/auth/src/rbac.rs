@@ -66,6 +66,7 @@ pub const CONTACT_READ: Permission = Permission("contact.read");
 pub const CONTACT_CREATE: Permission = Permission("contact.create");
 pub const CONTACT_UPDATE: Permission = Permission("contact.update");
 pub const CONTACT_DELETE: Permission = Permission("contact.delete");
+pub const CONTACT_MERGE: Permission = Permission("contact.merge");
 
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
@@ -112,6 +113,7 @@ pub const ALL: &[Permission] = &[
     CONTACT_CREATE,
     CONTACT_UPDATE,
     CONTACT_DELETE,
+    CONTACT_MERGE,
 ];
 
 /// The default roles, most powerful first.
@@ -146,6 +148,7 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             CONTACT_CREATE,
             CONTACT_UPDATE,
             CONTACT_DELETE,
+            CONTACT_MERGE,
         ],
         "sales_rep" | "staff" => &[
             NOTE_CREATE,

@@ -14,7 +14,7 @@ use crate::{search_index, App};
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let t = p.tenant_id;
-    let current = super::load(app, &call).await?;
+    let current = super::live(super::load(app, &call).await?)?;
     super::super::require_edit(&p, current.fields.owner_user_id)?;
     if call.if_match()?.is_some_and(|v| v != current.version) {
         return Err(AppError::PreconditionFailed);

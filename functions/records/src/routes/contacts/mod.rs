@@ -1,8 +1,10 @@
 //! Contacts: `POST|GET /v1/contacts`, `GET|PATCH|DELETE /v1/contacts/{id}`.
 
+pub mod dedupe_check_post;
 pub mod delete;
 pub mod get;
 pub mod id_get;
+pub mod merge_post;
 pub mod patch;
 pub mod post;
 
@@ -23,6 +25,14 @@ pub(crate) async fn load(app: &App, call: &Call) -> Result<Contact, AppError> {
     let t = call.principal()?.tenant_id;
     let id = EntityId::parse(&call.path("id")?).map_err(|_| AppError::NotFound)?;
     app.store.get_as(&Contact::key(t, id)).await?.ok_or(AppError::NotFound)
+}
+
+/// A contact that can still change (a merged one is a tombstone: 409).
+pub(crate) fn live(c: Contact) -> Result<Contact, AppError> {
+    match c.merged_into_id {
+        Some(into) => Err(AppError::Conflict(format!("this contact was merged into {into}"))),
+        None => Ok(c),
+    }
 }
 
 pub(crate) fn subject(c: &Contact) -> crm_events::Subject {

@@ -23,8 +23,16 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     super::super::check_owner(app, t, fields.owner_user_id).await?;
     super::check_company(app, t, fields.company_id).await?;
     let now = Timestamp::now();
-    let contact =
-        Contact { id: EntityId::new(), tenant_id: t, fields, created_by: p.user_id, created_at: now, updated_at: now, version: 1 };
+    let contact = Contact {
+        id: EntityId::new(),
+        tenant_id: t,
+        fields,
+        created_by: p.user_id,
+        created_at: now,
+        updated_at: now,
+        merged_into_id: None,
+        version: 1,
+    };
     let event = super::super::event(
         &call,
         "contact.created",
