@@ -11,6 +11,7 @@ mod auth;
 mod companies;
 mod contacts;
 mod contract;
+mod custom_fields;
 mod delivery;
 mod entitlements;
 mod errors;

@@ -32,6 +32,9 @@ pub struct CompanyFields {
     pub status: String,
     pub industry_code: Option<String>,
     pub owner_user_id: Option<UserId>,
+    /// Values of the tenant's custom fields (`crate::custom_fields`), by code.
+    #[serde(default)]
+    pub custom_fields: crate::custom_fields::Values,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,7 +83,8 @@ pub fn parse_domain(raw: &str) -> Result<String, FieldError> {
     }
 }
 
-const FIELDS: &[&str] = &["name", "domain", "phone", "country", "city", "address", "status", "industry_code", "owner_user_id"];
+const FIELDS: &[&str] =
+    &["name", "domain", "phone", "country", "city", "address", "status", "industry_code", "owner_user_id", "custom_fields"];
 
 impl CompanyFields {
     /// Applies a JSON object of changes (absent = keep, `null` = clear) to
@@ -168,6 +172,7 @@ impl CompanyFields {
             status: "active".into(),
             industry_code: None,
             owner_user_id: None,
+            custom_fields: Default::default(),
         }
     }
 

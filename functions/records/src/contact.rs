@@ -31,6 +31,9 @@ pub struct ContactFields {
     pub company_id: Option<EntityId>,
     pub owner_user_id: Option<UserId>,
     pub lifecycle_stage: String,
+    /// Values of the tenant's custom fields (`crate::custom_fields`), by code.
+    #[serde(default)]
+    pub custom_fields: crate::custom_fields::Values,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -48,7 +51,8 @@ pub struct Contact {
     pub version: u64,
 }
 
-const FIELDS: &[&str] = &["first_name", "last_name", "job_title", "email", "phone", "company_id", "owner_user_id", "lifecycle_stage"];
+const FIELDS: &[&str] =
+    &["first_name", "last_name", "job_title", "email", "phone", "company_id", "owner_user_id", "lifecycle_stage", "custom_fields"];
 
 fn text(errors: &mut Vec<FieldError>, field: &str, v: Option<&Value>, max: usize) -> Option<String> {
     match v {
@@ -77,6 +81,7 @@ impl ContactFields {
             company_id: None,
             owner_user_id: None,
             lifecycle_stage: "lead".into(),
+            custom_fields: Default::default(),
         }
     }
 
@@ -156,6 +161,9 @@ pub fn merge_fields(target: &ContactFields, source: &ContactFields) -> (ContactF
         ($($f:ident),*) => { $( if t.$f.is_none() { t.$f = source.$f.clone(); } )* };
     }
     fill!(last_name, job_title, company_id, owner_user_id);
+    for (k, v) in &source.custom_fields {
+        t.custom_fields.entry(k.clone()).or_insert_with(|| v.clone());
+    }
     match (&t.email, &source.email) {
         (None, Some(e)) => t.email = Some(e.clone()),
         (Some(a), Some(b)) if a != b => unmerged.push(("email", b.as_str().to_string())),

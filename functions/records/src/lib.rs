@@ -5,6 +5,7 @@
 
 pub mod company;
 pub mod contact;
+pub mod custom_fields;
 pub mod routes;
 pub mod search_index;
 
@@ -41,4 +42,12 @@ pub const ROUTES: &[Route<App>] = &[
     route!("GET /v1/contacts/{id}", Access::Permission(rbac::CONTACT_READ), routes::contacts::id_get::handle),
     route!("PATCH /v1/contacts/{id}", Access::Permission(rbac::CONTACT_UPDATE), routes::contacts::patch::handle),
     route!("DELETE /v1/contacts/{id}", Access::Permission(rbac::CONTACT_DELETE), routes::contacts::delete::handle),
+    route!("GET /v1/custom-fields/definitions", Access::Permission(rbac::CONTACT_READ), routes::custom_fields::get::handle),
+    route!("POST /v1/custom-fields/definitions", Access::Permission(rbac::CUSTOMFIELDS_MANAGE), routes::custom_fields::post::handle),
+    route!("PATCH /v1/custom-fields/definitions/{id}", Access::Permission(rbac::CUSTOMFIELDS_MANAGE), routes::custom_fields::patch::handle),
+    route!(
+        "DELETE /v1/custom-fields/definitions/{id}",
+        Access::Permission(rbac::CUSTOMFIELDS_MANAGE),
+        routes::custom_fields::delete::handle
+    ),
 ];

@@ -70,6 +70,7 @@ impl Entitlements {
                     "notifications.whatsapp",
                     "marketing.sms",
                     "marketing.whatsapp",
+                    "contacts.customFields",
                 ],
                 vec![("users.max", 25), ("sms.monthlyCap", 500), ("whatsapp.monthlyCap", 500)],
             ),

@@ -67,6 +67,7 @@ pub const CONTACT_CREATE: Permission = Permission("contact.create");
 pub const CONTACT_UPDATE: Permission = Permission("contact.update");
 pub const CONTACT_DELETE: Permission = Permission("contact.delete");
 pub const CONTACT_MERGE: Permission = Permission("contact.merge");
+pub const CUSTOMFIELDS_MANAGE: Permission = Permission("customfields.manage");
 
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
@@ -114,6 +115,7 @@ pub const ALL: &[Permission] = &[
     CONTACT_UPDATE,
     CONTACT_DELETE,
     CONTACT_MERGE,
+    CUSTOMFIELDS_MANAGE,
 ];
 
 /// The default roles, most powerful first.

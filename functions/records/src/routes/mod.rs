@@ -2,6 +2,7 @@
 
 pub mod companies;
 pub mod contacts;
+pub mod custom_fields;
 
 use crm_auth::Principal;
 use crm_events::{Actor, DomainEvent, Subject};
@@ -35,6 +36,58 @@ pub(crate) async fn check_owner(app: &crate::App, tenant: crm_kernel::TenantId, 
             .ok_or_else(|| AppError::invalid("owner_user_id", "is not a user of this tenant"))?;
     }
     Ok(())
+}
+
+/// The custom-field values a write leaves on a record of `entity`: the
+/// body's `custom_fields` applied to `base` and checked against the active
+/// definitions (required ones on create, or whenever custom fields change),
+/// the plan's `contacts.customFields` when any are given, and the unique
+/// values claimed (old ones released) in `tx`.
+pub(crate) async fn custom_values(
+    app: &crate::App,
+    t: crm_kernel::TenantId,
+    entity: &str,
+    base: &crate::custom_fields::Values,
+    body: &Value,
+    creating: bool,
+    tx: crm_store::Tx,
+) -> Result<(crate::custom_fields::Values, crm_store::Tx), AppError> {
+    use crate::custom_fields::{changes_of, check, Definition};
+    let changes = changes_of(body)?;
+    if changes.is_empty() && !creating {
+        return Ok((base.clone(), tx));
+    }
+    if !changes.is_empty() {
+        let plan = app.store.get(&crm_store::keys::tenant(t)).await?.and_then(|it| {
+            use crm_store::item::ItemExt;
+            it.str_attr("plan").map(str::to_string)
+        });
+        crm_auth::entitlements::Entitlements::for_plan(plan.as_deref().unwrap_or_default()).require_feature("contacts.customFields")?;
+    }
+    let q = crm_store::Query::index(t, crm_store::Index::ByParent, Definition::entity_pk(t, entity)).limit(crm_kernel::Limit::max());
+    let defs = app.store.query(q).await?.items.into_iter().map(crm_store::item::from_item::<Definition>).collect::<Result<Vec<_>, _>>()?;
+    let next = check(&defs, base, &changes)?;
+    let mut tx = tx;
+    for d in defs.iter().filter(|d| d.unique) {
+        let (old, new) = (base.get(&d.code), next.get(&d.code));
+        if old != new {
+            if let Some(v) = old {
+                tx = tx.delete("custom_release", &d.value_key(v), None);
+            }
+            if let Some(v) = new {
+                tx = tx.put_new(
+                    &format!("custom_unique:{}", d.code),
+                    crm_store::item::to_item(&d.value_key(v), &serde_json::json!({ "entity": entity }))?,
+                );
+            }
+        }
+    }
+    Ok((next, tx))
+}
+
+/// `409` for a unique custom value another record holds (a transaction label `custom_unique:{code}`).
+pub(crate) fn custom_conflict(label: &str) -> Option<AppError> {
+    label.strip_prefix("custom_unique:").map(|code| AppError::Conflict(format!("another record has this custom_fields.{code}")))
 }
 
 /// M3CoreCRM §3 visibility: everyone may read; the owner, a manager or an

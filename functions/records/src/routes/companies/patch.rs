@@ -21,7 +21,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if call.if_match()?.is_some_and(|v| v != current.version) {
         return Err(AppError::PreconditionFailed);
     }
-    let fields = CompanyFields::apply(&current.fields, &body)?;
+    let mut fields = CompanyFields::apply(&current.fields, &body)?;
+    let (values, tx) =
+        super::super::custom_values(app, p.tenant_id, "company", &current.fields.custom_fields, &body, false, Tx::new()).await?;
+    fields.custom_fields = values;
     if fields.owner_user_id != current.fields.owner_user_id {
         super::super::check_owner(app, p.tenant_id, fields.owner_user_id).await?;
     }
@@ -34,11 +37,14 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let next = Company { fields, updated_at: Timestamp::now(), version: current.version + 1, ..current.clone() };
     let event = super::super::event(&call, "company.updated", super::subject(&next), json!({ "changes": changes }))?;
-    let tx = Tx::new().put_if("company", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
+    let tx = tx.put_if("company", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
     let tx = search_index::write(tx, p.tenant_id, COMPANY, next.id, &current.fields.terms(), &next.fields.terms())?;
     match app.store.transact(tx).await {
         Ok(()) => Ok(Reply::ok(super::public(&next)).etag(next.version)),
         Err(StoreError::ConditionFailed { label }) if label == "company" => Err(AppError::PreconditionFailed),
+        Err(StoreError::ConditionFailed { label }) if super::super::custom_conflict(&label).is_some() => {
+            Err(super::super::custom_conflict(&label).unwrap_or(AppError::PreconditionFailed))
+        }
         Err(e) => Err(e.into()),
     }
 }

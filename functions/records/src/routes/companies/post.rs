@@ -35,8 +35,15 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         super::subject(&company),
         json!({ "name": company.fields.name, "domain": company.fields.domain, "owner_user_id": company.fields.owner_user_id }),
     )?;
-    let tx = Tx::new().put_new("company", company.to_item()?).emit_audited(&event);
+    let (values, tx) = super::super::custom_values(app, p.tenant_id, "company", &Default::default(), &body, true, Tx::new()).await?;
+    let company = Company { fields: CompanyFields { custom_fields: values, ..company.fields }, ..company };
+    let tx = tx.put_new("company", company.to_item()?).emit_audited(&event);
     let tx = search_index::write(tx, p.tenant_id, COMPANY, company.id, &[], &company.fields.terms())?;
-    app.store.transact(tx).await?;
+    if let Err(e) = app.store.transact(tx).await {
+        return Err(match &e {
+            crm_store::StoreError::ConditionFailed { label } => super::super::custom_conflict(label).unwrap_or_else(|| e.into()),
+            _ => e.into(),
+        });
+    }
     Ok(Reply::created(format!("/v1/companies/{}", company.id), super::public(&company)).etag(company.version))
 }

@@ -23,7 +23,9 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if call.if_match()?.is_some_and(|v| v != current.version) {
         return Err(AppError::PreconditionFailed);
     }
-    let fields = ContactFields::apply(&current.fields, &body)?;
+    let mut fields = ContactFields::apply(&current.fields, &body)?;
+    let (values, tx) = super::super::custom_values(app, t, "contact", &current.fields.custom_fields, &body, false, Tx::new()).await?;
+    fields.custom_fields = values;
     if fields.owner_user_id != current.fields.owner_user_id {
         super::super::check_owner(app, t, fields.owner_user_id).await?;
     }
@@ -39,14 +41,17 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let next = Contact { fields, updated_at: Timestamp::now(), version: current.version + 1, ..current.clone() };
     let event = super::super::event(&call, "contact.updated", super::subject(&next), json!({ "changes": changes }))?;
-    let tx = Tx::new().put_if("contact", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
+    let tx = tx.put_if("contact", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
     let tx = super::markers(tx, t, next.id, Some(&current.fields), Some(&next.fields))?;
     let tx = search_index::write(tx, t, CONTACT, next.id, &current.fields.terms(), &next.fields.terms())?;
     match app.store.transact(tx).await {
         Ok(()) => Ok(Reply::ok(super::public(&next)).etag(next.version)),
         Err(e) => match super::conflict_label(&e) {
             Some("contact") => Err(AppError::PreconditionFailed),
-            Some(label) => Err(super::duplicate(app, t, &next.fields, label).await),
+            Some(label) => Err(match super::super::custom_conflict(label) {
+                Some(c) => c,
+                None => super::duplicate(app, t, &next.fields, label).await,
+            }),
             None => Err(e.into()),
         },
     }

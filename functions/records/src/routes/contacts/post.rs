@@ -39,13 +39,18 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         super::subject(&contact),
         json!({ "full_name": contact.fields.full_name(), "company_id": contact.fields.company_id, "lifecycle_stage": contact.fields.lifecycle_stage }),
     )?;
-    let tx = Tx::new().put_new("contact", contact.to_item()?).emit_audited(&event);
+    let (values, tx) = super::super::custom_values(app, t, "contact", &Default::default(), &body, true, Tx::new()).await?;
+    let contact = Contact { fields: ContactFields { custom_fields: values, ..contact.fields }, ..contact };
+    let tx = tx.put_new("contact", contact.to_item()?).emit_audited(&event);
     let tx = super::markers(tx, t, contact.id, None, Some(&contact.fields))?;
     let tx = search_index::write(tx, t, CONTACT, contact.id, &[], &contact.fields.terms())?;
     match app.store.transact(tx).await {
         Ok(()) => Ok(Reply::created(format!("/v1/contacts/{}", contact.id), super::public(&contact)).etag(contact.version)),
         Err(e) => match super::conflict_label(&e) {
-            Some(label) => Err(super::duplicate(app, t, &contact.fields, label).await),
+            Some(label) => Err(match super::super::custom_conflict(label) {
+                Some(c) => c,
+                None => super::duplicate(app, t, &contact.fields, label).await,
+            }),
             None => Err(e.into()),
         },
     }
