@@ -24,6 +24,7 @@ mod phone;
 mod pipeline;
 mod ratelimit;
 mod recovery;
+mod segments;
 mod store;
 mod tenancy;
 mod totp;

@@ -8,6 +8,7 @@ pub mod contact;
 pub mod custom_fields;
 pub mod routes;
 pub mod search_index;
+pub mod segment;
 
 use crm_auth::rbac;
 use crm_http::{route, Access, Route};
@@ -50,4 +51,9 @@ pub const ROUTES: &[Route<App>] = &[
         Access::Permission(rbac::CUSTOMFIELDS_MANAGE),
         routes::custom_fields::delete::handle
     ),
+    route!("GET /v1/segments", Access::Permission(rbac::CONTACT_READ), routes::segments::get::handle),
+    route!("POST /v1/segments", Access::Permission(rbac::SEGMENT_MANAGE), routes::segments::post::handle),
+    route!("PATCH /v1/segments/{id}", Access::Permission(rbac::SEGMENT_MANAGE), routes::segments::patch::handle),
+    route!("DELETE /v1/segments/{id}", Access::Permission(rbac::SEGMENT_MANAGE), routes::segments::delete::handle),
+    route!("GET /v1/segments/{id}/run", Access::Permission(rbac::CONTACT_READ), routes::segments::run_get::handle),
 ];

@@ -68,6 +68,7 @@ pub const CONTACT_UPDATE: Permission = Permission("contact.update");
 pub const CONTACT_DELETE: Permission = Permission("contact.delete");
 pub const CONTACT_MERGE: Permission = Permission("contact.merge");
 pub const CUSTOMFIELDS_MANAGE: Permission = Permission("customfields.manage");
+pub const SEGMENT_MANAGE: Permission = Permission("segment.manage");
 
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
@@ -116,6 +117,7 @@ pub const ALL: &[Permission] = &[
     CONTACT_DELETE,
     CONTACT_MERGE,
     CUSTOMFIELDS_MANAGE,
+    SEGMENT_MANAGE,
 ];
 
 /// The default roles, most powerful first.
@@ -151,6 +153,7 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             CONTACT_UPDATE,
             CONTACT_DELETE,
             CONTACT_MERGE,
+            SEGMENT_MANAGE,
         ],
         "sales_rep" | "staff" => &[
             NOTE_CREATE,
@@ -169,6 +172,7 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             CONTACT_READ,
             CONTACT_CREATE,
             CONTACT_UPDATE,
+            SEGMENT_MANAGE,
         ],
         "viewer" => &[
             NOTE_READ,

@@ -7,23 +7,74 @@
 //!   `owner` (`me` or a user id): `by_owner`; otherwise newest first (`by_kind`);
 //! * `status` filters the page.
 
+use crm_auth::Principal;
 use crm_http::{Call, Reply};
-use crm_kernel::{AppError, UserId};
+use crm_kernel::{AppError, Limit, UserId};
 use crm_store::{item, keys, Index, Query};
+use serde::{Deserialize, Serialize};
 
 use crate::company::{parse_domain, Company, COMPANY, STATUSES};
 use crate::{search_index, App};
 
+/// The list's filters — also what a company segment saves.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// `me` (whoever runs it) or a user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+impl Filter {
+    pub fn from_call(call: &Call) -> Self {
+        Self {
+            search: call.query("search").or_else(|| call.query("name")),
+            domain: call.query("domain"),
+            city: call.query("city"),
+            owner: call.query("owner"),
+            status: call.query("status"),
+        }
+    }
+
+    /// Every value checked, without running anything.
+    pub fn validate(&self) -> Result<(), AppError> {
+        if self.status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
+            return Err(AppError::invalid("status", format!("must be one of {}", STATUSES.join(", "))));
+        }
+        if let Some(q) = &self.search {
+            search_index::parse(q)?;
+        }
+        if let Some(d) = &self.domain {
+            parse_domain(d).map_err(|e| AppError::invalid_fields(vec![e]))?;
+        }
+        if self.owner.as_deref().is_some_and(|o| o != "me" && UserId::parse(o).is_err()) {
+            return Err(AppError::invalid("owner", "must be `me` or a user id"));
+        }
+        Ok(())
+    }
+}
+
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let t = p.tenant_id;
     let (limit, cursor) = call.page()?;
-    let status = call.query("status");
-    if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
-        return Err(AppError::invalid("status", format!("must be one of {}", STATUSES.join(", "))));
-    }
-    if let Some(q) = call.query("search").or_else(|| call.query("name")) {
-        let parsed = search_index::parse(&q)?;
+    run(app, &p, &Filter::from_call(&call), limit, cursor).await
+}
+
+/// One page of the companies `f` selects, for `p`.
+pub async fn run(app: &App, p: &Principal, f: &Filter, limit: Limit, cursor: Option<String>) -> Result<Reply, AppError> {
+    f.validate()?;
+    let t = p.tenant_id;
+    let status = f.status.clone();
+    if let Some(q) = &f.search {
+        let parsed = search_index::parse(q)?;
         let (ids, next) = search_index::candidates(&app.store, t, COMPANY, &parsed, limit, cursor).await?;
         let keys: Vec<_> = ids.iter().map(|id| Company::key(t, *id)).collect();
         let found = app.store.get_many(&keys).await?;
@@ -36,16 +87,16 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             .collect();
         return Ok(Reply::list(list, limit, next));
     }
-    let mut q = if let Some(d) = call.query("domain") {
-        let d = parse_domain(&d).map_err(|e| AppError::invalid_fields(vec![e]))?;
+    let mut q = if let Some(d) = &f.domain {
+        let d = parse_domain(d).map_err(|e| AppError::invalid_fields(vec![e]))?;
         Query::index(t, Index::ByLookup, Company::domain_pk(t, &d))
-    } else if let Some(city) = call.query("city") {
-        Query::index(t, Index::ByParent, Company::city_pk(t, &city))
-    } else if let Some(owner) = call.query("owner") {
+    } else if let Some(city) = &f.city {
+        Query::index(t, Index::ByParent, Company::city_pk(t, city))
+    } else if let Some(owner) = &f.owner {
         let owner = if owner == "me" {
             p.user_id
         } else {
-            UserId::parse(&owner).map_err(|_| AppError::invalid("owner", "must be `me` or a user id"))?
+            UserId::parse(owner).map_err(|_| AppError::invalid("owner", "must be `me` or a user id"))?
         };
         Query::index(t, Index::ByOwner, keys::by_owner_pk(t, COMPANY, &owner.to_string())).descending()
     } else {

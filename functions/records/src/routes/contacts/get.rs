@@ -4,23 +4,71 @@
 //! name); `owner` (`me` or a user id) `by_owner`; otherwise newest first;
 //! `lifecycle` filters the page.
 
+use crm_auth::Principal;
 use crm_http::{Call, Reply};
-use crm_kernel::{AppError, EntityId, UserId};
+use crm_kernel::{AppError, EntityId, Limit, UserId};
 use crm_store::{item, keys, Index, Query};
+use serde::{Deserialize, Serialize};
 
 use crate::contact::{Contact, CONTACT, STAGES};
 use crate::{search_index, App};
 
+/// The list's filters — also what a contact segment saves.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+    /// `me` (whoever runs it) or a user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<String>,
+}
+
+impl Filter {
+    pub fn from_call(call: &Call) -> Self {
+        Self {
+            search: call.query("search"),
+            company: call.query("company"),
+            owner: call.query("owner"),
+            lifecycle: call.query("lifecycle"),
+        }
+    }
+
+    /// Every value checked, without running anything.
+    pub fn validate(&self) -> Result<(), AppError> {
+        if self.lifecycle.as_deref().is_some_and(|s| !STAGES.contains(&s)) {
+            return Err(AppError::invalid("lifecycle", format!("must be one of {}", STAGES.join(", "))));
+        }
+        if let Some(q) = &self.search {
+            search_index::parse(q)?;
+        }
+        if self.company.as_deref().is_some_and(|c| EntityId::parse(c).is_err()) {
+            return Err(AppError::invalid("company", "must be a company id"));
+        }
+        if self.owner.as_deref().is_some_and(|o| o != "me" && UserId::parse(o).is_err()) {
+            return Err(AppError::invalid("owner", "must be `me` or a user id"));
+        }
+        Ok(())
+    }
+}
+
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let t = p.tenant_id;
     let (limit, cursor) = call.page()?;
-    let stage = call.query("lifecycle");
-    if stage.as_deref().is_some_and(|s| !STAGES.contains(&s)) {
-        return Err(AppError::invalid("lifecycle", format!("must be one of {}", STAGES.join(", "))));
-    }
-    if let Some(q) = call.query("search") {
-        let parsed = search_index::parse(&q)?;
+    run(app, &p, &Filter::from_call(&call), limit, cursor).await
+}
+
+/// One page of the contacts `f` selects, for `p`.
+pub async fn run(app: &App, p: &Principal, f: &Filter, limit: Limit, cursor: Option<String>) -> Result<Reply, AppError> {
+    f.validate()?;
+    let t = p.tenant_id;
+    let stage = f.lifecycle.clone();
+    if let Some(q) = &f.search {
+        let parsed = search_index::parse(q)?;
         let (ids, next) = search_index::candidates(&app.store, t, CONTACT, &parsed, limit, cursor).await?;
         let keys: Vec<_> = ids.iter().map(|id| Contact::key(t, *id)).collect();
         let found = app.store.get_many(&keys).await?;
@@ -33,14 +81,14 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             .collect();
         return Ok(Reply::list(list, limit, next));
     }
-    let mut q = if let Some(c) = call.query("company") {
-        let c = EntityId::parse(&c).map_err(|_| AppError::invalid("company", "must be a company id"))?;
+    let mut q = if let Some(c) = &f.company {
+        let c = EntityId::parse(c).map_err(|_| AppError::invalid("company", "must be a company id"))?;
         Query::index(t, Index::ByParent, Contact::company_pk(t, c))
-    } else if let Some(owner) = call.query("owner") {
+    } else if let Some(owner) = &f.owner {
         let owner = if owner == "me" {
             p.user_id
         } else {
-            UserId::parse(&owner).map_err(|_| AppError::invalid("owner", "must be `me` or a user id"))?
+            UserId::parse(owner).map_err(|_| AppError::invalid("owner", "must be `me` or a user id"))?
         };
         Query::index(t, Index::ByOwner, keys::by_owner_pk(t, CONTACT, &owner.to_string())).descending()
     } else {
