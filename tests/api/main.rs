@@ -26,6 +26,7 @@ mod ratelimit;
 mod recovery;
 mod segments;
 mod store;
+mod tasks;
 mod tenancy;
 mod totp;
 mod users;

@@ -1,4 +1,4 @@
-//! Activities: notes on any record, and the tenant's activity feed (a
+//! Activities: notes and tasks on any record, and the tenant's activity feed (a
 //! projection of every domain event, read by people and by the daily digest).
 //!
 //! * API routes: [`ROUTES`], dispatched by [`App::handle`].
@@ -7,6 +7,7 @@
 pub mod feed;
 pub mod note;
 pub mod routes;
+pub mod task;
 
 use crm_auth::rbac;
 use crm_events::consumer::{process_batch, SqsEvent};
@@ -43,4 +44,10 @@ pub const ROUTES: &[Route<App>] = &[
     route!("GET /v1/notes", Access::Permission(rbac::NOTE_READ), routes::notes::list::handle),
     route!("GET /v1/notes/{id}", Access::Permission(rbac::NOTE_READ), routes::notes::get::handle),
     route!("GET /v1/activity", Access::Permission(rbac::ACTIVITY_READ), routes::activity::list::handle),
+    route!("POST /v1/tasks", Access::Permission(rbac::TASK_CREATE), routes::tasks::post::handle),
+    route!("GET /v1/tasks", Access::Permission(rbac::TASK_READ), routes::tasks::get::handle),
+    route!("GET /v1/tasks/{id}", Access::Permission(rbac::TASK_READ), routes::tasks::id_get::handle),
+    route!("PATCH /v1/tasks/{id}", Access::Permission(rbac::TASK_UPDATE), routes::tasks::patch::handle),
+    route!("DELETE /v1/tasks/{id}", Access::Permission(rbac::TASK_DELETE), routes::tasks::delete::handle),
+    route!("POST /v1/tasks/{id}/complete", Access::Permission(rbac::TASK_COMPLETE), routes::tasks::complete_post::handle),
 ];

@@ -69,6 +69,11 @@ pub const CONTACT_DELETE: Permission = Permission("contact.delete");
 pub const CONTACT_MERGE: Permission = Permission("contact.merge");
 pub const CUSTOMFIELDS_MANAGE: Permission = Permission("customfields.manage");
 pub const SEGMENT_MANAGE: Permission = Permission("segment.manage");
+pub const TASK_READ: Permission = Permission("task.read");
+pub const TASK_CREATE: Permission = Permission("task.create");
+pub const TASK_UPDATE: Permission = Permission("task.update");
+pub const TASK_DELETE: Permission = Permission("task.delete");
+pub const TASK_COMPLETE: Permission = Permission("task.complete");
 
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
@@ -118,6 +123,11 @@ pub const ALL: &[Permission] = &[
     CONTACT_MERGE,
     CUSTOMFIELDS_MANAGE,
     SEGMENT_MANAGE,
+    TASK_READ,
+    TASK_CREATE,
+    TASK_UPDATE,
+    TASK_DELETE,
+    TASK_COMPLETE,
 ];
 
 /// The default roles, most powerful first.
@@ -154,6 +164,11 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             CONTACT_DELETE,
             CONTACT_MERGE,
             SEGMENT_MANAGE,
+            TASK_READ,
+            TASK_CREATE,
+            TASK_UPDATE,
+            TASK_DELETE,
+            TASK_COMPLETE,
         ],
         "sales_rep" | "staff" => &[
             NOTE_CREATE,
@@ -173,6 +188,11 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             CONTACT_CREATE,
             CONTACT_UPDATE,
             SEGMENT_MANAGE,
+            TASK_READ,
+            TASK_CREATE,
+            TASK_UPDATE,
+            TASK_DELETE,
+            TASK_COMPLETE,
         ],
         "viewer" => &[
             NOTE_READ,
@@ -186,6 +206,7 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             NOTIFY_PREFERENCES_UPDATE_SELF,
             COMPANY_READ,
             CONTACT_READ,
+            TASK_READ,
         ],
         _ => &[],
     }

@@ -1,0 +1,52 @@
+//! `PATCH /v1/tasks/{id}` — change fields (`If-Match` honoured); the owner,
+//! the creator, a manager or an admin. A new owner is notified; moving to
+//! `done` stamps `completed_at`, leaving it clears it. `task.updated`.
+
+use crm_events::audit::AuditExt;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, Timestamp};
+use crm_store::tx::Condition;
+use crm_store::{StoreError, Tx};
+use serde_json::{json, Value};
+
+use crate::task::{Task, TaskFields};
+use crate::App;
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?.clone();
+    let t = p.tenant_id;
+    let body: Value = call.json()?;
+    let current = super::load(app, &call).await?;
+    super::require_change(&p, &current)?;
+    if call.if_match()?.is_some_and(|v| v != current.version) {
+        return Err(AppError::PreconditionFailed);
+    }
+    let fields = TaskFields::apply(&current.fields, &body)?;
+    let reassigned = fields.owner_user_id != current.fields.owner_user_id;
+    let assignee = match (reassigned, fields.owner_user_id) {
+        (true, Some(u)) => Some(super::owner(app, t, u).await?),
+        _ => None,
+    };
+    let now = Timestamp::now();
+    let completed_at = match (current.fields.status.as_str(), fields.status.as_str()) {
+        (s, "done") if s != "done" => Some(now),
+        (_, "done") => current.completed_at,
+        _ => None,
+    };
+    let next = Task { fields, completed_at, updated_at: now, version: current.version + 1, ..current.clone() };
+    let event = super::event(
+        &call,
+        "task.updated",
+        &next,
+        json!({ "status": next.fields.status, "owner_user_id": next.fields.owner_user_id, "due_at": next.fields.due_at }),
+    )?;
+    let mut tx = Tx::new().put_if("task", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
+    if let (Some(a), true) = (&assignee, next.fields.owner_user_id != Some(p.user_id)) {
+        tx = super::notify_assignee(tx, &next, a, &p.user_id.to_string())?;
+    }
+    match app.store.transact(tx).await {
+        Ok(()) => Ok(Reply::ok(&next).etag(next.version)),
+        Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,205 @@
+//! Tasks (M3CoreCRM §4 `tasks`): a title, a description, a status
+//! (`open`, `in_progress`, `done`, `cancelled`), a priority, a due time, an
+//! owner and the record it is about. Parsed from the API with every bad field
+//! named ([`TaskFields::apply`], pure). Lists:
+//!
+//! * `by_owner` — the owner's tasks by due time (a due range is a key
+//!   condition; tasks without a due time sort last);
+//! * `by_kind` — all, newest first;
+//! * `by_parent` — the related record's timeline, next to its notes.
+
+use crm_kernel::{AppError, EntityId, FieldError, TenantId, Timestamp, UserId};
+use crm_store::item::ItemExt;
+use crm_store::{item, keys, Index, Item, Key, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::note::SubjectRef;
+
+pub const TASK: &str = "TASK";
+pub const STATUSES: &[&str] = &["open", "in_progress", "done", "cancelled"];
+pub const PRIORITIES: &[&str] = &["low", "medium", "high"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskFields {
+    pub title: String,
+    pub description: Option<String>,
+    pub status: String,
+    pub priority: String,
+    pub due_at: Option<Timestamp>,
+    pub owner_user_id: Option<UserId>,
+    pub related: Option<SubjectRef>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Task {
+    pub id: EntityId,
+    pub tenant_id: TenantId,
+    #[serde(flatten)]
+    pub fields: TaskFields,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    #[serde(default)]
+    pub completed_at: Option<Timestamp>,
+    pub version: u64,
+}
+
+const FIELDS: &[&str] = &["title", "description", "status", "priority", "due_at", "owner_user_id", "related"];
+
+fn choice(errors: &mut Vec<FieldError>, field: &str, v: Option<&Value>, allowed: &[&str]) -> Option<String> {
+    match v.and_then(Value::as_str) {
+        Some(s) if allowed.contains(&s) => Some(s.to_string()),
+        _ => {
+            errors.push(FieldError::new(field, format!("must be one of {}", allowed.join(", "))));
+            None
+        }
+    }
+}
+
+impl TaskFields {
+    pub fn blank() -> Self {
+        Self {
+            title: String::new(),
+            description: None,
+            status: "open".into(),
+            priority: "medium".into(),
+            due_at: None,
+            owner_user_id: None,
+            related: None,
+        }
+    }
+
+    /// Applies a JSON object of changes (absent = keep, `null` = clear).
+    pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
+        let obj = changes.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
+        let mut errors = Vec::new();
+        for k in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
+            errors.push(FieldError::new(k.as_str(), "unknown field"));
+        }
+        let mut next = base.clone();
+        if let Some(v) = obj.get("title") {
+            match v.as_str().map(str::trim) {
+                Some(t) if !t.is_empty() && t.chars().count() <= 200 => next.title = t.to_string(),
+                _ => errors.push(FieldError::new("title", "must be 1-200 characters")),
+            }
+        }
+        if let Some(v) = obj.get("description") {
+            next.description = match v {
+                Value::Null => None,
+                Value::String(s) if s.chars().count() <= 5000 => Some(s.clone()).filter(|s| !s.trim().is_empty()),
+                _ => {
+                    errors.push(FieldError::new("description", "must be text of at most 5000 characters"));
+                    None
+                }
+            };
+        }
+        if obj.contains_key("status") {
+            next.status = choice(&mut errors, "status", obj.get("status"), STATUSES).unwrap_or(next.status);
+        }
+        if obj.contains_key("priority") {
+            next.priority = choice(&mut errors, "priority", obj.get("priority"), PRIORITIES).unwrap_or(next.priority);
+        }
+        if let Some(v) = obj.get("due_at") {
+            next.due_at = match v {
+                Value::Null => None,
+                Value::String(s) => {
+                    Timestamp::parse(s).map_err(|_| errors.push(FieldError::new("due_at", "must be an RFC 3339 time"))).ok()
+                }
+                _ => {
+                    errors.push(FieldError::new("due_at", "must be an RFC 3339 time"));
+                    None
+                }
+            };
+        }
+        if let Some(v) = obj.get("owner_user_id") {
+            next.owner_user_id = match v {
+                Value::Null => None,
+                Value::String(s) => UserId::parse(s).map_err(|_| errors.push(FieldError::new("owner_user_id", "must be a user id"))).ok(),
+                _ => {
+                    errors.push(FieldError::new("owner_user_id", "must be a user id"));
+                    None
+                }
+            };
+        }
+        if let Some(v) = obj.get("related") {
+            next.related = match v {
+                Value::Null => None,
+                Value::Object(o) => match (o.get("type").and_then(Value::as_str), o.get("id").and_then(Value::as_str)) {
+                    (Some(k), Some(id)) => SubjectRef::parse(k, id)
+                        .map_err(|e| errors.push(FieldError::new(e.field.replace("subject", "related"), e.message)))
+                        .ok(),
+                    _ => {
+                        errors.push(FieldError::new("related", "must be {type, id}"));
+                        None
+                    }
+                },
+                _ => {
+                    errors.push(FieldError::new("related", "must be {type, id}"));
+                    None
+                }
+            };
+        }
+        if next.title.is_empty() && !errors.iter().any(|e| e.field == "title") {
+            errors.push(FieldError::new("title", "is required"));
+        }
+        if errors.is_empty() {
+            Ok(next)
+        } else {
+            Err(AppError::invalid_fields(errors))
+        }
+    }
+}
+
+impl Task {
+    pub fn key(tenant: TenantId, id: EntityId) -> Key {
+        keys::entity(tenant, TASK, id)
+    }
+
+    /// The owner-list sort key: due time first (`~` sorts after any time).
+    pub fn due_sort(&self) -> String {
+        format!("{}#{}", self.fields.due_at.map(|d| d.to_string()).unwrap_or_else(|| "~".into()), self.id)
+    }
+
+    pub fn to_item(&self) -> Result<Item, StoreError> {
+        let t = self.tenant_id;
+        let sort = format!("{}#{}", self.created_at, self.id);
+        let mut it = item::to_item(&Self::key(t, self.id), self)?.with_str("kind", "task").with_index(
+            Index::ByKind,
+            keys::by_kind_pk(t, TASK),
+            sort.clone(),
+        );
+        if let Some(o) = self.fields.owner_user_id {
+            it = it.with_index(Index::ByOwner, keys::by_owner_pk(t, TASK, &o.to_string()), self.due_sort());
+        }
+        if let Some(r) = &self.fields.related {
+            it = it.with_index(Index::ByParent, keys::by_parent_pk(t, &r.kind.to_ascii_uppercase(), &r.id), format!("{sort}#{TASK}"));
+        }
+        Ok(it)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tasks_parse_and_name_every_problem() {
+        let id = EntityId::new().to_string();
+        let t = TaskFields::apply(
+            &TaskFields::blank(),
+            &json!({"title": " Call Acme ", "due_at": "2026-12-01T09:00:00+02:00", "priority": "high", "related": {"type": "contact", "id": id}}),
+        )
+        .unwrap();
+        assert_eq!((t.title.as_str(), t.status.as_str(), t.priority.as_str()), ("Call Acme", "open", "high"));
+        assert_eq!(t.due_at.unwrap().to_string(), "2026-12-01T07:00:00.000Z");
+        let err = TaskFields::apply(
+            &TaskFields::blank(),
+            &json!({"status": "later", "due_at": "tomorrow", "related": {"type": "planet", "id": "x"}}),
+        )
+        .unwrap_err();
+        let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, vec!["status", "due_at", "related.type", "title"]);
+    }
+}
