@@ -74,3 +74,26 @@ async fn an_assigned_task_notifies_its_owner_and_lists_by_due_time() {
     let resp = rep.request(Method::DELETE, &format!("/v1/tasks/{late_id}")).send().await.unwrap();
     assert_eq!(resp.status(), 204);
 }
+
+#[tokio::test]
+async fn a_records_timeline_merges_its_notes_and_tasks_newest_first() {
+    let app = TestApp::with_roles(&["manager"]).await;
+    let contact = body_of(app.post("/v1/contacts").json(&json!({"first_name": "Dina"}))).await;
+    let cid = contact["data"]["id"].as_str().unwrap().to_string();
+    let subject = json!({"type": "contact", "id": cid});
+    body_of(app.post("/v1/notes").json(&json!({"body": "Met at the Cairo fair", "subject": subject}))).await;
+    body_of(app.post("/v1/tasks").json(&json!({"title": "Send the price list", "related": subject}))).await;
+    body_of(app.post("/v1/notes").json(&json!({"body": "Asked for a discount", "subject": subject}))).await;
+    body_of(app.post("/v1/notes").json(&json!({"body": "Someone else's note"}))).await;
+
+    let timeline = app.get_json(&format!("/v1/timeline?subject_type=contact&subject_id={cid}")).await;
+    let kinds: Vec<&str> = timeline["data"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, vec!["note", "task", "note"]);
+    assert_eq!(timeline["data"][0]["data"]["body"], "Asked for a discount");
+    assert_eq!(timeline["data"][1]["data"]["title"], "Send the price list");
+    let page = app.get_json(&format!("/v1/timeline?subject_type=contact&subject_id={cid}&limit=2")).await;
+    assert_eq!(page["pagination"]["hasNext"], true);
+    assert_eq!(app.get(&format!("/v1/timeline?subject_type=planet&subject_id={cid}")).send().await.unwrap().status(), 400);
+    let other = TestApp::admin().await;
+    assert_eq!(other.get_json(&format!("/v1/timeline?subject_type=contact&subject_id={cid}")).await["data"], json!([]));
+}

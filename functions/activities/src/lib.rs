@@ -44,6 +44,7 @@ pub const ROUTES: &[Route<App>] = &[
     route!("GET /v1/notes", Access::Permission(rbac::NOTE_READ), routes::notes::list::handle),
     route!("GET /v1/notes/{id}", Access::Permission(rbac::NOTE_READ), routes::notes::get::handle),
     route!("GET /v1/activity", Access::Permission(rbac::ACTIVITY_READ), routes::activity::list::handle),
+    route!("GET /v1/timeline", Access::Permission(rbac::ACTIVITY_READ), routes::timeline::get::handle),
     route!("POST /v1/tasks", Access::Permission(rbac::TASK_CREATE), routes::tasks::post::handle),
     route!("GET /v1/tasks", Access::Permission(rbac::TASK_READ), routes::tasks::get::handle),
     route!("GET /v1/tasks/{id}", Access::Permission(rbac::TASK_READ), routes::tasks::id_get::handle),

@@ -3,3 +3,4 @@
 pub mod activity;
 pub mod notes;
 pub mod tasks;
+pub mod timeline;

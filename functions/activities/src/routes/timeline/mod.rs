@@ -1,0 +1,3 @@
+//! `GET /v1/timeline`.
+
+pub mod get;
