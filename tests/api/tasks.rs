@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::{body_of, eventually, mailbox, TestApp};
 
@@ -96,4 +96,50 @@ async fn a_records_timeline_merges_its_notes_and_tasks_newest_first() {
     assert_eq!(app.get(&format!("/v1/timeline?subject_type=planet&subject_id={cid}")).send().await.unwrap().status(), 400);
     let other = TestApp::admin().await;
     assert_eq!(other.get_json(&format!("/v1/timeline?subject_type=contact&subject_id={cid}")).await["data"], json!([]));
+}
+
+#[tokio::test]
+async fn logged_calls_and_meetings_list_by_record_owner_type_and_date() {
+    let app = TestApp::with_roles(&["sales_rep"]).await;
+    let contact = body_of(app.post("/v1/contacts").json(&json!({"first_name": "Karim"}))).await;
+    let cid = contact["data"]["id"].as_str().unwrap().to_string();
+    let subject = json!({"type": "contact", "id": cid});
+    let bad = body_of(
+        app.post("/v1/activities")
+            .json(&json!({"type": "fax", "title": "x", "started_at": "2026-11-20T10:00:00Z", "ended_at": "2026-11-20T09:00:00Z"})),
+    )
+    .await;
+    let fields: Vec<&str> = bad["error"]["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["type", "ended_at"]);
+    let call = body_of(app.post("/v1/activities").json(&json!({"type": "call", "title": "Discovery call", "direction": "outbound", "started_at": "2026-11-20T10:00:00Z", "ended_at": "2026-11-20T10:20:00Z", "subject": subject}))).await;
+    body_of(
+        app.post("/v1/activities")
+            .json(&json!({"type": "meeting", "title": "Site visit", "started_at": "2026-11-21T12:00:00Z", "subject": subject})),
+    )
+    .await;
+    body_of(app.post("/v1/activities").json(&json!({"type": "call", "title": "Cold call", "started_at": "2026-10-01T08:00:00Z"}))).await;
+
+    let titles =
+        |v: Value| -> Vec<String> { v["data"].as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap().to_string()).collect() };
+    assert_eq!(
+        titles(app.get_json(&format!("/v1/activities?subject_type=contact&subject_id={cid}")).await),
+        vec!["Site visit", "Discovery call"]
+    );
+    assert_eq!(titles(app.get_json("/v1/activities?type=call").await), vec!["Discovery call", "Cold call"]);
+    assert_eq!(titles(app.get_json("/v1/activities?owner=me&from=2026-11-01&to=2026-11-20").await), vec!["Discovery call"]);
+    let timeline = app.get_json(&format!("/v1/timeline?subject_type=contact&subject_id={cid}")).await;
+    assert_eq!(timeline["data"].as_array().unwrap().iter().filter(|e| e["type"] == "activity").count(), 2);
+
+    let id = call["data"]["id"].as_str().unwrap();
+    let stale = app
+        .request(Method::PATCH, &format!("/v1/activities/{id}"))
+        .header("if-match", "\"9\"")
+        .json(&json!({"title": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 412);
+    let other = TestApp::admin().await;
+    assert_eq!(other.get(&format!("/v1/activities/{id}")).send().await.unwrap().status(), 404);
+    assert_eq!(app.request(Method::DELETE, &format!("/v1/activities/{id}")).send().await.unwrap().status(), 204);
 }

@@ -4,6 +4,7 @@
 //! * API routes: [`ROUTES`], dispatched by [`App::handle`].
 //! * Worker `activity_feed`: [`feed::project`] on the activity queue.
 
+pub mod activity;
 pub mod feed;
 pub mod note;
 pub mod routes;
@@ -44,6 +45,11 @@ pub const ROUTES: &[Route<App>] = &[
     route!("GET /v1/notes", Access::Permission(rbac::NOTE_READ), routes::notes::list::handle),
     route!("GET /v1/notes/{id}", Access::Permission(rbac::NOTE_READ), routes::notes::get::handle),
     route!("GET /v1/activity", Access::Permission(rbac::ACTIVITY_READ), routes::activity::list::handle),
+    route!("POST /v1/activities", Access::Permission(rbac::ACTIVITY_CREATE), routes::activities::post::handle),
+    route!("GET /v1/activities", Access::Permission(rbac::ACTIVITY_READ), routes::activities::get::handle),
+    route!("GET /v1/activities/{id}", Access::Permission(rbac::ACTIVITY_READ), routes::activities::id_get::handle),
+    route!("PATCH /v1/activities/{id}", Access::Permission(rbac::ACTIVITY_UPDATE), routes::activities::patch::handle),
+    route!("DELETE /v1/activities/{id}", Access::Permission(rbac::ACTIVITY_DELETE), routes::activities::delete::handle),
     route!("GET /v1/timeline", Access::Permission(rbac::ACTIVITY_READ), routes::timeline::get::handle),
     route!("POST /v1/tasks", Access::Permission(rbac::TASK_CREATE), routes::tasks::post::handle),
     route!("GET /v1/tasks", Access::Permission(rbac::TASK_READ), routes::tasks::get::handle),

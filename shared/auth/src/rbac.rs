@@ -26,6 +26,9 @@ pub const SYSTEM_HEALTH: Permission = Permission("system.health");
 pub const NOTE_CREATE: Permission = Permission("note.create");
 pub const NOTE_READ: Permission = Permission("note.read");
 pub const ACTIVITY_READ: Permission = Permission("activity.read");
+pub const ACTIVITY_CREATE: Permission = Permission("activity.create");
+pub const ACTIVITY_UPDATE: Permission = Permission("activity.update");
+pub const ACTIVITY_DELETE: Permission = Permission("activity.delete");
 pub const SESSION_READ_SELF: Permission = Permission("session.read.self");
 pub const SESSION_REVOKE_SELF: Permission = Permission("session.revoke.self");
 
@@ -128,6 +131,9 @@ pub const ALL: &[Permission] = &[
     TASK_UPDATE,
     TASK_DELETE,
     TASK_COMPLETE,
+    ACTIVITY_CREATE,
+    ACTIVITY_UPDATE,
+    ACTIVITY_DELETE,
 ];
 
 /// The default roles, most powerful first.
@@ -169,6 +175,9 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             TASK_UPDATE,
             TASK_DELETE,
             TASK_COMPLETE,
+            ACTIVITY_CREATE,
+            ACTIVITY_UPDATE,
+            ACTIVITY_DELETE,
         ],
         "sales_rep" | "staff" => &[
             NOTE_CREATE,
@@ -193,6 +202,9 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             TASK_UPDATE,
             TASK_DELETE,
             TASK_COMPLETE,
+            ACTIVITY_CREATE,
+            ACTIVITY_UPDATE,
+            ACTIVITY_DELETE,
         ],
         "viewer" => &[
             NOTE_READ,

@@ -32,20 +32,8 @@ pub(crate) fn event(call: &Call, kind: &str, task: &Task, data: Value) -> Result
         .with_request_id(call.request_id()))
 }
 
-/// M3CoreCRM §4: owners read and update their own tasks; managers and
-/// admins all of them (the creator too, while it is not reassigned).
-pub fn may_change(p: &Principal, task: &Task) -> bool {
-    task.fields.owner_user_id.is_none_or(|o| o == p.user_id)
-        || task.created_by == p.user_id
-        || p.roles.iter().any(|r| matches!(r.as_str(), "super_admin" | "admin" | "manager"))
-}
-
 pub(crate) fn require_change(p: &Principal, task: &Task) -> Result<(), AppError> {
-    if may_change(p, task) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("only the task's owner, its creator, a manager or an admin may change it".into()))
-    }
+    super::require_change(p, task.fields.owner_user_id, task.created_by)
 }
 
 /// A user of the tenant as a recipient (their email, locale), or `400`.

@@ -1,5 +1,5 @@
 //! `GET /v1/timeline?subject_type=contact&subject_id=…` — M3CoreCRM §4: a
-//! record's notes and tasks merged, newest first, cursor paginated. They
+//! record's notes, tasks and logged activities merged, newest first, cursor paginated. They
 //! share the record's `by_parent` partition sorted by creation time, so the
 //! merge is one key-condition query, not a sort in memory.
 
@@ -29,7 +29,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             let kind = it.str_attr("kind").map(str::to_string)?;
             let at = it.str_attr("created_at").map(str::to_string);
             let data: Value = item::from_item(it).ok()?;
-            matches!(kind.as_str(), "note" | "task").then(|| json!({ "type": kind, "at": at, "data": data }))
+            matches!(kind.as_str(), "note" | "task" | "activity").then(|| json!({ "type": kind, "at": at, "data": data }))
         })
         .collect();
     Ok(Reply::list(entries, limit, page.next_cursor))
