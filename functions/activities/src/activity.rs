@@ -118,20 +118,7 @@ impl ActivityFields {
             next.ended_at = if v.is_null() { None } else { time(&mut errors, "ended_at", v) };
         }
         if let Some(v) = obj.get("subject") {
-            next.subject = match v {
-                Value::Null => None,
-                Value::Object(o) => match (o.get("type").and_then(Value::as_str), o.get("id").and_then(Value::as_str)) {
-                    (Some(k), Some(id)) => SubjectRef::parse(k, id).map_err(|e| errors.push(e)).ok(),
-                    _ => {
-                        errors.push(FieldError::new("subject", "must be {type, id}"));
-                        None
-                    }
-                },
-                _ => {
-                    errors.push(FieldError::new("subject", "must be {type, id}"));
-                    None
-                }
-            };
+            next.subject = SubjectRef::from_json("subject", v).map_err(|e| errors.push(e)).ok().flatten();
         }
         if let Some(v) = obj.get("owner_user_id") {
             next.owner_user_id = match v.as_str().map(UserId::parse) {

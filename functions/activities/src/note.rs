@@ -49,6 +49,25 @@ impl SubjectRef {
     }
 }
 
+impl SubjectRef {
+    /// A `{type, id}` object of a JSON body named `field` (`null`: none);
+    /// its problems are named under `field` (`related.type`, …).
+    pub fn from_json(field: &str, v: &serde_json::Value) -> Result<Option<Self>, FieldError> {
+        use serde_json::Value;
+        let shape = || FieldError::new(field, "must be {type, id}");
+        match v {
+            Value::Null => Ok(None),
+            Value::Object(o) => match (o.get("type").and_then(Value::as_str), o.get("id").and_then(Value::as_str)) {
+                (Some(k), Some(id)) => {
+                    Self::parse(k, id).map(Some).map_err(|e| FieldError::new(e.field.replacen("subject", field, 1), e.message))
+                }
+                _ => Err(shape()),
+            },
+            _ => Err(shape()),
+        }
+    }
+}
+
 /// The body of `POST /v1/notes`, as received.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

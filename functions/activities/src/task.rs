@@ -123,22 +123,7 @@ impl TaskFields {
             };
         }
         if let Some(v) = obj.get("related") {
-            next.related = match v {
-                Value::Null => None,
-                Value::Object(o) => match (o.get("type").and_then(Value::as_str), o.get("id").and_then(Value::as_str)) {
-                    (Some(k), Some(id)) => SubjectRef::parse(k, id)
-                        .map_err(|e| errors.push(FieldError::new(e.field.replace("subject", "related"), e.message)))
-                        .ok(),
-                    _ => {
-                        errors.push(FieldError::new("related", "must be {type, id}"));
-                        None
-                    }
-                },
-                _ => {
-                    errors.push(FieldError::new("related", "must be {type, id}"));
-                    None
-                }
-            };
+            next.related = SubjectRef::from_json("related", v).map_err(|e| errors.push(e)).ok().flatten();
         }
         if next.title.is_empty() && !errors.iter().any(|e| e.field == "title") {
             errors.push(FieldError::new("title", "is required"));

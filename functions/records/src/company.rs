@@ -17,6 +17,8 @@ use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::fields::text;
+
 pub const COMPANY: &str = "COMPANY";
 pub const STATUSES: &[&str] = &["active", "inactive"];
 
@@ -47,22 +49,6 @@ pub struct Company {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
-}
-
-fn text(errors: &mut Vec<FieldError>, field: &str, v: Option<&Value>, max: usize) -> Option<String> {
-    match v {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.trim().is_empty() => None,
-        Some(Value::String(s)) if s.trim().chars().count() <= max => Some(s.trim().to_string()),
-        Some(Value::String(_)) => {
-            errors.push(FieldError::new(field, format!("must be at most {max} characters")));
-            None
-        }
-        Some(_) => {
-            errors.push(FieldError::new(field, "must be a string"));
-            None
-        }
-    }
 }
 
 /// A web domain as people paste it (`https://www.Acme.com/about`) → `acme.com`.

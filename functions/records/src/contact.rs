@@ -18,6 +18,8 @@ use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::fields::text;
+
 pub const CONTACT: &str = "CONTACT";
 pub const STAGES: &[&str] = &["lead", "prospect", "customer", "inactive"];
 
@@ -53,22 +55,6 @@ pub struct Contact {
 
 const FIELDS: &[&str] =
     &["first_name", "last_name", "job_title", "email", "phone", "company_id", "owner_user_id", "lifecycle_stage", "custom_fields"];
-
-fn text(errors: &mut Vec<FieldError>, field: &str, v: Option<&Value>, max: usize) -> Option<String> {
-    match v {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.trim().is_empty() => None,
-        Some(Value::String(s)) if s.trim().chars().count() <= max => Some(s.trim().to_string()),
-        Some(Value::String(_)) => {
-            errors.push(FieldError::new(field, format!("must be at most {max} characters")));
-            None
-        }
-        Some(_) => {
-            errors.push(FieldError::new(field, "must be a string"));
-            None
-        }
-    }
-}
 
 impl ContactFields {
     pub fn blank() -> Self {

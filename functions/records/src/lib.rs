@@ -6,6 +6,7 @@
 pub mod company;
 pub mod contact;
 pub mod custom_fields;
+pub mod fields;
 pub mod routes;
 pub mod search_index;
 pub mod segment;

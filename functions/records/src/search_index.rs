@@ -64,6 +64,24 @@ pub async fn candidates(
     Ok((ids, page.next_cursor))
 }
 
+/// One page of search: the records (of item key `key`) whose terms start
+/// with the query's lead word, the query's words for [`matches`], the cursor.
+pub async fn search<T: serde::de::DeserializeOwned>(
+    store: &Store,
+    tenant: TenantId,
+    kind: &str,
+    q: &str,
+    limit: Limit,
+    cursor: Option<String>,
+    key: impl Fn(EntityId) -> crm_store::Key,
+) -> Result<(Vec<T>, Vec<String>, Option<String>), AppError> {
+    let parsed = parse(q)?;
+    let (ids, next) = candidates(store, tenant, kind, &parsed, limit, cursor).await?;
+    let keys: Vec<_> = ids.into_iter().map(key).collect();
+    let found = store.get_many(&keys).await?.into_iter().flatten().map(item::from_item::<T>).collect::<Result<Vec<_>, _>>()?;
+    Ok((found, parsed.words, next))
+}
+
 /// Whether a record with `terms` matches every word of the query by prefix.
 pub fn matches(terms: &[String], words: &[String]) -> bool {
     words.iter().all(|w| terms.iter().any(|t| t.starts_with(w.as_str())))

@@ -17,6 +17,22 @@ pub(crate) fn event(call: &Call, kind: &str, subject: Subject, data: Value) -> R
     Ok(DomainEvent::new(p.tenant_id, kind, Actor::user(p.user_id), subject, data).with_request_id(call.request_id()))
 }
 
+/// `402 PLAN_REQUIRED` unless the tenant's plan includes `feature`.
+pub(crate) async fn require_feature(app: &crate::App, t: crm_kernel::TenantId, feature: &str) -> Result<(), AppError> {
+    use crm_store::item::ItemExt;
+    let plan = app.store.get(&crm_store::keys::tenant(t)).await?.and_then(|it| it.str_attr("plan").map(str::to_string));
+    crm_auth::entitlements::Entitlements::for_plan(plan.as_deref().unwrap_or_default()).require_feature(feature)
+}
+
+/// The user an `owner` filter names: `me` is the caller.
+pub(crate) fn owner_filter(p: &Principal, raw: &str) -> Result<UserId, AppError> {
+    if raw == "me" {
+        Ok(p.user_id)
+    } else {
+        UserId::parse(raw).map_err(|_| AppError::invalid("owner", "must be `me` or a user id"))
+    }
+}
+
 /// `{field: {from, to}}` of the fields that differ between two JSON objects.
 pub(crate) fn changes(before: &Value, after: &Value) -> serde_json::Map<String, Value> {
     after
@@ -59,11 +75,7 @@ pub(crate) async fn custom_values(
         return Ok((base.clone(), tx));
     }
     if !changes.is_empty() {
-        let plan = app.store.get(&crm_store::keys::tenant(t)).await?.and_then(|it| {
-            use crm_store::item::ItemExt;
-            it.str_attr("plan").map(str::to_string)
-        });
-        crm_auth::entitlements::Entitlements::for_plan(plan.as_deref().unwrap_or_default()).require_feature("contacts.customFields")?;
+        require_feature(app, t, "contacts.customFields").await?;
     }
     let q = crm_store::Query::index(t, crm_store::Index::ByParent, Definition::entity_pk(t, entity)).limit(crm_kernel::Limit::max());
     let defs = app.store.query(q).await?.items.into_iter().map(crm_store::item::from_item::<Definition>).collect::<Result<Vec<_>, _>>()?;

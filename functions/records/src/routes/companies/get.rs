@@ -74,14 +74,10 @@ pub async fn run(app: &App, p: &Principal, f: &Filter, limit: Limit, cursor: Opt
     let t = p.tenant_id;
     let status = f.status.clone();
     if let Some(q) = &f.search {
-        let parsed = search_index::parse(q)?;
-        let (ids, next) = search_index::candidates(&app.store, t, COMPANY, &parsed, limit, cursor).await?;
-        let keys: Vec<_> = ids.iter().map(|id| Company::key(t, *id)).collect();
-        let found = app.store.get_many(&keys).await?;
-        let list: Vec<Company> = found.into_iter().flatten().map(item::from_item::<Company>).collect::<Result<_, _>>()?;
-        let list: Vec<_> = list
+        let (found, words, next) = search_index::search(&app.store, t, COMPANY, q, limit, cursor, |id| Company::key(t, id)).await?;
+        let list: Vec<_> = found
             .iter()
-            .filter(|c| search_index::matches(&c.fields.terms(), &parsed.words))
+            .filter(|c: &&Company| search_index::matches(&c.fields.terms(), &words))
             .filter(|c| status.as_ref().is_none_or(|s| &c.fields.status == s))
             .map(super::public)
             .collect();
@@ -93,11 +89,7 @@ pub async fn run(app: &App, p: &Principal, f: &Filter, limit: Limit, cursor: Opt
     } else if let Some(city) = &f.city {
         Query::index(t, Index::ByParent, Company::city_pk(t, city))
     } else if let Some(owner) = &f.owner {
-        let owner = if owner == "me" {
-            p.user_id
-        } else {
-            UserId::parse(owner).map_err(|_| AppError::invalid("owner", "must be `me` or a user id"))?
-        };
+        let owner = super::super::owner_filter(p, owner)?;
         Query::index(t, Index::ByOwner, keys::by_owner_pk(t, COMPANY, &owner.to_string())).descending()
     } else {
         Query::index(t, Index::ByKind, keys::by_kind_pk(t, COMPANY)).descending()

@@ -7,7 +7,6 @@
 
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Limit};
-use crm_store::item;
 use crm_store::item::ItemExt;
 use serde_json::{json, Value};
 
@@ -42,13 +41,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .collect::<Vec<_>>()
         .join(" ");
     if !name.trim().is_empty() {
-        let parsed = search_index::parse(&name)?;
-        let (ids, _) = search_index::candidates(&app.store, t, CONTACT, &parsed, Limit::max(), None).await?;
-        let keys: Vec<_> = ids.iter().map(|id| Contact::key(t, *id)).collect();
-        let found =
-            app.store.get_many(&keys).await?.into_iter().flatten().map(item::from_item::<Contact>).collect::<Result<Vec<_>, _>>()?;
+        let (found, words, _) =
+            search_index::search::<Contact>(&app.store, t, CONTACT, &name, Limit::max(), None, |id| Contact::key(t, id)).await?;
         let tail = |p: &crm_kernel::Phone| p.as_str().chars().rev().take(6).collect::<String>();
-        for c in found.iter().filter(|c| c.merged_into_id.is_none() && search_index::matches(&c.fields.terms(), &parsed.words)) {
+        for c in found.iter().filter(|c| c.merged_into_id.is_none() && search_index::matches(&c.fields.terms(), &words)) {
             let id: EntityId = c.id;
             if blocking.iter().any(|b| b["contact_id"] == id.to_string()) {
                 continue;

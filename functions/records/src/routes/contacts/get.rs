@@ -68,14 +68,10 @@ pub async fn run(app: &App, p: &Principal, f: &Filter, limit: Limit, cursor: Opt
     let t = p.tenant_id;
     let stage = f.lifecycle.clone();
     if let Some(q) = &f.search {
-        let parsed = search_index::parse(q)?;
-        let (ids, next) = search_index::candidates(&app.store, t, CONTACT, &parsed, limit, cursor).await?;
-        let keys: Vec<_> = ids.iter().map(|id| Contact::key(t, *id)).collect();
-        let found = app.store.get_many(&keys).await?;
-        let list: Vec<Contact> = found.into_iter().flatten().map(item::from_item::<Contact>).collect::<Result<_, _>>()?;
-        let list: Vec<_> = list
+        let (found, words, next) = search_index::search(&app.store, t, CONTACT, q, limit, cursor, |id| Contact::key(t, id)).await?;
+        let list: Vec<_> = found
             .iter()
-            .filter(|c| search_index::matches(&c.fields.terms(), &parsed.words))
+            .filter(|c: &&Contact| search_index::matches(&c.fields.terms(), &words))
             .filter(|c| stage.as_ref().is_none_or(|s| &c.fields.lifecycle_stage == s))
             .map(super::public)
             .collect();
@@ -85,11 +81,7 @@ pub async fn run(app: &App, p: &Principal, f: &Filter, limit: Limit, cursor: Opt
         let c = EntityId::parse(c).map_err(|_| AppError::invalid("company", "must be a company id"))?;
         Query::index(t, Index::ByParent, Contact::company_pk(t, c))
     } else if let Some(owner) = &f.owner {
-        let owner = if owner == "me" {
-            p.user_id
-        } else {
-            UserId::parse(owner).map_err(|_| AppError::invalid("owner", "must be `me` or a user id"))?
-        };
+        let owner = super::super::owner_filter(p, owner)?;
         Query::index(t, Index::ByOwner, keys::by_owner_pk(t, CONTACT, &owner.to_string())).descending()
     } else {
         Query::index(t, Index::ByKind, keys::by_kind_pk(t, CONTACT)).descending()

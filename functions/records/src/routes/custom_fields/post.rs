@@ -54,11 +54,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if !errors.is_empty() {
         return Err(AppError::invalid_fields(errors));
     }
-    let plan = app.store.get(&crm_store::keys::tenant(t)).await?.and_then(|it| {
-        use crm_store::item::ItemExt;
-        it.str_attr("plan").map(str::to_string)
-    });
-    crm_auth::entitlements::Entitlements::for_plan(plan.as_deref().unwrap_or_default()).require_feature("contacts.customFields")?;
+    super::super::require_feature(app, t, "contacts.customFields").await?;
     let existing = app.store.query(Query::index(t, Index::ByParent, Definition::entity_pk(t, &b.entity)).limit(Limit::max())).await?;
     if existing.items.len() >= MAX_PER_ENTITY {
         return Err(AppError::LimitReached { key: "customFields.max".into(), limit: MAX_PER_ENTITY as i64 });
