@@ -120,22 +120,31 @@ async fn dedupe_check_previews_and_merge_keeps_the_target_and_tombstones_the_sou
         (kept["id"].as_str(), kept["email"].as_str(), kept["phone"].as_str(), kept["job_title"].as_str()),
         (Some(tid.as_str()), Some(mail.as_str()), Some(phone.as_str()), Some("CFO"))
     );
-    assert_eq!(merged["data"]["unmerged"], json!([{"field": "email", "value": other_mail}]));
+    let emails: Vec<(&str, bool)> = kept["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "email")
+        .map(|c| (c["value"].as_str().unwrap(), c["is_primary"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(emails, vec![(mail.as_str(), true), (other_mail.as_str(), false)], "the source's email joins the target's channels");
     // The source is a tombstone: readable, pointing at the target, in no list or search, unchangeable.
     let s = app.get_json(&format!("/v1/contacts/{sid}")).await;
     assert_eq!(s["data"]["merged_into_id"], tid.as_str());
     let listed: Vec<String> =
         app.get_json("/v1/contacts").await["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect();
     assert_eq!(listed, vec![tid.clone()]);
-    assert_eq!(app.get_json(&format!("/v1/contacts?search={other_mail}")).await["data"], json!([]));
+    let found = app.get_json(&format!("/v1/contacts?search={other_mail}")).await;
+    assert_eq!(found["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect::<Vec<_>>(), vec![tid.as_str()]);
     assert_eq!(
         app.request(Method::PATCH, &format!("/v1/contacts/{sid}")).json(&json!({"first_name": "X"})).send().await.unwrap().status(),
         409
     );
     assert_eq!(app.post("/v1/contacts/merge").json(&json!({"target_id": tid, "source_id": sid})).send().await.unwrap().status(), 409);
-    // The phone now belongs to the target; the unmerged email is free again.
+    // The source's addresses now belong to the target.
     assert_eq!(create(&app, json!({"first_name": "Copy", "phone": phone})).await.0, 409);
-    assert_eq!(create(&app, json!({"first_name": "Robert", "email": other_mail})).await.0, 201);
+    let (s, dup) = create(&app, json!({"first_name": "Robert", "email": other_mail})).await;
+    assert!(s == 409 && dup["error"]["message"].as_str().unwrap().contains(&tid), "{dup}");
     let rep = app.colleague(&["sales_rep"]).await;
     assert_eq!(rep.post("/v1/contacts/merge").json(&json!({"target_id": tid, "source_id": sid})).send().await.unwrap().status(), 403);
 }

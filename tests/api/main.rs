@@ -9,6 +9,7 @@ mod admin;
 mod apikeys;
 mod auth;
 mod companies;
+mod contact_channels;
 mod contacts;
 mod contract;
 mod custom_fields;

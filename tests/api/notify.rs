@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{eventually, fixture_store, mailbox, reports_for, stack, unique_phone, TestApp};
 
-async fn dispatch(app: &TestApp, body: Value) -> (u16, Value) {
+pub(crate) async fn dispatch(app: &TestApp, body: Value) -> (u16, Value) {
     let resp = app.post("/v1/notify/dispatch").json(&body).send().await.unwrap();
     (resp.status().as_u16(), resp.json().await.unwrap())
 }
@@ -23,7 +23,7 @@ async fn template(app: &TestApp, body: Value) -> Value {
 }
 
 /// The `deal.won` family on email, SMS and WhatsApp (no inbox template: its text is generated).
-async fn deal_won_templates(app: &TestApp) {
+pub(crate) async fn deal_won_templates(app: &TestApp) {
     template(app, json!({"channel": "email", "family": "deal.won", "locale": "en", "subject": "Deal {{deal}} won", "body": "Well done {{name}}: {{deal}} is won."})).await;
     template(app, json!({"channel": "sms", "family": "deal.won", "locale": "en", "body": "{{name}}, {{deal}} is won!"})).await;
     let wa =

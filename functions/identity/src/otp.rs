@@ -8,9 +8,6 @@
 //! record, asks it what happens next and writes the answer back conditional
 //! on the version it read, so two concurrent confirms cannot both spend one code.
 
-use aws_lc_rs::digest::{digest, SHA256};
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-use crm_auth::opaque::same_hash;
 use crm_events::messages::Channel;
 use crm_kernel::{AppError, Phone, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
@@ -196,7 +193,7 @@ impl Otp {
             Err(too_many())
         } else {
             let right_number = e164.is_none_or(|p| p == &self.e164);
-            let right_code = same_hash(&hash(&self.salt, code.trim()), &self.code_hash);
+            let right_code = crm_auth::code::matches(&self.salt, &self.code_hash, code);
             if right_number && right_code {
                 next.status = OtpStatus::Verified;
                 next.verified_at = Some(now);
@@ -231,29 +228,8 @@ fn too_many() -> AppError {
     AppError::Rule { code: "OTP_ATTEMPTS_EXCEEDED", message: "too many wrong codes; start again".into() }
 }
 
-/// Six uniformly random digits (rejection sampling: no modulo bias).
-pub fn new_code() -> String {
-    let rng = SystemRandom::new();
-    loop {
-        let mut b = [0u8; 4];
-        rng.fill(&mut b).expect("system randomness");
-        let n = u32::from_le_bytes(b);
-        // 4_294_000_000 is the largest multiple of 1_000_000 below 2^32.
-        if n < 4_294_000_000 {
-            return format!("{:06}", n % 1_000_000);
-        }
-    }
-}
-
-fn new_salt() -> String {
-    let mut b = [0u8; 16];
-    SystemRandom::new().fill(&mut b).expect("system randomness");
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn hash(salt: &str, code: &str) -> String {
-    digest(&SHA256, format!("{salt}:{code}").as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crm_auth::code::new_code;
+use crm_auth::code::{hash, new_salt};
 
 #[cfg(test)]
 mod tests {

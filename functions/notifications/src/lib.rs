@@ -11,7 +11,6 @@
 
 pub mod accounts;
 pub mod adapters;
-pub mod consent;
 pub mod digest;
 pub mod dlr;
 pub mod inbox;

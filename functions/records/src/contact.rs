@@ -1,7 +1,7 @@
 //! A contact (M3CoreCRM `contacts`, SalesOS contacts): a person, with a
 //! primary email and phone, a company, an owner and a lifecycle stage.
 //! Duplicates are blocked, not detected later: an identical email or E.164
-//! phone in the tenant is a marker item (`CONTACTEMAIL#…`, `CONTACTPHONE#…`)
+//! phone — of any of its channels ([`crate::channel`]) — in the tenant is a marker item (`CONTACTEMAIL#…`, `CONTACTPHONE#…`)
 //! written with `attribute_not_exists` in the contact's own transaction, so
 //! even simultaneous creates leave exactly one contact. Lists:
 //!
@@ -18,6 +18,7 @@ use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::channel::{self, ChannelType, ContactChannel};
 use crate::fields::text;
 
 pub const CONTACT: &str = "CONTACT";
@@ -36,6 +37,10 @@ pub struct ContactFields {
     /// Values of the tenant's custom fields (`crate::custom_fields`), by code.
     #[serde(default)]
     pub custom_fields: crate::custom_fields::Values,
+    /// Every email, phone and WhatsApp address ([`crate::channel`]); `email`
+    /// and `phone` are the primary ones.
+    #[serde(default)]
+    pub channels: Vec<ContactChannel>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,6 +73,7 @@ impl ContactFields {
             owner_user_id: None,
             lifecycle_stage: "lead".into(),
             custom_fields: Default::default(),
+            channels: Vec::new(),
         }
     }
 
@@ -78,7 +84,7 @@ impl ContactFields {
         for k in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
             errors.push(FieldError::new(k.as_str(), "unknown field"));
         }
-        let mut next = base.clone();
+        let mut next = with_channels(base);
         let has = |k: &str| obj.contains_key(k);
         if has("first_name") {
             next.first_name = text(&mut errors, "first_name", obj.get("first_name"), 100).unwrap_or_default();
@@ -90,11 +96,13 @@ impl ContactFields {
             next.job_title = text(&mut errors, "job_title", obj.get("job_title"), 150);
         }
         if has("email") {
-            next.email = text(&mut errors, "email", obj.get("email"), 254).and_then(|e| Email::parse(&e).map_err(|e| errors.push(e)).ok());
+            let email = text(&mut errors, "email", obj.get("email"), 254).and_then(|e| Email::parse(&e).map_err(|e| errors.push(e)).ok());
+            channel::set_primary(&mut next, ChannelType::Email, email.map(|e| e.as_str().to_string()));
         }
         if has("phone") {
-            next.phone = text(&mut errors, "phone", obj.get("phone"), 32)
+            let phone = text(&mut errors, "phone", obj.get("phone"), 32)
                 .and_then(|p| Phone::parse(&p).map_err(|_| errors.push(FieldError::new("phone", "must be E.164 (+201001234567)"))).ok());
+            channel::set_primary(&mut next, ChannelType::Phone, phone.map(|p| p.to_string()));
         }
         for (field, slot) in [("company_id", &mut next.company_id)] {
             if has(field) {
@@ -131,18 +139,27 @@ impl ContactFields {
 
     pub fn terms(&self) -> Vec<String> {
         let names = [self.first_name.as_str(), self.last_name.as_deref().unwrap_or_default()];
-        let emails: Vec<&str> = self.email.iter().map(Email::as_str).collect();
-        let phones: Vec<&Phone> = self.phone.iter().collect();
-        search::terms(&names, &emails, &phones)
+        let mut emails: Vec<&str> = self.email.iter().map(Email::as_str).collect();
+        let mut phones: Vec<Phone> = self.phone.iter().cloned().collect();
+        for c in &self.channels {
+            match c.kind {
+                ChannelType::Email => emails.push(&c.value),
+                ChannelType::Phone | ChannelType::Whatsapp => phones.extend(Phone::parse(&c.value).ok()),
+            }
+        }
+        let phones: Vec<&Phone> = phones.iter().collect();
+        let mut terms = search::terms(&names, &emails, &phones);
+        terms.sort();
+        terms.dedup();
+        terms
     }
 }
 
-/// The contact a merge keeps: the target's values win, its empty fields take
-/// the source's; a source email or phone the target cannot take (it has its
-/// own) is returned as `unmerged` so nothing is lost silently.
-pub fn merge_fields(target: &ContactFields, source: &ContactFields) -> (ContactFields, Vec<(&'static str, String)>) {
+/// The contact a merge keeps: the target's values win, its empty fields
+/// take the source's, and it gains every channel of the source
+/// ([`channel::union`]) — nothing the source held is lost.
+pub fn merge_fields(target: &ContactFields, source: &ContactFields) -> ContactFields {
     let mut t = target.clone();
-    let mut unmerged = Vec::new();
     macro_rules! fill {
         ($($f:ident),*) => { $( if t.$f.is_none() { t.$f = source.$f.clone(); } )* };
     }
@@ -150,17 +167,20 @@ pub fn merge_fields(target: &ContactFields, source: &ContactFields) -> (ContactF
     for (k, v) in &source.custom_fields {
         t.custom_fields.entry(k.clone()).or_insert_with(|| v.clone());
     }
-    match (&t.email, &source.email) {
-        (None, Some(e)) => t.email = Some(e.clone()),
-        (Some(a), Some(b)) if a != b => unmerged.push(("email", b.as_str().to_string())),
-        _ => {}
+    t.channels = channel::union(&with_channels(target).channels, &with_channels(source).channels);
+    channel::shorthands(&mut t);
+    t
+}
+
+/// `f` with channels for its shorthands (a contact written before channels existed).
+pub fn with_channels(f: &ContactFields) -> ContactFields {
+    let mut f = f.clone();
+    if f.channels.is_empty() {
+        let (email, phone) = (f.email.as_ref().map(|e| e.as_str().to_string()), f.phone.as_ref().map(|p| p.to_string()));
+        channel::set_primary(&mut f, ChannelType::Email, email);
+        channel::set_primary(&mut f, ChannelType::Phone, phone);
     }
-    match (&t.phone, &source.phone) {
-        (None, Some(p)) => t.phone = Some(p.clone()),
-        (Some(a), Some(b)) if a != b => unmerged.push(("phone", b.as_str().to_string())),
-        _ => {}
-    }
-    (t, unmerged)
+    f
 }
 
 impl Contact {
@@ -218,11 +238,12 @@ mod tests {
             &json!({"first_name": "Robert", "last_name": "Wilson", "email": "r.wilson@acme.com", "phone": "+201001234567"}),
         )
         .unwrap();
-        let (m, unmerged) = merge_fields(&target, &source);
+        let m = merge_fields(&target, &source);
         assert_eq!((m.first_name.as_str(), m.last_name.as_deref()), ("Bob", Some("Wilson")));
         assert_eq!(m.email.as_ref().map(Email::as_str), Some("bob@acme.com"));
         assert_eq!(m.phone.as_ref().map(Phone::as_str), Some("+201001234567"));
-        assert_eq!(unmerged, vec![("email", "r.wilson@acme.com".to_string())]);
+        let emails: Vec<_> = m.channels.iter().filter(|c| c.kind == ChannelType::Email).map(|c| (c.value.as_str(), c.is_primary)).collect();
+        assert_eq!(emails, vec![("bob@acme.com", true), ("r.wilson@acme.com", false)], "the source's email stays, not primary");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Scan); search is a prefix query on index items written in the same
 //! transaction as the record ([`search_index`]).
 
+pub mod channel;
 pub mod company;
 pub mod contact;
 pub mod custom_fields;
@@ -10,6 +11,7 @@ pub mod fields;
 pub mod routes;
 pub mod search_index;
 pub mod segment;
+pub mod verification;
 
 use crm_auth::rbac;
 use crm_http::{route, Access, Route};
@@ -44,6 +46,24 @@ pub const ROUTES: &[Route<App>] = &[
     route!("GET /v1/contacts/{id}", Access::Permission(rbac::CONTACT_READ), routes::contacts::id_get::handle),
     route!("PATCH /v1/contacts/{id}", Access::Permission(rbac::CONTACT_UPDATE), routes::contacts::patch::handle),
     route!("DELETE /v1/contacts/{id}", Access::Permission(rbac::CONTACT_DELETE), routes::contacts::delete::handle),
+    route!("POST /v1/contacts/{id}/channels", Access::Permission(rbac::CONTACT_UPDATE), routes::contacts::channels_post::handle),
+    route!(
+        "DELETE /v1/contacts/{id}/channels/{channelId}",
+        Access::Permission(rbac::CONTACT_UPDATE),
+        routes::contacts::channel_delete::handle
+    ),
+    route!(
+        "POST /v1/contacts/{id}/channels/{channelId}/verify/start",
+        Access::Permission(rbac::CONTACT_UPDATE),
+        routes::contacts::verify::start
+    ),
+    route!(
+        "POST /v1/contacts/{id}/channels/{channelId}/verify/confirm",
+        Access::Permission(rbac::CONTACT_UPDATE),
+        routes::contacts::verify::confirm
+    ),
+    route!("POST /v1/contacts/{id}/opt-in", Access::Permission(rbac::CONTACT_CONSENT_MANAGE), routes::contacts::consent_post::opt_in),
+    route!("POST /v1/contacts/{id}/opt-out", Access::Permission(rbac::CONTACT_CONSENT_MANAGE), routes::contacts::consent_post::opt_out),
     route!("GET /v1/custom-fields/definitions", Access::Permission(rbac::CONTACT_READ), routes::custom_fields::get::handle),
     route!("POST /v1/custom-fields/definitions", Access::Permission(rbac::CUSTOMFIELDS_MANAGE), routes::custom_fields::post::handle),
     route!("PATCH /v1/custom-fields/definitions/{id}", Access::Permission(rbac::CUSTOMFIELDS_MANAGE), routes::custom_fields::patch::handle),

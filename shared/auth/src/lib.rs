@@ -5,7 +5,9 @@
 //! * [`rbac`]: permission codes and the default roles. Deny by default: a
 //!   permission not granted is refused.
 //! * [`seal`]: credentials encrypted at rest (AES-256-GCM).
+//! * [`code`]: one-time codes, salted and hashed.
 
+pub mod code;
 pub mod entitlements;
 pub mod opaque;
 pub mod principal;

@@ -70,6 +70,7 @@ pub const CONTACT_CREATE: Permission = Permission("contact.create");
 pub const CONTACT_UPDATE: Permission = Permission("contact.update");
 pub const CONTACT_DELETE: Permission = Permission("contact.delete");
 pub const CONTACT_MERGE: Permission = Permission("contact.merge");
+pub const CONTACT_CONSENT_MANAGE: Permission = Permission("contact.consent.manage");
 pub const CUSTOMFIELDS_MANAGE: Permission = Permission("customfields.manage");
 pub const SEGMENT_MANAGE: Permission = Permission("segment.manage");
 pub const TASK_READ: Permission = Permission("task.read");
@@ -124,6 +125,7 @@ pub const ALL: &[Permission] = &[
     CONTACT_UPDATE,
     CONTACT_DELETE,
     CONTACT_MERGE,
+    CONTACT_CONSENT_MANAGE,
     CUSTOMFIELDS_MANAGE,
     SEGMENT_MANAGE,
     TASK_READ,
@@ -169,6 +171,7 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             CONTACT_UPDATE,
             CONTACT_DELETE,
             CONTACT_MERGE,
+            CONTACT_CONSENT_MANAGE,
             SEGMENT_MANAGE,
             TASK_READ,
             TASK_CREATE,
@@ -196,6 +199,7 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             CONTACT_READ,
             CONTACT_CREATE,
             CONTACT_UPDATE,
+            CONTACT_CONSENT_MANAGE,
             SEGMENT_MANAGE,
             TASK_READ,
             TASK_CREATE,

@@ -4,9 +4,13 @@
 //!   English built in), the spec's fallback order and strict variables.
 //! * [`compose`] — turns a family, a payload and a recipient into queued
 //!   [`Message`](crm_events::messages::Message)s, mirrors included.
+//! * [`consent`] — opt-ins and opt-outs per channel and address (the STOP
+//!   list), and the rule a send must pass; written by the notifications API,
+//!   the delivery webhooks and a contact's channels.
 //! * [`tenant`] — a tenant's own templates (overrides of the built-in ones),
 //!   stored on the table and loaded by family.
 
 pub mod compose;
+pub mod consent;
 pub mod template;
 pub mod tenant;

@@ -14,9 +14,9 @@ use crm_store::{StoreError, Tx};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::consent::{normalise, Consent, ConsentStatus, SubjectType};
 use crate::people::Person;
 use crate::App;
+use crm_notify::consent::{normalise, Consent, ConsentStatus, SubjectType};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

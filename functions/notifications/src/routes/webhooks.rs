@@ -26,10 +26,10 @@ use crm_store::tx::Condition;
 use crm_store::{item, keys, StoreError, Tx};
 use serde_json::{json, Value};
 
-use crate::consent::{Consent, ConsentStatus, SubjectType};
 use crate::dlr::{self, Outcome, Report};
 use crate::suppression::Suppression;
 use crate::{provider_message_key, App};
+use crm_notify::consent::{Consent, ConsentStatus, SubjectType};
 
 const LOG_RETENTION_SECS: i64 = 30 * 86_400;
 

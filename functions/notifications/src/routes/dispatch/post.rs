@@ -31,11 +31,11 @@ use serde_json::{json, Value};
 
 use super::group::{DispatchGroup, DISPATCH_KEY};
 use super::request::{Body, DispatchRequest};
-use crate::consent::{self, Consent};
 use crate::people::{Person, TenantView};
 use crate::policy::Policy;
 use crate::suppression::Suppression;
 use crate::{quiet, usage, App};
+use crm_notify::consent::{self, Consent};
 use crm_notify::tenant as templates;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {

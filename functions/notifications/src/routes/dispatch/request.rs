@@ -13,7 +13,7 @@ use crm_notify::compose::Mirror;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::consent::normalise;
+use crm_notify::consent::normalise;
 
 /// The furthest ahead a send may be scheduled.
 const MAX_SCHEDULE_AHEAD_SECS: i64 = 30 * 86_400;

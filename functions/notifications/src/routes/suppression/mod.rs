@@ -15,7 +15,7 @@ pub(crate) fn parse_entry(channel: Option<&str>, address: Option<&str>) -> Resul
         Some("whatsapp") => Channel::Whatsapp,
         _ => return Err(AppError::invalid("channel", "must be email, sms or whatsapp")),
     };
-    let address = crate::consent::normalise("address", &channel, address.unwrap_or_default())
+    let address = crm_notify::consent::normalise("address", &channel, address.unwrap_or_default())
         .map_err(|e: FieldError| AppError::invalid_fields(vec![e]))?;
     Ok((channel, address))
 }

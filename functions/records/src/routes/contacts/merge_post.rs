@@ -1,20 +1,22 @@
 //! `POST /v1/contacts/merge` `{target_id, source_id}` — M3CoreCRM §3.6: the
 //! target keeps its id and values and takes the source's where it has
 //! none; the source becomes a tombstone with `merged_into_id` (out of every
-//! list and the search index; reading it says where it went). The source's
-//! email and phone move to the target when it takes them (their duplicate
-//! markers now name the target), else they are released and reported in
-//! `unmerged`. One transaction, both versions checked; `contact.merged`.
+//! list and the search index; reading it says where it went). Every channel
+//! of the source joins the target's (a union of primaries, verification
+//! kept) and its duplicate markers now name the target. The source's tasks,
+//! notes and activities follow (the activities worker moves them on
+//! `contact.merged`). One transaction, both versions checked.
 //! The owner, a manager or an admin of both; `contact.merge`.
 
 use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Timestamp};
 use crm_store::tx::Condition;
-use crm_store::{item, StoreError, Tx};
+use crm_store::{item, keys, StoreError, Tx};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::channel;
 use crate::contact::{merge_fields, Contact, CONTACT};
 use crate::{search_index, App};
 
@@ -40,42 +42,28 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     super::super::require_edit(&p, source.fields.owner_user_id)?;
 
     let now = Timestamp::now();
-    let (fields, unmerged) = merge_fields(&target.fields, &source.fields);
-    let kept = Contact { fields, updated_at: now, version: target.version + 1, ..target.clone() };
+    let kept =
+        Contact { fields: merge_fields(&target.fields, &source.fields), updated_at: now, version: target.version + 1, ..target.clone() };
     let tombstone = Contact { merged_into_id: Some(target.id), updated_at: now, version: source.version + 1, ..source.clone() };
-    let unmerged: Vec<_> = unmerged.into_iter().map(|(k, v)| json!({ "field": k, "value": v })).collect();
     let event = super::super::event(
         &call,
         "contact.merged",
         super::subject(&kept),
-        json!({ "target_id": target.id, "source_id": source.id, "unmerged": unmerged }),
+        json!({ "target_id": target.id, "source_id": source.id, "channels": kept.fields.channels.len() }),
     )?;
     let mut tx = Tx::new()
         .put_if("contact", kept.to_item()?, Condition::version_is(target.version))
         .put_if("source", tombstone.to_item()?, Condition::version_is(source.version))
         .emit_audited(&event);
-    // The source's addresses: re-pointed at the target when it took them, else released.
+    // Every address of the source is now the target's: its marker names the target.
     let claim = json!({ "contact_id": target.id });
-    if let Some(e) = &source.fields.email {
-        let key = Contact::email_marker(t, e);
-        tx = if kept.fields.email.as_ref() == Some(e) && target.fields.email.is_none() {
-            tx.put("email_marker", item::to_item(&key, &claim)?)
-        } else {
-            tx.delete("email_release", &key, None)
-        };
-    }
-    if let Some(ph) = &source.fields.phone {
-        let key = Contact::phone_marker(t, ph);
-        tx = if kept.fields.phone.as_ref() == Some(ph) && target.fields.phone.is_none() {
-            tx.put("phone_marker", item::to_item(&key, &claim)?)
-        } else {
-            tx.delete("phone_release", &key, None)
-        };
+    for (family, value) in channel::addresses(&source.fields).difference(&channel::addresses(&target.fields)) {
+        tx = tx.put("marker", item::to_item(&keys::unique(t, family, value), &claim)?);
     }
     let tx = search_index::write(tx, t, CONTACT, kept.id, &target.fields.terms(), &kept.fields.terms())?;
     let tx = search_index::write(tx, t, CONTACT, source.id, &source.fields.terms(), &[])?;
     match app.store.transact(tx).await {
-        Ok(()) => Ok(Reply::ok(json!({ "target": super::public(&kept), "source_id": source.id, "unmerged": unmerged }))),
+        Ok(()) => Ok(Reply::ok(json!({ "target": super::public(&kept), "source_id": source.id }))),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),
         Err(e) => Err(e.into()),
     }

@@ -1,5 +1,11 @@
-//! Contacts: `POST|GET /v1/contacts`, `GET|PATCH|DELETE /v1/contacts/{id}`.
+//! Contacts: `POST|GET /v1/contacts`, `GET|PATCH|DELETE /v1/contacts/{id}`,
+//! dedupe and merge, and a contact's channels: `POST /v1/contacts/{id}/channels`,
+//! `DELETE …/channels/{channelId}`, `POST …/channels/{channelId}/verify/start|confirm`,
+//! `POST /v1/contacts/{id}/opt-in|opt-out`.
 
+pub mod channel_delete;
+pub mod channels_post;
+pub mod consent_post;
 pub mod dedupe_check_post;
 pub mod delete;
 pub mod get;
@@ -7,19 +13,23 @@ pub mod id_get;
 pub mod merge_post;
 pub mod patch;
 pub mod post;
+pub mod verify;
 
+use crm_events::audit::AuditExt;
 use crm_http::Call;
-use crm_kernel::{AppError, EntityId, TenantId};
+use crm_kernel::{AppError, EntityId, TenantId, Timestamp};
 use crm_store::item::ItemExt;
-use crm_store::{item, StoreError, Tx};
+use crm_store::tx::Condition;
+use crm_store::{item, keys, StoreError, Tx};
 use serde_json::{json, Value};
 
+use crate::channel::{self, ChannelType};
 use crate::company::Company;
-use crate::contact::{Contact, ContactFields};
-use crate::App;
+use crate::contact::{Contact, ContactFields, CONTACT};
+use crate::{search_index, App};
 
-pub(crate) const EMAIL_MARKER: &str = "email_marker";
-pub(crate) const PHONE_MARKER: &str = "phone_marker";
+/// The transaction label of a claimed address marker.
+const MARKER: &str = "marker:";
 
 pub(crate) async fn load(app: &App, call: &Call) -> Result<Contact, AppError> {
     let t = call.principal()?.tenant_id;
@@ -53,8 +63,9 @@ pub(crate) async fn check_company(app: &App, t: TenantId, company: Option<Entity
     Ok(())
 }
 
-/// Moves the duplicate markers from `old` to `new` in `tx`: a new email or
-/// phone is claimed with `attribute_not_exists`, a dropped one released.
+/// Moves the duplicate markers from `old` to `new` in `tx`: an address
+/// the contact gains is claimed with `attribute_not_exists` (label
+/// `marker:{family}:{value}`), one it lost is released.
 pub(crate) fn markers(
     mut tx: Tx,
     t: TenantId,
@@ -63,36 +74,72 @@ pub(crate) fn markers(
     new: Option<&ContactFields>,
 ) -> Result<Tx, AppError> {
     let claim = json!({ "contact_id": id });
-    let (old_email, new_email) = (old.and_then(|f| f.email.as_ref()), new.and_then(|f| f.email.as_ref()));
-    if old_email != new_email {
-        if let Some(e) = old_email {
-            tx = tx.delete("email_release", &Contact::email_marker(t, e), None);
-        }
-        if let Some(e) = new_email {
-            tx = tx.put_new(EMAIL_MARKER, item::to_item(&Contact::email_marker(t, e), &claim)?);
-        }
+    let (old, new) = (old.map(channel::addresses).unwrap_or_default(), new.map(channel::addresses).unwrap_or_default());
+    for (family, value) in old.difference(&new) {
+        tx = tx.delete("marker_release", &keys::unique(t, family, value), None);
     }
-    let (old_phone, new_phone) = (old.and_then(|f| f.phone.as_ref()), new.and_then(|f| f.phone.as_ref()));
-    if old_phone != new_phone {
-        if let Some(p) = old_phone {
-            tx = tx.delete("phone_release", &Contact::phone_marker(t, p), None);
-        }
-        if let Some(p) = new_phone {
-            tx = tx.put_new(PHONE_MARKER, item::to_item(&Contact::phone_marker(t, p), &claim)?);
-        }
+    for (family, value) in new.difference(&old) {
+        tx = tx.put_new(&format!("{MARKER}{family}:{value}"), item::to_item(&keys::unique(t, family, value), &claim)?);
     }
     Ok(tx)
 }
 
 /// Turns a lost marker into `409` naming the contact that holds the address.
-pub(crate) async fn duplicate(app: &App, t: TenantId, fields: &ContactFields, label: &str) -> AppError {
-    let (key, what) = match (label, &fields.email, &fields.phone) {
-        (EMAIL_MARKER, Some(e), _) => (Contact::email_marker(t, e), "email"),
-        (PHONE_MARKER, _, Some(p)) => (Contact::phone_marker(t, p), "phone"),
-        _ => return AppError::Conflict("the contact changed meanwhile; retry".into()),
+pub(crate) async fn duplicate(app: &App, t: TenantId, label: &str) -> AppError {
+    let Some((family, value)) = label.strip_prefix(MARKER).and_then(|l| l.split_once(':')) else {
+        return AppError::Conflict("the contact changed meanwhile; retry".into());
     };
-    let holder = app.store.get(&key).await.ok().flatten().and_then(|it| it.str_attr("contact_id").map(str::to_string));
-    AppError::Conflict(format!("a contact with this {what} exists: {}", holder.unwrap_or_else(|| "?".into())))
+    let what = if family == ChannelType::Email.marker() { "email" } else { "phone" };
+    let holder =
+        app.store.get(&keys::unique(t, family, value)).await.ok().flatten().and_then(|it| it.str_attr("contact_id").map(str::to_string));
+    AppError::Conflict(format!("a contact with this {what} ({value}) exists: {}", holder.unwrap_or_else(|| "?".into())))
+}
+
+/// Writes `fields` over `current` in one transaction with `tx`: the version
+/// read (else `412`), the address markers and search terms that follow, and
+/// the audited event `kind` with `data`.
+pub(crate) async fn save(
+    app: &App,
+    call: &Call,
+    current: &Contact,
+    fields: ContactFields,
+    kind: &str,
+    data: Value,
+    tx: Tx,
+) -> Result<Contact, AppError> {
+    let t = current.tenant_id;
+    let next = Contact { fields, updated_at: Timestamp::now(), version: current.version + 1, ..current.clone() };
+    let event = super::event(call, kind, subject(&next), data)?;
+    let tx = tx.put_if("contact", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
+    let tx = markers(tx, t, next.id, Some(&current.fields), Some(&next.fields))?;
+    let tx = search_index::write(tx, t, CONTACT, next.id, &current.fields.terms(), &next.fields.terms())?;
+    match app.store.transact(tx).await {
+        Ok(()) => Ok(next),
+        Err(e) => match conflict_label(&e) {
+            Some("contact") => Err(AppError::PreconditionFailed),
+            Some(label) => Err(match super::custom_conflict(label) {
+                Some(c) => c,
+                None => duplicate(app, t, label).await,
+            }),
+            None => Err(e.into()),
+        },
+    }
+}
+
+/// A live contact the caller may change, at the version `If-Match` names.
+pub(crate) async fn load_for_change(app: &App, call: &Call) -> Result<Contact, AppError> {
+    let current = live(load(app, call).await?)?;
+    super::require_edit(call.principal()?, current.fields.owner_user_id)?;
+    if call.if_match()?.is_some_and(|v| v != current.version) {
+        return Err(AppError::PreconditionFailed);
+    }
+    Ok(current)
+}
+
+/// The channel `{channelId}` of `c`, or `404`.
+pub(crate) fn channel_of<'a>(call: &Call, c: &'a Contact) -> Result<&'a crate::channel::ContactChannel, AppError> {
+    let id = EntityId::parse(&call.path("channelId")?).map_err(|_| AppError::NotFound)?;
+    c.fields.channels.iter().find(|ch| ch.id == id).ok_or(AppError::NotFound)
 }
 
 pub(crate) fn conflict_label(e: &StoreError) -> Option<&str> {

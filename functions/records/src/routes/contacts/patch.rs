@@ -4,25 +4,19 @@
 //! released, the search terms follow — one transaction; `contact.updated`
 //! carries `{field: {from, to}}`.
 
-use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
-use crm_kernel::{AppError, Timestamp};
-use crm_store::tx::Condition;
+use crm_kernel::AppError;
 use crm_store::Tx;
 use serde_json::{json, Value};
 
-use crate::contact::{Contact, ContactFields, CONTACT};
-use crate::{search_index, App};
+use crate::contact::ContactFields;
+use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let t = p.tenant_id;
     let body: Value = call.json()?;
-    let current = super::live(super::load(app, &call).await?)?;
-    super::super::require_edit(&p, current.fields.owner_user_id)?;
-    if call.if_match()?.is_some_and(|v| v != current.version) {
-        return Err(AppError::PreconditionFailed);
-    }
+    let current = super::load_for_change(app, &call).await?;
     let mut fields = ContactFields::apply(&current.fields, &body)?;
     let (values, tx) = super::super::custom_values(app, t, "contact", &current.fields.custom_fields, &body, false, Tx::new()).await?;
     fields.custom_fields = values;
@@ -39,20 +33,6 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if changes.is_empty() {
         return Ok(Reply::ok(super::public(&current)).etag(current.version));
     }
-    let next = Contact { fields, updated_at: Timestamp::now(), version: current.version + 1, ..current.clone() };
-    let event = super::super::event(&call, "contact.updated", super::subject(&next), json!({ "changes": changes }))?;
-    let tx = tx.put_if("contact", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
-    let tx = super::markers(tx, t, next.id, Some(&current.fields), Some(&next.fields))?;
-    let tx = search_index::write(tx, t, CONTACT, next.id, &current.fields.terms(), &next.fields.terms())?;
-    match app.store.transact(tx).await {
-        Ok(()) => Ok(Reply::ok(super::public(&next)).etag(next.version)),
-        Err(e) => match super::conflict_label(&e) {
-            Some("contact") => Err(AppError::PreconditionFailed),
-            Some(label) => Err(match super::super::custom_conflict(label) {
-                Some(c) => c,
-                None => super::duplicate(app, t, &next.fields, label).await,
-            }),
-            None => Err(e.into()),
-        },
-    }
+    let next = super::save(app, &call, &current, fields, "contact.updated", json!({ "changes": changes }), tx).await?;
+    Ok(Reply::ok(super::public(&next)).etag(next.version))
 }

@@ -49,7 +49,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Err(e) => match super::conflict_label(&e) {
             Some(label) => Err(match super::super::custom_conflict(label) {
                 Some(c) => c,
-                None => super::duplicate(app, t, &contact.fields, label).await,
+                None => super::duplicate(app, t, label).await,
             }),
             None => Err(e.into()),
         },

@@ -1,0 +1,96 @@
+//! `POST /v1/contacts/{id}/opt-in` and `…/opt-out` `{channel_id,
+//! consent_source?, consent_text?}` — a contact's consent on one channel
+//! (M3CoreCRM §3 "opt-in/out stored and respected in marketing"). The
+//! channel's `opt_in`, `opt_in_source`, `opted_in_at`/`opt_out_at` change and,
+//! in the same transaction, the notifications core's consent record for the
+//! address (an SMS opt-out is the STOP list) — so a marketing send to the
+//! address is refused or allowed from then on. `contact.opted_in|opted_out`;
+//! `contact.consent.manage`.
+
+use crm_events::messages::Channel;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, EntityId, FieldError, Timestamp};
+use crm_notify::consent::{Consent, ConsentStatus, SubjectType};
+use crm_store::tx::Condition;
+use crm_store::Tx;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::App;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Body {
+    channel_id: String,
+    #[serde(default)]
+    consent_source: Option<String>,
+    #[serde(default)]
+    consent_text: Option<String>,
+}
+
+pub async fn opt_in(app: &App, call: Call) -> Result<Reply, AppError> {
+    record(app, call, ConsentStatus::OptedIn).await
+}
+
+pub async fn opt_out(app: &App, call: Call) -> Result<Reply, AppError> {
+    record(app, call, ConsentStatus::OptedOut).await
+}
+
+async fn record(app: &App, call: Call, status: ConsentStatus) -> Result<Reply, AppError> {
+    let b: Body = call.json()?;
+    let source = b.consent_source.unwrap_or_else(|| "api".into()).trim().to_string();
+    let mut errors = Vec::new();
+    if source.is_empty() || source.len() > 64 {
+        errors.push(FieldError::new("consent_source", "must be 1-64 characters"));
+    }
+    if b.consent_text.as_ref().is_some_and(|x| x.chars().count() > 2000) {
+        errors.push(FieldError::new("consent_text", "must be at most 2000 characters"));
+    }
+    let channel_id = EntityId::parse(&b.channel_id).map_err(|_| AppError::invalid("channel_id", "must be a channel id"));
+    if !errors.is_empty() {
+        return Err(AppError::invalid_fields(errors));
+    }
+    let channel_id = channel_id?;
+    let current = super::load_for_change(app, &call).await?;
+    let t = current.tenant_id;
+    let now = Timestamp::now();
+    let mut fields = current.fields.clone();
+    let ch = fields
+        .channels
+        .iter_mut()
+        .find(|c| c.id == channel_id)
+        .ok_or_else(|| AppError::invalid("channel_id", "is not a channel of this contact"))?;
+    let opting_in = status == ConsentStatus::OptedIn;
+    ch.opt_in = opting_in;
+    if opting_in {
+        (ch.opt_in_source, ch.opted_in_at, ch.opt_out_at) = (Some(source.clone()), Some(now), None);
+    } else {
+        ch.opt_out_at = Some(now);
+    }
+    let ch = ch.clone();
+    let channel: Channel = ch.kind.message_channel();
+    let key = Consent::key(t, &channel, &ch.value);
+    let previous: Option<Consent> = app.store.get_as(&key).await?;
+    let consent = Consent {
+        tenant_id: t,
+        channel,
+        address: ch.value.clone(),
+        status,
+        subject_type: SubjectType::Contact,
+        subject_id: Some(current.id.to_string()),
+        consent_source: source.clone(),
+        consent_text: b.consent_text,
+        consent_at: now,
+        opted_out_at: (!opting_in).then_some(now),
+        version: previous.as_ref().map_or(1, |c| c.version + 1),
+    };
+    let cond = match &previous {
+        Some(c) => Condition::version_is(c.version),
+        None => Condition::not_exists(),
+    };
+    let tx = Tx::new().put_if("consent", consent.to_item()?, cond);
+    let kind = if opting_in { "contact.opted_in" } else { "contact.opted_out" };
+    let data = json!({ "channel_id": ch.id, "type": ch.kind, "channel": consent.channel, "address": ch.value, "source": source });
+    let next = super::save(app, &call, &current, fields, kind, data, tx).await?;
+    Ok(Reply::ok(super::public(&next)).etag(next.version))
+}

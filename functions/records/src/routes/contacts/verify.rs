@@ -1,0 +1,112 @@
+//! `POST /v1/contacts/{id}/channels/{channelId}/verify/start` sends a
+//! six-digit code to the channel's address through the notifications core
+//! (email, SMS or WhatsApp — the last two need the plan's
+//! `notifications.sms|whatsapp` and count toward the month's usage);
+//! `…/verify/confirm {code}` checks it and stamps the channel's
+//! `verified_at` (`contact.channel.verified`). The code proves the address
+//! it went to: a channel whose value changed meanwhile must start again.
+
+use crm_events::audit::AuditExt;
+use crm_events::messages::{count_usage, Channel, MessageKind, QueueExt};
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, Phone, Timestamp};
+use crm_notify::compose::{compose, Mirror, Recipient, Send};
+use crm_store::item::ItemExt;
+use crm_store::tx::Condition;
+use crm_store::{keys, Tx};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::verification::{ChannelVerification, CODE_TTL_SECS};
+use crate::App;
+
+pub async fn start(app: &App, call: Call) -> Result<Reply, AppError> {
+    let current = super::load_for_change(app, &call).await?;
+    let ch = super::channel_of(&call, &current)?.clone();
+    let t = current.tenant_id;
+    let tenant = app.store.get(&keys::tenant(t)).await?.ok_or(AppError::NotFound)?;
+    let channel = ch.kind.message_channel();
+    if channel != Channel::Email {
+        let plan = tenant.str_attr("plan").unwrap_or_default();
+        crm_auth::entitlements::Entitlements::for_plan(plan).require_feature(&format!("notifications.{}", channel.as_str()))?;
+    }
+    let key = ChannelVerification::key(t, current.id, ch.id);
+    let previous: Option<ChannelVerification> = app.store.get_as(&key).await?;
+    let now = Timestamp::now();
+    let (record, code) = ChannelVerification::issue(previous.as_ref(), t, current.id, ch.id, &ch.value, now)?;
+    let send = Send {
+        tenant_id: t,
+        channel: channel.clone(),
+        family: "contact.verify_channel".into(),
+        payload: json!({ "code": code, "expires_min": CODE_TTL_SECS / 60, "tenant_name": tenant.str_attr("name").unwrap_or_default() })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        kind: MessageKind::Transactional,
+        mirror: Mirror { email: false, inbox: false },
+        scheduled_at: None,
+        source: "records.contact_channel_verify".into(),
+        marketing_email_ok: false,
+    };
+    let to = Recipient {
+        email: (channel == Channel::Email).then(|| ch.value.clone()),
+        phone: Phone::parse(&ch.value).ok(),
+        user_id: None,
+        locale: ch.locale.clone(),
+    };
+    let overrides = crm_notify::tenant::overrides(&app.store, t, &send.family).await?;
+    let message = compose(&send, &to, &overrides, None)?.messages.remove(0);
+    let event = super::super::event(
+        &call,
+        "contact.channel.verify_started",
+        super::subject(&current),
+        json!({ "channel_id": ch.id, "type": ch.kind, "message_id": message.id }),
+    )?;
+    let tx = match &previous {
+        Some(p) => Tx::new().put_if("verification", record.to_item()?, Condition::version_is(p.version)),
+        None => Tx::new().put_new("verification", record.to_item()?),
+    };
+    let tx = count_usage(tx.queue_message(&message)?, std::slice::from_ref(&message)).emit_audited(&event);
+    app.store.transact(tx).await.map_err(|e| match super::conflict_label(&e) {
+        Some(_) => AppError::RateLimited { retry_after_secs: 60 },
+        None => e.into(),
+    })?;
+    Ok(Reply::with_status(202, json!({ "verification": record.public() })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Confirm {
+    code: String,
+}
+
+pub async fn confirm(app: &App, call: Call) -> Result<Reply, AppError> {
+    let body: Confirm = call.json()?;
+    let current = super::load_for_change(app, &call).await?;
+    let ch = super::channel_of(&call, &current)?.clone();
+    let t = current.tenant_id;
+    let key = ChannelVerification::key(t, current.id, ch.id);
+    let record: ChannelVerification = app.store.get_as(&key).await?.ok_or_else(|| AppError::Rule {
+        code: "OTP_NOT_PENDING",
+        message: "no code is waiting for this channel; start verification first".into(),
+    })?;
+    let now = Timestamp::now();
+    let (next, verdict) = record.confirm(&ch.value, &body.code, now);
+    let cond = Condition::version_is(record.version);
+    let Ok(()) = verdict else {
+        let tx = match next {
+            Some(n) => Tx::new().put_if("verification", n.to_item()?, cond),
+            None => Tx::new().delete("verification", &key, Some(cond)),
+        };
+        app.store.transact(tx).await?;
+        return verdict.map(|_| Reply::no_content());
+    };
+    let mut fields = current.fields.clone();
+    if let Some(c) = fields.channels.iter_mut().find(|c| c.id == ch.id) {
+        c.verified_at = Some(now);
+    }
+    let data = json!({ "channel_id": ch.id, "type": ch.kind });
+    let tx = Tx::new().delete("verification", &key, Some(cond));
+    let next = super::save(app, &call, &current, fields, "contact.channel.verified", data, tx).await?;
+    Ok(Reply::ok(super::public(&next)).etag(next.version))
+}
