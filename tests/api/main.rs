@@ -25,6 +25,7 @@ mod phone;
 mod pipeline;
 mod ratelimit;
 mod recovery;
+mod reminders;
 mod segments;
 mod store;
 mod tasks;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{eventually, fixture_store, mailbox, reports_for, stack, unique_phone, TestApp};
+use crate::helpers::{body_of, eventually, fixture_store, mailbox, reports_for, stack, unique_phone, TestApp};
 
 pub(crate) async fn dispatch(app: &TestApp, body: Value) -> (u16, Value) {
     let resp = app.post("/v1/notify/dispatch").json(&body).send().await.unwrap();
@@ -429,6 +429,13 @@ async fn the_daily_digest_sums_up_the_day_once_per_user_in_their_hour() {
     assert_eq!(resp.status(), 200);
     app.create_note("called Acme").await;
     app.create_note("called Globex").await;
+    let yesterday = (chrono::Utc::now() - chrono::Duration::hours(20)).to_rfc3339();
+    for (title, done) in [("Chase the Initech invoice", false), ("Book the demo room", true)] {
+        let t = body_of(app.post("/v1/tasks").json(&json!({"title": title, "due_at": yesterday}))).await;
+        if done {
+            app.post(&format!("/v1/tasks/{}/complete", t["data"]["id"].as_str().unwrap())).send().await.unwrap();
+        }
+    }
     eventually("the notes in the feed", Duration::from_secs(20), || async {
         (app.feed().await.iter().filter(|e| e["event_type"] == "note.created").count() == 2).then_some(())
     })
@@ -459,7 +466,9 @@ async fn the_daily_digest_sums_up_the_day_once_per_user_in_their_hour() {
         mailbox(&email).await.into_iter().find(|m| m["template_code"] == "digest.daily")
     })
     .await;
-    assert!(mail["body"].as_str().unwrap().contains("• note.created × 2"), "{mail}");
+    let body = mail["body"].as_str().unwrap();
+    assert!(body.contains("• note.created × 2"), "{mail}");
+    assert!(body.contains("Overdue tasks (1):\n• Chase the Initech invoice (due "), "open overdue tasks only: {body}");
     let entry = eventually("the digest in the inbox", Duration::from_secs(20), || async {
         app.get_json("/v1/me/notifications").await["data"]
             .as_array()

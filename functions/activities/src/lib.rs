@@ -3,11 +3,15 @@
 //!
 //! * API routes: [`ROUTES`], dispatched by [`App::handle`].
 //! * Worker `activity_feed`: [`feed::project`] on the activity queue.
+//! * Function `reminder`: [`fire::fire`], invoked by a reminder's one-time schedule.
 
 pub mod activity;
 pub mod feed;
+pub mod fire;
 pub mod note;
+pub mod reminder;
 pub mod routes;
+pub mod schedule;
 pub mod task;
 
 use crm_auth::rbac;
@@ -22,15 +26,21 @@ use lambda_http::{Body, Request, Response};
 #[derive(Clone)]
 pub struct App {
     pub store: Store,
+    pub scheduler: schedule::Scheduler,
 }
 
 impl App {
     pub fn new(config: &aws_config::SdkConfig, env: &crm_kernel::Env) -> Result<Self, String> {
-        Ok(Self { store: Store::from_config(config, env).map_err(|e| e.to_string())? })
+        Ok(Self { store: Store::from_config(config, env).map_err(|e| e.to_string())?, scheduler: schedule::Scheduler::new(config, env) })
     }
 
     pub async fn handle(&self, req: Request) -> Response<Body> {
         crm_http::dispatch(ROUTES, self, req).await
+    }
+
+    /// The `reminder` function: one reminder's schedule firing.
+    pub async fn handle_reminder(&self, fire: reminder::Fire) -> Result<serde_json::Value, crm_kernel::AppError> {
+        fire::fire(self, fire).await
     }
 
     /// The `activity_feed` worker.
@@ -57,4 +67,7 @@ pub const ROUTES: &[Route<App>] = &[
     route!("PATCH /v1/tasks/{id}", Access::Permission(rbac::TASK_UPDATE), routes::tasks::patch::handle),
     route!("DELETE /v1/tasks/{id}", Access::Permission(rbac::TASK_DELETE), routes::tasks::delete::handle),
     route!("POST /v1/tasks/{id}/complete", Access::Permission(rbac::TASK_COMPLETE), routes::tasks::complete_post::handle),
+    route!("POST /v1/tasks/{id}/remind", Access::Permission(rbac::TASK_UPDATE), routes::tasks::remind_post::handle),
+    route!("GET /v1/tasks/{id}/reminders", Access::Permission(rbac::TASK_READ), routes::tasks::reminders_get::handle),
+    route!("DELETE /v1/tasks/{id}/reminders/{reminderId}", Access::Permission(rbac::TASK_UPDATE), routes::tasks::reminder_delete::handle),
 ];

@@ -1,5 +1,6 @@
 //! Lambda bootstrap: `HANDLER=api` (default) serves the HTTP routes,
-//! `HANDLER=activity_feed` runs the feed projector on its SQS queue.
+//! `HANDLER=activity_feed` runs the feed projector on its SQS queue,
+//! `HANDLER=reminder` fires a task reminder (EventBridge Scheduler input).
 
 use activities::App;
 use crm_events::SqsEvent;
@@ -15,6 +16,12 @@ async fn main() -> Result<(), Error> {
         "activity_feed" => {
             lambda_runtime::run(service_fn(move |e: LambdaEvent<SqsEvent>| async move {
                 Ok::<_, Error>(app.handle_feed_batch(e.payload).await)
+            }))
+            .await
+        }
+        "reminder" => {
+            lambda_runtime::run(service_fn(move |e: LambdaEvent<activities::reminder::Fire>| async move {
+                app.handle_reminder(e.payload).await.map_err(|e| Error::from(e.to_string()))
             }))
             .await
         }

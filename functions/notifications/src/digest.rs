@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use chrono::Timelike;
 use crm_events::messages::{Channel, MessageKind, QueueExt};
 use crm_events::preferences::Preferences;
-use crm_kernel::{AppError, Limit, TenantId, Timestamp};
+use crm_kernel::{AppError, Limit, TenantId, Timestamp, UserId};
 use crm_notify::compose::{compose, Mirror, Recipient, Send};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Query, StoreError, Tx};
@@ -46,6 +46,19 @@ pub fn summarise(event_types: &[String]) -> Vec<(String, usize)> {
     let mut v: Vec<(String, usize)> = counts.into_iter().map(|(k, n)| (k.to_string(), n)).collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     v
+}
+
+/// Overdue tasks as lines, at most 10 (`-` when none).
+fn overdue_text(tasks: &[(String, String)]) -> String {
+    if tasks.is_empty() {
+        return "-".into();
+    }
+    let mut lines: Vec<String> =
+        tasks.iter().take(10).map(|(title, due)| format!("• {title} (due {})", &due[..due.len().min(16)])).collect();
+    if tasks.len() > 10 {
+        lines.push(format!("… and {} more", tasks.len() - 10));
+    }
+    lines.join("\n")
 }
 
 fn summary_text(counts: &[(String, usize)]) -> String {
@@ -170,6 +183,24 @@ impl App {
         Ok(types)
     }
 
+    /// The user's open tasks whose due time has passed (M3CoreCRM §4
+    /// "overdue tasks trigger daily digest notification"): one key condition
+    /// on their `by_owner` task list, which is sorted by due time.
+    async fn overdue_tasks(&self, t: TenantId, user: UserId, now: Timestamp) -> Result<Vec<(String, String)>, StoreError> {
+        let q = Query::index(t, Index::ByOwner, keys::by_owner_pk(t, "TASK", &user.to_string()))
+            .sk_between("0", now.to_string())
+            .limit(Limit::max());
+        Ok(self
+            .store
+            .query(q)
+            .await?
+            .items
+            .iter()
+            .filter(|it| matches!(it.str_attr("status"), Some("open" | "in_progress")))
+            .map(|it| (it.str_attr("title").unwrap_or_default().to_string(), it.str_attr("due_at").unwrap_or_default().to_string()))
+            .collect())
+    }
+
     #[allow(clippy::too_many_arguments)]
     async fn digest_user(
         &self,
@@ -188,7 +219,8 @@ impl App {
         }
         let unread =
             self.store.query(Query::index(t, Index::ByLookup, InboxEntry::unread_pk(t, p.id)).limit(Limit::max())).await?.items.len();
-        if count == 0 && unread == 0 {
+        let overdue = self.overdue_tasks(t, p.id, now).await?;
+        if count == 0 && unread == 0 && overdue.is_empty() {
             return Ok(false);
         }
         let mut payload = Map::new();
@@ -197,6 +229,8 @@ impl App {
         payload.insert("date".into(), json!(local_date));
         payload.insert("count".into(), json!(count));
         payload.insert("summary".into(), json!(summary_text(activity)));
+        payload.insert("overdue".into(), json!(overdue.len()));
+        payload.insert("overdue_list".into(), json!(overdue_text(&overdue)));
         payload.insert("unread".into(), json!(if unread >= 100 { "100+".to_string() } else { unread.to_string() }));
         let recipient = Recipient {
             email: Some(p.email.clone()),
@@ -257,5 +291,10 @@ mod tests {
         assert_eq!(s, vec![("note.created".to_string(), 2), ("user.invited".to_string(), 1)]);
         assert_eq!(summary_text(&s), "• note.created × 2\n• user.invited × 1");
         assert_eq!(summary_text(&[]), "-");
+        let overdue: Vec<(String, String)> = (0..12).map(|i| (format!("Task {i}"), "2026-11-20T09:00:00.000Z".to_string())).collect();
+        let text = overdue_text(&overdue);
+        assert!(text.starts_with("• Task 0 (due 2026-11-20T09:00)\n"));
+        assert!(text.ends_with("… and 2 more"));
+        assert_eq!(overdue_text(&[]), "-");
     }
 }

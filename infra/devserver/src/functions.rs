@@ -43,7 +43,7 @@ impl Functions {
             (spec.binary.as_str(), spec.handler.as_str()),
             ("authorizer", _)
                 | ("platform", "api" | "queue_monitor")
-                | ("activities", "api" | "activity_feed")
+                | ("activities", "api" | "activity_feed" | "reminder")
                 | ("outbox", _)
                 | ("identity", "api")
                 | ("notifications", "api" | "notifications" | "digest")
@@ -78,6 +78,17 @@ impl Functions {
         match spec.binary.as_str() {
             "outbox" => Ok(self.outbox.handle(event).await),
             other => Err(format!("{other} is not a stream handler")),
+        }
+    }
+
+    /// A direct invocation with `payload` (what EventBridge Scheduler does with a target's input).
+    pub async fn invoke(&self, spec: &FunctionSpec, payload: &str) -> Result<serde_json::Value, String> {
+        match (spec.binary.as_str(), spec.handler.as_str()) {
+            ("activities", "reminder") => {
+                let fire = serde_json::from_str(payload).map_err(|e| format!("reminder input: {e}"))?;
+                self.activities.handle_reminder(fire).await.map_err(|e| e.to_string())
+            }
+            (b, h) => Err(format!("{b}/{h} cannot be invoked directly")),
         }
     }
 

@@ -42,6 +42,7 @@ pub struct Clients {
     pub sqs: aws_sdk_sqs::Client,
     pub events: aws_sdk_eventbridge::Client,
     pub s3: aws_sdk_s3::Client,
+    pub scheduler: aws_sdk_scheduler::Client,
 }
 
 impl Clients {
@@ -57,6 +58,7 @@ impl Clients {
             ddb: aws_sdk_dynamodb::Client::new(&config),
             sqs: aws_sdk_sqs::Client::new(&config),
             events: aws_sdk_eventbridge::Client::new(&config),
+            scheduler: aws_sdk_scheduler::Client::new(&config),
             s3,
             config,
         }
@@ -273,6 +275,9 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
                 Trigger::Http { .. } => {}
             }
         }
+    }
+    for group in &stack.provisioned.schedule_groups {
+        tasks.push(tokio::spawn(sources::run_scheduler(stack.clone(), group.clone())));
     }
     let running = RunningStack { url: format!("http://{addr}"), stack, tasks };
     if opts.seed {

@@ -33,6 +33,8 @@ pub struct Provisioned {
     pub tables: BTreeMap<String, String>,
     /// Logical id → queue.
     pub queues: BTreeMap<String, QueueInfo>,
+    /// EventBridge Scheduler groups (their one-time schedules are fired by the dev server).
+    pub schedule_groups: Vec<String>,
 }
 
 impl Provisioned {
@@ -126,7 +128,20 @@ pub async fn provision(template: &Template, clients: &Clients, prefix: &str, opt
         put_rule(clients, &name, &props).await?;
     }
 
-    Ok(Provisioned { prefix: prefix.to_string(), resolver, tables, queues })
+    // Scheduler groups: the emulator stores their schedules but never fires
+    // them; the dev server watches them (`sources::run_scheduler`).
+    let mut schedule_groups = Vec::new();
+    for r in template.of_type("AWS::Scheduler::ScheduleGroup") {
+        let name = physical(prefix, r.logical_id);
+        if let Err(e) = clients.scheduler.create_schedule_group().name(&name).send().await {
+            if !e.as_service_error().is_some_and(|s| s.is_conflict_exception()) {
+                return Err(format!("CreateScheduleGroup: {e:?}"));
+            }
+        }
+        schedule_groups.push(name);
+    }
+
+    Ok(Provisioned { prefix: prefix.to_string(), resolver, tables, queues, schedule_groups })
 }
 
 fn str_of<'a>(v: &'a Value, key: &str) -> Result<&'a str, String> {

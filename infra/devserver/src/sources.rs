@@ -4,6 +4,7 @@
 //! (batches, partial failures, visibility timeout, redrive by the queue's own
 //! policy), and schedules to scheduled functions.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -312,9 +313,70 @@ pub async fn run_schedule(stack: Arc<Stack>, function: usize, expression: String
     }
 }
 
+/// EventBridge Scheduler, locally: every second, the group's one-time
+/// schedules (`at(…)`, UTC) whose time has come are invoked on their target
+/// function with their input, then deleted (`ActionAfterCompletion: DELETE`).
+/// A failed invocation is retried on the next tick, up to three times.
+pub async fn run_scheduler(stack: Arc<Stack>, group: String) {
+    let mut failures: HashMap<String, u32> = HashMap::new();
+    let mut interval = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        interval.tick().await;
+        let listed = match stack.clients.scheduler.list_schedules().group_name(&group).send().await {
+            Ok(out) => out.schedules,
+            Err(e) => {
+                tracing::warn!(error = ?e, %group, "ListSchedules");
+                continue;
+            }
+        };
+        for summary in listed {
+            let Some(name) = summary.name else { continue };
+            let Ok(s) = stack.clients.scheduler.get_schedule().group_name(&group).name(&name).send().await else { continue };
+            let due = s.schedule_expression.as_deref().and_then(one_time).is_some_and(|at| at <= chrono::Utc::now());
+            let Some(target) = s.target.filter(|_| due) else { continue };
+            let function = stack.specs.iter().find(|f| arn_of(&stack, &f.logical_id).as_deref() == Some(target.arn.as_str()));
+            let outcome = match function {
+                Some(f) => stack.functions.invoke(f, target.input.as_deref().unwrap_or("{}")).await,
+                None => Err(format!("no local function has the ARN {}", target.arn)),
+            };
+            let tries = failures.entry(name.clone()).or_default();
+            match outcome {
+                Ok(v) => tracing::info!(schedule = %name, result = %v, "schedule fired"),
+                Err(e) => {
+                    *tries += 1;
+                    tracing::error!(schedule = %name, error = %e, attempt = *tries, "scheduled invocation failed");
+                    if *tries < 3 {
+                        continue;
+                    }
+                }
+            }
+            failures.remove(&name);
+            if let Err(e) = stack.clients.scheduler.delete_schedule().group_name(&group).name(&name).send().await {
+                tracing::warn!(error = ?e, schedule = %name, "DeleteSchedule");
+            }
+        }
+    }
+}
+
+/// The time of a one-time expression `at(yyyy-mm-ddThh:mm:ss)` (UTC).
+fn one_time(expression: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let inner = expression.strip_prefix("at(")?.strip_suffix(')')?;
+    chrono::NaiveDateTime::parse_from_str(inner, "%Y-%m-%dT%H:%M:%S").ok().map(|t| t.and_utc())
+}
+
+fn arn_of(stack: &Stack, logical: &str) -> Option<String> {
+    stack.provisioned.resolver.attrs.get(&format!("{logical}.Arn")).cloned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_time_expressions_parse_as_utc() {
+        assert_eq!(one_time("at(2026-11-23T10:15:30)").unwrap().to_rfc3339(), "2026-11-23T10:15:30+00:00");
+        assert!(one_time("rate(1 minute)").is_none());
+    }
 
     #[test]
     fn outbox_filter_pattern() {

@@ -55,6 +55,10 @@ pub enum AppError {
     RouteNotFound,
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A dependency (a scheduler, a provider) cannot take the request now:
+    /// 503, retry later. The message is the caller's.
+    #[error("{0}")]
+    Unavailable(String),
     /// The message is logged, never sent: the caller only sees a generic text.
     #[error("internal error: {0}")]
     Internal(String),
@@ -92,6 +96,7 @@ impl AppError {
             AppError::PreconditionFailed => "PRECONDITION_FAILED",
             AppError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             AppError::RateLimited { .. } => "RATE_LIMIT_EXCEEDED",
+            AppError::Unavailable(_) => "SERVICE_UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -110,6 +115,7 @@ impl AppError {
             AppError::LimitReached { .. } | AppError::Rule { .. } => 422,
             AppError::RateLimited { .. } => 429,
             AppError::Internal(_) => 500,
+            AppError::Unavailable(_) => 503,
         }
     }
 

@@ -75,10 +75,18 @@ const BUILT_IN: &[(Channel, &str, &str, &str, &str)] = &[
     t!(Email, "task.assigned", "ar", "مهمة جديدة: {{title}}", "تم إسناد مهمة إليك: {{title}}\nالأولوية: {{priority}}\nالموعد: {{due}}\n"),
     t!(Inbox, "task.assigned", "en", "New task", "{{title}} (due {{due}})"),
     t!(Inbox, "task.assigned", "ar", "مهمة جديدة", "{{title}} (الموعد {{due}})"),
-    t!(Email, "digest.daily", "en", "Your day at {{tenant_name}}: {{date}}", "Hello {{full_name}},\n\nWhat happened at {{tenant_name}} in the last 24 hours ({{count}} updates):\n{{summary}}\n\nUnread notifications: {{unread}}\n"),
-    t!(Email, "digest.daily", "ar", "ملخص يومك في {{tenant_name}}: {{date}}", "مرحبًا {{full_name}}،\n\nما حدث في {{tenant_name}} خلال آخر 24 ساعة ({{count}} تحديثًا):\n{{summary}}\n\nإشعارات غير مقروءة: {{unread}}\n"),
-    t!(Inbox, "digest.daily", "en", "Daily digest: {{date}}", "{{count}} updates at {{tenant_name}}; {{unread}} unread notifications."),
-    t!(Inbox, "digest.daily", "ar", "الملخص اليومي: {{date}}", "{{count}} تحديثًا في {{tenant_name}}؛ {{unread}} إشعارات غير مقروءة."),
+    t!(Email, "task.reminder", "en", "Reminder: {{title}}", "A reminder about your task: {{title}}\nPriority: {{priority}}\nDue: {{due}}\n"),
+    t!(Email, "task.reminder", "ar", "تذكير: {{title}}", "تذكير بمهمتك: {{title}}\nالأولوية: {{priority}}\nالموعد: {{due}}\n"),
+    t!(Inbox, "task.reminder", "en", "Reminder", "{{title}} (due {{due}})"),
+    t!(Inbox, "task.reminder", "ar", "تذكير", "{{title}} (الموعد {{due}})"),
+    t!(Sms, "task.reminder", "en", "", "Reminder: {{title}} (due {{due}})"),
+    t!(Sms, "task.reminder", "ar", "", "تذكير: {{title}} (الموعد {{due}})"),
+    t!(Whatsapp, "task.reminder", "en", "", "Reminder: {{title}} (due {{due}})"),
+    t!(Whatsapp, "task.reminder", "ar", "", "تذكير: {{title}} (الموعد {{due}})"),
+    t!(Email, "digest.daily", "en", "Your day at {{tenant_name}}: {{date}}", "Hello {{full_name}},\n\nWhat happened at {{tenant_name}} in the last 24 hours ({{count}} updates):\n{{summary}}\n\nOverdue tasks ({{overdue}}):\n{{overdue_list}}\n\nUnread notifications: {{unread}}\n"),
+    t!(Email, "digest.daily", "ar", "ملخص يومك في {{tenant_name}}: {{date}}", "مرحبًا {{full_name}}،\n\nما حدث في {{tenant_name}} خلال آخر 24 ساعة ({{count}} تحديثًا):\n{{summary}}\n\nمهام متأخرة ({{overdue}}):\n{{overdue_list}}\n\nإشعارات غير مقروءة: {{unread}}\n"),
+    t!(Inbox, "digest.daily", "en", "Daily digest: {{date}}", "{{count}} updates at {{tenant_name}}; {{overdue}} overdue tasks; {{unread}} unread notifications."),
+    t!(Inbox, "digest.daily", "ar", "الملخص اليومي: {{date}}", "{{count}} تحديثًا في {{tenant_name}}؛ {{overdue}} مهام متأخرة؛ {{unread}} إشعارات غير مقروءة."),
 ];
 
 /// Locales with built-in templates (the same list preferences accept).

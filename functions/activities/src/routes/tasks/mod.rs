@@ -1,5 +1,6 @@
 //! Tasks: `POST|GET /v1/tasks`, `GET|PATCH|DELETE /v1/tasks/{id}`,
-//! `POST /v1/tasks/{id}/complete`.
+//! `POST /v1/tasks/{id}/complete`, reminders: `POST /v1/tasks/{id}/remind`,
+//! `GET /v1/tasks/{id}/reminders`, `DELETE /v1/tasks/{id}/reminders/{reminderId}`.
 
 pub mod complete_post;
 pub mod delete;
@@ -7,6 +8,9 @@ pub mod get;
 pub mod id_get;
 pub mod patch;
 pub mod post;
+pub mod remind_post;
+pub mod reminder_delete;
+pub mod reminders_get;
 
 use crm_auth::Principal;
 use crm_events::messages::{Channel, Message, MessageKind, QueueExt};
