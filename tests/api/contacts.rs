@@ -6,7 +6,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{body_of, unique_phone, TestApp};
+use crate::helpers::{body_of, eventually, unique_phone, TestApp};
 
 async fn create(app: &TestApp, body: Value) -> (u16, Value) {
     let resp = app.post("/v1/contacts").json(&body).send().await.unwrap();
@@ -147,4 +147,34 @@ async fn dedupe_check_previews_and_merge_keeps_the_target_and_tombstones_the_sou
     assert!(s == 409 && dup["error"]["message"].as_str().unwrap().contains(&tid), "{dup}");
     let rep = app.colleague(&["sales_rep"]).await;
     assert_eq!(rep.post("/v1/contacts/merge").json(&json!({"target_id": tid, "source_id": sid})).send().await.unwrap().status(), 403);
+}
+
+#[tokio::test]
+async fn a_merge_moves_the_sources_notes_tasks_and_activities_to_the_target() {
+    let app = TestApp::with_roles(&["manager"]).await;
+    let (_, target) = create(&app, json!({"first_name": "Hany", "email": email()})).await;
+    let (_, source) = create(&app, json!({"first_name": "Hany", "last_name": "Saad", "phone": unique_phone()})).await;
+    let (tid, sid) = (target["data"]["id"].as_str().unwrap().to_string(), source["data"]["id"].as_str().unwrap().to_string());
+    let on_source = json!({"type": "contact", "id": sid});
+    body_of(app.post("/v1/notes").json(&json!({"body": "Prefers WhatsApp", "subject": on_source}))).await;
+    let task = body_of(app.post("/v1/tasks").json(&json!({"title": "Send the brochure", "related": on_source}))).await;
+    body_of(app.post("/v1/activities").json(
+        &json!({"type": "call", "title": "First call", "direction": "inbound", "started_at": "2026-11-20T10:00:00Z", "subject": on_source}),
+    ))
+    .await;
+    body_of(app.post("/v1/notes").json(&json!({"body": "Target's own note", "subject": {"type": "contact", "id": tid}}))).await;
+
+    assert_eq!(app.post("/v1/contacts/merge").json(&json!({"target_id": tid, "source_id": sid})).send().await.unwrap().status(), 200);
+    let timeline = eventually("the source's timeline on the target", std::time::Duration::from_secs(30), || async {
+        let t = app.get_json(&format!("/v1/timeline?subject_type=contact&subject_id={tid}")).await;
+        (t["data"].as_array().map(Vec::len) == Some(4)).then_some(t)
+    })
+    .await;
+    let mut kinds: Vec<&str> = timeline["data"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    kinds.sort();
+    assert_eq!(kinds, vec!["activity", "note", "note", "task"]);
+    let left = app.get_json(&format!("/v1/timeline?subject_type=contact&subject_id={sid}")).await;
+    assert_eq!(left["data"], json!([]));
+    let moved = app.get_json(&format!("/v1/tasks/{}", task["data"]["id"].as_str().unwrap())).await;
+    assert_eq!(moved["data"]["related"], json!({"type": "contact", "id": tid}));
 }

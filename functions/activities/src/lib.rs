@@ -2,13 +2,15 @@
 //! projection of every domain event, read by people and by the daily digest).
 //!
 //! * API routes: [`ROUTES`], dispatched by [`App::handle`].
-//! * Worker `activity_feed`: [`feed::project`] on the activity queue.
+//! * Worker `activity_feed`: [`feed::project`] on the activity queue, and
+//!   [`relink::on_merged`] (a merged contact's timeline follows it).
 //! * Function `reminder`: [`fire::fire`], invoked by a reminder's one-time schedule.
 
 pub mod activity;
 pub mod feed;
 pub mod fire;
 pub mod note;
+pub mod relink;
 pub mod reminder;
 pub mod routes;
 pub mod schedule;
@@ -45,7 +47,11 @@ impl App {
 
     /// The `activity_feed` worker.
     pub async fn handle_feed_batch(&self, event: SqsEvent) -> BatchResponse {
-        process_batch(feed::CONSUMER, event, |e| feed::project(&self.store, e)).await
+        process_batch(feed::CONSUMER, event, |e| async move {
+            relink::on_merged(&self.store, &e).await?;
+            feed::project(&self.store, e).await
+        })
+        .await
     }
 }
 
