@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: every test, on a fresh machine too.
 #   1. starts the AWS emulator if none runs (installs it into infra/.venv on first use)
-#   2. cargo test --workspace: unit tests, store tests against the emulator, end-to-end tests over HTTP
+#   2. rustfmt and clippy, then cargo test --workspace: unit tests, store tests against the emulator, end-to-end tests over HTTP
 #   3. sam validate --lint on template.yaml (installs aws-sam-cli into infra/.venv-tools on first use)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,9 @@ trap cleanup EXIT
 
 echo "== format"
 cargo fmt --all -- --check
+
+echo "== clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -q -- -D warnings
 
 echo "== cargo test (unit, store, end-to-end)"
 cargo test --workspace --locked

@@ -228,7 +228,7 @@ async fn main() {
     bad_login["requestContext"]["http"]["method"] = Value::String("POST".into());
     bad_login["body"] = Value::String("{\"email\":".into());
 
-    let common = vec![
+    let common = [
         ("TABLE_NAME", "crm-bench".to_string()),
         ("EVENT_BUS_NAME", "crm-bench".to_string()),
         ("CURSOR_SECRET", "bench-cursor-secret-0123456789abcdef".to_string()),

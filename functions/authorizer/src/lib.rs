@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use aws_lambda_events::apigw::{ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request};
+use crm_auth::access::{AccessModel, Overrides};
 use crm_auth::opaque::{same_hash, OpaqueToken, API_KEY_PREFIX};
 use crm_auth::rate::{RatePolicy, RateState};
 use crm_auth::{AccessClaims, AuthMethod, Principal, TokenVerifier};
@@ -38,6 +39,10 @@ struct TenantView {
 struct UserView {
     status: String,
     roles: Vec<String>,
+    #[serde(default)]
+    group_ids: Vec<String>,
+    #[serde(default)]
+    entitlement_overrides: Overrides,
 }
 
 #[derive(Deserialize)]
@@ -82,7 +87,9 @@ impl Authorizer {
     /// Beyond the token, one `BatchGetItem` checks that the tenant and the
     /// user are active and the session not revoked, and takes the user's
     /// *current* roles: a suspension, a logout or a role change applies to
-    /// the very next request, not when the token expires.
+    /// the very next request, not when the token expires. The same read takes
+    /// the tenant's access model: the roles of the user's groups, the role
+    /// hierarchy and the entitlement overrides apply just as instantly.
     pub async fn resolve(&self, req: &ApiGatewayV2CustomAuthorizerV2Request) -> Result<(Principal, String), &'static str> {
         if let Some(raw) = req.headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
             return self.resolve_api_key(raw).await;
@@ -90,7 +97,7 @@ impl Authorizer {
         let claims = credentials(&self.verifier, req)?;
         let tenant = TenantId::parse(&claims.tid).map_err(|_| "invalid_token")?;
         let user = UserId::parse(&claims.sub).map_err(|_| "invalid_token")?;
-        let mut wanted = vec![keys::tenant(tenant), keys::user(tenant, &claims.sub)];
+        let mut wanted = vec![keys::tenant(tenant), keys::user(tenant, &claims.sub), keys::tenant_access(tenant)];
         if let Some(sid) = &claims.sid {
             wanted.push(keys::session(tenant, sid));
         }
@@ -107,13 +114,17 @@ impl Authorizer {
             return Err("user_inactive");
         }
         if claims.sid.is_some() {
-            let session: Option<SessionView> = found.get(2).cloned().flatten().and_then(|i| item::from_item(i).ok());
+            let session: Option<SessionView> = found.get(3).cloned().flatten().and_then(|i| item::from_item(i).ok());
             match session {
                 Some(s) if s.revoked_at.is_none() && s.user_id == claims.sub => {}
                 _ => return Err("session_revoked"),
             }
         }
-        let mut principal = Principal::with_roles(tenant, user, user_view.roles, AuthMethod::AccessToken);
+        let access: AccessModel = found[2].clone().and_then(|i| item::from_item(i).ok()).unwrap_or_default();
+        let roles = access.effective_roles(&user_view.roles, &user_view.group_ids);
+        let mut principal = Principal::with_roles(tenant, user, roles.clone(), AuthMethod::AccessToken);
+        principal.permissions = access.permissions(&roles);
+        principal.entitlements = access.entitlements(&tenant_view.plan, &user_view.group_ids, &user_view.entitlement_overrides).0;
         principal.session_id = claims.sid;
         Ok((principal, tenant_view.plan))
     }
@@ -122,13 +133,18 @@ impl Authorizer {
     /// matching; the key's own permissions, acting for its creator.
     async fn resolve_api_key(&self, raw: &str) -> Result<(Principal, String), &'static str> {
         let token = OpaqueToken::parse(Some(API_KEY_PREFIX), raw).ok_or("invalid_api_key")?;
-        let found =
-            self.store.get_many(&[keys::tenant(token.tenant_id), keys::api_key(token.tenant_id, &token.id.to_string())]).await.map_err(
-                |e| {
-                    tracing::error!(error = %e, "authorizer cannot read the API key");
-                    "unavailable"
-                },
-            )?;
+        let found = self
+            .store
+            .get_many(&[
+                keys::tenant(token.tenant_id),
+                keys::api_key(token.tenant_id, &token.id.to_string()),
+                keys::tenant_access(token.tenant_id),
+            ])
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "authorizer cannot read the API key");
+                "unavailable"
+            })?;
         let tenant: TenantView = found[0].clone().and_then(|i| item::from_item(i).ok()).ok_or("tenant_inactive")?;
         if tenant.status != "active" {
             return Err("tenant_inactive");
@@ -147,6 +163,12 @@ impl Authorizer {
             permissions: key.permissions.into_iter().filter(|p| crm_auth::rbac::parse(p).is_some()).collect(),
             method: AuthMethod::ApiKey,
             session_id: None,
+            entitlements: found[2]
+                .clone()
+                .and_then(|i| item::from_item::<AccessModel>(i).ok())
+                .unwrap_or_default()
+                .entitlements(&tenant.plan, &[], &Overrides::default())
+                .0,
         };
         let cutoff = now.plus_seconds(-60).to_string();
         self.store.touch(&keys::api_key(token.tenant_id, &token.id.to_string()), "last_used_at", &now.to_string(), &cutoff).await;

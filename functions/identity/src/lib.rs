@@ -7,7 +7,9 @@
 //! * `GET /v1/admin/roles`, `GET /v1/admin/users`, `POST /v1/admin/users/{id}/roles`,
 //!   `GET /v1/admin/audit-logs`.
 
+pub mod access;
 pub mod email;
+pub mod group;
 pub mod issue;
 pub mod lockout;
 pub mod mail;
@@ -139,6 +141,31 @@ pub const ROUTES: &[Route<App>] = &[
         "POST /v1/admin/users/{id}/force-logout",
         Access::Permission(rbac::USER_FORCE_LOGOUT),
         routes::admin::users::force_logout_post::handle
+    ),
+    route!("GET /v1/admin/groups", Access::Permission(rbac::USER_READ), routes::admin::groups::get::handle),
+    route!("POST /v1/admin/groups", Access::Permission(rbac::GROUPS_MANAGE), routes::admin::groups::post::handle),
+    route!("GET /v1/admin/groups/{id}", Access::Permission(rbac::USER_READ), routes::admin::groups::id_get::handle),
+    route!("PATCH /v1/admin/groups/{id}", Access::Permission(rbac::GROUPS_MANAGE), routes::admin::groups::patch::handle),
+    route!("DELETE /v1/admin/groups/{id}", Access::Permission(rbac::GROUPS_MANAGE), routes::admin::groups::delete::handle),
+    route!("POST /v1/admin/groups/{id}/members", Access::Permission(rbac::GROUPS_MEMBERS_MANAGE), routes::admin::groups::members::add),
+    route!("DELETE /v1/admin/groups/{id}/members", Access::Permission(rbac::GROUPS_MEMBERS_MANAGE), routes::admin::groups::members::remove),
+    route!("GET /v1/admin/roles/hierarchy", Access::Permission(rbac::ROLE_READ), routes::admin::roles::hierarchy::get),
+    route!("POST /v1/admin/roles/hierarchy", Access::Permission(rbac::ROLES_HIERARCHY_MANAGE), routes::admin::roles::hierarchy::post),
+    route!("DELETE /v1/admin/roles/hierarchy", Access::Permission(rbac::ROLES_HIERARCHY_MANAGE), routes::admin::roles::hierarchy::delete),
+    route!(
+        "GET /v1/admin/entitlements/overrides/{scope}",
+        Access::Permission(rbac::ENTITLEMENTS_OVERRIDES_MANAGE),
+        routes::admin::entitlements::overrides::get
+    ),
+    route!(
+        "PUT /v1/admin/entitlements/overrides/{scope}",
+        Access::Permission(rbac::ENTITLEMENTS_OVERRIDES_MANAGE),
+        routes::admin::entitlements::overrides::put
+    ),
+    route!(
+        "GET /v1/admin/entitlements/effective",
+        Access::Permission(rbac::ENTITLEMENTS_VIEW),
+        routes::admin::entitlements::effective_get::handle
     ),
     route!("GET /v1/admin/plan", Access::Permission(rbac::PLAN_VIEW), routes::admin::plan::get::handle),
     route!("POST /v1/admin/users/{id}/roles", Access::Permission(rbac::ROLE_ASSIGN), routes::admin::users::roles_post::handle),

@@ -76,6 +76,12 @@ pub struct User {
     /// Set by `DELETE /v1/admin/users/{id}`: the record stays for audit references only.
     #[serde(default)]
     pub deleted_at: Option<Timestamp>,
+    /// The groups the user belongs to (M3CoreCRM §3A), read by the authorizer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_ids: Vec<String>,
+    /// The user's own entitlement overrides (they beat group and plan values).
+    #[serde(default)]
+    pub entitlement_overrides: crm_auth::access::Overrides,
     pub version: u64,
 }
 
@@ -123,6 +129,8 @@ impl User {
             phone_verified_at: None,
             otp_factors: Vec::new(),
             deleted_at: None,
+            group_ids: Vec::new(),
+            entitlement_overrides: Default::default(),
             version: 1,
         }
     }

@@ -3,18 +3,24 @@
 
 use crm_auth::entitlements::Entitlements;
 use crm_kernel::TenantId;
-use crm_store::tx::Condition;
-use crm_store::{keys, AttributeValue, Tx};
+use crm_store::{usage, Tx};
 
 /// Label of the seat operation in a transaction (its failure = limit reached).
 pub const SEATS: &str = "seats";
 
+/// The tenant-wide entitlements seats are counted against: the plan with the
+/// tenant's own overrides (a user's or a group's do not resize the tenant).
+pub async fn tenant_entitlements(store: &crm_store::Store, tenant: TenantId, plan: &str) -> Result<Entitlements, crm_store::StoreError> {
+    let access: crm_auth::access::AccessModel = store.get_as(&crm_store::keys::tenant_access(tenant)).await?.unwrap_or_default();
+    Ok(access.entitlements(plan, &[], &Default::default()).0)
+}
+
 /// Takes one seat, failing the transaction if all `users.max` are taken.
 pub fn take(tx: Tx, tenant: TenantId, entitlements: &Entitlements) -> Tx {
-    let condition = Condition::new("attribute_not_exists(#s) OR #s < :max")
-        .name("#s", "seats_used")
-        .value(":max", AttributeValue::N(entitlements.limit("users.max").to_string()))
-        .value(":one", AttributeValue::N("1".into()))
-        .value(":zero", AttributeValue::N("0".into()));
-    tx.update(SEATS, &keys::usage(tenant), "SET #s = if_not_exists(#s, :zero) + :one", condition)
+    usage::take(tx, SEATS, tenant, "seats_used", entitlements.limit("users.max"))
+}
+
+/// Frees one seat (a deactivated user).
+pub fn release(tx: Tx, tenant: TenantId) -> Tx {
+    usage::release(tx, "seat_release", tenant, "seats_used")
 }

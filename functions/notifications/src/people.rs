@@ -3,7 +3,6 @@
 //! Views over the identity items (unknown attributes ignored), so this
 //! context never writes them.
 
-use crm_auth::entitlements::Entitlements;
 use crm_kernel::{AppError, Phone, TenantId, Timestamp, UserId};
 use crm_store::{keys, Store};
 use serde::Deserialize;
@@ -19,10 +18,6 @@ pub struct TenantView {
 impl TenantView {
     pub async fn load(store: &Store, tenant: TenantId) -> Result<Self, AppError> {
         store.get_as::<Self>(&keys::tenant(tenant)).await?.ok_or(AppError::NotFound)
-    }
-
-    pub fn entitlements(&self) -> Entitlements {
-        Entitlements::for_plan(&self.plan)
     }
 }
 

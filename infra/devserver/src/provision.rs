@@ -63,8 +63,7 @@ fn err<E: std::fmt::Debug>(what: &str) -> impl FnOnce(E) -> String + '_ {
 }
 
 pub async fn provision(template: &Template, clients: &Clients, prefix: &str, options: &ProvisionOptions) -> Result<Provisioned, String> {
-    let mut resolver = Resolver::default();
-    resolver.params = template.parameter_defaults();
+    let mut resolver = Resolver { params: template.parameter_defaults(), ..Default::default() };
     resolver.params.extend(options.parameters.clone());
     resolver.params.insert("AWS::StackName".into(), prefix.into());
 

@@ -2,8 +2,8 @@
 //! (limits), M3CoreCRM "Plans / entitlements". Handlers ask
 //! [`Entitlements::require_feature`] (`402 PLAN_REQUIRED` with `feature`) and
 //! [`Entitlements::limit`] (`422 LIMIT_REACHED` with `key` and `limit` when hit).
-//! Overrides (user > group (max) > plan) layer on top of these defaults when
-//! groups arrive; billing is the source of the plan.
+//! Overrides (user > group (max) > tenant > plan) layer on top of these
+//! defaults ([`crate::access`]); billing is the source of the plan.
 
 use std::collections::BTreeMap;
 
@@ -46,6 +46,28 @@ pub const FEATURES: &[&str] = &[
     "admin.customDictionaries",
 ];
 
+/// Every limit key of the spec's registry (M3CoreCRM "Limit keys"), plus
+/// `approvals.activePolicies` (§3A open decision 4).
+pub const LIMITS: &[&str] = &[
+    "users.max",
+    "sms.monthlyCap",
+    "whatsapp.monthlyCap",
+    "contacts.max",
+    "companies.max",
+    "deals.max",
+    "leads.max",
+    "units.max",
+    "tasks.max",
+    "maps.overlays.max",
+    "maps.shapes.max",
+    "roles.max",
+    "groups.max",
+    "maxWidgetsPerLayout",
+    "maxSharedLayouts",
+    "snapshotScheduling",
+    "approvals.activePolicies",
+];
+
 /// The plan codes, in tier order.
 pub const PLANS: &[&str] = &["DevFree", "DevPro"];
 
@@ -72,12 +94,40 @@ impl Entitlements {
                     "marketing.whatsapp",
                     "contacts.customFields",
                 ],
-                vec![("users.max", 25), ("sms.monthlyCap", 500), ("whatsapp.monthlyCap", 500)],
+                vec![
+                    ("users.max", 25),
+                    ("sms.monthlyCap", 500),
+                    ("whatsapp.monthlyCap", 500),
+                    ("contacts.max", 100_000),
+                    ("companies.max", 50_000),
+                    ("groups.max", 50),
+                    ("approvals.activePolicies", 1_000),
+                ],
             ),
-            _ => (vec!["twofa.totp", "plan.view"], vec![("users.max", 3), ("sms.monthlyCap", 0), ("whatsapp.monthlyCap", 0)]),
+            _ => (
+                vec!["twofa.totp", "plan.view"],
+                vec![
+                    ("users.max", 3),
+                    ("sms.monthlyCap", 0),
+                    ("whatsapp.monthlyCap", 0),
+                    ("contacts.max", 1_000),
+                    ("companies.max", 500),
+                    ("groups.max", 3),
+                    ("approvals.activePolicies", 2),
+                ],
+            ),
         };
         let plan = if PLANS.contains(&plan) { plan.to_string() } else { "DevFree".to_string() };
         Self { plan, features, limits: limits.into_iter().collect() }
+    }
+
+    /// Rebuilds entitlements from their wire form (the authorizer context):
+    /// unknown keys are dropped.
+    pub fn from_parts(plan: &str, features: &[&str], limits: &[(&str, i64)]) -> Self {
+        let plan = if PLANS.contains(&plan) { plan.to_string() } else { "DevFree".to_string() };
+        let features = FEATURES.iter().copied().filter(|f| features.contains(f)).collect();
+        let limits = limits.iter().filter_map(|(k, v)| LIMITS.iter().find(|l| *l == k).map(|l| (*l, *v))).collect();
+        Self { plan, features, limits }
     }
 
     pub fn has(&self, feature: &str) -> bool {

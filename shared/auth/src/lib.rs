@@ -5,8 +5,10 @@
 //! * [`rbac`]: permission codes and the default roles. Deny by default: a
 //!   permission not granted is refused.
 //! * [`seal`]: credentials encrypted at rest (AES-256-GCM).
+//! * [`access`]: groups, role hierarchy, entitlement overrides (§3A).
 //! * [`code`]: one-time codes, salted and hashed.
 
+pub mod access;
 pub mod code;
 pub mod entitlements;
 pub mod opaque;

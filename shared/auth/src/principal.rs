@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use crm_kernel::{AppError, TenantId, UserId};
 use serde_json::Value;
 
+use crate::entitlements::Entitlements;
 use crate::rbac::{self, Permission};
 
 /// How the caller proved who they are.
@@ -33,13 +34,16 @@ pub struct Principal {
     pub permissions: BTreeSet<String>,
     pub method: AuthMethod,
     pub session_id: Option<String>,
+    /// The plan's features and limits with the tenant's, the user's groups'
+    /// and the user's own overrides applied (by the authorizer, per request).
+    pub entitlements: Entitlements,
 }
 
 impl Principal {
     /// A principal whose permissions are those of its default roles.
     pub fn with_roles(tenant_id: TenantId, user_id: UserId, roles: Vec<String>, method: AuthMethod) -> Self {
         let permissions = roles.iter().flat_map(|r| rbac::default_permissions(r)).map(|p| p.0.to_string()).collect();
-        Self { tenant_id, user_id, roles, permissions, method, session_id: None }
+        Self { tenant_id, user_id, roles, permissions, method, session_id: None, entitlements: Entitlements::for_plan("DevFree") }
     }
 
     pub fn can(&self, permission: Permission) -> bool {
@@ -66,6 +70,10 @@ impl Principal {
         if let Some(sid) = &self.session_id {
             ctx.insert("session_id".into(), Value::String(sid.clone()));
         }
+        let e = &self.entitlements;
+        ctx.insert("plan".into(), Value::String(e.plan.clone()));
+        ctx.insert("features".into(), Value::String(e.features.join(" ")));
+        ctx.insert("limits".into(), Value::String(e.limits.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")));
         ctx
     }
 
@@ -86,6 +94,13 @@ impl Principal {
                 _ => return None,
             },
             session_id: s("session_id").map(str::to_string),
+            entitlements: {
+                let features = split("features", ' ');
+                let limits = split("limits", ' ');
+                let limits: Vec<(&str, i64)> =
+                    limits.iter().filter_map(|kv| kv.split_once('=')).filter_map(|(k, v)| v.parse().ok().map(|v| (k, v))).collect();
+                Entitlements::from_parts(s("plan").unwrap_or("DevFree"), &features.iter().map(String::as_str).collect::<Vec<_>>(), &limits)
+            },
         })
     }
 }
@@ -98,6 +113,7 @@ mod tests {
     fn context_round_trip() {
         let mut p = Principal::with_roles(TenantId::new(), UserId::new(), vec!["viewer".into()], AuthMethod::AccessToken);
         p.session_id = Some("S1".into());
+        p.entitlements = Entitlements::from_parts("DevPro", &["marketing.sms", "twofa.totp"], &[("contacts.max", 7), ("users.max", 25)]);
         let ctx: serde_json::Map<_, _> = p.to_context().into_iter().collect();
         assert_eq!(Principal::from_context(&ctx), Some(p.clone()));
         assert!(p.require(rbac::NOTE_READ).is_ok());

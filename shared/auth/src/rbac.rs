@@ -78,6 +78,13 @@ pub const TASK_CREATE: Permission = Permission("task.create");
 pub const TASK_UPDATE: Permission = Permission("task.update");
 pub const TASK_DELETE: Permission = Permission("task.delete");
 pub const TASK_COMPLETE: Permission = Permission("task.complete");
+pub const GROUPS_MANAGE: Permission = Permission("groups.manage");
+pub const GROUPS_MEMBERS_MANAGE: Permission = Permission("groups.members.manage");
+pub const ROLES_HIERARCHY_MANAGE: Permission = Permission("roles.hierarchy.manage");
+pub const ENTITLEMENTS_OVERRIDES_MANAGE: Permission = Permission("entitlements.overrides.manage");
+pub const APPROVALS_POLICIES_MANAGE: Permission = Permission("approvals.policies.manage");
+pub const APPROVALS_REQUESTS_READ: Permission = Permission("approvals.requests.read");
+pub const APPROVALS_DECIDE: Permission = Permission("approvals.decide");
 
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
@@ -136,6 +143,13 @@ pub const ALL: &[Permission] = &[
     ACTIVITY_CREATE,
     ACTIVITY_UPDATE,
     ACTIVITY_DELETE,
+    GROUPS_MANAGE,
+    GROUPS_MEMBERS_MANAGE,
+    ROLES_HIERARCHY_MANAGE,
+    ENTITLEMENTS_OVERRIDES_MANAGE,
+    APPROVALS_POLICIES_MANAGE,
+    APPROVALS_REQUESTS_READ,
+    APPROVALS_DECIDE,
 ];
 
 /// The default roles, most powerful first.
@@ -181,6 +195,8 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             ACTIVITY_CREATE,
             ACTIVITY_UPDATE,
             ACTIVITY_DELETE,
+            APPROVALS_REQUESTS_READ,
+            APPROVALS_DECIDE,
         ],
         "sales_rep" | "staff" => &[
             NOTE_CREATE,
@@ -209,6 +225,7 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             ACTIVITY_CREATE,
             ACTIVITY_UPDATE,
             ACTIVITY_DELETE,
+            APPROVALS_REQUESTS_READ,
         ],
         "viewer" => &[
             NOTE_READ,

@@ -249,9 +249,9 @@ mod tests {
             subject: String::new(),
             body: "Code {{code}}".into(),
         };
-        let got = resolve(&[mine.clone()], &Channel::Sms, "otp.verify_phone", &["ar".into(), "en".into()]).unwrap();
+        let got = resolve(std::slice::from_ref(&mine), &Channel::Sms, "otp.verify_phone", &["ar".into(), "en".into()]).unwrap();
         assert_eq!(got.locale, "ar", "the built-in Arabic comes before the English override");
-        let got = resolve(&[mine.clone()], &Channel::Sms, "otp.verify_phone", &["en".into()]).unwrap();
+        let got = resolve(std::slice::from_ref(&mine), &Channel::Sms, "otp.verify_phone", &["en".into()]).unwrap();
         assert_eq!(got, mine);
     }
 

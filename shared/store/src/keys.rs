@@ -102,6 +102,12 @@ pub fn tenant(tenant: TenantId) -> Key {
     Key { pk: entity_pk(tenant, "TENANT", &tenant.to_string()), sk: META.into() }
 }
 
+/// The tenant's access model (groups' grants, role hierarchy, tenant
+/// overrides), read by the authorizer with the tenant.
+pub fn tenant_access(tenant: TenantId) -> Key {
+    Key { pk: entity_pk(tenant, "TENANT", &tenant.to_string()), sk: "ACCESS".into() }
+}
+
 /// A user of a tenant.
 pub fn user(tenant: TenantId, user_id: &str) -> Key {
     Key { pk: entity_pk(tenant, "USER", user_id), sk: META.into() }

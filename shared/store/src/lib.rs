@@ -11,6 +11,7 @@ pub mod item;
 pub mod keys;
 pub mod store;
 pub mod tx;
+pub mod usage;
 
 pub use cursor::CursorCodec;
 pub use item::Item;

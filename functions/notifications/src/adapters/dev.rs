@@ -17,6 +17,7 @@ pub fn mailbox_pk(to: &str) -> String {
 }
 
 /// Records one delivered message for `to` (also used by the local fake providers).
+#[allow(clippy::too_many_arguments)] // one field per column of the recorded message
 pub fn record_item(to: &str, provider: &str, subject: &str, body: &str, template_code: &str, tenant: &str, at: &str, id: &str) -> Item {
     Item::new()
         .with_str(crm_store::keys::PK, mailbox_pk(to))

@@ -61,7 +61,7 @@ pub(crate) async fn exchange(provider: &str, req: reqwest::RequestBuilder) -> Re
 }
 
 pub enum Adapter {
-    Dev(dev::Dev),
+    Dev(Box<dev::Dev>),
     Brevo(brevo::Brevo),
     Infobip(infobip::Infobip),
 }
@@ -97,12 +97,12 @@ impl Adapters {
     pub fn from_env(env: &Env, store: &Store) -> Result<Self, String> {
         let http = http_client()?;
         let email = match env.get("EMAIL_PROVIDER").unwrap_or("dev") {
-            "dev" => Adapter::Dev(dev::Dev { store: store.clone() }),
+            "dev" => Adapter::Dev(Box::new(dev::Dev { store: store.clone() })),
             "brevo" => Adapter::Brevo(brevo::Brevo::from_env(env, http.clone())?),
             other => return Err(format!("EMAIL_PROVIDER {other} is not one of dev, brevo")),
         };
         let sms = match env.get("SMS_PROVIDER").unwrap_or("dev") {
-            "dev" => Adapter::Dev(dev::Dev { store: store.clone() }),
+            "dev" => Adapter::Dev(Box::new(dev::Dev { store: store.clone() })),
             "infobip" => Adapter::Infobip(infobip::Infobip::from_env(env, http.clone())?),
             other => return Err(format!("SMS_PROVIDER {other} is not one of dev, infobip")),
         };

@@ -17,11 +17,24 @@ pub(crate) fn event(call: &Call, kind: &str, subject: Subject, data: Value) -> R
     Ok(DomainEvent::new(p.tenant_id, kind, Actor::user(p.user_id), subject, data).with_request_id(call.request_id()))
 }
 
-/// `402 PLAN_REQUIRED` unless the tenant's plan includes `feature`.
-pub(crate) async fn require_feature(app: &crate::App, t: crm_kernel::TenantId, feature: &str) -> Result<(), AppError> {
-    use crm_store::item::ItemExt;
-    let plan = app.store.get(&crm_store::keys::tenant(t)).await?.and_then(|it| it.str_attr("plan").map(str::to_string));
-    crm_auth::entitlements::Entitlements::for_plan(plan.as_deref().unwrap_or_default()).require_feature(feature)
+/// `contacts.max` / `companies.max`: a create takes one of the tenant's in
+/// its own transaction (the label is the limit key), a delete or a merge
+/// gives it back.
+pub(crate) fn take_quota(tx: crm_store::Tx, p: &Principal, limit: &str) -> crm_store::Tx {
+    crm_store::usage::take(tx, limit, p.tenant_id, &quota_counter(limit), p.entitlements.limit(limit))
+}
+
+pub(crate) fn release_quota(tx: crm_store::Tx, t: crm_kernel::TenantId, limit: &str) -> crm_store::Tx {
+    crm_store::usage::release(tx, &format!("{limit}.release"), t, &quota_counter(limit))
+}
+
+/// `422 LIMIT_REACHED` when the failed transaction item was the quota.
+pub(crate) fn quota_refused(p: &Principal, label: &str) -> Option<AppError> {
+    ["contacts.max", "companies.max"].contains(&label).then(|| p.entitlements.limit_reached(label))
+}
+
+fn quota_counter(limit: &str) -> String {
+    format!("{}_used", limit.trim_end_matches(".max"))
 }
 
 /// The user an `owner` filter names: `me` is the caller.
@@ -58,11 +71,11 @@ pub(crate) async fn check_owner(app: &crate::App, tenant: crm_kernel::TenantId, 
 /// The custom-field values a write leaves on a record of `entity`: the
 /// body's `custom_fields` applied to `base` and checked against the active
 /// definitions (required ones on create, or whenever custom fields change),
-/// the plan's `contacts.customFields` when any are given, and the unique
+/// the caller's `contacts.customFields` entitlement when any are given, and the unique
 /// values claimed (old ones released) in `tx`.
 pub(crate) async fn custom_values(
     app: &crate::App,
-    t: crm_kernel::TenantId,
+    p: &Principal,
     entity: &str,
     base: &crate::custom_fields::Values,
     body: &Value,
@@ -75,8 +88,9 @@ pub(crate) async fn custom_values(
         return Ok((base.clone(), tx));
     }
     if !changes.is_empty() {
-        require_feature(app, t, "contacts.customFields").await?;
+        p.entitlements.require_feature("contacts.customFields")?;
     }
+    let t = p.tenant_id;
     let q = crm_store::Query::index(t, crm_store::Index::ByParent, Definition::entity_pk(t, entity)).limit(crm_kernel::Limit::max());
     let defs = app.store.query(q).await?.items.into_iter().map(crm_store::item::from_item::<Definition>).collect::<Result<Vec<_>, _>>()?;
     let next = check(&defs, base, &changes)?;

@@ -11,8 +11,7 @@ use crm_events::audit::AuditExt;
 use crm_events::messages::Channel;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Limit, Timestamp};
-use crm_store::item::ItemExt;
-use crm_store::{item, keys, Query, Tx};
+use crm_store::{item, Query, Tx};
 use serde_json::{json, Value};
 
 use crate::reminder::{self, Reminder, ReminderStatus, MAX_PER_TASK};
@@ -34,9 +33,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let wanted = reminder::parse(&body, now)?;
     for channel in [Channel::Sms, Channel::Whatsapp] {
         if wanted.iter().any(|(_, cs)| cs.contains(&channel)) {
-            let plan = app.store.get(&keys::tenant(p.tenant_id)).await?.and_then(|t| t.str_attr("plan").map(str::to_string));
-            crm_auth::entitlements::Entitlements::for_plan(plan.as_deref().unwrap_or_default())
-                .require_feature(&format!("notifications.{}", channel.as_str()))?;
+            p.entitlements.require_feature(&format!("notifications.{}", channel.as_str()))?;
         }
     }
     let pending = pending(app, &task).await?;

@@ -1,7 +1,10 @@
-//! `/v1/admin/...`: roles, users, audit log.
+//! `/v1/admin/...`: roles and their hierarchy, users, groups, entitlement
+//! overrides, audit log.
 
 pub mod api_keys;
 pub mod audit_logs;
+pub mod entitlements;
+pub mod groups;
 pub mod plan;
 pub mod roles;
 pub mod users;

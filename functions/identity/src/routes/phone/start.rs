@@ -1,9 +1,8 @@
 //! `POST /v1/auth/phone/verify/start {e164, channel}` — sends a 6-digit code
 //! to the number (strict E.164; `channel` `sms` (default) or `whatsapp`, each
-//! gated by its plan feature `twofa.sms`/`twofa.whatsapp`). At most 3 starts
+//! gated by the caller's entitlement `twofa.sms`/`twofa.whatsapp`). At most 3 starts
 //! per user per hour; a new start replaces the code in progress.
 
-use crm_auth::entitlements::Entitlements;
 use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Phone, Timestamp};
@@ -11,7 +10,6 @@ use crm_store::{keys, Tx};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::model::Tenant;
 use crate::otp::{Otp, OtpChannel, Purpose, STARTS_PER_HOUR};
 use crate::App;
 
@@ -28,8 +26,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let req: Start = call.json()?;
     let phone = Phone::parse(&req.e164).map_err(|e| AppError::invalid_fields(vec![e]))?;
     let channel = OtpChannel::parse(req.channel.as_deref().unwrap_or("sms"))?;
-    let tenant: Tenant = app.store.get_as(&Tenant::key(p.tenant_id)).await?.ok_or(AppError::NotFound)?;
-    Entitlements::for_plan(&tenant.plan).require_feature(channel.feature())?;
+    p.entitlements.require_feature(channel.feature())?;
 
     let now = Timestamp::now();
     let hour = now.unix_seconds() - now.unix_seconds().rem_euclid(3600);

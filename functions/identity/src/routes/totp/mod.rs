@@ -5,15 +5,12 @@ pub mod confirm;
 pub mod disable;
 pub mod setup;
 
-use crm_auth::entitlements::Entitlements;
-use crm_kernel::{AppError, TenantId};
+use crm_auth::Principal;
+use crm_kernel::AppError;
 
-use crate::model::Tenant;
-use crate::App;
-
-pub(crate) async fn require_feature(app: &App, tenant: TenantId) -> Result<(), AppError> {
-    let t: Tenant = app.store.get_as(&Tenant::key(tenant)).await?.ok_or(AppError::NotFound)?;
-    Entitlements::for_plan(&t.plan).require_feature("twofa.totp")
+/// `402` unless the caller is entitled to `twofa.totp` (plan and overrides).
+pub(crate) fn require_feature(p: &Principal) -> Result<(), AppError> {
+    p.entitlements.require_feature("twofa.totp")
 }
 
 pub(crate) fn invalid_code() -> AppError {

@@ -12,7 +12,7 @@ use crate::{totp, App};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?;
-    super::require_feature(app, p.tenant_id).await?;
+    super::require_feature(p)?;
     let found = app.store.get_many(&[User::key(p.tenant_id, p.user_id), Totp::key(p.tenant_id, p.user_id)]).await?;
     let user: User = found[0].clone().map(crm_store::item::from_item).transpose()?.ok_or(AppError::NotFound)?;
     let existing: Option<Totp> = found[1].clone().map(crm_store::item::from_item).transpose()?;

@@ -23,8 +23,7 @@ pub(crate) async fn set(app: &App, call: Call, on: bool) -> Result<Reply, AppErr
     let channel = OtpChannel::parse(&call.path("channel")?).map_err(|_| AppError::RouteNotFound)?;
     let user: User = app.store.get_as(&User::key(p.tenant_id, p.user_id)).await?.ok_or(AppError::NotFound)?;
     if on {
-        let tenant: crate::model::Tenant = app.store.get_as(&crate::model::Tenant::key(p.tenant_id)).await?.ok_or(AppError::NotFound)?;
-        crm_auth::entitlements::Entitlements::for_plan(&tenant.plan).require_feature(channel.feature())?;
+        p.entitlements.require_feature(channel.feature())?;
         if user.phone_verified_at.is_none() {
             return Err(AppError::Rule {
                 code: "PHONE_NOT_VERIFIED",

@@ -31,7 +31,7 @@ use serde_json::{json, Value};
 
 use super::group::{DispatchGroup, DISPATCH_KEY};
 use super::request::{Body, DispatchRequest};
-use crate::people::{Person, TenantView};
+use crate::people::Person;
 use crate::policy::Policy;
 use crate::suppression::Suppression;
 use crate::{quiet, usage, App};
@@ -49,8 +49,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         return replay(app, group).await;
     }
 
-    let tenant = TenantView::load(&app.store, t).await?;
-    let entitlements = tenant.entitlements();
+    let entitlements = call.principal()?.entitlements.clone();
     match (&req.channel, req.kind) {
         (Channel::Sms, k) => {
             entitlements.require_feature("notifications.sms")?;

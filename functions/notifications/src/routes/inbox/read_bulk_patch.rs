@@ -24,7 +24,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let t = p.tenant_id;
     let b: Body = call.json()?;
-    if b.all == !b.ids.is_empty() {
+    if b.all != b.ids.is_empty() {
         return Err(AppError::invalid("ids", "give `ids` (1-100) or `all: true`"));
     }
     if b.ids.len() > 100 {

@@ -23,6 +23,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .delete("company", &Company::key(p.tenant_id, current.id), Some(Condition::version_is(current.version)))
         .emit_audited(&event);
     let tx = search_index::write(tx, p.tenant_id, COMPANY, current.id, &current.fields.terms(), &[])?;
+    let tx = super::super::release_quota(tx, p.tenant_id, "companies.max");
     match app.store.transact(tx).await {
         Ok(()) => Ok(Reply::no_content()),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),

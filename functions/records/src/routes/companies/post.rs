@@ -35,13 +35,16 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         super::subject(&company),
         json!({ "name": company.fields.name, "domain": company.fields.domain, "owner_user_id": company.fields.owner_user_id }),
     )?;
-    let (values, tx) = super::super::custom_values(app, p.tenant_id, "company", &Default::default(), &body, true, Tx::new()).await?;
+    let (values, tx) = super::super::custom_values(app, &p, "company", &Default::default(), &body, true, Tx::new()).await?;
     let company = Company { fields: CompanyFields { custom_fields: values, ..company.fields }, ..company };
     let tx = tx.put_new("company", company.to_item()?).emit_audited(&event);
     let tx = search_index::write(tx, p.tenant_id, COMPANY, company.id, &[], &company.fields.terms())?;
+    let tx = super::super::take_quota(tx, &p, "companies.max");
     if let Err(e) = app.store.transact(tx).await {
         return Err(match &e {
-            crm_store::StoreError::ConditionFailed { label } => super::super::custom_conflict(label).unwrap_or_else(|| e.into()),
+            crm_store::StoreError::ConditionFailed { label } => {
+                super::super::quota_refused(&p, label).or_else(|| super::super::custom_conflict(label)).unwrap_or_else(|| e.into())
+            }
             _ => e.into(),
         });
     }

@@ -24,6 +24,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let tx = Tx::new().delete("contact", &Contact::key(t, current.id), Some(Condition::version_is(current.version))).emit_audited(&event);
     let tx = super::markers(tx, t, current.id, Some(&current.fields), None)?;
     let tx = search_index::write(tx, t, CONTACT, current.id, &current.fields.terms(), &[])?;
+    let tx = super::super::release_quota(tx, t, "contacts.max");
     match app.store.transact(tx).await {
         Ok(()) => Ok(Reply::no_content()),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),

@@ -62,6 +62,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let tx = search_index::write(tx, t, CONTACT, kept.id, &target.fields.terms(), &kept.fields.terms())?;
     let tx = search_index::write(tx, t, CONTACT, source.id, &source.fields.terms(), &[])?;
+    let tx = super::super::release_quota(tx, t, "contacts.max");
     match app.store.transact(tx).await {
         Ok(()) => Ok(Reply::ok(json!({ "target": super::public(&kept), "source_id": source.id }))),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),

@@ -1,7 +1,8 @@
 //! `POST /v1/contacts` — create a contact (owner defaults to the caller).
 //! One transaction: the contact, its duplicate markers (an email or phone
 //! another contact holds is `409`, even under simultaneous creates), its
-//! search terms, `contact.created` and its audit entry.
+//! search terms, its place in `contacts.max` (`422 LIMIT_REACHED` when
+//! full), `contact.created` and its audit entry.
 
 use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
@@ -39,15 +40,16 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         super::subject(&contact),
         json!({ "full_name": contact.fields.full_name(), "company_id": contact.fields.company_id, "lifecycle_stage": contact.fields.lifecycle_stage }),
     )?;
-    let (values, tx) = super::super::custom_values(app, t, "contact", &Default::default(), &body, true, Tx::new()).await?;
+    let (values, tx) = super::super::custom_values(app, &p, "contact", &Default::default(), &body, true, Tx::new()).await?;
     let contact = Contact { fields: ContactFields { custom_fields: values, ..contact.fields }, ..contact };
     let tx = tx.put_new("contact", contact.to_item()?).emit_audited(&event);
     let tx = super::markers(tx, t, contact.id, None, Some(&contact.fields))?;
+    let tx = super::super::take_quota(tx, &p, "contacts.max");
     let tx = search_index::write(tx, t, CONTACT, contact.id, &[], &contact.fields.terms())?;
     match app.store.transact(tx).await {
         Ok(()) => Ok(Reply::created(format!("/v1/contacts/{}", contact.id), super::public(&contact)).etag(contact.version)),
         Err(e) => match super::conflict_label(&e) {
-            Some(label) => Err(match super::super::custom_conflict(label) {
+            Some(label) => Err(match super::super::quota_refused(&p, label).or_else(|| super::super::custom_conflict(label)) {
                 Some(c) => c,
                 None => super::duplicate(app, t, label).await,
             }),

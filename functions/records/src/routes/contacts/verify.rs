@@ -27,8 +27,7 @@ pub async fn start(app: &App, call: Call) -> Result<Reply, AppError> {
     let tenant = app.store.get(&keys::tenant(t)).await?.ok_or(AppError::NotFound)?;
     let channel = ch.kind.message_channel();
     if channel != Channel::Email {
-        let plan = tenant.str_attr("plan").unwrap_or_default();
-        crm_auth::entitlements::Entitlements::for_plan(plan).require_feature(&format!("notifications.{}", channel.as_str()))?;
+        call.principal()?.entitlements.require_feature(&format!("notifications.{}", channel.as_str()))?;
     }
     let key = ChannelVerification::key(t, current.id, ch.id);
     let previous: Option<ChannelVerification> = app.store.get_as(&key).await?;

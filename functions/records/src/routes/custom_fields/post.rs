@@ -54,7 +54,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if !errors.is_empty() {
         return Err(AppError::invalid_fields(errors));
     }
-    super::super::require_feature(app, t, "contacts.customFields").await?;
+    call.principal()?.entitlements.require_feature("contacts.customFields")?;
     let existing = app.store.query(Query::index(t, Index::ByParent, Definition::entity_pk(t, &b.entity)).limit(Limit::max())).await?;
     if existing.items.len() >= MAX_PER_ENTITY {
         return Err(AppError::LimitReached { key: "customFields.max".into(), limit: MAX_PER_ENTITY as i64 });

@@ -1,3 +1,4 @@
 //! `/v1/admin/roles`.
 
 pub mod get;
+pub mod hierarchy;

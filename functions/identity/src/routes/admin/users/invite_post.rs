@@ -4,7 +4,6 @@
 //! LIMIT_REACHED` when none is left), the email with the accept link, and the
 //! audited `user.invited`.
 
-use crm_auth::entitlements::Entitlements;
 use crm_events::audit::AuditExt;
 use crm_events::messages::QueueExt;
 use crm_events::Subject;
@@ -37,7 +36,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         return Err(AppError::Forbidden("only a super_admin can invite a super_admin".into()));
     }
     let tenant: Tenant = app.store.get_as(&Tenant::key(p.tenant_id)).await?.ok_or(AppError::NotFound)?;
-    let entitlements = Entitlements::for_plan(&tenant.plan);
+    let entitlements = crate::seats::tenant_entitlements(&app.store, p.tenant_id, &tenant.plan).await?;
 
     let now = Timestamp::now();
     let user_id = UserId::new();

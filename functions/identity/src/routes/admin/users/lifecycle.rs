@@ -4,13 +4,12 @@
 //! The authorizer reads the user's status on every request, so the change
 //! applies to the next request even for tokens already issued.
 
-use crm_auth::entitlements::Entitlements;
 use crm_events::audit::AuditExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
 use crm_store::tx::Condition;
-use crm_store::{keys, AttributeValue, StoreError, Tx};
+use crm_store::{StoreError, Tx};
 use serde_json::json;
 
 use crate::model::{Tenant, User, UserStatus};
@@ -95,13 +94,9 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
 
     // Seats: a deactivated user frees one; reactivating one takes one back.
     let tenant: Tenant = app.store.get_as(&Tenant::key(p.tenant_id)).await?.ok_or(AppError::NotFound)?;
-    let entitlements = Entitlements::for_plan(&tenant.plan);
+    let entitlements = crate::seats::tenant_entitlements(&app.store, p.tenant_id, &tenant.plan).await?;
     if status == UserStatus::Deactivated && user.status != UserStatus::Deactivated {
-        let c = Condition::new("#s > :zero")
-            .name("#s", "seats_used")
-            .value(":zero", AttributeValue::N("0".into()))
-            .value(":one", AttributeValue::N("1".into()));
-        tx = tx.update("seat_release", &keys::usage(p.tenant_id), "SET #s = #s - :one", c);
+        tx = seats::release(tx, p.tenant_id);
     } else if action == Action::Reactivate && user.status == UserStatus::Deactivated {
         tx = seats::take(tx, p.tenant_id, &entitlements);
     }

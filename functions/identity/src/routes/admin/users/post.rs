@@ -3,7 +3,6 @@
 //! marker, one seat of the plan's `users.max` (`422 LIMIT_REACHED` when none
 //! is left, race-free), and the audited `user.created`.
 
-use crm_auth::entitlements::Entitlements;
 use crm_events::audit::AuditExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
@@ -45,7 +44,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         return Err(AppError::Forbidden("only a super_admin can create a super_admin".into()));
     }
     let tenant: Tenant = app.store.get_as(&Tenant::key(p.tenant_id)).await?.ok_or(AppError::NotFound)?;
-    let entitlements = Entitlements::for_plan(&tenant.plan);
+    let entitlements = crate::seats::tenant_entitlements(&app.store, p.tenant_id, &tenant.plan).await?;
 
     let now = Timestamp::now();
     let password_hash = super::super::super::blocking(move || password::hash(&password)).await?;

@@ -1,0 +1,158 @@
+//! Groups of tenant users (M3CoreCRM §3A `groups`, `group_members`): a name,
+//! a unique code, default roles its members receive and (through the access
+//! model) entitlement overrides. Items:
+//!
+//! * the group `T#{t}#GROUP#{id}` / `META`, listed by name (`by_kind`),
+//!   its code held by `UNIQUE#GROUPCODE#{code}`;
+//! * a member `T#{t}#GROUP#{id}` / `MEMBER#{user}` (the group's members:
+//!   one key condition), mirrored by the user's `group_ids`.
+
+use crm_auth::rbac;
+use crm_kernel::{AppError, EntityId, FieldError, TenantId, Timestamp, UserId};
+use crm_store::item::ItemExt;
+use crm_store::{item, keys, Index, Item, Key, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub const GROUP: &str = "GROUP";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupFields {
+    pub name: String,
+    pub code: String,
+    pub description: Option<String>,
+    pub is_active: bool,
+    pub default_roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Group {
+    pub id: EntityId,
+    pub tenant_id: TenantId,
+    #[serde(flatten)]
+    pub fields: GroupFields,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Member {
+    pub group_id: EntityId,
+    pub user_id: UserId,
+    pub added_at: Timestamp,
+    pub added_by: UserId,
+}
+
+const FIELDS: &[&str] = &["name", "code", "description", "is_active", "default_roles"];
+
+impl GroupFields {
+    pub fn blank() -> Self {
+        Self { name: String::new(), code: String::new(), description: None, is_active: true, default_roles: Vec::new() }
+    }
+
+    /// Applies a JSON object of changes (absent = keep); every problem named.
+    pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
+        let obj = changes.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
+        let mut errors: Vec<FieldError> =
+            obj.keys().filter(|k| !FIELDS.contains(&k.as_str())).map(|k| FieldError::new(k.as_str(), "unknown field")).collect();
+        let mut next = base.clone();
+        if let Some(v) = obj.get("name") {
+            match v.as_str().map(str::trim) {
+                Some(n) if !n.is_empty() && n.chars().count() <= 100 => next.name = n.to_string(),
+                _ => errors.push(FieldError::new("name", "must be 1-100 characters")),
+            }
+        }
+        if let Some(v) = obj.get("code") {
+            match v.as_str().map(str::trim) {
+                Some(c) if (1..=50).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') => {
+                    next.code = c.to_string()
+                }
+                _ => errors.push(FieldError::new("code", "must be 1-50 characters of a-z, 0-9 and _")),
+            }
+        }
+        match obj.get("description") {
+            None => {}
+            Some(Value::Null) => next.description = None,
+            Some(Value::String(d)) if d.chars().count() <= 500 => next.description = Some(d.trim().to_string()).filter(|d| !d.is_empty()),
+            Some(_) => errors.push(FieldError::new("description", "must be at most 500 characters")),
+        }
+        match obj.get("is_active") {
+            None => {}
+            Some(Value::Bool(b)) => next.is_active = *b,
+            Some(_) => errors.push(FieldError::new("is_active", "must be true or false")),
+        }
+        if let Some(v) = obj.get("default_roles") {
+            match v.as_array().map(|a| a.iter().map(|r| r.as_str().filter(|r| rbac::ROLES.contains(r))).collect::<Option<Vec<_>>>()) {
+                Some(Some(roles)) => {
+                    let mut roles: Vec<String> = roles.into_iter().map(str::to_string).collect();
+                    roles.dedup();
+                    next.default_roles = roles;
+                }
+                _ => errors.push(FieldError::new("default_roles", format!("must be a list of {}", rbac::ROLES.join(", ")))),
+            }
+        }
+        for (f, empty) in [("name", next.name.is_empty()), ("code", next.code.is_empty())] {
+            if empty && !errors.iter().any(|e| e.field == f) {
+                errors.push(FieldError::new(f, "is required"));
+            }
+        }
+        if errors.is_empty() {
+            Ok(next)
+        } else {
+            Err(AppError::invalid_fields(errors))
+        }
+    }
+}
+
+impl Group {
+    pub fn key(tenant: TenantId, id: EntityId) -> Key {
+        keys::entity(tenant, GROUP, id)
+    }
+
+    pub fn code_marker(tenant: TenantId, code: &str) -> Key {
+        keys::unique(tenant, "GROUPCODE", code)
+    }
+
+    pub fn to_item(&self) -> Result<Item, StoreError> {
+        Ok(item::to_item(&Self::key(self.tenant_id, self.id), self)?.with_str("kind", "group").with_index(
+            Index::ByKind,
+            keys::by_kind_pk(self.tenant_id, GROUP),
+            format!("{}#{}", self.fields.name.to_lowercase(), self.id),
+        ))
+    }
+
+    pub fn grant(&self, overrides: crm_auth::access::Overrides) -> crm_auth::access::GroupGrant {
+        crm_auth::access::GroupGrant { active: self.fields.is_active, roles: self.fields.default_roles.clone(), overrides }
+    }
+}
+
+impl Member {
+    pub fn key(tenant: TenantId, group: EntityId, user: UserId) -> Key {
+        Key { pk: Group::key(tenant, group).pk, sk: format!("MEMBER#{user}") }
+    }
+
+    pub fn to_item(&self, tenant: TenantId) -> Result<Item, StoreError> {
+        Ok(item::to_item(&Self::key(tenant, self.group_id, self.user_id), self)?.with_str("kind", "group_member"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn groups_parse_and_name_every_problem() {
+        let g = GroupFields::apply(
+            &GroupFields::blank(),
+            &json!({"name": " Sales managers ", "code": "sales_managers", "default_roles": ["manager"]}),
+        )
+        .unwrap();
+        assert_eq!((g.name.as_str(), g.is_active, g.default_roles.clone()), ("Sales managers", true, vec!["manager".to_string()]));
+        let err =
+            GroupFields::apply(&GroupFields::blank(), &json!({"code": "Sales Team", "default_roles": ["boss"], "color": 1})).unwrap_err();
+        let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, vec!["color", "code", "default_roles", "name"]);
+    }
+}

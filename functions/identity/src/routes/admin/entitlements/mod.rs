@@ -1,0 +1,7 @@
+//! Entitlement overrides (M3CoreCRM §3A): `GET|PUT
+//! /v1/admin/entitlements/overrides/{scope}` (`tenant`, `group?id=`,
+//! `user?id=`) and `GET /v1/admin/entitlements/effective?userId=` (what
+//! applies to a user, each value with its source).
+
+pub mod effective_get;
+pub mod overrides;

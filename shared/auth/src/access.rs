@@ -1,0 +1,283 @@
+//! Groups, role hierarchy and entitlement overrides (M3CoreCRM §3A), as the
+//! authorizer applies them on every request.
+//!
+//! A tenant's [`AccessModel`] is one item (`T#{t}#TENANT#{t}` / `ACCESS`),
+//! read in the same `BatchGetItem` as the tenant, the user and the session,
+//! so a change of membership, hierarchy or override applies to the very next
+//! request ("updates permissions/entitlements instantly") at no extra cost.
+//!
+//! * **Groups** grant default roles to their members and may override
+//!   entitlements; a user's groups are listed on the user item.
+//! * **Role hierarchy**: a parent role inherits every permission of its
+//!   children, transitively (`manager` over `sales_rep`); edges never form
+//!   a cycle.
+//! * **Entitlements** take, per key, the user's override, else the largest
+//!   of the user's groups' overrides, else the tenant's override, else the
+//!   plan (M3CoreCRM §3A.6 "user > group (max) > plan").
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crm_kernel::{AppError, FieldError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::entitlements::{Entitlements, FEATURES, LIMITS};
+use crate::rbac;
+
+/// Most edges a tenant's hierarchy may hold.
+pub const MAX_EDGES: usize = 100;
+
+/// Feature and limit overrides at one scope (tenant, group or user).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overrides {
+    #[serde(default)]
+    pub features: BTreeMap<String, bool>,
+    #[serde(default)]
+    pub limits: BTreeMap<String, i64>,
+}
+
+impl Overrides {
+    /// Parses `{features: {key: bool}, limits: {key: int ≥ 0}}` against the
+    /// known keys; every bad entry is named.
+    pub fn parse(v: &Value) -> Result<Self, AppError> {
+        let obj = v.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
+        let mut errors = Vec::new();
+        for k in obj.keys().filter(|k| !["features", "limits"].contains(&k.as_str())) {
+            errors.push(FieldError::new(k.as_str(), "unknown field"));
+        }
+        let mut out = Self::default();
+        for (k, v) in obj.get("features").and_then(Value::as_object).into_iter().flatten() {
+            match (FEATURES.contains(&k.as_str()), v.as_bool()) {
+                (true, Some(b)) => {
+                    out.features.insert(k.clone(), b);
+                }
+                (false, _) => errors.push(FieldError::new(format!("features.{k}"), "is not a known feature")),
+                (_, None) => errors.push(FieldError::new(format!("features.{k}"), "must be true or false")),
+            }
+        }
+        for (k, v) in obj.get("limits").and_then(Value::as_object).into_iter().flatten() {
+            match (LIMITS.contains(&k.as_str()), v.as_i64().filter(|n| *n >= 0)) {
+                (true, Some(n)) => {
+                    out.limits.insert(k.clone(), n);
+                }
+                (false, _) => errors.push(FieldError::new(format!("limits.{k}"), "is not a known limit")),
+                (_, None) => errors.push(FieldError::new(format!("limits.{k}"), "must be a whole number ≥ 0")),
+            }
+        }
+        for (f, kind) in [("features", "an object of feature: bool"), ("limits", "an object of limit: number")] {
+            if obj.get(f).is_some_and(|v| !v.is_object()) {
+                errors.push(FieldError::new(f, format!("must be {kind}")));
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(AppError::invalid_fields(errors))
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RoleEdge {
+    pub parent_role: String,
+    pub child_role: String,
+}
+
+/// What a group contributes to its members.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupGrant {
+    pub active: bool,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub overrides: Overrides,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessModel {
+    #[serde(default)]
+    pub hierarchy: Vec<RoleEdge>,
+    /// By group id.
+    #[serde(default)]
+    pub groups: BTreeMap<String, GroupGrant>,
+    #[serde(default)]
+    pub tenant_overrides: Overrides,
+    #[serde(default)]
+    pub version: u64,
+}
+
+/// Where an effective value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum Source {
+    User,
+    Group { group_id: String },
+    Tenant,
+    Plan,
+}
+
+impl AccessModel {
+    /// Adds `parent → child` unless it is there already; unknown roles, a
+    /// self-edge or an edge closing a cycle are refused (`422 ROLE_CYCLE`).
+    pub fn add_edge(&self, parent: &str, child: &str) -> Result<Self, AppError> {
+        let mut errors = Vec::new();
+        for (f, r) in [("parent_role", parent), ("child_role", child)] {
+            if !rbac::ROLES.contains(&r) {
+                errors.push(FieldError::new(f, format!("must be one of {}", rbac::ROLES.join(", "))));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::invalid_fields(errors));
+        }
+        let edge = RoleEdge { parent_role: parent.into(), child_role: child.into() };
+        if self.hierarchy.contains(&edge) {
+            return Ok(self.clone());
+        }
+        if parent == child || self.descendants(child).contains(parent) {
+            return Err(AppError::Rule {
+                code: "ROLE_CYCLE",
+                message: format!("{child} already inherits from {parent}: the edge would close a cycle"),
+            });
+        }
+        if self.hierarchy.len() >= MAX_EDGES {
+            return Err(AppError::LimitReached { key: "roles.hierarchyEdges".into(), limit: MAX_EDGES as i64 });
+        }
+        let mut next = self.clone();
+        next.hierarchy.push(edge);
+        next.hierarchy.sort();
+        Ok(next)
+    }
+
+    /// Every role below `role` (its children, theirs, …), not itself.
+    pub fn descendants(&self, role: &str) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![role.to_string()];
+        while let Some(r) = todo.pop() {
+            for e in self.hierarchy.iter().filter(|e| e.parent_role == r) {
+                if seen.insert(e.child_role.clone()) {
+                    todo.push(e.child_role.clone());
+                }
+            }
+        }
+        seen
+    }
+
+    /// The user's roles and those of their active groups.
+    pub fn effective_roles(&self, direct: &[String], groups: &[String]) -> Vec<String> {
+        let mut roles: Vec<String> = direct.to_vec();
+        for g in groups.iter().filter_map(|g| self.groups.get(g)).filter(|g| g.active) {
+            for r in &g.roles {
+                if !roles.contains(r) {
+                    roles.push(r.clone());
+                }
+            }
+        }
+        roles
+    }
+
+    /// The permission codes of `roles` and of every role below them.
+    pub fn permissions(&self, roles: &[String]) -> BTreeSet<String> {
+        let mut all: BTreeSet<String> = roles.iter().cloned().collect();
+        for r in roles {
+            all.extend(self.descendants(r));
+        }
+        all.iter().flat_map(|r| rbac::default_permissions(r)).map(|p| p.0.to_string()).collect()
+    }
+
+    /// The entitlements of a member of `groups` with `user` overrides, and
+    /// where each overridden value came from.
+    pub fn entitlements(&self, plan: &str, groups: &[String], user: &Overrides) -> (Entitlements, BTreeMap<String, Source>) {
+        let mut e = Entitlements::for_plan(plan);
+        let mut sources = BTreeMap::new();
+        let active: Vec<(&String, &GroupGrant)> =
+            groups.iter().filter_map(|g| self.groups.get_key_value(g)).filter(|(_, g)| g.active).collect();
+        for f in FEATURES {
+            let key = f.to_string();
+            let group = active.iter().filter_map(|(id, g)| g.overrides.features.get(&key).map(|v| (*v, *id))).max_by_key(|(v, _)| *v);
+            let (value, source) = match (user.features.get(&key), group, self.tenant_overrides.features.get(&key)) {
+                (Some(v), _, _) => (*v, Source::User),
+                (None, Some((v, id)), _) => (v, Source::Group { group_id: id.clone() }),
+                (None, None, Some(v)) => (*v, Source::Tenant),
+                _ => continue,
+            };
+            e.features.retain(|x| x != f);
+            if value {
+                e.features.push(f);
+            }
+            sources.insert(key, source);
+        }
+        for l in LIMITS {
+            let key = l.to_string();
+            let group = active.iter().filter_map(|(id, g)| g.overrides.limits.get(&key).map(|v| (*v, *id))).max_by_key(|(v, _)| *v);
+            let (value, source) = match (user.limits.get(&key), group, self.tenant_overrides.limits.get(&key)) {
+                (Some(v), _, _) => (*v, Source::User),
+                (None, Some((v, id)), _) => (v, Source::Group { group_id: id.clone() }),
+                (None, None, Some(v)) => (*v, Source::Tenant),
+                _ => continue,
+            };
+            e.limits.insert(l, value);
+            sources.insert(key, source);
+        }
+        e.features.sort();
+        (e, sources)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn roles(r: &[&str]) -> Vec<String> {
+        r.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parents_inherit_their_childrens_permissions_and_cycles_are_refused() {
+        let m = AccessModel::default().add_edge("viewer", "sales_rep").unwrap();
+        assert!(m.permissions(&roles(&["viewer"])).contains(rbac::CONTACT_CREATE.0), "a viewer over reps may create");
+        assert!(!AccessModel::default().permissions(&roles(&["viewer"])).contains(rbac::CONTACT_CREATE.0));
+        let m = m.add_edge("sales_rep", "staff").unwrap();
+        assert_eq!(m.descendants("viewer"), ["sales_rep", "staff"].iter().map(|s| s.to_string()).collect());
+        assert_eq!(m.add_edge("staff", "viewer").unwrap_err().code(), "ROLE_CYCLE");
+        assert_eq!(m.add_edge("staff", "staff").unwrap_err().code(), "ROLE_CYCLE");
+        assert_eq!(m.add_edge("viewer", "sales_rep").unwrap(), m, "an edge twice is one edge");
+        assert_eq!(m.add_edge("boss", "staff").unwrap_err().details()[0].field, "parent_role");
+    }
+
+    #[test]
+    fn groups_grant_roles_only_while_active() {
+        let mut m = AccessModel::default();
+        m.groups.insert("G1".into(), GroupGrant { active: true, roles: roles(&["manager"]), overrides: Overrides::default() });
+        m.groups.insert("G2".into(), GroupGrant { active: false, roles: roles(&["admin"]), overrides: Overrides::default() });
+        let eff = m.effective_roles(&roles(&["sales_rep"]), &roles(&["G1", "G2", "gone"]));
+        assert_eq!(eff, roles(&["sales_rep", "manager"]));
+    }
+
+    #[test]
+    fn user_beats_the_largest_group_which_beats_tenant_and_plan() {
+        let ov = |v: Value| Overrides::parse(&v).unwrap();
+        let mut m = AccessModel { tenant_overrides: ov(json!({"limits": {"contacts.max": 100}})), ..Default::default() };
+        m.groups.insert(
+            "G1".into(),
+            GroupGrant {
+                active: true,
+                roles: vec![],
+                overrides: ov(json!({"limits": {"contacts.max": 500}, "features": {"contacts.customFields": true}})),
+            },
+        );
+        m.groups.insert("G2".into(), GroupGrant { active: true, roles: vec![], overrides: ov(json!({"limits": {"contacts.max": 800}})) });
+        let (e, s) = m.entitlements("DevFree", &roles(&["G1", "G2"]), &Overrides::default());
+        assert_eq!((e.limit("contacts.max"), e.has("contacts.customFields")), (800, true));
+        assert_eq!(s["contacts.max"], Source::Group { group_id: "G2".into() });
+        let (e, s) = m.entitlements("DevFree", &roles(&["G1"]), &ov(json!({"features": {"contacts.customFields": false}})));
+        assert_eq!((e.limit("contacts.max"), e.has("contacts.customFields")), (500, false));
+        assert_eq!(s["contacts.customFields"], Source::User);
+        let (e, s) = m.entitlements("DevFree", &[], &Overrides::default());
+        assert_eq!((e.limit("contacts.max"), s["contacts.max"].clone()), (100, Source::Tenant));
+        assert_eq!(e.limit("users.max"), 3, "the plan where nothing overrides");
+        let bad = Overrides::parse(&json!({"features": {"teleport": true}, "limits": {"users.max": -1}})).unwrap_err();
+        let fields: Vec<_> = bad.details().iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, vec!["features.teleport", "limits.users.max"]);
+    }
+}

@@ -1,0 +1,30 @@
+//! Plan-limited counts held race-free (`users.max` seats, `contacts.max`,
+//! `companies.max`, …): one counter attribute per limit on the tenant's
+//! usage item, moved in the same transaction as the record it counts. A
+//! [`take`] beyond the limit fails the whole transaction under its label, so
+//! simultaneous creates can never exceed it.
+
+use crm_kernel::TenantId;
+
+use crate::tx::Condition;
+use crate::{keys, AttributeValue, Tx};
+
+/// Adds one to `counter` unless it has reached `max`; the transaction fails
+/// with `label` when it has.
+pub fn take(tx: Tx, label: &str, tenant: TenantId, counter: &str, max: i64) -> Tx {
+    let condition = Condition::new("attribute_not_exists(#c) OR #c < :max")
+        .name("#c", counter)
+        .value(":max", AttributeValue::N(max.to_string()))
+        .value(":one", AttributeValue::N("1".into()))
+        .value(":zero", AttributeValue::N("0".into()));
+    tx.update(label, &keys::usage(tenant), "SET #c = if_not_exists(#c, :zero) + :one", condition)
+}
+
+/// Gives one back (never below zero: the transaction fails with `label` then).
+pub fn release(tx: Tx, label: &str, tenant: TenantId, counter: &str) -> Tx {
+    let condition = Condition::new("#c > :zero")
+        .name("#c", counter)
+        .value(":zero", AttributeValue::N("0".into()))
+        .value(":one", AttributeValue::N("1".into()));
+    tx.update(label, &keys::usage(tenant), "SET #c = #c - :one", condition)
+}
