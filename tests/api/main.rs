@@ -8,6 +8,7 @@ mod helpers;
 mod access;
 mod admin;
 mod apikeys;
+mod approvals;
 mod auth;
 mod companies;
 mod contact_channels;

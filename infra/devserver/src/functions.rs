@@ -22,6 +22,7 @@ pub struct Functions {
     pub identity: identity::App,
     pub notifications: notifications::App,
     pub records: records::App,
+    pub approvals: approvals::App,
 }
 
 impl Functions {
@@ -34,6 +35,7 @@ impl Functions {
             identity: identity::App::new(config, env)?,
             notifications: notifications::App::new(config, env)?,
             records: records::App::new(config, env)?,
+            approvals: approvals::App::new(config, env)?,
         })
     }
 
@@ -48,6 +50,7 @@ impl Functions {
                 | ("identity", "api")
                 | ("notifications", "api" | "notifications" | "digest")
                 | ("records", "api")
+                | ("approvals", "api")
         )
     }
 
@@ -58,6 +61,7 @@ impl Functions {
             "identity" => Ok(self.identity.handle(req).await),
             "notifications" => Ok(self.notifications.handle(req).await),
             "records" => Ok(self.records.handle(req).await),
+            "approvals" => Ok(self.approvals.handle(req).await),
             other => Err(format!("{other} serves no HTTP routes")),
         }
     }

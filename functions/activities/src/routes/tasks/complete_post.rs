@@ -1,5 +1,11 @@
 //! `POST /v1/tasks/{id}/complete` — mark done (again: no change); `task.completed`.
+//! Completing a task is an approvable action (`task.complete`, M3CoreCRM §4.7
+//! "certain task completions can trigger approval checks"): when an active
+//! policy applies (say `priority eq high`), the task stays open and the
+//! answer is `202` with the approval request; once approved, completing it
+//! again goes through and consumes the approval.
 
+use approvals::Gate;
 use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
@@ -20,12 +26,26 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if current.fields.status == "cancelled" {
         return Err(AppError::Conflict("a cancelled task cannot be completed; reopen it first".into()));
     }
+    let check = approvals::Check {
+        action_code: "task.complete".into(),
+        object_type: "task".into(),
+        object_id: current.id.to_string(),
+        payload: json!({ "priority": current.fields.priority, "title": current.fields.title, "owner_user_id": current.fields.owner_user_id, "related": current.fields.related }),
+    };
+    let tx = match approvals::check_and_maybe_enqueue(&app.store, &p, &check).await? {
+        Gate::Proceed => Tx::new(),
+        Gate::Granted(grant) => grant.consume(Tx::new()),
+        Gate::Pending(pending) => {
+            let request = pending.commit(&app.store).await?;
+            return Ok(Reply::with_status(202, json!({ "task": current, "approval_request": request })));
+        }
+    };
     let now = Timestamp::now();
     let mut next = Task { completed_at: Some(now), updated_at: now, version: current.version + 1, ..current.clone() };
     next.fields.status = "done".into();
     let event =
         super::event(&call, "task.completed", &next, json!({ "title": next.fields.title, "owner_user_id": next.fields.owner_user_id }))?;
-    match app.store.transact(Tx::new().put_if("task", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event)).await {
+    match app.store.transact(tx.put_if("task", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event)).await {
         Ok(()) => Ok(Reply::ok(&next).etag(next.version)),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),
         Err(e) => Err(e.into()),

@@ -1,0 +1,261 @@
+//! The engine any module calls before a sensitive action
+//! (`approvals.checkAndMaybeEnqueue`, M3CoreCRM §3A.10):
+//!
+//! ```text
+//! match approvals::check_and_maybe_enqueue(&store, &principal, &check).await? {
+//!     Gate::Proceed => { /* no policy applies: act */ }
+//!     Gate::Granted(grant) => { /* approved earlier: act, consuming the grant in the same transaction */ }
+//!     Gate::Pending(pending) => { /* blocked: pending.commit(&store), answer 202 with pending.request */ }
+//! }
+//! ```
+//!
+//! A new request resolves the approvers of its first step (a role's users —
+//! also through groups and the role hierarchy —, a group's members, or one
+//! user; never the requester; the tenant's admins when nobody else is
+//! eligible), queues it for each, and tells them by inbox and email through
+//! the notifications core — all in one transaction with `approval.requested`.
+
+use std::collections::BTreeSet;
+
+use crm_auth::access::AccessModel;
+use crm_auth::Principal;
+use crm_events::audit::AuditExt;
+use crm_events::messages::{Channel, MessageKind, QueueExt};
+use crm_events::{Actor, DomainEvent, Subject};
+use crm_kernel::{AppError, EntityId, Limit, Timestamp, UserId};
+use crm_notify::compose::{compose, Mirror, Recipient, Send};
+use crm_store::item::ItemExt;
+use crm_store::tx::Condition;
+use crm_store::{item, keys, Index, Query, Store, Tx};
+use serde_json::{json, Value};
+
+use crate::policy::{ApproverMode, Policy, Step};
+use crate::request::{ApprovalRequest, State};
+
+/// What an action asks the engine.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub action_code: String,
+    pub object_type: String,
+    pub object_id: String,
+    /// The values policies' conditions and thresholds look at (`amount`, `discount_pct`, `priority`, …).
+    pub payload: Value,
+}
+
+pub enum Gate {
+    /// No active policy applies: the action goes ahead.
+    Proceed,
+    /// An approved request waits for this very action: go ahead, consuming it.
+    Granted(Grant),
+    /// The action is blocked until the request is decided.
+    Pending(Box<Pending>),
+}
+
+pub struct Grant {
+    key: crm_store::Key,
+    pub request_id: String,
+}
+
+impl Grant {
+    /// Adds the grant's consumption to the action's own transaction (it
+    /// fails, and so the action, if another action consumed it first).
+    pub fn consume(&self, tx: Tx) -> Tx {
+        tx.delete("approval_grant", &self.key, Some(Condition::exists()))
+    }
+}
+
+pub struct Pending {
+    pub request: ApprovalRequest,
+    /// Whether the request was already waiting (nothing to write).
+    pub existing: bool,
+    tx: Option<Tx>,
+}
+
+impl Pending {
+    /// Writes a new request (a waiting one needs nothing).
+    pub async fn commit(self, store: &Store) -> Result<ApprovalRequest, AppError> {
+        if let Some(tx) = self.tx {
+            match store.transact(tx).await {
+                Ok(()) => {}
+                // Another request for the same action and object won the race: show that one.
+                Err(crm_store::StoreError::ConditionFailed { label }) if label == "approval_pending" => {
+                    return Err(AppError::Conflict("an approval for this action is already pending".into()))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(self.request)
+    }
+}
+
+pub async fn check_and_maybe_enqueue(store: &Store, p: &Principal, c: &Check) -> Result<Gate, AppError> {
+    let t = p.tenant_id;
+    let grant = ApprovalRequest::grant_marker(t, &c.action_code, &c.object_type, &c.object_id);
+    let pending = ApprovalRequest::pending_marker(t, &c.action_code, &c.object_type, &c.object_id);
+    let found = store.get_many(&[grant.clone(), pending.clone()]).await?;
+    if let Some(g) = &found[0] {
+        return Ok(Gate::Granted(Grant { key: grant, request_id: g.str_attr("request_id").unwrap_or_default().to_string() }));
+    }
+    if let Some(id) = found[1].as_ref().and_then(|m| m.str_attr("request_id")).and_then(|s| EntityId::parse(s).ok()) {
+        if let Some(r) = store.get_as::<ApprovalRequest>(&ApprovalRequest::key(t, id)).await? {
+            return Ok(Gate::Pending(Box::new(Pending { request: r, existing: true, tx: None })));
+        }
+    }
+    let q = Query::index(t, Index::ByParent, Policy::action_pk(t, &c.action_code)).limit(Limit::max());
+    let policies = store.query(q).await?.items.into_iter().map(item::from_item::<Policy>).collect::<Result<Vec<_>, _>>()?;
+    let Some((policy, steps)) = policies
+        .into_iter()
+        .filter(|pol| pol.fields.applies(&c.object_type, &c.payload))
+        .map(|pol| {
+            let s = pol.fields.steps_for(&c.payload);
+            (pol, s)
+        })
+        .find(|(_, s)| !s.is_empty())
+    else {
+        return Ok(Gate::Proceed);
+    };
+    let now = Timestamp::now();
+    let request = ApprovalRequest {
+        id: EntityId::new(),
+        tenant_id: t,
+        policy_id: policy.id,
+        policy_name: policy.fields.name.clone(),
+        action_code: c.action_code.clone(),
+        object_type: c.object_type.clone(),
+        object_id: c.object_id.clone(),
+        requester_user_id: p.user_id,
+        state: State::Pending,
+        current_step: 1,
+        steps,
+        approvers: vec![],
+        step_opened_at: None,
+        step_due_at: None,
+        payload: c.payload.clone(),
+        actions: vec![],
+        created_at: now,
+        decided_at: None,
+        version: 1,
+    };
+    let event =
+        event(&request, "approval.requested", Actor::user(p.user_id), json!({ "policy_id": policy.id, "steps": request.steps.len() }));
+    let (request, tx) = open_step(store, request, now, Tx::new()).await?;
+    let tx = tx
+        .put_new("approval_pending", item::to_item(&pending, &json!({ "request_id": request.id }))?)
+        .put_new("approval_request", request.to_item()?)
+        .emit_audited(&event);
+    Ok(Gate::Pending(Box::new(Pending { request, existing: false, tx: Some(tx) })))
+}
+
+/// Opens the request's current step: resolves its approvers, queues the
+/// request for them, tells them (inbox and email) and emits
+/// `approval.step.opened` — added to `tx`; the caller writes the request.
+pub async fn open_step(store: &Store, mut r: ApprovalRequest, now: Timestamp, tx: Tx) -> Result<(ApprovalRequest, Tx), AppError> {
+    let step = r.step().cloned().ok_or_else(|| AppError::Internal("a request without steps".into()))?;
+    let people = approvers(store, &r, &step).await?;
+    r.approvers = people.iter().map(|(id, _)| *id).collect();
+    r.step_opened_at = Some(now);
+    r.step_due_at = step.sla_hours.map(|h| now.plus_seconds(h as i64 * 3600));
+    let mut tx = tx;
+    for (id, user) in &people {
+        tx = tx.put("approval_queue", item::to_item(&r.queue_key(*id), &json!({ "request_id": r.id, "action_code": r.action_code }))?);
+        for m in notify(&r, &step, *id, user, "approval.step_opened")? {
+            tx = tx.queue_message(&m)?;
+        }
+    }
+    let data = json!({ "step_seq": step.seq, "approvers": r.approvers, "due_at": r.step_due_at });
+    let tx = tx.emit_audited(&event(&r, "approval.step.opened", Actor::system(), data));
+    Ok((r, tx))
+}
+
+/// The inbox entry and email telling `user` about `r` (family `approval.step_opened` or `approval.decided`).
+pub fn notify(
+    r: &ApprovalRequest,
+    step: &Step,
+    id: UserId,
+    user: &Value,
+    family: &str,
+) -> Result<Vec<crm_events::messages::Message>, AppError> {
+    let payload = json!({
+        "policy": r.policy_name, "action": r.action_code, "object": format!("{} {}", r.object_type, r.object_id),
+        "step": step.seq, "steps": r.steps.len(), "state": format!("{:?}", r.state).to_lowercase(),
+    });
+    let recipient = Recipient {
+        email: user["email"].as_str().map(str::to_string),
+        phone: None,
+        user_id: Some(id),
+        locale: user["profile"]["locale"].as_str().map(str::to_string),
+    };
+    let mut out = Vec::new();
+    for channel in [Channel::Inbox, Channel::Email] {
+        if channel == Channel::Email && recipient.email.is_none() {
+            continue;
+        }
+        let send = Send {
+            tenant_id: r.tenant_id,
+            channel,
+            family: family.into(),
+            payload: payload.as_object().cloned().unwrap_or_default(),
+            kind: MessageKind::Transactional,
+            mirror: Mirror { email: false, inbox: false },
+            scheduled_at: None,
+            source: format!("approvals.{family}"),
+            marketing_email_ok: false,
+        };
+        out.push(compose(&send, &recipient, &[], None)?.messages.remove(0));
+    }
+    Ok(out)
+}
+
+/// The active users who may decide `step` of `r` (never the requester); the
+/// tenant's admins when nobody else is eligible.
+async fn approvers(store: &Store, r: &ApprovalRequest, step: &Step) -> Result<Vec<(UserId, Value)>, AppError> {
+    let t = r.tenant_id;
+    let users = users(store, t).await?;
+    let access: AccessModel = store.get_as(&keys::tenant_access(t)).await?.unwrap_or_default();
+    let roles_of = |u: &Value| -> BTreeSet<String> {
+        let direct: Vec<String> = serde_json::from_value(u["roles"].clone()).unwrap_or_default();
+        let groups: Vec<String> = serde_json::from_value(u["group_ids"].clone()).unwrap_or_default();
+        let roles = access.effective_roles(&direct, &groups);
+        roles.iter().flat_map(|r| access.descendants(r).into_iter().chain([r.clone()])).collect()
+    };
+    let eligible = |u: &Value, id: UserId| -> bool {
+        match step.approver_mode {
+            ApproverMode::Role => roles_of(u).contains(&step.approver_ref),
+            ApproverMode::Group => u["group_ids"].as_array().is_some_and(|g| g.iter().any(|x| x == step.approver_ref.as_str())),
+            ApproverMode::User => id.to_string() == step.approver_ref,
+        }
+    };
+    let pick = |f: &dyn Fn(&Value, UserId) -> bool| -> Vec<(UserId, Value)> {
+        users.iter().filter(|(id, u)| *id != r.requester_user_id && f(u, *id)).cloned().collect()
+    };
+    let chosen = pick(&eligible);
+    if !chosen.is_empty() {
+        return Ok(chosen);
+    }
+    Ok(pick(&|u, _| roles_of(u).iter().any(|r| r == "admin" || r == "super_admin")))
+}
+
+/// The tenant's active users (one key condition on its user list).
+async fn users(store: &Store, t: crm_kernel::TenantId) -> Result<Vec<(UserId, Value)>, AppError> {
+    let q = Query::index(t, Index::ByKind, keys::by_kind_pk(t, "USER")).limit(Limit::max());
+    Ok(store
+        .query(q)
+        .await?
+        .items
+        .into_iter()
+        .filter_map(|it| item::from_item::<Value>(it).ok())
+        .filter(|u| u["status"] == "active" && u["deleted_at"].is_null())
+        .filter_map(|u| u["id"].as_str().and_then(|s| UserId::parse(s).ok()).map(|id| (id, u.clone())))
+        .collect())
+}
+
+pub fn event(r: &ApprovalRequest, kind: &str, actor: Actor, data: Value) -> DomainEvent {
+    let mut data = data;
+    if let Value::Object(m) = &mut data {
+        m.insert("action_code".into(), json!(r.action_code));
+        m.insert("object_type".into(), json!(r.object_type));
+        m.insert("object_id".into(), json!(r.object_id));
+        m.insert("requester_user_id".into(), json!(r.requester_user_id));
+    }
+    DomainEvent::new(r.tenant_id, kind, actor, Subject { kind: "approval_request".into(), id: r.id.to_string() }, data)
+}

@@ -1,0 +1,50 @@
+//! Approvals (M3CoreCRM §3A): policies that say which actions need whose
+//! approval, and requests that block those actions until decided.
+//!
+//! * [`engine::check_and_maybe_enqueue`] — what any module calls before a
+//!   sensitive action (tasks today; deals, inventory and campaigns next).
+//! * [`policy`] and [`request`] — the pure rules: conditions and
+//!   thresholds, flat and sequential steps, the request state machine.
+//! * HTTP ([`ROUTES`]): `GET|POST /v1/approvals/policies`,
+//!   `PATCH|DELETE /v1/approvals/policies/{id}`, `GET /v1/approvals/requests`,
+//!   `GET /v1/approvals/requests/{id}`,
+//!   `POST /v1/approvals/requests/{id}/approve|reject|cancel`.
+
+pub mod engine;
+pub mod policy;
+pub mod request;
+pub mod routes;
+
+pub use engine::{check_and_maybe_enqueue, Check, Gate};
+
+use crm_auth::rbac;
+use crm_http::{route, Access, Route};
+use crm_kernel::Env;
+use crm_store::Store;
+use lambda_http::{Body, Request, Response};
+
+pub struct App {
+    pub store: Store,
+}
+
+impl App {
+    pub fn new(config: &aws_config::SdkConfig, env: &Env) -> Result<Self, String> {
+        Ok(Self { store: Store::from_config(config, env).map_err(|e| e.to_string())? })
+    }
+
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        crm_http::dispatch(ROUTES, self, req).await
+    }
+}
+
+pub const ROUTES: &[Route<App>] = &[
+    route!("GET /v1/approvals/policies", Access::Permission(rbac::APPROVALS_REQUESTS_READ), routes::policies::get::handle),
+    route!("POST /v1/approvals/policies", Access::Permission(rbac::APPROVALS_POLICIES_MANAGE), routes::policies::post::handle),
+    route!("PATCH /v1/approvals/policies/{id}", Access::Permission(rbac::APPROVALS_POLICIES_MANAGE), routes::policies::patch::handle),
+    route!("DELETE /v1/approvals/policies/{id}", Access::Permission(rbac::APPROVALS_POLICIES_MANAGE), routes::policies::delete::handle),
+    route!("GET /v1/approvals/requests", Access::Permission(rbac::APPROVALS_REQUESTS_READ), routes::requests::get::handle),
+    route!("GET /v1/approvals/requests/{id}", Access::Permission(rbac::APPROVALS_REQUESTS_READ), routes::requests::id_get::handle),
+    route!("POST /v1/approvals/requests/{id}/approve", Access::Permission(rbac::APPROVALS_DECIDE), routes::requests::decide::approve),
+    route!("POST /v1/approvals/requests/{id}/reject", Access::Permission(rbac::APPROVALS_DECIDE), routes::requests::decide::reject),
+    route!("POST /v1/approvals/requests/{id}/cancel", Access::Permission(rbac::APPROVALS_REQUESTS_READ), routes::requests::decide::cancel),
+];

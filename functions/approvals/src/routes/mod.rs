@@ -1,0 +1,4 @@
+//! One module per route: `routes/{resource}/{action}.rs`.
+
+pub mod policies;
+pub mod requests;

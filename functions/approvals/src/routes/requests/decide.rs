@@ -1,0 +1,103 @@
+//! `POST /v1/approvals/requests/{id}/approve|reject {comment?}` — an approver
+//! of the open step decides it; `…/cancel` — the requester withdraws it.
+//! One transaction each: the request (under its version), the closed step's
+//! queue entries removed, then either the next step opened (approvers
+//! resolved, told, queued; `approval.step.opened`), or the request closed —
+//! the pending marker released and, when approved, a grant the blocked
+//! action consumes when it is tried again (`approval.approved`), else
+//! `approval.rejected` / `approval.cancelled`; the requester is told. Every
+//! decision is audited.
+
+use crm_events::audit::AuditExt;
+use crm_events::messages::QueueExt;
+use crm_events::Actor;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, Timestamp};
+use crm_store::tx::Condition;
+use crm_store::{item, keys, StoreError, Tx};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::engine;
+use crate::request::{ApprovalRequest, State, Transition, Verdict};
+use crate::App;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Body {
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+pub async fn approve(app: &App, call: Call) -> Result<Reply, AppError> {
+    decide(app, call, Some(Verdict::Approve)).await
+}
+
+pub async fn reject(app: &App, call: Call) -> Result<Reply, AppError> {
+    decide(app, call, Some(Verdict::Reject)).await
+}
+
+pub async fn cancel(app: &App, call: Call) -> Result<Reply, AppError> {
+    decide(app, call, None).await
+}
+
+async fn decide(app: &App, call: Call, verdict: Option<Verdict>) -> Result<Reply, AppError> {
+    let p = call.principal()?.clone();
+    let empty = call.body_bytes()?.iter().all(u8::is_ascii_whitespace);
+    let body: Body = if empty { Body::default() } else { call.json()? };
+    if body.comment.as_ref().is_some_and(|c| c.chars().count() > 1000) {
+        return Err(AppError::invalid("comment", "must be at most 1000 characters"));
+    }
+    let current = super::load(app, &call).await?;
+    let now = Timestamp::now();
+    let (next, transition) = match verdict {
+        Some(v) => current.decide(p.user_id, v, body.comment.clone(), now)?,
+        None => (current.cancel(p.user_id, now)?, Transition::Rejected),
+    };
+    let t = p.tenant_id;
+    let mut tx = Tx::new();
+    for a in &current.approvers {
+        tx = tx.delete("approval_queue", &current.queue_key(*a), None);
+    }
+    let step_seq = current.step().map_or(0, |s| s.seq);
+    let decided = json!({ "step_seq": step_seq, "decision": verdict, "comment": body.comment });
+    let (next, tx) = match (transition, next.state) {
+        (Transition::NextStep, _) => {
+            let tx = tx.emit_audited(&engine::event(&next, "approval.step.decided", Actor::user(p.user_id), decided));
+            engine::open_step(&app.store, next, now, tx).await?
+        }
+        (_, state) => {
+            let kind = match state {
+                State::Approved => "approval.approved",
+                State::Cancelled => "approval.cancelled",
+                _ => "approval.rejected",
+            };
+            let mut tx = tx
+                .delete(
+                    "approval_pending",
+                    &ApprovalRequest::pending_marker(t, &next.action_code, &next.object_type, &next.object_id),
+                    None,
+                )
+                .emit_audited(&engine::event(&next, kind, Actor::user(p.user_id), decided));
+            if state == State::Approved {
+                let grant = ApprovalRequest::grant_marker(t, &next.action_code, &next.object_type, &next.object_id);
+                tx = tx.put("approval_grant", item::to_item(&grant, &json!({ "request_id": next.id }))?);
+            }
+            if state != State::Cancelled {
+                let requester: Option<serde_json::Value> = app.store.get_as(&keys::user(t, &next.requester_user_id.to_string())).await?;
+                if let (Some(u), Some(step)) = (requester, next.step()) {
+                    for m in engine::notify(&next, step, next.requester_user_id, &u, "approval.decided")? {
+                        tx = tx.queue_message(&m)?;
+                    }
+                }
+            }
+            (next, tx)
+        }
+    };
+    let tx = tx.put_if("approval_request", next.to_item()?, Condition::version_is(current.version));
+    match app.store.transact(tx).await {
+        Ok(()) => Ok(Reply::ok(&next).etag(next.version)),
+        Err(StoreError::ConditionFailed { .. }) => Err(AppError::Conflict("the request was decided meanwhile; reload it".into())),
+        Err(e) => Err(e.into()),
+    }
+}
