@@ -2,6 +2,7 @@
 //! itself (sign-up, login, notes). Idempotent: existing demo tenants are kept.
 //!
 //! * `admin@demo.salesos.dev` / `demo123!` — the SalesOS demo credentials.
+//! * `rep@demo.salesos.dev` / `demo123!` — a sales rep of the demo tenant.
 //! * `admin@other.salesos.dev` / `demo123!` — a second tenant, to see isolation.
 
 use serde_json::{json, Value};
@@ -10,6 +11,7 @@ use crate::RunningStack;
 
 pub const DEMO_EMAIL: &str = "admin@demo.salesos.dev";
 pub const OTHER_EMAIL: &str = "admin@other.salesos.dev";
+pub const REP_EMAIL: &str = "rep@demo.salesos.dev";
 pub const DEMO_PASSWORD: &str = "demo123!";
 
 /// Logs in (signing up first if the account does not exist) and returns the
@@ -100,12 +102,27 @@ pub async fn demo(running: &RunningStack) -> Result<(), String> {
         json!({ "name": "Globex", "domain": "globex.com", "city": "Cairo", "country": "EG", "industry_code": "manufacturing" }),
     )
     .await?;
+    let rep = post("/v1/admin/users", json!({ "email": REP_EMAIL, "full_name": "Demo Rep", "password": DEMO_PASSWORD, "roles": ["sales_rep"] })).await?;
+    let mut contacts = Vec::new();
     for body in [
         json!({ "first_name": "John", "last_name": "Smith", "email": "john@acme.com", "job_title": "CTO", "company_id": acme, "lifecycle_stage": "customer" }),
-        json!({ "first_name": "Jane", "last_name": "Doe", "email": "jane@acme.com", "job_title": "VP Sales", "company_id": acme, "lifecycle_stage": "prospect" }),
-        json!({ "first_name": "Bob", "last_name": "Wilson", "email": "bob@globex.com", "phone": "+201001234567", "company_id": globex, "lifecycle_stage": "lead" }),
+        json!({ "first_name": "Jane", "last_name": "Doe", "email": "jane@acme.com", "job_title": "VP Sales", "company_id": acme, "lifecycle_stage": "prospect", "owner_user_id": rep }),
+        json!({ "first_name": "Bob", "last_name": "Wilson", "email": "bob@globex.com", "phone": "+201001234567", "company_id": globex, "lifecycle_stage": "lead", "owner_user_id": rep }),
     ] {
-        post("/v1/contacts", body).await?;
+        contacts.push(post("/v1/contacts", body).await?);
     }
+    // A living timeline: a logged call on John, and the rep's follow-up task on Jane.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    post(
+        "/v1/activities",
+        json!({ "type": "call", "title": "Renewal call with John", "direction": "outbound", "started_at": yesterday, "subject": { "type": "contact", "id": contacts[0] } }),
+    )
+    .await?;
+    post(
+        "/v1/tasks",
+        json!({ "title": "Send Jane the pricing proposal", "priority": "high", "due_at": tomorrow, "owner_user_id": rep, "related": { "type": "contact", "id": contacts[1] } }),
+    )
+    .await?;
     Ok(())
 }
