@@ -32,5 +32,6 @@ mod segments;
 mod store;
 mod tasks;
 mod tenancy;
+mod tenancy_sweep;
 mod totp;
 mod users;

@@ -102,7 +102,9 @@ pub async fn demo(running: &RunningStack) -> Result<(), String> {
         json!({ "name": "Globex", "domain": "globex.com", "city": "Cairo", "country": "EG", "industry_code": "manufacturing" }),
     )
     .await?;
-    let rep = post("/v1/admin/users", json!({ "email": REP_EMAIL, "full_name": "Demo Rep", "password": DEMO_PASSWORD, "roles": ["sales_rep"] })).await?;
+    let rep =
+        post("/v1/admin/users", json!({ "email": REP_EMAIL, "full_name": "Demo Rep", "password": DEMO_PASSWORD, "roles": ["sales_rep"] }))
+            .await?;
     let mut contacts = Vec::new();
     for body in [
         json!({ "first_name": "John", "last_name": "Smith", "email": "john@acme.com", "job_title": "CTO", "company_id": acme, "lifecycle_stage": "customer" }),

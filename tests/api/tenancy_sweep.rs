@@ -1,0 +1,118 @@
+//! The cross-tenant sweep (issue 5): every route of the CRM records,
+//! activities, approvals and access-control modules that takes an id is
+//! called by another tenant's admin with this tenant's real ids — each
+//! answers 404, and nothing of this tenant changes. A new route with an id
+//! under these prefixes fails this test until it is swept.
+
+use std::collections::BTreeMap;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::{body_of, TestApp};
+
+const PREFIXES: &[&str] = &[
+    "/v1/companies",
+    "/v1/contacts",
+    "/v1/custom-fields",
+    "/v1/segments",
+    "/v1/tasks",
+    "/v1/activities",
+    "/v1/notes",
+    "/v1/admin/groups",
+    "/v1/approvals",
+];
+
+fn id_of(v: &Value) -> String {
+    v["data"]["id"].as_str().unwrap_or_else(|| panic!("no id in {v}")).to_string()
+}
+
+#[tokio::test]
+async fn another_tenant_gets_404_for_every_id_of_this_one() {
+    let owner = TestApp::with_plan(&["admin"], "DevPro").await;
+    let rep = owner.colleague(&["sales_rep"]).await;
+    let company = id_of(&body_of(owner.post("/v1/companies").json(&json!({"name": "Acme Corporation"}))).await);
+    let contact = body_of(
+        owner.post("/v1/contacts").json(&json!({"first_name": "John", "phone": crate::helpers::unique_phone(), "company_id": company})),
+    )
+    .await;
+    let (contact, channel) = (id_of(&contact), contact["data"]["channels"][0]["id"].as_str().unwrap().to_string());
+    let field = id_of(
+        &body_of(
+            owner
+                .post("/v1/custom-fields/definitions")
+                .json(&json!({"entity": "contact", "code": "budget", "label": "Budget", "type": "number"})),
+        )
+        .await,
+    );
+    let segment = id_of(
+        &body_of(owner.post("/v1/segments").json(&json!({"name": "Leads", "entity": "contact", "filter": {"lifecycle": "lead"}}))).await,
+    );
+    let task = id_of(
+        &body_of(
+            rep.post("/v1/tasks").json(&json!({"title": "Call John", "priority": "high", "related": {"type": "contact", "id": contact}})),
+        )
+        .await,
+    );
+    let at = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    let reminder = body_of(rep.post(&format!("/v1/tasks/{task}/remind")).json(&json!({"remind_at": at}))).await;
+    let reminder = reminder["data"]["reminders"][0]["id"].as_str().unwrap().to_string();
+    let activity = id_of(
+        &body_of(owner.post("/v1/activities").json(&json!({"type": "note", "title": "Met John", "started_at": "2026-11-20T10:00:00Z"})))
+            .await,
+    );
+    let note = id_of(&body_of(owner.post("/v1/notes").json(&json!({"body": "private"}))).await);
+    let group = id_of(&body_of(owner.post("/v1/admin/groups").json(&json!({"name": "Team", "code": "team"}))).await);
+    let policy = id_of(&body_of(owner.post("/v1/approvals/policies").json(&json!({"name": "P", "action_code": "task.complete", "object_type": "task", "conditions": [{"field": "priority", "op": "eq", "value": "high"}], "steps": [{"approver_mode": "role", "approver_ref": "admin"}]}))).await);
+    let request = body_of(rep.post(&format!("/v1/tasks/{task}/complete"))).await;
+    let request = request["data"]["approval_request"]["id"].as_str().unwrap_or_else(|| panic!("{request}")).to_string();
+    let before = owner.get_json(&format!("/v1/contacts/{contact}")).await;
+
+    let ids: BTreeMap<&str, &str> = [
+        ("/v1/companies/{id}", company.as_str()),
+        ("/v1/contacts/{id}", contact.as_str()),
+        ("/v1/custom-fields/definitions/{id}", field.as_str()),
+        ("/v1/segments/{id}", segment.as_str()),
+        ("/v1/tasks/{id}", task.as_str()),
+        ("/v1/activities/{id}", activity.as_str()),
+        ("/v1/notes/{id}", note.as_str()),
+        ("/v1/admin/groups/{id}", group.as_str()),
+        ("/v1/approvals/policies/{id}", policy.as_str()),
+        ("/v1/approvals/requests/{id}", request.as_str()),
+    ]
+    .into_iter()
+    .collect();
+    // Bodies valid in shape, so only the foreign id can be wrong.
+    let body_for = |key: &str| -> Value {
+        match key {
+            k if k.ends_with("/verify/confirm") => json!({"code": "000000"}),
+            k if k.ends_with("/opt-in") || k.ends_with("/opt-out") => json!({"channel_id": channel}),
+            k if k.ends_with("/members") => json!({"user_id": rep.user.to_string()}),
+            k if k.ends_with("/remind") => json!({"remind_at": at}),
+            k if k.ends_with("/channels") => json!({"type": "email", "value": "x@stranger.example.com"}),
+            _ => json!({}),
+        }
+    };
+
+    let stranger = TestApp::with_plan(&["admin"], "DevPro").await;
+    let mut swept = 0;
+    for (key, _) in devserver::openapi::declared_access() {
+        let (method, path) = key.split_once(' ').unwrap();
+        if !path.contains('{') || !PREFIXES.iter().any(|p| path.starts_with(p)) {
+            continue;
+        }
+        let base = ids.iter().filter(|(tpl, _)| path.starts_with(&tpl.replace("/{id}", "/"))).map(|(tpl, id)| (*tpl, *id)).next();
+        let (_, id) = base.unwrap_or_else(|| panic!("{key}: no id to sweep it with; add its resource to the sweep"));
+        let url = path.replace("{id}", id).replace("{channelId}", &channel).replace("{reminderId}", &reminder);
+        assert!(!url.contains('{'), "{key}: a path parameter the sweep does not know");
+        let m = Method::from_bytes(method.as_bytes()).unwrap();
+        let resp = stranger.request(m.clone(), &url).json(&body_for(key)).send().await.unwrap();
+        let status = resp.status().as_u16();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, 404, "{key} with another tenant's id answered {status}: {body}");
+        swept += 1;
+    }
+    assert!(swept >= 35, "only {swept} routes swept");
+    assert_eq!(owner.get_json(&format!("/v1/contacts/{contact}")).await["data"], before["data"], "nothing of the owner changed");
+    assert_eq!(owner.get_json(&format!("/v1/tasks/{task}")).await["data"]["status"], "open");
+}
