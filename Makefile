@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 TOOLS_VENV := infra/.venv-tools
 
-.PHONY: dev test emulator emulator-stop unit openapi sam-validate sam-build bench fmt lint
+.PHONY: dev test emulator emulator-stop unit openapi sam-validate sam-build bench bench-calls fmt lint
 
 ## Run the whole system locally: emulator + provisioning + dev server + workers, demo tenant seeded.
 dev: emulator
@@ -39,7 +39,11 @@ sam-build: $(TOOLS_VENV)/.done
 ## Cold-start bench (release binaries against a local Lambda Runtime API).
 bench:
 	$(CARGO) build --release -p authorizer -p platform -p activities -p outbox -p identity
-	$(CARGO) run --release -p coldstart
+	$(CARGO) run --release -p coldstart --bin coldstart
+
+## DynamoDB calls per request on the main routes (local stack against the emulator).
+bench-calls: emulator
+	$(CARGO) run -q -p coldstart --bin dbcalls
 
 fmt:
 	$(CARGO) fmt --all

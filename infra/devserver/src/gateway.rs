@@ -281,6 +281,7 @@ async fn serve_inner(stack: &Arc<Stack>, req: AxumRequest, origin: Option<&str>)
     let request_id = ulid::Ulid::new().to_string();
     let route_key = route.key();
     let mut context = request_context(&inc, &route_key, &request_id);
+    let mut authorizer_calls = None;
 
     if !route.public {
         let auth_event = json!({
@@ -305,7 +306,8 @@ async fn serve_inner(stack: &Arc<Stack>, req: AxumRequest, origin: Option<&str>)
                 return gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
             }
         };
-        let decision = stack.functions.authorize(&auth_request).await;
+        let (decision, calls) = crm_store::calls::counting(stack.functions.authorize(&auth_request)).await;
+        authorizer_calls = Some(calls);
         if !decision.is_authorized {
             return gateway_error(StatusCode::FORBIDDEN, "Forbidden");
         }
@@ -345,10 +347,20 @@ async fn serve_inner(stack: &Arc<Stack>, req: AxumRequest, origin: Option<&str>)
     let spec = stack.specs[route.function].clone();
     let functions = stack.functions.clone();
     // Run like a Lambda invocation: a panic is a failed invocation (500), not a dead server.
-    let result = tokio::spawn(async move { functions.http(&spec, lambda_request).await }).await;
+    let result = tokio::spawn(crm_store::calls::counting(async move { functions.http(&spec, lambda_request).await })).await;
     match result {
-        Ok(Ok(resp)) => to_axum(resp),
-        Ok(Err(e)) => {
+        Ok((Ok(resp), calls)) => {
+            // The request's DynamoDB calls, for the cost bench (`make bench-calls`).
+            let mut out = to_axum(resp);
+            let headers = out.headers_mut();
+            for (name, c) in [("x-local-ddb-authorizer", authorizer_calls), ("x-local-ddb-function", Some(calls))] {
+                if let Some(v) = c.and_then(|c| crm_store::calls::render(&c).parse().ok()) {
+                    headers.insert(name, v);
+                }
+            }
+            out
+        }
+        Ok((Err(e), _)) => {
             tracing::error!(error = %e, "function failed");
             gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
         }

@@ -6,6 +6,7 @@
 //!   [`Tx`] transactions whose failed conditions come back labelled.
 //! * [`cursor`] makes opaque, tamper-evident, tenant-bound page cursors.
 
+pub mod calls;
 pub mod cursor;
 pub mod item;
 pub mod keys;

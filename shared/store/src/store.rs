@@ -190,12 +190,14 @@ impl Store {
 
     /// Whether the table answers (`DescribeTable`).
     pub async fn ping(&self) -> Result<String, StoreError> {
+        crate::calls::record("DescribeTable");
         let out = self.client.describe_table().table_name(self.table.as_ref()).send().await.map_err(backend)?;
         Ok(out.table().and_then(|t| t.table_status()).map(|s| s.as_str().to_string()).unwrap_or_default())
     }
 
     /// Reads one item (strongly consistent: read-your-writes after a mutation).
     pub async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        crate::calls::record("GetItem");
         let out = self
             .client
             .get_item()
@@ -223,6 +225,7 @@ impl Store {
         let mut pending = KeysAndAttributes::builder().set_keys(Some(key_maps)).consistent_read(true).build().map_err(backend)?;
         let mut found: Vec<Item> = Vec::new();
         for _ in 0..5 {
+            crate::calls::record("BatchGetItem");
             let out = self.client.batch_get_item().request_items(self.table.as_ref(), pending.clone()).send().await.map_err(backend)?;
             if let Some(mut responses) = out.responses {
                 found.extend(responses.remove(self.table.as_ref()).unwrap_or_default());
@@ -286,6 +289,7 @@ impl Store {
             filter.push(format!("#f{i} = :f{i}"));
         }
         let start = q.cursor.as_deref().map(|c| self.cursors.decode(&scope, c)).transpose()?;
+        crate::calls::record("Query");
         let out = self
             .client
             .query()
@@ -314,6 +318,7 @@ impl Store {
     /// Atomically adds `by` to the number `attr` of `key` (creating the item,
     /// expiring at `ttl`) and returns the new value.
     pub async fn increment(&self, key: &Key, attr: &str, by: i64, ttl: i64) -> Result<i64, StoreError> {
+        crate::calls::record("UpdateItem");
         let out = self
             .client
             .update_item()
@@ -338,6 +343,7 @@ impl Store {
     /// already newer than `cutoff` (RFC 3339 strings compare in time order):
     /// "last used" bookkeeping at most once per interval. Best effort.
     pub async fn touch(&self, key: &Key, attr: &str, now: &str, cutoff: &str) {
+        crate::calls::record("UpdateItem");
         let result = self
             .client
             .update_item()
@@ -360,6 +366,7 @@ impl Store {
 
     /// Writes one item unconditionally (projections owned by one writer).
     pub async fn put(&self, item: Item) -> Result<(), StoreError> {
+        crate::calls::record("PutItem");
         self.client.put_item().table_name(self.table.as_ref()).set_item(Some(item)).send().await.map_err(backend)?;
         Ok(())
     }
@@ -368,6 +375,7 @@ impl Store {
     /// of the operation it guarded.
     pub async fn transact(&self, tx: Tx) -> Result<(), StoreError> {
         let (labels, items) = tx.into_items(&self.table)?;
+        crate::calls::record("TransactWriteItems");
         let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
         match result {
             Ok(_) => Ok(()),

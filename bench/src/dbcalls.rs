@@ -1,0 +1,130 @@
+//! `make bench-calls` — DynamoDB calls per request on the main routes, the
+//! cost model of the API (each call is billed and adds latency). It starts
+//! the local stack against the emulator with the demo tenant, drives the
+//! routes over HTTP, and reads the calls the dev server counted for the
+//! authorizer and the function (`x-local-ddb-authorizer`,
+//! `x-local-ddb-function`). Prints a Markdown table for the README.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+struct Client {
+    http: reqwest::Client,
+    url: String,
+    token: String,
+}
+
+struct Row {
+    route: String,
+    status: u16,
+    authorizer: String,
+    function: String,
+    total: u32,
+}
+
+impl Client {
+    async fn call(&self, rows: &mut Vec<Row>, route: &str, path: &str, body: Option<Value>) -> Value {
+        let (method, _) = route.split_once(' ').expect("METHOD /path");
+        let mut req = self.http.request(method.parse().expect("method"), format!("{}{path}", self.url)).bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let header = |n: &str| resp.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let (authorizer, function) = (header("x-local-ddb-authorizer"), header("x-local-ddb-function"));
+        let total = [&authorizer, &function]
+            .iter()
+            .flat_map(|s| s.split_whitespace())
+            .filter_map(|kv| kv.split_once('=').and_then(|(_, n)| n.parse::<u32>().ok()))
+            .sum();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        rows.push(Row { route: route.to_string(), status, authorizer, function, total });
+        body
+    }
+}
+
+fn id(v: &Value) -> String {
+    v["data"]["id"].as_str().unwrap_or_else(|| panic!("no id in {v}")).to_string()
+}
+
+#[tokio::main]
+async fn main() -> Result<(), String> {
+    let prefix = format!("crm-bench-{}", chrono::Utc::now().timestamp());
+    let mut opts = devserver::Options::new(&prefix);
+    opts.bind = "127.0.0.1:0".parse().expect("addr");
+    opts.poll_interval = Duration::from_millis(200);
+    let running = devserver::start(opts).await?;
+    let token = devserver::seed::demo_token(&running.url).await?;
+    let c = Client { http: reqwest::Client::new(), url: running.url.clone(), token };
+    let mut rows = Vec::new();
+    let r = &mut rows;
+
+    let company = id(&c
+        .call(r, "POST /v1/companies", "/v1/companies", Some(json!({"name": "Initech", "domain": "initech.example", "city": "Giza"})))
+        .await);
+    c.call(r, "GET /v1/companies?search=", "/v1/companies?search=init", None).await;
+    c.call(r, "GET /v1/companies/{id}", &format!("/v1/companies/{company}"), None).await;
+    c.call(r, "PATCH /v1/companies/{id}", &format!("/v1/companies/{company}"), Some(json!({"status": "inactive"}))).await;
+    let contact = id(&c
+        .call(r, "POST /v1/contacts", "/v1/contacts", Some(json!({"first_name": "Peter", "last_name": "Gibbons", "email": "peter@initech.example", "phone": "+201001112233", "company_id": company})))
+        .await);
+    let other = id(&c
+        .call(
+            r,
+            "POST /v1/contacts",
+            "/v1/contacts",
+            Some(json!({"first_name": "Peter", "last_name": "G.", "email": "pg@initech.example"})),
+        )
+        .await);
+    c.call(r, "GET /v1/contacts", "/v1/contacts", None).await;
+    c.call(r, "GET /v1/contacts?search=", "/v1/contacts?search=gibb", None).await;
+    c.call(r, "GET /v1/contacts?company=", &format!("/v1/contacts?company={company}"), None).await;
+    c.call(r, "GET /v1/contacts/{id}", &format!("/v1/contacts/{contact}"), None).await;
+    c.call(r, "PATCH /v1/contacts/{id}", &format!("/v1/contacts/{contact}"), Some(json!({"job_title": "Engineer"}))).await;
+    c.call(
+        r,
+        "POST /v1/contacts/{id}/channels",
+        &format!("/v1/contacts/{contact}/channels"),
+        Some(json!({"type": "whatsapp", "value": "+201001112233"})),
+    )
+    .await;
+    c.call(
+        r,
+        "POST /v1/contacts/dedupe/check",
+        "/v1/contacts/dedupe/check",
+        Some(json!({"first_name": "Peter", "email": "peter@initech.example"})),
+    )
+    .await;
+    c.call(r, "POST /v1/contacts/merge", "/v1/contacts/merge", Some(json!({"target_id": contact, "source_id": other}))).await;
+    let subject = json!({"type": "contact", "id": contact});
+    let task = id(&c
+        .call(
+            r,
+            "POST /v1/tasks",
+            "/v1/tasks",
+            Some(json!({"title": "Fix the TPS reports", "due_at": "2026-12-01T09:00:00Z", "related": subject})),
+        )
+        .await);
+    c.call(r, "GET /v1/tasks?owner=me", "/v1/tasks?owner=me", None).await;
+    c.call(r, "POST /v1/tasks/{id}/complete", &format!("/v1/tasks/{task}/complete"), None).await;
+    c.call(
+        r,
+        "POST /v1/activities",
+        "/v1/activities",
+        Some(json!({"type": "call", "title": "Intro call", "started_at": "2026-11-20T10:00:00Z", "subject": subject})),
+    )
+    .await;
+    c.call(r, "POST /v1/notes", "/v1/notes", Some(json!({"body": "Likes staplers", "subject": subject}))).await;
+    c.call(r, "GET /v1/timeline", &format!("/v1/timeline?subject_type=contact&subject_id={contact}"), None).await;
+    c.call(r, "POST /v1/notify/dispatch", "/v1/notify/dispatch", Some(json!({"channel": "email", "to": "peter@initech.example", "template_code": "task.assigned", "payload": {"title": "t", "due": "d", "priority": "p"}}))).await;
+    c.call(r, "GET /v1/approvals/requests?for=me", "/v1/approvals/requests?for=me", None).await;
+    c.call(r, "GET /v1/admin/groups", "/v1/admin/groups", None).await;
+
+    println!("| route | status | authorizer | function | total |\n|---|---|---|---|---|");
+    for row in &rows {
+        println!("| `{}` | {} | {} | {} | {} |", row.route, row.status, row.authorizer, row.function, row.total);
+    }
+    Ok(())
+}
