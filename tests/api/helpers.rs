@@ -38,6 +38,8 @@ pub fn stack() -> &'static TestStack {
                 let mut opts = devserver::Options::new(&prefix);
                 opts.bind = "127.0.0.1:0".parse().unwrap();
                 opts.visibility_timeout = Some(1);
+                // Jobs deliveries work 30 s each, then hand over; a crashed one is retried after 40 s.
+                opts.long_visibility_timeout = Some(40);
                 opts.poll_interval = Duration::from_millis(100);
                 // Delivery reports only where a test asks (`reports_for`): less load.
                 opts.delivery_reports = false;
@@ -49,6 +51,9 @@ pub fn stack() -> &'static TestStack {
                     ("AUTH_RATE_WINDOW_SECS".into(), RATE_WINDOW_SECS.to_string()),
                     ("OPERATOR_KEY".into(), OPERATOR_KEY.into()),
                     ("NOTIFY_RETRY_DELAYS_SECS".into(), "1,1,1".into()),
+                    // The first delivery of an import dies after 4 000 rows (imports::ten_thousand_rows…).
+                    ("FAULT_IMPORT_CRASH_AFTER_ROWS".into(), "4000".into()),
+                    ("JOB_RUN_BUDGET_SECS".into(), "30".into()),
                 ];
                 match devserver::start(opts.clone()).await {
                     Err(e) => tx.send(Err(e)).unwrap(),

@@ -20,6 +20,7 @@ mod entitlements;
 mod errors;
 mod health;
 mod identity;
+mod imports;
 mod lifecycle;
 mod notes;
 mod notify;

@@ -6,8 +6,13 @@
 pub mod channel;
 pub mod company;
 pub mod contact;
+pub mod csv_rows;
 pub mod custom_fields;
 pub mod fields;
+pub mod files;
+pub mod import;
+pub mod job;
+pub mod jobs;
 pub mod routes;
 pub mod search_index;
 pub mod segment;
@@ -21,15 +26,34 @@ use lambda_http::{Body, Request, Response};
 
 pub struct App {
     pub store: Store,
+    pub files: files::Files,
+    /// `FAULT_IMPORT_CRASH_AFTER_ROWS` (local tests only, see [`jobs`]).
+    pub crash_import_after: Option<u32>,
+    /// How long one jobs delivery works before handing over ([`jobs::RUN_BUDGET`]).
+    pub job_run_budget: std::time::Duration,
 }
 
 impl App {
     pub fn new(config: &aws_config::SdkConfig, env: &Env) -> Result<Self, String> {
-        Ok(Self { store: Store::from_config(config, env).map_err(|e| e.to_string())? })
+        Ok(Self {
+            store: Store::from_config(config, env).map_err(|e| e.to_string())?,
+            files: files::Files::new(config, env),
+            crash_import_after: env.get("FAULT_IMPORT_CRASH_AFTER_ROWS").and_then(|v| v.parse().ok()),
+            job_run_budget: env
+                .get("JOB_RUN_BUDGET_SECS")
+                .and_then(|v| v.parse().ok())
+                .map(std::time::Duration::from_secs)
+                .unwrap_or(jobs::RUN_BUDGET),
+        })
     }
 
     pub async fn handle(&self, req: Request) -> Response<Body> {
         crm_http::dispatch(ROUTES, self, req).await
+    }
+
+    /// The `jobs` worker: imports and exports, on the jobs queue.
+    pub async fn handle_jobs_batch(&self, event: crm_events::SqsEvent) -> crm_events::BatchResponse {
+        crm_events::consumer::process_batch(jobs::CONSUMER, event, |e| jobs::handle(self, e)).await
     }
 }
 
@@ -41,6 +65,11 @@ pub const ROUTES: &[Route<App>] = &[
     route!("DELETE /v1/companies/{id}", Access::Permission(rbac::COMPANY_DELETE), routes::companies::delete::handle),
     route!("POST /v1/contacts", Access::Permission(rbac::CONTACT_CREATE), routes::contacts::post::handle),
     route!("POST /v1/contacts/dedupe/check", Access::Permission(rbac::CONTACT_READ), routes::contacts::dedupe_check_post::handle),
+    route!("POST /v1/contacts/import", Access::Permission(rbac::CONTACT_CREATE), routes::contacts::import_post::handle),
+    route!("POST /v1/contacts/export", Access::Permission(rbac::CONTACT_READ), routes::contacts::export_post::handle),
+    route!("GET /v1/jobs", Access::Permission(rbac::CONTACT_READ), routes::jobs::get::handle),
+    route!("GET /v1/jobs/{id}", Access::Permission(rbac::CONTACT_READ), routes::jobs::id_get::handle),
+    route!("POST /v1/jobs/{id}/start", Access::Permission(rbac::CONTACT_CREATE), routes::jobs::start_post::handle),
     route!("POST /v1/contacts/merge", Access::Permission(rbac::CONTACT_MERGE), routes::contacts::merge_post::handle),
     route!("GET /v1/contacts", Access::Permission(rbac::CONTACT_READ), routes::contacts::get::handle),
     route!("GET /v1/contacts/{id}", Access::Permission(rbac::CONTACT_READ), routes::contacts::id_get::handle),

@@ -49,7 +49,7 @@ impl Functions {
                 | ("outbox", _)
                 | ("identity", "api")
                 | ("notifications", "api" | "notifications" | "digest")
-                | ("records", "api")
+                | ("records", "api" | "jobs")
                 | ("approvals", "api")
         )
     }
@@ -74,6 +74,7 @@ impl Functions {
         match (spec.binary.as_str(), spec.handler.as_str()) {
             ("activities", "activity_feed") => Ok(self.activities.handle_feed_batch(event).await),
             ("notifications", "notifications") => Ok(self.notifications.handle_batch(event).await),
+            ("records", "jobs") => Ok(self.records.handle_jobs_batch(event).await),
             (b, h) => Err(format!("{b}/{h} is not an SQS handler")),
         }
     }

@@ -78,6 +78,8 @@ pub struct Options {
     /// Persistent state (keys, secrets, checkpoints); `None` for tests.
     pub state_dir: Option<PathBuf>,
     pub visibility_timeout: Option<i64>,
+    /// The visibility timeout of long-running workers' queues (see `provision::ProvisionOptions`).
+    pub long_visibility_timeout: Option<i64>,
     pub poll_interval: Duration,
     /// Seed the demo tenant.
     pub seed: bool,
@@ -100,6 +102,7 @@ impl Options {
             bind: SocketAddr::from(([127, 0, 0, 1], 3000)),
             state_dir: None,
             visibility_timeout: None,
+            long_visibility_timeout: None,
             poll_interval: Duration::from_millis(250),
             seed: false,
             env_overrides: Vec::new(),
@@ -189,7 +192,11 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
         &template,
         &clients,
         &opts.prefix,
-        &ProvisionOptions { parameters, visibility_timeout: opts.visibility_timeout },
+        &ProvisionOptions {
+            parameters,
+            visibility_timeout: opts.visibility_timeout,
+            long_visibility_timeout: opts.long_visibility_timeout,
+        },
     )
     .await?;
 

@@ -50,9 +50,18 @@ pub struct ProvisionOptions {
     /// Parameter values that replace the template defaults.
     pub parameters: HashMap<String, String>,
     /// Replaces every queue's `VisibilityTimeout` (tests use a short one so
-    /// retries and redrive happen in seconds).
+    /// retries and redrive happen in seconds) — except for queues whose
+    /// template gives more than [`LONG_VISIBILITY`] seconds (workers that run
+    /// for minutes, like the jobs worker): a short timeout would hand a
+    /// message that is still being worked on to a second worker.
     pub visibility_timeout: Option<i64>,
+    /// What those long-running queues get instead (tests: seconds, so a
+    /// crashed job is retried soon).
+    pub long_visibility_timeout: Option<i64>,
 }
+
+/// Template visibility timeouts above this mark a long-running worker's queue.
+pub const LONG_VISIBILITY: i64 = 300;
 
 fn physical(prefix: &str, logical: &str) -> String {
     format!("{prefix}-{logical}")
@@ -114,7 +123,13 @@ pub async fn provision(template: &Template, clients: &Clients, prefix: &str, opt
     for r in pending {
         let name = physical(prefix, r.logical_id);
         let props = resolver.resolve(r.properties)?;
-        let info = create_queue(clients, &name, &props, options.visibility_timeout).await?;
+        let template_timeout = props.get("VisibilityTimeout").and_then(|v| v.as_i64());
+        let visibility = if template_timeout.is_some_and(|t| t > LONG_VISIBILITY) {
+            options.long_visibility_timeout
+        } else {
+            options.visibility_timeout
+        };
+        let info = create_queue(clients, &name, &props, visibility).await?;
         resolver.refs.insert(r.logical_id.to_string(), info.url.clone());
         resolver.attrs.insert(format!("{}.Arn", r.logical_id), info.arn.clone());
         resolver.attrs.insert(format!("{}.QueueName", r.logical_id), name.clone());

@@ -114,7 +114,8 @@ pub async fn run_stream(stack: Arc<Stack>, function: usize) {
                             continue;
                         }
                     };
-                    let out = match streams_call(&stack, "GetRecords", json!({ "ShardIterator": iterator, "Limit": batch_size })).await {
+                    // Read up to 1 000 records (as Lambda's poller does), deliver the matching ones in batches.
+                    let out = match streams_call(&stack, "GetRecords", json!({ "ShardIterator": iterator, "Limit": 1000 })).await {
                         Ok(v) => v,
                         Err(e) => {
                             tracing::warn!(error = %e, "GetRecords");
@@ -125,7 +126,9 @@ pub async fn run_stream(stack: Arc<Stack>, function: usize) {
                     let Some(last_seq) = records.last().and_then(|r| r["dynamodb"]["SequenceNumber"].as_str()).map(str::to_string) else {
                         continue;
                     };
-                    let mut batch: Vec<Value> = records
+                    // Records were read: look again at once, without the idle pause.
+                    delivered_any = true;
+                    let matching: Vec<Value> = records
                         .into_iter()
                         .filter(|r| filters.is_empty() || filters.iter().any(|f| matches(f, r)))
                         .map(|mut r| {
@@ -133,8 +136,8 @@ pub async fn run_stream(stack: Arc<Stack>, function: usize) {
                             r
                         })
                         .collect();
-                    if !batch.is_empty() {
-                        delivered_any = true;
+                    for chunk in matching.chunks(batch_size.max(1) as usize) {
+                        let mut batch = chunk.to_vec();
                         deliver_stream_batch(&stack, &spec, &mut batch, max_retries, dlq_url.as_deref()).await;
                     }
                     checkpoints.insert(format!("{stream_arn}|{shard}"), last_seq);

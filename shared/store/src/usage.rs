@@ -20,6 +20,18 @@ pub fn take(tx: Tx, label: &str, tenant: TenantId, counter: &str, max: i64) -> T
     tx.update(label, &keys::usage(tenant), "SET #c = if_not_exists(#c, :zero) + :one", condition)
 }
 
+/// Adds `n` at once (a batch of records) unless that would pass `max`.
+pub fn take_n(tx: Tx, label: &str, tenant: TenantId, counter: &str, n: i64, max: i64) -> Tx {
+    // More than the whole limit can never fit: a condition that cannot hold (counts are ≥ 0).
+    let expression = if n <= max { "attribute_not_exists(#c) OR #c <= :room" } else { "attribute_exists(#c) AND #c <= :room" };
+    let condition = Condition::new(expression)
+        .name("#c", counter)
+        .value(":room", AttributeValue::N((max - n).to_string()))
+        .value(":n", AttributeValue::N(n.to_string()))
+        .value(":zero", AttributeValue::N("0".into()));
+    tx.update(label, &keys::usage(tenant), "SET #c = if_not_exists(#c, :zero) + :n", condition)
+}
+
 /// Gives one back (never below zero: the transaction fails with `label` then).
 pub fn release(tx: Tx, label: &str, tenant: TenantId, counter: &str) -> Tx {
     let condition = Condition::new("#c > :zero")

@@ -64,18 +64,30 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
 
 /// One page of the contacts `f` selects, for `p`.
 pub async fn run(app: &App, p: &Principal, f: &Filter, limit: Limit, cursor: Option<String>) -> Result<Reply, AppError> {
+    let (list, next) = page(app, p, f, limit, cursor).await?;
+    Ok(Reply::list(list.iter().map(super::public).collect::<Vec<_>>(), limit, next))
+}
+
+/// One page of the contacts `f` selects, for `p`, and the cursor of the next
+/// (the list routes, segments and exports all read through here).
+pub async fn page(
+    app: &App,
+    p: &Principal,
+    f: &Filter,
+    limit: Limit,
+    cursor: Option<String>,
+) -> Result<(Vec<Contact>, Option<String>), AppError> {
     f.validate()?;
     let t = p.tenant_id;
     let stage = f.lifecycle.clone();
     if let Some(q) = &f.search {
         let (found, words, next) = search_index::search(&app.store, t, CONTACT, q, limit, cursor, |id| Contact::key(t, id)).await?;
-        let list: Vec<_> = found
-            .iter()
-            .filter(|c: &&Contact| search_index::matches(&c.fields.terms(), &words))
+        let list: Vec<Contact> = found
+            .into_iter()
+            .filter(|c: &Contact| search_index::matches(&c.fields.terms(), &words))
             .filter(|c| stage.as_ref().is_none_or(|s| &c.fields.lifecycle_stage == s))
-            .map(super::public)
             .collect();
-        return Ok(Reply::list(list, limit, next));
+        return Ok((list, next));
     }
     let mut q = if let Some(c) = &f.company {
         let c = EntityId::parse(c).map_err(|_| AppError::invalid("company", "must be a company id"))?;
@@ -92,5 +104,5 @@ pub async fn run(app: &App, p: &Principal, f: &Filter, limit: Limit, cursor: Opt
     }
     let page = app.store.query(q).await?;
     let list = page.items.into_iter().map(item::from_item::<Contact>).collect::<Result<Vec<_>, _>>()?;
-    Ok(Reply::list(list.iter().map(super::public).collect::<Vec<_>>(), limit, page.next_cursor))
+    Ok((list, page.next_cursor))
 }

@@ -1,0 +1,157 @@
+//! Background jobs (`GET /v1/jobs/{id}`): a contacts import or export, and
+//! the same machinery for leads later. A job is one item that its worker
+//! checkpoints after every chunk of rows, under its version: progress is
+//! visible while it runs, and a worker that dies resumes from the last
+//! checkpoint on the queue's next delivery.
+
+use crm_kernel::{EntityId, TenantId, Timestamp, UserId};
+use crm_store::item::ItemExt;
+use crm_store::{item, keys, Index, Item, Key, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub const JOB: &str = "JOB";
+/// Row errors and duplicates kept on the job (the rest are counted).
+pub const MAX_REPORTED: usize = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    ContactsImport,
+    ContactsExport,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    AwaitingUpload,
+    Queued,
+    Running,
+    Completed,
+    Failed,
+}
+
+/// A row that was not imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowError {
+    pub row: u32,
+    pub field: String,
+    pub message: String,
+}
+
+/// A row that matches an existing contact (email or phone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Duplicate {
+    pub row: u32,
+    pub reason: String,
+    pub value: String,
+    /// The contact holding the address (`None`: an earlier row of the same file).
+    pub contact_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Data rows read so far.
+    pub processed: u32,
+    pub created: u32,
+    pub duplicates: u32,
+    pub failed: u32,
+    /// Rows exported.
+    pub exported: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Job {
+    pub id: EntityId,
+    pub tenant_id: TenantId,
+    /// `contacts_import` or `contacts_export` (the item's `kind` attribute is `job`).
+    #[serde(rename = "type")]
+    pub kind: JobKind,
+    pub status: JobStatus,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// The file in the bucket (`transfers/{tenant}/{job}/…`).
+    pub object_key: String,
+    /// Import: check and preview only, write nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Export: the list filter (`owner`, `company`, `lifecycle`, `segment`).
+    #[serde(default)]
+    pub filter: Value,
+    /// Import: the creator's `contacts.max` when the job was created.
+    #[serde(default)]
+    pub contacts_max: Option<i64>,
+    /// Export: the written file's name for the download.
+    #[serde(default)]
+    pub download_name: Option<String>,
+    /// The next data row to read (1 = the first after the header).
+    #[serde(default)]
+    pub next_row: u32,
+    #[serde(default)]
+    pub total_rows: Option<u32>,
+    #[serde(default)]
+    pub counts: Counts,
+    #[serde(default)]
+    pub errors: Vec<RowError>,
+    #[serde(default)]
+    pub duplicates: Vec<Duplicate>,
+    /// Deliveries that started work (a crash and its retry are two).
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default)]
+    pub failure: Option<String>,
+    #[serde(default)]
+    pub finished_at: Option<Timestamp>,
+    pub version: u64,
+}
+
+impl Job {
+    pub fn new(kind: JobKind, tenant_id: TenantId, by: UserId, file: &str, now: Timestamp) -> Self {
+        let id = EntityId::new();
+        Self {
+            id,
+            tenant_id,
+            kind,
+            status: JobStatus::AwaitingUpload,
+            created_by: by,
+            created_at: now,
+            updated_at: now,
+            object_key: format!("transfers/{tenant_id}/{id}/{file}"),
+            dry_run: false,
+            filter: Value::Null,
+            contacts_max: None,
+            download_name: None,
+            next_row: 1,
+            total_rows: None,
+            counts: Counts::default(),
+            errors: Vec::new(),
+            duplicates: Vec::new(),
+            attempts: 0,
+            failure: None,
+            finished_at: None,
+            version: 1,
+        }
+    }
+
+    pub fn key(tenant: TenantId, id: EntityId) -> Key {
+        keys::entity(tenant, JOB, id)
+    }
+
+    pub fn to_item(&self) -> Result<Item, StoreError> {
+        let sort = format!("{}#{}", self.created_at, self.id);
+        Ok(item::to_item(&Self::key(self.tenant_id, self.id), self)?.with_str("kind", "job").with_index(
+            Index::ByOwner,
+            keys::by_owner_pk(self.tenant_id, JOB, &self.created_by.to_string()),
+            sort,
+        ))
+    }
+
+    /// Keeps the first [`MAX_REPORTED`] row errors and duplicates.
+    pub fn report(&mut self, errors: Vec<RowError>, duplicates: Vec<Duplicate>) {
+        let room = MAX_REPORTED.saturating_sub(self.errors.len());
+        self.errors.extend(errors.into_iter().take(room));
+        let room = MAX_REPORTED.saturating_sub(self.duplicates.len());
+        self.duplicates.extend(duplicates.into_iter().take(room));
+    }
+}

@@ -1,0 +1,234 @@
+//! The jobs worker (`HANDLER=jobs`, on the jobs queue): `job.queued` and
+//! `job.continue` events run an import or an export. One delivery works
+//! for at most [`RUN_BUDGET`] (`JOB_RUN_BUDGET_SECS`), checkpointing the job after every chunk; if
+//! rows remain then, the checkpoint also emits `job.continue` (through the
+//! outbox, in the same transaction) and the next delivery goes on — no
+//! invocation nears the 15-minute Lambda limit, and a crash resumes from
+//! the last checkpoint.
+//!
+//! `FAULT_IMPORT_CRASH_AFTER_ROWS` (local tests only) makes a job's first
+//! delivery fail after writing that many rows but before checkpointing
+//! them — the crash the retry must survive.
+
+use crm_events::audit::AuditExt;
+use crm_events::consumer::ConsumerError;
+use crm_events::outbox::EmitExt;
+use crm_events::{Actor, DomainEvent, Subject};
+use crm_kernel::{AppError, EntityId, Limit, Timestamp};
+use crm_store::tx::Condition;
+use crm_store::{StoreError, Tx};
+use serde_json::json;
+
+use crate::job::{Job, JobKind, JobStatus};
+use crate::{csv_rows, import, App};
+
+pub const CONSUMER: &str = "jobs";
+/// How long one delivery works before handing over to the next (the
+/// function may run 15 minutes; a chunk takes well under a second).
+/// `JOB_RUN_BUDGET_SECS` changes it (tests: seconds, to exercise hand-overs).
+pub const RUN_BUDGET: std::time::Duration = std::time::Duration::from_secs(600);
+
+fn failed(e: impl std::fmt::Display) -> ConsumerError {
+    ConsumerError::Failed(e.to_string())
+}
+
+pub fn event(job: &Job, kind: &str, data: serde_json::Value) -> DomainEvent {
+    DomainEvent::new(job.tenant_id, kind, Actor::user(job.created_by), Subject { kind: "job".into(), id: job.id.to_string() }, data)
+}
+
+/// Handles one event of the jobs queue.
+pub async fn handle(app: &App, e: DomainEvent) -> Result<(), ConsumerError> {
+    if !matches!(e.event_type.as_str(), "job.queued" | "job.continue") {
+        return Ok(());
+    }
+    let id = EntityId::parse(&e.subject.id).map_err(|_| ConsumerError::Unreadable("job id".into()))?;
+    let Some(job) = app.store.get_as::<Job>(&Job::key(e.tenant_id, id)).await? else { return Ok(()) };
+    if !matches!(job.status, JobStatus::Queued | JobStatus::Running) {
+        return Ok(());
+    }
+    let job = match claim(app, job).await? {
+        Some(j) => j,
+        None => return Ok(()),
+    };
+    let outcome = match job.kind {
+        JobKind::ContactsImport => run_import(app, job.clone()).await,
+        JobKind::ContactsExport => run_export(app, job.clone()).await,
+    };
+    match outcome {
+        Ok(()) => Ok(()),
+        // A bad file fails the job for good; anything else is retried.
+        Err(Fatal(Some(msg))) => finish_failed(app, job.id, job.tenant_id, &msg).await,
+        Err(Fatal(None)) => Err(failed("the job will be retried")),
+    }
+}
+
+/// Takes the job for this delivery: a queued job becomes `running` (once,
+/// under its version); a running one — a redelivery after a crash, or a
+/// second delivery while the first still works — just counts the attempt
+/// and joins in: rows are written idempotently and each chunk is accounted
+/// by exactly one checkpoint (see [`run_import`]).
+async fn claim(app: &App, job: Job) -> Result<Option<Job>, ConsumerError> {
+    let key = Job::key(job.tenant_id, job.id);
+    if job.status == JobStatus::Queued {
+        let next = Job {
+            status: JobStatus::Running,
+            attempts: job.attempts + 1,
+            version: job.version + 1,
+            updated_at: Timestamp::now(),
+            ..job.clone()
+        };
+        return match app.store.transact(Tx::new().put_if("job", next.to_item()?, Condition::version_is(job.version))).await {
+            Ok(()) => Ok(Some(next)),
+            Err(StoreError::ConditionFailed { .. }) => match app.store.get_as::<Job>(&key).await? {
+                Some(j) if j.status == JobStatus::Running => Box::pin(claim(app, j)).await,
+                _ => Ok(None),
+            },
+            Err(e) => Err(e.into()),
+        };
+    }
+    let c = Condition::new("#s = :running")
+        .name("#s", "status")
+        .value(":running", crm_store::AttributeValue::S("running".into()))
+        .value(":one", crm_store::AttributeValue::N("1".into()));
+    match app.store.transact(Tx::new().update("attempt", &key, "ADD attempts :one", c)).await {
+        Ok(()) => Ok(Some(Job { attempts: job.attempts + 1, ..job })),
+        Err(StoreError::ConditionFailed { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `Some(message)`: the job cannot succeed; `None`: retry the delivery.
+struct Fatal(Option<String>);
+
+impl From<AppError> for Fatal {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Validation { .. } => Fatal(Some(e.to_string())),
+            other => {
+                tracing::warn!(error = %other, "job delivery failed; it will be retried");
+                Fatal(None)
+            }
+        }
+    }
+}
+
+impl From<StoreError> for Fatal {
+    fn from(e: StoreError) -> Self {
+        Fatal::from(AppError::from(e))
+    }
+}
+
+async fn finish_failed(app: &App, id: EntityId, t: crm_kernel::TenantId, message: &str) -> Result<(), ConsumerError> {
+    let Some(job) = app.store.get_as::<Job>(&Job::key(t, id)).await? else { return Ok(()) };
+    let now = Timestamp::now();
+    let next = Job {
+        status: JobStatus::Failed,
+        failure: Some(message.to_string()),
+        finished_at: Some(now),
+        updated_at: now,
+        version: job.version + 1,
+        ..job.clone()
+    };
+    let ev = event(&next, "job.failed", json!({ "kind": next.kind, "failure": message }));
+    app.store.transact(Tx::new().put_if("job", next.to_item()?, Condition::version_is(job.version)).emit_audited(&ev)).await.map_err(failed)
+}
+
+async fn run_import(app: &App, mut job: Job) -> Result<(), Fatal> {
+    let bytes = app.files.read(&job.object_key).await?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes.as_slice());
+    let records: Vec<csv::StringRecord> =
+        reader.records().collect::<Result<_, _>>().map_err(|e| Fatal(Some(format!("the file is not valid CSV: {e}"))))?;
+    let Some((head, data)) = records.split_first() else { return Err(Fatal(Some("the file is empty".into()))) };
+    if data.len() > csv_rows::MAX_ROWS {
+        return Err(Fatal(Some(format!("the file has {} rows; at most {} per import", data.len(), csv_rows::MAX_ROWS))));
+    }
+    let columns = csv_rows::header(head)?;
+    let total = data.len() as u32;
+    job.total_rows = Some(total);
+    let crash_after = app.crash_import_after;
+    let mut done_here = 0;
+    let began = std::time::Instant::now();
+    loop {
+        let start = job.next_row;
+        let end = (start + import::CHUNK as u32 - 1).min(total);
+        if start > total {
+            break;
+        }
+        let rows = (start..=end).map(|r| (r, csv_rows::row(&columns, &data[(r - 1) as usize]))).collect();
+        let outcome = import::chunk(app, &job, rows).await?;
+        done_here += end - start + 1;
+        if crash_after.is_some_and(|n| job.attempts == 1 && done_here >= n) {
+            tracing::warn!(job_id = %job.id, rows = done_here, "FAULT_IMPORT_CRASH_AFTER_ROWS: crashing before the checkpoint");
+            return Err(Fatal(None));
+        }
+        let c = &mut job.counts;
+        c.processed += outcome.counts.processed;
+        c.created += outcome.counts.created;
+        c.duplicates += outcome.counts.duplicates;
+        c.failed += outcome.counts.failed;
+        job.report(outcome.errors, outcome.duplicates);
+        job.next_row = end + 1;
+        let finished = job.next_row > total;
+        let hand_over = !finished && began.elapsed() >= app.job_run_budget;
+        match checkpoint(app, &mut job, finished, hand_over).await {
+            Ok(()) if finished || hand_over => return Ok(()),
+            Ok(()) => {}
+            // Another delivery checkpointed first: its count stands, ours is dropped; go on from there.
+            Err(Fatal(None)) => {
+                let attempts = job.attempts;
+                match app.store.get_as::<Job>(&Job::key(job.tenant_id, job.id)).await? {
+                    Some(j) if j.status == JobStatus::Running => job = Job { attempts, ..j },
+                    _ => return Ok(()),
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    checkpoint(app, &mut job, true, false).await
+}
+
+/// Writes the job's progress under its version; when `finished` it is
+/// completed (`contacts.imported`, audited), when `hand_over` the next
+/// delivery is asked for (`job.continue`).
+async fn checkpoint(app: &App, job: &mut Job, finished: bool, hand_over: bool) -> Result<(), Fatal> {
+    let read = job.version;
+    let now = Timestamp::now();
+    job.version += 1;
+    job.updated_at = now;
+    let mut tx = Tx::new();
+    if finished {
+        job.status = JobStatus::Completed;
+        job.finished_at = Some(now);
+        let kind = if job.kind == JobKind::ContactsImport { "contacts.imported" } else { "contacts.exported" };
+        tx = tx.emit_audited(&event(job, kind, json!({ "job_id": job.id, "counts": job.counts, "dry_run": job.dry_run })));
+    } else if hand_over {
+        tx = tx.emit(&event(job, "job.continue", json!({ "next_row": job.next_row })));
+    }
+    match app.store.transact(tx.put_if("job", job.to_item()?, Condition::version_is(read))).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::ConditionFailed { .. }) => Err(Fatal(None)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn run_export(app: &App, mut job: Job) -> Result<(), Fatal> {
+    let filter: crate::routes::contacts::get::Filter =
+        serde_json::from_value(job.filter.clone()).map_err(|e| Fatal(Some(format!("bad filter: {e}"))))?;
+    let p = crm_auth::Principal::with_roles(job.tenant_id, job.created_by, vec![], crm_auth::AuthMethod::AccessToken);
+    let mut cursor = None;
+    let mut out = Vec::new();
+    let mut first = true;
+    loop {
+        let (page, next) = crate::routes::contacts::get::page(app, &p, &filter, Limit::max(), cursor).await?;
+        out.extend(csv_rows::export(&page, first)?);
+        first = false;
+        job.counts.exported += page.len() as u32;
+        if next.is_none() || job.counts.exported as usize >= csv_rows::MAX_ROWS {
+            break;
+        }
+        cursor = next;
+    }
+    app.files.write(&job.object_key, out, "text/csv").await?;
+    job.counts.processed = job.counts.exported;
+    checkpoint(app, &mut job, true, false).await
+}

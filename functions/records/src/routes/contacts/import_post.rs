@@ -1,0 +1,42 @@
+//! `POST /v1/contacts/import` `{filename?, dry_run?}` — starts a contacts
+//! import: a job waiting for its file and a presigned URL to `PUT` the CSV
+//! to (15 minutes; `content-type: text/csv`). Then `POST /v1/jobs/{id}/start`
+//! queues it and `GET /v1/jobs/{id}` follows it. `dry_run` checks every row
+//! and previews duplicates without writing anything.
+
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, Timestamp};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::job::{Job, JobKind};
+use crate::App;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Body {
+    #[serde(default)]
+    filename: Option<String>,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?.clone();
+    let b: Body = call.json()?;
+    let name = b.filename.unwrap_or_else(|| "contacts.csv".into());
+    if name.is_empty()
+        || name.len() > 100
+        || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._- ".contains(c))
+        || !name.ends_with(".csv")
+    {
+        return Err(AppError::invalid("filename", "must be a .csv name of letters, digits, spaces, `.`, `_` or `-` (at most 100)"));
+    }
+    let mut job = Job::new(JobKind::ContactsImport, p.tenant_id, p.user_id, &name.replace(' ', "_"), Timestamp::now());
+    job.dry_run = b.dry_run;
+    job.contacts_max = Some(p.entitlements.limit("contacts.max"));
+    let (url, expires_at) = app.files.upload_url(&job.object_key, "text/csv").await?;
+    app.store.put(job.to_item()?).await?;
+    let upload = json!({ "url": url, "method": "PUT", "headers": { "content-type": "text/csv" }, "expires_at": expires_at, "max_bytes": crate::csv_rows::MAX_BYTES });
+    Ok(Reply::created(format!("/v1/jobs/{}", job.id), json!({ "job": super::super::jobs::public(&job), "upload": upload })))
+}

@@ -1,0 +1,20 @@
+//! `GET /v1/jobs/{id}` — a job's progress (`next_row`, `total_rows`,
+//! counts), its row errors and duplicates (the first 200 of each) and, for
+//! a completed export, a download URL (15 minutes).
+
+use crm_http::{Call, Reply};
+use crm_kernel::AppError;
+use serde_json::json;
+
+use crate::job::{JobKind, JobStatus};
+use crate::App;
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let job = super::load(app, &call).await?;
+    let mut body = super::public(&job);
+    if job.kind == JobKind::ContactsExport && job.status == JobStatus::Completed {
+        let (url, expires_at) = app.files.download_url(&job.object_key, job.download_name.as_deref().unwrap_or("contacts.csv")).await?;
+        body["download"] = json!({ "url": url, "expires_at": expires_at });
+    }
+    Ok(Reply::ok(body).etag(job.version))
+}

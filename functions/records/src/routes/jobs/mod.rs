@@ -1,0 +1,35 @@
+//! `GET /v1/jobs`, `GET /v1/jobs/{id}`, `POST /v1/jobs/{id}/start` — imports
+//! and exports as background jobs. A job is its creator's (and visible to
+//! managers and admins); anyone else gets `404`.
+
+pub mod get;
+pub mod id_get;
+pub mod start_post;
+
+use crm_http::Call;
+use crm_kernel::{AppError, EntityId};
+use serde_json::Value;
+
+use crate::job::Job;
+use crate::App;
+
+pub(crate) async fn load(app: &App, call: &Call) -> Result<Job, AppError> {
+    let p = call.principal()?;
+    let id = EntityId::parse(&call.path("id")?).map_err(|_| AppError::NotFound)?;
+    let job: Job = app.store.get_as(&Job::key(p.tenant_id, id)).await?.ok_or(AppError::NotFound)?;
+    if job.created_by == p.user_id || super::may_edit(p, Some(job.created_by)) {
+        Ok(job)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// What the API shows of a job (the bucket key stays inside).
+pub(crate) fn public(job: &Job) -> Value {
+    let mut v = serde_json::to_value(job).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("object_key");
+        o.remove("contacts_max");
+    }
+    v
+}

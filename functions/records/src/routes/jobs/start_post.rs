@@ -1,0 +1,33 @@
+//! `POST /v1/jobs/{id}/start` — the file is uploaded: check it is there and
+//! within 20 MB, and queue the import (`job.queued`, audited). Starting a
+//! job twice is `409`.
+
+use crm_events::audit::AuditExt;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, Timestamp};
+use crm_store::tx::Condition;
+use crm_store::Tx;
+use serde_json::json;
+
+use crate::csv_rows::MAX_BYTES;
+use crate::job::{Job, JobStatus};
+use crate::App;
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let job = super::load(app, &call).await?;
+    if job.status != JobStatus::AwaitingUpload {
+        return Err(AppError::Conflict("the job has already started".into()));
+    }
+    match app.files.size(&job.object_key).await? {
+        None => return Err(AppError::Rule { code: "UPLOAD_MISSING", message: "upload the file to the job's URL first".into() }),
+        Some(n) if n > MAX_BYTES => return Err(AppError::PayloadTooLarge { limit: MAX_BYTES as usize }),
+        Some(_) => {}
+    }
+    let next = Job { status: JobStatus::Queued, updated_at: Timestamp::now(), version: job.version + 1, ..job.clone() };
+    let event = crate::jobs::event(&next, "job.queued", json!({ "kind": next.kind, "dry_run": next.dry_run }));
+    app.store
+        .transact(Tx::new().put_if("job", next.to_item()?, Condition::version_is(job.version)).emit_audited(&event))
+        .await
+        .map_err(|_| AppError::Conflict("the job has already started".into()))?;
+    Ok(Reply::with_status(202, super::public(&next)))
+}
