@@ -248,12 +248,16 @@ pub fn mint(keys: &KeySet, tenant: TenantId, user: UserId, roles: &[&str], ttl: 
     keys.signer().unwrap().sign(&claims).unwrap()
 }
 
-/// Polls `check` until it returns `Some`, or fails after `timeout`.
+/// Polls `check` until it returns `Some`, or fails after `timeout` — never
+/// less than two minutes: these waits cross asynchronous pipelines on one
+/// shared emulator, which a concurrent 10 000-row import keeps busy; a
+/// passing check returns at once, so the floor only delays a real failure.
 pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
+    let timeout = timeout.max(Duration::from_secs(120));
     let start = Instant::now();
     loop {
         if let Some(v) = check().await {

@@ -322,6 +322,7 @@ pub async fn run_schedule(stack: Arc<Stack>, function: usize, expression: String
 /// A failed invocation is retried on the next tick, up to three times.
 pub async fn run_scheduler(stack: Arc<Stack>, group: String) {
     let mut failures: HashMap<String, u32> = HashMap::new();
+    let mut times: HashMap<String, Option<chrono::DateTime<chrono::Utc>>> = HashMap::new();
     let mut interval = tokio::time::interval(Duration::from_secs(1));
     loop {
         interval.tick().await;
@@ -332,11 +333,19 @@ pub async fn run_scheduler(stack: Arc<Stack>, group: String) {
                 continue;
             }
         };
-        for summary in listed {
-            let Some(name) = summary.name else { continue };
+        let names: std::collections::HashSet<String> = listed.iter().filter_map(|s| s.name.clone()).collect();
+        times.retain(|n, _| names.contains(n));
+        for name in names {
+            // The time of a schedule is read once; only due ones are fetched again.
+            if !times.contains_key(&name) {
+                let Ok(s) = stack.clients.scheduler.get_schedule().group_name(&group).name(&name).send().await else { continue };
+                times.insert(name.clone(), s.schedule_expression.as_deref().and_then(one_time));
+            }
+            if times.get(&name).copied().flatten().is_none_or(|at| at > chrono::Utc::now()) {
+                continue;
+            }
             let Ok(s) = stack.clients.scheduler.get_schedule().group_name(&group).name(&name).send().await else { continue };
-            let due = s.schedule_expression.as_deref().and_then(one_time).is_some_and(|at| at <= chrono::Utc::now());
-            let Some(target) = s.target.filter(|_| due) else { continue };
+            let Some(target) = s.target else { continue };
             let function = stack.specs.iter().find(|f| arn_of(&stack, &f.logical_id).as_deref() == Some(target.arn.as_str()));
             let outcome = match function {
                 Some(f) => stack.functions.invoke(f, target.input.as_deref().unwrap_or("{}")).await,
