@@ -58,6 +58,20 @@ impl Consent {
     }
 }
 
+/// Where a consent came from (`consent_source`, default `api`, 1-64
+/// characters) and the wording agreed to (`consent_text`, at most 2 000):
+/// both checked, problems added to `errors`.
+pub fn provenance(source: Option<String>, text: Option<String>, errors: &mut Vec<FieldError>) -> (String, Option<String>) {
+    let source = source.unwrap_or_else(|| "api".into()).trim().to_string();
+    if source.is_empty() || source.len() > 64 {
+        errors.push(FieldError::new("consent_source", "must be 1-64 characters"));
+    }
+    if text.as_ref().is_some_and(|x| x.chars().count() > 2000) {
+        errors.push(FieldError::new("consent_text", "must be at most 2000 characters"));
+    }
+    (source, text)
+}
+
 /// The normalised address of `raw` on `channel`, or what is wrong with it.
 pub fn normalise(field: &str, channel: &Channel, raw: &str) -> Result<String, FieldError> {
     match channel {

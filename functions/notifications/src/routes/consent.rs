@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::people::Person;
 use crate::App;
-use crm_notify::consent::{normalise, Consent, ConsentStatus, SubjectType};
+use crm_notify::consent::{normalise, provenance, Consent, ConsentStatus, SubjectType};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,13 +48,7 @@ async fn record(app: &App, call: Call, status: ConsentStatus) -> Result<Reply, A
         return Err(AppError::invalid("channel", "consent applies to email, sms and whatsapp"));
     }
     let mut errors = Vec::new();
-    let source = b.consent_source.unwrap_or_else(|| "api".into());
-    if source.trim().is_empty() || source.len() > 64 {
-        errors.push(FieldError::new("consent_source", "must be 1-64 characters"));
-    }
-    if b.consent_text.as_ref().is_some_and(|x| x.chars().count() > 2000) {
-        errors.push(FieldError::new("consent_text", "must be at most 2000 characters"));
-    }
+    let (source, consent_text) = provenance(b.consent_source, b.consent_text, &mut errors);
     let address = match (&b.subject_type, &b.address, &b.subject_id) {
         (_, Some(a), _) => normalise("address", &b.channel, a).map_err(|e| errors.push(e)).ok(),
         (SubjectType::User, None, Some(id)) => {
@@ -93,8 +87,8 @@ async fn record(app: &App, call: Call, status: ConsentStatus) -> Result<Reply, A
         status,
         subject_type: b.subject_type,
         subject_id: b.subject_id.clone(),
-        consent_source: source.trim().to_string(),
-        consent_text: b.consent_text,
+        consent_source: source,
+        consent_text,
         consent_at: now,
         opted_out_at: (status == ConsentStatus::OptedOut).then_some(now),
         version: current.as_ref().map_or(1, |c| c.version + 1),

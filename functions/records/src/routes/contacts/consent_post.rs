@@ -9,7 +9,7 @@
 
 use crm_events::messages::Channel;
 use crm_http::{Call, Reply};
-use crm_kernel::{AppError, EntityId, FieldError, Timestamp};
+use crm_kernel::{AppError, EntityId, Timestamp};
 use crm_notify::consent::{Consent, ConsentStatus, SubjectType};
 use crm_store::tx::Condition;
 use crm_store::Tx;
@@ -38,14 +38,8 @@ pub async fn opt_out(app: &App, call: Call) -> Result<Reply, AppError> {
 
 async fn record(app: &App, call: Call, status: ConsentStatus) -> Result<Reply, AppError> {
     let b: Body = call.json()?;
-    let source = b.consent_source.unwrap_or_else(|| "api".into()).trim().to_string();
     let mut errors = Vec::new();
-    if source.is_empty() || source.len() > 64 {
-        errors.push(FieldError::new("consent_source", "must be 1-64 characters"));
-    }
-    if b.consent_text.as_ref().is_some_and(|x| x.chars().count() > 2000) {
-        errors.push(FieldError::new("consent_text", "must be at most 2000 characters"));
-    }
+    let (source, consent_text) = crm_notify::consent::provenance(b.consent_source, b.consent_text, &mut errors);
     let channel_id = EntityId::parse(&b.channel_id).map_err(|_| AppError::invalid("channel_id", "must be a channel id"));
     if !errors.is_empty() {
         return Err(AppError::invalid_fields(errors));
@@ -79,7 +73,7 @@ async fn record(app: &App, call: Call, status: ConsentStatus) -> Result<Reply, A
         subject_type: SubjectType::Contact,
         subject_id: Some(current.id.to_string()),
         consent_source: source.clone(),
-        consent_text: b.consent_text,
+        consent_text,
         consent_at: now,
         opted_out_at: (!opting_in).then_some(now),
         version: previous.as_ref().map_or(1, |c| c.version + 1),
