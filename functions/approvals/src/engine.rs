@@ -66,8 +66,7 @@ impl Grant {
 
 pub struct Pending {
     pub request: ApprovalRequest,
-    /// Whether the request was already waiting (nothing to write).
-    pub existing: bool,
+    /// The new request's writes; `None` when it was already waiting.
     tx: Option<Tx>,
 }
 
@@ -98,7 +97,7 @@ pub async fn check_and_maybe_enqueue(store: &Store, p: &Principal, c: &Check) ->
     }
     if let Some(id) = found[1].as_ref().and_then(|m| m.str_attr("request_id")).and_then(|s| EntityId::parse(s).ok()) {
         if let Some(r) = store.get_as::<ApprovalRequest>(&ApprovalRequest::key(t, id)).await? {
-            return Ok(Gate::Pending(Box::new(Pending { request: r, existing: true, tx: None })));
+            return Ok(Gate::Pending(Box::new(Pending { request: r, tx: None })));
         }
     }
     let q = Query::index(t, Index::ByParent, Policy::action_pk(t, &c.action_code)).limit(Limit::max());
@@ -143,7 +142,7 @@ pub async fn check_and_maybe_enqueue(store: &Store, p: &Principal, c: &Check) ->
         .put_new("approval_pending", item::to_item(&pending, &json!({ "request_id": request.id }))?)
         .put_new("approval_request", request.to_item()?)
         .emit_audited(&event);
-    Ok(Gate::Pending(Box::new(Pending { request, existing: false, tx: Some(tx) })))
+    Ok(Gate::Pending(Box::new(Pending { request, tx: Some(tx) })))
 }
 
 /// Opens the request's current step: resolves its approvers, queues the

@@ -122,10 +122,15 @@ impl Authorizer {
         }
         let access: AccessModel = found[2].clone().and_then(|i| item::from_item(i).ok()).unwrap_or_default();
         let roles = access.effective_roles(&user_view.roles, &user_view.group_ids);
-        let mut principal = Principal::with_roles(tenant, user, roles.clone(), AuthMethod::AccessToken);
-        principal.permissions = access.permissions(&roles);
-        principal.entitlements = access.entitlements(&tenant_view.plan, &user_view.group_ids, &user_view.entitlement_overrides).0;
-        principal.session_id = claims.sid;
+        let principal = Principal {
+            tenant_id: tenant,
+            user_id: user,
+            permissions: access.permissions(&roles),
+            roles,
+            method: AuthMethod::AccessToken,
+            session_id: claims.sid,
+            entitlements: access.entitlements(&tenant_view.plan, &user_view.group_ids, &user_view.entitlement_overrides).0,
+        };
         Ok((principal, tenant_view.plan))
     }
 

@@ -157,7 +157,7 @@ pub async fn chunk(
 
 /// The items of one imported contact: its row marker first (so a retry's
 /// refusal names it), the contact, its address markers and search terms.
-fn contact_tx(job: &Job, row: u32, fields: ContactFields, now: Timestamp) -> Result<(Tx, EntityId), AppError> {
+fn contact_tx(job: &Job, row: u32, fields: ContactFields, now: Timestamp) -> Result<Tx, AppError> {
     let contact = Contact {
         id: EntityId::new(),
         tenant_id: job.tenant_id,
@@ -172,8 +172,7 @@ fn contact_tx(job: &Job, row: u32, fields: ContactFields, now: Timestamp) -> Res
         .put_new("import_row", item::to_item(&row_marker(job, row), &json!({ "contact_id": contact.id, "job_id": job.id }))?)
         .put_new("contact", contact.to_item()?);
     let tx = crate::routes::contacts::markers(tx, job.tenant_id, contact.id, None, Some(&contact.fields))?;
-    let tx = search_index::write(tx, job.tenant_id, CONTACT, contact.id, &[], &contact.fields.terms())?;
-    Ok((tx, contact.id))
+    search_index::write(tx, job.tenant_id, CONTACT, contact.id, &[], &contact.fields.terms())
 }
 
 async fn write(app: &App, job: &Job, rows: Vec<(u32, ContactFields)>, out: &mut ChunkOutcome) -> Result<(), AppError> {
@@ -181,7 +180,7 @@ async fn write(app: &App, job: &Job, rows: Vec<(u32, ContactFields)>, out: &mut 
     let max = app_limit(job);
     let mut built = Vec::new();
     for (row, f) in rows {
-        let (tx, _) = contact_tx(job, row, f.clone(), now)?;
+        let tx = contact_tx(job, row, f.clone(), now)?;
         built.push((row, f, tx));
     }
     // Groups of whole contacts under the item limit, one quota update each.
@@ -219,7 +218,7 @@ async fn write(app: &App, job: &Job, rows: Vec<(u32, ContactFields)>, out: &mut 
 
 /// One row on its own, with its own verdict.
 async fn one(app: &App, job: &Job, row: u32, f: ContactFields, max: i64, out: &mut ChunkOutcome) -> Result<(), AppError> {
-    let (tx, _) = contact_tx(job, row, f.clone(), Timestamp::now())?;
+    let tx = contact_tx(job, row, f, Timestamp::now())?;
     let tx = usage::take(tx, "contacts.max", job.tenant_id, "contacts_used", max);
     match app.store.transact(tx).await {
         Ok(()) => out.counts.created += 1,

@@ -192,35 +192,42 @@ impl AccessModel {
         let active: Vec<(&String, &GroupGrant)> =
             groups.iter().filter_map(|g| self.groups.get_key_value(g)).filter(|(_, g)| g.active).collect();
         for f in FEATURES {
-            let key = f.to_string();
-            let group = active.iter().filter_map(|(id, g)| g.overrides.features.get(&key).map(|v| (*v, *id))).max_by_key(|(v, _)| *v);
-            let (value, source) = match (user.features.get(&key), group, self.tenant_overrides.features.get(&key)) {
-                (Some(v), _, _) => (*v, Source::User),
-                (None, Some((v, id)), _) => (v, Source::Group { group_id: id.clone() }),
-                (None, None, Some(v)) => (*v, Source::Tenant),
-                _ => continue,
-            };
-            e.features.retain(|x| x != f);
-            if value {
-                e.features.push(f);
+            if let Some((value, source)) = resolve(f, user, &active, &self.tenant_overrides, |o| &o.features) {
+                e.features.retain(|x| x != f);
+                if value {
+                    e.features.push(f);
+                }
+                sources.insert(f.to_string(), source);
             }
-            sources.insert(key, source);
         }
         for l in LIMITS {
-            let key = l.to_string();
-            let group = active.iter().filter_map(|(id, g)| g.overrides.limits.get(&key).map(|v| (*v, *id))).max_by_key(|(v, _)| *v);
-            let (value, source) = match (user.limits.get(&key), group, self.tenant_overrides.limits.get(&key)) {
-                (Some(v), _, _) => (*v, Source::User),
-                (None, Some((v, id)), _) => (v, Source::Group { group_id: id.clone() }),
-                (None, None, Some(v)) => (*v, Source::Tenant),
-                _ => continue,
-            };
-            e.limits.insert(l, value);
-            sources.insert(key, source);
+            if let Some((value, source)) = resolve(l, user, &active, &self.tenant_overrides, |o| &o.limits) {
+                e.limits.insert(l, value);
+                sources.insert(l.to_string(), source);
+            }
         }
         e.features.sort();
         (e, sources)
     }
+}
+
+/// One key's override and its source: the user's, else the largest of the
+/// active groups', else the tenant's; `None` leaves the plan's value.
+fn resolve<V: Copy + Ord>(
+    key: &str,
+    user: &Overrides,
+    groups: &[(&String, &GroupGrant)],
+    tenant: &Overrides,
+    of: impl Fn(&Overrides) -> &BTreeMap<String, V>,
+) -> Option<(V, Source)> {
+    if let Some(v) = of(user).get(key) {
+        return Some((*v, Source::User));
+    }
+    let group = groups.iter().filter_map(|(id, g)| of(&g.overrides).get(key).map(|v| (*v, *id))).max_by_key(|(v, _)| *v);
+    if let Some((v, id)) = group {
+        return Some((v, Source::Group { group_id: id.clone() }));
+    }
+    of(tenant).get(key).map(|v| (*v, Source::Tenant))
 }
 
 #[cfg(test)]

@@ -25,24 +25,15 @@ pub(crate) async fn effective(app: &App, user: &User) -> Result<Value, AppError>
     let m = crate::access::load(&app.store, user.tenant_id).await?;
     let roles = m.effective_roles(&user.roles, &user.group_ids);
     let (e, sources) = m.entitlements(&tenant.plan, &user.group_ids, &user.entitlement_overrides);
-    let source = |k: &str| sources.get(k).map(|s| json!(s)).unwrap_or_else(|| json!({ "source": "plan" }));
-    let features: Vec<Value> = crm_auth::entitlements::FEATURES
-        .iter()
-        .map(|f| {
-            let mut v = json!({ "key": f, "enabled": e.has(f) });
-            v.as_object_mut().expect("object").extend(source(f).as_object().cloned().unwrap_or_default());
-            v
-        })
-        .collect();
-    let limits: Vec<Value> = e
-        .limits
-        .iter()
-        .map(|(k, n)| {
-            let mut v = json!({ "key": k, "value": n });
-            v.as_object_mut().expect("object").extend(source(k).as_object().cloned().unwrap_or_default());
-            v
-        })
-        .collect();
+    // Each value with its source, flattened beside it: `{key, enabled|value, source, group_id?}`.
+    let with_source = |k: &str, mut v: Value| {
+        let src = sources.get(k).map(|s| json!(s)).unwrap_or_else(|| json!({ "source": "plan" }));
+        v.as_object_mut().expect("object").extend(src.as_object().cloned().unwrap_or_default());
+        v
+    };
+    let features: Vec<Value> =
+        crm_auth::entitlements::FEATURES.iter().map(|f| with_source(f, json!({ "key": f, "enabled": e.has(f) }))).collect();
+    let limits: Vec<Value> = e.limits.iter().map(|(k, n)| with_source(k, json!({ "key": k, "value": n }))).collect();
     Ok(json!({
         "user_id": user.id, "plan": e.plan, "roles": roles, "direct_roles": user.roles, "group_ids": user.group_ids,
         "permissions": m.permissions(&roles), "features": features, "limits": limits,
