@@ -28,6 +28,9 @@ pub struct ActivityFields {
     pub ended_at: Option<Timestamp>,
     pub subject: Option<SubjectRef>,
     pub owner_user_id: Option<UserId>,
+    /// More records it is about, beside `subject` ([`crate::links`]).
+    #[serde(default)]
+    pub links: Vec<SubjectRef>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,7 +45,7 @@ pub struct Activity {
     pub version: u64,
 }
 
-const FIELDS: &[&str] = &["type", "title", "body", "direction", "started_at", "ended_at", "subject", "owner_user_id"];
+const FIELDS: &[&str] = &["type", "title", "body", "direction", "started_at", "ended_at", "subject", "owner_user_id", "links"];
 
 fn time(errors: &mut Vec<FieldError>, field: &str, v: &Value) -> Option<Timestamp> {
     match v {
@@ -66,6 +69,7 @@ impl ActivityFields {
             ended_at: None,
             subject: None,
             owner_user_id: None,
+            links: Vec::new(),
         }
     }
 
@@ -139,6 +143,11 @@ impl ActivityFields {
         if next.ended_at.is_some_and(|e| e < next.started_at) {
             errors.push(FieldError::new("ended_at", "must not be before started_at"));
         }
+        let links = obj.get("links").map(|v| crate::links::parse(v, next.subject.as_ref())).unwrap_or_else(|| Ok(next.links.clone()));
+        match links {
+            Ok(l) => next.links = l.into_iter().filter(|l| Some(l) != next.subject.as_ref()).collect(),
+            Err(e) => errors.extend(e),
+        }
         if errors.is_empty() {
             Ok(next)
         } else {
@@ -150,6 +159,18 @@ impl ActivityFields {
 impl Activity {
     pub fn key(tenant: TenantId, id: EntityId) -> Key {
         keys::entity(tenant, ACTIVITY, id)
+    }
+
+    /// This activity as the record its links belong to.
+    pub fn linker(&self) -> crate::links::Linker {
+        crate::links::Linker {
+            kind: "activity",
+            id: self.id,
+            tenant: self.tenant_id,
+            created_at: self.created_at,
+            owner: self.fields.owner_user_id,
+            created_by: self.created_by,
+        }
     }
 
     pub fn to_item(&self) -> Result<Item, StoreError> {

@@ -9,6 +9,7 @@
 pub mod activity;
 pub mod feed;
 pub mod fire;
+pub mod links;
 pub mod note;
 pub mod relink;
 pub mod reminder;

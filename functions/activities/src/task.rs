@@ -29,6 +29,9 @@ pub struct TaskFields {
     pub due_at: Option<Timestamp>,
     pub owner_user_id: Option<UserId>,
     pub related: Option<SubjectRef>,
+    /// More records it is about, beside `related` ([`crate::links`]).
+    #[serde(default)]
+    pub links: Vec<SubjectRef>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -45,7 +48,7 @@ pub struct Task {
     pub version: u64,
 }
 
-const FIELDS: &[&str] = &["title", "description", "status", "priority", "due_at", "owner_user_id", "related"];
+const FIELDS: &[&str] = &["title", "description", "status", "priority", "due_at", "owner_user_id", "related", "links"];
 
 fn choice(errors: &mut Vec<FieldError>, field: &str, v: Option<&Value>, allowed: &[&str]) -> Option<String> {
     match v.and_then(Value::as_str) {
@@ -67,6 +70,7 @@ impl TaskFields {
             due_at: None,
             owner_user_id: None,
             related: None,
+            links: Vec::new(),
         }
     }
 
@@ -128,6 +132,11 @@ impl TaskFields {
         if next.title.is_empty() && !errors.iter().any(|e| e.field == "title") {
             errors.push(FieldError::new("title", "is required"));
         }
+        let links = obj.get("links").map(|v| crate::links::parse(v, next.related.as_ref())).unwrap_or_else(|| Ok(next.links.clone()));
+        match links {
+            Ok(l) => next.links = l.into_iter().filter(|l| Some(l) != next.related.as_ref()).collect(),
+            Err(e) => errors.extend(e),
+        }
         if errors.is_empty() {
             Ok(next)
         } else {
@@ -144,6 +153,18 @@ impl Task {
     /// The owner-list sort key: due time first (`~` sorts after any time).
     pub fn due_sort(&self) -> String {
         format!("{}#{}", self.fields.due_at.map(|d| d.to_string()).unwrap_or_else(|| "~".into()), self.id)
+    }
+
+    /// This task as the record its links belong to.
+    pub fn linker(&self) -> crate::links::Linker {
+        crate::links::Linker {
+            kind: "task",
+            id: self.id,
+            tenant: self.tenant_id,
+            created_at: self.created_at,
+            owner: self.fields.owner_user_id,
+            created_by: self.created_by,
+        }
     }
 
     pub fn to_item(&self) -> Result<Item, StoreError> {

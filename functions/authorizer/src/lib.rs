@@ -122,6 +122,7 @@ impl Authorizer {
         }
         let access: AccessModel = found[2].clone().and_then(|i| item::from_item(i).ok()).unwrap_or_default();
         let roles = access.effective_roles(&user_view.roles, &user_view.group_ids);
+        let scope = access.scope(&roles, &user_view.group_ids);
         let principal = Principal {
             tenant_id: tenant,
             user_id: user,
@@ -130,6 +131,7 @@ impl Authorizer {
             method: AuthMethod::AccessToken,
             session_id: claims.sid,
             entitlements: access.entitlements(&tenant_view.plan, &user_view.group_ids, &user_view.entitlement_overrides).0,
+            scope,
         };
         Ok((principal, tenant_view.plan))
     }
@@ -174,6 +176,8 @@ impl Authorizer {
                 .unwrap_or_default()
                 .entitlements(&tenant.plan, &[], &Overrides::default())
                 .0,
+            // An integration's key reads as the tenant does (visibility::sees_everyone).
+            scope: Default::default(),
         };
         let cutoff = now.plus_seconds(-60).to_string();
         self.store.touch(&keys::api_key(token.tenant_id, &token.id.to_string()), "last_used_at", &now.to_string(), &cutoff).await;

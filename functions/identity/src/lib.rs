@@ -152,6 +152,8 @@ pub const ROUTES: &[Route<App>] = &[
     route!("GET /v1/admin/roles/hierarchy", Access::Permission(rbac::ROLE_READ), routes::admin::roles::hierarchy::get),
     route!("POST /v1/admin/roles/hierarchy", Access::Permission(rbac::ROLES_HIERARCHY_MANAGE), routes::admin::roles::hierarchy::post),
     route!("DELETE /v1/admin/roles/hierarchy", Access::Permission(rbac::ROLES_HIERARCHY_MANAGE), routes::admin::roles::hierarchy::delete),
+    route!("GET /v1/admin/roles/visibility", Access::Permission(rbac::ROLE_READ), routes::admin::roles::visibility::get),
+    route!("PUT /v1/admin/roles/visibility", Access::Permission(rbac::ROLES_HIERARCHY_MANAGE), routes::admin::roles::visibility::put),
     route!(
         "GET /v1/admin/entitlements/overrides/{scope}",
         Access::Permission(rbac::ENTITLEMENTS_OVERRIDES_MANAGE),

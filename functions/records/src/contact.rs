@@ -41,6 +41,9 @@ pub struct ContactFields {
     /// and `phone` are the primary ones.
     #[serde(default)]
     pub channels: Vec<ContactChannel>,
+    /// Seen by its owner and admins only (`contacts.privateRecords`; ADR 0013).
+    #[serde(default)]
+    pub private: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -58,8 +61,18 @@ pub struct Contact {
     pub version: u64,
 }
 
-const FIELDS: &[&str] =
-    &["first_name", "last_name", "job_title", "email", "phone", "company_id", "owner_user_id", "lifecycle_stage", "custom_fields"];
+const FIELDS: &[&str] = &[
+    "first_name",
+    "last_name",
+    "job_title",
+    "email",
+    "phone",
+    "company_id",
+    "owner_user_id",
+    "lifecycle_stage",
+    "custom_fields",
+    "private",
+];
 
 impl ContactFields {
     pub fn blank() -> Self {
@@ -74,6 +87,7 @@ impl ContactFields {
             lifecycle_stage: "lead".into(),
             custom_fields: Default::default(),
             channels: Vec::new(),
+            private: false,
         }
     }
 
@@ -119,6 +133,15 @@ impl ContactFields {
                 Some(s) if STAGES.contains(&s.as_str()) => next.lifecycle_stage = s,
                 _ => errors.push(FieldError::new("lifecycle_stage", format!("must be one of {}", STAGES.join(", ")))),
             }
+        }
+        if let Some(v) = obj.get("private") {
+            match v.as_bool() {
+                Some(b) => next.private = b,
+                None => errors.push(FieldError::new("private", "must be true or false")),
+            }
+        }
+        if next.private && next.owner_user_id.is_none() && !errors.iter().any(|e| e.field == "owner_user_id") {
+            errors.push(FieldError::new("private", "a private contact needs an owner_user_id"));
         }
         if next.first_name.is_empty() && !errors.iter().any(|e| e.field == "first_name") {
             errors.push(FieldError::new("first_name", "is required"));
@@ -213,6 +236,9 @@ impl Contact {
         );
         if let Some(o) = self.fields.owner_user_id {
             it = it.with_index(Index::ByOwner, keys::by_owner_pk(t, CONTACT, &o.to_string()), sorted);
+            if self.fields.private {
+                it = it.with_str(crm_auth::audience::PRIVATE_OWNER, o.to_string());
+            }
         }
         if let Some(c) = self.fields.company_id {
             it = it.with_index(

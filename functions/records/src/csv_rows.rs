@@ -3,13 +3,20 @@
 //! `lifecycle_stage`; case and spaces forgiven, a UTF-8 BOM ignored); each
 //! data row becomes the same JSON a `POST /v1/contacts` takes, so one parser
 //! ([`crate::contact::ContactFields::apply`]) judges both. Unknown columns
-//! are refused up front, with the list of known ones. Export writes the same
-//! columns, plus `id`, `owner_user_id`, `created_at`.
+//! are refused up front, with the list of known ones. A column
+//! `custom.{code}` fills the tenant's custom field `code`, typed by its
+//! definition ([`crate::custom_fields::Definition::from_cell`]) and checked
+//! like the API's (types, options, required fields). Export writes the
+//! standard columns, plus `id`, `owner_user_id`, `created_at`.
 
 use crm_kernel::{AppError, FieldError};
 use serde_json::{Map, Value};
 
 use crate::contact::{Contact, ContactFields};
+use crate::custom_fields::{self, Definition};
+
+/// The prefix of a custom-field column.
+pub const CUSTOM: &str = "custom.";
 
 pub const IMPORT_COLUMNS: &[&str] = &["first_name", "last_name", "email", "phone", "job_title", "company_id", "lifecycle_stage"];
 pub const EXPORT_COLUMNS: &[&str] =
@@ -18,14 +25,24 @@ pub const EXPORT_COLUMNS: &[&str] =
 pub const MAX_BYTES: i64 = 20 * 1024 * 1024;
 pub const MAX_ROWS: usize = 50_000;
 
-/// The normalised header, or `400` naming every unknown column.
-pub fn header(record: &csv::StringRecord) -> Result<Vec<String>, AppError> {
+/// The normalised header, or `400` naming every unknown column (a
+/// `custom.{code}` column must name an active custom field in `defs`).
+pub fn header(record: &csv::StringRecord, defs: &[Definition]) -> Result<Vec<String>, AppError> {
     let cols: Vec<String> =
         record.iter().map(|c| c.trim_start_matches('\u{feff}').trim().to_ascii_lowercase().replace([' ', '-'], "_")).collect();
+    let known = |c: &str| match c.strip_prefix(CUSTOM) {
+        Some(code) => defs.iter().any(|d| d.code == code && d.active),
+        None => IMPORT_COLUMNS.contains(&c),
+    };
     let unknown: Vec<FieldError> = cols
         .iter()
-        .filter(|c| !IMPORT_COLUMNS.contains(&c.as_str()))
-        .map(|c| FieldError::new(format!("columns.{c}"), format!("unknown column; known: {}", IMPORT_COLUMNS.join(", "))))
+        .filter(|c| !known(c))
+        .map(|c| {
+            FieldError::new(
+                format!("columns.{c}"),
+                format!("unknown column; known: {}, and custom.{{code}} of an active custom field", IMPORT_COLUMNS.join(", ")),
+            )
+        })
         .collect();
     if !unknown.is_empty() {
         return Err(AppError::invalid_fields(unknown));
@@ -36,16 +53,30 @@ pub fn header(record: &csv::StringRecord) -> Result<Vec<String>, AppError> {
     Ok(cols)
 }
 
-/// One data row as contact fields, or its problems (empty cells are absent).
-pub fn row(columns: &[String], record: &csv::StringRecord) -> Result<ContactFields, Vec<FieldError>> {
-    let mut body = Map::new();
+/// One data row as contact fields, or its problems (empty cells are
+/// absent), its custom fields checked against `defs`.
+pub fn row(columns: &[String], defs: &[Definition], record: &csv::StringRecord) -> Result<ContactFields, Vec<FieldError>> {
+    let (mut body, mut custom) = (Map::new(), custom_fields::Values::new());
     for (c, v) in columns.iter().zip(record.iter()) {
         let v = v.trim();
-        if !v.is_empty() {
-            body.insert(c.clone(), Value::String(v.to_string()));
+        if v.is_empty() {
+            continue;
+        }
+        match c.strip_prefix(CUSTOM).and_then(|code| defs.iter().find(|d| d.code == code)) {
+            Some(d) => {
+                custom.insert(d.code.clone(), d.from_cell(v));
+            }
+            None => {
+                body.insert(c.clone(), Value::String(v.to_string()));
+            }
         }
     }
-    ContactFields::apply(&ContactFields::blank(), &Value::Object(body)).map_err(|e| e.details().to_vec())
+    let fields = ContactFields::apply(&ContactFields::blank(), &Value::Object(body)).map_err(|e| e.details().to_vec());
+    let values = custom_fields::check(defs, &Default::default(), &custom).map_err(|e| e.details().to_vec());
+    match (fields, values) {
+        (Ok(f), Ok(v)) => Ok(ContactFields { custom_fields: v, ..f }),
+        (f, v) => Err(f.err().into_iter().chain(v.err()).flatten().collect()),
+    }
 }
 
 /// The export file's lines for `contacts` (the header when `with_header`).
@@ -86,14 +117,50 @@ mod tests {
     #[test]
     fn rows_parse_like_the_api_and_name_their_problems() {
         let r = records("\u{feff}First Name,Email,phone,Lifecycle-Stage\nLayla,Layla@Example.com,+201001234567,customer\n,bad,0100,won\n\"Smith, Jr.\",,,\n");
-        let cols = header(&r[0]).unwrap();
+        let cols = header(&r[0], &[]).unwrap();
         assert_eq!(cols, vec!["first_name", "email", "phone", "lifecycle_stage"]);
-        let ok = row(&cols, &r[1]).unwrap();
+        let ok = row(&cols, &[], &r[1]).unwrap();
         assert_eq!((ok.email.as_ref().map(|e| e.as_str()), ok.lifecycle_stage.as_str()), (Some("layla@example.com"), "customer"));
-        let fields: Vec<String> = row(&cols, &r[2]).unwrap_err().into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> = row(&cols, &[], &r[2]).unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["email", "phone", "lifecycle_stage", "first_name"]);
-        assert_eq!(row(&cols, &r[3]).unwrap().first_name, "Smith, Jr.");
-        let bad = header(&records("name,email\n")[0]).unwrap_err();
+        assert_eq!(row(&cols, &[], &r[3]).unwrap().first_name, "Smith, Jr.");
+        let bad = header(&records("name,email\n")[0], &[]).unwrap_err();
         assert_eq!(bad.details()[0].field, "columns.name");
+    }
+
+    fn def(code: &str, field_type: crate::custom_fields::FieldType, required: bool) -> Definition {
+        let now = crm_kernel::Timestamp::now();
+        Definition {
+            id: crm_kernel::EntityId::new(),
+            tenant_id: crm_kernel::TenantId::new(),
+            entity: "contact".into(),
+            code: code.into(),
+            label: code.into(),
+            field_type,
+            options: vec!["villa".into(), "flat".into()],
+            required,
+            unique: false,
+            active: true,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn custom_columns_are_typed_by_their_definition_and_required_ones_enforced() {
+        use crate::custom_fields::FieldType;
+        let defs =
+            [def("budget", FieldType::Number, true), def("wants", FieldType::Multiselect, false), def("vip", FieldType::Bool, false)];
+        let r = records("first_name,Custom.Budget,custom.wants,custom.vip\nLayla,2500000,villa; flat,yes\nOmar,,,maybe\n");
+        let cols = header(&r[0], &defs).unwrap();
+        let ok = row(&cols, &defs, &r[1]).unwrap();
+        assert_eq!(
+            serde_json::to_value(&ok.custom_fields).unwrap(),
+            serde_json::json!({"budget": 2500000.0, "vip": true, "wants": ["flat", "villa"]})
+        );
+        let fields: Vec<String> = row(&cols, &defs, &r[2]).unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["custom_fields.vip", "custom_fields.budget"]);
+        assert_eq!(header(&records("first_name,custom.nope\n")[0], &defs).unwrap_err().details()[0].field, "columns.custom.nope");
     }
 }

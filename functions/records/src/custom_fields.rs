@@ -82,6 +82,26 @@ impl Definition {
         keys::unique(self.tenant_id, "CUSTOMVALUE", &format!("{}#{}#{v}", self.entity, self.code))
     }
 
+    /// A CSV cell as the JSON value the API would take for this field:
+    /// numbers and booleans (`true/false`, `yes/no`, `1/0`) parsed,
+    /// multiselect options split on `;` or `|`; other types as text.
+    pub fn from_cell(&self, cell: &str) -> Value {
+        let cell = cell.trim();
+        match self.field_type {
+            FieldType::Number => cell.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number),
+            FieldType::Bool => match cell.to_ascii_lowercase().as_str() {
+                "true" | "yes" | "1" => Some(Value::Bool(true)),
+                "false" | "no" | "0" => Some(Value::Bool(false)),
+                _ => None,
+            },
+            FieldType::Multiselect => Some(Value::Array(
+                cell.split([';', '|']).map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.into())).collect(),
+            )),
+            _ => None,
+        }
+        .unwrap_or_else(|| Value::String(cell.to_string()))
+    }
+
     /// `value` checked and normalised for this field.
     pub fn value(&self, value: &Value) -> Result<Value, FieldError> {
         let field = format!("custom_fields.{}", self.code);
@@ -110,6 +130,12 @@ impl Definition {
             (FieldType::Multiselect, _) => Err(bad(&format!("must be a list of {}", self.options.join(", ")))),
         }
     }
+}
+
+/// The definitions of `entity` (`contact`, `company`): one key condition.
+pub async fn definitions(store: &crm_store::Store, t: TenantId, entity: &str) -> Result<Vec<Definition>, StoreError> {
+    let q = crm_store::Query::index(t, crm_store::Index::ByParent, Definition::entity_pk(t, entity)).limit(crm_kernel::Limit::max());
+    store.query(q).await?.items.into_iter().map(crm_store::item::from_item::<Definition>).collect()
 }
 
 /// The values a record ends with: `base` (the record's current values, or

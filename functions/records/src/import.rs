@@ -25,6 +25,7 @@ use serde_json::json;
 use crate::channel::{self, ChannelType};
 use crate::company::Company;
 use crate::contact::{Contact, ContactFields, CONTACT};
+use crate::custom_fields::Definition;
 use crate::job::{Counts, Duplicate, Job, RowError};
 use crate::{search_index, App};
 
@@ -57,6 +58,7 @@ fn reason(family: &str) -> &'static str {
 pub async fn chunk(
     app: &App,
     job: &Job,
+    defs: &[Definition],
     rows: Vec<(u32, Result<ContactFields, Vec<crm_kernel::FieldError>>)>,
 ) -> Result<ChunkOutcome, AppError> {
     let t = job.tenant_id;
@@ -98,8 +100,24 @@ pub async fn chunk(
     });
     // Duplicates inside the chunk: the first row keeps the address.
     let mut seen: HashMap<(&'static str, String), u32> = HashMap::new();
+    let mut unique_seen: std::collections::HashSet<Key> = Default::default();
     let mut candidates = Vec::new();
     for (row, f) in valid {
+        // A unique custom value an earlier row of the chunk took.
+        let unique: Vec<(String, Key)> = defs
+            .iter()
+            .filter(|d| d.unique)
+            .filter_map(|d| f.custom_fields.get(&d.code).map(|v| (d.code.clone(), d.value_key(v))))
+            .collect();
+        if let Some((code, _)) = unique.iter().find(|(_, k)| unique_seen.contains(k)) {
+            out.counts.failed += 1;
+            out.errors.push(RowError {
+                row,
+                field: format!("custom_fields.{code}"),
+                message: format!("custom_fields.{code}: an earlier row of the file has this value"),
+            });
+            continue;
+        }
         let dup = channel::addresses(&f).into_iter().find_map(|a| seen.get(&a).map(|_| a.clone()));
         match dup {
             Some((family, value)) => {
@@ -110,6 +128,7 @@ pub async fn chunk(
                 for a in channel::addresses(&f) {
                     seen.insert(a, row);
                 }
+                unique_seen.extend(unique.into_iter().map(|(_, k)| k));
                 candidates.push((row, f));
             }
         }
@@ -146,7 +165,7 @@ pub async fn chunk(
         }
     }
     if !job.dry_run {
-        write(app, job, to_write, &mut out).await?;
+        write(app, job, defs, to_write, &mut out).await?;
     } else {
         out.counts.created += to_write.len() as u32;
     }
@@ -157,7 +176,7 @@ pub async fn chunk(
 
 /// The items of one imported contact: its row marker first (so a retry's
 /// refusal names it), the contact, its address markers and search terms.
-fn contact_tx(job: &Job, row: u32, fields: ContactFields, now: Timestamp) -> Result<Tx, AppError> {
+fn contact_tx(job: &Job, defs: &[Definition], row: u32, fields: ContactFields, now: Timestamp) -> Result<Tx, AppError> {
     let contact = Contact {
         id: EntityId::new(),
         tenant_id: job.tenant_id,
@@ -172,15 +191,16 @@ fn contact_tx(job: &Job, row: u32, fields: ContactFields, now: Timestamp) -> Res
         .put_new("import_row", item::to_item(&row_marker(job, row), &json!({ "contact_id": contact.id, "job_id": job.id }))?)
         .put_new("contact", contact.to_item()?);
     let tx = crate::routes::contacts::markers(tx, job.tenant_id, contact.id, None, Some(&contact.fields))?;
+    let tx = crate::routes::unique_values(tx, "contact", defs, &Default::default(), &contact.fields.custom_fields)?;
     search_index::write(tx, job.tenant_id, CONTACT, contact.id, &[], &contact.fields.terms())
 }
 
-async fn write(app: &App, job: &Job, rows: Vec<(u32, ContactFields)>, out: &mut ChunkOutcome) -> Result<(), AppError> {
+async fn write(app: &App, job: &Job, defs: &[Definition], rows: Vec<(u32, ContactFields)>, out: &mut ChunkOutcome) -> Result<(), AppError> {
     let now = Timestamp::now();
     let max = app_limit(job);
     let mut built = Vec::new();
     for (row, f) in rows {
-        let tx = contact_tx(job, row, f.clone(), now)?;
+        let tx = contact_tx(job, defs, row, f.clone(), now)?;
         built.push((row, f, tx));
     }
     // Groups of whole contacts under the item limit, one quota update each.
@@ -207,7 +227,7 @@ async fn write(app: &App, job: &Job, rows: Vec<(u32, ContactFields)>, out: &mut 
             Ok(()) => out.counts.created += n as u32,
             Err(StoreError::ConditionFailed { .. }) => {
                 for (row, f) in singles {
-                    one(app, job, row, f, max, out).await?;
+                    one(app, job, defs, row, f, max, out).await?;
                 }
             }
             Err(e) => return Err(e.into()),
@@ -217,8 +237,16 @@ async fn write(app: &App, job: &Job, rows: Vec<(u32, ContactFields)>, out: &mut 
 }
 
 /// One row on its own, with its own verdict.
-async fn one(app: &App, job: &Job, row: u32, f: ContactFields, max: i64, out: &mut ChunkOutcome) -> Result<(), AppError> {
-    let tx = contact_tx(job, row, f, Timestamp::now())?;
+async fn one(
+    app: &App,
+    job: &Job,
+    defs: &[Definition],
+    row: u32,
+    f: ContactFields,
+    max: i64,
+    out: &mut ChunkOutcome,
+) -> Result<(), AppError> {
+    let tx = contact_tx(job, defs, row, f, Timestamp::now())?;
     let tx = usage::take(tx, "contacts.max", job.tenant_id, "contacts_used", max);
     match app.store.transact(tx).await {
         Ok(()) => out.counts.created += 1,
@@ -226,6 +254,15 @@ async fn one(app: &App, job: &Job, row: u32, f: ContactFields, max: i64, out: &m
         Err(StoreError::ConditionFailed { label }) if label == "contacts.max" => {
             out.counts.failed += 1;
             out.errors.push(RowError { row, field: "contacts.max".into(), message: format!("the plan's contacts.max ({max}) is reached") });
+        }
+        Err(StoreError::ConditionFailed { label }) if label.starts_with("custom_unique:") => {
+            let code = label.trim_start_matches("custom_unique:");
+            out.counts.failed += 1;
+            out.errors.push(RowError {
+                row,
+                field: format!("custom_fields.{code}"),
+                message: format!("custom_fields.{code}: another record has this value"),
+            });
         }
         Err(StoreError::ConditionFailed { label }) => {
             let (family, value) = label.trim_start_matches("marker:").split_once(':').unwrap_or(("", ""));

@@ -79,9 +79,19 @@ pub struct Job {
     /// Export: the list filter (`owner`, `company`, `lifecycle`, `segment`).
     #[serde(default)]
     pub filter: Value,
+    /// Import: whether the creator's plan had `contacts.customFields` when
+    /// the job was created (`custom.{code}` columns need it).
+    #[serde(default)]
+    pub custom_fields_allowed: bool,
     /// Import: the creator's `contacts.max` when the job was created.
     #[serde(default)]
     pub contacts_max: Option<i64>,
+    /// Export: what its creator sees (roles and team scope, ADR 0013), so
+    /// the file holds exactly the rows their list shows.
+    #[serde(default)]
+    pub viewer_roles: Vec<String>,
+    #[serde(default)]
+    pub viewer_scope: crm_auth::visibility::Scope,
     /// Export: the written file's name for the download.
     #[serde(default)]
     pub download_name: Option<String>,
@@ -121,6 +131,9 @@ impl Job {
             dry_run: false,
             filter: Value::Null,
             contacts_max: None,
+            custom_fields_allowed: false,
+            viewer_roles: Vec::new(),
+            viewer_scope: Default::default(),
             download_name: None,
             next_row: 1,
             total_rows: None,

@@ -142,7 +142,12 @@ async fn run_import(app: &App, mut job: Job) -> Result<(), Fatal> {
     if data.len() > csv_rows::MAX_ROWS {
         return Err(Fatal(Some(format!("the file has {} rows; at most {} per import", data.len(), csv_rows::MAX_ROWS))));
     }
-    let columns = csv_rows::header(head)?;
+    let defs: Vec<_> =
+        crate::custom_fields::definitions(&app.store, job.tenant_id, "contact").await?.into_iter().filter(|d| d.active).collect();
+    let columns = csv_rows::header(head, &defs)?;
+    if !job.custom_fields_allowed && columns.iter().any(|c| c.starts_with(csv_rows::CUSTOM)) {
+        return Err(Fatal(Some("custom.{code} columns need the contacts.customFields feature, which the plan lacks".into())));
+    }
     let total = data.len() as u32;
     job.total_rows = Some(total);
     let crash_after = app.crash_import_after;
@@ -154,8 +159,8 @@ async fn run_import(app: &App, mut job: Job) -> Result<(), Fatal> {
         if start > total {
             break;
         }
-        let rows = (start..=end).map(|r| (r, csv_rows::row(&columns, &data[(r - 1) as usize]))).collect();
-        let outcome = import::chunk(app, &job, rows).await?;
+        let rows = (start..=end).map(|r| (r, csv_rows::row(&columns, &defs, &data[(r - 1) as usize]))).collect();
+        let outcome = import::chunk(app, &job, &defs, rows).await?;
         done_here += end - start + 1;
         if crash_after.is_some_and(|n| job.attempts == 1 && done_here >= n) {
             tracing::warn!(job_id = %job.id, rows = done_here, "FAULT_IMPORT_CRASH_AFTER_ROWS: crashing before the checkpoint");
@@ -214,7 +219,8 @@ async fn checkpoint(app: &App, job: &mut Job, finished: bool, hand_over: bool) -
 async fn run_export(app: &App, mut job: Job) -> Result<(), Fatal> {
     let filter: crate::routes::contacts::get::Filter =
         serde_json::from_value(job.filter.clone()).map_err(|e| Fatal(Some(format!("bad filter: {e}"))))?;
-    let p = crm_auth::Principal::with_roles(job.tenant_id, job.created_by, vec![], crm_auth::AuthMethod::AccessToken);
+    let mut p = crm_auth::Principal::with_roles(job.tenant_id, job.created_by, job.viewer_roles.clone(), crm_auth::AuthMethod::AccessToken);
+    p.scope = job.viewer_scope.clone();
     let mut cursor = None;
     let mut out = Vec::new();
     let mut first = true;

@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use crate::entitlements::{Entitlements, FEATURES, LIMITS};
 use crate::rbac;
+use crate::visibility::{Mode, Scope};
 
 /// Most edges a tenant's hierarchy may hold.
 pub const MAX_EDGES: usize = 100;
@@ -102,6 +103,9 @@ pub struct AccessModel {
     pub groups: BTreeMap<String, GroupGrant>,
     #[serde(default)]
     pub tenant_overrides: Overrides,
+    /// Who sees whose records ([`crate::visibility`]).
+    #[serde(default)]
+    pub visibility: Mode,
     #[serde(default)]
     pub version: u64,
 }
@@ -173,6 +177,17 @@ impl AccessModel {
             }
         }
         roles
+    }
+
+    /// The reach of a user with effective `roles` in `groups`: the tenant's
+    /// mode, the user's active groups and the roles below theirs.
+    pub fn scope(&self, roles: &[String], groups: &[String]) -> Scope {
+        let managed: BTreeSet<String> = roles.iter().flat_map(|r| self.descendants(r)).filter(|r| !roles.contains(r)).collect();
+        Scope {
+            mode: self.visibility,
+            groups: groups.iter().filter(|g| self.groups.get(*g).is_some_and(|g| g.active)).cloned().collect(),
+            managed_roles: managed.into_iter().collect(),
+        }
     }
 
     /// The permission codes of `roles` and of every role below them.

@@ -7,8 +7,10 @@
 //! * [`seal`]: credentials encrypted at rest (AES-256-GCM).
 //! * [`access`]: groups, role hierarchy, entitlement overrides (§3A).
 //! * [`code`]: one-time codes, salted and hashed.
+//! * [`visibility`]: who sees which records (owner, team, admin, private).
 
 pub mod access;
+pub mod audience;
 pub mod code;
 pub mod entitlements;
 pub mod opaque;
@@ -17,6 +19,7 @@ pub mod rate;
 pub mod rbac;
 pub mod seal;
 pub mod token;
+pub mod visibility;
 
 pub use principal::{AuthMethod, Principal};
 pub use rbac::Permission;

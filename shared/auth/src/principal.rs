@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::entitlements::Entitlements;
 use crate::rbac::{self, Permission};
+use crate::visibility::{Mode, Scope};
 
 /// How the caller proved who they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,13 +38,24 @@ pub struct Principal {
     /// The plan's features and limits with the tenant's, the user's groups'
     /// and the user's own overrides applied (by the authorizer, per request).
     pub entitlements: Entitlements,
+    /// The records beyond their own the caller sees ([`crate::visibility`]).
+    pub scope: Scope,
 }
 
 impl Principal {
     /// A principal whose permissions are those of its default roles.
     pub fn with_roles(tenant_id: TenantId, user_id: UserId, roles: Vec<String>, method: AuthMethod) -> Self {
         let permissions = roles.iter().flat_map(|r| rbac::default_permissions(r)).map(|p| p.0.to_string()).collect();
-        Self { tenant_id, user_id, roles, permissions, method, session_id: None, entitlements: Entitlements::for_plan("DevFree") }
+        Self {
+            tenant_id,
+            user_id,
+            roles,
+            permissions,
+            method,
+            session_id: None,
+            entitlements: Entitlements::for_plan("DevFree"),
+            scope: Scope::default(),
+        }
     }
 
     pub fn can(&self, permission: Permission) -> bool {
@@ -73,6 +85,9 @@ impl Principal {
         let e = &self.entitlements;
         ctx.insert("plan".into(), Value::String(e.plan.clone()));
         ctx.insert("features".into(), Value::String(e.features.join(" ")));
+        ctx.insert("visibility".into(), Value::String(self.scope.mode.as_str().into()));
+        ctx.insert("groups".into(), Value::String(self.scope.groups.join(" ")));
+        ctx.insert("managed_roles".into(), Value::String(self.scope.managed_roles.join(",")));
         ctx.insert("limits".into(), Value::String(e.limits.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")));
         ctx
     }
@@ -101,6 +116,11 @@ impl Principal {
                     limits.iter().filter_map(|kv| kv.split_once('=')).filter_map(|(k, v)| v.parse().ok().map(|v| (k, v))).collect();
                 Entitlements::from_parts(s("plan").unwrap_or("DevFree"), &features.iter().map(String::as_str).collect::<Vec<_>>(), &limits)
             },
+            scope: Scope {
+                mode: s("visibility").and_then(Mode::parse).unwrap_or_default(),
+                groups: split("groups", ' '),
+                managed_roles: split("managed_roles", ','),
+            },
         })
     }
 }
@@ -114,6 +134,7 @@ mod tests {
         let mut p = Principal::with_roles(TenantId::new(), UserId::new(), vec!["viewer".into()], AuthMethod::AccessToken);
         p.session_id = Some("S1".into());
         p.entitlements = Entitlements::from_parts("DevPro", &["marketing.sms", "twofa.totp"], &[("contacts.max", 7), ("users.max", 25)]);
+        p.scope = Scope { mode: Mode::Team, groups: vec!["G1".into(), "G2".into()], managed_roles: vec!["sales_rep".into()] };
         let ctx: serde_json::Map<_, _> = p.to_context().into_iter().collect();
         assert_eq!(Principal::from_context(&ctx), Some(p.clone()));
         assert!(p.require(rbac::NOTE_READ).is_ok());

@@ -17,7 +17,7 @@ pub mod usage;
 pub use cursor::CursorCodec;
 pub use item::Item;
 pub use keys::{Index, Key};
-pub use store::{Page, Query, Store, StoreError};
+pub use store::{Filter, Page, Query, Store, StoreError};
 pub use tx::Tx;
 
 /// The SDK's attribute value, re-exported so callers need no direct dependency.

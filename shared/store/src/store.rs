@@ -73,7 +73,57 @@ pub struct Query {
     forward: bool,
     limit: Limit,
     cursor: Option<String>,
-    filters: Vec<(String, String)>,
+    filters: Vec<Filter>,
+}
+
+/// A condition on the items a key condition found (DynamoDB's
+/// `FilterExpression`): applied after `limit`, so a page may hold fewer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    /// The string attribute equals the value.
+    Eq(String, String),
+    /// The string attribute is one of the values.
+    In(String, Vec<String>),
+    /// The item has no such attribute.
+    Missing(String),
+    /// Any of the conditions holds.
+    Any(Vec<Filter>),
+}
+
+impl Filter {
+    pub fn eq(attr: &str, value: impl Into<String>) -> Self {
+        Self::Eq(attr.into(), value.into())
+    }
+
+    /// Renders the condition, naming attributes `#f{n}` and values `:f{n}`.
+    fn render(&self, names: &mut HashMap<String, String>, values: &mut HashMap<String, AttributeValue>) -> String {
+        fn name(names: &mut HashMap<String, String>, attr: &str) -> String {
+            let n = format!("#f{}", names.len());
+            names.insert(n.clone(), attr.to_string());
+            n
+        }
+        fn value(values: &mut HashMap<String, AttributeValue>, v: &str) -> String {
+            let n = format!(":f{}", values.len());
+            values.insert(n.clone(), AttributeValue::S(v.to_string()));
+            n
+        }
+        match self {
+            Filter::Eq(a, v) => format!("{} = {}", name(names, a), value(values, v)),
+            Filter::Missing(a) => format!("attribute_not_exists({})", name(names, a)),
+            // Nothing is one of no values (every item has its partition key).
+            Filter::In(_, vs) if vs.is_empty() => "attribute_not_exists(#pk)".into(),
+            Filter::In(a, vs) => {
+                let n = name(names, a);
+                // DynamoDB takes at most 100 operands per IN.
+                let parts: Vec<String> = vs
+                    .chunks(100)
+                    .map(|c| format!("{n} IN ({})", c.iter().map(|v| value(values, v)).collect::<Vec<_>>().join(", ")))
+                    .collect();
+                format!("({})", parts.join(" OR "))
+            }
+            Filter::Any(fs) => format!("({})", fs.iter().map(|f| f.render(names, values)).collect::<Vec<_>>().join(" OR ")),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -147,7 +197,13 @@ impl Query {
     /// Keeps only items whose string attribute `attr` equals `value` (a
     /// filter after the key condition: a page may hold fewer than `limit`).
     pub fn filter_eq(mut self, attr: &str, value: impl Into<String>) -> Self {
-        self.filters.push((attr.to_string(), value.into()));
+        self.filters.push(Filter::eq(attr, value));
+        self
+    }
+
+    /// Keeps only items that meet `filter` (after the key condition, like [`Query::filter_eq`]).
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.filters.push(filter);
         self
     }
 
@@ -282,12 +338,7 @@ impl Store {
                 values.insert(":b".into(), AttributeValue::S(b.clone()));
             }
         }
-        let mut filter = Vec::new();
-        for (i, (attr, value)) in q.filters.iter().enumerate() {
-            names.insert(format!("#f{i}"), attr.clone());
-            values.insert(format!(":f{i}"), AttributeValue::S(value.clone()));
-            filter.push(format!("#f{i} = :f{i}"));
-        }
+        let filter: Vec<String> = q.filters.iter().map(|f| f.render(&mut names, &mut values)).collect();
         let start = q.cursor.as_deref().map(|c| self.cursors.decode(&scope, c)).transpose()?;
         crate::calls::record("Query");
         let out = self
@@ -397,5 +448,23 @@ impl Store {
             },
             Err(other) => Err(backend(other)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_render_with_unique_placeholders() {
+        let mut names = HashMap::from([("#pk".to_string(), "pk".to_string())]);
+        let mut values = HashMap::from([(":pk".to_string(), AttributeValue::S("x".into()))]);
+        let owners: Vec<String> = (0..150).map(|i| format!("U{i}")).collect();
+        let f = Filter::Any(vec![Filter::In("owner".into(), owners), Filter::Missing("owner".into()), Filter::eq("kind", "task")]);
+        let expr = f.render(&mut names, &mut values);
+        assert_eq!(values.len(), 1 + 150 + 1, "one placeholder per value");
+        assert_eq!(expr.matches(" IN (").count(), 2, "IN takes at most 100 operands: {expr}");
+        assert!(expr.contains("attribute_not_exists(#f2)") && expr.ends_with("#f3 = :f151)"), "{expr}");
+        assert_eq!(Filter::In("owner".into(), vec![]).render(&mut names, &mut values), "attribute_not_exists(#pk)");
     }
 }

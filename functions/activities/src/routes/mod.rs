@@ -9,6 +9,25 @@ pub mod timeline;
 use crm_auth::Principal;
 use crm_kernel::{AppError, UserId};
 
+use crate::App;
+
+/// `404` unless `p` may see a task or activity (ADR 0013): its owner is in
+/// `p`'s reach, or `p` created it.
+pub(crate) async fn require_visible(app: &App, p: &Principal, owner: Option<UserId>, created_by: UserId) -> Result<(), AppError> {
+    if created_by == p.user_id || crm_auth::audience::may_see(&app.store, p, owner, false).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The conditions that keep a list of tasks, activities or timeline rows to
+/// what `p` sees (none for a tenant where everyone sees everything).
+pub(crate) async fn visible(app: &App, p: &Principal) -> Result<Vec<crm_store::Filter>, AppError> {
+    let owners = crm_auth::audience::owners(&app.store, p).await?;
+    Ok(crm_auth::audience::filters(p, owners.as_ref(), Some("created_by")))
+}
+
 /// M3CoreCRM §4: owners read and update their own records; managers and
 /// admins all of them; the creator too, while it is not reassigned away.
 pub fn may_change(p: &Principal, owner: Option<UserId>, created_by: UserId) -> bool {

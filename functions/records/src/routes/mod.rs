@@ -83,7 +83,7 @@ pub(crate) async fn custom_values(
     creating: bool,
     tx: crm_store::Tx,
 ) -> Result<(crate::custom_fields::Values, crm_store::Tx), AppError> {
-    use crate::custom_fields::{changes_of, check, Definition};
+    use crate::custom_fields::{changes_of, check};
     let changes = changes_of(body)?;
     if changes.is_empty() && !creating {
         return Ok((base.clone(), tx));
@@ -92,10 +92,20 @@ pub(crate) async fn custom_values(
         p.entitlements.require_feature("contacts.customFields")?;
     }
     let t = p.tenant_id;
-    let q = crm_store::Query::index(t, crm_store::Index::ByParent, Definition::entity_pk(t, entity)).limit(crm_kernel::Limit::max());
-    let defs = app.store.query(q).await?.items.into_iter().map(crm_store::item::from_item::<Definition>).collect::<Result<Vec<_>, _>>()?;
+    let defs = crate::custom_fields::definitions(&app.store, t, entity).await?;
     let next = check(&defs, base, &changes)?;
-    let mut tx = tx;
+    Ok((next.clone(), unique_values(tx, entity, &defs, base, &next)?))
+}
+
+/// Claims in `tx` the unique custom values `next` gains over `base` (label
+/// `custom_unique:{code}`), and releases those it loses.
+pub(crate) fn unique_values(
+    mut tx: crm_store::Tx,
+    entity: &str,
+    defs: &[crate::custom_fields::Definition],
+    base: &crate::custom_fields::Values,
+    next: &crate::custom_fields::Values,
+) -> Result<crm_store::Tx, AppError> {
     for d in defs.iter().filter(|d| d.unique) {
         let (old, new) = (base.get(&d.code), next.get(&d.code));
         if old != new {
@@ -110,12 +120,30 @@ pub(crate) async fn custom_values(
             }
         }
     }
-    Ok((next, tx))
+    Ok(tx)
 }
 
 /// `409` for a unique custom value another record holds (a transaction label `custom_unique:{code}`).
 pub(crate) fn custom_conflict(label: &str) -> Option<AppError> {
     label.strip_prefix("custom_unique:").map(|code| AppError::Conflict(format!("another record has this custom_fields.{code}")))
+}
+
+/// `404` unless `p` may see a record of `owner` (ADR 0013: team scopes,
+/// private records) — a record one may not see does not exist for them.
+pub(crate) async fn require_visible(app: &crate::App, p: &Principal, owner: Option<UserId>, private: bool) -> Result<(), AppError> {
+    if crm_auth::audience::may_see(&app.store, p, owner, private).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Making a record private takes `contacts.privateRecords`.
+pub(crate) fn check_private(p: &Principal, was: bool, is: bool) -> Result<(), AppError> {
+    if is && !was {
+        p.entitlements.require_feature("contacts.privateRecords")?;
+    }
+    Ok(())
 }
 
 /// M3CoreCRM §3 visibility: everyone may read; the owner, a manager or an

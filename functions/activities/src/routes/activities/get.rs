@@ -52,17 +52,23 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         (f, t) => q.sk_between(f.clone().unwrap_or_default(), format!("{}~", t.clone().unwrap_or_else(|| "~".into()))),
     };
     let mut q = match (&subject, owner) {
-        (Some(s), _) => {
-            Query::index(t, Index::ByParent, keys::by_parent_pk(t, &s.kind.to_ascii_uppercase(), &s.id)).filter_eq("kind", "activity")
-        }
+        (Some(s), _) => Query::index(t, Index::ByParent, keys::by_parent_pk(t, &s.kind.to_ascii_uppercase(), &s.id))
+            .filter(crate::links::of_kind("activity")),
         (None, Some(o)) => ranged(Query::index(t, Index::ByOwner, keys::by_owner_pk(t, ACTIVITY, &o.to_string()))),
         (None, None) => ranged(Query::index(t, Index::ByKind, keys::by_kind_pk(t, ACTIVITY))),
     };
     q = q.descending().limit(limit).after(cursor);
-    if let Some(k) = kind {
-        q = q.filter_eq("activity_type", k);
+    for f in super::super::visible(app, &p).await? {
+        q = q.filter(f);
     }
     let page = app.store.query(q).await?;
-    let list = page.items.into_iter().map(item::from_item::<Activity>).collect::<Result<Vec<_>, _>>()?;
+    let rows = crate::links::resolve(&app.store, t, page.items).await?;
+    let list = rows
+        .into_iter()
+        .map(|(it, _)| item::from_item::<Activity>(it))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .filter(|a| kind.as_ref().is_none_or(|k| &a.fields.kind == k))
+        .collect::<Vec<_>>();
     Ok(Reply::list(list, limit, page.next_cursor))
 }

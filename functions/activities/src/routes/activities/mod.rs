@@ -15,9 +15,11 @@ use crate::activity::Activity;
 use crate::App;
 
 pub(crate) async fn load(app: &App, call: &Call) -> Result<Activity, AppError> {
-    let t = call.principal()?.tenant_id;
+    let p = call.principal()?;
     let id = EntityId::parse(&call.path("id")?).map_err(|_| AppError::NotFound)?;
-    app.store.get_as(&Activity::key(t, id)).await?.ok_or(AppError::NotFound)
+    let x: Activity = app.store.get_as(&Activity::key(p.tenant_id, id)).await?.ok_or(AppError::NotFound)?;
+    super::require_visible(app, p, x.fields.owner_user_id, x.created_by).await?;
+    Ok(x)
 }
 
 pub(crate) fn event(call: &Call, kind: &str, a: &Activity, data: Value) -> Result<DomainEvent, AppError> {

@@ -15,7 +15,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         (None, None) => Query::index(tenant, Index::ByKind, keys::by_kind_pk(tenant, KIND)),
         (Some(kind), Some(id)) => {
             let s = SubjectRef::parse(&kind, &id).map_err(|e| AppError::invalid_fields(vec![e]))?;
-            Query::index(tenant, Index::ByParent, keys::by_parent_pk(tenant, &s.kind.to_ascii_uppercase(), &s.id))
+            Query::index(tenant, Index::ByParent, keys::by_parent_pk(tenant, &s.kind.to_ascii_uppercase(), &s.id)).filter_eq("kind", "note")
         }
         _ => return Err(AppError::invalid("subject_id", "subject_type and subject_id go together")),
     };

@@ -17,6 +17,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::event(&call, "task.deleted", &current, json!({ "title": current.fields.title }))?;
     let tx =
         Tx::new().delete("task", &Task::key(p.tenant_id, current.id), Some(Condition::version_is(current.version))).emit_audited(&event);
+    let tx = current.linker().write(tx, &current.fields.links, &[])?;
     match app.store.transact(tx).await {
         Ok(()) => Ok(Reply::no_content()),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),

@@ -66,7 +66,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         }
         (None, None) => Query::index(t, Index::ByKind, keys::by_kind_pk(t, TASK)).descending(),
     };
-    q = q.limit(limit).after(cursor).filter_eq("kind", "task");
+    q = q.limit(limit).after(cursor).filter(crate::links::of_kind("task"));
+    for f in super::super::visible(app, &p).await? {
+        q = q.filter(f);
+    }
     if overdue {
         q = q.filter_eq("status", "open");
     } else if let Some(s) = status {
@@ -76,6 +79,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         q = q.filter_eq("priority", pr);
     }
     let page = app.store.query(q).await?;
-    let tasks = page.items.into_iter().map(item::from_item::<Task>).collect::<Result<Vec<_>, _>>()?;
+    let rows = crate::links::resolve(&app.store, t, page.items).await?;
+    let tasks = rows.into_iter().map(|(it, _)| item::from_item::<Task>(it)).collect::<Result<Vec<_>, _>>()?;
     Ok(Reply::list(tasks, limit, page.next_cursor))
 }

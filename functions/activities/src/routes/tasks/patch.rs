@@ -40,7 +40,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         &next,
         json!({ "status": next.fields.status, "owner_user_id": next.fields.owner_user_id, "due_at": next.fields.due_at }),
     )?;
-    let mut tx = Tx::new().put_if("task", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
+    let tx = Tx::new().put_if("task", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
+    let mut tx = next.linker().write(tx, &current.fields.links, &next.fields.links)?;
     if let (Some(a), true) = (&assignee, next.fields.owner_user_id != Some(p.user_id)) {
         tx = super::notify_assignee(tx, &next, a, &p.user_id.to_string())?;
     }

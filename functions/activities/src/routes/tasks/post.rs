@@ -41,7 +41,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         &task,
         json!({ "title": task.fields.title, "owner_user_id": task.fields.owner_user_id, "due_at": task.fields.due_at, "related": task.fields.related }),
     )?;
-    let mut tx = Tx::new().put_new("task", task.to_item()?).emit_audited(&event);
+    let mut tx = task.linker().write(Tx::new().put_new("task", task.to_item()?).emit_audited(&event), &[], &task.fields.links)?;
     if let (Some(a), true) = (&assignee, task.fields.owner_user_id != Some(p.user_id)) {
         tx = super::notify_assignee(tx, &task, a, &p.user_id.to_string())?;
     }

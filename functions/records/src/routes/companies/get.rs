@@ -73,12 +73,14 @@ pub async fn run(app: &App, p: &Principal, f: &Filter, limit: Limit, cursor: Opt
     f.validate()?;
     let t = p.tenant_id;
     let status = f.status.clone();
+    let owners = crm_auth::audience::owners(&app.store, p).await?;
     if let Some(q) = &f.search {
         let (found, words, next) = search_index::search(&app.store, t, COMPANY, q, limit, cursor, |id| Company::key(t, id)).await?;
         let list: Vec<_> = found
             .iter()
             .filter(|c: &&Company| search_index::matches(&c.fields.terms(), &words))
             .filter(|c| status.as_ref().is_none_or(|s| &c.fields.status == s))
+            .filter(|c| crm_auth::audience::listed(p, owners.as_ref(), c.fields.owner_user_id, false))
             .map(super::public)
             .collect();
         return Ok(Reply::list(list, limit, next));
@@ -97,6 +99,9 @@ pub async fn run(app: &App, p: &Principal, f: &Filter, limit: Limit, cursor: Opt
     q = q.limit(limit).after(cursor);
     if let Some(s) = status {
         q = q.filter_eq("status", s);
+    }
+    for v in crm_auth::audience::filters(p, owners.as_ref(), None) {
+        q = q.filter(v);
     }
     let page = app.store.query(q).await?;
     let list = page.items.into_iter().map(item::from_item::<Company>).collect::<Result<Vec<_>, _>>()?;

@@ -13,10 +13,13 @@ use serde_json::{json, Value};
 use crate::company::Company;
 use crate::App;
 
+/// The company `{id}`, if the caller may see it (else `404`).
 pub(crate) async fn load(app: &App, call: &Call) -> Result<Company, AppError> {
-    let t = call.principal()?.tenant_id;
+    let p = call.principal()?;
     let id = EntityId::parse(&call.path("id")?).map_err(|_| AppError::NotFound)?;
-    app.store.get_as(&Company::key(t, id)).await?.ok_or(AppError::NotFound)
+    let c: Company = app.store.get_as(&Company::key(p.tenant_id, id)).await?.ok_or(AppError::NotFound)?;
+    super::require_visible(app, p, c.fields.owner_user_id, false).await?;
+    Ok(c)
 }
 
 pub(crate) fn subject(c: &Company) -> crm_events::Subject {

@@ -14,7 +14,8 @@ use crate::contact::{Contact, ContactFields, CONTACT};
 use crate::{search_index, App};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
-    let t = call.principal()?.tenant_id;
+    let principal = call.principal()?;
+    let t = principal.tenant_id;
     let body: Value = call.json()?;
     let mut probe = body.clone();
     if probe.get("first_name").is_none() {
@@ -43,8 +44,11 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if !name.trim().is_empty() {
         let (found, words, _) =
             search_index::search::<Contact>(&app.store, t, CONTACT, &name, Limit::max(), None, |id| Contact::key(t, id)).await?;
+        let owners = crm_auth::audience::owners(&app.store, principal).await?;
+        let found =
+            found.into_iter().filter(|c| crm_auth::audience::listed(principal, owners.as_ref(), c.fields.owner_user_id, c.fields.private));
         let tail = |p: &crm_kernel::Phone| p.as_str().chars().rev().take(6).collect::<String>();
-        for c in found.iter().filter(|c| c.merged_into_id.is_none() && search_index::matches(&c.fields.terms(), &words)) {
+        for c in found.filter(|c| c.merged_into_id.is_none() && search_index::matches(&c.fields.terms(), &words)) {
             let id: EntityId = c.id;
             if blocking.iter().any(|b| b["contact_id"] == id.to_string()) {
                 continue;

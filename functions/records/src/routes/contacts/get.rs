@@ -80,12 +80,14 @@ pub async fn page(
     f.validate()?;
     let t = p.tenant_id;
     let stage = f.lifecycle.clone();
+    let owners = crm_auth::audience::owners(&app.store, p).await?;
     if let Some(q) = &f.search {
         let (found, words, next) = search_index::search(&app.store, t, CONTACT, q, limit, cursor, |id| Contact::key(t, id)).await?;
         let list: Vec<Contact> = found
             .into_iter()
             .filter(|c: &Contact| search_index::matches(&c.fields.terms(), &words))
             .filter(|c| stage.as_ref().is_none_or(|s| &c.fields.lifecycle_stage == s))
+            .filter(|c| crm_auth::audience::listed(p, owners.as_ref(), c.fields.owner_user_id, c.fields.private))
             .collect();
         return Ok((list, next));
     }
@@ -101,6 +103,9 @@ pub async fn page(
     q = q.limit(limit).after(cursor);
     if let Some(s) = stage {
         q = q.filter_eq("lifecycle_stage", s);
+    }
+    for v in crm_auth::audience::filters(p, owners.as_ref(), None) {
+        q = q.filter(v);
     }
     let page = app.store.query(q).await?;
     let list = page.items.into_iter().map(item::from_item::<Contact>).collect::<Result<Vec<_>, _>>()?;

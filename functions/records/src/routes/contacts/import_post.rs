@@ -35,6 +35,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut job = Job::new(JobKind::ContactsImport, p.tenant_id, p.user_id, &name.replace(' ', "_"), Timestamp::now());
     job.dry_run = b.dry_run;
     job.contacts_max = Some(p.entitlements.limit("contacts.max"));
+    job.custom_fields_allowed = p.entitlements.has("contacts.customFields");
     let (url, expires_at) = app.files.upload_url(&job.object_key, "text/csv").await?;
     app.store.put(job.to_item()?).await?;
     let upload = json!({ "url": url, "method": "PUT", "headers": { "content-type": "text/csv" }, "expires_at": expires_at, "max_bytes": crate::csv_rows::MAX_BYTES });

@@ -38,8 +38,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut found = found.into_iter().map(|i| i.map(item::from_item::<Contact>).transpose());
     let target = super::live(found.next().ok_or(AppError::NotFound)??.ok_or(AppError::NotFound)?)?;
     let source = super::live(found.next().ok_or(AppError::NotFound)??.ok_or(AppError::NotFound)?)?;
-    super::super::require_edit(&p, target.fields.owner_user_id)?;
-    super::super::require_edit(&p, source.fields.owner_user_id)?;
+    for c in [&target, &source] {
+        super::super::require_visible(app, &p, c.fields.owner_user_id, c.fields.private).await?;
+        super::super::require_edit(&p, c.fields.owner_user_id)?;
+    }
 
     let now = Timestamp::now();
     let kept =

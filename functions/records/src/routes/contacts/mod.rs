@@ -33,10 +33,13 @@ use crate::{search_index, App};
 /// The transaction label of a claimed address marker.
 const MARKER: &str = "marker:";
 
+/// The contact `{id}`, if the caller may see it (else `404`).
 pub(crate) async fn load(app: &App, call: &Call) -> Result<Contact, AppError> {
-    let t = call.principal()?.tenant_id;
+    let p = call.principal()?;
     let id = EntityId::parse(&call.path("id")?).map_err(|_| AppError::NotFound)?;
-    app.store.get_as(&Contact::key(t, id)).await?.ok_or(AppError::NotFound)
+    let c: Contact = app.store.get_as(&Contact::key(p.tenant_id, id)).await?.ok_or(AppError::NotFound)?;
+    super::require_visible(app, p, c.fields.owner_user_id, c.fields.private).await?;
+    Ok(c)
 }
 
 /// A contact that can still change (a merged one is a tombstone: 409).

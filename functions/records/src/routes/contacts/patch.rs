@@ -18,6 +18,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let body: Value = call.json()?;
     let current = super::load_for_change(app, &call).await?;
     let mut fields = ContactFields::apply(&current.fields, &body)?;
+    super::super::check_private(&p, current.fields.private, fields.private)?;
     let (values, tx) = super::super::custom_values(app, &p, "contact", &current.fields.custom_fields, &body, false, Tx::new()).await?;
     fields.custom_fields = values;
     if fields.owner_user_id != current.fields.owner_user_id {

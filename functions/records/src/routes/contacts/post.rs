@@ -21,6 +21,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if body.get("owner_user_id").is_none() {
         fields.owner_user_id = Some(p.user_id);
     }
+    super::super::check_private(&p, false, fields.private)?;
     super::super::check_owner(app, t, fields.owner_user_id).await?;
     super::check_company(app, t, fields.company_id).await?;
     let now = Timestamp::now();

@@ -1,4 +1,5 @@
-//! `/v1/admin/roles`.
+//! `/v1/admin/roles`, its hierarchy and the record visibility built on it.
 
 pub mod get;
 pub mod hierarchy;
+pub mod visibility;

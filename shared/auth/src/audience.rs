@@ -1,0 +1,81 @@
+//! The I/O half of [`crate::visibility`]: the tenant's users a team scope
+//! is resolved against, and the list filter a scope becomes.
+//!
+//! * A tenant in `all` mode, an admin or an API key costs nothing extra.
+//! * In `team` mode a list reads the tenant's users (the `USER` partition
+//!   of `by_kind`, one key condition per 100 users) and filters the page to
+//!   the owners in the caller's team; a single record reads its owner's
+//!   user item.
+
+use std::collections::BTreeSet;
+
+use crm_kernel::{Limit, UserId};
+use crm_store::{item, keys, Filter, Index, Query, Store, StoreError};
+
+use crate::visibility::{self, Colleague};
+use crate::Principal;
+
+/// The attribute holding a record's owner.
+pub const OWNER: &str = "owner_user_id";
+/// The attribute a private record carries: its owner's id (absent otherwise).
+pub const PRIVATE_OWNER: &str = "private_owner";
+
+/// The owners whose records `p` may list (`None`: everyone's).
+pub async fn owners(store: &Store, p: &Principal) -> Result<Option<BTreeSet<UserId>>, StoreError> {
+    if visibility::sees_everyone(p) {
+        return Ok(None);
+    }
+    Ok(visibility::audience(p, &colleagues(store, p).await?))
+}
+
+/// Every user of `p`'s tenant, as visibility needs them.
+async fn colleagues(store: &Store, p: &Principal) -> Result<Vec<Colleague>, StoreError> {
+    let t = p.tenant_id;
+    let (mut all, mut cursor) = (Vec::new(), None);
+    loop {
+        let q = Query::index(t, Index::ByKind, keys::by_kind_pk(t, "USER")).limit(Limit::max()).after(cursor);
+        let page = store.query(q).await?;
+        all.extend(page.items.into_iter().filter_map(|it| item::from_item::<Colleague>(it).ok()));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// The conditions a list query takes so that it returns only what `p`
+/// sees: owners in `owners` (or none; or `p` in the attribute `creator`
+/// names, for records their creator keeps seeing), and no one else's
+/// private record.
+pub fn filters(p: &Principal, owners: Option<&BTreeSet<UserId>>, creator: Option<&str>) -> Vec<Filter> {
+    let mut out = Vec::new();
+    if let Some(o) = owners {
+        let mut any = vec![Filter::In(OWNER.into(), o.iter().map(|u| u.to_string()).collect()), Filter::Missing(OWNER.into())];
+        any.extend(creator.map(|c| Filter::eq(c, p.user_id.to_string())));
+        out.push(Filter::Any(any));
+    }
+    if !visibility::is_admin(p) {
+        out.push(Filter::Any(vec![Filter::Missing(PRIVATE_OWNER.into()), Filter::eq(PRIVATE_OWNER, p.user_id.to_string())]));
+    }
+    out
+}
+
+/// Whether a record of `owner` (private or not) shows in a list `owners` bounds.
+pub fn listed(p: &Principal, owners: Option<&BTreeSet<UserId>>, owner: Option<UserId>, private: bool) -> bool {
+    let team = match (owners, owner) {
+        (Some(o), Some(u)) => o.contains(&u),
+        _ => true,
+    };
+    team && (!private || owner == Some(p.user_id) || visibility::is_admin(p))
+}
+
+/// May `p` see one record? Reads the owner's user item only in team mode.
+pub async fn may_see(store: &Store, p: &Principal, owner: Option<UserId>, private: bool) -> Result<bool, StoreError> {
+    let profile = match owner {
+        Some(o) if visibility::needs_profile(p, owner, private) => {
+            store.get(&keys::user(p.tenant_id, &o.to_string())).await?.and_then(|it| item::from_item::<Colleague>(it).ok())
+        }
+        _ => None,
+    };
+    Ok(visibility::may_see(p, owner, private, profile.as_ref()))
+}
