@@ -86,6 +86,42 @@ async fn a_dry_run_previews_then_the_import_creates_and_the_export_lists() {
     assert_eq!(bad["error"]["details"][0]["field"], "filename");
 }
 
+#[tokio::test]
+async fn custom_field_columns_import_typed_required_and_unique_values() {
+    let app = TestApp::with_plan(&["admin"], "DevPro").await;
+    let tag = ulid::Ulid::new().to_string().to_lowercase();
+    for def in [
+        json!({"entity": "contact", "code": "budget", "label": "Budget", "type": "number", "required": true}),
+        json!({"entity": "contact", "code": "national_id", "label": "National ID", "type": "text", "unique": true}),
+    ] {
+        assert_eq!(app.post("/v1/custom-fields/definitions").json(&def).send().await.unwrap().status(), 201);
+    }
+    let held = app.post("/v1/contacts").json(&json!({"first_name": "Held", "custom_fields": {"budget": 1, "national_id": "N9"}}));
+    assert_eq!(held.send().await.unwrap().status(), 201);
+    let csv = format!(
+        "first_name,email,Custom.Budget,custom.national_id\nAya,{},2500000,N1\nNo,{},,N2\nWord,{},lots,N3\nAgain,{},5,N1\nTaken,{},5,N9\n",
+        email(&tag, 1),
+        email(&tag, 2),
+        email(&tag, 3),
+        email(&tag, 4),
+        email(&tag, 5)
+    );
+    let done = finished(&app, &import(&app, csv, false).await, Duration::from_secs(60)).await;
+    assert_eq!(done["counts"], json!({"processed": 5, "created": 1, "duplicates": 0, "failed": 4, "exported": 0}), "{done}");
+    let errors: Vec<(u64, &str)> =
+        done["errors"].as_array().unwrap().iter().map(|e| (e["row"].as_u64().unwrap(), e["field"].as_str().unwrap())).collect();
+    assert_eq!(
+        errors,
+        [(2, "custom_fields.budget"), (3, "custom_fields.budget"), (4, "custom_fields.national_id"), (5, "custom_fields.national_id")]
+    );
+    let aya = app.get_json(&format!("/v1/contacts?search={}", email(&tag, 1))).await;
+    assert_eq!(aya["data"][0]["custom_fields"], json!({"budget": 2500000, "national_id": "N1"}));
+
+    let unknown = finished(&app, &import(&app, "first_name,custom.shoe_size\nAya,42\n".into(), false).await, Duration::from_secs(60)).await;
+    assert_eq!(unknown["status"], "failed");
+    assert!(unknown["failure"].as_str().unwrap().contains("custom.shoe_size"), "{unknown}");
+}
+
 /// 10 000 rows: 100 bad, 50 duplicates of existing contacts, 50 of earlier
 /// rows of the file; the first delivery crashes after 4 000 rows written but
 /// not checkpointed (FAULT_IMPORT_CRASH_AFTER_ROWS in the test stack).

@@ -157,7 +157,7 @@ mod tests {
         let ok = row(&cols, &defs, &r[1]).unwrap();
         assert_eq!(
             serde_json::to_value(&ok.custom_fields).unwrap(),
-            serde_json::json!({"budget": 2500000.0, "vip": true, "wants": ["flat", "villa"]})
+            serde_json::json!({"budget": 2500000, "vip": true, "wants": ["flat", "villa"]})
         );
         let fields: Vec<String> = row(&cols, &defs, &r[2]).unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["custom_fields.vip", "custom_fields.budget"]);

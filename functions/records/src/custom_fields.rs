@@ -88,7 +88,10 @@ impl Definition {
     pub fn from_cell(&self, cell: &str) -> Value {
         let cell = cell.trim();
         match self.field_type {
-            FieldType::Number => cell.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number),
+            FieldType::Number => match cell.parse::<i64>() {
+                Ok(n) => Some(Value::from(n)),
+                Err(_) => cell.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number),
+            },
             FieldType::Bool => match cell.to_ascii_lowercase().as_str() {
                 "true" | "yes" | "1" => Some(Value::Bool(true)),
                 "false" | "no" | "0" => Some(Value::Bool(false)),
@@ -161,7 +164,8 @@ pub fn check(defs: &[Definition], base: &Values, changes: &Values) -> Result<Val
         }
     }
     for d in defs.iter().filter(|d| d.active && d.required) {
-        if !next.contains_key(&d.code) {
+        let field = format!("custom_fields.{}", d.code);
+        if !next.contains_key(&d.code) && !errors.iter().any(|e| e.field == field) {
             errors.push(FieldError::new(format!("custom_fields.{}", d.code), "is required"));
         }
     }

@@ -103,7 +103,11 @@ struct Fatal(Option<String>);
 impl From<AppError> for Fatal {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::Validation { .. } => Fatal(Some(e.to_string())),
+            AppError::Validation { details, .. } if !details.is_empty() => {
+                let each: Vec<String> = details.iter().map(|d| format!("{}: {}", d.field, d.message)).collect();
+                Fatal(Some(each.join("; ")))
+            }
+            AppError::Validation { message, .. } => Fatal(Some(message)),
             other => {
                 tracing::warn!(error = %other, "job delivery failed; it will be retried");
                 Fatal(None)

@@ -93,6 +93,7 @@ impl Entitlements {
                     "marketing.sms",
                     "marketing.whatsapp",
                     "contacts.customFields",
+                    "contacts.privateRecords",
                 ],
                 vec![
                     ("users.max", 25),

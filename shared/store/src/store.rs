@@ -84,7 +84,7 @@ pub enum Filter {
     Eq(String, String),
     /// The string attribute is one of the values.
     In(String, Vec<String>),
-    /// The item has no such attribute.
+    /// The item has no such attribute, or it is null (an `Option::None`).
     Missing(String),
     /// Any of the conditions holds.
     Any(Vec<Filter>),
@@ -109,7 +109,10 @@ impl Filter {
         }
         match self {
             Filter::Eq(a, v) => format!("{} = {}", name(names, a), value(values, v)),
-            Filter::Missing(a) => format!("attribute_not_exists({})", name(names, a)),
+            Filter::Missing(a) => {
+                let n = name(names, a);
+                format!("(attribute_not_exists({n}) OR attribute_type({n}, {}))", value(values, "NULL"))
+            }
             // Nothing is one of no values (every item has its partition key).
             Filter::In(_, vs) if vs.is_empty() => "attribute_not_exists(#pk)".into(),
             Filter::In(a, vs) => {
@@ -462,9 +465,9 @@ mod tests {
         let owners: Vec<String> = (0..150).map(|i| format!("U{i}")).collect();
         let f = Filter::Any(vec![Filter::In("owner".into(), owners), Filter::Missing("owner".into()), Filter::eq("kind", "task")]);
         let expr = f.render(&mut names, &mut values);
-        assert_eq!(values.len(), 1 + 150 + 1, "one placeholder per value");
+        assert_eq!(values.len(), 1 + 150 + 1 + 1, "one placeholder per value");
         assert_eq!(expr.matches(" IN (").count(), 2, "IN takes at most 100 operands: {expr}");
-        assert!(expr.contains("attribute_not_exists(#f2)") && expr.ends_with("#f3 = :f151)"), "{expr}");
+        assert!(expr.contains("(attribute_not_exists(#f2) OR attribute_type(#f2, :f151))") && expr.ends_with("#f3 = :f152)"), "{expr}");
         assert_eq!(Filter::In("owner".into(), vec![]).render(&mut names, &mut values), "attribute_not_exists(#pk)");
     }
 }

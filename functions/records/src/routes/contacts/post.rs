@@ -17,10 +17,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let t = p.tenant_id;
     let body: Value = call.json()?;
-    let mut fields = ContactFields::apply(&ContactFields::blank(), &body)?;
-    if body.get("owner_user_id").is_none() {
-        fields.owner_user_id = Some(p.user_id);
-    }
+    // The owner is the caller unless the body names another (or `null`).
+    let fields = ContactFields::apply(&ContactFields { owner_user_id: Some(p.user_id), ..ContactFields::blank() }, &body)?;
     super::super::check_private(&p, false, fields.private)?;
     super::super::check_owner(app, t, fields.owner_user_id).await?;
     super::check_company(app, t, fields.company_id).await?;

@@ -28,8 +28,9 @@ pub(crate) async fn load(app: &App, call: &Call) -> Result<Job, AppError> {
 pub(crate) fn public(job: &Job) -> Value {
     let mut v = serde_json::to_value(job).unwrap_or_default();
     if let Some(o) = v.as_object_mut() {
-        o.remove("object_key");
-        o.remove("contacts_max");
+        for internal in ["object_key", "contacts_max", "custom_fields_allowed", "viewer_roles", "viewer_scope"] {
+            o.remove(internal);
+        }
     }
     v
 }
