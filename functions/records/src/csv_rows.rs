@@ -129,22 +129,7 @@ mod tests {
     }
 
     fn def(code: &str, field_type: crate::custom_fields::FieldType, required: bool) -> Definition {
-        let now = crm_kernel::Timestamp::now();
-        Definition {
-            id: crm_kernel::EntityId::new(),
-            tenant_id: crm_kernel::TenantId::new(),
-            entity: "contact".into(),
-            code: code.into(),
-            label: code.into(),
-            field_type,
-            options: vec!["villa".into(), "flat".into()],
-            required,
-            unique: false,
-            active: true,
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        }
+        crate::custom_fields::test_definition(code, field_type, required, &["villa", "flat"])
     }
 
     #[test]

@@ -176,6 +176,27 @@ pub fn check(defs: &[Definition], base: &Values, changes: &Values) -> Result<Val
     }
 }
 
+/// An active contact definition, for tests.
+#[cfg(test)]
+pub(crate) fn test_definition(code: &str, t: FieldType, required: bool, options: &[&str]) -> Definition {
+    let now = Timestamp::now();
+    Definition {
+        id: EntityId::new(),
+        tenant_id: TenantId::new(),
+        entity: "contact".into(),
+        code: code.into(),
+        label: code.into(),
+        field_type: t,
+        options: options.iter().map(|s| s.to_string()).collect(),
+        required,
+        unique: false,
+        active: true,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    }
+}
+
 /// Parses a `custom_fields` object of a request body.
 pub fn changes_of(body: &Value) -> Result<Values, AppError> {
     match body.get("custom_fields") {
@@ -191,22 +212,7 @@ mod tests {
     use serde_json::json;
 
     fn def(code: &str, t: FieldType, required: bool, options: &[&str]) -> Definition {
-        let now = Timestamp::now();
-        Definition {
-            id: EntityId::new(),
-            tenant_id: TenantId::new(),
-            entity: "contact".into(),
-            code: code.into(),
-            label: code.into(),
-            field_type: t,
-            options: options.iter().map(|s| s.to_string()).collect(),
-            required,
-            unique: false,
-            active: true,
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        }
+        test_definition(code, t, required, options)
     }
 
     #[test]
