@@ -70,16 +70,26 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     for f in super::super::visible(app, &p).await? {
         q = q.filter(f);
     }
-    if overdue {
-        q = q.filter_eq("status", "open");
-    } else if let Some(s) = status {
-        q = q.filter_eq("status", s);
-    }
-    if let Some(pr) = priority {
-        q = q.filter_eq("priority", pr);
+    let status = if overdue { Some("open".to_string()) } else { status };
+    // A record's partition holds links too, without status or priority:
+    // those are checked once the links are resolved.
+    if related.is_none() {
+        if let Some(s) = &status {
+            q = q.filter_eq("status", s.clone());
+        }
+        if let Some(pr) = &priority {
+            q = q.filter_eq("priority", pr.clone());
+        }
     }
     let page = app.store.query(q).await?;
     let rows = crate::links::resolve(&app.store, t, page.items).await?;
-    let tasks = rows.into_iter().map(|(it, _)| item::from_item::<Task>(it)).collect::<Result<Vec<_>, _>>()?;
+    let tasks: Vec<Task> = rows
+        .into_iter()
+        .map(|(it, _)| item::from_item::<Task>(it))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .filter(|task| status.as_ref().is_none_or(|s| &task.fields.status == s))
+        .filter(|task| priority.as_ref().is_none_or(|p| &task.fields.priority == p))
+        .collect();
     Ok(Reply::list(tasks, limit, page.next_cursor))
 }
