@@ -138,7 +138,7 @@ pub fn of_kind(kind: &str) -> crm_store::Filter {
 }
 
 /// The key of the record a link row points at (`None`: not a link).
-fn target(t: TenantId, it: &Item) -> Option<Key> {
+pub fn target(t: TenantId, it: &Item) -> Option<Key> {
     if it.str_attr("kind") != Some(LINK) {
         return None;
     }

@@ -72,10 +72,10 @@ pub async fn on_merged(store: &Store, event: &DomainEvent) -> Result<usize, Cons
 
 /// The task or activity a link row belongs to (`None`: it is gone).
 async fn linking_record(store: &Store, t: crm_kernel::TenantId, link: &Item) -> Result<Option<Item>, StoreError> {
-    let (Some(kind), Some(id)) = (link.str_attr("link_of"), link.str_attr("link_id").and_then(|i| EntityId::parse(i).ok())) else {
-        return Ok(None);
-    };
-    store.get(&keys::entity(t, &kind.to_ascii_uppercase(), id)).await
+    match crate::links::target(t, link) {
+        Some(key) => store.get(&key).await,
+        None => Ok(None),
+    }
 }
 
 /// `links` with `from` replaced by `to` — dropped when `to` is the subject already.

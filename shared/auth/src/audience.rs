@@ -66,7 +66,17 @@ pub fn listed(p: &Principal, owners: Option<&BTreeSet<UserId>>, owner: Option<Us
         (Some(o), Some(u)) => o.contains(&u),
         _ => true,
     };
-    team && (!private || owner == Some(p.user_id) || visibility::is_admin(p))
+    team && (!private || visibility::sees_private(p, owner))
+}
+
+/// `404` unless `p` may see a record of `owner`: a record one may not see
+/// does not exist for them, like another tenant's.
+pub async fn require_visible(store: &Store, p: &Principal, owner: Option<UserId>, private: bool) -> Result<(), crm_kernel::AppError> {
+    if may_see(store, p, owner, private).await? {
+        Ok(())
+    } else {
+        Err(crm_kernel::AppError::NotFound)
+    }
 }
 
 /// May `p` see one record? Reads the owner's user item only in team mode.

@@ -103,7 +103,7 @@ pub fn audience(p: &Principal, users: &[Colleague]) -> Option<BTreeSet<UserId>> 
 /// May `p` see a record `owner` owns? `owner_profile` is the owner as a
 /// colleague (needed only in team mode; `None` if they are gone).
 pub fn may_see(p: &Principal, owner: Option<UserId>, private: bool, owner_profile: Option<&Colleague>) -> bool {
-    if owner == Some(p.user_id) || is_admin(p) {
+    if sees_private(p, owner) {
         return true;
     }
     if private {
@@ -114,6 +114,11 @@ pub fn may_see(p: &Principal, owner: Option<UserId>, private: bool, owner_profil
         Some(_) if sees_everyone(p) => true,
         Some(_) => owner_profile.is_some_and(|o| in_team(p, o)),
     }
+}
+
+/// Whether `p` sees `owner`'s records even when private: their own, or as an admin.
+pub fn sees_private(p: &Principal, owner: Option<UserId>) -> bool {
+    owner == Some(p.user_id) || is_admin(p)
 }
 
 /// Whether deciding [`may_see`] for this record needs its owner's profile.

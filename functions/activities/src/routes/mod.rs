@@ -14,11 +14,10 @@ use crate::App;
 /// `404` unless `p` may see a task or activity (ADR 0013): its owner is in
 /// `p`'s reach, or `p` created it.
 pub(crate) async fn require_visible(app: &App, p: &Principal, owner: Option<UserId>, created_by: UserId) -> Result<(), AppError> {
-    if created_by == p.user_id || crm_auth::audience::may_see(&app.store, p, owner, false).await? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
+    if created_by == p.user_id {
+        return Ok(());
     }
+    crm_auth::audience::require_visible(&app.store, p, owner, false).await
 }
 
 /// The conditions that keep a list of tasks, activities or timeline rows to

@@ -128,16 +128,6 @@ pub(crate) fn custom_conflict(label: &str) -> Option<AppError> {
     label.strip_prefix("custom_unique:").map(|code| AppError::Conflict(format!("another record has this custom_fields.{code}")))
 }
 
-/// `404` unless `p` may see a record of `owner` (ADR 0013: team scopes,
-/// private records) — a record one may not see does not exist for them.
-pub(crate) async fn require_visible(app: &crate::App, p: &Principal, owner: Option<UserId>, private: bool) -> Result<(), AppError> {
-    if crm_auth::audience::may_see(&app.store, p, owner, private).await? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
 /// Making a record private takes `contacts.privateRecords`.
 pub(crate) fn check_private(p: &Principal, was: bool, is: bool) -> Result<(), AppError> {
     if is && !was {

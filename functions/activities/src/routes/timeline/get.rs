@@ -56,9 +56,5 @@ async fn require_subject_visible(app: &App, p: &Principal, s: &SubjectRef) -> Re
     let Some(it) = app.store.get(&keys::entity(p.tenant_id, kind, id)).await? else { return Ok(()) };
     let owner = it.str_attr(crm_auth::audience::OWNER).and_then(|o| UserId::parse(o).ok());
     let private = it.str_attr(crm_auth::audience::PRIVATE_OWNER).is_some();
-    if crm_auth::audience::may_see(&app.store, p, owner, private).await? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
+    crm_auth::audience::require_visible(&app.store, p, owner, private).await
 }

@@ -18,7 +18,7 @@ pub(crate) async fn load(app: &App, call: &Call) -> Result<Company, AppError> {
     let p = call.principal()?;
     let id = EntityId::parse(&call.path("id")?).map_err(|_| AppError::NotFound)?;
     let c: Company = app.store.get_as(&Company::key(p.tenant_id, id)).await?.ok_or(AppError::NotFound)?;
-    super::require_visible(app, p, c.fields.owner_user_id, false).await?;
+    crm_auth::audience::require_visible(&app.store, p, c.fields.owner_user_id, false).await?;
     Ok(c)
 }
 

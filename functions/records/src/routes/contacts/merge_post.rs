@@ -39,7 +39,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let target = super::live(found.next().ok_or(AppError::NotFound)??.ok_or(AppError::NotFound)?)?;
     let source = super::live(found.next().ok_or(AppError::NotFound)??.ok_or(AppError::NotFound)?)?;
     for c in [&target, &source] {
-        super::super::require_visible(app, &p, c.fields.owner_user_id, c.fields.private).await?;
+        crm_auth::audience::require_visible(&app.store, &p, c.fields.owner_user_id, c.fields.private).await?;
         super::super::require_edit(&p, c.fields.owner_user_id)?;
     }
 

@@ -38,7 +38,7 @@ pub(crate) async fn load(app: &App, call: &Call) -> Result<Contact, AppError> {
     let p = call.principal()?;
     let id = EntityId::parse(&call.path("id")?).map_err(|_| AppError::NotFound)?;
     let c: Contact = app.store.get_as(&Contact::key(p.tenant_id, id)).await?.ok_or(AppError::NotFound)?;
-    super::require_visible(app, p, c.fields.owner_user_id, c.fields.private).await?;
+    crm_auth::audience::require_visible(&app.store, p, c.fields.owner_user_id, c.fields.private).await?;
     Ok(c)
 }
 
