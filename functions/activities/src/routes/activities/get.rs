@@ -61,6 +61,11 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     for f in super::super::visible(app, &p).await? {
         q = q.filter(f);
     }
+    // A record's partition holds links too, without a type: that one is
+    // checked once the links are resolved; elsewhere the query filters.
+    if let (None, Some(k)) = (&subject, &kind) {
+        q = q.filter_eq("activity_type", k.clone());
+    }
     let page = app.store.query(q).await?;
     let rows = crate::links::resolve(&app.store, t, page.items).await?;
     let list = rows
