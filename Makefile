@@ -30,6 +30,7 @@ $(TOOLS_VENV)/.done: infra/requirements-tools.txt
 
 sam-validate: $(TOOLS_VENV)/.done
 	SAM_CLI_TELEMETRY=0 $(TOOLS_VENV)/bin/sam validate --lint
+	$(TOOLS_VENV)/bin/python infra/resource_budget.py template.yaml
 
 ## Package every function as SAM would deploy it (cargo-lambda cross-compiles with zig, both from PyPI).
 sam-build: $(TOOLS_VENV)/.done
