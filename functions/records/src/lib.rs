@@ -7,8 +7,6 @@ pub mod channel;
 pub mod company;
 pub mod contact;
 pub mod csv_rows;
-pub mod custom_fields;
-pub mod fields;
 pub mod files;
 pub mod import;
 pub mod job;
@@ -17,6 +15,8 @@ pub mod routes;
 pub mod search_index;
 pub mod segment;
 pub mod verification;
+
+pub use crm_records::{custom_fields, fields};
 
 use crm_auth::rbac;
 use crm_http::{route, Access, Route};

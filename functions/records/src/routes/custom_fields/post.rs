@@ -1,7 +1,7 @@
 //! `POST /v1/custom-fields/definitions` — `{entity, code, label, type,
 //! options?, required?, unique?}`; a code is unique per entity (`409`), at
 //! most `MAX_PER_ENTITY` definitions per entity (`422 LIMIT_REACHED`), plan
-//! feature `contacts.customFields` (`402`).
+//! feature `contacts.customFields` (`deals.customFields` for deals; `402`).
 
 use crm_events::audit::AuditExt;
 use crm_events::Subject;
@@ -54,7 +54,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if !errors.is_empty() {
         return Err(AppError::invalid_fields(errors));
     }
-    call.principal()?.entitlements.require_feature("contacts.customFields")?;
+    call.principal()?.entitlements.require_feature(crm_records::write::custom_fields_feature(&b.entity))?;
     let existing = app.store.query(Query::index(t, Index::ByParent, Definition::entity_pk(t, &b.entity)).limit(Limit::max())).await?;
     if existing.items.len() >= MAX_PER_ENTITY {
         return Err(AppError::LimitReached { key: "customFields.max".into(), limit: MAX_PER_ENTITY as i64 });
