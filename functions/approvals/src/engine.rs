@@ -20,10 +20,9 @@ use std::collections::BTreeSet;
 use crm_auth::access::AccessModel;
 use crm_auth::Principal;
 use crm_events::audit::AuditExt;
-use crm_events::messages::{Channel, MessageKind, QueueExt};
+use crm_events::messages::QueueExt;
 use crm_events::{Actor, DomainEvent, Subject};
 use crm_kernel::{AppError, EntityId, Limit, Timestamp, UserId};
-use crm_notify::compose::{compose, Mirror, Recipient, Send};
 use crm_store::item::ItemExt;
 use crm_store::tx::Condition;
 use crm_store::{item, keys, Index, Query, Store, Tx};
@@ -178,31 +177,7 @@ pub fn notify(
         "policy": r.policy_name, "action": r.action_code, "object": format!("{} {}", r.object_type, r.object_id),
         "step": step.seq, "steps": r.steps.len(), "state": format!("{:?}", r.state).to_lowercase(),
     });
-    let recipient = Recipient {
-        email: user["email"].as_str().map(str::to_string),
-        phone: None,
-        user_id: Some(id),
-        locale: user["profile"]["locale"].as_str().map(str::to_string),
-    };
-    let mut out = Vec::new();
-    for channel in [Channel::Inbox, Channel::Email] {
-        if channel == Channel::Email && recipient.email.is_none() {
-            continue;
-        }
-        let send = Send {
-            tenant_id: r.tenant_id,
-            channel,
-            family: family.into(),
-            payload: payload.as_object().cloned().unwrap_or_default(),
-            kind: MessageKind::Transactional,
-            mirror: Mirror { email: false, inbox: false },
-            scheduled_at: None,
-            source: format!("approvals.{family}"),
-            marketing_email_ok: false,
-        };
-        out.push(compose(&send, &recipient, &[], None)?.messages.remove(0));
-    }
-    Ok(out)
+    crm_notify::compose::to_user(r.tenant_id, id, user, family, &payload, &format!("approvals.{family}"))
 }
 
 /// The active users who may decide `step` of `r` (never the requester); the

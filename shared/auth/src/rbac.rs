@@ -86,6 +86,23 @@ pub const APPROVALS_POLICIES_MANAGE: Permission = Permission("approvals.policies
 pub const APPROVALS_REQUESTS_READ: Permission = Permission("approvals.requests.read");
 pub const APPROVALS_DECIDE: Permission = Permission("approvals.decide");
 
+pub const PIPELINE_MANAGE: Permission = Permission("pipeline.manage");
+pub const DEAL_READ: Permission = Permission("deal.read");
+pub const DEAL_CREATE: Permission = Permission("deal.create");
+pub const DEAL_UPDATE: Permission = Permission("deal.update");
+pub const DEAL_DELETE: Permission = Permission("deal.delete");
+pub const DEAL_STAGE_MOVE: Permission = Permission("deal.stage.move");
+pub const DEAL_MARK_WIN: Permission = Permission("deal.mark.win");
+pub const DEAL_MARK_LOSS: Permission = Permission("deal.mark.loss");
+pub const LEAD_READ: Permission = Permission("lead.read");
+pub const LEAD_CREATE: Permission = Permission("lead.create");
+pub const LEAD_UPDATE: Permission = Permission("lead.update");
+pub const LEAD_DELETE: Permission = Permission("lead.delete");
+pub const LEAD_CONVERT: Permission = Permission("lead.convert");
+pub const LEAD_IMPORT: Permission = Permission("lead.import");
+/// Scoring rules and assignment rules of the tenant's leads (not named by the spec).
+pub const LEAD_RULES_MANAGE: Permission = Permission("lead.rules.manage");
+
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
     SYSTEM_HEALTH,
@@ -150,6 +167,21 @@ pub const ALL: &[Permission] = &[
     APPROVALS_POLICIES_MANAGE,
     APPROVALS_REQUESTS_READ,
     APPROVALS_DECIDE,
+    PIPELINE_MANAGE,
+    DEAL_READ,
+    DEAL_CREATE,
+    DEAL_UPDATE,
+    DEAL_DELETE,
+    DEAL_STAGE_MOVE,
+    DEAL_MARK_WIN,
+    DEAL_MARK_LOSS,
+    LEAD_READ,
+    LEAD_CREATE,
+    LEAD_UPDATE,
+    LEAD_DELETE,
+    LEAD_CONVERT,
+    LEAD_IMPORT,
+    LEAD_RULES_MANAGE,
 ];
 
 /// The default roles, most powerful first.
@@ -197,6 +229,20 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             ACTIVITY_DELETE,
             APPROVALS_REQUESTS_READ,
             APPROVALS_DECIDE,
+            PIPELINE_MANAGE,
+            DEAL_READ,
+            DEAL_CREATE,
+            DEAL_UPDATE,
+            DEAL_DELETE,
+            DEAL_STAGE_MOVE,
+            DEAL_MARK_WIN,
+            DEAL_MARK_LOSS,
+            LEAD_READ,
+            LEAD_CREATE,
+            LEAD_UPDATE,
+            LEAD_DELETE,
+            LEAD_CONVERT,
+            LEAD_IMPORT,
         ],
         "sales_rep" | "staff" => &[
             NOTE_CREATE,
@@ -226,6 +272,16 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             ACTIVITY_UPDATE,
             ACTIVITY_DELETE,
             APPROVALS_REQUESTS_READ,
+            DEAL_READ,
+            DEAL_CREATE,
+            DEAL_UPDATE,
+            DEAL_STAGE_MOVE,
+            DEAL_MARK_WIN,
+            DEAL_MARK_LOSS,
+            LEAD_READ,
+            LEAD_CREATE,
+            LEAD_UPDATE,
+            LEAD_CONVERT,
         ],
         "viewer" => &[
             NOTE_READ,
@@ -240,6 +296,8 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             COMPANY_READ,
             CONTACT_READ,
             TASK_READ,
+            DEAL_READ,
+            LEAD_READ,
         ],
         _ => &[],
     }

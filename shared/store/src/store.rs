@@ -88,7 +88,18 @@ pub enum Filter {
     Missing(String),
     /// Any of the conditions holds.
     Any(Vec<Filter>),
+    /// The number attribute is at least this (`amount >= 100`).
+    AtLeast(String, i64),
+    /// The number attribute is at most this.
+    AtMost(String, i64),
+    /// The string attribute sorts at or after this (RFC 3339 times, ISO dates).
+    From(String, String),
+    /// The string attribute sorts before this.
+    Before(String, String),
 }
+
+/// How often [`Store::transact`] retries a transaction another one conflicted with.
+pub const CONFLICT_RETRIES: u32 = 4;
 
 impl Filter {
     pub fn eq(attr: &str, value: impl Into<String>) -> Self {
@@ -125,6 +136,14 @@ impl Filter {
                 format!("({})", parts.join(" OR "))
             }
             Filter::Any(fs) => format!("({})", fs.iter().map(|f| f.render(names, values)).collect::<Vec<_>>().join(" OR ")),
+            Filter::AtLeast(a, n) | Filter::AtMost(a, n) => {
+                let op = if matches!(self, Filter::AtLeast(..)) { ">=" } else { "<=" };
+                let (attr, v) = (name(names, a), format!(":f{}", values.len()));
+                values.insert(v.clone(), AttributeValue::N(n.to_string()));
+                format!("{attr} {op} {v}")
+            }
+            Filter::From(a, v) => format!("{} >= {}", name(names, a), value(values, v)),
+            Filter::Before(a, v) => format!("{} < {}", name(names, a), value(values, v)),
         }
     }
 }
@@ -426,9 +445,28 @@ impl Store {
     }
 
     /// Commits `tx` atomically. A failed condition is reported with the label
-    /// of the operation it guarded.
+    /// of the operation it guarded. A conflict with another transaction on a
+    /// shared item (a counter, a board tally) cancels the whole transaction —
+    /// nothing was written — so it is retried, up to [`CONFLICT_RETRIES`]
+    /// times with a growing, jittered pause, before `TransactionConflict`.
     pub async fn transact(&self, tx: Tx) -> Result<(), StoreError> {
         let (labels, items) = tx.into_items(&self.table)?;
+        let mut attempt = 0;
+        loop {
+            match self.transact_once(&labels, items.clone()).await {
+                Err(StoreError::TransactionConflict) if attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    let jitter = u64::from(
+                        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0) % 20,
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(25 * u64::from(attempt) * u64::from(attempt) + jitter)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn transact_once(&self, labels: &[String], items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>) -> Result<(), StoreError> {
         crate::calls::record("TransactWriteItems");
         let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
         match result {
@@ -469,5 +507,11 @@ mod tests {
         assert_eq!(expr.matches(" IN (").count(), 2, "IN takes at most 100 operands: {expr}");
         assert!(expr.contains("(attribute_not_exists(#f2) OR attribute_type(#f2, :f151))") && expr.ends_with("#f3 = :f152)"), "{expr}");
         assert_eq!(Filter::In("owner".into(), vec![]).render(&mut names, &mut values), "attribute_not_exists(#pk)");
+        let (mut names, mut values) = (HashMap::new(), HashMap::new());
+        let range =
+            [Filter::AtLeast("amount".into(), 100), Filter::AtMost("amount".into(), 900), Filter::From("at".into(), "2026-01".into())];
+        let rendered: Vec<String> = range.iter().map(|f| f.render(&mut names, &mut values)).collect();
+        assert_eq!(rendered, vec!["#f0 >= :f0", "#f1 <= :f1", "#f2 >= :f2"]);
+        assert_eq!(values[":f1"], AttributeValue::N("900".into()), "numbers compare as numbers");
     }
 }

@@ -18,10 +18,10 @@ pub(crate) fn event(call: &Call, kind: &str, subject: Subject, data: Value) -> R
     Ok(DomainEvent::new(p.tenant_id, kind, Actor::user(p.user_id), subject, data).with_request_id(call.request_id()))
 }
 
+pub use crm_records::write::may_edit;
 pub(crate) use crm_records::write::{
     changes, custom_conflict, owner_filter, quota_refused, release_quota, require_edit, take_quota, unique_values,
 };
-pub use crm_records::write::may_edit;
 
 /// Checks that `user` is a user of the caller's tenant (an owner to assign).
 pub(crate) async fn check_owner(app: &crate::App, tenant: crm_kernel::TenantId, user: Option<UserId>) -> Result<(), AppError> {

@@ -1,0 +1,344 @@
+//! A deal (M3CoreCRM §5 `deals`; SalesOS "opportunity"): a name, an amount
+//! in minor units with its ISO 4217 currency, a pipeline and stage, an
+//! owner, a close date, the contacts (with their role) and companies it
+//! involves, watchers, and custom fields. `status` follows the stage:
+//! `open`, or `won` / `lost` in the pipeline's win or loss stage.
+//!
+//! Parsed from the API into [`DealFields`] (every bad field named). Stored
+//! as one item with its list entries:
+//!
+//! * `by_kind` `DEAL` — all deals, newest first;
+//! * `by_owner` — the owner's deals;
+//! * `by_parent` `STAGE#{stage_id}` — the board column, last changed first
+//!   (App.C's index `deals (tenant_id, pipeline_id, stage_id, updated_at DESC)`);
+//! * `by_lookup` `DEALPIPELINE#{pipeline_id}` — a pipeline's deals.
+
+use crm_kernel::{AppError, Currency, EntityId, FieldError, TenantId, Timestamp, UserId};
+use crm_records::fields::text;
+use crm_store::item::ItemExt;
+use crm_store::{item, keys, Index, Item, Key, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub const DEAL: &str = "DEAL";
+pub const STATUSES: &[&str] = &["open", "won", "lost"];
+pub const CONTACT_ROLES: &[&str] = &["decision_maker", "influencer", "other"];
+pub const COMPANY_ROLES: &[&str] = &["primary", "secondary"];
+/// The coded dictionary of lost reasons (§5 open decision 3: a reason is required).
+pub const LOST_REASONS: &[&str] = &["price", "competitor", "no_budget", "no_decision", "timing", "product_fit", "unresponsive", "other"];
+pub const MAX_CONTACTS: usize = 20;
+pub const MAX_COMPANIES: usize = 10;
+pub const MAX_WATCHERS: usize = 10;
+
+/// A linked record and its role on the deal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Party {
+    pub id: EntityId,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DealFields {
+    pub name: String,
+    /// Minor units (cents): 120 000 USD is `12000000`.
+    pub amount: i64,
+    pub currency: Currency,
+    /// 0–100, with up to two decimals; what approval policies look at.
+    #[serde(default)]
+    pub discount_pct: Option<f64>,
+    pub owner_user_id: Option<UserId>,
+    /// `YYYY-MM-DD`: the expected (or actual) close.
+    pub close_date: Option<String>,
+    #[serde(default)]
+    pub contacts: Vec<Party>,
+    #[serde(default)]
+    pub companies: Vec<Party>,
+    /// Users told about stage changes and the outcome (the owner always is).
+    #[serde(default)]
+    pub watchers: Vec<UserId>,
+    #[serde(default)]
+    pub custom_fields: crm_records::custom_fields::Values,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Deal {
+    pub id: EntityId,
+    pub tenant_id: TenantId,
+    #[serde(flatten)]
+    pub fields: DealFields,
+    pub pipeline_id: EntityId,
+    pub stage_id: EntityId,
+    pub status: String,
+    /// When the deal entered its current stage (time in stage = now − this).
+    pub stage_entered_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+    pub lost_reason_code: Option<String>,
+    pub lost_reason_note: Option<String>,
+    /// The lead this deal was converted from.
+    #[serde(default)]
+    pub lead_id: Option<EntityId>,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: u64,
+}
+
+const FIELDS: &[&str] =
+    &["name", "amount", "currency", "discount_pct", "owner_user_id", "close_date", "contacts", "companies", "watchers", "custom_fields"];
+/// Fields a create also takes (a patch moves stages with `move-stage`).
+const PLACEMENT: &[&str] = &["pipeline_id", "stage_id"];
+
+fn parties(errors: &mut Vec<FieldError>, field: &str, v: &Value, roles: &[&str], max: usize) -> Vec<Party> {
+    let Some(list) = v.as_array() else {
+        errors.push(FieldError::new(field, "must be a list of {id, role}"));
+        return Vec::new();
+    };
+    if list.len() > max {
+        errors.push(FieldError::new(field, format!("at most {max}")));
+        return Vec::new();
+    }
+    let mut out: Vec<Party> = Vec::new();
+    for (i, p) in list.iter().enumerate() {
+        let id = p.get("id").and_then(Value::as_str).and_then(|s| EntityId::parse(s).ok());
+        let role = p.get("role").and_then(Value::as_str).unwrap_or(roles[0]);
+        match id {
+            None => errors.push(FieldError::new(format!("{field}[{i}].id"), "must be an id")),
+            Some(_) if !roles.contains(&role) => {
+                errors.push(FieldError::new(format!("{field}[{i}].role"), format!("must be one of {}", roles.join(", "))))
+            }
+            Some(id) if out.iter().any(|o| o.id == id) => {}
+            Some(id) => out.push(Party { id, role: role.into() }),
+        }
+    }
+    out
+}
+
+impl DealFields {
+    pub fn blank(currency: Currency) -> Self {
+        Self {
+            name: String::new(),
+            amount: 0,
+            currency,
+            discount_pct: None,
+            owner_user_id: None,
+            close_date: None,
+            contacts: Vec::new(),
+            companies: Vec::new(),
+            watchers: Vec::new(),
+            custom_fields: Default::default(),
+        }
+    }
+
+    /// Applies a JSON object of changes (absent = keep, `null` = clear) to
+    /// `base`. `creating` also accepts `pipeline_id` and `stage_id` (read by the caller).
+    pub fn apply(base: &Self, changes: &Value, creating: bool) -> Result<Self, AppError> {
+        let obj = changes.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
+        let mut errors = Vec::new();
+        for k in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
+            let why = if PLACEMENT.contains(&k.as_str()) && !creating {
+                "moves with POST /v1/deals/{id}/move-stage"
+            } else if PLACEMENT.contains(&k.as_str()) || k == "lead_id" {
+                continue;
+            } else if k == "status" {
+                "changes with mark-won, mark-lost or move-stage"
+            } else {
+                "unknown field"
+            };
+            errors.push(FieldError::new(k.as_str(), why));
+        }
+        let mut next = base.clone();
+        if obj.contains_key("name") {
+            match text(&mut errors, "name", obj.get("name"), 200) {
+                Some(n) => next.name = n,
+                None if !errors.iter().any(|e| e.field == "name") => errors.push(FieldError::new("name", "is required")),
+                None => {}
+            }
+        }
+        if let Some(a) = obj.get("amount") {
+            match a.as_i64() {
+                Some(a) if (0..=1_000_000_000_000_000).contains(&a) => next.amount = a,
+                _ => errors.push(FieldError::new("amount", "must be a whole number of minor units (cents), 0 or more")),
+            }
+        }
+        if let Some(c) = obj.get("currency") {
+            match c.as_str().map(Currency::parse) {
+                Some(Ok(c)) => next.currency = c,
+                _ => errors.push(FieldError::new("currency", "must be an ISO 4217 code such as USD, EGP, AED")),
+            }
+        }
+        if let Some(d) = obj.get("discount_pct") {
+            next.discount_pct = match d {
+                Value::Null => None,
+                v => match v.as_f64() {
+                    Some(x) if (0.0..=100.0).contains(&x) => Some((x * 100.0).round() / 100.0),
+                    _ => {
+                        errors.push(FieldError::new("discount_pct", "must be a percentage from 0 to 100"));
+                        None
+                    }
+                },
+            };
+        }
+        if obj.contains_key("owner_user_id") {
+            next.owner_user_id = match obj.get("owner_user_id") {
+                None | Some(Value::Null) => None,
+                Some(v) => v.as_str().and_then(|u| UserId::parse(u).ok()).or_else(|| {
+                    errors.push(FieldError::new("owner_user_id", "must be a user id"));
+                    None
+                }),
+            };
+        }
+        if obj.contains_key("close_date") {
+            next.close_date = match text(&mut errors, "close_date", obj.get("close_date"), 10) {
+                Some(d) => crm_kernel::time::parse_date("close_date", &d)
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .map_err(|_| errors.push(FieldError::new("close_date", "must be a date (YYYY-MM-DD)")))
+                    .ok(),
+                None => None,
+            };
+        }
+        if let Some(v) = obj.get("contacts") {
+            next.contacts = parties(&mut errors, "contacts", v, CONTACT_ROLES, MAX_CONTACTS);
+        }
+        if let Some(v) = obj.get("companies") {
+            next.companies = parties(&mut errors, "companies", v, COMPANY_ROLES, MAX_COMPANIES);
+            if next.companies.iter().filter(|c| c.role == "primary").count() > 1 {
+                errors.push(FieldError::new("companies", "at most one primary company"));
+            }
+        }
+        if let Some(v) = obj.get("watchers") {
+            match v.as_array() {
+                Some(list) if list.len() <= MAX_WATCHERS => {
+                    next.watchers = Vec::new();
+                    for (i, w) in list.iter().enumerate() {
+                        match w.as_str().and_then(|u| UserId::parse(u).ok()) {
+                            Some(u) if !next.watchers.contains(&u) => next.watchers.push(u),
+                            Some(_) => {}
+                            None => errors.push(FieldError::new(format!("watchers[{i}]"), "must be a user id")),
+                        }
+                    }
+                }
+                _ => errors.push(FieldError::new("watchers", format!("must be a list of at most {MAX_WATCHERS} user ids"))),
+            }
+        }
+        if next.name.is_empty() && !errors.iter().any(|e| e.field == "name") {
+            errors.push(FieldError::new("name", "is required"));
+        }
+        if errors.is_empty() {
+            Ok(next)
+        } else {
+            Err(AppError::invalid_fields(errors))
+        }
+    }
+}
+
+impl Deal {
+    pub fn key(tenant: TenantId, id: EntityId) -> Key {
+        keys::entity(tenant, DEAL, id)
+    }
+
+    pub fn stage_pk(tenant: TenantId, stage: EntityId) -> String {
+        keys::by_parent_pk(tenant, "STAGE", &stage.to_string())
+    }
+
+    pub fn pipeline_pk(tenant: TenantId, pipeline: EntityId) -> String {
+        keys::by_lookup_pk(tenant, "DEALPIPELINE", &pipeline.to_string())
+    }
+
+    /// The close month the forecast files the deal under (`none` without a close date).
+    pub fn close_month(&self) -> &str {
+        self.fields.close_date.as_deref().map(|d| &d[..7]).unwrap_or("none")
+    }
+
+    /// The amount in major units (SalesOS `value`): `12000000` USD cents → `120000.0`.
+    pub fn value(&self) -> f64 {
+        self.fields.amount as f64 / 10f64.powi(self.fields.currency.minor_unit_exponent() as i32)
+    }
+
+    pub fn to_item(&self) -> Result<Item, StoreError> {
+        let t = self.tenant_id;
+        let recent = format!("{}#{}", self.created_at, self.id);
+        let mut it = item::to_item(&Self::key(t, self.id), self)?
+            .with_str("kind", "deal")
+            .with_index(Index::ByKind, keys::by_kind_pk(t, DEAL), recent.clone())
+            .with_index(Index::ByParent, Self::stage_pk(t, self.stage_id), format!("{}#{}", self.updated_at, self.id))
+            .with_index(Index::ByLookup, Self::pipeline_pk(t, self.pipeline_id), recent.clone());
+        if let Some(o) = self.fields.owner_user_id {
+            it = it.with_index(Index::ByOwner, keys::by_owner_pk(t, DEAL, &o.to_string()), recent);
+        }
+        Ok(it)
+    }
+
+    /// The API shape: the record plus `value` in major units (SalesOS).
+    pub fn public(&self) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        v["value"] = serde_json::json!(self.value());
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn usd() -> Currency {
+        Currency::parse("USD").unwrap()
+    }
+
+    #[test]
+    fn creates_parse_money_parties_and_dates() {
+        let c = json!({"id": EntityId::new().to_string(), "role": "decision_maker"});
+        let f = DealFields::apply(
+            &DealFields::blank(usd()),
+            &json!({"name": " Acme Enterprise License ", "amount": 12000000, "currency": "usd", "discount_pct": 12.345,
+                    "close_date": "2026-12-31", "contacts": [c, c], "pipeline_id": "x"}),
+            true,
+        )
+        .unwrap();
+        assert_eq!((f.name.as_str(), f.amount, f.currency.code()), ("Acme Enterprise License", 12000000, "USD"));
+        assert_eq!((f.discount_pct, f.close_date.as_deref(), f.contacts.len()), (Some(12.35), Some("2026-12-31"), 1));
+    }
+
+    #[test]
+    fn every_problem_is_named_and_stages_move_elsewhere() {
+        let err = DealFields::apply(
+            &DealFields::blank(usd()),
+            &json!({"amount": 12.5, "currency": "XXX", "discount_pct": 120, "close_date": "31/12/2026", "status": "won",
+                    "companies": [{"id": EntityId::new().to_string(), "role": "primary"}, {"id": EntityId::new().to_string(), "role": "primary"}],
+                    "contacts": [{"id": "nope"}], "stage_id": "s"}),
+            false,
+        )
+        .unwrap_err();
+        let mut fields: Vec<_> = err.details().iter().map(|d| d.field.clone()).collect();
+        fields.sort();
+        assert_eq!(
+            fields,
+            vec!["amount", "close_date", "companies", "contacts[0].id", "currency", "discount_pct", "name", "stage_id", "status"]
+        );
+    }
+
+    #[test]
+    fn value_is_in_major_units() {
+        let f = DealFields { amount: 5_000_000, ..DealFields::blank(usd()) };
+        let now = Timestamp::now();
+        let d = Deal {
+            id: EntityId::new(),
+            tenant_id: TenantId::new(),
+            fields: f,
+            pipeline_id: EntityId::new(),
+            stage_id: EntityId::new(),
+            status: "open".into(),
+            stage_entered_at: now,
+            closed_at: None,
+            lost_reason_code: None,
+            lost_reason_note: None,
+            lead_id: None,
+            created_by: UserId::new(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        assert_eq!((d.value(), d.close_month()), (50_000.0, "none"));
+        assert_eq!(d.public()["value"], json!(50000.0));
+    }
+}

@@ -1,0 +1,61 @@
+//! Deals and pipelines (M3CoreCRM §5; SalesOS opportunities): pipelines of
+//! ordered stages, deals moving through them to won or lost, each move kept
+//! in the deal's stage history; the kanban board and forecast read models
+//! kept by the write path ([`board`]); big deals and discounts held for
+//! approval ([`approvals`]); owners and watchers told through the
+//! notifications core ([`notices`]).
+//!
+//! Leads (§6) live with the other CRM records (`records`); their
+//! conversion creates a deal through [`write::create`].
+
+pub mod board;
+pub mod deal;
+pub mod history;
+pub mod notices;
+pub mod pipeline;
+pub mod routes;
+pub mod write;
+
+use crm_auth::rbac;
+use crm_http::{route, Access, Route};
+use crm_kernel::Env;
+use crm_store::Store;
+use lambda_http::{Body, Request, Response};
+
+pub struct App {
+    pub store: Store,
+}
+
+impl App {
+    pub fn new(config: &aws_config::SdkConfig, env: &Env) -> Result<Self, String> {
+        Ok(Self { store: Store::from_config(config, env).map_err(|e| e.to_string())? })
+    }
+
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        crm_http::dispatch(ROUTES, self, req).await
+    }
+}
+
+pub const ROUTES: &[Route<App>] = &[
+    route!("GET /v1/pipelines", Access::Permission(rbac::DEAL_READ), routes::pipelines::get::handle),
+    route!("POST /v1/pipelines", Access::Permission(rbac::PIPELINE_MANAGE), routes::pipelines::post::handle),
+    route!("GET /v1/pipelines/{id}", Access::Permission(rbac::DEAL_READ), routes::pipelines::id_get::handle),
+    route!("PATCH /v1/pipelines/{id}", Access::Permission(rbac::PIPELINE_MANAGE), routes::pipelines::patch::handle),
+    route!("DELETE /v1/pipelines/{id}", Access::Permission(rbac::PIPELINE_MANAGE), routes::pipelines::delete::handle),
+    route!("GET /v1/pipelines/{id}/board", Access::Permission(rbac::DEAL_READ), routes::pipelines::board_get::handle),
+    route!("GET /v1/pipelines/{id}/forecast", Access::Permission(rbac::DEAL_READ), routes::pipelines::forecast_get::handle),
+    route!("GET /v1/pipelines/{id}/stages", Access::Permission(rbac::DEAL_READ), routes::stages::get::handle),
+    route!("POST /v1/pipelines/{id}/stages", Access::Permission(rbac::PIPELINE_MANAGE), routes::stages::post::handle),
+    route!("PATCH /v1/pipelines/{id}/stages/{stageId}", Access::Permission(rbac::PIPELINE_MANAGE), routes::stages::patch::handle),
+    route!("DELETE /v1/pipelines/{id}/stages/{stageId}", Access::Permission(rbac::PIPELINE_MANAGE), routes::stages::delete::handle),
+    route!("GET /v1/deals", Access::Permission(rbac::DEAL_READ), routes::deals::get::handle),
+    route!("POST /v1/deals", Access::Permission(rbac::DEAL_CREATE), routes::deals::post::handle),
+    route!("GET /v1/deals/{id}", Access::Permission(rbac::DEAL_READ), routes::deals::id_get::handle),
+    route!("PATCH /v1/deals/{id}", Access::Permission(rbac::DEAL_UPDATE), routes::deals::patch::handle),
+    route!("DELETE /v1/deals/{id}", Access::Permission(rbac::DEAL_DELETE), routes::deals::delete::handle),
+    route!("POST /v1/deals/{id}/move-stage", Access::Permission(rbac::DEAL_STAGE_MOVE), routes::deals::move_stage_post::handle),
+    route!("POST /v1/deals/{id}/mark-won", Access::Permission(rbac::DEAL_MARK_WIN), routes::deals::mark_won_post::handle),
+    route!("POST /v1/deals/{id}/mark-lost", Access::Permission(rbac::DEAL_MARK_LOSS), routes::deals::mark_lost_post::handle),
+    route!("GET /v1/deals/{id}/history", Access::Permission(rbac::DEAL_READ), routes::deals::history_get::handle),
+    route!("POST /v1/deals/{id}/request-approval", Access::Permission(rbac::DEAL_UPDATE), routes::deals::request_approval_post::handle),
+];

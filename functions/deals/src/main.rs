@@ -1,0 +1,12 @@
+//! Lambda bootstrap: the deals and pipelines routes.
+
+use deals::App;
+use lambda_http::Error;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    crm_http::telemetry::init("deals");
+    let app = App::new(&aws_config::load_from_env().await, &crm_kernel::Env::process())?;
+    let app = &app;
+    lambda_http::run(lambda_http::service_fn(move |req| async move { Ok::<_, Error>(app.handle(req).await) })).await
+}

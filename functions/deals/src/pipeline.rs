@@ -1,0 +1,265 @@
+//! A pipeline (M3CoreCRM §5 `pipelines`, `pipeline_stages`): a named,
+//! ordered list of stages, each with a win probability and at most one of
+//! the `is_win` / `is_loss` outcomes. The stages live on the pipeline's own
+//! item (a pipeline has a handful, at most [`MAX_STAGES`]), so reading a
+//! pipeline — and checking a move against it — is one GetItem.
+//!
+//! Rules ([`Pipeline::check_stages`], pure): 1–[`MAX_STAGES`] stages with
+//! unique names; exactly one win stage and one loss stage (`mark-won` and
+//! `mark-lost` move there); the win stage is 100 %, the loss stage 0 %.
+
+use crm_kernel::{AppError, EntityId, FieldError, TenantId, Timestamp};
+use crm_records::fields::text;
+use crm_store::item::ItemExt;
+use crm_store::{item, keys, Index, Item, Key, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub const PIPELINE: &str = "PIPELINE";
+pub const MAX_STAGES: usize = 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stage {
+    pub id: EntityId,
+    pub name: String,
+    /// 0–100: the weight of this stage's deals in the forecast.
+    pub probability_pct: u8,
+    #[serde(default)]
+    pub is_win: bool,
+    #[serde(default)]
+    pub is_loss: bool,
+}
+
+impl Stage {
+    pub fn is_open(&self) -> bool {
+        !self.is_win && !self.is_loss
+    }
+
+    /// A stage from a JSON body: `name`, `probability_pct`, `is_win`, `is_loss`
+    /// applied to `base` (absent keeps). Every problem is named under `at`.
+    pub fn apply(base: &Stage, v: &Value, at: &str, errors: &mut Vec<FieldError>) -> Stage {
+        let mut s = base.clone();
+        let Some(obj) = v.as_object() else {
+            errors.push(FieldError::new(at, "must be an object"));
+            return s;
+        };
+        for k in obj.keys().filter(|k| !["name", "probability_pct", "is_win", "is_loss"].contains(&k.as_str())) {
+            errors.push(FieldError::new(format!("{at}.{k}"), "unknown field"));
+        }
+        if obj.contains_key("name") {
+            match text(errors, &format!("{at}.name"), obj.get("name"), 80) {
+                Some(n) => s.name = n,
+                None => errors.push(FieldError::new(format!("{at}.name"), "is required")),
+            }
+        }
+        if let Some(p) = obj.get("probability_pct") {
+            match p.as_u64() {
+                Some(p) if p <= 100 => s.probability_pct = p as u8,
+                _ => errors.push(FieldError::new(format!("{at}.probability_pct"), "must be a whole number from 0 to 100")),
+            }
+        }
+        for (flag, slot) in [("is_win", &mut s.is_win), ("is_loss", &mut s.is_loss)] {
+            if let Some(f) = obj.get(flag) {
+                match f.as_bool() {
+                    Some(b) => *slot = b,
+                    None => errors.push(FieldError::new(format!("{at}.{flag}"), "must be true or false")),
+                }
+            }
+        }
+        if s.is_win {
+            s.probability_pct = 100;
+        }
+        if s.is_loss {
+            s.probability_pct = 0;
+        }
+        s
+    }
+
+    fn blank() -> Stage {
+        Stage { id: EntityId::new(), name: String::new(), probability_pct: 0, is_win: false, is_loss: false }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pipeline {
+    pub id: EntityId,
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub description: Option<String>,
+    pub is_active: bool,
+    /// The pipeline new deals and converted leads land in when none is named.
+    pub is_default: bool,
+    pub stages: Vec<Stage>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: u64,
+}
+
+/// The stages a pipeline gets when it is created without any: a B2B sales
+/// funnel with the usual probabilities (§5 open decision 2).
+pub fn default_stages() -> Vec<Stage> {
+    [
+        ("Qualification", 10, false, false),
+        ("Needs analysis", 25, false, false),
+        ("Proposal", 50, false, false),
+        ("Negotiation", 75, false, false),
+        ("Won", 100, true, false),
+        ("Lost", 0, false, true),
+    ]
+    .into_iter()
+    .map(|(name, p, w, l)| Stage { id: EntityId::new(), name: name.into(), probability_pct: p, is_win: w, is_loss: l })
+    .collect()
+}
+
+impl Pipeline {
+    pub fn key(tenant: TenantId, id: EntityId) -> Key {
+        keys::entity(tenant, PIPELINE, id)
+    }
+
+    pub fn to_item(&self) -> Result<Item, StoreError> {
+        Ok(item::to_item(&Self::key(self.tenant_id, self.id), self)?.with_str("kind", "pipeline").with_index(
+            Index::ByKind,
+            keys::by_kind_pk(self.tenant_id, PIPELINE),
+            format!("{}#{}", self.created_at, self.id),
+        ))
+    }
+
+    pub fn stage(&self, id: &str) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.id.to_string() == id)
+    }
+
+    pub fn first_open(&self) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.is_open())
+    }
+
+    pub fn win_stage(&self) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.is_win)
+    }
+
+    pub fn loss_stage(&self) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.is_loss)
+    }
+
+    /// Name, description and `is_active` from a JSON body applied to `self`.
+    pub fn apply(&mut self, body: &Value, allow_stages: bool) -> Result<(), AppError> {
+        let obj = body.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
+        let mut errors = Vec::new();
+        let known: &[&str] =
+            if allow_stages { &["name", "description", "is_active", "stages"] } else { &["name", "description", "is_active"] };
+        for k in obj.keys().filter(|k| !known.contains(&k.as_str())) {
+            errors.push(FieldError::new(k.as_str(), "unknown field"));
+        }
+        if obj.contains_key("name") {
+            match text(&mut errors, "name", obj.get("name"), 120) {
+                Some(n) => self.name = n,
+                None => errors.push(FieldError::new("name", "is required")),
+            }
+        }
+        if obj.contains_key("description") {
+            self.description = text(&mut errors, "description", obj.get("description"), 1000);
+        }
+        if let Some(a) = obj.get("is_active") {
+            match a.as_bool() {
+                Some(b) => self.is_active = b,
+                None => errors.push(FieldError::new("is_active", "must be true or false")),
+            }
+        }
+        if let Some(stages) = obj.get("stages") {
+            match stages.as_array() {
+                Some(list) => {
+                    self.stages = list
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| Stage::apply(&Stage::blank(), v, &format!("stages[{i}]"), &mut errors))
+                        .collect();
+                    for (i, s) in self.stages.iter().enumerate() {
+                        if s.name.is_empty() && !errors.iter().any(|e| e.field.starts_with(&format!("stages[{i}]"))) {
+                            errors.push(FieldError::new(format!("stages[{i}].name"), "is required"));
+                        }
+                    }
+                }
+                None => errors.push(FieldError::new("stages", "must be a list of stages")),
+            }
+        }
+        if self.name.is_empty() && !errors.iter().any(|e| e.field == "name") {
+            errors.push(FieldError::new("name", "is required"));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::invalid_fields(errors));
+        }
+        self.check_stages()
+    }
+
+    /// The stage rules (see the module docs).
+    pub fn check_stages(&self) -> Result<(), AppError> {
+        let s = &self.stages;
+        if s.is_empty() || s.len() > MAX_STAGES {
+            return Err(AppError::invalid("stages", format!("a pipeline has 1 to {MAX_STAGES} stages")));
+        }
+        for (i, st) in s.iter().enumerate() {
+            if st.is_win && st.is_loss {
+                return Err(AppError::invalid(format!("stages[{i}]"), "a stage cannot both win and lose"));
+            }
+            if s[..i].iter().any(|o| o.name.to_lowercase() == st.name.to_lowercase()) {
+                return Err(AppError::invalid(format!("stages[{i}].name"), "another stage has this name"));
+            }
+        }
+        if s.iter().filter(|x| x.is_win).count() != 1 || s.iter().filter(|x| x.is_loss).count() != 1 {
+            return Err(AppError::invalid("stages", "a pipeline has exactly one win stage and one loss stage"));
+        }
+        if !s.iter().any(Stage::is_open) {
+            return Err(AppError::invalid("stages", "a pipeline needs at least one open stage"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn blank() -> Pipeline {
+        Pipeline {
+            id: EntityId::new(),
+            tenant_id: TenantId::new(),
+            name: String::new(),
+            description: None,
+            is_active: true,
+            is_default: false,
+            stages: default_stages(),
+            created_at: Timestamp::now(),
+            updated_at: Timestamp::now(),
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn default_stages_keep_the_rules() {
+        let mut p = blank();
+        p.apply(&json!({"name": "Sales"}), true).unwrap();
+        assert_eq!(p.win_stage().unwrap().probability_pct, 100);
+        assert_eq!(p.first_open().unwrap().name, "Qualification");
+    }
+
+    #[test]
+    fn stage_lists_are_checked_and_every_problem_named() {
+        let mut p = blank();
+        let err = p
+            .apply(&json!({"name": "", "stages": [{"name": "A", "probability_pct": 140}, {"probability_pct": 5}, {"name": "W", "is_win": "yes"}]}), true)
+            .unwrap_err();
+        let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, vec!["name", "stages[0].probability_pct", "stages[2].is_win", "stages[1].name"]);
+        let two_wins = json!({"name": "P", "stages": [{"name": "A"}, {"name": "W", "is_win": true}, {"name": "W2", "is_win": true}, {"name": "L", "is_loss": true}]});
+        assert!(blank().apply(&two_wins, true).is_err());
+        let dup =
+            json!({"name": "P", "stages": [{"name": "A"}, {"name": "a"}, {"name": "W", "is_win": true}, {"name": "L", "is_loss": true}]});
+        assert!(blank().apply(&dup, true).is_err());
+        let no_open = json!({"name": "P", "stages": [{"name": "W", "is_win": true}, {"name": "L", "is_loss": true}]});
+        assert!(blank().apply(&no_open, true).is_err());
+        let ok = json!({"name": "P", "stages": [{"name": "A", "probability_pct": 30}, {"name": "W", "is_win": true, "probability_pct": 20}, {"name": "L", "is_loss": true}]});
+        let mut p = blank();
+        p.apply(&ok, true).unwrap();
+        assert_eq!(p.win_stage().unwrap().probability_pct, 100, "a win stage is always 100 %");
+    }
+}

@@ -1,0 +1,42 @@
+//! `POST /v1/deals/{id}/mark-lost` — `{reason_code, note?}`: the reason
+//! from the coded dictionary ([`crate::deal::LOST_REASONS`]; required, §5
+//! open decision 3). Into the loss stage, status `lost`. Owner, manager or
+//! admin; `If-Match` honoured. `deal.lost`; the owner and watchers are told.
+
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, FieldError};
+use serde_json::{json, Value};
+
+use super::Transition;
+use crate::deal::LOST_REASONS;
+use crate::App;
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?.clone();
+    let body: Value = call.json()?;
+    let mut errors = Vec::new();
+    let code = body.get("reason_code").and_then(Value::as_str).unwrap_or_default().to_string();
+    if !LOST_REASONS.contains(&code.as_str()) {
+        errors.push(FieldError::new("reason_code", format!("must be one of {}", LOST_REASONS.join(", "))));
+    }
+    let note = crm_records::fields::text(&mut errors, "note", body.get("note"), 1000);
+    if !errors.is_empty() {
+        return Err(AppError::invalid_fields(errors));
+    }
+    let current = super::load(app, &call).await?;
+    crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
+    if current.status == "lost" {
+        return Ok(Reply::ok(current.public()).etag(current.version));
+    }
+    let pipeline = super::pipeline_of(app, &current).await?;
+    let to = pipeline.loss_stage().cloned().ok_or_else(|| AppError::Conflict("the pipeline has no loss stage".into()))?;
+    let how = Transition {
+        action: None,
+        event: "deal.lost",
+        family: "deal.lost",
+        status: "lost",
+        lost_reason: Some((code.clone(), note.clone())),
+        extra: json!({ "reason": code, "reason_code": code, "note": note }),
+    };
+    super::transition(app, &call, current, &pipeline, &to, how).await
+}

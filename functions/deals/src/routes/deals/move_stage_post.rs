@@ -1,0 +1,38 @@
+//! `POST /v1/deals/{id}/move-stage` — `{stage_id}`: to another open stage
+//! of the deal's pipeline (a won or lost deal moved back is reopened; the
+//! win and loss stages are reached with `mark-won` / `mark-lost`). Owner,
+//! manager or admin; `If-Match` honoured — of two moves from the same
+//! version one wins and the other gets `412`. Approval policies on
+//! `deal.stage.move` hold the move (`202`) until approved. `deal.stage.moved`.
+
+use crm_http::{Call, Reply};
+use crm_kernel::AppError;
+use serde_json::{json, Value};
+
+use super::Transition;
+use crate::App;
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?.clone();
+    let body: Value = call.json()?;
+    let stage_id = body.get("stage_id").and_then(Value::as_str).ok_or_else(|| AppError::invalid("stage_id", "is required"))?.to_string();
+    let current = super::load(app, &call).await?;
+    crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
+    let pipeline = super::pipeline_of(app, &current).await?;
+    let to = pipeline.stage(&stage_id).cloned().ok_or_else(|| AppError::invalid("stage_id", "no such stage in the deal's pipeline"))?;
+    if !to.is_open() {
+        return Err(AppError::invalid("stage_id", "the win and loss stages are reached with mark-won and mark-lost"));
+    }
+    if to.id == current.stage_id {
+        return Ok(Reply::ok(current.public()).etag(current.version));
+    }
+    let how = Transition {
+        action: Some("deal.stage.move"),
+        event: "deal.stage.moved",
+        family: "deal.stage_moved",
+        status: "open",
+        lost_reason: None,
+        extra: json!({ "reopened": current.status != "open" }),
+    };
+    super::transition(app, &call, current, &pipeline, &to, how).await
+}

@@ -1,0 +1,57 @@
+//! `PATCH /v1/deals/{id}` — change fields (absent keep, `null` clears);
+//! the stage moves with `move-stage`. Owner, manager or admin; `If-Match`
+//! honoured. The board tallies follow an amount, currency or close-date
+//! change in the same transaction; `deal.updated` carries `{field: {from,
+//! to}}`; a new owner is told (`deal.assigned`).
+
+use crm_events::audit::AuditExt;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, Timestamp};
+use crm_store::tx::Condition;
+use crm_store::Tx;
+use serde_json::{json, Value};
+
+use crate::deal::{Deal, DealFields};
+use crate::{board, notices, write, App};
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?.clone();
+    let body: Value = call.json()?;
+    let current = super::load(app, &call).await?;
+    crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
+    if call.if_match()?.is_some_and(|v| v != current.version) {
+        return Err(AppError::PreconditionFailed);
+    }
+    let mut fields = DealFields::apply(&current.fields, &body, false)?;
+    let (values, tx) =
+        crm_records::write::custom_values(&app.store, &p, "deal", &current.fields.custom_fields, &body, false, Tx::new()).await?;
+    fields.custom_fields = values;
+    let new_owner = fields.owner_user_id.filter(|o| Some(*o) != current.fields.owner_user_id);
+    if new_owner.is_some() {
+        crm_records::write::check_owner(&app.store, p.tenant_id, new_owner).await?;
+    }
+    let changes = crm_records::write::changes(
+        &serde_json::to_value(&current.fields).unwrap_or_default(),
+        &serde_json::to_value(&fields).unwrap_or_default(),
+    );
+    if changes.is_empty() {
+        return Ok(Reply::ok(current.public()).etag(current.version));
+    }
+    let next = Deal { fields, updated_at: Timestamp::now(), version: current.version + 1, ..current.clone() };
+    let pipeline = super::pipeline_of(app, &current).await?;
+    let tx = tx.put_if("deal", next.to_item()?, Condition::version_is(current.version)).emit_audited(&write::event(
+        &p,
+        Some(call.request_id()),
+        "deal.updated",
+        &next,
+        json!({ "changes": changes }),
+    ));
+    let tx = board::write(tx, p.tenant_id, &pipeline, &board::deltas(Some(&current), Some(&next)));
+    let tx = write::check_links(tx, p.tenant_id, &next.fields, Some(&current.fields));
+    let stage = pipeline.stage(&next.stage_id.to_string()).map(|s| s.name.clone()).unwrap_or_default();
+    let to: Vec<_> = new_owner.into_iter().filter(|o| *o != p.user_id).collect();
+    let tx =
+        notices::queue(&app.store, p.tenant_id, p.user_id, &to, "deal.assigned", &notices::payload(&next, &stage, json!({})), tx).await?;
+    app.store.transact(tx).await.map_err(|e| write::refused(&p, e))?;
+    Ok(Reply::ok(next.public()).etag(next.version))
+}

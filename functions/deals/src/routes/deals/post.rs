@@ -1,0 +1,29 @@
+//! `POST /v1/deals` — a deal in `pipeline_id` (default: the default
+//! pipeline) at `stage_id` (default: its first open stage); the owner
+//! defaults to the caller. One transaction: the deal, its board tallies,
+//! its first history entry, the linked contacts' and companies' existence,
+//! the `deals.max` quota, `deal.created` and the owner's notice.
+
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, Currency};
+use crm_store::Tx;
+use serde_json::Value;
+
+use crate::deal::DealFields;
+use crate::{write, App};
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?.clone();
+    let body: Value = call.json()?;
+    let usd = Currency::parse("USD")?;
+    let mut fields = DealFields::apply(&DealFields::blank(usd), &body, true)?;
+    if body.get("owner_user_id").is_none() {
+        fields.owner_user_id = Some(p.user_id);
+    }
+    let (pipeline, stage) = write::placement(&app.store, p.tenant_id, &body).await?;
+    let (values, tx) = crm_records::write::custom_values(&app.store, &p, "deal", &Default::default(), &body, true, Tx::new()).await?;
+    fields.custom_fields = values;
+    let (deal, tx) = write::create(&app.store, &p, Some(call.request_id()), (&pipeline, &stage), fields, None, tx).await?;
+    app.store.transact(tx).await.map_err(|e| write::refused(&p, e))?;
+    Ok(Reply::created(format!("/v1/deals/{}", deal.id), deal.public()).etag(deal.version))
+}

@@ -1,0 +1,57 @@
+//! `PATCH /v1/pipelines/{id}` — rename, describe, archive (`is_active:
+//! false`: no new deals) or make it the default (`is_default: true`; the
+//! old default stops being it in the same transaction). `If-Match`
+//! honoured; stages change through `/v1/pipelines/{id}/stages`. `pipeline.updated`.
+
+use crm_events::audit::AuditExt;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, Timestamp};
+use crm_store::tx::Condition;
+use crm_store::{StoreError, Tx};
+use serde_json::{json, Value};
+
+use crate::App;
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?.clone();
+    let mut body: Value = call.json()?;
+    let current = super::load(app, &call).await?;
+    if call.if_match()?.is_some_and(|v| v != current.version) {
+        return Err(AppError::PreconditionFailed);
+    }
+    let make_default = match body.as_object_mut().and_then(|o| o.remove("is_default")) {
+        None => false,
+        Some(Value::Bool(true)) => true,
+        Some(_) => return Err(AppError::invalid("is_default", "may only be set to true (another pipeline stops being the default)")),
+    };
+    let mut next = current.clone();
+    next.apply(&body, false)?;
+    let mut tx = Tx::new();
+    if make_default && !current.is_default {
+        next.is_default = true;
+        for mut old in crate::write::pipelines(&app.store, p.tenant_id).await?.into_iter().filter(|x| x.is_default) {
+            let v = old.version;
+            old.is_default = false;
+            old.version += 1;
+            tx = tx.put_if("old_default", old.to_item()?, Condition::version_is(v));
+        }
+    }
+    if next.is_default && !next.is_active {
+        return Err(AppError::invalid("is_active", "the default pipeline cannot be archived; make another one the default first"));
+    }
+    let changes = crm_records::write::changes(
+        &json!({ "name": current.name, "description": current.description, "is_active": current.is_active, "is_default": current.is_default }),
+        &json!({ "name": next.name, "description": next.description, "is_active": next.is_active, "is_default": next.is_default }),
+    );
+    if changes.is_empty() {
+        return Ok(Reply::ok(&current).etag(current.version));
+    }
+    next.updated_at = Timestamp::now();
+    next.version += 1;
+    let event = super::event(&call, "pipeline.updated", &next, json!({ "changes": changes }))?;
+    match app.store.transact(tx.put_if("pipeline", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event)).await {
+        Ok(()) => Ok(Reply::ok(&next).etag(next.version)),
+        Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,71 @@
+//! A pipeline's stages: `GET|POST /v1/pipelines/{id}/stages`,
+//! `PATCH|DELETE /v1/pipelines/{id}/stages/{stageId}`. Stages live on the
+//! pipeline item, so every change is one conditional write of it
+//! (`If-Match` honoured) and `pipeline.updated`.
+
+pub mod delete;
+pub mod get;
+pub mod patch;
+pub mod post;
+
+use crm_events::audit::AuditExt;
+use crm_http::Call;
+use crm_kernel::{AppError, Timestamp};
+use crm_store::tx::Condition;
+use crm_store::{StoreError, Tx};
+use serde_json::{json, Value};
+
+use crate::pipeline::Pipeline;
+use crate::App;
+
+/// `position` of a body (0-based), if given.
+pub(crate) fn position(body: &Value, len: usize) -> Result<Option<usize>, AppError> {
+    match body.get("position") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => match v.as_u64() {
+            Some(i) if (i as usize) < len => Ok(Some(i as usize)),
+            _ => Err(AppError::invalid("position", format!("must be 0 to {}", len.saturating_sub(1)))),
+        },
+    }
+}
+
+/// The body without `position` (what [`crate::pipeline::Stage::apply`] reads).
+pub(crate) fn without_position(body: &Value) -> Value {
+    let mut b = body.clone();
+    if let Some(o) = b.as_object_mut() {
+        o.remove("position");
+    }
+    b
+}
+
+/// Writes `next` over `current` (with `tx`'s guards).
+pub(crate) async fn save(
+    app: &App,
+    call: &Call,
+    current: &Pipeline,
+    mut next: Pipeline,
+    what: Value,
+    tx: Tx,
+) -> Result<Pipeline, AppError> {
+    if call.if_match()?.is_some_and(|v| v != current.version) {
+        return Err(AppError::PreconditionFailed);
+    }
+    next.check_stages()?;
+    next.updated_at = Timestamp::now();
+    next.version = current.version + 1;
+    let event = super::pipelines::event(call, "pipeline.updated", &next, json!({ "stages": what }))?;
+    match app.store.transact(tx.put_if("pipeline", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event)).await {
+        Ok(()) => Ok(next),
+        Err(StoreError::ConditionFailed { label }) if label == "tally" => {
+            Err(AppError::Conflict("the stage has deals: move them to another stage first".into()))
+        }
+        Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The index of stage `{stageId}` in `p` (else `404`).
+pub(crate) fn index_of(call: &Call, p: &Pipeline) -> Result<usize, AppError> {
+    let id = call.path("stageId")?;
+    p.stages.iter().position(|s| s.id.to_string() == id).ok_or(AppError::NotFound)
+}

@@ -1,0 +1,155 @@
+//! The deal write path every route (and a lead's conversion) shares: one
+//! transaction holds the deal, its board tallies ([`crate::board`]), its
+//! stage history ([`crate::history`]), the `deals.max` quota, the linked
+//! contacts' and companies' existence checks, the domain event with its
+//! audit entry, and the notices ([`crate::notices`]).
+
+use crm_auth::Principal;
+use crm_events::audit::AuditExt;
+use crm_events::{Actor, DomainEvent, Subject};
+use crm_kernel::{AppError, EntityId, Limit, TenantId, Timestamp};
+use crm_store::tx::Condition;
+use crm_store::{item, keys, Index, Query, Store, Tx};
+use serde_json::{json, Value};
+
+use crate::deal::{Deal, DealFields};
+use crate::history::StageChange;
+use crate::pipeline::{Pipeline, Stage, PIPELINE};
+use crate::{board, notices};
+
+/// A domain event about `deal`, caused by `p`.
+pub fn event(p: &Principal, request_id: Option<&str>, kind: &str, deal: &Deal, data: Value) -> DomainEvent {
+    let e = DomainEvent::new(p.tenant_id, kind, Actor::user(p.user_id), Subject { kind: "deal".into(), id: deal.id.to_string() }, data);
+    match request_id {
+        Some(r) => e.with_request_id(r),
+        None => e,
+    }
+}
+
+/// The pipeline `id` of the tenant (`404` otherwise).
+pub async fn pipeline(store: &Store, t: TenantId, id: EntityId) -> Result<Pipeline, AppError> {
+    store.get_as(&Pipeline::key(t, id)).await?.ok_or(AppError::NotFound)
+}
+
+/// The tenant's pipelines, oldest first.
+pub async fn pipelines(store: &Store, t: TenantId) -> Result<Vec<Pipeline>, AppError> {
+    let page = store.query(Query::index(t, Index::ByKind, keys::by_kind_pk(t, PIPELINE)).limit(Limit::max())).await?;
+    Ok(page.items.into_iter().map(item::from_item).collect::<Result<_, _>>()?)
+}
+
+/// The pipeline a deal lands in when none is named: the default one.
+pub async fn default_pipeline(store: &Store, t: TenantId) -> Result<Pipeline, AppError> {
+    let all = pipelines(store, t).await?;
+    all.iter()
+        .find(|p| p.is_default && p.is_active)
+        .or_else(|| all.iter().find(|p| p.is_active))
+        .cloned()
+        .ok_or_else(|| AppError::invalid("pipeline_id", "the tenant has no active pipeline yet: create one with POST /v1/pipelines"))
+}
+
+/// Where a new deal goes: the named (or default) pipeline and the named (or first open) stage.
+pub async fn placement(store: &Store, t: TenantId, body: &Value) -> Result<(Pipeline, Stage), AppError> {
+    let id = |f: &str| -> Result<Option<EntityId>, AppError> {
+        match body.get(f) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v.as_str().and_then(|s| EntityId::parse(s).ok()).map(Some).ok_or_else(|| AppError::invalid(f, "must be an id")),
+        }
+    };
+    let pipeline = match id("pipeline_id")? {
+        Some(pid) => pipeline(store, t, pid).await.map_err(|_| AppError::invalid("pipeline_id", "no such pipeline"))?,
+        None => default_pipeline(store, t).await?,
+    };
+    if !pipeline.is_active {
+        return Err(AppError::invalid("pipeline_id", "the pipeline is archived"));
+    }
+    let stage = match id("stage_id")? {
+        Some(sid) => {
+            pipeline.stage(&sid.to_string()).cloned().ok_or_else(|| AppError::invalid("stage_id", "no such stage in this pipeline"))?
+        }
+        None => pipeline.first_open().cloned().ok_or_else(|| AppError::invalid("stage_id", "the pipeline has no open stage"))?,
+    };
+    if !stage.is_open() {
+        return Err(AppError::invalid("stage_id", "a deal starts in an open stage; close it with mark-won or mark-lost"));
+    }
+    Ok((pipeline, stage))
+}
+
+/// Checks, in `tx`, that the linked contacts and companies exist in the
+/// tenant (labels `link:contacts[i]`, `link:companies[i]`) — no extra reads.
+pub fn check_links(mut tx: Tx, t: TenantId, fields: &DealFields, before: Option<&DealFields>) -> Tx {
+    for (kind, list, old) in
+        [("CONTACT", &fields.contacts, before.map(|b| &b.contacts)), ("COMPANY", &fields.companies, before.map(|b| &b.companies))]
+    {
+        let field = if kind == "CONTACT" { "contacts" } else { "companies" };
+        for (i, party) in list.iter().enumerate() {
+            if old.is_some_and(|o| o.iter().any(|x| x.id == party.id)) {
+                continue;
+            }
+            tx = tx.check(&format!("link:{field}[{i}]"), &keys::entity(t, kind, party.id), Condition::exists());
+        }
+    }
+    tx
+}
+
+/// `422` for a linked record that does not exist.
+pub fn link_refused(label: &str) -> Option<AppError> {
+    label.strip_prefix("link:").map(|f| AppError::invalid(f, "no such record in this tenant"))
+}
+
+/// A new deal in `stage` of `pipeline`, and `tx` with everything its
+/// creation writes (to commit, or to merge into a lead's conversion).
+pub async fn create(
+    store: &Store,
+    p: &Principal,
+    request_id: Option<&str>,
+    (pipeline, stage): (&Pipeline, &Stage),
+    fields: DealFields,
+    lead_id: Option<EntityId>,
+    tx: Tx,
+) -> Result<(Deal, Tx), AppError> {
+    let t = p.tenant_id;
+    crm_records::write::check_owner(store, t, fields.owner_user_id).await?;
+    let now = Timestamp::now();
+    let deal = Deal {
+        id: EntityId::new(),
+        tenant_id: t,
+        fields,
+        pipeline_id: pipeline.id,
+        stage_id: stage.id,
+        status: "open".into(),
+        stage_entered_at: now,
+        closed_at: None,
+        lost_reason_code: None,
+        lost_reason_note: None,
+        lead_id,
+        created_by: p.user_id,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let data = json!({
+        "name": deal.fields.name, "amount": deal.fields.amount, "currency": deal.fields.currency,
+        "pipeline_id": pipeline.id, "stage_id": stage.id, "owner_user_id": deal.fields.owner_user_id, "lead_id": lead_id,
+    });
+    let tx = tx
+        .put_new("deal", deal.to_item()?)
+        .put("history", StageChange::new(&deal, None, stage, p.user_id).to_item(t)?)
+        .emit_audited(&event(p, request_id, "deal.created", &deal, data));
+    let tx = board::write(tx, t, pipeline, &board::deltas(None, Some(&deal)));
+    let tx = check_links(tx, t, &deal.fields, None);
+    let tx = crm_records::write::take_quota(tx, p, "deals.max");
+    let owner: Vec<_> = deal.fields.owner_user_id.into_iter().filter(|o| *o != p.user_id).collect();
+    let tx = notices::queue(store, t, p.user_id, &owner, "deal.assigned", &notices::payload(&deal, &stage.name, json!({})), tx).await?;
+    Ok((deal, tx))
+}
+
+/// The error a failed deal transaction means.
+pub fn refused(p: &Principal, e: crm_store::StoreError) -> AppError {
+    match &e {
+        crm_store::StoreError::ConditionFailed { label } => crm_records::write::quota_refused(p, label)
+            .or_else(|| crm_records::write::custom_conflict(label))
+            .or_else(|| link_refused(label))
+            .unwrap_or(if label == "deal" || label == "approval_grant" { AppError::PreconditionFailed } else { e.into() }),
+        _ => e.into(),
+    }
+}
