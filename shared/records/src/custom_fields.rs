@@ -176,9 +176,9 @@ pub fn check(defs: &[Definition], base: &Values, changes: &Values) -> Result<Val
     }
 }
 
-/// An active contact definition, for tests.
-#[cfg(test)]
-pub(crate) fn test_definition(code: &str, t: FieldType, required: bool, options: &[&str]) -> Definition {
+/// An active contact definition, for the unit tests of the crates that use custom fields.
+#[doc(hidden)]
+pub fn test_definition(code: &str, t: FieldType, required: bool, options: &[&str]) -> Definition {
     let now = Timestamp::now();
     Definition {
         id: EntityId::new(),
