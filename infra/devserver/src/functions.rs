@@ -23,6 +23,7 @@ pub struct Functions {
     pub notifications: notifications::App,
     pub records: records::App,
     pub approvals: approvals::App,
+    pub deals: deals::App,
 }
 
 impl Functions {
@@ -36,6 +37,7 @@ impl Functions {
             notifications: notifications::App::new(config, env)?,
             records: records::App::new(config, env)?,
             approvals: approvals::App::new(config, env)?,
+            deals: deals::App::new(config, env)?,
         })
     }
 
@@ -51,6 +53,7 @@ impl Functions {
                 | ("notifications", "api" | "notifications" | "digest")
                 | ("records", "api" | "jobs")
                 | ("approvals", "api")
+                | ("deals", "api")
         )
     }
 
@@ -62,6 +65,7 @@ impl Functions {
             "notifications" => Ok(self.notifications.handle(req).await),
             "records" => Ok(self.records.handle(req).await),
             "approvals" => Ok(self.approvals.handle(req).await),
+            "deals" => Ok(self.deals.handle(req).await),
             other => Err(format!("{other} serves no HTTP routes")),
         }
     }

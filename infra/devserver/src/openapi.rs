@@ -17,6 +17,7 @@ pub fn declared_access() -> Vec<(&'static str, Access)> {
     out.extend(notifications::ROUTES.iter().map(|r| (r.key, r.access)));
     out.extend(records::ROUTES.iter().map(|r| (r.key, r.access)));
     out.extend(approvals::ROUTES.iter().map(|r| (r.key, r.access)));
+    out.extend(deals::ROUTES.iter().map(|r| (r.key, r.access)));
     out
 }
 
