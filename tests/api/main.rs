@@ -15,6 +15,7 @@ mod contact_channels;
 mod contacts;
 mod contract;
 mod custom_fields;
+mod deals;
 mod delivery;
 mod entitlements;
 mod errors;

@@ -173,7 +173,7 @@ impl Pipeline {
                         .map(|(i, v)| Stage::apply(&Stage::blank(), v, &format!("stages[{i}]"), &mut errors))
                         .collect();
                     for (i, s) in self.stages.iter().enumerate() {
-                        if s.name.is_empty() && !errors.iter().any(|e| e.field.starts_with(&format!("stages[{i}]"))) {
+                        if s.name.is_empty() && !errors.iter().any(|e| e.field == format!("stages[{i}].name")) {
                             errors.push(FieldError::new(format!("stages[{i}].name"), "is required"));
                         }
                     }

@@ -37,14 +37,54 @@ pub async fn pipelines(store: &Store, t: TenantId) -> Result<Vec<Pipeline>, AppE
     Ok(page.items.into_iter().map(item::from_item).collect::<Result<_, _>>()?)
 }
 
-/// The pipeline a deal lands in when none is named: the default one.
+/// The pipeline a deal lands in when none is named: the default one. A
+/// tenant without any pipeline gets the default "Sales" pipeline
+/// ([`crate::pipeline::default_stages`]) on its first deal — once, even
+/// when several first deals race (a marker item decides).
 pub async fn default_pipeline(store: &Store, t: TenantId) -> Result<Pipeline, AppError> {
-    let all = pipelines(store, t).await?;
-    all.iter()
-        .find(|p| p.is_default && p.is_active)
-        .or_else(|| all.iter().find(|p| p.is_active))
-        .cloned()
-        .ok_or_else(|| AppError::invalid("pipeline_id", "the tenant has no active pipeline yet: create one with POST /v1/pipelines"))
+    for _ in 0..2 {
+        let all = pipelines(store, t).await?;
+        if let Some(p) = all.iter().find(|p| p.is_default && p.is_active).or_else(|| all.iter().find(|p| p.is_active)) {
+            return Ok(p.clone());
+        }
+        if !all.is_empty() {
+            break;
+        }
+        let now = Timestamp::now();
+        let p = Pipeline {
+            id: EntityId::new(),
+            tenant_id: t,
+            name: "Sales".into(),
+            description: None,
+            is_active: true,
+            is_default: true,
+            stages: crate::pipeline::default_stages(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let marker = item::to_item(&keys::unique(t, "DEFAULTPIPELINE", "first"), &json!({ "pipeline_id": p.id }))?;
+        let event = DomainEvent::new(
+            t,
+            "pipeline.created",
+            Actor::system(),
+            Subject { kind: "pipeline".into(), id: p.id.to_string() },
+            json!({ "name": p.name, "stages": p.stages.len(), "automatic": true }),
+        );
+        match store.transact(Tx::new().put_new("first_pipeline", marker).put_new("pipeline", p.to_item()?).emit_audited(&event)).await {
+            Ok(()) => return Ok(p),
+            // Another first deal made it: the marker names it (the index may lag).
+            Err(crm_store::StoreError::ConditionFailed { .. }) => {
+                let won = store.get(&keys::unique(t, "DEFAULTPIPELINE", "first")).await?;
+                let id = won.as_ref().and_then(|m| m.get("pipeline_id")).and_then(|v| v.as_s().ok()).and_then(|s| EntityId::parse(s).ok());
+                if let Some(id) = id {
+                    return pipeline(store, t, id).await;
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::invalid("pipeline_id", "the tenant has no active pipeline: name one, or reactivate one"))
 }
 
 /// Where a new deal goes: the named (or default) pipeline and the named (or first open) stage.
