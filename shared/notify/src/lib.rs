@@ -9,8 +9,11 @@
 //!   the delivery webhooks and a contact's channels.
 //! * [`tenant`] — a tenant's own templates (overrides of the built-in ones),
 //!   stored on the table and loaded by family.
+//! * [`users`] — notices to a tenant's users from any module, queued in
+//!   the module's own transaction.
 
 pub mod compose;
 pub mod consent;
 pub mod template;
 pub mod tenant;
+pub mod users;

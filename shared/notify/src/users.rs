@@ -1,0 +1,59 @@
+//! Notices to a tenant's users from any module (a deal moved, a lead
+//! assigned): an inbox entry and an email per user, queued in the module's
+//! own transaction, never to the user who acted.
+
+use crm_events::messages::QueueExt;
+use crm_kernel::{AppError, TenantId, UserId};
+use crm_store::{keys, Store, Tx};
+use serde_json::Value;
+
+/// `users` without `actor` and without repeats, in order.
+pub fn others(users: impl IntoIterator<Item = UserId>, actor: UserId) -> Vec<UserId> {
+    let mut seen = std::collections::BTreeSet::new();
+    users.into_iter().filter(|u| *u != actor && seen.insert(*u)).collect()
+}
+
+/// What to tell: a template family, its payload, and the source tag of the messages.
+pub struct Notice<'a> {
+    pub family: &'a str,
+    pub payload: Value,
+    /// Tags the messages (`deals.deal.won`).
+    pub source: String,
+}
+
+/// Queues `notice` (its payload plus `actor`: who acted, by name) for each
+/// of `users` — one BatchGetItem reads their user items, which give the
+/// address and locale; a user gone from the tenant or inactive is skipped.
+pub async fn queue(
+    store: &Store,
+    tenant: TenantId,
+    actor: Option<UserId>,
+    users: &[UserId],
+    notice: Notice<'_>,
+    mut tx: Tx,
+) -> Result<Tx, AppError> {
+    if users.is_empty() {
+        return Ok(tx);
+    }
+    let wanted: Vec<UserId> = actor.into_iter().chain(users.iter().copied()).collect();
+    let mut items = store.get_many(&wanted.iter().map(|u| keys::user(tenant, &u.to_string())).collect::<Vec<_>>()).await?;
+    let mut payload = notice.payload;
+    if actor.is_some() {
+        let actor_item = items.remove(0);
+        let name = actor_item.and_then(|it| it.get("full_name").and_then(|v| v.as_s().ok()).cloned());
+        payload["actor"] = name.unwrap_or_else(|| "A colleague".into()).into();
+    } else {
+        payload["actor"] = "The system".into();
+    }
+    for (u, it) in users.iter().zip(items) {
+        let Some(it) = it else { continue };
+        let user: Value = crm_store::item::from_item(it)?;
+        if user["status"].as_str().is_some_and(|s| s != "active") {
+            continue;
+        }
+        for m in crate::compose::to_user(tenant, *u, &user, notice.family, &payload, &notice.source)? {
+            tx = tx.queue_message(&m)?;
+        }
+    }
+    Ok(tx)
+}
