@@ -136,17 +136,22 @@ pub fn link_refused(label: &str) -> Option<AppError> {
     label.strip_prefix("link:").map(|f| AppError::invalid(f, "no such record in this tenant"))
 }
 
-/// A new deal in `stage` of `pipeline`, and `tx` with everything its
-/// creation writes (to commit, or to merge into a lead's conversion).
-pub async fn create(
-    store: &Store,
-    p: &Principal,
-    request_id: Option<&str>,
-    (pipeline, stage): (&Pipeline, &Stage),
-    fields: DealFields,
-    lead_id: Option<EntityId>,
-    tx: Tx,
-) -> Result<(Deal, Tx), AppError> {
+/// A deal to create.
+pub struct NewDeal<'a> {
+    pub pipeline: &'a Pipeline,
+    pub stage: &'a Stage,
+    pub fields: DealFields,
+    /// The lead it is converted from.
+    pub lead_id: Option<EntityId>,
+    /// Check in the transaction that the linked contacts and companies
+    /// exist (a conversion creating them in the same transaction cannot).
+    pub check_links: bool,
+}
+
+/// A new deal, and `tx` with everything its creation writes (to commit,
+/// or to merge into a lead's conversion).
+pub async fn create(store: &Store, p: &Principal, request_id: Option<&str>, new: NewDeal<'_>, tx: Tx) -> Result<(Deal, Tx), AppError> {
+    let NewDeal { pipeline, stage, fields, lead_id, check_links: check } = new;
     let t = p.tenant_id;
     crm_records::write::check_owner(store, t, fields.owner_user_id).await?;
     let now = Timestamp::now();
@@ -176,7 +181,7 @@ pub async fn create(
         .put("history", StageChange::new(&deal, None, stage, p.user_id).to_item(t)?)
         .emit_audited(&event(p, request_id, "deal.created", &deal, data));
     let tx = board::write(tx, t, pipeline, &board::deltas(None, Some(&deal)));
-    let tx = check_links(tx, t, &deal.fields, None);
+    let tx = if check { check_links(tx, t, &deal.fields, None) } else { tx };
     let tx = crm_records::write::take_quota(tx, p, "deals.max");
     let owner: Vec<_> = deal.fields.owner_user_id.into_iter().filter(|o| *o != p.user_id).collect();
     let tx = notices::queue(store, t, p.user_id, &owner, "deal.assigned", &notices::payload(&deal, &stage.name, json!({})), tx).await?;

@@ -122,7 +122,14 @@ pub async fn chunk(
         match dup {
             Some((family, value)) => {
                 out.counts.duplicates += 1;
-                out.duplicates.push(Duplicate { row, reason: reason(family).into(), value, contact_id: None });
+                out.duplicates.push(Duplicate {
+                    row,
+                    reason: reason(family).into(),
+                    value,
+                    contact_id: None,
+                    lead_id: None,
+                    imported: false,
+                });
             }
             None => {
                 for a in channel::addresses(&f) {
@@ -159,7 +166,14 @@ pub async fn chunk(
         match holder {
             Some((family, value, holder)) => {
                 out.counts.duplicates += 1;
-                out.duplicates.push(Duplicate { row, reason: reason(family).into(), value, contact_id: Some(holder) });
+                out.duplicates.push(Duplicate {
+                    row,
+                    reason: reason(family).into(),
+                    value,
+                    contact_id: Some(holder),
+                    lead_id: None,
+                    imported: false,
+                });
             }
             None => to_write.push((row, f)),
         }
@@ -272,7 +286,14 @@ async fn one(
                 .await?
                 .and_then(|it| it.str_attr("contact_id").map(str::to_string));
             out.counts.duplicates += 1;
-            out.duplicates.push(Duplicate { row, reason: reason(family).into(), value: value.to_string(), contact_id: holder });
+            out.duplicates.push(Duplicate {
+                row,
+                reason: reason(family).into(),
+                value: value.to_string(),
+                contact_id: holder,
+                lead_id: None,
+                imported: false,
+            });
         }
         Err(e) => return Err(e.into()),
     }

@@ -19,6 +19,17 @@ pub const MAX_REPORTED: usize = 200;
 pub enum JobKind {
     ContactsImport,
     ContactsExport,
+    LeadsImport,
+}
+
+impl JobKind {
+    /// The record kind the job writes or reads (its custom-field entity).
+    pub fn entity(self) -> &'static str {
+        match self {
+            JobKind::ContactsImport | JobKind::ContactsExport => "contact",
+            JobKind::LeadsImport => "lead",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +58,13 @@ pub struct Duplicate {
     pub value: String,
     /// The contact holding the address (`None`: an earlier row of the same file).
     pub contact_id: Option<String>,
+    /// Leads import: the earlier lead with this email (the row is skipped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_id: Option<String>,
+    /// Leads import: the row was imported all the same (a lead may match a
+    /// contact; the lead keeps the match in its `duplicates`).
+    #[serde(default)]
+    pub imported: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,9 +101,12 @@ pub struct Job {
     /// the job was created (`custom.{code}` columns need it).
     #[serde(default)]
     pub custom_fields_allowed: bool,
-    /// Import: the creator's `contacts.max` when the job was created.
+    /// Import: the creator's `contacts.max` (`leads.max` for leads) when the job was created.
     #[serde(default)]
     pub contacts_max: Option<i64>,
+    /// Leads import: whether the creator's plan had `leads.scoring` (rows are scored).
+    #[serde(default)]
+    pub leads_scoring: bool,
     /// Export: what its creator sees (roles and team scope, ADR 0013), so
     /// the file holds exactly the rows their list shows.
     #[serde(default)]
@@ -131,6 +152,7 @@ impl Job {
             dry_run: false,
             filter: Value::Null,
             contacts_max: None,
+            leads_scoring: false,
             custom_fields_allowed: false,
             viewer_roles: Vec::new(),
             viewer_scope: Default::default(),

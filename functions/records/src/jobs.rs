@@ -51,7 +51,7 @@ pub async fn handle(app: &App, e: DomainEvent) -> Result<(), ConsumerError> {
         None => return Ok(()),
     };
     let outcome = match job.kind {
-        JobKind::ContactsImport => run_import(app, job.clone()).await,
+        JobKind::ContactsImport | JobKind::LeadsImport => run_import(app, job.clone()).await,
         JobKind::ContactsExport => run_export(app, job.clone()).await,
     };
     match outcome {
@@ -147,8 +147,9 @@ async fn run_import(app: &App, mut job: Job) -> Result<(), Fatal> {
         return Err(Fatal(Some(format!("the file has {} rows; at most {} per import", data.len(), csv_rows::MAX_ROWS))));
     }
     let defs: Vec<_> =
-        crate::custom_fields::definitions(&app.store, job.tenant_id, "contact").await?.into_iter().filter(|d| d.active).collect();
-    let columns = csv_rows::header(head, &defs)?;
+        crate::custom_fields::definitions(&app.store, job.tenant_id, job.kind.entity()).await?.into_iter().filter(|d| d.active).collect();
+    let leads = job.kind == JobKind::LeadsImport;
+    let columns = if leads { crate::lead_import::header(head, &defs)? } else { csv_rows::header(head, &defs)? };
     if !job.custom_fields_allowed && columns.iter().any(|c| c.starts_with(csv_rows::CUSTOM)) {
         return Err(Fatal(Some("custom.{code} columns need the contacts.customFields feature, which the plan lacks".into())));
     }
@@ -163,8 +164,13 @@ async fn run_import(app: &App, mut job: Job) -> Result<(), Fatal> {
         if start > total {
             break;
         }
-        let rows = (start..=end).map(|r| (r, csv_rows::row(&columns, &defs, &data[(r - 1) as usize]))).collect();
-        let outcome = import::chunk(app, &job, &defs, rows).await?;
+        let outcome = if leads {
+            let rows = (start..=end).map(|r| (r, crate::lead_import::row(&columns, &defs, &data[(r - 1) as usize]))).collect();
+            crate::lead_import::chunk(app, &job, &defs, rows).await?
+        } else {
+            let rows = (start..=end).map(|r| (r, csv_rows::row(&columns, &defs, &data[(r - 1) as usize]))).collect();
+            import::chunk(app, &job, &defs, rows).await?
+        };
         done_here += end - start + 1;
         if crash_after.is_some_and(|n| job.attempts == 1 && done_here >= n) {
             tracing::warn!(job_id = %job.id, rows = done_here, "FAULT_IMPORT_CRASH_AFTER_ROWS: crashing before the checkpoint");
@@ -208,7 +214,11 @@ async fn checkpoint(app: &App, job: &mut Job, finished: bool, hand_over: bool) -
     if finished {
         job.status = JobStatus::Completed;
         job.finished_at = Some(now);
-        let kind = if job.kind == JobKind::ContactsImport { "contacts.imported" } else { "contacts.exported" };
+        let kind = match job.kind {
+            JobKind::ContactsImport => "contacts.imported",
+            JobKind::ContactsExport => "contacts.exported",
+            JobKind::LeadsImport => "leads.imported",
+        };
         tx = tx.emit_audited(&event(job, kind, json!({ "job_id": job.id, "counts": job.counts, "dry_run": job.dry_run })));
     } else if hand_over {
         tx = tx.emit(&event(job, "job.continue", json!({ "next_row": job.next_row })));

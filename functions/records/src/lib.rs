@@ -1,5 +1,5 @@
-//! CRM records (M3CoreCRM §3; SalesOS accounts): companies — the SalesOS
-//! "accounts" — and contacts. Every list is a key condition (no
+//! CRM records (M3CoreCRM §3, §6; SalesOS accounts): companies — the SalesOS
+//! "accounts" —, contacts, and leads before they become them. Every list is a key condition (no
 //! Scan); search is a prefix query on index items written in the same
 //! transaction as the record ([`search_index`]).
 
@@ -11,6 +11,9 @@ pub mod files;
 pub mod import;
 pub mod job;
 pub mod jobs;
+pub mod lead;
+pub mod lead_import;
+pub mod lead_rules;
 pub mod routes;
 pub mod search_index;
 pub mod segment;
@@ -31,6 +34,8 @@ pub struct App {
     pub crash_import_after: Option<u32>,
     /// How long one jobs delivery works before handing over ([`jobs::RUN_BUDGET`]).
     pub job_run_budget: std::time::Duration,
+    /// Web-form posts a minute per API key (`LEAD_CAPTURE_PER_MINUTE`).
+    pub capture_per_minute: i64,
 }
 
 impl App {
@@ -44,6 +49,10 @@ impl App {
                 .and_then(|v| v.parse().ok())
                 .map(std::time::Duration::from_secs)
                 .unwrap_or(jobs::RUN_BUDGET),
+            capture_per_minute: env
+                .get("LEAD_CAPTURE_PER_MINUTE")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(routes::leads::capture_post::PER_MINUTE),
         })
     }
 
@@ -101,6 +110,19 @@ pub const ROUTES: &[Route<App>] = &[
         Access::Permission(rbac::CUSTOMFIELDS_MANAGE),
         routes::custom_fields::delete::handle
     ),
+    route!("GET /v1/leads", Access::Permission(rbac::LEAD_READ), routes::leads::get::handle),
+    route!("POST /v1/leads", Access::Permission(rbac::LEAD_CREATE), routes::leads::post::handle),
+    route!("POST /v1/leads/capture", Access::Permission(rbac::LEAD_CREATE), routes::leads::capture_post::handle),
+    route!("POST /v1/leads/import", Access::Permission(rbac::LEAD_IMPORT), routes::leads::import_post::handle),
+    route!("GET /v1/leads/scoring-rules", Access::Permission(rbac::LEAD_READ), routes::leads::scoring_rules::get),
+    route!("PUT /v1/leads/scoring-rules", Access::Permission(rbac::LEAD_RULES_MANAGE), routes::leads::scoring_rules::put),
+    route!("GET /v1/leads/assignment", Access::Permission(rbac::LEAD_READ), routes::leads::assignment::get),
+    route!("PUT /v1/leads/assignment", Access::Permission(rbac::LEAD_RULES_MANAGE), routes::leads::assignment::put),
+    route!("GET /v1/leads/{id}", Access::Permission(rbac::LEAD_READ), routes::leads::id_get::handle),
+    route!("PATCH /v1/leads/{id}", Access::Permission(rbac::LEAD_UPDATE), routes::leads::patch::handle),
+    route!("DELETE /v1/leads/{id}", Access::Permission(rbac::LEAD_DELETE), routes::leads::delete::handle),
+    route!("POST /v1/leads/{id}/convert", Access::Permission(rbac::LEAD_CONVERT), routes::leads::convert_post::handle),
+    route!("POST /v1/leads/{id}/score", Access::Permission(rbac::LEAD_UPDATE), routes::leads::score_post::handle),
     route!("GET /v1/segments", Access::Permission(rbac::CONTACT_READ), routes::segments::get::handle),
     route!("POST /v1/segments", Access::Permission(rbac::SEGMENT_MANAGE), routes::segments::post::handle),
     route!("PATCH /v1/segments/{id}", Access::Permission(rbac::SEGMENT_MANAGE), routes::segments::patch::handle),

@@ -144,6 +144,44 @@ fn failed(mut m: Message, code: &str) -> Message {
     m
 }
 
+/// The inbox entry and email (when the user has an address) telling the
+/// user `user_id` — whose user item is `user` — about something: the
+/// transactional notices modules send (assignments, stage changes, approvals).
+pub fn to_user(
+    tenant: TenantId,
+    user_id: UserId,
+    user: &Value,
+    family: &str,
+    payload: &Value,
+    source: &str,
+) -> Result<Vec<Message>, AppError> {
+    let recipient = Recipient {
+        email: user["email"].as_str().map(str::to_string),
+        phone: None,
+        user_id: Some(user_id),
+        locale: user["profile"]["locale"].as_str().map(str::to_string),
+    };
+    let mut out = Vec::new();
+    for channel in [Channel::Inbox, Channel::Email] {
+        if channel == Channel::Email && recipient.email.is_none() {
+            continue;
+        }
+        let send = Send {
+            tenant_id: tenant,
+            channel,
+            family: family.into(),
+            payload: payload.as_object().cloned().unwrap_or_default(),
+            kind: MessageKind::Transactional,
+            mirror: Mirror { email: false, inbox: false },
+            scheduled_at: None,
+            source: source.into(),
+            marketing_email_ok: false,
+        };
+        out.push(compose(&send, &recipient, &[], None)?.messages.remove(0));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,42 +277,4 @@ mod tests {
         let nobody = Recipient::default();
         assert_eq!(compose(&otp_send(Channel::Sms), &nobody, &[], None).unwrap_err().code(), "VALIDATION_ERROR");
     }
-}
-
-/// The inbox entry and email (when the user has an address) telling the
-/// user `user_id` — whose user item is `user` — about something: the
-/// transactional notices modules send (assignments, stage changes, approvals).
-pub fn to_user(
-    tenant: TenantId,
-    user_id: UserId,
-    user: &Value,
-    family: &str,
-    payload: &Value,
-    source: &str,
-) -> Result<Vec<Message>, AppError> {
-    let recipient = Recipient {
-        email: user["email"].as_str().map(str::to_string),
-        phone: None,
-        user_id: Some(user_id),
-        locale: user["profile"]["locale"].as_str().map(str::to_string),
-    };
-    let mut out = Vec::new();
-    for channel in [Channel::Inbox, Channel::Email] {
-        if channel == Channel::Email && recipient.email.is_none() {
-            continue;
-        }
-        let send = Send {
-            tenant_id: tenant,
-            channel,
-            family: family.into(),
-            payload: payload.as_object().cloned().unwrap_or_default(),
-            kind: MessageKind::Transactional,
-            mirror: Mirror { email: false, inbox: false },
-            scheduled_at: None,
-            source: source.into(),
-            marketing_email_ok: false,
-        };
-        out.push(compose(&send, &recipient, &[], None)?.messages.remove(0));
-    }
-    Ok(out)
 }

@@ -4,6 +4,7 @@ pub mod companies;
 pub mod contacts;
 pub mod custom_fields;
 pub mod jobs;
+pub mod leads;
 pub mod segments;
 
 use crm_auth::Principal;

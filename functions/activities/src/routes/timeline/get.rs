@@ -4,8 +4,8 @@
 //! ([`crate::links`], marked `"linked": true`). They share the record's
 //! `by_parent` partition sorted by creation time, so the merge is one
 //! key-condition query, not a sort in memory; only what the caller may see
-//! is listed (ADR 0013), and the timeline of a contact or company they may
-//! not see is `404`.
+//! is listed (ADR 0013), and the timeline of a contact, company, deal or
+//! lead they may not see is `404`.
 
 use crm_auth::Principal;
 use crm_http::{Call, Reply};
@@ -45,11 +45,13 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     Ok(Reply::list(entries, limit, page.next_cursor))
 }
 
-/// A contact or company the caller may not see has no timeline for them.
+/// A contact, company, deal or lead the caller may not see has no timeline for them.
 async fn require_subject_visible(app: &App, p: &Principal, s: &SubjectRef) -> Result<(), AppError> {
     let kind = match s.kind.as_str() {
         "contact" => "CONTACT",
         "company" => "COMPANY",
+        "deal" => "DEAL",
+        "lead" => "LEAD",
         _ => return Ok(()),
     };
     let id = crm_kernel::EntityId::parse(&s.id).map_err(|_| AppError::NotFound)?;

@@ -22,9 +22,14 @@ struct Body {
 }
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    start(app, &call, JobKind::ContactsImport, "contacts.csv").await
+}
+
+/// Starts an import job of `kind` (contacts, or leads: `POST /v1/leads/import`).
+pub(crate) async fn start(app: &App, call: &Call, kind: JobKind, default_name: &str) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let b: Body = call.json()?;
-    let name = b.filename.unwrap_or_else(|| "contacts.csv".into());
+    let name = b.filename.unwrap_or_else(|| default_name.into());
     if name.is_empty()
         || name.len() > 100
         || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._- ".contains(c))
@@ -32,9 +37,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     {
         return Err(AppError::invalid("filename", "must be a .csv name of letters, digits, spaces, `.`, `_` or `-` (at most 100)"));
     }
-    let mut job = Job::new(JobKind::ContactsImport, p.tenant_id, p.user_id, &name.replace(' ', "_"), Timestamp::now());
+    let mut job = Job::new(kind, p.tenant_id, p.user_id, &name.replace(' ', "_"), Timestamp::now());
     job.dry_run = b.dry_run;
-    job.contacts_max = Some(p.entitlements.limit("contacts.max"));
+    job.contacts_max = Some(p.entitlements.limit(if kind == JobKind::LeadsImport { "leads.max" } else { "contacts.max" }));
+    job.leads_scoring = p.entitlements.has("leads.scoring");
     job.custom_fields_allowed = p.entitlements.has("contacts.customFields");
     let (url, expires_at) = app.files.upload_url(&job.object_key, "text/csv").await?;
     app.store.put(job.to_item()?).await?;

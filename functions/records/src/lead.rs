@@ -1,0 +1,305 @@
+//! A lead (M3CoreCRM §6 `leads`): someone who may buy, before they become a
+//! contact (and a company, and a deal). Name, email, phone, company name,
+//! job title, country (the territory assignment rules look at), the
+//! spec's `source` and `status`, an owner, custom fields; a rule-based
+//! `score` with its parts ([`crate::lead_rules`]); the contacts and
+//! companies it may duplicate; and, once converted, what it became.
+//!
+//! Stored as one item with its list entries:
+//!
+//! * `by_kind` `LEAD` — newest first;
+//! * `by_owner` — the owner's leads;
+//! * `by_parent` `LEADSTATUS#{status}` — by status, newest first (App.C's
+//!   index `leads (tenant_id, status_code, created_at DESC)`);
+//! * `by_lookup` `LEADEMAIL#{email}` — the leads with an email (import dedupe);
+//!
+//! and its search terms (names, email, phone, company name).
+
+use crm_kernel::{search, AppError, Email, EntityId, FieldError, Phone, TenantId, Timestamp, UserId};
+use crm_store::item::ItemExt;
+use crm_store::{item, keys, Index, Item, Key, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::fields::text;
+
+pub const LEAD: &str = "LEAD";
+pub const SOURCES: &[&str] = &["web", "referral", "manual", "import", "campaign", "other"];
+pub const STATUSES: &[&str] = &["new", "contacted", "qualified", "disqualified", "converted"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadFields {
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub email: Option<Email>,
+    pub phone: Option<Phone>,
+    pub company_name: Option<String>,
+    pub job_title: Option<String>,
+    /// ISO 3166-1 alpha-2: the territory assignment rules match on.
+    pub country: Option<String>,
+    pub source: String,
+    pub status: String,
+    pub owner_user_id: Option<UserId>,
+    /// What the lead asked or said (a web form's message).
+    pub message: Option<String>,
+    #[serde(default)]
+    pub custom_fields: crate::custom_fields::Values,
+}
+
+/// One part of a score: the rule (or the manual adjustment) and its points.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScorePart {
+    pub rule: String,
+    pub points: i64,
+}
+
+/// An existing contact or company the lead may be.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Duplicate {
+    /// `contact` or `company`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+    /// `email`, `phone` or `domain`.
+    pub reason: String,
+    pub score: f64,
+}
+
+/// What a converted lead became (`lead_conversions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversion {
+    pub contact_id: EntityId,
+    pub contact_created: bool,
+    pub company_id: Option<EntityId>,
+    pub company_created: bool,
+    pub deal_id: Option<EntityId>,
+    pub converted_at: Timestamp,
+    pub converted_by: UserId,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Lead {
+    pub id: EntityId,
+    pub tenant_id: TenantId,
+    #[serde(flatten)]
+    pub fields: LeadFields,
+    pub score: i64,
+    #[serde(default)]
+    pub score_parts: Vec<ScorePart>,
+    /// Points added by hand (`POST /v1/leads/{id}/score`), part of `score`.
+    #[serde(default)]
+    pub score_adjustment: i64,
+    #[serde(default)]
+    pub duplicates: Vec<Duplicate>,
+    #[serde(default)]
+    pub conversion: Option<Conversion>,
+    /// How the owner was chosen: `manual`, `round_robin` or `rule:{n}`.
+    #[serde(default)]
+    pub assigned_by: Option<String>,
+    pub created_by: Option<UserId>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: u64,
+}
+
+const FIELDS: &[&str] = &[
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company_name",
+    "job_title",
+    "country",
+    "source",
+    "status",
+    "owner_user_id",
+    "message",
+    "custom_fields",
+];
+
+impl LeadFields {
+    pub fn blank(source: &str) -> Self {
+        Self {
+            first_name: String::new(),
+            last_name: None,
+            email: None,
+            phone: None,
+            company_name: None,
+            job_title: None,
+            country: None,
+            source: source.into(),
+            status: "new".into(),
+            owner_user_id: None,
+            message: None,
+            custom_fields: Default::default(),
+        }
+    }
+
+    /// Applies a JSON object of changes (absent = keep, `null` = clear) to
+    /// `base`; every problem is named. `converted` is set by conversion only.
+    pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
+        let obj = changes.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
+        let mut errors = Vec::new();
+        for k in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
+            errors.push(FieldError::new(k.as_str(), "unknown field"));
+        }
+        let mut next = base.clone();
+        let has = |k: &str| obj.contains_key(k);
+        if has("first_name") {
+            next.first_name = text(&mut errors, "first_name", obj.get("first_name"), 100).unwrap_or_default();
+        }
+        for (field, slot, max) in [
+            ("last_name", &mut next.last_name, 100),
+            ("company_name", &mut next.company_name, 200),
+            ("job_title", &mut next.job_title, 150),
+            ("message", &mut next.message, 2000),
+        ] {
+            if has(field) {
+                *slot = text(&mut errors, field, obj.get(field), max);
+            }
+        }
+        if has("email") {
+            next.email = text(&mut errors, "email", obj.get("email"), 254).and_then(|e| Email::parse(&e).map_err(|e| errors.push(e)).ok());
+        }
+        if has("phone") {
+            next.phone = text(&mut errors, "phone", obj.get("phone"), 32)
+                .and_then(|p| Phone::parse(&p).map_err(|_| errors.push(FieldError::new("phone", "must be E.164 (+201001234567)"))).ok());
+        }
+        if has("country") {
+            next.country = match text(&mut errors, "country", obj.get("country"), 2) {
+                Some(c) if c.len() == 2 && c.chars().all(|x| x.is_ascii_alphabetic()) => Some(c.to_ascii_uppercase()),
+                Some(_) => {
+                    errors.push(FieldError::new("country", "must be an ISO 3166 alpha-2 code (EG, AE, SA)"));
+                    None
+                }
+                None => None,
+            };
+        }
+        for (field, slot, allowed) in [("source", &mut next.source, SOURCES), ("status", &mut next.status, &STATUSES[..4])] {
+            if has(field) {
+                match text(&mut errors, field, obj.get(field), 16) {
+                    Some(v) if allowed.contains(&v.as_str()) => *slot = v,
+                    Some(v) if v == "converted" => errors.push(FieldError::new(field, "is set by POST /v1/leads/{id}/convert")),
+                    _ => errors.push(FieldError::new(field, format!("must be one of {}", allowed.join(", ")))),
+                }
+            }
+        }
+        if has("owner_user_id") {
+            next.owner_user_id = text(&mut errors, "owner_user_id", obj.get("owner_user_id"), 40)
+                .and_then(|v| UserId::parse(&v).map_err(|_| errors.push(FieldError::new("owner_user_id", "must be a user id"))).ok());
+        }
+        if next.first_name.is_empty() && !errors.iter().any(|e| e.field == "first_name") {
+            errors.push(FieldError::new("first_name", "is required"));
+        }
+        if next.email.is_none() && next.phone.is_none() && !errors.iter().any(|e| e.field == "email" || e.field == "phone") {
+            errors.push(FieldError::new("email", "a lead needs an email or a phone to be reached"));
+        }
+        if errors.is_empty() {
+            Ok(next)
+        } else {
+            Err(AppError::invalid_fields(errors))
+        }
+    }
+
+    pub fn full_name(&self) -> String {
+        match &self.last_name {
+            Some(l) => format!("{} {l}", self.first_name),
+            None => self.first_name.clone(),
+        }
+    }
+
+    /// The domain of the lead's email, unless it is a free mailbox
+    /// (`gmail.com`): what a company is recognised by.
+    pub fn company_domain(&self) -> Option<String> {
+        const FREE: &[&str] = &[
+            "gmail.com",
+            "googlemail.com",
+            "yahoo.com",
+            "hotmail.com",
+            "outlook.com",
+            "live.com",
+            "icloud.com",
+            "aol.com",
+            "proton.me",
+            "protonmail.com",
+            "gmx.com",
+            "mail.com",
+            "yandex.com",
+        ];
+        let d = self.email.as_ref()?.as_str().rsplit_once('@')?.1.to_string();
+        (!FREE.contains(&d.as_str())).then_some(d)
+    }
+
+    pub fn terms(&self) -> Vec<String> {
+        let names =
+            [self.first_name.as_str(), self.last_name.as_deref().unwrap_or_default(), self.company_name.as_deref().unwrap_or_default()];
+        let emails: Vec<&str> = self.email.iter().map(Email::as_str).collect();
+        let phones: Vec<&Phone> = self.phone.iter().collect();
+        let mut terms = search::terms(&names, &emails, &phones);
+        terms.sort();
+        terms.dedup();
+        terms
+    }
+}
+
+impl Lead {
+    pub fn key(tenant: TenantId, id: EntityId) -> Key {
+        keys::entity(tenant, LEAD, id)
+    }
+
+    pub fn status_pk(tenant: TenantId, status: &str) -> String {
+        keys::by_parent_pk(tenant, "LEADSTATUS", status)
+    }
+
+    pub fn email_pk(tenant: TenantId, email: &Email) -> String {
+        keys::by_lookup_pk(tenant, "LEADEMAIL", email.as_str())
+    }
+
+    pub fn to_item(&self) -> Result<Item, StoreError> {
+        let t = self.tenant_id;
+        let sorted = format!("{}#{}", self.created_at, self.id);
+        let mut it = item::to_item(&Self::key(t, self.id), self)?
+            .with_str("kind", "lead")
+            .with_index(Index::ByKind, keys::by_kind_pk(t, LEAD), sorted.clone())
+            .with_index(Index::ByParent, Self::status_pk(t, &self.fields.status), sorted.clone());
+        if let Some(o) = self.fields.owner_user_id {
+            it = it.with_index(Index::ByOwner, keys::by_owner_pk(t, LEAD, &o.to_string()), sorted.clone());
+        }
+        if let Some(e) = &self.fields.email {
+            it = it.with_index(Index::ByLookup, Self::email_pk(t, e), sorted);
+        }
+        Ok(it)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn leads_parse_and_name_every_problem() {
+        let f = LeadFields::apply(
+            &LeadFields::blank("manual"),
+            &json!({"first_name": " Sara ", "email": "Sara@Acme.io", "country": "ae", "source": "referral", "company_name": "Acme"}),
+        )
+        .unwrap();
+        assert_eq!(
+            (f.first_name.as_str(), f.country.as_deref(), f.source.as_str(), f.status.as_str()),
+            ("Sara", Some("AE"), "referral", "new")
+        );
+        assert_eq!(f.company_domain().as_deref(), Some("acme.io"));
+        let err =
+            LeadFields::apply(&LeadFields::blank("manual"), &json!({"status": "converted", "source": "tv", "country": "UAE", "score": 5}))
+                .unwrap_err();
+        let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, vec!["score", "country", "source", "status", "first_name", "email"]);
+    }
+
+    #[test]
+    fn free_mailboxes_name_no_company() {
+        let f = LeadFields::apply(&LeadFields::blank("web"), &json!({"first_name": "Ali", "email": "ali@gmail.com"})).unwrap();
+        assert_eq!(f.company_domain(), None);
+        assert!(f.terms().contains(&"ali".to_string()));
+    }
+}

@@ -1,0 +1,61 @@
+//! `GET|PUT /v1/leads/assignment` — who gets leads created without an
+//! owner ([`crate::lead_rules::Assignment`]): `manual` (nobody), a
+//! `round_robin` pool, or `rules` by source and country falling back to
+//! the pool. Every user named must be an active user of the tenant.
+//! `lead.rules.manage`; `If-Match` honoured; `lead.rules.updated`.
+
+use crm_events::audit::AuditExt;
+use crm_events::{Actor, DomainEvent, Subject};
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, FieldError, Timestamp};
+use crm_store::item::ItemExt;
+use crm_store::tx::Condition;
+use crm_store::{item, keys, StoreError, Tx};
+use serde_json::{json, Value};
+
+use crate::lead_rules::Assignment;
+use crate::App;
+
+pub async fn get(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?;
+    let a: Assignment = app.store.get_as(&Assignment::key(p.tenant_id)).await?.unwrap_or_default();
+    Ok(Reply::ok(&a).etag(a.version))
+}
+
+pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?.clone();
+    let body: Value = call.json()?;
+    let mut next = Assignment::parse(&body)?;
+    let users = next.users();
+    let found = app.store.get_many(&users.iter().map(|u| keys::user(p.tenant_id, &u.to_string())).collect::<Vec<_>>()).await?;
+    let strangers: Vec<FieldError> = users
+        .iter()
+        .zip(found)
+        .filter(|(_, it)| it.as_ref().and_then(|i| i.str_attr("status")) != Some("active"))
+        .map(|(u, _)| FieldError::new("users", format!("{u} is not an active user of this tenant")))
+        .collect();
+    if !strangers.is_empty() {
+        return Err(AppError::invalid_fields(strangers));
+    }
+    let key = Assignment::key(p.tenant_id);
+    let current: Assignment = app.store.get_as(&key).await?.unwrap_or_default();
+    if call.if_match()?.is_some_and(|v| v != current.version) {
+        return Err(AppError::PreconditionFailed);
+    }
+    next.version = current.version + 1;
+    next.updated_at = Some(Timestamp::now());
+    let guard = if current.version == 0 { Condition::not_exists() } else { Condition::version_is(current.version) };
+    let event = DomainEvent::new(
+        p.tenant_id,
+        "lead.rules.updated",
+        Actor::user(p.user_id),
+        Subject { kind: "lead_rules".into(), id: "assignment".into() },
+        json!({ "mode": next.mode, "pool": next.pool.len(), "rules": next.rules.len() }),
+    )
+    .with_request_id(call.request_id());
+    match app.store.transact(Tx::new().put_if("rules", item::to_item(&key, &next)?, guard).emit_audited(&event)).await {
+        Ok(()) => Ok(Reply::ok(&next).etag(next.version)),
+        Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,64 @@
+//! `POST /v1/leads/capture` — the web-form endpoint (M3CoreCRM §6 "API
+//! capture"): a site's form handler posts what the visitor typed, with an
+//! API key (`x-api-key`) holding `lead.create`. The lead gets source `web`
+//! (unless the form says otherwise), goes through the assignment and
+//! scoring rules, and is checked for duplicates like any other.
+//!
+//! Spam protection:
+//! * a honeypot — the form's hidden `website` field, which people leave
+//!   empty and bots fill: such a post is answered exactly like a good one
+//!   (`202 {accepted: true}`) and nothing is written;
+//! * a rate limit per key — [`PER_MINUTE`] posts a minute
+//!   (`LEAD_CAPTURE_PER_MINUTE`), counted in the table (`429` with `Retry-After`).
+
+use crm_auth::opaque::{OpaqueToken, API_KEY_PREFIX};
+use crm_auth::AuthMethod;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, Timestamp};
+use crm_store::{keys, Tx};
+use serde_json::{json, Value};
+
+use crate::lead::LeadFields;
+use crate::App;
+
+/// Posts a minute one key may send.
+pub const PER_MINUTE: i64 = 20;
+/// The honeypot field.
+pub const HONEYPOT: &str = "website";
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?.clone();
+    if p.method != AuthMethod::ApiKey {
+        return Err(AppError::Forbidden("the capture endpoint takes an API key (x-api-key); people use POST /v1/leads".into()));
+    }
+    let key = call.header("x-api-key").and_then(|raw| OpaqueToken::parse(Some(API_KEY_PREFIX), raw)).ok_or(AppError::Unauthenticated)?;
+    let now = Timestamp::now().unix_seconds();
+    let window = now - now.rem_euclid(60);
+    let used = app
+        .store
+        .increment(&keys::tenant_window(p.tenant_id, "LEADCAPTURE", &key.id.to_string(), window), "count", 1, window + 3600)
+        .await?;
+    if used > app.capture_per_minute {
+        return Err(AppError::RateLimited { retry_after_secs: (window + 60 - now).max(1) as u64 });
+    }
+    let mut body: Value = call.json()?;
+    let obj = body.as_object_mut().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
+    let trap = obj.remove(HONEYPOT);
+    let form = obj.remove("form");
+    if trap.as_ref().is_some_and(|v| v.as_str().is_none_or(|s| !s.trim().is_empty())) {
+        tracing::warn!(tenant = %p.tenant_id, key = %key.id, "lead capture: honeypot filled, dropped");
+        return Ok(Reply::with_status(202, json!({ "accepted": true })));
+    }
+    if obj.contains_key("owner_user_id") || obj.contains_key("status") {
+        return Err(AppError::invalid("body", "a form sets neither owner_user_id nor status"));
+    }
+    let mut fields = LeadFields::apply(&LeadFields::blank("web"), &body)?;
+    if let Some(f) = form.as_ref().and_then(Value::as_str) {
+        let note = format!("[form: {}]", f.chars().take(100).collect::<String>());
+        fields.message = Some(fields.message.map_or(note.clone(), |m| format!("{note} {m}")));
+    }
+    let (values, tx) = crm_records::write::custom_values(&app.store, &p, "lead", &Default::default(), &body, true, Tx::new()).await?;
+    fields.custom_fields = values;
+    super::create(app, &p, Some(call.request_id()), fields, tx).await?;
+    Ok(Reply::with_status(202, json!({ "accepted": true })))
+}

@@ -1,0 +1,57 @@
+//! `POST /v1/leads/{id}/score` — `{adjustment, reason?}` (or `{score}`:
+//! the adjustment that reaches it): a manual change of the score, kept as
+//! its own part next to the rules' parts. Owner, manager or admin;
+//! `If-Match` honoured; `lead.updated`; crossing the threshold tells the owner.
+
+use crm_events::audit::AuditExt;
+use crm_http::{Call, Reply};
+use crm_kernel::{AppError, Timestamp};
+use crm_store::tx::Condition;
+use crm_store::Tx;
+use serde_json::{json, Value};
+
+use crate::lead::{Lead, ScorePart};
+use crate::App;
+
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let p = call.principal()?.clone();
+    let body: Value = call.json()?;
+    let current = super::load(app, &call).await?;
+    crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
+    if call.if_match()?.is_some_and(|v| v != current.version) {
+        return Err(AppError::PreconditionFailed);
+    }
+    let rules_part: i64 = current.score - current.score_adjustment;
+    let adjustment = match (body.get("adjustment").and_then(Value::as_i64), body.get("score").and_then(Value::as_i64)) {
+        (Some(a), None) => current.score_adjustment + a,
+        (None, Some(s)) => s - rules_part,
+        _ => return Err(AppError::invalid("adjustment", "give a whole-number `adjustment` (points to add) or a target `score`")),
+    };
+    if !(-10_000..=10_000).contains(&adjustment) {
+        return Err(AppError::invalid("adjustment", "the manual part stays within ±10000"));
+    }
+    let reason = crm_records::fields::text(&mut Vec::new(), "reason", body.get("reason"), 200);
+    let mut next = Lead {
+        score_adjustment: adjustment,
+        score: rules_part + adjustment,
+        updated_at: Timestamp::now(),
+        version: current.version + 1,
+        ..current.clone()
+    };
+    next.score_parts.retain(|part| part.rule != "manual");
+    if adjustment != 0 {
+        next.score_parts.push(ScorePart { rule: "manual".into(), points: adjustment });
+    }
+    let (scoring, _) = super::rules(&app.store, p.tenant_id).await?;
+    let data = json!({ "changes": { "score": { "from": current.score, "to": next.score } }, "reason": reason });
+    let tx = Tx::new().put_if("lead", next.to_item()?, Condition::version_is(current.version)).emit_audited(&super::event(
+        &p,
+        Some(call.request_id()),
+        "lead.updated",
+        &next,
+        data,
+    ));
+    let tx = super::notify_owner(app, &p, &scoring, &next, Some(&current), tx).await?;
+    app.store.transact(tx).await.map_err(|e| super::refused(&p, e))?;
+    Ok(Reply::ok(&next).etag(next.version))
+}
