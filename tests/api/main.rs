@@ -22,6 +22,7 @@ mod errors;
 mod health;
 mod identity;
 mod imports;
+mod leads;
 mod lifecycle;
 mod links;
 mod notes;

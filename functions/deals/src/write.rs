@@ -144,14 +144,15 @@ pub struct NewDeal<'a> {
     /// The lead it is converted from.
     pub lead_id: Option<EntityId>,
     /// Check in the transaction that the linked contacts and companies
-    /// exist (a conversion creating them in the same transaction cannot).
-    pub check_links: bool,
+    /// exist, and take a place in `deals.max` (a conversion creating them
+    /// in the same transaction does both itself).
+    pub standalone: bool,
 }
 
 /// A new deal, and `tx` with everything its creation writes (to commit,
 /// or to merge into a lead's conversion).
 pub async fn create(store: &Store, p: &Principal, request_id: Option<&str>, new: NewDeal<'_>, tx: Tx) -> Result<(Deal, Tx), AppError> {
-    let NewDeal { pipeline, stage, fields, lead_id, check_links: check } = new;
+    let NewDeal { pipeline, stage, fields, lead_id, standalone } = new;
     let t = p.tenant_id;
     crm_records::write::check_owner(store, t, fields.owner_user_id).await?;
     let now = Timestamp::now();
@@ -181,8 +182,7 @@ pub async fn create(store: &Store, p: &Principal, request_id: Option<&str>, new:
         .put("history", StageChange::new(&deal, None, stage, p.user_id).to_item(t)?)
         .emit_audited(&event(p, request_id, "deal.created", &deal, data));
     let tx = board::write(tx, t, pipeline, &board::deltas(None, Some(&deal)));
-    let tx = if check { check_links(tx, t, &deal.fields, None) } else { tx };
-    let tx = crm_records::write::take_quota(tx, p, "deals.max");
+    let tx = if standalone { crm_records::write::take_quota(check_links(tx, t, &deal.fields, None), p, "deals.max") } else { tx };
     let owner: Vec<_> = deal.fields.owner_user_id.into_iter().filter(|o| *o != p.user_id).collect();
     let tx = notices::queue(store, t, p.user_id, &owner, "deal.assigned", &notices::payload(&deal, &stage.name, json!({})), tx).await?;
     Ok((deal, tx))

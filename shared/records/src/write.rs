@@ -20,6 +20,23 @@ pub fn release_quota(tx: Tx, t: TenantId, limit: &str) -> Tx {
     crm_store::usage::release(tx, &format!("{limit}.release"), t, &quota_counter(limit))
 }
 
+/// Several limits taken at once, in one update of the usage item (label
+/// `quotas`): what a transaction creating several records needs.
+pub fn take_quotas(tx: Tx, p: &Principal, limits: &[&str]) -> Tx {
+    let counters: Vec<(String, i64)> = limits.iter().map(|l| (quota_counter(l), p.entitlements.limit(l))).collect();
+    let refs: Vec<(&str, i64)> = counters.iter().map(|(c, m)| (c.as_str(), *m)).collect();
+    crm_store::usage::take_each(tx, "quotas", p.tenant_id, &refs)
+}
+
+/// The `422 LIMIT_REACHED` of whichever of `limits` is full, after a
+/// [`take_quotas`] was refused (one read of the usage item).
+pub async fn full_quota(store: &Store, p: &Principal, limits: &[&str]) -> AppError {
+    let usage = store.get(&crm_store::keys::usage(p.tenant_id)).await.ok().flatten().unwrap_or_default();
+    let used = |l: &str| usage.get(&quota_counter(l)).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok()).unwrap_or(0);
+    let full = limits.iter().find(|l| used(l) >= p.entitlements.limit(l)).or(limits.first());
+    full.map(|l| p.entitlements.limit_reached(l)).unwrap_or_else(|| AppError::Conflict("a plan limit changed meanwhile; retry".into()))
+}
+
 /// `422 LIMIT_REACHED` when the failed transaction item was a quota.
 pub fn quota_refused(p: &Principal, label: &str) -> Option<AppError> {
     let limit = crm_auth::entitlements::LIMITS.iter().find(|l| **l == label && l.ends_with(".max"))?;

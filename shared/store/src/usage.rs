@@ -12,7 +12,7 @@ use crate::{keys, AttributeValue, Tx};
 /// Adds one to `counter` unless it has reached `max`; the transaction fails
 /// with `label` when it has.
 pub fn take(tx: Tx, label: &str, tenant: TenantId, counter: &str, max: i64) -> Tx {
-    let condition = Condition::new("attribute_not_exists(#c) OR #c < :max")
+    let condition = Condition::new(below(max, "#c", ":max"))
         .name("#c", counter)
         .value(":max", AttributeValue::N(max.to_string()))
         .value(":one", AttributeValue::N("1".into()))
@@ -39,4 +39,30 @@ pub fn release(tx: Tx, label: &str, tenant: TenantId, counter: &str) -> Tx {
         .value(":zero", AttributeValue::N("0".into()))
         .value(":one", AttributeValue::N("1".into()));
     tx.update(label, &keys::usage(tenant), "SET #c = #c - :one", condition)
+}
+
+/// Adds one to each of several counters at once (a lead's conversion makes
+/// a contact, a company and a deal): one update of the usage item — a
+/// transaction may touch an item only once — failing with `label` when any
+/// counter has reached its max.
+pub fn take_each(tx: Tx, label: &str, tenant: TenantId, counters: &[(&str, i64)]) -> Tx {
+    let mut condition = Condition::new("").value(":one", AttributeValue::N("1".into())).value(":zero", AttributeValue::N("0".into()));
+    let (mut sets, mut guards) = (Vec::new(), Vec::new());
+    for (i, (counter, max)) in counters.iter().enumerate() {
+        condition = condition.name(&format!("#c{i}"), counter).value(&format!(":max{i}"), AttributeValue::N(max.to_string()));
+        sets.push(format!("#c{i} = if_not_exists(#c{i}, :zero) + :one"));
+        guards.push(format!("({})", below(*max, &format!("#c{i}"), &format!(":max{i}"))));
+    }
+    condition.expression = guards.join(" AND ");
+    tx.update(label, &keys::usage(tenant), &format!("SET {}", sets.join(", ")), condition)
+}
+
+/// "The counter is below `max`": a counter never written is 0, below any
+/// positive max — but a max of 0 (or less) admits nothing.
+fn below(max: i64, counter: &str, max_value: &str) -> String {
+    if max > 0 {
+        format!("attribute_not_exists({counter}) OR {counter} < {max_value}")
+    } else {
+        format!("{counter} < {max_value}")
+    }
 }

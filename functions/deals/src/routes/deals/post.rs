@@ -23,7 +23,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let (pipeline, stage) = write::placement(&app.store, p.tenant_id, &body).await?;
     let (values, tx) = crm_records::write::custom_values(&app.store, &p, "deal", &Default::default(), &body, true, Tx::new()).await?;
     fields.custom_fields = values;
-    let new = write::NewDeal { pipeline: &pipeline, stage: &stage, fields, lead_id: None, check_links: true };
+    let new = write::NewDeal { pipeline: &pipeline, stage: &stage, fields, lead_id: None, standalone: true };
     let (deal, tx) = write::create(&app.store, &p, Some(call.request_id()), new, tx).await?;
     app.store.transact(tx).await.map_err(|e| write::refused(&p, e))?;
     Ok(Reply::created(format!("/v1/deals/{}", deal.id), deal.public()).etag(deal.version))

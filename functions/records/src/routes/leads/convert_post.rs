@@ -44,8 +44,8 @@ struct Body {
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let b: Body = if call.body_bytes()?.is_empty() { Body::default() } else { call.json()? };
     let lead = super::load(app, &call).await?;
+    let b: Body = if call.body_bytes()?.is_empty() { Body::default() } else { call.json()? };
     crm_records::write::require_edit(&p, lead.fields.owner_user_id)?;
     if let Some(c) = &lead.conversion {
         return Ok(done(&lead, c, false));
@@ -64,7 +64,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             tx = tx.check(
                 "link:contact_id",
                 &Contact::key(t, id),
-                Condition::new("attribute_exists(pk) AND attribute_not_exists(merged_into_id)"),
+                Condition::new("attribute_exists(pk) AND (attribute_not_exists(merged_into_id) OR attribute_type(merged_into_id, :null))")
+                    .value(":null", crm_store::AttributeValue::S("NULL".into())),
             );
             (id, false)
         }
@@ -106,12 +107,20 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         fields.owner_user_id = owner;
         fields.contacts = vec![deals::deal::Party { id: contact_id, role: "decision_maker".into() }];
         fields.companies = company_id.map(|id| deals::deal::Party { id, role: "primary".into() }).into_iter().collect();
-        let new = deals::write::NewDeal { pipeline: &pipeline, stage: &stage, fields, lead_id: Some(lead.id), check_links: false };
+        let new = deals::write::NewDeal { pipeline: &pipeline, stage: &stage, fields, lead_id: Some(lead.id), standalone: false };
         let (made, next) = deals::write::create(&app.store, &p, Some(call.request_id()), new, tx).await?;
         tx = next;
         deal = Some(made);
     }
 
+    // One update of the usage item takes every place the conversion needs.
+    let limits: Vec<&str> = [(contact_created, "contacts.max"), (company_created, "companies.max"), (deal.is_some(), "deals.max")]
+        .into_iter()
+        .filter_map(|(made, l)| made.then_some(l))
+        .collect();
+    if !limits.is_empty() {
+        tx = crm_records::write::take_quotas(tx, &p, &limits);
+    }
     let conversion = Conversion {
         contact_id,
         contact_created,
@@ -132,18 +141,28 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         data,
     ));
     let tx = notify_converted(app, &p, &next, tx).await?;
-    match app.store.transact(tx).await {
-        Ok(()) => Ok(done(&next, &conversion, true).etag(next.version)),
-        // A conversion racing this one won: answer what it made.
-        Err(StoreError::ConditionFailed { label }) if label == "lead" => match app.store.get_as::<Lead>(&Lead::key(t, lead.id)).await? {
-            Some(l) if l.conversion.is_some() => Ok(done(&l, l.conversion.as_ref().expect("converted"), false)),
-            _ => Err(AppError::PreconditionFailed),
-        },
+    let failed = match app.store.transact(tx).await {
+        Ok(()) => return Ok(done(&next, &conversion, true).etag(next.version)),
+        Err(e) => e,
+    };
+    // A conversion racing this one won (its contact may have refused ours
+    // first): answer what it made.
+    if let StoreError::ConditionFailed { .. } = failed {
+        if let Some(l) = app.store.get_as::<Lead>(&Lead::key(t, lead.id)).await?.filter(|l| l.conversion.is_some()) {
+            return Ok(done(&l, l.conversion.as_ref().expect("converted"), false));
+        }
+    }
+    match Err(failed) {
+        Ok(()) => unreachable!("only failures get here"),
+        Err(StoreError::ConditionFailed { label }) if label == "lead" => Err(AppError::PreconditionFailed),
         Err(StoreError::ConditionFailed { label }) if label.starts_with("link:") => {
             Err(AppError::invalid(label.trim_start_matches("link:"), "no such record in this tenant"))
         }
         Err(StoreError::ConditionFailed { label }) if label.starts_with("marker:") => {
             Err(super::super::contacts::duplicate(app, t, &label).await)
+        }
+        Err(StoreError::ConditionFailed { label }) if label == "quotas" => {
+            Err(crm_records::write::full_quota(&app.store, &p, &limits).await)
         }
         Err(e) => Err(deals::write::refused(&p, e)),
     }
@@ -204,7 +223,6 @@ fn new_contact(
     )?;
     let tx = tx.put_new("contact", contact.to_item()?).emit_audited(&event);
     let tx = super::super::contacts::markers(tx, p.tenant_id, id, None, Some(&contact.fields))?;
-    let tx = crm_records::write::take_quota(tx, p, "contacts.max");
     search_index::write(tx, p.tenant_id, CONTACT, id, &[], &contact.fields.terms())
 }
 
@@ -227,7 +245,6 @@ fn new_company(
         json!({ "name": company.fields.name, "domain": company.fields.domain, "owner_user_id": owner, "lead_id": lead.id }),
     )?;
     let tx = tx.put_new("company", company.to_item()?).emit_audited(&event);
-    let tx = crm_records::write::take_quota(tx, p, "companies.max");
     search_index::write(tx, p.tenant_id, COMPANY, id, &[], &company.fields.terms())
 }
 
