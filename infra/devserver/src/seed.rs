@@ -126,5 +126,49 @@ pub async fn demo(running: &RunningStack) -> Result<(), String> {
         json!({ "title": "Send Jane the pricing proposal", "priority": "high", "due_at": tomorrow, "owner_user_id": rep, "related": { "type": "contact", "id": contacts[1] } }),
     )
     .await?;
+    // The SalesOS opportunities ($120k + $50k = $170k) on the default pipeline's board.
+    let pipeline = client
+        .post(format!("{}/v1/pipelines", running.url))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "Sales", "description": "New business, from first call to signature" }))
+        .send()
+        .await
+        .map_err(|e| format!("seed: {e}"))?
+        .json::<Value>()
+        .await
+        .map_err(|e| format!("seed: {e}"))?;
+    let stage = |name: &str| {
+        pipeline["data"]["stages"].as_array().into_iter().flatten().find(|s| s["name"] == name).map(|s| s["id"].clone()).unwrap_or_default()
+    };
+    let close = (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d").to_string();
+    post(
+        "/v1/deals",
+        json!({ "name": "Acme Enterprise License", "amount": 12_000_000, "currency": "USD", "stage_id": stage("Negotiation"), "close_date": close,
+                "contacts": [{ "id": contacts[0], "role": "decision_maker" }], "companies": [{ "id": acme, "role": "primary" }] }),
+    )
+    .await?;
+    post(
+        "/v1/deals",
+        json!({ "name": "Globex Manufacturing Suite", "amount": 5_000_000, "currency": "USD", "stage_id": stage("Proposal"), "close_date": close,
+                "owner_user_id": rep, "contacts": [{ "id": contacts[2], "role": "influencer" }], "companies": [{ "id": globex, "role": "primary" }] }),
+    )
+    .await?;
+    // The spec's example policy: a manager approves winning a deal over $100k.
+    post(
+        "/v1/approvals/policies",
+        json!({ "name": "Deals over $100k", "action_code": "deal.mark.win", "object_type": "deal",
+                "conditions": [{ "field": "amount_major", "op": "gt", "value": 100000 }],
+                "steps": [{ "approver_mode": "role", "approver_ref": "manager" }] }),
+    )
+    .await?;
+    // Leads in each working status.
+    for body in [
+        json!({ "first_name": "Layla", "last_name": "Mansour", "email": "layla@initech.com", "company_name": "Initech", "source": "web", "owner_user_id": rep }),
+        json!({ "first_name": "Karim", "last_name": "Adel", "phone": "+201001112233", "source": "referral", "status": "contacted", "owner_user_id": rep }),
+        json!({ "first_name": "Sofia", "last_name": "Reyes", "email": "sofia@umbrella.com", "company_name": "Umbrella", "job_title": "Director of Operations", "source": "campaign", "status": "qualified" }),
+        json!({ "first_name": "Tom", "last_name": "Baker", "email": "tom@gmail.com", "source": "other", "status": "disqualified" }),
+    ] {
+        post("/v1/leads", body).await?;
+    }
     Ok(())
 }
