@@ -39,9 +39,10 @@ async fn custom_fields_are_typed_required_unique_and_plan_gated() {
         .await
         .unwrap();
     assert_eq!(dup.status(), 409);
-    let bad =
-        body_of(app.post("/v1/custom-fields/definitions").json(&json!({"entity": "deal", "code": "9x", "label": "", "type": "select"})))
-            .await;
+    let bad = body_of(
+        app.post("/v1/custom-fields/definitions").json(&json!({"entity": "property", "code": "9x", "label": "", "type": "select"})),
+    )
+    .await;
     assert_eq!(bad["error"]["details"].as_array().unwrap().len(), 4, "{bad}");
     assert_eq!(app.get_json("/v1/custom-fields/definitions?entity=contact").await["data"].as_array().unwrap().len(), 3);
 

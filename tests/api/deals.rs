@@ -10,7 +10,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{body_of, eventually, mailbox, TestApp};
+use crate::helpers::{body_of, error_fields as fields, eventually, mailbox, send, TestApp};
 
 async fn pipeline(app: &TestApp, body: Value) -> Value {
     let p = body_of(app.post("/v1/pipelines").json(&body)).await;
@@ -32,19 +32,6 @@ async fn deal(app: &TestApp, body: Value) -> Value {
     let d = body_of(app.post("/v1/deals").json(&body)).await;
     assert!(d["data"]["id"].is_string(), "{d}");
     d["data"].clone()
-}
-
-async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-fn fields(body: &Value) -> Vec<String> {
-    body["error"]["details"]
-        .as_array()
-        .map(|d| d.iter().map(|x| x["field"].as_str().unwrap_or_default().to_string()).collect())
-        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -164,6 +151,19 @@ async fn a_deal_moves_through_its_stages_is_won_or_lost_and_keeps_its_history() 
     let p = pipelines["data"][0].clone();
     assert_eq!(d["stage_id"].as_str(), Some(stage(&p, "Qualification")));
 
+    // Deal custom fields (deals.customFields).
+    let def = body_of(
+        admin
+            .post("/v1/custom-fields/definitions")
+            .json(&json!({"entity": "deal", "code": "region", "label": "Region", "type": "select", "options": ["mena", "eu"]})),
+    )
+    .await;
+    assert!(def["data"]["id"].is_string(), "{def}");
+    let tagged = body_of(rep.request(Method::PATCH, &format!("/v1/deals/{id}")).json(&json!({"custom_fields": {"region": "mena"}}))).await;
+    assert_eq!(tagged["data"]["custom_fields"]["region"], "mena", "{tagged}");
+    let wrong = body_of(rep.request(Method::PATCH, &format!("/v1/deals/{id}")).json(&json!({"custom_fields": {"region": "mars"}}))).await;
+    assert_eq!(fields(&wrong), vec!["custom_fields.region"]);
+
     // Patches keep the stage; moves go through move-stage.
     let (status, refused) =
         send(rep.request(Method::PATCH, &format!("/v1/deals/{id}")).json(&json!({"stage_id": stage(&p, "Proposal"), "status": "won"})))
@@ -171,7 +171,7 @@ async fn a_deal_moves_through_its_stages_is_won_or_lost_and_keeps_its_history() 
     assert_eq!((status, fields(&refused)), (400, vec!["stage_id".to_string(), "status".to_string()]));
     let patched =
         body_of(rep.request(Method::PATCH, &format!("/v1/deals/{id}")).json(&json!({"amount": 11_000_000, "discount_pct": 8}))).await;
-    assert_eq!((patched["data"]["amount"].as_i64(), patched["data"]["version"].as_u64()), (Some(11_000_000), Some(2)));
+    assert_eq!((patched["data"]["amount"].as_i64(), patched["data"]["version"].as_u64()), (Some(11_000_000), Some(3)));
     assert_eq!(send(viewer.request(Method::PATCH, &format!("/v1/deals/{id}")).json(&json!({"name": "x"}))).await.0, 403);
 
     let moved = body_of(rep.post(&format!("/v1/deals/{id}/move-stage")).json(&json!({"stage_id": stage(&p, "Proposal")}))).await;

@@ -198,6 +198,21 @@ pub async fn reports_for(to: &str) {
 }
 
 /// Sends `req` and reads its JSON body (whatever the status).
+/// The status and JSON body (or null) of a request.
+pub async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// The fields a validation error names, in order.
+pub fn error_fields(body: &Value) -> Vec<String> {
+    body["error"]["details"]
+        .as_array()
+        .map(|d| d.iter().map(|x| x["field"].as_str().unwrap_or_default().to_string()).collect())
+        .unwrap_or_default()
+}
+
 pub async fn body_of(req: reqwest::RequestBuilder) -> Value {
     req.send().await.unwrap().json().await.unwrap()
 }

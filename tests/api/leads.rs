@@ -11,20 +11,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{body_of, eventually, TestApp};
-
-async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-fn fields(body: &Value) -> Vec<String> {
-    body["error"]["details"]
-        .as_array()
-        .map(|d| d.iter().map(|x| x["field"].as_str().unwrap_or_default().to_string()).collect())
-        .unwrap_or_default()
-}
+use crate::helpers::{body_of, error_fields as fields, eventually, send, TestApp};
 
 async fn lead(app: &TestApp, body: Value) -> Value {
     let l = body_of(app.post("/v1/leads").json(&body)).await;
@@ -326,8 +313,12 @@ async fn a_leads_import_previews_duplicates_then_creates_through_a_job() {
         assert_eq!(job["status"], "completed", "{job}");
         let c = &job["counts"];
         counts.push((c["processed"].as_u64(), c["created"].as_u64(), c["duplicates"].as_u64(), c["failed"].as_u64()));
-        let dups: Vec<(u64, bool)> =
-            job["duplicates"].as_array().unwrap().iter().map(|d| (d["row"].as_u64().unwrap(), d["imported"].as_bool().unwrap())).collect();
+        let dups: Vec<(u64, bool)> = job["duplicates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["row"].as_u64().unwrap(), d["imported"].as_bool().unwrap_or(false)))
+            .collect();
         assert_eq!(dups, vec![(2, false), (4, true), (5, false)], "{job}");
         assert_eq!(job["errors"][0]["row"], 3);
         let leads = admin.get_json("/v1/leads?source=import").await["data"].as_array().unwrap().len();

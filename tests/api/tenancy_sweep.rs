@@ -1,5 +1,5 @@
-//! The cross-tenant sweep (issue 5): every route of the CRM records,
-//! activities, approvals and access-control modules that takes an id is
+//! The cross-tenant sweep (issues 5 and 6): every route of the CRM records,
+//! activities, approvals, access-control, deals and leads modules that takes an id is
 //! called by another tenant's admin with this tenant's real ids — each
 //! answers 404, and nothing of this tenant changes. A new route with an id
 //! under these prefixes fails this test until it is swept.
@@ -21,6 +21,9 @@ const PREFIXES: &[&str] = &[
     "/v1/notes",
     "/v1/admin/groups",
     "/v1/approvals",
+    "/v1/pipelines",
+    "/v1/deals",
+    "/v1/leads",
 ];
 
 fn id_of(v: &Value) -> String {
@@ -66,6 +69,10 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
     let policy = id_of(&body_of(owner.post("/v1/approvals/policies").json(&json!({"name": "P", "action_code": "task.complete", "object_type": "task", "conditions": [{"field": "priority", "op": "eq", "value": "high"}], "steps": [{"approver_mode": "role", "approver_ref": "admin"}]}))).await);
     let request = body_of(rep.post(&format!("/v1/tasks/{task}/complete"))).await;
     let request = request["data"]["approval_request"]["id"].as_str().unwrap_or_else(|| panic!("{request}")).to_string();
+    let pipeline = body_of(owner.post("/v1/pipelines").json(&json!({"name": "Sales"}))).await;
+    let (pipeline, stage) = (id_of(&pipeline), pipeline["data"]["stages"][1]["id"].as_str().unwrap().to_string());
+    let deal = id_of(&body_of(owner.post("/v1/deals").json(&json!({"name": "Acme renewal", "amount": 100}))).await);
+    let lead = id_of(&body_of(owner.post("/v1/leads").json(&json!({"first_name": "Sara", "email": "sara@sweep.example"}))).await);
     let before = owner.get_json(&format!("/v1/contacts/{contact}")).await;
 
     let ids: BTreeMap<&str, &str> = [
@@ -79,6 +86,9 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
         ("/v1/admin/groups/{id}", group.as_str()),
         ("/v1/approvals/policies/{id}", policy.as_str()),
         ("/v1/approvals/requests/{id}", request.as_str()),
+        ("/v1/pipelines/{id}", pipeline.as_str()),
+        ("/v1/deals/{id}", deal.as_str()),
+        ("/v1/leads/{id}", lead.as_str()),
     ]
     .into_iter()
     .collect();
@@ -90,6 +100,10 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
             k if k.ends_with("/members") => json!({"user_id": rep.user.to_string()}),
             k if k.ends_with("/remind") => json!({"remind_at": at}),
             k if k.ends_with("/channels") => json!({"type": "email", "value": "x@stranger.example.com"}),
+            k if k.ends_with("/move-stage") => json!({"stage_id": stage}),
+            k if k.ends_with("/mark-lost") => json!({"reason_code": "price"}),
+            k if k.ends_with("/score") => json!({"adjustment": 5}),
+            k if k.ends_with("/stages") => json!({"name": "Intruder"}),
             _ => json!({}),
         }
     };
@@ -103,7 +117,7 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
         }
         let base = ids.iter().filter(|(tpl, _)| path.starts_with(&tpl.replace("/{id}", "/"))).map(|(tpl, id)| (*tpl, *id)).next();
         let (_, id) = base.unwrap_or_else(|| panic!("{key}: no id to sweep it with; add its resource to the sweep"));
-        let url = path.replace("{id}", id).replace("{channelId}", &channel).replace("{reminderId}", &reminder);
+        let url = path.replace("{id}", id).replace("{channelId}", &channel).replace("{reminderId}", &reminder).replace("{stageId}", &stage);
         assert!(!url.contains('{'), "{key}: a path parameter the sweep does not know");
         let m = Method::from_bytes(method.as_bytes()).unwrap();
         let resp = stranger.request(m.clone(), &url).json(&body_for(key)).send().await.unwrap();
@@ -112,7 +126,10 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
         assert_eq!(status, 404, "{key} with another tenant's id answered {status}: {body}");
         swept += 1;
     }
-    assert!(swept >= 35, "only {swept} routes swept");
+    assert!(swept >= 55, "only {swept} routes swept");
     assert_eq!(owner.get_json(&format!("/v1/contacts/{contact}")).await["data"], before["data"], "nothing of the owner changed");
     assert_eq!(owner.get_json(&format!("/v1/tasks/{task}")).await["data"]["status"], "open");
+    assert_eq!(owner.get_json(&format!("/v1/deals/{deal}")).await["data"]["version"], 1, "the deal is untouched");
+    assert_eq!(owner.get_json(&format!("/v1/leads/{lead}")).await["data"]["version"], 1, "the lead is untouched");
+    assert_eq!(owner.get_json(&format!("/v1/pipelines/{pipeline}")).await["data"]["version"], 1, "the pipeline is untouched");
 }

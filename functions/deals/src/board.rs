@@ -162,29 +162,11 @@ impl Tallies {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deal::DealFields;
-    use crm_kernel::{Currency, EntityId, Timestamp, UserId};
+    use crm_kernel::EntityId;
     use proptest::prelude::*;
 
     fn deal(stage: EntityId, amount: i64, cur: &str, close: Option<&str>) -> Deal {
-        let now = Timestamp::now();
-        Deal {
-            id: EntityId::new(),
-            tenant_id: TenantId::new(),
-            fields: DealFields { amount, close_date: close.map(str::to_string), ..DealFields::blank(Currency::parse(cur).unwrap()) },
-            pipeline_id: EntityId::new(),
-            stage_id: stage,
-            status: "open".into(),
-            stage_entered_at: now,
-            closed_at: None,
-            lost_reason_code: None,
-            lost_reason_note: None,
-            lead_id: None,
-            created_by: UserId::new(),
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        }
+        crate::deal::sample(stage, amount, cur, close)
     }
 
     #[test]

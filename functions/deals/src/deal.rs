@@ -276,6 +276,33 @@ impl Deal {
     }
 }
 
+/// An open deal for unit tests.
+#[cfg(test)]
+pub(crate) fn sample(stage: EntityId, amount: i64, currency: &str, close: Option<&str>) -> Deal {
+    let now = Timestamp::now();
+    Deal {
+        id: EntityId::new(),
+        tenant_id: TenantId::new(),
+        fields: DealFields {
+            amount,
+            close_date: close.map(str::to_string),
+            ..DealFields::blank(Currency::parse(currency).expect("a currency"))
+        },
+        pipeline_id: EntityId::new(),
+        stage_id: stage,
+        status: "open".into(),
+        stage_entered_at: now,
+        closed_at: None,
+        lost_reason_code: None,
+        lost_reason_note: None,
+        lead_id: None,
+        created_by: UserId::new(),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,25 +346,7 @@ mod tests {
 
     #[test]
     fn value_is_in_major_units() {
-        let f = DealFields { amount: 5_000_000, ..DealFields::blank(usd()) };
-        let now = Timestamp::now();
-        let d = Deal {
-            id: EntityId::new(),
-            tenant_id: TenantId::new(),
-            fields: f,
-            pipeline_id: EntityId::new(),
-            stage_id: EntityId::new(),
-            status: "open".into(),
-            stage_entered_at: now,
-            closed_at: None,
-            lost_reason_code: None,
-            lost_reason_note: None,
-            lead_id: None,
-            created_by: UserId::new(),
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        };
+        let d = sample(EntityId::new(), 5_000_000, "USD", None);
         assert_eq!((d.value(), d.close_month()), (50_000.0, "none"));
         assert_eq!(d.public()["value"], json!(50000.0));
     }

@@ -28,11 +28,18 @@ pub const MAX_ROWS: usize = 50_000;
 /// The normalised header, or `400` naming every unknown column (a
 /// `custom.{code}` column must name an active custom field in `defs`).
 pub fn header(record: &csv::StringRecord, defs: &[Definition]) -> Result<Vec<String>, AppError> {
+    header_of(record, defs, IMPORT_COLUMNS)
+}
+
+/// The normalised header of a file whose known columns are `known` (and
+/// `custom.{code}` of an active field in `defs`), or `400` naming every
+/// unknown column; a `first_name` column is required.
+pub fn header_of(record: &csv::StringRecord, defs: &[Definition], known_columns: &[&str]) -> Result<Vec<String>, AppError> {
     let cols: Vec<String> =
         record.iter().map(|c| c.trim_start_matches('\u{feff}').trim().to_ascii_lowercase().replace([' ', '-'], "_")).collect();
     let known = |c: &str| match c.strip_prefix(CUSTOM) {
         Some(code) => defs.iter().any(|d| d.code == code && d.active),
-        None => IMPORT_COLUMNS.contains(&c),
+        None => known_columns.contains(&c),
     };
     let unknown: Vec<FieldError> = cols
         .iter()
@@ -40,7 +47,7 @@ pub fn header(record: &csv::StringRecord, defs: &[Definition]) -> Result<Vec<Str
         .map(|c| {
             FieldError::new(
                 format!("columns.{c}"),
-                format!("unknown column; known: {}, and custom.{{code}} of an active custom field", IMPORT_COLUMNS.join(", ")),
+                format!("unknown column; known: {}, and custom.{{code}} of an active custom field", known_columns.join(", ")),
             )
         })
         .collect();

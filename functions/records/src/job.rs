@@ -63,7 +63,7 @@ pub struct Duplicate {
     pub lead_id: Option<String>,
     /// Leads import: the row was imported all the same (a lead may match a
     /// contact; the lead keeps the match in its `duplicates`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub imported: bool,
 }
 

@@ -36,23 +36,7 @@ const MAX_ITEMS: usize = 90;
 
 /// The normalised header, or `400` naming every unknown column.
 pub fn header(record: &csv::StringRecord, defs: &[Definition]) -> Result<Vec<String>, AppError> {
-    let cols: Vec<String> =
-        record.iter().map(|c| c.trim_start_matches('\u{feff}').trim().to_ascii_lowercase().replace([' ', '-'], "_")).collect();
-    let unknown: Vec<FieldError> = cols
-        .iter()
-        .filter(|c| match c.strip_prefix(crate::csv_rows::CUSTOM) {
-            Some(code) => !defs.iter().any(|d| d.code == code && d.active),
-            None => !COLUMNS.contains(&c.as_str()),
-        })
-        .map(|c| FieldError::new(format!("columns.{c}"), format!("unknown column; known: {}, and custom.{{code}}", COLUMNS.join(", "))))
-        .collect();
-    if !unknown.is_empty() {
-        return Err(AppError::invalid_fields(unknown));
-    }
-    if !cols.iter().any(|c| c == "first_name") {
-        return Err(AppError::invalid("columns.first_name", "the file needs a first_name column"));
-    }
-    Ok(cols)
+    crate::csv_rows::header_of(record, defs, COLUMNS)
 }
 
 /// One data row as lead fields, or its problems.

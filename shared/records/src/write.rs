@@ -152,6 +152,15 @@ pub fn require_edit(p: &Principal, owner: Option<UserId>) -> Result<(), AppError
     }
 }
 
+/// [`require_edit`], and an `If-Match` (when sent) naming the record's `version` (else `412`).
+pub fn require_change(p: &Principal, owner: Option<UserId>, if_match: Option<u64>, version: u64) -> Result<(), AppError> {
+    require_edit(p, owner)?;
+    if if_match.is_some_and(|v| v != version) {
+        return Err(AppError::PreconditionFailed);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

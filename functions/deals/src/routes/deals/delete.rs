@@ -15,10 +15,7 @@ use crate::{board, write, App};
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let current = super::load(app, &call).await?;
-    crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
-    if call.if_match()?.is_some_and(|v| v != current.version) {
-        return Err(AppError::PreconditionFailed);
-    }
+    crm_records::write::require_change(&p, current.fields.owner_user_id, call.if_match()?, current.version)?;
     let pipeline = super::pipeline_of(app, &current).await?;
     let data = json!({ "name": current.fields.name, "amount": current.fields.amount, "currency": current.fields.currency, "status": current.status });
     let tx = Tx::new()

@@ -18,10 +18,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let body: Value = call.json()?;
     let current = super::load(app, &call).await?;
-    crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
-    if call.if_match()?.is_some_and(|v| v != current.version) {
-        return Err(AppError::PreconditionFailed);
-    }
+    crm_records::write::require_change(&p, current.fields.owner_user_id, call.if_match()?, current.version)?;
     let mut fields = DealFields::apply(&current.fields, &body, false)?;
     let (values, tx) =
         crm_records::write::custom_values(&app.store, &p, "deal", &current.fields.custom_fields, &body, false, Tx::new()).await?;

@@ -4,13 +4,10 @@
 //! the pool. Every user named must be an active user of the tenant.
 //! `lead.rules.manage`; `If-Match` honoured; `lead.rules.updated`.
 
-use crm_events::audit::AuditExt;
-use crm_events::{Actor, DomainEvent, Subject};
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, FieldError, Timestamp};
 use crm_store::item::ItemExt;
-use crm_store::tx::Condition;
-use crm_store::{item, keys, StoreError, Tx};
+use crm_store::keys;
 use serde_json::{json, Value};
 
 use crate::lead_rules::Assignment;
@@ -39,23 +36,16 @@ pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let key = Assignment::key(p.tenant_id);
     let current: Assignment = app.store.get_as(&key).await?.unwrap_or_default();
-    if call.if_match()?.is_some_and(|v| v != current.version) {
-        return Err(AppError::PreconditionFailed);
-    }
     next.version = current.version + 1;
     next.updated_at = Some(Timestamp::now());
-    let guard = if current.version == 0 { Condition::not_exists() } else { Condition::version_is(current.version) };
-    let event = DomainEvent::new(
-        p.tenant_id,
-        "lead.rules.updated",
-        Actor::user(p.user_id),
-        Subject { kind: "lead_rules".into(), id: "assignment".into() },
+    super::save_rules(
+        app,
+        &call,
+        &key,
+        current.version,
+        &next,
         json!({ "mode": next.mode, "pool": next.pool.len(), "rules": next.rules.len() }),
     )
-    .with_request_id(call.request_id());
-    match app.store.transact(Tx::new().put_if("rules", item::to_item(&key, &next)?, guard).emit_audited(&event)).await {
-        Ok(()) => Ok(Reply::ok(&next).etag(next.version)),
-        Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),
-        Err(e) => Err(e.into()),
-    }
+    .await?;
+    Ok(Reply::ok(&next).etag(next.version))
 }

@@ -15,10 +15,7 @@ use crate::{search_index, App};
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let current = super::load(app, &call).await?;
-    crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
-    if call.if_match()?.is_some_and(|v| v != current.version) {
-        return Err(AppError::PreconditionFailed);
-    }
+    crm_records::write::require_change(&p, current.fields.owner_user_id, call.if_match()?, current.version)?;
     let data = json!({ "full_name": current.fields.full_name(), "status": current.fields.status });
     let tx = Tx::new()
         .delete("lead", &Lead::key(p.tenant_id, current.id), Some(Condition::version_is(current.version)))

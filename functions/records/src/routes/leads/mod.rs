@@ -193,6 +193,33 @@ pub(crate) async fn notify_owner(
     Ok(tx)
 }
 
+/// Writes one of the tenant's lead-rule items (`scoring`, `assignment`)
+/// over the current one (`If-Match` honoured), with `lead.rules.updated`.
+pub(crate) async fn save_rules<T: serde::Serialize>(
+    app: &App,
+    call: &Call,
+    key: &crm_store::Key,
+    current_version: u64,
+    next: &T,
+    data: Value,
+) -> Result<(), AppError> {
+    let p = call.principal()?;
+    if call.if_match()?.is_some_and(|v| v != current_version) {
+        return Err(AppError::PreconditionFailed);
+    }
+    let which = key.pk.rsplit('#').next().unwrap_or_default().to_string();
+    let guard =
+        if current_version == 0 { crm_store::tx::Condition::not_exists() } else { crm_store::tx::Condition::version_is(current_version) };
+    let event =
+        DomainEvent::new(p.tenant_id, "lead.rules.updated", Actor::user(p.user_id), Subject { kind: "lead_rules".into(), id: which }, data)
+            .with_request_id(call.request_id());
+    match app.store.transact(Tx::new().put_if("rules", crm_store::item::to_item(key, next)?, guard).emit_audited(&event)).await {
+        Ok(()) => Ok(()),
+        Err(crm_store::StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The error a failed lead transaction means.
 pub(crate) fn refused(p: &Principal, e: crm_store::StoreError) -> AppError {
     match &e {

@@ -18,10 +18,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let body: Value = call.json()?;
     let current = super::load(app, &call).await?;
-    crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
-    if call.if_match()?.is_some_and(|v| v != current.version) {
-        return Err(AppError::PreconditionFailed);
-    }
+    crm_records::write::require_change(&p, current.fields.owner_user_id, call.if_match()?, current.version)?;
     if current.conversion.is_some() {
         return Err(AppError::Conflict("a converted lead is kept as it was converted".into()));
     }

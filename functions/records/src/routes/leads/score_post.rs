@@ -17,10 +17,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let body: Value = call.json()?;
     let current = super::load(app, &call).await?;
-    crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
-    if call.if_match()?.is_some_and(|v| v != current.version) {
-        return Err(AppError::PreconditionFailed);
-    }
+    crm_records::write::require_change(&p, current.fields.owner_user_id, call.if_match()?, current.version)?;
     let rules_part: i64 = current.score - current.score_adjustment;
     let adjustment = match (body.get("adjustment").and_then(Value::as_i64), body.get("score").and_then(Value::as_i64)) {
         (Some(a), None) => current.score_adjustment + a,

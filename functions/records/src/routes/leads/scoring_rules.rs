@@ -4,12 +4,8 @@
 //! `lead.rules.manage`; `If-Match` honoured; `lead.rules.updated`. Leads
 //! are scored when created or changed.
 
-use crm_events::audit::AuditExt;
-use crm_events::{Actor, DomainEvent, Subject};
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
-use crm_store::tx::Condition;
-use crm_store::{item, StoreError, Tx};
 use serde_json::{json, Value};
 
 use crate::lead_rules::Scoring;
@@ -28,23 +24,16 @@ pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut next = Scoring::parse(&body)?;
     let key = Scoring::key(p.tenant_id);
     let current: Scoring = app.store.get_as(&key).await?.unwrap_or_default();
-    if call.if_match()?.is_some_and(|v| v != current.version) {
-        return Err(AppError::PreconditionFailed);
-    }
     next.version = current.version + 1;
     next.updated_at = Some(Timestamp::now());
-    let guard = if current.version == 0 { Condition::not_exists() } else { Condition::version_is(current.version) };
-    let event = DomainEvent::new(
-        p.tenant_id,
-        "lead.rules.updated",
-        Actor::user(p.user_id),
-        Subject { kind: "lead_rules".into(), id: "scoring".into() },
+    super::save_rules(
+        app,
+        &call,
+        &key,
+        current.version,
+        &next,
         json!({ "rules": next.rules.len(), "notify_threshold": next.notify_threshold }),
     )
-    .with_request_id(call.request_id());
-    match app.store.transact(Tx::new().put_if("rules", item::to_item(&key, &next)?, guard).emit_audited(&event)).await {
-        Ok(()) => Ok(Reply::ok(&next).etag(next.version)),
-        Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),
-        Err(e) => Err(e.into()),
-    }
+    .await?;
+    Ok(Reply::ok(&next).etag(next.version))
 }
