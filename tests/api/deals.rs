@@ -217,6 +217,10 @@ async fn a_deal_moves_through_its_stages_is_won_or_lost_and_keeps_its_history() 
     let other = deal(&rep, json!({"name": "Globex pilot", "amount": 5_000_000, "close_date": "2027-01-10"})).await;
     let ids = |v: Value| v["data"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
     assert_eq!(ids(rep.get_json("/v1/deals?status=won").await), vec![id.clone()]);
+    let (john, acme) = (john.as_str().unwrap(), acme.as_str().unwrap());
+    assert_eq!(ids(rep.get_json(&format!("/v1/deals?contact={john}")).await), vec![id.clone()], "a contact's deals");
+    assert_eq!(ids(rep.get_json(&format!("/v1/deals?company={acme}&status=won")).await), vec![id.clone()]);
+    assert_eq!(ids(rep.get_json(&format!("/v1/deals?company={acme}&status=open")).await), Vec::<String>::new());
     assert_eq!(ids(rep.get_json("/v1/deals?min_amount=6000000").await), vec![id.clone()]);
     assert_eq!(
         ids(rep.get_json(&format!("/v1/deals?stage={}", stage(&p, "Qualification"))).await),
@@ -268,6 +272,7 @@ async fn a_deal_moves_through_its_stages_is_won_or_lost_and_keeps_its_history() 
     assert_eq!(send(admin.request(Method::DELETE, &format!("/v1/deals/{id}"))).await.0, 204);
     let board = rep.get_json(&format!("/v1/pipelines/{}/board", p["id"].as_str().unwrap())).await;
     assert_eq!(board["data"]["stages"].as_array().unwrap().iter().map(|s| s["count"].as_i64().unwrap()).sum::<i64>(), 1);
+    assert_eq!(rep.get_json(&format!("/v1/deals?contact={john}")).await["data"], json!([]), "a deleted deal leaves no link");
 }
 
 #[tokio::test]
@@ -437,4 +442,53 @@ async fn a_big_deal_waits_for_a_manager_before_it_is_won_and_owners_and_watchers
     let rep_email = format!("{}@fixture.example.com", rep.user.to_string().to_lowercase());
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(mailbox(&rep_email).await.iter().all(|m| m["template_code"] != "deal.won"), "the rep won it: no notice to themselves");
+}
+
+#[tokio::test]
+async fn a_deal_has_a_timeline_its_moves_can_wait_for_approval_and_teams_see_their_own() {
+    let admin = TestApp::with_plan(&["admin"], "DevPro").await;
+    let (ann, ben) = (admin.colleague(&["sales_rep"]).await, admin.colleague(&["sales_rep"]).await);
+    let p = pipeline(&admin, json!({"name": "Sales"})).await;
+    let mine = deal(&ann, json!({"name": "Ann's deal", "amount": 1000, "discount_pct": 15})).await;
+    let theirs = deal(&ben, json!({"name": "Ben's deal", "amount": 2000})).await;
+    let (mid, tid) = (mine["id"].as_str().unwrap().to_string(), theirs["id"].as_str().unwrap().to_string());
+
+    // The deal view's timeline: a call logged on it, and a task linking it.
+    body_of(ann.post("/v1/activities").json(&json!({"type": "call", "title": "Discovery call", "subject": {"type": "deal", "id": mid}})))
+        .await;
+    body_of(ann.post("/v1/tasks").json(&json!({"title": "Send the quote", "links": [{"type": "deal", "id": mid}]}))).await;
+    let timeline = ann.get_json(&format!("/v1/timeline?subject_type=deal&subject_id={mid}")).await;
+    let titles: Vec<(&str, bool)> = timeline["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["data"]["title"].as_str().unwrap(), e["linked"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(titles, vec![("Send the quote", true), ("Discovery call", false)]);
+
+    // A discount over 10 % holds a stage move until a manager (here: an admin, none being a manager) approves.
+    let policy = body_of(admin.post("/v1/approvals/policies").json(&json!({
+        "name": "Discounts over 10 %", "action_code": "deal.stage.move", "object_type": "deal",
+        "conditions": [{"field": "discount_pct", "op": "gt", "value": 10}], "steps": [{"approver_mode": "role", "approver_ref": "manager"}],
+    })))
+    .await;
+    assert!(policy["data"]["id"].is_string(), "{policy}");
+    let (status, held) = send(ann.post(&format!("/v1/deals/{mid}/move-stage")).json(&json!({"stage_id": stage(&p, "Proposal")}))).await;
+    assert_eq!((status, held["data"]["approval_request"]["action_code"].as_str()), (202, Some("deal.stage.move")), "{held}");
+    let rid = held["data"]["approval_request"]["id"].as_str().unwrap();
+    assert_eq!(ann.get_json(&format!("/v1/deals/{mid}")).await["data"]["stage_id"].as_str(), Some(stage(&p, "Qualification")));
+    assert_eq!(body_of(admin.post(&format!("/v1/approvals/requests/{rid}/approve")).json(&json!({}))).await["data"]["state"], "approved");
+    let moved = body_of(ann.post(&format!("/v1/deals/{mid}/move-stage")).json(&json!({"stage_id": stage(&p, "Proposal")}))).await;
+    assert_eq!(moved["data"]["stage_id"].as_str(), Some(stage(&p, "Proposal")), "{moved}");
+
+    // Team visibility: each rep sees their own deals; the board's totals are what they see.
+    assert_eq!(send(admin.request(Method::PUT, "/v1/admin/roles/visibility").json(&json!({"mode": "team"}))).await.0, 200);
+    let names = |v: Value| v["data"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(names(ann.get_json("/v1/deals").await), vec!["Ann's deal"]);
+    assert_eq!(send(ann.get(&format!("/v1/deals/{tid}"))).await.0, 404, "another team's deal is not there");
+    assert_eq!(send(ann.get(&format!("/v1/timeline?subject_type=deal&subject_id={tid}"))).await.0, 404);
+    let board = ann.get_json(&format!("/v1/pipelines/{}/board", p["id"].as_str().unwrap())).await;
+    assert_eq!((board["data"]["scope"].as_str(), board["data"]["value"]["amounts"]["USD"].as_i64()), (Some("visible_deals"), Some(1000)));
+    assert_eq!(send(ann.get(&format!("/v1/pipelines/{}/forecast", p["id"].as_str().unwrap()))).await.0, 403);
+    assert_eq!(names(admin.get_json("/v1/deals").await).len(), 2, "admins see every deal");
 }

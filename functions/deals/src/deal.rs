@@ -11,7 +11,9 @@
 //! * `by_owner` — the owner's deals;
 //! * `by_parent` `STAGE#{stage_id}` — the board column, last changed first
 //!   (App.C's index `deals (tenant_id, pipeline_id, stage_id, updated_at DESC)`);
-//! * `by_lookup` `DEALPIPELINE#{pipeline_id}` — a pipeline's deals.
+//! * `by_lookup` `DEALPIPELINE#{pipeline_id}` — a pipeline's deals;
+//!
+//! and a link item per contact and company on it ([`Deal::party_key`]).
 
 use crm_kernel::{AppError, Currency, EntityId, FieldError, TenantId, Timestamp, UserId};
 use crm_records::fields::text;
@@ -242,6 +244,18 @@ impl Deal {
 
     pub fn pipeline_pk(tenant: TenantId, pipeline: EntityId) -> String {
         keys::by_lookup_pk(tenant, "DEALPIPELINE", &pipeline.to_string())
+    }
+
+    /// The link of a contact or company (`party`) to a deal: one item in the
+    /// party's `DEALPARTY` partition, so "this contact's deals" is one Query.
+    pub fn party_key(tenant: TenantId, party: EntityId, deal: EntityId) -> Key {
+        Key { pk: keys::entity_pk(tenant, "DEALPARTY", &party.to_string()), sk: format!("DEAL#{deal}") }
+    }
+
+    /// The ids of the contacts and companies on the deal.
+    pub fn parties(&self) -> Vec<(EntityId, &'static str, &str)> {
+        let contacts = self.fields.contacts.iter().map(|p| (p.id, "contact", p.role.as_str()));
+        contacts.chain(self.fields.companies.iter().map(|p| (p.id, "company", p.role.as_str()))).collect()
     }
 
     /// The close month the forecast files the deal under (`none` without a close date).

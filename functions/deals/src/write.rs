@@ -131,6 +131,25 @@ pub fn check_links(mut tx: Tx, t: TenantId, fields: &DealFields, before: Option<
     tx
 }
 
+/// Adds to `tx` the party links (`DEALPARTY`) the change from `before` to
+/// `after` makes: new parties linked, dropped ones unlinked, roles kept current.
+pub fn party_links(mut tx: Tx, t: TenantId, before: Option<&Deal>, after: Option<&Deal>) -> Result<Tx, crm_store::StoreError> {
+    let old = before.map(Deal::parties).unwrap_or_default();
+    let new = after.map(Deal::parties).unwrap_or_default();
+    if let Some(d) = before {
+        for (id, _, _) in old.iter().filter(|(id, _, _)| !new.iter().any(|(n, _, _)| n == id)) {
+            tx = tx.delete("party_link", &Deal::party_key(t, *id, d.id), None);
+        }
+    }
+    if let Some(d) = after {
+        for (id, kind, role) in new.iter().filter(|p| !old.contains(p)) {
+            tx = tx
+                .put("party_link", item::to_item(&Deal::party_key(t, *id, d.id), &json!({ "deal_id": d.id, "type": kind, "role": role }))?);
+        }
+    }
+    Ok(tx)
+}
+
 /// `422` for a linked record that does not exist.
 pub fn link_refused(label: &str) -> Option<AppError> {
     label.strip_prefix("link:").map(|f| AppError::invalid(f, "no such record in this tenant"))
@@ -182,6 +201,7 @@ pub async fn create(store: &Store, p: &Principal, request_id: Option<&str>, new:
         .put("history", StageChange::new(&deal, None, stage, p.user_id).to_item(t)?)
         .emit_audited(&event(p, request_id, "deal.created", &deal, data));
     let tx = board::write(tx, t, pipeline, &board::deltas(None, Some(&deal)));
+    let tx = party_links(tx, t, None, Some(&deal))?;
     let tx = if standalone { crm_records::write::take_quota(check_links(tx, t, &deal.fields, None), p, "deals.max") } else { tx };
     let owner: Vec<_> = deal.fields.owner_user_id.into_iter().filter(|o| *o != p.user_id).collect();
     let tx = notices::queue(store, t, p.user_id, &owner, "deal.assigned", &notices::payload(&deal, &stage.name, json!({})), tx).await?;

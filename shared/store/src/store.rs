@@ -106,6 +106,24 @@ impl Filter {
         Self::Eq(attr.into(), value.into())
     }
 
+    /// Whether `item` passes the filter, evaluated here as DynamoDB would:
+    /// for lists that gather their items by id (BatchGetItem) rather than
+    /// by one query.
+    pub fn matches(&self, item: &crate::Item) -> bool {
+        let s = |a: &str| item.get(a).and_then(|v| v.as_s().ok()).map(String::as_str);
+        let n = |a: &str| item.get(a).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<f64>().ok());
+        match self {
+            Filter::Eq(a, v) => s(a) == Some(v.as_str()),
+            Filter::In(a, vs) => s(a).is_some_and(|x| vs.iter().any(|v| v == x)),
+            Filter::Missing(a) => item.get(a).is_none_or(|v| matches!(v, AttributeValue::Null(_))),
+            Filter::Any(fs) => fs.iter().any(|f| f.matches(item)),
+            Filter::AtLeast(a, v) => n(a).is_some_and(|x| x >= *v as f64),
+            Filter::AtMost(a, v) => n(a).is_some_and(|x| x <= *v as f64),
+            Filter::From(a, v) => s(a).is_some_and(|x| x >= v.as_str()),
+            Filter::Before(a, v) => s(a).is_some_and(|x| x < v.as_str()),
+        }
+    }
+
     /// Renders the condition, naming attributes `#f{n}` and values `:f{n}`.
     fn render(&self, names: &mut HashMap<String, String>, values: &mut HashMap<String, AttributeValue>) -> String {
         fn name(names: &mut HashMap<String, String>, attr: &str) -> String {
@@ -513,5 +531,22 @@ mod tests {
         let rendered: Vec<String> = range.iter().map(|f| f.render(&mut names, &mut values)).collect();
         assert_eq!(rendered, vec!["#f0 >= :f0", "#f1 <= :f1", "#f2 >= :f2"]);
         assert_eq!(values[":f1"], AttributeValue::N("900".into()), "numbers compare as numbers");
+    }
+
+    #[test]
+    fn filters_evaluate_on_items_as_in_a_query() {
+        let item: crate::Item = HashMap::from([
+            ("status".to_string(), AttributeValue::S("open".into())),
+            ("amount".to_string(), AttributeValue::N("500".into())),
+            ("owner".to_string(), AttributeValue::Null(true)),
+            ("created_at".to_string(), AttributeValue::S("2026-11-23T10:00:00Z".into())),
+        ]);
+        assert!(Filter::eq("status", "open").matches(&item) && !Filter::eq("status", "won").matches(&item));
+        assert!(Filter::AtLeast("amount".into(), 500).matches(&item) && !Filter::AtMost("amount".into(), 499).matches(&item));
+        assert!(Filter::Missing("owner".into()).matches(&item) && Filter::Missing("nothing".into()).matches(&item));
+        assert!(Filter::From("created_at".into(), "2026-11-23".into()).matches(&item));
+        assert!(!Filter::Before("created_at".into(), "2026-11-23".into()).matches(&item));
+        let team = Filter::Any(vec![Filter::In("owner".into(), vec!["U1".into()]), Filter::Missing("owner".into())]);
+        assert!(team.matches(&item) && !Filter::In("status".into(), vec![]).matches(&item));
     }
 }

@@ -23,6 +23,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .emit_audited(&write::event(&p, Some(call.request_id()), "deal.deleted", &current, data));
     let tx = board::write(tx, p.tenant_id, &pipeline, &board::deltas(Some(&current), None));
     let tx = crm_records::write::release_quota(tx, p.tenant_id, "deals.max");
+    let tx = write::party_links(tx, p.tenant_id, Some(&current), None)?;
     app.store.transact(tx).await.map_err(|e| write::refused(&p, e))?;
     Ok(Reply::no_content())
 }

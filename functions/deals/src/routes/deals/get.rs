@@ -1,8 +1,9 @@
 //! `GET /v1/deals?pipeline=&stage=&owner=&status=&from=&to=&close_from=&close_to=&min_amount=&max_amount=`
 //! — deals, cursor paginated (M3CoreCRM §5.4 filters). One key condition
-//! picks the partition — `stage` (a board column, last changed first),
-//! `pipeline`, `owner` (`me` or a user id), or all deals newest first —
-//! and the rest filter it in the same query: `status`, creation date range
+//! picks the partition — `contact` or `company` (the deals a record is on:
+//! its link items, then one BatchGetItem), `stage` (a board column, last
+//! changed first), `pipeline`, `owner` (`me` or a user id), or all deals
+//! newest first — and the rest filter it in the same query: `status`, creation date range
 //! `from`/`to` (`YYYY-MM-DD`), `close_from`/`close_to`, amount range in
 //! minor units. Only deals the caller may see are listed (ADR 0013).
 
@@ -22,6 +23,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         call.query(f).and_then(|v| EntityId::parse(&v).map_err(|_| errors.push(FieldError::new(f, "must be an id"))).ok())
     };
     let (stage, pipeline) = (id("stage", &mut errors), id("pipeline", &mut errors));
+    let party = id("contact", &mut errors).or(id("company", &mut errors));
     let mut filters = Vec::new();
     if let Some(s) = call.query("status") {
         if STATUSES.contains(&s.as_str()) {
@@ -57,6 +59,14 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if !errors.is_empty() {
         return Err(AppError::invalid_fields(errors));
     }
+    if let Some(o) = owner.filter(|_| party.is_some()) {
+        filters.push(Filter::eq("owner_user_id", o.to_string()));
+    }
+    if let Some(party) = party {
+        let owners = crm_auth::audience::owners(&app.store, &p).await?;
+        filters.extend(crm_auth::audience::filters(&p, owners.as_ref(), None));
+        return of_party(app, t, party, &filters, limit, cursor).await;
+    }
     let mut q = match (stage, pipeline, owner) {
         (Some(s), _, _) => Query::index(t, Index::ByParent, Deal::stage_pk(t, s)),
         (None, Some(pl), _) => Query::index(t, Index::ByLookup, Deal::pipeline_pk(t, pl)),
@@ -76,6 +86,26 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let page = app.store.query(q).await?;
     let deals: Vec<Deal> = page.items.into_iter().map(item::from_item).collect::<Result<_, _>>()?;
+    Ok(Reply::list(deals.iter().map(Deal::public).collect::<Vec<_>>(), limit, page.next_cursor))
+}
+
+/// The deals `party` (a contact or company) is on, newest link first:
+/// one Query of its links, one BatchGetItem of the deals, the list's
+/// filters applied to each ([`Filter::matches`]).
+async fn of_party(
+    app: &App,
+    t: crm_kernel::TenantId,
+    party: EntityId,
+    filters: &[Filter],
+    limit: crm_kernel::Limit,
+    cursor: Option<String>,
+) -> Result<Reply, AppError> {
+    let page = app.store.query(Query::table(t, Deal::party_key(t, party, party).pk).descending().limit(limit).after(cursor)).await?;
+    let ids: Vec<EntityId> =
+        page.items.iter().filter_map(|i| i.get("deal_id")?.as_s().ok().and_then(|s| EntityId::parse(s).ok())).collect();
+    let found = app.store.get_many(&ids.iter().map(|id| Deal::key(t, *id)).collect::<Vec<_>>()).await?;
+    let deals: Vec<Deal> =
+        found.into_iter().flatten().filter(|it| filters.iter().all(|f| f.matches(it))).map(item::from_item).collect::<Result<_, _>>()?;
     Ok(Reply::list(deals.iter().map(Deal::public).collect::<Vec<_>>(), limit, page.next_cursor))
 }
 
