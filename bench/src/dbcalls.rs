@@ -121,6 +121,30 @@ async fn main() -> Result<(), String> {
     c.call(r, "POST /v1/notify/dispatch", "/v1/notify/dispatch", Some(json!({"channel": "email", "to": "peter@initech.example", "template_code": "task.assigned", "payload": {"title": "t", "due": "d", "priority": "p"}}))).await;
     c.call(r, "GET /v1/approvals/requests?for=me", "/v1/approvals/requests?for=me", None).await;
     c.call(r, "GET /v1/admin/groups", "/v1/admin/groups", None).await;
+    // Deals and leads.
+    let made = c.call(r, "POST /v1/pipelines", "/v1/pipelines", Some(json!({"name": "Bench"}))).await;
+    let pipeline = id(&made);
+    let stage = made["data"]["stages"][1]["id"].clone();
+    c.call(r, "GET /v1/pipelines", "/v1/pipelines", None).await;
+    let deal = id(&c
+        .call(r, "POST /v1/deals", "/v1/deals", Some(json!({"name": "Initech seats", "amount": 2_500_000, "contacts": [{"id": contact, "role": "decision_maker"}], "companies": [{"id": company, "role": "primary"}]})))
+        .await);
+    c.call(r, "GET /v1/pipelines/{id}/board", &format!("/v1/pipelines/{pipeline}/board"), None).await;
+    c.call(r, "GET /v1/deals?stage=", &format!("/v1/deals?stage={}", stage.as_str().unwrap_or_default()), None).await;
+    c.call(r, "GET /v1/deals?contact=", &format!("/v1/deals?contact={contact}"), None).await;
+    c.call(r, "POST /v1/deals/{id}/move-stage", &format!("/v1/deals/{deal}/move-stage"), Some(json!({"stage_id": stage}))).await;
+    c.call(r, "PATCH /v1/deals/{id}", &format!("/v1/deals/{deal}"), Some(json!({"amount": 2_600_000}))).await;
+    c.call(r, "GET /v1/pipelines/{id}/forecast", &format!("/v1/pipelines/{pipeline}/forecast"), None).await;
+    let lead = id(&c
+        .call(
+            r,
+            "POST /v1/leads",
+            "/v1/leads",
+            Some(json!({"first_name": "Milton", "email": "milton@initech.example", "company_name": "Initech"})),
+        )
+        .await);
+    c.call(r, "GET /v1/leads?status=", "/v1/leads?status=new", None).await;
+    c.call(r, "POST /v1/leads/{id}/convert", &format!("/v1/leads/{lead}/convert"), Some(json!({"deal": {"amount": 100_000}}))).await;
 
     println!("| route | status | authorizer | function | total |\n|---|---|---|---|---|");
     for row in &rows {
