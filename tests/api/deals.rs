@@ -492,3 +492,28 @@ async fn a_deal_has_a_timeline_its_moves_can_wait_for_approval_and_teams_see_the
     assert_eq!(send(ann.get(&format!("/v1/pipelines/{}/forecast", p["id"].as_str().unwrap()))).await.0, 403);
     assert_eq!(names(admin.get_json("/v1/deals").await).len(), 2, "admins see every deal");
 }
+
+#[tokio::test]
+async fn a_merged_contact_keeps_its_deals_and_lost_reasons_are_a_dictionary() {
+    let app = TestApp::admin().await;
+    let contact = |name: &str| {
+        let app = &app;
+        let body = json!({"first_name": name, "phone": crate::helpers::unique_phone()});
+        async move { body_of(app.post("/v1/contacts").json(&body)).await["data"]["id"].as_str().unwrap().to_string() }
+    };
+    let (source, target) = (contact("Duplicate").await, contact("Keeper").await);
+    let d = deal(&app, json!({"name": "Merged deal", "amount": 700, "contacts": [{"id": source, "role": "influencer"}]})).await;
+    let merged = body_of(app.post("/v1/contacts/merge").json(&json!({"target_id": target, "source_id": source}))).await;
+    assert!(merged["success"].as_bool().unwrap_or(false), "{merged}");
+    let moved = eventually("the deal to follow the merge", Duration::from_secs(60), || async {
+        let list = app.get_json(&format!("/v1/deals?contact={target}")).await;
+        list["data"].as_array().and_then(|a| a.first().cloned())
+    })
+    .await;
+    assert_eq!((moved["id"].clone(), moved["contacts"].clone()), (d["id"].clone(), json!([{"id": target, "role": "influencer"}])));
+    assert_eq!(app.get_json(&format!("/v1/deals?contact={source}")).await["data"], json!([]));
+
+    let reasons = app.get_json("/v1/deals/lost-reasons").await;
+    let codes: Vec<&str> = reasons["data"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"competitor") && reasons["data"][0]["label"]["ar"].is_string(), "{reasons}");
+}

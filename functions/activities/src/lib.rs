@@ -3,7 +3,8 @@
 //!
 //! * API routes: [`ROUTES`], dispatched by [`App::handle`].
 //! * Worker `activity_feed`: [`feed::project`] on the activity queue, and
-//!   [`relink::on_merged`] (a merged contact's timeline follows it).
+//!   [`relink::on_merged`] and `deals::relink::on_merged` (a merged
+//!   contact's timeline and deals follow it).
 //! * Function `reminder`: [`fire::fire`], invoked by a reminder's one-time schedule.
 
 pub mod activity;
@@ -50,6 +51,7 @@ impl App {
     pub async fn handle_feed_batch(&self, event: SqsEvent) -> BatchResponse {
         process_batch(feed::CONSUMER, event, |e| async move {
             relink::on_merged(&self.store, &e).await?;
+            deals::relink::on_merged(&self.store, &e).await?;
             feed::project(&self.store, e).await
         })
         .await

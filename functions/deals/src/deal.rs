@@ -28,6 +28,17 @@ pub const CONTACT_ROLES: &[&str] = &["decision_maker", "influencer", "other"];
 pub const COMPANY_ROLES: &[&str] = &["primary", "secondary"];
 /// The coded dictionary of lost reasons (§5 open decision 3: a reason is required).
 pub const LOST_REASONS: &[&str] = &["price", "competitor", "no_budget", "no_decision", "timing", "product_fit", "unresponsive", "other"];
+/// The lost reasons' labels, English and Arabic (`GET /v1/deals/lost-reasons`).
+pub const LOST_REASON_LABELS: &[(&str, &str, &str)] = &[
+    ("price", "Price", "السعر"),
+    ("competitor", "Went with a competitor", "اختار منافسًا"),
+    ("no_budget", "No budget", "لا توجد ميزانية"),
+    ("no_decision", "No decision", "لم يُتخذ قرار"),
+    ("timing", "Timing", "التوقيت"),
+    ("product_fit", "Product fit", "ملاءمة المنتج"),
+    ("unresponsive", "Stopped responding", "توقف عن الرد"),
+    ("other", "Other", "أخرى"),
+];
 pub const MAX_CONTACTS: usize = 20;
 pub const MAX_COMPANIES: usize = 10;
 pub const MAX_WATCHERS: usize = 10;
@@ -356,6 +367,12 @@ mod tests {
             fields,
             vec!["amount", "close_date", "companies", "contacts[0].id", "currency", "discount_pct", "name", "stage_id", "status"]
         );
+    }
+
+    #[test]
+    fn every_lost_reason_has_its_labels() {
+        let codes: Vec<&str> = LOST_REASON_LABELS.iter().map(|(c, _, _)| *c).collect();
+        assert_eq!(codes, LOST_REASONS);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod deal;
 pub mod history;
 pub mod notices;
 pub mod pipeline;
+pub mod relink;
 pub mod routes;
 pub mod write;
 
@@ -50,6 +51,7 @@ pub const ROUTES: &[Route<App>] = &[
     route!("DELETE /v1/pipelines/{id}/stages/{stageId}", Access::Permission(rbac::PIPELINE_MANAGE), routes::stages::delete::handle),
     route!("GET /v1/deals", Access::Permission(rbac::DEAL_READ), routes::deals::get::handle),
     route!("POST /v1/deals", Access::Permission(rbac::DEAL_CREATE), routes::deals::post::handle),
+    route!("GET /v1/deals/lost-reasons", Access::Permission(rbac::DEAL_READ), routes::deals::lost_reasons_get::handle),
     route!("GET /v1/deals/{id}", Access::Permission(rbac::DEAL_READ), routes::deals::id_get::handle),
     route!("PATCH /v1/deals/{id}", Access::Permission(rbac::DEAL_UPDATE), routes::deals::patch::handle),
     route!("DELETE /v1/deals/{id}", Access::Permission(rbac::DEAL_DELETE), routes::deals::delete::handle),

@@ -6,6 +6,7 @@ pub mod delete;
 pub mod get;
 pub mod history_get;
 pub mod id_get;
+pub mod lost_reasons_get;
 pub mod mark_lost_post;
 pub mod mark_won_post;
 pub mod move_stage_post;
