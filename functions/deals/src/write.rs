@@ -96,7 +96,10 @@ pub async fn placement(store: &Store, t: TenantId, body: &Value) -> Result<(Pipe
         }
     };
     let pipeline = match id("pipeline_id")? {
-        Some(pid) => pipeline(store, t, pid).await.map_err(|_| AppError::invalid("pipeline_id", "no such pipeline"))?,
+        Some(pid) => match pipeline(store, t, pid).await {
+            Err(AppError::NotFound) => return Err(AppError::invalid("pipeline_id", "no such pipeline")),
+            other => other?,
+        },
         None => default_pipeline(store, t).await?,
     };
     if !pipeline.is_active {
