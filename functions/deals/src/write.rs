@@ -206,7 +206,7 @@ pub async fn create(store: &Store, p: &Principal, request_id: Option<&str>, new:
     let tx = board::write(tx, t, pipeline, &board::deltas(None, Some(&deal)));
     let tx = party_links(tx, t, None, Some(&deal))?;
     let tx = if standalone { crm_records::write::take_quota(check_links(tx, t, &deal.fields, None), p, "deals.max") } else { tx };
-    let owner: Vec<_> = deal.fields.owner_user_id.into_iter().filter(|o| *o != p.user_id).collect();
+    let owner = crm_notify::users::others(deal.fields.owner_user_id, p.user_id);
     let tx = notices::queue(store, t, p.user_id, &owner, "deal.assigned", &notices::payload(&deal, &stage.name, json!({})), tx).await?;
     Ok((deal, tx))
 }

@@ -42,7 +42,35 @@ pub struct ChunkOutcome {
     pub duplicates: Vec<Duplicate>,
 }
 
-fn row_marker(job: &Job, row: u32) -> Key {
+impl ChunkOutcome {
+    /// Counts `row` as failed, for `errors` (fields joined, messages `field: message`).
+    pub fn reject(&mut self, row: u32, errors: &[crm_kernel::FieldError]) {
+        self.counts.failed += 1;
+        let field = errors.iter().map(|e| e.field.clone()).collect::<Vec<_>>().join(",");
+        let message = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+        self.errors.push(RowError { row, field, message });
+    }
+}
+
+/// Whole records' writes bundled under the transaction item limit, room
+/// left in each bundle for its one quota update; each bundle with the
+/// records it holds, for writing them one by one if it is refused.
+pub(crate) fn bundles<T>(built: Vec<(T, Tx)>) -> Vec<(Vec<T>, Tx)> {
+    let mut out: Vec<(Vec<T>, Tx)> = Vec::new();
+    for (record, tx) in built {
+        match out.last_mut() {
+            Some((records, bundle)) if bundle.len() + tx.len() < MAX_ITEMS => {
+                records.push(record);
+                *bundle = std::mem::take(bundle).merge(tx);
+            }
+            _ => out.push((vec![record], tx)),
+        }
+    }
+    out
+}
+
+/// The marker an imported row leaves in its record's transaction (any import: contacts, leads).
+pub(crate) fn row_marker(job: &Job, row: u32) -> Key {
     keys::unique(job.tenant_id, "IMPORTROW", &format!("{}#{row}", job.id))
 }
 
@@ -71,12 +99,7 @@ pub async fn chunk(
                 f.owner_user_id = f.owner_user_id.or(Some(job.created_by));
                 valid.push((row, f));
             }
-            Err(errors) => {
-                out.counts.failed += 1;
-                let fields: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
-                let message = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
-                out.errors.push(RowError { row, field: fields.join(","), message });
-            }
+            Err(errors) => out.reject(row, &errors),
         }
     }
     // Companies named by the chunk must be the tenant's.
@@ -88,12 +111,7 @@ pub async fn chunk(
     }
     valid.retain(|(row, f)| match f.company_id {
         Some(c) if !known.contains(&c) => {
-            out.counts.failed += 1;
-            out.errors.push(RowError {
-                row: *row,
-                field: "company_id".into(),
-                message: "company_id: is not a company of this tenant".into(),
-            });
+            out.reject(*row, &[crm_kernel::FieldError::new("company_id", "is not a company of this tenant")]);
             false
         }
         _ => true,
@@ -215,27 +233,10 @@ async fn write(app: &App, job: &Job, defs: &[Definition], rows: Vec<(u32, Contac
     let mut built = Vec::new();
     for (row, f) in rows {
         let tx = contact_tx(job, defs, row, f.clone(), now)?;
-        built.push((row, f, tx));
+        built.push(((row, f), tx));
     }
-    // Groups of whole contacts under the item limit, one quota update each.
-    let mut groups: Vec<Vec<(u32, ContactFields, Tx)>> = vec![vec![]];
-    let mut items = 0;
-    for b in built {
-        if items + b.2.len() + 1 > MAX_ITEMS && !groups.last().is_none_or(Vec::is_empty) {
-            groups.push(vec![]);
-            items = 0;
-        }
-        items += b.2.len();
-        groups.last_mut().expect("a group").push(b);
-    }
-    for group in groups.into_iter().filter(|g| !g.is_empty()) {
-        let n = group.len() as i64;
-        let mut tx = Tx::new();
-        let mut singles = Vec::new();
-        for (row, f, part) in group {
-            tx = tx.merge(part);
-            singles.push((row, f));
-        }
+    for (singles, tx) in bundles(built) {
+        let n = singles.len() as i64;
         let tx = usage::take_n(tx, "contacts.max", job.tenant_id, "contacts_used", n, max);
         match app.store.transact(tx).await {
             Ok(()) => out.counts.created += n as u32,

@@ -20,7 +20,7 @@ use std::collections::HashSet;
 
 use crm_kernel::{AppError, EntityId, FieldError, Timestamp, UserId};
 use crm_store::item::ItemExt;
-use crm_store::{item, keys, usage, Index, Key, Query, StoreError, Tx};
+use crm_store::{item, keys, usage, Index, Query, StoreError, Tx};
 use serde_json::{json, Map, Value};
 
 use crate::custom_fields::{self, Definition};
@@ -32,7 +32,6 @@ use crate::{search_index, App};
 
 pub const COLUMNS: &[&str] =
     &["first_name", "last_name", "email", "phone", "company_name", "job_title", "country", "source", "status", "owner_user_id", "message"];
-const MAX_ITEMS: usize = 90;
 
 /// The normalised header, or `400` naming every unknown column.
 pub fn header(record: &csv::StringRecord, defs: &[Definition]) -> Result<Vec<String>, AppError> {
@@ -71,10 +70,6 @@ async fn lead_with_email(app: &App, t: crm_kernel::TenantId, email: Option<&crm_
     Ok(app.store.query(q).await?.items.first().and_then(|i| i.str_attr("id").map(str::to_string)))
 }
 
-fn row_marker(job: &Job, row: u32) -> Key {
-    keys::unique(job.tenant_id, "IMPORTROW", &format!("{}#{row}", job.id))
-}
-
 /// Judges and (unless a dry run) writes one chunk of parsed rows.
 pub async fn chunk(
     app: &App,
@@ -89,11 +84,7 @@ pub async fn chunk(
     for (row, parsed) in rows {
         match parsed {
             Ok(f) => valid.push((row, f)),
-            Err(errors) => {
-                out.counts.failed += 1;
-                let message = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
-                out.errors.push(RowError { row, field: errors.iter().map(|e| e.field.clone()).collect::<Vec<_>>().join(","), message });
-            }
+            Err(errors) => out.reject(row, &errors),
         }
     }
     // Owners a row names must be the tenant's users.
@@ -103,18 +94,13 @@ pub async fn chunk(
     let users: HashSet<UserId> = named.iter().zip(found).filter(|(_, f)| f.is_some()).map(|(u, _)| *u).collect();
     valid.retain(|(row, f)| match f.owner_user_id {
         Some(u) if !users.contains(&u) => {
-            out.counts.failed += 1;
-            out.errors.push(RowError {
-                row: *row,
-                field: "owner_user_id".into(),
-                message: "owner_user_id: is not a user of this tenant".into(),
-            });
+            out.reject(*row, &[FieldError::new("owner_user_id", "is not a user of this tenant")]);
             false
         }
         _ => true,
     });
     // Rows an earlier attempt wrote, and emails earlier leads (or rows) hold.
-    let done = app.store.get_many(&valid.iter().map(|(row, _)| row_marker(job, *row)).collect::<Vec<_>>()).await?;
+    let done = app.store.get_many(&valid.iter().map(|(row, _)| crate::import::row_marker(job, *row)).collect::<Vec<_>>()).await?;
     let emails: Vec<Option<crm_kernel::Email>> = valid.iter().map(|(_, f)| f.email.clone()).collect();
     let mut held = Vec::new();
     for part in emails.chunks(16) {
@@ -206,7 +192,7 @@ pub async fn chunk(
 
 fn lead_tx(job: &Job, defs: &[Definition], row: u32, lead: &Lead) -> Result<Tx, AppError> {
     let tx = Tx::new()
-        .put_new("import_row", item::to_item(&row_marker(job, row), &json!({ "lead_id": lead.id, "job_id": job.id }))?)
+        .put_new("import_row", item::to_item(&crate::import::row_marker(job, row), &json!({ "lead_id": lead.id, "job_id": job.id }))?)
         .put_new("lead", lead.to_item()?);
     let tx = crm_records::write::unique_values(tx, "lead", defs, &Default::default(), &lead.fields.custom_fields)?;
     search_index::write(tx, job.tenant_id, LEAD, lead.id, &[], &lead.fields.terms())
@@ -214,25 +200,13 @@ fn lead_tx(job: &Job, defs: &[Definition], row: u32, lead: &Lead) -> Result<Tx, 
 
 async fn write(app: &App, job: &Job, defs: &[Definition], leads: Vec<(u32, Lead)>, out: &mut ChunkOutcome) -> Result<(), AppError> {
     let max = job.contacts_max.unwrap_or(0);
-    let mut groups: Vec<Vec<(u32, Lead, Tx)>> = vec![vec![]];
-    let mut items = 0;
+    let mut built = Vec::new();
     for (row, lead) in leads {
         let tx = lead_tx(job, defs, row, &lead)?;
-        if items + tx.len() + 1 > MAX_ITEMS && !groups.last().is_none_or(Vec::is_empty) {
-            groups.push(vec![]);
-            items = 0;
-        }
-        items += tx.len();
-        groups.last_mut().expect("a group").push((row, lead, tx));
+        built.push(((row, lead), tx));
     }
-    for group in groups.into_iter().filter(|g| !g.is_empty()) {
-        let n = group.len() as i64;
-        let mut tx = Tx::new();
-        let mut singles = Vec::new();
-        for (row, lead, part) in group {
-            tx = tx.merge(part);
-            singles.push((row, lead));
-        }
+    for (singles, tx) in crate::import::bundles(built) {
+        let n = singles.len() as i64;
         match app.store.transact(usage::take_n(tx, "leads.max", job.tenant_id, "leads_used", n, max)).await {
             Ok(()) => out.counts.created += n as u32,
             Err(StoreError::ConditionFailed { .. }) => {

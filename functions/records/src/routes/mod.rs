@@ -10,7 +10,7 @@ pub mod segments;
 use crm_auth::Principal;
 use crm_events::{Actor, DomainEvent, Subject};
 use crm_http::Call;
-use crm_kernel::{AppError, UserId};
+use crm_kernel::AppError;
 use serde_json::Value;
 
 /// A domain event caused by the caller, tagged with the request.
@@ -23,24 +23,6 @@ pub use crm_records::write::may_edit;
 pub(crate) use crm_records::write::{
     changes, custom_conflict, owner_filter, quota_refused, release_quota, require_edit, take_quota, unique_values,
 };
-
-/// Checks that `user` is a user of the caller's tenant (an owner to assign).
-pub(crate) async fn check_owner(app: &crate::App, tenant: crm_kernel::TenantId, user: Option<UserId>) -> Result<(), AppError> {
-    crm_records::write::check_owner(&app.store, tenant, user).await
-}
-
-/// The custom-field values a write leaves on a record of `entity` ([`crm_records::write::custom_values`]).
-pub(crate) async fn custom_values(
-    app: &crate::App,
-    p: &Principal,
-    entity: &str,
-    base: &crate::custom_fields::Values,
-    body: &Value,
-    creating: bool,
-    tx: crm_store::Tx,
-) -> Result<(crate::custom_fields::Values, crm_store::Tx), AppError> {
-    crm_records::write::custom_values(&app.store, p, entity, base, body, creating, tx).await
-}
 
 /// Making a record private takes `contacts.privateRecords`.
 pub(crate) fn check_private(p: &Principal, was: bool, is: bool) -> Result<(), AppError> {

@@ -47,7 +47,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let tx = write::check_links(tx, p.tenant_id, &next.fields, Some(&current.fields));
     let tx = write::party_links(tx, p.tenant_id, Some(&current), Some(&next))?;
     let stage = pipeline.stage(&next.stage_id.to_string()).map(|s| s.name.clone()).unwrap_or_default();
-    let to: Vec<_> = new_owner.into_iter().filter(|o| *o != p.user_id).collect();
+    let to = crm_notify::users::others(new_owner, p.user_id);
     let tx =
         notices::queue(&app.store, p.tenant_id, p.user_id, &to, "deal.assigned", &notices::payload(&next, &stage, json!({})), tx).await?;
     app.store.transact(tx).await.map_err(|e| write::refused(&p, e))?;

@@ -22,10 +22,11 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         return Err(AppError::PreconditionFailed);
     }
     let mut fields = CompanyFields::apply(&current.fields, &body)?;
-    let (values, tx) = super::super::custom_values(app, &p, "company", &current.fields.custom_fields, &body, false, Tx::new()).await?;
+    let (values, tx) =
+        crm_records::write::custom_values(&app.store, &p, "company", &current.fields.custom_fields, &body, false, Tx::new()).await?;
     fields.custom_fields = values;
     if fields.owner_user_id != current.fields.owner_user_id {
-        super::super::check_owner(app, p.tenant_id, fields.owner_user_id).await?;
+        crm_records::write::check_owner(&app.store, p.tenant_id, fields.owner_user_id).await?;
     }
     let changes = super::super::changes(
         &serde_json::to_value(&current.fields).unwrap_or_default(),

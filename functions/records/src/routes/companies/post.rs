@@ -18,7 +18,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if body.get("owner_user_id").is_none() {
         fields.owner_user_id = Some(p.user_id);
     }
-    super::super::check_owner(app, p.tenant_id, fields.owner_user_id).await?;
+    crm_records::write::check_owner(&app.store, p.tenant_id, fields.owner_user_id).await?;
     let now = Timestamp::now();
     let company = Company {
         id: EntityId::new(),
@@ -35,7 +35,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         super::subject(&company),
         json!({ "name": company.fields.name, "domain": company.fields.domain, "owner_user_id": company.fields.owner_user_id }),
     )?;
-    let (values, tx) = super::super::custom_values(app, &p, "company", &Default::default(), &body, true, Tx::new()).await?;
+    let (values, tx) = crm_records::write::custom_values(&app.store, &p, "company", &Default::default(), &body, true, Tx::new()).await?;
     let company = Company { fields: CompanyFields { custom_fields: values, ..company.fields }, ..company };
     let tx = tx.put_new("company", company.to_item()?).emit_audited(&event);
     let tx = search_index::write(tx, p.tenant_id, COMPANY, company.id, &[], &company.fields.terms())?;

@@ -19,10 +19,11 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let current = super::load_for_change(app, &call).await?;
     let mut fields = ContactFields::apply(&current.fields, &body)?;
     super::super::check_private(&p, current.fields.private, fields.private)?;
-    let (values, tx) = super::super::custom_values(app, &p, "contact", &current.fields.custom_fields, &body, false, Tx::new()).await?;
+    let (values, tx) =
+        crm_records::write::custom_values(&app.store, &p, "contact", &current.fields.custom_fields, &body, false, Tx::new()).await?;
     fields.custom_fields = values;
     if fields.owner_user_id != current.fields.owner_user_id {
-        super::super::check_owner(app, t, fields.owner_user_id).await?;
+        crm_records::write::check_owner(&app.store, t, fields.owner_user_id).await?;
     }
     if fields.company_id != current.fields.company_id {
         super::check_company(app, t, fields.company_id).await?;

@@ -20,7 +20,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     // The owner is the caller unless the body names another (or `null`).
     let fields = ContactFields::apply(&ContactFields { owner_user_id: Some(p.user_id), ..ContactFields::blank() }, &body)?;
     super::super::check_private(&p, false, fields.private)?;
-    super::super::check_owner(app, t, fields.owner_user_id).await?;
+    crm_records::write::check_owner(&app.store, t, fields.owner_user_id).await?;
     super::check_company(app, t, fields.company_id).await?;
     let now = Timestamp::now();
     let contact = Contact {
@@ -39,7 +39,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         super::subject(&contact),
         json!({ "full_name": contact.fields.full_name(), "company_id": contact.fields.company_id, "lifecycle_stage": contact.fields.lifecycle_stage }),
     )?;
-    let (values, tx) = super::super::custom_values(app, &p, "contact", &Default::default(), &body, true, Tx::new()).await?;
+    let (values, tx) = crm_records::write::custom_values(&app.store, &p, "contact", &Default::default(), &body, true, Tx::new()).await?;
     let contact = Contact { fields: ContactFields { custom_fields: values, ..contact.fields }, ..contact };
     let tx = tx.put_new("contact", contact.to_item()?).emit_audited(&event);
     let tx = super::markers(tx, t, contact.id, None, Some(&contact.fields))?;
