@@ -89,12 +89,32 @@ impl Tally {
         t
     }
 
+    /// The tally of the deals themselves (what a caller who sees only some of them is shown).
+    pub fn of_deals(deals: &[Deal]) -> Self {
+        let mut t = Tally { count: deals.len() as i64, ..Tally::default() };
+        for d in deals {
+            *t.amounts.entry(d.fields.currency.code().to_string()).or_default() += d.fields.amount;
+        }
+        t
+    }
+
     fn add(&mut self, other: &Tally, pct: i64) {
         self.count += other.count;
         for (cur, v) in &other.amounts {
             *self.amounts.entry(cur.clone()).or_default() += weighted(*v, pct);
         }
     }
+}
+
+/// The open value of some stages' tallies, and that value weighted by
+/// each stage's probability (win and loss stages count in neither).
+pub fn open_value<'a>(columns: impl IntoIterator<Item = (&'a Stage, &'a Tally)>) -> (Tally, Tally) {
+    let (mut value, mut weighted) = (Tally::default(), Tally::default());
+    for (s, t) in columns.into_iter().filter(|(s, _)| s.is_open()) {
+        value.add(t, 100);
+        weighted.add(t, s.probability_pct as i64);
+    }
+    (value, weighted)
 }
 
 /// `amount × pct / 100`, rounded half up, in minor units.
@@ -129,12 +149,8 @@ impl Tallies {
 
     /// Open pipeline value and its weighted forecast, over all open stages.
     pub fn open_value(&self, p: &Pipeline) -> (Tally, Tally) {
-        let (mut value, mut weighted) = (Tally::default(), Tally::default());
-        for s in p.stages.iter().filter(|s| s.is_open()) {
-            value.add(&self.stage(s), 100);
-            weighted.add(&self.stage(s), s.probability_pct as i64);
-        }
-        (value, weighted)
+        let columns: Vec<(&Stage, Tally)> = p.stages.iter().map(|s| (s, self.stage(s))).collect();
+        open_value(columns.iter().map(|(s, t)| (*s, t)))
     }
 
     /// Per close month: open amount, weighted amount, and won amount.

@@ -34,31 +34,17 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }))
     .await?;
     let mut stages = Vec::new();
-    let (mut value, mut weighted) = (Tally::default(), Tally::default());
+    let mut tallied = Vec::new();
     for (s, page) in pipeline.stages.iter().zip(columns) {
         let deals: Vec<Deal> = page.items.into_iter().map(item::from_item).collect::<Result<_, _>>()?;
-        let tally = if whole {
-            tallies.stage(s)
-        } else {
-            let mut t = Tally { count: deals.len() as i64, ..Tally::default() };
-            for d in &deals {
-                *t.amounts.entry(d.fields.currency.code().to_string()).or_default() += d.fields.amount;
-            }
-            t
-        };
-        if s.is_open() {
-            value.count += tally.count;
-            for (cur, a) in &tally.amounts {
-                *value.amounts.entry(cur.clone()).or_default() += a;
-                *weighted.amounts.entry(cur.clone()).or_default() += crate::board::weighted(*a, s.probability_pct as i64);
-            }
-        }
+        let tally = if whole { tallies.stage(s) } else { Tally::of_deals(&deals) };
         stages.push(json!({
             "stage": s, "count": tally.count, "totals": tally.amounts,
             "deals": deals.iter().map(Deal::public).collect::<Vec<_>>(), "next_cursor": page.next_cursor,
         }));
+        tallied.push((s, tally));
     }
-    weighted.count = value.count;
+    let (value, weighted) = crate::board::open_value(tallied.iter().map(|(s, t)| (*s, t)));
     Ok(Reply::ok(json!({
         "pipeline": { "id": pipeline.id, "name": pipeline.name, "is_default": pipeline.is_default, "is_active": pipeline.is_active },
         "stages": stages,

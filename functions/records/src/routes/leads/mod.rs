@@ -133,7 +133,10 @@ pub(crate) async fn create(app: &App, p: &Principal, request_id: Option<&str>, m
     if fields.owner_user_id.is_none() {
         (fields.owner_user_id, assigned_by) = assign(&app.store, t, &assignment, &fields).await?;
     }
-    crm_records::write::check_owner(&app.store, t, fields.owner_user_id).await?;
+    // A round-robin turn has just read its user (active); any other owner is checked here.
+    if assigned_by.as_deref() != Some("round_robin") {
+        crm_records::write::check_owner(&app.store, t, fields.owner_user_id).await?;
+    }
     let (score, score_parts) = if p.entitlements.has("leads.scoring") { scoring.score(&fields) } else { (0, Vec::new()) };
     let duplicates = duplicates(&app.store, t, &fields).await?;
     let now = Timestamp::now();
