@@ -87,7 +87,17 @@ async fn overrides_apply_user_over_group_over_tenant_over_plan() {
         (Some("PLAN_REQUIRED"), Some("contacts.customFields"))
     );
 
-    // A group override turns the feature on for its members…
+    // The operator sells the feature and a larger contacts allowance; the
+    // tenant keeps the feature off for everyone but one group…
+    let grant = reqwest::Client::new()
+        .put(format!("{}/v1/ops/tenants/{}/entitlements", crate::helpers::stack().url, admin.tenant))
+        .header("x-operator-key", crate::helpers::OPERATOR_KEY)
+        .json(&json!({"features": {"contacts.customFields": true}, "limits": {"contacts.max": 5000}}));
+    assert_eq!(status(grant).await, 200);
+    let tenant = "/v1/admin/entitlements/overrides/tenant";
+    assert_eq!(status(admin.request(Method::PUT, tenant).json(&json!({"features": {"contacts.customFields": false}}))).await, 200);
+    assert_eq!(status(admin.post("/v1/custom-fields/definitions").json(&definition)).await, 402, "off tenant-wide");
+    // …and a group override turns it on for its members.
     let gid = group(&admin, json!({"name": "Power users", "code": "power"})).await;
     let put = admin
         .request(Method::PUT, &format!("/v1/admin/entitlements/overrides/group?id={gid}"))

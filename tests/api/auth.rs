@@ -18,13 +18,16 @@ async fn missing_bad_expired_forged_and_alg_none_tokens_are_401() {
     assert_eq!(resp.status(), 401);
 
     let app = TestApp::admin().await;
-    let good = mint(&s.keys, app.tenant, app.user, &["admin"], 300);
+    let sid = Some(app.session.as_str());
+    let good = mint(&s.keys, app.tenant, app.user, sid, &["admin"], 300);
     assert_eq!(status_with(&format!("Bearer {good}")).await.0, 200);
 
-    let expired = mint(&s.keys, app.tenant, app.user, &["admin"], -120);
+    let expired = mint(&s.keys, app.tenant, app.user, sid, &["admin"], -120);
     let other_key = KeySet::generate("local-1").unwrap();
-    let forged = mint(&other_key, app.tenant, app.user, &["admin"], 300);
-    let stranger = mint(&s.keys, TenantId::new(), UserId::new(), &["admin"], 300);
+    let forged = mint(&other_key, app.tenant, app.user, sid, &["admin"], 300);
+    let stranger = mint(&s.keys, TenantId::new(), UserId::new(), sid, &["admin"], 300);
+    let sessionless = mint(&s.keys, app.tenant, app.user, None, &["admin"], 300);
+    let other_session = mint(&s.keys, app.tenant, app.user, Some(&crm_kernel::EntityId::new().to_string()), &["admin"], 300);
     let parts: Vec<&str> = good.split('.').collect();
     let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
     claims["roles"] = serde_json::json!(["super_admin"]);
@@ -38,6 +41,8 @@ async fn missing_bad_expired_forged_and_alg_none_tokens_are_401() {
         ("alg none", format!("Bearer {none}")),
         ("garbage", "Bearer abc.def.ghi".to_string()),
         ("valid signature, no such tenant or user", format!("Bearer {stranger}")),
+        ("valid signature, no session id", format!("Bearer {sessionless}")),
+        ("valid signature, no such session", format!("Bearer {other_session}")),
         ("basic", "Basic dXNlcjpwYXNz".to_string()),
     ] {
         let (status, body) = status_with(&header).await;

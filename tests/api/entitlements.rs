@@ -13,6 +13,7 @@ async fn sign_up() -> (String, Value) {
         .unwrap();
     assert_eq!(resp.status(), 201);
     let body: Value = resp.json().await.unwrap();
+    crate::helpers::verify_email(&email).await;
     (body["data"]["access_token"].as_str().unwrap().to_string(), body["data"].clone())
 }
 
@@ -71,6 +72,10 @@ async fn created_users_can_log_in_and_cannot_be_super_admins_by_admins() {
         .unwrap();
     assert_eq!(login.status(), 200);
     let admin_token = login.json::<Value>().await.unwrap()["data"]["tokens"]["access_token"].as_str().unwrap().to_string();
+    let unverified = create_user(&admin_token, json!(["viewer"])).await;
+    assert_eq!(unverified.status(), 403);
+    assert_eq!(unverified.json::<Value>().await.unwrap()["error"]["code"], "AUTH_EMAIL_UNVERIFIED", "administration waits for the email");
+    crate::helpers::verify_email(user["data"]["email"].as_str().unwrap()).await;
     assert_eq!(create_user(&admin_token, json!(["super_admin"])).await.status(), 403);
     assert_eq!(create_user(&admin_token, json!(["galactic_emperor"])).await.status(), 400);
 }

@@ -94,6 +94,8 @@ pub struct TestApp {
     pub url: String,
     pub tenant: TenantId,
     pub user: UserId,
+    /// The session the token belongs to (every access token has one).
+    pub session: String,
     pub token: String,
     pub http: reqwest::Client,
 }
@@ -151,8 +153,9 @@ impl TestApp {
             .send()
             .await
             .unwrap();
-        let token = mint(&s.keys, tenant, user, roles, 900);
-        Self { url: s.url.clone(), tenant, user, token, http: reqwest::Client::new() }
+        let session = session_for(tenant, user).await;
+        let token = mint(&s.keys, tenant, user, Some(&session), roles, 900);
+        Self { url: s.url.clone(), tenant, user, session, token, http: reqwest::Client::new() }
     }
 
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
@@ -241,6 +244,30 @@ pub async fn code_sent_to(to: &str, template: &str, seen: &[String]) -> String {
     .await
 }
 
+/// The token of the newest message to `to` with `template`, once delivered.
+pub async fn token_from_mail(to: &str, template: &str) -> String {
+    eventually(&format!("{template} mail to {to}"), Duration::from_secs(45), || async {
+        let mailbox: Value = reqwest::get(format!("{}/_local/mailbox?to={to}", stack().url)).await.ok()?.json().await.ok()?;
+        let body = mailbox["messages"].as_array()?.iter().find(|m| m["template_code"] == template)?["body"].as_str()?.to_string();
+        let start = body.find("token=")? + "token=".len();
+        Some(body[start..].split_whitespace().next()?.to_string())
+    })
+    .await
+}
+
+/// Follows the verification link a sign-up mailed to `email`, as its owner
+/// would: administration waits for a verified email (`AUTH_EMAIL_UNVERIFIED`).
+pub async fn verify_email(email: &str) {
+    let token = token_from_mail(email, "auth.verify_email").await;
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/auth/verify-email", stack().url))
+        .json(&serde_json::json!({ "token": token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "verify {email}");
+}
+
 /// A phone number no other test uses.
 pub fn unique_phone() -> String {
     let n = ulid::Ulid::new().random() % 100_000_000;
@@ -256,10 +283,34 @@ pub async fn fixture_store() -> crm_store::Store {
     )
 }
 
-/// An access token signed with the stack's key.
-pub fn mint(keys: &KeySet, tenant: TenantId, user: UserId, roles: &[&str], ttl: i64) -> String {
+/// A session item for `user`, as a login would write it (a fixture: no
+/// password work); its id, for the `sid` of minted tokens.
+pub async fn session_for(tenant: TenantId, user: UserId) -> String {
+    let now = crm_kernel::Timestamp::now();
+    let session = identity::model::Session {
+        id: crm_kernel::EntityId::new(),
+        tenant_id: tenant,
+        user_id: user,
+        current_hash: "0".repeat(64),
+        previous_hashes: Vec::new(),
+        created_at: now,
+        last_used_at: now,
+        expires_at: now.plus_seconds(3600),
+        revoked_at: None,
+        revoked_reason: None,
+        user_agent: "fixture".into(),
+        ip: "127.0.0.1".into(),
+        version: 1,
+    };
+    fixture_store().await.put(session.to_item().unwrap()).await.unwrap();
+    session.id.to_string()
+}
+
+/// An access token signed with the stack's key, for session `sid`.
+pub fn mint(keys: &KeySet, tenant: TenantId, user: UserId, sid: Option<&str>, roles: &[&str], ttl: i64) -> String {
     let mut claims = AccessClaims::new(&tenant.to_string(), &user.to_string(), roles.iter().map(|r| r.to_string()).collect(), now());
     claims.exp = now() + ttl;
+    claims.sid = sid.map(str::to_string);
     keys.signer().unwrap().sign(&claims).unwrap()
 }
 

@@ -36,6 +36,7 @@ async fn lifecycle_applies_at_once_and_moves_seats() {
     )
     .await;
     let admin = reg["data"]["access_token"].as_str().unwrap().to_string();
+    crate::helpers::verify_email(&owner).await;
     let email = unique("rep");
     let (s, created) = call(
         post.clone(),

@@ -2,25 +2,12 @@
 //! notifications pipeline (message → outbox → bus → queue → worker → dev
 //! adapter), single-use tokens.
 
-use std::time::Duration;
-
-use crate::helpers::{eventually, stack};
+use crate::helpers::{stack, token_from_mail};
 use serde_json::{json, Value};
 
 async fn post(path: &str, body: Value) -> (u16, Value) {
     let resp = reqwest::Client::new().post(format!("{}{path}", stack().url)).json(&body).send().await.unwrap();
     (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
-}
-
-/// The token of the newest message to `to` with `template`, once delivered.
-async fn token_from_mail(to: &str, template: &str) -> String {
-    eventually(&format!("{template} mail to {to}"), Duration::from_secs(45), || async {
-        let mailbox: Value = reqwest::get(format!("{}/_local/mailbox?to={to}", stack().url)).await.ok()?.json().await.ok()?;
-        let body = mailbox["messages"].as_array()?.iter().find(|m| m["template_code"] == template)?["body"].as_str()?.to_string();
-        let start = body.find("token=")? + "token=".len();
-        Some(body[start..].split_whitespace().next()?.to_string())
-    })
-    .await
 }
 
 fn unique() -> String {
@@ -83,6 +70,7 @@ async fn an_invitation_takes_a_seat_and_its_link_creates_a_verified_user_once() 
     )
     .await;
     let admin = reg["data"]["access_token"].as_str().unwrap().to_string();
+    crate::helpers::verify_email(&owner).await;
     let invite = |email: String| {
         let admin = admin.clone();
         async move {

@@ -91,8 +91,16 @@ pub async fn check_and_maybe_enqueue(store: &Store, p: &Principal, c: &Check) ->
     let grant = ApprovalRequest::grant_marker(t, &c.action_code, &c.object_type, &c.object_id);
     let pending = ApprovalRequest::pending_marker(t, &c.action_code, &c.object_type, &c.object_id);
     let found = store.get_many(&[grant.clone(), pending.clone()]).await?;
+    // A grant is bound to its action, its subject and the parameters that
+    // were approved: a move to another stage, or the same move after the
+    // amount or discount changed, is a new question (the stale grant goes).
+    let mut stale = None;
     if let Some(g) = &found[0] {
-        return Ok(Gate::Granted(Grant { key: grant, request_id: g.str_attr("request_id").unwrap_or_default().to_string() }));
+        let approved: Option<Value> = item::from_item::<Value>(g.clone()).ok().map(|v| v["payload"].clone());
+        if approved.as_ref().is_some_and(|a| same(a, &c.payload)) {
+            return Ok(Gate::Granted(Grant { key: grant, request_id: g.str_attr("request_id").unwrap_or_default().to_string() }));
+        }
+        stale = Some(grant);
     }
     if let Some(id) = found[1].as_ref().and_then(|m| m.str_attr("request_id")).and_then(|s| EntityId::parse(s).ok()) {
         if let Some(r) = store.get_as::<ApprovalRequest>(&ApprovalRequest::key(t, id)).await? {
@@ -110,6 +118,7 @@ pub async fn check_and_maybe_enqueue(store: &Store, p: &Principal, c: &Check) ->
         })
         .find(|(_, s)| !s.is_empty())
     else {
+        // No policy asks any more: a stale grant is simply left unused.
         return Ok(Gate::Proceed);
     };
     let now = Timestamp::now();
@@ -137,11 +146,29 @@ pub async fn check_and_maybe_enqueue(store: &Store, p: &Principal, c: &Check) ->
     let event =
         event(&request, "approval.requested", Actor::user(p.user_id), json!({ "policy_id": policy.id, "steps": request.steps.len() }));
     let (request, tx) = open_step(store, request, now, Tx::new()).await?;
+    let tx = match stale {
+        Some(key) => tx.delete("approval_grant", &key, None),
+        None => tx,
+    };
     let tx = tx
         .put_new("approval_pending", item::to_item(&pending, &json!({ "request_id": request.id }))?)
         .put_new("approval_request", request.to_item()?)
         .emit_audited(&event);
     Ok(Gate::Pending(Box::new(Pending { request, tx: Some(tx) })))
+}
+
+/// Whether two payloads say the same thing. Numbers compare by value: the
+/// approved payload comes back from the table, where `0.0` and `0` are one number.
+pub fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y)),
+        (Value::Object(x), Value::Object(y)) => {
+            let present = |m: &serde_json::Map<String, Value>| m.iter().filter(|(_, v)| !v.is_null()).count();
+            present(x) == present(y) && x.iter().filter(|(_, v)| !v.is_null()).all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
 }
 
 /// Opens the request's current step: resolves its approvers, queues the
@@ -232,4 +259,19 @@ pub fn event(r: &ApprovalRequest, kind: &str, actor: Actor, data: Value) -> Doma
         m.insert("requester_user_id".into(), json!(r.requester_user_id));
     }
     DomainEvent::new(r.tenant_id, kind, actor, Subject { kind: "approval_request".into(), id: r.id.to_string() }, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same;
+    use serde_json::json;
+
+    #[test]
+    fn a_grant_binds_every_parameter_but_not_the_number_spelling() {
+        let approved = json!({ "amount": 12_000_000, "discount_pct": 0, "to_stage_id": "S2", "owner_user_id": null });
+        assert!(same(&approved, &json!({ "amount": 12_000_000, "discount_pct": 0.0, "to_stage_id": "S2" })));
+        assert!(!same(&approved, &json!({ "amount": 12_000_000, "discount_pct": 0.0, "to_stage_id": "S3" })), "another stage");
+        assert!(!same(&approved, &json!({ "amount": 50_000_000, "discount_pct": 0, "to_stage_id": "S2" })), "another amount");
+        assert!(!same(&approved, &json!({ "amount": 12_000_000, "discount_pct": 15, "to_stage_id": "S2" })), "a discount");
+    }
 }

@@ -43,6 +43,19 @@ struct UserView {
     group_ids: Vec<String>,
     #[serde(default)]
     entitlement_overrides: Overrides,
+    #[serde(default)]
+    deleted_at: Option<String>,
+    #[serde(default)]
+    is_verified: bool,
+    /// Sessions opened before this instant are dead (log out everywhere).
+    #[serde(default)]
+    sessions_valid_after: Option<String>,
+}
+
+impl UserView {
+    fn is_active(&self) -> bool {
+        self.status == "active" && self.deleted_at.is_none()
+    }
 }
 
 #[derive(Deserialize)]
@@ -59,8 +72,27 @@ struct ApiKeyView {
 #[derive(Deserialize)]
 struct SessionView {
     user_id: String,
+    created_at: String,
     #[serde(default)]
     revoked_at: Option<String>,
+}
+
+/// Whether a session still carries requests for `user`: not revoked, its
+/// owner's, and opened after the owner's last "log out everywhere" (pure).
+fn session_live(session: Option<&SessionView>, user: &str, valid_after: Option<&str>) -> bool {
+    let Some(s) = session else { return false };
+    let after = |t: &str| Timestamp::parse(t).ok();
+    let opened_after = match valid_after.and_then(after) {
+        None => true,
+        Some(cut) => after(&s.created_at).is_some_and(|c| c >= cut),
+    };
+    s.revoked_at.is_none() && s.user_id == user && opened_after
+}
+
+/// What an API key may do: its own codes that its creator holds *now*,
+/// never identity administration (`rbac::NOT_FOR_KEYS`).
+fn key_permissions(key: &[String], creator: &std::collections::BTreeSet<String>) -> std::collections::BTreeSet<String> {
+    key.iter().filter(|p| crm_auth::rbac::key_may_hold(p) && creator.contains(*p)).cloned().collect()
 }
 
 /// The access token of a request, verified (signature, `alg`, `kid`, `iss`,
@@ -97,10 +129,9 @@ impl Authorizer {
         let claims = credentials(&self.verifier, req)?;
         let tenant = TenantId::parse(&claims.tid).map_err(|_| "invalid_token")?;
         let user = UserId::parse(&claims.sub).map_err(|_| "invalid_token")?;
-        let mut wanted = vec![keys::tenant(tenant), keys::user(tenant, &claims.sub), keys::tenant_access(tenant)];
-        if let Some(sid) = &claims.sid {
-            wanted.push(keys::session(tenant, sid));
-        }
+        // Every access token belongs to a session: one without is refused.
+        let sid = claims.sid.clone().ok_or("session_required")?;
+        let wanted = vec![keys::tenant(tenant), keys::user(tenant, &claims.sub), keys::tenant_access(tenant), keys::session(tenant, &sid)];
         let found = self.store.get_many(&wanted).await.map_err(|e| {
             tracing::error!(error = %e, "authorizer cannot read the principal");
             "unavailable"
@@ -110,15 +141,12 @@ impl Authorizer {
             return Err("tenant_inactive");
         }
         let user_view: UserView = found[1].clone().and_then(|i| item::from_item(i).ok()).ok_or("user_inactive")?;
-        if user_view.status != "active" {
+        if !user_view.is_active() {
             return Err("user_inactive");
         }
-        if claims.sid.is_some() {
-            let session: Option<SessionView> = found.get(3).cloned().flatten().and_then(|i| item::from_item(i).ok());
-            match session {
-                Some(s) if s.revoked_at.is_none() && s.user_id == claims.sub => {}
-                _ => return Err("session_revoked"),
-            }
+        let session: Option<SessionView> = found.get(3).cloned().flatten().and_then(|i| item::from_item(i).ok());
+        if !session_live(session.as_ref(), &claims.sub, user_view.sessions_valid_after.as_deref()) {
+            return Err("session_revoked");
         }
         let access: AccessModel = found[2].clone().and_then(|i| item::from_item(i).ok()).unwrap_or_default();
         let roles = access.effective_roles(&user_view.roles, &user_view.group_ids);
@@ -132,12 +160,14 @@ impl Authorizer {
             session_id: claims.sid,
             entitlements: access.entitlements(&tenant_view.plan, &user_view.group_ids, &user_view.entitlement_overrides).0,
             scope,
+            email_verified: user_view.is_verified,
         };
         Ok((principal, tenant_view.plan))
     }
 
     /// An API key: tenant active, key neither revoked nor expired, secret
-    /// matching; the key's own permissions, acting for its creator.
+    /// matching, creator active; the key's own permissions that its creator
+    /// still holds, acting for its creator. Two reads: the key names its creator.
     async fn resolve_api_key(&self, raw: &str) -> Result<(Principal, String), &'static str> {
         let token = OpaqueToken::parse(Some(API_KEY_PREFIX), raw).ok_or("invalid_api_key")?;
         let found = self
@@ -163,21 +193,33 @@ impl Authorizer {
             return Err("invalid_api_key");
         }
         let creator = UserId::parse(&key.created_by).map_err(|_| "invalid_api_key")?;
+        // A key dies with its creator: it acts for them, so it needs them
+        // active, and it can never do more than they can do today.
+        let owner: UserView = self
+            .store
+            .get_as(&keys::user(token.tenant_id, &key.created_by))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "authorizer cannot read the API key's creator");
+                "unavailable"
+            })?
+            .ok_or("api_key_owner_inactive")?;
+        if !owner.is_active() {
+            return Err("api_key_owner_inactive");
+        }
+        let access: AccessModel = found[2].clone().and_then(|i| item::from_item::<AccessModel>(i).ok()).unwrap_or_default();
+        let owner_permissions = access.permissions(&access.effective_roles(&owner.roles, &owner.group_ids));
         let principal = Principal {
             tenant_id: token.tenant_id,
             user_id: creator,
             roles: Vec::new(),
-            permissions: key.permissions.into_iter().filter(|p| crm_auth::rbac::parse(p).is_some()).collect(),
+            permissions: key_permissions(&key.permissions, &owner_permissions),
             method: AuthMethod::ApiKey,
             session_id: None,
-            entitlements: found[2]
-                .clone()
-                .and_then(|i| item::from_item::<AccessModel>(i).ok())
-                .unwrap_or_default()
-                .entitlements(&tenant.plan, &[], &Overrides::default())
-                .0,
+            entitlements: access.entitlements(&tenant.plan, &[], &Overrides::default()).0,
             // An integration's key reads as the tenant does (visibility::sees_everyone).
             scope: Default::default(),
+            email_verified: owner.is_verified,
         };
         let cutoff = now.plus_seconds(-60).to_string();
         self.store.touch(&keys::api_key(token.tenant_id, &token.id.to_string()), "last_used_at", &now.to_string(), &cutoff).await;
@@ -246,6 +288,29 @@ mod tests {
             .unwrap();
         let claims = credentials(&keys.verifier().unwrap(), &request(Some(&format!("Bearer {token}")))).unwrap();
         assert_eq!(claims.tid, tenant.to_string());
+    }
+
+    #[test]
+    fn a_session_dies_with_its_revocation_its_owner_and_a_later_logout_everywhere() {
+        let s = |user: &str, created: &str, revoked: Option<&str>| SessionView {
+            user_id: user.into(),
+            created_at: created.into(),
+            revoked_at: revoked.map(str::to_string),
+        };
+        let open = s("U1", "2026-12-01T10:00:00.000Z", None);
+        assert!(session_live(Some(&open), "U1", None));
+        assert!(!session_live(None, "U1", None), "no session, no access");
+        assert!(!session_live(Some(&open), "U2", None), "another user's session");
+        assert!(!session_live(Some(&s("U1", "2026-12-01T10:00:00.000Z", Some("x"))), "U1", None), "revoked");
+        assert!(!session_live(Some(&open), "U1", Some("2026-12-01T10:00:00.001Z")), "opened before the logout everywhere");
+        assert!(session_live(Some(&open), "U1", Some("2026-12-01T10:00:00.000Z")), "opened at or after it");
+    }
+
+    #[test]
+    fn a_key_holds_what_its_creator_holds_now_and_never_identity_admin() {
+        let creator: std::collections::BTreeSet<String> = ["contact.read", "apikey.manage"].iter().map(|s| s.to_string()).collect();
+        let key = vec!["contact.read".to_string(), "contact.create".into(), "apikey.manage".into(), "bogus".into()];
+        assert_eq!(key_permissions(&key, &creator).into_iter().collect::<Vec<_>>(), vec!["contact.read".to_string()]);
     }
 
     #[test]

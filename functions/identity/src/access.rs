@@ -2,6 +2,8 @@
 //! and written back under its version so two admins editing groups,
 //! hierarchy or overrides at once cannot lose each other's change.
 
+use std::collections::BTreeSet;
+
 use crm_auth::access::AccessModel;
 use crm_kernel::{AppError, TenantId};
 use crm_store::tx::Condition;
@@ -30,4 +32,22 @@ pub fn conflict(e: StoreError) -> AppError {
         }
         e => e.into(),
     }
+}
+
+/// The permission codes `user` holds under `model` (direct roles, their
+/// groups' roles and everything below them in the hierarchy).
+pub fn permissions_of(model: &AccessModel, user: &crate::model::User) -> BTreeSet<String> {
+    model.permissions(&model.effective_roles(&user.roles, &user.group_ids))
+}
+
+/// `403` when the change from `read` to `next` would alter the caller's own
+/// permissions: nobody raises (or lowers) themselves through groups or the
+/// hierarchy (`crm_auth::grant`).
+pub async fn refuse_self_change(store: &Store, p: &crm_auth::Principal, read: &AccessModel, next: &AccessModel) -> Result<(), AppError> {
+    let me: crate::model::User = store
+        .get_as(&crate::model::User::key(p.tenant_id, p.user_id))
+        .await?
+        .ok_or_else(|| AppError::Forbidden("unknown caller".into()))?;
+    crm_auth::grant::check_unchanged(&permissions_of(read, &me), &permissions_of(next, &me))?;
+    Ok(())
 }

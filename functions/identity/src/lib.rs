@@ -10,12 +10,14 @@
 pub mod access;
 pub mod email;
 pub mod group;
+pub mod invitations;
 pub mod issue;
 pub mod lockout;
 pub mod mail;
 pub mod model;
 pub mod onetime;
 pub mod otp;
+pub mod owners;
 pub mod password;
 pub mod refresh;
 pub mod routes;
@@ -41,6 +43,11 @@ pub struct App {
     pub operator_key: Option<String>,
     /// The frontend's address, for links in emails (`APP_BASE_URL`).
     pub app_base_url: String,
+    /// How long an invitation stays open (`INVITATION_TTL_SECS`, 7 days).
+    pub invitation_ttl_secs: i64,
+    /// Seals TOTP secrets at rest (`TOKEN_ENCRYPTION_KEY`); only the
+    /// functions that touch TOTP get it.
+    sealer: Option<std::sync::Arc<crm_auth::seal::Sealer>>,
 }
 
 impl App {
@@ -70,18 +77,36 @@ impl App {
         if operator_key.as_ref().is_some_and(|k| k.len() < 32) {
             return Err("OPERATOR_KEY must be at least 32 characters".into());
         }
+        let sealer = match env.get("TOKEN_ENCRYPTION_KEY") {
+            Some(k) => Some(std::sync::Arc::new(crm_auth::seal::Sealer::from_secret(k)?)),
+            None => None,
+        };
         Ok(Self {
+            sealer,
             operator_key,
             store: Store::from_config(config, env).map_err(|e| e.to_string())?,
             signer,
             lockout,
             auth_rate,
+            invitation_ttl_secs: match env.get("INVITATION_TTL_SECS") {
+                Some(s) => s.parse().ok().filter(|n: &i64| *n > 0).ok_or("INVITATION_TTL_SECS must be a positive number")?,
+                None => onetime::Purpose::Invitation.ttl_secs(),
+            },
             app_base_url: env.get("APP_BASE_URL").unwrap_or("http://localhost:5173").trim_end_matches('/').to_string(),
         })
     }
 
     pub fn signer(&self) -> Result<&TokenSigner, crm_kernel::AppError> {
         self.signer.as_ref().ok_or_else(|| crm_kernel::AppError::internal("JWT_SIGNING_KEYS is not configured for this function"))
+    }
+
+    pub fn sealer(&self) -> Result<&crm_auth::seal::Sealer, crm_kernel::AppError> {
+        self.sealer.as_deref().ok_or_else(|| crm_kernel::AppError::internal("TOKEN_ENCRYPTION_KEY is not configured for this function"))
+    }
+
+    /// The hourly invitation-expiry sweep (`HANDLER=invitations`).
+    pub async fn run_invitation_expiry(&self, _event: serde_json::Value) -> serde_json::Value {
+        invitations::sweep(self, crm_kernel::Timestamp::now()).await
     }
 
     pub async fn handle(&self, req: Request) -> Response<Body> {
@@ -110,6 +135,8 @@ pub const ROUTES: &[Route<App>] = &[
     route!("POST /v1/auth/twofa/{channel}/disable", Access::Permission(rbac::TWOFA_MANAGE_SELF), routes::twofa::disable::handle),
     route!("POST /v1/ops/tenants/{id}/suspend", Access::Public, routes::ops::tenant_status::suspend),
     route!("POST /v1/ops/tenants/{id}/reactivate", Access::Public, routes::ops::tenant_status::reactivate),
+    route!("GET /v1/ops/tenants/{id}/entitlements", Access::Public, routes::ops::entitlements::get),
+    route!("PUT /v1/ops/tenants/{id}/entitlements", Access::Public, routes::ops::entitlements::put),
     route!("GET /v1/admin/roles", Access::Permission(rbac::ROLE_READ), routes::admin::roles::get::handle),
     route!("GET /v1/admin/users", Access::Permission(rbac::USER_READ), routes::admin::users::get::handle),
     route!("POST /v1/admin/users", Access::Permission(rbac::USER_MANAGE), routes::admin::users::post::handle),

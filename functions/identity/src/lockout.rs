@@ -2,9 +2,18 @@
 //! (`LOGIN_MAX_FAILURES`, `LOGIN_LOCKOUT_SECS` configure it). Tracked per
 //! email, for known and unknown emails alike, so the lockout itself reveals
 //! nothing about which emails have accounts.
+//!
+//! Race-free: every attempt is counted with an atomic `ADD` *before* the
+//! password is checked, and the decision is taken on the value the `ADD`
+//! returns. Fifteen parallel guesses count fifteen: the first five are
+//! checked, the rest are refused unseen, and the email locks.
 
-use crm_kernel::Timestamp;
+use crm_kernel::{AppError, Timestamp};
+use crm_store::tx::Condition;
+use crm_store::{AttributeValue, Tx};
 use serde::{Deserialize, Serialize};
+
+use crate::model::login_failures_key;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
@@ -18,14 +27,35 @@ impl Default for Policy {
     }
 }
 
-/// The failure record of one email.
+/// The attempt record of one email (`G#LOGIN#{email}` / `FAILURES`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failures {
+    /// Attempts since the last success or lock (successes delete the record).
+    #[serde(default)]
     pub count: u32,
     #[serde(default)]
     pub locked_until: Option<Timestamp>,
-    #[serde(default)]
-    pub version: u64,
+}
+
+/// What the `n`-th counted attempt may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Check the password; a failure of this one locks the email (the last allowed).
+    Check { last: bool },
+    /// Over the limit: refused without checking anything, and the email locks.
+    Refuse,
+}
+
+impl Policy {
+    /// The rule on the value the atomic count returned (pure).
+    pub fn attempt(&self, n: i64) -> Attempt {
+        let max = i64::from(self.max_failures);
+        if n > max {
+            Attempt::Refuse
+        } else {
+            Attempt::Check { last: n == max }
+        }
+    }
 }
 
 impl Failures {
@@ -34,13 +64,56 @@ impl Failures {
         self.locked_until.filter(|until| *until > now).map(|until| (until.unix_seconds() - now.unix_seconds()).max(1))
     }
 
-    /// The record after one more failure at `now`.
-    pub fn after_failure(&self, policy: Policy, now: Timestamp) -> Failures {
-        // A lock that has run out starts a fresh count.
-        let base = if self.locked_until.is_some_and(|u| u <= now) { 0 } else { self.count };
-        let count = base + 1;
-        let locked_until = (count >= policy.max_failures).then(|| now.plus_seconds(policy.lockout_secs));
-        Failures { count: if locked_until.is_some() { 0 } else { count }, locked_until, version: self.version + 1 }
+    /// A lock that has run out: the count starts again.
+    pub fn lapsed(&self, now: Timestamp) -> Option<Timestamp> {
+        self.locked_until.filter(|until| *until <= now)
+    }
+}
+
+/// Counts one attempt on `email` before anything is checked, and refuses it
+/// when the email is locked or out of attempts (`429` with `Retry-After`).
+/// `Ok(true)` when this is the last attempt allowed: its failure locks.
+pub async fn spend(app: &crate::App, email: &crate::email::Email, now: Timestamp) -> Result<bool, AppError> {
+    let key = login_failures_key(email);
+    let failures: Failures = app.store.get_as(&key).await?.unwrap_or_default();
+    if let Some(secs) = failures.locked_for(now) {
+        return Err(AppError::RateLimited { retry_after_secs: secs as u64 });
+    }
+    if let Some(seen) = failures.lapsed(now) {
+        reset_lapsed(app, email, seen).await;
+    }
+    let ttl = now.plus_seconds(app.lockout.lockout_secs + 24 * 3600).unix_seconds();
+    let n = app.store.increment(&key, "count", 1, ttl).await?;
+    match app.lockout.attempt(n) {
+        Attempt::Refuse => {
+            lock(app, email, now).await;
+            Err(AppError::RateLimited { retry_after_secs: app.lockout.lockout_secs as u64 })
+        }
+        Attempt::Check { last } => Ok(last),
+    }
+}
+
+/// Locks the email for the lockout period from now (a lock already set is
+/// kept, so parallel refusals do not extend it). Best effort.
+pub async fn lock(app: &crate::App, email: &crate::email::Email, now: Timestamp) {
+    let until = now.plus_seconds(app.lockout.lockout_secs).to_string();
+    let condition = Condition::new("attribute_not_exists(#l)").name("#l", "locked_until").value(":until", AttributeValue::S(until));
+    let tx = Tx::new().update("lock", &login_failures_key(email), "SET #l = :until", condition);
+    if let Err(e) = app.store.transact(tx).await {
+        tracing::debug!(error = %e, "lock already set");
+    }
+}
+
+/// A lock that ran out starts a fresh count — once, whoever gets there first.
+async fn reset_lapsed(app: &crate::App, email: &crate::email::Email, seen: Timestamp) {
+    let condition = Condition::new("#l = :seen")
+        .name("#l", "locked_until")
+        .name("#c", "count")
+        .value(":seen", AttributeValue::S(seen.to_string()))
+        .value(":zero", AttributeValue::N("0".into()));
+    let tx = Tx::new().update("reset", &login_failures_key(email), "SET #c = :zero REMOVE #l", condition);
+    if let Err(e) = app.store.transact(tx).await {
+        tracing::debug!(error = %e, "lapsed lock reset by another attempt");
     }
 }
 
@@ -49,19 +122,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn five_failures_lock_for_ten_minutes_then_count_again() {
+    fn five_attempts_are_checked_the_fifth_failure_locks_and_the_rest_are_refused() {
         let p = Policy::default();
+        assert_eq!(p.attempt(1), Attempt::Check { last: false });
+        assert_eq!(p.attempt(5), Attempt::Check { last: true });
+        assert_eq!(p.attempt(6), Attempt::Refuse);
+        assert_eq!(p.attempt(15), Attempt::Refuse);
         let now = Timestamp::now();
-        let mut f = Failures::default();
-        for i in 1..5 {
-            f = f.after_failure(p, now);
-            assert_eq!(f.count, i);
-            assert_eq!(f.locked_for(now), None);
-        }
-        f = f.after_failure(p, now);
+        let f = Failures { count: 5, locked_until: Some(now.plus_seconds(600)) };
         assert_eq!(f.locked_for(now), Some(600));
         assert_eq!(f.locked_for(now.plus_seconds(601)), None);
-        let after = f.after_failure(p, now.plus_seconds(601));
-        assert_eq!((after.count, after.locked_for(now.plus_seconds(601))), (1, None));
+        assert_eq!(f.lapsed(now.plus_seconds(601)), f.locked_until);
+        assert_eq!(f.lapsed(now), None);
     }
 }

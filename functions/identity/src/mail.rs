@@ -36,3 +36,22 @@ pub async fn email(
     let mut composed = compose(&send, &to, &overrides, None)?;
     Ok(composed.messages.remove(0))
 }
+
+/// The email-verification link for `user` (a new owner, or a user an admin
+/// created): the single-use record and the message carrying its link, to
+/// write in the transaction that creates the user.
+pub async fn verification(
+    app: &crate::App,
+    tenant_name: &str,
+    user: &crate::model::User,
+    now: crm_kernel::Timestamp,
+) -> Result<(crate::onetime::OneTime, Message), AppError> {
+    use crate::onetime::{OneTime, Purpose};
+    let (record, token) = OneTime::issue(Purpose::EmailVerification, user.tenant_id, user.id, now);
+    let payload = serde_json::json!({
+        "full_name": user.full_name, "tenant_name": tenant_name,
+        "link": format!("{}/verify-email?token={}", app.app_base_url, token.to_wire()),
+    });
+    let message = email(&app.store, user.tenant_id, &user.email, "auth.verify_email", payload, None, Some(user.id)).await?;
+    Ok((record, message))
+}

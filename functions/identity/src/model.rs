@@ -82,6 +82,12 @@ pub struct User {
     /// The user's own entitlement overrides (they beat group and plan values).
     #[serde(default)]
     pub entitlement_overrides: crm_auth::access::Overrides,
+    /// Every session opened before this instant is dead ("log out
+    /// everywhere": force-logout, password reset, suspension, deactivation).
+    /// The authorizer and refresh read it; revoking session items one by one
+    /// is only the cleanup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions_valid_after: Option<Timestamp>,
     pub version: u64,
 }
 
@@ -131,6 +137,7 @@ impl User {
             deleted_at: None,
             group_ids: Vec::new(),
             entitlement_overrides: Default::default(),
+            sessions_valid_after: None,
             version: 1,
         }
     }
@@ -227,6 +234,11 @@ impl Session {
         self.revoked_at.is_none() && self.expires_at > now
     }
 
+    /// Active, and opened after the user's last "log out everywhere".
+    pub fn is_live(&self, now: Timestamp, valid_after: Option<Timestamp>) -> bool {
+        self.is_active(now) && valid_after.is_none_or(|after| self.created_at >= after)
+    }
+
     pub fn public(&self, current: Option<&str>) -> serde_json::Value {
         serde_json::json!({
             "id": self.id, "created_at": self.created_at, "last_used_at": self.last_used_at, "expires_at": self.expires_at,
@@ -294,7 +306,9 @@ impl ApiKey {
 pub struct Totp {
     pub tenant_id: TenantId,
     pub user_id: UserId,
-    /// Base32 secret (the table is encrypted at rest).
+    /// The base32 secret, sealed (AES-256-GCM, bound to the user: see
+    /// [`Totp::secret`]). Records from before sealing hold it in the clear
+    /// and are sealed on their next write.
     pub secret: String,
     pub enabled: bool,
     /// SHA-256 of each unused backup code.
@@ -311,6 +325,34 @@ pub struct Totp {
 impl Totp {
     pub fn key(tenant: TenantId, user: UserId) -> Key {
         keys::user_totp(tenant, &user.to_string())
+    }
+
+    fn seal_context(&self) -> String {
+        format!("totp:{}:{}", self.tenant_id, self.user_id)
+    }
+
+    /// Stores `base32` sealed for this record.
+    pub fn set_secret(&mut self, sealer: &crm_auth::seal::Sealer, base32: &str) {
+        self.secret = sealer.seal(base32, &self.seal_context());
+    }
+
+    /// The base32 secret: opened when sealed (a seal from another record or
+    /// key opens nothing), as stored for a record from before sealing.
+    pub fn secret(&self, sealer: &crm_auth::seal::Sealer) -> Option<String> {
+        if self.secret.starts_with("v1.") {
+            sealer.open(&self.secret, &self.seal_context())
+        } else {
+            Some(self.secret.clone())
+        }
+    }
+
+    /// The record ready to store: a legacy clear secret is sealed.
+    pub fn sealed(mut self, sealer: &crm_auth::seal::Sealer) -> Self {
+        if !self.secret.starts_with("v1.") {
+            let clear = self.secret.clone();
+            self.set_secret(sealer, &clear);
+        }
+        self
     }
 
     pub fn to_item(&self) -> Result<Item, StoreError> {

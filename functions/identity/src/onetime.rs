@@ -5,7 +5,7 @@
 use crm_auth::opaque::{same_hash, OpaqueToken};
 use crm_kernel::{AppError, EntityId, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
-use crm_store::{item, keys, Item, Key, StoreError};
+use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
 
 /// What a token is for: its wire prefix, its item kind and lifetime.
@@ -33,6 +33,7 @@ impl Purpose {
         }
     }
 
+    /// The default lifetime (an invitation's is configurable: `INVITATION_TTL_SECS`).
     pub fn ttl_secs(self) -> i64 {
         match self {
             Purpose::PasswordReset => 3600,
@@ -51,6 +52,9 @@ pub struct OneTime {
     pub expires_at: Timestamp,
     #[serde(default)]
     pub used_at: Option<Timestamp>,
+    /// Set by the expiry sweep when an invitation ran out unused.
+    #[serde(default)]
+    pub expired_at: Option<Timestamp>,
     /// What the token carries beyond the user (an invitation's email and roles).
     #[serde(default)]
     pub payload: serde_json::Value,
@@ -60,6 +64,11 @@ pub struct OneTime {
 impl OneTime {
     /// A new token for `user` and the record that will redeem it.
     pub fn issue(purpose: Purpose, tenant_id: TenantId, user_id: UserId, now: Timestamp) -> (Self, OpaqueToken) {
+        Self::issue_for(purpose, tenant_id, user_id, now, purpose.ttl_secs())
+    }
+
+    /// The same, living `ttl_secs`.
+    pub fn issue_for(purpose: Purpose, tenant_id: TenantId, user_id: UserId, now: Timestamp, ttl_secs: i64) -> (Self, OpaqueToken) {
         let id = EntityId::new();
         let token = OpaqueToken::generate(Some(purpose.prefix()), tenant_id, id);
         (
@@ -68,8 +77,9 @@ impl OneTime {
                 tenant_id,
                 user_id,
                 hash: token.hash(),
-                expires_at: now.plus_seconds(purpose.ttl_secs()),
+                expires_at: now.plus_seconds(ttl_secs),
                 used_at: None,
+                expired_at: None,
                 payload: serde_json::Value::Null,
                 version: 1,
             },
@@ -81,8 +91,16 @@ impl OneTime {
         keys::entity(tenant, purpose.kind(), id)
     }
 
+    /// The item, gone by TTL a day after expiry. An open invitation is also
+    /// listed by expiry for the sweep that frees its seat and email
+    /// ([`crate::invitations`]); a used or expired one is not.
     pub fn to_item(&self, purpose: Purpose) -> Result<Item, StoreError> {
-        Ok(item::to_item(&Self::key(purpose, self.tenant_id, self.id), self)?.with_ttl(self.expires_at.unix_seconds() + 24 * 3600))
+        let it = item::to_item(&Self::key(purpose, self.tenant_id, self.id), self)?.with_ttl(self.expires_at.unix_seconds() + 24 * 3600);
+        Ok(if purpose == Purpose::Invitation && self.used_at.is_none() && self.expired_at.is_none() {
+            it.with_index(Index::ByKind, keys::OPEN_INVITATIONS, format!("{}#{}#{}", self.expires_at, self.tenant_id, self.id))
+        } else {
+            it
+        })
     }
 
     /// The record once used at `now` (write it conditional on `self.version`).
@@ -92,7 +110,7 @@ impl OneTime {
 
     /// Whether `token` redeems this record at `now` (pure).
     pub fn redeemable_by(&self, token: &OpaqueToken, now: Timestamp) -> bool {
-        same_hash(&self.hash, &token.hash()) && self.used_at.is_none() && self.expires_at > now
+        same_hash(&self.hash, &token.hash()) && self.used_at.is_none() && self.expired_at.is_none() && self.expires_at > now
     }
 }
 

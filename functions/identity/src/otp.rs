@@ -178,8 +178,9 @@ impl Otp {
         Ok((next, code))
     }
 
-    /// Checks `code` for `e164`: a wrong code or number spends an attempt; the
-    /// fifth wrong one, or a late one, closes the record.
+    /// Checks `code` for `e164` on a record whose attempt is already spent
+    /// (`self.attempts` counts this one: see [`attempt`]). The fifth wrong
+    /// one, or a late one, closes the record.
     pub fn confirm(&self, e164: Option<&Phone>, code: &str, now: Timestamp) -> Outcome {
         let mut next = self.clone();
         next.version += 1;
@@ -188,7 +189,7 @@ impl Otp {
         } else if now >= self.expires_at {
             next.status = OtpStatus::Expired;
             Err(AppError::Rule { code: "OTP_EXPIRED", message: "the code has expired; ask for a new one".into() })
-        } else if self.attempts >= MAX_ATTEMPTS {
+        } else if self.attempts > MAX_ATTEMPTS {
             next.status = OtpStatus::Expired;
             Err(too_many())
         } else {
@@ -198,15 +199,12 @@ impl Otp {
                 next.status = OtpStatus::Verified;
                 next.verified_at = Some(now);
                 Ok(())
+            } else if self.attempts >= MAX_ATTEMPTS {
+                next.status = OtpStatus::Expired;
+                Err(too_many())
             } else {
-                next.attempts += 1;
-                if next.attempts >= MAX_ATTEMPTS {
-                    next.status = OtpStatus::Expired;
-                    Err(too_many())
-                } else {
-                    let left = MAX_ATTEMPTS - next.attempts;
-                    Err(AppError::Rule { code: "OTP_INVALID", message: format!("the code is not valid ({left} attempts left)") })
-                }
+                let left = MAX_ATTEMPTS - self.attempts;
+                Err(AppError::Rule { code: "OTP_INVALID", message: format!("the code is not valid ({left} attempts left)") })
             }
         };
         Outcome { record: next, result }
@@ -228,6 +226,28 @@ fn too_many() -> AppError {
     AppError::Rule { code: "OTP_ATTEMPTS_EXCEEDED", message: "too many wrong codes; start again".into() }
 }
 
+/// One confirmation attempt on the stored `record`: the attempt is spent
+/// first, with an atomic `ADD` whose result decides (15 parallel guesses
+/// count 15 times), and only then is the code compared. A record out of
+/// attempts answers `OTP_ATTEMPTS_EXCEEDED` without comparing anything.
+/// Only a success is to be written back (conditional on `record.version`):
+/// a failure has nothing left to record, its attempt is already counted.
+pub async fn attempt(
+    store: &crm_store::Store,
+    record: &Otp,
+    purpose: Purpose,
+    e164: Option<&Phone>,
+    code: &str,
+    now: Timestamp,
+) -> Result<Outcome, AppError> {
+    let key = Otp::key(record.tenant_id, record.user_id, purpose);
+    let Some(spent) = store.spend(&key, "attempts", i64::from(MAX_ATTEMPTS)).await? else {
+        return Ok(Outcome { record: record.clone(), result: Err(too_many()) });
+    };
+    let counted = Otp { attempts: u32::try_from(spent).unwrap_or(u32::MAX), ..record.clone() };
+    Ok(counted.confirm(e164, code, now))
+}
+
 pub use crm_auth::code::new_code;
 use crm_auth::code::{hash, new_salt};
 
@@ -239,6 +259,11 @@ mod tests {
         let now = Timestamp::now();
         let (o, code) = Otp::issue(TenantId::new(), UserId::new(), Phone::parse("+201001234567").unwrap(), OtpChannel::Sms, now);
         (o, code, now)
+    }
+
+    /// The record once an attempt is spent on it (what [`attempt`] does in the store).
+    fn spent(o: &Otp) -> Otp {
+        Otp { attempts: o.attempts + 1, ..o.clone() }
     }
 
     fn wrong(code: &str) -> String {
@@ -257,10 +282,10 @@ mod tests {
     #[test]
     fn the_right_code_verifies_once() {
         let (o, code, now) = issued();
-        let out = o.confirm(Some(&o.e164.clone()), &code, now.plus_seconds(30));
+        let out = spent(&o).confirm(Some(&o.e164.clone()), &code, now.plus_seconds(30));
         assert!(out.result.is_ok());
         assert_eq!(out.record.status, OtpStatus::Verified);
-        let again = out.record.confirm(None, &code, now.plus_seconds(31));
+        let again = spent(&out.record).confirm(None, &code, now.plus_seconds(31));
         assert_eq!(again.result.unwrap_err().code(), "OTP_NOT_PENDING");
     }
 
@@ -268,19 +293,21 @@ mod tests {
     fn five_wrong_codes_close_it_even_for_the_right_one_after() {
         let (mut o, code, now) = issued();
         for i in 1..=MAX_ATTEMPTS {
+            o = spent(&o);
             let out = o.confirm(None, &wrong(&code), now);
             let expected = if i < MAX_ATTEMPTS { "OTP_INVALID" } else { "OTP_ATTEMPTS_EXCEEDED" };
             assert_eq!(out.result.unwrap_err().code(), expected, "attempt {i}");
-            o = out.record;
+            if i == MAX_ATTEMPTS {
+                assert_eq!(out.record.status, OtpStatus::Expired);
+            }
         }
-        assert_eq!(o.status, OtpStatus::Expired);
-        assert!(o.confirm(None, &code, now).result.is_err());
+        assert!(spent(&o).confirm(None, &code, now).result.is_err(), "no attempt is left for the right code");
     }
 
     #[test]
     fn a_code_for_another_number_is_a_wrong_attempt() {
         let (o, code, now) = issued();
-        let out = o.confirm(Some(&Phone::parse("+201009999999").unwrap()), &code, now);
+        let out = spent(&o).confirm(Some(&Phone::parse("+201009999999").unwrap()), &code, now);
         assert_eq!(out.result.unwrap_err().code(), "OTP_INVALID");
         assert_eq!(out.record.attempts, 1);
     }
@@ -288,7 +315,7 @@ mod tests {
     #[test]
     fn codes_expire_after_ten_minutes() {
         let (o, code, now) = issued();
-        let out = o.confirm(None, &code, now.plus_seconds(CODE_TTL_SECS));
+        let out = spent(&o).confirm(None, &code, now.plus_seconds(CODE_TTL_SECS));
         assert_eq!(out.result.unwrap_err().code(), "OTP_EXPIRED");
         assert_eq!(out.record.status, OtpStatus::Expired);
     }
@@ -300,9 +327,9 @@ mod tests {
         let (o2, second) = o.resend(now.plus_seconds(60)).unwrap();
         assert_eq!(o2.sends, 2);
         if first != second {
-            assert!(o2.confirm(None, &first, now.plus_seconds(61)).result.is_err(), "the old code no longer works");
+            assert!(spent(&o2).confirm(None, &first, now.plus_seconds(61)).result.is_err(), "the old code no longer works");
         }
-        assert!(o2.confirm(None, &second, now.plus_seconds(61)).result.is_ok());
+        assert!(spent(&o2).confirm(None, &second, now.plus_seconds(61)).result.is_ok());
         let mut r = o2;
         let mut t = now.plus_seconds(60);
         while r.sends < MAX_SENDS {

@@ -65,7 +65,7 @@ pub fn header_of(record: &csv::StringRecord, defs: &[Definition], known_columns:
 pub fn row(columns: &[String], defs: &[Definition], record: &csv::StringRecord) -> Result<ContactFields, Vec<FieldError>> {
     let (mut body, mut custom) = (Map::new(), custom_fields::Values::new());
     for (c, v) in columns.iter().zip(record.iter()) {
-        let v = v.trim();
+        let v = crm_kernel::spreadsheet::restore(v.trim());
         if v.is_empty() {
             continue;
         }
@@ -96,7 +96,7 @@ pub fn export(contacts: &[Contact], with_header: bool) -> Result<Vec<u8>, AppErr
     for c in contacts {
         let f = &c.fields;
         let opt = |o: Option<String>| o.unwrap_or_default();
-        w.write_record([
+        let cells = [
             c.id.to_string(),
             f.first_name.clone(),
             opt(f.last_name.clone()),
@@ -107,8 +107,8 @@ pub fn export(contacts: &[Contact], with_header: bool) -> Result<Vec<u8>, AppErr
             f.lifecycle_stage.clone(),
             opt(f.owner_user_id.map(|u| u.to_string())),
             c.created_at.to_string(),
-        ])
-        .map_err(err)?;
+        ];
+        w.write_record(cells.iter().map(|cell| crm_kernel::spreadsheet::safe_cell(cell).into_owned())).map_err(err)?;
     }
     w.into_inner().map_err(|e| AppError::Internal(e.to_string()))
 }

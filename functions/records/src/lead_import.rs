@@ -42,7 +42,7 @@ pub fn header(record: &csv::StringRecord, defs: &[Definition]) -> Result<Vec<Str
 pub fn row(columns: &[String], defs: &[Definition], record: &csv::StringRecord) -> Result<LeadFields, Vec<FieldError>> {
     let (mut body, mut custom) = (Map::new(), custom_fields::Values::new());
     for (c, v) in columns.iter().zip(record.iter()) {
-        let v = v.trim();
+        let v = crm_kernel::spreadsheet::restore(v.trim());
         if v.is_empty() {
             continue;
         }

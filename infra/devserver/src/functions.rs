@@ -49,7 +49,7 @@ impl Functions {
                 | ("platform", "api" | "queue_monitor")
                 | ("activities", "api" | "activity_feed" | "reminder")
                 | ("outbox", _)
-                | ("identity", "api")
+                | ("identity", "api" | "invitations")
                 | ("notifications", "api" | "notifications" | "digest")
                 | ("records", "api" | "jobs")
                 | ("approvals", "api")
@@ -105,6 +105,7 @@ impl Functions {
         match (spec.binary.as_str(), spec.handler.as_str()) {
             ("platform", "queue_monitor") => Ok(platform::queues::monitor(&self.platform).await),
             ("notifications", "digest") => Ok(self.notifications.run_digest(event).await),
+            ("identity", "invitations") => Ok(self.identity.run_invitation_expiry(event).await),
             (b, h) => Err(format!("{b}/{h} is not a scheduled handler")),
         }
     }

@@ -39,7 +39,45 @@ pub async fn login_or_register(url: &str, email: &str, tenant_name: &str, full_n
     if !status.is_success() {
         return Err(format!("seed: sign-up of {email} answered {status}: {body}"));
     }
+    verify_email(&client, url, email).await?;
     body["data"]["access_token"].as_str().map(str::to_string).ok_or_else(|| "seed: no access token".to_string())
+}
+
+/// Follows the verification link the sign-up mailed (read from the dev
+/// mailbox, as a user would click it): administration waits for a verified
+/// email (`AUTH_EMAIL_UNVERIFIED`), and the demo owners are verified.
+async fn verify_email(client: &reqwest::Client, url: &str, email: &str) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let token = loop {
+        let mailbox: Value = client
+            .get(format!("{url}/_local/mailbox"))
+            .query(&[("to", email)])
+            .send()
+            .await
+            .map_err(|e| format!("seed: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("seed: {e}"))?;
+        let link = mailbox["messages"].as_array().into_iter().flatten().find(|m| m["template_code"] == "auth.verify_email");
+        let token = link.and_then(|m| m["body"].as_str()).and_then(|b| b.split("token=").nth(1)).and_then(|t| t.split_whitespace().next());
+        if let Some(t) = token {
+            break t.to_string();
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!("seed: no verification email reached {email}"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let resp = client
+        .post(format!("{url}/v1/auth/verify-email"))
+        .json(&json!({ "token": token }))
+        .send()
+        .await
+        .map_err(|e| format!("seed: {e}"))?;
+    if !resp.status().is_success() {
+        return Err(format!("seed: verifying {email} answered {}", resp.status()));
+    }
+    Ok(())
 }
 
 /// A fresh access token for the demo admin.

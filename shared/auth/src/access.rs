@@ -103,6 +103,10 @@ pub struct AccessModel {
     pub groups: BTreeMap<String, GroupGrant>,
     #[serde(default)]
     pub tenant_overrides: Overrides,
+    /// What the SaaS operator sold beyond the plan (or took away), set only
+    /// through `/v1/ops/…`: with the plan, the base tenant admins narrow.
+    #[serde(default)]
+    pub operator_grants: Overrides,
     /// Who sees whose records ([`crate::visibility`]).
     #[serde(default)]
     pub visibility: Mode,
@@ -115,8 +119,12 @@ pub struct AccessModel {
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum Source {
     User,
-    Group { group_id: String },
+    Group {
+        group_id: String,
+    },
     Tenant,
+    /// The operator's grant on top of the plan.
+    Operator,
     Plan,
 }
 
@@ -201,15 +209,19 @@ impl AccessModel {
 
     /// The entitlements of a member of `groups` with `user` overrides, and
     /// where each overridden value came from.
+    ///
+    /// Overrides only *narrow* the base (the plan with the operator's
+    /// grants): a feature the base lacks stays off whatever an override
+    /// says, and a limit never exceeds the base's ("sold, not self-served").
     pub fn entitlements(&self, plan: &str, groups: &[String], user: &Overrides) -> (Entitlements, BTreeMap<String, Source>) {
-        let mut e = Entitlements::for_plan(plan);
-        let mut sources = BTreeMap::new();
+        let (base, mut sources) = self.base(plan);
+        let mut e = base.clone();
         let active: Vec<(&String, &GroupGrant)> =
             groups.iter().filter_map(|g| self.groups.get_key_value(g)).filter(|(_, g)| g.active).collect();
         for f in FEATURES {
             if let Some((value, source)) = resolve(f, user, &active, &self.tenant_overrides, |o| &o.features) {
                 e.features.retain(|x| x != f);
-                if value {
+                if value && base.has(f) {
                     e.features.push(f);
                 }
                 sources.insert(f.to_string(), source);
@@ -217,12 +229,54 @@ impl AccessModel {
         }
         for l in LIMITS {
             if let Some((value, source)) = resolve(l, user, &active, &self.tenant_overrides, |o| &o.limits) {
-                e.limits.insert(l, value);
+                e.limits.insert(l, value.min(base.limit(l)));
                 sources.insert(l.to_string(), source);
             }
         }
         e.features.sort();
         (e, sources)
+    }
+
+    /// The plan with the operator's grants: the most any override may give.
+    pub fn base(&self, plan: &str) -> (Entitlements, BTreeMap<String, Source>) {
+        let mut e = Entitlements::for_plan(plan);
+        let mut sources = BTreeMap::new();
+        for (f, on) in &self.operator_grants.features {
+            if let Some(known) = FEATURES.iter().find(|k| *k == f) {
+                e.features.retain(|x| x != known);
+                if *on {
+                    e.features.push(known);
+                }
+                sources.insert(f.clone(), Source::Operator);
+            }
+        }
+        for (l, v) in &self.operator_grants.limits {
+            if let Some(known) = LIMITS.iter().find(|k| *k == l) {
+                e.limits.insert(known, *v);
+                sources.insert(l.clone(), Source::Operator);
+            }
+        }
+        e.features.sort();
+        (e, sources)
+    }
+
+    /// Refuses overrides that would give more than the base: a feature it
+    /// lacks turned on, a limit above its value (`422 ENTITLEMENT_ABOVE_PLAN`,
+    /// naming each key). Raising is the operator's, or a plan change.
+    pub fn check_narrowing(&self, plan: &str, o: &Overrides) -> Result<(), AppError> {
+        let (base, _) = self.base(plan);
+        let mut above: Vec<String> = o.features.iter().filter(|(f, on)| **on && !base.has(f)).map(|(f, _)| f.clone()).collect();
+        above.extend(o.limits.iter().filter(|(l, v)| **v > base.limit(l)).map(|(l, v)| format!("{l}={v} (plan: {})", base.limit(l))));
+        if above.is_empty() {
+            return Ok(());
+        }
+        Err(AppError::Rule {
+            code: "ENTITLEMENT_ABOVE_PLAN",
+            message: format!(
+                "overrides may only narrow what the plan gives; above it: {}. Raising is a plan change or the operator's",
+                above.join(", ")
+            ),
+        })
     }
 }
 
@@ -277,9 +331,42 @@ mod tests {
     }
 
     #[test]
+    fn overrides_narrow_the_plan_and_only_the_operator_raises_it() {
+        let ov = |v: Value| Overrides::parse(&v).unwrap();
+        let self_served = AccessModel {
+            tenant_overrides: ov(json!({"features": {"notifications.sms": true}, "limits": {"users.max": 100000}})),
+            ..Default::default()
+        };
+        let (e, _) = self_served.entitlements("DevFree", &[], &Overrides::default());
+        assert!(!e.has("notifications.sms"), "a feature the plan lacks stays off");
+        assert_eq!(e.limit("users.max"), 3, "a limit never passes the plan's");
+        let err = self_served.check_narrowing("DevFree", &self_served.tenant_overrides).unwrap_err();
+        assert_eq!(err.code(), "ENTITLEMENT_ABOVE_PLAN");
+        assert!(self_served
+            .check_narrowing("DevFree", &ov(json!({"limits": {"users.max": 2}, "features": {"twofa.totp": false}})))
+            .is_ok());
+        let sold = AccessModel {
+            operator_grants: ov(json!({"features": {"notifications.sms": true}, "limits": {"users.max": 10}})),
+            ..self_served
+        };
+        let (e, s) = sold.entitlements("DevFree", &[], &Overrides::default());
+        assert!(e.has("notifications.sms"));
+        assert_eq!(
+            (e.limit("users.max"), s["users.max"].clone()),
+            (10, Source::Tenant),
+            "the tenant's 100000 is held at the operator's 10"
+        );
+        assert_eq!(sold.base("DevFree").1["users.max"], Source::Operator);
+    }
+
+    #[test]
     fn user_beats_the_largest_group_which_beats_tenant_and_plan() {
         let ov = |v: Value| Overrides::parse(&v).unwrap();
-        let mut m = AccessModel { tenant_overrides: ov(json!({"limits": {"contacts.max": 100}})), ..Default::default() };
+        let mut m = AccessModel {
+            tenant_overrides: ov(json!({"limits": {"contacts.max": 100}})),
+            operator_grants: ov(json!({"features": {"contacts.customFields": true}})),
+            ..Default::default()
+        };
         m.groups.insert(
             "G1".into(),
             GroupGrant {

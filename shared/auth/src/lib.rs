@@ -7,12 +7,14 @@
 //! * [`seal`]: credentials encrypted at rest (AES-256-GCM).
 //! * [`access`]: groups, role hierarchy, entitlement overrides (§3A).
 //! * [`code`]: one-time codes, salted and hashed.
+//! * [`grant`]: who may grant which roles (one rule for every path).
 //! * [`visibility`]: who sees which records (owner, team, admin, private).
 
 pub mod access;
 pub mod audience;
 pub mod code;
 pub mod entitlements;
+pub mod grant;
 pub mod opaque;
 pub mod principal;
 pub mod rate;

@@ -40,6 +40,9 @@ pub struct Principal {
     pub entitlements: Entitlements,
     /// The records beyond their own the caller sees ([`crate::visibility`]).
     pub scope: Scope,
+    /// Whether the user proved their email; privileged codes wait for it
+    /// ([`rbac::needs_verified_email`]). An API key's principal holds none of those.
+    pub email_verified: bool,
 }
 
 impl Principal {
@@ -55,6 +58,7 @@ impl Principal {
             session_id: None,
             entitlements: Entitlements::for_plan("DevFree"),
             scope: Scope::default(),
+            email_verified: true,
         }
     }
 
@@ -62,13 +66,19 @@ impl Principal {
         self.permissions.contains(permission.0)
     }
 
-    /// `Ok` if granted, `403 FORBIDDEN` otherwise.
+    /// `Ok` if granted, `403 FORBIDDEN` otherwise; a privileged code also
+    /// needs a verified email (`403 AUTH_EMAIL_UNVERIFIED`).
     pub fn require(&self, permission: Permission) -> Result<(), AppError> {
-        if self.can(permission) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(format!("missing permission `{permission}`")))
+        if !self.can(permission) {
+            return Err(AppError::Forbidden(format!("missing permission `{permission}`")));
         }
+        if !self.email_verified && rbac::needs_verified_email(permission) {
+            return Err(AppError::Denied {
+                code: "AUTH_EMAIL_UNVERIFIED",
+                message: format!("verify your email address first: `{permission}` needs a verified email"),
+            });
+        }
+        Ok(())
     }
 
     /// The authorizer context (flat string values, as API Gateway forwards them).
@@ -88,6 +98,7 @@ impl Principal {
         ctx.insert("visibility".into(), Value::String(self.scope.mode.as_str().into()));
         ctx.insert("groups".into(), Value::String(self.scope.groups.join(" ")));
         ctx.insert("managed_roles".into(), Value::String(self.scope.managed_roles.join(",")));
+        ctx.insert("email_verified".into(), Value::String(self.email_verified.to_string()));
         ctx.insert("limits".into(), Value::String(e.limits.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")));
         ctx
     }
@@ -121,6 +132,7 @@ impl Principal {
                 groups: split("groups", ' '),
                 managed_roles: split("managed_roles", ','),
             },
+            email_verified: s("email_verified") == Some("true"),
         })
     }
 }
@@ -139,6 +151,10 @@ mod tests {
         assert_eq!(Principal::from_context(&ctx), Some(p.clone()));
         assert!(p.require(rbac::NOTE_READ).is_ok());
         assert_eq!(p.require(rbac::NOTE_CREATE).unwrap_err().code(), "FORBIDDEN");
+        let mut owner = Principal::with_roles(TenantId::new(), UserId::new(), vec!["super_admin".into()], AuthMethod::AccessToken);
+        owner.email_verified = false;
+        assert_eq!(owner.require(rbac::USER_MANAGE).unwrap_err().code(), "AUTH_EMAIL_UNVERIFIED");
+        assert!(owner.require(rbac::CONTACT_CREATE).is_ok(), "everyday work does not wait for it");
     }
 
     #[test]

@@ -184,6 +184,45 @@ pub const ALL: &[Permission] = &[
     LEAD_RULES_MANAGE,
 ];
 
+/// The tenant owner's role: granted only by another super admin, and the
+/// last active one can never be demoted, deactivated or deleted.
+pub const SUPER_ADMIN: &str = "super_admin";
+
+/// Codes an API key can never hold: identity administration. A key never
+/// creates keys or users, never changes roles, groups, hierarchy or
+/// entitlements, and never acts on accounts (`docs/adr/0016`).
+pub const NOT_FOR_KEYS: &[Permission] = &[
+    APIKEY_MANAGE,
+    ROLE_ASSIGN,
+    USER_MANAGE,
+    USER_INVITE,
+    USER_UPDATE,
+    USER_DELETE,
+    USER_SUSPEND,
+    USER_DEACTIVATE,
+    USER_REINSTATE,
+    USER_FORCE_LOGOUT,
+    GROUPS_MANAGE,
+    GROUPS_MEMBERS_MANAGE,
+    ROLES_HIERARCHY_MANAGE,
+    ENTITLEMENTS_OVERRIDES_MANAGE,
+    TWOFA_MANAGE_SELF,
+    EMAIL_ACCOUNTS_MANAGE,
+];
+
+/// Codes that act only once the caller's email is verified
+/// (`AUTH_EMAIL_UNVERIFIED`, M3CoreCRM §1): administering people, access,
+/// keys, policies and what the tenant sends in its name.
+pub fn needs_verified_email(p: Permission) -> bool {
+    (NOT_FOR_KEYS.contains(&p) && p != TWOFA_MANAGE_SELF)
+        || [APPROVALS_POLICIES_MANAGE, NOTIFY_TEMPLATES_MANAGE, NOTIFY_POLICIES_MANAGE].contains(&p)
+}
+
+/// Whether an API key may hold `code`.
+pub fn key_may_hold(code: &str) -> bool {
+    parse(code).is_some() && !NOT_FOR_KEYS.iter().any(|p| p.0 == code)
+}
+
 /// The default roles, most powerful first.
 pub const ROLES: &[&str] = &["super_admin", "admin", "manager", "sales_rep", "staff", "viewer"];
 

@@ -117,6 +117,17 @@ pub struct Message {
     pub version: u64,
 }
 
+/// The template variables that hold a secret: a one-time link or code.
+pub const SECRET_VARIABLES: &[&str] = &["link", "code", "token"];
+
+/// Whether messages of `family` carry a secret (a reset or invitation link,
+/// a one-time code): identity's `auth.*` and `otp.*`, and a contact
+/// channel's verification code. Their texts are never shown to anyone but
+/// the recipient: not in the outbox list, not in an admin's view of an inbox.
+pub fn carries_secret(family: &str) -> bool {
+    family.starts_with("auth.") || family.starts_with("otp.") || family == "contact.verify_channel"
+}
+
 /// SMS and WhatsApp cost money and count against monthly caps.
 pub fn channel_billable(c: &Channel) -> bool {
     matches!(c, Channel::Sms | Channel::Whatsapp)

@@ -37,6 +37,9 @@ pub enum AppError {
     CapReached { key: String, limit: i64 },
     #[error("{0}")]
     Forbidden(String),
+    /// Refused for a reason with its own code (`AUTH_EMAIL_UNVERIFIED`): 403.
+    #[error("{message}")]
+    Denied { code: &'static str, message: String },
     #[error("resource not found")]
     NotFound,
     #[error("{0}")]
@@ -89,6 +92,7 @@ impl AppError {
             AppError::PlanRequired { .. } | AppError::CapReached { .. } => "PLAN_REQUIRED",
             AppError::LimitReached { .. } => "LIMIT_REACHED",
             AppError::Forbidden(_) => "FORBIDDEN",
+            AppError::Denied { code, .. } => code,
             AppError::NotFound | AppError::RouteNotFound => "NOT_FOUND",
             AppError::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             AppError::Conflict(_) => "CONFLICT",
@@ -106,7 +110,7 @@ impl AppError {
             AppError::Validation { .. } => 400,
             AppError::Unauthenticated | AppError::Auth { .. } => 401,
             AppError::PlanRequired { .. } | AppError::CapReached { .. } => 402,
-            AppError::Forbidden(_) => 403,
+            AppError::Forbidden(_) | AppError::Denied { .. } => 403,
             AppError::NotFound | AppError::RouteNotFound => 404,
             AppError::MethodNotAllowed => 405,
             AppError::Conflict(_) => 409,
@@ -150,6 +154,7 @@ mod tests {
             (AppError::LimitReached { key: "users.max".into(), limit: 3 }, "LIMIT_REACHED", 422),
             (AppError::Rule { code: "OTP_EXPIRED", message: "expired".into() }, "OTP_EXPIRED", 422),
             (AppError::Forbidden("no".into()), "FORBIDDEN", 403),
+            (AppError::Denied { code: "AUTH_EMAIL_UNVERIFIED", message: "verify".into() }, "AUTH_EMAIL_UNVERIFIED", 403),
             (AppError::NotFound, "NOT_FOUND", 404),
             (AppError::Conflict("dup".into()), "CONFLICT", 409),
             (AppError::PreconditionFailed, "PRECONDITION_FAILED", 412),

@@ -12,6 +12,7 @@ pub mod page;
 pub mod patch;
 pub mod phone;
 pub mod search;
+pub mod spreadsheet;
 pub mod time;
 
 pub use config::Env;

@@ -237,10 +237,41 @@ pub fn render(t: &Template, payload: &Map<String, Value>) -> Result<Rendered, Ap
 }
 
 /// The inbox text made from another channel's body when the family has no
-/// inbox template: the first 140 characters.
+/// inbox template: the first 140 characters — never for a family whose
+/// body carries a secret, which gets a plain note instead.
 pub fn inbox_fallback(family: &str, body: &str, locale: &str) -> Rendered {
-    let cut: String = body.chars().take(140).collect();
+    let cut: String = if crm_events::messages::carries_secret(family) {
+        "A one-time code or link was sent to you on another channel.".into()
+    } else {
+        body.chars().take(140).collect()
+    };
     Rendered { subject: family.to_string(), body: cut, locale: locale.to_string(), auto_generated: true }
+}
+
+/// Where a tenant's template may put the secret of a family that carries
+/// one ([`crm_events::messages::carries_secret`]): only in the body of an
+/// email, SMS or WhatsApp — the texts that go to the recipient alone. Never
+/// in a subject (shown in lists) nor in an inbox entry (which an admin may
+/// read): `422 TEMPLATE_SECRET_EXPOSED`.
+pub fn check_secret_placement(channel: &Channel, family: &str, subject: &str, body: &str) -> Result<(), AppError> {
+    if !crm_events::messages::carries_secret(family) {
+        return Ok(());
+    }
+    let secret = |text: &str| placeholders(text).into_iter().find(|v| crm_events::messages::SECRET_VARIABLES.contains(&v.as_str()));
+    let exposed = match (channel, secret(subject), secret(body)) {
+        (_, Some(v), _) => Some(("subject", v)),
+        (Channel::Inbox, None, Some(v)) => Some(("an inbox body", v)),
+        _ => None,
+    };
+    match exposed {
+        None => Ok(()),
+        Some((place, v)) => Err(AppError::Rule {
+            code: "TEMPLATE_SECRET_EXPOSED",
+            message: format!(
+                "`{{{{{v}}}}}` of `{family}` is a secret: it may only appear in the body of an email, SMS or WhatsApp template, not in {place}"
+            ),
+        }),
+    }
 }
 
 /// `422 TEMPLATE_MISSING` for a family without a template on a channel.
@@ -310,6 +341,17 @@ mod tests {
         let f = inbox_fallback("promo", &long, "ar");
         assert_eq!(f.body.chars().count(), 140);
         assert!(f.auto_generated);
+    }
+
+    #[test]
+    fn a_secret_stays_in_the_body_of_a_direct_channel() {
+        assert!(check_secret_placement(&Channel::Email, "auth.reset_password", "Reset", "Go to {{link}}").is_ok());
+        let e = check_secret_placement(&Channel::Email, "auth.reset_password", "Your link {{link}}", "x").unwrap_err();
+        assert_eq!(e.code(), "TEMPLATE_SECRET_EXPOSED");
+        assert!(check_secret_placement(&Channel::Inbox, "otp.login", "Code", "{{code}}").is_err());
+        assert!(check_secret_placement(&Channel::Sms, "contact.verify_channel", "", "{{code}}").is_ok());
+        assert!(check_secret_placement(&Channel::Inbox, "deal.won", "{{code}}", "{{link}}").is_ok(), "not a secret family");
+        assert!(!inbox_fallback("otp.login", "your code is 123456", "en").body.contains("123456"));
     }
 
     #[test]

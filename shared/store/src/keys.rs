@@ -203,6 +203,11 @@ pub const GLOBAL_PREFIX: &str = "G#";
 /// (scheduled sweeps such as the daily digest walk it).
 pub const TENANTS: &str = "G#TENANTS";
 
+/// `by_kind` partition of every open invitation of every tenant, sorted by
+/// expiry (`{expires_at}#{tenant}#{id}`): the hourly expiry sweep reads the
+/// ones past due with one key condition.
+pub const OPEN_INVITATIONS: &str = "G#INVITATIONS";
+
 /// A system-wide uniqueness marker (e.g. a login email across all tenants).
 /// Deliberately outside any tenant: it holds only the owning tenant's id.
 pub fn global_unique(kind: &str, value: &str) -> Key {

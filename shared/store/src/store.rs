@@ -430,6 +430,35 @@ impl Store {
             .ok_or_else(|| StoreError::Backend("counter without value".into()))
     }
 
+    /// Spends one of `max` attempts on `key`: atomically adds 1 to `attr`
+    /// unless it already reached `max`, and returns the new count — the
+    /// decision is taken on that value, so N parallel tries count N times.
+    /// `Ok(None)` when no attempt is left (or the item is gone); the item
+    /// must exist (a code, a challenge) so nothing is created by guessing.
+    pub async fn spend(&self, key: &Key, attr: &str, max: i64) -> Result<Option<i64>, StoreError> {
+        crate::calls::record("UpdateItem");
+        let out = self
+            .client
+            .update_item()
+            .table_name(self.table.as_ref())
+            .key(PK, AttributeValue::S(key.pk.clone()))
+            .key(SK, AttributeValue::S(key.sk.clone()))
+            .update_expression("ADD #n :one")
+            .condition_expression("attribute_exists(#pk) AND (attribute_not_exists(#n) OR #n < :max)")
+            .expression_attribute_names("#n", attr)
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":max", AttributeValue::N(max.to_string()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match out {
+            Ok(out) => Ok(out.attributes.and_then(|a| a.get(attr).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()))),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(None),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
     /// Sets the timestamp `attr` of an existing item to `now` unless it is
     /// already newer than `cutoff` (RFC 3339 strings compare in time order):
     /// "last used" bookkeeping at most once per interval. Best effort.

@@ -53,8 +53,10 @@ pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + '
     tokio::task::spawn_blocking(f).await.map_err(AppError::internal)
 }
 
-/// Adds the revocation of every open session of `user` (up to 80; the
-/// authorizer's status and session checks cover the rest) to `tx`.
+/// Cleanup after a "log out everywhere": adds the revocation of up to 40
+/// open sessions of `user` to `tx`, so the session list shows them ended.
+/// The guarantee is not this but `User::sessions_valid_after`, which the
+/// caller sets in the same transaction and the authorizer and refresh read.
 pub(crate) async fn revoke_sessions(
     app: &crate::App,
     tenant: crm_kernel::TenantId,
@@ -65,7 +67,7 @@ pub(crate) async fn revoke_sessions(
 ) -> Result<Tx, AppError> {
     use crm_store::{item, keys, Index, Query};
     let q = Query::index(tenant, Index::ByOwner, keys::by_owner_pk(tenant, crate::model::SESSION, &user.to_string()))
-        .limit(crm_kernel::Limit::parse(Some("80"))?);
+        .limit(crm_kernel::Limit::parse(Some("40"))?);
     for s in app.store.query(q).await?.items.into_iter().map(item::from_item::<Session>).collect::<Result<Vec<_>, _>>()? {
         if s.is_active(now) {
             let mut revoked = s.clone();
@@ -76,4 +78,51 @@ pub(crate) async fn revoke_sessions(
         }
     }
     Ok(tx)
+}
+
+/// Adds the revocation of `user`'s API keys (up to 40; beyond that the
+/// authorizer refuses them anyway, since it checks their creator) to `tx`,
+/// each audited as `apikey.revoked` with the reason.
+pub(crate) async fn revoke_api_keys(
+    app: &crate::App,
+    call: &Call,
+    tenant: crm_kernel::TenantId,
+    user: UserId,
+    reason: &str,
+    now: Timestamp,
+    mut tx: Tx,
+) -> Result<Tx, AppError> {
+    use crate::model::{ApiKey, API_KEY};
+    use crm_store::{item, keys, Index, Query};
+    let mut cursor = None;
+    let mut revoked = 0;
+    loop {
+        let q = Query::index(tenant, Index::ByKind, keys::by_kind_pk(tenant, API_KEY))
+            .filter_eq("created_by", user.to_string())
+            .limit(crm_kernel::Limit::max())
+            .after(cursor);
+        let page = app.store.query(q).await?;
+        for k in page.items.into_iter().map(item::from_item::<ApiKey>).collect::<Result<Vec<_>, _>>()? {
+            if k.revoked_at.is_some() || revoked >= 40 {
+                continue;
+            }
+            let mut next = k.clone();
+            next.revoked_at = Some(now);
+            next.version += 1;
+            let e = event(
+                call,
+                tenant,
+                "apikey.revoked",
+                user,
+                crm_events::Subject { kind: "api_key".into(), id: k.id.to_string() },
+                serde_json::json!({ "name": k.name, "reason": reason }),
+            );
+            tx = tx.put_if("api_key", next.to_item()?, Condition::version_is(k.version)).emit_audited(&e);
+            revoked += 1;
+        }
+        match page.next_cursor {
+            Some(c) if revoked < 40 => cursor = Some(c),
+            _ => return Ok(tx),
+        }
+    }
 }

@@ -81,7 +81,8 @@ async fn decide(app: &App, call: Call, verdict: Option<Verdict>) -> Result<Reply
                 .emit_audited(&engine::event(&next, kind, Actor::user(p.user_id), decided));
             if state == State::Approved {
                 let grant = ApprovalRequest::grant_marker(t, &next.action_code, &next.object_type, &next.object_id);
-                tx = tx.put("approval_grant", item::to_item(&grant, &json!({ "request_id": next.id }))?);
+                // Bound to exactly what was approved (`engine::check_and_maybe_enqueue`).
+                tx = tx.put("approval_grant", item::to_item(&grant, &json!({ "request_id": next.id, "payload": next.payload }))?);
             }
             if state != State::Cancelled {
                 let requester: Option<serde_json::Value> = app.store.get_as(&keys::user(t, &next.requester_user_id.to_string())).await?;

@@ -3,7 +3,8 @@
 //! * Unknown email and wrong password give the same `401
 //!   AUTH_INVALID_CREDENTIALS` after the same Argon2 work (a dummy hash).
 //! * 5 failures for an email lock it for 10 minutes (`429` with
-//!   `Retry-After`), known or not (`lockout`).
+//!   `Retry-After`), known or not (`lockout`). Each attempt is counted
+//!   atomically before the password is checked, so parallel guesses all count.
 //! * With TOTP enabled, a `totp_code` (or a one-time `backup_code`) is
 //!   required: missing → `401 AUTH_2FA_REQUIRED`, wrong → `401
 //!   AUTH_2FA_INVALID_CODE` (counted towards the lockout).
@@ -17,14 +18,12 @@ use crm_events::audit::AuditExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
-use crm_store::item::{self, ItemExt};
 use crm_store::tx::Condition;
 use crm_store::Tx;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::email::Email;
-use crate::lockout::Failures;
 use crate::model::{backup_hash, email_marker_key, login_failures_key, EmailOwner, Tenant, TenantStatus, Totp, User, UserStatus};
 use crate::otp::{Otp, OtpStatus, Purpose};
 use crate::{issue, password, totp, App};
@@ -62,14 +61,15 @@ async fn second_factor(app: &App, f: &LoginRequest, user: &User, now: Timestamp)
     let phone = user.phone_e164.clone();
     match (&totp, f.totp_code.as_deref(), f.backup_code.as_deref()) {
         (Some(t), Some(code), _) => {
-            let step = totp::verify(&t.secret, code, now.unix_seconds(), t.last_step).ok_or_else(invalid)?;
-            let mut used = t.clone();
+            let secret = t.secret(app.sealer()?).ok_or_else(invalid)?;
+            let step = totp::verify(&secret, code, now.unix_seconds(), t.last_step).ok_or_else(invalid)?;
+            let mut used = t.clone().sealed(app.sealer()?);
             used.last_step = Some(step);
             used.version += 1;
             return Ok(SecondFactor::Totp { version: t.version, used });
         }
         (Some(t), None, Some(backup)) => {
-            let mut used = t.clone();
+            let mut used = t.clone().sealed(app.sealer()?);
             let h = backup_hash(backup);
             used.backup_hashes.retain(|x| x != &h);
             if used.backup_hashes.len() == t.backup_hashes.len() {
@@ -93,10 +93,9 @@ async fn second_factor(app: &App, f: &LoginRequest, user: &User, now: Timestamp)
     let challenge = app.store.get_as::<Otp>(&key).await?;
     if let Some(code) = f.otp_code.as_deref() {
         let c = challenge.filter(|c| c.status == OtpStatus::Pending).ok_or_else(invalid)?;
-        let outcome = c.confirm(None, code, now);
+        // Spent before compared: parallel guesses each cost an attempt.
+        let outcome = crate::otp::attempt(&app.store, &c, Purpose::Login, None, code, now).await?;
         if outcome.result.is_err() {
-            let write = Tx::new().put_if("otp", outcome.record.to_item(Purpose::Login)?, Condition::version_is(c.version));
-            app.store.transact(write).await?;
             return Err(invalid());
         }
         return Ok(SecondFactor::Otp { version: c.version, used: outcome.record });
@@ -125,10 +124,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let email = Email::parse(&req.email).map_err(|e| AppError::invalid_fields(vec![e]))?;
     let now = Timestamp::now();
 
-    let failures: Failures = app.store.get_as(&login_failures_key(&email)).await?.unwrap_or_default();
-    if let Some(secs) = failures.locked_for(now) {
-        return Err(AppError::RateLimited { retry_after_secs: secs as u64 });
-    }
+    // The attempt is counted before the password is checked (`lockout::spend`).
+    let last = crate::lockout::spend(app, &email, now).await?;
 
     let owner: Option<EmailOwner> = app.store.get_as(&email_marker_key(&email)).await?;
     let user: Option<User> = match &owner {
@@ -147,7 +144,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     .await?;
 
     let Some(user) = user.filter(|_| ok) else {
-        record_failure(app, &call, &email, &failures, owner.as_ref(), now).await;
+        record_failure(app, &call, &email, last, owner.as_ref(), now).await;
         return Err(invalid_credentials());
     };
     if user.status != UserStatus::Active {
@@ -163,7 +160,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Ok(f) => f,
         Err(e) => {
             if e.code() == "AUTH_2FA_INVALID_CODE" {
-                record_failure(app, &call, &email, &failures, owner.as_ref(), now).await;
+                record_failure(app, &call, &email, last, owner.as_ref(), now).await;
             }
             return Err(e);
         }
@@ -185,9 +182,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .put_new("session", session.to_item()?)
         .put_if("user", updated.to_item()?, Condition::version_is(user.version))
         .emit_audited(&event);
-    if failures.version > 0 {
-        tx = tx.delete("failures", &login_failures_key(&email), None);
-    }
+    tx = tx.delete("failures", &login_failures_key(&email), None);
     match second_factor {
         // The code (or backup code) is spent: a replay fails on the version here.
         SecondFactor::Totp { version, used } => tx = tx.put_if("totp", used.to_item()?, Condition::version_is(version)),
@@ -199,14 +194,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     Ok(issue::reply_with(200, json!({ "user": updated.public(), "tokens": body }), cookie))
 }
 
-/// Counts the failure (and audits it when the email has an account). A lost
-/// race with a concurrent attempt only under-counts by one; never blocks the answer.
-async fn record_failure(app: &App, call: &Call, email: &Email, failures: &Failures, owner: Option<&EmailOwner>, now: Timestamp) {
-    let next = failures.after_failure(app.lockout, now);
-    let expires = next.locked_until.unwrap_or(now).plus_seconds(24 * 3600).unix_seconds();
-    let Ok(it) = item::to_item(&login_failures_key(email), &next) else { return };
-    let condition = if failures.version == 0 { Condition::not_exists() } else { Condition::version_is(failures.version) };
-    let mut tx = Tx::new().put_if("failures", it.with_ttl(expires), condition);
+/// After a failed check: the last allowed attempt locks the email; the
+/// failure is audited when the email has an account. Never blocks the answer.
+async fn record_failure(app: &App, call: &Call, email: &Email, last: bool, owner: Option<&EmailOwner>, now: Timestamp) {
+    if last {
+        crate::lockout::lock(app, email, now).await;
+    }
     if let Some(o) = owner {
         let event = super::super::event(
             call,
@@ -214,11 +207,10 @@ async fn record_failure(app: &App, call: &Call, email: &Email, failures: &Failur
             "auth.login_failed",
             o.user_id,
             Subject { kind: "user".into(), id: o.user_id.to_string() },
-            json!({ "locked": next.locked_until.is_some() }),
+            json!({ "locked": last }),
         );
-        tx = tx.emit_audited(&event);
-    }
-    if let Err(e) = app.store.transact(tx).await {
-        tracing::warn!(error = %e, "login failure not recorded");
+        if let Err(e) = app.store.transact(Tx::new().emit_audited(&event)).await {
+            tracing::warn!(error = %e, "login failure not audited");
+        }
     }
 }

@@ -45,7 +45,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Decision::Rotate => {
             let user: Option<User> = app.store.get_as(&User::key(session.tenant_id, session.user_id)).await?;
             let tenant: Option<Tenant> = app.store.get_as(&Tenant::key(session.tenant_id)).await?;
-            let user = user.filter(|u| u.status == UserStatus::Active).ok_or_else(invalid)?;
+            let user = user.filter(|u| u.status == UserStatus::Active && u.deleted_at.is_none()).ok_or_else(invalid)?;
+            if !session.is_live(now, user.sessions_valid_after) {
+                return Err(invalid());
+            }
             if tenant.map(|t| t.status) != Some(TenantStatus::Active) {
                 return Err(AppError::Forbidden("this organisation is suspended".into()));
             }

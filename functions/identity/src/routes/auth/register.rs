@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::email::Email;
 use crate::model::{email_marker_key, EmailOwner, Tenant, TenantStatus, User};
-use crate::onetime::{OneTime, Purpose};
+use crate::onetime::Purpose;
 use crate::password::{self, Password};
 use crate::{issue, App};
 use crm_events::messages::QueueExt;
@@ -88,20 +88,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .emit_audited(&tenant_created)
         .emit_audited(&user_created);
     // The verification link goes out through the notifications pipeline.
-    let (verification, token) = OneTime::issue(Purpose::EmailVerification, tenant.id, user.id, now);
-    let message = crate::mail::email(
-        &app.store,
-        tenant.id,
-        &email,
-        "auth.verify_email",
-        json!({
-            "full_name": user.full_name, "tenant_name": tenant.name,
-            "link": format!("{}/verify-email?token={}", app.app_base_url, token.to_wire()),
-        }),
-        None,
-        Some(user.id),
-    )
-    .await?;
+    let (verification, message) = crate::mail::verification(app, &tenant.name, &user, now).await?;
     let tx = tx.put_new("verification", verification.to_item(Purpose::EmailVerification)?).queue_message(&message)?;
     let tx = crate::seats::take(tx, tenant.id, &crm_auth::entitlements::Entitlements::for_plan(&tenant.plan));
     match app.store.transact(tx).await {

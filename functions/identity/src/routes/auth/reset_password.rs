@@ -34,6 +34,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
 
     let mut updated = user.clone();
     updated.password_hash = hash;
+    // Every session opened before the reset is dead, however many there are.
+    updated.sessions_valid_after = Some(now);
     updated.version += 1;
     let spent = record.spent(now);
     let event = super::super::event(

@@ -1,9 +1,10 @@
 //! `/v1/ops/*` — the SaaS operator's routes (not a tenant's): suspend and
-//! reactivate a tenant. No user token reaches them; the caller presents the
+//! reactivate a tenant, grant entitlements beyond its plan. No user token reaches them; the caller presents the
 //! operator key (`X-Operator-Key`, compared in constant time with
 //! `OPERATOR_KEY` from Secrets Manager). Without a configured key the routes
 //! do not exist (`404`).
 
+pub mod entitlements;
 pub mod tenant_status;
 
 use crm_http::Call;

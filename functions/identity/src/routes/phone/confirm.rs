@@ -1,6 +1,7 @@
 //! `POST /v1/auth/phone/verify/confirm {e164, code}` — the code sent to
 //! `e164` proves the number: the user's `phone_e164` and `phone_verified_at`
-//! are set. A wrong code spends one of 5 attempts (`422 OTP_INVALID`, then
+//! are set. Every try spends one of 5 attempts first, atomically, and only
+//! then is the code compared (`422 OTP_INVALID`, then
 //! `OTP_ATTEMPTS_EXCEEDED`); a late one is `OTP_EXPIRED`. Every outcome is
 //! audited (`phone.verify.succeeded` / `phone.verify.failed`).
 
@@ -29,8 +30,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let phone = Phone::parse(&req.e164).map_err(|e| AppError::invalid_fields(vec![e]))?;
     let current = super::pending(app, p.tenant_id, p.user_id).await?;
     let now = Timestamp::now();
-    let outcome = current.confirm(Some(&phone), &req.code, now);
-    let mut tx = Tx::new().put_if("otp", outcome.record.to_item(Purpose::PhoneVerify)?, Condition::version_is(current.version));
+    // The attempt is spent before the code is compared; only a success writes the record back.
+    let outcome = crate::otp::attempt(&app.store, &current, Purpose::PhoneVerify, Some(&phone), &req.code, now).await?;
+    let mut tx = Tx::new();
+    if outcome.result.is_ok() {
+        tx = tx.put_if("otp", outcome.record.to_item(Purpose::PhoneVerify)?, Condition::version_is(current.version));
+    }
     let mut updated_user = None;
     let event = match &outcome.result {
         Ok(()) => {

@@ -17,13 +17,15 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .after(cursor);
     let page = app.store.query(q).await?;
     let now = Timestamp::now();
+    let me: Option<crate::model::User> = app.store.get_as(&crate::model::User::key(p.tenant_id, p.user_id)).await?;
+    let valid_after = me.and_then(|u| u.sessions_valid_after);
     let sessions: Vec<_> = page
         .items
         .into_iter()
         .map(item::from_item::<Session>)
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
-        .filter(|s| s.is_active(now))
+        .filter(|s| s.is_live(now, valid_after))
         .map(|s| s.public(p.session_id.as_deref()))
         .collect();
     Ok(Reply::list(sessions, limit, page.next_cursor))

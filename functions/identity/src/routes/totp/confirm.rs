@@ -30,9 +30,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if pending.enabled {
         return Err(AppError::Conflict("two-factor authentication is already enabled".into()));
     }
-    let step = totp::verify(&pending.secret, &req.code, super::now_unix(), pending.last_step).ok_or_else(super::invalid_code)?;
+    let secret = pending.secret(app.sealer()?).ok_or_else(super::invalid_code)?;
+    let step = totp::verify(&secret, &req.code, super::now_unix(), pending.last_step).ok_or_else(super::invalid_code)?;
     let codes = totp::new_backup_codes();
-    let mut enabled = pending.clone();
+    let mut enabled = pending.clone().sealed(app.sealer()?);
     enabled.enabled = true;
     enabled.backup_hashes = codes.iter().map(|c| backup_hash(c)).collect();
     enabled.last_step = Some(step);

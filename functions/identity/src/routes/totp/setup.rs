@@ -19,24 +19,26 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if existing.as_ref().is_some_and(|t| t.enabled) {
         return Err(AppError::Conflict("two-factor authentication is already enabled; disable it first".into()));
     }
-    let pending = Totp {
+    let secret = totp::new_secret();
+    let mut pending = Totp {
         tenant_id: p.tenant_id,
         user_id: p.user_id,
-        secret: totp::new_secret(),
+        secret: String::new(),
         enabled: false,
         backup_hashes: Vec::new(),
         last_step: None,
         confirmed_at: None,
         version: existing.as_ref().map(|t| t.version + 1).unwrap_or(1),
     };
+    pending.set_secret(app.sealer()?, &secret);
     let condition = match &existing {
         Some(t) => Condition::version_is(t.version),
         None => Condition::not_exists(),
     };
     app.store.transact(Tx::new().put_if("totp", pending.to_item()?, condition)).await?;
     Ok(Reply::ok(json!({
-        "secret": pending.secret,
-        "otpauth_uri": totp::otpauth_uri(&pending.secret, user.email.as_str()),
+        "secret": secret,
+        "otpauth_uri": totp::otpauth_uri(&secret, user.email.as_str()),
         "issuer": totp::ISSUER,
     })))
 }

@@ -179,7 +179,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut composed = compose(&send, &recipient, &overrides, policy.locale.as_deref())?;
     composed.messages[0].scheduled_at = primary_at;
     if req.channel == Channel::Email {
-        composed.messages[0].sender_account_id = sender_account(app, t, req.from_account_id).await?;
+        composed.messages[0].sender_account_id = sender_account(app, &p, req.from_account_id).await?;
     }
 
     usage::throttle(&app.store, t, &req.channel, policy.throttle(&req.channel, app.default_throttle_per_minute), now).await?;
@@ -244,12 +244,17 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
 /// The mailbox an email goes out from: the one named (it must be the
 /// tenant's and active), else the tenant's default when active, else none
 /// (the system provider).
+/// The mailbox account an email goes out from: the one named (`404` if
+/// unknown), else the tenant's default. Sending *as* a named mailbox is for
+/// its owner or for `email.accounts.manage`: anyone else with
+/// `notify.dispatch` may not write from a director's connected Gmail (`403`).
 async fn sender_account(
     app: &App,
-    t: crm_kernel::TenantId,
+    p: &crm_auth::Principal,
     named: Option<crm_kernel::EntityId>,
 ) -> Result<Option<crm_kernel::EntityId>, AppError> {
     use crate::accounts::{self, AccountStatus, EmailAccount};
+    let t = p.tenant_id;
     let id = match named {
         Some(id) => id,
         None => match accounts::default_id(&app.store, t).await? {
@@ -258,6 +263,11 @@ async fn sender_account(
         },
     };
     let account: Option<EmailAccount> = app.store.get_as(&EmailAccount::key(t, id)).await?;
+    if let (Some(a), true) = (&account, named.is_some()) {
+        if a.created_by != p.user_id && !p.can(crm_auth::rbac::EMAIL_ACCOUNTS_MANAGE) {
+            return Err(AppError::Forbidden("only the mailbox's owner or `email.accounts.manage` may send from it".into()));
+        }
+    }
     match (account, named.is_some()) {
         (Some(a), _) if a.status == AccountStatus::Active => Ok(Some(a.id)),
         (Some(_), true) => Err(AppError::Rule {

@@ -53,6 +53,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     super::check_texts(&next.channel, &next.subject, &next.body, &mut errors);
     super::fail(errors)?;
+    crm_notify::template::check_secret_placement(&next.channel, &next.family, &next.subject, &next.body)?;
     if text_changed && next.channel == Channel::Whatsapp {
         next.is_approved = false;
     }

@@ -8,7 +8,7 @@ use crm_events::outbox::EmitExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, FieldError, Timestamp};
-use crm_notify::template::LOCALES;
+use crm_notify::template::{self, LOCALES};
 use crm_store::{item, StoreError, Tx};
 use serde::Deserialize;
 use serde_json::json;
@@ -51,6 +51,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     super::check_texts(&b.channel, &b.subject, &b.body, &mut errors);
     super::fail(errors)?;
+    template::check_secret_placement(&b.channel, &family, &b.subject, &b.body)?;
     let now = Timestamp::now();
     let tpl = TenantTemplate {
         id: EntityId::new(),

@@ -1,6 +1,9 @@
 //! `POST /v1/admin/api-keys` — `{name, permissions, expires_at?}`. The answer
 //! carries the secret, once; only its SHA-256 is stored. A key can only hold
-//! permissions its creator holds.
+//! permissions its creator holds, and never identity administration
+//! (`rbac::NOT_FOR_KEYS`). It acts with the intersection of its codes and its
+//! creator's current ones, and dies when the creator is suspended,
+//! deactivated or deleted (the authorizer checks on every request).
 
 use crm_auth::opaque::OpaqueToken;
 use crm_auth::rbac;
@@ -38,6 +41,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         match rbac::parse(code) {
             None => errors.push(FieldError::new("permissions", format!("unknown permission `{code}`"))),
             Some(perm) if !p.can(perm) => errors.push(FieldError::new("permissions", format!("you do not hold `{code}` yourself"))),
+            Some(perm) if !rbac::key_may_hold(perm.code()) => errors.push(FieldError::new(
+                "permissions",
+                format!("`{code}` is identity administration, which an API key never holds (keys do not create keys or users)"),
+            )),
             Some(perm) if !permissions.contains(&perm.code().to_string()) => permissions.push(perm.code().to_string()),
             Some(_) => {}
         }

@@ -2,7 +2,11 @@
 //! tenant, of a group (`?id=`) or of a user (`?id=`): `{features: {key:
 //! bool}, limits: {key: n}}`, known keys only. A `PUT` replaces the scope's
 //! overrides; the authorizer applies them on the next request with the
-//! precedence user > group (max) > tenant > plan. `entitlements.overrides.changed`.
+//! precedence user > group (max) > tenant > plan. Overrides only narrow the
+//! plan (with the operator's grants): turning on a feature it lacks or
+//! raising a limit above it is `422 ENTITLEMENT_ABOVE_PLAN`; the operator
+//! sells more through `PUT /v1/ops/tenants/{id}/entitlements`.
+//! `entitlements.overrides.changed`.
 
 use crm_auth::access::Overrides;
 use crm_events::audit::AuditExt;
@@ -58,6 +62,8 @@ pub async fn get(app: &App, call: Call) -> Result<Reply, AppError> {
 pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let overrides = Overrides::parse(&call.json::<Value>()?)?;
+    // A tenant admin narrows what was sold; raising is the operator's (`/v1/ops/…`).
+    crate::access::load(&app.store, p.tenant_id).await?.check_narrowing(&p.entitlements.plan, &overrides)?;
     let (name, id, tx) = match scope(app, &call).await? {
         Scope::User(u) => {
             let next = User { entitlement_overrides: overrides.clone(), version: u.version + 1, ..(*u).clone() };

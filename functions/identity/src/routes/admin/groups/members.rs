@@ -12,7 +12,7 @@ use crm_store::Tx;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::group::Member;
+use crate::group::{Group, Member};
 use crate::model::{User, UserStatus};
 use crate::App;
 
@@ -33,6 +33,19 @@ async fn user(app: &App, call: &Call) -> Result<User, AppError> {
         .ok_or_else(|| AppError::invalid("user_id", "is not an active user of this tenant"))
 }
 
+/// Joining or leaving a group hands out or takes away its default roles:
+/// the caller must be able to grant them, and nobody changes their own.
+async fn refuse_grant(app: &App, p: &crm_auth::Principal, g: &Group, before: &User, after: &User) -> Result<(), AppError> {
+    crm_auth::grant::check_grant(&p.roles, &g.fields.default_roles)?;
+    crm_auth::grant::check_target(&p.roles, &before.roles)?;
+    if before.id == p.user_id {
+        let model = crate::access::load(&app.store, p.tenant_id).await?;
+        let (was, will) = (crate::access::permissions_of(&model, before), crate::access::permissions_of(&model, after));
+        crm_auth::grant::check_unchanged(&was, &will)?;
+    }
+    Ok(())
+}
+
 pub async fn add(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let g = super::load(app, &call).await?;
@@ -44,6 +57,7 @@ pub async fn add(app: &App, call: Call) -> Result<Reply, AppError> {
     let now = Timestamp::now();
     let mut next = User { version: u.version + 1, ..u.clone() };
     next.group_ids.push(gid);
+    refuse_grant(app, &p, &g, &u, &next).await?;
     let member = Member { group_id: g.id, user_id: u.id, added_at: now, added_by: p.user_id };
     let event = super::super::super::event(
         &call,
@@ -71,6 +85,7 @@ pub async fn remove(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let mut next = User { version: u.version + 1, ..u.clone() };
     next.group_ids.retain(|x| x != &gid);
+    refuse_grant(app, &p, &g, &u, &next).await?;
     let event =
         super::super::super::event(&call, p.tenant_id, "group.member.removed", p.user_id, super::subject(&g), json!({ "user_id": u.id }));
     let tx = Tx::new()

@@ -22,6 +22,9 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if fields == current.fields {
         return Ok(Reply::ok(&current).etag(current.version));
     }
+    // The roles it grants before and after are both handed out by this change.
+    crm_auth::grant::check_grant(&p.roles, &current.fields.default_roles)?;
+    crm_auth::grant::check_grant(&p.roles, &fields.default_roles)?;
     let next = Group { fields, updated_at: Timestamp::now(), version: current.version + 1, ..current.clone() };
     let access = crate::access::load(&app.store, p.tenant_id).await?;
     let mut model = access.clone();
@@ -44,6 +47,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             .delete("code_release", &Group::code_marker(p.tenant_id, &current.fields.code), None)
             .put_new("code", item::to_item(&Group::code_marker(p.tenant_id, &next.fields.code), &json!({ "group_id": next.id }))?);
     }
+    crate::access::refuse_self_change(&app.store, &p, &access, &model).await?;
     let tx = crate::access::save(tx, p.tenant_id, &access, model)?;
     app.store.transact(tx).await.map_err(|e| super::refused(e, &next.fields.code))?;
     Ok(Reply::ok(&next).etag(next.version))

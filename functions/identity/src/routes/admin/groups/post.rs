@@ -14,6 +14,7 @@ use crate::App;
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let fields = GroupFields::apply(&GroupFields::blank(), &call.json::<Value>()?)?;
+    crm_auth::grant::check_grant(&p.roles, &fields.default_roles)?;
     let now = Timestamp::now();
     let group = Group { id: EntityId::new(), tenant_id: p.tenant_id, fields, created_at: now, updated_at: now, version: 1 };
     let access = crate::access::load(&app.store, p.tenant_id).await?;

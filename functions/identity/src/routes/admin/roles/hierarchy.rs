@@ -55,6 +55,9 @@ async fn change(app: &App, call: Call, add: bool) -> Result<Reply, AppError> {
     if next == read {
         return Ok(Reply::ok(json!({ "edges": read.hierarchy })));
     }
+    // An edge hands the child's permissions to every holder of the parent.
+    crm_auth::grant::check_grant(&p.roles, &[e.parent_role.clone(), e.child_role.clone()])?;
+    crate::access::refuse_self_change(&app.store, &p, &read, &next).await?;
     let subject = Subject { kind: "role".into(), id: e.parent_role.clone() };
     let data = json!({ "action": if add { "added" } else { "removed" }, "parent_role": e.parent_role, "child_role": e.child_role });
     let event = super::super::super::event(&call, p.tenant_id, "role.hierarchy.changed", p.user_id, subject, data);

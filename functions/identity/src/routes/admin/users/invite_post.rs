@@ -1,5 +1,5 @@
 //! `POST /v1/admin/users/invite {email, roles}` — invites someone by email.
-//! One transaction: the invitation (single-use, 7 days), the email marker
+//! One transaction: the invitation (single-use, 7 days by default), the email marker
 //! (the address is taken from now on), one seat of `users.max` (`422
 //! LIMIT_REACHED` when none is left), the email with the accept link, and the
 //! audited `user.invited`.
@@ -32,15 +32,13 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let email = Email::parse(&req.email).map_err(|e| errors.push(e)).ok();
     let roles = super::parse_roles(&req.roles, &mut errors);
     let Some(email) = email.filter(|_| errors.is_empty()) else { return Err(AppError::invalid_fields(errors)) };
-    if roles.iter().any(|r| r == "super_admin") && !p.roles.iter().any(|r| r == "super_admin") {
-        return Err(AppError::Forbidden("only a super_admin can invite a super_admin".into()));
-    }
+    crm_auth::grant::check_grant(&p.roles, &roles)?;
     let tenant: Tenant = app.store.get_as(&Tenant::key(p.tenant_id)).await?.ok_or(AppError::NotFound)?;
     let entitlements = crate::seats::tenant_entitlements(&app.store, p.tenant_id, &tenant.plan).await?;
 
     let now = Timestamp::now();
     let user_id = UserId::new();
-    let (mut invitation, token) = OneTime::issue(Purpose::Invitation, p.tenant_id, user_id, now);
+    let (mut invitation, token) = OneTime::issue_for(Purpose::Invitation, p.tenant_id, user_id, now, app.invitation_ttl_secs);
     invitation.payload = json!({ "email": email, "roles": roles, "invited_by": p.user_id });
     let link = format!("{}/accept-invite?token={}", app.app_base_url, token.to_wire());
     let message = crate::mail::email(

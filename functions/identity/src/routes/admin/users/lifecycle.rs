@@ -1,6 +1,10 @@
 //! User lifecycle (M3CoreCRM §12): suspend, deactivate, reactivate,
-//! force-logout. One transaction each: the user's new status, the revocation
-//! of their open sessions, the seat they free or take, and the audited event.
+//! force-logout. One transaction each: the user's new status, the end of
+//! every session opened until now (`sessions_valid_after`, with the open
+//! session items revoked as cleanup), the revocation of a deactivated or
+//! deleted user's API keys, the seat they free or take, and the audited event.
+//! Nobody acts on their own account or on a user above them
+//! (`crm_auth::grant`), and the last active super admin stays.
 //! The authorizer reads the user's status on every request, so the change
 //! applies to the next request even for tokens already issued.
 
@@ -62,9 +66,7 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
     if id == p.user_id {
         return Err(AppError::Forbidden("you cannot do this to your own account".into()));
     }
-    if user.roles.iter().any(|r| r == "super_admin") && !p.roles.iter().any(|r| r == "super_admin") {
-        return Err(AppError::Forbidden("only a super_admin can change a super_admin's account".into()));
-    }
+    crm_auth::grant::check_target(&p.roles, &user.roles)?;
     let status = action.next_status(&user.status).map_err(|m| AppError::Conflict(m.into()))?;
     let now = Timestamp::now();
 
@@ -74,6 +76,10 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
     let now_deleted = action == Action::Delete;
     if now_deleted {
         updated.deleted_at = Some(now);
+    }
+    if action.revokes_sessions() {
+        // Log out everywhere: every session opened until now is dead.
+        updated.sessions_valid_after = Some(now);
     }
     let event = super::super::super::event(
         &call,
@@ -88,8 +94,16 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
         tx = tx.delete("email", &crate::model::email_marker_key(&user.email), None);
     }
 
+    if status != UserStatus::Active {
+        tx = crate::owners::keep_one(&app.store, &user, tx).await?;
+    }
+
     if action.revokes_sessions() {
         tx = super::super::super::revoke_sessions(app, p.tenant_id, id, action.event(), now, tx).await?;
+    }
+    // Credentials die with their owner: a deactivated or deleted user's keys are revoked.
+    if status == UserStatus::Deactivated {
+        tx = super::super::super::revoke_api_keys(app, &call, p.tenant_id, id, action.event(), now, tx).await?;
     }
 
     // Seats: a deactivated user frees one; reactivating one takes one back.
@@ -104,7 +118,7 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
     match app.store.transact(tx).await {
         Ok(()) => Ok(Reply::ok(updated.public()).etag(updated.version)),
         Err(StoreError::ConditionFailed { label }) if label == seats::SEATS => Err(entitlements.limit_reached("users.max")),
-        Err(StoreError::ConditionFailed { label }) if label == "user" || label == "session" => {
+        Err(StoreError::ConditionFailed { label }) if ["user", "session", "api_key", crate::owners::OWNER].contains(&label.as_str()) => {
             Err(AppError::Conflict("the account changed meanwhile; retry".into()))
         }
         Err(e) => Err(e.into()),

@@ -1,9 +1,11 @@
 //! `POST /v1/admin/users` — an admin creates a user directly (email, name,
 //! initial password, roles). One transaction: the user, the system-wide email
 //! marker, one seat of the plan's `users.max` (`422 LIMIT_REACHED` when none
-//! is left, race-free), and the audited `user.created`.
+//! is left, race-free), the email-verification link, and the audited
+//! `user.created`. The roles are the caller's to grant (`crm_auth::grant`).
 
 use crm_events::audit::AuditExt;
+use crm_events::messages::QueueExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, FieldError, Timestamp, UserId};
@@ -40,9 +42,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if !errors.is_empty() {
         return Err(AppError::invalid_fields(errors));
     }
-    if roles.iter().any(|r| r == "super_admin") && !p.roles.iter().any(|r| r == "super_admin") {
-        return Err(AppError::Forbidden("only a super_admin can create a super_admin".into()));
-    }
+    crm_auth::grant::check_grant(&p.roles, &roles)?;
     let tenant: Tenant = app.store.get_as(&Tenant::key(p.tenant_id)).await?.ok_or(AppError::NotFound)?;
     let entitlements = crate::seats::tenant_entitlements(&app.store, p.tenant_id, &tenant.plan).await?;
 
@@ -57,7 +57,11 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Subject { kind: "user".into(), id: user.id.to_string() },
         json!({ "email": user.email, "roles": user.roles }),
     );
+    // The new user proves the address with the link mailed now (administration waits for it).
+    let (verification, message) = crate::mail::verification(app, &tenant.name, &user, now).await?;
     let tx = Tx::new()
+        .put_new("verification", verification.to_item(crate::onetime::Purpose::EmailVerification)?)
+        .queue_message(&message)?
         .put_new("user", user.to_item()?)
         .put_new("email", item::to_item(&email_marker_key(&email), &EmailOwner { tenant_id: p.tenant_id, user_id: user.id })?)
         .emit_audited(&event);

@@ -2,9 +2,11 @@
 //! `user.role.changed` with the before and after; effective on the user's
 //! next request (the authorizer reads roles from the user record).
 //!
-//! Rules: only known roles; nobody changes their own roles; only a
-//! `super_admin` grants or removes `super_admin`. An `If-Match` version is
-//! honoured when sent.
+//! Rules (`crm_auth::grant`): only known roles; nobody changes their own
+//! roles; the caller grants and removes only roles at or below its own
+//! highest, on a user whose every role it could grant (`super_admin` only
+//! by a super admin); the last active super admin keeps the role
+//! (`422 LAST_SUPER_ADMIN`). An `If-Match` version is honoured when sent.
 
 use crm_events::audit::AuditExt;
 use crm_events::Subject;
@@ -49,10 +51,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             return Err(AppError::PreconditionFailed);
         }
     }
-    let touches_super = user.roles.iter().any(|r| r == "super_admin") != roles.iter().any(|r| r == "super_admin");
-    if touches_super && !p.roles.iter().any(|r| r == "super_admin") {
-        return Err(AppError::Forbidden("only a super_admin can grant or remove super_admin".into()));
-    }
+    crm_auth::grant::check_change(&p.roles, &user.roles, &roles)?;
 
     let mut updated = user.clone();
     updated.roles = roles;
@@ -65,10 +64,16 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Subject { kind: "user".into(), id: id.to_string() },
         json!({ "from": user.roles, "to": updated.roles }),
     );
-    let tx = Tx::new().put_if("user", updated.to_item()?, Condition::version_is(user.version)).emit_audited(&event);
+    let mut tx = Tx::new().put_if("user", updated.to_item()?, Condition::version_is(user.version)).emit_audited(&event);
+    if !updated.roles.iter().any(|r| r == crm_auth::rbac::SUPER_ADMIN) {
+        tx = crate::owners::keep_one(&app.store, &user, tx).await?;
+    }
     match app.store.transact(tx).await {
         Ok(()) => Ok(Reply::ok(updated.public()).etag(updated.version)),
         Err(StoreError::ConditionFailed { label }) if label == "user" => Err(AppError::PreconditionFailed),
+        Err(StoreError::ConditionFailed { label }) if label == crate::owners::OWNER => {
+            Err(AppError::Conflict("the organisation's super admins changed meanwhile; retry".into()))
+        }
         Err(e) => Err(e.into()),
     }
 }

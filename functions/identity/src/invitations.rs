@@ -1,0 +1,91 @@
+//! Invitations run out (7 days by default, `INVITATION_TTL_SECS`): the
+//! hourly sweep (`HANDLER=invitations`) finds the open ones past their
+//! expiry — one key condition on the system-wide list sorted by expiry —
+//! and, per invitation, in one transaction: marks it expired (it leaves the
+//! list), frees the seat it held and the email it reserved (the address can
+//! be invited again or sign up), and audits `user.invitation.expired` in the
+//! tenant's log. Safe to run twice: each step is conditional on the version read.
+
+use crm_events::audit::AuditExt;
+use crm_events::{Actor, DomainEvent, Subject};
+use crm_kernel::{Limit, Timestamp};
+use crm_store::tx::Condition;
+use crm_store::{item, keys, AttributeValue, Index, Query, Tx};
+use serde_json::{json, Value};
+
+use crate::model::email_marker_key;
+use crate::onetime::{OneTime, Purpose};
+use crate::App;
+
+/// Most invitations one run expires (the next hour takes the rest).
+pub const PER_RUN: usize = 1_000;
+
+/// Expires every open invitation past due at `now`; answers the counts.
+pub async fn sweep(app: &App, now: Timestamp) -> Value {
+    let (mut expired, mut failed) = (0usize, 0usize);
+    let mut cursor = None;
+    loop {
+        let q = Query::system(Index::ByKind, keys::OPEN_INVITATIONS).sk_between("", now.to_string()).limit(Limit::max()).after(cursor);
+        let page = match app.store.query(q).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "invitation sweep cannot read the list");
+                failed += 1;
+                break;
+            }
+        };
+        for inv in page.items.into_iter().filter_map(|i| item::from_item::<OneTime>(i).ok()) {
+            match expire(app, &inv, now).await {
+                Ok(()) => expired += 1,
+                Err(e) => {
+                    tracing::warn!(error = %e, invitation = %inv.id, "invitation not expired this run");
+                    failed += 1;
+                }
+            }
+        }
+        match page.next_cursor {
+            Some(c) if expired + failed < PER_RUN => cursor = Some(c),
+            _ => break,
+        }
+    }
+    crm_events::metrics::emit(
+        &[("Function", "invitation_expiry")],
+        &[("InvitationsExpired", expired as f64), ("InvitationExpiryFailures", failed as f64)],
+    );
+    json!({ "expired": expired, "failed": failed })
+}
+
+async fn expire(app: &App, inv: &OneTime, now: Timestamp) -> Result<(), crm_store::StoreError> {
+    let t = inv.tenant_id;
+    let email = inv.payload["email"].as_str().unwrap_or_default().to_string();
+    let done = OneTime { expired_at: Some(now), version: inv.version + 1, ..inv.clone() };
+    let event = DomainEvent::new(
+        t,
+        "user.invitation.expired",
+        Actor::system(),
+        Subject { kind: "user".into(), id: inv.user_id.to_string() },
+        json!({ "invitation_id": inv.id, "email": email, "expired_at": inv.expires_at }),
+    );
+    let mut tx =
+        Tx::new().put_if("invitation", done.to_item(Purpose::Invitation)?, Condition::version_is(inv.version)).emit_audited(&event);
+    if let Ok(e) = crate::email::Email::parse(&email) {
+        // The email is freed only if it is still this invitation's.
+        let mine = Condition::new("#u = :u").name("#u", "user_id").value(":u", AttributeValue::S(inv.user_id.to_string()));
+        tx = tx.delete("email_owner", &email_marker_key(&e), Some(mine));
+        tx = crate::seats::release(tx, t);
+    }
+    match app.store.transact(tx).await {
+        // Someone else took the email meanwhile (say, a sign-up after a
+        // manual release): expire the invitation alone.
+        Err(crm_store::StoreError::ConditionFailed { label }) if label == "email_owner" => {
+            app.store
+                .transact(
+                    Tx::new()
+                        .put_if("invitation", done.to_item(Purpose::Invitation)?, Condition::version_is(inv.version))
+                        .emit_audited(&event),
+                )
+                .await
+        }
+        other => other,
+    }
+}
