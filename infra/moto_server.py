@@ -17,6 +17,10 @@ replaces the copy with a journal of just the items the transaction touches
 (and the stream's length), restored when it is cancelled — the same outcome,
 including no stream records from a cancelled transaction.
 
+S3 browser uploads: moto stores whatever a `POST` form sends; a real bucket
+checks the form's signed policy first. `enforce_post_policies()` makes the
+emulator check it too (signature, expiry, conditions, `content-length-range`).
+
 Usage: python moto_server.py HOST PORT
 """
 
@@ -98,8 +102,81 @@ def cheap_transactions() -> None:
     ddb.DynamoDBBackend.transact_write_items = transact_write_items
 
 
+def enforce_post_policies() -> None:
+    """S3 browser uploads (`POST` with a signed policy), checked as S3 checks
+    them — moto stores whatever it is sent. The SigV4 signature of the policy
+    (with the emulator's one secret key, `CRM_EMULATOR_SECRET_KEY`, `test`), its
+    expiration and every condition: exact matches, `starts-with`, and
+    `content-length-range` against the file. A violation is refused with S3's
+    own error codes and nothing is stored."""
+    import base64
+    import datetime
+    import hashlib
+    import hmac
+    import json
+    import os
+
+    from moto.s3.responses import S3Response
+
+    secret = os.environ.get("CRM_EMULATOR_SECRET_KEY", "test")
+
+    def error(status, code, message):
+        body = f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'
+        return status, {"Content-Type": "application/xml"}, body
+
+    def sign(key, msg):
+        return hmac.new(key, msg.encode(), hashlib.sha256).digest()
+
+    def violation(fields, bucket, size):
+        policy_b64 = fields.get("policy", "")
+        try:
+            policy = json.loads(base64.b64decode(policy_b64))
+        except Exception:
+            return error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
+        credential = fields.get("x-amz-credential", "").split("/")
+        if len(credential) != 5:
+            return error(403, "AccessDenied", "Invalid according to Policy: missing x-amz-credential")
+        _, date, region, service, _ = credential
+        key = sign(sign(sign(sign(("AWS4" + secret).encode(), date), region), service), "aws4_request")
+        expected = hmac.new(key, policy_b64.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, fields.get("x-amz-signature", "")):
+            return error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
+        expiration = datetime.datetime.fromisoformat(policy.get("expiration", "1970-01-01T00:00:00Z").replace("Z", "+00:00"))
+        if expiration < datetime.datetime.now(datetime.timezone.utc):
+            return error(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
+        for c in policy.get("conditions", []):
+            if isinstance(c, dict):
+                for name, value in c.items():
+                    actual = bucket if name == "bucket" else fields.get(name)
+                    if actual != value:
+                        return error(403, "AccessDenied", f"Invalid according to Policy: Policy Condition failed: [\"eq\", \"${name}\", \"{value}\"]")
+            elif isinstance(c, list) and len(c) == 3 and c[0] == "content-length-range":
+                if size < int(c[1]):
+                    return error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
+                if size > int(c[2]):
+                    return error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
+            elif isinstance(c, list) and len(c) == 3 and c[0] == "starts-with":
+                if not str(fields.get(c[1].lstrip("$"), "")).startswith(c[2]):
+                    return error(403, "AccessDenied", f"Invalid according to Policy: Policy Condition failed: {c}")
+        return None
+
+    original = S3Response._bucket_response_post
+
+    def checked(self, request, bucket_name):
+        fields = {k: v[0] for k, v in self.querystring.items() if v}
+        if "policy" in fields and "key" in fields:
+            body = self.body if isinstance(self.body, (bytes, bytearray)) else str(self.body).encode()
+            refused = violation(fields, bucket_name, len(body))
+            if refused is not None:
+                return refused
+        return original(self, request, bucket_name)
+
+    S3Response._bucket_response_post = checked
+
+
 def main() -> None:
     cheap_transactions()
+    enforce_post_policies()
     host, port = sys.argv[1], int(sys.argv[2])
     app = DomainDispatcherApplication(create_backend_app)
     lock = threading.Lock()

@@ -268,6 +268,20 @@ pub async fn verify_email(email: &str) {
     assert_eq!(resp.status(), 200, "verify {email}");
 }
 
+/// Uploads `bytes` with the presigned `POST` form an API answered (`upload`:
+/// `{url, fields, …}`), as a browser would: the fields, then the file.
+/// Answers the storage's status and body.
+pub async fn upload(form: &Value, bytes: Vec<u8>, content_type: &str) -> (u16, String) {
+    let mut parts = reqwest::multipart::Form::new();
+    for (k, v) in form["fields"].as_object().expect("upload fields") {
+        parts = parts.text(k.clone(), v.as_str().unwrap_or_default().to_string());
+    }
+    let file = reqwest::multipart::Part::bytes(bytes).file_name("upload").mime_str(content_type).unwrap();
+    let resp =
+        reqwest::Client::new().post(form["url"].as_str().expect("upload url")).multipart(parts.part("file", file)).send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap_or_default())
+}
+
 /// A phone number no other test uses.
 pub fn unique_phone() -> String {
     let n = ulid::Ulid::new().random() % 100_000_000;

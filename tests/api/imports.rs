@@ -19,9 +19,8 @@ async fn import(app: &TestApp, csv: String, dry_run: bool) -> String {
     assert_eq!(made["data"]["job"]["status"], "awaiting_upload");
     let early = body_of(app.post(&format!("/v1/jobs/{id}/start"))).await;
     assert_eq!(early["error"]["code"], "UPLOAD_MISSING", "nothing uploaded yet");
-    let url = made["data"]["upload"]["url"].as_str().unwrap();
-    let put = reqwest::Client::new().put(url).header("content-type", "text/csv").body(csv).send().await.unwrap();
-    assert!(put.status().is_success(), "upload: {}", put.status());
+    let (status, answer) = crate::helpers::upload(&made["data"]["upload"], csv.into_bytes(), "text/csv").await;
+    assert!((200..300).contains(&status), "upload: {status} {answer}");
     let started = app.post(&format!("/v1/jobs/{id}/start")).send().await.unwrap();
     assert_eq!(started.status(), 202);
     assert_eq!(app.post(&format!("/v1/jobs/{id}/start")).send().await.unwrap().status(), 409, "a job starts once");

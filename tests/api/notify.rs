@@ -287,7 +287,13 @@ async fn forged_or_unrecognised_webhooks_change_nothing_and_bounces_suppress() {
         401
     );
     let dlr = json!({"results": [{"messageId": "x", "status": {"groupName": "UNDELIVERABLE"}, "callbackData": format!("tenant={}|message={id}", app.tenant)}]});
-    assert_eq!(http.post(url("/v1/webhooks/infobip?token=nope")).json(&dlr).send().await.unwrap().status(), 401);
+    assert_eq!(http.post(url("/v1/webhooks/infobip")).basic_auth("infobip", Some("nope")).json(&dlr).send().await.unwrap().status(), 401);
+    let token = devserver::fake_providers::INFOBIP_WEBHOOK_TOKEN;
+    assert_eq!(
+        http.post(url(&format!("/v1/webhooks/infobip?token={token}"))).json(&dlr).send().await.unwrap().status(),
+        401,
+        "no token in URLs"
+    );
     assert_eq!(message(&app, &id).await["status"], "delivered");
 
     // Unrecognised: DLR_INVALID.

@@ -91,6 +91,10 @@ pub struct Job {
     pub updated_at: Timestamp,
     /// The file in the bucket (`transfers/{tenant}/{job}/…`).
     pub object_key: String,
+    /// The version of the upload the job was started with: the worker reads
+    /// exactly that file, whatever is uploaded over it later.
+    #[serde(default)]
+    pub object_version: Option<String>,
     /// Import: check and preview only, write nothing.
     #[serde(default)]
     pub dry_run: bool,
@@ -149,6 +153,7 @@ impl Job {
             created_at: now,
             updated_at: now,
             object_key: format!("transfers/{tenant_id}/{id}/{file}"),
+            object_version: None,
             dry_run: false,
             filter: Value::Null,
             contacts_max: None,

@@ -20,7 +20,7 @@ use crm_store::{StoreError, Tx};
 use serde_json::json;
 
 use crate::job::{Job, JobKind, JobStatus};
-use crate::{csv_rows, import, App};
+use crate::{csv_rows, csv_stream, import, App};
 
 pub const CONSUMER: &str = "jobs";
 /// How long one delivery works before handing over to the next (the
@@ -138,23 +138,22 @@ async fn finish_failed(app: &App, id: EntityId, t: crm_kernel::TenantId, message
 }
 
 async fn run_import(app: &App, mut job: Job) -> Result<(), Fatal> {
-    let bytes = app.files.read(&job.object_key).await?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes.as_slice());
-    let records: Vec<csv::StringRecord> =
-        reader.records().collect::<Result<_, _>>().map_err(|e| Fatal(Some(format!("the file is not valid CSV: {e}"))))?;
-    let Some((head, data)) = records.split_first() else { return Err(Fatal(Some("the file is empty".into()))) };
-    if data.len() > csv_rows::MAX_ROWS {
-        return Err(Fatal(Some(format!("the file has {} rows; at most {} per import", data.len(), csv_rows::MAX_ROWS))));
-    }
+    // The version the job was started with, streamed (never whole in
+    // memory), its size checked again: a first pass reads the header and
+    // counts the rows (the row limit is all or nothing), a second imports.
+    // The version the job was started with, streamed, its size checked again.
+    let (counting, head) = csv_stream::Rows::open(reopen(app, &job)).await.map_err(bad_file)?;
+    let Some(head) = head else { return Err(Fatal(Some("the file is empty".into()))) };
+    let total = counting.count(csv_rows::MAX_ROWS).await.map_err(bad_file)? as u32;
     let defs: Vec<_> =
         crate::custom_fields::definitions(&app.store, job.tenant_id, job.kind.entity()).await?.into_iter().filter(|d| d.active).collect();
     let leads = job.kind == JobKind::LeadsImport;
-    let columns = if leads { crate::lead_import::header(head, &defs)? } else { csv_rows::header(head, &defs)? };
+    let columns = if leads { crate::lead_import::header(&head, &defs)? } else { csv_rows::header(&head, &defs)? };
     if !job.custom_fields_allowed && columns.iter().any(|c| c.starts_with(csv_rows::CUSTOM)) {
         return Err(Fatal(Some("custom.{code} columns need the contacts.customFields feature, which the plan lacks".into())));
     }
-    let total = data.len() as u32;
     job.total_rows = Some(total);
+    let (mut rows, _) = csv_stream::Rows::open(reopen(app, &job)).await.map_err(bad_file)?;
     let crash_after = app.crash_import_after;
     let mut done_here = 0;
     let began = std::time::Instant::now();
@@ -164,11 +163,12 @@ async fn run_import(app: &App, mut job: Job) -> Result<(), Fatal> {
         if start > total {
             break;
         }
+        let records = rows.take(start, end).await.map_err(bad_file)?;
         let outcome = if leads {
-            let rows = (start..=end).map(|r| (r, crate::lead_import::row(&columns, &defs, &data[(r - 1) as usize]))).collect();
+            let rows = records.iter().map(|(r, rec)| (*r, crate::lead_import::row(&columns, &defs, rec))).collect();
             crate::lead_import::chunk(app, &job, &defs, rows).await?
         } else {
-            let rows = (start..=end).map(|r| (r, csv_rows::row(&columns, &defs, &data[(r - 1) as usize]))).collect();
+            let rows = records.iter().map(|(r, rec)| (*r, csv_rows::row(&columns, &defs, rec))).collect();
             import::chunk(app, &job, &defs, rows).await?
         };
         done_here += end - start + 1;
@@ -200,6 +200,27 @@ async fn run_import(app: &App, mut job: Job) -> Result<(), Fatal> {
         }
     }
     checkpoint(app, &mut job, true, false).await
+}
+
+/// Opens the job's pinned upload (each pass, and each return to an earlier row).
+fn reopen<'a>(app: &'a App, job: &Job) -> csv_stream::Opener<'a> {
+    let (key, version) = (job.object_key.clone(), job.object_version.clone());
+    Box::new(move || {
+        let (files, key, version) = (app.files.clone(), key.clone(), version.clone());
+        Box::pin(async move {
+            let body = files.open(&key, version.as_deref(), csv_rows::MAX_BYTES).await?;
+            Ok(Box::new(body) as csv_stream::Body)
+        })
+    })
+}
+
+/// A file that cannot be imported fails the job for good, naming why.
+fn bad_file(e: AppError) -> Fatal {
+    match e {
+        AppError::Unavailable(_) | AppError::Internal(_) => Fatal::from(e),
+        AppError::PayloadTooLarge { limit } => Fatal(Some(format!("the file is larger than {limit} bytes"))),
+        other => Fatal(Some(other.public_message())),
+    }
 }
 
 /// Writes the job's progress under its version; when `finished` it is

@@ -7,7 +7,7 @@ pub mod channel;
 pub mod company;
 pub mod contact;
 pub mod csv_rows;
-pub mod files;
+pub mod csv_stream;
 pub mod import;
 pub mod job;
 pub mod jobs;
@@ -29,7 +29,7 @@ use lambda_http::{Body, Request, Response};
 
 pub struct App {
     pub store: Store,
-    pub files: files::Files,
+    pub files: crm_files::Files,
     /// `FAULT_IMPORT_CRASH_AFTER_ROWS` (local tests only, see [`jobs`]).
     pub crash_import_after: Option<u32>,
     /// How long one jobs delivery works before handing over ([`jobs::RUN_BUDGET`]).
@@ -42,7 +42,7 @@ impl App {
     pub fn new(config: &aws_config::SdkConfig, env: &Env) -> Result<Self, String> {
         Ok(Self {
             store: Store::from_config(config, env).map_err(|e| e.to_string())?,
-            files: files::Files::new(config, env),
+            files: crm_files::Files::new(config, env),
             crash_import_after: env.get("FAULT_IMPORT_CRASH_AFTER_ROWS").and_then(|v| v.parse().ok()),
             job_run_budget: env
                 .get("JOB_RUN_BUDGET_SECS")

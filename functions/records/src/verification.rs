@@ -71,26 +71,27 @@ impl ChannelVerification {
         Ok((record, code))
     }
 
-    /// Checks a code typed back for the channel now holding `value`: a wrong
-    /// one spends an attempt; a late one, a fifth wrong one or a changed
-    /// address ends the record. Answers the record to write back (`None`:
-    /// delete it) and the verdict.
-    pub fn confirm(&self, value: &str, typed: &str, now: Timestamp) -> (Option<Self>, Result<(), AppError>) {
+    /// Checks a code typed back for the channel now holding `value`, on a
+    /// record whose attempt is already spent (`self.attempts` counts this
+    /// one: the store's atomic `spend` comes first, so parallel guesses all
+    /// count). A late one, a fifth wrong one or a changed address ends the
+    /// record. Answers whether to delete the record, and the verdict; a wrong
+    /// code with attempts left writes nothing (its attempt is counted).
+    pub fn confirm(&self, value: &str, typed: &str, now: Timestamp) -> (bool, Result<(), AppError>) {
         if value != self.value {
-            return (None, Err(rule("OTP_NOT_PENDING", "the address changed since the code was sent; start again")));
+            return (true, Err(rule("OTP_NOT_PENDING", "the address changed since the code was sent; start again")));
         }
-        if now >= self.expires_at || self.attempts >= MAX_ATTEMPTS {
-            return (None, Err(rule("OTP_EXPIRED", "the code has expired; ask for a new one")));
+        if now >= self.expires_at || self.attempts > MAX_ATTEMPTS {
+            return (true, Err(rule("OTP_EXPIRED", "the code has expired; ask for a new one")));
         }
         if code::matches(&self.salt, &self.code_hash, typed) {
-            return (None, Ok(()));
+            return (true, Ok(()));
         }
-        let next = Self { attempts: self.attempts + 1, version: self.version + 1, ..self.clone() };
-        if next.attempts >= MAX_ATTEMPTS {
-            return (None, Err(rule("OTP_ATTEMPTS_EXCEEDED", "too many wrong codes; start again")));
+        if self.attempts >= MAX_ATTEMPTS {
+            return (true, Err(rule("OTP_ATTEMPTS_EXCEEDED", "too many wrong codes; start again")));
         }
-        let left = MAX_ATTEMPTS - next.attempts;
-        (Some(next), Err(rule("OTP_INVALID", &format!("the code is not valid ({left} attempts left)"))))
+        let left = MAX_ATTEMPTS - self.attempts;
+        (false, Err(rule("OTP_INVALID", &format!("the code is not valid ({left} attempts left)"))))
     }
 
     /// The item, removed by TTL a day after the code expires.
@@ -124,6 +125,7 @@ mod tests {
     fn the_right_code_for_the_same_address_in_time_verifies() {
         let now = Timestamp::now();
         let (v, code) = issued(now);
+        let v = ChannelVerification { attempts: 1, ..v };
         assert!(v.confirm("+201001234567", &code, now.plus_seconds(60)).1.is_ok());
         assert_eq!(v.confirm("+201001234568", &code, now).1.unwrap_err().code(), "OTP_NOT_PENDING");
         assert_eq!(v.confirm("+201001234567", &code, now.plus_seconds(CODE_TTL_SECS)).1.unwrap_err().code(), "OTP_EXPIRED");
@@ -135,13 +137,15 @@ mod tests {
         let (mut v, code) = issued(now);
         let wrong = if code == "000000" { "111111" } else { "000000" };
         for left in (1..MAX_ATTEMPTS).rev() {
-            let (next, verdict) = v.confirm(&v.value.clone(), wrong, now);
+            v.attempts += 1; // spent in the store before the comparison
+            let (gone, verdict) = v.confirm(&v.value.clone(), wrong, now);
             assert_eq!(verdict.unwrap_err().code(), "OTP_INVALID");
-            v = next.unwrap();
+            assert!(!gone);
             assert_eq!(MAX_ATTEMPTS - v.attempts, left);
         }
+        v.attempts += 1;
         let (gone, verdict) = v.confirm(&v.value.clone(), wrong, now);
-        assert!(gone.is_none());
+        assert!(gone);
         assert_eq!(verdict.unwrap_err().code(), "OTP_ATTEMPTS_EXCEEDED");
         let early = ChannelVerification::issue(Some(&v), v.tenant_id, v.contact_id, v.channel_id, &v.value, now.plus_seconds(30));
         assert!(matches!(early.unwrap_err(), AppError::RateLimited { retry_after_secs: 30 }));

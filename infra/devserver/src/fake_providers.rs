@@ -21,20 +21,22 @@ use std::sync::Mutex;
 
 use axum::body::Body;
 use axum::response::Response;
+use base64::Engine;
 use http::{HeaderMap, StatusCode};
 use serde_json::{json, Value};
 
 /// The keys the fakes accept (the local "secrets").
 pub const BREVO_KEY: &str = "xkeysib-local-fake-brevo-key";
 pub const INFOBIP_KEY: &str = "local-fake-infobip-key";
-/// The webhook secrets of the local stack (Brevo's bearer token, Infobip's `notifyUrl` token).
+/// The webhook secrets of the local stack (Brevo's bearer token, the password of Infobip's Basic credentials).
 pub const BREVO_WEBHOOK_TOKEN: &str = "local-brevo-webhook-token-0123456789";
 pub const INFOBIP_WEBHOOK_TOKEN: &str = "local-infobip-webhook-token-0123456789";
 
 /// A delivery report a fake will post back, as the provider would.
 pub struct Report {
     pub url: String,
-    pub bearer: Option<&'static str>,
+    /// The `Authorization` header the provider sends with it.
+    pub authorization: Option<String>,
     pub body: Value,
 }
 
@@ -111,7 +113,11 @@ fn infobip_delivered(url: Option<&str>, id: &str, to: &str, callback: Option<&st
     let now = crm_kernel::Timestamp::now().to_string();
     url.map(|url| Report {
         url: url.to_string(),
-        bearer: None,
+        // Infobip's webhook security setting BASIC, as we configure it.
+        authorization: Some(format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("infobip:{INFOBIP_WEBHOOK_TOKEN}"))
+        )),
         body: json!({ "results": [{
             "bulkId": null, "messageId": id, "to": to.trim_start_matches('+'), "sentAt": now, "doneAt": now, "smsCount": 1,
             "price": { "pricePerMessage": 0.01, "currency": "EUR" },
@@ -186,7 +192,7 @@ fn brevo(failures: &Failures, api_url: &str, headers: &HeaderMap, body: Option<V
             callback: None,
             report: Some(Report {
                 url: format!("{}/v1/webhooks/brevo", api_url.trim_end_matches('/')),
-                bearer: Some(BREVO_WEBHOOK_TOKEN),
+                authorization: Some(format!("Bearer {BREVO_WEBHOOK_TOKEN}")),
                 body: json!({
                     "event": "delivered", "email": t, "id": 1, "date": crm_kernel::Timestamp::now().to_string(),
                     "ts": crm_kernel::Timestamp::now().unix_seconds(), "ts_event": crm_kernel::Timestamp::now().unix_seconds(),

@@ -91,8 +91,8 @@ pub async fn serve(stack: &Arc<Stack>, req: Request) -> Response {
                     // After the worker has recorded the send, as a real report comes.
                     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
                     let mut req = http.post(&report.url).json(&report.body);
-                    if let Some(token) = report.bearer {
-                        req = req.bearer_auth(token);
+                    if let Some(auth) = &report.authorization {
+                        req = req.header("authorization", auth);
                     }
                     if let Err(e) = req.send().await {
                         tracing::warn!(error = %e, url = %report.url, "fake provider could not post its delivery report");

@@ -112,6 +112,21 @@ pub async fn provision(template: &Template, clients: &Clients, prefix: &str, opt
         if clients.s3.head_bucket().bucket(&name).send().await.is_err() {
             clients.s3.create_bucket().bucket(&name).send().await.map_err(err("CreateBucket"))?;
         }
+        // Versioned as the template says: a job reads the version it pinned.
+        let versioned =
+            r.properties.get("VersioningConfiguration").and_then(|v| v.get("Status")).and_then(|s| s.as_str()) == Some("Enabled");
+        if versioned {
+            let on =
+                aws_sdk_s3::types::VersioningConfiguration::builder().status(aws_sdk_s3::types::BucketVersioningStatus::Enabled).build();
+            clients
+                .s3
+                .put_bucket_versioning()
+                .bucket(&name)
+                .versioning_configuration(on)
+                .send()
+                .await
+                .map_err(err("PutBucketVersioning"))?;
+        }
         resolver.refs.insert(r.logical_id.to_string(), name.clone());
         resolver.attrs.insert(format!("{}.Arn", r.logical_id), format!("arn:aws:s3:::{name}"));
     }

@@ -39,6 +39,13 @@ impl Timestamp {
     }
 
     /// `YYYY-MM-DD` of the instant in UTC.
+    /// The first instant of this time's month (UTC), in Unix seconds.
+    pub fn month_start(&self) -> i64 {
+        use chrono::{Datelike, TimeZone};
+        let d = self.as_datetime();
+        Utc.with_ymd_and_hms(d.year(), d.month(), 1, 0, 0, 0).single().map(|m| m.timestamp()).unwrap_or_else(|| self.unix_seconds())
+    }
+
     pub fn date(&self) -> String {
         self.0.format("%Y-%m-%d").to_string()
     }
@@ -75,6 +82,12 @@ pub fn parse_date(field: &str, raw: &str) -> Result<chrono::NaiveDate, AppError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_month_starts_on_its_first_at_midnight_utc() {
+        let t = Timestamp::parse("2026-12-15T13:45:00Z").unwrap();
+        assert_eq!(t.month_start(), Timestamp::parse("2026-12-01T00:00:00Z").unwrap().unix_seconds());
+    }
 
     #[test]
     fn prints_utc_millis_and_sorts_lexically() {

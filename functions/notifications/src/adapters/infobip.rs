@@ -1,7 +1,8 @@
 //! Infobip SMS (`POST {INFOBIP_BASE_URL}/sms/2/text/advanced`) and WhatsApp
 //! text (`POST /whatsapp/1/message/text`), `Authorization: App {key}`.
 //! Delivery reports come back to `notifyUrl` (our `/v1/webhooks/infobip`,
-//! with the webhook token) carrying `callbackData` = `tenant=…|message=…`.
+//! with `Authorization: Basic` from the webhook security setting) carrying
+//! `callbackData` = `tenant=…|message=…`.
 
 use crm_events::messages::{Channel, Message};
 use crm_kernel::Env;
@@ -20,10 +21,9 @@ pub struct Infobip {
 
 impl Infobip {
     pub fn from_env(env: &Env, http: reqwest::Client) -> Result<Self, String> {
-        let notify_url = match (env.get("PUBLIC_API_URL"), env.get("INFOBIP_WEBHOOK_TOKEN")) {
-            (Some(base), Some(token)) => Some(format!("{}/v1/webhooks/infobip?token={token}", base.trim_end_matches('/'))),
-            _ => None,
-        };
+        // Infobip authenticates its callbacks with the Basic credentials of
+        // its webhook security setting; the URL carries no secret.
+        let notify_url = env.get("PUBLIC_API_URL").map(|base| format!("{}/v1/webhooks/infobip", base.trim_end_matches('/')));
         Ok(Self {
             http,
             base_url: env

@@ -3,12 +3,13 @@
 //!
 //! * `POST /v1/webhooks/brevo` — `Authorization: Bearer {BREVO_WEBHOOK_TOKEN}`
 //!   (Brevo's webhook `auth` setting); one event object, or an array of them.
-//! * `POST /v1/webhooks/infobip` — `?token={INFOBIP_WEBHOOK_TOKEN}` on the
-//!   `notifyUrl` we give Infobip with every message.
+//! * `POST /v1/webhooks/infobip` — `Authorization: Basic
+//!   base64(infobip:{INFOBIP_WEBHOOK_TOKEN})` (Infobip's webhook security
+//!   setting `BASIC`).
 //!
 //! A wrong or missing secret is `401` and changes nothing. Each report is
-//! parsed ([`crate::dlr`]), matched to its message (our tag, else the
-//! provider id lookup written at send time) and applied: status, error
+//! parsed ([`crate::dlr`]), matched to its message (the provider id lookup
+//! written at send time; a tag only confirms it) and applied: status, error
 //! code, `message.delivered|failed|bounced|expired`, suppression on hard
 //! bounces and complaints, email opt-out on unsubscribes. Applying is
 //! idempotent; a payload already processed is answered `duplicate: true`
@@ -44,8 +45,23 @@ pub async fn brevo(app: &App, call: Call) -> Result<Reply, AppError> {
 }
 
 pub async fn infobip(app: &App, call: Call) -> Result<Reply, AppError> {
-    authenticate(app.infobip_webhook_token.as_deref(), &call.query("token").unwrap_or_default())?;
+    // Infobip's webhook security setting `BASIC`: `Authorization: Basic
+    // base64(infobip:{INFOBIP_WEBHOOK_TOKEN})` — never a token in the URL,
+    // where proxies and logs keep it.
+    let presented = call.header("authorization").and_then(basic_credentials).unwrap_or_default();
+    let expected = app.infobip_webhook_token.as_deref().map(|t| format!("{INFOBIP_WEBHOOK_USER}:{t}"));
+    authenticate(expected.as_deref(), &presented)?;
     receive(app, &call, "infobip", dlr::infobip).await
+}
+
+/// The username of the Basic credentials Infobip presents (the password is the token).
+pub const INFOBIP_WEBHOOK_USER: &str = "infobip";
+
+/// `user:password` of an `Authorization: Basic …` header.
+fn basic_credentials(header: &str) -> Option<String> {
+    use base64::Engine;
+    let encoded = header.strip_prefix("Basic ").or_else(|| header.strip_prefix("basic "))?;
+    String::from_utf8(base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?).ok()
 }
 
 fn authenticate(expected: Option<&str>, presented: &str) -> Result<(), AppError> {
@@ -93,26 +109,45 @@ async fn receive(
     Ok(Reply::ok(json!({ "duplicate": false, "reports": reports.len(), "matched": matched })))
 }
 
-/// Finds the message a report is about: our tag, else the provider id.
+/// Finds the message a report is about. The provider's own message id is the
+/// key: the lookup written when we sent it names the tenant and message. A
+/// tag in the report (`callbackData`, `X-Mailin-custom`) is only a claim —
+/// anyone can write one — so it is trusted only when it names that same
+/// stored message ([`trusted`]); a report without the provider's id matches nothing.
 async fn locate(app: &App, r: &Report) -> Result<Option<Message>, AppError> {
-    let (tenant, id) = match (r.tag, &r.provider_message_id) {
-        (Some(tag), _) => tag,
-        (None, Some(pid)) => {
-            let Some(it) = app.store.get(&provider_message_key(r.provider, pid)).await? else { return Ok(None) };
-            let v: Value = item::from_item(it)?;
-            match (
-                v["tenant_id"].as_str().and_then(|t| TenantId::parse(t).ok()),
-                v["message_id"].as_str().and_then(|m| EntityId::parse(m).ok()),
-            ) {
-                (Some(t), Some(m)) => (t, m),
-                _ => return Ok(None),
+    let Some(pid) = &r.provider_message_id else { return Ok(None) };
+    let Some(it) = app.store.get(&provider_message_key(r.provider, pid)).await? else {
+        // A report can overtake the worker's record of the send: if the tag
+        // names a message still queued, ask the provider to deliver it again
+        // later (503) rather than take the tag's word for it.
+        if let Some((t, id)) = r.tag {
+            let tagged: Option<Message> = app.store.get_as(&Message::key(t, id)).await?;
+            if tagged.is_some_and(|m| m.status == MessageStatus::Queued) {
+                return Err(AppError::Unavailable("the report is ahead of its send; deliver it again later".into()));
             }
         }
-        (None, None) => return Ok(None),
+        return Ok(None);
     };
-    let m: Option<Message> = app.store.get_as(&Message::key(tenant, id)).await?;
-    // A tag naming a message of another provider's send is not this report's.
-    Ok(m.filter(|m| r.provider_message_id.is_none() || m.provider_message_id.is_none() || m.provider_message_id == r.provider_message_id))
+    let v: Value = item::from_item(it)?;
+    let stored = match (
+        v["tenant_id"].as_str().and_then(|t| TenantId::parse(t).ok()),
+        v["message_id"].as_str().and_then(|m| EntityId::parse(m).ok()),
+    ) {
+        (Some(t), Some(m)) => (t, m),
+        _ => return Ok(None),
+    };
+    if !trusted(r.tag, stored) {
+        tracing::warn!(provider = r.provider, "a delivery report's tag names another message than its provider id: ignored");
+        return Ok(None);
+    }
+    let m: Option<Message> = app.store.get_as(&Message::key(stored.0, stored.1)).await?;
+    Ok(m.filter(|m| m.provider.as_deref() == Some(r.provider) && m.provider_message_id.as_deref() == Some(pid.as_str())))
+}
+
+/// A report's tag agrees with the message its provider id was stored for
+/// (or it has none) — pure.
+fn trusted(tag: Option<(TenantId, EntityId)>, stored: (TenantId, EntityId)) -> bool {
+    tag.is_none_or(|t| t == stored)
 }
 
 /// Applies one report; `false` when it matches no message of ours.
@@ -130,8 +165,6 @@ async fn apply(app: &App, r: &Report, now: Timestamp) -> Result<bool, AppError> 
         let mut next = m.clone();
         next.status = status.clone();
         if m.status == MessageStatus::Queued {
-            // The report overtook the worker's own record of the send: keep
-            // what the provider said (its id, for later reports) and the lookup.
             next.provider = Some(r.provider.into());
             next.sent_at = Some(now);
             if let Some(pid) = r.provider_message_id.as_deref().filter(|_| m.provider_message_id.is_none()) {
@@ -223,5 +256,26 @@ async fn apply(app: &App, r: &Report, now: Timestamp) -> Result<bool, AppError> 
             Err(AppError::Conflict("the message changed while the report was applied; retry".into()))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tag_is_trusted_only_when_it_names_the_stored_message() {
+        let stored = (TenantId::new(), EntityId::new());
+        assert!(trusted(None, stored));
+        assert!(trusted(Some(stored), stored));
+        assert!(!trusted(Some((TenantId::new(), stored.1)), stored), "another tenant's tag");
+        assert!(!trusted(Some((stored.0, EntityId::new())), stored), "another message");
+    }
+
+    #[test]
+    fn basic_credentials_decode() {
+        assert_eq!(basic_credentials("Basic aW5mb2JpcDpzM2NyZXQ=").as_deref(), Some("infobip:s3cret"));
+        assert_eq!(basic_credentials("Bearer x"), None);
+        assert_eq!(basic_credentials("Basic %%%"), None);
     }
 }

@@ -1,5 +1,6 @@
 //! `POST /v1/contacts/import` `{filename?, dry_run?}` — starts a contacts
-//! import: a job waiting for its file and a presigned URL to `PUT` the CSV
+//! import: a job waiting for its file and a presigned `POST` form for the CSV
+//! (its policy holds the key, `text/csv` and the size limit)
 //! to (15 minutes; `content-type: text/csv`). Then `POST /v1/jobs/{id}/start`
 //! queues it and `GET /v1/jobs/{id}` follows it. `dry_run` checks every row
 //! and previews duplicates without writing anything.
@@ -42,8 +43,8 @@ pub(crate) async fn start(app: &App, call: &Call, kind: JobKind, default_name: &
     job.contacts_max = Some(p.entitlements.limit(if kind == JobKind::LeadsImport { "leads.max" } else { "contacts.max" }));
     job.leads_scoring = p.entitlements.has("leads.scoring");
     job.custom_fields_allowed = p.entitlements.has("contacts.customFields");
-    let (url, expires_at) = app.files.upload_url(&job.object_key, "text/csv").await?;
+    // A presigned POST: the storage itself refuses anything but a CSV of at most MAX_BYTES.
+    let upload = app.files.upload_form(&job.object_key, "text/csv", crate::csv_rows::MAX_BYTES).await?;
     app.store.put(job.to_item()?).await?;
-    let upload = json!({ "url": url, "method": "PUT", "headers": { "content-type": "text/csv" }, "expires_at": expires_at, "max_bytes": crate::csv_rows::MAX_BYTES });
     Ok(Reply::created(format!("/v1/jobs/{}", job.id), json!({ "job": super::super::jobs::public(&job), "upload": upload })))
 }

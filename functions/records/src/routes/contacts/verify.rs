@@ -90,14 +90,19 @@ pub async fn confirm(app: &App, call: Call) -> Result<Reply, AppError> {
         message: "no code is waiting for this channel; start verification first".into(),
     })?;
     let now = Timestamp::now();
-    let (next, verdict) = record.confirm(&ch.value, &body.code, now);
+    // The attempt is spent (atomically) before the code is compared.
+    let spent = app.store.spend(&key, "attempts", i64::from(crate::verification::MAX_ATTEMPTS)).await?;
+    let mut counted = record.clone();
+    counted.attempts = spent.map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX));
+    let (gone, verdict) = match spent {
+        Some(_) => counted.confirm(&ch.value, &body.code, now),
+        None => (true, Err(AppError::Rule { code: "OTP_ATTEMPTS_EXCEEDED", message: "too many wrong codes; start again".into() })),
+    };
     let cond = Condition::version_is(record.version);
     let Ok(()) = verdict else {
-        let tx = match next {
-            Some(n) => Tx::new().put_if("verification", n.to_item()?, cond),
-            None => Tx::new().delete("verification", &key, Some(cond)),
-        };
-        app.store.transact(tx).await?;
+        if gone {
+            app.store.transact(Tx::new().delete("verification", &key, Some(cond))).await?;
+        }
         return verdict.map(|_| Reply::no_content());
     };
     let mut fields = current.fields.clone();

@@ -1,6 +1,6 @@
 //! `POST /v1/jobs/{id}/start` — the file is uploaded: check it is there and
-//! within 20 MB, and queue the import (`job.queued`, audited). Starting a
-//! job twice is `409`.
+//! within 20 MB, pin its version, and queue the import (`job.queued`,
+//! audited). Starting a job twice is `409`.
 
 use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
@@ -18,12 +18,19 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if job.status != JobStatus::AwaitingUpload {
         return Err(AppError::Conflict("the job has already started".into()));
     }
-    match app.files.size(&job.object_key).await? {
+    let uploaded = match app.files.uploaded(&job.object_key).await? {
         None => return Err(AppError::Rule { code: "UPLOAD_MISSING", message: "upload the file to the job's URL first".into() }),
-        Some(n) if n > MAX_BYTES => return Err(AppError::PayloadTooLarge { limit: MAX_BYTES as usize }),
-        Some(_) => {}
-    }
-    let next = Job { status: JobStatus::Queued, updated_at: Timestamp::now(), version: job.version + 1, ..job.clone() };
+        Some(u) if u.size > MAX_BYTES => return Err(AppError::PayloadTooLarge { limit: MAX_BYTES as usize }),
+        Some(u) => u,
+    };
+    // The job pins the version it starts with: a file uploaded over it later is never read.
+    let next = Job {
+        status: JobStatus::Queued,
+        object_version: uploaded.version,
+        updated_at: Timestamp::now(),
+        version: job.version + 1,
+        ..job.clone()
+    };
     let event = crate::jobs::event(&next, "job.queued", json!({ "kind": next.kind, "dry_run": next.dry_run }));
     app.store
         .transact(Tx::new().put_if("job", next.to_item()?, Condition::version_is(job.version)).emit_audited(&event))
