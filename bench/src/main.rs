@@ -8,7 +8,10 @@
 //! Invocations make no AWS calls (public health route, a request refused
 //! before any I/O, a token verification, a filtered stream batch): the figures
 //! are our code plus the runtime, not the network. Then the per-call cost of
-//! Argon2id hashing/verification and access-token signing/verification. Targets (DESIGN.md §8):
+//! Argon2id hashing/verification and access-token signing/verification. One
+//! case starts a function as deployed, its secrets named in the environment
+//! and read from (a local) Secrets Manager: the cold-start cost of keeping
+//! values out of the configuration. Targets (DESIGN.md §8):
 //! init ≤ 15 ms, RSS ≤ 32 MB, zipped package ≤ 6 MB.
 
 use std::collections::HashMap;
@@ -49,6 +52,8 @@ fn summarise(mut runs: Vec<Figures>) -> Figures {
 
 #[derive(Default)]
 struct Runtime {
+    /// Secret id → value, served as Secrets Manager's `GetSecretValue`.
+    secrets: HashMap<String, String>,
     first_next: Mutex<Option<Instant>>,
     next: tokio::sync::Mutex<Option<mpsc::Receiver<(String, Value)>>>,
     pending: Mutex<HashMap<String, oneshot::Sender<Result<String, String>>>>,
@@ -90,6 +95,22 @@ async fn error(State(rt): State<Arc<Runtime>>, Path(id): Path<String>, body: Str
     StatusCode::ACCEPTED
 }
 
+/// Secrets Manager's `GetSecretValue` (JSON 1.1 protocol) on the same local
+/// server: what a function's cold start pays to read its secrets, one round
+/// trip per secret, without a network in between.
+async fn secrets_manager(State(rt): State<Arc<Runtime>>, headers: HeaderMap, body: String) -> (StatusCode, String) {
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let id = serde_json::from_str::<Value>(&body).ok().and_then(|v| v["SecretId"].as_str().map(str::to_string)).unwrap_or_default();
+    match (target, rt.secrets.get(&id)) {
+        ("secretsmanager.GetSecretValue", Some(value)) => (
+            StatusCode::OK,
+            serde_json::json!({ "ARN": format!("arn:aws:secretsmanager:us-east-1:123456789012:secret:{id}"), "Name": id, "SecretString": value, "VersionId": "v1" })
+                .to_string(),
+        ),
+        _ => (StatusCode::BAD_REQUEST, r#"{"__type":"ResourceNotFoundException","message":"no such secret"}"#.to_string()),
+    }
+}
+
 async fn init_error(body: String) -> StatusCode {
     eprintln!("init error: {body}");
     StatusCode::ACCEPTED
@@ -98,7 +119,10 @@ async fn init_error(body: String) -> StatusCode {
 struct Case {
     function: &'static str,
     binary: &'static str,
+    /// `{runtime}` in a value is the local server's address.
     env: Vec<(&'static str, String)>,
+    /// Secrets the local Secrets Manager serves to this case.
+    secrets: Vec<(&'static str, String)>,
     event: Value,
     expect: &'static str,
 }
@@ -122,13 +146,14 @@ fn peak_rss_kb(pid: u32) -> u64 {
 
 async fn run(case: &Case, bin_dir: &std::path::Path) -> Result<Figures, String> {
     let (tx, rx) = mpsc::channel(1);
-    let rt = Arc::new(Runtime::default());
+    let rt = Arc::new(Runtime { secrets: case.secrets.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(), ..Runtime::default() });
     *rt.next.lock().await = Some(rx);
     let app = Router::new()
         .route("/2018-06-01/runtime/invocation/next", get(next))
         .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
         .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
         .route("/2018-06-01/runtime/init/error", post(init_error))
+        .route("/", post(secrets_manager))
         .with_state(rt.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -152,7 +177,7 @@ async fn run(case: &Case, bin_dir: &std::path::Path) -> Result<Figures, String> 
         .stdout(std::process::Stdio::null())
         .kill_on_drop(true);
     for (k, v) in &case.env {
-        cmd.env(k, v);
+        cmd.env(k, v.replace("{runtime}", &addr.to_string()));
     }
     let started = Instant::now();
     let mut child = cmd.spawn().map_err(|e| e.to_string())?;
@@ -243,6 +268,7 @@ async fn main() {
             env: with(vec![("JWT_PUBLIC_KEYS", keys.public_keys_json())]),
             event: auth_event,
             expect: "missing_credentials",
+            secrets: vec![],
         },
         Case {
             function: "HealthFunction",
@@ -250,16 +276,46 @@ async fn main() {
             env: with(vec![]),
             event: event(&root, "apigw-health-get.json"),
             expect: "200",
+            secrets: vec![],
         },
-        Case { function: "NotesCreateFunction", binary: "activities", env: with(vec![]), event: refused, expect: "401" },
+        Case { function: "NotesCreateFunction", binary: "activities", env: with(vec![]), event: refused, expect: "401", secrets: vec![] },
         Case {
             function: "LoginFunction",
             binary: "identity",
             env: with(vec![("JWT_SIGNING_KEYS", serde_json::to_string(&keys).unwrap())]),
+            event: bad_login.clone(),
+            expect: "400",
+            secrets: vec![],
+        },
+        // The same function as deployed: its secrets by name, read from Secrets Manager at start-up.
+        Case {
+            function: "LoginFunction (secrets from Secrets Manager)",
+            binary: "identity",
+            env: common
+                .iter()
+                .filter(|(k, _)| *k != "CURSOR_SECRET")
+                .cloned()
+                .chain([
+                    ("SECRET_REF_CURSOR_SECRET", "bench-app#cursor_secret".to_string()),
+                    ("SECRET_REF_JWT_SIGNING_KEYS", "bench-jwt-signing-keys".to_string()),
+                    ("AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://{runtime}".to_string()),
+                ])
+                .collect(),
             event: bad_login,
             expect: "400",
+            secrets: vec![
+                ("bench-app", serde_json::json!({ "cursor_secret": "bench-cursor-secret-0123456789abcdef" }).to_string()),
+                ("bench-jwt-signing-keys", serde_json::to_string(&keys).unwrap()),
+            ],
         },
-        Case { function: "OutboxPublisherFunction", binary: "outbox", env: with(vec![]), event: filtered, expect: "batchItemFailures" },
+        Case {
+            function: "OutboxPublisherFunction",
+            binary: "outbox",
+            env: with(vec![]),
+            event: filtered,
+            expect: "batchItemFailures",
+            secrets: vec![],
+        },
     ];
 
     println!("| function | binary | size (gzip) | init (median of {COLD_STARTS}) | first invoke | warm p50 | warm p99 | peak RSS |");

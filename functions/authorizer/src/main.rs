@@ -6,7 +6,8 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     crm_http::telemetry::init("authorizer");
-    let authorizer = Authorizer::from_env(&aws_config::load_from_env().await, &crm_kernel::Env::process())?;
+    let (config, env) = crm_secrets::load().await?;
+    let authorizer = Authorizer::from_env(&config, &env)?;
     let authorizer = &authorizer;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request>| async move {
         Ok::<_, Error>(authorizer.handle(&event.payload).await)

@@ -8,7 +8,8 @@ use outbox::Publisher;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     crm_http::telemetry::init("outbox_publisher");
-    let publisher = Publisher::new(&aws_config::load_from_env().await, &crm_kernel::Env::process())?;
+    let (config, env) = crm_secrets::load().await?;
+    let publisher = Publisher::new(&config, &env)?;
     let publisher = &publisher;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<StreamEvent>| async move { Ok::<_, Error>(publisher.handle(event.payload).await) },

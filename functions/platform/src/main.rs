@@ -7,7 +7,8 @@ use platform::App;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     crm_http::telemetry::init("platform");
-    let app = App::new(&aws_config::load_from_env().await, &crm_kernel::Env::process())?;
+    let (config, env) = crm_secrets::load().await?;
+    let app = App::new(&config, &env)?;
     let app = &app;
     match std::env::var("HANDLER").as_deref().unwrap_or("api") {
         "api" => lambda_http::run(lambda_http::service_fn(move |req| async move { Ok::<_, Error>(app.handle(req).await) })).await,

@@ -112,26 +112,21 @@ impl Functions {
 }
 
 /// The environment every function gets: `Globals.Function.Environment` and
-/// each function's own variables, resolved. Values that are dynamic
-/// references (`{{resolve:...}}`, deploy-time secrets) take the local value
-/// from `secrets`, by variable name. `HANDLER` is per function and left out.
-pub fn environment(
-    template: &Template,
-    specs: &[FunctionSpec],
-    resolver: &Resolver,
-    secrets: &HashMap<String, String>,
-) -> Result<Env, String> {
+/// each function's own variables, resolved. Secrets appear only as
+/// references (`SECRET_REF_{NAME}`), read from Secrets Manager at start-up
+/// (`crm_secrets`). `HANDLER` is per function and left out.
+pub fn environment(template: &Template, specs: &[FunctionSpec], resolver: &Resolver) -> Result<Env, String> {
     let mut vars: HashMap<String, String> = HashMap::new();
     let mut put = |name: &str, raw: &serde_yaml::Value| -> Result<(), String> {
         if name == "HANDLER" {
             return Ok(());
         }
         let value = resolver.string(raw).map_err(|e| format!("env {name}: {e}"))?;
-        let value = if value.contains("{{resolve:") {
-            secrets.get(name).cloned().ok_or_else(|| format!("env {name} is a deploy-time secret with no local value"))?
-        } else {
-            value
-        };
+        if value.contains("{{resolve:") {
+            return Err(format!(
+                "env {name} holds a dynamic reference: a secret's value would sit in the function's configuration; use SECRET_REF_{name}"
+            ));
+        }
         if let Some(previous) = vars.get(name) {
             if previous != &value {
                 return Err(format!("env {name} differs between functions; the local stack shares one environment"));

@@ -43,6 +43,7 @@ pub struct Clients {
     pub events: aws_sdk_eventbridge::Client,
     pub s3: aws_sdk_s3::Client,
     pub scheduler: aws_sdk_scheduler::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
 }
 
 impl Clients {
@@ -59,6 +60,7 @@ impl Clients {
             sqs: aws_sdk_sqs::Client::new(&config),
             events: aws_sdk_eventbridge::Client::new(&config),
             scheduler: aws_sdk_scheduler::Client::new(&config),
+            secrets: aws_sdk_secretsmanager::Client::new(&config),
             s3,
             config,
         }
@@ -188,6 +190,8 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
     let clients = Clients::local(&opts.emulator).await;
     let mut parameters = std::collections::HashMap::new();
     parameters.insert("JwtPublicKeys".to_string(), keys.public_keys_json());
+    // The signing key set is a secret the deployer creates; locally the stack creates it.
+    parameters.insert("JwtSigningKeysSecret".to_string(), format!("{}-jwt-signing-keys", opts.prefix));
     let provisioned = provision::provision(
         &template,
         &clients,
@@ -200,7 +204,7 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
     )
     .await?;
 
-    let secrets = std::collections::HashMap::from([
+    let mut secrets = std::collections::HashMap::from([
         ("CURSOR_SECRET".to_string(), cursor_secret),
         ("OPERATOR_KEY".to_string(), state::operator_key(opts.state_dir.as_deref())),
         ("BREVO_API_KEY".to_string(), fake_providers::BREVO_KEY.to_string()),
@@ -212,7 +216,7 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
         ("TOKEN_ENCRYPTION_KEY".to_string(), state::token_encryption_key(opts.state_dir.as_deref())),
         ("JWT_SIGNING_KEYS".to_string(), serde_json::to_string(&keys).map_err(|e| e.to_string())?),
     ]);
-    let mut env = functions::environment(&template, &specs, &provisioned.resolver, &secrets)?;
+    let mut env = functions::environment(&template, &specs, &provisioned.resolver)?;
     // Locally, the provider adapters talk to the fake providers of this server.
     let url = format!("http://{addr}");
     for (k, v) in [
@@ -231,8 +235,16 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
         env.set(k.to_string(), v);
     }
     for (k, v) in &opts.env_overrides {
-        env.set(k.clone(), v.clone());
+        // An override of a secret goes into Secrets Manager, like any secret.
+        match secrets.get_mut(k) {
+            Some(value) => *value = v.clone(),
+            None => env.set(k.clone(), v.clone()),
+        }
     }
+    // The functions' secrets live in the emulator's Secrets Manager; each
+    // function reads them at start-up, as it does when deployed.
+    provision::store_secrets(&clients, &env, &secrets).await?;
+    let env = crm_secrets::resolve(&clients.config, env).await?;
     let functions = Arc::new(Functions::new(&clients.config, &env)?);
 
     let cors_config = template

@@ -131,6 +131,34 @@ pub async fn provision(template: &Template, clients: &Clients, prefix: &str, opt
         resolver.attrs.insert(format!("{}.Arn", r.logical_id), format!("arn:aws:s3:::{name}"));
     }
 
+    // Secrets: created empty; their values are stored once the functions'
+    // references are known (`store_secrets`). The signing key set's secret is
+    // a parameter (a name the deployer chose): created here too.
+    let mut secret_names: Vec<(Option<&str>, String)> =
+        template.of_type("AWS::SecretsManager::Secret").iter().map(|r| (Some(r.logical_id), physical(prefix, r.logical_id))).collect();
+    if let Some(jwt) = resolver.params.get("JwtSigningKeysSecret") {
+        secret_names.push((None, jwt.clone()));
+    }
+    for (logical, name) in secret_names {
+        let arn = match clients.secrets.describe_secret().secret_id(&name).send().await {
+            Ok(d) => d.arn.unwrap_or_default(),
+            Err(_) => clients
+                .secrets
+                .create_secret()
+                .name(&name)
+                .secret_string("{}")
+                .send()
+                .await
+                .map_err(err("CreateSecret"))?
+                .arn
+                .unwrap_or_default(),
+        };
+        if let Some(l) = logical {
+            resolver.refs.insert(l.to_string(), arn.clone());
+            resolver.attrs.insert(format!("{l}.Arn"), arn);
+        }
+    }
+
     // Queues: dead-letter queues first (a redrive policy needs its target's ARN).
     let mut queues = BTreeMap::new();
     let mut pending: Vec<_> = template.of_type("AWS::SQS::Queue");
@@ -338,6 +366,30 @@ async fn put_rule(clients: &Clients, name: &str, props: &Value) -> Result<(), St
     }
     if !targets.is_empty() {
         clients.events.put_targets().rule(name).event_bus_name(bus).set_targets(Some(targets)).send().await.map_err(err("PutTargets"))?;
+    }
+    Ok(())
+}
+
+/// Stores the local value of every secret the functions reference
+/// (`SECRET_REF_{NAME}` = `{secret}` or `{secret}#{json key}`): a JSON
+/// secret gets one key per variable, a plain one the value itself.
+pub async fn store_secrets(clients: &Clients, env: &crm_kernel::Env, values: &HashMap<String, String>) -> Result<(), String> {
+    let mut documents: BTreeMap<String, serde_json::Map<String, serde_json::Value>> = BTreeMap::new();
+    let mut plain: BTreeMap<String, String> = BTreeMap::new();
+    for r in crm_secrets::references(env) {
+        let value = values.get(&r.name).cloned().ok_or_else(|| format!("{} is a secret with no local value", r.name))?;
+        match r.json_key {
+            Some(key) => {
+                documents.entry(r.secret_id).or_default().insert(key, serde_json::Value::String(value));
+            }
+            None => {
+                plain.insert(r.secret_id, value);
+            }
+        }
+    }
+    let all = documents.into_iter().map(|(id, doc)| (id, serde_json::Value::Object(doc).to_string())).chain(plain);
+    for (id, value) in all {
+        clients.secrets.put_secret_value().secret_id(&id).secret_string(value).send().await.map_err(err("PutSecretValue"))?;
     }
     Ok(())
 }

@@ -27,6 +27,11 @@ impl Env {
         self.get(name).ok_or_else(|| format!("{name} is not set"))
     }
 
+    /// Every variable, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
         self.0.insert(name.into(), value.into());
     }
