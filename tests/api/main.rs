@@ -32,6 +32,7 @@ mod pipeline;
 mod ratelimit;
 mod recovery;
 mod reminders;
+mod security;
 mod segments;
 mod store;
 mod tasks;

@@ -25,7 +25,7 @@ pub async fn sweep(app: &App, now: Timestamp) -> Value {
     let (mut expired, mut failed) = (0usize, 0usize);
     let mut cursor = None;
     loop {
-        let q = Query::system(Index::ByKind, keys::OPEN_INVITATIONS).sk_between("", now.to_string()).limit(Limit::max()).after(cursor);
+        let q = Query::system(Index::ByKind, keys::OPEN_INVITATIONS).sk_between("0", now.to_string()).limit(Limit::max()).after(cursor);
         let page = match app.store.query(q).await {
             Ok(p) => p,
             Err(e) => {

@@ -41,3 +41,27 @@ impl AuditExt for Tx {
         self.emit(event).put_new("audit", entry(event))
     }
 }
+
+/// Audits a refused request (`security.refused`: who, which route, the
+/// rule's code and message) in the caller's tenant, and emits the event.
+/// Best effort: a refusal is answered whether or not it could be recorded.
+pub async fn refused(
+    store: &crm_store::Store,
+    tenant: crm_kernel::TenantId,
+    user: crm_kernel::UserId,
+    route: &str,
+    request_id: &str,
+    data: Value,
+) {
+    let event = DomainEvent::new(
+        tenant,
+        "security.refused",
+        crate::Actor::user(user),
+        crate::Subject { kind: "route".into(), id: route.to_string() },
+        data,
+    )
+    .with_request_id(request_id);
+    if let Err(e) = store.transact(Tx::new().emit_audited(&event)).await {
+        tracing::warn!(error = %e, route, "a refusal could not be audited");
+    }
+}

@@ -16,7 +16,7 @@ pub mod telemetry;
 pub use call::Call;
 pub use context::RequestContext;
 pub use reply::Reply;
-pub use route::{dispatch, Access, Route};
+pub use route::{dispatch, dispatch_noting_refusals, Access, Refusal, Route};
 
 /// Largest request body a route accepts (bigger answers `413 PAYLOAD_TOO_LARGE`).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

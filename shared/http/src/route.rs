@@ -62,6 +62,41 @@ fn authorize(access: Access, ctx: &RequestContext) -> Result<(), AppError> {
 /// The entry point of a route binary: finds the route by `routeKey`, checks
 /// access, runs the handler and renders the envelope. Never panics on input.
 pub async fn dispatch<S>(routes: &[Route<S>], state: &S, req: Request) -> Response<Body> {
+    dispatch_noting_refusals(routes, state, req).await.0
+}
+
+/// A request an authenticated caller was refused for a security rule: a
+/// `403`, or a `422` whose code names such a rule. The context audits it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub tenant_id: crm_kernel::TenantId,
+    pub user_id: crm_kernel::UserId,
+    pub route: String,
+    pub request_id: String,
+    pub source_ip: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// The `422` codes of security rules (their refusals are audited like `403`s).
+pub const SECURITY_RULES: &[&str] =
+    &["LAST_SUPER_ADMIN", "ENTITLEMENT_ABOVE_PLAN", "OTP_BUDGET_EXHAUSTED", "TEMPLATE_SECRET_EXPOSED", "ROLE_CYCLE"];
+
+fn refusal(ctx: &RequestContext, result: &Result<crate::Reply, AppError>) -> Option<Refusal> {
+    let (Err(e), Some(p)) = (result, &ctx.principal) else { return None };
+    (e.status() == 403 || SECURITY_RULES.contains(&e.code())).then(|| Refusal {
+        tenant_id: p.tenant_id,
+        user_id: p.user_id,
+        route: ctx.route_key.clone(),
+        request_id: ctx.request_id.clone(),
+        source_ip: ctx.source_ip.clone(),
+        code: e.code().to_string(),
+        message: e.public_message(),
+    })
+}
+
+/// [`dispatch`], also answering the refusal (if any) for the audit log.
+pub async fn dispatch_noting_refusals<S>(routes: &[Route<S>], state: &S, req: Request) -> (Response<Body>, Option<Refusal>) {
     let started = Instant::now();
     let ctx = RequestContext::from_request(&req);
     let result = match routes.iter().find(|r| r.key == ctx.route_key) {
@@ -71,6 +106,7 @@ pub async fn dispatch<S>(routes: &[Route<S>], state: &S, req: Request) -> Respon
             Err(e) => Err(e),
         },
     };
+    let refused = refusal(&ctx, &result);
     let mut response = reply::render(&ctx, result);
     if let Some(rate) = ctx.rate {
         let h = response.headers_mut();
@@ -92,5 +128,5 @@ pub async fn dispatch<S>(routes: &[Route<S>], state: &S, req: Request) -> Respon
         latency_us = started.elapsed().as_micros() as u64,
         "request"
     );
-    response
+    (response, refused)
 }
