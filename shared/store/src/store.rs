@@ -406,16 +406,21 @@ impl Store {
         Ok(Page { items, next_cursor })
     }
 
+    /// An `UpdateItem` of `key` on the table, to be given its expressions.
+    fn update(&self, key: &Key) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(self.table.as_ref())
+            .key(PK, AttributeValue::S(key.pk.clone()))
+            .key(SK, AttributeValue::S(key.sk.clone()))
+    }
+
     /// Atomically adds `by` to the number `attr` of `key` (creating the item,
     /// expiring at `ttl`) and returns the new value.
     pub async fn increment(&self, key: &Key, attr: &str, by: i64, ttl: i64) -> Result<i64, StoreError> {
         crate::calls::record("UpdateItem");
         let out = self
-            .client
-            .update_item()
-            .table_name(self.table.as_ref())
-            .key(PK, AttributeValue::S(key.pk.clone()))
-            .key(SK, AttributeValue::S(key.sk.clone()))
+            .update(key)
             .update_expression("ADD #n :by SET #ttl = if_not_exists(#ttl, :ttl)")
             .expression_attribute_names("#n", attr)
             .expression_attribute_names("#ttl", keys::TTL)
@@ -438,11 +443,7 @@ impl Store {
     pub async fn spend(&self, key: &Key, attr: &str, max: i64) -> Result<Option<i64>, StoreError> {
         crate::calls::record("UpdateItem");
         let out = self
-            .client
-            .update_item()
-            .table_name(self.table.as_ref())
-            .key(PK, AttributeValue::S(key.pk.clone()))
-            .key(SK, AttributeValue::S(key.sk.clone()))
+            .update(key)
             .update_expression("ADD #n :one")
             .condition_expression("attribute_exists(#pk) AND (attribute_not_exists(#n) OR #n < :max)")
             .expression_attribute_names("#n", attr)
@@ -465,11 +466,7 @@ impl Store {
     pub async fn touch(&self, key: &Key, attr: &str, now: &str, cutoff: &str) {
         crate::calls::record("UpdateItem");
         let result = self
-            .client
-            .update_item()
-            .table_name(self.table.as_ref())
-            .key(PK, AttributeValue::S(key.pk.clone()))
-            .key(SK, AttributeValue::S(key.sk.clone()))
+            .update(key)
             .update_expression("SET #a = :now")
             .condition_expression("attribute_exists(#pk) AND (attribute_not_exists(#a) OR attribute_type(#a, :null) OR #a < :cutoff)")
             .expression_attribute_names("#a", attr)
