@@ -162,13 +162,31 @@ def enforce_post_policies() -> None:
 
     original = S3Response._bucket_response_post
 
+    # Fields a browser form may carry besides the conditions' own (and
+    # `BucketName`, which moto itself adds to what it parsed).
+    always = {"policy", "x-amz-signature", "file", "BucketName"}
+
     def checked(self, request, bucket_name):
         fields = {k: v[0] for k, v in self.querystring.items() if v}
-        if "policy" in fields and "key" in fields:
+        if "delete" in self.querystring:
+            return original(self, request, bucket_name)
+        if "key" in fields:
+            # A private bucket takes a form upload only under a signed policy.
+            if "policy" not in fields or "x-amz-signature" not in fields:
+                return error(403, "AccessDenied", "Access Denied")
             body = self.body if isinstance(self.body, (bytes, bytearray)) else str(self.body).encode()
             refused = violation(fields, bucket_name, len(body))
             if refused is not None:
                 return refused
+            try:
+                policy = json.loads(base64.b64decode(fields["policy"]))
+                covered = {n for c in policy.get("conditions", []) if isinstance(c, dict) for n in c}
+                covered |= {c[1].lstrip("$") for c in policy.get("conditions", []) if isinstance(c, list) and c and c[0] == "starts-with"}
+            except Exception:
+                covered = set()
+            extra = sorted(k for k in fields if k not in covered | always)
+            if extra:
+                return error(403, "AccessDenied", f"Invalid according to Policy: Extra input fields: {extra[0]}")
         return original(self, request, bucket_name)
 
     S3Response._bucket_response_post = checked

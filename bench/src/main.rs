@@ -245,13 +245,14 @@ async fn main() {
     let mut filtered = event(&root, "dynamodb-stream-outbox.json");
     filtered["Records"][0]["eventName"] = Value::String("MODIFY".into());
 
-    // A login with a malformed body: answered 400 before any I/O.
+    // An identity route without credentials: answered 401 before any I/O
+    // (a login would first count the client IP in the table).
     let mut bad_login = event(&root, "apigw-health-get.json");
-    bad_login["routeKey"] = Value::String("POST /v1/auth/login".into());
-    bad_login["rawPath"] = Value::String("/v1/auth/login".into());
-    bad_login["requestContext"]["routeKey"] = Value::String("POST /v1/auth/login".into());
-    bad_login["requestContext"]["http"]["method"] = Value::String("POST".into());
-    bad_login["body"] = Value::String("{\"email\":".into());
+    bad_login["routeKey"] = Value::String("GET /v1/admin/users".into());
+    bad_login["rawPath"] = Value::String("/v1/admin/users".into());
+    bad_login["requestContext"]["routeKey"] = Value::String("GET /v1/admin/users".into());
+    bad_login["requestContext"]["http"]["method"] = Value::String("GET".into());
+    bad_login["requestContext"].as_object_mut().unwrap().remove("authorizer");
 
     let common = [
         ("TABLE_NAME", "crm-bench".to_string()),
@@ -280,16 +281,16 @@ async fn main() {
         },
         Case { function: "NotesCreateFunction", binary: "activities", env: with(vec![]), event: refused, expect: "401", secrets: vec![] },
         Case {
-            function: "LoginFunction",
+            function: "UsersListFunction",
             binary: "identity",
             env: with(vec![("JWT_SIGNING_KEYS", serde_json::to_string(&keys).unwrap())]),
             event: bad_login.clone(),
-            expect: "400",
+            expect: "401",
             secrets: vec![],
         },
         // The same function as deployed: its secrets by name, read from Secrets Manager at start-up.
         Case {
-            function: "LoginFunction (secrets from Secrets Manager)",
+            function: "UsersListFunction (secrets from Secrets Manager)",
             binary: "identity",
             env: common
                 .iter()
@@ -302,7 +303,7 @@ async fn main() {
                 ])
                 .collect(),
             event: bad_login,
-            expect: "400",
+            expect: "401",
             secrets: vec![
                 ("bench-app", serde_json::json!({ "cursor_secret": "bench-cursor-secret-0123456789abcdef" }).to_string()),
                 ("bench-jwt-signing-keys", serde_json::to_string(&keys).unwrap()),

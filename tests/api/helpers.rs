@@ -158,6 +158,14 @@ impl TestApp {
         Self { url: s.url.clone(), tenant, user, session, token, http: reqwest::Client::new() }
     }
 
+    /// The same user in a new session (after one that ended, say a suspension).
+    pub async fn relogin(&self) -> Self {
+        let s = stack();
+        let session = session_for(self.tenant, self.user).await;
+        let token = mint(&s.keys, self.tenant, self.user, Some(&session), &[], 900);
+        Self { url: self.url.clone(), tenant: self.tenant, user: self.user, session, token, http: reqwest::Client::new() }
+    }
+
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
         self.http.get(format!("{}{path}", self.url)).bearer_auth(&self.token)
     }

@@ -240,6 +240,10 @@ async fn sms_second_factor_needs_a_verified_phone_then_guards_the_login() {
     assert_eq!(st, 401);
 
     let (st, b) = call(Method::POST, "/v1/auth/twofa/sms/disable", json!({})).await;
+    assert_eq!(st, 400, "removing a factor needs the password: {b}");
+    let (st, b) = call(Method::POST, "/v1/auth/twofa/sms/disable", json!({"password": "not-it-at-all"})).await;
+    assert_eq!(st, 401, "{b}");
+    let (st, b) = call(Method::POST, "/v1/auth/twofa/sms/disable", json!({"password": "s3cret-pass"})).await;
     assert_eq!(st, 200, "{b}");
     assert_eq!(login(json!({ "email": email, "password": "s3cret-pass" })).await.0, 200);
 }

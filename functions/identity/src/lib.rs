@@ -45,10 +45,9 @@ pub struct App {
     pub app_base_url: String,
     /// How long an invitation stays open (`INVITATION_TTL_SECS`, 7 days).
     pub invitation_ttl_secs: i64,
-    /// One-time codes by SMS/WhatsApp a tenant may send per month (`OTP_MONTHLY_BUDGET`, 1 000).
-    pub otp_monthly_budget: i64,
-    /// Codes one phone number may receive per hour (`OTP_PER_NUMBER_HOURLY`, 5).
-    pub otp_per_number_hourly: i64,
+    /// One-time codes by SMS/WhatsApp: per tenant per month (`OTP_MONTHLY_BUDGET`,
+    /// 1 000) and per number per hour (`OTP_PER_NUMBER_HOURLY`, 5).
+    pub otp_budget: crm_events::messages::CodeBudget,
     /// Seals TOTP secrets at rest (`TOKEN_ENCRYPTION_KEY`); only the
     /// functions that touch TOTP get it.
     sealer: Option<std::sync::Arc<crm_auth::seal::Sealer>>,
@@ -92,8 +91,10 @@ impl App {
             signer,
             lockout,
             auth_rate,
-            otp_monthly_budget: positive(env, "OTP_MONTHLY_BUDGET", 1_000)?,
-            otp_per_number_hourly: positive(env, "OTP_PER_NUMBER_HOURLY", 5)?,
+            otp_budget: crm_events::messages::CodeBudget {
+                monthly: positive(env, "OTP_MONTHLY_BUDGET", 1_000)?,
+                per_number_hourly: positive(env, "OTP_PER_NUMBER_HOURLY", 5)?,
+            },
             invitation_ttl_secs: match env.get("INVITATION_TTL_SECS") {
                 Some(s) => s.parse().ok().filter(|n: &i64| *n > 0).ok_or("INVITATION_TTL_SECS must be a positive number")?,
                 None => onetime::Purpose::Invitation.ttl_secs(),

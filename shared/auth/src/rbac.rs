@@ -208,14 +208,18 @@ pub const NOT_FOR_KEYS: &[Permission] = &[
     ENTITLEMENTS_OVERRIDES_MANAGE,
     TWOFA_MANAGE_SELF,
     EMAIL_ACCOUNTS_MANAGE,
+    // What would let a key loosen the rules or speak for the tenant.
+    APPROVALS_POLICIES_MANAGE,
+    APPROVALS_DECIDE,
+    NOTIFY_TEMPLATES_MANAGE,
+    NOTIFY_POLICIES_MANAGE,
 ];
 
 /// Codes that act only once the caller's email is verified
 /// (`AUTH_EMAIL_UNVERIFIED`, M3CoreCRM §1): administering people, access,
 /// keys, policies and what the tenant sends in its name.
 pub fn needs_verified_email(p: Permission) -> bool {
-    (NOT_FOR_KEYS.contains(&p) && p != TWOFA_MANAGE_SELF)
-        || [APPROVALS_POLICIES_MANAGE, NOTIFY_TEMPLATES_MANAGE, NOTIFY_POLICIES_MANAGE].contains(&p)
+    NOT_FOR_KEYS.contains(&p) && ![TWOFA_MANAGE_SELF, APPROVALS_DECIDE].contains(&p)
 }
 
 /// Whether an API key may hold `code`.

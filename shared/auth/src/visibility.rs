@@ -72,10 +72,10 @@ pub struct Colleague {
     pub group_ids: Vec<String>,
 }
 
-/// Whether `p` sees every owner's records (an admin, an integration's API
-/// key, or a tenant in [`Mode::All`]).
+/// Whether `p` sees every owner's records (an admin, or a tenant in
+/// [`Mode::All`]). An API key sees what its creator sees.
 pub fn sees_everyone(p: &Principal) -> bool {
-    p.scope.mode == Mode::All || is_admin(p) || p.method == crate::AuthMethod::ApiKey
+    p.scope.mode == Mode::All || is_admin(p)
 }
 
 pub fn is_admin(p: &Principal) -> bool {

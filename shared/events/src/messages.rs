@@ -210,6 +210,65 @@ pub fn count_usage(mut tx: Tx, messages: &[Message]) -> Tx {
     tx
 }
 
+/// The budgets of one-time codes by SMS or WhatsApp (identity's phone and
+/// login codes, a contact channel's verification), held in the transaction
+/// that queues the code, so nobody pumps premium-rate numbers through the
+/// operator's provider account: at most `monthly` codes per tenant per month
+/// and `per_number_hourly` to one number per hour for one purpose (across
+/// tenants; purposes apart, so verifications cannot starve sign-in codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeBudget {
+    pub monthly: i64,
+    pub per_number_hourly: i64,
+}
+
+impl Default for CodeBudget {
+    fn default() -> Self {
+        Self { monthly: 1_000, per_number_hourly: 5 }
+    }
+}
+
+const CODE_MONTH: &str = "otp_month";
+const CODE_NUMBER: &str = "otp_number";
+
+impl CodeBudget {
+    /// Adds one code to `number` for `purpose` to `tx` (the transaction fails if a budget is spent).
+    pub fn hold(&self, tx: Tx, tenant: TenantId, purpose: &str, number: &str, now: Timestamp) -> Tx {
+        let secs = now.unix_seconds();
+        let hour = secs - secs.rem_euclid(3600);
+        let month = now.month_start();
+        let tx = take_one(tx, CODE_MONTH, &keys::tenant_window(tenant, "OTPSENDS", "month", month), self.monthly, month + 40 * 86_400);
+        take_one(tx, CODE_NUMBER, &keys::global_window(&format!("OTPNUMBER#{purpose}"), number, hour), self.per_number_hourly, hour + 7200)
+    }
+
+    /// What a transaction that failed under `label` means, if it was a budget:
+    /// `422 OTP_BUDGET_EXHAUSTED` (the month) or `429` (the number, until the hour ends).
+    pub fn refusal(label: &str, now: Timestamp) -> Option<crm_kernel::AppError> {
+        let secs = now.unix_seconds();
+        match label {
+            CODE_MONTH => Some(crm_kernel::AppError::Rule {
+                code: "OTP_BUDGET_EXHAUSTED",
+                message: "the organisation's one-time codes for this month are used up; contact support".into(),
+            }),
+            CODE_NUMBER => Some(crm_kernel::AppError::RateLimited { retry_after_secs: (3600 - secs.rem_euclid(3600)).max(1) as u64 }),
+            _ => None,
+        }
+    }
+}
+
+/// One more on the counter at `key` unless it reached `max` (the transaction fails under `label`).
+fn take_one(tx: Tx, label: &str, key: &Key, max: i64, ttl: i64) -> Tx {
+    use crm_store::AttributeValue::N;
+    let condition = crm_store::tx::Condition::new("attribute_not_exists(#c) OR #c < :max")
+        .name("#c", "count")
+        .name("#ttl", keys::TTL)
+        .value(":max", N(max.to_string()))
+        .value(":one", N("1".into()))
+        .value(":zero", N("0".into()))
+        .value(":ttl", N(ttl.to_string()));
+    tx.update(label, key, "SET #c = if_not_exists(#c, :zero) + :one, #ttl = if_not_exists(#ttl, :ttl)", condition)
+}
+
 /// Adds a message and its `message.queued` event to a transaction.
 pub trait QueueExt {
     fn queue_message(self, message: &Message) -> Result<Self, StoreError>

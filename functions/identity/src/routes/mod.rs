@@ -80,9 +80,10 @@ pub(crate) async fn revoke_sessions(
     Ok(tx)
 }
 
-/// Adds the revocation of `user`'s API keys (up to 40; beyond that the
-/// authorizer refuses them anyway, since it checks their creator) to `tx`,
-/// each audited as `apikey.revoked` with the reason.
+/// Adds the revocation of `user`'s API keys to `tx`, each audited as
+/// `apikey.revoked` with the reason — as many as the transaction has room
+/// for (three operations a key, a few kept for the caller). The rest need
+/// no write: the authorizer refuses a key whose creator is not active.
 pub(crate) async fn revoke_api_keys(
     app: &crate::App,
     call: &Call,
@@ -96,6 +97,7 @@ pub(crate) async fn revoke_api_keys(
     use crm_store::{item, keys, Index, Query};
     let mut cursor = None;
     let mut revoked = 0;
+    let room = |tx: &Tx| crm_store::tx::MAX_OPERATIONS.saturating_sub(tx.len() + 4) / 3;
     loop {
         let q = Query::index(tenant, Index::ByKind, keys::by_kind_pk(tenant, API_KEY))
             .filter_eq("created_by", user.to_string())
@@ -103,7 +105,7 @@ pub(crate) async fn revoke_api_keys(
             .after(cursor);
         let page = app.store.query(q).await?;
         for k in page.items.into_iter().map(item::from_item::<ApiKey>).collect::<Result<Vec<_>, _>>()? {
-            if k.revoked_at.is_some() || revoked >= 40 {
+            if k.revoked_at.is_some() || room(&tx) == 0 {
                 continue;
             }
             let mut next = k.clone();
@@ -121,8 +123,11 @@ pub(crate) async fn revoke_api_keys(
             revoked += 1;
         }
         match page.next_cursor {
-            Some(c) if revoked < 40 => cursor = Some(c),
-            _ => return Ok(tx),
+            Some(c) if room(&tx) > 0 => cursor = Some(c),
+            _ => {
+                tracing::debug!(revoked, "keys revoked with their creator");
+                return Ok(tx);
+            }
         }
     }
 }

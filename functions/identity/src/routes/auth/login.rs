@@ -105,7 +105,7 @@ async fn second_factor(app: &App, f: &LoginRequest, user: &User, now: Timestamp)
     if recent.is_none() {
         let (otp, code) = Otp::issue(user.tenant_id, user.id, phone.clone(), channel, now);
         let messages = crate::routes::phone::code_messages(&app.store, &otp, &code, "otp.login", user).await?;
-        crate::routes::phone::send_codes(app, Tx::new().put("otp", otp.to_item(Purpose::Login)?), &otp, &messages).await?;
+        crate::routes::phone::send_codes(app, Tx::new().put("otp", otp.to_item(Purpose::Login)?), &otp, Purpose::Login, &messages).await?;
     }
     let also = if totp.is_some() { " (or use totp_code)" } else { "" };
     Err(AppError::Auth {

@@ -11,7 +11,6 @@ pub mod start;
 use crm_events::messages::{Message, MessageKind};
 use crm_kernel::{AppError, TenantId, UserId};
 use crm_notify::compose::{compose, Mirror, Recipient, Send};
-use crm_store::keys;
 
 use crate::otp::{Otp, OtpStatus, Purpose, CODE_TTL_SECS};
 use crate::App;
@@ -52,53 +51,30 @@ pub(crate) async fn code_messages(
 
 /// Commits `tx` with every code message (each with its `message.queued`),
 /// counted on the month's SMS/WhatsApp usage — never refused by the plan's
-/// cap, a user must be able to sign in — but held by identity's own budgets,
-/// in the same transaction, so nobody pumps premium-rate numbers through our
-/// provider account: at most [`crate::App::otp_monthly_budget`] codes per
-/// tenant per month (`422 OTP_BUDGET_EXHAUSTED`) and
-/// [`crate::App::otp_per_number_hourly`] per number per hour (`429`).
-pub(crate) async fn send_codes(app: &App, tx: crm_store::Tx, otp: &Otp, messages: &[Message]) -> Result<(), AppError> {
+/// cap, a user must be able to sign in — but held by the one-time-code
+/// budgets in the same transaction ([`crm_events::messages::CodeBudget`]:
+/// per tenant per month, `422 OTP_BUDGET_EXHAUSTED`; per number per hour
+/// and purpose, `429`).
+pub(crate) async fn send_codes(app: &App, tx: crm_store::Tx, otp: &Otp, purpose: Purpose, messages: &[Message]) -> Result<(), AppError> {
     use crm_events::messages::QueueExt;
-    let now = crm_kernel::Timestamp::now().unix_seconds();
-    let hour = now - now.rem_euclid(3600);
-    let month = crm_kernel::Timestamp::now().month_start();
+    let now = crm_kernel::Timestamp::now();
     let mut tx = tx;
     for m in messages {
         tx = tx.queue_message(m)?;
     }
     let tx = crm_events::messages::count_usage(tx, messages);
-    let tx = budget(
-        tx,
-        "otp_month",
-        &keys::tenant_window(otp.tenant_id, "OTPSENDS", "month", month),
-        app.otp_monthly_budget,
-        month + 40 * 86_400,
-    );
-    let tx = budget(tx, "otp_number", &keys::global_window("OTPNUMBER", otp.e164.as_str(), hour), app.otp_per_number_hourly, hour + 7200);
+    let purpose = match purpose {
+        Purpose::PhoneVerify => "phone_verify",
+        Purpose::Login => "login",
+    };
+    let tx = app.otp_budget.hold(tx, otp.tenant_id, purpose, otp.e164.as_str(), now);
     match app.store.transact(tx).await {
         Ok(()) => Ok(()),
-        Err(crm_store::StoreError::ConditionFailed { label }) if label == "otp_month" => Err(AppError::Rule {
-            code: "OTP_BUDGET_EXHAUSTED",
-            message: "the organisation's one-time codes for this month are used up; contact support".into(),
-        }),
-        Err(crm_store::StoreError::ConditionFailed { label }) if label == "otp_number" => {
-            Err(AppError::RateLimited { retry_after_secs: (hour + 3600 - now).max(1) as u64 })
+        Err(crm_store::StoreError::ConditionFailed { label }) => {
+            Err(crm_events::messages::CodeBudget::refusal(&label, now).unwrap_or(crm_store::StoreError::ConditionFailed { label }.into()))
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// One more on the counter at `key` unless it reached `max` (the transaction fails under `label`).
-fn budget(tx: crm_store::Tx, label: &str, key: &crm_store::Key, max: i64, ttl: i64) -> crm_store::Tx {
-    use crm_store::AttributeValue::N;
-    let condition = crm_store::tx::Condition::new("attribute_not_exists(#c) OR #c < :max")
-        .name("#c", "count")
-        .name("#ttl", keys::TTL)
-        .value(":max", N(max.to_string()))
-        .value(":one", N("1".into()))
-        .value(":zero", N("0".into()))
-        .value(":ttl", N(ttl.to_string()));
-    tx.update(label, key, "SET #c = if_not_exists(#c, :zero) + :one, #ttl = if_not_exists(#ttl, :ttl)", condition)
 }
 
 /// The user's phone verification in progress.

@@ -27,6 +27,6 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         json!({ "channel": next.channel, "e164": next.e164.masked(), "sends": next.sends, "message_id": messages[0].id }),
     );
     let tx = Tx::new().put_if("otp", next.to_item(Purpose::PhoneVerify)?, Condition::version_is(current.version));
-    super::send_codes(app, tx.emit_audited(&event), &next, &messages).await?;
+    super::send_codes(app, tx.emit_audited(&event), &next, Purpose::PhoneVerify, &messages).await?;
     Ok(Reply::with_status(202, json!({ "verification": next.public() })))
 }

@@ -45,6 +45,6 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     sent_data["message_id"] = json!(messages[0].id);
     let sent = super::super::event(&call, p.tenant_id, "phone.verify.sent", p.user_id, super::subject(p.user_id), sent_data);
     let tx = Tx::new().put("otp", otp.to_item(Purpose::PhoneVerify)?).emit_audited(&started).emit_audited(&sent);
-    super::send_codes(app, tx, &otp, &messages).await?;
+    super::send_codes(app, tx, &otp, Purpose::PhoneVerify, &messages).await?;
     Ok(Reply::with_status(202, json!({ "verification": otp.public() })))
 }

@@ -1,7 +1,8 @@
 //! `POST /v1/auth/twofa/{sms|whatsapp}/enable|disable` — one-time codes by
 //! SMS or WhatsApp as the login's second factor. Gated by the plan feature
 //! (`twofa.sms` / `twofa.whatsapp`) **and** by a verified phone
-//! (M3CoreCRM §1.15). Audited `twofa.enabled` / `twofa.disabled`.
+//! (M3CoreCRM §1.15). Turning one off needs `{password}` (counted toward the
+//! login lockout). Audited `twofa.enabled` / `twofa.disabled`.
 
 pub mod disable;
 pub mod enable;
@@ -17,7 +18,13 @@ use crate::model::User;
 use crate::otp::OtpChannel;
 use crate::App;
 
-/// Turns `channel` on or off for the caller.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Proof {
+    password: String,
+}
+
+/// Turns `channel` on or off for the caller (off needs `{password}`).
 pub(crate) async fn set(app: &App, call: Call, on: bool) -> Result<Reply, AppError> {
     let p = call.principal()?;
     let channel = OtpChannel::parse(&call.path("channel")?).map_err(|_| AppError::RouteNotFound)?;
@@ -34,6 +41,20 @@ pub(crate) async fn set(app: &App, call: Call, on: bool) -> Result<Reply, AppErr
     let has = user.otp_factors.contains(&channel);
     if has == on {
         return Ok(Reply::ok(json!({ "user": user.public() })));
+    }
+    if !on {
+        // Removing a second factor needs the password, and every try counts
+        // toward the login lockout: a stolen session alone cannot do it.
+        let body: Proof = call.json().map_err(|_| AppError::invalid("password", "give the account's password"))?;
+        let now = crm_kernel::Timestamp::now();
+        let last = crate::lockout::spend(app, &user.email, now).await?;
+        let (candidate, hash) = (body.password.clone(), user.password_hash.clone());
+        if !super::blocking(move || crate::password::verify(&candidate, &hash)).await? {
+            if last {
+                crate::lockout::lock(app, &user.email, now).await;
+            }
+            return Err(crate::routes::auth::login::invalid_credentials());
+        }
     }
     let mut next = user.clone();
     if on {

@@ -65,10 +65,19 @@ pub async fn start(app: &App, call: Call) -> Result<Reply, AppError> {
         Some(p) => Tx::new().put_if("verification", record.to_item()?, Condition::version_is(p.version)),
         None => Tx::new().put_new("verification", record.to_item()?),
     };
-    let tx = count_usage(tx.queue_message(&message)?, std::slice::from_ref(&message)).emit_audited(&event);
-    app.store.transact(tx).await.map_err(|e| match super::conflict_label(&e) {
-        Some(_) => AppError::RateLimited { retry_after_secs: 60 },
-        None => e.into(),
+    let mut tx = count_usage(tx.queue_message(&message)?, std::slice::from_ref(&message)).emit_audited(&event);
+    if channel != Channel::Email {
+        // A code to a phone is held by the same budgets as identity's codes.
+        tx = crm_events::messages::CodeBudget::default().hold(tx, t, "contact_verify", &ch.value, now);
+    }
+    app.store.transact(tx).await.map_err(|e| match &e {
+        crm_store::StoreError::ConditionFailed { label } if crm_events::messages::CodeBudget::refusal(label, now).is_some() => {
+            crm_events::messages::CodeBudget::refusal(label, now).unwrap_or(AppError::RateLimited { retry_after_secs: 60 })
+        }
+        _ => match super::conflict_label(&e) {
+            Some(_) => AppError::RateLimited { retry_after_secs: 60 },
+            None => e.into(),
+        },
     })?;
     Ok(Reply::with_status(202, json!({ "verification": record.public() })))
 }

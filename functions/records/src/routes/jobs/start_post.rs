@@ -21,6 +21,9 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let uploaded = match app.files.uploaded(&job.object_key).await? {
         None => return Err(AppError::Rule { code: "UPLOAD_MISSING", message: "upload the file to the job's URL first".into() }),
         Some(u) if u.size > MAX_BYTES => return Err(AppError::PayloadTooLarge { limit: MAX_BYTES as usize }),
+        Some(u) if u.version.is_none() => {
+            return Err(AppError::Unavailable("the file store reported no version of the upload; retry".into()))
+        }
         Some(u) => u,
     };
     // The job pins the version it starts with: a file uploaded over it later is never read.

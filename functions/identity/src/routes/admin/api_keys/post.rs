@@ -41,10 +41,11 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         match rbac::parse(code) {
             None => errors.push(FieldError::new("permissions", format!("unknown permission `{code}`"))),
             Some(perm) if !p.can(perm) => errors.push(FieldError::new("permissions", format!("you do not hold `{code}` yourself"))),
-            Some(perm) if !rbac::key_may_hold(perm.code()) => errors.push(FieldError::new(
-                "permissions",
-                format!("`{code}` is identity administration, which an API key never holds (keys do not create keys or users)"),
-            )),
+            Some(perm) if !rbac::key_may_hold(perm.code()) => {
+                return Err(AppError::Forbidden(format!(
+                    "`{code}` is administration, which an API key never holds (keys do not create keys or users, nor change rules)"
+                )))
+            }
             Some(perm) if !permissions.contains(&perm.code().to_string()) => permissions.push(perm.code().to_string()),
             Some(_) => {}
         }

@@ -56,7 +56,9 @@ async fn change(app: &App, call: Call, add: bool) -> Result<Reply, AppError> {
         return Ok(Reply::ok(json!({ "edges": read.hierarchy })));
     }
     // An edge hands the child's permissions to every holder of the parent.
-    crm_auth::grant::check_grant(&p.roles, &[e.parent_role.clone(), e.child_role.clone()])?;
+    let mut granted: Vec<String> = read.descendants(&e.child_role).into_iter().collect();
+    granted.extend([e.parent_role.clone(), e.child_role.clone()]);
+    crm_auth::grant::check_grant(&p.roles, &granted)?;
     crate::access::refuse_self_change(&app.store, &p, &read, &next).await?;
     let subject = Subject { kind: "role".into(), id: e.parent_role.clone() };
     let data = json!({ "action": if add { "added" } else { "removed" }, "parent_role": e.parent_role, "child_role": e.child_role });

@@ -66,7 +66,7 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
     if id == p.user_id {
         return Err(AppError::Forbidden("you cannot do this to your own account".into()));
     }
-    crm_auth::grant::check_target(&p.roles, &user.roles)?;
+    crm_auth::grant::check_target(&p.roles, &crate::access::held_roles(&app.store, &user).await?)?;
     let status = action.next_status(&user.status).map_err(|m| AppError::Conflict(m.into()))?;
     let now = Timestamp::now();
 
