@@ -383,7 +383,8 @@ async fn templates_resolve_by_locale_refuse_missing_variables_and_preview() {
     assert_eq!(listed["data"].as_array().unwrap().len(), 2);
     assert_eq!(listed["data"][0]["code"], "deal.email.won");
     // A tenant's own wording reaches identity's emails too.
-    template(&app, json!({"channel": "email", "family": "auth.invitation", "locale": "en", "subject": "Join us at {{tenant_name}}", "body": "Accept here: {{link}}"})).await;
+    // (The secret link is never the tenant's to place: the system adds it below their text, ADR 0016.)
+    template(&app, json!({"channel": "email", "family": "auth.invitation", "locale": "en", "subject": "Join us at {{tenant_name}}", "body": "Accept the invitation below."})).await;
     let invitee = unique_email();
     let resp = app.post("/v1/admin/users/invite").json(&json!({"email": invitee, "roles": ["sales_rep"]})).send().await.unwrap();
     assert_eq!(resp.status(), 201);
@@ -392,6 +393,8 @@ async fn templates_resolve_by_locale_refuse_missing_variables_and_preview() {
     })
     .await;
     assert_eq!(mail["subject"], "Join us at Test tenant");
+    let body = mail["body"].as_str().unwrap();
+    assert!(body.starts_with("Accept the invitation below.") && body.contains("/accept-invite?token=inv."), "{body}");
 
     let rep_cannot = rep.post("/v1/notify/templates/preview").json(&json!({"channel": "sms", "body": "x"})).send().await.unwrap();
     assert_eq!(rep_cannot.status(), 403);

@@ -143,6 +143,8 @@ pub async fn demo(running: &RunningStack) -> Result<(), String> {
     let rep =
         post("/v1/admin/users", json!({ "email": REP_EMAIL, "full_name": "Demo Rep", "password": DEMO_PASSWORD, "roles": ["sales_rep"] }))
             .await?;
+    // The rep follows the verification link an admin-created account is mailed.
+    verify_email(&client, &running.url, REP_EMAIL).await?;
     let mut contacts = Vec::new();
     for body in [
         json!({ "first_name": "John", "last_name": "Smith", "email": "john@acme.com", "job_title": "CTO", "company_id": acme, "lifecycle_stage": "customer" }),
