@@ -38,8 +38,10 @@ impl App {
         Ok(Self { store: Store::from_config(config, env).map_err(|e| e.to_string())?, scheduler: schedule::Scheduler::new(config, env) })
     }
 
+    /// Serves one request; a refusal for a security rule is audited
+    /// (`security.refused`) in the caller's tenant.
     pub async fn handle(&self, req: Request) -> Response<Body> {
-        crm_http::dispatch(ROUTES, self, req).await
+        crm_events::audit::serve(ROUTES, self, &self.store, req).await
     }
 
     /// The `reminder` function: one reminder's schedule firing.

@@ -108,12 +108,7 @@ impl App {
     /// Serves one request; a refusal for a security rule is audited
     /// (`security.refused`) in the caller's tenant.
     pub async fn handle(&self, req: Request) -> Response<Body> {
-        let (response, refused) = crm_http::dispatch_noting_refusals(ROUTES, self, req).await;
-        if let Some(r) = refused {
-            let data = serde_json::json!({ "code": r.code, "message": r.message, "ip": r.source_ip });
-            crm_events::audit::refused(&self.store, r.tenant_id, r.user_id, &r.route, &r.request_id, data).await;
-        }
-        response
+        crm_events::audit::serve(ROUTES, self, &self.store, req).await
     }
 }
 

@@ -56,8 +56,10 @@ impl App {
         })
     }
 
+    /// Serves one request; a refusal for a security rule is audited
+    /// (`security.refused`) in the caller's tenant.
     pub async fn handle(&self, req: Request) -> Response<Body> {
-        crm_http::dispatch(ROUTES, self, req).await
+        crm_events::audit::serve(ROUTES, self, &self.store, req).await
     }
 
     /// The `jobs` worker: imports and exports, on the jobs queue.
