@@ -43,9 +43,8 @@ pub fn permissions_of(model: &AccessModel, user: &crate::model::User) -> BTreeSe
 /// Every role `user` holds: their own and their active groups' (what the
 /// grant rule's reach is measured against — a role held through a group is
 /// held all the same).
-pub async fn held_roles(store: &Store, user: &crate::model::User) -> Result<Vec<String>, AppError> {
-    let model = load(store, user.tenant_id).await?;
-    Ok(model.effective_roles(&user.roles, &user.group_ids))
+pub fn held_roles(model: &AccessModel, user: &crate::model::User) -> Vec<String> {
+    model.effective_roles(&user.roles, &user.group_ids)
 }
 
 /// `403` when the change from `read` to `next` would alter the caller's own

@@ -12,7 +12,12 @@ pub const SEATS: &str = "seats";
 /// tenant's own overrides (a user's or a group's do not resize the tenant).
 pub async fn tenant_entitlements(store: &crm_store::Store, tenant: TenantId, plan: &str) -> Result<Entitlements, crm_store::StoreError> {
     let access: crm_auth::access::AccessModel = store.get_as(&crm_store::keys::tenant_access(tenant)).await?.unwrap_or_default();
-    Ok(access.entitlements(plan, &[], &Default::default()).0)
+    Ok(of_model(&access, plan))
+}
+
+/// The same, from an access model already read.
+pub fn of_model(access: &crm_auth::access::AccessModel, plan: &str) -> Entitlements {
+    access.entitlements(plan, &[], &Default::default()).0
 }
 
 /// Takes one seat, failing the transaction if all `users.max` are taken.

@@ -37,9 +37,9 @@ async fn user(app: &App, call: &Call) -> Result<User, AppError> {
 /// the caller must be able to grant them, and nobody changes their own.
 async fn refuse_grant(app: &App, p: &crm_auth::Principal, g: &Group, before: &User, after: &User) -> Result<(), AppError> {
     crm_auth::grant::check_grant(&p.roles, &g.fields.default_roles)?;
-    crm_auth::grant::check_target(&p.roles, &crate::access::held_roles(&app.store, before).await?)?;
+    let model = crate::access::load(&app.store, p.tenant_id).await?;
+    crm_auth::grant::check_target(&p.roles, &crate::access::held_roles(&model, before))?;
     if before.id == p.user_id {
-        let model = crate::access::load(&app.store, p.tenant_id).await?;
         let (was, will) = (crate::access::permissions_of(&model, before), crate::access::permissions_of(&model, after));
         crm_auth::grant::check_unchanged(&was, &will)?;
     }

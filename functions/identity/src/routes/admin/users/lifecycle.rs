@@ -66,7 +66,8 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
     if id == p.user_id {
         return Err(AppError::Forbidden("you cannot do this to your own account".into()));
     }
-    crm_auth::grant::check_target(&p.roles, &crate::access::held_roles(&app.store, &user).await?)?;
+    let access = crate::access::load(&app.store, p.tenant_id).await?;
+    crm_auth::grant::check_target(&p.roles, &crate::access::held_roles(&access, &user))?;
     let status = action.next_status(&user.status).map_err(|m| AppError::Conflict(m.into()))?;
     let now = Timestamp::now();
 
@@ -108,7 +109,7 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
 
     // Seats: a deactivated user frees one; reactivating one takes one back.
     let tenant: Tenant = app.store.get_as(&Tenant::key(p.tenant_id)).await?.ok_or(AppError::NotFound)?;
-    let entitlements = crate::seats::tenant_entitlements(&app.store, p.tenant_id, &tenant.plan).await?;
+    let entitlements = crate::seats::of_model(&access, &tenant.plan);
     if status == UserStatus::Deactivated && user.status != UserStatus::Deactivated {
         tx = seats::release(tx, p.tenant_id);
     } else if action == Action::Reactivate && user.status == UserStatus::Deactivated {

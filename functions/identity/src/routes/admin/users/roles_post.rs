@@ -51,7 +51,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             return Err(AppError::PreconditionFailed);
         }
     }
-    crm_auth::grant::check_target(&p.roles, &crate::access::held_roles(&app.store, &user).await?)?;
+    let access = crate::access::load(&app.store, p.tenant_id).await?;
+    crm_auth::grant::check_target(&p.roles, &crate::access::held_roles(&access, &user))?;
     crm_auth::grant::check_change(&p.roles, &user.roles, &roles)?;
 
     let mut updated = user.clone();
