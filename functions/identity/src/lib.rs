@@ -95,10 +95,7 @@ impl App {
                 monthly: positive(env, "OTP_MONTHLY_BUDGET", 1_000)?,
                 per_number_hourly: positive(env, "OTP_PER_NUMBER_HOURLY", 5)?,
             },
-            invitation_ttl_secs: match env.get("INVITATION_TTL_SECS") {
-                Some(s) => s.parse().ok().filter(|n: &i64| *n > 0).ok_or("INVITATION_TTL_SECS must be a positive number")?,
-                None => onetime::Purpose::Invitation.ttl_secs(),
-            },
+            invitation_ttl_secs: positive(env, "INVITATION_TTL_SECS", onetime::Purpose::Invitation.ttl_secs())?,
             app_base_url: env.get("APP_BASE_URL").unwrap_or("http://localhost:5173").trim_end_matches('/').to_string(),
         })
     }

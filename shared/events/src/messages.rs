@@ -237,8 +237,10 @@ impl CodeBudget {
         let secs = now.unix_seconds();
         let hour = secs - secs.rem_euclid(3600);
         let month = now.month_start();
-        let tx = take_one(tx, CODE_MONTH, &keys::tenant_window(tenant, "OTPSENDS", "month", month), self.monthly, month + 40 * 86_400);
-        take_one(tx, CODE_NUMBER, &keys::global_window(&format!("OTPNUMBER#{purpose}"), number, hour), self.per_number_hourly, hour + 7200)
+        let month_key = keys::tenant_window(tenant, "OTPSENDS", "month", month);
+        let tx = crm_store::usage::take_at(tx, CODE_MONTH, &month_key, "count", self.monthly, Some(month + 40 * 86_400));
+        let number_key = keys::global_window(&format!("OTPNUMBER#{purpose}"), number, hour);
+        crm_store::usage::take_at(tx, CODE_NUMBER, &number_key, "count", self.per_number_hourly, Some(hour + 7200))
     }
 
     /// What a transaction that failed under `label` means, if it was a budget:
@@ -254,19 +256,6 @@ impl CodeBudget {
             _ => None,
         }
     }
-}
-
-/// One more on the counter at `key` unless it reached `max` (the transaction fails under `label`).
-fn take_one(tx: Tx, label: &str, key: &Key, max: i64, ttl: i64) -> Tx {
-    use crm_store::AttributeValue::N;
-    let condition = crm_store::tx::Condition::new("attribute_not_exists(#c) OR #c < :max")
-        .name("#c", "count")
-        .name("#ttl", keys::TTL)
-        .value(":max", N(max.to_string()))
-        .value(":one", N("1".into()))
-        .value(":zero", N("0".into()))
-        .value(":ttl", N(ttl.to_string()));
-    tx.update(label, key, "SET #c = if_not_exists(#c, :zero) + :one, #ttl = if_not_exists(#ttl, :ttl)", condition)
 }
 
 /// Adds a message and its `message.queued` event to a transaction.

@@ -12,12 +12,23 @@ use crate::{keys, AttributeValue, Tx};
 /// Adds one to `counter` unless it has reached `max`; the transaction fails
 /// with `label` when it has.
 pub fn take(tx: Tx, label: &str, tenant: TenantId, counter: &str, max: i64) -> Tx {
-    let condition = Condition::new(below(max, "#c", ":max"))
+    take_at(tx, label, &keys::usage(tenant), counter, max, None)
+}
+
+/// [`take`] on the counter item at `key` (a budget of its own window, say),
+/// which expires at `ttl` when given.
+pub fn take_at(tx: Tx, label: &str, key: &crate::Key, counter: &str, max: i64, ttl: Option<i64>) -> Tx {
+    let mut condition = Condition::new(below(max, "#c", ":max"))
         .name("#c", counter)
         .value(":max", AttributeValue::N(max.to_string()))
         .value(":one", AttributeValue::N("1".into()))
         .value(":zero", AttributeValue::N("0".into()));
-    tx.update(label, &keys::usage(tenant), "SET #c = if_not_exists(#c, :zero) + :one", condition)
+    let mut expression = "SET #c = if_not_exists(#c, :zero) + :one".to_string();
+    if let Some(t) = ttl {
+        condition = condition.name("#ttl", keys::TTL).value(":ttl", AttributeValue::N(t.to_string()));
+        expression.push_str(", #ttl = if_not_exists(#ttl, :ttl)");
+    }
+    tx.update(label, key, &expression, condition)
 }
 
 /// Adds `n` at once (a batch of records) unless that would pass `max`.
