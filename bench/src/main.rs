@@ -11,7 +11,8 @@
 //! Argon2id hashing/verification and access-token signing/verification. One
 //! case starts a function as deployed, its secrets named in the environment
 //! and read from (a local) Secrets Manager: the cold-start cost of keeping
-//! values out of the configuration. Targets (DESIGN.md §8):
+//! values out of the configuration. Targets (the performance budget of the
+//! architecture, also in the README):
 //! init ≤ 15 ms, RSS ≤ 32 MB, zipped package ≤ 6 MB.
 
 use std::collections::HashMap;
