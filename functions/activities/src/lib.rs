@@ -53,7 +53,7 @@ impl App {
     pub async fn handle_feed_batch(&self, event: SqsEvent) -> BatchResponse {
         process_batch(feed::CONSUMER, event, |e| async move {
             relink::on_merged(&self.store, &e).await?;
-            deals::relink::on_merged(&self.store, &e).await?;
+
             feed::project(&self.store, e).await
         })
         .await
@@ -82,3 +82,30 @@ pub const ROUTES: &[Route<App>] = &[
     route!("GET /v1/tasks/{id}/reminders", Access::Permission(rbac::TASK_READ), routes::tasks::reminders_get::handle),
     route!("DELETE /v1/tasks/{id}/reminders/{reminderId}", Access::Permission(rbac::TASK_UPDATE), routes::tasks::reminder_delete::handle),
 ];
+
+/// This function's handlers, for its `main.rs` and the dev server.
+pub const FUNCTION: crm_runtime::Registration = crm_runtime::Registration {
+    binary: "activities",
+    handlers: &[crm_runtime::Handler::http("api"), crm_runtime::Handler::sqs("activity_feed"), crm_runtime::Handler::json("reminder")],
+    build: |config, env| Ok(Box::new(App::new(config, env)?)),
+};
+
+impl crm_runtime::Function for App {
+    fn call<'a>(
+        &'a self,
+        handler: &'a str,
+        input: crm_runtime::Input,
+    ) -> futures::future::BoxFuture<'a, Result<crm_runtime::Output, String>> {
+        use crm_runtime::{Input, Output};
+        Box::pin(async move {
+            match (handler, input) {
+                ("api", Input::Http(req)) => Ok(Output::Http(self.handle(req).await)),
+                ("activity_feed", Input::Sqs(e)) => Ok(Output::Batch(self.handle_feed_batch(e).await)),
+                ("reminder", Input::Json(v)) => {
+                    Ok(Output::Json(self.handle_reminder(crm_runtime::decode(handler, v)?).await.map_err(|e| e.to_string())?))
+                }
+                (h, input) => Err(crm_runtime::mismatch(h, &input)),
+            }
+        })
+    }
+}

@@ -1,21 +1,15 @@
 //! Approvals (M3CoreCRM §3A): policies that say which actions need whose
 //! approval, and requests that block those actions until decided.
 //!
-//! * [`engine::check_and_maybe_enqueue`] — what any module calls before a
-//!   sensitive action (tasks today; deals, inventory and campaigns next).
-//! * [`policy`] and [`request`] — the pure rules: conditions and
-//!   thresholds, flat and sequential steps, the request state machine.
+//! * The engine and the rules are the approvals port, `crm_approvals`:
+//!   what any context calls before a sensitive action (tasks and deals
+//!   today; inventory and campaigns next).
 //! * HTTP ([`ROUTES`]): `GET|POST /v1/approvals/policies`,
 //!   `PATCH|DELETE /v1/approvals/policies/{id}`, `GET /v1/approvals/requests`,
 //!   `GET /v1/approvals/requests/{id}`,
 //!   `POST /v1/approvals/requests/{id}/approve|reject|cancel`.
 
-pub mod engine;
-pub mod policy;
-pub mod request;
 pub mod routes;
-
-pub use engine::{check_and_maybe_enqueue, Check, Gate};
 
 use crm_auth::rbac;
 use crm_http::{route, Access, Route};
@@ -50,3 +44,26 @@ pub const ROUTES: &[Route<App>] = &[
     route!("POST /v1/approvals/requests/{id}/reject", Access::Permission(rbac::APPROVALS_DECIDE), routes::requests::decide::reject),
     route!("POST /v1/approvals/requests/{id}/cancel", Access::Permission(rbac::APPROVALS_REQUESTS_READ), routes::requests::decide::cancel),
 ];
+
+/// This function's handlers, for its `main.rs` and the dev server.
+pub const FUNCTION: crm_runtime::Registration = crm_runtime::Registration {
+    binary: "approvals",
+    handlers: &[crm_runtime::Handler::http("api")],
+    build: |config, env| Ok(Box::new(App::new(config, env)?)),
+};
+
+impl crm_runtime::Function for App {
+    fn call<'a>(
+        &'a self,
+        handler: &'a str,
+        input: crm_runtime::Input,
+    ) -> futures::future::BoxFuture<'a, Result<crm_runtime::Output, String>> {
+        use crm_runtime::{Input, Output};
+        Box::pin(async move {
+            match (handler, input) {
+                ("api", Input::Http(req)) => Ok(Output::Http(self.handle(req).await)),
+                (h, input) => Err(crm_runtime::mismatch(h, &input)),
+            }
+        })
+    }
+}

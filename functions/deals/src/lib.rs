@@ -8,16 +8,12 @@
 //! Leads (§6) live with the other CRM records (`records`); their
 //! conversion creates a deal through [`write::create`].
 
-pub mod board;
-pub mod deal;
-pub mod history;
-pub mod notices;
-pub mod pipeline;
 pub mod relink;
 pub mod routes;
-pub mod write;
 
 use crm_auth::rbac;
+use crm_events::consumer::{process_batch, SqsEvent};
+use crm_events::BatchResponse;
 use crm_http::{route, Access, Route};
 use crm_kernel::Env;
 use crm_store::Store;
@@ -36,6 +32,12 @@ impl App {
     /// (`security.refused`) in the caller's tenant.
     pub async fn handle(&self, req: Request) -> Response<Body> {
         crm_events::audit::serve(ROUTES, self, &self.store, req).await
+    }
+
+    /// The `deal_relink` worker, on its own queue: a merged contact's deals
+    /// follow it ([`relink::on_merged`]).
+    pub async fn handle_relink_batch(&self, event: SqsEvent) -> BatchResponse {
+        process_batch(relink::CONSUMER, event, |e| async move { relink::on_merged(&self.store, &e).await.map(|_| ()) }).await
     }
 }
 
@@ -63,3 +65,27 @@ pub const ROUTES: &[Route<App>] = &[
     route!("GET /v1/deals/{id}/history", Access::Permission(rbac::DEAL_READ), routes::deals::history_get::handle),
     route!("POST /v1/deals/{id}/request-approval", Access::Permission(rbac::DEAL_UPDATE), routes::deals::request_approval_post::handle),
 ];
+
+/// This function's handlers, for its `main.rs` and the dev server.
+pub const FUNCTION: crm_runtime::Registration = crm_runtime::Registration {
+    binary: "deals",
+    handlers: &[crm_runtime::Handler::http("api"), crm_runtime::Handler::sqs("deal_relink")],
+    build: |config, env| Ok(Box::new(App::new(config, env)?)),
+};
+
+impl crm_runtime::Function for App {
+    fn call<'a>(
+        &'a self,
+        handler: &'a str,
+        input: crm_runtime::Input,
+    ) -> futures::future::BoxFuture<'a, Result<crm_runtime::Output, String>> {
+        use crm_runtime::{Input, Output};
+        Box::pin(async move {
+            match (handler, input) {
+                ("api", Input::Http(req)) => Ok(Output::Http(self.handle(req).await)),
+                ("deal_relink", Input::Sqs(e)) => Ok(Output::Batch(self.handle_relink_batch(e).await)),
+                (h, input) => Err(crm_runtime::mismatch(h, &input)),
+            }
+        })
+    }
+}

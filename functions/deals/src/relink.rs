@@ -1,6 +1,6 @@
 //! A merged contact's deals follow it (M3CoreCRM §3.6: merging keeps
-//! "links (deals, activities)"). On `contact.merged` — handled by the
-//! activity worker next to the timeline's relink — every deal the source
+//! "links (deals, activities)"). On `contact.merged` — delivered to the
+//! deals context's own `deal_relink` worker and queue — every deal the source
 //! is on names the target instead (with the source's role, unless the
 //! target is on the deal already), under the version it was read at, and
 //! its party links move with it. Idempotent: a moved deal's link is no
@@ -14,8 +14,11 @@ use crm_store::tx::Condition;
 use crm_store::{Query, Store, StoreError, Tx};
 use serde_json::json;
 
-use crate::deal::{Deal, Party};
-use crate::write::party_links;
+use crm_deals::deal::{Deal, Party};
+use crm_deals::write::party_links;
+
+/// The consumer name idempotence records are kept under.
+pub const CONSUMER: &str = "deal_relink";
 
 /// Moves the source's deals to the target; other events pass untouched.
 pub async fn on_merged(store: &Store, event: &DomainEvent) -> Result<usize, ConsumerError> {

@@ -17,3 +17,26 @@ impl Publisher {
         publish_outbox(&self.bus, event).await
     }
 }
+
+/// This function's handlers, for its `main.rs` and the dev server.
+pub const FUNCTION: crm_runtime::Registration = crm_runtime::Registration {
+    binary: "outbox",
+    handlers: &[crm_runtime::Handler::stream("publisher")],
+    build: |config, env| Ok(Box::new(Publisher::new(config, env)?)),
+};
+
+impl crm_runtime::Function for Publisher {
+    fn call<'a>(
+        &'a self,
+        handler: &'a str,
+        input: crm_runtime::Input,
+    ) -> futures::future::BoxFuture<'a, Result<crm_runtime::Output, String>> {
+        use crm_runtime::{Input, Output};
+        Box::pin(async move {
+            match (handler, input) {
+                ("publisher", Input::Stream(e)) => Ok(Output::Batch(self.handle(e).await)),
+                (h, input) => Err(crm_runtime::mismatch(h, &input)),
+            }
+        })
+    }
+}

@@ -51,3 +51,27 @@ pub const ROUTES: &[Route<App>] = &[
     route!("GET /v1/openapi.json", Access::Public, routes::openapi::get::handle),
     route!("ANY /{proxy+}", Access::Public, routes::fallback::handle),
 ];
+
+/// This function's handlers, for its `main.rs` and the dev server.
+pub const FUNCTION: crm_runtime::Registration = crm_runtime::Registration {
+    binary: "platform",
+    handlers: &[crm_runtime::Handler::http("api"), crm_runtime::Handler::json("queue_monitor")],
+    build: |config, env| Ok(Box::new(App::new(config, env)?)),
+};
+
+impl crm_runtime::Function for App {
+    fn call<'a>(
+        &'a self,
+        handler: &'a str,
+        input: crm_runtime::Input,
+    ) -> futures::future::BoxFuture<'a, Result<crm_runtime::Output, String>> {
+        use crm_runtime::{Input, Output};
+        Box::pin(async move {
+            match (handler, input) {
+                ("api", Input::Http(req)) => Ok(Output::Http(self.handle(req).await)),
+                ("queue_monitor", Input::Json(_)) => Ok(Output::Json(queues::monitor(self).await)),
+                (h, input) => Err(crm_runtime::mismatch(h, &input)),
+            }
+        })
+    }
+}

@@ -8,65 +8,69 @@ use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
 use crm_events::stream::StreamEvent;
 use crm_events::{BatchResponse, SqsEvent};
 use crm_kernel::Env;
+use crm_runtime::{Function, Handler, Input, Kind, Output, Registration};
 use lambda_http::{Body, Request, Response};
 
 use crate::model::FunctionSpec;
 use crate::template::{Resolver, Template};
 
-/// Every bounded context's application, built once like a warm Lambda.
+/// Every bounded context's function crate: adding a context is one line here.
+pub const REGISTRY: &[&Registration] = &[
+    &platform::FUNCTION,
+    &activities::FUNCTION,
+    &outbox::FUNCTION,
+    &identity::FUNCTION,
+    &notifications::FUNCTION,
+    &records::FUNCTION,
+    &approvals::FUNCTION,
+    &deals::FUNCTION,
+];
+
+/// The registered applications, each built once like a warm Lambda, and
+/// the authorizer (which the gateway calls itself, typed).
 pub struct Functions {
-    pub authorizer: authorizer::Authorizer,
-    pub platform: platform::App,
-    pub activities: activities::App,
-    pub outbox: outbox::Publisher,
-    pub identity: identity::App,
-    pub notifications: notifications::App,
-    pub records: records::App,
-    pub approvals: approvals::App,
-    pub deals: deals::App,
+    authorizer: authorizer::Authorizer,
+    apps: HashMap<&'static str, Box<dyn Function>>,
+}
+
+/// The registration and handler a template function runs: its binary's,
+/// and the handler its `HANDLER` names (the registration's first when unset).
+fn resolve(spec: &FunctionSpec) -> Option<(&'static Registration, Handler)> {
+    let reg = REGISTRY.iter().copied().find(|r| r.binary == spec.binary)?;
+    let handler = match &spec.handler {
+        Some(h) => reg.handler(h)?,
+        None => reg.handlers[0],
+    };
+    Some((reg, handler))
 }
 
 impl Functions {
     pub fn new(config: &aws_config::SdkConfig, env: &Env) -> Result<Self, String> {
-        Ok(Self {
-            authorizer: authorizer::Authorizer::from_env(config, env)?,
-            platform: platform::App::new(config, env)?,
-            activities: activities::App::new(config, env)?,
-            outbox: outbox::Publisher::new(config, env)?,
-            identity: identity::App::new(config, env)?,
-            notifications: notifications::App::new(config, env)?,
-            records: records::App::new(config, env)?,
-            approvals: approvals::App::new(config, env)?,
-            deals: deals::App::new(config, env)?,
-        })
+        let mut apps = HashMap::new();
+        for reg in REGISTRY {
+            apps.insert(reg.binary, (reg.build)(config, env)?);
+        }
+        Ok(Self { authorizer: authorizer::Authorizer::from_env(config, env)?, apps })
     }
 
-    /// Whether `binary`/`handler` is something this registry can run.
+    /// Whether the template function `spec` is something this registry can run.
     pub fn supports(spec: &FunctionSpec) -> bool {
-        matches!(
-            (spec.binary.as_str(), spec.handler.as_str()),
-            ("authorizer", _)
-                | ("platform", "api" | "queue_monitor")
-                | ("activities", "api" | "activity_feed" | "reminder")
-                | ("outbox", _)
-                | ("identity", "api" | "invitations")
-                | ("notifications", "api" | "notifications" | "digest")
-                | ("records", "api" | "jobs")
-                | ("approvals", "api")
-                | ("deals", "api")
-        )
+        spec.binary == authorizer::FUNCTION.binary || resolve(spec).is_some()
+    }
+
+    async fn call(&self, spec: &FunctionSpec, kind: Kind, input: Input) -> Result<Output, String> {
+        let (reg, handler) = resolve(spec).ok_or_else(|| format!("{}: not in the registry", spec.logical_id))?;
+        if handler.kind != kind {
+            return Err(format!("{}/{} takes {:?} events, not {kind:?}", reg.binary, handler.name, handler.kind));
+        }
+        let app = self.apps.get(reg.binary).ok_or_else(|| format!("{} was not built", reg.binary))?;
+        app.call(handler.name, input).await
     }
 
     pub async fn http(&self, spec: &FunctionSpec, req: Request) -> Result<Response<Body>, String> {
-        match spec.binary.as_str() {
-            "platform" => Ok(self.platform.handle(req).await),
-            "activities" => Ok(self.activities.handle(req).await),
-            "identity" => Ok(self.identity.handle(req).await),
-            "notifications" => Ok(self.notifications.handle(req).await),
-            "records" => Ok(self.records.handle(req).await),
-            "approvals" => Ok(self.approvals.handle(req).await),
-            "deals" => Ok(self.deals.handle(req).await),
-            other => Err(format!("{other} serves no HTTP routes")),
+        match self.call(spec, Kind::Http, Input::Http(req)).await? {
+            Output::Http(r) => Ok(r),
+            _ => Err(format!("{} answered an HTTP request with something else", spec.logical_id)),
         }
     }
 
@@ -75,39 +79,31 @@ impl Functions {
     }
 
     pub async fn sqs(&self, spec: &FunctionSpec, event: SqsEvent) -> Result<BatchResponse, String> {
-        match (spec.binary.as_str(), spec.handler.as_str()) {
-            ("activities", "activity_feed") => Ok(self.activities.handle_feed_batch(event).await),
-            ("notifications", "notifications") => Ok(self.notifications.handle_batch(event).await),
-            ("records", "jobs") => Ok(self.records.handle_jobs_batch(event).await),
-            (b, h) => Err(format!("{b}/{h} is not an SQS handler")),
-        }
+        batch(spec, self.call(spec, Kind::Sqs, Input::Sqs(event)).await?)
     }
 
     pub async fn stream(&self, spec: &FunctionSpec, event: StreamEvent) -> Result<BatchResponse, String> {
-        match spec.binary.as_str() {
-            "outbox" => Ok(self.outbox.handle(event).await),
-            other => Err(format!("{other} is not a stream handler")),
-        }
+        batch(spec, self.call(spec, Kind::Stream, Input::Stream(event)).await?)
     }
 
     /// A direct invocation with `payload` (what EventBridge Scheduler does with a target's input).
     pub async fn invoke(&self, spec: &FunctionSpec, payload: &str) -> Result<serde_json::Value, String> {
-        match (spec.binary.as_str(), spec.handler.as_str()) {
-            ("activities", "reminder") => {
-                let fire = serde_json::from_str(payload).map_err(|e| format!("reminder input: {e}"))?;
-                self.activities.handle_reminder(fire).await.map_err(|e| e.to_string())
-            }
-            (b, h) => Err(format!("{b}/{h} cannot be invoked directly")),
-        }
+        let event = serde_json::from_str(payload).map_err(|e| format!("{} input: {e}", spec.logical_id))?;
+        self.schedule(spec, event).await
     }
 
     pub async fn schedule(&self, spec: &FunctionSpec, event: serde_json::Value) -> Result<serde_json::Value, String> {
-        match (spec.binary.as_str(), spec.handler.as_str()) {
-            ("platform", "queue_monitor") => Ok(platform::queues::monitor(&self.platform).await),
-            ("notifications", "digest") => Ok(self.notifications.run_digest(event).await),
-            ("identity", "invitations") => Ok(self.identity.run_invitation_expiry(event).await),
-            (b, h) => Err(format!("{b}/{h} is not a scheduled handler")),
+        match self.call(spec, Kind::Json, Input::Json(event)).await? {
+            Output::Json(v) => Ok(v),
+            _ => Err(format!("{} answered a JSON event with something else", spec.logical_id)),
         }
+    }
+}
+
+fn batch(spec: &FunctionSpec, out: Output) -> Result<BatchResponse, String> {
+    match out {
+        Output::Batch(b) => Ok(b),
+        _ => Err(format!("{} answered a batch with something else", spec.logical_id)),
     }
 }
 

@@ -23,8 +23,9 @@ pub struct FunctionSpec {
     pub logical_id: String,
     /// `Metadata.BuildProperties.Binary`: the crate binary that runs it.
     pub binary: String,
-    /// `Environment.Variables.HANDLER` (default `api`).
-    pub handler: String,
+    /// `Environment.Variables.HANDLER`; unset runs the binary's first
+    /// registered handler, as the Lambda bootstrap does.
+    pub handler: Option<String>,
     pub description: String,
     /// Function-level environment (unresolved).
     pub env: serde_yaml::Mapping,
@@ -60,7 +61,7 @@ pub fn functions(template: &Template) -> Result<Vec<FunctionSpec>, String> {
             .ok_or_else(|| format!("{}: Metadata.BuildProperties.Binary is required", r.logical_id))?
             .to_string();
         let env = r.properties.get("Environment").and_then(|e| e.get("Variables")).and_then(Value::as_mapping).cloned().unwrap_or_default();
-        let handler = env.get("HANDLER").and_then(Value::as_str).unwrap_or("api").to_string();
+        let handler = env.get("HANDLER").and_then(Value::as_str).map(str::to_string);
         let mut triggers = Vec::new();
         if let Some(events) = r.properties.get("Events").and_then(Value::as_mapping) {
             for (name, ev) in events {

@@ -5,7 +5,7 @@
 //! answer is `202` with the approval request; once approved, completing it
 //! again goes through and consumes the approval.
 
-use approvals::Gate;
+use crm_approvals::Gate;
 use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
@@ -26,13 +26,13 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if current.fields.status == "cancelled" {
         return Err(AppError::Conflict("a cancelled task cannot be completed; reopen it first".into()));
     }
-    let check = approvals::Check {
+    let check = crm_approvals::Check {
         action_code: "task.complete".into(),
         object_type: "task".into(),
         object_id: current.id.to_string(),
         payload: json!({ "priority": current.fields.priority, "title": current.fields.title, "owner_user_id": current.fields.owner_user_id, "related": current.fields.related }),
     };
-    let tx = match approvals::check_and_maybe_enqueue(&app.store, &p, &check).await? {
+    let tx = match crm_approvals::check_and_maybe_enqueue(&app.store, &p, &check).await? {
         Gate::Proceed => Tx::new(),
         Gate::Granted(grant) => grant.consume(Tx::new()),
         Gate::Pending(pending) => {

@@ -8,8 +8,8 @@ use crm_store::tx::Condition;
 use crm_store::Tx;
 use serde_json::json;
 
-use crate::policy::Policy;
 use crate::App;
+use crm_approvals::policy::Policy;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();

@@ -5,8 +5,8 @@ use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Limit};
 use crm_store::{item, keys, Index, Query};
 
-use crate::policy::{Policy, POLICY};
 use crate::App;
+use crm_approvals::policy::{Policy, POLICY};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let t = call.principal()?.tenant_id;

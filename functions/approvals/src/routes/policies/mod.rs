@@ -15,8 +15,8 @@ use crm_kernel::{AppError, EntityId};
 use crm_store::{usage, StoreError, Tx};
 use serde_json::Value;
 
-use crate::policy::Policy;
 use crate::App;
+use crm_approvals::policy::Policy;
 
 const LIMIT: &str = "approvals.activePolicies";
 const COUNTER: &str = "approval_policies_active";

@@ -9,8 +9,8 @@ use crm_store::tx::Condition;
 use crm_store::Tx;
 use serde_json::{json, Value};
 
-use crate::policy::{Policy, PolicyFields};
 use crate::App;
+use crm_approvals::policy::{Policy, PolicyFields};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();

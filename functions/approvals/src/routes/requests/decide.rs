@@ -18,9 +18,9 @@ use crm_store::{item, keys, StoreError, Tx};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::engine;
-use crate::request::{ApprovalRequest, State, Transition, Verdict};
 use crate::App;
+use crm_approvals::engine;
+use crm_approvals::request::{ApprovalRequest, State, Transition, Verdict};
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]

@@ -9,8 +9,8 @@ use crm_kernel::{AppError, EntityId, Limit};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Query};
 
-use crate::request::{ApprovalRequest, REQUEST};
 use crate::App;
+use crm_approvals::request::{ApprovalRequest, REQUEST};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();

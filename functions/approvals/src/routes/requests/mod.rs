@@ -8,8 +8,8 @@ pub mod id_get;
 use crm_http::Call;
 use crm_kernel::{AppError, EntityId};
 
-use crate::request::ApprovalRequest;
 use crate::App;
+use crm_approvals::request::ApprovalRequest;
 
 pub(crate) async fn load(app: &App, call: &Call) -> Result<ApprovalRequest, AppError> {
     let p = call.principal()?;

@@ -9,8 +9,9 @@ use crm_store::tx::Condition;
 use crm_store::Tx;
 use serde_json::json;
 
-use crate::deal::Deal;
-use crate::{board, write, App};
+use crate::App;
+use crm_deals::deal::Deal;
+use crm_deals::{board, write};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();

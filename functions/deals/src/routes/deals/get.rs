@@ -11,8 +11,8 @@ use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, FieldError};
 use crm_store::{item, keys, Filter, Index, Query};
 
-use crate::deal::{Deal, DEAL, STATUSES};
 use crate::App;
+use crm_deals::deal::{Deal, DEAL, STATUSES};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();

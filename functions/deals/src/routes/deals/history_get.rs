@@ -7,9 +7,9 @@ use crm_kernel::{AppError, Timestamp};
 use crm_store::{item, Query};
 use serde_json::json;
 
-use crate::deal::Deal;
-use crate::history::{StageChange, HISTORY};
 use crate::App;
+use crm_deals::deal::Deal;
+use crm_deals::history::{StageChange, HISTORY};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();

@@ -5,8 +5,8 @@ use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Limit};
 use serde_json::json;
 
-use crate::deal::LOST_REASON_LABELS;
 use crate::App;
+use crm_deals::deal::LOST_REASON_LABELS;
 
 pub async fn handle(_app: &App, _call: Call) -> Result<Reply, AppError> {
     let list: Vec<_> = LOST_REASON_LABELS.iter().map(|(code, en, ar)| json!({ "code": code, "label": { "en": en, "ar": ar } })).collect();

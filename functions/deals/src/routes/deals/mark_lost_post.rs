@@ -1,5 +1,5 @@
 //! `POST /v1/deals/{id}/mark-lost` — `{reason_code, note?}`: the reason
-//! from the coded dictionary ([`crate::deal::LOST_REASONS`]; required, §5
+//! from the coded dictionary ([`crm_deals::deal::LOST_REASONS`]; required, §5
 //! open decision 3). Into the loss stage, status `lost`. Owner, manager or
 //! admin; `If-Match` honoured. `deal.lost`; the owner and watchers are told.
 
@@ -8,8 +8,8 @@ use crm_kernel::{AppError, FieldError};
 use serde_json::{json, Value};
 
 use super::Transition;
-use crate::deal::LOST_REASONS;
 use crate::App;
+use crm_deals::deal::LOST_REASONS;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();

@@ -14,7 +14,7 @@ pub mod patch;
 pub mod post;
 pub mod request_approval_post;
 
-use approvals::Gate;
+use crm_approvals::Gate;
 use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Timestamp};
@@ -22,10 +22,11 @@ use crm_store::tx::Condition;
 use crm_store::Tx;
 use serde_json::{json, Value};
 
-use crate::deal::Deal;
-use crate::history::StageChange;
-use crate::pipeline::{Pipeline, Stage};
-use crate::{board, notices, write, App};
+use crate::App;
+use crm_deals::deal::Deal;
+use crm_deals::history::StageChange;
+use crm_deals::pipeline::{Pipeline, Stage};
+use crm_deals::{board, notices, write};
 
 /// The deal `{id}`, if the caller may see it (else `404`).
 pub(crate) async fn load(app: &App, call: &Call) -> Result<Deal, AppError> {
@@ -77,13 +78,13 @@ pub(crate) async fn transition(
     let tx = match how.action {
         None => Tx::new(),
         Some(action) => {
-            let check = approvals::Check {
+            let check = crm_approvals::Check {
                 action_code: action.into(),
                 object_type: "deal".into(),
                 object_id: current.id.to_string(),
                 payload: approval_payload(&current, to),
             };
-            match approvals::check_and_maybe_enqueue(&app.store, &p, &check).await? {
+            match crm_approvals::check_and_maybe_enqueue(&app.store, &p, &check).await? {
                 Gate::Proceed => Tx::new(),
                 Gate::Granted(grant) => grant.consume(Tx::new()),
                 Gate::Pending(pending) => {

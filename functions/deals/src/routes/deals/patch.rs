@@ -11,8 +11,9 @@ use crm_store::tx::Condition;
 use crm_store::Tx;
 use serde_json::{json, Value};
 
-use crate::deal::{Deal, DealFields};
-use crate::{board, notices, write, App};
+use crate::App;
+use crm_deals::deal::{Deal, DealFields};
+use crm_deals::{board, notices, write};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();

@@ -9,8 +9,9 @@ use crm_kernel::{AppError, Currency};
 use crm_store::Tx;
 use serde_json::Value;
 
-use crate::deal::DealFields;
-use crate::{write, App};
+use crate::App;
+use crm_deals::deal::DealFields;
+use crm_deals::write;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();

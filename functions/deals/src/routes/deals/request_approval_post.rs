@@ -4,7 +4,7 @@
 //! policy applies (or one already waits), `200 {required: false}` when
 //! none does; an approved request is consumed by the action itself.
 
-use approvals::Gate;
+use crm_approvals::Gate;
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
 use serde_json::{json, Value};
@@ -29,13 +29,13 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Some(pipeline.stage(sid).cloned().ok_or_else(|| AppError::invalid("stage_id", "no such stage in the deal's pipeline"))?)
     }
     .ok_or_else(|| AppError::Conflict("the pipeline has no win stage".into()))?;
-    let check = approvals::Check {
+    let check = crm_approvals::Check {
         action_code: action.into(),
         object_type: "deal".into(),
         object_id: d.id.to_string(),
         payload: super::approval_payload(&d, &to),
     };
-    match approvals::check_and_maybe_enqueue(&app.store, &p, &check).await? {
+    match crm_approvals::check_and_maybe_enqueue(&app.store, &p, &check).await? {
         Gate::Proceed => Ok(Reply::ok(json!({ "required": false }))),
         Gate::Granted(_) => Ok(Reply::ok(json!({ "required": true, "approved": true }))),
         Gate::Pending(pending) => {

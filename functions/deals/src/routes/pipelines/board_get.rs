@@ -14,9 +14,9 @@ use crm_kernel::{AppError, Limit};
 use crm_store::{item, Index, Query};
 use serde_json::json;
 
-use crate::board::Tally;
-use crate::deal::Deal;
 use crate::App;
+use crm_deals::board::Tally;
+use crm_deals::deal::Deal;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
@@ -44,7 +44,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         }));
         tallied.push((s, tally));
     }
-    let (value, weighted) = crate::board::open_value(tallied.iter().map(|(s, t)| (*s, t)));
+    let (value, weighted) = crm_deals::board::open_value(tallied.iter().map(|(s, t)| (*s, t)));
     Ok(Reply::ok(json!({
         "pipeline": { "id": pipeline.id, "name": pipeline.name, "is_default": pipeline.is_default, "is_active": pipeline.is_active },
         "stages": stages,

@@ -9,9 +9,9 @@ use crm_store::tx::Condition;
 use crm_store::{keys, Index, Query, StoreError, Tx};
 use serde_json::json;
 
-use crate::deal::Deal;
-use crate::pipeline::Pipeline;
 use crate::App;
+use crm_deals::deal::Deal;
+use crm_deals::pipeline::Pipeline;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
@@ -33,7 +33,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::event(&call, "pipeline.deleted", &pipeline, json!({ "name": pipeline.name }))?;
     let mut tx = Tx::new().delete("pipeline", &Pipeline::key(t, pipeline.id), Some(Condition::version_is(pipeline.version)));
     // Empty tallies go with it, each still empty when it goes (a deal created meanwhile stops the delete).
-    for sk in tallies.stages.keys().map(|s| format!("{}STAGE#{s}", crate::board::TALLY)) {
+    for sk in tallies.stages.keys().map(|s| format!("{}STAGE#{s}", crm_deals::board::TALLY)) {
         let c = Condition::new("attribute_not_exists(#c) OR #c = :zero")
             .name("#c", "count")
             .value(":zero", crm_store::AttributeValue::N("0".into()));

@@ -7,6 +7,6 @@ use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?;
-    let all = crate::write::pipelines(&app.store, p.tenant_id).await?;
+    let all = crm_deals::write::pipelines(&app.store, p.tenant_id).await?;
     Ok(Reply::list(all, Limit::max(), None))
 }

@@ -15,15 +15,15 @@ use crm_kernel::{AppError, EntityId};
 use crm_store::{Item, Query};
 use serde_json::Value;
 
-use crate::board::Tallies;
-use crate::pipeline::Pipeline;
 use crate::App;
+use crm_deals::board::Tallies;
+use crm_deals::pipeline::Pipeline;
 
 /// The pipeline `{id}` of the caller's tenant (else `404`).
 pub(crate) async fn load(app: &App, call: &Call) -> Result<Pipeline, AppError> {
     let p = call.principal()?;
     let id = EntityId::parse(&call.path("id")?).map_err(|_| AppError::NotFound)?;
-    crate::write::pipeline(&app.store, p.tenant_id, id).await
+    crm_deals::write::pipeline(&app.store, p.tenant_id, id).await
 }
 
 /// The pipeline `{id}` and its tallies: one Query of its partition (more

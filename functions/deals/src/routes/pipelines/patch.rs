@@ -29,7 +29,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut tx = Tx::new();
     if make_default && !current.is_default {
         next.is_default = true;
-        for mut old in crate::write::pipelines(&app.store, p.tenant_id).await?.into_iter().filter(|x| x.is_default) {
+        for mut old in crm_deals::write::pipelines(&app.store, p.tenant_id).await?.into_iter().filter(|x| x.is_default) {
             let v = old.version;
             old.is_default = false;
             old.version += 1;

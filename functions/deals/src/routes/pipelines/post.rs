@@ -8,8 +8,8 @@ use crm_kernel::{AppError, EntityId, Timestamp};
 use crm_store::Tx;
 use serde_json::{json, Value};
 
-use crate::pipeline::{default_stages, Pipeline};
 use crate::App;
+use crm_deals::pipeline::{default_stages, Pipeline};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
@@ -28,7 +28,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         version: 1,
     };
     pipeline.apply(&body, true)?;
-    let existing = crate::write::pipelines(&app.store, p.tenant_id).await?;
+    let existing = crm_deals::write::pipelines(&app.store, p.tenant_id).await?;
     if !existing.is_empty() {
         p.entitlements.require_feature("deals.multiPipelines")?;
     }

@@ -8,9 +8,9 @@ use crm_store::tx::Condition;
 use crm_store::{AttributeValue, Key, Tx};
 use serde_json::json;
 
-use crate::board::TALLY;
-use crate::pipeline::Pipeline;
 use crate::App;
+use crm_deals::board::TALLY;
+use crm_deals::pipeline::Pipeline;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();

@@ -15,8 +15,8 @@ use crm_store::tx::Condition;
 use crm_store::{StoreError, Tx};
 use serde_json::{json, Value};
 
-use crate::pipeline::Pipeline;
 use crate::App;
+use crm_deals::pipeline::Pipeline;
 
 /// `position` of a body (0-based), if given.
 pub(crate) fn position(body: &Value, len: usize) -> Result<Option<usize>, AppError> {
@@ -29,7 +29,7 @@ pub(crate) fn position(body: &Value, len: usize) -> Result<Option<usize>, AppErr
     }
 }
 
-/// The body without `position` (what [`crate::pipeline::Stage::apply`] reads).
+/// The body without `position` (what [`crm_deals::pipeline::Stage::apply`] reads).
 pub(crate) fn without_position(body: &Value) -> Value {
     let mut b = body.clone();
     if let Some(o) = b.as_object_mut() {

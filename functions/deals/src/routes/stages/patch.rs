@@ -7,8 +7,8 @@ use crm_kernel::AppError;
 use crm_store::Tx;
 use serde_json::{json, Value};
 
-use crate::pipeline::Stage;
 use crate::App;
+use crm_deals::pipeline::Stage;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let body: Value = call.json()?;

@@ -93,7 +93,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut deal = None;
     if let Some(d) = &b.deal {
         p.require(rbac::DEAL_CREATE)?;
-        let (pipeline, stage) = deals::write::placement(&app.store, t, d).await?;
+        let (pipeline, stage) = crm_deals::write::placement(&app.store, t, d).await?;
         let mut body = d.clone();
         if let Some(o) = body.as_object_mut() {
             o.remove("pipeline_id");
@@ -102,13 +102,14 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
                 json!(format!("{} — {}", lead.fields.company_name.clone().unwrap_or_else(|| lead.fields.full_name()), stage.name))
             });
         }
-        let mut fields = deals::deal::DealFields::apply(&deals::deal::DealFields::blank(crm_kernel::Currency::parse("USD")?), &body, true)
-            .map_err(|e| prefix(e, "deal"))?;
+        let mut fields =
+            crm_deals::deal::DealFields::apply(&crm_deals::deal::DealFields::blank(crm_kernel::Currency::parse("USD")?), &body, true)
+                .map_err(|e| prefix(e, "deal"))?;
         fields.owner_user_id = owner;
-        fields.contacts = vec![deals::deal::Party { id: contact_id, role: "decision_maker".into() }];
-        fields.companies = company_id.map(|id| deals::deal::Party { id, role: "primary".into() }).into_iter().collect();
-        let new = deals::write::NewDeal { pipeline: &pipeline, stage: &stage, fields, lead_id: Some(lead.id), standalone: false };
-        let (made, next) = deals::write::create(&app.store, &p, Some(call.request_id()), new, tx).await?;
+        fields.contacts = vec![crm_deals::deal::Party { id: contact_id, role: "decision_maker".into() }];
+        fields.companies = company_id.map(|id| crm_deals::deal::Party { id, role: "primary".into() }).into_iter().collect();
+        let new = crm_deals::write::NewDeal { pipeline: &pipeline, stage: &stage, fields, lead_id: Some(lead.id), standalone: false };
+        let (made, next) = crm_deals::write::create(&app.store, &p, Some(call.request_id()), new, tx).await?;
         tx = next;
         deal = Some(made);
     }
@@ -164,7 +165,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Err(StoreError::ConditionFailed { label }) if label == "quotas" => {
             Err(crm_records::write::full_quota(&app.store, &p, &limits).await)
         }
-        Err(e) => Err(deals::write::refused(&p, e)),
+        Err(e) => Err(crm_deals::write::refused(&p, e)),
     }
 }
 
