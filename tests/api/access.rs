@@ -1,5 +1,5 @@
-//! Groups, role hierarchy and entitlement overrides over HTTP (M3CoreCRM
-//! §3A): membership, hierarchy and overrides change what a user may do on
+//! Groups, role hierarchy and entitlement overrides over HTTP (ADR 0011):
+//! membership, hierarchy and overrides change what a user may do on
 //! their very next request; no cycles; user > group (max) > tenant > plan.
 
 use reqwest::Method;

@@ -1,4 +1,4 @@
-//! The approvals engine over HTTP (M3CoreCRM §3A): a policy blocks an action
+//! The approvals engine over HTTP (ADR 0011): a policy blocks an action
 //! (here: completing a high-priority task) until its steps approve; flat and
 //! sequential steps; rejection, cancellation; policies switched on and off
 //! without code; approvers told through the notifications core; every

@@ -1,4 +1,4 @@
-//! A contact's channels over HTTP (M3CoreCRM §3): several emails and
+//! A contact's channels over HTTP: several emails and
 //! numbers, E.164 and email checks, one primary per type, tenant-wide
 //! uniqueness, verification by a code sent through the notifications core,
 //! and per-channel consent that marketing sends obey.

@@ -1,4 +1,4 @@
-//! Deals and pipelines over HTTP (M3CoreCRM §5; SalesOS opportunities):
+//! Deals and pipelines over HTTP (ADR 0015; SalesOS opportunities):
 //! pipelines and stages managed and plan-gated; deals created, linked,
 //! moved, won and lost with their stage history; the board and forecast
 //! read models equal to the deals; concurrent moves resolved by version;

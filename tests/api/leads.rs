@@ -1,4 +1,4 @@
-//! Leads over HTTP (M3CoreCRM §6): created, imported and captured from web
+//! Leads over HTTP (ADR 0015): created, imported and captured from web
 //! forms; scored by the tenant's rules with the parts shown; assigned
 //! round-robin (race-free) or by rules; checked against contacts and
 //! companies; converted into a contact, a company and a deal in one

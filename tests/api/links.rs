@@ -1,4 +1,4 @@
-//! Many-to-many links (M3CoreCRM §4 acceptance: "link to multiple related
+//! Many-to-many links (ADR 0013; the spec's acceptance criterion: "link to multiple related
 //! records; show in each related entity's timeline"), kept through edits,
 //! deletes and contact merges.
 

@@ -1,4 +1,4 @@
-//! Task reminders over HTTP (M3CoreCRM §4): scheduled as EventBridge
+//! Task reminders over HTTP (ADR 0010): scheduled as EventBridge
 //! Scheduler one-time schedules, fired on time by the local stack, delivered
 //! to the task's owner through the notifications core; cancelled ones and
 //! reminders of closed tasks send nothing.

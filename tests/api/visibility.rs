@@ -1,4 +1,4 @@
-//! Who sees whose records (M3CoreCRM §3.5, §4.5; ADR 0013): everyone by
+//! Who sees whose records (ADR 0013): everyone by
 //! default; in `team` mode one's own, one's groups' and the roles below
 //! one's own; admins everything; private contacts their owner and admins.
 

@@ -1,4 +1,4 @@
-//! Logged interactions (M3CoreCRM §4 `activities`): a call, an email, a
+//! Logged interactions (the spec's `activities`): a call, an email, a
 //! meeting or a note taken with someone — who logged it, about which
 //! record, which way (`inbound`/`outbound`), when it started and ended.
 //! Parsed with every bad field named ([`ActivityFields::apply`], pure). Lists:

@@ -12,10 +12,10 @@ use crm_events::audit::AuditExt;
 use crm_events::messages::{count_usage, Channel, Message, MessageKind, QueueExt};
 use crm_events::preferences::Preferences;
 use crm_events::{Actor, DomainEvent, Subject};
-use crm_kernel::{AppError, Phone, Timestamp, UserId};
+use crm_kernel::{AppError, Timestamp, UserId};
 use crm_notify::compose::{compose, Mirror, Recipient, Send};
 use crm_store::tx::Condition;
-use crm_store::{item, keys, StoreError, Tx};
+use crm_store::{item, StoreError, Tx};
 use serde_json::{json, Value};
 
 use crate::reminder::{Fire, Reminder, ReminderStatus};
@@ -46,17 +46,17 @@ pub async fn fire(app: &App, f: Fire) -> Result<Value, AppError> {
         return write(app, &r, next, Tx::new(), "cancelled").await;
     };
     let owner = recipient_of(task);
-    let user: Option<Value> = app.store.get_as(&keys::user(t, &owner.to_string())).await?;
+    let user = crm_directory::get(&app.store, t, owner).await?;
     let prefs: Preferences = app.store.get_as(&Preferences::key(t, owner)).await?.unwrap_or_default();
-    let user = user.filter(|u| u["status"] != "deactivated");
+    let user = user.filter(|u| !u.is_deactivated());
     let mut messages: Vec<Message> = Vec::new();
     let mut skipped = Vec::new();
     if let Some(u) = &user {
         let recipient = Recipient {
-            email: u["email"].as_str().map(str::to_string),
-            phone: u["phone_verified_at"].as_str().and(u["phone_e164"].as_str()).and_then(|p| Phone::parse(p).ok()),
+            email: Some(u.email.clone()),
+            phone: u.verified_phone().cloned(),
             user_id: Some(owner),
-            locale: prefs.locale.clone().or_else(|| u["profile"]["locale"].as_str().map(str::to_string)),
+            locale: prefs.locale.clone().or_else(|| u.locale().map(str::to_string)),
         };
         let payload = json!({
             "title": task.fields.title,

@@ -8,6 +8,7 @@
 //! * Function `reminder`: [`fire::fire`], invoked by a reminder's one-time schedule.
 
 pub mod activity;
+pub mod assignee;
 pub mod feed;
 pub mod fire;
 pub mod links;

@@ -1,4 +1,4 @@
-//! Many-to-many links (M3CoreCRM §4 `activity_links`, `task_links`): besides
+//! Many-to-many links (the spec's `activity_links`, `task_links`; ADR 0013): besides
 //! its subject, an activity or a task may be linked to up to [`MAX`] more
 //! records — a call with Bob that was also about Acme and a deal — and
 //! shows in each one's timeline.

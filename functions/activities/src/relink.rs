@@ -1,4 +1,4 @@
-//! A merged contact's timeline follows it (M3CoreCRM §3.6 "merge … moves
+//! A merged contact's timeline follows it (the spec: "merge … moves
 //! links, activities and tasks"). On `contact.merged` the activity worker
 //! re-points every note, task and logged activity about the source — or
 //! linked to it ([`crate::links`]) — at the target: each is re-written with its new subject (and so its new
@@ -99,7 +99,7 @@ fn relinked(t: crm_kernel::TenantId, it: Item, from: &SubjectRef, to: &SubjectRe
         Some("note") => {
             let n: Note = item::from_item(it)?;
             let next = Note { subject: moved(&n.subject), updated_at: now, version: n.version + 1, ..n.clone() };
-            let item = crate::routes::notes::to_item(t, &next).map_err(|e| StoreError::Serde(e.to_string()))?;
+            let item = crate::note::to_item(t, &next).map_err(|e| StoreError::Serde(e.to_string()))?;
             Tx::new().put_if("note", item, Condition::version_is(n.version))
         }
         Some("task") => {

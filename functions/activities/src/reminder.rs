@@ -1,4 +1,4 @@
-//! Task reminders (M3CoreCRM §4 `reminders`): "remind me about this task at
+//! Task reminders (the spec's `reminders`; ADR 0010): "remind me about this task at
 //! `remind_at` by these channels". Each reminder is an item in the task's
 //! collection (`REMINDER#{id}`) and one EventBridge Scheduler one-time
 //! schedule (`at(…)`) that invokes the reminder function at that moment

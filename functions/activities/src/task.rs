@@ -1,4 +1,4 @@
-//! Tasks (M3CoreCRM §4 `tasks`): a title, a description, a status
+//! Tasks (the spec's `tasks`): a title, a description, a status
 //! (`open`, `in_progress`, `done`, `cancelled`), a priority, a due time, an
 //! owner and the record it is about. Parsed from the API with every bad field
 //! named ([`TaskFields::apply`], pure). Lists:

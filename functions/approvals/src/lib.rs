@@ -1,4 +1,4 @@
-//! Approvals (M3CoreCRM §3A): policies that say which actions need whose
+//! Approvals (ADR 0011): policies that say which actions need whose
 //! approval, and requests that block those actions until decided.
 //!
 //! * The engine and the rules are the approvals port, `crm_approvals`:

@@ -14,6 +14,7 @@ use crm_auth::access::{AccessModel, Overrides};
 use crm_auth::opaque::{same_hash, OpaqueToken, API_KEY_PREFIX};
 use crm_auth::rate::{RatePolicy, RateState};
 use crm_auth::{AccessClaims, AuthMethod, Principal, TokenVerifier};
+use crm_directory::UserView;
 use crm_kernel::{TenantId, Timestamp, UserId};
 use crm_store::{item, keys, Store};
 use serde::Deserialize;
@@ -35,27 +36,9 @@ struct TenantView {
     plan: String,
 }
 
-#[derive(Deserialize)]
-struct UserView {
-    status: String,
-    roles: Vec<String>,
-    #[serde(default)]
-    group_ids: Vec<String>,
-    #[serde(default)]
-    entitlement_overrides: Overrides,
-    #[serde(default)]
-    deleted_at: Option<String>,
-    #[serde(default)]
-    is_verified: bool,
-    /// Sessions opened before this instant are dead (log out everywhere).
-    #[serde(default)]
-    sessions_valid_after: Option<String>,
-}
-
-impl UserView {
-    fn is_active(&self) -> bool {
-        self.status == "active" && self.deleted_at.is_none()
-    }
+/// The overrides of a user item, as the access model reads them.
+fn overrides_of(u: &UserView) -> Overrides {
+    serde_json::from_value(u.entitlement_overrides.clone()).unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -79,12 +62,11 @@ struct SessionView {
 
 /// Whether a session still carries requests for `user`: not revoked, its
 /// owner's, and opened after the owner's last "log out everywhere" (pure).
-fn session_live(session: Option<&SessionView>, user: &str, valid_after: Option<&str>) -> bool {
+fn session_live(session: Option<&SessionView>, user: &str, valid_after: Option<Timestamp>) -> bool {
     let Some(s) = session else { return false };
-    let after = |t: &str| Timestamp::parse(t).ok();
-    let opened_after = match valid_after.and_then(after) {
+    let opened_after = match valid_after {
         None => true,
-        Some(cut) => after(&s.created_at).is_some_and(|c| c >= cut),
+        Some(cut) => Timestamp::parse(&s.created_at).ok().is_some_and(|c| c >= cut),
     };
     s.revoked_at.is_none() && s.user_id == user && opened_after
 }
@@ -145,7 +127,7 @@ impl Authorizer {
             return Err("user_inactive");
         }
         let session: Option<SessionView> = found.get(3).cloned().flatten().and_then(|i| item::from_item(i).ok());
-        if !session_live(session.as_ref(), &claims.sub, user_view.sessions_valid_after.as_deref()) {
+        if !session_live(session.as_ref(), &claims.sub, user_view.sessions_valid_after) {
             return Err("session_revoked");
         }
         let access: AccessModel = found[2].clone().and_then(|i| item::from_item(i).ok()).unwrap_or_default();
@@ -158,7 +140,7 @@ impl Authorizer {
             roles,
             method: AuthMethod::AccessToken,
             session_id: claims.sid,
-            entitlements: access.entitlements(&tenant_view.plan, &user_view.group_ids, &user_view.entitlement_overrides).0,
+            entitlements: access.entitlements(&tenant_view.plan, &user_view.group_ids, &overrides_of(&user_view)).0,
             scope,
             email_verified: user_view.is_verified,
         };
@@ -219,7 +201,7 @@ impl Authorizer {
             permissions: key_permissions(&key.permissions, &owner_permissions),
             method: AuthMethod::ApiKey,
             session_id: None,
-            entitlements: access.entitlements(&tenant.plan, &owner.group_ids, &owner.entitlement_overrides).0,
+            entitlements: access.entitlements(&tenant.plan, &owner.group_ids, &overrides_of(&owner)).0,
             email_verified: owner.is_verified,
         };
         let cutoff = now.plus_seconds(-60).to_string();
@@ -303,8 +285,8 @@ mod tests {
         assert!(!session_live(None, "U1", None), "no session, no access");
         assert!(!session_live(Some(&open), "U2", None), "another user's session");
         assert!(!session_live(Some(&s("U1", "2026-12-01T10:00:00.000Z", Some("x"))), "U1", None), "revoked");
-        assert!(!session_live(Some(&open), "U1", Some("2026-12-01T10:00:00.001Z")), "opened before the logout everywhere");
-        assert!(session_live(Some(&open), "U1", Some("2026-12-01T10:00:00.000Z")), "opened at or after it");
+        assert!(!session_live(Some(&open), "U1", Timestamp::parse("2026-12-01T10:00:00.001Z").ok()), "opened before the logout everywhere");
+        assert!(session_live(Some(&open), "U1", Timestamp::parse("2026-12-01T10:00:00.000Z").ok()), "opened at or after it");
     }
 
     #[test]

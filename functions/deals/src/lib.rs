@@ -1,11 +1,11 @@
-//! Deals and pipelines (M3CoreCRM §5; SalesOS opportunities): pipelines of
+//! Deals and pipelines (ADR 0015; SalesOS opportunities): pipelines of
 //! ordered stages, deals moving through them to won or lost, each move kept
 //! in the deal's stage history; the kanban board and forecast read models
 //! kept by the write path ([`board`]); big deals and discounts held for
 //! approval ([`approvals`]); owners and watchers told through the
 //! notifications core ([`notices`]).
 //!
-//! Leads (§6) live with the other CRM records (`records`); their
+//! Leads live with the other CRM records (`records`); their
 //! conversion creates a deal through [`write::create`].
 
 pub mod relink;
@@ -49,10 +49,18 @@ pub const ROUTES: &[Route<App>] = &[
     route!("DELETE /v1/pipelines/{id}", Access::Permission(rbac::PIPELINE_MANAGE), routes::pipelines::delete::handle),
     route!("GET /v1/pipelines/{id}/board", Access::Permission(rbac::DEAL_READ), routes::pipelines::board_get::handle),
     route!("GET /v1/pipelines/{id}/forecast", Access::Permission(rbac::DEAL_READ), routes::pipelines::forecast_get::handle),
-    route!("GET /v1/pipelines/{id}/stages", Access::Permission(rbac::DEAL_READ), routes::stages::get::handle),
-    route!("POST /v1/pipelines/{id}/stages", Access::Permission(rbac::PIPELINE_MANAGE), routes::stages::post::handle),
-    route!("PATCH /v1/pipelines/{id}/stages/{stageId}", Access::Permission(rbac::PIPELINE_MANAGE), routes::stages::patch::handle),
-    route!("DELETE /v1/pipelines/{id}/stages/{stageId}", Access::Permission(rbac::PIPELINE_MANAGE), routes::stages::delete::handle),
+    route!("GET /v1/pipelines/{id}/stages", Access::Permission(rbac::DEAL_READ), routes::pipelines::stages::get::handle),
+    route!("POST /v1/pipelines/{id}/stages", Access::Permission(rbac::PIPELINE_MANAGE), routes::pipelines::stages::post::handle),
+    route!(
+        "PATCH /v1/pipelines/{id}/stages/{stageId}",
+        Access::Permission(rbac::PIPELINE_MANAGE),
+        routes::pipelines::stages::patch::handle
+    ),
+    route!(
+        "DELETE /v1/pipelines/{id}/stages/{stageId}",
+        Access::Permission(rbac::PIPELINE_MANAGE),
+        routes::pipelines::stages::delete::handle
+    ),
     route!("GET /v1/deals", Access::Permission(rbac::DEAL_READ), routes::deals::get::handle),
     route!("POST /v1/deals", Access::Permission(rbac::DEAL_CREATE), routes::deals::post::handle),
     route!("GET /v1/deals/lost-reasons", Access::Permission(rbac::DEAL_READ), routes::deals::lost_reasons_get::handle),

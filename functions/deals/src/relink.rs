@@ -1,4 +1,4 @@
-//! A merged contact's deals follow it (M3CoreCRM §3.6: merging keeps
+//! A merged contact's deals follow it (the spec: merging keeps
 //! "links (deals, activities)"). On `contact.merged` — delivered to the
 //! deals context's own `deal_relink` worker and queue — every deal the source
 //! is on names the target instead (with the source's role, unless the

@@ -8,6 +8,9 @@ use crm_auth::access::AccessModel;
 use crm_kernel::{AppError, TenantId};
 use crm_store::tx::Condition;
 use crm_store::{item, keys, Store, StoreError, Tx};
+use serde_json::{json, Value};
+
+use crate::model::Tenant;
 
 /// The label of the access item in a transaction.
 pub const ACCESS: &str = "access";
@@ -57,4 +60,25 @@ pub async fn refuse_self_change(store: &Store, p: &crm_auth::Principal, read: &A
         .ok_or_else(|| AppError::Forbidden("unknown caller".into()))?;
     crm_auth::grant::check_unchanged(&permissions_of(read, &me), &permissions_of(next, &me))?;
     Ok(())
+}
+
+/// The effective roles, permissions and entitlements of `user`.
+pub async fn effective(app: &crate::App, user: &crate::model::User) -> Result<Value, AppError> {
+    let tenant: Tenant = app.store.get_as(&Tenant::key(user.tenant_id)).await?.ok_or(AppError::NotFound)?;
+    let m = crate::access::load(&app.store, user.tenant_id).await?;
+    let roles = m.effective_roles(&user.roles, &user.group_ids);
+    let (e, sources) = m.entitlements(&tenant.plan, &user.group_ids, &user.entitlement_overrides);
+    // Each value with its source, flattened beside it: `{key, enabled|value, source, group_id?}`.
+    let with_source = |k: &str, mut v: Value| {
+        let src = sources.get(k).map(|s| json!(s)).unwrap_or_else(|| json!({ "source": "plan" }));
+        v.as_object_mut().expect("object").extend(src.as_object().cloned().unwrap_or_default());
+        v
+    };
+    let features: Vec<Value> =
+        crm_auth::entitlements::FEATURES.iter().map(|f| with_source(f, json!({ "key": f, "enabled": e.has(f) }))).collect();
+    let limits: Vec<Value> = e.limits.iter().map(|(k, n)| with_source(k, json!({ "key": k, "value": n }))).collect();
+    Ok(json!({
+        "user_id": user.id, "plan": e.plan, "roles": roles, "direct_roles": user.roles, "group_ids": user.group_ids,
+        "permissions": m.permissions(&roles), "features": features, "limits": limits,
+    }))
 }

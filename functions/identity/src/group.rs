@@ -1,4 +1,4 @@
-//! Groups of tenant users (M3CoreCRM §3A `groups`, `group_members`): a name,
+//! Groups of tenant users (the spec's `groups`, `group_members`; ADR 0011): a name,
 //! a unique code, default roles its members receive and (through the access
 //! model) entitlement overrides. Items:
 //!

@@ -8,6 +8,7 @@
 //!   `GET /v1/admin/audit-logs`.
 
 pub mod access;
+pub mod codes;
 pub mod email;
 pub mod group;
 pub mod invitations;

@@ -40,13 +40,9 @@ impl Tenant {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UserStatus {
-    Active,
-    Suspended,
-    Deactivated,
-}
+/// One definition for identity, which writes it, and the directory every
+/// other context reads users through.
+pub use crm_directory::UserStatus;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct User {
@@ -76,7 +72,7 @@ pub struct User {
     /// Set by `DELETE /v1/admin/users/{id}`: the record stays for audit references only.
     #[serde(default)]
     pub deleted_at: Option<Timestamp>,
-    /// The groups the user belongs to (M3CoreCRM §3A), read by the authorizer.
+    /// The groups the user belongs to (ADR 0011), read by the authorizer.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub group_ids: Vec<String>,
     /// The user's own entitlement overrides (they beat group and plan values).
@@ -91,7 +87,7 @@ pub struct User {
     pub version: u64,
 }
 
-/// What a user (or an admin) edits about the person: `user_profiles` of M3CoreCRM §1.11.
+/// What a user (or an admin) edits about the person (the spec's `user_profiles`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
     #[serde(default)]

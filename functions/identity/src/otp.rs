@@ -1,4 +1,4 @@
-//! One-time codes sent by SMS or WhatsApp (M3CoreCRM §1.15 "Phone OTP"):
+//! One-time codes sent by SMS or WhatsApp (the spec's phone OTP rules):
 //! 6 digits, 10 minutes to live, 5 attempts per code, stored only as a salted
 //! SHA-256 and compared in constant time; a resend at most once a minute.
 //!

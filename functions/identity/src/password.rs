@@ -101,3 +101,8 @@ mod tests {
         assert!(!verify("demo123!", "not a hash"));
     }
 }
+
+/// The one answer to a wrong email or password (which of the two is never said).
+pub fn invalid_credentials() -> crm_kernel::AppError {
+    crm_kernel::AppError::Auth { code: "AUTH_INVALID_CREDENTIALS", message: "invalid email or password".into() }
+}

@@ -1,4 +1,4 @@
-//! Per-client-IP limits on the public auth routes (M3CoreCRM: "Auth
+//! Per-client-IP limits on the public auth routes (the spec: "Auth
 //! endpoints are rate-limited"; "stricter limits on login/OTP"). These
 //! routes run before anyone is authenticated, so the authorizer's per-tenant
 //! limit cannot cover them: each route counts requests per source IP in a

@@ -1,4 +1,4 @@
-//! The daily digest (M3CoreCRM §14 "Digests", kind `daily.activity`): a
+//! The daily digest (digest kind `daily.activity`): a
 //! scheduled function (hourly) that sends each user, in the hour of their
 //! tenant's `digest_time` in their own time zone, an email and an inbox
 //! entry summing up what happened in the tenant over the last 24 hours (the
@@ -23,9 +23,10 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::inbox::InboxEntry;
-use crate::people::{Person, TenantView};
+use crate::people::TenantView;
 use crate::policy::Policy;
 use crate::{quiet, App};
+use crm_directory::UserView;
 
 pub const FAMILY: &str = "digest.daily";
 
@@ -122,26 +123,11 @@ impl App {
         }
         let policy = Policy::load(&self.store, t).await?;
         let Some(hour) = policy.digest_hour() else { return Ok(0) };
-        let mut users = Vec::new();
-        let mut cursor = None;
-        loop {
-            let q = Query::index(t, Index::ByKind, keys::by_kind_pk(t, "USER")).limit(Limit::max()).after(cursor);
-            let page = self.store.query(q).await?;
-            for it in page.items {
-                let p: Person = item::from_item(it)?;
-                if p.status == "active" {
-                    users.push(p);
-                }
-            }
-            match page.next_cursor {
-                Some(c) => cursor = Some(c),
-                None => break,
-            }
-        }
-        let zone_of = |p: &Person| {
+        let users: Vec<UserView> = crm_directory::list(&self.store, t).await?.into_iter().filter(UserView::is_active).collect();
+        let zone_of = |p: &UserView| {
             p.profile.timezone.as_deref().or(policy.timezone.as_deref()).and_then(crm_kernel::time::parse_zone).unwrap_or(chrono_tz::UTC)
         };
-        let due: Vec<&Person> = users.iter().filter(|p| now.as_datetime().with_timezone(&zone_of(p)).hour() == hour).collect();
+        let due: Vec<&UserView> = users.iter().filter(|p| now.as_datetime().with_timezone(&zone_of(p)).hour() == hour).collect();
         if due.is_empty() {
             return Ok(0);
         }
@@ -183,7 +169,7 @@ impl App {
         Ok(types)
     }
 
-    /// The user's open tasks whose due time has passed (M3CoreCRM §4
+    /// The user's open tasks whose due time has passed (the spec:
     /// "overdue tasks trigger daily digest notification"): one key condition
     /// on their `by_owner` task list, which is sorted by due time.
     async fn overdue_tasks(&self, t: TenantId, user: UserId, now: Timestamp) -> Result<Vec<(String, String)>, StoreError> {
@@ -207,7 +193,7 @@ impl App {
         t: TenantId,
         tenant: &TenantView,
         policy: &Policy,
-        p: &Person,
+        p: &UserView,
         activity: &[(String, usize)],
         count: usize,
         local_date: &str,
@@ -224,7 +210,7 @@ impl App {
             return Ok(false);
         }
         let mut payload = Map::new();
-        payload.insert("full_name".into(), json!(p.full_name.clone().unwrap_or_else(|| p.email.clone())));
+        payload.insert("full_name".into(), json!(p.display_name()));
         payload.insert("tenant_name".into(), json!(tenant.name));
         payload.insert("date".into(), json!(local_date));
         payload.insert("count".into(), json!(count));

@@ -1,4 +1,4 @@
-//! The in-app inbox (M3CoreCRM §2 `notifications_inbox`): one entry per
+//! The in-app inbox (the spec's `notifications_inbox`): one entry per
 //! `inbox` message, keyed by the message id (a redelivered message writes
 //! nothing twice). Listed newest first per user (`by_owner`); unread entries
 //! also sit in a per-user `by_lookup` partition that reading removes, so
@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 pub const INBOX: &str = "INBOX";
 
-/// Inbox entries are kept 90 days (M3CoreCRM's proposed retention), then expire.
+/// Inbox entries are kept 90 days (the retention the spec proposes), then expire.
 pub const RETENTION_SECS: i64 = 90 * 86_400;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

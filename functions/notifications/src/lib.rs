@@ -1,4 +1,4 @@
-//! Notifications core (M3CoreCRM §2): email, SMS, WhatsApp and the in-app
+//! Notifications core (ADR 0008, ADR 0009): email, SMS, WhatsApp and the in-app
 //! inbox, one pipeline.
 //!
 //! * HTTP (`HANDLER=api`, [`ROUTES`]): `POST /v1/notify/dispatch` writes the
@@ -14,6 +14,7 @@ pub mod adapters;
 pub mod digest;
 pub mod dlr;
 pub mod inbox;
+pub mod message_view;
 pub mod people;
 pub mod policy;
 pub mod quiet;

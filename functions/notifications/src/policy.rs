@@ -1,4 +1,4 @@
-//! A tenant's notification policy (M3CoreCRM `notification_policies`):
+//! A tenant's notification policy (the spec's `notification_policies`):
 //! quiet hours, the transactional-over-STOP flag, marketing mirrors, the
 //! per-minute throttles and the defaults used when a user has none (time
 //! zone, locale). Stored in the tenant's own partition; a tenant without

@@ -1,4 +1,4 @@
-//! Quiet hours and do-not-disturb (M3CoreCRM §14): SMS and WhatsApp wait
+//! Quiet hours and do-not-disturb: SMS and WhatsApp wait
 //! for the recipient's morning. A window `start`–`end` in local time
 //! (`21:00`–`08:00` wraps midnight) in the recipient's time zone — their
 //! profile's, else the tenant's, else UTC. Pure: [`release_at`] says when a

@@ -1,4 +1,4 @@
-//! The suppression list (M3CoreCRM `suppression_list`): addresses no
+//! The suppression list (the spec's `suppression_list`): addresses no
 //! message goes to — hard bounces and spam complaints (from the Brevo
 //! webhook), SMS STOP, or an admin's `manual` entry. The worker checks it
 //! before every provider send; the dispatch refuses a suppressed primary

@@ -1,4 +1,4 @@
-//! Caps and throttles (M3CoreCRM §2 "Rate limiting"): SMS and WhatsApp
+//! Caps and throttles (`402` past a monthly cap, `429` past a throttle; ADR 0009): SMS and WhatsApp
 //! count against the plan's `sms.monthlyCap` / `whatsapp.monthlyCap` on a
 //! per-month usage counter taken in the dispatch's own transaction (so the
 //! cap holds under concurrency; `402 PLAN_REQUIRED` when used up), and every

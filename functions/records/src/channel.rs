@@ -1,4 +1,4 @@
-//! A contact's channels (M3CoreCRM §3 `contact_channels`): emails, phone
+//! A contact's channels (the spec's `contact_channels`): emails, phone
 //! numbers and WhatsApp numbers, each with its primary flag, verification
 //! and consent. They live on the contact item (at most [`MAX_CHANNELS`]);
 //! the contact's `email` and `phone` are its primary email and phone
@@ -221,7 +221,7 @@ pub fn remove(f: &mut ContactFields, id: EntityId) -> Result<ContactChannel, App
     Ok(gone)
 }
 
-/// The target's channels with the source's added (M3CoreCRM §3.6 "channels
+/// The target's channels with the source's added (the spec's merge rule: "channels
 /// merged with union of primaries; preserve verified flags"): an address
 /// both hold keeps the earliest verification and the target's consent
 /// unless only the source has one; the source's primaries stay primary

@@ -1,4 +1,4 @@
-//! A company (M3CoreCRM `companies`; SalesOS "account"): name, web domain,
+//! A company (the spec's `companies`; SalesOS "account"): name, web domain,
 //! phone, country, city, address, status, industry, owner. Parsed from the
 //! API into [`CompanyFields`] (every bad field named), stored as one item
 //! with its list entries:

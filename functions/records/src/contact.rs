@@ -1,4 +1,4 @@
-//! A contact (M3CoreCRM `contacts`, SalesOS contacts): a person, with a
+//! A contact (the spec's `contacts`, SalesOS contacts): a person, with a
 //! primary email and phone, a company, an owner and a lifecycle stage.
 //! Duplicates are blocked, not detected later: an identical email or E.164
 //! phone — of any of its channels ([`crate::channel`]) — in the tenant is a marker item (`CONTACTEMAIL#…`, `CONTACTPHONE#…`)

@@ -1,4 +1,4 @@
-//! The contacts import, one chunk of rows at a time (M3CoreCRM §3 "basic CSV
+//! The contacts import, one chunk of rows at a time (the spec: "basic CSV
 //! import with validation"; issue 5: 10 000 rows, no timeouts, no partial
 //! duplicates on retry).
 //!
@@ -222,8 +222,8 @@ fn contact_tx(job: &Job, defs: &[Definition], row: u32, fields: ContactFields, n
     let tx = Tx::new()
         .put_new("import_row", item::to_item(&row_marker(job, row), &json!({ "contact_id": contact.id, "job_id": job.id }))?)
         .put_new("contact", contact.to_item()?);
-    let tx = crate::routes::contacts::markers(tx, job.tenant_id, contact.id, None, Some(&contact.fields))?;
-    let tx = crate::routes::unique_values(tx, "contact", defs, &Default::default(), &contact.fields.custom_fields)?;
+    let tx = crate::contacts::markers(tx, job.tenant_id, contact.id, None, Some(&contact.fields))?;
+    let tx = crm_records::write::unique_values(tx, "contact", defs, &Default::default(), &contact.fields.custom_fields)?;
     search_index::write(tx, job.tenant_id, CONTACT, contact.id, &[], &contact.fields.terms())
 }
 

@@ -195,3 +195,15 @@ impl Job {
         self.duplicates.extend(duplicates.into_iter().take(room));
     }
 }
+
+/// What the API shows of a job (the bucket key stays inside).
+/// A job as its API shows it: without the worker's internal fields.
+pub fn public(job: &Job) -> Value {
+    let mut v = serde_json::to_value(job).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        for internal in ["object_key", "contacts_max", "custom_fields_allowed", "viewer_roles", "viewer_scope"] {
+            o.remove(internal);
+        }
+    }
+    v
+}

@@ -252,7 +252,7 @@ async fn checkpoint(app: &App, job: &mut Job, finished: bool, hand_over: bool) -
 }
 
 async fn run_export(app: &App, mut job: Job) -> Result<(), Fatal> {
-    let filter: crate::routes::contacts::get::Filter =
+    let filter: crate::contacts::list::Filter =
         serde_json::from_value(job.filter.clone()).map_err(|e| Fatal(Some(format!("bad filter: {e}"))))?;
     let mut p = crm_auth::Principal::with_roles(job.tenant_id, job.created_by, job.viewer_roles.clone(), crm_auth::AuthMethod::AccessToken);
     p.scope = job.viewer_scope.clone();
@@ -260,7 +260,7 @@ async fn run_export(app: &App, mut job: Job) -> Result<(), Fatal> {
     let mut out = Vec::new();
     let mut first = true;
     loop {
-        let (page, next) = crate::routes::contacts::get::page(app, &p, &filter, Limit::max(), cursor).await?;
+        let (page, next) = crate::contacts::list::page(app, &p, &filter, Limit::max(), cursor).await?;
         out.extend(csv_rows::export(&page, first)?);
         first = false;
         job.counts.exported += page.len() as u32;

@@ -1,4 +1,4 @@
-//! A lead (M3CoreCRM §6 `leads`): someone who may buy, before they become a
+//! A lead (the spec's `leads`): someone who may buy, before they become a
 //! contact (and a company, and a deal). Name, email, phone, company name,
 //! job title, country (the territory assignment rules look at), the
 //! spec's `source` and `status`, an owner, custom fields; a rule-based
@@ -9,7 +9,7 @@
 //!
 //! * `by_kind` `LEAD` — newest first;
 //! * `by_owner` — the owner's leads;
-//! * `by_parent` `LEADSTATUS#{status}` — by status, newest first (App.C's
+//! * `by_parent` `LEADSTATUS#{status}` — by status, newest first (the spec's suggested
 //!   index `leads (tenant_id, status_code, created_at DESC)`);
 //! * `by_lookup` `LEADEMAIL#{email}` — the leads with an email (import dedupe);
 //!

@@ -1,4 +1,4 @@
-//! The leads import (M3CoreCRM §6 "CSV import with preview"), on the same
+//! The leads import (the spec: "CSV import with preview"; ADR 0012), on the same
 //! job machinery as contacts ([`crate::jobs`]): one chunk of rows at a time.
 //!
 //! Columns: `first_name`, `last_name`, `email`, `phone`, `company_name`,
@@ -20,7 +20,7 @@ use std::collections::HashSet;
 
 use crm_kernel::{AppError, EntityId, FieldError, Timestamp, UserId};
 use crm_store::item::ItemExt;
-use crm_store::{item, keys, usage, Index, Query, StoreError, Tx};
+use crm_store::{item, usage, Index, Query, StoreError, Tx};
 use serde_json::{json, Map, Value};
 
 use crate::custom_fields::{self, Definition};
@@ -90,8 +90,8 @@ pub async fn chunk(
     // Owners a row names must be the tenant's users.
     let named: Vec<UserId> =
         valid.iter().filter_map(|(_, f)| f.owner_user_id).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-    let found = app.store.get_many(&named.iter().map(|u| keys::user(t, &u.to_string())).collect::<Vec<_>>()).await?;
-    let users: HashSet<UserId> = named.iter().zip(found).filter(|(_, f)| f.is_some()).map(|(u, _)| *u).collect();
+    let found = crm_directory::get_many(&app.store, t, &named).await?;
+    let users: HashSet<UserId> = found.into_iter().flatten().map(|u| u.id).collect();
     valid.retain(|(row, f)| match f.owner_user_id {
         Some(u) if !users.contains(&u) => {
             out.reject(*row, &[FieldError::new("owner_user_id", "is not a user of this tenant")]);
@@ -129,7 +129,7 @@ pub async fn chunk(
         candidates.push((row, f));
     }
     // Owners by the rules: round-robin tickets for the chunk at once.
-    let (scoring, assignment): (Scoring, Assignment) = crate::routes::leads::rules(&app.store, t).await?;
+    let (scoring, assignment): (Scoring, Assignment) = crate::leads::rules(&app.store, t).await?;
     let turns = candidates.iter().filter(|(_, f)| f.owner_user_id.is_none() && assignment.pick(f) == Pick::RoundRobin).count() as i64;
     let mut ticket = if turns > 0 && !job.dry_run {
         let far = Timestamp::now().unix_seconds() + 10 * 365 * 86_400;
@@ -152,7 +152,7 @@ pub async fn chunk(
             }
         }
         let (score, score_parts) = if job.leads_scoring { scoring.score(&f) } else { (0, Vec::new()) };
-        let duplicates = crate::routes::leads::duplicates(&app.store, t, &f).await?;
+        let duplicates = crate::leads::duplicates(&app.store, t, &f).await?;
         for d in duplicates.iter().filter(|d| d.kind == "contact") {
             out.duplicates.push(Duplicate {
                 row,

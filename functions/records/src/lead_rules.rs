@@ -1,4 +1,4 @@
-//! The tenant's lead rules (M3CoreCRM §6 "simple scoring model
+//! The tenant's lead rules (the spec: "simple scoring model
 //! (rule-based)", "round-robin or rules-based assignment"), one settings
 //! item each, both pure to apply:
 //!

@@ -1,11 +1,13 @@
-//! CRM records (M3CoreCRM §3, §6; SalesOS accounts): companies — the SalesOS
+//! CRM records: companies — the SalesOS
 //! "accounts" —, contacts, and leads before they become them. Every list is a key condition (no
 //! Scan); search is a prefix query on index items written in the same
 //! transaction as the record ([`search_index`]).
 
 pub mod channel;
+pub mod companies;
 pub mod company;
 pub mod contact;
+pub mod contacts;
 pub mod csv_rows;
 pub mod csv_stream;
 pub mod import;
@@ -14,9 +16,11 @@ pub mod jobs;
 pub mod lead;
 pub mod lead_import;
 pub mod lead_rules;
+pub mod leads;
 pub mod routes;
 pub mod search_index;
 pub mod segment;
+pub mod transfers;
 pub mod verification;
 
 pub use crm_records::{custom_fields, fields};

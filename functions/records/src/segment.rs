@@ -1,4 +1,4 @@
-//! Segments (M3CoreCRM §3 "saved filters"): a name and the very filter the
+//! Segments (the spec's "saved filters"): a name and the very filter the
 //! contacts or companies list takes; running a segment runs that list, so
 //! it returns the same rows the equivalent `GET` does (`owner: "me"` means
 //! whoever runs it). Campaign audiences refer to them later.
@@ -47,8 +47,8 @@ impl Segment {
 pub fn check_filter(entity: &str, filter: &Value) -> Result<(), AppError> {
     let bad = |e: serde_json::Error| AppError::invalid("filter", format!("not a {entity} filter: {e}"));
     match entity {
-        "contact" => serde_json::from_value::<crate::routes::contacts::get::Filter>(filter.clone()).map_err(bad)?.validate(),
-        "company" => serde_json::from_value::<crate::routes::companies::get::Filter>(filter.clone()).map_err(bad)?.validate(),
+        "contact" => serde_json::from_value::<crate::contacts::list::Filter>(filter.clone()).map_err(bad)?.validate(),
+        "company" => serde_json::from_value::<crate::companies::list::Filter>(filter.clone()).map_err(bad)?.validate(),
         _ => Err(AppError::invalid("entity", format!("must be one of {}", ENTITIES.join(", ")))),
     }
 }

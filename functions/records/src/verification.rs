@@ -1,4 +1,4 @@
-//! Proving a contact's address (M3CoreCRM §3 "verification flows work via
+//! Proving a contact's address (the spec: "verification flows work via
 //! Notifications Core"): the same one-time codes as a user's phone check
 //! (`crm_auth::code` — six digits, salted hash, constant-time compare), sent
 //! to the channel itself by email, SMS or WhatsApp. Ten minutes to live,

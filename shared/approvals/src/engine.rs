@@ -1,5 +1,5 @@
 //! The engine any module calls before a sensitive action
-//! (`approvals.checkAndMaybeEnqueue`, M3CoreCRM §3A.10):
+//! (the spec's `approvals.checkAndMaybeEnqueue`, callable from any module; ADR 0011):
 //!
 //! ```text
 //! match approvals::check_and_maybe_enqueue(&store, &principal, &check).await? {
@@ -19,10 +19,11 @@ use std::collections::BTreeSet;
 
 use crm_auth::access::AccessModel;
 use crm_auth::Principal;
+use crm_directory::UserView;
 use crm_events::audit::AuditExt;
 use crm_events::messages::QueueExt;
 use crm_events::{Actor, DomainEvent, Subject};
-use crm_kernel::{AppError, EntityId, Limit, Timestamp, UserId};
+use crm_kernel::{AppError, EntityId, Limit, Timestamp};
 use crm_store::item::ItemExt;
 use crm_store::tx::Condition;
 use crm_store::{item, keys, Index, Query, Store, Tx};
@@ -181,13 +182,13 @@ pub fn same(a: &Value, b: &Value) -> bool {
 pub async fn open_step(store: &Store, mut r: ApprovalRequest, now: Timestamp, tx: Tx) -> Result<(ApprovalRequest, Tx), AppError> {
     let step = r.step().cloned().ok_or_else(|| AppError::Internal("a request without steps".into()))?;
     let people = approvers(store, &r, &step).await?;
-    r.approvers = people.iter().map(|(id, _)| *id).collect();
+    r.approvers = people.iter().map(|u| u.id).collect();
     r.step_opened_at = Some(now);
     r.step_due_at = step.sla_hours.map(|h| now.plus_seconds(h as i64 * 3600));
     let mut tx = tx;
-    for (id, user) in &people {
-        tx = tx.put("approval_queue", item::to_item(&r.queue_key(*id), &json!({ "request_id": r.id, "action_code": r.action_code }))?);
-        for m in notify(&r, &step, *id, user, "approval.step_opened")? {
+    for user in &people {
+        tx = tx.put("approval_queue", item::to_item(&r.queue_key(user.id), &json!({ "request_id": r.id, "action_code": r.action_code }))?);
+        for m in notify(&r, &step, user, "approval.step_opened")? {
             tx = tx.queue_message(&m)?;
         }
     }
@@ -197,61 +198,39 @@ pub async fn open_step(store: &Store, mut r: ApprovalRequest, now: Timestamp, tx
 }
 
 /// The inbox entry and email telling `user` about `r` (family `approval.step_opened` or `approval.decided`).
-pub fn notify(
-    r: &ApprovalRequest,
-    step: &Step,
-    id: UserId,
-    user: &Value,
-    family: &str,
-) -> Result<Vec<crm_events::messages::Message>, AppError> {
+pub fn notify(r: &ApprovalRequest, step: &Step, user: &UserView, family: &str) -> Result<Vec<crm_events::messages::Message>, AppError> {
     let payload = json!({
         "policy": r.policy_name, "action": r.action_code, "object": format!("{} {}", r.object_type, r.object_id),
         "step": step.seq, "steps": r.steps.len(), "state": format!("{:?}", r.state).to_lowercase(),
     });
-    crm_notify::compose::to_user(r.tenant_id, id, user, family, &payload, &format!("approvals.{family}"))
+    crm_notify::compose::to_user(r.tenant_id, user, family, &payload, &format!("approvals.{family}"))
 }
 
 /// The active users who may decide `step` of `r` (never the requester); the
 /// tenant's admins when nobody else is eligible.
-async fn approvers(store: &Store, r: &ApprovalRequest, step: &Step) -> Result<Vec<(UserId, Value)>, AppError> {
+async fn approvers(store: &Store, r: &ApprovalRequest, step: &Step) -> Result<Vec<UserView>, AppError> {
     let t = r.tenant_id;
-    let users = users(store, t).await?;
+    let users: Vec<UserView> = crm_directory::list(store, t).await?.into_iter().filter(UserView::is_active).collect();
     let access: AccessModel = store.get_as(&keys::tenant_access(t)).await?.unwrap_or_default();
-    let roles_of = |u: &Value| -> BTreeSet<String> {
-        let direct: Vec<String> = serde_json::from_value(u["roles"].clone()).unwrap_or_default();
-        let groups: Vec<String> = serde_json::from_value(u["group_ids"].clone()).unwrap_or_default();
-        let roles = access.effective_roles(&direct, &groups);
+    let roles_of = |u: &UserView| -> BTreeSet<String> {
+        let roles = access.effective_roles(&u.roles, &u.group_ids);
         roles.iter().flat_map(|r| access.descendants(r).into_iter().chain([r.clone()])).collect()
     };
-    let eligible = |u: &Value, id: UserId| -> bool {
+    let eligible = |u: &UserView| -> bool {
         match step.approver_mode {
             ApproverMode::Role => roles_of(u).contains(&step.approver_ref),
-            ApproverMode::Group => u["group_ids"].as_array().is_some_and(|g| g.iter().any(|x| x == step.approver_ref.as_str())),
-            ApproverMode::User => id.to_string() == step.approver_ref,
+            ApproverMode::Group => u.group_ids.iter().any(|g| g == &step.approver_ref),
+            ApproverMode::User => u.id.to_string() == step.approver_ref,
         }
     };
-    let pick = |f: &dyn Fn(&Value, UserId) -> bool| -> Vec<(UserId, Value)> {
-        users.iter().filter(|(id, u)| *id != r.requester_user_id && f(u, *id)).cloned().collect()
+    let pick = |f: &dyn Fn(&UserView) -> bool| -> Vec<UserView> {
+        users.iter().filter(|u| u.id != r.requester_user_id && f(u)).cloned().collect()
     };
     let chosen = pick(&eligible);
     if !chosen.is_empty() {
         return Ok(chosen);
     }
-    Ok(pick(&|u, _| roles_of(u).iter().any(|r| r == "admin" || r == "super_admin")))
-}
-
-/// The tenant's active users (one key condition on its user list).
-async fn users(store: &Store, t: crm_kernel::TenantId) -> Result<Vec<(UserId, Value)>, AppError> {
-    let q = Query::index(t, Index::ByKind, keys::by_kind_pk(t, "USER")).limit(Limit::max());
-    Ok(store
-        .query(q)
-        .await?
-        .items
-        .into_iter()
-        .filter_map(|it| item::from_item::<Value>(it).ok())
-        .filter(|u| u["status"] == "active" && u["deleted_at"].is_null())
-        .filter_map(|u| u["id"].as_str().and_then(|s| UserId::parse(s).ok()).map(|id| (id, u.clone())))
-        .collect())
+    Ok(pick(&|u| roles_of(u).iter().any(|r| r == "admin" || r == "super_admin")))
 }
 
 pub fn event(r: &ApprovalRequest, kind: &str, actor: Actor, data: Value) -> DomainEvent {

@@ -1,4 +1,4 @@
-//! Approval policies (M3CoreCRM §3A `approval_policies`, `approval_steps`):
+//! Approval policies (the spec's `approval_policies`, `approval_steps`; ADR 0011):
 //! "when `action_code` on an `object_type` matches `conditions`, these steps
 //! must approve". Conditions compare a payload field to a value (`gt`,
 //! `gte`, `lt`, `lte`, `eq`, `ne`); all must hold. Steps run in `seq` order;

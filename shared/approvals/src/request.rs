@@ -1,4 +1,4 @@
-//! Approval requests (M3CoreCRM §3A `approval_requests`, `approval_actions`)
+//! Approval requests (the spec's `approval_requests`, `approval_actions`; ADR 0011)
 //! and their state machine, pure: `pending` → (an approval of step n opens
 //! step n+1) → `approved` after the last step; any rejection → `rejected`;
 //! the requester may `cancel` while pending. Only an approver of the open

@@ -1,4 +1,4 @@
-//! Groups, role hierarchy and entitlement overrides (M3CoreCRM §3A), as the
+//! Groups, role hierarchy and entitlement overrides (ADR 0011), as the
 //! authorizer applies them on every request.
 //!
 //! A tenant's [`AccessModel`] is one item (`T#{t}#TENANT#{t}` / `ACCESS`),
@@ -13,7 +13,7 @@
 //!   a cycle.
 //! * **Entitlements** take, per key, the user's override, else the largest
 //!   of the user's groups' overrides, else the tenant's override, else the
-//!   plan (M3CoreCRM §3A.6 "user > group (max) > plan").
+//!   plan (the spec's precedence: user > group (max) > plan).
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -9,8 +9,8 @@
 
 use std::collections::BTreeSet;
 
-use crm_kernel::{Limit, UserId};
-use crm_store::{item, keys, Filter, Index, Query, Store, StoreError};
+use crm_kernel::UserId;
+use crm_store::{Filter, Store, StoreError};
 
 use crate::visibility::{self, Colleague};
 use crate::Principal;
@@ -30,17 +30,7 @@ pub async fn owners(store: &Store, p: &Principal) -> Result<Option<BTreeSet<User
 
 /// Every user of `p`'s tenant, as visibility needs them.
 async fn colleagues(store: &Store, p: &Principal) -> Result<Vec<Colleague>, StoreError> {
-    let t = p.tenant_id;
-    let (mut all, mut cursor) = (Vec::new(), None);
-    loop {
-        let q = Query::index(t, Index::ByKind, keys::by_kind_pk(t, "USER")).limit(Limit::max()).after(cursor);
-        let page = store.query(q).await?;
-        all.extend(page.items.into_iter().filter_map(|it| item::from_item::<Colleague>(it).ok()));
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return Ok(all),
-        }
-    }
+    Ok(crm_directory::list(store, p.tenant_id).await?.iter().map(Colleague::from).collect())
 }
 
 /// The conditions a list query takes so that it returns only what `p`
@@ -83,7 +73,7 @@ pub async fn require_visible(store: &Store, p: &Principal, owner: Option<UserId>
 pub async fn may_see(store: &Store, p: &Principal, owner: Option<UserId>, private: bool) -> Result<bool, StoreError> {
     let profile = match owner {
         Some(o) if visibility::needs_profile(p, owner, private) => {
-            store.get(&keys::user(p.tenant_id, &o.to_string())).await?.and_then(|it| item::from_item::<Colleague>(it).ok())
+            crm_directory::get(store, p.tenant_id, o).await?.map(|u| Colleague::from(&u))
         }
         _ => None,
     };

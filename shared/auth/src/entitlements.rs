@@ -1,5 +1,5 @@
 //! Entitlements core: what a tenant's plan includes (features) and allows
-//! (limits), M3CoreCRM "Plans / entitlements". Handlers ask
+//! (limits): the spec's Dev plans (DevFree, DevPro) and its feature and limit keys. Handlers ask
 //! [`Entitlements::require_feature`] (`402 PLAN_REQUIRED` with `feature`) and
 //! [`Entitlements::limit`] (`422 LIMIT_REACHED` with `key` and `limit` when hit).
 //! Overrides (user > group (max) > tenant > plan) layer on top of these
@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crm_kernel::AppError;
 use serde::Serialize;
 
-/// Every feature key of the spec's registry (M3CoreCRM "Feature keys").
+/// Every feature key the spec names, across all its modules.
 pub const FEATURES: &[&str] = &[
     "twofa.totp",
     "twofa.sms",
@@ -46,8 +46,8 @@ pub const FEATURES: &[&str] = &[
     "admin.customDictionaries",
 ];
 
-/// Every limit key of the spec's registry (M3CoreCRM "Limit keys"), plus
-/// `approvals.activePolicies` (§3A open decision 4).
+/// Every limit key the spec names, across all its modules, plus
+/// `approvals.activePolicies` (the spec proposes a plan cap on active approval policies; ADR 0011).
 pub const LIMITS: &[&str] = &[
     "users.max",
     "sms.monthlyCap",

@@ -5,7 +5,7 @@
 //! * [`rbac`]: permission codes and the default roles. Deny by default: a
 //!   permission not granted is refused.
 //! * [`seal`]: credentials encrypted at rest (AES-256-GCM).
-//! * [`access`]: groups, role hierarchy, entitlement overrides (§3A).
+//! * [`access`]: groups, role hierarchy, entitlement overrides (ADR 0011).
 //! * [`code`]: one-time codes, salted and hashed.
 //! * [`grant`]: who may grant which roles (one rule for every path).
 //! * [`visibility`]: who sees which records (owner, team, admin, private).

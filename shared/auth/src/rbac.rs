@@ -216,7 +216,7 @@ pub const NOT_FOR_KEYS: &[Permission] = &[
 ];
 
 /// Codes that act only once the caller's email is verified
-/// (`AUTH_EMAIL_UNVERIFIED`, M3CoreCRM §1): administering people, access,
+/// (`AUTH_EMAIL_UNVERIFIED`; the spec wants a verified email before privileged actions): administering people, access,
 /// keys, policies and what the tenant sends in its name.
 pub fn needs_verified_email(p: Permission) -> bool {
     NOT_FOR_KEYS.contains(&p) && ![TWOFA_MANAGE_SELF, APPROVALS_DECIDE].contains(&p)

@@ -1,6 +1,6 @@
-//! Who sees which records (M3CoreCRM §3.5 "all staff can view unless
-//! restricted by team scopes; private contacts owner-only", §4.5 "owners
-//! can always read their own; admins all; team visibility from §3A").
+//! Who sees which records (the spec, on contacts: "all staff can view unless
+//! restricted by team scopes; private contacts owner-only"; on activities and tasks: "owners
+//! can always read their own; admins all; team visibility from the groups and role tree").
 //! ADR 0013.
 //!
 //! A tenant chooses its [`Mode`] in its access model:
@@ -70,6 +70,12 @@ pub struct Colleague {
     pub roles: Vec<String>,
     #[serde(default)]
     pub group_ids: Vec<String>,
+}
+
+impl From<&crm_directory::UserView> for Colleague {
+    fn from(u: &crm_directory::UserView) -> Self {
+        Self { id: u.id, roles: u.roles.clone(), group_ids: u.group_ids.clone() }
+    }
 }
 
 /// Whether `p` sees every owner's records (an admin, or a tenant in

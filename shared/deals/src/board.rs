@@ -1,5 +1,5 @@
-//! The kanban and forecast read models (M3CoreCRM §5.9 "Kanban board view
-//! per pipeline", §5.2 "simple forecasting based on stage probability").
+//! The kanban and forecast read models (the spec asks for a "Kanban board view
+//! per pipeline" and "simple forecasting based on stage probability").
 //!
 //! Tallies live in the pipeline's own partition, next to its item:
 //!

@@ -1,4 +1,4 @@
-//! A deal (M3CoreCRM §5 `deals`; SalesOS "opportunity"): a name, an amount
+//! A deal (the spec's `deals` table; SalesOS "opportunity"): a name, an amount
 //! in minor units with its ISO 4217 currency, a pipeline and stage, an
 //! owner, a close date, the contacts (with their role) and companies it
 //! involves, watchers, and custom fields. `status` follows the stage:
@@ -10,7 +10,7 @@
 //! * `by_kind` `DEAL` — all deals, newest first;
 //! * `by_owner` — the owner's deals;
 //! * `by_parent` `STAGE#{stage_id}` — the board column, last changed first
-//!   (App.C's index `deals (tenant_id, pipeline_id, stage_id, updated_at DESC)`);
+//!   (the index the spec's data model suggests: `deals (tenant_id, pipeline_id, stage_id, updated_at DESC)`);
 //! * `by_lookup` `DEALPIPELINE#{pipeline_id}` — a pipeline's deals;
 //!
 //! and a link item per contact and company on it ([`Deal::party_key`]).
@@ -26,7 +26,7 @@ pub const DEAL: &str = "DEAL";
 pub const STATUSES: &[&str] = &["open", "won", "lost"];
 pub const CONTACT_ROLES: &[&str] = &["decision_maker", "influencer", "other"];
 pub const COMPANY_ROLES: &[&str] = &["primary", "secondary"];
-/// The coded dictionary of lost reasons (§5 open decision 3: a reason is required).
+/// The coded dictionary of lost reasons (the spec leaves open whether one is required; we require it, ADR 0015).
 pub const LOST_REASONS: &[&str] = &["price", "competitor", "no_budget", "no_decision", "timing", "product_fit", "unresponsive", "other"];
 /// The lost reasons' labels, English and Arabic (`GET /v1/deals/lost-reasons`).
 pub const LOST_REASON_LABELS: &[(&str, &str, &str)] = &[

@@ -1,4 +1,4 @@
-//! The deal notices (M3CoreCRM §5.7) through the notifications core: an
+//! The deal notices (on assignment, stage moves, wins and losses) through the notifications core: an
 //! inbox entry and an email per recipient, queued in the deal's own
 //! transaction, never to the user who acted.
 //!

@@ -1,4 +1,4 @@
-//! A pipeline (M3CoreCRM §5 `pipelines`, `pipeline_stages`): a named,
+//! A pipeline (the spec's `pipelines` and `pipeline_stages` tables): a named,
 //! ordered list of stages, each with a win probability and at most one of
 //! the `is_win` / `is_loss` outcomes. The stages live on the pipeline's own
 //! item (a pipeline has a handful, at most [`MAX_STAGES`]), so reading a
@@ -96,7 +96,7 @@ pub struct Pipeline {
 }
 
 /// The stages a pipeline gets when it is created without any: a B2B sales
-/// funnel with the usual probabilities (§5 open decision 2).
+/// funnel with the usual probabilities (the spec leaves default stage probabilities open; ADR 0015).
 pub fn default_stages() -> Vec<Stage> {
     [
         ("Qualification", 10, false, false),

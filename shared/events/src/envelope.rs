@@ -71,4 +71,10 @@ impl DomainEvent {
         self.request_id = Some(request_id.into());
         self
     }
+
+    /// An event the caller of `call` causes, in their tenant, tagged with the request.
+    pub fn caused_by(call: &crm_http::Call, event_type: &str, subject: Subject, data: Value) -> Result<Self, crm_kernel::AppError> {
+        let p = call.principal()?;
+        Ok(Self::new(p.tenant_id, event_type, Actor::user(p.user_id), subject, data).with_request_id(call.request_id()))
+    }
 }

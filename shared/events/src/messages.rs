@@ -78,7 +78,7 @@ pub struct Message {
     pub created_at: Timestamp,
     #[serde(default)]
     pub sent_at: Option<Timestamp>,
-    /// `type` in the API (M3CoreCRM `messages_outbox.type`); not `kind`,
+    /// `type` in the API (as the spec's `messages_outbox.type`); not `kind`,
     /// which names an item's sort of record on the table.
     #[serde(default, rename = "type")]
     pub kind: MessageKind,

@@ -1,4 +1,4 @@
-//! A user's notification preferences (M3CoreCRM §2 `notification_preferences`):
+//! A user's notification preferences (the spec's `notification_preferences`):
 //! read by the notifications worker when it routes a message, edited by the
 //! user (`/v1/me/notification-preferences`) or an admin
 //! (`/v1/admin/users/{id}/preferences`). Stored in the user's item

@@ -1,4 +1,4 @@
-//! Responses: the envelope of DESIGN.md §5, errors with stable codes, and the
+//! Responses: the envelope (`{success, data | error, meta}`, as the README shows), errors with stable codes, and the
 //! headers every response carries.
 
 use crm_kernel::{AppError, Limit, Timestamp};

@@ -1,4 +1,5 @@
-//! The one error type of the API, with the stable codes of DESIGN.md §5.
+//! The one error type of the API: each variant one stable `code` and one HTTP status, answered as
+//! `{"success":false,"error":{"code","message","details"},"meta":…}` (the README's "Response envelope").
 
 use serde::Serialize;
 

@@ -1,6 +1,6 @@
 //! `Phone::parse`: a phone number in strict E.164 (`+` then 8–15 digits, no
 //! leading zero in the country code), with its country when the calling code
-//! is one we know (M3CoreCRM: "Strict E.164; store the country").
+//! is one we know (the spec asks for strict E.164, with the country stored).
 
 use serde::{Deserialize, Serialize};
 

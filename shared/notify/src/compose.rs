@@ -1,5 +1,5 @@
 //! Composing a send: one family, one payload, one recipient → the queued
-//! messages of one dispatch group. M3CoreCRM §2 "Mirroring policy": an SMS or
+//! messages of one dispatch group. The spec's mirroring policy (ADR 0008): an SMS or
 //! WhatsApp send also gets an **email** copy (when the recipient has an
 //! address and, for marketing, email opt-in) and an **inbox** entry (when the
 //! recipient is a user), all in the same dispatch group. Each mirror stands
@@ -144,22 +144,21 @@ fn failed(mut m: Message, code: &str) -> Message {
     m
 }
 
-/// The inbox entry and email (when the user has an address) telling the
-/// user `user_id` — whose user item is `user` — about something: the
-/// transactional notices modules send (assignments, stage changes, approvals).
+/// The inbox entry and email (when the user has an address) telling
+/// `user` about something: the transactional notices modules send
+/// (assignments, stage changes, approvals).
 pub fn to_user(
     tenant: TenantId,
-    user_id: UserId,
-    user: &Value,
+    user: &crm_directory::UserView,
     family: &str,
     payload: &Value,
     source: &str,
 ) -> Result<Vec<Message>, AppError> {
     let recipient = Recipient {
-        email: user["email"].as_str().map(str::to_string),
+        email: Some(user.email.clone()).filter(|e| !e.is_empty()),
         phone: None,
-        user_id: Some(user_id),
-        locale: user["profile"]["locale"].as_str().map(str::to_string),
+        user_id: Some(user.id),
+        locale: user.locale().map(str::to_string),
     };
     let mut out = Vec::new();
     for channel in [Channel::Inbox, Channel::Email] {

@@ -1,4 +1,4 @@
-//! Consent (M3CoreCRM §2 "Compliance & consent"): per channel and address,
+//! Consent (the spec's consent rules for marketing sends; ADR 0009): per channel and address,
 //! an opt-in (with its source and wording) or an opt-out — an SMS opt-out is
 //! the STOP list. [`check`] is the rule a dispatch applies:
 //!

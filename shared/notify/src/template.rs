@@ -1,4 +1,4 @@
-//! Templates (M3CoreCRM §2 "Template resolution"): a template is addressed by
+//! Templates (ADR 0008): a template is addressed by
 //! `(channel, family, locale)`; a tenant may override any built-in one.
 //! Resolution tries the wanted locale, then the tenant's default, then `en`;
 //! no template at all is `TEMPLATE_MISSING` (422) — except for the inbox,

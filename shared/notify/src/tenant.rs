@@ -1,4 +1,4 @@
-//! A tenant's own templates (M3CoreCRM `message_templates`): each overrides
+//! A tenant's own templates (the spec's `message_templates`): each overrides
 //! the built-in template of the same `(channel, family, locale)` (one per
 //! combination: a uniqueness marker). `code` is derived — family
 //! `otp.verify_phone` on SMS is `otp.sms.verify_phone`. WhatsApp templates

@@ -4,7 +4,7 @@
 
 use crm_events::messages::QueueExt;
 use crm_kernel::{AppError, TenantId, UserId};
-use crm_store::{keys, Store, Tx};
+use crm_store::{Store, Tx};
 use serde_json::Value;
 
 /// `users` without `actor` and without repeats, in order.
@@ -36,22 +36,19 @@ pub async fn queue(
         return Ok(tx);
     }
     let wanted: Vec<UserId> = actor.into_iter().chain(users.iter().copied()).collect();
-    let mut items = store.get_many(&wanted.iter().map(|u| keys::user(tenant, &u.to_string())).collect::<Vec<_>>()).await?;
+    let mut found = crm_directory::get_many(store, tenant, &wanted).await?;
     let mut payload = notice.payload;
     if actor.is_some() {
-        let actor_item = items.remove(0);
-        let name = actor_item.and_then(|it| it.get("full_name").and_then(|v| v.as_s().ok()).cloned());
+        let name = found.remove(0).and_then(|a| a.full_name);
         payload["actor"] = name.unwrap_or_else(|| "A colleague".into()).into();
     } else {
         payload["actor"] = "The system".into();
     }
-    for (u, it) in users.iter().zip(items) {
-        let Some(it) = it else { continue };
-        let user: Value = crm_store::item::from_item(it)?;
-        if user["status"].as_str().is_some_and(|s| s != "active") {
+    for user in found.into_iter().flatten() {
+        if !user.is_active() {
             continue;
         }
-        for m in crate::compose::to_user(tenant, *u, &user, notice.family, &payload, &notice.source)? {
+        for m in crate::compose::to_user(tenant, &user, notice.family, &payload, &notice.source)? {
             tx = tx.queue_message(&m)?;
         }
     }

@@ -1,4 +1,4 @@
-//! Custom fields (M3CoreCRM `custom_field_defs` / `custom_field_values`):
+//! Custom fields (the spec's `custom_field_defs` / `custom_field_values` tables):
 //! a tenant defines typed fields per entity (`contact`, `company`; deals,
 //! leads and units reuse them later) — `text`, `number`, `date`, `bool`,
 //! `select`, `multiselect` — which may be `required` or `unique`. Values live

@@ -70,10 +70,7 @@ pub fn changes(before: &Value, after: &Value) -> serde_json::Map<String, Value> 
 /// Checks that `user` is a user of the tenant (an owner to assign).
 pub async fn check_owner(store: &Store, tenant: TenantId, user: Option<UserId>) -> Result<(), AppError> {
     if let Some(u) = user {
-        store
-            .get(&crm_store::keys::user(tenant, &u.to_string()))
-            .await?
-            .ok_or_else(|| AppError::invalid("owner_user_id", "is not a user of this tenant"))?;
+        crm_directory::get(store, tenant, u).await?.ok_or_else(|| AppError::invalid("owner_user_id", "is not a user of this tenant"))?;
     }
     Ok(())
 }
@@ -138,7 +135,7 @@ pub fn custom_conflict(label: &str) -> Option<AppError> {
     label.strip_prefix("custom_unique:").map(|code| AppError::Conflict(format!("another record has this custom_fields.{code}")))
 }
 
-/// M3CoreCRM §3, §5.5, §6.5: the owner, a manager or an admin may change a
+/// The spec's edit rule (contacts, companies, deals, leads): the owner, a manager or an admin may change a
 /// record (a record without owner: anyone allowed to edit).
 pub fn may_edit(p: &Principal, owner: Option<UserId>) -> bool {
     owner.is_none_or(|o| o == p.user_id) || p.roles.iter().any(|r| matches!(r.as_str(), "super_admin" | "admin" | "manager"))

@@ -27,7 +27,7 @@ pub(crate) async fn visible(app: &App, p: &Principal) -> Result<Vec<crm_store::F
     Ok(crm_auth::audience::filters(p, owners.as_ref(), Some("created_by")))
 }
 
-/// M3CoreCRM §4: owners read and update their own records; managers and
+/// The spec's rule for activities and tasks: owners read and update their own records; managers and
 /// admins all of them; the creator too, while it is not reassigned away.
 pub fn may_change(p: &Principal, owner: Option<UserId>, created_by: UserId) -> bool {
     owner.is_none_or(|o| o == p.user_id)

@@ -1,5 +1,5 @@
-//! One module per route: `routes/{resource}/{action}.rs`.
+//! One module per route: `routes/{resource}/{action}.rs`; a sub-resource
+//! (`/v1/pipelines/{id}/stages`) sits inside its parent (`pipelines/stages/`).
 
 pub mod deals;
 pub mod pipelines;
-pub mod stages;

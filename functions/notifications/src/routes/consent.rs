@@ -14,7 +14,6 @@ use crm_store::{StoreError, Tx};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::people::Person;
 use crate::App;
 use crm_notify::consent::{normalise, provenance, Consent, ConsentStatus, SubjectType};
 
@@ -53,7 +52,7 @@ async fn record(app: &App, call: Call, status: ConsentStatus) -> Result<Reply, A
         (_, Some(a), _) => normalise("address", &b.channel, a).map_err(|e| errors.push(e)).ok(),
         (SubjectType::User, None, Some(id)) => {
             let user = UserId::parse(id).map_err(|_| AppError::NotFound)?;
-            let person = Person::load(&app.store, t, user).await?;
+            let person = crate::people::recipient(&app.store, t, user).await?;
             match b.channel {
                 Channel::Email => Some(person.email.clone()),
                 _ => person.verified_phone().map(|p| p.to_string()).or_else(|| {
@@ -69,7 +68,7 @@ async fn record(app: &App, call: Call, status: ConsentStatus) -> Result<Reply, A
     };
     if b.subject_type == SubjectType::User {
         if let (Some(id), true) = (&b.subject_id, b.address.is_some()) {
-            Person::load(&app.store, t, UserId::parse(id).map_err(|_| AppError::NotFound)?).await?;
+            crate::people::recipient(&app.store, t, UserId::parse(id).map_err(|_| AppError::NotFound)?).await?;
         }
     }
     let Some(address) = address.filter(|_| errors.is_empty()) else { return Err(AppError::invalid_fields(errors)) };
@@ -98,7 +97,7 @@ async fn record(app: &App, call: Call, status: ConsentStatus) -> Result<Reply, A
         None => Condition::not_exists(),
     };
     let kind = if status == ConsentStatus::OptedOut { "contact.opted_out" } else { "contact.opted_in" };
-    let event = super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         kind,
         Subject { kind: format!("{:?}", b.subject_type).to_lowercase(), id: b.subject_id.unwrap_or_else(|| address.clone()) },

@@ -21,7 +21,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let fields = ActivityFields::apply(&current.fields, &body)?;
     if let (Some(u), true) = (fields.owner_user_id, fields.owner_user_id != current.fields.owner_user_id) {
-        crate::routes::tasks::owner(app, p.tenant_id, u).await?;
+        crate::assignee::owner(app, p.tenant_id, u).await?;
     }
     let next = Activity { fields, updated_at: Timestamp::now(), version: current.version + 1, ..current.clone() };
     let event = super::event(&call, "activity.updated", &next, json!({ "type": next.fields.kind, "title": next.fields.title }))?;

@@ -19,7 +19,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         fields.owner_user_id = Some(p.user_id);
     }
     if let Some(u) = fields.owner_user_id {
-        crate::routes::tasks::owner(app, p.tenant_id, u).await?;
+        crate::assignee::owner(app, p.tenant_id, u).await?;
     }
     let a = Activity {
         id: EntityId::new(),

@@ -25,7 +25,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     )
     .with_request_id(call.request_id());
 
-    let tx = Tx::new().put_new("note", super::to_item(principal.tenant_id, &note)?).emit_audited(&event);
+    let tx = Tx::new().put_new("note", crate::note::to_item(principal.tenant_id, &note)?).emit_audited(&event);
     app.store.transact(tx).await?;
 
     Ok(Reply::created(format!("/v1/notes/{}", note.id), &note).etag(note.version))

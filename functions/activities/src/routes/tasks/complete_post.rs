@@ -1,5 +1,5 @@
 //! `POST /v1/tasks/{id}/complete` — mark done (again: no change); `task.completed`.
-//! Completing a task is an approvable action (`task.complete`, M3CoreCRM §4.7
+//! Completing a task is an approvable action (`task.complete`; the spec:
 //! "certain task completions can trigger approval checks"): when an active
 //! policy applies (say `priority eq high`), the task stays open and the
 //! answer is `202` with the approval request; once approved, completing it

@@ -24,7 +24,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let fields = TaskFields::apply(&current.fields, &body)?;
     let reassigned = fields.owner_user_id != current.fields.owner_user_id;
     let assignee = match (reassigned, fields.owner_user_id) {
-        (true, Some(u)) => Some(super::owner(app, t, u).await?),
+        (true, Some(u)) => Some(crate::assignee::owner(app, t, u).await?),
         _ => None,
     };
     let now = Timestamp::now();
@@ -43,7 +43,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let tx = Tx::new().put_if("task", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
     let mut tx = next.linker().write(tx, &current.fields.links, &next.fields.links)?;
     if let (Some(a), true) = (&assignee, next.fields.owner_user_id != Some(p.user_id)) {
-        tx = super::notify_assignee(tx, &next, a, &p.user_id.to_string())?;
+        tx = crate::assignee::notify_assignee(tx, &next, a, &p.user_id.to_string())?;
     }
     match app.store.transact(tx).await {
         Ok(()) => Ok(Reply::ok(&next).etag(next.version)),

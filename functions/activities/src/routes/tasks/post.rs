@@ -20,7 +20,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         fields.owner_user_id = Some(p.user_id);
     }
     let assignee = match fields.owner_user_id {
-        Some(u) => Some(super::owner(app, t, u).await?),
+        Some(u) => Some(crate::assignee::owner(app, t, u).await?),
         None => None,
     };
     let now = Timestamp::now();
@@ -43,7 +43,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     )?;
     let mut tx = task.linker().write(Tx::new().put_new("task", task.to_item()?).emit_audited(&event), &[], &task.fields.links)?;
     if let (Some(a), true) = (&assignee, task.fields.owner_user_id != Some(p.user_id)) {
-        tx = super::notify_assignee(tx, &task, a, &p.user_id.to_string())?;
+        tx = crate::assignee::notify_assignee(tx, &task, a, &p.user_id.to_string())?;
     }
     app.store.transact(tx).await?;
     Ok(Reply::created(format!("/v1/tasks/{}", task.id), &task).etag(task.version))

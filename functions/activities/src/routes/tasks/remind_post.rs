@@ -1,6 +1,6 @@
 //! `POST /v1/tasks/{id}/remind` `{remind_at, channels?}` or `{reminders:
 //! [{remind_at, channels?}, …]}` — schedule reminders of an open task
-//! (M3CoreCRM §4 "reminders fire at `remind_at`, can have multiple
+//! (the spec: "reminders fire at `remind_at`, can have multiple
 //! channels"): email and inbox by default, SMS and WhatsApp when the plan
 //! has them. Each is a one-time schedule created first — a reminder item
 //! never exists without its schedule — then all the items and

@@ -1,4 +1,4 @@
-//! `GET /v1/timeline?subject_type=contact&subject_id=…` — M3CoreCRM §4: a
+//! `GET /v1/timeline?subject_type=contact&subject_id=…` — a
 //! record's notes, tasks and logged activities merged, newest first, cursor
 //! paginated — its own and those of other records linked to it
 //! ([`crate::links`], marked `"linked": true`). They share the record's

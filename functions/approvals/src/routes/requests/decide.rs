@@ -14,7 +14,7 @@ use crm_events::Actor;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
 use crm_store::tx::Condition;
-use crm_store::{item, keys, StoreError, Tx};
+use crm_store::{item, StoreError, Tx};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -85,9 +85,9 @@ async fn decide(app: &App, call: Call, verdict: Option<Verdict>) -> Result<Reply
                 tx = tx.put("approval_grant", item::to_item(&grant, &json!({ "request_id": next.id, "payload": next.payload }))?);
             }
             if state != State::Cancelled {
-                let requester: Option<serde_json::Value> = app.store.get_as(&keys::user(t, &next.requester_user_id.to_string())).await?;
+                let requester = crm_directory::get(&app.store, t, next.requester_user_id).await?;
                 if let (Some(u), Some(step)) = (requester, next.step()) {
-                    for m in engine::notify(&next, step, next.requester_user_id, &u, "approval.decided")? {
+                    for m in engine::notify(&next, step, &u, "approval.decided")? {
                         tx = tx.queue_message(&m)?;
                     }
                 }

@@ -1,5 +1,5 @@
 //! `GET /v1/deals?pipeline=&stage=&owner=&status=&from=&to=&close_from=&close_to=&min_amount=&max_amount=`
-//! — deals, cursor paginated (M3CoreCRM §5.4 filters). One key condition
+//! — deals, cursor paginated (the spec's list filters). One key condition
 //! picks the partition — `contact` or `company` (the deals a record is on:
 //! its link items, then one BatchGetItem), `stage` (a board column, last
 //! changed first), `pipeline`, `owner` (`me` or a user id), or all deals

@@ -1,6 +1,6 @@
 //! `POST /v1/deals/{id}/mark-lost` — `{reason_code, note?}`: the reason
-//! from the coded dictionary ([`crm_deals::deal::LOST_REASONS`]; required, §5
-//! open decision 3). Into the loss stage, status `lost`. Owner, manager or
+//! from the coded dictionary ([`crm_deals::deal::LOST_REASONS`]; required, see
+//! ADR 0015). Into the loss stage, status `lost`. Owner, manager or
 //! admin; `If-Match` honoured. `deal.lost`; the owner and watchers are told.
 
 use crm_http::{Call, Reply};

@@ -8,6 +8,7 @@ pub mod get;
 pub mod id_get;
 pub mod patch;
 pub mod post;
+pub mod stages;
 
 use crm_events::{Actor, DomainEvent, Subject};
 use crm_http::Call;

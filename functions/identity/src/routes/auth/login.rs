@@ -104,18 +104,14 @@ async fn second_factor(app: &App, f: &LoginRequest, user: &User, now: Timestamp)
     let recent = challenge.as_ref().filter(|c| c.is_open(now) && c.resend_wait(now) > 0);
     if recent.is_none() {
         let (otp, code) = Otp::issue(user.tenant_id, user.id, phone.clone(), channel, now);
-        let messages = crate::routes::phone::code_messages(&app.store, &otp, &code, "otp.login", user).await?;
-        crate::routes::phone::send_codes(app, Tx::new().put("otp", otp.to_item(Purpose::Login)?), &otp, Purpose::Login, &messages).await?;
+        let messages = crate::codes::code_messages(&app.store, &otp, &code, "otp.login", user).await?;
+        crate::codes::send_codes(app, Tx::new().put("otp", otp.to_item(Purpose::Login)?), &otp, Purpose::Login, &messages).await?;
     }
     let also = if totp.is_some() { " (or use totp_code)" } else { "" };
     Err(AppError::Auth {
         code: "AUTH_2FA_REQUIRED",
         message: format!("a code was sent by {} to {}; send it as otp_code{also}", channel.as_str(), phone.masked()),
     })
-}
-
-pub fn invalid_credentials() -> AppError {
-    AppError::Auth { code: "AUTH_INVALID_CREDENTIALS", message: "invalid email or password".into() }
 }
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
@@ -145,7 +141,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
 
     let Some(user) = user.filter(|_| ok) else {
         record_failure(app, &call, &email, last, owner.as_ref(), now).await;
-        return Err(invalid_credentials());
+        return Err(crate::password::invalid_credentials());
     };
     if user.status != UserStatus::Active {
         return Err(AppError::Forbidden("this account is not active".into()));

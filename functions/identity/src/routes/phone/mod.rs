@@ -1,5 +1,5 @@
 //! `/v1/auth/phone/verify/start|confirm|resend|cancel` — proving a phone
-//! number with a code by SMS or WhatsApp (M3CoreCRM §1.15). Every step is
+//! number with a code by SMS or WhatsApp (the code's rules: `crate::otp`). Every step is
 //! audited (`phone.verify.started|sent|succeeded|failed|resend|cancelled`);
 //! the code goes out through the notifications pipeline, never in an event.
 
@@ -8,74 +8,10 @@ pub mod confirm;
 pub mod resend;
 pub mod start;
 
-use crm_events::messages::{Message, MessageKind};
 use crm_kernel::{AppError, TenantId, UserId};
-use crm_notify::compose::{compose, Mirror, Recipient, Send};
 
-use crate::otp::{Otp, OtpStatus, Purpose, CODE_TTL_SECS};
+use crate::otp::{Otp, OtpStatus, Purpose};
 use crate::App;
-
-/// The messages carrying a code (template family `otp.verify_phone` or
-/// `otp.login`): the SMS/WhatsApp itself, plus its email and inbox mirrors
-/// (which say a code was sent, never the code), in one dispatch group.
-pub(crate) async fn code_messages(
-    store: &crm_store::Store,
-    otp: &Otp,
-    code: &str,
-    family: &str,
-    user: &crate::model::User,
-) -> Result<Vec<Message>, AppError> {
-    let payload = serde_json::json!({
-        "code": code, "expires_min": CODE_TTL_SECS / 60, "app_name": "M3CRM", "phone_masked": otp.e164.masked(),
-    });
-    let send = Send {
-        tenant_id: otp.tenant_id,
-        channel: otp.channel.message_channel(),
-        family: family.into(),
-        payload: payload.as_object().cloned().unwrap_or_default(),
-        kind: MessageKind::Transactional,
-        mirror: Mirror::default(),
-        scheduled_at: None,
-        source: format!("identity.{family}"),
-        marketing_email_ok: false,
-    };
-    let to = Recipient {
-        email: Some(user.email.as_str().to_string()),
-        phone: Some(otp.e164.clone()),
-        user_id: Some(user.id),
-        locale: user.profile.locale.clone(),
-    };
-    let overrides = crm_notify::tenant::overrides(store, otp.tenant_id, family).await?;
-    Ok(compose(&send, &to, &overrides, None)?.messages)
-}
-
-/// Commits `tx` with every code message (each with its `message.queued`),
-/// counted on the month's SMS/WhatsApp usage — never refused by the plan's
-/// cap, a user must be able to sign in — but held by the one-time-code
-/// budgets in the same transaction ([`crm_events::messages::CodeBudget`]:
-/// per tenant per month, `422 OTP_BUDGET_EXHAUSTED`; per number per hour
-/// and purpose, `429`).
-pub(crate) async fn send_codes(app: &App, tx: crm_store::Tx, otp: &Otp, purpose: Purpose, messages: &[Message]) -> Result<(), AppError> {
-    use crm_events::messages::QueueExt;
-    let now = crm_kernel::Timestamp::now();
-    let mut tx = tx;
-    for m in messages {
-        tx = tx.queue_message(m)?;
-    }
-    let tx = crm_events::messages::count_usage(tx, messages);
-    let purpose = match purpose {
-        Purpose::PhoneVerify => "phone_verify",
-        Purpose::Login => "login",
-    };
-    let tx = app.otp_budget.hold(tx, otp.tenant_id, purpose, otp.e164.as_str(), now);
-    match app.store.transact(tx).await {
-        Ok(()) => Ok(()),
-        Err(crm_store::StoreError::ConditionFailed { label }) => {
-            Err(crm_events::messages::CodeBudget::refusal(&label, now).unwrap_or(crm_store::StoreError::ConditionFailed { label }.into()))
-        }
-        Err(e) => Err(e.into()),
-    }
-}
 
 /// The user's phone verification in progress.
 pub(crate) async fn pending(app: &App, tenant: TenantId, user: UserId) -> Result<Otp, AppError> {

@@ -17,7 +17,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let current = super::pending(app, p.tenant_id, p.user_id).await?;
     let (next, code) = current.resend(Timestamp::now())?;
     let user: crate::model::User = app.store.get_as(&crate::model::User::key(p.tenant_id, p.user_id)).await?.ok_or(AppError::NotFound)?;
-    let messages = super::code_messages(&app.store, &next, &code, "otp.verify_phone", &user).await?;
+    let messages = crate::codes::code_messages(&app.store, &next, &code, "otp.verify_phone", &user).await?;
     let event = super::super::event(
         &call,
         p.tenant_id,
@@ -27,6 +27,6 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         json!({ "channel": next.channel, "e164": next.e164.masked(), "sends": next.sends, "message_id": messages[0].id }),
     );
     let tx = Tx::new().put_if("otp", next.to_item(Purpose::PhoneVerify)?, Condition::version_is(current.version));
-    super::send_codes(app, tx.emit_audited(&event), &next, Purpose::PhoneVerify, &messages).await?;
+    crate::codes::send_codes(app, tx.emit_audited(&event), &next, Purpose::PhoneVerify, &messages).await?;
     Ok(Reply::with_status(202, json!({ "verification": next.public() })))
 }

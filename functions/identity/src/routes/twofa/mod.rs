@@ -1,7 +1,7 @@
 //! `POST /v1/auth/twofa/{sms|whatsapp}/enable|disable` — one-time codes by
 //! SMS or WhatsApp as the login's second factor. Gated by the plan feature
 //! (`twofa.sms` / `twofa.whatsapp`) **and** by a verified phone
-//! (M3CoreCRM §1.15). Turning one off needs `{password}` (counted toward the
+//! (as the spec asks). Turning one off needs `{password}` (counted toward the
 //! login lockout). Audited `twofa.enabled` / `twofa.disabled`.
 
 pub mod disable;
@@ -53,7 +53,7 @@ pub(crate) async fn set(app: &App, call: Call, on: bool) -> Result<Reply, AppErr
             if last {
                 crate::lockout::lock(app, &user.email, now).await;
             }
-            return Err(crate::routes::auth::login::invalid_credentials());
+            return Err(crate::password::invalid_credentials());
         }
     }
     let mut next = user.clone();

@@ -1,4 +1,4 @@
-//! A dispatch group (M3CoreCRM `dispatch_groups`): the messages one
+//! A dispatch group (the spec's `dispatch_groups`): the messages one
 //! dispatch wrote together, stored under its idempotency key — the
 //! client's `correlation_key`, or the deterministic
 //! `(template_code, channel, to, payload hash, minute)` key — so the same

@@ -31,7 +31,6 @@ use serde_json::{json, Value};
 
 use super::group::{DispatchGroup, DISPATCH_KEY};
 use super::request::{Body, DispatchRequest};
-use crate::people::Person;
 use crate::policy::Policy;
 use crate::suppression::Suppression;
 use crate::{quiet, usage, App};
@@ -70,7 +69,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     // The recipient: a user of the tenant (their addresses, locale, zone,
     // preferences) and/or explicit addresses, which win.
     let person = match req.target.user_id {
-        Some(u) => Some(Person::load(&app.store, t, u).await?),
+        Some(u) => Some(crate::people::recipient(&app.store, t, u).await?),
         None => None,
     };
     let prefs: Preferences = match &person {
@@ -81,7 +80,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         email: req.target.email.clone().or_else(|| person.as_ref().map(|u| u.email.clone())),
         phone: match &req.target.phone {
             Some(raw) => Some(crm_kernel::Phone::parse(raw).map_err(|e| AppError::invalid_fields(vec![e]))?),
-            None => person.as_ref().and_then(Person::verified_phone),
+            None => person.as_ref().and_then(|u| u.verified_phone().cloned()),
         },
         user_id: person.as_ref().map(|u| u.id),
         locale: prefs.locale.clone().or_else(|| person.as_ref().and_then(|u| u.profile.locale.clone())),
@@ -206,7 +205,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if billable > 0 {
         tx = usage::take(tx, t, &req.channel, billable as i64, &entitlements, now)?;
     }
-    let created = super::super::event(
+    let created = crm_events::DomainEvent::caused_by(
         &call,
         "dispatch.group.created",
         Subject { kind: "dispatch_group".into(), id: group.id.to_string() },
@@ -300,6 +299,6 @@ fn view(group: &DispatchGroup, messages: &[Message], replayed: bool) -> Value {
         "correlation_key": group.correlation_key,
         "root_message_id": group.root_message_id,
         "replayed": replayed,
-        "messages": messages.iter().map(crate::routes::messages::public).collect::<Vec<_>>(),
+        "messages": messages.iter().map(crate::message_view::public).collect::<Vec<_>>(),
     })
 }

@@ -15,7 +15,7 @@ use crate::App;
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let t = call.principal()?.tenant_id;
     let a = super::load(app, &call).await?;
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         "email_account.disconnected",
         Subject { kind: "email_account".into(), id: a.id.to_string() },

@@ -62,7 +62,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let was_default = accounts::default_id(&app.store, t).await? == Some(current.id);
     next.updated_at = Timestamp::now();
     next.version += 1;
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         "email_account.updated",
         Subject { kind: "email_account".into(), id: current.id.to_string() },

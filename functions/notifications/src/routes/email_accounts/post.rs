@@ -64,7 +64,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Some(d) => d,
         None => accounts::default_id(&app.store, t).await?.is_none(),
     };
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         "email_account.connected",
         Subject { kind: "email_account".into(), id: id.to_string() },

@@ -9,6 +9,6 @@ use crate::App;
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let t = call.principal()?.tenant_id;
     let user = UserId::parse(&call.path("userId")?).map_err(|_| AppError::NotFound)?;
-    app.store.get(&crm_store::keys::user(t, &user.to_string())).await?.ok_or(AppError::NotFound)?;
+    crm_directory::get(&app.store, t, user).await?.ok_or(AppError::NotFound)?;
     super::list(app, &call, t, user).await
 }

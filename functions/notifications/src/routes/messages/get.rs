@@ -68,5 +68,5 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let page = app.store.query(q).await?;
     let messages = page.items.into_iter().map(item::from_item::<Message>).collect::<Result<Vec<_>, _>>()?;
-    Ok(Reply::list(messages.iter().map(super::public).collect::<Vec<_>>(), limit, page.next_cursor))
+    Ok(Reply::list(messages.iter().map(crate::message_view::public).collect::<Vec<_>>(), limit, page.next_cursor))
 }

@@ -19,7 +19,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         }
         None => Vec::new(),
     };
-    let mut view = super::public(&m);
-    view["group"] = group.iter().filter(|g| g.id != m.id).map(super::public).collect::<Vec<_>>().into();
+    let mut view = crate::message_view::public(&m);
+    view["group"] = group.iter().filter(|g| g.id != m.id).map(crate::message_view::public).collect::<Vec<_>>().into();
     Ok(Reply::ok(view).etag(m.version))
 }

@@ -22,7 +22,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     next.version = current.version + 1;
     let condition = if current.version == 0 { Condition::not_exists() } else { Condition::version_is(current.version) };
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         "notification_policy.updated",
         Subject { kind: "tenant".into(), id: t.to_string() },

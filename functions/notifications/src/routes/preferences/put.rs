@@ -22,7 +22,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let next = current.apply(update)?;
     let condition = if current.version == 0 { Condition::not_exists() } else { Condition::version_is(current.version) };
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         "user.preferences.updated",
         Subject { kind: "user".into(), id: p.user_id.to_string() },

@@ -15,7 +15,7 @@ use crate::App;
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let t = call.principal()?.tenant_id;
     let (channel, address) = super::parse_entry(call.query("channel").as_deref(), call.query("address").as_deref())?;
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         "suppression.removed",
         Subject { kind: "suppression".into(), id: format!("{}:{address}", channel.as_str()) },

@@ -30,7 +30,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         return Err(AppError::invalid("reason", format!("must be one of {}", REASONS.join(", "))));
     }
     let s = Suppression { tenant_id: t, channel, address, reason, occurred_at: Timestamp::now(), message_id: None };
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         "suppression.added",
         Subject { kind: "suppression".into(), id: format!("{}:{}", s.channel.as_str(), s.address) },

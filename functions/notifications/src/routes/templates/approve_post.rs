@@ -23,7 +23,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     next.is_approved = true;
     next.updated_at = Timestamp::now();
     next.version += 1;
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         "template.approved",
         Subject { kind: "template".into(), id: id.to_string() },

@@ -60,7 +60,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     next.variables = variables(&next.subject, &next.body);
     next.updated_at = Timestamp::now();
     next.version += 1;
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         "template.updated",
         Subject { kind: "template".into(), id: id.to_string() },

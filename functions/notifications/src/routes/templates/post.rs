@@ -70,7 +70,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         updated_at: now,
         version: 1,
     };
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         "template.created",
         Subject { kind: "template".into(), id: tpl.id.to_string() },

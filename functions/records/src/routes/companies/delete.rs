@@ -18,7 +18,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if call.if_match()?.is_some_and(|v| v != current.version) {
         return Err(AppError::PreconditionFailed);
     }
-    let event = super::super::event(&call, "company.deleted", super::subject(&current), json!({ "name": current.fields.name }))?;
+    let event = crm_events::DomainEvent::caused_by(
+        &call,
+        "company.deleted",
+        crate::companies::subject(&current),
+        json!({ "name": current.fields.name }),
+    )?;
     let tx = Tx::new()
         .delete("company", &Company::key(p.tenant_id, current.id), Some(Condition::version_is(current.version)))
         .emit_audited(&event);

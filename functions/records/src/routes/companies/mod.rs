@@ -8,7 +8,6 @@ pub mod post;
 
 use crm_http::Call;
 use crm_kernel::{AppError, EntityId};
-use serde_json::{json, Value};
 
 use crate::company::Company;
 use crate::App;
@@ -20,14 +19,4 @@ pub(crate) async fn load(app: &App, call: &Call) -> Result<Company, AppError> {
     let c: Company = app.store.get_as(&Company::key(p.tenant_id, id)).await?.ok_or(AppError::NotFound)?;
     crm_auth::audience::require_visible(&app.store, p, c.fields.owner_user_id, false).await?;
     Ok(c)
-}
-
-pub(crate) fn subject(c: &Company) -> crm_events::Subject {
-    crm_events::Subject { kind: "company".into(), id: c.id.to_string() }
-}
-
-pub(crate) fn public(c: &Company) -> Value {
-    let mut v = serde_json::to_value(c).unwrap_or_default();
-    v["phone"] = json!(c.fields.phone.as_ref().map(|p| p.as_str()));
-    v
 }

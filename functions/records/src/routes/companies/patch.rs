@@ -33,14 +33,15 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         &serde_json::to_value(&fields).unwrap_or_default(),
     );
     if changes.is_empty() {
-        return Ok(Reply::ok(super::public(&current)).etag(current.version));
+        return Ok(Reply::ok(crate::companies::public(&current)).etag(current.version));
     }
     let next = Company { fields, updated_at: Timestamp::now(), version: current.version + 1, ..current.clone() };
-    let event = super::super::event(&call, "company.updated", super::subject(&next), json!({ "changes": changes }))?;
+    let event =
+        crm_events::DomainEvent::caused_by(&call, "company.updated", crate::companies::subject(&next), json!({ "changes": changes }))?;
     let tx = tx.put_if("company", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
     let tx = search_index::write(tx, p.tenant_id, COMPANY, next.id, &current.fields.terms(), &next.fields.terms())?;
     match app.store.transact(tx).await {
-        Ok(()) => Ok(Reply::ok(super::public(&next)).etag(next.version)),
+        Ok(()) => Ok(Reply::ok(crate::companies::public(&next)).etag(next.version)),
         Err(StoreError::ConditionFailed { label }) if label == "company" => Err(AppError::PreconditionFailed),
         Err(StoreError::ConditionFailed { label }) if super::super::custom_conflict(&label).is_some() => {
             Err(super::super::custom_conflict(&label).unwrap_or(AppError::PreconditionFailed))

@@ -29,10 +29,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         updated_at: now,
         version: 1,
     };
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         "company.created",
-        super::subject(&company),
+        crate::companies::subject(&company),
         json!({ "name": company.fields.name, "domain": company.fields.domain, "owner_user_id": company.fields.owner_user_id }),
     )?;
     let (values, tx) = crm_records::write::custom_values(&app.store, &p, "company", &Default::default(), &body, true, Tx::new()).await?;
@@ -48,5 +48,5 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             _ => e.into(),
         });
     }
-    Ok(Reply::created(format!("/v1/companies/{}", company.id), super::public(&company)).etag(company.version))
+    Ok(Reply::created(format!("/v1/companies/{}", company.id), crate::companies::public(&company)).etag(company.version))
 }

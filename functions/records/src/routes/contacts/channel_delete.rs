@@ -14,6 +14,6 @@ pub async fn handle(app: &crate::App, call: Call) -> Result<Reply, AppError> {
     let mut fields = current.fields.clone();
     let gone = channel::remove(&mut fields, id)?;
     let data = json!({ "channel": gone, "action": "channel_removed" });
-    let next = super::save(app, &call, &current, fields, "contact.updated", data, Tx::new()).await?;
-    Ok(Reply::ok(super::public(&next)).etag(next.version))
+    let next = crate::contacts::save(app, &call, &current, fields, "contact.updated", data, Tx::new()).await?;
+    Ok(Reply::ok(crate::contacts::public(&next)).etag(next.version))
 }

@@ -59,12 +59,12 @@ pub async fn handle(app: &crate::App, call: Call) -> Result<Reply, AppError> {
     let mut fields = current.fields.clone();
     let id = channel::upsert(&mut fields, up)?;
     if fields == current.fields {
-        return Ok(Reply::ok(super::public(&current)).etag(current.version));
+        return Ok(Reply::ok(crate::contacts::public(&current)).etag(current.version));
     }
     let ch = fields.channels.iter().find(|c| c.id == id).cloned();
     let data = json!({ "channel": ch, "action": if adding { "channel_added" } else { "channel_changed" } });
-    let next = super::save(app, &call, &current, fields, "contact.updated", data, Tx::new()).await?;
-    let reply = json!({ "channel_id": id, "contact": super::public(&next) });
+    let next = crate::contacts::save(app, &call, &current, fields, "contact.updated", data, Tx::new()).await?;
+    let reply = json!({ "channel_id": id, "contact": crate::contacts::public(&next) });
     let reply = if adding { Reply::created(format!("/v1/contacts/{}", next.id), reply) } else { Reply::ok(reply) };
     Ok(reply.etag(next.version))
 }

@@ -1,6 +1,6 @@
 //! `POST /v1/contacts/{id}/opt-in` and `…/opt-out` `{channel_id,
 //! consent_source?, consent_text?}` — a contact's consent on one channel
-//! (M3CoreCRM §3 "opt-in/out stored and respected in marketing"). The
+//! (the spec: "opt-in/out stored and respected in marketing"). The
 //! channel's `opt_in`, `opt_in_source`, `opted_in_at`/`opt_out_at` change and,
 //! in the same transaction, the notifications core's consent record for the
 //! address (an SMS opt-out is the STOP list) — so a marketing send to the
@@ -85,6 +85,6 @@ async fn record(app: &App, call: Call, status: ConsentStatus) -> Result<Reply, A
     let tx = Tx::new().put_if("consent", consent.to_item()?, cond);
     let kind = if opting_in { "contact.opted_in" } else { "contact.opted_out" };
     let data = json!({ "channel_id": ch.id, "type": ch.kind, "channel": consent.channel, "address": ch.value, "source": source });
-    let next = super::save(app, &call, &current, fields, kind, data, tx).await?;
-    Ok(Reply::ok(super::public(&next)).etag(next.version))
+    let next = crate::contacts::save(app, &call, &current, fields, kind, data, tx).await?;
+    Ok(Reply::ok(crate::contacts::public(&next)).etag(next.version))
 }

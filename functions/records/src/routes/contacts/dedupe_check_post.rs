@@ -1,7 +1,7 @@
 //! `POST /v1/contacts/dedupe/check` — before creating (or to review), the
 //! contacts a person may already be: `blocking` ones hold the same email
 //! or E.164 phone (a create would be `409`); `suggestions` are soft
-//! matches (M3CoreCRM §3.6): the same name at the same company, or the same
+//! matches (suggestions, never blocking): the same name at the same company, or the same
 //! name with a phone ending in the same six digits.
 //! Body: `{first_name?, last_name?, email?, phone?, company_id?}`.
 

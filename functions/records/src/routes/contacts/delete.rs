@@ -14,15 +14,19 @@ use crate::{search_index, App};
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let t = p.tenant_id;
-    let current = super::live(super::load(app, &call).await?)?;
+    let current = crate::contacts::live(super::load(app, &call).await?)?;
     super::super::require_edit(&p, current.fields.owner_user_id)?;
     if call.if_match()?.is_some_and(|v| v != current.version) {
         return Err(AppError::PreconditionFailed);
     }
-    let event =
-        super::super::event(&call, "contact.deleted", super::subject(&current), json!({ "full_name": current.fields.full_name() }))?;
+    let event = crm_events::DomainEvent::caused_by(
+        &call,
+        "contact.deleted",
+        crate::contacts::subject(&current),
+        json!({ "full_name": current.fields.full_name() }),
+    )?;
     let tx = Tx::new().delete("contact", &Contact::key(t, current.id), Some(Condition::version_is(current.version))).emit_audited(&event);
-    let tx = super::markers(tx, t, current.id, Some(&current.fields), None)?;
+    let tx = crate::contacts::markers(tx, t, current.id, Some(&current.fields), None)?;
     let tx = search_index::write(tx, t, CONTACT, current.id, &current.fields.terms(), &[])?;
     let tx = super::super::release_quota(tx, t, "contacts.max");
     match app.store.transact(tx).await {

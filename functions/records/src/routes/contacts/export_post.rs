@@ -9,8 +9,8 @@ use crm_kernel::{AppError, Timestamp};
 use crm_store::Tx;
 use serde_json::{json, Value};
 
+use crate::contacts::list::Filter;
 use crate::job::{Job, JobKind, JobStatus};
-use crate::routes::contacts::get::Filter;
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
@@ -30,5 +30,5 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     (job.viewer_roles, job.viewer_scope) = (p.roles.clone(), p.scope.clone());
     let event = crate::jobs::event(&job, "job.queued", json!({ "kind": job.kind }));
     app.store.transact(Tx::new().put_new("job", job.to_item()?).emit(&event)).await?;
-    Ok(Reply::with_status(202, super::super::jobs::public(&job)))
+    Ok(Reply::with_status(202, crate::job::public(&job)))
 }

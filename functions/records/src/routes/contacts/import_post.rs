@@ -6,45 +6,11 @@
 //! and previews duplicates without writing anything.
 
 use crm_http::{Call, Reply};
-use crm_kernel::{AppError, Timestamp};
-use serde::Deserialize;
-use serde_json::json;
+use crm_kernel::AppError;
 
-use crate::job::{Job, JobKind};
+use crate::job::JobKind;
 use crate::App;
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct Body {
-    #[serde(default)]
-    filename: Option<String>,
-    #[serde(default)]
-    dry_run: bool,
-}
-
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
-    start(app, &call, JobKind::ContactsImport, "contacts.csv").await
-}
-
-/// Starts an import job of `kind` (contacts, or leads: `POST /v1/leads/import`).
-pub(crate) async fn start(app: &App, call: &Call, kind: JobKind, default_name: &str) -> Result<Reply, AppError> {
-    let p = call.principal()?.clone();
-    let b: Body = call.json()?;
-    let name = b.filename.unwrap_or_else(|| default_name.into());
-    if name.is_empty()
-        || name.len() > 100
-        || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._- ".contains(c))
-        || !name.ends_with(".csv")
-    {
-        return Err(AppError::invalid("filename", "must be a .csv name of letters, digits, spaces, `.`, `_` or `-` (at most 100)"));
-    }
-    let mut job = Job::new(kind, p.tenant_id, p.user_id, &name.replace(' ', "_"), Timestamp::now());
-    job.dry_run = b.dry_run;
-    job.contacts_max = Some(p.entitlements.limit(if kind == JobKind::LeadsImport { "leads.max" } else { "contacts.max" }));
-    job.leads_scoring = p.entitlements.has("leads.scoring");
-    job.custom_fields_allowed = p.entitlements.has("contacts.customFields");
-    // A presigned POST: the storage itself refuses anything but a CSV of at most MAX_BYTES.
-    let upload = app.files.upload_form(&job.object_key, "text/csv", crate::csv_rows::MAX_BYTES).await?;
-    app.store.put(job.to_item()?).await?;
-    Ok(Reply::created(format!("/v1/jobs/{}", job.id), json!({ "job": super::super::jobs::public(&job), "upload": upload })))
+    crate::transfers::start_import(app, &call, JobKind::ContactsImport, "contacts.csv").await
 }

@@ -1,4 +1,4 @@
-//! `POST /v1/contacts/merge` `{target_id, source_id}` — M3CoreCRM §3.6: the
+//! `POST /v1/contacts/merge` `{target_id, source_id}` — the
 //! target keeps its id and values and takes the source's where it has
 //! none; the source becomes a tombstone with `merged_into_id` (out of every
 //! list and the search index; reading it says where it went). Every channel
@@ -36,8 +36,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let found = app.store.get_many(&[Contact::key(t, b.target_id), Contact::key(t, b.source_id)]).await?;
     let mut found = found.into_iter().map(|i| i.map(item::from_item::<Contact>).transpose());
-    let target = super::live(found.next().ok_or(AppError::NotFound)??.ok_or(AppError::NotFound)?)?;
-    let source = super::live(found.next().ok_or(AppError::NotFound)??.ok_or(AppError::NotFound)?)?;
+    let target = crate::contacts::live(found.next().ok_or(AppError::NotFound)??.ok_or(AppError::NotFound)?)?;
+    let source = crate::contacts::live(found.next().ok_or(AppError::NotFound)??.ok_or(AppError::NotFound)?)?;
     for c in [&target, &source] {
         crm_auth::audience::require_visible(&app.store, &p, c.fields.owner_user_id, c.fields.private).await?;
         super::super::require_edit(&p, c.fields.owner_user_id)?;
@@ -47,10 +47,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let kept =
         Contact { fields: merge_fields(&target.fields, &source.fields), updated_at: now, version: target.version + 1, ..target.clone() };
     let tombstone = Contact { merged_into_id: Some(target.id), updated_at: now, version: source.version + 1, ..source.clone() };
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         "contact.merged",
-        super::subject(&kept),
+        crate::contacts::subject(&kept),
         json!({ "target_id": target.id, "source_id": source.id, "channels": kept.fields.channels.len() }),
     )?;
     let mut tx = Tx::new()
@@ -66,7 +66,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let tx = search_index::write(tx, t, CONTACT, source.id, &source.fields.terms(), &[])?;
     let tx = super::super::release_quota(tx, t, "contacts.max");
     match app.store.transact(tx).await {
-        Ok(()) => Ok(Reply::ok(json!({ "target": super::public(&kept), "source_id": source.id }))),
+        Ok(()) => Ok(Reply::ok(json!({ "target": crate::contacts::public(&kept), "source_id": source.id }))),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),
         Err(e) => Err(e.into()),
     }

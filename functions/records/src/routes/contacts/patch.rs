@@ -26,15 +26,15 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         crm_records::write::check_owner(&app.store, t, fields.owner_user_id).await?;
     }
     if fields.company_id != current.fields.company_id {
-        super::check_company(app, t, fields.company_id).await?;
+        crate::contacts::check_company(app, t, fields.company_id).await?;
     }
     let changes = super::super::changes(
         &serde_json::to_value(&current.fields).unwrap_or_default(),
         &serde_json::to_value(&fields).unwrap_or_default(),
     );
     if changes.is_empty() {
-        return Ok(Reply::ok(super::public(&current)).etag(current.version));
+        return Ok(Reply::ok(crate::contacts::public(&current)).etag(current.version));
     }
-    let next = super::save(app, &call, &current, fields, "contact.updated", json!({ "changes": changes }), tx).await?;
-    Ok(Reply::ok(super::public(&next)).etag(next.version))
+    let next = crate::contacts::save(app, &call, &current, fields, "contact.updated", json!({ "changes": changes }), tx).await?;
+    Ok(Reply::ok(crate::contacts::public(&next)).etag(next.version))
 }

@@ -21,7 +21,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let fields = ContactFields::apply(&ContactFields { owner_user_id: Some(p.user_id), ..ContactFields::blank() }, &body)?;
     super::super::check_private(&p, false, fields.private)?;
     crm_records::write::check_owner(&app.store, t, fields.owner_user_id).await?;
-    super::check_company(app, t, fields.company_id).await?;
+    crate::contacts::check_company(app, t, fields.company_id).await?;
     let now = Timestamp::now();
     let contact = Contact {
         id: EntityId::new(),
@@ -33,24 +33,24 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         merged_into_id: None,
         version: 1,
     };
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         "contact.created",
-        super::subject(&contact),
+        crate::contacts::subject(&contact),
         json!({ "full_name": contact.fields.full_name(), "company_id": contact.fields.company_id, "lifecycle_stage": contact.fields.lifecycle_stage }),
     )?;
     let (values, tx) = crm_records::write::custom_values(&app.store, &p, "contact", &Default::default(), &body, true, Tx::new()).await?;
     let contact = Contact { fields: ContactFields { custom_fields: values, ..contact.fields }, ..contact };
     let tx = tx.put_new("contact", contact.to_item()?).emit_audited(&event);
-    let tx = super::markers(tx, t, contact.id, None, Some(&contact.fields))?;
+    let tx = crate::contacts::markers(tx, t, contact.id, None, Some(&contact.fields))?;
     let tx = super::super::take_quota(tx, &p, "contacts.max");
     let tx = search_index::write(tx, t, CONTACT, contact.id, &[], &contact.fields.terms())?;
     match app.store.transact(tx).await {
-        Ok(()) => Ok(Reply::created(format!("/v1/contacts/{}", contact.id), super::public(&contact)).etag(contact.version)),
-        Err(e) => match super::conflict_label(&e) {
+        Ok(()) => Ok(Reply::created(format!("/v1/contacts/{}", contact.id), crate::contacts::public(&contact)).etag(contact.version)),
+        Err(e) => match crate::contacts::conflict_label(&e) {
             Some(label) => Err(match super::super::quota_refused(&p, label).or_else(|| super::super::custom_conflict(label)) {
                 Some(c) => c,
-                None => super::duplicate(app, t, label).await,
+                None => crate::contacts::duplicate(app, t, label).await,
             }),
             None => Err(e.into()),
         },

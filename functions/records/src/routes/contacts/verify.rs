@@ -55,10 +55,10 @@ pub async fn start(app: &App, call: Call) -> Result<Reply, AppError> {
     };
     let overrides = crm_notify::tenant::overrides(&app.store, t, &send.family).await?;
     let message = compose(&send, &to, &overrides, None)?.messages.remove(0);
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         "contact.channel.verify_started",
-        super::subject(&current),
+        crate::contacts::subject(&current),
         json!({ "channel_id": ch.id, "type": ch.kind, "message_id": message.id }),
     )?;
     let tx = match &previous {
@@ -74,7 +74,7 @@ pub async fn start(app: &App, call: Call) -> Result<Reply, AppError> {
         crm_store::StoreError::ConditionFailed { label } if crm_events::messages::CodeBudget::refusal(label, now).is_some() => {
             crm_events::messages::CodeBudget::refusal(label, now).unwrap_or(AppError::RateLimited { retry_after_secs: 60 })
         }
-        _ => match super::conflict_label(&e) {
+        _ => match crate::contacts::conflict_label(&e) {
             Some(_) => AppError::RateLimited { retry_after_secs: 60 },
             None => e.into(),
         },
@@ -120,6 +120,6 @@ pub async fn confirm(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let data = json!({ "channel_id": ch.id, "type": ch.kind });
     let tx = Tx::new().delete("verification", &key, Some(cond));
-    let next = super::save(app, &call, &current, fields, "contact.channel.verified", data, tx).await?;
-    Ok(Reply::ok(super::public(&next)).etag(next.version))
+    let next = crate::contacts::save(app, &call, &current, fields, "contact.channel.verified", data, tx).await?;
+    Ok(Reply::ok(crate::contacts::public(&next)).etag(next.version))
 }

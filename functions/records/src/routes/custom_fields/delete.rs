@@ -16,7 +16,7 @@ use crate::App;
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let t = call.principal()?.tenant_id;
     let d = super::load(app, &call).await?;
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         "custom_field.deleted",
         Subject { kind: "custom_field".into(), id: d.id.to_string() },

@@ -47,7 +47,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     next.updated_at = Timestamp::now();
     next.version += 1;
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         "custom_field.updated",
         Subject { kind: "custom_field".into(), id: next.id.to_string() },

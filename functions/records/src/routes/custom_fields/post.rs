@@ -75,7 +75,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         updated_at: now,
         version: 1,
     };
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         &call,
         "custom_field.created",
         Subject { kind: "custom_field".into(), id: d.id.to_string() },

@@ -16,5 +16,5 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .after(cursor);
     let page = app.store.query(q).await?;
     let jobs = page.items.into_iter().map(item::from_item::<Job>).collect::<Result<Vec<_>, _>>()?;
-    Ok(Reply::list(jobs.iter().map(super::public).collect::<Vec<_>>(), limit, page.next_cursor))
+    Ok(Reply::list(jobs.iter().map(crate::job::public).collect::<Vec<_>>(), limit, page.next_cursor))
 }

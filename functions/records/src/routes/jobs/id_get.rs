@@ -11,7 +11,7 @@ use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let job = super::load(app, &call).await?;
-    let mut body = super::public(&job);
+    let mut body = crate::job::public(&job);
     if job.kind == JobKind::ContactsExport && job.status == JobStatus::Completed {
         let (url, expires_at) = app.files.download_url(&job.object_key, job.download_name.as_deref().unwrap_or("contacts.csv")).await?;
         body["download"] = json!({ "url": url, "expires_at": expires_at });

@@ -8,7 +8,6 @@ pub mod start_post;
 
 use crm_http::Call;
 use crm_kernel::{AppError, EntityId};
-use serde_json::Value;
 
 use crate::job::Job;
 use crate::App;
@@ -22,15 +21,4 @@ pub(crate) async fn load(app: &App, call: &Call) -> Result<Job, AppError> {
     } else {
         Err(AppError::NotFound)
     }
-}
-
-/// What the API shows of a job (the bucket key stays inside).
-pub(crate) fn public(job: &Job) -> Value {
-    let mut v = serde_json::to_value(job).unwrap_or_default();
-    if let Some(o) = v.as_object_mut() {
-        for internal in ["object_key", "contacts_max", "custom_fields_allowed", "viewer_roles", "viewer_scope"] {
-            o.remove(internal);
-        }
-    }
-    v
 }

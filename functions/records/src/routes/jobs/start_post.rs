@@ -39,5 +39,5 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .transact(Tx::new().put_if("job", next.to_item()?, Condition::version_is(job.version)).emit_audited(&event))
         .await
         .map_err(|_| AppError::Conflict("the job has already started".into()))?;
-    Ok(Reply::with_status(202, super::public(&next)))
+    Ok(Reply::with_status(202, crate::job::public(&next)))
 }

@@ -6,8 +6,6 @@
 
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, FieldError, Timestamp};
-use crm_store::item::ItemExt;
-use crm_store::keys;
 use serde_json::{json, Value};
 
 use crate::lead_rules::Assignment;
@@ -24,11 +22,11 @@ pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     let body: Value = call.json()?;
     let mut next = Assignment::parse(&body)?;
     let users = next.users();
-    let found = app.store.get_many(&users.iter().map(|u| keys::user(p.tenant_id, &u.to_string())).collect::<Vec<_>>()).await?;
+    let found = crm_directory::get_many(&app.store, p.tenant_id, &users).await?;
     let strangers: Vec<FieldError> = users
         .iter()
         .zip(found)
-        .filter(|(_, it)| it.as_ref().and_then(|i| i.str_attr("status")) != Some("active"))
+        .filter(|(_, u)| !u.as_ref().is_some_and(|u| u.is_active()))
         .map(|(u, _)| FieldError::new("users", format!("{u} is not an active user of this tenant")))
         .collect();
     if !strangers.is_empty() {
@@ -38,7 +36,7 @@ pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     let current: Assignment = app.store.get_as(&key).await?.unwrap_or_default();
     next.version = current.version + 1;
     next.updated_at = Some(Timestamp::now());
-    super::save_rules(
+    crate::leads::save_rules(
         app,
         &call,
         &key,

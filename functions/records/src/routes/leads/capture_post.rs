@@ -1,4 +1,4 @@
-//! `POST /v1/leads/capture` — the web-form endpoint (M3CoreCRM §6 "API
+//! `POST /v1/leads/capture` — the web-form endpoint (the spec's "API
 //! capture"): a site's form handler posts what the visitor typed, with an
 //! API key (`x-api-key`) holding `lead.create`. The lead gets source `web`
 //! (unless the form says otherwise), goes through the assignment and
@@ -59,6 +59,6 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let (values, tx) = crm_records::write::custom_values(&app.store, &p, "lead", &Default::default(), &body, true, Tx::new()).await?;
     fields.custom_fields = values;
-    super::create(app, &p, Some(call.request_id()), fields, tx).await?;
+    crate::leads::create(app, &p, Some(call.request_id()), fields, tx).await?;
     Ok(Reply::with_status(202, json!({ "accepted": true })))
 }

@@ -1,5 +1,5 @@
 //! `POST /v1/leads/{id}/convert` — the lead becomes a contact, maybe a
-//! company, and optionally a deal (M3CoreCRM §6.6), in **one transaction**:
+//! company, and optionally a deal, in **one transaction**:
 //!
 //! ```json
 //! { "contact_id": "…",        // link this contact; else the contact the lead duplicates; else a new one
@@ -56,7 +56,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut tx = Tx::new();
 
     // What the lead duplicates now (contacts and companies made since count too).
-    let dupes = super::duplicates(&app.store, t, &lead.fields).await?;
+    let dupes = crate::leads::duplicates(&app.store, t, &lead.fields).await?;
     // The contact: named, the lead's duplicate, or new.
     let found = dupes.iter().find(|d| d.kind == "contact").and_then(|d| EntityId::parse(&d.id).ok());
     let (contact_id, contact_created) = match b.contact_id.or(found) {
@@ -134,7 +134,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut next = Lead { conversion: Some(conversion.clone()), updated_at: now, version: lead.version + 1, ..lead.clone() };
     next.fields.status = "converted".into();
     let data = json!({ "contact_id": contact_id, "contact_created": contact_created, "company_id": company_id, "company_created": company_created, "deal_id": conversion.deal_id });
-    let tx = tx.put_if("lead", next.to_item()?, Condition::version_is(lead.version)).emit_audited(&super::event(
+    let tx = tx.put_if("lead", next.to_item()?, Condition::version_is(lead.version)).emit_audited(&crate::leads::event(
         &p,
         Some(call.request_id()),
         "lead.converted",
@@ -159,9 +159,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Err(StoreError::ConditionFailed { label }) if label.starts_with("link:") => {
             Err(AppError::invalid(label.trim_start_matches("link:"), "no such record in this tenant"))
         }
-        Err(StoreError::ConditionFailed { label }) if label.starts_with("marker:") => {
-            Err(super::super::contacts::duplicate(app, t, &label).await)
-        }
+        Err(StoreError::ConditionFailed { label }) if label.starts_with("marker:") => Err(crate::contacts::duplicate(app, t, &label).await),
         Err(StoreError::ConditionFailed { label }) if label == "quotas" => {
             Err(crm_records::write::full_quota(&app.store, &p, &limits).await)
         }
@@ -216,14 +214,14 @@ fn new_contact(
         merged_into_id: None,
         version: 1,
     };
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         call,
         "contact.created",
-        super::super::contacts::subject(&contact),
+        crate::contacts::subject(&contact),
         json!({ "full_name": contact.fields.full_name(), "company_id": company_id, "lifecycle_stage": "prospect", "lead_id": lead.id }),
     )?;
     let tx = tx.put_new("contact", contact.to_item()?).emit_audited(&event);
-    let tx = super::super::contacts::markers(tx, p.tenant_id, id, None, Some(&contact.fields))?;
+    let tx = crate::contacts::markers(tx, p.tenant_id, id, None, Some(&contact.fields))?;
     search_index::write(tx, p.tenant_id, CONTACT, id, &[], &contact.fields.terms())
 }
 
@@ -239,10 +237,10 @@ fn new_company(
     let body = json!({ "name": lead.fields.company_name, "domain": lead.fields.company_domain(), "country": lead.fields.country, "owner_user_id": owner });
     let fields = CompanyFields::apply(&CompanyFields::blank(), &body).map_err(|e| prefix(e, "company"))?;
     let company = Company { id, tenant_id: p.tenant_id, fields, created_by: p.user_id, created_at: now, updated_at: now, version: 1 };
-    let event = super::super::event(
+    let event = crm_events::DomainEvent::caused_by(
         call,
         "company.created",
-        super::super::companies::subject(&company),
+        crate::companies::subject(&company),
         json!({ "name": company.fields.name, "domain": company.fields.domain, "owner_user_id": owner, "lead_id": lead.id }),
     )?;
     let tx = tx.put_new("company", company.to_item()?).emit_audited(&event);

@@ -1,6 +1,6 @@
 //! `GET /v1/leads?search=&status=&owner=&source=&min_score=&from=&to=` —
-//! leads, cursor paginated, newest first (M3CoreCRM §6.4 filters). One key
-//! condition picks the partition — `status` (App.C's index), `owner`
+//! leads, cursor paginated, newest first (the spec's list filters). One key
+//! condition picks the partition — `status` (an index the spec suggests), `owner`
 //! (`me` or a user id), or all leads — and the rest filter it in the same
 //! query; `search` is a prefix match on names, email, phone and company
 //! name. Only leads the caller may see are listed (ADR 0013).

@@ -1,5 +1,5 @@
 //! `POST /v1/leads/import` `{filename?, dry_run?}` — a leads CSV import
-//! through the import jobs (M3CoreCRM §6 "CSV import with preview"): a job
+//! through the import jobs (the spec: "CSV import with preview"; ADR 0012): a job
 //! waiting for its file and a presigned URL to `PUT` the CSV to; then
 //! `POST /v1/jobs/{id}/start` and `GET /v1/jobs/{id}`. `dry_run` is the
 //! preview: every row checked, duplicates (of contacts, companies and
@@ -13,5 +13,5 @@ use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     call.principal()?.entitlements.require_feature("leads.import")?;
-    super::super::contacts::import_post::start(app, &call, JobKind::LeadsImport, "leads.csv").await
+    crate::transfers::start_import(app, &call, JobKind::LeadsImport, "leads.csv").await
 }

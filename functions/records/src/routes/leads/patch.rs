@@ -36,7 +36,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if changes.is_empty() {
         return Ok(Reply::ok(&current).etag(current.version));
     }
-    let (scoring, _) = super::rules(&app.store, p.tenant_id).await?;
+    let (scoring, _) = crate::leads::rules(&app.store, p.tenant_id).await?;
     let mut next = Lead { fields, updated_at: Timestamp::now(), version: current.version + 1, ..current.clone() };
     if next.fields.owner_user_id != current.fields.owner_user_id {
         next.assigned_by = next.fields.owner_user_id.map(|_| "manual".into());
@@ -46,9 +46,9 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         (next.score, next.score_parts) = (score + next.score_adjustment, parts);
     }
     if next.fields.email != current.fields.email || next.fields.phone != current.fields.phone {
-        next.duplicates = super::duplicates(&app.store, p.tenant_id, &next.fields).await?;
+        next.duplicates = crate::leads::duplicates(&app.store, p.tenant_id, &next.fields).await?;
     }
-    let tx = tx.put_if("lead", next.to_item()?, Condition::version_is(current.version)).emit_audited(&super::event(
+    let tx = tx.put_if("lead", next.to_item()?, Condition::version_is(current.version)).emit_audited(&crate::leads::event(
         &p,
         Some(call.request_id()),
         "lead.updated",
@@ -56,7 +56,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         json!({ "changes": changes, "score": next.score }),
     ));
     let tx = search_index::write(tx, p.tenant_id, LEAD, next.id, &current.fields.terms(), &next.fields.terms())?;
-    let tx = super::notify_owner(app, &p, &scoring, &next, Some(&current), tx).await?;
-    app.store.transact(tx).await.map_err(|e| super::refused(&p, e))?;
+    let tx = crate::leads::notify_owner(app, &p, &scoring, &next, Some(&current), tx).await?;
+    app.store.transact(tx).await.map_err(|e| crate::leads::refused(&p, e))?;
     Ok(Reply::ok(&next).etag(next.version))
 }

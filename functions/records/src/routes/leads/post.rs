@@ -17,6 +17,6 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut fields = LeadFields::apply(&LeadFields::blank("manual"), &body)?;
     let (values, tx) = crm_records::write::custom_values(&app.store, &p, "lead", &Default::default(), &body, true, Tx::new()).await?;
     fields.custom_fields = values;
-    let lead = super::create(app, &p, Some(call.request_id()), fields, tx).await?;
+    let lead = crate::leads::create(app, &p, Some(call.request_id()), fields, tx).await?;
     Ok(Reply::created(format!("/v1/leads/{}", lead.id), &lead).etag(lead.version))
 }

@@ -39,16 +39,16 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if adjustment != 0 {
         next.score_parts.push(ScorePart { rule: "manual".into(), points: adjustment });
     }
-    let (scoring, _) = super::rules(&app.store, p.tenant_id).await?;
+    let (scoring, _) = crate::leads::rules(&app.store, p.tenant_id).await?;
     let data = json!({ "changes": { "score": { "from": current.score, "to": next.score } }, "reason": reason });
-    let tx = Tx::new().put_if("lead", next.to_item()?, Condition::version_is(current.version)).emit_audited(&super::event(
+    let tx = Tx::new().put_if("lead", next.to_item()?, Condition::version_is(current.version)).emit_audited(&crate::leads::event(
         &p,
         Some(call.request_id()),
         "lead.updated",
         &next,
         data,
     ));
-    let tx = super::notify_owner(app, &p, &scoring, &next, Some(&current), tx).await?;
-    app.store.transact(tx).await.map_err(|e| super::refused(&p, e))?;
+    let tx = crate::leads::notify_owner(app, &p, &scoring, &next, Some(&current), tx).await?;
+    app.store.transact(tx).await.map_err(|e| crate::leads::refused(&p, e))?;
     Ok(Reply::ok(&next).etag(next.version))
 }

@@ -26,7 +26,7 @@ pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     let current: Scoring = app.store.get_as(&key).await?.unwrap_or_default();
     next.version = current.version + 1;
     next.updated_at = Some(Timestamp::now());
-    super::save_rules(
+    crate::leads::save_rules(
         app,
         &call,
         &key,

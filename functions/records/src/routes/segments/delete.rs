@@ -13,7 +13,7 @@ use crate::App;
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let t = call.principal()?.tenant_id;
     let s = super::load(app, &call).await?;
-    let event = super::super::event(&call, "segment.deleted", super::subject(&s), json!({ "name": s.name }))?;
+    let event = crm_events::DomainEvent::caused_by(&call, "segment.deleted", super::subject(&s), json!({ "name": s.name }))?;
     app.store.transact(Tx::new().delete("segment", &Segment::key(t, s.id), Some(Condition::version_is(s.version))).emit(&event)).await?;
     Ok(Reply::no_content())
 }

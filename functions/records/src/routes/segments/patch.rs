@@ -34,7 +34,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     next.updated_at = Timestamp::now();
     next.version += 1;
-    let event = super::super::event(&call, "segment.updated", super::subject(&next), json!({ "name": next.name, "filter": next.filter }))?;
+    let event = crm_events::DomainEvent::caused_by(
+        &call,
+        "segment.updated",
+        super::subject(&next),
+        json!({ "name": next.name, "filter": next.filter }),
+    )?;
     match app.store.transact(Tx::new().put_if("segment", next.to_item()?, Condition::version_is(current.version)).emit(&event)).await {
         Ok(()) => Ok(Reply::ok(&next).etag(next.version)),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),

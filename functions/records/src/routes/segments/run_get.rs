@@ -14,11 +14,13 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     match s.entity.as_str() {
         "contact" => {
             let f = serde_json::from_value(s.filter.clone()).map_err(bad)?;
-            crate::routes::contacts::get::run(app, &p, &f, limit, cursor).await
+            let (list, next) = crate::contacts::list::page(app, &p, &f, limit, cursor).await?;
+            Ok(Reply::list(list.iter().map(crate::contacts::public).collect::<Vec<_>>(), limit, next))
         }
         _ => {
             let f = serde_json::from_value(s.filter.clone()).map_err(bad)?;
-            crate::routes::companies::get::run(app, &p, &f, limit, cursor).await
+            let (list, next) = crate::companies::list::page(app, &p, &f, limit, cursor).await?;
+            Ok(Reply::list(list.iter().map(crate::companies::public).collect::<Vec<_>>(), limit, next))
         }
     }
 }

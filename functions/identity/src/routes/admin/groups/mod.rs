@@ -1,4 +1,4 @@
-//! Groups (M3CoreCRM §3A): `GET|POST /v1/admin/groups`,
+//! Groups (ADR 0011): `GET|POST /v1/admin/groups`,
 //! `GET|PATCH|DELETE /v1/admin/groups/{id}`, `POST|DELETE
 //! /v1/admin/groups/{id}/members`. A group's grant (active, default roles,
 //! overrides) lives in the tenant's access model, written in the same

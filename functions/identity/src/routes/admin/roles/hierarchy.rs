@@ -1,5 +1,5 @@
 //! `GET|POST|DELETE /v1/admin/roles/hierarchy` `{parent_role, child_role}` —
-//! the tenant's role tree (M3CoreCRM §3A): a parent role inherits every
+//! the tenant's role tree (ADR 0011): a parent role inherits every
 //! permission of its children, transitively; an edge that would close a
 //! cycle is `422 ROLE_CYCLE`. Applied by the authorizer on the next request;
 //! `role.hierarchy.changed` with the edge.

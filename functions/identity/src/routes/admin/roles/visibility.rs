@@ -1,5 +1,5 @@
 //! `GET|PUT /v1/admin/roles/visibility` `{mode: all|team}` — who sees whose
-//! records (M3CoreCRM §3.5/§4.5 team scopes, ADR 0013): `all` (everyone
+//! records (the spec's team scopes, ADR 0013): `all` (everyone
 //! with the read permission), or `team` (own records, the records of the
 //! members of one's groups and of the holders of the roles below one's own
 //! in the hierarchy; admins see all). Applied on the next request, like the

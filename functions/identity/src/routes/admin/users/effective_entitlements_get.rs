@@ -9,5 +9,5 @@ use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let user = super::target(app, &call).await?;
-    Ok(Reply::ok(crate::routes::admin::entitlements::effective_get::effective(app, &user).await?))
+    Ok(Reply::ok(crate::access::effective(app, &user).await?))
 }

@@ -1,6 +1,6 @@
 //! `GET /v1/admin/users/{id}/effective-permissions` — every permission code
 //! with whether the user has it and **why** (the roles that grant it), as
-//! M3CoreCRM §1.11's Effective Permissions pane asks.
+//! the spec's admin "Effective Permissions" pane asks.
 
 use crm_auth::rbac;
 use crm_http::{Call, Reply};

@@ -1,4 +1,4 @@
-//! User lifecycle (M3CoreCRM §12): suspend, deactivate, reactivate,
+//! User lifecycle: suspend, deactivate, reactivate,
 //! force-logout. One transaction each: the user's new status, the end of
 //! every session opened until now (`sessions_valid_after`, with the open
 //! session items revoked as cleanup), the revocation of a deactivated or

@@ -11,7 +11,7 @@ use crm_deals::pipeline::Stage;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let body: Value = call.json()?;
-    let current = super::super::pipelines::load(app, &call).await?;
+    let current = super::super::load(app, &call).await?;
     let at = super::position(&body, current.stages.len() + 1)?;
     let mut errors = Vec::new();
     let blank = Stage { id: EntityId::new(), name: String::new(), probability_pct: 0, is_win: false, is_loss: false };

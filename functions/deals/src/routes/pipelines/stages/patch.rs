@@ -12,7 +12,7 @@ use crm_deals::pipeline::Stage;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let body: Value = call.json()?;
-    let current = super::super::pipelines::load(app, &call).await?;
+    let current = super::super::load(app, &call).await?;
     let i = super::index_of(&call, &current)?;
     let to = super::position(&body, current.stages.len())?;
     let mut errors = Vec::new();

@@ -14,7 +14,7 @@ use crm_deals::pipeline::Pipeline;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let current = super::super::pipelines::load(app, &call).await?;
+    let current = super::super::load(app, &call).await?;
     let i = super::index_of(&call, &current)?;
     let mut next = current.clone();
     let gone = next.stages.remove(i);

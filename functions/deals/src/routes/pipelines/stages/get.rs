@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
-    let (pipeline, tallies) = super::super::pipelines::load_with_tallies(app, &call).await?;
+    let (pipeline, tallies) = super::super::load_with_tallies(app, &call).await?;
     let list: Vec<_> = pipeline
         .stages
         .iter()
