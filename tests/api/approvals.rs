@@ -4,8 +4,6 @@
 //! without code; approvers told through the notifications core; every
 //! decision audited; another tenant sees nothing.
 
-use std::time::Duration;
-
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -52,7 +50,7 @@ async fn a_flat_policy_blocks_the_action_until_a_manager_approves() {
     assert_eq!((status, again["data"]["approval_request"]["id"].as_str()), (202, Some(rid.as_str())), "one request per action and object");
 
     // The manager is told and finds it in their queue.
-    eventually("the approver's email", Duration::from_secs(30), || async {
+    eventually("the approver's email", crate::helpers::PIPELINE, || async {
         mailbox(&email_of(&manager)).await.into_iter().find(|m| m["template_code"] == "approval.step_opened")
     })
     .await;
@@ -71,7 +69,7 @@ async fn a_flat_policy_blocks_the_action_until_a_manager_approves() {
     // Trying again goes through, once; the requester was told; all of it audited.
     let (status, done) = complete(&rep, &id).await;
     assert_eq!((status, done["data"]["status"].as_str()), (200, Some("done")));
-    eventually("the requester's email", Duration::from_secs(30), || async {
+    eventually("the requester's email", crate::helpers::PIPELINE, || async {
         mailbox(&email_of(&rep)).await.into_iter().find(|m| m["template_code"] == "approval.decided")
     })
     .await;

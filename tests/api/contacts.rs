@@ -165,7 +165,7 @@ async fn a_merge_moves_the_sources_notes_tasks_and_activities_to_the_target() {
     body_of(app.post("/v1/notes").json(&json!({"body": "Target's own note", "subject": {"type": "contact", "id": tid}}))).await;
 
     assert_eq!(app.post("/v1/contacts/merge").json(&json!({"target_id": tid, "source_id": sid})).send().await.unwrap().status(), 200);
-    let timeline = eventually("the source's timeline on the target", std::time::Duration::from_secs(30), || async {
+    let timeline = eventually("the source's timeline on the target", crate::helpers::PIPELINE, || async {
         let t = app.get_json(&format!("/v1/timeline?subject_type=contact&subject_id={tid}")).await;
         (t["data"].as_array().map(Vec::len) == Some(4)).then_some(t)
     })

@@ -32,6 +32,9 @@ async fn detailed_health_reports_table_bus_and_queues_to_admins_only() {
     assert_eq!(body["data"]["bus"]["reachable"], true);
     let queues = body["data"]["queues"].as_array().unwrap();
     let names: Vec<&str> = queues.iter().map(|q| q["name"].as_str().unwrap()).collect();
-    assert_eq!(names, vec!["activity", "activity_dlq", "notifications", "notifications_dlq", "outbox_dlq"]);
+    assert_eq!(
+        names,
+        vec!["activity", "activity_dlq", "deal_relink", "deal_relink_dlq", "notifications", "notifications_dlq", "outbox_dlq"]
+    );
     assert!(queues.iter().all(|q| q["reachable"] == true));
 }

@@ -238,7 +238,7 @@ pub async fn mailbox(to: &str) -> Vec<Value> {
 /// The 6-digit code of the newest message to `to` with `template`, once
 /// delivered, skipping the codes in `seen` (earlier sends).
 pub async fn code_sent_to(to: &str, template: &str, seen: &[String]) -> String {
-    eventually(&format!("{template} code to {to}"), Duration::from_secs(45), || async {
+    eventually(&format!("{template} code to {to}"), crate::helpers::PIPELINE, || async {
         mailbox(to).await.iter().filter(|m| m["template_code"] == template).find_map(|m| {
             let body = m["body"].as_str()?;
             let code: String = body
@@ -254,7 +254,7 @@ pub async fn code_sent_to(to: &str, template: &str, seen: &[String]) -> String {
 
 /// The token of the newest message to `to` with `template`, once delivered.
 pub async fn token_from_mail(to: &str, template: &str) -> String {
-    eventually(&format!("{template} mail to {to}"), Duration::from_secs(45), || async {
+    eventually(&format!("{template} mail to {to}"), crate::helpers::PIPELINE, || async {
         let mailbox: Value = reqwest::get(format!("{}/_local/mailbox?to={to}", stack().url)).await.ok()?.json().await.ok()?;
         let body = mailbox["messages"].as_array()?.iter().find(|m| m["template_code"] == template)?["body"].as_str()?.to_string();
         let start = body.find("token=")? + "token=".len();
@@ -336,16 +336,33 @@ pub fn mint(keys: &KeySet, tenant: TenantId, user: UserId, sid: Option<&str>, ro
     keys.signer().unwrap().sign(&claims).unwrap()
 }
 
-/// Polls `check` until it returns `Some`, or fails after `timeout` — never
-/// less than two minutes: these waits cross asynchronous pipelines on one
-/// shared emulator, which a concurrent 10 000-row import keeps busy; a
-/// passing check returns at once, so the floor only delays a real failure.
+/// How long a check may wait for work that crosses the asynchronous
+/// pipeline — the outbox stream, EventBridge, a queue, a worker, a provider
+/// fake — on the one emulator all tests share, while a 10 000-row import
+/// runs beside them. A passing check returns as soon as it passes.
+pub const PIPELINE: Duration = Duration::from_secs(60);
+
+/// The tenant's outbox: every message the notifications core queued, read
+/// from the table. Messages are written in the transaction that causes
+/// them, so what is absent here was never sent.
+pub async fn outbox(tenant: TenantId) -> Vec<crm_events::messages::Message> {
+    let q = crm_store::Query::index(tenant, crm_store::Index::ByKind, crm_store::keys::by_kind_pk(tenant, crm_events::messages::MESSAGE))
+        .limit(crm_kernel::Limit::max());
+    let page = fixture_store().await.query(q).await.unwrap();
+    page.items.into_iter().map(|i| crm_store::item::from_item(i).unwrap()).collect()
+}
+
+/// Whether a message has reached a status no worker changes again.
+pub fn settled(m: &crm_events::messages::Message) -> bool {
+    !matches!(m.status, crm_events::messages::MessageStatus::Queued)
+}
+
+/// Polls `check` until it returns `Some`, or fails after `timeout`.
 pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    let timeout = timeout.max(Duration::from_secs(120));
     let start = Instant::now();
     loop {
         if let Some(v) = check().await {

@@ -1,8 +1,6 @@
 //! Sign-up, login, lockout, refresh rotation with reuse detection, logout and
 //! sessions — over HTTP, against the real store.
 
-use std::time::Duration;
-
 use crate::helpers::{eventually, sdk, stack};
 use serde_json::{json, Value};
 
@@ -70,7 +68,7 @@ async fn sign_up_creates_tenant_and_super_admin_and_the_tokens_work() {
     assert_eq!(notes.status(), 200);
 
     // tenant.created went through the pipeline into the new tenant's feed.
-    eventually("tenant.created in the feed", Duration::from_secs(20), || async {
+    eventually("tenant.created in the feed", crate::helpers::PIPELINE, || async {
         let feed: Value = client().get(format!("{}/v1/activity", stack().url)).bearer_auth(token).send().await.ok()?.json().await.ok()?;
         feed["data"].as_array()?.iter().any(|e| e["event_type"] == "tenant.created").then_some(())
     })

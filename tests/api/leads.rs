@@ -20,7 +20,7 @@ async fn lead(app: &TestApp, body: Value) -> Value {
 }
 
 async fn notice(app: &TestApp, family: &str) -> Value {
-    eventually(&format!("{family} in the inbox"), Duration::from_secs(30), || async {
+    eventually(&format!("{family} in the inbox"), crate::helpers::PIPELINE, || async {
         app.get_json("/v1/me/notifications").await["data"]
             .as_array()
             .and_then(|a| a.iter().find(|e| e["meta"]["template_code"] == family).cloned())

@@ -4,8 +4,6 @@
 //! unrecognised webhooks; bounces to suppression; templates; quiet hours;
 //! the inbox and preferences; another tenant's ids.
 
-use std::time::Duration;
-
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -38,7 +36,7 @@ async fn message(app: &TestApp, id: &str) -> Value {
 }
 
 async fn status_becomes(app: &TestApp, id: &str, status: &str) -> Value {
-    eventually(&format!("message {id} {status}"), Duration::from_secs(30), || async {
+    eventually(&format!("message {id} {status}"), crate::helpers::PIPELINE, || async {
         let m = message(app, id).await;
         (m["status"] == status).then_some(m)
     })
@@ -112,7 +110,7 @@ async fn a_mirrored_sms_makes_email_and_inbox_in_one_group_and_the_inbox_can_be_
     assert_eq!(mailbox(&phone).await[0]["body"], "Rep, Globex is won!");
 
     // The inbox entry: generated from the SMS text, unread, then read.
-    let entry = eventually("the inbox entry", Duration::from_secs(20), || async {
+    let entry = eventually("the inbox entry", crate::helpers::PIPELINE, || async {
         rep.get_json("/v1/me/notifications?is_read=false").await["data"].as_array().and_then(|a| a.first().cloned())
     })
     .await;
@@ -210,12 +208,7 @@ async fn consent_plan_features_caps_and_throttles_are_enforced() {
 
     // The monthly cap: 2 SMS counted so far; set the counter at the cap.
     let month = crm_kernel::Timestamp::now().date()[..7].to_string();
-    let counters = fixture_store()
-        .await
-        .get(&crm_store::Key { pk: crm_store::keys::usage(app.tenant).pk, sk: format!("MONTH#{month}") })
-        .await
-        .unwrap()
-        .unwrap();
+    let counters = fixture_store().await.get(&crm_store::keys::usage_month(app.tenant, &month)).await.unwrap().unwrap();
     assert_eq!(counters.get("sms").and_then(|v| v.as_n().ok()).map(String::as_str), Some("2"), "billable SMS counted, mirrors not");
     let mut full = counters.clone();
     full.insert("sms".into(), aws_sdk_dynamodb::types::AttributeValue::N("500".into()));
@@ -259,8 +252,12 @@ async fn the_same_correlation_key_sends_once_even_when_raced() {
     assert_eq!(results.iter().filter(|(s, _)| *s == 202).count(), 1);
     let (status, again) = dispatch(&app, body).await;
     assert_eq!((status, again["data"]["replayed"].as_bool()), (200, Some(true)));
-    eventually("the one email", Duration::from_secs(20), || async { (!mailbox(&to).await.is_empty()).then_some(()) }).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let queued = eventually("the one message settled", crate::helpers::PIPELINE, || async {
+        let mine: Vec<_> = crate::helpers::outbox(app.tenant).await.into_iter().filter(|m| m.to == to).collect();
+        mine.iter().all(crate::helpers::settled).then_some(mine)
+    })
+    .await;
+    assert_eq!(queued.len(), 1, "one message for one key");
     assert_eq!(mailbox(&to).await.len(), 1, "sent exactly once");
 }
 
@@ -388,7 +385,7 @@ async fn templates_resolve_by_locale_refuse_missing_variables_and_preview() {
     let invitee = unique_email();
     let resp = app.post("/v1/admin/users/invite").json(&json!({"email": invitee, "roles": ["sales_rep"]})).send().await.unwrap();
     assert_eq!(resp.status(), 201);
-    let mail = eventually("the invitation", Duration::from_secs(20), || async {
+    let mail = eventually("the invitation", crate::helpers::PIPELINE, || async {
         mailbox(&invitee).await.into_iter().find(|m| m["template_code"] == "auth.invitation")
     })
     .await;
@@ -424,7 +421,7 @@ async fn quiet_hours_hold_an_sms_until_the_window_ends_unless_overridden() {
     assert!((3300..=3660).contains(&wait), "held until the window ends, {wait}s");
     let (_, body) = dispatch(&app, json!({"channel": "sms", "to": phone, "template_code": "deal.won", "payload": {"name": "N", "deal": "E"}, "override_quiet_hours": true})).await;
     assert!(body["data"]["messages"][0]["scheduled_at"].is_null());
-    eventually("the overriding sms", Duration::from_secs(20), || async { (mailbox(&phone).await.len() == 1).then_some(()) }).await;
+    eventually("the overriding sms", crate::helpers::PIPELINE, || async { (mailbox(&phone).await.len() == 1).then_some(()) }).await;
     assert_eq!(message(&app, held["id"].as_str().unwrap()).await["status"], "queued");
 }
 
@@ -445,7 +442,7 @@ async fn the_daily_digest_sums_up_the_day_once_per_user_in_their_hour() {
             app.post(&format!("/v1/tasks/{}/complete", t["data"]["id"].as_str().unwrap())).send().await.unwrap();
         }
     }
-    eventually("the notes in the feed", Duration::from_secs(20), || async {
+    eventually("the notes in the feed", crate::helpers::PIPELINE, || async {
         (app.feed().await.iter().filter(|e| e["event_type"] == "note.created").count() == 2).then_some(())
     })
     .await;
@@ -471,14 +468,14 @@ async fn the_daily_digest_sums_up_the_day_once_per_user_in_their_hour() {
     let out = fire().await;
     assert_eq!(out["sent"], 1, "the admin only: the rep turned digests off; {out}");
     let email = format!("{}@fixture.example.com", app.user.to_string().to_lowercase());
-    let mail = eventually("the digest email", Duration::from_secs(20), || async {
+    let mail = eventually("the digest email", crate::helpers::PIPELINE, || async {
         mailbox(&email).await.into_iter().find(|m| m["template_code"] == "digest.daily")
     })
     .await;
     let body = mail["body"].as_str().unwrap();
     assert!(body.contains("• note.created × 2"), "{mail}");
     assert!(body.contains("Overdue tasks (1):\n• Chase the Initech invoice (due "), "open overdue tasks only: {body}");
-    let entry = eventually("the digest in the inbox", Duration::from_secs(20), || async {
+    let entry = eventually("the digest in the inbox", crate::helpers::PIPELINE, || async {
         app.get_json("/v1/me/notifications").await["data"]
             .as_array()
             .and_then(|a| a.iter().find(|e| e["meta"]["template_code"] == "digest.daily").cloned())
@@ -525,7 +522,7 @@ async fn email_goes_out_from_the_tenants_own_gmail_or_outlook_with_sealed_refres
     .await;
     assert_eq!(status, 202, "{body}");
     let id = body["data"]["root_message_id"].as_str().unwrap().to_string();
-    let sent = eventually("sent from Gmail", Duration::from_secs(20), || async {
+    let sent = eventually("sent from Gmail", crate::helpers::PIPELINE, || async {
         let m = message(&app, &id).await;
         (m["status"] == "sent").then_some(m)
     })
@@ -546,7 +543,7 @@ async fn email_goes_out_from_the_tenants_own_gmail_or_outlook_with_sealed_refres
     let to = unique_email();
     let (status, _) = dispatch(&app, json!({"channel": "email", "to": to, "template_code": "deal.won", "payload": {"name": "Omar", "deal": "Globex"}, "from_account_id": oid})).await;
     assert_eq!(status, 202);
-    let mail = eventually("sent from Outlook", Duration::from_secs(20), || async { mailbox(&to).await.into_iter().next() }).await;
+    let mail = eventually("sent from Outlook", crate::helpers::PIPELINE, || async { mailbox(&to).await.into_iter().next() }).await;
     assert_eq!((mail["provider"].as_str(), mail["body"].as_str()), (Some("outlook"), Some("Well done Omar: Globex is won.")));
 
     // A revoked Gmail: the account needs re-authorisation and the email
@@ -561,7 +558,7 @@ async fn email_goes_out_from_the_tenants_own_gmail_or_outlook_with_sealed_refres
     let to = unique_email();
     dispatch(&app, json!({"channel": "email", "to": to, "template_code": "deal.won", "payload": {"name": "Omar", "deal": "Initech"}}))
         .await;
-    let mail = eventually("sent through the fallback", Duration::from_secs(20), || async { mailbox(&to).await.into_iter().next() }).await;
+    let mail = eventually("sent through the fallback", crate::helpers::PIPELINE, || async { mailbox(&to).await.into_iter().next() }).await;
     assert_eq!(mail["provider"], "brevo");
     let listed = app.get_json("/v1/email/provider-accounts").await;
     let g = listed["data"].as_array().unwrap().iter().find(|a| a["id"] == gid.as_str()).unwrap().clone();

@@ -26,7 +26,7 @@ async fn a_created_note_reaches_the_activity_feed_through_the_bus() {
     let app = TestApp::admin().await;
     let note = app.create_note("pipeline").await;
     let id = note["id"].as_str().unwrap().to_string();
-    let entry = eventually("the feed entry", Duration::from_secs(20), || async {
+    let entry = eventually("the feed entry", crate::helpers::PIPELINE, || async {
         app.feed().await.into_iter().find(|e| e["subject"]["id"] == id.as_str())
     })
     .await;
@@ -39,7 +39,7 @@ async fn a_redelivered_event_is_applied_once() {
     let app = TestApp::admin().await;
     let event = DomainEvent::new(
         app.tenant,
-        "note.created",
+        crm_events::types::NOTE_CREATED,
         Actor::system(),
         Subject { kind: "note".into(), id: ulid::Ulid::new().to_string() },
         json!({}),
@@ -49,7 +49,7 @@ async fn a_redelivered_event_is_applied_once() {
     for _ in 0..3 {
         sqs.send_message().queue_url(&url).message_body(bridge_message(&event)).send().await.unwrap();
     }
-    eventually("the projection", Duration::from_secs(20), || async { (!app.feed().await.is_empty()).then_some(()) }).await;
+    eventually("the projection", crate::helpers::PIPELINE, || async { (!app.feed().await.is_empty()).then_some(()) }).await;
     // Give the two duplicates time to be consumed, then count.
     // Other tests keep the shared queue busy; a drained queue is what proves
     // the duplicates were consumed (and ignored), so allow it time.
@@ -75,7 +75,7 @@ async fn a_poison_message_is_dead_lettered_counted_and_loses_nothing_else() {
         .map(|_| {
             DomainEvent::new(
                 app.tenant,
-                "note.created",
+                crm_events::types::NOTE_CREATED,
                 Actor::system(),
                 Subject { kind: "note".into(), id: ulid::Ulid::new().to_string() },
                 json!({}),
@@ -93,7 +93,7 @@ async fn a_poison_message_is_dead_lettered_counted_and_loses_nothing_else() {
     sqs.send_message_batch().queue_url(&url).set_entries(Some(entries)).send().await.unwrap();
 
     // The good ones are processed even though they shared a batch with the poison.
-    eventually("both good events in the feed", Duration::from_secs(20), || async { (app.feed().await.len() == 2).then_some(()) }).await;
+    eventually("both good events in the feed", crate::helpers::PIPELINE, || async { (app.feed().await.len() == 2).then_some(()) }).await;
 
     // The poison one ends in the DLQ after maxReceiveCount receives.
     let (dlq_url, _) = queue("ActivityDLQ");

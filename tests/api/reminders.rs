@@ -33,18 +33,18 @@ async fn a_reminder_fires_at_its_time_by_email_and_inbox() {
     assert_eq!(made["data"]["reminders"][0]["status"], "pending");
     assert_eq!(made["data"]["reminders"][0]["channels"], json!(["email", "inbox"]));
 
-    let sent = eventually("the reminder fired", Duration::from_secs(45), || async {
+    let sent = eventually("the reminder fired", crate::helpers::PIPELINE, || async {
         reminders(&app, &id).await.into_iter().find(|r| r["status"] == "sent")
     })
     .await;
     assert_eq!(sent["message_ids"].as_array().unwrap().len(), 2);
     let email = format!("{}@fixture.example.com", app.user.to_string().to_lowercase());
-    let mail = eventually("the reminder email", Duration::from_secs(45), || async {
+    let mail = eventually("the reminder email", crate::helpers::PIPELINE, || async {
         mailbox(&email).await.into_iter().find(|m| m["template_code"] == "task.reminder")
     })
     .await;
     assert!(mail["subject"].as_str().unwrap().contains("Send the Acme proposal"), "{mail}");
-    let inbox = eventually("the reminder in the inbox", Duration::from_secs(45), || async {
+    let inbox = eventually("the reminder in the inbox", crate::helpers::PIPELINE, || async {
         let n = app.get_json("/v1/me/notifications").await;
         n["data"].as_array().unwrap().iter().find(|e| e["title"] == "Reminder").cloned()
     })

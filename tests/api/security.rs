@@ -374,7 +374,7 @@ async fn secrets_never_reach_a_template_subject_the_outbox_or_an_admins_view() {
     fixture_store().await.put(crm_store::item::to_item(&marker, &owner).unwrap()).await.unwrap();
     let forgot = reqwest::Client::new().post(format!("{}/v1/auth/forgot-password", stack().url)).json(&json!({"email": me}));
     assert_eq!(send(forgot).await.0, 202);
-    let mail = eventually("the reset mail", Duration::from_secs(30), || async {
+    let mail = eventually("the reset mail", crate::helpers::PIPELINE, || async {
         mailbox(&me).await.into_iter().find(|m| m["template_code"] == "auth.reset_password")
     })
     .await;
@@ -503,7 +503,7 @@ async fn forgot_password_sends_three_links_an_hour_at_most() {
     )
     .await;
     assert_eq!((unknown.0, &unknown.1["data"]), (202, &answers[0].1["data"]), "an unknown email looks the same");
-    let links = eventually("three reset links", Duration::from_secs(30), || async {
+    let links = eventually("three reset links", crate::helpers::PIPELINE, || async {
         let n = mailbox(&email).await.iter().filter(|m| m["template_code"] == "auth.reset_password").count();
         (n >= 3).then_some(n)
     })
@@ -626,7 +626,7 @@ async fn an_invitation_expires_and_frees_its_seat_and_email() {
     store.put(record.to_item(identity::onetime::Purpose::Invitation).unwrap()).await.unwrap();
     let fired: Value = body_of(reqwest::Client::new().post(format!("{}/_local/schedules/InvitationExpiryFunction", stack().url))).await;
     assert!(fired.to_string().contains("expired"), "{fired}");
-    eventually("the seat back", Duration::from_secs(30), || async { (seats().await == Some(1)).then_some(()) }).await;
+    eventually("the seat back", crate::helpers::PIPELINE, || async { (seats().await == Some(1)).then_some(()) }).await;
     let accept = json!({"token": token, "full_name": "Late", "password": "s3cret-pass"});
     let (status, _) = send(reqwest::Client::new().post(format!("{}/v1/admin/users/accept-invite", stack().url)).json(&accept)).await;
     assert_eq!(status, 400, "an expired invitation cannot be accepted");
@@ -651,7 +651,7 @@ async fn a_delivery_report_cannot_steer_another_tenants_message() {
     let target = sent["data"]["root_message_id"].as_str().unwrap().to_string();
     let status_of =
         || async { victim.get_json(&format!("/v1/notify/messages/{target}")).await["data"]["status"].as_str().map(str::to_string) };
-    eventually("the victim's message sent", Duration::from_secs(30), || async {
+    eventually("the victim's message sent", crate::helpers::PIPELINE, || async {
         (status_of().await.as_deref() == Some("sent")).then_some(())
     })
     .await;

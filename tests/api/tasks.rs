@@ -2,8 +2,6 @@
 //! owner and due range are key conditions, overdue, completion, who may
 //! change what, another tenant's ids.
 
-use std::time::Duration;
-
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -28,7 +26,7 @@ async fn an_assigned_task_notifies_its_owner_and_lists_by_due_time() {
     let late_id = late["data"]["id"].as_str().unwrap().to_string();
 
     // The rep hears about it: inbox and email.
-    let entry = eventually("the assignment in the inbox", Duration::from_secs(20), || async {
+    let entry = eventually("the assignment in the inbox", crate::helpers::PIPELINE, || async {
         rep.get_json("/v1/me/notifications").await["data"]
             .as_array()
             .and_then(|a| a.iter().find(|e| e["meta"]["template_code"] == "task.assigned").cloned())
@@ -36,7 +34,7 @@ async fn an_assigned_task_notifies_its_owner_and_lists_by_due_time() {
     .await;
     assert!(entry["body"].as_str().unwrap().starts_with("Call Bob about the renewal"));
     let email = format!("{}@fixture.example.com", rep.user.to_string().to_lowercase());
-    eventually("the assignment email", Duration::from_secs(20), || async {
+    eventually("the assignment email", crate::helpers::PIPELINE, || async {
         mailbox(&email).await.into_iter().find(|m| m["template_code"] == "task.assigned")
     })
     .await;

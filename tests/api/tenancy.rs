@@ -20,7 +20,7 @@ async fn another_tenants_note_is_not_found_and_not_listed() {
     assert_eq!(a.get(&format!("/v1/notes/{id}")).send().await.unwrap().status(), 200);
 
     // A's activity never shows up in B's feed, even after A's event is projected.
-    crate::helpers::eventually("A's feed entry", std::time::Duration::from_secs(20), || async {
+    crate::helpers::eventually("A's feed entry", crate::helpers::PIPELINE, || async {
         a.feed().await.iter().any(|e| e["subject"]["id"] == id).then_some(())
     })
     .await;

@@ -31,7 +31,7 @@ impl FeedEntry {
     }
 
     pub fn key(e: &DomainEvent) -> Key {
-        Key { pk: keys::feed_pk(e.tenant_id, &e.occurred_at.date()), sk: format!("{}#{}", e.occurred_at, e.event_id) }
+        keys::feed_entry(e.tenant_id, &e.occurred_at.date(), &e.occurred_at.to_string(), &e.event_id)
     }
 }
 

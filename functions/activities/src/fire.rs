@@ -100,7 +100,7 @@ pub async fn fire(app: &App, f: Fire) -> Result<Value, AppError> {
     };
     let event = DomainEvent::new(
         t,
-        "reminder.sent",
+        crm_events::types::REMINDER_SENT,
         Actor::system(),
         Subject { kind: "task".into(), id: task.id.to_string() },
         json!({ "reminder_id": r.id, "owner_user_id": owner, "channels": r.channels, "message_ids": next.message_ids, "skipped": skipped }),

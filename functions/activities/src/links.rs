@@ -72,10 +72,7 @@ struct LinkItem<'a> {
 
 impl Linker {
     pub fn key(&self, to: &SubjectRef) -> Key {
-        Key {
-            pk: keys::entity_pk(self.tenant, &self.kind.to_ascii_uppercase(), &self.id.to_string()),
-            sk: format!("LINK#{}#{}", to.kind, to.id),
-        }
+        keys::link(self.tenant, &self.kind.to_ascii_uppercase(), &self.id.to_string(), &to.kind, &to.id)
     }
 
     fn item(&self, to: &SubjectRef) -> Result<Item, StoreError> {

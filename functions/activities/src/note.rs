@@ -137,6 +137,22 @@ impl Note {
     }
 }
 
+/// The stored item of a note, with its index entries: the tenant's notes
+/// newest first (`by_kind`) and, when attached, the record's timeline
+/// (`by_parent`).
+pub fn to_item(tenant: crm_kernel::TenantId, note: &Note) -> Result<Item, AppError> {
+    let sort = format!("{}#{}", note.created_at, note.id);
+    let mut it = item::to_item(&keys::entity(tenant, KIND, note.id), note)?.with_str("kind", "note").with_index(
+        Index::ByKind,
+        keys::by_kind_pk(tenant, KIND),
+        sort.clone(),
+    );
+    if let Some(s) = &note.subject {
+        it = it.with_index(Index::ByParent, keys::by_parent_pk(tenant, &s.kind.to_ascii_uppercase(), &s.id), format!("{sort}#{KIND}"));
+    }
+    Ok(it)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,20 +186,4 @@ mod tests {
         assert!(SubjectRef::parse("contact", &id).is_ok());
         assert!(SubjectRef::parse("contact", "42").is_err());
     }
-}
-
-/// The stored item of a note, with its index entries: the tenant's notes
-/// newest first (`by_kind`) and, when attached, the record's timeline
-/// (`by_parent`).
-pub fn to_item(tenant: crm_kernel::TenantId, note: &Note) -> Result<Item, AppError> {
-    let sort = format!("{}#{}", note.created_at, note.id);
-    let mut it = item::to_item(&keys::entity(tenant, KIND, note.id), note)?.with_str("kind", "note").with_index(
-        Index::ByKind,
-        keys::by_kind_pk(tenant, KIND),
-        sort.clone(),
-    );
-    if let Some(s) = &note.subject {
-        it = it.with_index(Index::ByParent, keys::by_parent_pk(tenant, &s.kind.to_ascii_uppercase(), &s.id), format!("{sort}#{KIND}"));
-    }
-    Ok(it)
 }

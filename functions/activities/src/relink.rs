@@ -19,7 +19,7 @@ use crate::task::Task;
 
 /// Moves the source's timeline to the target; other events pass untouched.
 pub async fn on_merged(store: &Store, event: &DomainEvent) -> Result<usize, ConsumerError> {
-    if event.event_type != "contact.merged" {
+    if !event.is(crm_events::types::CONTACT_MERGED) {
         return Ok(0);
     }
     let id = |k: &str| event.data[k].as_str().and_then(|s| EntityId::parse(s).ok()).ok_or_else(|| ConsumerError::Unreadable(k.into()));
@@ -42,8 +42,7 @@ pub async fn on_merged(store: &Store, event: &DomainEvent) -> Result<usize, Cons
                     Some(record) => record,
                     // Its record is gone: the stray link goes too.
                     None => {
-                        if let (Some(pk), Some(sk)) = (it.str_attr(crm_store::keys::PK), it.str_attr(crm_store::keys::SK)) {
-                            let key = crm_store::Key { pk: pk.into(), sk: sk.into() };
+                        if let Some(key) = crm_store::Key::of(&it) {
                             store.transact(Tx::new().delete("stray_link", &key, None)).await?;
                             progressed = true;
                         }

@@ -8,11 +8,10 @@
 
 use crm_events::messages::Channel;
 use crm_kernel::{AppError, EntityId, FieldError, TenantId, Timestamp, UserId};
-use crm_store::{item, Item, Key, StoreError};
+use crm_store::{item, keys, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::task::Task;
 
 /// How far ahead a reminder may be set.
 pub const MAX_AHEAD_DAYS: i64 = 366;
@@ -57,7 +56,7 @@ pub struct Fire {
 
 impl Reminder {
     pub fn key(tenant: TenantId, task: EntityId, id: EntityId) -> Key {
-        Key { pk: Task::key(tenant, task).pk, sk: format!("REMINDER#{id}") }
+        keys::task_reminder(tenant, task, id)
     }
 
     pub fn to_item(&self) -> Result<Item, StoreError> {

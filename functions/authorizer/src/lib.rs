@@ -243,6 +243,31 @@ impl Authorizer {
     }
 }
 
+/// This function's handlers, for its `main.rs` and the dev server.
+pub const FUNCTION: crm_runtime::Registration = crm_runtime::Registration {
+    binary: "authorizer",
+    handlers: &[crm_runtime::Handler::json("authorizer")],
+    build: |config, env| Ok(Box::new(Authorizer::from_env(config, env)?)),
+};
+
+impl crm_runtime::Function for Authorizer {
+    fn call<'a>(
+        &'a self,
+        handler: &'a str,
+        input: crm_runtime::Input,
+    ) -> futures::future::BoxFuture<'a, Result<crm_runtime::Output, String>> {
+        use crm_runtime::{Input, Output};
+        Box::pin(async move {
+            match (handler, input) {
+                ("authorizer", Input::Json(v)) => {
+                    Ok(Output::Json(serde_json::to_value(self.handle(&crm_runtime::decode(handler, v)?).await).map_err(|e| e.to_string())?))
+                }
+                (h, input) => Err(crm_runtime::mismatch(h, &input)),
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,30 +330,5 @@ mod tests {
         {
             assert_eq!(credentials(&verifier, &request(header)).unwrap_err(), reason);
         }
-    }
-}
-
-/// This function's handlers, for its `main.rs` and the dev server.
-pub const FUNCTION: crm_runtime::Registration = crm_runtime::Registration {
-    binary: "authorizer",
-    handlers: &[crm_runtime::Handler::json("authorizer")],
-    build: |config, env| Ok(Box::new(Authorizer::from_env(config, env)?)),
-};
-
-impl crm_runtime::Function for Authorizer {
-    fn call<'a>(
-        &'a self,
-        handler: &'a str,
-        input: crm_runtime::Input,
-    ) -> futures::future::BoxFuture<'a, Result<crm_runtime::Output, String>> {
-        use crm_runtime::{Input, Output};
-        Box::pin(async move {
-            match (handler, input) {
-                ("authorizer", Input::Json(v)) => {
-                    Ok(Output::Json(serde_json::to_value(self.handle(&crm_runtime::decode(handler, v)?).await).map_err(|e| e.to_string())?))
-                }
-                (h, input) => Err(crm_runtime::mismatch(h, &input)),
-            }
-        })
     }
 }

@@ -22,7 +22,7 @@ pub const CONSUMER: &str = "deal_relink";
 
 /// Moves the source's deals to the target; other events pass untouched.
 pub async fn on_merged(store: &Store, event: &DomainEvent) -> Result<usize, ConsumerError> {
-    if event.event_type != "contact.merged" {
+    if !event.is(crm_events::types::CONTACT_MERGED) {
         return Ok(0);
     }
     let id = |k: &str| event.data[k].as_str().and_then(|s| EntityId::parse(s).ok()).ok_or_else(|| ConsumerError::Unreadable(k.into()));
@@ -71,7 +71,7 @@ fn relinked(t: TenantId, deal: &Deal, source: EntityId, target: EntityId) -> Res
     let changes = json!({ "contacts": { "from": deal.fields.contacts, "to": next.fields.contacts }, "merged": { "source_id": source, "target_id": target } });
     let event = DomainEvent::new(
         t,
-        "deal.updated",
+        crm_events::types::DEAL_UPDATED,
         Actor::system(),
         Subject { kind: "deal".into(), id: deal.id.to_string() },
         json!({ "changes": changes }),

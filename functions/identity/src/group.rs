@@ -129,7 +129,7 @@ impl Group {
 
 impl Member {
     pub fn key(tenant: TenantId, group: EntityId, user: UserId) -> Key {
-        Key { pk: Group::key(tenant, group).pk, sk: format!("MEMBER#{user}") }
+        keys::group_member(tenant, &group.to_string(), &user.to_string())
     }
 
     pub fn to_item(&self, tenant: TenantId) -> Result<Item, StoreError> {

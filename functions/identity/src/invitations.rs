@@ -61,7 +61,7 @@ async fn expire(app: &App, inv: &OneTime, now: Timestamp) -> Result<(), crm_stor
     let done = OneTime { expired_at: Some(now), version: inv.version + 1, ..inv.clone() };
     let event = DomainEvent::new(
         t,
-        "user.invitation.expired",
+        crm_events::types::USER_INVITATION_EXPIRED,
         Actor::system(),
         Subject { kind: "user".into(), id: inv.user_id.to_string() },
         json!({ "invitation_id": inv.id, "email": email, "expired_at": inv.expires_at }),
@@ -70,7 +70,7 @@ async fn expire(app: &App, inv: &OneTime, now: Timestamp) -> Result<(), crm_stor
         Tx::new().put_if("invitation", done.to_item(Purpose::Invitation)?, Condition::version_is(inv.version)).emit_audited(&event);
     if let Ok(e) = crate::email::Email::parse(&email) {
         // The email is freed only if it is still this invitation's.
-        let mine = Condition::new("#u = :u").name("#u", "user_id").value(":u", AttributeValue::S(inv.user_id.to_string()));
+        let mine = Condition::eq("user_id", AttributeValue::S(inv.user_id.to_string()));
         tx = tx.delete("email_owner", &email_marker_key(&e), Some(mine));
         tx = crate::seats::release(tx, t);
     }

@@ -97,8 +97,13 @@ pub async fn spend(app: &crate::App, email: &crate::email::Email, now: Timestamp
 /// kept, so parallel refusals do not extend it). Best effort.
 pub async fn lock(app: &crate::App, email: &crate::email::Email, now: Timestamp) {
     let until = now.plus_seconds(app.lockout.lockout_secs).to_string();
-    let condition = Condition::new("attribute_not_exists(#l)").name("#l", "locked_until").value(":until", AttributeValue::S(until));
-    let tx = Tx::new().update("lock", &login_failures_key(email), "SET #l = :until", condition);
+    let tx = Tx::new().set(
+        "lock",
+        &login_failures_key(email),
+        &[("locked_until", AttributeValue::S(until))],
+        &[],
+        Condition::missing("locked_until"),
+    );
     if let Err(e) = app.store.transact(tx).await {
         tracing::debug!(error = %e, "lock already set");
     }
@@ -106,12 +111,8 @@ pub async fn lock(app: &crate::App, email: &crate::email::Email, now: Timestamp)
 
 /// A lock that ran out starts a fresh count — once, whoever gets there first.
 async fn reset_lapsed(app: &crate::App, email: &crate::email::Email, seen: Timestamp) {
-    let condition = Condition::new("#l = :seen")
-        .name("#l", "locked_until")
-        .name("#c", "count")
-        .value(":seen", AttributeValue::S(seen.to_string()))
-        .value(":zero", AttributeValue::N("0".into()));
-    let tx = Tx::new().update("reset", &login_failures_key(email), "SET #c = :zero REMOVE #l", condition);
+    let seen = Condition::eq("locked_until", AttributeValue::S(seen.to_string()));
+    let tx = Tx::new().set("reset", &login_failures_key(email), &[("count", AttributeValue::N("0".into()))], &["locked_until"], seen);
     if let Err(e) = app.store.transact(tx).await {
         tracing::debug!(error = %e, "lapsed lock reset by another attempt");
     }

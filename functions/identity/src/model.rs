@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::email::Email;
 
 pub const TENANT: &str = "TENANT";
-pub const USER: &str = "USER";
+pub const USER: &str = crm_directory::USER;
 pub const SESSION: &str = "SESSION";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,7 +180,7 @@ pub fn email_marker_key(email: &Email) -> Key {
 
 /// Failed-login record of an email (system-wide, see `lockout`).
 pub fn login_failures_key(email: &Email) -> Key {
-    Key { pk: format!("G#LOGIN#{}", email.as_str()), sk: "FAILURES".into() }
+    keys::login_failures(email.as_str())
 }
 
 /// A session = one refresh-token family.

@@ -76,15 +76,6 @@ pub enum Purpose {
     Login,
 }
 
-impl Purpose {
-    fn sort_key(self) -> &'static str {
-        match self {
-            Purpose::PhoneVerify => "PHONEVERIFY",
-            Purpose::Login => "LOGINOTP",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Otp {
     pub tenant_id: TenantId,
@@ -112,7 +103,10 @@ pub struct Outcome {
 
 impl Otp {
     pub fn key(tenant: TenantId, user: UserId, purpose: Purpose) -> Key {
-        Key { pk: keys::user(tenant, &user.to_string()).pk, sk: purpose.sort_key().into() }
+        match purpose {
+            Purpose::PhoneVerify => keys::user_phone_verification(tenant, &user.to_string()),
+            Purpose::Login => keys::user_login_code(tenant, &user.to_string()),
+        }
     }
 
     /// A fresh code for `e164`; answers the record and the code to send.

@@ -76,6 +76,11 @@ pub fn verify_dummy(candidate: &str) {
     let _ = verify(candidate, stored);
 }
 
+/// The one answer to a wrong email or password (which of the two is never said).
+pub fn invalid_credentials() -> crm_kernel::AppError {
+    crm_kernel::AppError::Auth { code: "AUTH_INVALID_CREDENTIALS", message: "invalid email or password".into() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,9 +105,4 @@ mod tests {
         assert!(!verify("demo123?", &h1));
         assert!(!verify("demo123!", "not a hash"));
     }
-}
-
-/// The one answer to a wrong email or password (which of the two is never said).
-pub fn invalid_credentials() -> crm_kernel::AppError {
-    crm_kernel::AppError::Auth { code: "AUTH_INVALID_CREDENTIALS", message: "invalid email or password".into() }
 }

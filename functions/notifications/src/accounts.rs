@@ -61,7 +61,7 @@ impl EmailAccount {
 
     /// The tenant's default-account pointer.
     pub fn default_key(tenant: TenantId) -> Key {
-        Key { pk: keys::tenant(tenant).pk, sk: "EMAILDEFAULT".into() }
+        keys::email_default(tenant)
     }
 
     /// One account per mailbox and provider in a tenant.

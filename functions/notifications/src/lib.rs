@@ -39,7 +39,10 @@ pub(crate) const MAX_DELAY_SECS: i64 = 900;
 
 pub struct App {
     pub store: Store,
-    pub adapters: Adapters,
+    /// Built on first use ([`App::adapters`]).
+    adapters: std::sync::OnceLock<Adapters>,
+    /// What the adapters are built from.
+    env: Env,
     pub(crate) sqs: Sqs,
     pub(crate) queue_url: Option<String>,
     pub(crate) dlq_url: Option<String>,
@@ -86,7 +89,8 @@ impl App {
             }
         };
         Ok(Self {
-            adapters: Adapters::from_env(env, &store)?,
+            adapters: std::sync::OnceLock::new(),
+            env: env.clone(),
             store,
             sqs: Sqs::new(config),
             queue_url: env.get("NOTIFICATIONS_QUEUE_URL").map(str::to_string),
@@ -104,6 +108,18 @@ impl App {
                 other => return Err(format!("EMAIL_ACCOUNT_FALLBACK {other} is not one of system, none")),
             },
         })
+    }
+
+    /// The provider adapters and the mailboxes' token sealer, built on
+    /// first use: only the worker sends and only the mailbox-account routes
+    /// seal, so the other API functions never build the HTTPS clients (and
+    /// their TLS roots) nor derive the key at cold start.
+    pub fn adapters(&self) -> Result<&Adapters, String> {
+        if let Some(a) = self.adapters.get() {
+            return Ok(a);
+        }
+        let built = Adapters::from_env(&self.env, &self.store)?;
+        Ok(self.adapters.get_or_init(|| built))
     }
 
     /// Serves one request; a refusal for a security rule is audited
@@ -168,20 +184,6 @@ pub const ROUTES: &[Route<App>] = &[
     route!("POST /v1/webhooks/infobip", Access::Public, routes::webhooks::infobip),
 ];
 
-#[cfg(test)]
-mod tests {
-    use super::adapters::SendError;
-
-    #[test]
-    fn only_throttling_server_errors_and_network_failures_are_retried() {
-        assert!(SendError::from_status(429, "").retryable);
-        assert!(SendError::from_status(503, "").retryable);
-        assert!(!SendError::from_status(400, "bad").retryable);
-        assert_eq!(SendError::from_status(401, "").code, "UNAUTHORIZED");
-        assert!(SendError::network("reset").retryable);
-    }
-}
-
 /// This function's handlers, for its `main.rs` and the dev server.
 pub const FUNCTION: crm_runtime::Registration = crm_runtime::Registration {
     binary: "notifications",
@@ -204,5 +206,19 @@ impl crm_runtime::Function for App {
                 (h, input) => Err(crm_runtime::mismatch(h, &input)),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::adapters::SendError;
+
+    #[test]
+    fn only_throttling_server_errors_and_network_failures_are_retried() {
+        assert!(SendError::from_status(429, "").retryable);
+        assert!(SendError::from_status(503, "").retryable);
+        assert!(!SendError::from_status(400, "bad").retryable);
+        assert_eq!(SendError::from_status(401, "").code, "UNAUTHORIZED");
+        assert!(SendError::network("reset").retryable);
     }
 }

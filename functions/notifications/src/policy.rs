@@ -70,7 +70,7 @@ impl Policy {
     }
 
     pub fn key(tenant: TenantId) -> Key {
-        Key { pk: keys::tenant(tenant).pk, sk: "NOTIFYPOLICY".into() }
+        keys::notify_policy(tenant)
     }
 
     pub fn to_item(&self, tenant: TenantId) -> Result<Item, StoreError> {

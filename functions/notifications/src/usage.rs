@@ -7,8 +7,7 @@
 use crm_auth::entitlements::Entitlements;
 use crm_events::messages::Channel;
 use crm_kernel::{AppError, TenantId, Timestamp};
-use crm_store::tx::Condition;
-use crm_store::{keys, AttributeValue, Key, Store, Tx};
+use crm_store::{keys, Key, Store, Tx};
 
 /// Label of the cap operation in a dispatch transaction.
 pub const CAP: &str = "cap";
@@ -34,12 +33,7 @@ pub fn take(tx: Tx, tenant: TenantId, channel: &Channel, n: i64, entitlements: &
     if entitlements.limit(key) < n {
         return Err(reached(channel, entitlements).unwrap_or(AppError::NotFound));
     }
-    let condition = Condition::new("attribute_not_exists(#c) OR #c <= :room")
-        .name("#c", channel.as_str())
-        .value(":room", AttributeValue::N((entitlements.limit(key) - n).to_string()))
-        .value(":n", AttributeValue::N(n.to_string()))
-        .value(":zero", AttributeValue::N("0".into()));
-    Ok(tx.update(CAP, &month_key(tenant, now), "SET #c = if_not_exists(#c, :zero) + :n", condition))
+    Ok(crm_store::usage::take_n_at(tx, CAP, &month_key(tenant, now), channel.as_str(), n, entitlements.limit(key)))
 }
 
 /// The `402` for `channel`'s used-up cap.

@@ -36,7 +36,7 @@ impl App {
     /// Handles one `message.queued`. A message no longer `queued` was handled
     /// by an earlier delivery of the same event: nothing to do.
     pub async fn deliver(&self, event: DomainEvent) -> Result<(), ConsumerError> {
-        if event.event_type != "message.queued" {
+        if !event.is(crm_events::types::MESSAGE_QUEUED) {
             return Ok(());
         }
         let id = EntityId::parse(&event.subject.id).map_err(|_| ConsumerError::Unreadable("message id".into()))?;
@@ -55,7 +55,8 @@ impl App {
         if message.channel == Channel::Inbox {
             return self.write_inbox(&message, now).await;
         }
-        let Some(adapter) = self.adapters.for_channel(&message.channel) else { return Ok(()) };
+        let adapters = self.adapters().map_err(ConsumerError::Failed)?;
+        let Some(adapter) = adapters.for_channel(&message.channel) else { return Ok(()) };
         if let Some(s) = self.store.get_as::<Suppression>(&Suppression::key(message.tenant_id, &message.channel, &message.to)).await? {
             let e =
                 SendError { retryable: false, code: "RECIPIENT_SUPPRESSED".into(), detail: format!("address suppressed ({})", s.reason) };
@@ -100,7 +101,8 @@ impl App {
             return Ok((adapter.send(m).await, adapter.name()));
         };
         let account = self.store.get_as::<EmailAccount>(&EmailAccount::key(m.tenant_id, account_id)).await?;
-        let outcome = match (&self.adapters.mailboxes, &account) {
+        let mailboxes = &self.adapters().map_err(ConsumerError::Failed)?.mailboxes;
+        let outcome = match (mailboxes, &account) {
             (Some(mailboxes), Some(a)) => (mailboxes.send(a, m).await, a.provider.as_str()),
             _ => (
                 Err(SendError { retryable: false, code: "ACCOUNT_REAUTH_REQUIRED".into(), detail: "no usable mailbox account".into() }),
@@ -128,7 +130,7 @@ impl App {
         delivered.delivered_at = Some(now);
         delivered.attempts += 1;
         delivered.version += 1;
-        let event = status_event(m, "message.delivered", json!({ "channel": m.channel, "provider": "inbox" }));
+        let event = status_event(m, crm_events::types::MESSAGE_DELIVERED, json!({ "channel": m.channel, "provider": "inbox" }));
         let tx = Tx::new()
             .put_new("inbox", entry.to_item()?)
             .put_if("message", delivered.to_item()?, Condition::version_is(m.version))
@@ -148,7 +150,11 @@ impl App {
         sent.sent_at = Some(now);
         sent.error_code = None;
         sent.version += 1;
-        let event = status_event(m, "message.sent", json!({ "channel": m.channel, "provider": provider, "attempts": sent.attempts }));
+        let event = status_event(
+            m,
+            crm_events::types::MESSAGE_SENT,
+            json!({ "channel": m.channel, "provider": provider, "attempts": sent.attempts }),
+        );
         let lookup = item::to_item(&provider_message_key(provider, provider_id), &json!({ "tenant_id": m.tenant_id, "message_id": m.id }))?;
         let tx =
             Tx::new().put_if("message", sent.to_item()?, Condition::version_is(m.version)).put("provider_message", lookup).emit(&event);
@@ -169,7 +175,7 @@ impl App {
         tracing::error!(message_id = %m.id, code = %e.code, detail = %e.detail, attempts = failed.attempts, "send failed for good");
         let event = status_event(
             m,
-            "message.failed",
+            crm_events::types::MESSAGE_FAILED,
             json!({ "channel": m.channel, "provider": provider, "error_code": e.code, "attempts": failed.attempts }),
         );
         crm_events::metrics::emit(&[("Channel", m.channel.as_str()), ("ErrorCode", &e.code)], &[("MessagesFailed", 1.0)]);
@@ -212,6 +218,6 @@ fn envelope(event: &DomainEvent) -> String {
     json!({ "version": "0", "id": event.event_id, "detail-type": event.event_type, "source": "crm", "detail": event }).to_string()
 }
 
-pub(crate) fn status_event(m: &Message, kind: &str, data: serde_json::Value) -> DomainEvent {
+pub(crate) fn status_event(m: &Message, kind: crm_events::EventType, data: serde_json::Value) -> DomainEvent {
     DomainEvent::new(m.tenant_id, kind, Actor::system(), Subject { kind: "message".into(), id: m.id.to_string() }, data)
 }

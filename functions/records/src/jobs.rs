@@ -6,7 +6,8 @@
 //! invocation nears the 15-minute Lambda limit, and a crash resumes from
 //! the last checkpoint.
 //!
-//! `FAULT_IMPORT_CRASH_AFTER_ROWS` (local tests only) makes a job's first
+//! `FAULT_IMPORT_CRASH_AFTER_ROWS` (the `fault-injection` feature, which
+//! only the e2e tests enable: [`crate::App::crash_import_after`]) makes a job's first
 //! delivery fail after writing that many rows but before checkpointing
 //! them — the crash the retry must survive.
 
@@ -32,13 +33,13 @@ fn failed(e: impl std::fmt::Display) -> ConsumerError {
     ConsumerError::Failed(e.to_string())
 }
 
-pub fn event(job: &Job, kind: &str, data: serde_json::Value) -> DomainEvent {
+pub fn event(job: &Job, kind: crm_events::EventType, data: serde_json::Value) -> DomainEvent {
     DomainEvent::new(job.tenant_id, kind, Actor::user(job.created_by), Subject { kind: "job".into(), id: job.id.to_string() }, data)
 }
 
 /// Handles one event of the jobs queue.
 pub async fn handle(app: &App, e: DomainEvent) -> Result<(), ConsumerError> {
-    if !matches!(e.event_type.as_str(), "job.queued" | "job.continue") {
+    if !(e.is(crm_events::types::JOB_QUEUED) || e.is(crm_events::types::JOB_CONTINUE)) {
         return Ok(());
     }
     let id = EntityId::parse(&e.subject.id).map_err(|_| ConsumerError::Unreadable("job id".into()))?;
@@ -86,11 +87,8 @@ async fn claim(app: &App, job: Job) -> Result<Option<Job>, ConsumerError> {
             Err(e) => Err(e.into()),
         };
     }
-    let c = Condition::new("#s = :running")
-        .name("#s", "status")
-        .value(":running", crm_store::AttributeValue::S("running".into()))
-        .value(":one", crm_store::AttributeValue::N("1".into()));
-    match app.store.transact(Tx::new().update("attempt", &key, "ADD attempts :one", c)).await {
+    let running = Condition::eq("status", crm_store::AttributeValue::S("running".into()));
+    match app.store.transact(Tx::new().add("attempt", &key, &[("attempts", 1)], running)).await {
         Ok(()) => Ok(Some(Job { attempts: job.attempts + 1, ..job })),
         Err(StoreError::ConditionFailed { .. }) => Ok(None),
         Err(e) => Err(e.into()),
@@ -133,7 +131,7 @@ async fn finish_failed(app: &App, id: EntityId, t: crm_kernel::TenantId, message
         version: job.version + 1,
         ..job.clone()
     };
-    let ev = event(&next, "job.failed", json!({ "kind": next.kind, "failure": message }));
+    let ev = event(&next, crm_events::types::JOB_FAILED, json!({ "kind": next.kind, "failure": message }));
     app.store.transact(Tx::new().put_if("job", next.to_item()?, Condition::version_is(job.version)).emit_audited(&ev)).await.map_err(failed)
 }
 
@@ -154,7 +152,7 @@ async fn run_import(app: &App, mut job: Job) -> Result<(), Fatal> {
     }
     job.total_rows = Some(total);
     let (mut rows, _) = csv_stream::Rows::open(reopen(app, &job)).await.map_err(bad_file)?;
-    let crash_after = app.crash_import_after;
+    let crash_after = app.crash_import_after();
     let mut done_here = 0;
     let began = std::time::Instant::now();
     loop {
@@ -236,13 +234,13 @@ async fn checkpoint(app: &App, job: &mut Job, finished: bool, hand_over: bool) -
         job.status = JobStatus::Completed;
         job.finished_at = Some(now);
         let kind = match job.kind {
-            JobKind::ContactsImport => "contacts.imported",
-            JobKind::ContactsExport => "contacts.exported",
-            JobKind::LeadsImport => "leads.imported",
+            JobKind::ContactsImport => crm_events::types::CONTACTS_IMPORTED,
+            JobKind::ContactsExport => crm_events::types::CONTACTS_EXPORTED,
+            JobKind::LeadsImport => crm_events::types::LEADS_IMPORTED,
         };
         tx = tx.emit_audited(&event(job, kind, json!({ "job_id": job.id, "counts": job.counts, "dry_run": job.dry_run })));
     } else if hand_over {
-        tx = tx.emit(&event(job, "job.continue", json!({ "next_row": job.next_row })));
+        tx = tx.emit(&event(job, crm_events::types::JOB_CONTINUE, json!({ "next_row": job.next_row })));
     }
     match app.store.transact(tx.put_if("job", job.to_item()?, Condition::version_is(read))).await {
         Ok(()) => Ok(()),

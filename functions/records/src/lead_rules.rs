@@ -108,7 +108,7 @@ pub struct Scoring {
 
 impl Scoring {
     pub fn key(t: TenantId) -> Key {
-        Key { pk: keys::entity_pk(t, "LEADRULES", "scoring"), sk: keys::META.into() }
+        keys::lead_rules(t, "scoring")
     }
 
     /// Rules from a `PUT` body, every problem named.
@@ -220,12 +220,12 @@ pub enum Pick {
 
 impl Assignment {
     pub fn key(t: TenantId) -> Key {
-        Key { pk: keys::entity_pk(t, "LEADRULES", "assignment"), sk: keys::META.into() }
+        keys::lead_rules(t, "assignment")
     }
 
     /// The round-robin counter.
     pub fn ticket_key(t: TenantId) -> Key {
-        Key { pk: keys::entity_pk(t, "LEADRULES", "assignment"), sk: "TICKET".into() }
+        keys::lead_assignment_ticket(t)
     }
 
     pub fn parse(body: &Value) -> Result<Self, AppError> {

@@ -34,8 +34,9 @@ use lambda_http::{Body, Request, Response};
 pub struct App {
     pub store: Store,
     pub files: crm_files::Files,
-    /// `FAULT_IMPORT_CRASH_AFTER_ROWS` (local tests only, see [`jobs`]).
-    pub crash_import_after: Option<u32>,
+    /// `FAULT_IMPORT_CRASH_AFTER_ROWS` ([`App::crash_import_after`]).
+    #[cfg(feature = "fault-injection")]
+    crash_import_after: Option<u32>,
     /// How long one jobs delivery works before handing over ([`jobs::RUN_BUDGET`]).
     pub job_run_budget: std::time::Duration,
     /// Web-form posts a minute per API key (`LEAD_CAPTURE_PER_MINUTE`).
@@ -47,6 +48,7 @@ impl App {
         Ok(Self {
             store: Store::from_config(config, env).map_err(|e| e.to_string())?,
             files: crm_files::Files::new(config, env),
+            #[cfg(feature = "fault-injection")]
             crash_import_after: env.get("FAULT_IMPORT_CRASH_AFTER_ROWS").and_then(|v| v.parse().ok()),
             job_run_budget: env
                 .get("JOB_RUN_BUDGET_SECS")
@@ -58,6 +60,17 @@ impl App {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(routes::leads::capture_post::PER_MINUTE),
         })
+    }
+
+    /// After how many rows a job's first delivery dies before its checkpoint
+    /// (`FAULT_IMPORT_CRASH_AFTER_ROWS`): the crash the retry must survive.
+    /// A test hook, compiled in only with the `fault-injection` feature,
+    /// which only the e2e tests enable; always `None` in a deployed function.
+    pub fn crash_import_after(&self) -> Option<u32> {
+        #[cfg(feature = "fault-injection")]
+        return self.crash_import_after;
+        #[cfg(not(feature = "fault-injection"))]
+        None
     }
 
     /// Serves one request; a refusal for a security rule is audited

@@ -9,10 +9,9 @@
 use crm_auth::code;
 use crm_kernel::{AppError, EntityId, TenantId, Timestamp};
 use crm_store::item::ItemExt;
-use crm_store::{item, Item, Key, StoreError};
+use crm_store::{item, keys, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
 
-use crate::contact::Contact;
 
 pub const CODE_TTL_SECS: i64 = 600;
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -35,7 +34,7 @@ pub struct ChannelVerification {
 
 impl ChannelVerification {
     pub fn key(tenant: TenantId, contact: EntityId, channel: EntityId) -> Key {
-        Key { pk: Contact::key(tenant, contact).pk, sk: format!("CHANNELVERIFY#{channel}") }
+        keys::channel_verification(tenant, contact, channel)
     }
 
     /// A fresh code for the channel's address, unless one went out less than a

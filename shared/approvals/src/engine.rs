@@ -60,10 +60,7 @@ impl Grant {
     /// Adds the grant's consumption to the action's own transaction (it
     /// fails, and so the action, if another action consumed it first).
     pub fn consume(&self, tx: Tx) -> Tx {
-        let same = Condition::new("attribute_exists(#pk) AND #r = :r")
-            .name("#pk", crm_store::keys::PK)
-            .name("#r", "request_id")
-            .value(":r", crm_store::AttributeValue::S(self.request_id.clone()));
+        let same = Condition::exists_with("request_id", crm_store::AttributeValue::S(self.request_id.clone()));
         tx.delete("approval_grant", &self.key, Some(same))
     }
 }
@@ -148,8 +145,12 @@ pub async fn check_and_maybe_enqueue(store: &Store, p: &Principal, c: &Check) ->
         decided_at: None,
         version: 1,
     };
-    let event =
-        event(&request, "approval.requested", Actor::user(p.user_id), json!({ "policy_id": policy.id, "steps": request.steps.len() }));
+    let event = event(
+        &request,
+        crm_events::types::APPROVAL_REQUESTED,
+        Actor::user(p.user_id),
+        json!({ "policy_id": policy.id, "steps": request.steps.len() }),
+    );
     let (request, tx) = open_step(store, request, now, Tx::new()).await?;
     let tx = match stale {
         Some(key) => tx.delete("approval_grant", &key, None),
@@ -193,7 +194,7 @@ pub async fn open_step(store: &Store, mut r: ApprovalRequest, now: Timestamp, tx
         }
     }
     let data = json!({ "step_seq": step.seq, "approvers": r.approvers, "due_at": r.step_due_at });
-    let tx = tx.emit_audited(&event(&r, "approval.step.opened", Actor::system(), data));
+    let tx = tx.emit_audited(&event(&r, crm_events::types::APPROVAL_STEP_OPENED, Actor::system(), data));
     Ok((r, tx))
 }
 
@@ -233,7 +234,7 @@ async fn approvers(store: &Store, r: &ApprovalRequest, step: &Step) -> Result<Ve
     Ok(pick(&|u| roles_of(u).iter().any(|r| r == "admin" || r == "super_admin")))
 }
 
-pub fn event(r: &ApprovalRequest, kind: &str, actor: Actor, data: Value) -> DomainEvent {
+pub fn event(r: &ApprovalRequest, kind: crm_events::EventType, actor: Actor, data: Value) -> DomainEvent {
     let mut data = data;
     if let Value::Object(m) = &mut data {
         m.insert("action_code".into(), json!(r.action_code));

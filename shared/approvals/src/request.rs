@@ -105,11 +105,11 @@ impl ApprovalRequest {
     /// An approver's queue entry for this request's open step.
     pub fn queue_key(&self, approver: UserId) -> Key {
         let opened = self.step_opened_at.unwrap_or(self.created_at);
-        Key { pk: Self::queue_pk(self.tenant_id, approver), sk: format!("{opened}#{}", self.id) }
+        keys::approver_queue(self.tenant_id, &approver.to_string(), &opened.to_string(), &self.id.to_string())
     }
 
     pub fn queue_pk(tenant: TenantId, approver: UserId) -> String {
-        keys::entity_pk(tenant, "APPROVER", &approver.to_string())
+        keys::approver_queue_pk(tenant, &approver.to_string())
     }
 
     pub fn to_item(&self) -> Result<Item, StoreError> {

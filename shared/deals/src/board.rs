@@ -17,20 +17,45 @@ use std::collections::BTreeMap;
 
 use crm_kernel::TenantId;
 use crm_store::tx::Condition;
-use crm_store::{AttributeValue, Item, Key, Tx};
+use crm_store::{keys, AttributeValue, Item, Key, Tx};
 use serde::Serialize;
 
 use crate::deal::Deal;
 use crate::pipeline::{Pipeline, Stage};
 
-pub const TALLY: &str = "TALLY#";
+/// Which tally item of a pipeline: a stage's, or a (close month, stage)'s.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TallyOf {
+    Stage(String),
+    Month(String, String),
+}
 
-/// Changes to tally items: sort key → attribute → amount to add.
-pub type Deltas = BTreeMap<String, BTreeMap<String, i64>>;
+impl TallyOf {
+    /// The item's key in `pipeline`'s partition.
+    pub fn key(&self, tenant: TenantId, pipeline: &str) -> Key {
+        match self {
+            TallyOf::Stage(stage) => keys::stage_tally(tenant, pipeline, stage),
+            TallyOf::Month(month, stage) => keys::month_tally(tenant, pipeline, month, stage),
+        }
+    }
 
-fn contributions(d: &Deal) -> [(String, [(String, i64); 2]); 2] {
+    /// Which tally a pipeline partition's sort key names, if any.
+    pub fn of_sk(sk: &str) -> Option<Self> {
+        let rest = sk.strip_prefix(keys::TALLY_PREFIX)?;
+        if let Some(stage) = rest.strip_prefix("STAGE#") {
+            return Some(TallyOf::Stage(stage.to_string()));
+        }
+        let (month, stage) = rest.strip_prefix("MONTH#")?.split_once('#')?;
+        Some(TallyOf::Month(month.to_string(), stage.to_string()))
+    }
+}
+
+/// Changes to tally items: item → attribute → amount to add.
+pub type Deltas = BTreeMap<TallyOf, BTreeMap<String, i64>>;
+
+fn contributions(d: &Deal) -> [(TallyOf, [(String, i64); 2]); 2] {
     let attrs = || [("count".to_string(), 1), (format!("amount_{}", d.fields.currency.code()), d.fields.amount)];
-    [(format!("{TALLY}STAGE#{}", d.stage_id), attrs()), (format!("{TALLY}MONTH#{}#{}", d.close_month(), d.stage_id), attrs())]
+    [(TallyOf::Stage(d.stage_id.to_string()), attrs()), (TallyOf::Month(d.close_month().to_string(), d.stage_id.to_string()), attrs())]
 }
 
 /// What a write of a deal (`None` before: created; `None` after: deleted)
@@ -53,15 +78,10 @@ pub fn deltas(before: Option<&Deal>, after: Option<&Deal>) -> Deltas {
 
 /// Adds `deltas` to `tx`: one `ADD` update per tally item.
 pub fn write(mut tx: Tx, tenant: TenantId, pipeline: &Pipeline, deltas: &Deltas) -> Tx {
-    let pk = Pipeline::key(tenant, pipeline.id).pk;
-    for (sk, attrs) in deltas {
-        let mut c = Condition::new("");
-        let mut parts = Vec::new();
-        for (i, (attr, v)) in attrs.iter().enumerate() {
-            c = c.name(&format!("#a{i}"), attr).value(&format!(":v{i}"), AttributeValue::N(v.to_string()));
-            parts.push(format!("#a{i} :v{i}"));
-        }
-        tx = tx.update("tally", &Key { pk: pk.clone(), sk: sk.clone() }, &format!("ADD {}", parts.join(", ")), c);
+    let pipeline = pipeline.id.to_string();
+    for (which, attrs) in deltas {
+        let adds: Vec<(&str, i64)> = attrs.iter().map(|(a, v)| (a.as_str(), *v)).collect();
+        tx = tx.add("tally", &which.key(tenant, &pipeline), &adds, Condition::always());
     }
     tx
 }
@@ -134,10 +154,14 @@ impl Tallies {
         let mut out = Tallies::default();
         for it in items {
             let Some(sk) = it.get(crm_store::keys::SK).and_then(|v| v.as_s().ok()) else { continue };
-            if let Some(stage) = sk.strip_prefix(&format!("{TALLY}STAGE#")) {
-                out.stages.insert(stage.to_string(), Tally::from_item(it));
-            } else if let Some((month, stage)) = sk.strip_prefix(&format!("{TALLY}MONTH#")).and_then(|r| r.split_once('#')) {
-                out.months.entry(month.to_string()).or_default().insert(stage.to_string(), Tally::from_item(it));
+            match TallyOf::of_sk(sk) {
+                Some(TallyOf::Stage(stage)) => {
+                    out.stages.insert(stage, Tally::from_item(it));
+                }
+                Some(TallyOf::Month(month, stage)) => {
+                    out.months.entry(month).or_default().insert(stage, Tally::from_item(it));
+                }
+                None => {}
             }
         }
         out
@@ -191,8 +215,8 @@ mod tests {
         let before = deal(a, 500, "USD", Some("2026-12-01"));
         let after = Deal { stage_id: b, ..before.clone() };
         let d = deltas(Some(&before), Some(&after));
-        assert_eq!(d[&format!("TALLY#STAGE#{a}")]["count"], -1);
-        assert_eq!(d[&format!("TALLY#STAGE#{b}")]["amount_USD"], 500);
+        assert_eq!(d[&TallyOf::Stage(a.to_string())]["count"], -1);
+        assert_eq!(d[&TallyOf::Stage(b.to_string())]["amount_USD"], 500);
         assert_eq!(d.len(), 4);
         assert!(deltas(Some(&before), Some(&before)).is_empty(), "an unchanged deal changes nothing");
     }

@@ -260,7 +260,7 @@ impl Deal {
     /// The link of a contact or company (`party`) to a deal: one item in the
     /// party's `DEALPARTY` partition, so "this contact's deals" is one Query.
     pub fn party_key(tenant: TenantId, party: EntityId, deal: EntityId) -> Key {
-        Key { pk: keys::entity_pk(tenant, "DEALPARTY", &party.to_string()), sk: format!("DEAL#{deal}") }
+        keys::deal_party(tenant, &party.to_string(), &deal.to_string())
     }
 
     /// The ids of the contacts and companies on the deal.

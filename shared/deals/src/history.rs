@@ -5,13 +5,14 @@
 //! the deal had spent in the stage it left.
 
 use crm_kernel::{EntityId, TenantId, Timestamp, UserId};
-use crm_store::{item, Item, Key, StoreError};
+use crm_store::{item, keys, Item, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::deal::Deal;
 use crate::pipeline::Stage;
 
-pub const HISTORY: &str = "HISTORY#";
+/// The sort-key prefix of a deal's stage changes.
+pub const HISTORY: &str = crm_store::keys::HISTORY_PREFIX;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageChange {
@@ -47,7 +48,6 @@ impl StageChange {
     }
 
     pub fn to_item(&self, tenant: TenantId) -> Result<Item, StoreError> {
-        let pk = Deal::key(tenant, self.deal_id).pk;
-        item::to_item(&Key { pk, sk: format!("{HISTORY}{}#{}", self.at, EntityId::new()) }, self)
+        item::to_item(&keys::deal_history(tenant, &self.deal_id.to_string(), &self.at.to_string(), &EntityId::new().to_string()), self)
     }
 }

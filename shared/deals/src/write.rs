@@ -18,7 +18,7 @@ use crate::pipeline::{Pipeline, Stage, PIPELINE};
 use crate::{board, notices};
 
 /// A domain event about `deal`, caused by `p`.
-pub fn event(p: &Principal, request_id: Option<&str>, kind: &str, deal: &Deal, data: Value) -> DomainEvent {
+pub fn event(p: &Principal, request_id: Option<&str>, kind: crm_events::EventType, deal: &Deal, data: Value) -> DomainEvent {
     let e = DomainEvent::new(p.tenant_id, kind, Actor::user(p.user_id), Subject { kind: "deal".into(), id: deal.id.to_string() }, data);
     match request_id {
         Some(r) => e.with_request_id(r),
@@ -66,7 +66,7 @@ pub async fn default_pipeline(store: &Store, t: TenantId) -> Result<Pipeline, Ap
         let marker = item::to_item(&keys::unique(t, "DEFAULTPIPELINE", "first"), &json!({ "pipeline_id": p.id }))?;
         let event = DomainEvent::new(
             t,
-            "pipeline.created",
+            crm_events::types::PIPELINE_CREATED,
             Actor::system(),
             Subject { kind: "pipeline".into(), id: p.id.to_string() },
             json!({ "name": p.name, "stages": p.stages.len(), "automatic": true }),
@@ -202,7 +202,7 @@ pub async fn create(store: &Store, p: &Principal, request_id: Option<&str>, new:
     let tx = tx
         .put_new("deal", deal.to_item()?)
         .put("history", StageChange::new(&deal, None, stage, p.user_id).to_item(t)?)
-        .emit_audited(&event(p, request_id, "deal.created", &deal, data));
+        .emit_audited(&event(p, request_id, crm_events::types::DEAL_CREATED, &deal, data));
     let tx = board::write(tx, t, pipeline, &board::deltas(None, Some(&deal)));
     let tx = party_links(tx, t, None, Some(&deal))?;
     let tx = if standalone { crm_records::write::take_quota(check_links(tx, t, &deal.fields, None), p, "deals.max") } else { tx };

@@ -11,8 +11,7 @@ use crate::DomainEvent;
 pub fn entry(event: &DomainEvent) -> Item {
     let at = event.occurred_at.to_string();
     Item::new()
-        .with_str(keys::PK, keys::audit_pk(event.tenant_id, &event.occurred_at.date()))
-        .with_str(keys::SK, format!("{at}#{}", event.event_id))
+        .at(&keys::audit_entry(event.tenant_id, &event.occurred_at.date(), &at, &event.event_id))
         .with_str("kind", "audit")
         .with_str("action", &event.event_type)
         .with_str("at", at)
@@ -55,7 +54,7 @@ pub async fn refused(
 ) {
     let event = DomainEvent::new(
         tenant,
-        "security.refused",
+        crate::types::SECURITY_REFUSED,
         crate::Actor::user(user),
         crate::Subject { kind: "route".into(), id: route.to_string() },
         data,

@@ -141,8 +141,13 @@ mod tests {
 
     #[tokio::test]
     async fn reports_only_the_failed_messages() {
-        let ok =
-            DomainEvent::new(TenantId::new(), "note.created", Actor::system(), Subject { kind: "note".into(), id: "1".into() }, json!({}));
+        let ok = DomainEvent::new(
+            TenantId::new(),
+            crate::types::NOTE_CREATED,
+            Actor::system(),
+            Subject { kind: "note".into(), id: "1".into() },
+            json!({}),
+        );
         let bad = DomainEvent { event_type: "note.poison".into(), ..ok.clone() };
         let event =
             SqsEvent { records: vec![message("m1", bridge_body(&ok)), message("m2", bridge_body(&bad)), message("m3", "{garbage".into())] };

@@ -52,11 +52,11 @@ pub struct DomainEvent {
 }
 
 impl DomainEvent {
-    pub fn new(tenant_id: TenantId, event_type: &str, actor: Actor, subject: Subject, data: Value) -> Self {
-        debug_assert!(event_type.contains('.'), "event types are resource.verb: {event_type}");
+    /// A new event of a catalogued type ([`crate::types`]).
+    pub fn new(tenant_id: TenantId, event_type: crate::EventType, actor: Actor, subject: Subject, data: Value) -> Self {
         Self {
             event_id: ulid::Ulid::new().to_string(),
-            event_type: event_type.into(),
+            event_type: event_type.as_str().into(),
             schema_version: 1,
             tenant_id,
             occurred_at: Timestamp::now(),
@@ -72,8 +72,18 @@ impl DomainEvent {
         self
     }
 
+    /// Whether this is an event of type `t`.
+    pub fn is(&self, t: crate::EventType) -> bool {
+        self.event_type == t.as_str()
+    }
+
     /// An event the caller of `call` causes, in their tenant, tagged with the request.
-    pub fn caused_by(call: &crm_http::Call, event_type: &str, subject: Subject, data: Value) -> Result<Self, crm_kernel::AppError> {
+    pub fn caused_by(
+        call: &crm_http::Call,
+        event_type: crate::EventType,
+        subject: Subject,
+        data: Value,
+    ) -> Result<Self, crm_kernel::AppError> {
         let p = call.principal()?;
         Ok(Self::new(p.tenant_id, event_type, Actor::user(p.user_id), subject, data).with_request_id(call.request_id()))
     }

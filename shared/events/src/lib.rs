@@ -16,7 +16,9 @@ pub mod metrics;
 pub mod outbox;
 pub mod preferences;
 pub mod stream;
+pub mod types;
 
 pub use bus::{EventBridgeBus, EventBus, MemoryBus};
 pub use consumer::{BatchResponse, SqsEvent};
 pub use envelope::{Actor, DomainEvent, Subject, EVENT_SOURCE};
+pub use types::EventType;

@@ -202,9 +202,8 @@ pub fn count_usage(mut tx: Tx, messages: &[Message]) -> Tx {
         let n = messages.iter().filter(|m| m.billable && m.channel == channel).count();
         if let (Some(first), true) = (messages.first(), n > 0) {
             let month = &first.created_at.date()[..7];
-            let by =
-                crm_store::tx::Condition::new("").name("#c", channel.as_str()).value(":n", crm_store::AttributeValue::N(n.to_string()));
-            tx = tx.update("usage", &keys::usage_month(first.tenant_id, month), "ADD #c :n", by);
+            let always = crm_store::tx::Condition::always();
+            tx = tx.add("usage", &keys::usage_month(first.tenant_id, month), &[(channel.as_str(), n as i64)], always);
         }
     }
     tx
@@ -269,7 +268,7 @@ impl QueueExt for Tx {
     fn queue_message(self, message: &Message) -> Result<Self, StoreError> {
         let event = DomainEvent::new(
             message.tenant_id,
-            "message.queued",
+            crate::types::MESSAGE_QUEUED,
             Actor::system(),
             Subject { kind: "message".into(), id: message.id.to_string() },
             json!({

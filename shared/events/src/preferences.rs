@@ -81,7 +81,7 @@ pub const LOCALES: &[&str] = &["ar", "en"];
 
 impl Preferences {
     pub fn key(tenant: TenantId, user: UserId) -> Key {
-        Key { pk: keys::user(tenant, &user.to_string()).pk, sk: "PREFS".into() }
+        keys::user_preferences(tenant, &user.to_string())
     }
 
     pub fn to_item(&self, tenant: TenantId, user: UserId) -> Result<Item, StoreError> {

@@ -142,15 +142,15 @@ mod tests {
         }
     }
 
-    fn event(kind: &str) -> DomainEvent {
+    fn event(kind: crate::EventType) -> DomainEvent {
         DomainEvent::new(TenantId::new(), kind, Actor::system(), Subject { kind: "note".into(), id: "1".into() }, json!({}))
     }
 
     #[tokio::test]
     async fn publishes_outbox_inserts_only() {
         let bus = MemoryBus::default();
-        let e = event("note.created");
-        let mut modify = record("200", &event("note.updated"));
+        let e = event(crate::types::NOTE_CREATED);
+        let mut modify = record("200", &event(crate::types::CONTACT_UPDATED));
         modify.event_name = Some("MODIFY".into());
         let non_outbox = StreamRecord {
             event_name: Some("INSERT".into()),
@@ -166,9 +166,12 @@ mod tests {
 
     #[tokio::test]
     async fn reports_first_failure_and_stops_there() {
-        let bus = MemoryBus { failing_types: vec!["note.failing".into()], ..Default::default() };
-        let records =
-            vec![record("100", &event("note.created")), record("200", &event("note.failing")), record("300", &event("note.created"))];
+        let bus = MemoryBus { failing_types: vec!["task.created".into()], ..Default::default() };
+        let records = vec![
+            record("100", &event(crate::types::NOTE_CREATED)),
+            record("200", &event(crate::types::TASK_CREATED)),
+            record("300", &event(crate::types::NOTE_CREATED)),
+        ];
         let resp = publish_outbox(&bus, StreamEvent { records }).await;
         assert_eq!(resp.failed_ids(), vec!["200"]);
     }
@@ -176,11 +179,13 @@ mod tests {
     #[tokio::test]
     async fn unreadable_outbox_item_fails_from_its_position() {
         let bus = MemoryBus::default();
-        let mut broken = record("200", &event("note.created"));
+        let mut broken = record("200", &event(crate::types::NOTE_CREATED));
         broken.dynamodb.new_image.as_mut().unwrap().insert("event".into(), json!({"S": "{not json"}));
         let resp = publish_outbox(
             &bus,
-            StreamEvent { records: vec![record("100", &event("note.created")), broken, record("300", &event("note.created"))] },
+            StreamEvent {
+                records: vec![record("100", &event(crate::types::NOTE_CREATED)), broken, record("300", &event(crate::types::NOTE_CREATED))],
+            },
         )
         .await;
         assert_eq!(resp.failed_ids(), vec!["200"]);

@@ -62,7 +62,9 @@ impl Handler {
     }
 }
 
-/// What a handler is given.
+/// What a handler is given (one per invocation, moved straight into the
+/// handler: the size difference between variants costs nothing).
+#[allow(clippy::large_enum_variant)]
 pub enum Input {
     Http(Request),
     Sqs(SqsEvent),
@@ -84,12 +86,15 @@ pub trait Function: Send + Sync {
     fn call<'a>(&'a self, handler: &'a str, input: Input) -> BoxFuture<'a, Result<Output, String>>;
 }
 
+/// How a registration builds its application from the configuration.
+pub type Build = fn(&SdkConfig, &Env) -> Result<Box<dyn Function>, String>;
+
 /// A function crate's entry in the registry.
 pub struct Registration {
     pub binary: &'static str,
     /// The first one is the default when `HANDLER` is unset.
     pub handlers: &'static [Handler],
-    pub build: fn(&SdkConfig, &Env) -> Result<Box<dyn Function>, String>,
+    pub build: Build,
 }
 
 impl Registration {

@@ -26,6 +26,8 @@ pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
 
 /// Builder-style helpers on an item.
 pub trait ItemExt {
+    /// Puts the item at `key` (its `pk` and `sk`).
+    fn at(self, key: &Key) -> Self;
     fn with_str(self, name: &str, value: impl Into<String>) -> Self;
     fn with_num(self, name: &str, value: i64) -> Self;
     /// Places the item in a secondary index partition, sorted by `sk`.
@@ -37,6 +39,10 @@ pub trait ItemExt {
 }
 
 impl ItemExt for Item {
+    fn at(self, key: &Key) -> Self {
+        self.with_str(crate::keys::PK, key.pk.clone()).with_str(crate::keys::SK, key.sk.clone())
+    }
+
     fn with_str(mut self, name: &str, value: impl Into<String>) -> Self {
         self.insert(name.into(), AttributeValue::S(value.into()));
         self

@@ -24,6 +24,14 @@ pub struct Key {
     pub sk: String,
 }
 
+impl Key {
+    /// The key of an item read back (to delete or update exactly it).
+    pub fn of(item: &crate::Item) -> Option<Key> {
+        let s = |a: &str| item.get(a).and_then(|v| v.as_s().ok()).cloned();
+        Some(Key { pk: s(PK)?, sk: s(SK)? })
+    }
+}
+
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
 /// The TTL attribute (epoch seconds) of the table.
@@ -242,6 +250,130 @@ fn is_kind(kind: &str) -> bool {
 /// anything read back through an index.
 pub fn belongs_to(pk: &str, tenant: TenantId) -> bool {
     pk.starts_with(&tenant_prefix(tenant))
+}
+
+// ---- an entity's children and a tenant's singletons ("entity child" above) ----
+
+/// Sort-key prefixes of an entity's children, for `begins_with` over its partition.
+pub const MEMBER_PREFIX: &str = "MEMBER#";
+pub const REMINDER_PREFIX: &str = "REMINDER#";
+pub const HISTORY_PREFIX: &str = "HISTORY#";
+pub const TALLY_PREFIX: &str = "TALLY#";
+pub const LINK_PREFIX: &str = "LINK#";
+
+/// The failed-login counter of an email address, across tenants (lockout).
+pub fn login_failures(email: &str) -> Key {
+    Key { pk: format!("{GLOBAL_PREFIX}LOGIN#{email}"), sk: "FAILURES".into() }
+}
+
+/// `user`'s membership of `group` (in the group's partition).
+pub fn group_member(tenant: TenantId, group: &str, user: &str) -> Key {
+    Key { pk: entity_pk(tenant, "GROUP", group), sk: format!("{MEMBER_PREFIX}{user}") }
+}
+
+/// A user's phone verification in progress.
+pub fn user_phone_verification(tenant: TenantId, user_id: &str) -> Key {
+    Key { pk: entity_pk(tenant, "USER", user_id), sk: "PHONEVERIFY".into() }
+}
+
+/// A user's sign-in code in progress (SMS or WhatsApp second factor).
+pub fn user_login_code(tenant: TenantId, user_id: &str) -> Key {
+    Key { pk: entity_pk(tenant, "USER", user_id), sk: "LOGINOTP".into() }
+}
+
+/// A user's notification preferences.
+pub fn user_preferences(tenant: TenantId, user_id: &str) -> Key {
+    Key { pk: entity_pk(tenant, "USER", user_id), sk: "PREFS".into() }
+}
+
+/// The verification in progress of one of a contact's channels.
+pub fn channel_verification(tenant: TenantId, contact: EntityId, channel: EntityId) -> Key {
+    Key { pk: entity_pk(tenant, "CONTACT", &contact.to_string()), sk: format!("CHANNELVERIFY#{channel}") }
+}
+
+/// One of the tenant's lead rules (`scoring`, `assignment`).
+pub fn lead_rules(tenant: TenantId, which: &str) -> Key {
+    Key { pk: entity_pk(tenant, "LEADRULES", which), sk: META.into() }
+}
+
+/// The round-robin ticket counter of the tenant's lead assignment.
+pub fn lead_assignment_ticket(tenant: TenantId) -> Key {
+    Key { pk: entity_pk(tenant, "LEADRULES", "assignment"), sk: "TICKET".into() }
+}
+
+/// The tenant's default sending mailbox.
+pub fn email_default(t: TenantId) -> Key {
+    Key { pk: tenant(t).pk, sk: "EMAILDEFAULT".into() }
+}
+
+/// The tenant's notification policy.
+pub fn notify_policy(t: TenantId) -> Key {
+    Key { pk: tenant(t).pk, sk: "NOTIFYPOLICY".into() }
+}
+
+/// One entry of the tenant's daily activity feed.
+pub fn feed_entry(tenant: TenantId, date: &str, occurred_at: &str, event_id: &str) -> Key {
+    Key { pk: feed_pk(tenant, date), sk: format!("{occurred_at}#{event_id}") }
+}
+
+/// One entry of the tenant's daily audit log.
+pub fn audit_entry(tenant: TenantId, date: &str, at: &str, id: &str) -> Key {
+    Key { pk: audit_pk(tenant, date), sk: format!("{at}#{id}") }
+}
+
+/// A reminder of a task (in the task's partition).
+pub fn task_reminder(tenant: TenantId, task: EntityId, reminder: EntityId) -> Key {
+    Key { pk: entity_pk(tenant, "TASK", &task.to_string()), sk: format!("{REMINDER_PREFIX}{reminder}") }
+}
+
+/// A link from the record `kind`/`id` to the record `to_kind`/`to_id` (in the first's partition).
+pub fn link(tenant: TenantId, kind: &str, id: &str, to_kind: &str, to_id: &str) -> Key {
+    Key { pk: entity_pk(tenant, kind, id), sk: format!("{LINK_PREFIX}{to_kind}#{to_id}") }
+}
+
+/// The approval queue of a user: the requests waiting for them, oldest first.
+pub fn approver_queue_pk(tenant: TenantId, user: &str) -> String {
+    entity_pk(tenant, "APPROVER", user)
+}
+
+/// One request in a user's approval queue.
+pub fn approver_queue(tenant: TenantId, user: &str, opened_at: &str, request: &str) -> Key {
+    Key { pk: approver_queue_pk(tenant, user), sk: format!("{opened_at}#{request}") }
+}
+
+/// The deals a contact or company (`party`) is on.
+pub fn deal_parties_pk(tenant: TenantId, party: &str) -> String {
+    entity_pk(tenant, "DEALPARTY", party)
+}
+
+/// `party`'s place on `deal`.
+pub fn deal_party(tenant: TenantId, party: &str, deal: &str) -> Key {
+    Key { pk: deal_parties_pk(tenant, party), sk: format!("DEAL#{deal}") }
+}
+
+/// One stage change of a deal (in the deal's partition); `nonce` keeps two at one instant apart.
+pub fn deal_history(tenant: TenantId, deal: &str, at: &str, nonce: &str) -> Key {
+    Key { pk: entity_pk(tenant, "DEAL", deal), sk: format!("{HISTORY_PREFIX}{at}#{nonce}") }
+}
+
+/// The open deals' tally of one stage of a pipeline (the board).
+pub fn stage_tally(tenant: TenantId, pipeline: &str, stage: &str) -> Key {
+    Key { pk: entity_pk(tenant, "PIPELINE", pipeline), sk: format!("{TALLY_PREFIX}STAGE#{stage}") }
+}
+
+/// The tally of one stage's deals closing in `month` (`YYYY-MM`) of a pipeline (the forecast).
+pub fn month_tally(tenant: TenantId, pipeline: &str, month: &str, stage: &str) -> Key {
+    Key { pk: entity_pk(tenant, "PIPELINE", pipeline), sk: format!("{TALLY_PREFIX}MONTH#{month}#{stage}") }
+}
+
+/// The dev mail adapter's mailbox of an address (local stack only).
+pub fn dev_mailbox_pk(to: &str) -> String {
+    format!("{GLOBAL_PREFIX}DEVMAIL#{to}")
+}
+
+/// One message in the dev mail adapter's mailbox of `to`.
+pub fn dev_mailbox_entry(to: &str, at: &str, id: &str) -> Key {
+    Key { pk: dev_mailbox_pk(to), sk: format!("{at}#{id}") }
 }
 
 #[cfg(test)]

@@ -60,6 +60,52 @@ impl Condition {
             .value(":expected_version", AttributeValue::N(expected.to_string()))
     }
 
+    /// `attr` is absent or zero: an empty counter (a tally that may go).
+    pub fn absent_or_zero(attr: &str) -> Self {
+        Self::new("attribute_not_exists(#cz) OR #cz = :cz").name("#cz", attr).value(":cz", AttributeValue::N("0".into()))
+    }
+
+    /// `attr` equals `value`.
+    pub fn eq(attr: &str, value: AttributeValue) -> Self {
+        Self::new("#ce = :ce").name("#ce", attr).value(":ce", value)
+    }
+
+    /// `attr` is absent.
+    pub fn missing(attr: &str) -> Self {
+        Self::new("attribute_not_exists(#cm)").name("#cm", attr)
+    }
+
+    /// The item exists and `attr` equals `value`.
+    pub fn exists_with(attr: &str, value: AttributeValue) -> Self {
+        Self::new("attribute_exists(#pk) AND #ce = :ce").name("#pk", PK).name("#ce", attr).value(":ce", value)
+    }
+
+    /// The item exists and `attr` is absent or null (a contact not merged away).
+    pub fn exists_without(attr: &str) -> Self {
+        Self::new("attribute_exists(#pk) AND (attribute_not_exists(#cw) OR attribute_type(#cw, :cw_null))")
+            .name("#pk", PK)
+            .name("#cw", attr)
+            .value(":cw_null", AttributeValue::S("NULL".into()))
+    }
+
+    /// The item is absent, or its TTL (epoch seconds) is before `now`: a lease free to take.
+    pub fn absent_or_expired(now: i64) -> Self {
+        Self::new("attribute_not_exists(#pk) OR #ttl < :now")
+            .name("#pk", PK)
+            .name("#ttl", crate::keys::TTL)
+            .value(":now", AttributeValue::N(now.to_string()))
+    }
+
+    /// The item must not exist, or its `attr` must be at most `room` (a budget counter).
+    pub fn absent_or_at_most(attr: &str, room: i64) -> Self {
+        Self::new("attribute_not_exists(#ca) OR #ca <= :ca").name("#ca", attr).value(":ca", AttributeValue::N(room.to_string()))
+    }
+
+    /// No condition: the update always applies.
+    pub fn always() -> Self {
+        Self::default()
+    }
+
     fn names(&self) -> Option<HashMap<String, String>> {
         (!self.names.is_empty()).then(|| self.names.clone())
     }
@@ -125,6 +171,40 @@ impl Tx {
             .expect("update");
         self.ops.push((label.into(), TransactWriteItem::builder().update(u).build()));
         self
+    }
+
+    /// Adds each `(attribute, n)` to the item (created if absent), under `condition`.
+    pub fn add(self, label: &str, key: &Key, adds: &[(&str, i64)], condition: Condition) -> Self {
+        let mut c = condition;
+        let mut parts = Vec::new();
+        for (i, (attr, n)) in adds.iter().enumerate() {
+            c = c.name(&format!("#u{i}"), attr).value(&format!(":u{i}"), AttributeValue::N(n.to_string()));
+            parts.push(format!("#u{i} :u{i}"));
+        }
+        self.update(label, key, &format!("ADD {}", parts.join(", ")), c)
+    }
+
+    /// Sets each `(attribute, value)` and removes each of `remove`, under `condition`.
+    pub fn set(self, label: &str, key: &Key, sets: &[(&str, AttributeValue)], remove: &[&str], condition: Condition) -> Self {
+        let mut c = condition;
+        let mut set = Vec::new();
+        for (i, (attr, v)) in sets.iter().enumerate() {
+            c = c.name(&format!("#s{i}"), attr).value(&format!(":s{i}"), v.clone());
+            set.push(format!("#s{i} = :s{i}"));
+        }
+        let mut gone = Vec::new();
+        for (i, attr) in remove.iter().enumerate() {
+            c = c.name(&format!("#r{i}"), attr);
+            gone.push(format!("#r{i}"));
+        }
+        let mut expression = String::new();
+        if !set.is_empty() {
+            expression = format!("SET {}", set.join(", "));
+        }
+        if !gone.is_empty() {
+            expression = format!("{expression} REMOVE {}", gone.join(", ")).trim().to_string();
+        }
+        self.update(label, key, &expression, c)
     }
 
     /// Checks a condition on another item without writing it.

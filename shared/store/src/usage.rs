@@ -33,6 +33,11 @@ pub fn take_at(tx: Tx, label: &str, key: &crate::Key, counter: &str, max: i64, t
 
 /// Adds `n` at once (a batch of records) unless that would pass `max`.
 pub fn take_n(tx: Tx, label: &str, tenant: TenantId, counter: &str, n: i64, max: i64) -> Tx {
+    take_n_at(tx, label, &keys::usage(tenant), counter, n, max)
+}
+
+/// [`take_n`] on the counter item `key` (a month's usage, say).
+pub fn take_n_at(tx: Tx, label: &str, key: &crate::Key, counter: &str, n: i64, max: i64) -> Tx {
     // More than the whole limit can never fit: a condition that cannot hold (counts are ≥ 0).
     let expression = if n <= max { "attribute_not_exists(#c) OR #c <= :room" } else { "attribute_exists(#c) AND #c <= :room" };
     let condition = Condition::new(expression)
@@ -40,7 +45,7 @@ pub fn take_n(tx: Tx, label: &str, tenant: TenantId, counter: &str, n: i64, max:
         .value(":room", AttributeValue::N((max - n).to_string()))
         .value(":n", AttributeValue::N(n.to_string()))
         .value(":zero", AttributeValue::N("0".into()));
-    tx.update(label, &keys::usage(tenant), "SET #c = if_not_exists(#c, :zero) + :n", condition)
+    tx.update(label, key, "SET #c = if_not_exists(#c, :zero) + :n", condition)
 }
 
 /// Gives one back (never below zero: the transaction fails with `label` then).

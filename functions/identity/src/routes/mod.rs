@@ -22,7 +22,7 @@ use crate::model::Session;
 pub(crate) fn event(
     call: &Call,
     session_tenant: crm_kernel::TenantId,
-    kind: &str,
+    kind: crm_events::EventType,
     actor: UserId,
     subject: Subject,
     data: Value,
@@ -114,7 +114,7 @@ pub(crate) async fn revoke_api_keys(
             let e = event(
                 call,
                 tenant,
-                "apikey.revoked",
+                crm_events::types::APIKEY_REVOKED,
                 user,
                 crm_events::Subject { kind: "api_key".into(), id: k.id.to_string() },
                 serde_json::json!({ "name": k.name, "reason": reason }),

@@ -13,15 +13,14 @@ pub struct Dev {
 
 /// Where messages to one address are recorded (local only).
 pub fn mailbox_pk(to: &str) -> String {
-    format!("G#DEVMAIL#{}", to.trim().to_lowercase())
+    crm_store::keys::dev_mailbox_pk(&to.trim().to_lowercase())
 }
 
 /// Records one delivered message for `to` (also used by the local fake providers).
 #[allow(clippy::too_many_arguments)] // one field per column of the recorded message
 pub fn record_item(to: &str, provider: &str, subject: &str, body: &str, template_code: &str, tenant: &str, at: &str, id: &str) -> Item {
     Item::new()
-        .with_str(crm_store::keys::PK, mailbox_pk(to))
-        .with_str(crm_store::keys::SK, format!("{at}#{id}"))
+        .at(&crm_store::keys::dev_mailbox_entry(&to.trim().to_lowercase(), at, id))
         .with_str("to", to)
         .with_str("provider", provider)
         .with_str("subject", subject)

@@ -96,7 +96,7 @@ async fn record(app: &App, call: Call, status: ConsentStatus) -> Result<Reply, A
         Some(c) => Condition::version_is(c.version),
         None => Condition::not_exists(),
     };
-    let kind = if status == ConsentStatus::OptedOut { "contact.opted_out" } else { "contact.opted_in" };
+    let kind = if status == ConsentStatus::OptedOut { crm_events::types::CONTACT_OPTED_OUT } else { crm_events::types::CONTACT_OPTED_IN };
     let event = crm_events::DomainEvent::caused_by(
         &call,
         kind,

@@ -157,7 +157,7 @@ async fn apply(app: &App, r: &Report, now: Timestamp) -> Result<bool, AppError> 
         return Ok(false);
     };
     let t = m.tenant_id;
-    let system = |kind: &str, subject: Subject, data: Value| DomainEvent::new(t, kind, Actor::system(), subject, data);
+    let system = |kind: crm_events::EventType, subject: Subject, data: Value| DomainEvent::new(t, kind, Actor::system(), subject, data);
     let message_subject = || Subject { kind: "message".into(), id: m.id.to_string() };
     let mut tx = Tx::new();
 
@@ -182,10 +182,10 @@ async fn apply(app: &App, r: &Report, now: Timestamp) -> Result<bool, AppError> 
         }
         next.version += 1;
         let kind = match status {
-            MessageStatus::Delivered => "message.delivered",
-            MessageStatus::Bounced => "message.bounced",
-            MessageStatus::Expired => "message.expired",
-            _ => "message.failed",
+            MessageStatus::Delivered => crm_events::types::MESSAGE_DELIVERED,
+            MessageStatus::Bounced => crm_events::types::MESSAGE_BOUNCED,
+            MessageStatus::Expired => crm_events::types::MESSAGE_EXPIRED,
+            _ => crm_events::types::MESSAGE_FAILED,
         };
         tx = tx.put_if("message", next.to_item()?, Condition::version_is(m.version)).emit(&system(
             kind,
@@ -213,7 +213,7 @@ async fn apply(app: &App, r: &Report, now: Timestamp) -> Result<bool, AppError> 
                 message_id: Some(m.id.to_string()),
             };
             tx = tx.put("suppression", s.to_item()?).emit(&system(
-                "suppression.added",
+                crm_events::types::SUPPRESSION_ADDED,
                 Subject { kind: "suppression".into(), id: format!("{}:{}", m.channel.as_str(), m.to) },
                 json!({ "channel": m.channel, "address": m.to, "reason": reason, "message_id": m.id }),
             ));
@@ -238,7 +238,7 @@ async fn apply(app: &App, r: &Report, now: Timestamp) -> Result<bool, AppError> 
                 version: current.as_ref().map_or(1, |c| c.version + 1),
             };
             tx = tx.put("consent", consent.to_item()?).emit(&system(
-                "contact.opted_out",
+                crm_events::types::CONTACT_OPTED_OUT,
                 Subject { kind: "contact".into(), id: m.recipient_user_id.map(|u| u.to_string()).unwrap_or_else(|| m.to.clone()) },
                 json!({ "channel": "email", "address": m.to, "source": consent.consent_source, "message_id": m.id }),
             ));

@@ -83,7 +83,7 @@ pub async fn save(
     call: &Call,
     current: &Contact,
     fields: ContactFields,
-    kind: &str,
+    kind: crm_events::EventType,
     data: Value,
     tx: Tx,
 ) -> Result<Contact, AppError> {

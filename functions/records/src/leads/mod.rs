@@ -24,7 +24,7 @@ pub fn subject(l: &Lead) -> Subject {
     Subject { kind: "lead".into(), id: l.id.to_string() }
 }
 
-pub fn event(p: &Principal, request_id: Option<&str>, kind: &str, l: &Lead, data: Value) -> DomainEvent {
+pub fn event(p: &Principal, request_id: Option<&str>, kind: crm_events::EventType, l: &Lead, data: Value) -> DomainEvent {
     let actor = if p.method == crm_auth::AuthMethod::ApiKey { Actor::system() } else { Actor::user(p.user_id) };
     let e = DomainEvent::new(p.tenant_id, kind, actor, subject(l), data);
     match request_id {
@@ -126,7 +126,7 @@ pub async fn create(app: &App, p: &Principal, request_id: Option<&str>, mut fiel
     };
     let data = json!({ "full_name": lead.fields.full_name(), "source": lead.fields.source, "owner_user_id": lead.fields.owner_user_id,
                        "score": lead.score, "duplicates": lead.duplicates.len(), "assigned_by": lead.assigned_by });
-    let tx = tx.put_new("lead", lead.to_item()?).emit_audited(&event(p, request_id, "lead.created", &lead, data));
+    let tx = tx.put_new("lead", lead.to_item()?).emit_audited(&event(p, request_id, crm_events::types::LEAD_CREATED, &lead, data));
     let tx = search_index::write(tx, t, LEAD, lead.id, &[], &lead.fields.terms())?;
     let tx = crm_records::write::take_quota(tx, p, "leads.max");
     let tx = notify_owner(app, p, &scoring, &lead, None, tx).await?;
@@ -182,9 +182,14 @@ pub async fn save_rules<T: serde::Serialize>(
     let which = key.pk.rsplit('#').next().unwrap_or_default().to_string();
     let guard =
         if current_version == 0 { crm_store::tx::Condition::not_exists() } else { crm_store::tx::Condition::version_is(current_version) };
-    let event =
-        DomainEvent::new(p.tenant_id, "lead.rules.updated", Actor::user(p.user_id), Subject { kind: "lead_rules".into(), id: which }, data)
-            .with_request_id(call.request_id());
+    let event = DomainEvent::new(
+        p.tenant_id,
+        crm_events::types::LEAD_RULES_UPDATED,
+        Actor::user(p.user_id),
+        Subject { kind: "lead_rules".into(), id: which },
+        data,
+    )
+    .with_request_id(call.request_id());
     match app.store.transact(Tx::new().put_if("rules", crm_store::item::to_item(key, next)?, guard).emit_audited(&event)).await {
         Ok(()) => Ok(()),
         Err(crm_store::StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),

@@ -14,7 +14,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let current = super::load(app, &call).await?;
     crate::routes::require_change(&p, current.fields.owner_user_id, current.created_by)?;
-    let event = super::event(&call, "activity.deleted", &current, json!({ "type": current.fields.kind, "title": current.fields.title }))?;
+    let event = super::event(
+        &call,
+        crm_events::types::ACTIVITY_DELETED,
+        &current,
+        json!({ "type": current.fields.kind, "title": current.fields.title }),
+    )?;
     let tx = Tx::new()
         .delete("activity", &Activity::key(p.tenant_id, current.id), Some(Condition::version_is(current.version)))
         .emit_audited(&event);

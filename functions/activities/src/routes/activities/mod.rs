@@ -22,7 +22,7 @@ pub(crate) async fn load(app: &App, call: &Call) -> Result<Activity, AppError> {
     Ok(x)
 }
 
-pub(crate) fn event(call: &Call, kind: &str, a: &Activity, data: Value) -> Result<DomainEvent, AppError> {
+pub(crate) fn event(call: &Call, kind: crm_events::EventType, a: &Activity, data: Value) -> Result<DomainEvent, AppError> {
     let p = call.principal()?;
     Ok(DomainEvent::new(p.tenant_id, kind, Actor::user(p.user_id), Subject { kind: "activity".into(), id: a.id.to_string() }, data)
         .with_request_id(call.request_id()))

@@ -24,7 +24,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         crate::assignee::owner(app, p.tenant_id, u).await?;
     }
     let next = Activity { fields, updated_at: Timestamp::now(), version: current.version + 1, ..current.clone() };
-    let event = super::event(&call, "activity.updated", &next, json!({ "type": next.fields.kind, "title": next.fields.title }))?;
+    let event =
+        super::event(&call, crm_events::types::ACTIVITY_UPDATED, &next, json!({ "type": next.fields.kind, "title": next.fields.title }))?;
     let tx = Tx::new().put_if("activity", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
     match app.store.transact(next.linker().write(tx, &current.fields.links, &next.fields.links)?).await {
         Ok(()) => Ok(Reply::ok(&next).etag(next.version)),

@@ -30,8 +30,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         updated_at: now,
         version: 1,
     };
-    let event =
-        super::event(&call, "activity.logged", &a, json!({ "type": a.fields.kind, "title": a.fields.title, "subject": a.fields.subject }))?;
+    let event = super::event(
+        &call,
+        crm_events::types::ACTIVITY_LOGGED,
+        &a,
+        json!({ "type": a.fields.kind, "title": a.fields.title, "subject": a.fields.subject }),
+    )?;
     let tx = a.linker().write(Tx::new().put_new("activity", a.to_item()?).emit_audited(&event), &[], &a.fields.links)?;
     app.store.transact(tx).await?;
     Ok(Reply::created(format!("/v1/activities/{}", a.id), &a).etag(a.version))

@@ -18,7 +18,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
 
     let event = DomainEvent::new(
         principal.tenant_id,
-        "note.created",
+        crm_events::types::NOTE_CREATED,
         Actor::user(principal.user_id),
         Subject { kind: "note".into(), id: note.id.to_string() },
         json!({ "subject": note.subject, "length": note.body.as_str().chars().count() }),

@@ -43,8 +43,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let now = Timestamp::now();
     let mut next = Task { completed_at: Some(now), updated_at: now, version: current.version + 1, ..current.clone() };
     next.fields.status = "done".into();
-    let event =
-        super::event(&call, "task.completed", &next, json!({ "title": next.fields.title, "owner_user_id": next.fields.owner_user_id }))?;
+    let event = super::event(
+        &call,
+        crm_events::types::TASK_COMPLETED,
+        &next,
+        json!({ "title": next.fields.title, "owner_user_id": next.fields.owner_user_id }),
+    )?;
     match app.store.transact(tx.put_if("task", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event)).await {
         Ok(()) => Ok(Reply::ok(&next).etag(next.version)),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),

@@ -14,7 +14,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let current = super::load(app, &call).await?;
     super::require_change(&p, &current)?;
-    let event = super::event(&call, "task.deleted", &current, json!({ "title": current.fields.title }))?;
+    let event = super::event(&call, crm_events::types::TASK_DELETED, &current, json!({ "title": current.fields.title }))?;
     let tx =
         Tx::new().delete("task", &Task::key(p.tenant_id, current.id), Some(Condition::version_is(current.version))).emit_audited(&event);
     let tx = current.linker().write(tx, &current.fields.links, &[])?;

@@ -29,7 +29,7 @@ pub(crate) async fn load(app: &App, call: &Call) -> Result<Task, AppError> {
     Ok(x)
 }
 
-pub(crate) fn event(call: &Call, kind: &str, task: &Task, data: Value) -> Result<DomainEvent, AppError> {
+pub(crate) fn event(call: &Call, kind: crm_events::EventType, task: &Task, data: Value) -> Result<DomainEvent, AppError> {
     let p = call.principal()?;
     Ok(DomainEvent::new(p.tenant_id, kind, Actor::user(p.user_id), Subject { kind: "task".into(), id: task.id.to_string() }, data)
         .with_request_id(call.request_id()))

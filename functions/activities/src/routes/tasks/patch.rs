@@ -36,7 +36,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let next = Task { fields, completed_at, updated_at: now, version: current.version + 1, ..current.clone() };
     let event = super::event(
         &call,
-        "task.updated",
+        crm_events::types::TASK_UPDATED,
         &next,
         json!({ "status": next.fields.status, "owner_user_id": next.fields.owner_user_id, "due_at": next.fields.due_at }),
     )?;

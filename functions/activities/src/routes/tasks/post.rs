@@ -37,7 +37,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     };
     let event = super::event(
         &call,
-        "task.created",
+        crm_events::types::TASK_CREATED,
         &task,
         json!({ "title": task.fields.title, "owner_user_id": task.fields.owner_user_id, "due_at": task.fields.due_at, "related": task.fields.related }),
     )?;

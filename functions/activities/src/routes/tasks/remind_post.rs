@@ -68,7 +68,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut tx = Tx::new();
     for r in &reminders {
         let data = json!({ "reminder_id": r.id, "remind_at": r.remind_at, "channels": r.channels, "title": task.fields.title });
-        tx = tx.put_new("reminder", r.to_item()?).emit_audited(&super::event(&call, "reminder.scheduled", &task, data)?);
+        tx = tx.put_new("reminder", r.to_item()?).emit_audited(&super::event(&call, crm_events::types::REMINDER_SCHEDULED, &task, data)?);
     }
     if let Err(e) = app.store.transact(tx).await {
         undo(app, &scheduled).await;
@@ -87,7 +87,9 @@ async fn undo(app: &App, names: &[String]) {
 
 /// The task's reminders (its item collection, `REMINDER#…`), oldest first.
 pub(crate) async fn all(app: &App, task: &Task) -> Result<Vec<Reminder>, AppError> {
-    let q = Query::table(task.tenant_id, Task::key(task.tenant_id, task.id).pk).sk_begins_with("REMINDER#").limit(Limit::max());
+    let q = Query::table(task.tenant_id, Task::key(task.tenant_id, task.id).pk)
+        .sk_begins_with(crm_store::keys::REMINDER_PREFIX)
+        .limit(Limit::max());
     Ok(app.store.query(q).await?.items.into_iter().map(item::from_item::<Reminder>).collect::<Result<Vec<_>, _>>()?)
 }
 

@@ -24,7 +24,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let next =
         Reminder { status: ReminderStatus::Cancelled, reason: Some("cancelled_by_user".into()), version: r.version + 1, ..r.clone() };
-    let event = super::event(&call, "reminder.cancelled", &task, json!({ "reminder_id": r.id, "remind_at": r.remind_at }))?;
+    let event =
+        super::event(&call, crm_events::types::REMINDER_CANCELLED, &task, json!({ "reminder_id": r.id, "remind_at": r.remind_at }))?;
     match app.store.transact(Tx::new().put_if("reminder", next.to_item()?, Condition::version_is(r.version)).emit_audited(&event)).await {
         Ok(()) => {}
         Err(StoreError::ConditionFailed { .. }) => {

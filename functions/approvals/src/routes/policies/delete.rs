@@ -14,7 +14,7 @@ use crm_approvals::policy::Policy;
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let current = super::load(app, &call).await?;
-    let event = super::event(&call, "approval.policy.deleted", &current, json!({ "name": current.fields.name }))?;
+    let event = super::event(&call, crm_events::types::APPROVAL_POLICY_DELETED, &current, json!({ "name": current.fields.name }))?;
     let tx = Tx::new()
         .delete("policy", &Policy::key(p.tenant_id, current.id), Some(Condition::version_is(current.version)))
         .emit_audited(&event);

@@ -27,7 +27,7 @@ pub(crate) async fn load(app: &App, call: &Call) -> Result<Policy, AppError> {
     app.store.get_as(&Policy::key(t, id)).await?.ok_or(AppError::NotFound)
 }
 
-pub(crate) fn event(call: &Call, kind: &str, p: &Policy, data: Value) -> Result<DomainEvent, AppError> {
+pub(crate) fn event(call: &Call, kind: crm_events::EventType, p: &Policy, data: Value) -> Result<DomainEvent, AppError> {
     let who = call.principal()?;
     Ok(DomainEvent::new(
         who.tenant_id,

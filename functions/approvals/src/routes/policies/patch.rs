@@ -25,7 +25,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let next = Policy { fields, updated_at: Timestamp::now(), version: current.version + 1, ..current.clone() };
     let event = super::event(
         &call,
-        "approval.policy.updated",
+        crm_events::types::APPROVAL_POLICY_UPDATED,
         &next,
         json!({ "active": next.fields.active, "action_code": next.fields.action_code }),
     )?;

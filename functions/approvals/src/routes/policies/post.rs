@@ -18,7 +18,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Policy { id: EntityId::new(), tenant_id: p.tenant_id, fields, created_by: p.user_id, created_at: now, updated_at: now, version: 1 };
     let event = super::event(
         &call,
-        "approval.policy.created",
+        crm_events::types::APPROVAL_POLICY_CREATED,
         &policy,
         json!({ "name": policy.fields.name, "action_code": policy.fields.action_code, "active": policy.fields.active }),
     )?;

@@ -63,14 +63,14 @@ async fn decide(app: &App, call: Call, verdict: Option<Verdict>) -> Result<Reply
     let decided = json!({ "step_seq": step_seq, "decision": verdict, "comment": body.comment });
     let (next, tx) = match (transition, next.state) {
         (Transition::NextStep, _) => {
-            let tx = tx.emit_audited(&engine::event(&next, "approval.step.decided", Actor::user(p.user_id), decided));
+            let tx = tx.emit_audited(&engine::event(&next, crm_events::types::APPROVAL_STEP_DECIDED, Actor::user(p.user_id), decided));
             engine::open_step(&app.store, next, now, tx).await?
         }
         (_, state) => {
             let kind = match state {
-                State::Approved => "approval.approved",
-                State::Cancelled => "approval.cancelled",
-                _ => "approval.rejected",
+                State::Approved => crm_events::types::APPROVAL_APPROVED,
+                State::Cancelled => crm_events::types::APPROVAL_CANCELLED,
+                _ => crm_events::types::APPROVAL_REJECTED,
             };
             let mut tx = tx
                 .delete(

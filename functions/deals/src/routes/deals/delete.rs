@@ -21,7 +21,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let data = json!({ "name": current.fields.name, "amount": current.fields.amount, "currency": current.fields.currency, "status": current.status });
     let tx = Tx::new()
         .delete("deal", &Deal::key(p.tenant_id, current.id), Some(Condition::version_is(current.version)))
-        .emit_audited(&write::event(&p, Some(call.request_id()), "deal.deleted", &current, data));
+        .emit_audited(&write::event(&p, Some(call.request_id()), crm_events::types::DEAL_DELETED, &current, data));
     let tx = board::write(tx, p.tenant_id, &pipeline, &board::deltas(Some(&current), None));
     let tx = crm_records::write::release_quota(tx, p.tenant_id, "deals.max");
     let tx = write::party_links(tx, p.tenant_id, Some(&current), None)?;

@@ -32,7 +32,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let to = pipeline.loss_stage().cloned().ok_or_else(|| AppError::Conflict("the pipeline has no loss stage".into()))?;
     let how = Transition {
         action: None,
-        event: "deal.lost",
+        event: crm_events::types::DEAL_LOST,
         family: "deal.lost",
         status: "lost",
         lost_reason: Some((code.clone(), note.clone())),

@@ -22,7 +22,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let to = pipeline.win_stage().cloned().ok_or_else(|| AppError::Conflict("the pipeline has no win stage".into()))?;
     let how = Transition {
         action: Some("deal.mark.win"),
-        event: "deal.won",
+        event: crm_events::types::DEAL_WON,
         family: "deal.won",
         status: "won",
         lost_reason: None,

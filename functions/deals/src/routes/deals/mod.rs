@@ -51,7 +51,7 @@ pub(crate) fn approval_payload(d: &Deal, to: &Stage) -> Value {
 pub(crate) struct Transition {
     /// The approvable action (`deal.stage.move`, `deal.mark.win`), if any.
     pub action: Option<&'static str>,
-    pub event: &'static str,
+    pub event: crm_events::EventType,
     pub family: &'static str,
     pub status: &'static str,
     pub lost_reason: Option<(String, Option<String>)>,

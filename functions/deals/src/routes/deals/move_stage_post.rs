@@ -28,7 +28,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let how = Transition {
         action: Some("deal.stage.move"),
-        event: "deal.stage.moved",
+        event: crm_events::types::DEAL_STAGE_MOVED,
         family: "deal.stage_moved",
         status: "open",
         lost_reason: None,

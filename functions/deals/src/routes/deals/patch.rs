@@ -40,7 +40,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let tx = tx.put_if("deal", next.to_item()?, Condition::version_is(current.version)).emit_audited(&write::event(
         &p,
         Some(call.request_id()),
-        "deal.updated",
+        crm_events::types::DEAL_UPDATED,
         &next,
         json!({ "changes": changes }),
     ));

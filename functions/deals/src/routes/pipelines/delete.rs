@@ -30,14 +30,11 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if !any.items.is_empty() || tallies.stages.values().any(|s| s.count > 0) {
         return Err(AppError::Conflict("the pipeline has deals: move or delete them first, or archive it (is_active: false)".into()));
     }
-    let event = super::event(&call, "pipeline.deleted", &pipeline, json!({ "name": pipeline.name }))?;
+    let event = super::event(&call, crm_events::types::PIPELINE_DELETED, &pipeline, json!({ "name": pipeline.name }))?;
     let mut tx = Tx::new().delete("pipeline", &Pipeline::key(t, pipeline.id), Some(Condition::version_is(pipeline.version)));
     // Empty tallies go with it, each still empty when it goes (a deal created meanwhile stops the delete).
-    for sk in tallies.stages.keys().map(|s| format!("{}STAGE#{s}", crm_deals::board::TALLY)) {
-        let c = Condition::new("attribute_not_exists(#c) OR #c = :zero")
-            .name("#c", "count")
-            .value(":zero", crm_store::AttributeValue::N("0".into()));
-        tx = tx.delete("tally", &keys::Key { pk: Pipeline::key(t, pipeline.id).pk, sk }, Some(c));
+    for stage in tallies.stages.keys() {
+        tx = tx.delete("tally", &keys::stage_tally(t, &pipeline.id.to_string(), stage), Some(Condition::absent_or_zero("count")));
     }
     match app.store.transact(tx.emit_audited(&event)).await {
         Ok(()) => Ok(Reply::no_content()),

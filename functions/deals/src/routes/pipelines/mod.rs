@@ -48,7 +48,7 @@ pub(crate) async fn load_with_tallies(app: &App, call: &Call) -> Result<(Pipelin
     Ok((pipeline, Tallies::from_items(&tallies)))
 }
 
-pub(crate) fn event(call: &Call, kind: &str, p: &Pipeline, data: Value) -> Result<DomainEvent, AppError> {
+pub(crate) fn event(call: &Call, kind: crm_events::EventType, p: &Pipeline, data: Value) -> Result<DomainEvent, AppError> {
     let who = call.principal()?;
     Ok(DomainEvent::new(who.tenant_id, kind, Actor::user(who.user_id), Subject { kind: "pipeline".into(), id: p.id.to_string() }, data)
         .with_request_id(call.request_id()))

@@ -48,7 +48,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     next.updated_at = Timestamp::now();
     next.version += 1;
-    let event = super::event(&call, "pipeline.updated", &next, json!({ "changes": changes }))?;
+    let event = super::event(&call, crm_events::types::PIPELINE_UPDATED, &next, json!({ "changes": changes }))?;
     match app.store.transact(tx.put_if("pipeline", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event)).await {
         Ok(()) => Ok(Reply::ok(&next).etag(next.version)),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),

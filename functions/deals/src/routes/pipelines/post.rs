@@ -33,7 +33,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         p.entitlements.require_feature("deals.multiPipelines")?;
     }
     pipeline.is_default = !existing.iter().any(|x| x.is_default);
-    let event = super::event(&call, "pipeline.created", &pipeline, json!({ "name": pipeline.name, "stages": pipeline.stages.len() }))?;
+    let event = super::event(
+        &call,
+        crm_events::types::PIPELINE_CREATED,
+        &pipeline,
+        json!({ "name": pipeline.name, "stages": pipeline.stages.len() }),
+    )?;
     app.store.transact(Tx::new().put_new("pipeline", pipeline.to_item()?).emit_audited(&event)).await?;
     Ok(Reply::created(format!("/v1/pipelines/{}", pipeline.id), &pipeline).etag(pipeline.version))
 }

@@ -72,7 +72,7 @@ async fn request_reset(app: &App, call: &Call, email: &Email) -> Result<(), AppE
     let event = super::super::event(
         call,
         user.tenant_id,
-        "auth.password_reset_requested",
+        crm_events::types::AUTH_PASSWORD_RESET_REQUESTED,
         user.id,
         Subject { kind: "user".into(), id: user.id.to_string() },
         json!({}),

@@ -169,7 +169,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::event(
         &call,
         user.tenant_id,
-        "auth.login",
+        crm_events::types::AUTH_LOGIN,
         user.id,
         Subject { kind: "user".into(), id: user.id.to_string() },
         json!({ "session_id": session.id, "method": "password" }),
@@ -200,7 +200,7 @@ async fn record_failure(app: &App, call: &Call, email: &Email, last: bool, owner
         let event = super::super::event(
             call,
             o.tenant_id,
-            "auth.login_failed",
+            crm_events::types::AUTH_LOGIN_FAILED,
             o.user_id,
             Subject { kind: "user".into(), id: o.user_id.to_string() },
             json!({ "locked": last }),

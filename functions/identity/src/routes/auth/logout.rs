@@ -14,7 +14,14 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         let session: Option<Session> = app.store.get_as(&Session::key(principal.tenant_id, sid)).await?;
         if let Some(s) = session.filter(|s| s.user_id == principal.user_id && s.revoked_at.is_none()) {
             let now = Timestamp::now();
-            let event = super::super::event(&call, s.tenant_id, "auth.logout", s.user_id, super::super::session_subject(&s), json!({}));
+            let event = super::super::event(
+                &call,
+                s.tenant_id,
+                crm_events::types::AUTH_LOGOUT,
+                s.user_id,
+                super::super::session_subject(&s),
+                json!({}),
+            );
             app.store.transact(super::super::revoke_tx(&s, "logout", &event, now)?).await?;
         }
     }

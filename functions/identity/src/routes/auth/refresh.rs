@@ -62,7 +62,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             let event = super::super::event(
                 &call,
                 session.tenant_id,
-                "auth.refresh_rotated",
+                crm_events::types::AUTH_REFRESH_ROTATED,
                 session.user_id,
                 super::super::session_subject(&session),
                 json!({}),
@@ -89,7 +89,7 @@ async fn revoke_family(app: &App, call: &Call, session: &Session, now: Timestamp
         let event = super::super::event(
             call,
             session.tenant_id,
-            "auth.token_reused",
+            crm_events::types::AUTH_TOKEN_REUSED,
             session.user_id,
             super::super::session_subject(session),
             json!({}),

@@ -67,7 +67,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let tenant_created = super::super::event(
         &call,
         tenant.id,
-        "tenant.created",
+        crm_events::types::TENANT_CREATED,
         user.id,
         Subject { kind: "tenant".into(), id: tenant.id.to_string() },
         json!({ "name": tenant.name, "plan": tenant.plan }),
@@ -75,7 +75,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let user_created = super::super::event(
         &call,
         tenant.id,
-        "user.created",
+        crm_events::types::USER_CREATED,
         user.id,
         Subject { kind: "user".into(), id: user.id.to_string() },
         json!({ "email": user.email, "roles": user.roles }),

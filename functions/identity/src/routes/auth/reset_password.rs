@@ -41,7 +41,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::event(
         &call,
         user.tenant_id,
-        "auth.password_reset",
+        crm_events::types::AUTH_PASSWORD_RESET,
         user.id,
         Subject { kind: "user".into(), id: user.id.to_string() },
         json!({}),

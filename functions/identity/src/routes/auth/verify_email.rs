@@ -33,7 +33,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::event(
         &call,
         user.tenant_id,
-        "user.verified",
+        crm_events::types::USER_VERIFIED,
         user.id,
         Subject { kind: "user".into(), id: user.id.to_string() },
         json!({ "email": user.email }),

@@ -35,7 +35,7 @@ pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     let next = crm_auth::access::AccessModel { operator_grants: grants.clone(), ..read.clone() };
     let event = DomainEvent::new(
         t.id,
-        "entitlement.grant.changed",
+        crm_events::types::ENTITLEMENT_GRANT_CHANGED,
         Actor::system(),
         Subject { kind: "tenant".into(), id: t.id.to_string() },
         json!({ "by": "operator", "from": read.operator_grants, "to": grants, "ip": call.ctx.source_ip }),

@@ -45,7 +45,7 @@ async fn set(app: &App, call: Call, status: TenantStatus) -> Result<Reply, AppEr
     let mut next = tenant.clone();
     next.status = status.clone();
     next.version += 1;
-    let kind = if status == TenantStatus::Suspended { "tenant.suspended" } else { "tenant.reactivated" };
+    let kind = if status == TenantStatus::Suspended { crm_events::types::TENANT_SUSPENDED } else { crm_events::types::TENANT_REACTIVATED };
     let event = DomainEvent::new(
         id,
         kind,

@@ -20,7 +20,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::event(
         &call,
         p.tenant_id,
-        "phone.verify.cancelled",
+        crm_events::types::PHONE_VERIFY_CANCELLED,
         p.user_id,
         super::subject(p.user_id),
         json!({ "e164": current.e164.masked() }),

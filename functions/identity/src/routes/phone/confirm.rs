@@ -50,7 +50,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         }
         Err(e) => json!({ "outcome": "failed", "reason": e.code(), "attempts": outcome.record.attempts }),
     };
-    let kind = if outcome.result.is_ok() { "phone.verify.succeeded" } else { "phone.verify.failed" };
+    let kind = if outcome.result.is_ok() { crm_events::types::PHONE_VERIFY_SUCCEEDED } else { crm_events::types::PHONE_VERIFY_FAILED };
     let event = super::super::event(&call, p.tenant_id, kind, p.user_id, super::subject(p.user_id), event);
     match app.store.transact(tx.emit_audited(&event)).await {
         Ok(()) => {}

@@ -21,7 +21,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::event(
         &call,
         p.tenant_id,
-        "phone.verify.resend",
+        crm_events::types::PHONE_VERIFY_RESEND,
         p.user_id,
         super::subject(p.user_id),
         json!({ "channel": next.channel, "e164": next.e164.masked(), "sends": next.sends, "message_id": messages[0].id }),

@@ -40,10 +40,18 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let user: crate::model::User = app.store.get_as(&crate::model::User::key(p.tenant_id, p.user_id)).await?.ok_or(AppError::NotFound)?;
     let messages = crate::codes::code_messages(&app.store, &otp, &code, "otp.verify_phone", &user).await?;
     let data = json!({ "channel": channel, "e164": phone.masked(), "country": phone.country() });
-    let started = super::super::event(&call, p.tenant_id, "phone.verify.started", p.user_id, super::subject(p.user_id), data.clone());
+    let started = super::super::event(
+        &call,
+        p.tenant_id,
+        crm_events::types::PHONE_VERIFY_STARTED,
+        p.user_id,
+        super::subject(p.user_id),
+        data.clone(),
+    );
     let mut sent_data = data;
     sent_data["message_id"] = json!(messages[0].id);
-    let sent = super::super::event(&call, p.tenant_id, "phone.verify.sent", p.user_id, super::subject(p.user_id), sent_data);
+    let sent =
+        super::super::event(&call, p.tenant_id, crm_events::types::PHONE_VERIFY_SENT, p.user_id, super::subject(p.user_id), sent_data);
     let tx = Tx::new().put("otp", otp.to_item(Purpose::PhoneVerify)?).emit_audited(&started).emit_audited(&sent);
     crate::codes::send_codes(app, tx, &otp, Purpose::PhoneVerify, &messages).await?;
     Ok(Reply::with_status(202, json!({ "verification": otp.public() })))

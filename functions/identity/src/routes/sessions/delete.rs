@@ -17,7 +17,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         let event = super::super::event(
             &call,
             session.tenant_id,
-            "auth.session_revoked",
+            crm_events::types::AUTH_SESSION_REVOKED,
             p.user_id,
             super::super::session_subject(&session),
             json!({}),

@@ -59,7 +59,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::event(
         &call,
         p.tenant_id,
-        "twofa.disabled",
+        crm_events::types::TWOFA_DISABLED,
         p.user_id,
         Subject { kind: "user".into(), id: p.user_id.to_string() },
         json!({ "method": "totp" }),

@@ -66,7 +66,7 @@ pub(crate) async fn set(app: &App, call: Call, on: bool) -> Result<Reply, AppErr
     let event = super::event(
         &call,
         p.tenant_id,
-        if on { "twofa.enabled" } else { "twofa.disabled" },
+        if on { crm_events::types::TWOFA_ENABLED } else { crm_events::types::TWOFA_DISABLED },
         p.user_id,
         crm_events::Subject { kind: "user".into(), id: p.user_id.to_string() },
         json!({ "method": channel }),

@@ -26,7 +26,7 @@ use crm_kernel::{AppError, Timestamp};
 use crm_notify::compose::{compose, Mirror, Recipient, Send};
 use crm_store::item::ItemExt;
 use crm_store::tx::Condition;
-use crm_store::{item, keys, AttributeValue, StoreError, Tx};
+use crm_store::{item, keys, StoreError, Tx};
 use serde_json::{json, Value};
 
 use super::group::{DispatchGroup, DISPATCH_KEY};
@@ -193,10 +193,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         created_by: p.user_id,
         created_at: now,
     };
-    let expired_or_absent = Condition::new("attribute_not_exists(#pk) OR #ttl < :now")
-        .name("#pk", keys::PK)
-        .name("#ttl", keys::TTL)
-        .value(":now", AttributeValue::N(now.unix_seconds().to_string()));
+    let expired_or_absent = Condition::absent_or_expired(now.unix_seconds());
     let mut tx = Tx::new().put_if(DISPATCH_KEY, group.to_item()?, expired_or_absent);
     for m in &composed.messages {
         tx = tx.queue_message(m)?;
@@ -207,7 +204,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let created = crm_events::DomainEvent::caused_by(
         &call,
-        "dispatch.group.created",
+        crm_events::types::DISPATCH_GROUP_CREATED,
         Subject { kind: "dispatch_group".into(), id: group.id.to_string() },
         json!({
             "correlation_key": group.correlation_key, "root_message_id": group.root_message_id,

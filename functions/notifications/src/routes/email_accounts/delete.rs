@@ -17,7 +17,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let a = super::load(app, &call).await?;
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "email_account.disconnected",
+        crm_events::types::EMAIL_ACCOUNT_DISCONNECTED,
         Subject { kind: "email_account".into(), id: a.id.to_string() },
         json!({ "provider": a.provider, "email": a.email }),
     )?;

@@ -13,7 +13,8 @@ use crate::accounts::EmailAccount;
 use crate::App;
 
 pub(crate) fn sealer(app: &App) -> Result<&Sealer, AppError> {
-    app.adapters
+    app.adapters()
+        .map_err(AppError::internal)?
         .mailboxes
         .as_ref()
         .map(|m| m.sealer())

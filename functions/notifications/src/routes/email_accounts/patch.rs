@@ -64,7 +64,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     next.version += 1;
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "email_account.updated",
+        crm_events::types::EMAIL_ACCOUNT_UPDATED,
         Subject { kind: "email_account".into(), id: current.id.to_string() },
         json!({ "status": { "from": current.status, "to": next.status }, "is_default": b.is_default }),
     )?;

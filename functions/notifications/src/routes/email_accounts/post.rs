@@ -66,7 +66,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     };
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "email_account.connected",
+        crm_events::types::EMAIL_ACCOUNT_CONNECTED,
         Subject { kind: "email_account".into(), id: id.to_string() },
         json!({ "provider": account.provider, "email": account.email, "is_default": make_default }),
     )?;

@@ -24,7 +24,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let condition = if current.version == 0 { Condition::not_exists() } else { Condition::version_is(current.version) };
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "notification_policy.updated",
+        crm_events::types::NOTIFICATION_POLICY_UPDATED,
         Subject { kind: "tenant".into(), id: t.to_string() },
         json!({ "from": current, "to": next }),
     )?;

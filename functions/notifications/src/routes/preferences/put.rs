@@ -24,7 +24,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let condition = if current.version == 0 { Condition::not_exists() } else { Condition::version_is(current.version) };
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "user.preferences.updated",
+        crm_events::types::USER_PREFERENCES_UPDATED,
         Subject { kind: "user".into(), id: p.user_id.to_string() },
         json!({ "preferences": next }),
     )?;

@@ -17,7 +17,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let (channel, address) = super::parse_entry(call.query("channel").as_deref(), call.query("address").as_deref())?;
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "suppression.removed",
+        crm_events::types::SUPPRESSION_REMOVED,
         Subject { kind: "suppression".into(), id: format!("{}:{address}", channel.as_str()) },
         json!({ "channel": channel, "address": address }),
     )?;

@@ -32,7 +32,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let s = Suppression { tenant_id: t, channel, address, reason, occurred_at: Timestamp::now(), message_id: None };
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "suppression.added",
+        crm_events::types::SUPPRESSION_ADDED,
         Subject { kind: "suppression".into(), id: format!("{}:{}", s.channel.as_str(), s.address) },
         json!({ "channel": s.channel, "address": s.address, "reason": s.reason }),
     )?;

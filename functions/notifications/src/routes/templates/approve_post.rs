@@ -25,7 +25,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     next.version += 1;
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "template.approved",
+        crm_events::types::TEMPLATE_APPROVED,
         Subject { kind: "template".into(), id: id.to_string() },
         json!({ "code": next.code }),
     )?;

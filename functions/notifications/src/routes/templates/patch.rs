@@ -62,7 +62,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     next.version += 1;
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "template.updated",
+        crm_events::types::TEMPLATE_UPDATED,
         Subject { kind: "template".into(), id: id.to_string() },
         json!({ "code": next.code, "version": next.version, "is_approved": next.is_approved }),
     )?;

@@ -72,7 +72,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     };
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "template.created",
+        crm_events::types::TEMPLATE_CREATED,
         Subject { kind: "template".into(), id: tpl.id.to_string() },
         json!({ "code": tpl.code, "family": tpl.family, "channel": tpl.channel, "locale": tpl.locale }),
     )?;

@@ -20,7 +20,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "company.deleted",
+        crm_events::types::COMPANY_DELETED,
         crate::companies::subject(&current),
         json!({ "name": current.fields.name }),
     )?;

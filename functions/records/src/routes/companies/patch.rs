@@ -36,8 +36,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         return Ok(Reply::ok(crate::companies::public(&current)).etag(current.version));
     }
     let next = Company { fields, updated_at: Timestamp::now(), version: current.version + 1, ..current.clone() };
-    let event =
-        crm_events::DomainEvent::caused_by(&call, "company.updated", crate::companies::subject(&next), json!({ "changes": changes }))?;
+    let event = crm_events::DomainEvent::caused_by(
+        &call,
+        crm_events::types::COMPANY_UPDATED,
+        crate::companies::subject(&next),
+        json!({ "changes": changes }),
+    )?;
     let tx = tx.put_if("company", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
     let tx = search_index::write(tx, p.tenant_id, COMPANY, next.id, &current.fields.terms(), &next.fields.terms())?;
     match app.store.transact(tx).await {

@@ -31,7 +31,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     };
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "company.created",
+        crm_events::types::COMPANY_CREATED,
         crate::companies::subject(&company),
         json!({ "name": company.fields.name, "domain": company.fields.domain, "owner_user_id": company.fields.owner_user_id }),
     )?;

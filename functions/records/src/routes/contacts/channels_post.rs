@@ -63,7 +63,7 @@ pub async fn handle(app: &crate::App, call: Call) -> Result<Reply, AppError> {
     }
     let ch = fields.channels.iter().find(|c| c.id == id).cloned();
     let data = json!({ "channel": ch, "action": if adding { "channel_added" } else { "channel_changed" } });
-    let next = crate::contacts::save(app, &call, &current, fields, "contact.updated", data, Tx::new()).await?;
+    let next = crate::contacts::save(app, &call, &current, fields, crm_events::types::CONTACT_UPDATED, data, Tx::new()).await?;
     let reply = json!({ "channel_id": id, "contact": crate::contacts::public(&next) });
     let reply = if adding { Reply::created(format!("/v1/contacts/{}", next.id), reply) } else { Reply::ok(reply) };
     Ok(reply.etag(next.version))

@@ -83,7 +83,7 @@ async fn record(app: &App, call: Call, status: ConsentStatus) -> Result<Reply, A
         None => Condition::not_exists(),
     };
     let tx = Tx::new().put_if("consent", consent.to_item()?, cond);
-    let kind = if opting_in { "contact.opted_in" } else { "contact.opted_out" };
+    let kind = if opting_in { crm_events::types::CONTACT_OPTED_IN } else { crm_events::types::CONTACT_OPTED_OUT };
     let data = json!({ "channel_id": ch.id, "type": ch.kind, "channel": consent.channel, "address": ch.value, "source": source });
     let next = crate::contacts::save(app, &call, &current, fields, kind, data, tx).await?;
     Ok(Reply::ok(crate::contacts::public(&next)).etag(next.version))

@@ -21,7 +21,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "contact.deleted",
+        crm_events::types::CONTACT_DELETED,
         crate::contacts::subject(&current),
         json!({ "full_name": current.fields.full_name() }),
     )?;

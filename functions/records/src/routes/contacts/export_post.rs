@@ -28,7 +28,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     job.filter = serde_json::to_value(&filter).unwrap_or_default();
     job.download_name = Some(name);
     (job.viewer_roles, job.viewer_scope) = (p.roles.clone(), p.scope.clone());
-    let event = crate::jobs::event(&job, "job.queued", json!({ "kind": job.kind }));
+    let event = crate::jobs::event(&job, crm_events::types::JOB_QUEUED, json!({ "kind": job.kind }));
     app.store.transact(Tx::new().put_new("job", job.to_item()?).emit(&event)).await?;
     Ok(Reply::with_status(202, crate::job::public(&job)))
 }

@@ -49,7 +49,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let tombstone = Contact { merged_into_id: Some(target.id), updated_at: now, version: source.version + 1, ..source.clone() };
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "contact.merged",
+        crm_events::types::CONTACT_MERGED,
         crate::contacts::subject(&kept),
         json!({ "target_id": target.id, "source_id": source.id, "channels": kept.fields.channels.len() }),
     )?;

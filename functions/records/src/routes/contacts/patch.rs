@@ -35,6 +35,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if changes.is_empty() {
         return Ok(Reply::ok(crate::contacts::public(&current)).etag(current.version));
     }
-    let next = crate::contacts::save(app, &call, &current, fields, "contact.updated", json!({ "changes": changes }), tx).await?;
+    let next =
+        crate::contacts::save(app, &call, &current, fields, crm_events::types::CONTACT_UPDATED, json!({ "changes": changes }), tx).await?;
     Ok(Reply::ok(crate::contacts::public(&next)).etag(next.version))
 }

@@ -35,7 +35,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     };
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "contact.created",
+        crm_events::types::CONTACT_CREATED,
         crate::contacts::subject(&contact),
         json!({ "full_name": contact.fields.full_name(), "company_id": contact.fields.company_id, "lifecycle_stage": contact.fields.lifecycle_stage }),
     )?;

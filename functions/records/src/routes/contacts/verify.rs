@@ -57,7 +57,7 @@ pub async fn start(app: &App, call: Call) -> Result<Reply, AppError> {
     let message = compose(&send, &to, &overrides, None)?.messages.remove(0);
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "contact.channel.verify_started",
+        crm_events::types::CONTACT_CHANNEL_VERIFY_STARTED,
         crate::contacts::subject(&current),
         json!({ "channel_id": ch.id, "type": ch.kind, "message_id": message.id }),
     )?;
@@ -120,6 +120,6 @@ pub async fn confirm(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let data = json!({ "channel_id": ch.id, "type": ch.kind });
     let tx = Tx::new().delete("verification", &key, Some(cond));
-    let next = crate::contacts::save(app, &call, &current, fields, "contact.channel.verified", data, tx).await?;
+    let next = crate::contacts::save(app, &call, &current, fields, crm_events::types::CONTACT_CHANNEL_VERIFIED, data, tx).await?;
     Ok(Reply::ok(crate::contacts::public(&next)).etag(next.version))
 }

@@ -18,7 +18,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let d = super::load(app, &call).await?;
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "custom_field.deleted",
+        crm_events::types::CUSTOM_FIELD_DELETED,
         Subject { kind: "custom_field".into(), id: d.id.to_string() },
         json!({ "entity": d.entity, "code": d.code }),
     )?;

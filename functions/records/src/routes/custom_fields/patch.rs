@@ -49,7 +49,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     next.version += 1;
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "custom_field.updated",
+        crm_events::types::CUSTOM_FIELD_UPDATED,
         Subject { kind: "custom_field".into(), id: next.id.to_string() },
         json!({ "code": next.code, "required": next.required, "active": next.active }),
     )?;

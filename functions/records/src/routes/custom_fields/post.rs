@@ -77,7 +77,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     };
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "custom_field.created",
+        crm_events::types::CUSTOM_FIELD_CREATED,
         Subject { kind: "custom_field".into(), id: d.id.to_string() },
         json!({ "entity": d.entity, "code": d.code, "type": d.field_type }),
     )?;

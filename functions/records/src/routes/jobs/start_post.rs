@@ -34,7 +34,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         version: job.version + 1,
         ..job.clone()
     };
-    let event = crate::jobs::event(&next, "job.queued", json!({ "kind": next.kind, "dry_run": next.dry_run }));
+    let event = crate::jobs::event(&next, crm_events::types::JOB_QUEUED, json!({ "kind": next.kind, "dry_run": next.dry_run }));
     app.store
         .transact(Tx::new().put_if("job", next.to_item()?, Condition::version_is(job.version)).emit_audited(&event))
         .await

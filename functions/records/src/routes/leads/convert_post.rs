@@ -61,12 +61,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let found = dupes.iter().find(|d| d.kind == "contact").and_then(|d| EntityId::parse(&d.id).ok());
     let (contact_id, contact_created) = match b.contact_id.or(found) {
         Some(id) => {
-            tx = tx.check(
-                "link:contact_id",
-                &Contact::key(t, id),
-                Condition::new("attribute_exists(pk) AND (attribute_not_exists(merged_into_id) OR attribute_type(merged_into_id, :null))")
-                    .value(":null", crm_store::AttributeValue::S("NULL".into())),
-            );
+            tx = tx.check("link:contact_id", &Contact::key(t, id), Condition::exists_without("merged_into_id"));
             (id, false)
         }
         None => (EntityId::new(), true),
@@ -137,7 +132,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let tx = tx.put_if("lead", next.to_item()?, Condition::version_is(lead.version)).emit_audited(&crate::leads::event(
         &p,
         Some(call.request_id()),
-        "lead.converted",
+        crm_events::types::LEAD_CONVERTED,
         &next,
         data,
     ));
@@ -216,7 +211,7 @@ fn new_contact(
     };
     let event = crm_events::DomainEvent::caused_by(
         call,
-        "contact.created",
+        crm_events::types::CONTACT_CREATED,
         crate::contacts::subject(&contact),
         json!({ "full_name": contact.fields.full_name(), "company_id": company_id, "lifecycle_stage": "prospect", "lead_id": lead.id }),
     )?;
@@ -239,7 +234,7 @@ fn new_company(
     let company = Company { id, tenant_id: p.tenant_id, fields, created_by: p.user_id, created_at: now, updated_at: now, version: 1 };
     let event = crm_events::DomainEvent::caused_by(
         call,
-        "company.created",
+        crm_events::types::COMPANY_CREATED,
         crate::companies::subject(&company),
         json!({ "name": company.fields.name, "domain": company.fields.domain, "owner_user_id": owner, "lead_id": lead.id }),
     )?;

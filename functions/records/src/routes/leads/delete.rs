@@ -19,7 +19,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let data = json!({ "full_name": current.fields.full_name(), "status": current.fields.status });
     let tx = Tx::new()
         .delete("lead", &Lead::key(p.tenant_id, current.id), Some(Condition::version_is(current.version)))
-        .emit_audited(&crate::leads::event(&p, Some(call.request_id()), "lead.deleted", &current, data));
+        .emit_audited(&crate::leads::event(&p, Some(call.request_id()), crm_events::types::LEAD_DELETED, &current, data));
     let tx = search_index::write(tx, p.tenant_id, LEAD, current.id, &current.fields.terms(), &[])?;
     let tx = crm_records::write::release_quota(tx, p.tenant_id, "leads.max");
     app.store.transact(tx).await.map_err(|e| crate::leads::refused(&p, e))?;

@@ -51,7 +51,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let tx = tx.put_if("lead", next.to_item()?, Condition::version_is(current.version)).emit_audited(&crate::leads::event(
         &p,
         Some(call.request_id()),
-        "lead.updated",
+        crm_events::types::LEAD_UPDATED,
         &next,
         json!({ "changes": changes, "score": next.score }),
     ));

@@ -36,7 +36,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     next.version += 1;
     let event = crm_events::DomainEvent::caused_by(
         &call,
-        "segment.updated",
+        crm_events::types::SEGMENT_UPDATED,
         super::subject(&next),
         json!({ "name": next.name, "filter": next.filter }),
     )?;

@@ -37,8 +37,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         updated_at: now,
         version: 1,
     };
-    let event =
-        crm_events::DomainEvent::caused_by(&call, "segment.created", super::subject(&s), json!({ "entity": s.entity, "name": s.name }))?;
+    let event = crm_events::DomainEvent::caused_by(
+        &call,
+        crm_events::types::SEGMENT_CREATED,
+        super::subject(&s),
+        json!({ "entity": s.entity, "name": s.name }),
+    )?;
     app.store.transact(Tx::new().put_new("segment", s.to_item()?).emit(&event)).await?;
     Ok(Reply::created(format!("/v1/segments/{}", s.id), &s).etag(s.version))
 }

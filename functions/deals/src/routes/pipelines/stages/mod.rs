@@ -53,7 +53,7 @@ pub(crate) async fn save(
     next.check_stages()?;
     next.updated_at = Timestamp::now();
     next.version = current.version + 1;
-    let event = super::event(call, "pipeline.updated", &next, json!({ "stages": what }))?;
+    let event = super::event(call, crm_events::types::PIPELINE_UPDATED, &next, json!({ "stages": what }))?;
     match app.store.transact(tx.put_if("pipeline", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event)).await {
         Ok(()) => Ok(next),
         Err(StoreError::ConditionFailed { label }) if label == "tally" => {

@@ -23,7 +23,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         let event = super::super::super::event(
             &call,
             p.tenant_id,
-            "apikey.revoked",
+            crm_events::types::APIKEY_REVOKED,
             p.user_id,
             Subject { kind: "api_key".into(), id: id.to_string() },
             json!({ "name": key.name }),

@@ -87,7 +87,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::super::event(
         &call,
         p.tenant_id,
-        "apikey.created",
+        crm_events::types::APIKEY_CREATED,
         p.user_id,
         Subject { kind: "api_key".into(), id: id.to_string() },
         json!({ "name": key.name, "permissions": key.permissions }),

@@ -89,7 +89,7 @@ pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::super::event(
         &call,
         p.tenant_id,
-        "entitlements.overrides.changed",
+        crm_events::types::ENTITLEMENTS_OVERRIDES_CHANGED,
         p.user_id,
         subject,
         json!({ "scope": name, "id": id, "overrides": overrides }),

@@ -15,7 +15,9 @@ use crate::App;
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let g = super::load(app, &call).await?;
-    let q = Query::table(g.tenant_id, Group::key(g.tenant_id, g.id).pk).sk_begins_with("MEMBER#").limit(Limit::parse(Some("1"))?);
+    let q = Query::table(g.tenant_id, Group::key(g.tenant_id, g.id).pk)
+        .sk_begins_with(crm_store::keys::MEMBER_PREFIX)
+        .limit(Limit::parse(Some("1"))?);
     if !app.store.query(q).await?.items.is_empty() {
         return Err(AppError::Conflict("the group still has members; remove them first".into()));
     }
@@ -25,7 +27,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::super::event(
         &call,
         p.tenant_id,
-        "group.deleted",
+        crm_events::types::GROUP_DELETED,
         p.user_id,
         super::subject(&g),
         json!({ "name": g.fields.name, "code": g.fields.code }),

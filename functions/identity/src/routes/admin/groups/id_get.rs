@@ -10,7 +10,7 @@ use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let g = super::load(app, &call).await?;
-    let q = Query::table(g.tenant_id, Group::key(g.tenant_id, g.id).pk).sk_begins_with("MEMBER#").limit(Limit::max());
+    let q = Query::table(g.tenant_id, Group::key(g.tenant_id, g.id).pk).sk_begins_with(crm_store::keys::MEMBER_PREFIX).limit(Limit::max());
     let members = app.store.query(q).await?.items.into_iter().map(item::from_item::<Member>).collect::<Result<Vec<_>, _>>()?;
     let access = crate::access::load(&app.store, g.tenant_id).await?;
     let overrides = access.groups.get(&g.id.to_string()).map(|gr| gr.overrides.clone()).unwrap_or_default();

@@ -62,7 +62,7 @@ pub async fn add(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::super::event(
         &call,
         p.tenant_id,
-        "group.member.added",
+        crm_events::types::GROUP_MEMBER_ADDED,
         p.user_id,
         super::subject(&g),
         json!({ "user_id": u.id, "default_roles": g.fields.default_roles }),
@@ -86,8 +86,14 @@ pub async fn remove(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut next = User { version: u.version + 1, ..u.clone() };
     next.group_ids.retain(|x| x != &gid);
     refuse_grant(app, &p, &g, &u, &next).await?;
-    let event =
-        super::super::super::event(&call, p.tenant_id, "group.member.removed", p.user_id, super::subject(&g), json!({ "user_id": u.id }));
+    let event = super::super::super::event(
+        &call,
+        p.tenant_id,
+        crm_events::types::GROUP_MEMBER_REMOVED,
+        p.user_id,
+        super::subject(&g),
+        json!({ "user_id": u.id }),
+    );
     let tx = Tx::new()
         .put_if("user", next.to_item()?, Condition::version_is(u.version))
         .delete("member", &Member::key(p.tenant_id, g.id, u.id), None)

@@ -39,8 +39,14 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .filter(|(k, v)| before.get(k.as_str()) != Some(*v))
         .map(|(k, v)| (k.clone(), json!({ "from": before.get(k.as_str()), "to": v })))
         .collect();
-    let event =
-        super::super::super::event(&call, p.tenant_id, "group.updated", p.user_id, super::subject(&next), json!({ "changes": changes }));
+    let event = super::super::super::event(
+        &call,
+        p.tenant_id,
+        crm_events::types::GROUP_UPDATED,
+        p.user_id,
+        super::subject(&next),
+        json!({ "changes": changes }),
+    );
     let mut tx = Tx::new().put_if("group", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
     if next.fields.code != current.fields.code {
         tx = tx

@@ -23,7 +23,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::super::event(
         &call,
         p.tenant_id,
-        "group.created",
+        crm_events::types::GROUP_CREATED,
         p.user_id,
         super::subject(&group),
         json!({ "name": group.fields.name, "code": group.fields.code, "default_roles": group.fields.default_roles }),

@@ -62,7 +62,7 @@ async fn change(app: &App, call: Call, add: bool) -> Result<Reply, AppError> {
     crate::access::refuse_self_change(&app.store, &p, &read, &next).await?;
     let subject = Subject { kind: "role".into(), id: e.parent_role.clone() };
     let data = json!({ "action": if add { "added" } else { "removed" }, "parent_role": e.parent_role, "child_role": e.child_role });
-    let event = super::super::super::event(&call, p.tenant_id, "role.hierarchy.changed", p.user_id, subject, data);
+    let event = super::super::super::event(&call, p.tenant_id, crm_events::types::ROLE_HIERARCHY_CHANGED, p.user_id, subject, data);
     let edges = next.hierarchy.clone();
     let tx = crate::access::save(Tx::new().emit_audited(&event), p.tenant_id, &read, next)?;
     app.store.transact(tx).await.map_err(crate::access::conflict)?;

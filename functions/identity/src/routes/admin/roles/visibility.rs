@@ -37,7 +37,7 @@ pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let subject = Subject { kind: "tenant".into(), id: p.tenant_id.to_string() };
     let data = json!({ "from": read.visibility.as_str(), "to": mode.as_str() });
-    let event = super::super::super::event(&call, p.tenant_id, "role.visibility.changed", p.user_id, subject, data);
+    let event = super::super::super::event(&call, p.tenant_id, crm_events::types::ROLE_VISIBILITY_CHANGED, p.user_id, subject, data);
     let next = crm_auth::access::AccessModel { visibility: mode, ..read.clone() };
     let tx = crate::access::save(Tx::new().emit_audited(&event), p.tenant_id, &read, next)?;
     app.store.transact(tx).await.map_err(crate::access::conflict)?;

@@ -49,7 +49,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::super::event(
         &call,
         user.tenant_id,
-        "user.created",
+        crm_events::types::USER_CREATED,
         user.id,
         Subject { kind: "user".into(), id: user.id.to_string() },
         json!({ "email": user.email, "roles": user.roles, "via": "invitation" }),

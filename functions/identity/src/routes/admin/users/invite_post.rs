@@ -54,7 +54,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::super::event(
         &call,
         p.tenant_id,
-        "user.invited",
+        crm_events::types::USER_INVITED,
         p.user_id,
         Subject { kind: "user".into(), id: user_id.to_string() },
         json!({ "email": email, "roles": roles }),

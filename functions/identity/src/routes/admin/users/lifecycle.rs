@@ -30,13 +30,13 @@ pub enum Action {
 }
 
 impl Action {
-    fn event(self) -> &'static str {
+    fn event(self) -> crm_events::EventType {
         match self {
-            Action::Suspend => "user.suspended",
-            Action::Deactivate => "user.deactivated",
-            Action::Reactivate => "user.reinstated",
-            Action::ForceLogout => "user.forceLoggedOut",
-            Action::Delete => "user.deleted",
+            Action::Suspend => crm_events::types::USER_SUSPENDED,
+            Action::Deactivate => crm_events::types::USER_DEACTIVATED,
+            Action::Reactivate => crm_events::types::USER_REINSTATED,
+            Action::ForceLogout => crm_events::types::USER_FORCE_LOGGED_OUT,
+            Action::Delete => crm_events::types::USER_DELETED,
         }
     }
 
@@ -49,7 +49,7 @@ impl Action {
             (Action::Deactivate, _) => Ok(UserStatus::Deactivated),
             (Action::Reactivate, UserStatus::Active) => Err("the user is already active"),
             (Action::Reactivate, _) => Ok(UserStatus::Active),
-            (Action::ForceLogout, s) => Ok(s.clone()),
+            (Action::ForceLogout, s) => Ok(*s),
             (Action::Delete, _) => Ok(UserStatus::Deactivated),
         }
     }
@@ -72,7 +72,7 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
     let now = Timestamp::now();
 
     let mut updated = user.clone();
-    updated.status = status.clone();
+    updated.status = status;
     updated.version += 1;
     let now_deleted = action == Action::Delete;
     if now_deleted {
@@ -100,11 +100,11 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
     }
 
     if action.revokes_sessions() {
-        tx = super::super::super::revoke_sessions(app, p.tenant_id, id, action.event(), now, tx).await?;
+        tx = super::super::super::revoke_sessions(app, p.tenant_id, id, action.event().as_str(), now, tx).await?;
     }
     // Credentials die with their owner: a deactivated or deleted user's keys are revoked.
     if status == UserStatus::Deactivated {
-        tx = super::super::super::revoke_api_keys(app, &call, p.tenant_id, id, action.event(), now, tx).await?;
+        tx = super::super::super::revoke_api_keys(app, &call, p.tenant_id, id, action.event().as_str(), now, tx).await?;
     }
 
     // Seats: a deactivated user frees one; reactivating one takes one back.

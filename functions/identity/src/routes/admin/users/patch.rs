@@ -107,7 +107,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::super::event(
         &call,
         p.tenant_id,
-        "user.updated",
+        crm_events::types::USER_UPDATED,
         p.user_id,
         Subject { kind: "user".into(), id: user.id.to_string() },
         json!({ "changes": changes }),

@@ -52,7 +52,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::super::event(
         &call,
         p.tenant_id,
-        "user.created",
+        crm_events::types::USER_CREATED,
         p.user_id,
         Subject { kind: "user".into(), id: user.id.to_string() },
         json!({ "email": user.email, "roles": user.roles }),

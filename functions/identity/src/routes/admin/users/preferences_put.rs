@@ -26,7 +26,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::super::event(
         &call,
         p.tenant_id,
-        "user.preferences.updated",
+        crm_events::types::USER_PREFERENCES_UPDATED,
         p.user_id,
         Subject { kind: "user".into(), id: user.id.to_string() },
         json!({ "preferences": next }),

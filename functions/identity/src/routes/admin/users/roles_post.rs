@@ -61,7 +61,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::super::event(
         &call,
         p.tenant_id,
-        "user.role.changed",
+        crm_events::types::USER_ROLE_CHANGED,
         p.user_id,
         Subject { kind: "user".into(), id: id.to_string() },
         json!({ "from": user.roles, "to": updated.roles }),
