@@ -5,7 +5,8 @@
 //! `by_kind` sorted by when it happened (date ranges), `by_owner`, and the
 //! record's `by_parent` partition (its timeline, beside notes and tasks).
 
-use crm_kernel::{AppError, EntityId, FieldError, TenantId, Timestamp, UserId};
+use crm_kernel::fields::Fields;
+use crm_kernel::{AppError, EntityId, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
@@ -47,16 +48,6 @@ pub struct Activity {
 
 const FIELDS: &[&str] = &["type", "title", "body", "direction", "started_at", "ended_at", "subject", "owner_user_id", "links"];
 
-fn time(errors: &mut Vec<FieldError>, field: &str, v: &Value) -> Option<Timestamp> {
-    match v {
-        Value::String(s) => Timestamp::parse(s).map_err(|_| errors.push(FieldError::new(field, "must be an RFC 3339 time"))).ok(),
-        _ => {
-            errors.push(FieldError::new(field, "must be an RFC 3339 time"));
-            None
-        }
-    }
-}
-
 impl ActivityFields {
     /// A new activity (`started_at` defaults to `now`).
     pub fn blank(now: Timestamp) -> Self {
@@ -75,84 +66,46 @@ impl ActivityFields {
 
     /// Applies a JSON object of changes (absent = keep, `null` = clear).
     pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
-        let obj = changes.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
-        let mut errors = Vec::new();
-        for k in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
-            errors.push(FieldError::new(k.as_str(), "unknown field"));
-        }
+        let mut f = Fields::of(changes, FIELDS)?;
         let mut next = base.clone();
-        if let Some(v) = obj.get("type") {
-            match v.as_str() {
-                Some(t) if TYPES.contains(&t) => next.kind = t.into(),
-                _ => errors.push(FieldError::new("type", format!("must be one of {}", TYPES.join(", ")))),
+        if let Some(t) = f.one_of("type", TYPES) {
+            next.kind = t;
+        }
+        if let Some(t) = f.text("title", 200) {
+            next.title = t.unwrap_or_default();
+        }
+        if let Some(b) = f.prose("body", 10_000) {
+            next.body = b;
+        }
+        if let Some(d) = f.one_of_or_null("direction", DIRECTIONS) {
+            next.direction = d;
+        }
+        if let Some(t) = f.time("started_at") {
+            match t {
+                Some(t) => next.started_at = t,
+                None => f.error("started_at", "must be an RFC 3339 time"),
             }
         }
-        if let Some(v) = obj.get("title") {
-            match v.as_str().map(str::trim) {
-                Some(t) if !t.is_empty() && t.chars().count() <= 200 => next.title = t.into(),
-                _ => errors.push(FieldError::new("title", "must be 1-200 characters")),
-            }
+        if let Some(t) = f.time("ended_at") {
+            next.ended_at = t;
         }
-        if let Some(v) = obj.get("body") {
-            next.body = match v {
-                Value::Null => None,
-                Value::String(s) if s.chars().count() <= 10_000 => Some(s.clone()).filter(|s| !s.trim().is_empty()),
-                _ => {
-                    errors.push(FieldError::new("body", "must be text of at most 10000 characters"));
-                    None
-                }
-            };
+        if let Some(v) = f.raw("subject") {
+            next.subject = SubjectRef::from_json("subject", v).map_err(|e| f.absorb([e])).ok().flatten();
         }
-        if let Some(v) = obj.get("direction") {
-            next.direction = match v {
-                Value::Null => None,
-                Value::String(d) if DIRECTIONS.contains(&d.as_str()) => Some(d.clone()),
-                _ => {
-                    errors.push(FieldError::new("direction", "must be inbound or outbound"));
-                    None
-                }
-            };
+        if let Some(u) = f.user_id("owner_user_id") {
+            next.owner_user_id = u;
         }
-        if let Some(v) = obj.get("started_at") {
-            if let Some(t) = time(&mut errors, "started_at", v) {
-                next.started_at = t;
-            }
-        }
-        if let Some(v) = obj.get("ended_at") {
-            next.ended_at = if v.is_null() { None } else { time(&mut errors, "ended_at", v) };
-        }
-        if let Some(v) = obj.get("subject") {
-            next.subject = SubjectRef::from_json("subject", v).map_err(|e| errors.push(e)).ok().flatten();
-        }
-        if let Some(v) = obj.get("owner_user_id") {
-            next.owner_user_id = match v.as_str().map(UserId::parse) {
-                Some(Ok(u)) => Some(u),
-                _ if v.is_null() => None,
-                _ => {
-                    errors.push(FieldError::new("owner_user_id", "must be a user id"));
-                    None
-                }
-            };
-        }
-        if next.kind.is_empty() && !errors.iter().any(|e| e.field == "type") {
-            errors.push(FieldError::new("type", format!("is required: one of {}", TYPES.join(", "))));
-        }
-        if next.title.is_empty() && !errors.iter().any(|e| e.field == "title") {
-            errors.push(FieldError::new("title", "is required"));
-        }
+        f.require_because("type", !next.kind.is_empty(), &format!("is required: one of {}", TYPES.join(", ")));
+        f.require("title", !next.title.is_empty());
         if next.ended_at.is_some_and(|e| e < next.started_at) {
-            errors.push(FieldError::new("ended_at", "must not be before started_at"));
+            f.error("ended_at", "must not be before started_at");
         }
-        let links = obj.get("links").map(|v| crate::links::parse(v, next.subject.as_ref())).unwrap_or_else(|| Ok(next.links.clone()));
+        let links = f.raw("links").map(|v| crate::links::parse(v, next.subject.as_ref())).unwrap_or_else(|| Ok(next.links.clone()));
         match links {
             Ok(l) => next.links = l.into_iter().filter(|l| Some(l) != next.subject.as_ref()).collect(),
-            Err(e) => errors.extend(e),
+            Err(e) => f.absorb(e),
         }
-        if errors.is_empty() {
-            Ok(next)
-        } else {
-            Err(AppError::invalid_fields(errors))
-        }
+        f.finish(next)
     }
 }
 

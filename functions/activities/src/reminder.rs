@@ -12,7 +12,6 @@ use crm_store::{item, keys, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-
 /// How far ahead a reminder may be set.
 pub const MAX_AHEAD_DAYS: i64 = 366;
 /// Reminders per request, and pending ones per task.

@@ -8,7 +8,8 @@
 //! * `by_kind` — all, newest first;
 //! * `by_parent` — the related record's timeline, next to its notes.
 
-use crm_kernel::{AppError, EntityId, FieldError, TenantId, Timestamp, UserId};
+use crm_kernel::fields::Fields;
+use crm_kernel::{AppError, EntityId, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
@@ -50,16 +51,6 @@ pub struct Task {
 
 const FIELDS: &[&str] = &["title", "description", "status", "priority", "due_at", "owner_user_id", "related", "links"];
 
-fn choice(errors: &mut Vec<FieldError>, field: &str, v: Option<&Value>, allowed: &[&str]) -> Option<String> {
-    match v.and_then(Value::as_str) {
-        Some(s) if allowed.contains(&s) => Some(s.to_string()),
-        _ => {
-            errors.push(FieldError::new(field, format!("must be one of {}", allowed.join(", "))));
-            None
-        }
-    }
-}
-
 impl TaskFields {
     pub fn blank() -> Self {
         Self {
@@ -76,72 +67,36 @@ impl TaskFields {
 
     /// Applies a JSON object of changes (absent = keep, `null` = clear).
     pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
-        let obj = changes.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
-        let mut errors = Vec::new();
-        for k in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
-            errors.push(FieldError::new(k.as_str(), "unknown field"));
-        }
+        let mut f = Fields::of(changes, FIELDS)?;
         let mut next = base.clone();
-        if let Some(v) = obj.get("title") {
-            match v.as_str().map(str::trim) {
-                Some(t) if !t.is_empty() && t.chars().count() <= 200 => next.title = t.to_string(),
-                _ => errors.push(FieldError::new("title", "must be 1-200 characters")),
-            }
+        if let Some(t) = f.text("title", 200) {
+            next.title = t.unwrap_or_default();
         }
-        if let Some(v) = obj.get("description") {
-            next.description = match v {
-                Value::Null => None,
-                Value::String(s) if s.chars().count() <= 5000 => Some(s.clone()).filter(|s| !s.trim().is_empty()),
-                _ => {
-                    errors.push(FieldError::new("description", "must be text of at most 5000 characters"));
-                    None
-                }
-            };
+        if let Some(d) = f.prose("description", 5000) {
+            next.description = d;
         }
-        if obj.contains_key("status") {
-            next.status = choice(&mut errors, "status", obj.get("status"), STATUSES).unwrap_or(next.status);
+        if let Some(s) = f.one_of("status", STATUSES) {
+            next.status = s;
         }
-        if obj.contains_key("priority") {
-            next.priority = choice(&mut errors, "priority", obj.get("priority"), PRIORITIES).unwrap_or(next.priority);
+        if let Some(p) = f.one_of("priority", PRIORITIES) {
+            next.priority = p;
         }
-        if let Some(v) = obj.get("due_at") {
-            next.due_at = match v {
-                Value::Null => None,
-                Value::String(s) => {
-                    Timestamp::parse(s).map_err(|_| errors.push(FieldError::new("due_at", "must be an RFC 3339 time"))).ok()
-                }
-                _ => {
-                    errors.push(FieldError::new("due_at", "must be an RFC 3339 time"));
-                    None
-                }
-            };
+        if let Some(d) = f.time("due_at") {
+            next.due_at = d;
         }
-        if let Some(v) = obj.get("owner_user_id") {
-            next.owner_user_id = match v {
-                Value::Null => None,
-                Value::String(s) => UserId::parse(s).map_err(|_| errors.push(FieldError::new("owner_user_id", "must be a user id"))).ok(),
-                _ => {
-                    errors.push(FieldError::new("owner_user_id", "must be a user id"));
-                    None
-                }
-            };
+        if let Some(u) = f.user_id("owner_user_id") {
+            next.owner_user_id = u;
         }
-        if let Some(v) = obj.get("related") {
-            next.related = SubjectRef::from_json("related", v).map_err(|e| errors.push(e)).ok().flatten();
+        if let Some(v) = f.raw("related") {
+            next.related = SubjectRef::from_json("related", v).map_err(|e| f.absorb([e])).ok().flatten();
         }
-        if next.title.is_empty() && !errors.iter().any(|e| e.field == "title") {
-            errors.push(FieldError::new("title", "is required"));
-        }
-        let links = obj.get("links").map(|v| crate::links::parse(v, next.related.as_ref())).unwrap_or_else(|| Ok(next.links.clone()));
+        f.require("title", !next.title.is_empty());
+        let links = f.raw("links").map(|v| crate::links::parse(v, next.related.as_ref())).unwrap_or_else(|| Ok(next.links.clone()));
         match links {
             Ok(l) => next.links = l.into_iter().filter(|l| Some(l) != next.related.as_ref()).collect(),
-            Err(e) => errors.extend(e),
+            Err(e) => f.absorb(e),
         }
-        if errors.is_empty() {
-            Ok(next)
-        } else {
-            Err(AppError::invalid_fields(errors))
-        }
+        f.finish(next)
     }
 }
 

@@ -8,7 +8,8 @@
 //!   one key condition), mirrored by the user's `group_ids`.
 
 use crm_auth::rbac;
-use crm_kernel::{AppError, EntityId, FieldError, TenantId, Timestamp, UserId};
+use crm_kernel::fields::Fields;
+use crm_kernel::{AppError, EntityId, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
@@ -53,55 +54,37 @@ impl GroupFields {
 
     /// Applies a JSON object of changes (absent = keep); every problem named.
     pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
-        let obj = changes.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
-        let mut errors: Vec<FieldError> =
-            obj.keys().filter(|k| !FIELDS.contains(&k.as_str())).map(|k| FieldError::new(k.as_str(), "unknown field")).collect();
+        let mut f = Fields::of(changes, FIELDS)?;
         let mut next = base.clone();
-        if let Some(v) = obj.get("name") {
-            match v.as_str().map(str::trim) {
-                Some(n) if !n.is_empty() && n.chars().count() <= 100 => next.name = n.to_string(),
-                _ => errors.push(FieldError::new("name", "must be 1-100 characters")),
-            }
+        if let Some(n) = f.text("name", 100) {
+            next.name = n.unwrap_or_default();
         }
-        if let Some(v) = obj.get("code") {
-            match v.as_str().map(str::trim) {
-                Some(c) if (1..=50).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') => {
-                    next.code = c.to_string()
-                }
-                _ => errors.push(FieldError::new("code", "must be 1-50 characters of a-z, 0-9 and _")),
-            }
+        let code = |c: &str| {
+            let ok = c.len() <= 50 && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            ok.then(|| c.to_string()).ok_or_else(|| "must be 1-50 characters of a-z, 0-9 and _".to_string())
+        };
+        if let Some(c) = f.parsed("code", 50, code) {
+            next.code = c.unwrap_or_default();
         }
-        match obj.get("description") {
-            None => {}
-            Some(Value::Null) => next.description = None,
-            Some(Value::String(d)) if d.chars().count() <= 500 => next.description = Some(d.trim().to_string()).filter(|d| !d.is_empty()),
-            Some(_) => errors.push(FieldError::new("description", "must be at most 500 characters")),
+        if let Some(d) = f.text("description", 500) {
+            next.description = d;
         }
-        match obj.get("is_active") {
-            None => {}
-            Some(Value::Bool(b)) => next.is_active = *b,
-            Some(_) => errors.push(FieldError::new("is_active", "must be true or false")),
+        if let Some(b) = f.bool("is_active") {
+            next.is_active = b;
         }
-        if let Some(v) = obj.get("default_roles") {
+        if let Some(v) = f.raw("default_roles") {
             match v.as_array().map(|a| a.iter().map(|r| r.as_str().filter(|r| rbac::ROLES.contains(r))).collect::<Option<Vec<_>>>()) {
                 Some(Some(roles)) => {
                     let mut roles: Vec<String> = roles.into_iter().map(str::to_string).collect();
                     roles.dedup();
                     next.default_roles = roles;
                 }
-                _ => errors.push(FieldError::new("default_roles", format!("must be a list of {}", rbac::ROLES.join(", ")))),
+                _ => f.error("default_roles", format!("must be a list of {}", rbac::ROLES.join(", "))),
             }
         }
-        for (f, empty) in [("name", next.name.is_empty()), ("code", next.code.is_empty())] {
-            if empty && !errors.iter().any(|e| e.field == f) {
-                errors.push(FieldError::new(f, "is required"));
-            }
-        }
-        if errors.is_empty() {
-            Ok(next)
-        } else {
-            Err(AppError::invalid_fields(errors))
-        }
+        f.require("name", !next.name.is_empty());
+        f.require("code", !next.code.is_empty());
+        f.finish(next)
     }
 }
 

@@ -17,7 +17,7 @@ use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::fields::text;
+use crm_kernel::fields::Fields;
 
 pub const COMPANY: &str = "COMPANY";
 pub const STATUSES: &[&str] = &["active", "inactive"];
@@ -76,75 +76,35 @@ impl CompanyFields {
     /// Applies a JSON object of changes (absent = keep, `null` = clear) to
     /// `base`; a create starts from [`CompanyFields::blank`]. Every problem is named.
     pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
-        let obj = changes.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
-        let mut errors = Vec::new();
-        for k in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
-            errors.push(FieldError::new(k.as_str(), "unknown field"));
-        }
+        let mut f = Fields::of(changes, FIELDS)?;
         let mut next = base.clone();
-        let has = |k: &str| obj.contains_key(k);
-        if has("name") {
-            match text(&mut errors, "name", obj.get("name"), 200) {
-                Some(n) => next.name = n,
-                None if !errors.iter().any(|e| e.field == "name") => errors.push(FieldError::new("name", "is required")),
-                None => {}
-            }
+        if let Some(name) = f.text("name", 200) {
+            next.name = name.unwrap_or_default();
         }
-        if has("domain") {
-            next.domain = match text(&mut errors, "domain", obj.get("domain"), 300) {
-                Some(d) => parse_domain(&d).map_err(|e| errors.push(e)).ok(),
-                None => None,
-            };
+        if let Some(v) = f.parsed("domain", 300, |d| parse_domain(d).map_err(|e| e.message)) {
+            next.domain = v;
         }
-        if has("phone") {
-            next.phone = match text(&mut errors, "phone", obj.get("phone"), 32) {
-                Some(p) => Phone::parse(&p).map_err(|_| errors.push(FieldError::new("phone", "must be E.164 (+20223456789)"))).ok(),
-                None => None,
-            };
+        if let Some(v) = f.parsed("phone", 32, |p| Phone::parse(p).map_err(|_| "must be E.164 (+20223456789)".to_string())) {
+            next.phone = v;
         }
-        if has("country") {
-            next.country = match text(&mut errors, "country", obj.get("country"), 2) {
-                Some(c) if c.len() == 2 && c.chars().all(|x| x.is_ascii_alphabetic()) => Some(c.to_ascii_uppercase()),
-                Some(_) => {
-                    errors.push(FieldError::new("country", "must be an ISO 3166 alpha-2 code (EG, AE, SA)"));
-                    None
-                }
-                None => None,
-            };
+        if let Some(v) = f.country("country") {
+            next.country = v;
         }
         for (field, slot, max) in
             [("city", &mut next.city, 120), ("address", &mut next.address, 500), ("industry_code", &mut next.industry_code, 64)]
         {
-            if has(field) {
-                *slot = text(&mut errors, field, obj.get(field), max);
+            if let Some(v) = f.text(field, max) {
+                *slot = v;
             }
         }
-        if has("status") {
-            match text(&mut errors, "status", obj.get("status"), 16) {
-                Some(s) if STATUSES.contains(&s.as_str()) => next.status = s,
-                _ => errors.push(FieldError::new("status", format!("must be one of {}", STATUSES.join(", ")))),
-            }
+        if let Some(s) = f.one_of("status", STATUSES) {
+            next.status = s;
         }
-        if has("owner_user_id") {
-            next.owner_user_id = match obj.get("owner_user_id") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(u)) => {
-                    UserId::parse(u).map_err(|_| errors.push(FieldError::new("owner_user_id", "must be a user id"))).ok()
-                }
-                Some(_) => {
-                    errors.push(FieldError::new("owner_user_id", "must be a user id"));
-                    None
-                }
-            };
+        if let Some(v) = f.user_id("owner_user_id") {
+            next.owner_user_id = v;
         }
-        if next.name.is_empty() && !errors.iter().any(|e| e.field == "name") {
-            errors.push(FieldError::new("name", "is required"));
-        }
-        if errors.is_empty() {
-            Ok(next)
-        } else {
-            Err(AppError::invalid_fields(errors))
-        }
+        f.require("name", !next.name.is_empty());
+        f.finish(next)
     }
 
     pub fn blank() -> Self {

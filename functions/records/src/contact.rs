@@ -12,14 +12,14 @@
 //! and search terms (names, email, phone). A contact merged into another
 //! stays as a tombstone (`merged_into_id`) outside every list.
 
-use crm_kernel::{search, AppError, Email, EntityId, FieldError, Phone, TenantId, Timestamp, UserId};
+use crm_kernel::{search, AppError, Email, EntityId, Phone, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::channel::{self, ChannelType, ContactChannel};
-use crate::fields::text;
+use crm_kernel::fields::Fields;
 
 pub const CONTACT: &str = "CONTACT";
 pub const STAGES: &[&str] = &["lead", "prospect", "customer", "inactive"];
@@ -93,64 +93,40 @@ impl ContactFields {
 
     /// Applies a JSON object of changes (absent = keep, `null` = clear); every problem is named.
     pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
-        let obj = changes.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
-        let mut errors = Vec::new();
-        for k in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
-            errors.push(FieldError::new(k.as_str(), "unknown field"));
-        }
+        let mut f = Fields::of(changes, FIELDS)?;
         let mut next = with_channels(base);
-        let has = |k: &str| obj.contains_key(k);
-        if has("first_name") {
-            next.first_name = text(&mut errors, "first_name", obj.get("first_name"), 100).unwrap_or_default();
+        if let Some(v) = f.text("first_name", 100) {
+            next.first_name = v.unwrap_or_default();
         }
-        if has("last_name") {
-            next.last_name = text(&mut errors, "last_name", obj.get("last_name"), 100);
+        if let Some(v) = f.text("last_name", 100) {
+            next.last_name = v;
         }
-        if has("job_title") {
-            next.job_title = text(&mut errors, "job_title", obj.get("job_title"), 150);
+        if let Some(v) = f.text("job_title", 150) {
+            next.job_title = v;
         }
-        if has("email") {
-            let email = text(&mut errors, "email", obj.get("email"), 254).and_then(|e| Email::parse(&e).map_err(|e| errors.push(e)).ok());
+        if let Some(email) = f.parsed("email", 254, |e| Email::parse(e).map_err(|e| e.message)) {
             channel::set_primary(&mut next, ChannelType::Email, email.map(|e| e.as_str().to_string()));
         }
-        if has("phone") {
-            let phone = text(&mut errors, "phone", obj.get("phone"), 32)
-                .and_then(|p| Phone::parse(&p).map_err(|_| errors.push(FieldError::new("phone", "must be E.164 (+201001234567)"))).ok());
+        if let Some(phone) = f.parsed("phone", 32, |p| Phone::parse(p).map_err(|_| "must be E.164 (+201001234567)".to_string())) {
             channel::set_primary(&mut next, ChannelType::Phone, phone.map(|p| p.to_string()));
         }
-        for (field, slot) in [("company_id", &mut next.company_id)] {
-            if has(field) {
-                *slot = text(&mut errors, field, obj.get(field), 40)
-                    .and_then(|v| EntityId::parse(&v).map_err(|_| errors.push(FieldError::new(field, "must be an id"))).ok());
-            }
+        if let Some(v) = f.entity_id("company_id") {
+            next.company_id = v;
         }
-        if has("owner_user_id") {
-            next.owner_user_id = text(&mut errors, "owner_user_id", obj.get("owner_user_id"), 40)
-                .and_then(|v| UserId::parse(&v).map_err(|_| errors.push(FieldError::new("owner_user_id", "must be a user id"))).ok());
+        if let Some(v) = f.user_id("owner_user_id") {
+            next.owner_user_id = v;
         }
-        if has("lifecycle_stage") {
-            match text(&mut errors, "lifecycle_stage", obj.get("lifecycle_stage"), 16) {
-                Some(s) if STAGES.contains(&s.as_str()) => next.lifecycle_stage = s,
-                _ => errors.push(FieldError::new("lifecycle_stage", format!("must be one of {}", STAGES.join(", ")))),
-            }
+        if let Some(s) = f.one_of("lifecycle_stage", STAGES) {
+            next.lifecycle_stage = s;
         }
-        if let Some(v) = obj.get("private") {
-            match v.as_bool() {
-                Some(b) => next.private = b,
-                None => errors.push(FieldError::new("private", "must be true or false")),
-            }
+        if let Some(b) = f.bool("private") {
+            next.private = b;
         }
-        if next.private && next.owner_user_id.is_none() && !errors.iter().any(|e| e.field == "owner_user_id") {
-            errors.push(FieldError::new("private", "a private contact needs an owner_user_id"));
+        if next.private && next.owner_user_id.is_none() && !f.failed("owner_user_id") {
+            f.error("private", "a private contact needs an owner_user_id");
         }
-        if next.first_name.is_empty() && !errors.iter().any(|e| e.field == "first_name") {
-            errors.push(FieldError::new("first_name", "is required"));
-        }
-        if errors.is_empty() {
-            Ok(next)
-        } else {
-            Err(AppError::invalid_fields(errors))
-        }
+        f.require("first_name", !next.first_name.is_empty());
+        f.finish(next)
     }
 
     pub fn full_name(&self) -> String {

@@ -15,13 +15,13 @@
 //!
 //! and its search terms (names, email, phone, company name).
 
-use crm_kernel::{search, AppError, Email, EntityId, FieldError, Phone, TenantId, Timestamp, UserId};
+use crm_kernel::{search, AppError, Email, EntityId, Phone, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::fields::text;
+use crm_kernel::fields::Fields;
 
 pub const LEAD: &str = "LEAD";
 pub const SOURCES: &[&str] = &["web", "referral", "manual", "import", "campaign", "other"];
@@ -138,15 +138,10 @@ impl LeadFields {
     /// Applies a JSON object of changes (absent = keep, `null` = clear) to
     /// `base`; every problem is named. `converted` is set by conversion only.
     pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
-        let obj = changes.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
-        let mut errors = Vec::new();
-        for k in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
-            errors.push(FieldError::new(k.as_str(), "unknown field"));
-        }
+        let mut f = Fields::of(changes, FIELDS)?;
         let mut next = base.clone();
-        let has = |k: &str| obj.contains_key(k);
-        if has("first_name") {
-            next.first_name = text(&mut errors, "first_name", obj.get("first_name"), 100).unwrap_or_default();
+        if let Some(v) = f.text("first_name", 100) {
+            next.first_name = v.unwrap_or_default();
         }
         for (field, slot, max) in [
             ("last_name", &mut next.last_name, 100),
@@ -154,51 +149,34 @@ impl LeadFields {
             ("job_title", &mut next.job_title, 150),
             ("message", &mut next.message, 2000),
         ] {
-            if has(field) {
-                *slot = text(&mut errors, field, obj.get(field), max);
+            if let Some(v) = f.text(field, max) {
+                *slot = v;
             }
         }
-        if has("email") {
-            next.email = text(&mut errors, "email", obj.get("email"), 254).and_then(|e| Email::parse(&e).map_err(|e| errors.push(e)).ok());
+        if let Some(v) = f.parsed("email", 254, |e| Email::parse(e).map_err(|e| e.message)) {
+            next.email = v;
         }
-        if has("phone") {
-            next.phone = text(&mut errors, "phone", obj.get("phone"), 32)
-                .and_then(|p| Phone::parse(&p).map_err(|_| errors.push(FieldError::new("phone", "must be E.164 (+201001234567)"))).ok());
+        if let Some(v) = f.parsed("phone", 32, |p| Phone::parse(p).map_err(|_| "must be E.164 (+201001234567)".to_string())) {
+            next.phone = v;
         }
-        if has("country") {
-            next.country = match text(&mut errors, "country", obj.get("country"), 2) {
-                Some(c) if c.len() == 2 && c.chars().all(|x| x.is_ascii_alphabetic()) => Some(c.to_ascii_uppercase()),
-                Some(_) => {
-                    errors.push(FieldError::new("country", "must be an ISO 3166 alpha-2 code (EG, AE, SA)"));
-                    None
-                }
-                None => None,
-            };
+        if let Some(v) = f.country("country") {
+            next.country = v;
         }
-        for (field, slot, allowed) in [("source", &mut next.source, SOURCES), ("status", &mut next.status, &STATUSES[..4])] {
-            if has(field) {
-                match text(&mut errors, field, obj.get(field), 16) {
-                    Some(v) if allowed.contains(&v.as_str()) => *slot = v,
-                    Some(v) if v == "converted" => errors.push(FieldError::new(field, "is set by POST /v1/leads/{id}/convert")),
-                    _ => errors.push(FieldError::new(field, format!("must be one of {}", allowed.join(", ")))),
-                }
-            }
+        if let Some(v) = f.one_of("source", SOURCES) {
+            next.source = v;
         }
-        if has("owner_user_id") {
-            next.owner_user_id = text(&mut errors, "owner_user_id", obj.get("owner_user_id"), 40)
-                .and_then(|v| UserId::parse(&v).map_err(|_| errors.push(FieldError::new("owner_user_id", "must be a user id"))).ok());
+        if f.raw("status").and_then(Value::as_str) == Some("converted") {
+            f.error("status", "is set by POST /v1/leads/{id}/convert");
+        } else if let Some(v) = f.one_of("status", &STATUSES[..4]) {
+            next.status = v;
         }
-        if next.first_name.is_empty() && !errors.iter().any(|e| e.field == "first_name") {
-            errors.push(FieldError::new("first_name", "is required"));
+        if let Some(v) = f.user_id("owner_user_id") {
+            next.owner_user_id = v;
         }
-        if next.email.is_none() && next.phone.is_none() && !errors.iter().any(|e| e.field == "email" || e.field == "phone") {
-            errors.push(FieldError::new("email", "a lead needs an email or a phone to be reached"));
-        }
-        if errors.is_empty() {
-            Ok(next)
-        } else {
-            Err(AppError::invalid_fields(errors))
-        }
+        f.require("first_name", !next.first_name.is_empty());
+        let reachable = next.email.is_some() || next.phone.is_some() || f.failed("email") || f.failed("phone");
+        f.require_because("email", reachable, "a lead needs an email or a phone to be reached");
+        f.finish(next)
     }
 
     pub fn full_name(&self) -> String {

@@ -23,7 +23,7 @@ pub mod segment;
 pub mod transfers;
 pub mod verification;
 
-pub use crm_records::{custom_fields, fields};
+pub use crm_records::custom_fields;
 
 use crm_auth::rbac;
 use crm_http::{route, Access, Route};

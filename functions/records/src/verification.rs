@@ -12,7 +12,6 @@ use crm_store::item::ItemExt;
 use crm_store::{item, keys, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
 
-
 pub const CODE_TTL_SECS: i64 = 600;
 pub const MAX_ATTEMPTS: u32 = 5;
 pub const RESEND_INTERVAL_SECS: i64 = 60;

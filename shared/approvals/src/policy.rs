@@ -8,7 +8,8 @@
 //! steps are the spec's Advanced tier and refused. Policies are switched on
 //! and off with `active`, never with code.
 
-use crm_kernel::{AppError, EntityId, FieldError, TenantId, Timestamp, UserId};
+use crm_kernel::fields::Fields;
+use crm_kernel::{AppError, EntityId, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
@@ -102,30 +103,66 @@ pub struct Policy {
 
 const FIELDS: &[&str] = &["name", "action_code", "object_type", "conditions", "steps", "active"];
 
-fn code(errors: &mut Vec<FieldError>, field: &str, v: Option<&Value>) -> Option<String> {
-    match v.and_then(Value::as_str) {
-        Some(s) if (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._".contains(&b)) => {
-            Some(s.to_string())
-        }
-        _ => {
-            errors.push(FieldError::new(field, "must be 1-64 characters of a-z, 0-9, `.` and `_` (e.g. `deal.discount`)"));
-            None
-        }
+/// An action or object code (`deal.discount`): 1-64 characters of a-z, 0-9, `.` and `_`.
+fn code(c: &str) -> Result<String, String> {
+    if c.len() <= 64 && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._".contains(&b)) {
+        Ok(c.to_string())
+    } else {
+        Err("must be 1-64 characters of a-z, 0-9, `.` and `_` (e.g. `deal.discount`)".into())
     }
 }
 
-fn rule(errors: &mut Vec<FieldError>, field: &str, v: &Value) -> Option<Rule> {
+/// A condition (`{field, op, value}`) at `path`, or a problem named there.
+fn rule(f: &mut Fields<'_>, path: &str, v: &Value) -> Option<Rule> {
     let parsed: Result<Rule, _> = serde_json::from_value(v.clone());
     match parsed {
         Ok(r) if !r.field.is_empty() && r.field.len() <= 64 && (r.value.is_number() || r.value.is_string() || r.value.is_boolean()) => {
             if matches!(r.op, Op::Gt | Op::Gte | Op::Lt | Op::Lte) && !r.value.is_number() {
-                errors.push(FieldError::new(field, "gt/gte/lt/lte compare numbers"));
+                f.error(path, "gt/gte/lt/lte compare numbers");
                 return None;
             }
             Some(r)
         }
         _ => {
-            errors.push(FieldError::new(field, "must be {field, op: gt|gte|lt|lte|eq|ne, value}"));
+            f.error(path, "must be {field, op: gt|gte|lt|lte|eq|ne, value}");
+            None
+        }
+    }
+}
+
+/// Step `i` of a policy (`steps[i]`), or its problems named under it.
+fn step(f: &mut Fields<'_>, i: usize, s: &Value) -> Option<Step> {
+    let at = |k: &str| format!("steps[{i}].{k}");
+    if s.get("kind").and_then(Value::as_str) == Some("parallel") {
+        f.error(&at("kind"), "parallel steps are not available (Advanced); use flat or sequential");
+        return None;
+    }
+    let mode: Option<ApproverMode> = s.get("approver_mode").and_then(|m| serde_json::from_value(m.clone()).ok());
+    let reference = s.get("approver_ref").and_then(Value::as_str).map(str::to_string).filter(|r| !r.is_empty() && r.len() <= 64);
+    let threshold = s.get("threshold").filter(|t| !t.is_null()).map(|t| rule(f, &at("threshold"), t));
+    let sla = match s.get("sla_hours") {
+        None | Some(Value::Null) => Some(None),
+        Some(v) => v.as_u64().filter(|h| (1..=720).contains(h)).map(|h| Some(h as u32)),
+    };
+    match (mode, reference, sla) {
+        (Some(m), Some(r), Some(sla)) => {
+            if m == ApproverMode::Role && !crm_auth::rbac::ROLES.contains(&r.as_str()) {
+                f.error(&at("approver_ref"), format!("must be one of {}", crm_auth::rbac::ROLES.join(", ")));
+            } else if m != ApproverMode::Role && EntityId::parse(&r).is_err() && UserId::parse(&r).is_err() {
+                f.error(&at("approver_ref"), "must be a group or user id");
+            }
+            Some(Step { seq: i as u32 + 1, approver_mode: m, approver_ref: r, threshold: threshold.flatten(), sla_hours: sla })
+        }
+        (None, ..) => {
+            f.error(&at("approver_mode"), "must be role, group or user");
+            None
+        }
+        (_, None, _) => {
+            f.error(&at("approver_ref"), "is required");
+            None
+        }
+        (.., None) => {
+            f.error(&at("sla_hours"), "must be 1-720");
             None
         }
     }
@@ -145,96 +182,47 @@ impl PolicyFields {
 
     /// Applies a JSON object of changes (absent = keep); every problem named.
     pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
-        let obj = changes.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
-        let mut errors: Vec<FieldError> =
-            obj.keys().filter(|k| !FIELDS.contains(&k.as_str())).map(|k| FieldError::new(k.as_str(), "unknown field")).collect();
+        let mut f = Fields::of(changes, FIELDS)?;
         let mut next = base.clone();
-        if let Some(v) = obj.get("name") {
-            match v.as_str().map(str::trim) {
-                Some(n) if !n.is_empty() && n.chars().count() <= 120 => next.name = n.to_string(),
-                _ => errors.push(FieldError::new("name", "must be 1-120 characters")),
-            }
+        if let Some(n) = f.text("name", 120) {
+            next.name = n.unwrap_or_default();
         }
-        if obj.contains_key("action_code") {
-            next.action_code = code(&mut errors, "action_code", obj.get("action_code")).unwrap_or_default();
+        if let Some(c) = f.parsed("action_code", 64, code) {
+            next.action_code = c.unwrap_or_default();
         }
-        if obj.contains_key("object_type") {
-            next.object_type = code(&mut errors, "object_type", obj.get("object_type")).unwrap_or_default();
+        if let Some(c) = f.parsed("object_type", 64, code) {
+            next.object_type = c.unwrap_or_default();
         }
-        if let Some(v) = obj.get("conditions") {
+        if let Some(v) = f.raw("conditions") {
             match v.as_array() {
                 Some(a) if a.len() <= MAX_CONDITIONS => {
-                    next.conditions = a.iter().enumerate().filter_map(|(i, r)| rule(&mut errors, &format!("conditions[{i}]"), r)).collect()
+                    next.conditions = a.iter().enumerate().filter_map(|(i, r)| rule(&mut f, &format!("conditions[{i}]"), r)).collect()
                 }
-                _ => errors.push(FieldError::new("conditions", format!("must be a list of at most {MAX_CONDITIONS} rules"))),
+                _ => f.error("conditions", format!("must be a list of at most {MAX_CONDITIONS} rules")),
             }
         }
-        if let Some(v) = obj.get("steps") {
+        if let Some(v) = f.raw("steps") {
             match v.as_array() {
                 Some(a) if (1..=MAX_STEPS).contains(&a.len()) => {
                     let mut steps = Vec::new();
                     for (i, s) in a.iter().enumerate() {
-                        let f = |k: &str| format!("steps[{i}].{k}");
-                        if s.get("kind").and_then(Value::as_str) == Some("parallel") {
-                            errors.push(FieldError::new(f("kind"), "parallel steps are not available (Advanced); use flat or sequential"));
-                            continue;
-                        }
-                        let mode: Option<ApproverMode> = s.get("approver_mode").and_then(|m| serde_json::from_value(m.clone()).ok());
-                        let reference =
-                            s.get("approver_ref").and_then(Value::as_str).map(str::to_string).filter(|r| !r.is_empty() && r.len() <= 64);
-                        let threshold = s.get("threshold").filter(|t| !t.is_null()).map(|t| rule(&mut errors, &f("threshold"), t));
-                        let sla = match s.get("sla_hours") {
-                            None | Some(Value::Null) => Some(None),
-                            Some(v) => v.as_u64().filter(|h| (1..=720).contains(h)).map(|h| Some(h as u32)),
-                        };
-                        match (mode, reference, sla) {
-                            (Some(m), Some(r), Some(sla)) => {
-                                if m == ApproverMode::Role && !crm_auth::rbac::ROLES.contains(&r.as_str()) {
-                                    errors.push(FieldError::new(
-                                        f("approver_ref"),
-                                        format!("must be one of {}", crm_auth::rbac::ROLES.join(", ")),
-                                    ));
-                                } else if m != ApproverMode::Role && EntityId::parse(&r).is_err() && UserId::parse(&r).is_err() {
-                                    errors.push(FieldError::new(f("approver_ref"), "must be a group or user id"));
-                                }
-                                steps.push(Step {
-                                    seq: i as u32 + 1,
-                                    approver_mode: m,
-                                    approver_ref: r,
-                                    threshold: threshold.flatten(),
-                                    sla_hours: sla,
-                                });
-                            }
-                            (None, ..) => errors.push(FieldError::new(f("approver_mode"), "must be role, group or user")),
-                            (_, None, _) => errors.push(FieldError::new(f("approver_ref"), "is required")),
-                            (.., None) => errors.push(FieldError::new(f("sla_hours"), "must be 1-720")),
+                        if let Some(step) = step(&mut f, i, s) {
+                            steps.push(step);
                         }
                     }
                     next.steps = steps;
                 }
-                _ => errors.push(FieldError::new("steps", format!("must be a list of 1 to {MAX_STEPS} steps"))),
+                _ => f.error("steps", format!("must be a list of 1 to {MAX_STEPS} steps")),
             }
         }
-        match obj.get("active") {
-            None => {}
-            Some(Value::Bool(b)) => next.active = *b,
-            Some(_) => errors.push(FieldError::new("active", "must be true or false")),
+        if let Some(b) = f.bool("active") {
+            next.active = b;
         }
-        for (f, missing) in [
-            ("name", next.name.is_empty()),
-            ("action_code", next.action_code.is_empty()),
-            ("object_type", next.object_type.is_empty()),
-            ("steps", next.steps.is_empty()),
-        ] {
-            if missing && !errors.iter().any(|e| e.field.starts_with(f)) {
-                errors.push(FieldError::new(f, "is required"));
-            }
-        }
-        if errors.is_empty() {
-            Ok(next)
-        } else {
-            Err(AppError::invalid_fields(errors))
-        }
+        f.require("name", !next.name.is_empty());
+        f.require("action_code", !next.action_code.is_empty());
+        f.require("object_type", !next.object_type.is_empty());
+        f.require("steps", !next.steps.is_empty());
+        f.finish(next)
     }
 
     /// Whether an action with `payload` needs this policy's approval.

@@ -15,8 +15,8 @@
 //!
 //! and a link item per contact and company on it ([`Deal::party_key`]).
 
-use crm_kernel::{AppError, Currency, EntityId, FieldError, TenantId, Timestamp, UserId};
-use crm_records::fields::text;
+use crm_kernel::fields::Fields;
+use crm_kernel::{AppError, Currency, EntityId, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
@@ -101,29 +101,29 @@ const FIELDS: &[&str] =
 /// Fields a create also takes (a patch moves stages with `move-stage`).
 const PLACEMENT: &[&str] = &["pipeline_id", "stage_id"];
 
-fn parties(errors: &mut Vec<FieldError>, field: &str, v: &Value, roles: &[&str], max: usize) -> Vec<Party> {
+/// A list of `{id, role}` (roles default to the first of `roles`), deduplicated.
+fn parties(f: &mut Fields<'_>, field: &str, roles: &[&str], max: usize) -> Option<Vec<Party>> {
+    let v = f.raw(field)?;
     let Some(list) = v.as_array() else {
-        errors.push(FieldError::new(field, "must be a list of {id, role}"));
-        return Vec::new();
+        f.error(field, "must be a list of {id, role}");
+        return Some(Vec::new());
     };
     if list.len() > max {
-        errors.push(FieldError::new(field, format!("at most {max}")));
-        return Vec::new();
+        f.error(field, format!("at most {max}"));
+        return Some(Vec::new());
     }
     let mut out: Vec<Party> = Vec::new();
     for (i, p) in list.iter().enumerate() {
         let id = p.get("id").and_then(Value::as_str).and_then(|s| EntityId::parse(s).ok());
         let role = p.get("role").and_then(Value::as_str).unwrap_or(roles[0]);
         match id {
-            None => errors.push(FieldError::new(format!("{field}[{i}].id"), "must be an id")),
-            Some(_) if !roles.contains(&role) => {
-                errors.push(FieldError::new(format!("{field}[{i}].role"), format!("must be one of {}", roles.join(", "))))
-            }
+            None => f.error(&format!("{field}[{i}].id"), "must be an id"),
+            Some(_) if !roles.contains(&role) => f.error(&format!("{field}[{i}].role"), format!("must be one of {}", roles.join(", "))),
             Some(id) if out.iter().any(|o| o.id == id) => {}
             Some(id) => out.push(Party { id, role: role.into() }),
         }
     }
-    out
+    Some(out)
 }
 
 impl DealFields {
@@ -145,80 +145,50 @@ impl DealFields {
     /// Applies a JSON object of changes (absent = keep, `null` = clear) to
     /// `base`. `creating` also accepts `pipeline_id` and `stage_id` (read by the caller).
     pub fn apply(base: &Self, changes: &Value, creating: bool) -> Result<Self, AppError> {
-        let obj = changes.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
-        let mut errors = Vec::new();
-        for k in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
-            let why = if PLACEMENT.contains(&k.as_str()) && !creating {
-                "moves with POST /v1/deals/{id}/move-stage"
-            } else if PLACEMENT.contains(&k.as_str()) || k == "lead_id" {
-                continue;
-            } else if k == "status" {
-                "changes with mark-won, mark-lost or move-stage"
-            } else {
-                "unknown field"
-            };
-            errors.push(FieldError::new(k.as_str(), why));
+        // `lead_id` is the conversion's, read by the caller; the placement a create's.
+        let known: Vec<&str> = FIELDS.iter().chain(["lead_id"].iter()).chain(if creating { PLACEMENT } else { &[] }).copied().collect();
+        let mut f = Fields::of(changes, &known)?;
+        f.refuse("status", "changes with mark-won, mark-lost or move-stage");
+        if !creating {
+            for k in PLACEMENT {
+                f.refuse(k, "moves with POST /v1/deals/{id}/move-stage");
+            }
         }
         let mut next = base.clone();
-        if obj.contains_key("name") {
-            match text(&mut errors, "name", obj.get("name"), 200) {
-                Some(n) => next.name = n,
-                None if !errors.iter().any(|e| e.field == "name") => errors.push(FieldError::new("name", "is required")),
-                None => {}
-            }
+        if let Some(n) = f.text("name", 200) {
+            next.name = n.unwrap_or_default();
         }
-        if let Some(a) = obj.get("amount") {
-            match a.as_i64() {
+        if f.has("amount") {
+            match f.raw("amount").and_then(Value::as_i64) {
                 Some(a) if (0..=1_000_000_000_000_000).contains(&a) => next.amount = a,
-                _ => errors.push(FieldError::new("amount", "must be a whole number of minor units (cents), 0 or more")),
+                _ => f.error("amount", "must be a whole number of minor units (cents), 0 or more"),
             }
         }
-        if let Some(c) = obj.get("currency") {
-            match c.as_str().map(Currency::parse) {
+        if f.has("currency") {
+            match f.raw("currency").and_then(Value::as_str).map(Currency::parse) {
                 Some(Ok(c)) => next.currency = c,
-                _ => errors.push(FieldError::new("currency", "must be an ISO 4217 code such as USD, EGP, AED")),
+                _ => f.error("currency", "must be an ISO 4217 code such as USD, EGP, AED"),
             }
         }
-        if let Some(d) = obj.get("discount_pct") {
-            next.discount_pct = match d {
-                Value::Null => None,
-                v => match v.as_f64() {
-                    Some(x) if (0.0..=100.0).contains(&x) => Some((x * 100.0).round() / 100.0),
-                    _ => {
-                        errors.push(FieldError::new("discount_pct", "must be a percentage from 0 to 100"));
-                        None
-                    }
-                },
-            };
+        if let Some(d) = f.number("discount_pct", 0.0..=100.0) {
+            next.discount_pct = d.map(|x| (x * 100.0).round() / 100.0);
         }
-        if obj.contains_key("owner_user_id") {
-            next.owner_user_id = match obj.get("owner_user_id") {
-                None | Some(Value::Null) => None,
-                Some(v) => v.as_str().and_then(|u| UserId::parse(u).ok()).or_else(|| {
-                    errors.push(FieldError::new("owner_user_id", "must be a user id"));
-                    None
-                }),
-            };
+        if let Some(v) = f.user_id("owner_user_id") {
+            next.owner_user_id = v;
         }
-        if obj.contains_key("close_date") {
-            next.close_date = match text(&mut errors, "close_date", obj.get("close_date"), 10) {
-                Some(d) => crm_kernel::time::parse_date("close_date", &d)
-                    .map(|d| d.format("%Y-%m-%d").to_string())
-                    .map_err(|_| errors.push(FieldError::new("close_date", "must be a date (YYYY-MM-DD)")))
-                    .ok(),
-                None => None,
-            };
+        if let Some(d) = f.date("close_date") {
+            next.close_date = d.map(|d| d.format("%Y-%m-%d").to_string());
         }
-        if let Some(v) = obj.get("contacts") {
-            next.contacts = parties(&mut errors, "contacts", v, CONTACT_ROLES, MAX_CONTACTS);
+        if let Some(c) = parties(&mut f, "contacts", CONTACT_ROLES, MAX_CONTACTS) {
+            next.contacts = c;
         }
-        if let Some(v) = obj.get("companies") {
-            next.companies = parties(&mut errors, "companies", v, COMPANY_ROLES, MAX_COMPANIES);
+        if let Some(c) = parties(&mut f, "companies", COMPANY_ROLES, MAX_COMPANIES) {
+            next.companies = c;
             if next.companies.iter().filter(|c| c.role == "primary").count() > 1 {
-                errors.push(FieldError::new("companies", "at most one primary company"));
+                f.error("companies", "at most one primary company");
             }
         }
-        if let Some(v) = obj.get("watchers") {
+        if let Some(v) = f.raw("watchers") {
             match v.as_array() {
                 Some(list) if list.len() <= MAX_WATCHERS => {
                     next.watchers = Vec::new();
@@ -226,21 +196,15 @@ impl DealFields {
                         match w.as_str().and_then(|u| UserId::parse(u).ok()) {
                             Some(u) if !next.watchers.contains(&u) => next.watchers.push(u),
                             Some(_) => {}
-                            None => errors.push(FieldError::new(format!("watchers[{i}]"), "must be a user id")),
+                            None => f.error(&format!("watchers[{i}]"), "must be a user id"),
                         }
                     }
                 }
-                _ => errors.push(FieldError::new("watchers", format!("must be a list of at most {MAX_WATCHERS} user ids"))),
+                _ => f.error("watchers", format!("must be a list of at most {MAX_WATCHERS} user ids")),
             }
         }
-        if next.name.is_empty() && !errors.iter().any(|e| e.field == "name") {
-            errors.push(FieldError::new("name", "is required"));
-        }
-        if errors.is_empty() {
-            Ok(next)
-        } else {
-            Err(AppError::invalid_fields(errors))
-        }
+        f.require("name", !next.name.is_empty());
+        f.finish(next)
     }
 }
 

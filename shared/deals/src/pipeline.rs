@@ -8,8 +8,8 @@
 //! unique names; exactly one win stage and one loss stage (`mark-won` and
 //! `mark-lost` move there); the win stage is 100 %, the loss stage 0 %.
 
+use crm_kernel::fields::Fields;
 use crm_kernel::{AppError, EntityId, FieldError, TenantId, Timestamp};
-use crm_records::fields::text;
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
@@ -39,31 +39,25 @@ impl Stage {
     /// applied to `base` (absent keeps). Every problem is named under `at`.
     pub fn apply(base: &Stage, v: &Value, at: &str, errors: &mut Vec<FieldError>) -> Stage {
         let mut s = base.clone();
-        let Some(obj) = v.as_object() else {
-            errors.push(FieldError::new(at, "must be an object"));
-            return s;
+        let mut f = match Fields::nested(v, at, &["name", "probability_pct", "is_win", "is_loss"]) {
+            Ok(f) => f,
+            Err(e) => {
+                errors.push(e);
+                return s;
+            }
         };
-        for k in obj.keys().filter(|k| !["name", "probability_pct", "is_win", "is_loss"].contains(&k.as_str())) {
-            errors.push(FieldError::new(format!("{at}.{k}"), "unknown field"));
-        }
-        if obj.contains_key("name") {
-            match text(errors, &format!("{at}.name"), obj.get("name"), 80) {
+        if let Some(n) = f.text("name", 80) {
+            match n {
                 Some(n) => s.name = n,
-                None => errors.push(FieldError::new(format!("{at}.name"), "is required")),
+                None => f.error("name", "is required"),
             }
         }
-        if let Some(p) = obj.get("probability_pct") {
-            match p.as_u64() {
-                Some(p) if p <= 100 => s.probability_pct = p as u8,
-                _ => errors.push(FieldError::new(format!("{at}.probability_pct"), "must be a whole number from 0 to 100")),
-            }
+        if let Some(p) = f.int("probability_pct", 0..=100) {
+            s.probability_pct = p as u8;
         }
         for (flag, slot) in [("is_win", &mut s.is_win), ("is_loss", &mut s.is_loss)] {
-            if let Some(f) = obj.get(flag) {
-                match f.as_bool() {
-                    Some(b) => *slot = b,
-                    None => errors.push(FieldError::new(format!("{at}.{flag}"), "must be true or false")),
-                }
+            if let Some(b) = f.bool(flag) {
+                *slot = b;
             }
         }
         if s.is_win {
@@ -72,6 +66,7 @@ impl Stage {
         if s.is_loss {
             s.probability_pct = 0;
         }
+        errors.extend(f.into_errors());
         s
     }
 
@@ -142,51 +137,40 @@ impl Pipeline {
 
     /// Name, description and `is_active` from a JSON body applied to `self`.
     pub fn apply(&mut self, body: &Value, allow_stages: bool) -> Result<(), AppError> {
-        let obj = body.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
-        let mut errors = Vec::new();
         let known: &[&str] =
             if allow_stages { &["name", "description", "is_active", "stages"] } else { &["name", "description", "is_active"] };
-        for k in obj.keys().filter(|k| !known.contains(&k.as_str())) {
-            errors.push(FieldError::new(k.as_str(), "unknown field"));
-        }
-        if obj.contains_key("name") {
-            match text(&mut errors, "name", obj.get("name"), 120) {
+        let mut f = Fields::of(body, known)?;
+        if let Some(n) = f.text("name", 120) {
+            match n {
                 Some(n) => self.name = n,
-                None => errors.push(FieldError::new("name", "is required")),
+                None => f.error("name", "is required"),
             }
         }
-        if obj.contains_key("description") {
-            self.description = text(&mut errors, "description", obj.get("description"), 1000);
+        if let Some(d) = f.text("description", 1000) {
+            self.description = d;
         }
-        if let Some(a) = obj.get("is_active") {
-            match a.as_bool() {
-                Some(b) => self.is_active = b,
-                None => errors.push(FieldError::new("is_active", "must be true or false")),
-            }
+        if let Some(b) = f.bool("is_active") {
+            self.is_active = b;
         }
-        if let Some(stages) = obj.get("stages") {
+        if let Some(stages) = f.raw("stages") {
             match stages.as_array() {
                 Some(list) => {
+                    let mut errors = Vec::new();
                     self.stages = list
                         .iter()
                         .enumerate()
                         .map(|(i, v)| Stage::apply(&Stage::blank(), v, &format!("stages[{i}]"), &mut errors))
                         .collect();
+                    f.absorb(errors);
                     for (i, s) in self.stages.iter().enumerate() {
-                        if s.name.is_empty() && !errors.iter().any(|e| e.field == format!("stages[{i}].name")) {
-                            errors.push(FieldError::new(format!("stages[{i}].name"), "is required"));
-                        }
+                        f.require(&format!("stages[{i}].name"), !s.name.is_empty());
                     }
                 }
-                None => errors.push(FieldError::new("stages", "must be a list of stages")),
+                None => f.error("stages", "must be a list of stages"),
             }
         }
-        if self.name.is_empty() && !errors.iter().any(|e| e.field == "name") {
-            errors.push(FieldError::new("name", "is required"));
-        }
-        if !errors.is_empty() {
-            return Err(AppError::invalid_fields(errors));
-        }
+        f.require("name", !self.name.is_empty());
+        f.finish(())?;
         self.check_stages()
     }
 

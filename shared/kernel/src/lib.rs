@@ -6,6 +6,7 @@
 pub mod config;
 pub mod email;
 pub mod error;
+pub mod fields;
 pub mod id;
 pub mod money;
 pub mod page;

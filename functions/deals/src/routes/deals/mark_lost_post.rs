@@ -4,7 +4,8 @@
 //! admin; `If-Match` honoured. `deal.lost`; the owner and watchers are told.
 
 use crm_http::{Call, Reply};
-use crm_kernel::{AppError, FieldError};
+use crm_kernel::fields::Fields;
+use crm_kernel::AppError;
 use serde_json::{json, Value};
 
 use super::Transition;
@@ -14,15 +15,11 @@ use crm_deals::deal::LOST_REASONS;
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let body: Value = call.json()?;
-    let mut errors = Vec::new();
-    let code = body.get("reason_code").and_then(Value::as_str).unwrap_or_default().to_string();
-    if !LOST_REASONS.contains(&code.as_str()) {
-        errors.push(FieldError::new("reason_code", format!("must be one of {}", LOST_REASONS.join(", "))));
-    }
-    let note = crm_records::fields::text(&mut errors, "note", body.get("note"), 1000);
-    if !errors.is_empty() {
-        return Err(AppError::invalid_fields(errors));
-    }
+    let mut f = Fields::of(&body, &["reason_code", "note"])?;
+    let code = f.one_of("reason_code", LOST_REASONS);
+    f.require_because("reason_code", code.is_some(), &format!("must be one of {}", LOST_REASONS.join(", ")));
+    let note = f.text("note", 1000).flatten();
+    let code = f.finish(code.unwrap_or_default())?;
     let current = super::load(app, &call).await?;
     crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
     if current.status == "lost" {

@@ -16,6 +16,9 @@ use crate::App;
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let body: Value = call.json()?;
+    let mut f = crm_kernel::fields::Fields::of(&body, &["adjustment", "score", "reason"])?;
+    let reason = f.text("reason", 200).flatten();
+    f.finish(())?;
     let current = super::load(app, &call).await?;
     crm_records::write::require_change(&p, current.fields.owner_user_id, call.if_match()?, current.version)?;
     let rules_part: i64 = current.score - current.score_adjustment;
@@ -27,7 +30,6 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if !(-10_000..=10_000).contains(&adjustment) {
         return Err(AppError::invalid("adjustment", "the manual part stays within ±10000"));
     }
-    let reason = crm_records::fields::text(&mut Vec::new(), "reason", body.get("reason"), 200);
     let mut next = Lead {
         score_adjustment: adjustment,
         score: rules_part + adjustment,
