@@ -8,6 +8,7 @@
 //! Leads live with the other CRM records (`records`); their
 //! conversion creates a deal through [`write::create`].
 
+pub mod moves;
 pub mod relink;
 pub mod routes;
 

@@ -22,6 +22,8 @@ use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::pipeline::Stage;
+
 pub const DEAL: &str = "DEAL";
 pub const STATUSES: &[&str] = &["open", "won", "lost"];
 pub const CONTACT_ROLES: &[&str] = &["decision_maker", "influencer", "other"];
@@ -73,6 +75,76 @@ pub struct DealFields {
     pub custom_fields: crm_records::custom_fields::Values,
 }
 
+/// Where a deal stands: it follows its stage (a win stage is won, a loss
+/// stage lost, any other open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DealStatus {
+    Open,
+    Won,
+    Lost,
+}
+
+impl DealStatus {
+    /// The status a deal has in `stage`.
+    pub fn of(stage: &Stage) -> Self {
+        if stage.is_win {
+            DealStatus::Won
+        } else if stage.is_loss {
+            DealStatus::Lost
+        } else {
+            DealStatus::Open
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DealStatus::Open => "open",
+            DealStatus::Won => "won",
+            DealStatus::Lost => "lost",
+        }
+    }
+}
+
+/// How a deal changes stage — the three moves the API offers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Move {
+    /// To another open stage (`move-stage`; reopens a closed deal).
+    Stage,
+    /// To the pipeline's win stage (`mark-won`).
+    Win,
+    /// To the pipeline's loss stage (`mark-lost`), with why.
+    Lose { reason_code: String, note: Option<String> },
+}
+
+impl Move {
+    /// The approvable action code, if policies may hold this move.
+    pub fn action(&self) -> Option<&'static str> {
+        match self {
+            Move::Stage => Some("deal.stage.move"),
+            Move::Win => Some("deal.mark.win"),
+            Move::Lose { .. } => None,
+        }
+    }
+
+    pub fn event(&self) -> crm_events::EventType {
+        match self {
+            Move::Stage => crm_events::types::DEAL_STAGE_MOVED,
+            Move::Win => crm_events::types::DEAL_WON,
+            Move::Lose { .. } => crm_events::types::DEAL_LOST,
+        }
+    }
+
+    /// The notice family the owner and watchers get.
+    pub fn family(&self) -> &'static str {
+        match self {
+            Move::Stage => "deal.stage_moved",
+            Move::Win => "deal.won",
+            Move::Lose { .. } => "deal.lost",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Deal {
     pub id: EntityId,
@@ -81,7 +153,7 @@ pub struct Deal {
     pub fields: DealFields,
     pub pipeline_id: EntityId,
     pub stage_id: EntityId,
-    pub status: String,
+    pub status: DealStatus,
     /// When the deal entered its current stage (time in stage = now − this).
     pub stage_entered_at: Timestamp,
     pub closed_at: Option<Timestamp>,
@@ -209,6 +281,26 @@ impl DealFields {
 }
 
 impl Deal {
+    /// This deal after `how` took it into stage `to` at `now` — the next
+    /// version, entered now, its status the stage's, closed when won or
+    /// lost (a win without a close date closes today), the loss reason kept
+    /// only for a loss. Pure: the caller writes it.
+    pub fn move_to(&self, to: &Stage, how: &Move, now: Timestamp) -> Deal {
+        let status = DealStatus::of(to);
+        let mut next = Deal { stage_id: to.id, status, stage_entered_at: now, updated_at: now, version: self.version + 1, ..self.clone() };
+        next.closed_at = (status != DealStatus::Open).then_some(now);
+        (next.lost_reason_code, next.lost_reason_note) = match how {
+            Move::Lose { reason_code, note } => (Some(reason_code.clone()), note.clone()),
+            _ => (None, None),
+        };
+        if status == DealStatus::Won && next.fields.close_date.is_none() {
+            next.fields.close_date = Some(now.date());
+        }
+        next
+    }
+}
+
+impl Deal {
     pub fn key(tenant: TenantId, id: EntityId) -> Key {
         keys::entity(tenant, DEAL, id)
     }
@@ -279,7 +371,7 @@ pub(crate) fn sample(stage: EntityId, amount: i64, currency: &str, close: Option
         },
         pipeline_id: EntityId::new(),
         stage_id: stage,
-        status: "open".into(),
+        status: DealStatus::Open,
         stage_entered_at: now,
         closed_at: None,
         lost_reason_code: None,
@@ -296,6 +388,39 @@ pub(crate) fn sample(stage: EntityId, amount: i64, currency: &str, close: Option
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn stage(win: bool, loss: bool) -> Stage {
+        Stage { id: EntityId::new(), name: "S".into(), probability_pct: 50, is_win: win, is_loss: loss }
+    }
+
+    #[test]
+    fn a_move_follows_the_stage_closes_on_a_win_or_loss_and_reopens() {
+        let now = Timestamp::now();
+        let open = sample(EntityId::new(), 1_000, "USD", None);
+        let won = open.move_to(&stage(true, false), &Move::Win, now);
+        assert_eq!((won.status, won.closed_at, won.version), (DealStatus::Won, Some(now), open.version + 1));
+        assert_eq!(won.fields.close_date, Some(now.date()), "a win without a close date closes today");
+        let lose = Move::Lose { reason_code: "price".into(), note: Some("too dear".into()) };
+        let lost = open.move_to(&stage(false, true), &lose, now);
+        assert_eq!(
+            (lost.status, lost.lost_reason_code.as_deref(), lost.lost_reason_note.as_deref()),
+            (DealStatus::Lost, Some("price"), Some("too dear"))
+        );
+        assert_eq!(lost.fields.close_date, None, "a loss keeps the expected date as it was");
+        let reopened = lost.move_to(&stage(false, false), &Move::Stage, now);
+        assert_eq!((reopened.status, reopened.closed_at, reopened.lost_reason_code), (DealStatus::Open, None, None));
+        assert_eq!(reopened.stage_entered_at, now);
+    }
+
+    #[test]
+    fn moves_name_their_action_event_and_notice() {
+        assert_eq!(
+            (Move::Win.action(), Move::Win.event(), Move::Win.family()),
+            (Some("deal.mark.win"), crm_events::types::DEAL_WON, "deal.won")
+        );
+        let lose = Move::Lose { reason_code: "price".into(), note: None };
+        assert_eq!((lose.action(), lose.event().as_str()), (None, "deal.lost"), "a loss needs no approval");
+    }
 
     fn usd() -> Currency {
         Currency::parse("USD").unwrap()

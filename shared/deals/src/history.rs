@@ -22,7 +22,7 @@ pub struct StageChange {
     pub to_stage_id: EntityId,
     pub to_stage: String,
     /// The deal's status after the change (`open`, `won`, `lost`).
-    pub status: String,
+    pub status: crate::deal::DealStatus,
     pub by: UserId,
     pub at: Timestamp,
     /// Seconds spent in the stage left (none on creation).
@@ -40,7 +40,7 @@ impl StageChange {
             from_stage: from.map(|(s, _)| s.name.clone()),
             to_stage_id: to.id,
             to_stage: to.name.clone(),
-            status: deal.status.clone(),
+            status: deal.status,
             by,
             at,
             seconds_in_previous: from.map(|(_, entered)| (at.unix_seconds() - entered.unix_seconds()).max(0)),

@@ -184,7 +184,7 @@ pub async fn create(store: &Store, p: &Principal, request_id: Option<&str>, new:
         fields,
         pipeline_id: pipeline.id,
         stage_id: stage.id,
-        status: "open".into(),
+        status: crate::deal::DealStatus::Open,
         stage_entered_at: now,
         closed_at: None,
         lost_reason_code: None,

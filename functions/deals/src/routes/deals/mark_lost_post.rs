@@ -8,9 +8,9 @@ use crm_kernel::fields::Fields;
 use crm_kernel::AppError;
 use serde_json::{json, Value};
 
-use super::Transition;
 use crate::App;
 use crm_deals::deal::LOST_REASONS;
+use crm_deals::deal::{DealStatus, Move};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
@@ -22,18 +22,11 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let code = f.finish(code.unwrap_or_default())?;
     let current = super::load(app, &call).await?;
     crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
-    if current.status == "lost" {
+    if current.status == DealStatus::Lost {
         return Ok(Reply::ok(current.public()).etag(current.version));
     }
     let pipeline = super::pipeline_of(app, &current).await?;
     let to = pipeline.loss_stage().cloned().ok_or_else(|| AppError::Conflict("the pipeline has no loss stage".into()))?;
-    let how = Transition {
-        action: None,
-        event: crm_events::types::DEAL_LOST,
-        family: "deal.lost",
-        status: "lost",
-        lost_reason: Some((code.clone(), note.clone())),
-        extra: json!({ "reason": code, "reason_code": code, "note": note }),
-    };
-    super::transition(app, &call, current, &pipeline, &to, how).await
+    let extra = json!({ "reason": code, "reason_code": code, "note": note });
+    super::move_reply(app, &call, current, &pipeline, &to, Move::Lose { reason_code: code, note }, extra).await
 }

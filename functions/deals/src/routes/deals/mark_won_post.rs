@@ -8,25 +8,17 @@ use crm_http::{Call, Reply};
 use crm_kernel::AppError;
 use serde_json::json;
 
-use super::Transition;
 use crate::App;
+use crm_deals::deal::{DealStatus, Move};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let current = super::load(app, &call).await?;
     crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
-    if current.status == "won" {
+    if current.status == DealStatus::Won {
         return Ok(Reply::ok(current.public()).etag(current.version));
     }
     let pipeline = super::pipeline_of(app, &current).await?;
     let to = pipeline.win_stage().cloned().ok_or_else(|| AppError::Conflict("the pipeline has no win stage".into()))?;
-    let how = Transition {
-        action: Some("deal.mark.win"),
-        event: crm_events::types::DEAL_WON,
-        family: "deal.won",
-        status: "won",
-        lost_reason: None,
-        extra: json!({}),
-    };
-    super::transition(app, &call, current, &pipeline, &to, how).await
+    super::move_reply(app, &call, current, &pipeline, &to, Move::Win, json!({})).await
 }

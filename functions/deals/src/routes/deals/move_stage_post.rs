@@ -9,8 +9,8 @@ use crm_http::{Call, Reply};
 use crm_kernel::AppError;
 use serde_json::{json, Value};
 
-use super::Transition;
 use crate::App;
+use crm_deals::deal::{DealStatus, Move};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
@@ -26,13 +26,6 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if to.id == current.stage_id {
         return Ok(Reply::ok(current.public()).etag(current.version));
     }
-    let how = Transition {
-        action: Some("deal.stage.move"),
-        event: crm_events::types::DEAL_STAGE_MOVED,
-        family: "deal.stage_moved",
-        status: "open",
-        lost_reason: None,
-        extra: json!({ "reopened": current.status != "open" }),
-    };
-    super::transition(app, &call, current, &pipeline, &to, how).await
+    let extra = json!({ "reopened": current.status != DealStatus::Open });
+    super::move_reply(app, &call, current, &pipeline, &to, Move::Stage, extra).await
 }

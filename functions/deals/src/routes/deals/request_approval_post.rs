@@ -33,7 +33,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         action_code: action.into(),
         object_type: "deal".into(),
         object_id: d.id.to_string(),
-        payload: super::approval_payload(&d, &to),
+        payload: crate::moves::approval_payload(&d, &to),
     };
     match crm_approvals::check_and_maybe_enqueue(&app.store, &p, &check).await? {
         Gate::Proceed => Ok(Reply::ok(json!({ "required": false }))),
