@@ -8,6 +8,7 @@ pub mod companies;
 pub mod company;
 pub mod contact;
 pub mod contacts;
+pub mod conversion;
 pub mod csv_rows;
 pub mod csv_stream;
 pub mod import;

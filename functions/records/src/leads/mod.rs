@@ -4,6 +4,10 @@
 //! it may duplicate, and one transaction with the lead, its search terms,
 //! `leads.max`, `lead.created` and the owner's notices. The import worker
 //! reads the same [`rules`] and [`duplicates`].
+//!
+//! * [`convert`]: a lead's conversion into a contact, a company and a deal.
+
+pub mod convert;
 
 use crm_auth::Principal;
 use crm_events::audit::AuditExt;
