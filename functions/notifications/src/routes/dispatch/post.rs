@@ -1,7 +1,7 @@
 //! `POST /v1/notify/dispatch` — queue a message (and its mirrors) for one
 //! recipient. In order:
 //!
-//! 1. the body parses ([`super::request`]);
+//! 1. the body parses ([`super::request`]); the rules below are pure ([`super::plan`]);
 //! 2. the same idempotency key already dispatched → that group again (`200`, `replayed: true`);
 //! 3. the plan has the channel (`notifications.sms|whatsapp`, and for
 //!    marketing `marketing.sms|whatsapp`) → else `402 PLAN_REQUIRED`;
@@ -17,24 +17,25 @@
 //! 7. one transaction: the messages with their `message.queued` events, the
 //!    group under its key, the cap counter, `dispatch.group.created`.
 
-use crm_events::messages::{Channel, Message, MessageKind, QueueExt};
+use crm_events::messages::{Channel, Message, QueueExt};
 use crm_events::outbox::EmitExt;
 use crm_events::preferences::Preferences;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
-use crm_notify::compose::{compose, Mirror, Recipient, Send};
+use crm_notify::compose::{compose, Send};
 use crm_store::item::ItemExt;
 use crm_store::tx::Condition;
 use crm_store::{item, keys, StoreError, Tx};
 use serde_json::{json, Value};
 
 use super::group::{DispatchGroup, DISPATCH_KEY};
+use super::plan;
 use super::request::{Body, DispatchRequest};
 use crate::policy::Policy;
 use crate::suppression::Suppression;
-use crate::{quiet, usage, App};
-use crm_notify::consent::{self, Consent};
+use crate::{usage, App};
+use crm_notify::consent::Consent;
 use crm_notify::tenant as templates;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
@@ -47,25 +48,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if let Some(group) = existing(app, t, &key_hash, now).await? {
         return replay(app, group).await;
     }
-
-    let entitlements = call.principal()?.entitlements.clone();
-    match (&req.channel, req.kind) {
-        (Channel::Sms, k) => {
-            entitlements.require_feature("notifications.sms")?;
-            if k == MessageKind::Marketing {
-                entitlements.require_feature("marketing.sms")?;
-            }
-        }
-        (Channel::Whatsapp, k) => {
-            entitlements.require_feature("notifications.whatsapp")?;
-            if k == MessageKind::Marketing {
-                entitlements.require_feature("marketing.whatsapp")?;
-            }
-        }
-        _ => {}
+    for feature in plan::features(&req.channel, req.kind) {
+        p.entitlements.require_feature(feature)?;
     }
     let policy = Policy::load(&app.store, t).await?;
-
     // The recipient: a user of the tenant (their addresses, locale, zone,
     // preferences) and/or explicit addresses, which win.
     let person = match req.target.user_id {
@@ -76,113 +62,31 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Some(u) => app.store.get_as(&Preferences::key(t, u.id)).await?.unwrap_or_default(),
         None => Preferences::default(),
     };
-    let recipient = Recipient {
-        email: req.target.email.clone().or_else(|| person.as_ref().map(|u| u.email.clone())),
-        phone: match &req.target.phone {
-            Some(raw) => Some(crm_kernel::Phone::parse(raw).map_err(|e| AppError::invalid_fields(vec![e]))?),
-            None => person.as_ref().and_then(|u| u.verified_phone().cloned()),
-        },
-        user_id: person.as_ref().map(|u| u.id),
-        locale: prefs.locale.clone().or_else(|| person.as_ref().and_then(|u| u.profile.locale.clone())),
-    };
-    let primary_address = match &req.channel {
-        Channel::Email => recipient.email.clone(),
-        Channel::Sms | Channel::Whatsapp => recipient.phone.as_ref().map(|p| p.to_string()),
-        Channel::Inbox => recipient.user_id.map(|u| u.to_string()),
-    }
-    .ok_or_else(|| {
-        AppError::invalid("to", format!("the recipient has no {} address (a user's phone must be verified)", req.channel.as_str()))
-    })?;
+    let recipient = plan::recipient(&req, person.as_ref(), &prefs)?;
+    let primary_address = plan::primary_address(&req.channel, &recipient)?;
+    let standing = standing(app, &req.channel, &primary_address, recipient.email.as_deref().unwrap_or_default(), t).await?;
+    plan::check_primary(&req, &standing, &prefs, person.is_some(), &policy)?;
 
-    // Suppression and consent of the primary address (and of the email a
-    // mirror would go to).
-    let mirrors_email = matches!(req.channel, Channel::Sms | Channel::Whatsapp) && recipient.email.is_some();
-    let email = recipient.email.clone().unwrap_or_default();
-    let mut keys = vec![Suppression::key(t, &req.channel, &primary_address), Consent::key(t, &req.channel, &primary_address)];
-    // An email primary is its own mirror address (BatchGetItem refuses duplicate keys).
-    let (email_suppression, email_consent) = if req.channel == Channel::Email {
-        (0, 1)
-    } else {
-        keys.extend([Suppression::key(t, &Channel::Email, &email), Consent::key(t, &Channel::Email, &email)]);
-        (2, 3)
-    };
-    let found = app.store.get_many(&keys).await?;
-    let read = |i: usize| -> Result<Option<Value>, AppError> { Ok(found[i].clone().map(item::from_item::<Value>).transpose()?) };
-    if let Some(s) = read(0)? {
-        return Err(AppError::Rule {
-            code: "RECIPIENT_SUPPRESSED",
-            message: format!("{} is on the suppression list ({})", req.channel.as_str(), s["reason"].as_str().unwrap_or("manual")),
-        });
-    }
-    let status_of = |v: Option<Value>| v.and_then(|c| serde_json::from_value::<Consent>(c).ok()).map(|c| c.status);
-    let preference_opt_in = match req.channel {
-        Channel::Email => prefs.marketing_email_opt_in,
-        Channel::Sms => prefs.marketing_sms_opt_in,
-        Channel::Whatsapp => prefs.marketing_whatsapp_opt_in,
-        Channel::Inbox => true,
-    } && person.is_some();
-    consent::check(&req.channel, req.kind, status_of(read(1)?), preference_opt_in, policy.allow_transactional_over_stop)?;
-
-    // Mirrors: the request, else the policy; then the user's preferences.
-    let mut mirror = req.mirror.unwrap_or(if req.kind == MessageKind::Marketing && !policy.mirror_marketing {
-        Mirror { email: false, inbox: false }
-    } else {
-        Mirror::default()
-    });
-    if person.is_some() {
-        mirror.email &= match req.channel {
-            Channel::Whatsapp => prefs.email_on_whatsapp,
-            _ => prefs.email_on_sms,
-        };
-        mirror.inbox &= prefs.inbox_on_all;
-    }
-    let email_suppressed = read(email_suppression)?.is_some();
-    mirror.email &= mirrors_email && !email_suppressed;
-    let marketing_email_ok = consent::check(
-        &Channel::Email,
-        MessageKind::Marketing,
-        status_of(read(email_consent)?),
-        prefs.marketing_email_opt_in && person.is_some(),
-        false,
-    )
-    .is_ok();
-
-    // Quiet hours and do-not-disturb move the primary only (the inbox entry
-    // is there at once, an email mirror is never held).
-    let due = req.schedule_at.unwrap_or(now);
-    let zone = person
-        .as_ref()
-        .and_then(|u| u.profile.timezone.as_deref())
-        .or(policy.timezone.as_deref())
-        .and_then(crm_kernel::time::parse_zone)
-        .unwrap_or(chrono_tz::UTC);
-    let release = if req.override_quiet_hours {
-        due.as_datetime()
-    } else {
-        quiet::release_at(due.as_datetime(), &zone, &req.channel, policy.quiet_hours.as_ref(), prefs.dnd_until.map(|d| d.as_datetime()))
-    };
-    let primary_at = Some(Timestamp::from_datetime(release)).filter(|at| *at > now);
-
-    let overrides = templates::overrides(&app.store, t, &req.family).await?;
     let send = Send {
         tenant_id: t,
         channel: req.channel.clone(),
         family: req.family.clone(),
         payload: req.payload.clone(),
         kind: req.kind,
-        mirror,
+        mirror: plan::mirrors(&req, &recipient, &standing, &prefs, person.is_some(), &policy),
         scheduled_at: req.schedule_at,
         source: "notify.dispatch".into(),
-        marketing_email_ok,
+        marketing_email_ok: plan::marketing_email_ok(&standing, &prefs, person.is_some()),
     };
+    let overrides = templates::overrides(&app.store, t, &req.family).await?;
     let mut composed = compose(&send, &recipient, &overrides, policy.locale.as_deref())?;
-    composed.messages[0].scheduled_at = primary_at;
+    // Quiet hours and do-not-disturb move the primary only (the inbox entry
+    // is there at once, an email mirror is never held).
+    composed.messages[0].scheduled_at = plan::release(&req, person.as_ref(), &prefs, &policy, now);
     if req.channel == Channel::Email {
         composed.messages[0].sender_account_id = sender_account(app, &p, req.from_account_id).await?;
     }
-
     usage::throttle(&app.store, t, &req.channel, policy.throttle(&req.channel, app.default_throttle_per_minute), now).await?;
-
     let group = DispatchGroup {
         id: composed.group_id,
         tenant_id: t,
@@ -193,48 +97,87 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         created_by: p.user_id,
         created_at: now,
     };
-    let expired_or_absent = Condition::absent_or_expired(now.unix_seconds());
-    let mut tx = Tx::new().put_if(DISPATCH_KEY, group.to_item()?, expired_or_absent);
-    for m in &composed.messages {
+    if let Some(twin) = write(app, &call, &req, &group, &composed.messages, now).await? {
+        return Ok(twin);
+    }
+    let location = format!("/v1/notify/messages/{}", group.root_message_id);
+    Ok(Reply::with_status(202, view(&group, &composed.messages, false)).header("location", location))
+}
+
+/// Suppression and consent of the primary address and of the email a
+/// mirror would go to, in one BatchGetItem.
+async fn standing(app: &App, channel: &Channel, primary: &str, email: &str, t: crm_kernel::TenantId) -> Result<plan::Standing, AppError> {
+    let mut keys = vec![Suppression::key(t, channel, primary), Consent::key(t, channel, primary)];
+    // An email primary is its own mirror address (BatchGetItem refuses duplicate keys).
+    let (email_suppression, email_consent) = if *channel == Channel::Email {
+        (0, 1)
+    } else {
+        keys.extend([Suppression::key(t, &Channel::Email, email), Consent::key(t, &Channel::Email, email)]);
+        (2, 3)
+    };
+    let found = app.store.get_many(&keys).await?;
+    let read = |i: usize| -> Result<Option<Value>, AppError> { Ok(found[i].clone().map(item::from_item::<Value>).transpose()?) };
+    let status_of = |v: Option<Value>| v.and_then(|c| serde_json::from_value::<Consent>(c).ok()).map(|c| c.status);
+    Ok(plan::Standing {
+        suppressed: read(0)?.map(|s| s["reason"].as_str().unwrap_or("manual").to_string()),
+        consent: status_of(read(1)?),
+        email_suppressed: read(email_suppression)?.is_some(),
+        email_consent: status_of(read(email_consent)?),
+    })
+}
+
+/// One transaction: the group under its key, the messages with their
+/// `message.queued`, the monthly cap, `dispatch.group.created`. A twin that
+/// won the key first answers instead (`Some`: its replay).
+async fn write(
+    app: &App,
+    call: &Call,
+    req: &DispatchRequest,
+    group: &DispatchGroup,
+    messages: &[Message],
+    now: Timestamp,
+) -> Result<Option<Reply>, AppError> {
+    let p = call.principal()?;
+    let t = p.tenant_id;
+    let mut tx = Tx::new().put_if(DISPATCH_KEY, group.to_item()?, Condition::absent_or_expired(now.unix_seconds()));
+    for m in messages {
         tx = tx.queue_message(m)?;
     }
-    let billable = composed.messages.iter().filter(|m| m.billable && m.status == crm_events::messages::MessageStatus::Queued).count();
+    let billable = messages.iter().filter(|m| m.billable && m.status == crm_events::messages::MessageStatus::Queued).count();
     if billable > 0 {
-        tx = usage::take(tx, t, &req.channel, billable as i64, &entitlements, now)?;
+        tx = usage::take(tx, t, &req.channel, billable as i64, &p.entitlements, now)?;
     }
     let created = crm_events::DomainEvent::caused_by(
-        &call,
+        call,
         crm_events::types::DISPATCH_GROUP_CREATED,
         Subject { kind: "dispatch_group".into(), id: group.id.to_string() },
         json!({
             "correlation_key": group.correlation_key, "root_message_id": group.root_message_id,
-            "channels": composed.messages.iter().map(|m| m.channel.as_str()).collect::<Vec<_>>(),
+            "channels": messages.iter().map(|m| m.channel.as_str()).collect::<Vec<_>>(),
             "type": req.kind, "template_code": req.family,
         }),
     )?;
-    tx = tx.emit(&created);
-    match app.store.transact(tx).await {
+    match app.store.transact(tx.emit(&created)).await {
         Ok(()) => {}
         Err(StoreError::ConditionFailed { label }) if label == DISPATCH_KEY => {
             // A concurrent twin won the key: answer with its group.
             return match existing(app, t, &group.key_hash, now).await? {
-                Some(g) => replay(app, g).await,
+                Some(g) => replay(app, g).await.map(Some),
                 None => Err(AppError::Conflict("a dispatch with this key is in progress; retry".into())),
             };
         }
         Err(StoreError::ConditionFailed { label }) if label == usage::CAP => {
-            return Err(usage::reached(&req.channel, &entitlements).unwrap_or(AppError::NotFound));
+            return Err(usage::reached(&req.channel, &p.entitlements).unwrap_or(AppError::NotFound));
         }
         Err(e) => return Err(e.into()),
     }
-    for m in &composed.messages {
+    for m in messages {
         crm_events::metrics::emit(
             &[("Channel", m.channel.as_str()), ("Mirror", if m.mirror_of.is_some() { "true" } else { "false" })],
             &[("MessagesQueued", 1.0)],
         );
     }
-    let location = format!("/v1/notify/messages/{}", group.root_message_id);
-    Ok(Reply::with_status(202, view(&group, &composed.messages, false)).header("location", location))
+    Ok(None)
 }
 
 /// The mailbox an email goes out from: the one named (it must be the
