@@ -14,7 +14,7 @@ use crm_auth::access::{AccessModel, Overrides};
 use crm_auth::opaque::{same_hash, OpaqueToken, API_KEY_PREFIX};
 use crm_auth::rate::{RatePolicy, RateState};
 use crm_auth::{AccessClaims, AuthMethod, Principal, TokenVerifier};
-use crm_directory::UserView;
+use crm_directory::{TenantView, UserView};
 use crm_kernel::{TenantId, Timestamp, UserId};
 use crm_store::{item, keys, Store};
 use serde::Deserialize;
@@ -28,14 +28,10 @@ pub struct Authorizer {
     rate: RatePolicy,
 }
 
-/// What the authorizer reads of the tenant, the user and the session.
-#[derive(Deserialize)]
-struct TenantView {
-    status: String,
-    #[serde(default)]
-    plan: String,
-}
-
+/// The tenant and the user are read through the directory
+/// (`crm_directory::{TenantView, UserView}`); the session and the API key
+/// are the authorizer's own views of identity's items.
+///
 /// The overrides of a user item, as the access model reads them.
 fn overrides_of(u: &UserView) -> Overrides {
     serde_json::from_value(u.entitlement_overrides.clone()).unwrap_or_default()
@@ -119,7 +115,7 @@ impl Authorizer {
             "unavailable"
         })?;
         let tenant_view: TenantView = found[0].clone().and_then(|i| item::from_item(i).ok()).ok_or("tenant_inactive")?;
-        if tenant_view.status != "active" {
+        if !tenant_view.is_active() {
             return Err("tenant_inactive");
         }
         let user_view: UserView = found[1].clone().and_then(|i| item::from_item(i).ok()).ok_or("user_inactive")?;
@@ -165,7 +161,7 @@ impl Authorizer {
                 "unavailable"
             })?;
         let tenant: TenantView = found[0].clone().and_then(|i| item::from_item(i).ok()).ok_or("tenant_inactive")?;
-        if tenant.status != "active" {
+        if !tenant.is_active() {
             return Err("tenant_inactive");
         }
         let key: ApiKeyView = found[1].clone().and_then(|i| item::from_item(i).ok()).ok_or("invalid_api_key")?;

@@ -117,8 +117,8 @@ impl App {
 
     /// Digests for the users of one tenant whose digest hour it is.
     async fn digest_tenant(&self, t: TenantId, now: Timestamp) -> Result<usize, AppError> {
-        let tenant = TenantView::load(&self.store, t).await?;
-        if tenant.status != "active" {
+        let tenant = crate::people::tenant(&self.store, t).await?;
+        if !tenant.is_active() {
             return Ok(0);
         }
         let policy = Policy::load(&self.store, t).await?;

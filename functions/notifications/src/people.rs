@@ -5,21 +5,13 @@
 
 use crm_directory::UserView;
 use crm_kernel::{AppError, TenantId, UserId};
-use crm_store::{keys, Store};
-use serde::Deserialize;
+use crm_store::Store;
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct TenantView {
-    pub name: String,
-    pub plan: String,
-    /// `active` or `suspended`.
-    pub status: String,
-}
+pub use crm_directory::TenantView;
 
-impl TenantView {
-    pub async fn load(store: &Store, tenant: TenantId) -> Result<Self, AppError> {
-        store.get_as::<Self>(&keys::tenant(tenant)).await?.ok_or(AppError::NotFound)
-    }
+/// The tenant (`404` if it is gone).
+pub async fn tenant(store: &Store, tenant: TenantId) -> Result<TenantView, AppError> {
+    crm_directory::tenant(store, tenant).await?.ok_or(AppError::NotFound)
 }
 
 /// A user as a recipient: the directory's view ([`crm_directory`]), if

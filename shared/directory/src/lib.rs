@@ -11,6 +11,7 @@
 //!   ones left out.
 //! * [`UserView::is_active`], [`UserView::is_deactivated`]: the two
 //!   questions readers ask; a suspended user is neither.
+//! * [`TenantView`] and [`tenant`]: the tenant's name, plan and status.
 
 use crm_kernel::{Limit, Phone, TenantId, Timestamp, UserId};
 use crm_store::{item, keys, Index, Key, Query, Store, StoreError};
@@ -94,6 +95,28 @@ impl UserView {
     pub fn locale(&self) -> Option<&str> {
         self.profile.locale.as_deref()
     }
+}
+
+/// A tenant as other contexts see it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TenantView {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub plan: String,
+    /// `active` or `suspended`.
+    pub status: String,
+}
+
+impl TenantView {
+    pub fn is_active(&self) -> bool {
+        self.status == "active"
+    }
+}
+
+/// Tenant `t`, if it exists.
+pub async fn tenant(store: &Store, t: TenantId) -> Result<Option<TenantView>, StoreError> {
+    store.get_as(&keys::tenant(t)).await
 }
 
 /// The key of user `id`'s item.

@@ -15,13 +15,14 @@ use crm_deals::deal::{DealStatus, Move};
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let body: Value = call.json()?;
+    // Another tenant's deal is a 404 whatever the body says.
+    let current = super::load(app, &call).await?;
+    crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
     let mut f = Fields::of(&body, &["reason_code", "note"])?;
     let code = f.one_of("reason_code", LOST_REASONS);
     f.require_because("reason_code", code.is_some(), &format!("must be one of {}", LOST_REASONS.join(", ")));
     let note = f.text("note", 1000).flatten();
     let code = f.finish(code.unwrap_or_default())?;
-    let current = super::load(app, &call).await?;
-    crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
     if current.status == DealStatus::Lost {
         return Ok(Reply::ok(current.public()).etag(current.version));
     }

@@ -11,9 +11,8 @@ use crm_events::messages::{count_usage, Channel, MessageKind, QueueExt};
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Phone, Timestamp};
 use crm_notify::compose::{compose, Mirror, Recipient, Send};
-use crm_store::item::ItemExt;
 use crm_store::tx::Condition;
-use crm_store::{keys, Tx};
+use crm_store::Tx;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -24,7 +23,7 @@ pub async fn start(app: &App, call: Call) -> Result<Reply, AppError> {
     let current = super::load_for_change(app, &call).await?;
     let ch = super::channel_of(&call, &current)?.clone();
     let t = current.tenant_id;
-    let tenant = app.store.get(&keys::tenant(t)).await?.ok_or(AppError::NotFound)?;
+    let tenant = crm_directory::tenant(&app.store, t).await?.ok_or(AppError::NotFound)?;
     let channel = ch.kind.message_channel();
     if channel != Channel::Email {
         call.principal()?.entitlements.require_feature(&format!("notifications.{}", channel.as_str()))?;
@@ -37,7 +36,7 @@ pub async fn start(app: &App, call: Call) -> Result<Reply, AppError> {
         tenant_id: t,
         channel: channel.clone(),
         family: "contact.verify_channel".into(),
-        payload: json!({ "code": code, "expires_min": CODE_TTL_SECS / 60, "tenant_name": tenant.str_attr("name").unwrap_or_default() })
+        payload: json!({ "code": code, "expires_min": CODE_TTL_SECS / 60, "tenant_name": tenant.name })
             .as_object()
             .cloned()
             .unwrap_or_default(),

@@ -16,10 +16,10 @@ use crate::App;
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let body: Value = call.json()?;
+    let current = super::load(app, &call).await?;
     let mut f = crm_kernel::fields::Fields::of(&body, &["adjustment", "score", "reason"])?;
     let reason = f.text("reason", 200).flatten();
     f.finish(())?;
-    let current = super::load(app, &call).await?;
     crm_records::write::require_change(&p, current.fields.owner_user_id, call.if_match()?, current.version)?;
     let rules_part: i64 = current.score - current.score_adjustment;
     let adjustment = match (body.get("adjustment").and_then(Value::as_i64), body.get("score").and_then(Value::as_i64)) {
