@@ -45,6 +45,12 @@ impl App {
         crm_events::audit::serve(ROUTES, self, &self.store, req).await
     }
 
+    /// The `reminder` handler: the schedule's input, decoded.
+    pub async fn run_reminder(&self, event: serde_json::Value) -> Result<serde_json::Value, String> {
+        let fire = crm_runtime::decode("reminder", event)?;
+        self.handle_reminder(fire).await.map_err(|e| e.to_string())
+    }
+
     /// The `reminder` function: one reminder's schedule firing.
     pub async fn handle_reminder(&self, fire: reminder::Fire) -> Result<serde_json::Value, crm_kernel::AppError> {
         fire::fire(self, fire).await
@@ -84,29 +90,9 @@ pub const ROUTES: &[Route<App>] = &[
     route!("DELETE /v1/tasks/{id}/reminders/{reminderId}", Access::Permission(rbac::TASK_UPDATE), routes::tasks::reminder_delete::handle),
 ];
 
-/// This function's handlers, for its `main.rs` and the dev server.
-pub const FUNCTION: crm_runtime::Registration = crm_runtime::Registration {
+crm_runtime::function! {
     binary: "activities",
-    handlers: &[crm_runtime::Handler::http("api"), crm_runtime::Handler::sqs("activity_feed"), crm_runtime::Handler::json("reminder")],
-    build: |config, env| Ok(Box::new(App::new(config, env)?)),
-};
-
-impl crm_runtime::Function for App {
-    fn call<'a>(
-        &'a self,
-        handler: &'a str,
-        input: crm_runtime::Input,
-    ) -> futures::future::BoxFuture<'a, Result<crm_runtime::Output, String>> {
-        use crm_runtime::{Input, Output};
-        Box::pin(async move {
-            match (handler, input) {
-                ("api", Input::Http(req)) => Ok(Output::Http(self.handle(req).await)),
-                ("activity_feed", Input::Sqs(e)) => Ok(Output::Batch(self.handle_feed_batch(e).await)),
-                ("reminder", Input::Json(v)) => {
-                    Ok(Output::Json(self.handle_reminder(crm_runtime::decode(handler, v)?).await.map_err(|e| e.to_string())?))
-                }
-                (h, input) => Err(crm_runtime::mismatch(h, &input)),
-            }
-        })
-    }
+    app: App,
+    build: App::new,
+    handlers: { http "api" => App::handle, sqs "activity_feed" => App::handle_feed_batch, json "reminder" => App::run_reminder },
 }

@@ -45,25 +45,9 @@ pub const ROUTES: &[Route<App>] = &[
     route!("POST /v1/approvals/requests/{id}/cancel", Access::Permission(rbac::APPROVALS_REQUESTS_READ), routes::requests::decide::cancel),
 ];
 
-/// This function's handlers, for its `main.rs` and the dev server.
-pub const FUNCTION: crm_runtime::Registration = crm_runtime::Registration {
+crm_runtime::function! {
     binary: "approvals",
-    handlers: &[crm_runtime::Handler::http("api")],
-    build: |config, env| Ok(Box::new(App::new(config, env)?)),
-};
-
-impl crm_runtime::Function for App {
-    fn call<'a>(
-        &'a self,
-        handler: &'a str,
-        input: crm_runtime::Input,
-    ) -> futures::future::BoxFuture<'a, Result<crm_runtime::Output, String>> {
-        use crm_runtime::{Input, Output};
-        Box::pin(async move {
-            match (handler, input) {
-                ("api", Input::Http(req)) => Ok(Output::Http(self.handle(req).await)),
-                (h, input) => Err(crm_runtime::mismatch(h, &input)),
-            }
-        })
-    }
+    app: App,
+    build: App::new,
+    handlers: { http "api" => App::handle },
 }

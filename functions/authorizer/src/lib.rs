@@ -220,6 +220,12 @@ impl Authorizer {
         }
     }
 
+    /// The Lambda entry: the authorizer event as JSON, the simple response as JSON.
+    pub async fn run(&self, event: Value) -> Result<Value, String> {
+        let req: ApiGatewayV2CustomAuthorizerV2Request = crm_runtime::decode("authorizer", event)?;
+        serde_json::to_value(self.handle(&req).await).map_err(|e| e.to_string())
+    }
+
     pub async fn handle(&self, req: &ApiGatewayV2CustomAuthorizerV2Request) -> Response {
         let mut response = Response::default();
         response.is_authorized = true;
@@ -239,29 +245,11 @@ impl Authorizer {
     }
 }
 
-/// This function's handlers, for its `main.rs` and the dev server.
-pub const FUNCTION: crm_runtime::Registration = crm_runtime::Registration {
+crm_runtime::function! {
     binary: "authorizer",
-    handlers: &[crm_runtime::Handler::json("authorizer")],
-    build: |config, env| Ok(Box::new(Authorizer::from_env(config, env)?)),
-};
-
-impl crm_runtime::Function for Authorizer {
-    fn call<'a>(
-        &'a self,
-        handler: &'a str,
-        input: crm_runtime::Input,
-    ) -> futures::future::BoxFuture<'a, Result<crm_runtime::Output, String>> {
-        use crm_runtime::{Input, Output};
-        Box::pin(async move {
-            match (handler, input) {
-                ("authorizer", Input::Json(v)) => {
-                    Ok(Output::Json(serde_json::to_value(self.handle(&crm_runtime::decode(handler, v)?).await).map_err(|e| e.to_string())?))
-                }
-                (h, input) => Err(crm_runtime::mismatch(h, &input)),
-            }
-        })
-    }
+    app: Authorizer,
+    build: Authorizer::from_env,
+    handlers: { json "authorizer" => Authorizer::run },
 }
 
 #[cfg(test)]

@@ -75,26 +75,9 @@ pub const ROUTES: &[Route<App>] = &[
     route!("POST /v1/deals/{id}/request-approval", Access::Permission(rbac::DEAL_UPDATE), routes::deals::request_approval_post::handle),
 ];
 
-/// This function's handlers, for its `main.rs` and the dev server.
-pub const FUNCTION: crm_runtime::Registration = crm_runtime::Registration {
+crm_runtime::function! {
     binary: "deals",
-    handlers: &[crm_runtime::Handler::http("api"), crm_runtime::Handler::sqs("deal_relink")],
-    build: |config, env| Ok(Box::new(App::new(config, env)?)),
-};
-
-impl crm_runtime::Function for App {
-    fn call<'a>(
-        &'a self,
-        handler: &'a str,
-        input: crm_runtime::Input,
-    ) -> futures::future::BoxFuture<'a, Result<crm_runtime::Output, String>> {
-        use crm_runtime::{Input, Output};
-        Box::pin(async move {
-            match (handler, input) {
-                ("api", Input::Http(req)) => Ok(Output::Http(self.handle(req).await)),
-                ("deal_relink", Input::Sqs(e)) => Ok(Output::Batch(self.handle_relink_batch(e).await)),
-                (h, input) => Err(crm_runtime::mismatch(h, &input)),
-            }
-        })
-    }
+    app: App,
+    build: App::new,
+    handlers: { http "api" => App::handle, sqs "deal_relink" => App::handle_relink_batch },
 }

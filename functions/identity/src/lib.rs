@@ -219,26 +219,9 @@ pub const ROUTES: &[Route<App>] = &[
     route!("DELETE /v1/admin/api-keys/{id}", Access::Permission(rbac::APIKEY_MANAGE), routes::admin::api_keys::delete::handle),
 ];
 
-/// This function's handlers, for its `main.rs` and the dev server.
-pub const FUNCTION: crm_runtime::Registration = crm_runtime::Registration {
+crm_runtime::function! {
     binary: "identity",
-    handlers: &[crm_runtime::Handler::http("api"), crm_runtime::Handler::json("invitations")],
-    build: |config, env| Ok(Box::new(App::new(config, env)?)),
-};
-
-impl crm_runtime::Function for App {
-    fn call<'a>(
-        &'a self,
-        handler: &'a str,
-        input: crm_runtime::Input,
-    ) -> futures::future::BoxFuture<'a, Result<crm_runtime::Output, String>> {
-        use crm_runtime::{Input, Output};
-        Box::pin(async move {
-            match (handler, input) {
-                ("api", Input::Http(req)) => Ok(Output::Http(self.handle(req).await)),
-                ("invitations", Input::Json(v)) => Ok(Output::Json(self.run_invitation_expiry(v).await)),
-                (h, input) => Err(crm_runtime::mismatch(h, &input)),
-            }
-        })
-    }
+    app: App,
+    build: App::new,
+    handlers: { http "api" => App::handle, json "invitations" => App::run_invitation_expiry },
 }

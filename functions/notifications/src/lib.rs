@@ -184,29 +184,11 @@ pub const ROUTES: &[Route<App>] = &[
     route!("POST /v1/webhooks/infobip", Access::Public, routes::webhooks::infobip),
 ];
 
-/// This function's handlers, for its `main.rs` and the dev server.
-pub const FUNCTION: crm_runtime::Registration = crm_runtime::Registration {
+crm_runtime::function! {
     binary: "notifications",
-    handlers: &[crm_runtime::Handler::http("api"), crm_runtime::Handler::sqs("notifications"), crm_runtime::Handler::json("digest")],
-    build: |config, env| Ok(Box::new(App::new(config, env)?)),
-};
-
-impl crm_runtime::Function for App {
-    fn call<'a>(
-        &'a self,
-        handler: &'a str,
-        input: crm_runtime::Input,
-    ) -> futures::future::BoxFuture<'a, Result<crm_runtime::Output, String>> {
-        use crm_runtime::{Input, Output};
-        Box::pin(async move {
-            match (handler, input) {
-                ("api", Input::Http(req)) => Ok(Output::Http(self.handle(req).await)),
-                ("notifications", Input::Sqs(e)) => Ok(Output::Batch(self.handle_batch(e).await)),
-                ("digest", Input::Json(v)) => Ok(Output::Json(self.run_digest(v).await)),
-                (h, input) => Err(crm_runtime::mismatch(h, &input)),
-            }
-        })
-    }
+    app: App,
+    build: App::new,
+    handlers: { http "api" => App::handle, sqs "notifications" => App::handle_batch, json "digest" => App::run_digest },
 }
 
 #[cfg(test)]

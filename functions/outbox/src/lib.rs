@@ -18,25 +18,9 @@ impl Publisher {
     }
 }
 
-/// This function's handlers, for its `main.rs` and the dev server.
-pub const FUNCTION: crm_runtime::Registration = crm_runtime::Registration {
+crm_runtime::function! {
     binary: "outbox",
-    handlers: &[crm_runtime::Handler::stream("publisher")],
-    build: |config, env| Ok(Box::new(Publisher::new(config, env)?)),
-};
-
-impl crm_runtime::Function for Publisher {
-    fn call<'a>(
-        &'a self,
-        handler: &'a str,
-        input: crm_runtime::Input,
-    ) -> futures::future::BoxFuture<'a, Result<crm_runtime::Output, String>> {
-        use crm_runtime::{Input, Output};
-        Box::pin(async move {
-            match (handler, input) {
-                ("publisher", Input::Stream(e)) => Ok(Output::Batch(self.handle(e).await)),
-                (h, input) => Err(crm_runtime::mismatch(h, &input)),
-            }
-        })
-    }
+    app: Publisher,
+    build: Publisher::new,
+    handlers: { stream "publisher" => Publisher::handle },
 }

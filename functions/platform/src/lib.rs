@@ -40,6 +40,11 @@ impl App {
         })
     }
 
+    /// The `queue_monitor` schedule: every queue's depth as metrics.
+    pub async fn run_queue_monitor(&self, _event: serde_json::Value) -> serde_json::Value {
+        queues::monitor(self).await
+    }
+
     pub async fn handle(&self, req: Request) -> Response<Body> {
         crm_http::dispatch(ROUTES, self, req).await
     }
@@ -52,26 +57,9 @@ pub const ROUTES: &[Route<App>] = &[
     route!("ANY /{proxy+}", Access::Public, routes::fallback::handle),
 ];
 
-/// This function's handlers, for its `main.rs` and the dev server.
-pub const FUNCTION: crm_runtime::Registration = crm_runtime::Registration {
+crm_runtime::function! {
     binary: "platform",
-    handlers: &[crm_runtime::Handler::http("api"), crm_runtime::Handler::json("queue_monitor")],
-    build: |config, env| Ok(Box::new(App::new(config, env)?)),
-};
-
-impl crm_runtime::Function for App {
-    fn call<'a>(
-        &'a self,
-        handler: &'a str,
-        input: crm_runtime::Input,
-    ) -> futures::future::BoxFuture<'a, Result<crm_runtime::Output, String>> {
-        use crm_runtime::{Input, Output};
-        Box::pin(async move {
-            match (handler, input) {
-                ("api", Input::Http(req)) => Ok(Output::Http(self.handle(req).await)),
-                ("queue_monitor", Input::Json(_)) => Ok(Output::Json(queues::monitor(self).await)),
-                (h, input) => Err(crm_runtime::mismatch(h, &input)),
-            }
-        })
-    }
+    app: App,
+    build: App::new,
+    handlers: { http "api" => App::handle, json "queue_monitor" => App::run_queue_monitor },
 }

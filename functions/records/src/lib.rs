@@ -150,26 +150,9 @@ pub const ROUTES: &[Route<App>] = &[
     route!("GET /v1/segments/{id}/run", Access::Permission(rbac::CONTACT_READ), routes::segments::run_get::handle),
 ];
 
-/// This function's handlers, for its `main.rs` and the dev server.
-pub const FUNCTION: crm_runtime::Registration = crm_runtime::Registration {
+crm_runtime::function! {
     binary: "records",
-    handlers: &[crm_runtime::Handler::http("api"), crm_runtime::Handler::sqs("jobs")],
-    build: |config, env| Ok(Box::new(App::new(config, env)?)),
-};
-
-impl crm_runtime::Function for App {
-    fn call<'a>(
-        &'a self,
-        handler: &'a str,
-        input: crm_runtime::Input,
-    ) -> futures::future::BoxFuture<'a, Result<crm_runtime::Output, String>> {
-        use crm_runtime::{Input, Output};
-        Box::pin(async move {
-            match (handler, input) {
-                ("api", Input::Http(req)) => Ok(Output::Http(self.handle(req).await)),
-                ("jobs", Input::Sqs(e)) => Ok(Output::Batch(self.handle_jobs_batch(e).await)),
-                (h, input) => Err(crm_runtime::mismatch(h, &input)),
-            }
-        })
-    }
+    app: App,
+    build: App::new,
+    handlers: { http "api" => App::handle, sqs "jobs" => App::handle_jobs_batch },
 }

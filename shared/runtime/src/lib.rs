@@ -11,18 +11,25 @@
 //!   function to [`Function::call`] — a new context is one line there.
 //!
 //! ```ignore
-//! pub const FUNCTION: Registration = Registration {
+//! crm_runtime::function! {
 //!     binary: "deals",
-//!     handlers: &[Handler::http("api"), Handler::sqs("deal_relink")],
-//!     build: |config, env| Ok(Box::new(App::new(config, env)?)),
-//! };
+//!     app: App,
+//!     build: App::new,
+//!     handlers: { http "api" => App::handle, sqs "deal_relink" => App::handle_relink_batch },
+//! }
 //! ```
+//!
+//! The macro writes the `FUNCTION` registration and the [`Function`]
+//! impl that routes each handler name to its method: `http` methods take a
+//! `Request` and answer a `Response`, `sqs` and `stream` ones take their
+//! batch and answer a `BatchResponse`, `json` ones take the event's JSON
+//! and answer JSON (or `Result<JSON, String>`).
 
 use aws_config::SdkConfig;
 use crm_events::stream::StreamEvent;
 use crm_events::{BatchResponse, SqsEvent};
 use crm_kernel::Env;
-use futures::future::BoxFuture;
+pub use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
@@ -101,6 +108,76 @@ impl Registration {
     pub fn handler(&self, name: &str) -> Option<Handler> {
         self.handlers.iter().find(|h| h.name == name).copied()
     }
+}
+
+/// What a `json` handler may answer.
+pub trait JsonOutcome {
+    fn into_json(self) -> Result<Value, String>;
+}
+
+impl JsonOutcome for Value {
+    fn into_json(self) -> Result<Value, String> {
+        Ok(self)
+    }
+}
+
+impl JsonOutcome for Result<Value, String> {
+    fn into_json(self) -> Result<Value, String> {
+        self
+    }
+}
+
+/// Writes a crate's `FUNCTION` registration and its [`Function`] impl (see the crate docs).
+#[macro_export]
+macro_rules! function {
+    (binary: $binary:literal, app: $app:ty, build: $build:path, handlers: { $($kind:ident $name:literal => $method:path),+ $(,)? } $(,)?) => {
+        /// This function's handlers, for its `main.rs` and the dev server.
+        pub const FUNCTION: $crate::Registration = $crate::Registration {
+            binary: $binary,
+            handlers: &[$($crate::Handler::$kind($name)),+],
+            build: |config, env| Ok(Box::new($build(config, env)?)),
+        };
+
+        impl $crate::Function for $app {
+            fn call<'a>(&'a self, handler: &'a str, input: $crate::Input) -> $crate::BoxFuture<'a, Result<$crate::Output, String>> {
+                Box::pin(async move {
+                    match handler {
+                        $($name => $crate::__dispatch!($kind, self, handler, input, $method),)+
+                        other => Err(format!("{} has no handler {other}", $binary)),
+                    }
+                })
+            }
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __dispatch {
+    (http, $app:expr, $h:expr, $input:expr, $method:path) => {
+        match $input {
+            $crate::Input::Http(req) => Ok($crate::Output::Http($method($app, req).await)),
+            other => Err($crate::mismatch($h, &other)),
+        }
+    };
+    (sqs, $app:expr, $h:expr, $input:expr, $method:path) => {
+        match $input {
+            $crate::Input::Sqs(event) => Ok($crate::Output::Batch($method($app, event).await)),
+            other => Err($crate::mismatch($h, &other)),
+        }
+    };
+    (stream, $app:expr, $h:expr, $input:expr, $method:path) => {
+        match $input {
+            $crate::Input::Stream(event) => Ok($crate::Output::Batch($method($app, event).await)),
+            other => Err($crate::mismatch($h, &other)),
+        }
+    };
+    (json, $app:expr, $h:expr, $input:expr, $method:path) => {
+        match $input {
+            $crate::Input::Json(event) => $crate::JsonOutcome::into_json($method($app, event).await).map($crate::Output::Json),
+            other => Err($crate::mismatch($h, &other)),
+        }
+    };
 }
 
 /// The error for an input a handler does not take.
