@@ -3,7 +3,7 @@
 //! dispatch group; retries with backoff on 500, dead-lettering when they run
 //! out, no retry on a 400.
 
-use crm_events::messages::{Channel, Message, MessageStatus};
+use crm_notify::messages::{Channel, Message, MessageStatus};
 use serde_json::{json, Value};
 
 use crate::helpers::{code_sent_to, eventually, fixture_store, mailbox, reports_for, stack, unique_phone, TestApp};

@@ -345,16 +345,16 @@ pub const PIPELINE: Duration = Duration::from_secs(60);
 /// The tenant's outbox: every message the notifications core queued, read
 /// from the table. Messages are written in the transaction that causes
 /// them, so what is absent here was never sent.
-pub async fn outbox(tenant: TenantId) -> Vec<crm_events::messages::Message> {
-    let q = crm_store::Query::index(tenant, crm_store::Index::ByKind, crm_store::keys::by_kind_pk(tenant, crm_events::messages::MESSAGE))
+pub async fn outbox(tenant: TenantId) -> Vec<crm_notify::messages::Message> {
+    let q = crm_store::Query::index(tenant, crm_store::Index::ByKind, crm_store::keys::by_kind_pk(tenant, crm_notify::messages::MESSAGE))
         .limit(crm_kernel::Limit::max());
     let page = fixture_store().await.query(q).await.unwrap();
     page.items.into_iter().map(|i| crm_store::item::from_item(i).unwrap()).collect()
 }
 
 /// Whether a message has reached a status no worker changes again.
-pub fn settled(m: &crm_events::messages::Message) -> bool {
-    !matches!(m.status, crm_events::messages::MessageStatus::Queued)
+pub fn settled(m: &crm_notify::messages::Message) -> bool {
+    !matches!(m.status, crm_notify::messages::MessageStatus::Queued)
 }
 
 /// Polls `check` until it returns `Some`, or fails after `timeout`.

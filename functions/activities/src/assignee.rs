@@ -2,9 +2,9 @@
 //! deactivated), and the notice a new task owner gets.
 
 use crm_directory::UserView;
-use crm_events::messages::{Channel, Message, MessageKind, QueueExt};
 use crm_kernel::{AppError, EntityId, TenantId, UserId};
 use crm_notify::compose::{compose, Mirror, Recipient, Send};
+use crm_notify::messages::{Channel, Message, MessageKind, QueueExt};
 use crm_store::Tx;
 use serde_json::json;
 

@@ -9,11 +9,11 @@
 //! a reminder of a closed or deleted task is `cancelled` instead.
 
 use crm_events::audit::AuditExt;
-use crm_events::messages::{count_usage, Channel, Message, MessageKind, QueueExt};
-use crm_events::preferences::Preferences;
 use crm_events::{Actor, DomainEvent, Subject};
 use crm_kernel::{AppError, Timestamp, UserId};
 use crm_notify::compose::{compose, Mirror, Recipient, Send};
+use crm_notify::messages::{count_usage, Channel, Message, MessageKind, QueueExt};
+use crm_notify::preferences::Preferences;
 use crm_store::tx::Condition;
 use crm_store::{item, StoreError, Tx};
 use serde_json::{json, Value};

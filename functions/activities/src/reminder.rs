@@ -6,8 +6,8 @@
 //! `pending` to `sent` (or `cancelled` when the task is closed) under a
 //! version condition, together with its messages.
 
-use crm_events::messages::Channel;
 use crm_kernel::{AppError, EntityId, FieldError, TenantId, Timestamp, UserId};
+use crm_notify::messages::Channel;
 use crm_store::{item, keys, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

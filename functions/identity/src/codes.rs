@@ -3,9 +3,9 @@
 //! never carry the code) and the transaction that queues them under the
 //! one-time-code budgets (the code's own rules: [`crate::otp`]).
 
-use crm_events::messages::{Message, MessageKind};
 use crm_kernel::AppError;
 use crm_notify::compose::{compose, Mirror, Recipient, Send};
+use crm_notify::messages::{Message, MessageKind};
 
 use crate::otp::{Otp, Purpose, CODE_TTL_SECS};
 use crate::App;
@@ -47,17 +47,17 @@ pub async fn code_messages(
 /// Commits `tx` with every code message (each with its `message.queued`),
 /// counted on the month's SMS/WhatsApp usage — never refused by the plan's
 /// cap, a user must be able to sign in — but held by the one-time-code
-/// budgets in the same transaction ([`crm_events::messages::CodeBudget`]:
+/// budgets in the same transaction ([`crm_notify::messages::CodeBudget`]:
 /// per tenant per month, `422 OTP_BUDGET_EXHAUSTED`; per number per hour
 /// and purpose, `429`).
 pub async fn send_codes(app: &App, tx: crm_store::Tx, otp: &Otp, purpose: Purpose, messages: &[Message]) -> Result<(), AppError> {
-    use crm_events::messages::QueueExt;
+    use crm_notify::messages::QueueExt;
     let now = crm_kernel::Timestamp::now();
     let mut tx = tx;
     for m in messages {
         tx = tx.queue_message(m)?;
     }
-    let tx = crm_events::messages::count_usage(tx, messages);
+    let tx = crm_notify::messages::count_usage(tx, messages);
     let purpose = match purpose {
         Purpose::PhoneVerify => "phone_verify",
         Purpose::Login => "login",
@@ -66,7 +66,7 @@ pub async fn send_codes(app: &App, tx: crm_store::Tx, otp: &Otp, purpose: Purpos
     match app.store.transact(tx).await {
         Ok(()) => Ok(()),
         Err(crm_store::StoreError::ConditionFailed { label }) => {
-            Err(crm_events::messages::CodeBudget::refusal(&label, now).unwrap_or(crm_store::StoreError::ConditionFailed { label }.into()))
+            Err(crm_notify::messages::CodeBudget::refusal(&label, now).unwrap_or(crm_store::StoreError::ConditionFailed { label }.into()))
         }
         Err(e) => Err(e.into()),
     }

@@ -48,7 +48,7 @@ pub struct App {
     pub invitation_ttl_secs: i64,
     /// One-time codes by SMS/WhatsApp: per tenant per month (`OTP_MONTHLY_BUDGET`,
     /// 1 000) and per number per hour (`OTP_PER_NUMBER_HOURLY`, 5).
-    pub otp_budget: crm_events::messages::CodeBudget,
+    pub otp_budget: crm_notify::messages::CodeBudget,
     /// Seals TOTP secrets at rest (`TOKEN_ENCRYPTION_KEY`); only the
     /// functions that touch TOTP get it.
     sealer: Option<std::sync::Arc<crm_auth::seal::Sealer>>,
@@ -92,7 +92,7 @@ impl App {
             signer,
             lockout,
             auth_rate,
-            otp_budget: crm_events::messages::CodeBudget {
+            otp_budget: crm_notify::messages::CodeBudget {
                 monthly: positive(env, "OTP_MONTHLY_BUDGET", 1_000)?,
                 per_number_hourly: positive(env, "OTP_PER_NUMBER_HOURLY", 5)?,
             },

@@ -2,9 +2,9 @@
 //! composed from the notification templates (`auth.*` families, Arabic and
 //! English) so tenants can override their wording like any other template.
 
-use crm_events::messages::{Channel, Message, MessageKind};
 use crm_kernel::{AppError, TenantId, UserId};
 use crm_notify::compose::{compose, Mirror, Recipient, Send};
+use crm_notify::messages::{Channel, Message, MessageKind};
 use serde_json::Value;
 
 use crate::email::Email;

@@ -8,8 +8,8 @@
 //! record, asks it what happens next and writes the answer back conditional
 //! on the version it read, so two concurrent confirms cannot both spend one code.
 
-use crm_events::messages::Channel;
 use crm_kernel::{AppError, Phone, TenantId, Timestamp, UserId};
+use crm_notify::messages::Channel;
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};

@@ -13,10 +13,10 @@
 use std::collections::BTreeMap;
 
 use chrono::Timelike;
-use crm_events::messages::{Channel, MessageKind, QueueExt};
-use crm_events::preferences::Preferences;
 use crm_kernel::{AppError, Limit, TenantId, Timestamp, UserId};
 use crm_notify::compose::{compose, Mirror, Recipient, Send};
+use crm_notify::messages::{Channel, MessageKind, QueueExt};
+use crm_notify::preferences::Preferences;
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Query, StoreError, Tx};
 use serde::Deserialize;

@@ -15,8 +15,8 @@
 //!
 //! Anything else is `DLR_INVALID`.
 
-use crm_events::messages::MessageStatus;
 use crm_kernel::{AppError, EntityId, TenantId};
+use crm_notify::messages::MessageStatus;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 //! also sit in a per-user `by_lookup` partition that reading removes, so
 //! "unread" is a key condition, not a filter.
 
-use crm_events::messages::Message;
 use crm_kernel::{EntityId, TenantId, Timestamp, UserId};
+use crm_notify::messages::Message;
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! A message as the API shows it — the outbox routes and a dispatch's
 //! answer alike.
 
-use crm_events::messages::{carries_secret, Message};
+use crm_notify::messages::{carries_secret, Message};
 use serde_json::{json, Value};
 
 /// A message as the API shows it. The texts of messages that carry a

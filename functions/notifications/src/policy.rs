@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use crm_events::messages::Channel;
 use crm_kernel::{AppError, FieldError, TenantId};
+use crm_notify::messages::Channel;
 use crm_store::{item, keys, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -110,8 +110,8 @@ impl Policy {
             }
         }
         if let Some(l) = &self.locale {
-            if !crm_events::preferences::LOCALES.contains(&l.as_str()) {
-                errors.push(FieldError::new("locale", format!("must be one of {}", crm_events::preferences::LOCALES.join(", "))));
+            if !crm_notify::preferences::LOCALES.contains(&l.as_str()) {
+                errors.push(FieldError::new("locale", format!("must be one of {}", crm_notify::preferences::LOCALES.join(", "))));
             }
         }
         if errors.is_empty() {

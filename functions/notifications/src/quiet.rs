@@ -5,8 +5,8 @@
 //! send may go, the dispatch stores it as `scheduled_at`.
 
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
-use crm_events::messages::Channel;
 use crm_kernel::FieldError;
+use crm_notify::messages::Channel;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

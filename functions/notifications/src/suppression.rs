@@ -4,8 +4,8 @@
 //! before every provider send; the dispatch refuses a suppressed primary
 //! address up front. Listed per tenant newest first (`by_kind`).
 
-use crm_events::messages::Channel;
 use crm_kernel::{TenantId, Timestamp};
+use crm_notify::messages::Channel;
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};

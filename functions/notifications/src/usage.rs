@@ -5,8 +5,8 @@
 //! channel has a per-tenant per-minute throttle (`429`, `Retry-After`).
 
 use crm_auth::entitlements::Entitlements;
-use crm_events::messages::Channel;
 use crm_kernel::{AppError, TenantId, Timestamp};
+use crm_notify::messages::Channel;
 use crm_store::{keys, Key, Store, Tx};
 
 /// Label of the cap operation in a dispatch transaction.

@@ -14,10 +14,10 @@
 //!   notifications dead-letter queue for a manual requeue: nothing is lost.
 
 use crm_events::consumer::{process_batch, ConsumerError, SqsEvent};
-use crm_events::messages::{Channel, Message, MessageStatus};
 use crm_events::outbox::EmitExt;
 use crm_events::{Actor, BatchResponse, DomainEvent, Subject};
 use crm_kernel::{EntityId, Timestamp};
+use crm_notify::messages::{Channel, Message, MessageStatus};
 use crm_store::tx::Condition;
 use crm_store::{item, StoreError, Tx};
 use serde_json::json;

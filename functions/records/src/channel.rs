@@ -12,8 +12,8 @@
 
 use std::collections::BTreeSet;
 
-use crm_events::messages::Channel;
 use crm_kernel::{AppError, Email, EntityId, FieldError, Phone, Timestamp};
+use crm_notify::messages::Channel;
 use serde::{Deserialize, Serialize};
 
 use crate::contact::ContactFields;

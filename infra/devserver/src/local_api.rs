@@ -30,7 +30,7 @@ async fn record(stack: &Arc<Stack>, a: crate::fake_providers::Accepted) {
         if let (Some(t), Some(m)) = (part("tenant"), part("message")) {
             tenant = t.clone();
             if let (Ok(t), Ok(m)) = (crm_kernel::TenantId::parse(&t), crm_kernel::EntityId::parse(&m)) {
-                let key = crm_events::messages::Message::key(t, m);
+                let key = crm_notify::messages::Message::key(t, m);
                 if let Ok(out) = stack
                     .clients
                     .ddb

@@ -21,9 +21,9 @@ use crm_auth::access::AccessModel;
 use crm_auth::Principal;
 use crm_directory::UserView;
 use crm_events::audit::AuditExt;
-use crm_events::messages::QueueExt;
 use crm_events::{Actor, DomainEvent, Subject};
 use crm_kernel::{AppError, EntityId, Limit, Timestamp};
+use crm_notify::messages::QueueExt;
 use crm_store::item::ItemExt;
 use crm_store::tx::Condition;
 use crm_store::{item, keys, Index, Query, Store, Tx};
@@ -199,7 +199,7 @@ pub async fn open_step(store: &Store, mut r: ApprovalRequest, now: Timestamp, tx
 }
 
 /// The inbox entry and email telling `user` about `r` (family `approval.step_opened` or `approval.decided`).
-pub fn notify(r: &ApprovalRequest, step: &Step, user: &UserView, family: &str) -> Result<Vec<crm_events::messages::Message>, AppError> {
+pub fn notify(r: &ApprovalRequest, step: &Step, user: &UserView, family: &str) -> Result<Vec<crm_notify::messages::Message>, AppError> {
     let payload = json!({
         "policy": r.policy_name, "action": r.action_code, "object": format!("{} {}", r.object_type, r.object_id),
         "step": step.seq, "steps": r.steps.len(), "state": format!("{:?}", r.state).to_lowercase(),

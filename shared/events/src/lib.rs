@@ -11,10 +11,8 @@ pub mod audit;
 pub mod bus;
 pub mod consumer;
 pub mod envelope;
-pub mod messages;
 pub mod metrics;
 pub mod outbox;
-pub mod preferences;
 pub mod stream;
 pub mod types;
 

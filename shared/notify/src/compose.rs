@@ -6,7 +6,7 @@
 //! alone: a mirror without a template is recorded as a `failed` message
 //! (`TEMPLATE_MISSING`) and never blocks the primary send; mirrors are not billed.
 
-use crm_events::messages::{Channel, Message, MessageKind, MessageStatus};
+use crate::messages::{Channel, Message, MessageKind, MessageStatus};
 use crm_kernel::{AppError, EntityId, Phone, TenantId, Timestamp, UserId};
 use serde_json::{Map, Value};
 

@@ -9,7 +9,7 @@
 //! * transactional SMS/WhatsApp to an opted-out number go only when the
 //!   tenant's `allow_transactional_over_stop` says so (default: no).
 
-use crm_events::messages::{Channel, MessageKind};
+use crate::messages::{Channel, MessageKind};
 use crm_kernel::{AppError, Email, FieldError, Phone, TenantId, Timestamp};
 use crm_store::{item, keys, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};

@@ -8,7 +8,7 @@
 //! payload: a missing one is a `VALIDATION_ERROR` naming `payload.{name}`,
 //! so a broken send is refused at dispatch, not discovered by the recipient.
 
-use crm_events::messages::Channel;
+use crate::messages::Channel;
 use crm_kernel::{AppError, FieldError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -126,7 +126,7 @@ const BUILT_IN: &[(Channel, &str, &str, &str, &str)] = &[
 ];
 
 /// Locales with built-in templates (the same list preferences accept).
-pub use crm_events::preferences::LOCALES;
+pub use crate::preferences::LOCALES;
 
 /// The built-in template for an exact `(channel, family, locale)`.
 pub fn built_in(channel: &Channel, family: &str, locale: &str) -> Option<Template> {
@@ -236,9 +236,9 @@ pub fn render(t: &Template, payload: &Map<String, Value>) -> Result<Rendered, Ap
     // A tenant's own text of a family that carries a secret never holds the
     // secret (`check_secret_placement`): the system adds it, as plain text on
     // its own line, where the built-in template of that channel has it.
-    if crm_events::messages::carries_secret(&t.family) {
+    if crate::messages::carries_secret(&t.family) {
         let built = built_in(&t.channel, &t.family, &t.locale).or_else(|| built_in(&t.channel, &t.family, "en"));
-        for v in crm_events::messages::SECRET_VARIABLES {
+        for v in crate::messages::SECRET_VARIABLES {
             let wanted = built.as_ref().is_some_and(|b| placeholders(&b.body).iter().any(|p| p == v));
             if let (true, Some(value)) = (wanted && !placeholders(&t.body).iter().any(|p| p == v), payload.get(*v).and_then(value_text)) {
                 body = format!("{}\n\n{value}\n", body.trim_end());
@@ -252,7 +252,7 @@ pub fn render(t: &Template, payload: &Map<String, Value>) -> Result<Rendered, Ap
 /// inbox template: the first 140 characters — never for a family whose
 /// body carries a secret, which gets a plain note instead.
 pub fn inbox_fallback(family: &str, body: &str, locale: &str) -> Rendered {
-    let cut: String = if crm_events::messages::carries_secret(family) {
+    let cut: String = if crate::messages::carries_secret(family) {
         "A one-time code or link was sent to you on another channel.".into()
     } else {
         body.chars().take(140).collect()
@@ -261,17 +261,17 @@ pub fn inbox_fallback(family: &str, body: &str, locale: &str) -> Rendered {
 }
 
 /// A tenant's template of a family that carries a secret
-/// ([`crm_events::messages::carries_secret`]) may not place the secret
+/// ([`crate::messages::carries_secret`]) may not place the secret
 /// variables (`link`, `code`, `token`) anywhere — not in a subject (shown in
 /// lists), an inbox entry (an admin may read it), nor a body, where a URL
 /// or an image could carry the link to the template's author when the mail
 /// is opened. The system adds the secret itself ([`render`]):
 /// `422 TEMPLATE_SECRET_EXPOSED`.
 pub fn check_secret_placement(_channel: &Channel, family: &str, subject: &str, body: &str) -> Result<(), AppError> {
-    if !crm_events::messages::carries_secret(family) {
+    if !crate::messages::carries_secret(family) {
         return Ok(());
     }
-    let secret = |text: &str| placeholders(text).into_iter().find(|v| crm_events::messages::SECRET_VARIABLES.contains(&v.as_str()));
+    let secret = |text: &str| placeholders(text).into_iter().find(|v| crate::messages::SECRET_VARIABLES.contains(&v.as_str()));
     match secret(subject).or_else(|| secret(body)) {
         None => Ok(()),
         Some(v) => Err(AppError::Rule {

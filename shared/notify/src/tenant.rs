@@ -6,8 +6,8 @@
 //! on save. Listed by family (`by_parent`) for resolution and per tenant
 //! (`by_kind`) for the admin list.
 
+use crate::messages::Channel;
 use crate::template::{self, Template};
-use crm_events::messages::Channel;
 use crm_kernel::{EntityId, TenantId, Timestamp};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, Query, Store, StoreError};

@@ -2,7 +2,7 @@
 //! assigned): an inbox entry and an email per user, queued in the module's
 //! own transaction, never to the user who acted.
 
-use crm_events::messages::QueueExt;
+use crate::messages::QueueExt;
 use crm_kernel::{AppError, TenantId, UserId};
 use crm_store::{Store, Tx};
 use serde_json::Value;

@@ -3,8 +3,8 @@
 //! the `X-Mailin-custom` header too so delivery webhooks can be matched even
 //! when Brevo's own id is not yet known.
 
-use crm_events::messages::Message;
 use crm_kernel::Env;
+use crm_notify::messages::Message;
 use serde_json::{json, Value};
 
 use super::SendError;

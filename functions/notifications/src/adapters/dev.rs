@@ -1,7 +1,7 @@
 //! `dev`: records what it would send (readable locally at
 //! `GET /_local/mailbox?to=`), for deployments without provider credentials.
 
-use crm_events::messages::Message;
+use crm_notify::messages::Message;
 use crm_store::item::ItemExt;
 use crm_store::{Item, Store};
 

@@ -4,8 +4,8 @@
 //! with `Authorization: Basic` from the webhook security setting) carrying
 //! `callbackData` = `tenant=…|message=…`.
 
-use crm_events::messages::{Channel, Message};
 use crm_kernel::Env;
+use crm_notify::messages::{Channel, Message};
 use serde_json::{json, Value};
 
 use super::SendError;

@@ -12,8 +12,8 @@
 
 use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use crm_auth::seal::Sealer;
-use crm_events::messages::Message;
 use crm_kernel::{Env, Timestamp};
+use crm_notify::messages::Message;
 use crm_store::tx::Condition;
 use crm_store::{Store, Tx};
 use serde_json::{json, Value};

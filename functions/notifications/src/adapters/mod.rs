@@ -10,8 +10,8 @@ pub mod dev;
 pub mod infobip;
 pub mod mailbox;
 
-use crm_events::messages::{Channel, Message};
 use crm_kernel::Env;
+use crm_notify::messages::{Channel, Message};
 use crm_store::Store;
 
 /// Why a send failed, and whether trying again can help (429, 5xx, network).

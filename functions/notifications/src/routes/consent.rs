@@ -4,11 +4,11 @@
 //! defaults to their email or verified phone; a contact's is given. An SMS
 //! opt-out puts the number on the STOP list; an opt-out emits `contact.opted_out`.
 
-use crm_events::messages::Channel;
 use crm_events::outbox::EmitExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, FieldError, Timestamp, UserId};
+use crm_notify::messages::Channel;
 use crm_store::tx::Condition;
 use crm_store::{StoreError, Tx};
 use serde::Deserialize;

@@ -17,11 +17,11 @@
 //! (`WEBHOOKLOG`, DynamoDB TTL). Unrecognised payloads are `422 DLR_INVALID`.
 
 use crm_auth::opaque::{same_hash, sha256_hex};
-use crm_events::messages::{Channel, Message, MessageStatus};
 use crm_events::outbox::EmitExt;
 use crm_events::{Actor, DomainEvent, Subject};
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, TenantId, Timestamp};
+use crm_notify::messages::{Channel, Message, MessageStatus};
 use crm_store::item::ItemExt;
 use crm_store::tx::Condition;
 use crm_store::{item, keys, StoreError, Tx};

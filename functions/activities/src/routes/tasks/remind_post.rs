@@ -8,9 +8,9 @@
 //! again if it fails). At most 10 pending reminders per task.
 
 use crm_events::audit::AuditExt;
-use crm_events::messages::Channel;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Limit, Timestamp};
+use crm_notify::messages::Channel;
 use crm_store::{item, Query, Tx};
 use serde_json::{json, Value};
 

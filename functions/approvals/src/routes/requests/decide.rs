@@ -9,10 +9,10 @@
 //! decision is audited.
 
 use crm_events::audit::AuditExt;
-use crm_events::messages::QueueExt;
 use crm_events::Actor;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
+use crm_notify::messages::QueueExt;
 use crm_store::tx::Condition;
 use crm_store::{item, StoreError, Tx};
 use serde::Deserialize;

@@ -7,10 +7,10 @@
 //! email per hour (the rest are answered alike and dropped).
 
 use crm_events::audit::AuditExt;
-use crm_events::messages::QueueExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
+use crm_notify::messages::QueueExt;
 use crm_store::{keys, Tx};
 use serde::Deserialize;
 use serde_json::json;

@@ -17,7 +17,7 @@ use crate::model::{email_marker_key, EmailOwner, Tenant, TenantStatus, User};
 use crate::onetime::Purpose;
 use crate::password::{self, Password};
 use crate::{issue, App};
-use crm_events::messages::QueueExt;
+use crm_notify::messages::QueueExt;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

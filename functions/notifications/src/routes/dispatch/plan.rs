@@ -4,11 +4,11 @@
 //! reads what these need and writes what they decide.
 
 use crm_directory::UserView;
-use crm_events::messages::{Channel, MessageKind};
-use crm_events::preferences::Preferences;
 use crm_kernel::{AppError, Timestamp};
 use crm_notify::compose::{Mirror, Recipient};
 use crm_notify::consent::{self, ConsentStatus};
+use crm_notify::messages::{Channel, MessageKind};
+use crm_notify::preferences::Preferences;
 
 use super::request::DispatchRequest;
 use crate::policy::Policy;

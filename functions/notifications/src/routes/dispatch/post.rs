@@ -17,13 +17,13 @@
 //! 7. one transaction: the messages with their `message.queued` events, the
 //!    group under its key, the cap counter, `dispatch.group.created`.
 
-use crm_events::messages::{Channel, Message, QueueExt};
 use crm_events::outbox::EmitExt;
-use crm_events::preferences::Preferences;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
 use crm_notify::compose::{compose, Send};
+use crm_notify::messages::{Channel, Message, QueueExt};
+use crm_notify::preferences::Preferences;
 use crm_store::item::ItemExt;
 use crm_store::tx::Condition;
 use crm_store::{item, keys, StoreError, Tx};
@@ -143,7 +143,7 @@ async fn write(
     for m in messages {
         tx = tx.queue_message(m)?;
     }
-    let billable = messages.iter().filter(|m| m.billable && m.status == crm_events::messages::MessageStatus::Queued).count();
+    let billable = messages.iter().filter(|m| m.billable && m.status == crm_notify::messages::MessageStatus::Queued).count();
     if billable > 0 {
         tx = usage::take(tx, t, &req.channel, billable as i64, &p.entitlements, now)?;
     }

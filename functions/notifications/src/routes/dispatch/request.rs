@@ -7,9 +7,9 @@
 //! or `{ email?, inbox? }`.
 
 use crm_auth::opaque::sha256_hex;
-use crm_events::messages::{Channel, MessageKind};
 use crm_kernel::{AppError, EntityId, FieldError, Timestamp, UserId};
 use crm_notify::compose::Mirror;
+use crm_notify::messages::{Channel, MessageKind};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 

@@ -3,9 +3,9 @@
 //! the key condition (`by_kind` sorted by creation time), a dispatch group
 //! its own partition (`by_parent`); status and channel filter the page.
 
-use crm_events::messages::{Message, MESSAGE};
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, FieldError};
+use crm_notify::messages::{Message, MESSAGE};
 use crm_store::{item, keys, Index, Query};
 
 use crate::App;

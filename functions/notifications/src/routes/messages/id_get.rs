@@ -1,9 +1,9 @@
 //! `GET /v1/notify/messages/{id}` — one message with the rest of its
 //! dispatch group (another tenant's id: 404).
 
-use crm_events::messages::Message;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Limit};
+use crm_notify::messages::Message;
 use crm_store::{item, keys, Index, Query};
 
 use crate::App;

@@ -1,9 +1,9 @@
 //! `GET /v1/me/notification-preferences` — the caller's preferences (the
 //! defaults until saved).
 
-use crm_events::preferences::Preferences;
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
+use crm_notify::preferences::Preferences;
 
 use crate::App;
 

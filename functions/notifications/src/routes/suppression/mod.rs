@@ -4,8 +4,8 @@ pub mod delete;
 pub mod get;
 pub mod post;
 
-use crm_events::messages::Channel;
 use crm_kernel::{AppError, FieldError};
+use crm_notify::messages::Channel;
 
 /// `channel` and `address` (normalised) from a body or query.
 pub(crate) fn parse_entry(channel: Option<&str>, address: Option<&str>) -> Result<(Channel, String), AppError> {

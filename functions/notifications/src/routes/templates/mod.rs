@@ -7,8 +7,8 @@ pub mod patch;
 pub mod post;
 pub mod preview_post;
 
-use crm_events::messages::Channel;
 use crm_kernel::{AppError, FieldError};
+use crm_notify::messages::Channel;
 use crm_notify::template;
 use serde_json::{json, Value};
 

@@ -2,11 +2,11 @@
 //! (`If-Match` honoured; channel, family and locale are its identity).
 //! Editing a WhatsApp template's text withdraws its approval.
 
-use crm_events::messages::Channel;
 use crm_events::outbox::EmitExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, FieldError, Timestamp};
+use crm_notify::messages::Channel;
 use crm_store::tx::Condition;
 use crm_store::{StoreError, Tx};
 use serde::Deserialize;

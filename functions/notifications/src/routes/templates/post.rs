@@ -3,11 +3,11 @@
 //! Email, SMS and inbox templates are approved on save; WhatsApp ones wait
 //! for `…/approve` (the provider's approval).
 
-use crm_events::messages::Channel;
 use crm_events::outbox::EmitExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, FieldError, Timestamp};
+use crm_notify::messages::Channel;
 use crm_notify::template::{self, LOCALES};
 use crm_store::{item, StoreError, Tx};
 use serde::Deserialize;

@@ -4,9 +4,9 @@
 //! `{channel, subject?, body, payload}` renders a draft. Missing variables
 //! are named (`400`), a missing template is `422 TEMPLATE_MISSING`.
 
-use crm_events::messages::Channel;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, FieldError};
+use crm_notify::messages::Channel;
 use crm_notify::template::{self, Template};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};

@@ -49,8 +49,8 @@ pub async fn handle(app: &crate::App, call: Call) -> Result<Reply, AppError> {
     match obj.get("locale") {
         None => {}
         Some(Value::Null) => up.locale = Some(None),
-        Some(Value::String(l)) if crm_events::preferences::LOCALES.contains(&l.as_str()) => up.locale = Some(Some(l.clone())),
-        Some(_) => errors.push(FieldError::new("locale", format!("must be one of {}", crm_events::preferences::LOCALES.join(", ")))),
+        Some(Value::String(l)) if crm_notify::preferences::LOCALES.contains(&l.as_str()) => up.locale = Some(Some(l.clone())),
+        Some(_) => errors.push(FieldError::new("locale", format!("must be one of {}", crm_notify::preferences::LOCALES.join(", ")))),
     }
     if !errors.is_empty() {
         return Err(AppError::invalid_fields(errors));

@@ -7,10 +7,10 @@
 //! address is refused or allowed from then on. `contact.opted_in|opted_out`;
 //! `contact.consent.manage`.
 
-use crm_events::messages::Channel;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Timestamp};
 use crm_notify::consent::{Consent, ConsentStatus, SubjectType};
+use crm_notify::messages::Channel;
 use crm_store::tx::Condition;
 use crm_store::Tx;
 use serde::Deserialize;

@@ -7,10 +7,10 @@
 //! it went to: a channel whose value changed meanwhile must start again.
 
 use crm_events::audit::AuditExt;
-use crm_events::messages::{count_usage, Channel, MessageKind, QueueExt};
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Phone, Timestamp};
 use crm_notify::compose::{compose, Mirror, Recipient, Send};
+use crm_notify::messages::{count_usage, Channel, MessageKind, QueueExt};
 use crm_store::tx::Condition;
 use crm_store::Tx;
 use serde::Deserialize;
@@ -67,11 +67,11 @@ pub async fn start(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut tx = count_usage(tx.queue_message(&message)?, std::slice::from_ref(&message)).emit_audited(&event);
     if channel != Channel::Email {
         // A code to a phone is held by the same budgets as identity's codes.
-        tx = crm_events::messages::CodeBudget::default().hold(tx, t, "contact_verify", &ch.value, now);
+        tx = crm_notify::messages::CodeBudget::default().hold(tx, t, "contact_verify", &ch.value, now);
     }
     app.store.transact(tx).await.map_err(|e| match &e {
-        crm_store::StoreError::ConditionFailed { label } if crm_events::messages::CodeBudget::refusal(label, now).is_some() => {
-            crm_events::messages::CodeBudget::refusal(label, now).unwrap_or(AppError::RateLimited { retry_after_secs: 60 })
+        crm_store::StoreError::ConditionFailed { label } if crm_notify::messages::CodeBudget::refusal(label, now).is_some() => {
+            crm_notify::messages::CodeBudget::refusal(label, now).unwrap_or(AppError::RateLimited { retry_after_secs: 60 })
         }
         _ => match crate::contacts::conflict_label(&e) {
             Some(_) => AppError::RateLimited { retry_after_secs: 60 },

@@ -5,10 +5,10 @@
 //! audited `user.invited`.
 
 use crm_events::audit::AuditExt;
-use crm_events::messages::QueueExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp, UserId};
+use crm_notify::messages::QueueExt;
 use crm_store::{item, StoreError, Tx};
 use serde::Deserialize;
 use serde_json::json;

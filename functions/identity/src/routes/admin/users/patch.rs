@@ -60,7 +60,7 @@ fn apply(user: &User, patch: Patch) -> Result<(User, Map<String, Value>), AppErr
         p.department_code = v;
     }
     if let Some(v) = patch.locale {
-        if v.as_deref().is_some_and(|l| !crm_events::preferences::LOCALES.contains(&l)) {
+        if v.as_deref().is_some_and(|l| !crm_notify::preferences::LOCALES.contains(&l)) {
             errors.push(FieldError::new("locale", "must be `ar` or `en`"));
         }
         p.locale = v;

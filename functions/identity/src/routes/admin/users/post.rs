@@ -5,10 +5,10 @@
 //! `user.created`. The roles are the caller's to grant (`crm_auth::grant`).
 
 use crm_events::audit::AuditExt;
-use crm_events::messages::QueueExt;
 use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, FieldError, Timestamp, UserId};
+use crm_notify::messages::QueueExt;
 use crm_store::{item, StoreError, Tx};
 use serde::Deserialize;
 use serde_json::json;

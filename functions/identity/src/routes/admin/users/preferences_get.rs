@@ -1,9 +1,9 @@
 //! `GET /v1/admin/users/{id}/preferences` — the user's notification
 //! preferences (the defaults until someone saves them).
 
-use crm_events::preferences::Preferences;
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
+use crm_notify::preferences::Preferences;
 
 use crate::App;
 

@@ -3,10 +3,10 @@
 //! honoured). Audited `user.preferences.updated`.
 
 use crm_events::audit::AuditExt;
-use crm_events::preferences::{Preferences, PreferencesUpdate};
 use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
+use crm_notify::preferences::{Preferences, PreferencesUpdate};
 use crm_store::tx::Condition;
 use crm_store::{StoreError, Tx};
 use serde_json::json;

@@ -9,8 +9,8 @@ use crm_store::{item, keys, Key, StoreError, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::outbox::EmitExt;
-use crate::{Actor, DomainEvent, Subject};
+use crm_events::outbox::EmitExt;
+use crm_events::{Actor, DomainEvent, Subject};
 
 pub const MESSAGE: &str = "MESSAGE";
 
@@ -268,7 +268,7 @@ impl QueueExt for Tx {
     fn queue_message(self, message: &Message) -> Result<Self, StoreError> {
         let event = DomainEvent::new(
             message.tenant_id,
-            crate::types::MESSAGE_QUEUED,
+            crm_events::types::MESSAGE_QUEUED,
             Actor::system(),
             Subject { kind: "message".into(), id: message.id.to_string() },
             json!({
