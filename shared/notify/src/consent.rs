@@ -11,7 +11,8 @@
 
 use crate::messages::{Channel, MessageKind};
 use crm_kernel::{AppError, Email, FieldError, Phone, TenantId, Timestamp};
-use crm_store::{item, keys, Item, Key, StoreError};
+use crm_store::tx::Condition;
+use crm_store::{item, keys, Item, Key, Store, StoreError, Tx};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +57,58 @@ impl Consent {
     pub fn to_item(&self) -> Result<Item, StoreError> {
         item::to_item(&Self::key(self.tenant_id, &self.channel, &self.address), self)
     }
+
+    /// The consent of `channel`/`address` in tenant `t`, if any was recorded.
+    pub async fn load(store: &Store, t: TenantId, channel: &Channel, address: &str) -> Result<Option<Consent>, StoreError> {
+        store.get_as(&Self::key(t, channel, address)).await
+    }
+
+    /// The record `change` makes after `previous` (the address's current
+    /// record, if any), at `now`: the next version, opted out now when it
+    /// opts out. Every writer of consent — the notifications API, a
+    /// contact's channels, a provider's unsubscribe — goes through here.
+    pub fn next(previous: Option<&Consent>, t: TenantId, change: Change, now: Timestamp) -> Consent {
+        Consent {
+            tenant_id: t,
+            opted_out_at: (change.status == ConsentStatus::OptedOut).then_some(now),
+            channel: change.channel,
+            address: change.address,
+            status: change.status,
+            subject_type: change.subject_type,
+            subject_id: change.subject_id,
+            consent_source: change.source,
+            consent_text: change.text,
+            consent_at: now,
+            version: previous.map_or(1, |c| c.version + 1),
+        }
+    }
+
+    /// Adds this record to `tx` (label `consent`) under the version it
+    /// follows: a record written meanwhile fails the transaction.
+    pub fn put(&self, tx: Tx) -> Result<Tx, StoreError> {
+        let follows = if self.version <= 1 { Condition::not_exists() } else { Condition::version_is(self.version - 1) };
+        Ok(tx.put_if("consent", self.to_item()?, follows))
+    }
+
+    /// The event the change emits (`contact.opted_in|opted_out`).
+    pub fn event_type(&self) -> crm_events::EventType {
+        match self.status {
+            ConsentStatus::OptedIn => crm_events::types::CONTACT_OPTED_IN,
+            ConsentStatus::OptedOut => crm_events::types::CONTACT_OPTED_OUT,
+        }
+    }
+}
+
+/// A consent to record.
+pub struct Change {
+    pub channel: Channel,
+    pub address: String,
+    pub status: ConsentStatus,
+    pub subject_type: SubjectType,
+    pub subject_id: Option<String>,
+    /// Where it came from ([`provenance`]).
+    pub source: String,
+    pub text: Option<String>,
 }
 
 /// Where a consent came from (`consent_source`, default `api`, 1-64
@@ -123,6 +176,28 @@ mod tests {
     use super::*;
     use ConsentStatus::*;
     use MessageKind::*;
+
+    fn change(status: ConsentStatus) -> Change {
+        Change {
+            channel: Channel::Sms,
+            address: "+201001234567".into(),
+            status,
+            subject_type: SubjectType::Contact,
+            subject_id: None,
+            source: "form".into(),
+            text: None,
+        }
+    }
+
+    #[test]
+    fn each_change_is_the_next_version_and_an_opt_out_is_dated() {
+        let (t, now) = (TenantId::new(), Timestamp::now());
+        let first = Consent::next(None, t, change(OptedIn), now);
+        assert_eq!((first.version, first.opted_out_at, first.event_type()), (1, None, crm_events::types::CONTACT_OPTED_IN));
+        let out = Consent::next(Some(&first), t, change(OptedOut), now);
+        assert_eq!((out.version, out.opted_out_at, out.event_type()), (2, Some(now), crm_events::types::CONTACT_OPTED_OUT));
+        assert_eq!(out.put(Tx::new()).unwrap().len(), 1);
+    }
 
     #[test]
     fn marketing_needs_an_opt_in_and_no_opt_out() {

@@ -9,13 +9,12 @@ use crm_events::Subject;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, FieldError, Timestamp, UserId};
 use crm_notify::messages::Channel;
-use crm_store::tx::Condition;
 use crm_store::{StoreError, Tx};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::App;
-use crm_notify::consent::{normalise, provenance, Consent, ConsentStatus, SubjectType};
+use crm_notify::consent::{normalise, provenance, Change, Consent, ConsentStatus, SubjectType};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,37 +72,25 @@ async fn record(app: &App, call: Call, status: ConsentStatus) -> Result<Reply, A
     }
     let Some(address) = address.filter(|_| errors.is_empty()) else { return Err(AppError::invalid_fields(errors)) };
     let now = Timestamp::now();
-    let key = Consent::key(t, &b.channel, &address);
-    let current: Option<Consent> = app.store.get_as(&key).await?;
-    if current.as_ref().is_some_and(|c| c.status == status) {
-        let c = current.expect("checked");
-        return Ok(Reply::ok(&c).etag(c.version));
+    let current = Consent::load(&app.store, t, &b.channel, &address).await?;
+    if let Some(c) = current.as_ref().filter(|c| c.status == status) {
+        return Ok(Reply::ok(c).etag(c.version));
     }
-    let consent = Consent {
-        tenant_id: t,
+    let subject =
+        Subject { kind: format!("{:?}", b.subject_type).to_lowercase(), id: b.subject_id.clone().unwrap_or_else(|| address.clone()) };
+    let change = Change {
         channel: b.channel.clone(),
         address: address.clone(),
         status,
         subject_type: b.subject_type,
-        subject_id: b.subject_id.clone(),
-        consent_source: source,
-        consent_text,
-        consent_at: now,
-        opted_out_at: (status == ConsentStatus::OptedOut).then_some(now),
-        version: current.as_ref().map_or(1, |c| c.version + 1),
+        subject_id: b.subject_id,
+        source,
+        text: consent_text,
     };
-    let condition = match &current {
-        Some(c) => Condition::version_is(c.version),
-        None => Condition::not_exists(),
-    };
-    let kind = if status == ConsentStatus::OptedOut { crm_events::types::CONTACT_OPTED_OUT } else { crm_events::types::CONTACT_OPTED_IN };
-    let event = crm_events::DomainEvent::caused_by(
-        &call,
-        kind,
-        Subject { kind: format!("{:?}", b.subject_type).to_lowercase(), id: b.subject_id.unwrap_or_else(|| address.clone()) },
-        json!({ "channel": b.channel, "address": address, "source": consent.consent_source }),
-    )?;
-    match app.store.transact(Tx::new().put_if("consent", consent.to_item()?, condition).emit(&event)).await {
+    let consent = Consent::next(current.as_ref(), t, change, now);
+    let data = json!({ "channel": consent.channel, "address": address, "source": consent.consent_source });
+    let event = crm_events::DomainEvent::caused_by(&call, consent.event_type(), subject, data)?;
+    match app.store.transact(consent.put(Tx::new())?.emit(&event)).await {
         Ok(()) => Ok(Reply::ok(&consent).etag(consent.version)),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::Conflict("consent changed concurrently; retry".into())),
         Err(e) => Err(e.into()),

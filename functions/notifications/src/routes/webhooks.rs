@@ -30,7 +30,7 @@ use serde_json::{json, Value};
 use crate::dlr::{self, Outcome, Report};
 use crate::suppression::Suppression;
 use crate::{provider_message_key, App};
-use crm_notify::consent::{Consent, ConsentStatus, SubjectType};
+use crm_notify::consent::{Change, Consent, ConsentStatus, SubjectType};
 
 const LOG_RETENTION_SECS: i64 = 30 * 86_400;
 
@@ -221,23 +221,19 @@ async fn apply(app: &App, r: &Report, now: Timestamp) -> Result<bool, AppError> 
     }
 
     if r.outcome == Outcome::Unsubscribed && m.channel == Channel::Email {
-        let key = Consent::key(t, &Channel::Email, &m.to);
-        let current: Option<Consent> = app.store.get_as(&key).await?;
+        let current = Consent::load(&app.store, t, &Channel::Email, &m.to).await?;
         if current.as_ref().map(|c| c.status) != Some(ConsentStatus::OptedOut) {
-            let consent = Consent {
-                tenant_id: t,
+            let change = Change {
                 channel: Channel::Email,
                 address: m.to.clone(),
                 status: ConsentStatus::OptedOut,
                 subject_type: if m.recipient_user_id.is_some() { SubjectType::User } else { SubjectType::Contact },
                 subject_id: m.recipient_user_id.map(|u| u.to_string()),
-                consent_source: format!("{}.unsubscribed", r.provider),
-                consent_text: None,
-                consent_at: now,
-                opted_out_at: Some(now),
-                version: current.as_ref().map_or(1, |c| c.version + 1),
+                source: format!("{}.unsubscribed", r.provider),
+                text: None,
             };
-            tx = tx.put("consent", consent.to_item()?).emit(&system(
+            let consent = Consent::next(current.as_ref(), t, change, now);
+            tx = consent.put(tx)?.emit(&system(
                 crm_events::types::CONTACT_OPTED_OUT,
                 Subject { kind: "contact".into(), id: m.recipient_user_id.map(|u| u.to_string()).unwrap_or_else(|| m.to.clone()) },
                 json!({ "channel": "email", "address": m.to, "source": consent.consent_source, "message_id": m.id }),

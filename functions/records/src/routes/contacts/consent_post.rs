@@ -9,9 +9,8 @@
 
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Timestamp};
-use crm_notify::consent::{Consent, ConsentStatus, SubjectType};
+use crm_notify::consent::{Change, Consent, ConsentStatus, SubjectType};
 use crm_notify::messages::Channel;
-use crm_store::tx::Condition;
 use crm_store::Tx;
 use serde::Deserialize;
 use serde_json::json;
@@ -63,28 +62,19 @@ async fn record(app: &App, call: Call, status: ConsentStatus) -> Result<Reply, A
     }
     let ch = ch.clone();
     let channel: Channel = ch.kind.message_channel();
-    let key = Consent::key(t, &channel, &ch.value);
-    let previous: Option<Consent> = app.store.get_as(&key).await?;
-    let consent = Consent {
-        tenant_id: t,
+    let previous = Consent::load(&app.store, t, &channel, &ch.value).await?;
+    let change = Change {
         channel,
         address: ch.value.clone(),
         status,
         subject_type: SubjectType::Contact,
         subject_id: Some(current.id.to_string()),
-        consent_source: source.clone(),
-        consent_text,
-        consent_at: now,
-        opted_out_at: (!opting_in).then_some(now),
-        version: previous.as_ref().map_or(1, |c| c.version + 1),
+        source: source.clone(),
+        text: consent_text,
     };
-    let cond = match &previous {
-        Some(c) => Condition::version_is(c.version),
-        None => Condition::not_exists(),
-    };
-    let tx = Tx::new().put_if("consent", consent.to_item()?, cond);
-    let kind = if opting_in { crm_events::types::CONTACT_OPTED_IN } else { crm_events::types::CONTACT_OPTED_OUT };
+    let consent = Consent::next(previous.as_ref(), t, change, now);
+    let tx = consent.put(Tx::new())?;
     let data = json!({ "channel_id": ch.id, "type": ch.kind, "channel": consent.channel, "address": ch.value, "source": source });
-    let next = crate::contacts::save(app, &call, &current, fields, kind, data, tx).await?;
+    let next = crate::contacts::save(app, &call, &current, fields, consent.event_type(), data, tx).await?;
     Ok(Reply::ok(crate::contacts::public(&next)).etag(next.version))
 }
