@@ -1,8 +1,8 @@
-//! Contacts as CSV, both ways, pure. Import: a header row names the columns
-//! (`first_name`, `last_name`, `email`, `phone`, `job_title`, `company_id`,
-//! `lifecycle_stage`; case and spaces forgiven, a UTF-8 BOM ignored); each
-//! data row becomes the same JSON a `POST /v1/contacts` takes, so one parser
-//! ([`crate::contact::ContactFields::apply`]) judges both. Unknown columns
+//! Records as CSV, both ways, pure. Import: a header row names the columns
+//! (for contacts `first_name`, `last_name`, `email`, `phone`, `job_title`,
+//! `company_id`, `lifecycle_stage`; case and spaces forgiven, a UTF-8 BOM
+//! ignored); each data row becomes the same JSON the entity's `POST` takes,
+//! so one parser judges both ([`crate::import::parse_row`]). Unknown columns
 //! are refused up front, with the list of known ones. A column
 //! `custom.{code}` fills the tenant's custom field `code`, typed by its
 //! definition ([`crate::custom_fields::Definition::from_cell`]) and checked
@@ -10,10 +10,9 @@
 //! standard columns, plus `id`, `owner_user_id`, `created_at`.
 
 use crm_kernel::{AppError, FieldError};
-use serde_json::{Map, Value};
 
-use crate::contact::{Contact, ContactFields};
-use crate::custom_fields::{self, Definition};
+use crate::contact::Contact;
+use crate::custom_fields::Definition;
 
 /// The prefix of a custom-field column.
 pub const CUSTOM: &str = "custom.";
@@ -24,12 +23,6 @@ pub const EXPORT_COLUMNS: &[&str] =
 /// Largest file accepted.
 pub const MAX_BYTES: i64 = 20 * 1024 * 1024;
 pub const MAX_ROWS: usize = 50_000;
-
-/// The normalised header, or `400` naming every unknown column (a
-/// `custom.{code}` column must name an active custom field in `defs`).
-pub fn header(record: &csv::StringRecord, defs: &[Definition]) -> Result<Vec<String>, AppError> {
-    header_of(record, defs, IMPORT_COLUMNS)
-}
 
 /// The normalised header of a file whose known columns are `known` (and
 /// `custom.{code}` of an active field in `defs`), or `400` naming every
@@ -58,32 +51,6 @@ pub fn header_of(record: &csv::StringRecord, defs: &[Definition], known_columns:
         return Err(AppError::invalid("columns.first_name", "the file needs a first_name column"));
     }
     Ok(cols)
-}
-
-/// One data row as contact fields, or its problems (empty cells are
-/// absent), its custom fields checked against `defs`.
-pub fn row(columns: &[String], defs: &[Definition], record: &csv::StringRecord) -> Result<ContactFields, Vec<FieldError>> {
-    let (mut body, mut custom) = (Map::new(), custom_fields::Values::new());
-    for (c, v) in columns.iter().zip(record.iter()) {
-        let v = crm_kernel::spreadsheet::restore(v.trim());
-        if v.is_empty() {
-            continue;
-        }
-        match c.strip_prefix(CUSTOM).and_then(|code| defs.iter().find(|d| d.code == code)) {
-            Some(d) => {
-                custom.insert(d.code.clone(), d.from_cell(v));
-            }
-            None => {
-                body.insert(c.clone(), Value::String(v.to_string()));
-            }
-        }
-    }
-    let fields = ContactFields::apply(&ContactFields::blank(), &Value::Object(body)).map_err(|e| e.details().to_vec());
-    let values = custom_fields::check(defs, &Default::default(), &custom).map_err(|e| e.details().to_vec());
-    match (fields, values) {
-        (Ok(f), Ok(v)) => Ok(ContactFields { custom_fields: v, ..f }),
-        (f, v) => Err(f.err().into_iter().chain(v.err()).flatten().collect()),
-    }
 }
 
 /// The export file's lines for `contacts` (the header when `with_header`).
@@ -116,6 +83,8 @@ pub fn export(contacts: &[Contact], with_header: bool) -> Result<Vec<u8>, AppErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contact_import::ContactRows;
+    use crate::import::{header, parse_row};
 
     fn records(text: &str) -> Vec<csv::StringRecord> {
         csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes()).records().map(Result::unwrap).collect()
@@ -124,14 +93,14 @@ mod tests {
     #[test]
     fn rows_parse_like_the_api_and_name_their_problems() {
         let r = records("\u{feff}First Name,Email,phone,Lifecycle-Stage\nLayla,Layla@Example.com,+201001234567,customer\n,bad,0100,won\n\"Smith, Jr.\",,,\n");
-        let cols = header(&r[0], &[]).unwrap();
+        let cols = header::<ContactRows>(&r[0], &[]).unwrap();
         assert_eq!(cols, vec!["first_name", "email", "phone", "lifecycle_stage"]);
-        let ok = row(&cols, &[], &r[1]).unwrap();
+        let ok = parse_row::<ContactRows>(&cols, &[], &r[1]).unwrap();
         assert_eq!((ok.email.as_ref().map(|e| e.as_str()), ok.lifecycle_stage.as_str()), (Some("layla@example.com"), "customer"));
-        let fields: Vec<String> = row(&cols, &[], &r[2]).unwrap_err().into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> = parse_row::<ContactRows>(&cols, &[], &r[2]).unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["email", "phone", "lifecycle_stage", "first_name"]);
-        assert_eq!(row(&cols, &[], &r[3]).unwrap().first_name, "Smith, Jr.");
-        let bad = header(&records("name,email\n")[0], &[]).unwrap_err();
+        assert_eq!(parse_row::<ContactRows>(&cols, &[], &r[3]).unwrap().first_name, "Smith, Jr.");
+        let bad = header::<ContactRows>(&records("name,email\n")[0], &[]).unwrap_err();
         assert_eq!(bad.details()[0].field, "columns.name");
     }
 
@@ -145,14 +114,17 @@ mod tests {
         let defs =
             [def("budget", FieldType::Number, true), def("wants", FieldType::Multiselect, false), def("vip", FieldType::Bool, false)];
         let r = records("first_name,Custom.Budget,custom.wants,custom.vip\nLayla,2500000,villa; flat,yes\nOmar,,,maybe\n");
-        let cols = header(&r[0], &defs).unwrap();
-        let ok = row(&cols, &defs, &r[1]).unwrap();
+        let cols = header::<ContactRows>(&r[0], &defs).unwrap();
+        let ok = parse_row::<ContactRows>(&cols, &defs, &r[1]).unwrap();
         assert_eq!(
             serde_json::to_value(&ok.custom_fields).unwrap(),
             serde_json::json!({"budget": 2500000, "vip": true, "wants": ["flat", "villa"]})
         );
-        let fields: Vec<String> = row(&cols, &defs, &r[2]).unwrap_err().into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> = parse_row::<ContactRows>(&cols, &defs, &r[2]).unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["custom_fields.vip", "custom_fields.budget"]);
-        assert_eq!(header(&records("first_name,custom.nope\n")[0], &defs).unwrap_err().details()[0].field, "columns.custom.nope");
+        assert_eq!(
+            header::<ContactRows>(&records("first_name,custom.nope\n")[0], &defs).unwrap_err().details()[0].field,
+            "columns.custom.nope"
+        );
     }
 }

@@ -1,33 +1,37 @@
-//! The contacts import, one chunk of rows at a time (the spec: "basic CSV
-//! import with validation"; issue 5: 10 000 rows, no timeouts, no partial
-//! duplicates on retry).
+//! The import engine, one chunk of rows at a time, for every kind of record
+//! a file can bring — contacts ([`crate::contact_import`]) and leads
+//! ([`crate::lead_import`]) today, property units next (the spec: "basic
+//! CSV import with validation"; 10 000 rows, no timeouts, no partial
+//! duplicates on retry). A kind says what is its own through [`ImportRow`];
+//! the engine does the rest, the same for all:
 //!
-//! A chunk of [`CHUNK`] rows is judged before anything is written: rows that
-//! do not parse are row errors; an address that another contact holds, or
-//! an earlier row of the same chunk, is a duplicate (skipped and reported
-//! with the holder); one read (`BatchGetItem`) answers both that and "did
-//! an earlier attempt already import this row?" — every imported row leaves
-//! a marker `UNIQUE#IMPORTROW#{job}#{row}` in its contact's own transaction.
-//! The rest are written several contacts per transaction (their markers,
-//! search terms and places in `contacts.max` included); if such a
-//! transaction is refused (a race with another writer), its rows are
-//! written one by one so each gets its own verdict. A worker that dies
-//! mid-chunk is retried from the job's last checkpoint: rows it had written
-//! find their marker and count as created, exactly once.
+//! * a row parses as the API's own body would ([`parse_row`]); the rows
+//!   that do not are row errors, and so are rows naming records that are
+//!   not the tenant's;
+//! * within the chunk, the first row keeps an identity (an address, an
+//!   email) and a unique custom value; a later one is a duplicate or a row
+//!   error;
+//! * one read answers "did an earlier attempt import this row?" — every
+//!   imported row leaves a marker `UNIQUE#IMPORTROW#{job}#{row}` in its
+//!   record's own transaction — and the kind's read answers "does another
+//!   record hold this identity?" (a duplicate, reported with its holder);
+//! * the rest are built (owners assigned, scores) and written several per
+//!   transaction, their places in the plan's limit included; a refused
+//!   transaction (a race with another writer) is retried row by row, each
+//!   with its own verdict. A worker that dies mid-chunk is retried from the
+//!   job's last checkpoint: rows it had written find their marker and count
+//!   as created, exactly once. A dry run writes nothing: the preview.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
 
-use crm_kernel::{AppError, EntityId, Timestamp};
-use crm_store::item::ItemExt;
+use crm_kernel::{AppError, EntityId, FieldError};
 use crm_store::{item, keys, usage, Key, StoreError, Tx};
-use serde_json::json;
+use serde_json::{json, Map, Value};
 
-use crate::channel::{self, ChannelType};
-use crate::company::Company;
-use crate::contact::{Contact, ContactFields, CONTACT};
-use crate::custom_fields::Definition;
+use crate::custom_fields::{self, Definition};
 use crate::job::{Counts, Duplicate, Job, RowError};
-use crate::{search_index, App};
+use crate::App;
 
 /// Rows judged together (one read of their markers).
 pub const CHUNK: usize = 100;
@@ -74,59 +78,160 @@ pub(crate) fn row_marker(job: &Job, row: u32) -> Key {
     keys::unique(job.tenant_id, "IMPORTROW", &format!("{}#{row}", job.id))
 }
 
-fn reason(family: &str) -> &'static str {
-    if family == ChannelType::Email.marker() {
-        "email"
-    } else {
-        "phone"
+/// What a kind of record brings to the engine.
+pub trait ImportRow {
+    /// A parsed row: what the entity's `POST` takes.
+    type Fields: Clone + Send + Sync;
+    /// What a row becomes, ready to write.
+    type Record: Send + Sync;
+    /// The file's columns besides `custom.{code}`.
+    const COLUMNS: &'static [&'static str];
+    /// The entity of its custom fields and unique values (`contact`, `lead`).
+    const ENTITY: &'static str;
+    /// The plan limit a record takes a place in, and its usage counter.
+    const LIMIT: &'static str;
+    const COUNTER: &'static str;
+
+    /// A row's cells (empty ones left out) as the API's parser reads a body.
+    fn parse(body: &Value) -> Result<Self::Fields, AppError>;
+    /// `f` with its custom values (already checked against the definitions).
+    fn with_custom(f: Self::Fields, values: custom_fields::Values) -> Self::Fields;
+    fn custom(f: &Self::Fields) -> &custom_fields::Values;
+    /// A parsed row as the job's creator imports it (a default owner, say).
+    fn prepare(_job: &Job, f: Self::Fields) -> Self::Fields {
+        f
+    }
+    /// What no two rows may share: `(reason, value)` (an email, a phone).
+    fn identities(f: &Self::Fields) -> Vec<(&'static str, String)>;
+    /// The rows naming records that are not the tenant's, with the problem.
+    fn check_references(
+        app: &App,
+        job: &Job,
+        rows: &[(u32, Self::Fields)],
+    ) -> impl Future<Output = Result<Vec<(u32, FieldError)>, AppError>> + Send;
+    /// For rows whose identity another record holds: the duplicate to report.
+    fn holders(
+        app: &App,
+        job: &Job,
+        rows: &[(u32, Self::Fields)],
+    ) -> impl Future<Output = Result<HashMap<u32, Duplicate>, AppError>> + Send;
+    /// The records the rows become; what the report should say of them goes to `out`.
+    fn build(
+        app: &App,
+        job: &Job,
+        rows: Vec<(u32, Self::Fields)>,
+        out: &mut ChunkOutcome,
+    ) -> impl Future<Output = Result<Vec<(u32, Self::Record)>, AppError>> + Send;
+    /// The record's id and the marker attribute that names it (`contact_id`).
+    fn id(r: &Self::Record) -> (&'static str, EntityId);
+    /// The record's items after its row marker: the record, its markers, unique values, search terms.
+    fn items(job: &Job, defs: &[Definition], r: &Self::Record, tx: Tx) -> Result<Tx, AppError>;
+    /// The verdict on a row refused for a label the engine does not know
+    /// (an address another record took meanwhile).
+    fn refused(app: &App, job: &Job, row: u32, label: &str) -> impl Future<Output = Result<Verdict, AppError>> + Send;
+}
+
+/// What became of a row written on its own.
+pub enum Verdict {
+    Duplicate(Duplicate),
+    Error(RowError),
+}
+
+/// One data row as `R`'s fields, or its problems (empty cells are absent;
+/// a `custom.{code}` cell typed by its definition and checked like the API's).
+pub fn parse_row<R: ImportRow>(columns: &[String], defs: &[Definition], record: &csv::StringRecord) -> Result<R::Fields, Vec<FieldError>> {
+    let (mut body, mut custom) = (Map::new(), custom_fields::Values::new());
+    for (c, v) in columns.iter().zip(record.iter()) {
+        let v = crm_kernel::spreadsheet::restore(v.trim());
+        if v.is_empty() {
+            continue;
+        }
+        match c.strip_prefix(crate::csv_rows::CUSTOM).and_then(|code| defs.iter().find(|d| d.code == code)) {
+            Some(d) => {
+                custom.insert(d.code.clone(), d.from_cell(v));
+            }
+            None => {
+                body.insert(c.clone(), Value::String(v.to_string()));
+            }
+        }
+    }
+    let fields = R::parse(&Value::Object(body)).map_err(|e| e.details().to_vec());
+    let values = custom_fields::check(defs, &Default::default(), &custom).map_err(|e| e.details().to_vec());
+    match (fields, values) {
+        (Ok(f), Ok(v)) => Ok(R::with_custom(f, v)),
+        (f, v) => Err(f.err().into_iter().chain(v.err()).flatten().collect()),
     }
 }
 
+/// The normalised header of an `R` file, or `400` naming every unknown column.
+pub fn header<R: ImportRow>(record: &csv::StringRecord, defs: &[Definition]) -> Result<Vec<String>, AppError> {
+    crate::csv_rows::header_of(record, defs, R::COLUMNS)
+}
+
+/// A chunk's rows, each parsed or with its problems.
+pub type Parsed<F> = Vec<(u32, Result<F, Vec<FieldError>>)>;
+
 /// Judges and (unless a dry run) writes one chunk of parsed rows.
-pub async fn chunk(
-    app: &App,
-    job: &Job,
-    defs: &[Definition],
-    rows: Vec<(u32, Result<ContactFields, Vec<crm_kernel::FieldError>>)>,
-) -> Result<ChunkOutcome, AppError> {
-    let t = job.tenant_id;
+pub async fn chunk<R: ImportRow>(app: &App, job: &Job, defs: &[Definition], rows: Parsed<R::Fields>) -> Result<ChunkOutcome, AppError> {
     let mut out = ChunkOutcome::default();
     out.counts.processed = rows.len() as u32;
     let mut valid = Vec::new();
     for (row, parsed) in rows {
         match parsed {
-            Ok(mut f) => {
-                f.owner_user_id = f.owner_user_id.or(Some(job.created_by));
-                valid.push((row, f));
-            }
+            Ok(f) => valid.push((row, R::prepare(job, f))),
             Err(errors) => out.reject(row, &errors),
         }
     }
-    // Companies named by the chunk must be the tenant's.
-    let companies: Vec<EntityId> = valid.iter().filter_map(|(_, f)| f.company_id).collect::<BTreeSet<_>>().into_iter().collect();
-    let mut known = BTreeSet::new();
-    for part in companies.chunks(100) {
-        let found = app.store.get_many(&part.iter().map(|c| Company::key(t, *c)).collect::<Vec<_>>()).await?;
-        known.extend(part.iter().zip(found).filter(|(_, f)| f.is_some()).map(|(c, _)| *c));
-    }
-    valid.retain(|(row, f)| match f.company_id {
-        Some(c) if !known.contains(&c) => {
-            out.reject(*row, &[crm_kernel::FieldError::new("company_id", "is not a company of this tenant")]);
+    let strangers: HashMap<u32, FieldError> = R::check_references(app, job, &valid).await?.into_iter().collect();
+    valid.retain(|(row, _)| match strangers.get(row) {
+        Some(e) => {
+            out.reject(*row, std::slice::from_ref(e));
             false
         }
-        _ => true,
+        None => true,
     });
-    // Duplicates inside the chunk: the first row keeps the address.
-    let mut seen: HashMap<(&'static str, String), u32> = HashMap::new();
-    let mut unique_seen: std::collections::HashSet<Key> = Default::default();
-    let mut candidates = Vec::new();
+    let candidates = first_of_each::<R>(valid, defs, &mut out);
+    // One read for the row markers; the kind's read for the holders.
+    let markers = app.store.get_many(&candidates.iter().map(|(row, _)| row_marker(job, *row)).collect::<Vec<_>>()).await?;
+    let mut fresh = Vec::new();
+    for ((row, f), marker) in candidates.into_iter().zip(markers) {
+        if marker.is_some() {
+            out.counts.created += 1;
+        } else {
+            fresh.push((row, f));
+        }
+    }
+    let mut held = R::holders(app, job, &fresh).await?;
+    let mut to_build = Vec::new();
+    for (row, f) in fresh {
+        match held.remove(&row) {
+            Some(d) => {
+                out.counts.duplicates += 1;
+                out.duplicates.push(d);
+            }
+            None => to_build.push((row, f)),
+        }
+    }
+    let records = R::build(app, job, to_build, &mut out).await?;
+    if job.dry_run {
+        out.counts.created += records.len() as u32;
+    } else {
+        write::<R>(app, job, defs, records, &mut out).await?;
+    }
+    out.errors.sort_by_key(|e| e.row);
+    out.duplicates.sort_by_key(|d| d.row);
+    Ok(out)
+}
+
+/// The rows that are first in the chunk to hold their identities and unique
+/// custom values; the later ones are duplicates or row errors.
+fn first_of_each<R: ImportRow>(valid: Vec<(u32, R::Fields)>, defs: &[Definition], out: &mut ChunkOutcome) -> Vec<(u32, R::Fields)> {
+    let mut seen: HashSet<(&'static str, String)> = HashSet::new();
+    let mut unique_seen: HashSet<Key> = HashSet::new();
+    let mut kept = Vec::new();
     for (row, f) in valid {
-        // A unique custom value an earlier row of the chunk took.
-        let unique: Vec<(String, Key)> = defs
-            .iter()
-            .filter(|d| d.unique)
-            .filter_map(|d| f.custom_fields.get(&d.code).map(|v| (d.code.clone(), d.value_key(v))))
-            .collect();
+        let unique: Vec<(String, Key)> =
+            defs.iter().filter(|d| d.unique).filter_map(|d| R::custom(&f).get(&d.code).map(|v| (d.code.clone(), d.value_key(v)))).collect();
         if let Some((code, _)) = unique.iter().find(|(_, k)| unique_seen.contains(k)) {
             out.counts.failed += 1;
             out.errors.push(RowError {
@@ -136,113 +241,57 @@ pub async fn chunk(
             });
             continue;
         }
-        let dup = channel::addresses(&f).into_iter().find_map(|a| seen.get(&a).map(|_| a.clone()));
-        match dup {
-            Some((family, value)) => {
+        let ids = R::identities(&f);
+        match ids.iter().find(|id| seen.contains(*id)) {
+            Some((reason, value)) => {
                 out.counts.duplicates += 1;
                 out.duplicates.push(Duplicate {
                     row,
-                    reason: reason(family).into(),
-                    value,
+                    reason: (*reason).into(),
+                    value: value.clone(),
                     contact_id: None,
                     lead_id: None,
                     imported: false,
                 });
             }
             None => {
-                for a in channel::addresses(&f) {
-                    seen.insert(a, row);
-                }
+                seen.extend(ids);
                 unique_seen.extend(unique.into_iter().map(|(_, k)| k));
-                candidates.push((row, f));
+                kept.push((row, f));
             }
         }
     }
-    // One read: rows an earlier attempt imported, and addresses other contacts hold.
-    let mut wanted: Vec<Key> = candidates.iter().map(|(row, _)| row_marker(job, *row)).collect();
-    for (_, f) in &candidates {
-        wanted.extend(channel::addresses(f).into_iter().map(|(family, value)| keys::unique(t, family, &value)));
-    }
-    let mut held: HashMap<Key, String> = HashMap::new();
-    for part in wanted.chunks(100) {
-        let found = app.store.get_many(part).await?;
-        for (k, it) in part.iter().zip(found) {
-            if let Some(it) = it {
-                held.insert(k.clone(), it.str_attr("contact_id").unwrap_or_default().to_string());
-            }
-        }
-    }
-    let mut to_write = Vec::new();
-    for (row, f) in candidates {
-        if held.contains_key(&row_marker(job, row)) {
-            out.counts.created += 1;
-            continue;
-        }
-        let holder = channel::addresses(&f)
-            .into_iter()
-            .find_map(|(family, value)| held.get(&keys::unique(t, family, &value)).map(|holder| (family, value, holder.clone())));
-        match holder {
-            Some((family, value, holder)) => {
-                out.counts.duplicates += 1;
-                out.duplicates.push(Duplicate {
-                    row,
-                    reason: reason(family).into(),
-                    value,
-                    contact_id: Some(holder),
-                    lead_id: None,
-                    imported: false,
-                });
-            }
-            None => to_write.push((row, f)),
-        }
-    }
-    if !job.dry_run {
-        write(app, job, defs, to_write, &mut out).await?;
-    } else {
-        out.counts.created += to_write.len() as u32;
-    }
-    out.errors.sort_by_key(|e| e.row);
-    out.duplicates.sort_by_key(|d| d.row);
-    Ok(out)
+    kept
 }
 
-/// The items of one imported contact: its row marker first (so a retry's
-/// refusal names it), the contact, its address markers and search terms.
-fn contact_tx(job: &Job, defs: &[Definition], row: u32, fields: ContactFields, now: Timestamp) -> Result<Tx, AppError> {
-    let contact = Contact {
-        id: EntityId::new(),
-        tenant_id: job.tenant_id,
-        fields,
-        created_by: job.created_by,
-        created_at: now,
-        updated_at: now,
-        merged_into_id: None,
-        version: 1,
-    };
-    let tx = Tx::new()
-        .put_new("import_row", item::to_item(&row_marker(job, row), &json!({ "contact_id": contact.id, "job_id": job.id }))?)
-        .put_new("contact", contact.to_item()?);
-    let tx = crate::contacts::markers(tx, job.tenant_id, contact.id, None, Some(&contact.fields))?;
-    let tx = crm_records::write::unique_values(tx, "contact", defs, &Default::default(), &contact.fields.custom_fields)?;
-    search_index::write(tx, job.tenant_id, CONTACT, contact.id, &[], &contact.fields.terms())
+/// The items of one imported record: its row marker first (so a retry's
+/// refusal names it), then the kind's own.
+fn record_tx<R: ImportRow>(job: &Job, defs: &[Definition], row: u32, r: &R::Record) -> Result<Tx, AppError> {
+    let (attr, id) = R::id(r);
+    let marker = item::to_item(&row_marker(job, row), &json!({ attr: id, "job_id": job.id }))?;
+    R::items(job, defs, r, Tx::new().put_new("import_row", marker))
 }
 
-async fn write(app: &App, job: &Job, defs: &[Definition], rows: Vec<(u32, ContactFields)>, out: &mut ChunkOutcome) -> Result<(), AppError> {
-    let now = Timestamp::now();
-    let max = app_limit(job);
+async fn write<R: ImportRow>(
+    app: &App,
+    job: &Job,
+    defs: &[Definition],
+    records: Vec<(u32, R::Record)>,
+    out: &mut ChunkOutcome,
+) -> Result<(), AppError> {
+    let max = job.limit.unwrap_or(0);
     let mut built = Vec::new();
-    for (row, f) in rows {
-        let tx = contact_tx(job, defs, row, f.clone(), now)?;
-        built.push(((row, f), tx));
+    for (row, r) in records {
+        let tx = record_tx::<R>(job, defs, row, &r)?;
+        built.push(((row, r), tx));
     }
     for (singles, tx) in bundles(built) {
         let n = singles.len() as i64;
-        let tx = usage::take_n(tx, "contacts.max", job.tenant_id, "contacts_used", n, max);
-        match app.store.transact(tx).await {
+        match app.store.transact(usage::take_n(tx, R::LIMIT, job.tenant_id, R::COUNTER, n, max)).await {
             Ok(()) => out.counts.created += n as u32,
             Err(StoreError::ConditionFailed { .. }) => {
-                for (row, f) in singles {
-                    one(app, job, defs, row, f, max, out).await?;
+                for (row, r) in singles {
+                    one::<R>(app, job, defs, row, &r, max, out).await?;
                 }
             }
             Err(e) => return Err(e.into()),
@@ -252,56 +301,47 @@ async fn write(app: &App, job: &Job, defs: &[Definition], rows: Vec<(u32, Contac
 }
 
 /// One row on its own, with its own verdict.
-async fn one(
+async fn one<R: ImportRow>(
     app: &App,
     job: &Job,
     defs: &[Definition],
     row: u32,
-    f: ContactFields,
+    r: &R::Record,
     max: i64,
     out: &mut ChunkOutcome,
 ) -> Result<(), AppError> {
-    let tx = contact_tx(job, defs, row, f, Timestamp::now())?;
-    let tx = usage::take(tx, "contacts.max", job.tenant_id, "contacts_used", max);
-    match app.store.transact(tx).await {
-        Ok(()) => out.counts.created += 1,
-        Err(StoreError::ConditionFailed { label }) if label == "import_row" => out.counts.created += 1,
-        Err(StoreError::ConditionFailed { label }) if label == "contacts.max" => {
-            out.counts.failed += 1;
-            out.errors.push(RowError { row, field: "contacts.max".into(), message: format!("the plan's contacts.max ({max}) is reached") });
+    let tx = usage::take(record_tx::<R>(job, defs, row, r)?, R::LIMIT, job.tenant_id, R::COUNTER, max);
+    let label = match app.store.transact(tx).await {
+        Ok(()) => {
+            out.counts.created += 1;
+            return Ok(());
         }
-        Err(StoreError::ConditionFailed { label }) if label.starts_with("custom_unique:") => {
-            let code = label.trim_start_matches("custom_unique:");
-            out.counts.failed += 1;
-            out.errors.push(RowError {
-                row,
-                field: format!("custom_fields.{code}"),
-                message: format!("custom_fields.{code}: another record has this value"),
-            });
-        }
-        Err(StoreError::ConditionFailed { label }) => {
-            let (family, value) = label.trim_start_matches("marker:").split_once(':').unwrap_or(("", ""));
-            let holder = app
-                .store
-                .get(&keys::unique(job.tenant_id, family, value))
-                .await?
-                .and_then(|it| it.str_attr("contact_id").map(str::to_string));
-            out.counts.duplicates += 1;
-            out.duplicates.push(Duplicate {
-                row,
-                reason: reason(family).into(),
-                value: value.to_string(),
-                contact_id: holder,
-                lead_id: None,
-                imported: false,
-            });
-        }
+        Err(StoreError::ConditionFailed { label }) => label,
         Err(e) => return Err(e.into()),
+    };
+    if label == "import_row" {
+        out.counts.created += 1;
+    } else if label == R::LIMIT {
+        out.counts.failed += 1;
+        out.errors.push(RowError { row, field: R::LIMIT.into(), message: format!("the plan's {} ({max}) is reached", R::LIMIT) });
+    } else if let Some(code) = label.strip_prefix("custom_unique:") {
+        out.counts.failed += 1;
+        out.errors.push(RowError {
+            row,
+            field: format!("custom_fields.{code}"),
+            message: format!("custom_fields.{code}: another record has this value"),
+        });
+    } else {
+        match R::refused(app, job, row, &label).await? {
+            Verdict::Duplicate(d) => {
+                out.counts.duplicates += 1;
+                out.duplicates.push(d);
+            }
+            Verdict::Error(e) => {
+                out.counts.failed += 1;
+                out.errors.push(e);
+            }
+        }
     }
     Ok(())
-}
-
-/// The job's `contacts.max`, as its creator's entitlements stood when it was created.
-fn app_limit(job: &Job) -> i64 {
-    job.contacts_max.unwrap_or(0)
 }

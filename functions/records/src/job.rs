@@ -107,7 +107,10 @@ pub struct Job {
     pub custom_fields_allowed: bool,
     /// Import: the creator's `contacts.max` (`leads.max` for leads) when the job was created.
     #[serde(default)]
-    pub contacts_max: Option<i64>,
+    /// The plan's limit on the records an import creates (`contacts.max`,
+    /// `leads.max`), as the job's creator's entitlements stood at its start.
+    #[serde(rename = "contacts_max")]
+    pub limit: Option<i64>,
     /// Leads import: whether the creator's plan had `leads.scoring` (rows are scored).
     #[serde(default)]
     pub leads_scoring: bool,
@@ -156,7 +159,7 @@ impl Job {
             object_version: None,
             dry_run: false,
             filter: Value::Null,
-            contacts_max: None,
+            limit: None,
             leads_scoring: false,
             custom_fields_allowed: false,
             viewer_roles: Vec::new(),

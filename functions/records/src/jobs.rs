@@ -20,7 +20,9 @@ use crm_store::tx::Condition;
 use crm_store::{StoreError, Tx};
 use serde_json::json;
 
+use crate::contact_import::ContactRows;
 use crate::job::{Job, JobKind, JobStatus};
+use crate::lead_import::LeadRows;
 use crate::{csv_rows, csv_stream, import, App};
 
 pub const CONSUMER: &str = "jobs";
@@ -146,7 +148,7 @@ async fn run_import(app: &App, mut job: Job) -> Result<(), Fatal> {
     let defs: Vec<_> =
         crate::custom_fields::definitions(&app.store, job.tenant_id, job.kind.entity()).await?.into_iter().filter(|d| d.active).collect();
     let leads = job.kind == JobKind::LeadsImport;
-    let columns = if leads { crate::lead_import::header(&head, &defs)? } else { csv_rows::header(&head, &defs)? };
+    let columns = if leads { import::header::<LeadRows>(&head, &defs)? } else { import::header::<ContactRows>(&head, &defs)? };
     if !job.custom_fields_allowed && columns.iter().any(|c| c.starts_with(csv_rows::CUSTOM)) {
         return Err(Fatal(Some("custom.{code} columns need the contacts.customFields feature, which the plan lacks".into())));
     }
@@ -163,11 +165,11 @@ async fn run_import(app: &App, mut job: Job) -> Result<(), Fatal> {
         }
         let records = rows.take(start, end).await.map_err(bad_file)?;
         let outcome = if leads {
-            let rows = records.iter().map(|(r, rec)| (*r, crate::lead_import::row(&columns, &defs, rec))).collect();
-            crate::lead_import::chunk(app, &job, &defs, rows).await?
+            let rows = records.iter().map(|(r, rec)| (*r, import::parse_row::<LeadRows>(&columns, &defs, rec))).collect();
+            import::chunk::<LeadRows>(app, &job, &defs, rows).await?
         } else {
-            let rows = records.iter().map(|(r, rec)| (*r, csv_rows::row(&columns, &defs, rec))).collect();
-            import::chunk(app, &job, &defs, rows).await?
+            let rows = records.iter().map(|(r, rec)| (*r, import::parse_row::<ContactRows>(&columns, &defs, rec))).collect();
+            import::chunk::<ContactRows>(app, &job, &defs, rows).await?
         };
         done_here += end - start + 1;
         if crash_after.is_some_and(|n| job.attempts == 1 && done_here >= n) {

@@ -16,15 +16,15 @@
 //! `leads.max` places and a row marker each, so a retried chunk never
 //! imports a row twice. A dry run writes nothing: the preview.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crm_kernel::{AppError, EntityId, FieldError, Timestamp, UserId};
 use crm_store::item::ItemExt;
-use crm_store::{item, usage, Index, Query, StoreError, Tx};
-use serde_json::{json, Map, Value};
+use crm_store::{Index, Query, StoreError, Tx};
+use serde_json::Value;
 
 use crate::custom_fields::{self, Definition};
-use crate::import::ChunkOutcome;
+use crate::import::{ChunkOutcome, ImportRow, Verdict};
 use crate::job::{Duplicate, Job, RowError};
 use crate::lead::{Lead, LeadFields, LEAD};
 use crate::lead_rules::{Assignment, Pick, Scoring};
@@ -33,35 +33,8 @@ use crate::{search_index, App};
 pub const COLUMNS: &[&str] =
     &["first_name", "last_name", "email", "phone", "company_name", "job_title", "country", "source", "status", "owner_user_id", "message"];
 
-/// The normalised header, or `400` naming every unknown column.
-pub fn header(record: &csv::StringRecord, defs: &[Definition]) -> Result<Vec<String>, AppError> {
-    crate::csv_rows::header_of(record, defs, COLUMNS)
-}
-
-/// One data row as lead fields, or its problems.
-pub fn row(columns: &[String], defs: &[Definition], record: &csv::StringRecord) -> Result<LeadFields, Vec<FieldError>> {
-    let (mut body, mut custom) = (Map::new(), custom_fields::Values::new());
-    for (c, v) in columns.iter().zip(record.iter()) {
-        let v = crm_kernel::spreadsheet::restore(v.trim());
-        if v.is_empty() {
-            continue;
-        }
-        match c.strip_prefix(crate::csv_rows::CUSTOM).and_then(|code| defs.iter().find(|d| d.code == code)) {
-            Some(d) => {
-                custom.insert(d.code.clone(), d.from_cell(v));
-            }
-            None => {
-                body.insert(c.clone(), Value::String(v.to_string()));
-            }
-        }
-    }
-    let fields = LeadFields::apply(&LeadFields::blank("import"), &Value::Object(body)).map_err(|e| e.details().to_vec());
-    let values = custom_fields::check(defs, &Default::default(), &custom).map_err(|e| e.details().to_vec());
-    match (fields, values) {
-        (Ok(f), Ok(v)) => Ok(LeadFields { custom_fields: v, ..f }),
-        (f, v) => Err(f.err().into_iter().chain(v.err()).flatten().collect()),
-    }
-}
+/// The leads kind of import.
+pub struct LeadRows;
 
 /// The id of a lead with `email`, if any (one key-condition query).
 async fn lead_with_email(app: &App, t: crm_kernel::TenantId, email: Option<&crm_kernel::Email>) -> Result<Option<String>, StoreError> {
@@ -70,168 +43,137 @@ async fn lead_with_email(app: &App, t: crm_kernel::TenantId, email: Option<&crm_
     Ok(app.store.query(q).await?.items.first().and_then(|i| i.str_attr("id").map(str::to_string)))
 }
 
-/// Judges and (unless a dry run) writes one chunk of parsed rows.
-pub async fn chunk(
-    app: &App,
-    job: &Job,
-    defs: &[Definition],
-    rows: Vec<(u32, Result<LeadFields, Vec<FieldError>>)>,
-) -> Result<ChunkOutcome, AppError> {
-    let t = job.tenant_id;
-    let mut out = ChunkOutcome::default();
-    out.counts.processed = rows.len() as u32;
-    let mut valid = Vec::new();
-    for (row, parsed) in rows {
-        match parsed {
-            Ok(f) => valid.push((row, f)),
-            Err(errors) => out.reject(row, &errors),
-        }
+impl ImportRow for LeadRows {
+    type Fields = LeadFields;
+    type Record = Lead;
+    const COLUMNS: &'static [&'static str] = COLUMNS;
+    const ENTITY: &'static str = "lead";
+    const LIMIT: &'static str = "leads.max";
+    const COUNTER: &'static str = "leads_used";
+
+    fn parse(body: &Value) -> Result<LeadFields, AppError> {
+        LeadFields::apply(&LeadFields::blank("import"), body)
     }
-    // Owners a row names must be the tenant's users.
-    let named: Vec<UserId> =
-        valid.iter().filter_map(|(_, f)| f.owner_user_id).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-    let found = crm_directory::get_many(&app.store, t, &named).await?;
-    let users: HashSet<UserId> = found.into_iter().flatten().map(|u| u.id).collect();
-    valid.retain(|(row, f)| match f.owner_user_id {
-        Some(u) if !users.contains(&u) => {
-            out.reject(*row, &[FieldError::new("owner_user_id", "is not a user of this tenant")]);
-            false
-        }
-        _ => true,
-    });
-    // Rows an earlier attempt wrote, and emails earlier leads (or rows) hold.
-    let done = app.store.get_many(&valid.iter().map(|(row, _)| crate::import::row_marker(job, *row)).collect::<Vec<_>>()).await?;
-    let emails: Vec<Option<crm_kernel::Email>> = valid.iter().map(|(_, f)| f.email.clone()).collect();
-    let mut held = Vec::new();
-    for part in emails.chunks(16) {
-        held.extend(futures::future::try_join_all(part.iter().map(|e| lead_with_email(app, t, e.as_ref()))).await?);
+
+    fn with_custom(f: LeadFields, values: custom_fields::Values) -> LeadFields {
+        LeadFields { custom_fields: values, ..f }
     }
-    let mut seen = HashSet::new();
-    let mut candidates = Vec::new();
-    for (((row, f), done), holder) in valid.into_iter().zip(done).zip(held) {
-        if done.is_some() {
-            out.counts.created += 1;
-            continue;
-        }
-        let email = f.email.as_ref().map(|e| e.as_str().to_string());
-        if holder.is_some() || email.as_ref().is_some_and(|e| !seen.insert(e.clone())) {
-            out.counts.duplicates += 1;
-            out.duplicates.push(Duplicate {
-                row,
-                reason: "email".into(),
-                value: email.unwrap_or_default(),
-                contact_id: None,
-                lead_id: holder,
-                imported: false,
-            });
-            continue;
-        }
-        candidates.push((row, f));
+
+    fn custom(f: &LeadFields) -> &custom_fields::Values {
+        &f.custom_fields
     }
-    // Owners by the rules: round-robin tickets for the chunk at once.
-    let (scoring, assignment): (Scoring, Assignment) = crate::leads::rules(&app.store, t).await?;
-    let turns = candidates.iter().filter(|(_, f)| f.owner_user_id.is_none() && assignment.pick(f) == Pick::RoundRobin).count() as i64;
-    let mut ticket = if turns > 0 && !job.dry_run {
-        let far = Timestamp::now().unix_seconds() + 10 * 365 * 86_400;
-        app.store.increment(&Assignment::ticket_key(t), "n", turns, far).await? - turns
-    } else {
-        0
-    };
-    let now = Timestamp::now();
-    let mut leads = Vec::new();
-    for (row, mut f) in candidates {
-        let mut assigned_by = f.owner_user_id.map(|_| "manual".to_string());
-        if f.owner_user_id.is_none() {
-            match assignment.pick(&f) {
-                Pick::Rule(i, u) => (f.owner_user_id, assigned_by) = (Some(u), Some(format!("rule:{i}"))),
-                Pick::RoundRobin => {
-                    ticket += 1;
-                    (f.owner_user_id, assigned_by) = (assignment.turn(ticket), Some("round_robin".into()));
+
+    fn identities(f: &LeadFields) -> Vec<(&'static str, String)> {
+        f.email.iter().map(|e| ("email", e.as_str().to_string())).collect()
+    }
+
+    async fn check_references(app: &App, job: &Job, rows: &[(u32, LeadFields)]) -> Result<Vec<(u32, FieldError)>, AppError> {
+        let named: Vec<UserId> =
+            rows.iter().filter_map(|(_, f)| f.owner_user_id).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let users: HashSet<UserId> =
+            crm_directory::get_many(&app.store, job.tenant_id, &named).await?.into_iter().flatten().map(|u| u.id).collect();
+        Ok(rows
+            .iter()
+            .filter(|(_, f)| f.owner_user_id.is_some_and(|u| !users.contains(&u)))
+            .map(|(row, _)| (*row, FieldError::new("owner_user_id", "is not a user of this tenant")))
+            .collect())
+    }
+
+    /// Earlier leads with the rows' emails (one key-condition query each, 16 at a time).
+    async fn holders(app: &App, job: &Job, rows: &[(u32, LeadFields)]) -> Result<HashMap<u32, Duplicate>, AppError> {
+        let mut out = HashMap::new();
+        for part in rows.chunks(16) {
+            let held =
+                futures::future::try_join_all(part.iter().map(|(_, f)| lead_with_email(app, job.tenant_id, f.email.as_ref()))).await?;
+            for ((row, f), holder) in part.iter().zip(held) {
+                if let (Some(holder), Some(email)) = (holder, &f.email) {
+                    let d = Duplicate {
+                        row: *row,
+                        reason: "email".into(),
+                        value: email.as_str().into(),
+                        contact_id: None,
+                        lead_id: Some(holder),
+                        imported: false,
+                    };
+                    out.insert(*row, d);
                 }
-                Pick::Nobody => {}
             }
         }
-        let (score, score_parts) = if job.leads_scoring { scoring.score(&f) } else { (0, Vec::new()) };
-        let duplicates = crate::leads::duplicates(&app.store, t, &f).await?;
-        for d in duplicates.iter().filter(|d| d.kind == "contact") {
-            out.duplicates.push(Duplicate {
-                row,
-                reason: d.reason.clone(),
-                value: d.id.clone(),
-                contact_id: Some(d.id.clone()),
-                lead_id: None,
-                imported: true,
-            });
-        }
-        let lead = Lead {
-            id: EntityId::new(),
-            tenant_id: t,
-            fields: f,
-            score,
-            score_parts,
-            score_adjustment: 0,
-            duplicates,
-            conversion: None,
-            assigned_by,
-            created_by: Some(job.created_by),
-            created_at: now,
-            updated_at: now,
-            version: 1,
+        Ok(out)
+    }
+
+    /// Owners by the rules (round-robin tickets for the chunk at once), scores
+    /// when the plan has `leads.scoring`, and the contacts and companies each
+    /// lead may be (listed in the report as imported matches).
+    async fn build(app: &App, job: &Job, rows: Vec<(u32, LeadFields)>, out: &mut ChunkOutcome) -> Result<Vec<(u32, Lead)>, AppError> {
+        let t = job.tenant_id;
+        let (scoring, assignment): (Scoring, Assignment) = crate::leads::rules(&app.store, t).await?;
+        let turns = rows.iter().filter(|(_, f)| f.owner_user_id.is_none() && assignment.pick(f) == Pick::RoundRobin).count() as i64;
+        let mut ticket = if turns > 0 && !job.dry_run {
+            let far = Timestamp::now().unix_seconds() + 10 * 365 * 86_400;
+            app.store.increment(&Assignment::ticket_key(t), "n", turns, far).await? - turns
+        } else {
+            0
         };
-        leads.push((row, lead));
-    }
-    if job.dry_run {
-        out.counts.created += leads.len() as u32;
-    } else {
-        write(app, job, defs, leads, &mut out).await?;
-    }
-    out.errors.sort_by_key(|e| e.row);
-    out.duplicates.sort_by_key(|d| d.row);
-    Ok(out)
-}
-
-fn lead_tx(job: &Job, defs: &[Definition], row: u32, lead: &Lead) -> Result<Tx, AppError> {
-    let tx = Tx::new()
-        .put_new("import_row", item::to_item(&crate::import::row_marker(job, row), &json!({ "lead_id": lead.id, "job_id": job.id }))?)
-        .put_new("lead", lead.to_item()?);
-    let tx = crm_records::write::unique_values(tx, "lead", defs, &Default::default(), &lead.fields.custom_fields)?;
-    search_index::write(tx, job.tenant_id, LEAD, lead.id, &[], &lead.fields.terms())
-}
-
-async fn write(app: &App, job: &Job, defs: &[Definition], leads: Vec<(u32, Lead)>, out: &mut ChunkOutcome) -> Result<(), AppError> {
-    let max = job.contacts_max.unwrap_or(0);
-    let mut built = Vec::new();
-    for (row, lead) in leads {
-        let tx = lead_tx(job, defs, row, &lead)?;
-        built.push(((row, lead), tx));
-    }
-    for (singles, tx) in crate::import::bundles(built) {
-        let n = singles.len() as i64;
-        match app.store.transact(usage::take_n(tx, "leads.max", job.tenant_id, "leads_used", n, max)).await {
-            Ok(()) => out.counts.created += n as u32,
-            Err(StoreError::ConditionFailed { .. }) => {
-                for (row, lead) in singles {
-                    let tx = usage::take(lead_tx(job, defs, row, &lead)?, "leads.max", job.tenant_id, "leads_used", max);
-                    match app.store.transact(tx).await {
-                        Ok(()) => out.counts.created += 1,
-                        Err(StoreError::ConditionFailed { label }) if label == "import_row" => out.counts.created += 1,
-                        Err(StoreError::ConditionFailed { label }) => {
-                            out.counts.failed += 1;
-                            let message = if label == "leads.max" {
-                                format!("the plan's leads.max ({max}) is reached")
-                            } else {
-                                format!("{label}: another record has this value")
-                            };
-                            out.errors.push(RowError { row, field: label.trim_start_matches("custom_unique:").to_string(), message });
-                        }
-                        Err(e) => return Err(e.into()),
+        let now = Timestamp::now();
+        let mut leads = Vec::new();
+        for (row, mut f) in rows {
+            let mut assigned_by = f.owner_user_id.map(|_| "manual".to_string());
+            if f.owner_user_id.is_none() {
+                match assignment.pick(&f) {
+                    Pick::Rule(i, u) => (f.owner_user_id, assigned_by) = (Some(u), Some(format!("rule:{i}"))),
+                    Pick::RoundRobin => {
+                        ticket += 1;
+                        (f.owner_user_id, assigned_by) = (assignment.turn(ticket), Some("round_robin".into()));
                     }
+                    Pick::Nobody => {}
                 }
             }
-            Err(e) => return Err(e.into()),
+            let (score, score_parts) = if job.leads_scoring { scoring.score(&f) } else { (0, Vec::new()) };
+            let duplicates = crate::leads::duplicates(&app.store, t, &f).await?;
+            for d in duplicates.iter().filter(|d| d.kind == "contact") {
+                out.duplicates.push(Duplicate {
+                    row,
+                    reason: d.reason.clone(),
+                    value: d.id.clone(),
+                    contact_id: Some(d.id.clone()),
+                    lead_id: None,
+                    imported: true,
+                });
+            }
+            let lead = Lead {
+                id: EntityId::new(),
+                tenant_id: t,
+                fields: f,
+                score,
+                score_parts,
+                score_adjustment: 0,
+                duplicates,
+                conversion: None,
+                assigned_by,
+                created_by: Some(job.created_by),
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            };
+            leads.push((row, lead));
         }
+        Ok(leads)
     }
-    Ok(())
+
+    fn id(l: &Lead) -> (&'static str, EntityId) {
+        ("lead_id", l.id)
+    }
+
+    fn items(job: &Job, defs: &[Definition], l: &Lead, tx: Tx) -> Result<Tx, AppError> {
+        let tx = tx.put_new("lead", l.to_item()?);
+        let tx = crm_records::write::unique_values(tx, Self::ENTITY, defs, &Default::default(), &l.fields.custom_fields)?;
+        search_index::write(tx, job.tenant_id, LEAD, l.id, &[], &l.fields.terms())
+    }
+
+    async fn refused(_app: &App, _job: &Job, row: u32, label: &str) -> Result<Verdict, AppError> {
+        Ok(Verdict::Error(RowError { row, field: label.into(), message: format!("{label}: the row could not be written") }))
+    }
 }
 
 #[cfg(test)]
@@ -240,12 +182,14 @@ mod tests {
 
     #[test]
     fn lead_rows_parse_like_the_api() {
-        let head = header(&csv::StringRecord::from(vec!["First Name", "Email", "Source", "Country"]), &[]).unwrap();
-        let ok = row(&head, &[], &csv::StringRecord::from(vec!["Sara", "sara@acme.io", "", "ae"])).unwrap();
+        let head =
+            crate::import::header::<LeadRows>(&csv::StringRecord::from(vec!["First Name", "Email", "Source", "Country"]), &[]).unwrap();
+        let ok =
+            crate::import::parse_row::<LeadRows>(&head, &[], &csv::StringRecord::from(vec!["Sara", "sara@acme.io", "", "ae"])).unwrap();
         assert_eq!((ok.source.as_str(), ok.country.as_deref()), ("import", Some("AE")));
-        let bad = row(&head, &[], &csv::StringRecord::from(vec!["", "nope", "tv", ""])).unwrap_err();
+        let bad = crate::import::parse_row::<LeadRows>(&head, &[], &csv::StringRecord::from(vec!["", "nope", "tv", ""])).unwrap_err();
         let fields: Vec<_> = bad.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["email", "source", "first_name"]);
-        assert!(header(&csv::StringRecord::from(vec!["first_name", "fax"]), &[]).is_err());
+        assert!(crate::import::header::<LeadRows>(&csv::StringRecord::from(vec!["first_name", "fax"]), &[]).is_err());
     }
 }

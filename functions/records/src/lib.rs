@@ -7,6 +7,7 @@ pub mod channel;
 pub mod companies;
 pub mod company;
 pub mod contact;
+pub mod contact_import;
 pub mod contacts;
 pub mod conversion;
 pub mod csv_rows;

@@ -34,7 +34,7 @@ pub async fn start_import(app: &App, call: &Call, kind: JobKind, default_name: &
     }
     let mut job = Job::new(kind, p.tenant_id, p.user_id, &name.replace(' ', "_"), Timestamp::now());
     job.dry_run = b.dry_run;
-    job.contacts_max = Some(p.entitlements.limit(if kind == JobKind::LeadsImport { "leads.max" } else { "contacts.max" }));
+    job.limit = Some(p.entitlements.limit(if kind == JobKind::LeadsImport { "leads.max" } else { "contacts.max" }));
     job.leads_scoring = p.entitlements.has("leads.scoring");
     job.custom_fields_allowed = p.entitlements.has("contacts.customFields");
     // A presigned POST: the storage itself refuses anything but a CSV of at most MAX_BYTES.
