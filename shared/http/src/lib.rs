@@ -9,12 +9,14 @@
 
 pub mod call;
 pub mod context;
+pub mod list;
 pub mod reply;
 pub mod route;
 pub mod telemetry;
 
 pub use call::Call;
 pub use context::RequestContext;
+pub use list::ListQuery;
 pub use reply::Reply;
 pub use route::{dispatch, dispatch_noting_refusals, Access, Refusal, Route};
 

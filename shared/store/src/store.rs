@@ -106,6 +106,20 @@ impl Filter {
         Self::Eq(attr.into(), value.into())
     }
 
+    /// `attr` (an ISO date or an RFC 3339 time) on or after day `from` and
+    /// on or before day `to` (its whole day), each bound only when given.
+    pub fn days(attr: &str, from: Option<chrono::NaiveDate>, to: Option<chrono::NaiveDate>) -> Vec<Self> {
+        let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+        let mut out = Vec::new();
+        if let Some(f) = from {
+            out.push(Self::From(attr.into(), day(f)));
+        }
+        if let Some(t) = to.and_then(|t| t.succ_opt()) {
+            out.push(Self::Before(attr.into(), day(t)));
+        }
+        out
+    }
+
     /// Whether `item` passes the filter, evaluated here as DynamoDB would:
     /// for lists that gather their items by id (BatchGetItem) rather than
     /// by one query.

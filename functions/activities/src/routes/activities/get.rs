@@ -4,8 +4,8 @@
 //! range `from`–`to` (when it happened) as the key condition where the
 //! partition is sorted by it; `type` filters the page.
 
-use crm_http::{Call, Reply};
-use crm_kernel::{AppError, FieldError, Timestamp, UserId};
+use crm_http::{Call, ListQuery, Reply};
+use crm_kernel::AppError;
 use crm_store::{item, keys, Index, Query};
 
 use crate::activity::{Activity, ACTIVITY, TYPES};
@@ -16,37 +16,19 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let t = p.tenant_id;
     let (limit, cursor) = call.page()?;
-    let mut errors = Vec::new();
-    let bound = |name: &str, errors: &mut Vec<FieldError>| {
-        call.query(name).and_then(|v| {
-            crm_kernel::time::parse_date(name, &v)
-                .map(|d| d.to_string())
-                .or_else(|_| Timestamp::parse(&v).map(|t| t.to_string()))
-                .map_err(|_| errors.push(FieldError::new(name, "must be a date or an RFC 3339 time")))
-                .ok()
-        })
-    };
-    let (from, to) = (bound("from", &mut errors), bound("to", &mut errors));
-    let kind = call.query("type");
-    if kind.as_deref().is_some_and(|k| !TYPES.contains(&k)) {
-        errors.push(FieldError::new("type", format!("must be one of {}", TYPES.join(", "))));
-    }
-    let subject = match (call.query("subject_type"), call.query("subject_id")) {
-        (Some(k), Some(id)) => SubjectRef::parse(&k, &id).map_err(|e| errors.push(e)).ok(),
+    let mut lq = ListQuery::of(&call);
+    let (from, to) = (lq.day_or_time("from"), lq.day_or_time("to"));
+    let kind = lq.one_of("type", TYPES);
+    let subject = match (lq.text("subject_type"), lq.text("subject_id")) {
+        (Some(k), Some(id)) => SubjectRef::parse(&k, &id).map_err(|e| lq.absorb([e])).ok(),
         (None, None) => None,
         _ => {
-            errors.push(FieldError::new("subject_id", "give subject_type and subject_id together"));
+            lq.error("subject_id", "give subject_type and subject_id together");
             None
         }
     };
-    let owner = match call.query("owner").as_deref() {
-        None => None,
-        Some("me") => Some(p.user_id),
-        Some(o) => UserId::parse(o).map_err(|_| errors.push(FieldError::new("owner", "must be `me` or a user id"))).ok(),
-    };
-    if !errors.is_empty() {
-        return Err(AppError::invalid_fields(errors));
-    }
+    let owner = lq.owner("owner", p.user_id);
+    lq.finish()?;
     let ranged = |q: Query| match (&from, &to) {
         (None, None) => q,
         (f, t) => q.sk_between(f.clone().unwrap_or_default(), format!("{}~", t.clone().unwrap_or_else(|| "~".into()))),

@@ -5,8 +5,8 @@
 //! still open); `related_*` reads the record's partition; status and
 //! priority filter the page.
 
-use crm_http::{Call, Reply};
-use crm_kernel::{AppError, FieldError, Timestamp, UserId};
+use crm_http::{Call, ListQuery, Reply};
+use crm_kernel::{AppError, Timestamp, UserId};
 use crm_store::{item, keys, Index, Query};
 
 use crate::note::SubjectRef;
@@ -17,40 +17,30 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let t = p.tenant_id;
     let (limit, cursor) = call.page()?;
-    let mut errors = Vec::new();
-    let time = |name: &str, errors: &mut Vec<FieldError>| {
-        call.query(name).and_then(|v| Timestamp::parse(&v).map_err(|_| errors.push(FieldError::new(name, "must be an RFC 3339 time"))).ok())
-    };
-    let (mut from, mut to) = (time("due_from", &mut errors), time("due_to", &mut errors));
-    let overdue = call.query("overdue").as_deref() == Some("true");
+    let mut lq = ListQuery::of(&call);
+    let (mut from, mut to) = (lq.time("due_from"), lq.time("due_to"));
+    let overdue = lq.flag("overdue");
     if overdue {
         to = Some(Timestamp::now());
         from = from.or(Some(Timestamp::parse("1970-01-01T00:00:00Z")?));
     }
-    let status = call.query("status");
-    if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
-        errors.push(FieldError::new("status", format!("must be one of {}", STATUSES.join(", "))));
-    }
-    let priority = call.query("priority");
-    if priority.as_deref().is_some_and(|s| !PRIORITIES.contains(&s)) {
-        errors.push(FieldError::new("priority", format!("must be one of {}", PRIORITIES.join(", "))));
-    }
-    let related = match (call.query("related_type"), call.query("related_id")) {
-        (Some(k), Some(id)) => SubjectRef::parse(&k, &id).map_err(|e| errors.push(e)).ok(),
+    let status = lq.one_of("status", STATUSES);
+    let priority = lq.one_of("priority", PRIORITIES);
+    let related = match (lq.text("related_type"), lq.text("related_id")) {
+        (Some(k), Some(id)) => SubjectRef::parse(&k, &id).map_err(|e| lq.absorb([e])).ok(),
         (None, None) => None,
         _ => {
-            errors.push(FieldError::new("related_id", "give related_type and related_id together"));
+            lq.error("related_id", "give related_type and related_id together");
             None
         }
     };
-    let owner = match call.query("owner").as_deref() {
+    // Unlike other lists, a task list is the caller's own unless it says `all`.
+    let owner = match lq.text("owner").as_deref() {
         None | Some("me") => Some(p.user_id),
         Some("all") => None,
-        Some(o) => UserId::parse(o).map_err(|_| errors.push(FieldError::new("owner", "must be `me`, `all` or a user id"))).ok(),
+        Some(o) => UserId::parse(o).map_err(|_| lq.error("owner", "must be `me`, `all` or a user id")).ok(),
     };
-    if !errors.is_empty() {
-        return Err(AppError::invalid_fields(errors));
-    }
+    lq.finish()?;
     let mut q = match (&related, owner) {
         (Some(r), _) => Query::index(t, Index::ByParent, keys::by_parent_pk(t, &r.kind.to_ascii_uppercase(), &r.id)),
         (None, Some(o)) => {

@@ -7,8 +7,8 @@
 //! `from`/`to` (`YYYY-MM-DD`), `close_from`/`close_to`, amount range in
 //! minor units. Only deals the caller may see are listed (ADR 0013).
 
-use crm_http::{Call, Reply};
-use crm_kernel::{AppError, EntityId, FieldError};
+use crm_http::{Call, ListQuery, Reply};
+use crm_kernel::{AppError, EntityId};
 use crm_store::{item, keys, Filter, Index, Query};
 
 use crate::App;
@@ -18,47 +18,20 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let t = p.tenant_id;
     let (limit, cursor) = call.page()?;
-    let mut errors = Vec::new();
-    let id = |f: &str, errors: &mut Vec<FieldError>| {
-        call.query(f).and_then(|v| EntityId::parse(&v).map_err(|_| errors.push(FieldError::new(f, "must be an id"))).ok())
-    };
-    let (stage, pipeline) = (id("stage", &mut errors), id("pipeline", &mut errors));
-    let party = id("contact", &mut errors).or(id("company", &mut errors));
-    let mut filters = Vec::new();
-    if let Some(s) = call.query("status") {
-        if STATUSES.contains(&s.as_str()) {
-            filters.push(Filter::eq("status", s));
-        } else {
-            errors.push(FieldError::new("status", format!("must be one of {}", STATUSES.join(", "))));
-        }
-    }
-    for (q, attr, upper) in
-        [("from", "created_at", false), ("to", "created_at", true), ("close_from", "close_date", false), ("close_to", "close_date", true)]
-    {
-        if let Some(v) = call.query(q) {
-            match crm_kernel::time::parse_date(q, &v) {
-                Ok(d) if upper => filters.push(Filter::Before(attr.into(), (d + chrono_days(1)).format("%Y-%m-%d").to_string())),
-                Ok(d) => filters.push(Filter::From(attr.into(), d.format("%Y-%m-%d").to_string())),
-                Err(_) => errors.push(FieldError::new(q, "must be a date (YYYY-MM-DD)")),
-            }
-        }
-    }
-    for (q, at_least) in [("min_amount", true), ("max_amount", false)] {
-        if let Some(v) = call.query(q) {
-            match v.parse::<i64>() {
-                Ok(n) if at_least => filters.push(Filter::AtLeast("amount".into(), n)),
-                Ok(n) => filters.push(Filter::AtMost("amount".into(), n)),
-                Err(_) => errors.push(FieldError::new(q, "must be a whole number of minor units")),
-            }
-        }
-    }
-    let owner = match call.query("owner") {
-        Some(o) => crm_records::write::owner_filter(&p, &o).map_err(|e| errors.extend(e.details().iter().cloned())).ok(),
-        None => None,
-    };
-    if !errors.is_empty() {
-        return Err(AppError::invalid_fields(errors));
-    }
+    let mut lq = ListQuery::of(&call);
+    let (stage, pipeline) = (lq.id("stage"), lq.id("pipeline"));
+    let party = lq.id("contact").or(lq.id("company"));
+    let status = lq.one_of("status", STATUSES);
+    let (from, to) = (lq.date("from"), lq.date("to"));
+    let (close_from, close_to) = (lq.date("close_from"), lq.date("close_to"));
+    let (min, max) = (lq.int("min_amount", " of minor units"), lq.int("max_amount", " of minor units"));
+    let owner = lq.owner("owner", p.user_id);
+    lq.finish()?;
+    let mut filters: Vec<Filter> = status.map(|s| Filter::eq("status", s)).into_iter().collect();
+    filters.extend(Filter::days("created_at", from, to));
+    filters.extend(Filter::days("close_date", close_from, close_to));
+    filters.extend(min.map(|n| Filter::AtLeast("amount".into(), n)));
+    filters.extend(max.map(|n| Filter::AtMost("amount".into(), n)));
     if let Some(o) = owner.filter(|_| party.is_some()) {
         filters.push(Filter::eq("owner_user_id", o.to_string()));
     }
@@ -107,8 +80,4 @@ async fn of_party(
     let deals: Vec<Deal> =
         found.into_iter().flatten().filter(|it| filters.iter().all(|f| f.matches(it))).map(item::from_item).collect::<Result<_, _>>()?;
     Ok(Reply::list(deals.iter().map(Deal::public).collect::<Vec<_>>(), limit, page.next_cursor))
-}
-
-fn chrono_days(n: i64) -> chrono::Duration {
-    chrono::Duration::days(n)
 }

@@ -5,8 +5,8 @@
 //! query; `search` is a prefix match on names, email, phone and company
 //! name. Only leads the caller may see are listed (ADR 0013).
 
-use crm_http::{Call, Reply};
-use crm_kernel::{AppError, FieldError};
+use crm_http::{Call, ListQuery, Reply};
+use crm_kernel::AppError;
 use crm_store::{item, keys, Filter, Index, Query};
 
 use crate::lead::{Lead, LEAD, SOURCES, STATUSES};
@@ -16,43 +16,16 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let t = p.tenant_id;
     let (limit, cursor) = call.page()?;
-    let mut errors = Vec::new();
-    let mut filters = Vec::new();
-    let status = call.query("status");
-    if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
-        errors.push(FieldError::new("status", format!("must be one of {}", STATUSES.join(", "))));
-    }
-    if let Some(s) = call.query("source") {
-        if SOURCES.contains(&s.as_str()) {
-            filters.push(Filter::eq("source", s));
-        } else {
-            errors.push(FieldError::new("source", format!("must be one of {}", SOURCES.join(", "))));
-        }
-    }
-    if let Some(v) = call.query("min_score") {
-        match v.parse::<i64>() {
-            Ok(n) => filters.push(Filter::AtLeast("score".into(), n)),
-            Err(_) => errors.push(FieldError::new("min_score", "must be a whole number")),
-        }
-    }
-    for (q, upper) in [("from", false), ("to", true)] {
-        if let Some(v) = call.query(q) {
-            match crm_kernel::time::parse_date(q, &v) {
-                Ok(d) if upper => {
-                    filters.push(Filter::Before("created_at".into(), (d + chrono::Duration::days(1)).format("%Y-%m-%d").to_string()))
-                }
-                Ok(d) => filters.push(Filter::From("created_at".into(), d.format("%Y-%m-%d").to_string())),
-                Err(_) => errors.push(FieldError::new(q, "must be a date (YYYY-MM-DD)")),
-            }
-        }
-    }
-    let owner = match call.query("owner") {
-        Some(o) => crm_records::write::owner_filter(&p, &o).map_err(|e| errors.extend(e.details().iter().cloned())).ok(),
-        None => None,
-    };
-    if !errors.is_empty() {
-        return Err(AppError::invalid_fields(errors));
-    }
+    let mut lq = ListQuery::of(&call);
+    let status = lq.one_of("status", STATUSES);
+    let source = lq.one_of("source", SOURCES);
+    let min_score = lq.int("min_score", "");
+    let (from, to) = (lq.date("from"), lq.date("to"));
+    let owner = lq.owner("owner", p.user_id);
+    lq.finish()?;
+    let mut filters: Vec<Filter> = source.map(|s| Filter::eq("source", s)).into_iter().collect();
+    filters.extend(min_score.map(|n| Filter::AtLeast("score".into(), n)));
+    filters.extend(Filter::days("created_at", from, to));
     let owners = crm_auth::audience::owners(&app.store, &p).await?;
     if let Some(q) = call.query("search") {
         let (found, words, next) = search_index::search(&app.store, t, LEAD, &q, limit, cursor, |id| Lead::key(t, id)).await?;
