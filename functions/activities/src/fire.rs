@@ -34,7 +34,7 @@ pub async fn fire(app: &App, f: Fire) -> Result<Value, AppError> {
     }
     let task = found[1].clone().map(item::from_item::<Task>).transpose()?;
     let now = Timestamp::now();
-    let open = task.as_ref().filter(|t| !matches!(t.fields.status.as_str(), "done" | "cancelled"));
+    let open = task.as_ref().filter(|t| !t.fields.status.is_closed());
     let Some(task) = open else {
         let next = Reminder {
             status: ReminderStatus::Cancelled,

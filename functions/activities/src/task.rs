@@ -18,14 +18,25 @@ use serde_json::Value;
 use crate::note::SubjectRef;
 
 pub const TASK: &str = "TASK";
-pub const STATUSES: &[&str] = &["open", "in_progress", "done", "cancelled"];
+crm_kernel::named_enum! {
+    /// Where a task stands; `done` and `cancelled` close it.
+    pub enum TaskStatus { Open = "open", InProgress = "in_progress", Done = "done", Cancelled = "cancelled" }
+}
+
+impl TaskStatus {
+    pub fn is_closed(self) -> bool {
+        matches!(self, TaskStatus::Done | TaskStatus::Cancelled)
+    }
+}
+
+pub const STATUSES: &[&str] = TaskStatus::ALL;
 pub const PRIORITIES: &[&str] = &["low", "medium", "high"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskFields {
     pub title: String,
     pub description: Option<String>,
-    pub status: String,
+    pub status: TaskStatus,
     pub priority: String,
     pub due_at: Option<Timestamp>,
     pub owner_user_id: Option<UserId>,
@@ -56,7 +67,7 @@ impl TaskFields {
         Self {
             title: String::new(),
             description: None,
-            status: "open".into(),
+            status: TaskStatus::Open,
             priority: "medium".into(),
             due_at: None,
             owner_user_id: None,
@@ -75,7 +86,7 @@ impl TaskFields {
         if let Some(d) = f.prose("description", 5000) {
             next.description = d;
         }
-        if let Some(s) = f.one_of("status", STATUSES) {
+        if let Some(s) = f.one_of("status", STATUSES).and_then(|s| TaskStatus::parse(&s)) {
             next.status = s;
         }
         if let Some(p) = f.one_of("priority", PRIORITIES) {

@@ -20,7 +20,12 @@ use serde_json::Value;
 use crm_kernel::fields::Fields;
 
 pub const COMPANY: &str = "COMPANY";
-pub const STATUSES: &[&str] = &["active", "inactive"];
+crm_kernel::named_enum! {
+    /// Whether the company is one the team works with.
+    pub enum CompanyStatus { Active = "active", Inactive = "inactive" }
+}
+
+pub const STATUSES: &[&str] = CompanyStatus::ALL;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompanyFields {
@@ -31,7 +36,7 @@ pub struct CompanyFields {
     pub country: Option<String>,
     pub city: Option<String>,
     pub address: Option<String>,
-    pub status: String,
+    pub status: CompanyStatus,
     pub industry_code: Option<String>,
     pub owner_user_id: Option<UserId>,
     /// Values of the tenant's custom fields (`crate::custom_fields`), by code.
@@ -97,7 +102,7 @@ impl CompanyFields {
                 *slot = v;
             }
         }
-        if let Some(s) = f.one_of("status", STATUSES) {
+        if let Some(s) = f.one_of("status", STATUSES).and_then(|s| CompanyStatus::parse(&s)) {
             next.status = s;
         }
         if let Some(v) = f.user_id("owner_user_id") {
@@ -115,7 +120,7 @@ impl CompanyFields {
             country: None,
             city: None,
             address: None,
-            status: "active".into(),
+            status: CompanyStatus::Active,
             industry_code: None,
             owner_user_id: None,
             custom_fields: Default::default(),

@@ -105,7 +105,7 @@ pub fn deal_name(lead: &Lead, stage: &str) -> String {
 /// `lead` once converted: `converted`, with what it became, the next version.
 pub fn converted(lead: &Lead, conversion: Conversion, at: Timestamp) -> Lead {
     let mut next = Lead { conversion: Some(conversion), updated_at: at, version: lead.version + 1, ..lead.clone() };
-    next.fields.status = "converted".into();
+    next.fields.status = crate::lead::LeadStatus::Converted;
     next
 }
 

@@ -25,7 +25,12 @@ use crm_kernel::fields::Fields;
 
 pub const LEAD: &str = "LEAD";
 pub const SOURCES: &[&str] = &["web", "referral", "manual", "import", "campaign", "other"];
-pub const STATUSES: &[&str] = &["new", "contacted", "qualified", "disqualified", "converted"];
+crm_kernel::named_enum! {
+    /// Where a lead stands; `converted` is set by its conversion only.
+    pub enum LeadStatus { New = "new", Contacted = "contacted", Qualified = "qualified", Disqualified = "disqualified", Converted = "converted" }
+}
+
+pub const STATUSES: &[&str] = LeadStatus::ALL;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeadFields {
@@ -38,7 +43,7 @@ pub struct LeadFields {
     /// ISO 3166-1 alpha-2: the territory assignment rules match on.
     pub country: Option<String>,
     pub source: String,
-    pub status: String,
+    pub status: LeadStatus,
     pub owner_user_id: Option<UserId>,
     /// What the lead asked or said (a web form's message).
     pub message: Option<String>,
@@ -128,7 +133,7 @@ impl LeadFields {
             job_title: None,
             country: None,
             source: source.into(),
-            status: "new".into(),
+            status: LeadStatus::New,
             owner_user_id: None,
             message: None,
             custom_fields: Default::default(),
@@ -167,7 +172,7 @@ impl LeadFields {
         }
         if f.raw("status").and_then(Value::as_str) == Some("converted") {
             f.error("status", "is set by POST /v1/leads/{id}/convert");
-        } else if let Some(v) = f.one_of("status", &STATUSES[..4]) {
+        } else if let Some(v) = f.one_of("status", &STATUSES[..4]).and_then(|s| LeadStatus::parse(&s)) {
             next.status = v;
         }
         if let Some(v) = f.user_id("owner_user_id") {
@@ -239,7 +244,7 @@ impl Lead {
         let mut it = item::to_item(&Self::key(t, self.id), self)?
             .with_str("kind", "lead")
             .with_index(Index::ByKind, keys::by_kind_pk(t, LEAD), sorted.clone())
-            .with_index(Index::ByParent, Self::status_pk(t, &self.fields.status), sorted.clone());
+            .with_index(Index::ByParent, Self::status_pk(t, self.fields.status.as_str()), sorted.clone());
         if let Some(o) = self.fields.owner_user_id {
             it = it.with_index(Index::ByOwner, keys::by_owner_pk(t, LEAD, &o.to_string()), sorted.clone());
         }

@@ -77,7 +77,7 @@ pub async fn page(
         let list: Vec<_> = found
             .iter()
             .filter(|c: &&Company| search_index::matches(&c.fields.terms(), &words))
-            .filter(|c| status.as_ref().is_none_or(|s| &c.fields.status == s))
+            .filter(|c| status.as_ref().is_none_or(|s| c.fields.status.as_str() == s))
             .filter(|c| crm_auth::audience::listed(p, owners.as_ref(), c.fields.owner_user_id, false))
             .cloned()
             .collect();

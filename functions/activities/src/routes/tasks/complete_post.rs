@@ -13,17 +13,17 @@ use crm_store::tx::Condition;
 use crm_store::{StoreError, Tx};
 use serde_json::json;
 
-use crate::task::Task;
+use crate::task::{Task, TaskStatus};
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let current = super::load(app, &call).await?;
     super::require_change(&p, &current)?;
-    if current.fields.status == "done" {
+    if current.fields.status == TaskStatus::Done {
         return Ok(Reply::ok(&current).etag(current.version));
     }
-    if current.fields.status == "cancelled" {
+    if current.fields.status == TaskStatus::Cancelled {
         return Err(AppError::Conflict("a cancelled task cannot be completed; reopen it first".into()));
     }
     let check = crm_approvals::Check {
@@ -42,7 +42,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     };
     let now = Timestamp::now();
     let mut next = Task { completed_at: Some(now), updated_at: now, version: current.version + 1, ..current.clone() };
-    next.fields.status = "done".into();
+    next.fields.status = TaskStatus::Done;
     let event = super::event(
         &call,
         crm_events::types::TASK_COMPLETED,

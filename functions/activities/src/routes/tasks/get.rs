@@ -78,7 +78,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .map(|(it, _)| item::from_item::<Task>(it))
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
-        .filter(|task| status.as_ref().is_none_or(|s| &task.fields.status == s))
+        .filter(|task| status.as_ref().is_none_or(|s| task.fields.status.as_str() == s))
         .filter(|task| priority.as_ref().is_none_or(|p| &task.fields.priority == p))
         .collect();
     Ok(Reply::list(tasks, limit, page.next_cursor))

@@ -28,9 +28,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         _ => None,
     };
     let now = Timestamp::now();
-    let completed_at = match (current.fields.status.as_str(), fields.status.as_str()) {
-        (s, "done") if s != "done" => Some(now),
-        (_, "done") => current.completed_at,
+    use crate::task::TaskStatus::Done;
+    let completed_at = match (current.fields.status, fields.status) {
+        (s, Done) if s != Done => Some(now),
+        (_, Done) => current.completed_at,
         _ => None,
     };
     let next = Task { fields, completed_at, updated_at: now, version: current.version + 1, ..current.clone() };

@@ -24,7 +24,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         None => None,
     };
     let now = Timestamp::now();
-    let done = matches!(fields.status.as_str(), "done");
+    let done = fields.status == crate::task::TaskStatus::Done;
     let task = Task {
         id: EntityId::new(),
         tenant_id: t,

@@ -23,7 +23,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let body: Value = call.json()?;
     let task = super::load(app, &call).await?;
     super::require_change(&p, &task)?;
-    if matches!(task.fields.status.as_str(), "done" | "cancelled") {
+    if task.fields.status.is_closed() {
         return Err(AppError::Rule {
             code: "TASK_CLOSED",
             message: format!("the task is {}; reopen it to set reminders", task.fields.status),

@@ -32,7 +32,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         let list: Vec<Lead> = found
             .into_iter()
             .filter(|l: &Lead| search_index::matches(&l.fields.terms(), &words))
-            .filter(|l| status.as_ref().is_none_or(|s| &l.fields.status == s))
+            .filter(|l| status.as_ref().is_none_or(|s| l.fields.status.as_str() == s))
             .filter(|l| owner.is_none_or(|o| l.fields.owner_user_id == Some(o)))
             .filter(|l| crm_auth::audience::listed(&p, owners.as_ref(), l.fields.owner_user_id, false))
             .collect();
