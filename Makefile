@@ -39,7 +39,7 @@ sam-build: $(TOOLS_VENV)/.done
 
 ## Cold-start bench (release binaries against a local Lambda Runtime API).
 bench:
-	$(CARGO) build --release -p authorizer -p platform -p activities -p outbox -p identity
+	$(CARGO) build --release -p authorizer -p platform -p activities -p outbox -p identity -p notifications
 	$(CARGO) run --release -p coldstart --bin coldstart
 
 ## DynamoDB calls per request on the main routes (local stack against the emulator).

@@ -255,6 +255,14 @@ async fn main() {
     bad_login["requestContext"]["http"]["method"] = Value::String("GET".into());
     bad_login["requestContext"].as_object_mut().unwrap().remove("authorizer");
 
+    // A notifications route without credentials (401 before any I/O), in a
+    // function configured as deployed, with both providers and the mailbox
+    // sealer: those are built on first use, by the worker, not at this start.
+    let mut templates = bad_login.clone();
+    templates["routeKey"] = Value::String("GET /v1/notify/templates".into());
+    templates["requestContext"]["routeKey"] = Value::String("GET /v1/notify/templates".into());
+    templates["rawPath"] = Value::String("/v1/notify/templates".into());
+
     let common = [
         ("TABLE_NAME", "crm-bench".to_string()),
         ("EVENT_BUS_NAME", "crm-bench".to_string()),
@@ -309,6 +317,23 @@ async fn main() {
                 ("bench-app", serde_json::json!({ "cursor_secret": "bench-cursor-secret-0123456789abcdef" }).to_string()),
                 ("bench-jwt-signing-keys", serde_json::to_string(&keys).unwrap()),
             ],
+        },
+        Case {
+            function: "NotifyTemplatesListFunction (providers configured)",
+            binary: "notifications",
+            env: with(vec![
+                ("EMAIL_PROVIDER", "brevo".into()),
+                ("BREVO_API_KEY", "bench-brevo-key-0123456789abcdef".into()),
+                ("EMAIL_SENDER", "no-reply@bench.example".into()),
+                ("SMS_PROVIDER", "infobip".into()),
+                ("INFOBIP_API_KEY", "bench-infobip-key-0123456789abcdef".into()),
+                ("INFOBIP_SMS_FROM", "Bench".into()),
+                ("INFOBIP_BASE_URL", "https://bench.api.infobip.com".into()),
+                ("TOKEN_ENCRYPTION_KEY", "bench-token-encryption-key-0123456789abcdef".into()),
+            ]),
+            event: templates,
+            expect: "401",
+            secrets: vec![],
         },
         Case {
             function: "OutboxPublisherFunction",

@@ -33,6 +33,24 @@ async fn colleagues(store: &Store, p: &Principal) -> Result<Vec<Colleague>, Stor
     Ok(crm_directory::list(store, p.tenant_id).await?.iter().map(Colleague::from).collect())
 }
 
+/// One page of what `q` selects that `p` may see: `filters` and the
+/// audience's conditions ([`filters`]) applied in the query, the items read
+/// as `T`, and the cursor of the next page. Every record list reads through here.
+pub async fn visible_page<T: serde::de::DeserializeOwned>(
+    store: &Store,
+    p: &Principal,
+    owners: Option<&BTreeSet<UserId>>,
+    mut q: crm_store::Query,
+    filters: Vec<Filter>,
+) -> Result<(Vec<T>, Option<String>), StoreError> {
+    for f in filters.into_iter().chain(self::filters(p, owners, None)) {
+        q = q.filter(f);
+    }
+    let page = store.query(q).await?;
+    let list = page.items.into_iter().map(crm_store::item::from_item::<T>).collect::<Result<Vec<_>, _>>()?;
+    Ok((list, page.next_cursor))
+}
+
 /// The conditions a list query takes so that it returns only what `p`
 /// sees: owners in `owners` (or none; or `p` in the attribute `creator`
 /// names, for records their creator keeps seeing), and no one else's

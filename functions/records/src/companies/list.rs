@@ -7,7 +7,7 @@
 use crm_auth::Principal;
 use crm_http::Call;
 use crm_kernel::{AppError, Limit, UserId};
-use crm_store::{item, keys, Index, Query};
+use crm_store::{keys, Index, Query};
 use serde::{Deserialize, Serialize};
 
 use crate::company::{parse_domain, Company, COMPANY, STATUSES};
@@ -83,7 +83,7 @@ pub async fn page(
             .collect();
         return Ok((list, next));
     }
-    let mut q = if let Some(d) = &f.domain {
+    let q = if let Some(d) = &f.domain {
         let d = parse_domain(d).map_err(|e| AppError::invalid_fields(vec![e]))?;
         Query::index(t, Index::ByLookup, Company::domain_pk(t, &d))
     } else if let Some(city) = &f.city {
@@ -94,14 +94,6 @@ pub async fn page(
     } else {
         Query::index(t, Index::ByKind, keys::by_kind_pk(t, COMPANY)).descending()
     };
-    q = q.limit(limit).after(cursor);
-    if let Some(s) = status {
-        q = q.filter_eq("status", s);
-    }
-    for v in crm_auth::audience::filters(p, owners.as_ref(), None) {
-        q = q.filter(v);
-    }
-    let page = app.store.query(q).await?;
-    let list = page.items.into_iter().map(item::from_item::<Company>).collect::<Result<Vec<_>, _>>()?;
-    Ok((list, page.next_cursor))
+    let filters = status.map(|s| crm_store::Filter::eq("status", s)).into_iter().collect();
+    Ok(crm_auth::audience::visible_page(&app.store, p, owners.as_ref(), q.limit(limit).after(cursor), filters).await?)
 }

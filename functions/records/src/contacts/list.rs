@@ -7,7 +7,7 @@
 use crm_auth::Principal;
 use crm_http::Call;
 use crm_kernel::{AppError, EntityId, Limit, UserId};
-use crm_store::{item, keys, Index, Query};
+use crm_store::{keys, Index, Query};
 use serde::{Deserialize, Serialize};
 
 use crate::contact::{Contact, CONTACT, STAGES};
@@ -51,7 +51,7 @@ pub async fn page(
             .collect();
         return Ok((list, next));
     }
-    let mut q = if let Some(c) = &f.company {
+    let q = if let Some(c) = &f.company {
         let c = EntityId::parse(c).map_err(|_| AppError::invalid("company", "must be a company id"))?;
         Query::index(t, Index::ByParent, Contact::company_pk(t, c))
     } else if let Some(owner) = &f.owner {
@@ -60,16 +60,8 @@ pub async fn page(
     } else {
         Query::index(t, Index::ByKind, keys::by_kind_pk(t, CONTACT)).descending()
     };
-    q = q.limit(limit).after(cursor);
-    if let Some(s) = stage {
-        q = q.filter_eq("lifecycle_stage", s);
-    }
-    for v in crm_auth::audience::filters(p, owners.as_ref(), None) {
-        q = q.filter(v);
-    }
-    let page = app.store.query(q).await?;
-    let list = page.items.into_iter().map(item::from_item::<Contact>).collect::<Result<Vec<_>, _>>()?;
-    Ok((list, page.next_cursor))
+    let filters = stage.map(|s| crm_store::Filter::eq("lifecycle_stage", s)).into_iter().collect();
+    Ok(crm_auth::audience::visible_page(&app.store, p, owners.as_ref(), q.limit(limit).after(cursor), filters).await?)
 }
 
 impl Filter {

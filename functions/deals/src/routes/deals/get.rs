@@ -40,7 +40,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         filters.extend(crm_auth::audience::filters(&p, owners.as_ref(), None));
         return of_party(app, t, party, &filters, limit, cursor).await;
     }
-    let mut q = match (stage, pipeline, owner) {
+    let q = match (stage, pipeline, owner) {
         (Some(s), _, _) => Query::index(t, Index::ByParent, Deal::stage_pk(t, s)),
         (None, Some(pl), _) => Query::index(t, Index::ByLookup, Deal::pipeline_pk(t, pl)),
         (None, None, Some(o)) => Query::index(t, Index::ByOwner, keys::by_owner_pk(t, DEAL, &o.to_string())),
@@ -53,13 +53,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         filters.push(Filter::eq("owner_user_id", o.to_string()));
     }
     let owners = crm_auth::audience::owners(&app.store, &p).await?;
-    filters.extend(crm_auth::audience::filters(&p, owners.as_ref(), None));
-    for f in filters {
-        q = q.filter(f);
-    }
-    let page = app.store.query(q).await?;
-    let deals: Vec<Deal> = page.items.into_iter().map(item::from_item).collect::<Result<_, _>>()?;
-    Ok(Reply::list(deals.iter().map(Deal::public).collect::<Vec<_>>(), limit, page.next_cursor))
+    let (deals, next): (Vec<Deal>, _) = crm_auth::audience::visible_page(&app.store, &p, owners.as_ref(), q, filters).await?;
+    Ok(Reply::list(deals.iter().map(Deal::public).collect::<Vec<_>>(), limit, next))
 }
 
 /// The deals `party` (a contact or company) is on, newest link first:

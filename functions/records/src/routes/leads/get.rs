@@ -7,7 +7,7 @@
 
 use crm_http::{Call, ListQuery, Reply};
 use crm_kernel::AppError;
-use crm_store::{item, keys, Filter, Index, Query};
+use crm_store::{keys, Filter, Index, Query};
 
 use crate::lead::{Lead, LEAD, SOURCES, STATUSES};
 use crate::{search_index, App};
@@ -38,7 +38,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             .collect();
         return Ok(Reply::list(list, limit, next));
     }
-    let mut q = match (&status, owner) {
+    let q = match (&status, owner) {
         (Some(s), _) => Query::index(t, Index::ByParent, Lead::status_pk(t, s)),
         (None, Some(o)) => Query::index(t, Index::ByOwner, keys::by_owner_pk(t, LEAD, &o.to_string())),
         (None, None) => Query::index(t, Index::ByKind, keys::by_kind_pk(t, LEAD)),
@@ -49,11 +49,6 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if let (Some(o), Some(_)) = (owner, &status) {
         filters.push(Filter::eq("owner_user_id", o.to_string()));
     }
-    filters.extend(crm_auth::audience::filters(&p, owners.as_ref(), None));
-    for f in filters {
-        q = q.filter(f);
-    }
-    let page = app.store.query(q).await?;
-    let leads: Vec<Lead> = page.items.into_iter().map(item::from_item).collect::<Result<_, _>>()?;
-    Ok(Reply::list(leads, limit, page.next_cursor))
+    let (leads, next): (Vec<Lead>, _) = crm_auth::audience::visible_page(&app.store, &p, owners.as_ref(), q, filters).await?;
+    Ok(Reply::list(leads, limit, next))
 }
