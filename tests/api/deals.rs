@@ -5,8 +5,6 @@
 //! big deals held for a manager's approval; owners and watchers told;
 //! another tenant sees nothing.
 
-use std::time::Duration;
-
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -440,7 +438,8 @@ async fn a_big_deal_waits_for_a_manager_before_it_is_won_and_owners_and_watchers
     })
     .await;
     // The notices are queued in the move's own transaction: none names the rep.
-    let won_notices: Vec<_> = crate::helpers::outbox(rep.tenant).await.into_iter().filter(|m| m.template_code == "deal.won").collect();
+    let won_notices: Vec<_> =
+        crate::helpers::queued_messages(rep.tenant).await.into_iter().filter(|m| m.template_code == "deal.won").collect();
     assert!(won_notices.iter().any(|m| m.recipient_user_id == Some(watcher.user)), "the watcher's notice is there");
     assert!(won_notices.iter().all(|m| m.recipient_user_id != Some(rep.user)), "the rep won it: no notice to themselves");
 }
@@ -506,7 +505,7 @@ async fn a_merged_contact_keeps_its_deals_and_lost_reasons_are_a_dictionary() {
     let d = deal(&app, json!({"name": "Merged deal", "amount": 700, "contacts": [{"id": source, "role": "influencer"}]})).await;
     let merged = body_of(app.post("/v1/contacts/merge").json(&json!({"target_id": target, "source_id": source}))).await;
     assert!(merged["success"].as_bool().unwrap_or(false), "{merged}");
-    let moved = eventually("the deal to follow the merge", Duration::from_secs(60), || async {
+    let moved = eventually("the deal to follow the merge", crate::helpers::PIPELINE, || async {
         let list = app.get_json(&format!("/v1/deals?contact={target}")).await;
         list["data"].as_array().and_then(|a| a.first().cloned())
     })

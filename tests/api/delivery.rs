@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::helpers::{code_sent_to, eventually, fixture_store, mailbox, reports_for, stack, unique_phone, TestApp};
 
 async fn messages_of(app: &TestApp) -> Vec<Message> {
-    crate::helpers::outbox(app.tenant).await
+    crate::helpers::queued_messages(app.tenant).await
 }
 
 async fn start(app: &TestApp, phone: &str) {

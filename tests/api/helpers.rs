@@ -340,16 +340,26 @@ pub fn mint(keys: &KeySet, tenant: TenantId, user: UserId, sid: Option<&str>, ro
 /// pipeline — the outbox stream, EventBridge, a queue, a worker, a provider
 /// fake — on the one emulator all tests share, while a 10 000-row import
 /// runs beside them. A passing check returns as soon as it passes.
-pub const PIPELINE: Duration = Duration::from_secs(60);
+pub const PIPELINE: Duration = Duration::from_secs(90);
 
-/// The tenant's outbox: every message the notifications core queued, read
-/// from the table. Messages are written in the transaction that causes
-/// them, so what is absent here was never sent.
-pub async fn outbox(tenant: TenantId) -> Vec<crm_notify::messages::Message> {
-    let q = crm_store::Query::index(tenant, crm_store::Index::ByKind, crm_store::keys::by_kind_pk(tenant, crm_notify::messages::MESSAGE))
-        .limit(crm_kernel::Limit::max());
-    let page = fixture_store().await.query(q).await.unwrap();
-    page.items.into_iter().map(|i| crm_store::item::from_item(i).unwrap()).collect()
+/// Every message the notifications core queued for the tenant, read from
+/// the table (all pages). Messages are written in the transaction that
+/// causes them, so what is absent here was never sent.
+pub async fn queued_messages(tenant: TenantId) -> Vec<crm_notify::messages::Message> {
+    let store = fixture_store().await;
+    let (mut all, mut cursor) = (Vec::new(), None);
+    loop {
+        let q =
+            crm_store::Query::index(tenant, crm_store::Index::ByKind, crm_store::keys::by_kind_pk(tenant, crm_notify::messages::MESSAGE))
+                .limit(crm_kernel::Limit::max())
+                .after(cursor);
+        let page = store.query(q).await.unwrap();
+        all.extend(page.items.into_iter().map(|i| crm_store::item::from_item(i).unwrap()));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return all,
+        }
+    }
 }
 
 /// Whether a message has reached a status no worker changes again.

@@ -6,7 +6,6 @@
 //! tenant sees nothing.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -305,7 +304,7 @@ async fn a_leads_import_previews_duplicates_then_creates_through_a_job() {
         let (status, answer) = crate::helpers::upload(&made["data"]["upload"], csv.as_bytes().to_vec(), "text/csv").await;
         assert!((200..300).contains(&status), "upload: {status} {answer}");
         assert_eq!(admin.post(&format!("/v1/jobs/{id}/start")).send().await.unwrap().status(), 202);
-        let job = eventually("the leads import", Duration::from_secs(60), || async {
+        let job = eventually("the leads import", crate::helpers::PIPELINE, || async {
             let j = admin.get_json(&format!("/v1/jobs/{id}")).await;
             matches!(j["data"]["status"].as_str(), Some("completed" | "failed")).then_some(j["data"].clone())
         })

@@ -2,8 +2,6 @@
 //! records; show in each related entity's timeline"), kept through edits,
 //! deletes and contact merges.
 
-use std::time::Duration;
-
 use reqwest::Method;
 use serde_json::json;
 
@@ -83,7 +81,7 @@ async fn an_activity_or_task_shows_in_the_timeline_of_every_record_it_links() {
     let jim = id_of(app.post("/v1/contacts").json(&json!({"first_name": "Jim", "last_name": "Links"}))).await;
     let merged = app.post("/v1/contacts/merge").json(&json!({"target_id": jim, "source_id": jane})).send().await.unwrap();
     assert_eq!(merged.status(), 200);
-    eventually("the link to move to the merge target", Duration::from_secs(60), || async {
+    eventually("the link to move to the merge target", crate::helpers::PIPELINE, || async {
         (timeline(&app, "contact", &jim).await == [entry("activity", "Pricing call", true)]).then_some(())
     })
     .await;

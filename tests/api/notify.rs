@@ -253,7 +253,7 @@ async fn the_same_correlation_key_sends_once_even_when_raced() {
     let (status, again) = dispatch(&app, body).await;
     assert_eq!((status, again["data"]["replayed"].as_bool()), (200, Some(true)));
     let queued = eventually("the one message settled", crate::helpers::PIPELINE, || async {
-        let mine: Vec<_> = crate::helpers::outbox(app.tenant).await.into_iter().filter(|m| m.to == to).collect();
+        let mine: Vec<_> = crate::helpers::queued_messages(app.tenant).await.into_iter().filter(|m| m.to == to).collect();
         mine.iter().all(crate::helpers::settled).then_some(mine)
     })
     .await;

@@ -154,7 +154,7 @@ async fn bad_numbers_channels_and_plans_are_refused_before_anything_is_sent() {
     assert_eq!((s, b["error"]["code"].as_str()), (402, Some("PLAN_REQUIRED")), "{b}");
     assert_eq!(b["error"]["details"][0]["field"].as_str().or(b["error"]["feature"].as_str()), Some("twofa.sms"));
     // Refused before anything was queued: nothing to deliver, ever.
-    assert!(crate::helpers::outbox(free.tenant).await.iter().all(|m| m.to != phone));
+    assert!(crate::helpers::queued_messages(free.tenant).await.iter().all(|m| m.to != phone));
     assert!(mailbox(&phone).await.is_empty());
     // Confirm without a start.
     let (s, b) = confirm(&free, &phone, "123456").await;

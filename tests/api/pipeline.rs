@@ -2,8 +2,6 @@
 //! EventBridge → rule → SQS → worker, idempotent, with partial batch
 //! failures and dead-lettering.
 
-use std::time::Duration;
-
 use crate::helpers::{eventually, sdk, stack, TestApp};
 use crm_events::{Actor, DomainEvent, Subject};
 use serde_json::{json, Value};
@@ -53,7 +51,7 @@ async fn a_redelivered_event_is_applied_once() {
     // Give the two duplicates time to be consumed, then count.
     // Other tests keep the shared queue busy; a drained queue is what proves
     // the duplicates were consumed (and ignored), so allow it time.
-    eventually("the queue to drain", Duration::from_secs(60), || async {
+    eventually("the queue to drain", crate::helpers::PIPELINE, || async {
         let attrs =
             sqs.get_queue_attributes().queue_url(&url).attribute_names(aws_sdk_sqs::types::QueueAttributeName::All).send().await.ok()?;
         let a = attrs.attributes()?;
@@ -97,7 +95,7 @@ async fn a_poison_message_is_dead_lettered_counted_and_loses_nothing_else() {
 
     // The poison one ends in the DLQ after maxReceiveCount receives.
     let (dlq_url, _) = queue("ActivityDLQ");
-    let dead = eventually("the poison message in the DLQ", Duration::from_secs(60), || {
+    let dead = eventually("the poison message in the DLQ", crate::helpers::PIPELINE, || {
         let sqs = sqs.clone();
         let dlq_url = dlq_url.clone();
         let marker = marker.clone();

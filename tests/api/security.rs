@@ -5,8 +5,6 @@
 //! counters cannot be raced, files and exports cannot be turned against
 //! their reader. Every refusal is a JSON error, audited, and changes nothing.
 
-use std::time::Duration;
-
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -525,7 +523,7 @@ async fn an_export_cell_is_never_a_live_formula() {
     assert!(c["data"]["id"].is_string(), "{c}");
     let export = body_of(app.post("/v1/contacts/export").json(&json!({}))).await;
     let id = export["data"]["id"].as_str().unwrap().to_string();
-    let job = eventually("the export", Duration::from_secs(60), || async {
+    let job = eventually("the export", crate::helpers::PIPELINE, || async {
         let j = app.get_json(&format!("/v1/jobs/{id}")).await;
         (j["data"]["status"] == "completed").then_some(j["data"].clone())
     })
@@ -562,7 +560,7 @@ async fn the_storage_refuses_an_upload_outside_its_policy_and_a_job_reads_the_ve
     // Right after the start, another file lands on the same key.
     let second = format!("first_name,email\nSwapped,swapped-{tag}@import.example.com\nSwapped2,swapped2-{tag}@import.example.com\n");
     assert_eq!(crate::helpers::upload(&form, second.into_bytes(), "text/csv").await.0, 204);
-    let job = eventually("the pinned import", Duration::from_secs(60), || async {
+    let job = eventually("the pinned import", crate::helpers::PIPELINE, || async {
         let j = app.get_json(&format!("/v1/jobs/{id}")).await;
         (j["data"]["status"] == "completed").then_some(j["data"].clone())
     })

@@ -162,7 +162,9 @@ fn workers_and_routes_keep_out_of_other_routes() {
                         offences.push(format!("{}:{}: {why}: {}", file.display(), n + 1, trimmed));
                     }
                 }
-                if !in_routes && !registry && (trimmed.contains(" routes::") || trimmed.starts_with("routes::")) {
+                // Also `use crate::routes::{…}` and `use crate::{routes::…}`.
+                let names_routes = trimmed.contains(" routes::") || trimmed.starts_with("routes::") || trimmed.contains("{routes::");
+                if !in_routes && !registry && (names_routes || trimmed.contains("routes::{")) {
                     offences.push(format!("{}:{}: names routes:: outside the routes: {}", file.display(), n + 1, trimmed));
                 }
             }

@@ -3,8 +3,8 @@
 //!
 //! * API routes: [`ROUTES`], dispatched by [`App::handle`].
 //! * Worker `activity_feed`: [`feed::project`] on the activity queue, and
-//!   [`relink::on_merged`] and `deals::relink::on_merged` (a merged
-//!   contact's timeline and deals follow it).
+//!   [`relink::on_merged`] (a merged contact's timeline follows it; its
+//!   deals follow through the deals context's own `deal_relink` worker).
 //! * Function `reminder`: [`fire::fire`], invoked by a reminder's one-time schedule.
 
 pub mod activity;

@@ -32,9 +32,17 @@ pub struct Authorizer {
 /// (`crm_directory::{TenantView, UserView}`); the session and the API key
 /// are the authorizer's own views of identity's items.
 ///
-/// The overrides of a user item, as the access model reads them.
-fn overrides_of(u: &UserView) -> Overrides {
-    serde_json::from_value(u.entitlement_overrides.clone()).unwrap_or_default()
+/// The overrides of a user item, as the access model reads them; overrides
+/// that do not read refuse the user (an override that narrows a plan must
+/// never be dropped silently).
+fn overrides_of(u: &UserView) -> Result<Overrides, &'static str> {
+    if u.entitlement_overrides.is_null() {
+        return Ok(Overrides::default());
+    }
+    serde_json::from_value(u.entitlement_overrides.clone()).map_err(|e| {
+        tracing::error!(error = %e, user_id = %u.id, "a user's entitlement overrides do not read; refused");
+        "user_inactive"
+    })
 }
 
 #[derive(Deserialize)]
@@ -136,7 +144,7 @@ impl Authorizer {
             roles,
             method: AuthMethod::AccessToken,
             session_id: claims.sid,
-            entitlements: access.entitlements(&tenant_view.plan, &user_view.group_ids, &overrides_of(&user_view)).0,
+            entitlements: access.entitlements(&tenant_view.plan, &user_view.group_ids, &overrides_of(&user_view)?).0,
             scope,
             email_verified: user_view.is_verified,
         };
@@ -197,7 +205,7 @@ impl Authorizer {
             permissions: key_permissions(&key.permissions, &owner_permissions),
             method: AuthMethod::ApiKey,
             session_id: None,
-            entitlements: access.entitlements(&tenant.plan, &owner.group_ids, &overrides_of(&owner)).0,
+            entitlements: access.entitlements(&tenant.plan, &owner.group_ids, &overrides_of(&owner)?).0,
             email_verified: owner.is_verified,
         };
         let cutoff = now.plus_seconds(-60).to_string();

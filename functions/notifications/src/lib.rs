@@ -89,7 +89,10 @@ impl App {
             }
         };
         Ok(Self {
-            adapters: std::sync::OnceLock::new(),
+            adapters: {
+                Adapters::check_env(env)?;
+                std::sync::OnceLock::new()
+            },
             env: env.clone(),
             store,
             sqs: Sqs::new(config),

@@ -105,11 +105,9 @@ pub struct Job {
     /// the job was created (`custom.{code}` columns need it).
     #[serde(default)]
     pub custom_fields_allowed: bool,
-    /// Import: the creator's `contacts.max` (`leads.max` for leads) when the job was created.
-    #[serde(default)]
     /// The plan's limit on the records an import creates (`contacts.max`,
     /// `leads.max`), as the job's creator's entitlements stood at its start.
-    #[serde(rename = "contacts_max")]
+    #[serde(default, rename = "contacts_max")]
     pub limit: Option<i64>,
     /// Leads import: whether the creator's plan had `leads.scoring` (rows are scored).
     #[serde(default)]
@@ -199,7 +197,6 @@ impl Job {
     }
 }
 
-/// What the API shows of a job (the bucket key stays inside).
 /// A job as its API shows it: without the worker's internal fields.
 pub fn public(job: &Job) -> Value {
     let mut v = serde_json::to_value(job).unwrap_or_default();

@@ -25,7 +25,7 @@ use serde_json::Value;
 use crate::pipeline::Stage;
 
 pub const DEAL: &str = "DEAL";
-pub const STATUSES: &[&str] = &["open", "won", "lost"];
+pub const STATUSES: &[&str] = DealStatus::ALL;
 pub const CONTACT_ROLES: &[&str] = &["decision_maker", "influencer", "other"];
 pub const COMPANY_ROLES: &[&str] = &["primary", "secondary"];
 /// The coded dictionary of lost reasons (the spec leaves open whether one is required; we require it, ADR 0015).
@@ -75,14 +75,10 @@ pub struct DealFields {
     pub custom_fields: crm_records::custom_fields::Values,
 }
 
-/// Where a deal stands: it follows its stage (a win stage is won, a loss
-/// stage lost, any other open).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DealStatus {
-    Open,
-    Won,
-    Lost,
+crm_kernel::named_enum! {
+    /// Where a deal stands: it follows its stage (a win stage is won, a loss
+    /// stage lost, any other open).
+    pub enum DealStatus { Open = "open", Won = "won", Lost = "lost" }
 }
 
 impl DealStatus {
@@ -94,14 +90,6 @@ impl DealStatus {
             DealStatus::Lost
         } else {
             DealStatus::Open
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DealStatus::Open => "open",
-            DealStatus::Won => "won",
-            DealStatus::Lost => "lost",
         }
     }
 }

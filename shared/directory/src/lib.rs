@@ -129,10 +129,23 @@ pub async fn get(store: &Store, t: TenantId, id: UserId) -> Result<Option<UserVi
     store.get_as(&key(t, id)).await
 }
 
-/// Users `ids` of tenant `t`, in order (one BatchGetItem; absent ones `None`).
+/// Users `ids` of tenant `t`, in order (one BatchGetItem; absent ones
+/// `None`, and so is an item that does not read as a user: one damaged item
+/// never fails the readers of the others).
 pub async fn get_many(store: &Store, t: TenantId, ids: &[UserId]) -> Result<Vec<Option<UserView>>, StoreError> {
     let items = store.get_many(&ids.iter().map(|u| key(t, *u)).collect::<Vec<_>>()).await?;
-    items.into_iter().map(|it| it.map(item::from_item).transpose()).collect()
+    Ok(items.into_iter().map(|it| it.and_then(readable)).collect())
+}
+
+/// The user an item holds, or `None` (logged) when it does not read as one.
+fn readable(it: crm_store::Item) -> Option<UserView> {
+    match item::from_item::<UserView>(it) {
+        Ok(u) => Some(u),
+        Err(e) => {
+            tracing::error!(error = %e, "a user item does not read as a user; left out");
+            None
+        }
+    }
 }
 
 /// Every user of tenant `t` not deleted, oldest first.
@@ -142,12 +155,7 @@ pub async fn list(store: &Store, t: TenantId) -> Result<Vec<UserView>, StoreErro
     loop {
         let q = Query::index(t, Index::ByKind, keys::by_kind_pk(t, USER)).limit(Limit::max()).after(cursor);
         let page = store.query(q).await?;
-        for it in page.items {
-            let u: UserView = item::from_item(it)?;
-            if u.deleted_at.is_none() {
-                users.push(u);
-            }
-        }
+        users.extend(page.items.into_iter().filter_map(readable).filter(|u| u.deleted_at.is_none()));
         match page.next_cursor {
             Some(c) => cursor = Some(c),
             None => return Ok(users),

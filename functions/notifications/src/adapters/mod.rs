@@ -109,6 +109,27 @@ impl Adapters {
         Ok(Self { email, sms, mailboxes: mailbox::Mailboxes::from_env(env, store, http)? })
     }
 
+    /// What [`Adapters::from_env`] needs of the environment, checked without
+    /// building anything: a function that could not send fails at its start,
+    /// not on its first message.
+    pub fn check_env(env: &Env) -> Result<(), String> {
+        let need = |name: &str, with: &str| env.get(name).map(|_| ()).ok_or(format!("{name} is required with {with}"));
+        match env.get("EMAIL_PROVIDER").unwrap_or("dev") {
+            "dev" => {}
+            "brevo" => need("BREVO_API_KEY", "EMAIL_PROVIDER=brevo")?,
+            other => return Err(format!("EMAIL_PROVIDER {other} is not one of dev, brevo")),
+        }
+        match env.get("SMS_PROVIDER").unwrap_or("dev") {
+            "dev" => {}
+            "infobip" => {
+                need("INFOBIP_BASE_URL", "SMS_PROVIDER=infobip")?;
+                need("INFOBIP_API_KEY", "SMS_PROVIDER=infobip")?;
+            }
+            other => return Err(format!("SMS_PROVIDER {other} is not one of dev, infobip")),
+        }
+        Ok(())
+    }
+
     /// The adapter of a channel (`inbox` is written by the worker itself).
     pub fn for_channel(&self, channel: &Channel) -> Option<&Adapter> {
         match channel {

@@ -14,10 +14,10 @@ use crm_deals::deal::{DealStatus, Move};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let body: Value = call.json()?;
     // Another tenant's deal is a 404 whatever the body says.
     let current = super::load(app, &call).await?;
     crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
+    let body: Value = call.json()?;
     let mut f = Fields::of(&body, &["reason_code", "note"])?;
     let code = f.one_of("reason_code", LOST_REASONS);
     f.require_because("reason_code", code.is_some(), &format!("must be one of {}", LOST_REASONS.join(", ")));

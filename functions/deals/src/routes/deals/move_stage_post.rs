@@ -14,10 +14,11 @@ use crm_deals::deal::{DealStatus, Move};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let body: Value = call.json()?;
-    let stage_id = body.get("stage_id").and_then(Value::as_str).ok_or_else(|| AppError::invalid("stage_id", "is required"))?.to_string();
+    // Another tenant's deal is a 404 whatever the body says.
     let current = super::load(app, &call).await?;
     crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
+    let body: Value = call.json()?;
+    let stage_id = body.get("stage_id").and_then(Value::as_str).ok_or_else(|| AppError::invalid("stage_id", "is required"))?.to_string();
     let pipeline = super::pipeline_of(app, &current).await?;
     let to = pipeline.stage(&stage_id).cloned().ok_or_else(|| AppError::invalid("stage_id", "no such stage in the deal's pipeline"))?;
     if !to.is_open() {
