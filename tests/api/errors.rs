@@ -37,6 +37,16 @@ async fn malformed_json_wrong_types_and_missing_fields_are_400() {
 }
 
 #[tokio::test]
+async fn a_body_of_the_wrong_json_type_is_400_in_the_envelope_not_a_panic() {
+    let app = TestApp::admin().await;
+    for raw in ["[]", "\"first_name\"", "42", "null", "true"] {
+        let resp = app.post("/v1/contacts/dedupe/check").header("content-type", "application/json").body(raw).send().await.unwrap();
+        let (status, err) = error_of(resp).await;
+        assert_eq!((status, err["code"].as_str()), (400, Some("VALIDATION_ERROR")), "{raw}: {err}");
+    }
+}
+
+#[tokio::test]
 async fn oversized_body_is_413_and_changes_nothing() {
     let app = TestApp::admin().await;
     let big = json!({ "body": "x".repeat(1024 * 1024 + 1) }).to_string();

@@ -11,7 +11,7 @@ pub mod audit;
 pub mod bus;
 pub mod consumer;
 pub mod envelope;
-pub mod metrics;
+pub use crm_http::metrics;
 pub mod outbox;
 pub mod stream;
 pub mod types;

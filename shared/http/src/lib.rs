@@ -10,6 +10,7 @@
 pub mod call;
 pub mod context;
 pub mod list;
+pub mod metrics;
 pub mod reply;
 pub mod route;
 pub mod telemetry;

@@ -95,6 +95,27 @@ fn refusal(ctx: &RequestContext, result: &Result<crate::Reply, AppError>) -> Opt
     })
 }
 
+/// A handler's result, with a panic caught: answered as our `500 INTERNAL`
+/// envelope (its cause withheld), logged with the route, and counted
+/// (`HandlerPanics`, by route). One bad request never takes the execution
+/// environment, or the envelope, down with it.
+async fn guarded<F>(ctx: &RequestContext, handler: F) -> Result<crate::Reply, AppError>
+where
+    F: std::future::Future<Output = Result<crate::Reply, AppError>>,
+{
+    use futures::FutureExt;
+    match std::panic::AssertUnwindSafe(handler).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let what =
+                panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
+            tracing::error!(route = %ctx.route_key, request_id = %ctx.request_id, panic = %what, "handler panicked");
+            crate::metrics::emit(&[("Route", ctx.route_key.as_str())], &[("HandlerPanics", 1.0)]);
+            Err(AppError::internal(format!("handler panicked: {what}")))
+        }
+    }
+}
+
 /// [`dispatch`], also answering the refusal (if any) for the audit log.
 pub async fn dispatch_noting_refusals<S>(routes: &[Route<S>], state: &S, req: Request) -> (Response<Body>, Option<Refusal>) {
     let started = Instant::now();
@@ -102,7 +123,7 @@ pub async fn dispatch_noting_refusals<S>(routes: &[Route<S>], state: &S, req: Re
     let result = match routes.iter().find(|r| r.key == ctx.route_key) {
         None => Err(AppError::RouteNotFound),
         Some(route) => match authorize(route.access, &ctx) {
-            Ok(()) => (route.handler)(state, Call::new(ctx.clone(), req)).await,
+            Ok(()) => guarded(&ctx, (route.handler)(state, Call::new(ctx.clone(), req))).await,
             Err(e) => Err(e),
         },
     };
@@ -129,4 +150,25 @@ pub async fn dispatch_noting_refusals<S>(routes: &[Route<S>], state: &S, req: Re
         "request"
     );
     (response, refused)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_internal_and_the_next_request_is_served() {
+        let ctx = RequestContext::from_request(&Request::default());
+        let panicked = guarded(&ctx, async {
+            let body = serde_json::json!([]);
+            // What a handler indexing a JSON array as an object does.
+            let _ = &body["first_name"].as_str().expect("a first name");
+            Ok(crate::Reply::no_content())
+        })
+        .await;
+        assert!(matches!(panicked, Err(AppError::Internal(_))), "{panicked:?}");
+        assert_eq!(panicked.unwrap_err().code(), "INTERNAL");
+        let fine = guarded(&ctx, async { Ok(crate::Reply::no_content()) }).await;
+        assert!(fine.is_ok());
+    }
 }

@@ -17,6 +17,9 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let principal = call.principal()?;
     let t = principal.tenant_id;
     let body: Value = call.json()?;
+    if !body.is_object() {
+        return Err(AppError::invalid("body", "must be a JSON object"));
+    }
     let mut probe = body.clone();
     if probe.get("first_name").is_none() {
         probe["first_name"] = json!("?");
