@@ -183,6 +183,11 @@ pub fn with_channels(f: &ContactFields) -> ContactFields {
 }
 
 impl Contact {
+    /// A new contact `id` of `tenant`, made by `by` at `now`: version 1, not merged.
+    pub fn new(id: EntityId, tenant: TenantId, fields: ContactFields, by: UserId, now: Timestamp) -> Self {
+        Self { id, tenant_id: tenant, fields, created_by: by, created_at: now, updated_at: now, merged_into_id: None, version: 1 }
+    }
+
     pub fn key(tenant: TenantId, id: EntityId) -> Key {
         keys::entity(tenant, CONTACT, id)
     }

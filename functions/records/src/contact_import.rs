@@ -110,17 +110,7 @@ impl ImportRow for ContactRows {
         _out: &mut ChunkOutcome,
     ) -> Result<Vec<(u32, Contact)>, AppError> {
         let now = Timestamp::now();
-        let contact = |fields| Contact {
-            id: EntityId::new(),
-            tenant_id: job.tenant_id,
-            fields,
-            created_by: job.created_by,
-            created_at: now,
-            updated_at: now,
-            merged_into_id: None,
-            version: 1,
-        };
-        Ok(rows.into_iter().map(|(row, f)| (row, contact(f))).collect())
+        Ok(rows.into_iter().map(|(row, f)| (row, Contact::new(EntityId::new(), job.tenant_id, f, job.created_by, now))).collect())
     }
 
     fn id(c: &Contact) -> (&'static str, EntityId) {

@@ -117,16 +117,7 @@ fn new_contact(p: &Principal, request_id: &str, lead: &Lead, plan: &Plan, id: En
         "company_id": company_id, "owner_user_id": plan.owner,
     });
     let fields = ContactFields::apply(&ContactFields::blank(), &body)?;
-    let contact = Contact {
-        id,
-        tenant_id: p.tenant_id,
-        fields,
-        created_by: p.user_id,
-        created_at: now,
-        updated_at: now,
-        merged_into_id: None,
-        version: 1,
-    };
+    let contact = Contact::new(id, p.tenant_id, fields, p.user_id, now);
     let data =
         json!({ "full_name": contact.fields.full_name(), "company_id": company_id, "lifecycle_stage": "prospect", "lead_id": lead.id });
     let event = caused(p, request_id, types::CONTACT_CREATED, crate::contacts::subject(&contact), data);

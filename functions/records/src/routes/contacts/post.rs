@@ -23,16 +23,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     crm_records::write::check_owner(&app.store, t, fields.owner_user_id).await?;
     crate::contacts::check_company(app, t, fields.company_id).await?;
     let now = Timestamp::now();
-    let contact = Contact {
-        id: EntityId::new(),
-        tenant_id: t,
-        fields,
-        created_by: p.user_id,
-        created_at: now,
-        updated_at: now,
-        merged_into_id: None,
-        version: 1,
-    };
+    let contact = Contact::new(EntityId::new(), t, fields, p.user_id, now);
     let event = crm_events::DomainEvent::caused_by(
         &call,
         crm_events::types::CONTACT_CREATED,
