@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 TOOLS_VENV := infra/.venv-tools
 
-.PHONY: dev test emulator emulator-stop unit openapi sam-validate sam-build bench bench-calls fmt lint
+.PHONY: dev test emulator emulator-stop unit template openapi sam-validate sam-build bench bench-calls fmt lint
 
 ## Run the whole system locally: emulator + provisioning + dev server + workers, demo tenant seeded.
 dev: emulator
@@ -19,6 +19,10 @@ emulator:
 emulator-stop:
 	bash infra/emulator.sh stop
 
+## Write the route stacks (stacks/*.yaml and the root's entries for them) from the route tables and functions/*/stack.yaml.
+template:
+	$(CARGO) run -q -p devserver -- template
+
 ## Regenerate docs/openapi.json from the code (a test fails when it is stale).
 openapi:
 	$(CARGO) run -q -p devserver -- openapi > docs/openapi.json
@@ -28,8 +32,9 @@ $(TOOLS_VENV)/.done: infra/requirements-tools.txt
 	$(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-tools.txt
 	touch $@
 
+## Lint every stack (the root and stacks/*.yaml), then count each one's resources against its limit.
 sam-validate: $(TOOLS_VENV)/.done
-	SAM_CLI_TELEMETRY=0 $(TOOLS_VENV)/bin/sam validate --lint
+	for t in template.yaml stacks/*.yaml; do SAM_CLI_TELEMETRY=0 $(TOOLS_VENV)/bin/sam validate --lint -t $$t || exit 1; done
 	$(TOOLS_VENV)/bin/python infra/resource_budget.py template.yaml
 
 ## Package every function as SAM would deploy it (cargo-lambda cross-compiles with zig, both from PyPI).

@@ -18,8 +18,8 @@ fn template_routes() -> Vec<(String, bool)> {
         .flat_map(|f| {
             f.triggers
                 .into_iter()
-                .filter_map(|t| match t {
-                    model::Trigger::Http { method, path, public } => Some((format!("{method} {path}"), public)),
+                .filter_map(|t| match &t {
+                    model::Trigger::Http { public, .. } => Some((t.route_key()?, *public)),
                     _ => None,
                 })
                 .collect::<Vec<_>>()

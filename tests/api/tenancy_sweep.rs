@@ -111,7 +111,9 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
     let stranger = TestApp::with_plan(&["admin"], "DevPro").await;
     let mut swept = 0;
     for (key, _) in devserver::openapi::declared_access() {
-        let (method, path) = key.split_once(' ').unwrap();
+        let Some((method, path)) = key.split_once(' ') else {
+            continue; // `$default`
+        };
         if !path.contains('{') || !PREFIXES.iter().any(|p| path.starts_with(p)) {
             continue;
         }

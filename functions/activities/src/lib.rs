@@ -69,25 +69,97 @@ impl App {
 
 /// The routes of this context, exactly as template.yaml declares them.
 pub const ROUTES: &[Route<App>] = &[
-    route!("POST /v1/notes", Access::Permission(rbac::NOTE_CREATE), routes::notes::post::handle),
-    route!("GET /v1/notes", Access::Permission(rbac::NOTE_READ), routes::notes::list::handle),
-    route!("GET /v1/notes/{id}", Access::Permission(rbac::NOTE_READ), routes::notes::get::handle),
-    route!("GET /v1/activity", Access::Permission(rbac::ACTIVITY_READ), routes::activity::list::handle),
-    route!("POST /v1/activities", Access::Permission(rbac::ACTIVITY_CREATE), routes::activities::post::handle),
-    route!("GET /v1/activities", Access::Permission(rbac::ACTIVITY_READ), routes::activities::get::handle),
-    route!("GET /v1/activities/{id}", Access::Permission(rbac::ACTIVITY_READ), routes::activities::id_get::handle),
-    route!("PATCH /v1/activities/{id}", Access::Permission(rbac::ACTIVITY_UPDATE), routes::activities::patch::handle),
-    route!("DELETE /v1/activities/{id}", Access::Permission(rbac::ACTIVITY_DELETE), routes::activities::delete::handle),
-    route!("GET /v1/timeline", Access::Permission(rbac::ACTIVITY_READ), routes::timeline::get::handle),
-    route!("POST /v1/tasks", Access::Permission(rbac::TASK_CREATE), routes::tasks::post::handle),
-    route!("GET /v1/tasks", Access::Permission(rbac::TASK_READ), routes::tasks::get::handle),
-    route!("GET /v1/tasks/{id}", Access::Permission(rbac::TASK_READ), routes::tasks::id_get::handle),
-    route!("PATCH /v1/tasks/{id}", Access::Permission(rbac::TASK_UPDATE), routes::tasks::patch::handle),
-    route!("DELETE /v1/tasks/{id}", Access::Permission(rbac::TASK_DELETE), routes::tasks::delete::handle),
-    route!("POST /v1/tasks/{id}/complete", Access::Permission(rbac::TASK_COMPLETE), routes::tasks::complete_post::handle),
-    route!("POST /v1/tasks/{id}/remind", Access::Permission(rbac::TASK_UPDATE), routes::tasks::remind_post::handle),
-    route!("GET /v1/tasks/{id}/reminders", Access::Permission(rbac::TASK_READ), routes::tasks::reminders_get::handle),
-    route!("DELETE /v1/tasks/{id}/reminders/{reminderId}", Access::Permission(rbac::TASK_UPDATE), routes::tasks::reminder_delete::handle),
+    route!("POST /v1/notes", "NotesCreate", Access::Permission(rbac::NOTE_CREATE), routes::notes::post::handle, "Create note"),
+    route!("GET /v1/notes", "NotesList", Access::Permission(rbac::NOTE_READ), routes::notes::list::handle, "List notes"),
+    route!("GET /v1/notes/{id}", "NotesGet", Access::Permission(rbac::NOTE_READ), routes::notes::get::handle, "Get note"),
+    route!("GET /v1/activity", "ActivityList", Access::Permission(rbac::ACTIVITY_READ), routes::activity::list::handle, "List activity"),
+    route!(
+        "POST /v1/activities",
+        "ActivitiesCreate",
+        Access::Permission(rbac::ACTIVITY_CREATE),
+        routes::activities::post::handle,
+        "Create activity (log a call, email, meeting or note)"
+    ),
+    route!(
+        "GET /v1/activities",
+        "ActivitiesList",
+        Access::Permission(rbac::ACTIVITY_READ),
+        routes::activities::get::handle,
+        "List activities"
+    ),
+    route!(
+        "GET /v1/activities/{id}",
+        "ActivitiesGet",
+        Access::Permission(rbac::ACTIVITY_READ),
+        routes::activities::id_get::handle,
+        "Get activity"
+    ),
+    route!(
+        "PATCH /v1/activities/{id}",
+        "ActivitiesUpdate",
+        Access::Permission(rbac::ACTIVITY_UPDATE),
+        routes::activities::patch::handle,
+        "Update activity (If-Match)"
+    ),
+    route!(
+        "DELETE /v1/activities/{id}",
+        "ActivitiesDelete",
+        Access::Permission(rbac::ACTIVITY_DELETE),
+        routes::activities::delete::handle,
+        "Delete activity"
+    ),
+    route!(
+        "GET /v1/timeline",
+        "Timeline",
+        Access::Permission(rbac::ACTIVITY_READ),
+        routes::timeline::get::handle,
+        "Timeline (notes and tasks merged, newest first)"
+    ),
+    route!(
+        "POST /v1/tasks",
+        "TasksCreate",
+        Access::Permission(rbac::TASK_CREATE),
+        routes::tasks::post::handle,
+        "Create task (the assignee is notified)"
+    ),
+    route!("GET /v1/tasks", "TasksList", Access::Permission(rbac::TASK_READ), routes::tasks::get::handle, "List tasks"),
+    route!("GET /v1/tasks/{id}", "TasksGet", Access::Permission(rbac::TASK_READ), routes::tasks::id_get::handle, "Get task"),
+    route!(
+        "PATCH /v1/tasks/{id}",
+        "TasksUpdate",
+        Access::Permission(rbac::TASK_UPDATE),
+        routes::tasks::patch::handle,
+        "Update task (If-Match)"
+    ),
+    route!("DELETE /v1/tasks/{id}", "TasksDelete", Access::Permission(rbac::TASK_DELETE), routes::tasks::delete::handle, "Delete task"),
+    route!(
+        "POST /v1/tasks/{id}/complete",
+        "TasksComplete",
+        Access::Permission(rbac::TASK_COMPLETE),
+        routes::tasks::complete_post::handle,
+        "Complete task"
+    ),
+    route!(
+        "POST /v1/tasks/{id}/remind",
+        "TaskRemind",
+        Access::Permission(rbac::TASK_UPDATE),
+        routes::tasks::remind_post::handle,
+        "Remind task (one-time EventBridge Scheduler schedules)"
+    ),
+    route!(
+        "GET /v1/tasks/{id}/reminders",
+        "TaskRemindersList",
+        Access::Permission(rbac::TASK_READ),
+        routes::tasks::reminders_get::handle,
+        "List task reminders"
+    ),
+    route!(
+        "DELETE /v1/tasks/{id}/reminders/{reminderId}",
+        "TaskReminderCancel",
+        Access::Permission(rbac::TASK_UPDATE),
+        routes::tasks::reminder_delete::handle,
+        "Cancel task reminder (cancel a pending reminder)"
+    ),
 ];
 
 crm_runtime::function! {

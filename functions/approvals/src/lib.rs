@@ -34,15 +34,69 @@ impl App {
 }
 
 pub const ROUTES: &[Route<App>] = &[
-    route!("GET /v1/approvals/policies", Access::Permission(rbac::APPROVALS_REQUESTS_READ), routes::policies::get::handle),
-    route!("POST /v1/approvals/policies", Access::Permission(rbac::APPROVALS_POLICIES_MANAGE), routes::policies::post::handle),
-    route!("PATCH /v1/approvals/policies/{id}", Access::Permission(rbac::APPROVALS_POLICIES_MANAGE), routes::policies::patch::handle),
-    route!("DELETE /v1/approvals/policies/{id}", Access::Permission(rbac::APPROVALS_POLICIES_MANAGE), routes::policies::delete::handle),
-    route!("GET /v1/approvals/requests", Access::Permission(rbac::APPROVALS_REQUESTS_READ), routes::requests::get::handle),
-    route!("GET /v1/approvals/requests/{id}", Access::Permission(rbac::APPROVALS_REQUESTS_READ), routes::requests::id_get::handle),
-    route!("POST /v1/approvals/requests/{id}/approve", Access::Permission(rbac::APPROVALS_DECIDE), routes::requests::decide::approve),
-    route!("POST /v1/approvals/requests/{id}/reject", Access::Permission(rbac::APPROVALS_DECIDE), routes::requests::decide::reject),
-    route!("POST /v1/approvals/requests/{id}/cancel", Access::Permission(rbac::APPROVALS_REQUESTS_READ), routes::requests::decide::cancel),
+    route!(
+        "GET /v1/approvals/policies",
+        "ApprovalPoliciesList",
+        Access::Permission(rbac::APPROVALS_REQUESTS_READ),
+        routes::policies::get::handle,
+        "List approval policies"
+    ),
+    route!(
+        "POST /v1/approvals/policies",
+        "ApprovalPoliciesCreate",
+        Access::Permission(rbac::APPROVALS_POLICIES_MANAGE),
+        routes::policies::post::handle,
+        "Create approval policy (approvals.activePolicies)"
+    ),
+    route!(
+        "PATCH /v1/approvals/policies/{id}",
+        "ApprovalPoliciesUpdate",
+        Access::Permission(rbac::APPROVALS_POLICIES_MANAGE),
+        routes::policies::patch::handle,
+        "Update approval policy (switch on and off without code)"
+    ),
+    route!(
+        "DELETE /v1/approvals/policies/{id}",
+        "ApprovalPoliciesDelete",
+        Access::Permission(rbac::APPROVALS_POLICIES_MANAGE),
+        routes::policies::delete::handle,
+        "Delete approval policy"
+    ),
+    route!(
+        "GET /v1/approvals/requests",
+        "ApprovalRequestsList",
+        Access::Permission(rbac::APPROVALS_REQUESTS_READ),
+        routes::requests::get::handle,
+        "List approval requests"
+    ),
+    route!(
+        "GET /v1/approvals/requests/{id}",
+        "ApprovalRequestsGet",
+        Access::Permission(rbac::APPROVALS_REQUESTS_READ),
+        routes::requests::id_get::handle,
+        "Get approval request"
+    ),
+    route!(
+        "POST /v1/approvals/requests/{id}/approve",
+        "ApprovalRequestsApprove",
+        Access::Permission(rbac::APPROVALS_DECIDE),
+        routes::requests::decide::approve,
+        "Approve approval request (opens the next step or grants the action)"
+    ),
+    route!(
+        "POST /v1/approvals/requests/{id}/reject",
+        "ApprovalRequestsReject",
+        Access::Permission(rbac::APPROVALS_DECIDE),
+        routes::requests::decide::reject,
+        "Reject approval request"
+    ),
+    route!(
+        "POST /v1/approvals/requests/{id}/cancel",
+        "ApprovalRequestsCancel",
+        Access::Permission(rbac::APPROVALS_REQUESTS_READ),
+        routes::requests::decide::cancel,
+        "Cancel approval request (the requester withdraws)"
+    ),
 ];
 
 crm_runtime::function! {

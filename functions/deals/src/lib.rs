@@ -43,36 +43,136 @@ impl App {
 }
 
 pub const ROUTES: &[Route<App>] = &[
-    route!("GET /v1/pipelines", Access::Permission(rbac::DEAL_READ), routes::pipelines::get::handle),
-    route!("POST /v1/pipelines", Access::Permission(rbac::PIPELINE_MANAGE), routes::pipelines::post::handle),
-    route!("GET /v1/pipelines/{id}", Access::Permission(rbac::DEAL_READ), routes::pipelines::id_get::handle),
-    route!("PATCH /v1/pipelines/{id}", Access::Permission(rbac::PIPELINE_MANAGE), routes::pipelines::patch::handle),
-    route!("DELETE /v1/pipelines/{id}", Access::Permission(rbac::PIPELINE_MANAGE), routes::pipelines::delete::handle),
-    route!("GET /v1/pipelines/{id}/board", Access::Permission(rbac::DEAL_READ), routes::pipelines::board_get::handle),
-    route!("GET /v1/pipelines/{id}/forecast", Access::Permission(rbac::DEAL_READ), routes::pipelines::forecast_get::handle),
-    route!("GET /v1/pipelines/{id}/stages", Access::Permission(rbac::DEAL_READ), routes::pipelines::stages::get::handle),
-    route!("POST /v1/pipelines/{id}/stages", Access::Permission(rbac::PIPELINE_MANAGE), routes::pipelines::stages::post::handle),
+    route!("GET /v1/pipelines", "PipelinesList", Access::Permission(rbac::DEAL_READ), routes::pipelines::get::handle, "List pipelines"),
+    route!(
+        "POST /v1/pipelines",
+        "PipelinesCreate",
+        Access::Permission(rbac::PIPELINE_MANAGE),
+        routes::pipelines::post::handle,
+        "Create pipeline (a second one needs deals.multiPipelines)"
+    ),
+    route!(
+        "GET /v1/pipelines/{id}",
+        "PipelinesGet",
+        Access::Permission(rbac::DEAL_READ),
+        routes::pipelines::id_get::handle,
+        "Get pipeline"
+    ),
+    route!(
+        "PATCH /v1/pipelines/{id}",
+        "PipelinesUpdate",
+        Access::Permission(rbac::PIPELINE_MANAGE),
+        routes::pipelines::patch::handle,
+        "Update pipeline (If-Match)"
+    ),
+    route!(
+        "DELETE /v1/pipelines/{id}",
+        "PipelinesDelete",
+        Access::Permission(rbac::PIPELINE_MANAGE),
+        routes::pipelines::delete::handle,
+        "Delete pipeline (only without deals)"
+    ),
+    route!(
+        "GET /v1/pipelines/{id}/board",
+        "PipelineBoard",
+        Access::Permission(rbac::DEAL_READ),
+        routes::pipelines::board_get::handle,
+        "Pipeline board (kanban read model)"
+    ),
+    route!(
+        "GET /v1/pipelines/{id}/forecast",
+        "PipelineForecast",
+        Access::Permission(rbac::DEAL_READ),
+        routes::pipelines::forecast_get::handle,
+        "Pipeline forecast (weighted, by close month)"
+    ),
+    route!(
+        "GET /v1/pipelines/{id}/stages",
+        "PipelineStagesList",
+        Access::Permission(rbac::DEAL_READ),
+        routes::pipelines::stages::get::handle,
+        "List pipeline stages"
+    ),
+    route!(
+        "POST /v1/pipelines/{id}/stages",
+        "PipelineStagesCreate",
+        Access::Permission(rbac::PIPELINE_MANAGE),
+        routes::pipelines::stages::post::handle,
+        "Create pipeline stage"
+    ),
     route!(
         "PATCH /v1/pipelines/{id}/stages/{stageId}",
+        "PipelineStagesUpdate",
         Access::Permission(rbac::PIPELINE_MANAGE),
-        routes::pipelines::stages::patch::handle
+        routes::pipelines::stages::patch::handle,
+        "Update pipeline stage"
     ),
     route!(
         "DELETE /v1/pipelines/{id}/stages/{stageId}",
+        "PipelineStagesDelete",
         Access::Permission(rbac::PIPELINE_MANAGE),
-        routes::pipelines::stages::delete::handle
+        routes::pipelines::stages::delete::handle,
+        "Delete pipeline stage (only without deals)"
     ),
-    route!("GET /v1/deals", Access::Permission(rbac::DEAL_READ), routes::deals::get::handle),
-    route!("POST /v1/deals", Access::Permission(rbac::DEAL_CREATE), routes::deals::post::handle),
-    route!("GET /v1/deals/lost-reasons", Access::Permission(rbac::DEAL_READ), routes::deals::lost_reasons_get::handle),
-    route!("GET /v1/deals/{id}", Access::Permission(rbac::DEAL_READ), routes::deals::id_get::handle),
-    route!("PATCH /v1/deals/{id}", Access::Permission(rbac::DEAL_UPDATE), routes::deals::patch::handle),
-    route!("DELETE /v1/deals/{id}", Access::Permission(rbac::DEAL_DELETE), routes::deals::delete::handle),
-    route!("POST /v1/deals/{id}/move-stage", Access::Permission(rbac::DEAL_STAGE_MOVE), routes::deals::move_stage_post::handle),
-    route!("POST /v1/deals/{id}/mark-won", Access::Permission(rbac::DEAL_MARK_WIN), routes::deals::mark_won_post::handle),
-    route!("POST /v1/deals/{id}/mark-lost", Access::Permission(rbac::DEAL_MARK_LOSS), routes::deals::mark_lost_post::handle),
-    route!("GET /v1/deals/{id}/history", Access::Permission(rbac::DEAL_READ), routes::deals::history_get::handle),
-    route!("POST /v1/deals/{id}/request-approval", Access::Permission(rbac::DEAL_UPDATE), routes::deals::request_approval_post::handle),
+    route!("GET /v1/deals", "DealsList", Access::Permission(rbac::DEAL_READ), routes::deals::get::handle, "List deals"),
+    route!("POST /v1/deals", "DealsCreate", Access::Permission(rbac::DEAL_CREATE), routes::deals::post::handle, "Create deal"),
+    route!(
+        "GET /v1/deals/lost-reasons",
+        "DealLostReasons",
+        Access::Permission(rbac::DEAL_READ),
+        routes::deals::lost_reasons_get::handle,
+        "Deal lost reasons (the coded dictionary)"
+    ),
+    route!("GET /v1/deals/{id}", "DealsGet", Access::Permission(rbac::DEAL_READ), routes::deals::id_get::handle, "Get deal"),
+    route!(
+        "PATCH /v1/deals/{id}",
+        "DealsUpdate",
+        Access::Permission(rbac::DEAL_UPDATE),
+        routes::deals::patch::handle,
+        "Update deal (If-Match)"
+    ),
+    route!(
+        "DELETE /v1/deals/{id}",
+        "DealsDelete",
+        Access::Permission(rbac::DEAL_DELETE),
+        routes::deals::delete::handle,
+        "Delete deal (If-Match)"
+    ),
+    route!(
+        "POST /v1/deals/{id}/move-stage",
+        "DealMoveStage",
+        Access::Permission(rbac::DEAL_STAGE_MOVE),
+        routes::deals::move_stage_post::handle,
+        "Deal move stage (approval gate deal.stage.move)"
+    ),
+    route!(
+        "POST /v1/deals/{id}/mark-won",
+        "DealMarkWon",
+        Access::Permission(rbac::DEAL_MARK_WIN),
+        routes::deals::mark_won_post::handle,
+        "Deal mark won (approval gate deal.mark.win)"
+    ),
+    route!(
+        "POST /v1/deals/{id}/mark-lost",
+        "DealMarkLost",
+        Access::Permission(rbac::DEAL_MARK_LOSS),
+        routes::deals::mark_lost_post::handle,
+        "Deal mark lost (coded reason)"
+    ),
+    route!(
+        "GET /v1/deals/{id}/history",
+        "DealHistory",
+        Access::Permission(rbac::DEAL_READ),
+        routes::deals::history_get::handle,
+        "Deal history (stage history)"
+    ),
+    route!(
+        "POST /v1/deals/{id}/request-approval",
+        "DealRequestApproval",
+        Access::Permission(rbac::DEAL_UPDATE),
+        routes::deals::request_approval_post::handle,
+        "Deal request approval"
+    ),
 ];
 
 crm_runtime::function! {

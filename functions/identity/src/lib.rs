@@ -130,93 +130,371 @@ fn positive(env: &Env, name: &str, default: i64) -> Result<i64, String> {
 }
 
 pub const ROUTES: &[Route<App>] = &[
-    route!("POST /v1/auth/register-super-admin", Access::Public, routes::auth::register::handle),
-    route!("POST /v1/auth/login", Access::Public, routes::auth::login::handle),
-    route!("POST /v1/auth/refresh", Access::Public, routes::auth::refresh::handle),
-    route!("POST /v1/auth/forgot-password", Access::Public, routes::auth::forgot_password::handle),
-    route!("POST /v1/auth/reset-password", Access::Public, routes::auth::reset_password::handle),
-    route!("POST /v1/auth/verify-email", Access::Public, routes::auth::verify_email::handle),
-    route!("POST /v1/auth/logout", Access::Permission(rbac::SESSION_REVOKE_SELF), routes::auth::logout::handle),
-    route!("GET /v1/auth/sessions", Access::Permission(rbac::SESSION_READ_SELF), routes::sessions::list::handle),
-    route!("DELETE /v1/auth/sessions/{id}", Access::Permission(rbac::SESSION_REVOKE_SELF), routes::sessions::delete::handle),
-    route!("POST /v1/auth/totp/setup", Access::Permission(rbac::TWOFA_MANAGE_SELF), routes::totp::setup::handle),
-    route!("POST /v1/auth/totp/confirm", Access::Permission(rbac::TWOFA_MANAGE_SELF), routes::totp::confirm::handle),
-    route!("POST /v1/auth/totp/disable", Access::Permission(rbac::TWOFA_MANAGE_SELF), routes::totp::disable::handle),
-    route!("POST /v1/auth/phone/verify/start", Access::Permission(rbac::PHONE_VERIFY_START), routes::phone::start::handle),
-    route!("POST /v1/auth/phone/verify/confirm", Access::Permission(rbac::PHONE_VERIFY_CONFIRM), routes::phone::confirm::handle),
-    route!("POST /v1/auth/phone/verify/resend", Access::Permission(rbac::PHONE_VERIFY_START), routes::phone::resend::handle),
-    route!("DELETE /v1/auth/phone/verify/cancel", Access::Permission(rbac::PHONE_VERIFY_START), routes::phone::cancel::handle),
-    route!("POST /v1/auth/twofa/{channel}/enable", Access::Permission(rbac::TWOFA_MANAGE_SELF), routes::twofa::enable::handle),
-    route!("POST /v1/auth/twofa/{channel}/disable", Access::Permission(rbac::TWOFA_MANAGE_SELF), routes::twofa::disable::handle),
-    route!("POST /v1/ops/tenants/{id}/suspend", Access::Public, routes::ops::tenant_status::suspend),
-    route!("POST /v1/ops/tenants/{id}/reactivate", Access::Public, routes::ops::tenant_status::reactivate),
-    route!("GET /v1/ops/tenants/{id}/entitlements", Access::Public, routes::ops::entitlements::get),
-    route!("PUT /v1/ops/tenants/{id}/entitlements", Access::Public, routes::ops::entitlements::put),
-    route!("GET /v1/admin/roles", Access::Permission(rbac::ROLE_READ), routes::admin::roles::get::handle),
-    route!("GET /v1/admin/users", Access::Permission(rbac::USER_READ), routes::admin::users::get::handle),
-    route!("POST /v1/admin/users", Access::Permission(rbac::USER_MANAGE), routes::admin::users::post::handle),
-    route!("GET /v1/admin/users/{id}", Access::Permission(rbac::USER_READ), routes::admin::users::id_get::handle),
-    route!("PATCH /v1/admin/users/{id}", Access::Permission(rbac::USER_UPDATE), routes::admin::users::patch::handle),
-    route!("DELETE /v1/admin/users/{id}", Access::Permission(rbac::USER_DELETE), routes::admin::users::delete::handle),
-    route!("GET /v1/admin/users/{id}/preferences", Access::Permission(rbac::USER_READ), routes::admin::users::preferences_get::handle),
-    route!("PUT /v1/admin/users/{id}/preferences", Access::Permission(rbac::USER_UPDATE), routes::admin::users::preferences_put::handle),
+    route!(
+        "POST /v1/auth/register-super-admin",
+        "RegisterSuperAdmin",
+        Access::Public,
+        routes::auth::register::handle,
+        "Register super admin (new tenant and its super admin)"
+    ),
+    route!("POST /v1/auth/login", "Login", Access::Public, routes::auth::login::handle, "Log in"),
+    route!(
+        "POST /v1/auth/refresh",
+        "Refresh",
+        Access::Public,
+        routes::auth::refresh::handle,
+        "Refresh the session (rotation, reuse detection)"
+    ),
+    route!(
+        "POST /v1/auth/forgot-password",
+        "ForgotPassword",
+        Access::Public,
+        routes::auth::forgot_password::handle,
+        "Forgot password (emails a reset link; never reveals accounts)"
+    ),
+    route!("POST /v1/auth/reset-password", "ResetPassword", Access::Public, routes::auth::reset_password::handle, "Reset password"),
+    route!("POST /v1/auth/verify-email", "VerifyEmail", Access::Public, routes::auth::verify_email::handle, "Verify email"),
+    route!("POST /v1/auth/logout", "Logout", Access::Permission(rbac::SESSION_REVOKE_SELF), routes::auth::logout::handle, "Log out"),
+    route!(
+        "GET /v1/auth/sessions",
+        "SessionsList",
+        Access::Permission(rbac::SESSION_READ_SELF),
+        routes::sessions::list::handle,
+        "List sessions"
+    ),
+    route!(
+        "DELETE /v1/auth/sessions/{id}",
+        "SessionsDelete",
+        Access::Permission(rbac::SESSION_REVOKE_SELF),
+        routes::sessions::delete::handle,
+        "Delete session"
+    ),
+    route!(
+        "POST /v1/auth/totp/setup",
+        "TotpSetup",
+        Access::Permission(rbac::TWOFA_MANAGE_SELF),
+        routes::totp::setup::handle,
+        "Setup TOTP (secret + otpauth URI)"
+    ),
+    route!(
+        "POST /v1/auth/totp/confirm",
+        "TotpConfirm",
+        Access::Permission(rbac::TWOFA_MANAGE_SELF),
+        routes::totp::confirm::handle,
+        "Confirm TOTP (enables TOTP, backup codes)"
+    ),
+    route!(
+        "POST /v1/auth/totp/disable",
+        "TotpDisable",
+        Access::Permission(rbac::TWOFA_MANAGE_SELF),
+        routes::totp::disable::handle,
+        "Disable TOTP"
+    ),
+    route!(
+        "POST /v1/auth/phone/verify/start",
+        "PhoneVerifyStart",
+        Access::Permission(rbac::PHONE_VERIFY_START),
+        routes::phone::start::handle,
+        "Start phone verify (code by SMS/WhatsApp, 3/hour)"
+    ),
+    route!(
+        "POST /v1/auth/phone/verify/confirm",
+        "PhoneVerifyConfirm",
+        Access::Permission(rbac::PHONE_VERIFY_CONFIRM),
+        routes::phone::confirm::handle,
+        "Confirm phone verify (5 attempts, 10 min)"
+    ),
+    route!(
+        "POST /v1/auth/phone/verify/resend",
+        "PhoneVerifyResend",
+        Access::Permission(rbac::PHONE_VERIFY_START),
+        routes::phone::resend::handle,
+        "Resend phone verify (1/min)"
+    ),
+    route!(
+        "DELETE /v1/auth/phone/verify/cancel",
+        "PhoneVerifyCancel",
+        Access::Permission(rbac::PHONE_VERIFY_START),
+        routes::phone::cancel::handle,
+        "Cancel phone verify"
+    ),
+    route!(
+        "POST /v1/auth/twofa/{channel}/enable",
+        "TwoFactorEnable",
+        Access::Permission(rbac::TWOFA_MANAGE_SELF),
+        routes::twofa::enable::handle,
+        "Enable two factor"
+    ),
+    route!(
+        "POST /v1/auth/twofa/{channel}/disable",
+        "TwoFactorDisable",
+        Access::Permission(rbac::TWOFA_MANAGE_SELF),
+        routes::twofa::disable::handle,
+        "Disable two factor"
+    ),
+    route!(
+        "POST /v1/ops/tenants/{id}/suspend",
+        "OpsTenantSuspend",
+        Access::Public,
+        routes::ops::tenant_status::suspend,
+        "Suspend a tenant (operator key)"
+    ),
+    route!(
+        "POST /v1/ops/tenants/{id}/reactivate",
+        "OpsTenantReactivate",
+        Access::Public,
+        routes::ops::tenant_status::reactivate,
+        "Reactivate a tenant (operator key)"
+    ),
+    route!(
+        "GET /v1/ops/tenants/{id}/entitlements",
+        "OpsTenantEntitlementsGet",
+        Access::Public,
+        routes::ops::entitlements::get,
+        "Get a tenant's entitlements (operator key)"
+    ),
+    route!(
+        "PUT /v1/ops/tenants/{id}/entitlements",
+        "OpsTenantEntitlementsPut",
+        Access::Public,
+        routes::ops::entitlements::put,
+        "Set a tenant's entitlements (operator key)"
+    ),
+    route!("GET /v1/admin/roles", "RolesList", Access::Permission(rbac::ROLE_READ), routes::admin::roles::get::handle, "List roles"),
+    route!("GET /v1/admin/users", "UsersList", Access::Permission(rbac::USER_READ), routes::admin::users::get::handle, "List users"),
+    route!(
+        "POST /v1/admin/users",
+        "UsersCreate",
+        Access::Permission(rbac::USER_MANAGE),
+        routes::admin::users::post::handle,
+        "Create user (seat-limited by users.max)"
+    ),
+    route!("GET /v1/admin/users/{id}", "UserGet", Access::Permission(rbac::USER_READ), routes::admin::users::id_get::handle, "Get user"),
+    route!(
+        "PATCH /v1/admin/users/{id}",
+        "UserPatch",
+        Access::Permission(rbac::USER_UPDATE),
+        routes::admin::users::patch::handle,
+        "Update user (profile, If-Match)"
+    ),
+    route!(
+        "DELETE /v1/admin/users/{id}",
+        "UserDelete",
+        Access::Permission(rbac::USER_DELETE),
+        routes::admin::users::delete::handle,
+        "Delete user (deactivate, release email and seat)"
+    ),
+    route!(
+        "GET /v1/admin/users/{id}/preferences",
+        "UserPreferencesGet",
+        Access::Permission(rbac::USER_READ),
+        routes::admin::users::preferences_get::handle,
+        "Get user preferences"
+    ),
+    route!(
+        "PUT /v1/admin/users/{id}/preferences",
+        "UserPreferencesPut",
+        Access::Permission(rbac::USER_UPDATE),
+        routes::admin::users::preferences_put::handle,
+        "Put user preferences"
+    ),
     route!(
         "GET /v1/admin/users/{id}/effective-permissions",
+        "UserEffectivePermissions",
         Access::Permission(rbac::USER_READ),
-        routes::admin::users::effective_permissions_get::handle
+        routes::admin::users::effective_permissions_get::handle,
+        "User effective permissions"
     ),
     route!(
         "GET /v1/admin/users/{id}/effective-entitlements",
+        "UserEffectiveEntitlements",
         Access::Permission(rbac::ENTITLEMENTS_VIEW),
-        routes::admin::users::effective_entitlements_get::handle
+        routes::admin::users::effective_entitlements_get::handle,
+        "User effective entitlements"
     ),
-    route!("POST /v1/admin/users/invite", Access::Permission(rbac::USER_INVITE), routes::admin::users::invite_post::handle),
-    route!("POST /v1/admin/users/accept-invite", Access::Public, routes::admin::users::accept_invite_post::handle),
-    route!("POST /v1/admin/users/{id}/suspend", Access::Permission(rbac::USER_SUSPEND), routes::admin::users::suspend_post::handle),
+    route!(
+        "POST /v1/admin/users/invite",
+        "UsersInvite",
+        Access::Permission(rbac::USER_INVITE),
+        routes::admin::users::invite_post::handle,
+        "Invite user (seat-limited; emails the accept link)"
+    ),
+    route!(
+        "POST /v1/admin/users/accept-invite",
+        "AcceptInvite",
+        Access::Public,
+        routes::admin::users::accept_invite_post::handle,
+        "Accept invite (public; creates the user and logs in)"
+    ),
+    route!(
+        "POST /v1/admin/users/{id}/suspend",
+        "UserSuspend",
+        Access::Permission(rbac::USER_SUSPEND),
+        routes::admin::users::suspend_post::handle,
+        "Suspend user"
+    ),
     route!(
         "POST /v1/admin/users/{id}/deactivate",
+        "UserDeactivate",
         Access::Permission(rbac::USER_DEACTIVATE),
-        routes::admin::users::deactivate_post::handle
+        routes::admin::users::deactivate_post::handle,
+        "Deactivate user (frees a seat)"
     ),
-    route!("POST /v1/admin/users/{id}/reactivate", Access::Permission(rbac::USER_REINSTATE), routes::admin::users::reactivate_post::handle),
+    route!(
+        "POST /v1/admin/users/{id}/reactivate",
+        "UserReactivate",
+        Access::Permission(rbac::USER_REINSTATE),
+        routes::admin::users::reactivate_post::handle,
+        "Reactivate user"
+    ),
     route!(
         "POST /v1/admin/users/{id}/force-logout",
+        "UserForceLogout",
         Access::Permission(rbac::USER_FORCE_LOGOUT),
-        routes::admin::users::force_logout_post::handle
+        routes::admin::users::force_logout_post::handle,
+        "User force logout"
     ),
-    route!("GET /v1/admin/groups", Access::Permission(rbac::USER_READ), routes::admin::groups::get::handle),
-    route!("POST /v1/admin/groups", Access::Permission(rbac::GROUPS_MANAGE), routes::admin::groups::post::handle),
-    route!("GET /v1/admin/groups/{id}", Access::Permission(rbac::USER_READ), routes::admin::groups::id_get::handle),
-    route!("PATCH /v1/admin/groups/{id}", Access::Permission(rbac::GROUPS_MANAGE), routes::admin::groups::patch::handle),
-    route!("DELETE /v1/admin/groups/{id}", Access::Permission(rbac::GROUPS_MANAGE), routes::admin::groups::delete::handle),
-    route!("POST /v1/admin/groups/{id}/members", Access::Permission(rbac::GROUPS_MEMBERS_MANAGE), routes::admin::groups::members::add),
-    route!("DELETE /v1/admin/groups/{id}/members", Access::Permission(rbac::GROUPS_MEMBERS_MANAGE), routes::admin::groups::members::remove),
-    route!("GET /v1/admin/roles/hierarchy", Access::Permission(rbac::ROLE_READ), routes::admin::roles::hierarchy::get),
-    route!("POST /v1/admin/roles/hierarchy", Access::Permission(rbac::ROLES_HIERARCHY_MANAGE), routes::admin::roles::hierarchy::post),
-    route!("DELETE /v1/admin/roles/hierarchy", Access::Permission(rbac::ROLES_HIERARCHY_MANAGE), routes::admin::roles::hierarchy::delete),
-    route!("GET /v1/admin/roles/visibility", Access::Permission(rbac::ROLE_READ), routes::admin::roles::visibility::get),
-    route!("PUT /v1/admin/roles/visibility", Access::Permission(rbac::ROLES_HIERARCHY_MANAGE), routes::admin::roles::visibility::put),
+    route!("GET /v1/admin/groups", "GroupsList", Access::Permission(rbac::USER_READ), routes::admin::groups::get::handle, "List groups"),
+    route!(
+        "POST /v1/admin/groups",
+        "GroupsCreate",
+        Access::Permission(rbac::GROUPS_MANAGE),
+        routes::admin::groups::post::handle,
+        "Create group (code unique, groups.max, grant in the access model)"
+    ),
+    route!(
+        "GET /v1/admin/groups/{id}",
+        "GroupsGet",
+        Access::Permission(rbac::USER_READ),
+        routes::admin::groups::id_get::handle,
+        "Get group (with members and overrides)"
+    ),
+    route!(
+        "PATCH /v1/admin/groups/{id}",
+        "GroupsUpdate",
+        Access::Permission(rbac::GROUPS_MANAGE),
+        routes::admin::groups::patch::handle,
+        "Update group"
+    ),
+    route!(
+        "DELETE /v1/admin/groups/{id}",
+        "GroupsDelete",
+        Access::Permission(rbac::GROUPS_MANAGE),
+        routes::admin::groups::delete::handle,
+        "Delete group (empty groups only)"
+    ),
+    route!(
+        "POST /v1/admin/groups/{id}/members",
+        "GroupMembersAdd",
+        Access::Permission(rbac::GROUPS_MEMBERS_MANAGE),
+        routes::admin::groups::members::add,
+        "Add group member"
+    ),
+    route!(
+        "DELETE /v1/admin/groups/{id}/members",
+        "GroupMembersRemove",
+        Access::Permission(rbac::GROUPS_MEMBERS_MANAGE),
+        routes::admin::groups::members::remove,
+        "Remove group member"
+    ),
+    route!(
+        "GET /v1/admin/roles/hierarchy",
+        "RoleHierarchyGet",
+        Access::Permission(rbac::ROLE_READ),
+        routes::admin::roles::hierarchy::get,
+        "Get role hierarchy"
+    ),
+    route!(
+        "POST /v1/admin/roles/hierarchy",
+        "RoleHierarchyAdd",
+        Access::Permission(rbac::ROLES_HIERARCHY_MANAGE),
+        routes::admin::roles::hierarchy::post,
+        "Add role hierarchy (no cycles)"
+    ),
+    route!(
+        "DELETE /v1/admin/roles/hierarchy",
+        "RoleHierarchyRemove",
+        Access::Permission(rbac::ROLES_HIERARCHY_MANAGE),
+        routes::admin::roles::hierarchy::delete,
+        "Remove role hierarchy"
+    ),
+    route!(
+        "GET /v1/admin/roles/visibility",
+        "RecordVisibilityGet",
+        Access::Permission(rbac::ROLE_READ),
+        routes::admin::roles::visibility::get,
+        "Get record visibility"
+    ),
+    route!(
+        "PUT /v1/admin/roles/visibility",
+        "RecordVisibilitySet",
+        Access::Permission(rbac::ROLES_HIERARCHY_MANAGE),
+        routes::admin::roles::visibility::put,
+        "Set record visibility (all or team)"
+    ),
     route!(
         "GET /v1/admin/entitlements/overrides/{scope}",
+        "EntitlementOverridesGet",
         Access::Permission(rbac::ENTITLEMENTS_OVERRIDES_MANAGE),
-        routes::admin::entitlements::overrides::get
+        routes::admin::entitlements::overrides::get,
+        "Get entitlement override"
     ),
     route!(
         "PUT /v1/admin/entitlements/overrides/{scope}",
+        "EntitlementOverridesPut",
         Access::Permission(rbac::ENTITLEMENTS_OVERRIDES_MANAGE),
-        routes::admin::entitlements::overrides::put
+        routes::admin::entitlements::overrides::put,
+        "Put entitlement overrides"
     ),
     route!(
         "GET /v1/admin/entitlements/effective",
+        "EntitlementsEffective",
         Access::Permission(rbac::ENTITLEMENTS_VIEW),
-        routes::admin::entitlements::effective_get::handle
+        routes::admin::entitlements::effective_get::handle,
+        "Entitlements effective (each value with its source)"
     ),
-    route!("GET /v1/admin/plan", Access::Permission(rbac::PLAN_VIEW), routes::admin::plan::get::handle),
-    route!("POST /v1/admin/users/{id}/roles", Access::Permission(rbac::ROLE_ASSIGN), routes::admin::users::roles_post::handle),
-    route!("GET /v1/admin/audit-logs", Access::Permission(rbac::AUDIT_READ), routes::admin::audit_logs::get::handle),
-    route!("POST /v1/admin/api-keys", Access::Permission(rbac::APIKEY_MANAGE), routes::admin::api_keys::post::handle),
-    route!("GET /v1/admin/api-keys", Access::Permission(rbac::APIKEY_MANAGE), routes::admin::api_keys::get::handle),
-    route!("DELETE /v1/admin/api-keys/{id}", Access::Permission(rbac::APIKEY_MANAGE), routes::admin::api_keys::delete::handle),
+    route!(
+        "GET /v1/admin/plan",
+        "PlanGet",
+        Access::Permission(rbac::PLAN_VIEW),
+        routes::admin::plan::get::handle,
+        "Get plan (plan, features, limits, usage)"
+    ),
+    route!(
+        "POST /v1/admin/users/{id}/roles",
+        "UserRolesAssign",
+        Access::Permission(rbac::ROLE_ASSIGN),
+        routes::admin::users::roles_post::handle,
+        "Assign user roles (audited user.role.changed)"
+    ),
+    route!(
+        "GET /v1/admin/audit-logs",
+        "AuditLogsList",
+        Access::Permission(rbac::AUDIT_READ),
+        routes::admin::audit_logs::get::handle,
+        "List audit logs"
+    ),
+    route!(
+        "POST /v1/admin/api-keys",
+        "ApiKeysCreate",
+        Access::Permission(rbac::APIKEY_MANAGE),
+        routes::admin::api_keys::post::handle,
+        "Create API key (secret shown once)"
+    ),
+    route!(
+        "GET /v1/admin/api-keys",
+        "ApiKeysList",
+        Access::Permission(rbac::APIKEY_MANAGE),
+        routes::admin::api_keys::get::handle,
+        "List API keys"
+    ),
+    route!(
+        "DELETE /v1/admin/api-keys/{id}",
+        "ApiKeysRevoke",
+        Access::Permission(rbac::APIKEY_MANAGE),
+        routes::admin::api_keys::delete::handle,
+        "Revoke API key"
+    ),
 ];
 
 crm_runtime::function! {

@@ -133,58 +133,202 @@ impl App {
 }
 
 pub const ROUTES: &[Route<App>] = &[
-    route!("POST /v1/notify/dispatch", Access::Permission(rbac::NOTIFY_DISPATCH), routes::dispatch::post::handle),
-    route!("GET /v1/notify/messages", Access::Permission(rbac::NOTIFY_OUTBOX_READ), routes::messages::get::handle),
-    route!("GET /v1/notify/messages/{id}", Access::Permission(rbac::NOTIFY_OUTBOX_READ), routes::messages::id_get::handle),
-    route!("POST /v1/notify/templates", Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE), routes::templates::post::handle),
-    route!("GET /v1/notify/templates", Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE), routes::templates::get::handle),
-    route!("PATCH /v1/notify/templates/{id}", Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE), routes::templates::patch::handle),
+    route!(
+        "POST /v1/notify/dispatch",
+        "NotifyDispatch",
+        Access::Permission(rbac::NOTIFY_DISPATCH),
+        routes::dispatch::post::handle,
+        "Dispatch notify (consent, caps, throttles, mirrors, quiet hours, idempotency)"
+    ),
+    route!(
+        "GET /v1/notify/messages",
+        "NotifyMessagesList",
+        Access::Permission(rbac::NOTIFY_OUTBOX_READ),
+        routes::messages::get::handle,
+        "List notify messages (outbox by date, status, channel, group)"
+    ),
+    route!(
+        "GET /v1/notify/messages/{id}",
+        "NotifyMessageGet",
+        Access::Permission(rbac::NOTIFY_OUTBOX_READ),
+        routes::messages::id_get::handle,
+        "Get notify message (with its dispatch group)"
+    ),
+    route!(
+        "POST /v1/notify/templates",
+        "NotifyTemplatesCreate",
+        Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE),
+        routes::templates::post::handle,
+        "Create notify template"
+    ),
+    route!(
+        "GET /v1/notify/templates",
+        "NotifyTemplatesList",
+        Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE),
+        routes::templates::get::handle,
+        "List notify templates"
+    ),
+    route!(
+        "PATCH /v1/notify/templates/{id}",
+        "NotifyTemplatesUpdate",
+        Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE),
+        routes::templates::patch::handle,
+        "Update notify template"
+    ),
     route!(
         "POST /v1/notify/templates/{id}/approve",
+        "NotifyTemplatesApprove",
         Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE),
-        routes::templates::approve_post::handle
+        routes::templates::approve_post::handle,
+        "Approve notify template"
     ),
-    route!("POST /v1/notify/templates/preview", Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE), routes::templates::preview_post::handle),
-    route!("POST /v1/notify/opt-in", Access::Permission(rbac::NOTIFY_CONSENT_MANAGE), routes::consent::opt_in),
-    route!("POST /v1/notify/opt-out", Access::Permission(rbac::NOTIFY_CONSENT_MANAGE), routes::consent::opt_out),
-    route!("GET /v1/notify/suppression", Access::Permission(rbac::NOTIFY_SUPPRESSION_READ), routes::suppression::get::handle),
-    route!("POST /v1/notify/suppression", Access::Permission(rbac::NOTIFY_SUPPRESSION_MANAGE), routes::suppression::post::handle),
-    route!("DELETE /v1/notify/suppression", Access::Permission(rbac::NOTIFY_SUPPRESSION_MANAGE), routes::suppression::delete::handle),
-    route!("GET /v1/admin/notification-policies", Access::Permission(rbac::NOTIFY_POLICIES_MANAGE), routes::policies::get::handle),
-    route!("PUT /v1/admin/notification-policies", Access::Permission(rbac::NOTIFY_POLICIES_MANAGE), routes::policies::put::handle),
-    route!("GET /v1/me/notifications", Access::Permission(rbac::NOTIFY_INBOX_READ_SELF), routes::inbox::get::handle),
-    route!("GET /v1/me/notifications/{id}", Access::Permission(rbac::NOTIFY_INBOX_READ_SELF), routes::inbox::id_get::handle),
-    route!("PATCH /v1/me/notifications/{id}/read", Access::Permission(rbac::NOTIFY_INBOX_READ_SELF), routes::inbox::read_patch::handle),
+    route!(
+        "POST /v1/notify/templates/preview",
+        "NotifyTemplatesPreview",
+        Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE),
+        routes::templates::preview_post::handle,
+        "Preview notify template (render without sending)"
+    ),
+    route!(
+        "POST /v1/notify/opt-in",
+        "NotifyOptIn",
+        Access::Permission(rbac::NOTIFY_CONSENT_MANAGE),
+        routes::consent::opt_in,
+        "Notify opt in"
+    ),
+    route!(
+        "POST /v1/notify/opt-out",
+        "NotifyOptOut",
+        Access::Permission(rbac::NOTIFY_CONSENT_MANAGE),
+        routes::consent::opt_out,
+        "Notify opt out (SMS = STOP list; contact.opted_out)"
+    ),
+    route!(
+        "GET /v1/notify/suppression",
+        "NotifySuppressionList",
+        Access::Permission(rbac::NOTIFY_SUPPRESSION_READ),
+        routes::suppression::get::handle,
+        "List notify suppression"
+    ),
+    route!(
+        "POST /v1/notify/suppression",
+        "NotifySuppressionAdd",
+        Access::Permission(rbac::NOTIFY_SUPPRESSION_MANAGE),
+        routes::suppression::post::handle,
+        "Add notify suppression (manual)"
+    ),
+    route!(
+        "DELETE /v1/notify/suppression",
+        "NotifySuppressionRemove",
+        Access::Permission(rbac::NOTIFY_SUPPRESSION_MANAGE),
+        routes::suppression::delete::handle,
+        "Remove notify suppression"
+    ),
+    route!(
+        "GET /v1/admin/notification-policies",
+        "NotificationPoliciesGet",
+        Access::Permission(rbac::NOTIFY_POLICIES_MANAGE),
+        routes::policies::get::handle,
+        "Get notification policies"
+    ),
+    route!(
+        "PUT /v1/admin/notification-policies",
+        "NotificationPoliciesPut",
+        Access::Permission(rbac::NOTIFY_POLICIES_MANAGE),
+        routes::policies::put::handle,
+        "Put notification policies (quiet hours, STOP policy, throttles)"
+    ),
+    route!(
+        "GET /v1/me/notifications",
+        "InboxList",
+        Access::Permission(rbac::NOTIFY_INBOX_READ_SELF),
+        routes::inbox::get::handle,
+        "List inbox"
+    ),
+    route!(
+        "GET /v1/me/notifications/{id}",
+        "InboxGet",
+        Access::Permission(rbac::NOTIFY_INBOX_READ_SELF),
+        routes::inbox::id_get::handle,
+        "Get inbox"
+    ),
+    route!(
+        "PATCH /v1/me/notifications/{id}/read",
+        "InboxRead",
+        Access::Permission(rbac::NOTIFY_INBOX_READ_SELF),
+        routes::inbox::read_patch::handle,
+        "Read inbox"
+    ),
     route!(
         "PATCH /v1/me/notifications/read-bulk",
+        "InboxReadBulk",
         Access::Permission(rbac::NOTIFY_INBOX_READ_SELF),
-        routes::inbox::read_bulk_patch::handle
+        routes::inbox::read_bulk_patch::handle,
+        "Inbox read bulk"
     ),
-    route!("GET /v1/admin/notifications/{userId}", Access::Permission(rbac::NOTIFY_INBOX_READ_TENANT), routes::inbox::admin_get::handle),
+    route!(
+        "GET /v1/admin/notifications/{userId}",
+        "InboxAdminList",
+        Access::Permission(rbac::NOTIFY_INBOX_READ_TENANT),
+        routes::inbox::admin_get::handle,
+        "List inbox admin (a user's inbox, for admins)"
+    ),
     route!(
         "GET /v1/me/notification-preferences",
+        "MyNotificationPreferencesGet",
         Access::Permission(rbac::NOTIFY_PREFERENCES_UPDATE_SELF),
-        routes::preferences::get::handle
+        routes::preferences::get::handle,
+        "Get my notification preference"
     ),
     route!(
         "PUT /v1/me/notification-preferences",
+        "MyNotificationPreferencesPut",
         Access::Permission(rbac::NOTIFY_PREFERENCES_UPDATE_SELF),
-        routes::preferences::put::handle
+        routes::preferences::put::handle,
+        "Put my notification preferences"
     ),
-    route!("POST /v1/email/provider-accounts", Access::Permission(rbac::EMAIL_ACCOUNTS_MANAGE), routes::email_accounts::post::handle),
-    route!("GET /v1/email/provider-accounts", Access::Permission(rbac::EMAIL_ACCOUNTS_MANAGE), routes::email_accounts::get::handle),
+    route!(
+        "POST /v1/email/provider-accounts",
+        "EmailAccountsCreate",
+        Access::Permission(rbac::EMAIL_ACCOUNTS_MANAGE),
+        routes::email_accounts::post::handle,
+        "Create email account (connect Gmail or Outlook; tokens sealed)"
+    ),
+    route!(
+        "GET /v1/email/provider-accounts",
+        "EmailAccountsList",
+        Access::Permission(rbac::EMAIL_ACCOUNTS_MANAGE),
+        routes::email_accounts::get::handle,
+        "List email accounts"
+    ),
     route!(
         "PATCH /v1/email/provider-accounts/{id}",
+        "EmailAccountsUpdate",
         Access::Permission(rbac::EMAIL_ACCOUNTS_MANAGE),
-        routes::email_accounts::patch::handle
+        routes::email_accounts::patch::handle,
+        "Update email account (default, status, reconnect)"
     ),
     route!(
         "DELETE /v1/email/provider-accounts/{id}",
+        "EmailAccountsDelete",
         Access::Permission(rbac::EMAIL_ACCOUNTS_MANAGE),
-        routes::email_accounts::delete::handle
+        routes::email_accounts::delete::handle,
+        "Delete email account"
     ),
-    route!("POST /v1/webhooks/brevo", Access::Public, routes::webhooks::brevo),
-    route!("POST /v1/webhooks/infobip", Access::Public, routes::webhooks::infobip),
+    route!(
+        "POST /v1/webhooks/brevo",
+        "BrevoWebhook",
+        Access::Public,
+        routes::webhooks::brevo,
+        "Brevo webhook (delivery events; bearer token)"
+    ),
+    route!(
+        "POST /v1/webhooks/infobip",
+        "InfobipWebhook",
+        Access::Public,
+        routes::webhooks::infobip,
+        "Infobip webhook (delivery reports; Basic credentials)"
+    ),
 ];
 
 crm_runtime::function! {

@@ -51,10 +51,22 @@ impl App {
 }
 
 pub const ROUTES: &[Route<App>] = &[
-    route!("GET /health", Access::Public, routes::health::get::handle),
-    route!("GET /v1/health", Access::Permission(rbac::SYSTEM_HEALTH), routes::health::get_detailed::handle),
-    route!("GET /v1/openapi.json", Access::Public, routes::openapi::get::handle),
-    route!("ANY /{proxy+}", Access::Public, routes::fallback::handle),
+    route!("GET /health", "Health", Access::Public, routes::health::get::handle, "Liveness (public)"),
+    route!(
+        "GET /v1/health",
+        "HealthDetailed",
+        Access::Permission(rbac::SYSTEM_HEALTH),
+        routes::health::get_detailed::handle,
+        "Health of the table, bus and queues"
+    ),
+    route!("GET /v1/openapi.json", "OpenApi", Access::Public, routes::openapi::get::handle, "This OpenAPI document (public)"),
+    route!(
+        "$default",
+        "Fallback",
+        Access::Public,
+        routes::fallback::handle,
+        "Any route the API does not have: 404 NOT_FOUND in the envelope"
+    ),
 ];
 
 crm_runtime::function! {

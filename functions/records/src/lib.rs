@@ -88,67 +88,285 @@ impl App {
 }
 
 pub const ROUTES: &[Route<App>] = &[
-    route!("POST /v1/companies", Access::Permission(rbac::COMPANY_CREATE), routes::companies::post::handle),
-    route!("GET /v1/companies", Access::Permission(rbac::COMPANY_READ), routes::companies::get::handle),
-    route!("GET /v1/companies/{id}", Access::Permission(rbac::COMPANY_READ), routes::companies::id_get::handle),
-    route!("PATCH /v1/companies/{id}", Access::Permission(rbac::COMPANY_UPDATE), routes::companies::patch::handle),
-    route!("DELETE /v1/companies/{id}", Access::Permission(rbac::COMPANY_DELETE), routes::companies::delete::handle),
-    route!("POST /v1/contacts", Access::Permission(rbac::CONTACT_CREATE), routes::contacts::post::handle),
-    route!("POST /v1/contacts/dedupe/check", Access::Permission(rbac::CONTACT_READ), routes::contacts::dedupe_check_post::handle),
-    route!("POST /v1/contacts/import", Access::Permission(rbac::CONTACT_CREATE), routes::contacts::import_post::handle),
-    route!("POST /v1/contacts/export", Access::Permission(rbac::CONTACT_READ), routes::contacts::export_post::handle),
-    route!("GET /v1/jobs", Access::Permission(rbac::CONTACT_READ), routes::jobs::get::handle),
-    route!("GET /v1/jobs/{id}", Access::Permission(rbac::CONTACT_READ), routes::jobs::id_get::handle),
-    route!("POST /v1/jobs/{id}/start", Access::Permission(rbac::CONTACT_CREATE), routes::jobs::start_post::handle),
-    route!("POST /v1/contacts/merge", Access::Permission(rbac::CONTACT_MERGE), routes::contacts::merge_post::handle),
-    route!("GET /v1/contacts", Access::Permission(rbac::CONTACT_READ), routes::contacts::get::handle),
-    route!("GET /v1/contacts/{id}", Access::Permission(rbac::CONTACT_READ), routes::contacts::id_get::handle),
-    route!("PATCH /v1/contacts/{id}", Access::Permission(rbac::CONTACT_UPDATE), routes::contacts::patch::handle),
-    route!("DELETE /v1/contacts/{id}", Access::Permission(rbac::CONTACT_DELETE), routes::contacts::delete::handle),
-    route!("POST /v1/contacts/{id}/channels", Access::Permission(rbac::CONTACT_UPDATE), routes::contacts::channels_post::handle),
+    route!(
+        "POST /v1/companies",
+        "CompaniesCreate",
+        Access::Permission(rbac::COMPANY_CREATE),
+        routes::companies::post::handle,
+        "Create company"
+    ),
+    route!("GET /v1/companies", "CompaniesList", Access::Permission(rbac::COMPANY_READ), routes::companies::get::handle, "List companies"),
+    route!(
+        "GET /v1/companies/{id}",
+        "CompaniesGet",
+        Access::Permission(rbac::COMPANY_READ),
+        routes::companies::id_get::handle,
+        "Get company"
+    ),
+    route!(
+        "PATCH /v1/companies/{id}",
+        "CompaniesUpdate",
+        Access::Permission(rbac::COMPANY_UPDATE),
+        routes::companies::patch::handle,
+        "Update company (If-Match)"
+    ),
+    route!(
+        "DELETE /v1/companies/{id}",
+        "CompaniesDelete",
+        Access::Permission(rbac::COMPANY_DELETE),
+        routes::companies::delete::handle,
+        "Delete company"
+    ),
+    route!(
+        "POST /v1/contacts",
+        "ContactsCreate",
+        Access::Permission(rbac::CONTACT_CREATE),
+        routes::contacts::post::handle,
+        "Create contact (duplicate email/phone blocked)"
+    ),
+    route!(
+        "POST /v1/contacts/dedupe/check",
+        "ContactsDedupeCheck",
+        Access::Permission(rbac::CONTACT_READ),
+        routes::contacts::dedupe_check_post::handle,
+        "Check contacts dedupe (blocking duplicates and soft matches)"
+    ),
+    route!(
+        "POST /v1/contacts/import",
+        "ContactsImport",
+        Access::Permission(rbac::CONTACT_CREATE),
+        routes::contacts::import_post::handle,
+        "Import contacts (a job and a presigned upload URL)"
+    ),
+    route!(
+        "POST /v1/contacts/export",
+        "ContactsExport",
+        Access::Permission(rbac::CONTACT_READ),
+        routes::contacts::export_post::handle,
+        "Export contacts (a CSV of the filtered contacts, as a job)"
+    ),
+    route!(
+        "GET /v1/jobs",
+        "JobsList",
+        Access::Permission(rbac::CONTACT_READ),
+        routes::jobs::get::handle,
+        "List jobs (the caller's imports and exports)"
+    ),
+    route!(
+        "GET /v1/jobs/{id}",
+        "JobsGet",
+        Access::Permission(rbac::CONTACT_READ),
+        routes::jobs::id_get::handle,
+        "Get job (progress, row errors, duplicates, download URL)"
+    ),
+    route!(
+        "POST /v1/jobs/{id}/start",
+        "JobsStart",
+        Access::Permission(rbac::CONTACT_CREATE),
+        routes::jobs::start_post::handle,
+        "Start job (the upload is there, queue the import)"
+    ),
+    route!(
+        "POST /v1/contacts/merge",
+        "ContactsMerge",
+        Access::Permission(rbac::CONTACT_MERGE),
+        routes::contacts::merge_post::handle,
+        "Merge contacts (target kept, source tombstoned)"
+    ),
+    route!("GET /v1/contacts", "ContactsList", Access::Permission(rbac::CONTACT_READ), routes::contacts::get::handle, "List contacts"),
+    route!("GET /v1/contacts/{id}", "ContactsGet", Access::Permission(rbac::CONTACT_READ), routes::contacts::id_get::handle, "Get contact"),
+    route!(
+        "PATCH /v1/contacts/{id}",
+        "ContactsUpdate",
+        Access::Permission(rbac::CONTACT_UPDATE),
+        routes::contacts::patch::handle,
+        "Update contact (If-Match)"
+    ),
+    route!(
+        "DELETE /v1/contacts/{id}",
+        "ContactsDelete",
+        Access::Permission(rbac::CONTACT_DELETE),
+        routes::contacts::delete::handle,
+        "Delete contact"
+    ),
+    route!(
+        "POST /v1/contacts/{id}/channels",
+        "ContactChannelsUpsert",
+        Access::Permission(rbac::CONTACT_UPDATE),
+        routes::contacts::channels_post::handle,
+        "Contact channels upsert (add or change an email, phone or WhatsApp channel)"
+    ),
     route!(
         "DELETE /v1/contacts/{id}/channels/{channelId}",
+        "ContactChannelsDelete",
         Access::Permission(rbac::CONTACT_UPDATE),
-        routes::contacts::channel_delete::handle
+        routes::contacts::channel_delete::handle,
+        "Delete contact channel"
     ),
     route!(
         "POST /v1/contacts/{id}/channels/{channelId}/verify/start",
+        "ContactChannelVerifyStart",
         Access::Permission(rbac::CONTACT_UPDATE),
-        routes::contacts::verify::start
+        routes::contacts::verify::start,
+        "Start contact channel verify (a code by email, SMS or WhatsApp)"
     ),
     route!(
         "POST /v1/contacts/{id}/channels/{channelId}/verify/confirm",
+        "ContactChannelVerifyConfirm",
         Access::Permission(rbac::CONTACT_UPDATE),
-        routes::contacts::verify::confirm
+        routes::contacts::verify::confirm,
+        "Confirm contact channel verify"
     ),
-    route!("POST /v1/contacts/{id}/opt-in", Access::Permission(rbac::CONTACT_CONSENT_MANAGE), routes::contacts::consent_post::opt_in),
-    route!("POST /v1/contacts/{id}/opt-out", Access::Permission(rbac::CONTACT_CONSENT_MANAGE), routes::contacts::consent_post::opt_out),
-    route!("GET /v1/custom-fields/definitions", Access::Permission(rbac::CONTACT_READ), routes::custom_fields::get::handle),
-    route!("POST /v1/custom-fields/definitions", Access::Permission(rbac::CUSTOMFIELDS_MANAGE), routes::custom_fields::post::handle),
-    route!("PATCH /v1/custom-fields/definitions/{id}", Access::Permission(rbac::CUSTOMFIELDS_MANAGE), routes::custom_fields::patch::handle),
+    route!(
+        "POST /v1/contacts/{id}/opt-in",
+        "ContactOptIn",
+        Access::Permission(rbac::CONTACT_CONSENT_MANAGE),
+        routes::contacts::consent_post::opt_in,
+        "Contact opt in (per channel; the consent record follows)"
+    ),
+    route!(
+        "POST /v1/contacts/{id}/opt-out",
+        "ContactOptOut",
+        Access::Permission(rbac::CONTACT_CONSENT_MANAGE),
+        routes::contacts::consent_post::opt_out,
+        "Contact opt out (per channel; an SMS opt-out is the STOP list)"
+    ),
+    route!(
+        "GET /v1/custom-fields/definitions",
+        "CustomFieldsList",
+        Access::Permission(rbac::CONTACT_READ),
+        routes::custom_fields::get::handle,
+        "List custom fields"
+    ),
+    route!(
+        "POST /v1/custom-fields/definitions",
+        "CustomFieldsCreate",
+        Access::Permission(rbac::CUSTOMFIELDS_MANAGE),
+        routes::custom_fields::post::handle,
+        "Create custom field"
+    ),
+    route!(
+        "PATCH /v1/custom-fields/definitions/{id}",
+        "CustomFieldsUpdate",
+        Access::Permission(rbac::CUSTOMFIELDS_MANAGE),
+        routes::custom_fields::patch::handle,
+        "Update custom field"
+    ),
     route!(
         "DELETE /v1/custom-fields/definitions/{id}",
+        "CustomFieldsDelete",
         Access::Permission(rbac::CUSTOMFIELDS_MANAGE),
-        routes::custom_fields::delete::handle
+        routes::custom_fields::delete::handle,
+        "Delete custom field"
     ),
-    route!("GET /v1/leads", Access::Permission(rbac::LEAD_READ), routes::leads::get::handle),
-    route!("POST /v1/leads", Access::Permission(rbac::LEAD_CREATE), routes::leads::post::handle),
-    route!("POST /v1/leads/capture", Access::Permission(rbac::LEAD_CREATE), routes::leads::capture_post::handle),
-    route!("POST /v1/leads/import", Access::Permission(rbac::LEAD_IMPORT), routes::leads::import_post::handle),
-    route!("GET /v1/leads/scoring-rules", Access::Permission(rbac::LEAD_READ), routes::leads::scoring_rules::get),
-    route!("PUT /v1/leads/scoring-rules", Access::Permission(rbac::LEAD_RULES_MANAGE), routes::leads::scoring_rules::put),
-    route!("GET /v1/leads/assignment", Access::Permission(rbac::LEAD_READ), routes::leads::assignment::get),
-    route!("PUT /v1/leads/assignment", Access::Permission(rbac::LEAD_RULES_MANAGE), routes::leads::assignment::put),
-    route!("GET /v1/leads/{id}", Access::Permission(rbac::LEAD_READ), routes::leads::id_get::handle),
-    route!("PATCH /v1/leads/{id}", Access::Permission(rbac::LEAD_UPDATE), routes::leads::patch::handle),
-    route!("DELETE /v1/leads/{id}", Access::Permission(rbac::LEAD_DELETE), routes::leads::delete::handle),
-    route!("POST /v1/leads/{id}/convert", Access::Permission(rbac::LEAD_CONVERT), routes::leads::convert_post::handle),
-    route!("POST /v1/leads/{id}/score", Access::Permission(rbac::LEAD_UPDATE), routes::leads::score_post::handle),
-    route!("GET /v1/segments", Access::Permission(rbac::CONTACT_READ), routes::segments::get::handle),
-    route!("POST /v1/segments", Access::Permission(rbac::SEGMENT_MANAGE), routes::segments::post::handle),
-    route!("PATCH /v1/segments/{id}", Access::Permission(rbac::SEGMENT_MANAGE), routes::segments::patch::handle),
-    route!("DELETE /v1/segments/{id}", Access::Permission(rbac::SEGMENT_MANAGE), routes::segments::delete::handle),
-    route!("GET /v1/segments/{id}/run", Access::Permission(rbac::CONTACT_READ), routes::segments::run_get::handle),
+    route!("GET /v1/leads", "LeadsList", Access::Permission(rbac::LEAD_READ), routes::leads::get::handle, "List leads"),
+    route!(
+        "POST /v1/leads",
+        "LeadsCreate",
+        Access::Permission(rbac::LEAD_CREATE),
+        routes::leads::post::handle,
+        "Create lead (assigned, scored, checked for duplicates)"
+    ),
+    route!(
+        "POST /v1/leads/capture",
+        "LeadsCapture",
+        Access::Permission(rbac::LEAD_CREATE),
+        routes::leads::capture_post::handle,
+        "Leads capture (web forms with an API key; honeypot, per-key rate limit)"
+    ),
+    route!(
+        "POST /v1/leads/import",
+        "LeadsImport",
+        Access::Permission(rbac::LEAD_IMPORT),
+        routes::leads::import_post::handle,
+        "Import leads (CSV through the import jobs)"
+    ),
+    route!(
+        "GET /v1/leads/scoring-rules",
+        "LeadScoringRulesGet",
+        Access::Permission(rbac::LEAD_READ),
+        routes::leads::scoring_rules::get,
+        "Get lead scoring rules"
+    ),
+    route!(
+        "PUT /v1/leads/scoring-rules",
+        "LeadScoringRulesPut",
+        Access::Permission(rbac::LEAD_RULES_MANAGE),
+        routes::leads::scoring_rules::put,
+        "Put lead scoring rules (leads.scoring)"
+    ),
+    route!(
+        "GET /v1/leads/assignment",
+        "LeadAssignmentGet",
+        Access::Permission(rbac::LEAD_READ),
+        routes::leads::assignment::get,
+        "Get lead assignment"
+    ),
+    route!(
+        "PUT /v1/leads/assignment",
+        "LeadAssignmentPut",
+        Access::Permission(rbac::LEAD_RULES_MANAGE),
+        routes::leads::assignment::put,
+        "Put lead assignment (round-robin pool and rules)"
+    ),
+    route!("GET /v1/leads/{id}", "LeadsGet", Access::Permission(rbac::LEAD_READ), routes::leads::id_get::handle, "Get lead"),
+    route!(
+        "PATCH /v1/leads/{id}",
+        "LeadsUpdate",
+        Access::Permission(rbac::LEAD_UPDATE),
+        routes::leads::patch::handle,
+        "Update lead (If-Match)"
+    ),
+    route!(
+        "DELETE /v1/leads/{id}",
+        "LeadsDelete",
+        Access::Permission(rbac::LEAD_DELETE),
+        routes::leads::delete::handle,
+        "Delete lead (If-Match)"
+    ),
+    route!(
+        "POST /v1/leads/{id}/convert",
+        "LeadConvert",
+        Access::Permission(rbac::LEAD_CONVERT),
+        routes::leads::convert_post::handle,
+        "Convert lead (contact, company and deal in one transaction)"
+    ),
+    route!(
+        "POST /v1/leads/{id}/score",
+        "LeadScore",
+        Access::Permission(rbac::LEAD_UPDATE),
+        routes::leads::score_post::handle,
+        "Score lead (manual adjustment)"
+    ),
+    route!("GET /v1/segments", "SegmentsList", Access::Permission(rbac::CONTACT_READ), routes::segments::get::handle, "List segments"),
+    route!(
+        "POST /v1/segments",
+        "SegmentsCreate",
+        Access::Permission(rbac::SEGMENT_MANAGE),
+        routes::segments::post::handle,
+        "Create segment (a saved contact or company filter)"
+    ),
+    route!(
+        "PATCH /v1/segments/{id}",
+        "SegmentsUpdate",
+        Access::Permission(rbac::SEGMENT_MANAGE),
+        routes::segments::patch::handle,
+        "Update segment"
+    ),
+    route!(
+        "DELETE /v1/segments/{id}",
+        "SegmentsDelete",
+        Access::Permission(rbac::SEGMENT_MANAGE),
+        routes::segments::delete::handle,
+        "Delete segment"
+    ),
+    route!(
+        "GET /v1/segments/{id}/run",
+        "SegmentsRun",
+        Access::Permission(rbac::CONTACT_READ),
+        routes::segments::run_get::handle,
+        "Run segment (the rows the saved filter selects)"
+    ),
 ];
 
 crm_runtime::function! {

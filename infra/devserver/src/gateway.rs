@@ -30,8 +30,14 @@ pub struct RouteEntry {
     pub function: usize,
 }
 
+/// The route key of the API's default route: it takes what no route matches.
+pub const DEFAULT_ROUTE: &str = "$default";
+
 impl RouteEntry {
     pub fn key(&self) -> String {
+        if self.path == DEFAULT_ROUTE {
+            return DEFAULT_ROUTE.to_string();
+        }
         format!("{} {}", self.method, self.path)
     }
 }
@@ -80,15 +86,18 @@ fn decode(s: &str) -> String {
 }
 
 /// The most specific route for a request: literal segments beat
-/// parameters, a named method beats `ANY`.
+/// parameters, a named method beats `ANY`; `$default` takes the rest.
 pub fn find_route<'a>(routes: &'a [RouteEntry], method: &str, path: &str) -> Option<(&'a RouteEntry, BTreeMap<String, String>)> {
-    routes.iter().filter(|r| r.method == method || r.method == "ANY").filter_map(|r| match_path(&r.path, path).map(|p| (r, p))).max_by_key(
-        |(r, _)| {
+    routes
+        .iter()
+        .filter(|r| r.path != DEFAULT_ROUTE && (r.method == method || r.method == "ANY"))
+        .filter_map(|r| match_path(&r.path, path).map(|p| (r, p)))
+        .max_by_key(|(r, _)| {
             let literals = r.path.split('/').filter(|s| !s.starts_with('{')).count();
             let greedy = r.path.contains("+}");
             (!greedy, literals, r.method != "ANY")
-        },
-    )
+        })
+        .or_else(|| routes.iter().find(|r| r.path == DEFAULT_ROUTE).map(|r| (r, BTreeMap::new())))
 }
 
 /// CORS as the HttpApi's `CorsConfiguration` declares it.
@@ -394,15 +403,21 @@ mod tests {
 
     #[test]
     fn matches_parameters_and_prefers_literals() {
-        let routes =
-            vec![entry("GET", "/v1/notes/{id}"), entry("GET", "/v1/notes/export"), entry("ANY", "/{proxy+}"), entry("GET", "/v1/notes")];
+        let routes = vec![
+            entry("GET", "/v1/notes/{id}"),
+            entry("GET", "/v1/notes/export"),
+            entry("ANY", "/v1/files/{path+}"),
+            entry("GET", "/v1/notes"),
+            entry("ANY", DEFAULT_ROUTE),
+        ];
         let (r, p) = find_route(&routes, "GET", "/v1/notes/01ABC").unwrap();
         assert_eq!(r.path, "/v1/notes/{id}");
         assert_eq!(p["id"], "01ABC");
         assert_eq!(find_route(&routes, "GET", "/v1/notes/export").unwrap().0.path, "/v1/notes/export");
         assert_eq!(find_route(&routes, "GET", "/v1/notes").unwrap().0.path, "/v1/notes");
-        assert_eq!(find_route(&routes, "DELETE", "/v1/notes").unwrap().0.path, "/{proxy+}");
-        assert_eq!(find_route(&routes, "GET", "/nope/at/all").unwrap().1["proxy"], "nope/at/all");
+        assert_eq!(find_route(&routes, "DELETE", "/v1/files/a/b").unwrap().1["path"], "a/b");
+        assert_eq!(find_route(&routes, "DELETE", "/v1/notes").unwrap().0.key(), "$default");
+        assert_eq!(find_route(&routes, "GET", "/nope/at/all").unwrap().0.key(), "$default");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! ([`functions`]), serves the HttpApi ([`gateway`]) and drives the event
 //! sources ([`sources`]).
 
+pub mod catalogue;
 pub mod fake_mailboxes;
 pub mod fake_providers;
 pub mod functions;
@@ -16,6 +17,7 @@ pub mod openapi;
 pub mod provision;
 pub mod seed;
 pub mod sources;
+pub mod stacks;
 pub mod state;
 pub mod template;
 
@@ -248,7 +250,7 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
     let functions = Arc::new(Functions::new(&clients.config, &env)?);
 
     let cors_config = template
-        .of_type("AWS::Serverless::HttpApi")
+        .of_type("AWS::ApiGatewayV2::Api")
         .first()
         .and_then(|api| api.properties.get("CorsConfiguration").cloned())
         .map(|c| provisioned.resolver.resolve(&c))

@@ -1,4 +1,4 @@
-//! `devserver [up|provision|openapi|routes]` — the local stack's command line.
+//! `devserver [up|provision|openapi|template|routes]` — the local stack's command line.
 //!
 //! Environment: `CRM_EMULATOR_URL` (default `http://127.0.0.1:4566`),
 //! `CRM_PORT` (3000), `CRM_STACK` (name prefix, `crm-local`).
@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use devserver::{model, openapi, seed, template::Template, Options};
+use devserver::{catalogue, model, openapi, seed, stacks, template::Template, Options};
 
 #[tokio::main]
 async fn main() {
@@ -57,6 +57,14 @@ async fn run(command: &str, opts: Options) -> Result<(), String> {
             println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?);
             Ok(())
         }
+        "template" => {
+            let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+            let files = stacks::generate(&root, &catalogue::contexts())?;
+            for path in stacks::write(&root, &files)? {
+                println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
         "routes" => {
             for spec in model::functions(&Template::load(&opts.template)?)? {
                 for key in spec.route_keys() {
@@ -65,6 +73,6 @@ async fn run(command: &str, opts: Options) -> Result<(), String> {
             }
             Ok(())
         }
-        other => Err(format!("unknown command {other}; use up, provision, openapi or routes")),
+        other => Err(format!("unknown command {other}; use up, provision, openapi, template or routes")),
     }
 }

@@ -1,13 +1,16 @@
-//! The functions template.yaml declares, and what triggers each one.
+//! The functions template.yaml and its nested stacks declare, and what
+//! triggers each one.
 
-use serde_yaml::Value;
+use serde_yaml::{Mapping, Value};
 
-use crate::template::Template;
+use crate::template::{in_root_terms, Template};
 
 /// What invokes a function.
 #[derive(Debug, Clone)]
 pub enum Trigger {
-    /// An HttpApi route; `public` when `Auth.Authorizer: NONE`.
+    /// An HTTP API route (an `ApiGatewayV2::Route`, or a SAM `HttpApi`
+    /// event); `public` when no authorizer runs. The default route is
+    /// method `ANY`, path `$default`.
     Http { method: String, path: String, public: bool },
     /// An SQS event source (`Queue` unresolved).
     Sqs { queue: Value, batch_size: i32 },
@@ -27,21 +30,27 @@ pub struct FunctionSpec {
     /// registered handler, as the Lambda bootstrap does.
     pub handler: Option<String>,
     pub description: String,
-    /// Function-level environment (unresolved).
+    /// Function-level environment, a nested stack's globals included
+    /// (unresolved, in the root's terms).
     pub env: serde_yaml::Mapping,
     pub triggers: Vec<Trigger>,
 }
 
+impl Trigger {
+    /// The route key of an HTTP trigger (`GET /v1/notes/{id}`, `$default`).
+    pub fn route_key(&self) -> Option<String> {
+        match self {
+            Trigger::Http { path, .. } if path == "$default" => Some(path.clone()),
+            Trigger::Http { method, path, .. } => Some(format!("{method} {path}")),
+            _ => None,
+        }
+    }
+}
+
 impl FunctionSpec {
-    /// The HttpApi route key of an HTTP trigger (`GET /v1/notes/{id}`).
+    /// The route keys of its HTTP triggers.
     pub fn route_keys(&self) -> Vec<String> {
-        self.triggers
-            .iter()
-            .filter_map(|t| match t {
-                Trigger::Http { method, path, .. } => Some(format!("{method} {path}")),
-                _ => None,
-            })
-            .collect()
+        self.triggers.iter().filter_map(Trigger::route_key).collect()
     }
 }
 
@@ -49,8 +58,23 @@ fn int(v: Option<&Value>, default: i64) -> i64 {
     v.and_then(Value::as_i64).unwrap_or(default)
 }
 
-/// All functions of the template.
+/// All functions of the template and of its nested stacks.
 pub fn functions(template: &Template) -> Result<Vec<FunctionSpec>, String> {
+    let mut out = functions_of(template, None)?;
+    for nested in template.nested()? {
+        out.extend(functions_of(&nested.template, Some(&nested.parameters)).map_err(|e| format!("{}: {e}", nested.logical_id))?);
+    }
+    out.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));
+    Ok(out)
+}
+
+/// The functions of one template; those of a nested stack (`parameters`
+/// given) carry its globals' environment and read in the root's terms.
+fn functions_of(template: &Template, parameters: Option<&Mapping>) -> Result<Vec<FunctionSpec>, String> {
+    let root_terms = |v: &Value| match parameters {
+        Some(p) => in_root_terms(v, p),
+        None => Ok(v.clone()),
+    };
     let mut out = Vec::new();
     for r in template.of_type("AWS::Serverless::Function") {
         let binary = r
@@ -60,7 +84,14 @@ pub fn functions(template: &Template) -> Result<Vec<FunctionSpec>, String> {
             .and_then(Value::as_str)
             .ok_or_else(|| format!("{}: Metadata.BuildProperties.Binary is required", r.logical_id))?
             .to_string();
-        let env = r.properties.get("Environment").and_then(|e| e.get("Variables")).and_then(Value::as_mapping).cloned().unwrap_or_default();
+        let mut env = if parameters.is_some() { template.global_env() } else { Mapping::new() };
+        if let Some(vars) = r.properties.get("Environment").and_then(|e| e.get("Variables")).and_then(Value::as_mapping) {
+            env.extend(vars.clone());
+        }
+        let env = match root_terms(&Value::Mapping(env))? {
+            Value::Mapping(m) => m,
+            _ => Mapping::new(),
+        };
         let handler = env.get("HANDLER").and_then(Value::as_str).map(str::to_string);
         let mut triggers = Vec::new();
         if let Some(events) = r.properties.get("Events").and_then(Value::as_mapping) {
@@ -127,8 +158,47 @@ pub fn functions(template: &Template) -> Result<Vec<FunctionSpec>, String> {
             triggers,
         });
     }
-    out.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));
+    for (function, trigger) in api_routes(template)? {
+        let spec = out
+            .iter_mut()
+            .find(|s| s.logical_id == function)
+            .ok_or_else(|| format!("a route integrates {function}, not a function here"))?;
+        spec.triggers.push(trigger);
+    }
     Ok(out)
+}
+
+/// `(function, trigger)` of each `AWS::ApiGatewayV2::Route`: its target
+/// integration's `IntegrationUri: !GetAtt {function}.Arn`.
+fn api_routes(template: &Template) -> Result<Vec<(String, Trigger)>, String> {
+    let integrations = template.of_type("AWS::ApiGatewayV2::Integration");
+    let mut out = Vec::new();
+    for r in template.of_type("AWS::ApiGatewayV2::Route") {
+        let key = r.properties.get("RouteKey").and_then(Value::as_str).ok_or_else(|| format!("{}: RouteKey", r.logical_id))?;
+        let target = tagged_str(r.properties.get("Target"), "Sub")
+            .ok_or_else(|| format!("{}: Target must be !Sub integrations/${{…}}", r.logical_id))?;
+        let integration = target
+            .strip_prefix("integrations/${")
+            .and_then(|t| t.strip_suffix('}'))
+            .ok_or_else(|| format!("{}: Target {target}", r.logical_id))?;
+        let function = integrations
+            .iter()
+            .find(|i| i.logical_id == integration)
+            .and_then(|i| tagged_str(i.properties.get("IntegrationUri"), "GetAtt"))
+            .and_then(|arn| arn.strip_suffix(".Arn"))
+            .ok_or_else(|| format!("{}: integration {integration} with IntegrationUri: !GetAtt {{function}}.Arn", r.logical_id))?;
+        let (method, path) = key.split_once(' ').unwrap_or(("ANY", key));
+        let public = r.properties.get("AuthorizationType").and_then(Value::as_str).unwrap_or("NONE") == "NONE";
+        out.push((function.to_string(), Trigger::Http { method: method.to_string(), path: path.to_string(), public }));
+    }
+    Ok(out)
+}
+
+fn tagged_str<'a>(v: Option<&'a Value>, tag: &str) -> Option<&'a str> {
+    match v? {
+        Value::Tagged(t) if t.tag.to_string().trim_start_matches('!') == tag => t.value.as_str(),
+        _ => None,
+    }
 }
 
 /// Parses `rate(5 minutes)` into seconds. `cron(...)` schedules return

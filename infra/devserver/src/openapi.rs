@@ -10,30 +10,26 @@ use crate::template::Template;
 
 /// `(route key, access)` of every route table linked in.
 pub fn declared_access() -> Vec<(&'static str, Access)> {
-    let mut out: Vec<(&'static str, Access)> = Vec::new();
-    out.extend(platform::ROUTES.iter().map(|r| (r.key, r.access)));
-    out.extend(activities::ROUTES.iter().map(|r| (r.key, r.access)));
-    out.extend(identity::ROUTES.iter().map(|r| (r.key, r.access)));
-    out.extend(notifications::ROUTES.iter().map(|r| (r.key, r.access)));
-    out.extend(records::ROUTES.iter().map(|r| (r.key, r.access)));
-    out.extend(approvals::ROUTES.iter().map(|r| (r.key, r.access)));
-    out.extend(deals::ROUTES.iter().map(|r| (r.key, r.access)));
-    out
+    crate::catalogue::routes().into_iter().map(|r| (r.key, r.access)).collect()
 }
 
 pub fn document(template: &Template) -> Result<Value, String> {
-    let access = declared_access();
+    let routes = crate::catalogue::routes();
     let mut paths: Map<String, Value> = Map::new();
     for spec in model::functions(template)? {
         for t in &spec.triggers {
             let Trigger::Http { method, path, public } = t else {
                 continue;
             };
+            if path == "$default" {
+                continue; // the default route is not an operation
+            }
             let key = format!("{method} {path}");
-            let declared = access.iter().find(|(k, _)| *k == key).map(|(_, a)| *a);
+            let route = routes.iter().find(|r| r.key == key);
+            let declared = route.map(|r| r.access);
             let mut op = json!({
                 "operationId": spec.logical_id.trim_end_matches("Function"),
-                "summary": spec.description,
+                "summary": route.map_or(spec.description.as_str(), |r| r.summary),
                 "responses": {
                     "default": { "description": "Error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
                 },

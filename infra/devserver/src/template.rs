@@ -1,9 +1,10 @@
-//! Reads template.yaml — the one source of truth for what exists — and
-//! resolves its intrinsic functions (`!Ref`, `!GetAtt`, `!Sub`, long or short
-//! form) against the physical names the local stack created.
+//! Reads template.yaml — the one source of truth for what exists — and the
+//! nested stacks it names, and resolves their intrinsic functions (`!Ref`,
+//! `!GetAtt`, `!Sub`, long or short form) against the physical names the
+//! local stack created.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_yaml::{Mapping, Value};
 
@@ -11,6 +12,17 @@ use serde_yaml::{Mapping, Value};
 #[derive(Debug, Clone)]
 pub struct Template {
     root: Value,
+    /// The directory a nested stack's local `Location` is relative to.
+    dir: Option<PathBuf>,
+}
+
+/// A nested stack (`AWS::Serverless::Application` with a local template):
+/// its template, and the root's values for its parameters (unresolved).
+#[derive(Debug, Clone)]
+pub struct Nested {
+    pub logical_id: String,
+    pub template: Template,
+    pub parameters: Mapping,
 }
 
 /// A SAM/CloudFormation resource.
@@ -27,12 +39,29 @@ static NULL: Value = Value::Null;
 impl Template {
     pub fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Self::parse(&text)
+        let root: Value = serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Self { root, dir: path.parent().map(Path::to_path_buf) })
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
         let root: Value = serde_yaml::from_str(text).map_err(|e| format!("template.yaml: {e}"))?;
-        Ok(Self { root })
+        Ok(Self { root, dir: None })
+    }
+
+    /// The nested stacks, loaded.
+    pub fn nested(&self) -> Result<Vec<Nested>, String> {
+        let mut out = Vec::new();
+        for r in self.of_type("AWS::Serverless::Application") {
+            let location = r
+                .properties
+                .get("Location")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("{}: the local stack runs nested stacks with a local Location only", r.logical_id))?;
+            let dir = self.dir.as_ref().ok_or_else(|| format!("{}: a parsed template cannot locate {location}", r.logical_id))?;
+            let parameters = r.properties.get("Parameters").and_then(Value::as_mapping).cloned().unwrap_or_default();
+            out.push(Nested { logical_id: r.logical_id.to_string(), template: Template::load(&dir.join(location))?, parameters });
+        }
+        Ok(out)
     }
 
     pub fn resources(&self) -> Vec<Resource<'_>> {
@@ -84,6 +113,52 @@ impl Template {
     pub fn global_env(&self) -> Mapping {
         self.function_global("Environment").get("Variables").and_then(Value::as_mapping).cloned().unwrap_or_default()
     }
+}
+
+/// A nested stack's `value` in the root's terms: each reference to one of
+/// its parameters becomes the root expression the root passes for it
+/// (`!Ref TableArn` → `!GetAtt Table.Arn`, `${TableArn}` → `${Table.Arn}`).
+pub fn in_root_terms(value: &Value, parameters: &Mapping) -> Result<Value, String> {
+    let param = |name: &str| parameters.get(name);
+    Ok(match value {
+        Value::Tagged(t) => {
+            let tag = t.tag.to_string();
+            match (tag.trim_start_matches('!'), &t.value) {
+                ("Ref", Value::String(name)) if param(name).is_some() => param(name).cloned().unwrap_or_default(),
+                ("Sub", Value::String(text)) => {
+                    let mut out = String::new();
+                    let mut rest = text.as_str();
+                    while let Some(start) = rest.find("${") {
+                        out.push_str(&rest[..start]);
+                        let after = &rest[start + 2..];
+                        let end = after.find('}').ok_or_else(|| format!("unterminated ${{ in {text}"))?;
+                        let name = &after[..end];
+                        let root = match param(name) {
+                            None => name.to_string(),
+                            Some(Value::Tagged(p)) if matches!(p.tag.to_string().trim_start_matches('!'), "Ref" | "GetAtt") => {
+                                p.value.as_str().ok_or_else(|| format!("parameter {name}: not a name"))?.to_string()
+                            }
+                            Some(other) => return Err(format!("${{{name}}} in {text}: the root passes {other:?}, not a !Ref or !GetAtt")),
+                        };
+                        out.push_str("${");
+                        out.push_str(&root);
+                        out.push('}');
+                        rest = &after[end + 1..];
+                    }
+                    out.push_str(rest);
+                    Value::Tagged(Box::new(serde_yaml::value::TaggedValue { tag: t.tag.clone(), value: Value::String(out) }))
+                }
+                (_, inner) => {
+                    Value::Tagged(Box::new(serde_yaml::value::TaggedValue { tag: t.tag.clone(), value: in_root_terms(inner, parameters)? }))
+                }
+            }
+        }
+        Value::Mapping(m) => {
+            Value::Mapping(m.iter().map(|(k, v)| Ok((k.clone(), in_root_terms(v, parameters)?))).collect::<Result<_, String>>()?)
+        }
+        Value::Sequence(items) => Value::Sequence(items.iter().map(|v| in_root_terms(v, parameters)).collect::<Result<_, _>>()?),
+        other => other.clone(),
+    })
 }
 
 /// Physical values of logical ids and their attributes.
@@ -252,10 +327,25 @@ mod tests {
     }
 
     #[test]
-    fn reads_the_project_template() {
+    fn reads_the_project_template_and_its_nested_stacks() {
         let t = Template::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml")).unwrap();
         assert!(!t.of_type("AWS::Serverless::Function").is_empty());
         assert_eq!(t.of_type("AWS::DynamoDB::Table").len(), 1);
         assert_eq!(t.parameter_defaults()["Stage"], "dev");
+        let nested = t.nested().unwrap();
+        assert!(nested.iter().any(|n| n.logical_id == "RecordsRoutes" && !n.template.of_type("AWS::ApiGatewayV2::Route").is_empty()));
+    }
+
+    #[test]
+    fn nested_values_read_in_root_terms() {
+        let params: Mapping = serde_yaml::from_str("Table: !Ref Table\nTableArn: !GetAtt Table.Arn\nBase: !Ref AppBaseUrl").unwrap();
+        let v: Value =
+            serde_yaml::from_str("a: !Ref TableArn\nb: !Sub '${TableArn}/index/*:${AWS::Region}'\nc: !Ref Local\nd: [!Ref Base]").unwrap();
+        let out = in_root_terms(&v, &params).unwrap();
+        let root: Value = serde_yaml::from_str(
+            "a: !GetAtt Table.Arn\nb: !Sub '${Table.Arn}/index/*:${AWS::Region}'\nc: !Ref Local\nd: [!Ref AppBaseUrl]",
+        )
+        .unwrap();
+        assert_eq!(out, root);
     }
 }

@@ -27,19 +27,27 @@ pub enum Access {
 pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<Reply, AppError>> + Send + 'a>>;
 pub type Handler<S> = for<'a> fn(&'a S, Call) -> HandlerFuture<'a>;
 
-/// One route of a bounded context.
+/// One route of a bounded context: the one place it is declared. `make
+/// template` deploys it from here (its function, integration, route and
+/// permission in the context's stack) and the OpenAPI document describes it.
 pub struct Route<S: 'static> {
-    /// The API Gateway route key, exactly as in template.yaml: `POST /v1/notes`.
+    /// The API Gateway route key: `POST /v1/notes`.
     pub key: &'static str,
+    /// The operation's name, in PascalCase: its function is `{name}Function`
+    /// and its OpenAPI `operationId` is `{name}`.
+    pub name: &'static str,
+    /// One line for people: the function's description and the operation's summary.
+    pub summary: &'static str,
     pub access: Access,
     pub handler: Handler<S>,
 }
 
-/// Builds a [`Route`] from an `async fn(&App, Call) -> Result<Reply, AppError>`.
+/// Builds a [`Route`] from an `async fn(&App, Call) -> Result<Reply, AppError>`:
+/// `route!("GET /v1/notes", "NotesList", access, handler, "List notes")`.
 #[macro_export]
 macro_rules! route {
-    ($key:literal, $access:expr, $handler:path) => {
-        $crate::Route { key: $key, access: $access, handler: |state, call| Box::pin($handler(state, call)) }
+    ($key:literal, $name:literal, $access:expr, $handler:path, $summary:literal) => {
+        $crate::Route { key: $key, name: $name, summary: $summary, access: $access, handler: |state, call| Box::pin($handler(state, call)) }
     };
 }
 

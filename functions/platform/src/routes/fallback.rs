@@ -1,4 +1,4 @@
-//! `ANY /{proxy+}` — the catch-all route: whatever the API does not serve
+//! `$default` — the API's default route: whatever the API does not serve
 //! answers `404 NOT_FOUND` in the envelope, not the gateway's bare 404.
 
 use crm_http::{Call, Reply};
