@@ -150,5 +150,16 @@ async fn main() -> Result<(), String> {
     for row in &rows {
         println!("| `{}` | {} | {} | {} | {} |", row.route, row.status, row.authorizer, row.function, row.total);
     }
+    // The rate limit's cost: the authorizer's writes over every request (ADR 0019).
+    let writes: u32 = rows
+        .iter()
+        .flat_map(|r| r.authorizer.split_whitespace())
+        .filter_map(|kv| kv.strip_prefix("UpdateItem=").and_then(|n| n.parse::<u32>().ok()))
+        .sum();
+    println!(
+        "\nauthorizer writes (rate limiting): {writes} over {} requests = {:.2} a request",
+        rows.len(),
+        f64::from(writes) / rows.len() as f64
+    );
     Ok(())
 }

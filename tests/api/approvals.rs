@@ -111,6 +111,10 @@ async fn sequential_steps_rejections_cancellations_and_switching_policies_off() 
     // Switched off, the policy blocks nothing.
     let off = admin.request(Method::PATCH, &format!("/v1/approvals/policies/{pid}")).json(&json!({"active": false})).send().await.unwrap();
     assert_eq!(off.status(), 200);
+    let read = admin.get(&format!("/v1/approvals/policies/{pid}")).send().await.unwrap();
+    assert_eq!(read.headers()["etag"], "\"2\"", "the version PATCH and DELETE take in If-Match");
+    let read: Value = read.json().await.unwrap();
+    assert_eq!((read["data"]["id"].as_str(), read["data"]["active"].as_bool()), (Some(pid.as_str()), Some(false)));
     assert_eq!(complete(&rep, &id).await.0, 200);
 }
 

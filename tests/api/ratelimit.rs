@@ -55,3 +55,37 @@ async fn over_the_plan_limit_answers_429_then_recovers() {
     tokio::time::sleep(Duration::from_secs(retry) + Duration::from_millis(200)).await;
     assert_eq!(app.get("/v1/notes").send().await.unwrap().status(), 200, "recovered in the next window");
 }
+
+/// Counting does not write on every request (ADR 0019): far from its limit a
+/// tenant's requests reach the table in batches of ten, and the headers
+/// still count every request.
+#[tokio::test]
+async fn the_authorizer_writes_the_count_once_per_ten_requests() {
+    let app = TestApp::admin().await;
+    let window = RATE_WINDOW_SECS as f64;
+    for attempt in 0..8 {
+        // 30 requests inside one window; a slow machine that crosses into the next tries again.
+        tokio::time::sleep(Duration::from_secs_f64(window - now_secs() % window + 0.05)).await;
+        let (mut writes, mut remaining, mut resets) = (0, Vec::new(), std::collections::BTreeSet::new());
+        for _ in 0..30 {
+            let resp = app.get("/v1/notes").send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            let h = |n: &str| resp.headers()[n].to_str().unwrap().to_string();
+            writes += h("x-local-ddb-authorizer")
+                .split_whitespace()
+                .filter_map(|kv| kv.strip_prefix("UpdateItem="))
+                .map(|n| n.parse::<u32>().unwrap())
+                .sum::<u32>();
+            remaining.push(h("x-ratelimit-remaining").parse::<i64>().unwrap());
+            resets.insert(h("x-ratelimit-reset"));
+        }
+        if resets.len() > 1 {
+            assert!(attempt < 7, "the machine is too slow to send 30 requests in {window} s");
+            continue;
+        }
+        assert_eq!(writes, 3, "30 requests, 3 writes");
+        let first = remaining[0];
+        assert_eq!(remaining, (0..30).map(|i| first - i).collect::<Vec<_>>(), "each request counts");
+        return;
+    }
+}

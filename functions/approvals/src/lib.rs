@@ -5,7 +5,7 @@
 //!   what any context calls before a sensitive action (tasks and deals
 //!   today; inventory and campaigns next).
 //! * HTTP ([`ROUTES`]): `GET|POST /v1/approvals/policies`,
-//!   `PATCH|DELETE /v1/approvals/policies/{id}`, `GET /v1/approvals/requests`,
+//!   `GET|PATCH|DELETE /v1/approvals/policies/{id}`, `GET /v1/approvals/requests`,
 //!   `GET /v1/approvals/requests/{id}`,
 //!   `POST /v1/approvals/requests/{id}/approve|reject|cancel`.
 
@@ -47,6 +47,13 @@ pub const ROUTES: &[Route<App>] = &[
         Access::Permission(rbac::APPROVALS_POLICIES_MANAGE),
         routes::policies::post::handle,
         "Create approval policy (approvals.activePolicies)"
+    ),
+    route!(
+        "GET /v1/approvals/policies/{id}",
+        "ApprovalPoliciesGet",
+        Access::Permission(rbac::APPROVALS_REQUESTS_READ),
+        routes::policies::id_get::handle,
+        "Get approval policy"
     ),
     route!(
         "PATCH /v1/approvals/policies/{id}",

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use aws_lambda_events::apigw::{ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request};
 use crm_auth::access::{AccessModel, Overrides};
 use crm_auth::opaque::{same_hash, OpaqueToken, API_KEY_PREFIX};
-use crm_auth::rate::{RatePolicy, RateState};
+use crm_auth::rate::{Meter, RatePolicy, RateState};
 use crm_auth::{AccessClaims, AuthMethod, Principal, TokenVerifier};
 use crm_directory::{TenantView, UserView};
 use crm_kernel::{TenantId, Timestamp, UserId};
@@ -26,6 +26,7 @@ pub struct Authorizer {
     verifier: TokenVerifier,
     store: Store,
     rate: RatePolicy,
+    meter: Meter,
 }
 
 /// The tenant and the user are read through the directory
@@ -91,7 +92,7 @@ pub fn credentials(verifier: &TokenVerifier, req: &ApiGatewayV2CustomAuthorizerV
 
 impl Authorizer {
     pub fn new(verifier: TokenVerifier, store: Store, rate: RatePolicy) -> Self {
-        Self { verifier, store, rate }
+        Self { verifier, store, rate, meter: Meter::default() }
     }
 
     /// From `JWT_PUBLIC_KEYS` (`{"kid": "base64url-x"}`) and the table settings.
@@ -108,7 +109,10 @@ impl Authorizer {
     /// the very next request, not when the token expires. The same read takes
     /// the tenant's access model: the roles of the user's groups, the role
     /// hierarchy and the entitlement overrides apply just as instantly.
-    pub async fn resolve(&self, req: &ApiGatewayV2CustomAuthorizerV2Request) -> Result<(Principal, String), &'static str> {
+    ///
+    /// It also reads the tenant's rate-limit window ([`Self::count`]):
+    /// `(principal, plan, the window's count in the table)`.
+    pub async fn resolve(&self, req: &ApiGatewayV2CustomAuthorizerV2Request) -> Result<(Principal, String, i64), &'static str> {
         if let Some(raw) = req.headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
             return self.resolve_api_key(raw).await;
         }
@@ -117,7 +121,13 @@ impl Authorizer {
         let user = UserId::parse(&claims.sub).map_err(|_| "invalid_token")?;
         // Every access token belongs to a session: one without is refused.
         let sid = claims.sid.clone().ok_or("session_required")?;
-        let wanted = vec![keys::tenant(tenant), keys::user(tenant, &claims.sub), keys::tenant_access(tenant), keys::session(tenant, &sid)];
+        let wanted = vec![
+            keys::tenant(tenant),
+            keys::user(tenant, &claims.sub),
+            keys::tenant_access(tenant),
+            keys::session(tenant, &sid),
+            self.window_key(tenant),
+        ];
         let found = self.store.get_many(&wanted).await.map_err(|e| {
             tracing::error!(error = %e, "authorizer cannot read the principal");
             "unavailable"
@@ -148,13 +158,13 @@ impl Authorizer {
             scope,
             email_verified: user_view.is_verified,
         };
-        Ok((principal, tenant_view.plan))
+        Ok((principal, tenant_view.plan, window_count(found.get(4))))
     }
 
     /// An API key: tenant active, key neither revoked nor expired, secret
     /// matching, creator active; the key's own permissions that its creator
     /// still holds, acting for its creator. Two reads: the key names its creator.
-    async fn resolve_api_key(&self, raw: &str) -> Result<(Principal, String), &'static str> {
+    async fn resolve_api_key(&self, raw: &str) -> Result<(Principal, String, i64), &'static str> {
         let token = OpaqueToken::parse(Some(API_KEY_PREFIX), raw).ok_or("invalid_api_key")?;
         let found = self
             .store
@@ -162,6 +172,7 @@ impl Authorizer {
                 keys::tenant(token.tenant_id),
                 keys::api_key(token.tenant_id, &token.id.to_string()),
                 keys::tenant_access(token.tenant_id),
+                self.window_key(token.tenant_id),
             ])
             .await
             .map_err(|e| {
@@ -210,22 +221,39 @@ impl Authorizer {
         };
         let cutoff = now.plus_seconds(-60).to_string();
         self.store.touch(&keys::api_key(token.tenant_id, &token.id.to_string()), "last_used_at", &now.to_string(), &cutoff).await;
-        Ok((principal, tenant.plan))
+        Ok((principal, tenant.plan, window_count(found.get(3))))
     }
 
-    /// Counts the request in the tenant's window. A counter that cannot be
-    /// written does not block the request (fail open on the limit, never on identity).
-    async fn count(&self, principal: &Principal, plan: &str) -> Option<RateState> {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i64;
+    fn now_secs() -> i64 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    }
+
+    /// The tenant's current rate-limit window.
+    fn window_key(&self, tenant: TenantId) -> crm_store::Key {
+        keys::rate_window(tenant, self.rate.window_start(Self::now_secs()))
+    }
+
+    /// Counts the request in the tenant's window, given the window's count
+    /// `seen` with the principal. The count goes to the table in batches
+    /// ([`Meter`], ADR 0019): about one write per ten requests. A counter
+    /// that cannot be written does not block the request (fail open on the
+    /// limit, never on identity); its requests are written with the next batch.
+    async fn count(&self, principal: &Principal, plan: &str, seen: i64) -> RateState {
+        let now = Self::now_secs();
         let start = self.rate.window_start(now);
-        let key = keys::rate_window(principal.tenant_id, start);
-        match self.store.increment(&key, "count", 1, start + self.rate.window_secs + 60).await {
-            Ok(count) => Some(self.rate.state(plan, count, now)),
-            Err(e) => {
-                tracing::warn!(error = %e, "rate counter unavailable");
-                None
+        let tenant = principal.tenant_id;
+        let step = self.meter.step(tenant, start, seen, self.rate.limit(plan));
+        if let Some(n) = step.flush {
+            let key = keys::rate_window(tenant, start);
+            match self.store.increment(&key, "count", n, start + self.rate.window_secs + 60).await {
+                Ok(total) => self.meter.flushed(tenant, start, total),
+                Err(e) => {
+                    tracing::warn!(error = %e, "rate counter unavailable");
+                    self.meter.unflushed(tenant, start, n);
+                }
             }
         }
+        self.rate.state(plan, step.estimate, now)
     }
 
     /// The Lambda entry: the authorizer event as JSON, the simple response as JSON.
@@ -238,19 +266,23 @@ impl Authorizer {
         let mut response = Response::default();
         response.is_authorized = true;
         response.context = match self.resolve(req).await {
-            Ok((principal, plan)) => {
+            Ok((principal, plan, seen)) => {
                 let mut ctx = principal.to_context();
-                if let Some(rate) = self.count(&principal, &plan).await {
-                    ctx.insert("rate_limit".into(), Value::String(rate.limit.to_string()));
-                    ctx.insert("rate_remaining".into(), Value::String(rate.remaining.to_string()));
-                    ctx.insert("rate_reset".into(), Value::String(rate.reset.to_string()));
-                }
+                let rate = self.count(&principal, &plan, seen).await;
+                ctx.insert("rate_limit".into(), Value::String(rate.limit.to_string()));
+                ctx.insert("rate_remaining".into(), Value::String(rate.remaining.to_string()));
+                ctx.insert("rate_reset".into(), Value::String(rate.reset.to_string()));
                 ctx
             }
             Err(reason) => HashMap::from([("auth_error".to_string(), Value::String(reason.into()))]),
         };
         response
     }
+}
+
+/// The `count` of a rate-limit window item (none yet: 0).
+fn window_count(item: Option<&Option<crm_store::Item>>) -> i64 {
+    item.and_then(Option::as_ref).and_then(|i| i.get("count")).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()).unwrap_or(0)
 }
 
 crm_runtime::function! {

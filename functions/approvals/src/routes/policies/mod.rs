@@ -5,6 +5,7 @@
 
 pub mod delete;
 pub mod get;
+pub mod id_get;
 pub mod patch;
 pub mod post;
 
