@@ -25,6 +25,7 @@ mod imports;
 mod leads;
 mod lifecycle;
 mod links;
+mod malformed;
 mod notes;
 mod notify;
 mod phone;

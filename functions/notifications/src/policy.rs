@@ -73,6 +73,10 @@ impl Policy {
         keys::notify_policy(tenant)
     }
 
+    /// The fields a tenant admin sets (`PUT` refuses any other).
+    pub const FIELDS: &'static [&'static str] =
+        &["quiet_hours", "allow_transactional_over_stop", "mirror_marketing", "throttle_per_minute", "timezone", "locale", "digest_time"];
+
     pub fn to_item(&self, tenant: TenantId) -> Result<Item, StoreError> {
         item::to_item(&Self::key(tenant), self)
     }

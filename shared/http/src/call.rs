@@ -88,11 +88,52 @@ impl Call {
     }
 }
 
-/// Parses JSON, distinguishing malformed JSON from well-formed JSON of the
-/// wrong shape (which names the field at fault).
+/// How deep a body may nest objects and arrays.
+pub const MAX_BODY_DEPTH: usize = 32;
+
+/// The deepest nesting of objects and arrays in JSON text (outside strings).
+fn depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// Parses a JSON body, distinguishing malformed JSON from well-formed JSON
+/// of the wrong shape (which names the field at fault). Every body of this
+/// API is a JSON object, in UTF-8 (also inside fields no route reads), at
+/// most [`MAX_BODY_DEPTH`] deep: serde would fill a struct from an array,
+/// and skips unknown fields without checking their text.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(AppError::invalid("body", "a JSON body is required"));
+    }
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(AppError::invalid("body", "malformed JSON: the body is not UTF-8"));
+    }
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(AppError::invalid("body", "must be a JSON object"));
+    }
+    if depth(bytes) > MAX_BODY_DEPTH {
+        return Err(AppError::invalid("body", format!("nests deeper than {MAX_BODY_DEPTH} levels")));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
@@ -133,6 +174,25 @@ mod tests {
 
     fn field_of(err: AppError) -> String {
         err.details()[0].field.clone()
+    }
+
+    #[test]
+    fn a_body_is_a_utf8_object_of_bounded_depth() {
+        #[derive(Debug, Deserialize, Default)]
+        #[serde(default)]
+        #[allow(dead_code)]
+        struct Lenient {
+            name: Option<String>,
+        }
+        for bad in [&b"[]"[..], b"\"x\"", b"42", b"null", b" [ ] ", b"{\"other\":\"\xff\xfe\"}"] {
+            let err = parse_json::<Lenient>(bad).unwrap_err();
+            assert_eq!((err.code(), field_of(err)), ("VALIDATION_ERROR", "body".to_string()), "{bad:?}");
+        }
+        let deep = format!("{{\"other\":{}1{}}}", "[".repeat(40), "]".repeat(40));
+        assert!(parse_json::<Lenient>(deep.as_bytes()).is_err(), "nesting skipped as an unknown field still counts");
+        let brackets_in_text = format!("{{\"name\":\"{}\\\"\"}}", "[{".repeat(100));
+        assert!(parse_json::<Lenient>(brackets_in_text.as_bytes()).is_ok(), "brackets inside strings are text");
+        assert_eq!(depth(br#"{"a":[{"b":"]]]"}]}"#), 3);
     }
 
     #[test]
