@@ -20,6 +20,7 @@ mod delivery;
 mod entitlements;
 mod errors;
 mod health;
+mod idempotency;
 mod identity;
 mod imports;
 mod leads;

@@ -46,6 +46,14 @@ pub fn document(template: &Template) -> Result<Value, String> {
                 .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
                 .map(|name| json!({ "name": name.trim_end_matches('+'), "in": "path", "required": true, "schema": { "type": "string" } }))
                 .collect();
+            let mut params = params;
+            if method == "POST" && !public {
+                params.push(json!({
+                    "name": "Idempotency-Key", "in": "header", "required": false,
+                    "description": "Retry-safe create: the same key with the same body within 24 h answers the first response (Idempotent-Replayed: true); with another body, 422 IDEMPOTENCY_KEY_REUSED.",
+                    "schema": { "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$" },
+                }));
+            }
             if !params.is_empty() {
                 op["parameters"] = Value::Array(params);
             }

@@ -65,16 +65,17 @@ pub async fn refused(
     }
 }
 
-/// Serves one request of a context's route table, auditing a refusal for a
-/// security rule (`security.refused`) in the caller's tenant — every
-/// context's `App::handle`.
+/// Serves one request of a context's route table — every context's
+/// `App::handle`: honours its `Idempotency-Key` (`crm_http::idempotency`),
+/// and audits a refusal for a security rule (`security.refused`) in the
+/// caller's tenant.
 pub async fn serve<S>(
     routes: &[crm_http::Route<S>],
     state: &S,
     store: &crm_store::Store,
     req: lambda_http::Request,
 ) -> lambda_http::Response<lambda_http::Body> {
-    let (response, refusal) = crm_http::dispatch_noting_refusals(routes, state, req).await;
+    let (response, refusal) = crm_http::idempotency::serve(store, req, |req| crm_http::dispatch_noting_refusals(routes, state, req)).await;
     if let Some(r) = refusal {
         let data = serde_json::json!({ "code": r.code, "message": r.message, "ip": r.source_ip });
         refused(store, r.tenant_id, r.user_id, &r.route, &r.request_id, data).await;

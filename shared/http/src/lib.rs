@@ -9,6 +9,7 @@
 
 pub mod call;
 pub mod context;
+pub mod idempotency;
 pub mod list;
 pub mod metrics;
 pub mod reply;

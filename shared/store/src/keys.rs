@@ -262,6 +262,12 @@ pub const TALLY_PREFIX: &str = "TALLY#";
 pub const LINK_PREFIX: &str = "LINK#";
 
 /// The failed-login counter of an email address, across tenants (lockout).
+/// The marker of one caller's `Idempotency-Key` (24 h): `digest` is the
+/// key's SHA-256, so any key the header allows fits.
+pub fn idempotency_key(tenant: TenantId, user: &str, digest: &str) -> Key {
+    Key { pk: format!("{}IDEM#{user}#{digest}", tenant_prefix(tenant)), sk: "IDEM".into() }
+}
+
 pub fn login_failures(email: &str) -> Key {
     Key { pk: format!("{GLOBAL_PREFIX}LOGIN#{email}"), sk: "FAILURES".into() }
 }

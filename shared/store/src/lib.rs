@@ -8,6 +8,7 @@
 
 pub mod calls;
 pub mod cursor;
+pub mod idempotency;
 pub mod item;
 pub mod keys;
 pub mod store;

@@ -507,7 +507,16 @@ impl Store {
     /// shared item (a counter, a board tally) cancels the whole transaction —
     /// nothing was written — so it is retried, up to [`CONFLICT_RETRIES`]
     /// times with a growing, jittered pause, before `TransactionConflict`.
+    ///
+    /// Inside an `Idempotency-Key` scope, the first transaction also writes
+    /// the key's marker ([`crate::idempotency`]).
     pub async fn transact(&self, tx: Tx) -> Result<(), StoreError> {
+        let result = self.transact_all(crate::idempotency::claim(tx)).await;
+        crate::idempotency::settle(&result);
+        result
+    }
+
+    async fn transact_all(&self, tx: Tx) -> Result<(), StoreError> {
         let (labels, items) = tx.into_items(&self.table)?;
         let mut attempt = 0;
         loop {
@@ -532,6 +541,12 @@ impl Store {
             Err(SdkError::ServiceError(ctx)) => match ctx.into_err() {
                 TransactWriteItemsError::TransactionCanceledException(e) => {
                     let reasons = e.cancellation_reasons();
+                    // An Idempotency-Key's marker that is already there says the
+                    // most: the same request committed before (crate::idempotency).
+                    let failed = |i: &usize| reasons.get(*i).and_then(|r| r.code()) == Some("ConditionalCheckFailed");
+                    if let Some(i) = labels.iter().position(|l| l == crate::idempotency::LABEL).filter(failed) {
+                        return Err(StoreError::ConditionFailed { label: labels[i].clone() });
+                    }
                     for (i, reason) in reasons.iter().enumerate() {
                         match reason.code() {
                             Some("ConditionalCheckFailed") => {
