@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 TOOLS_VENV := infra/.venv-tools
 
-.PHONY: dev test emulator emulator-stop unit template openapi sam-validate sam-build bench bench-calls fmt lint
+.PHONY: dev test emulator emulator-stop unit template openapi client-check sam-validate sam-build bench bench-calls fmt lint
 
 ## Run the whole system locally: emulator + provisioning + dev server + workers, demo tenant seeded.
 dev: emulator
@@ -22,6 +22,10 @@ emulator-stop:
 ## Write the route stacks (stacks/*.yaml and the root's entries for them) from the route tables and functions/*/stack.yaml.
 template:
 	$(CARGO) run -q -p devserver -- template
+
+## Generate a TypeScript client from docs/openapi.json and type-check code that uses it.
+client-check:
+	bash infra/client-check.sh
 
 ## Regenerate docs/openapi.json from the code (a test fails when it is stale).
 openapi:

@@ -2,11 +2,15 @@
 # `make test`: every test, on a fresh machine too.
 #   1. starts the AWS emulator if none runs (installs it into infra/.venv on first use)
 #   2. rustfmt and clippy, then cargo test --workspace: unit tests, store tests against the emulator, end-to-end tests over HTTP
-#   3. sam validate --lint on template.yaml (installs aws-sam-cli into infra/.venv-tools on first use)
+#   3. a TypeScript client generated from docs/openapi.json, type-checked (npm packages pinned in infra/client)
+#   4. sam validate --lint on every stack (installs aws-sam-cli into infra/.venv-tools on first use)
+# Missing system packages (headless Chromium, Node.js) are installed first (infra/system-tools.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUST_LOG="${RUST_LOG:-warn}"
 export SAM_CLI_TELEMETRY=0
+
+bash infra/system-tools.sh
 
 started=0
 if ! bash infra/emulator.sh status >/dev/null 2>&1; then
@@ -26,6 +30,9 @@ cargo clippy --workspace --all-targets --locked -q -- -D warnings
 
 echo "== cargo test (unit, store, end-to-end)"
 cargo test --workspace --locked
+
+echo "== TypeScript client from the contract"
+bash infra/client-check.sh
 
 echo "== template lint"
 make --no-print-directory sam-validate

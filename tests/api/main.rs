@@ -17,6 +17,7 @@ mod contract;
 mod custom_fields;
 mod deals;
 mod delivery;
+mod docs_page;
 mod entitlements;
 mod errors;
 mod health;

@@ -69,9 +69,24 @@ impl App {
 
 /// The routes of this context, exactly as template.yaml declares them.
 pub const ROUTES: &[Route<App>] = &[
-    route!("POST /v1/notes", "NotesCreate", Access::Permission(rbac::NOTE_CREATE), routes::notes::post::handle, "Create note"),
-    route!("GET /v1/notes", "NotesList", Access::Permission(rbac::NOTE_READ), routes::notes::list::handle, "List notes"),
-    route!("GET /v1/notes/{id}", "NotesGet", Access::Permission(rbac::NOTE_READ), routes::notes::get::handle, "Get note"),
+    route!(
+        "POST /v1/notes",
+        "NotesCreate",
+        Access::Permission(rbac::NOTE_CREATE),
+        routes::notes::post::handle,
+        "Create note",
+        body: note::CreateNoteRequest,
+        reply: note::Note,
+    ),
+    route!(
+        "GET /v1/notes",
+        "NotesList",
+        Access::Permission(rbac::NOTE_READ),
+        routes::notes::list::handle,
+        "List notes",
+        reply: Vec<note::Note>,
+    ),
+    route!("GET /v1/notes/{id}", "NotesGet", Access::Permission(rbac::NOTE_READ), routes::notes::get::handle, "Get note", reply: note::Note),
     route!("GET /v1/activity", "ActivityList", Access::Permission(rbac::ACTIVITY_READ), routes::activity::list::handle, "List activity"),
     route!(
         "POST /v1/activities",

@@ -12,8 +12,9 @@ pub const MAX_BODY_CHARS: usize = 10_000;
 pub const SUBJECT_TYPES: &[&str] = &["contact", "company", "deal", "lead", "property", "unit"];
 
 /// A note body: trimmed, 1 to 10 000 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NoteBody(String);
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(transparent)]
+pub struct NoteBody(#[schemars(length(min = 1, max = 10_000))] String);
 
 impl NoteBody {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
@@ -34,7 +35,7 @@ impl NoteBody {
 }
 
 /// The record a note is about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SubjectRef {
     #[serde(rename = "type")]
     pub kind: String,
@@ -71,18 +72,22 @@ impl SubjectRef {
 }
 
 /// The body of `POST /v1/notes`, as received.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateNoteRequest {
+    /// Trimmed, 1 to 10 000 characters.
+    #[schemars(length(min = 1, max = 10_000))]
     pub body: String,
     #[serde(default)]
     pub subject: Option<SubjectInput>,
 }
 
-#[derive(Debug, Deserialize)]
+/// The record a new note is about.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubjectInput {
     #[serde(rename = "type")]
+    #[schemars(extend("enum" = ["contact", "company", "deal", "lead", "property", "unit"]))]
     pub kind: String,
     pub id: String,
 }
@@ -111,7 +116,7 @@ impl NewNote {
 }
 
 /// A stored note.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Note {
     pub id: EntityId,
     pub body: NoteBody,

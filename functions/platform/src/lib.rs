@@ -60,6 +60,8 @@ pub const ROUTES: &[Route<App>] = &[
         "Health of the table, bus and queues"
     ),
     route!("GET /v1/openapi.json", "OpenApi", Access::Public, routes::openapi::get::handle, "This OpenAPI document (public)"),
+    route!("GET /docs", "ApiReference", Access::Public, routes::docs::get::handle, "This API's reference page (Redoc)"),
+    route!("GET /docs/{file}", "ApiReferenceAsset", Access::Public, routes::docs::file_get::handle, "The reference page's pinned scripts"),
     route!(
         "$default",
         "Fallback",

@@ -2,7 +2,7 @@
 //! and what the OpenAPI document describes. A new context is one line here
 //! (and one in [`crate::functions::REGISTRY`]).
 
-use crm_http::{Access, Route};
+use crm_http::{Access, Contract, Route};
 
 /// What the generators need of a route (the handler is left behind).
 #[derive(Debug, Clone, Copy)]
@@ -11,6 +11,7 @@ pub struct RouteInfo {
     pub name: &'static str,
     pub summary: &'static str,
     pub access: Access,
+    pub contract: Contract,
 }
 
 impl RouteInfo {
@@ -37,7 +38,7 @@ pub struct Context {
 }
 
 fn infos<S>(routes: &[Route<S>]) -> Vec<RouteInfo> {
-    routes.iter().map(|r| RouteInfo { key: r.key, name: r.name, summary: r.summary, access: r.access }).collect()
+    routes.iter().map(|r| RouteInfo { key: r.key, name: r.name, summary: r.summary, access: r.access, contract: r.contract }).collect()
 }
 
 /// The contexts, in the order their stacks are written.

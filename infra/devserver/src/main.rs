@@ -53,7 +53,7 @@ async fn run(command: &str, opts: Options) -> Result<(), String> {
             Ok(())
         }
         "openapi" => {
-            let doc = openapi::document(&Template::load(&opts.template)?)?;
+            let doc = openapi::document()?;
             println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?);
             Ok(())
         }

@@ -1,105 +1,215 @@
-//! The OpenAPI 3.1 document, generated from template.yaml (routes,
-//! descriptions, public or not) and the contexts' route tables (permission
-//! codes). Written to docs/openapi.json and served by `GET /v1/openapi.json`.
+//! The OpenAPI 3.1 document, generated from the contexts' route tables: each
+//! route's key, name, summary and access, and, where it declares them, the
+//! JSON Schemas of its body, query and reply (schemars, from the types the
+//! handler parses and answers; `crm_http::contract`) and its own error
+//! codes. Written to docs/openapi.json and served by `GET /v1/openapi.json`.
 
+use std::collections::BTreeSet;
+
+use crm_http::contract::schemars::generate::SchemaSettings;
 use crm_http::Access;
 use serde_json::{json, Map, Value};
 
-use crate::model::{self, Trigger};
-use crate::template::Template;
+use crate::catalogue::{self, RouteInfo};
 
 /// `(route key, access)` of every route table linked in.
 pub fn declared_access() -> Vec<(&'static str, Access)> {
-    crate::catalogue::routes().into_iter().map(|r| (r.key, r.access)).collect()
+    catalogue::routes().into_iter().map(|r| (r.key, r.access)).collect()
 }
 
-pub fn document(template: &Template) -> Result<Value, String> {
-    let routes = crate::catalogue::routes();
-    let mut paths: Map<String, Value> = Map::new();
-    for spec in model::functions(template)? {
-        for t in &spec.triggers {
-            let Trigger::Http { method, path, public } = t else {
-                continue;
-            };
-            if path == "$default" {
-                continue; // the default route is not an operation
-            }
-            let key = format!("{method} {path}");
-            let route = routes.iter().find(|r| r.key == key);
-            let declared = route.map(|r| r.access);
-            let mut op = json!({
-                "operationId": spec.logical_id.trim_end_matches("Function"),
-                "summary": route.map_or(spec.description.as_str(), |r| r.summary),
-                "responses": {
-                    "default": { "description": "Error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
-                },
-            });
-            match declared {
-                Some(Access::Permission(p)) if !public => {
-                    op["security"] = json!([{ "bearer": [] }]);
-                    op["x-permission"] = json!(p.code());
-                }
-                _ => op["security"] = json!([]),
-            }
-            let params: Vec<Value> = path
-                .split('/')
-                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-                .map(|name| json!({ "name": name.trim_end_matches('+'), "in": "path", "required": true, "schema": { "type": "string" } }))
-                .collect();
-            let mut params = params;
-            if method == "POST" && !public {
-                params.push(json!({
-                    "name": "Idempotency-Key", "in": "header", "required": false,
-                    "description": "Retry-safe create: the same key with the same body within 24 h answers the first response (Idempotent-Replayed: true); with another body, 422 IDEMPOTENCY_KEY_REUSED.",
-                    "schema": { "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$" },
-                }));
-            }
-            if !params.is_empty() {
-                op["parameters"] = Value::Array(params);
-            }
-            op["responses"]["200"] = json!({ "description": "Success", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Envelope" } } } });
-            let entry = paths.entry(path.clone()).or_insert_with(|| json!({}));
-            entry[method.to_ascii_lowercase()] = op;
+/// The status an error code answers (DESIGN.md §5; a rule's own code is 422).
+fn status_of(code: &str) -> u16 {
+    match code {
+        "VALIDATION_ERROR" => 400,
+        "UNAUTHENTICATED" => 401,
+        "PLAN_REQUIRED" | "CAP_REACHED" => 402,
+        "FORBIDDEN" => 403,
+        "NOT_FOUND" => 404,
+        "CONFLICT" => 409,
+        "PRECONDITION_FAILED" => 412,
+        "PAYLOAD_TOO_LARGE" => 413,
+        "RATE_LIMIT_EXCEEDED" => 429,
+        "INTERNAL" => 500,
+        "UNAVAILABLE" => 503,
+        _ => 422,
+    }
+}
+
+/// The codes a route can answer: those of every route of its kind, and its own.
+pub fn error_codes(route: &RouteInfo) -> BTreeSet<&'static str> {
+    let mut codes = BTreeSet::from(["INTERNAL"]);
+    let has_path_params = route.path().contains('{');
+    let takes_input = has_path_params || route.contract.body.is_some() || route.contract.query.is_some() || route.method() != "GET";
+    if takes_input {
+        codes.insert("VALIDATION_ERROR");
+    }
+    if route.method() != "GET" && route.method() != "DELETE" {
+        codes.insert("PAYLOAD_TOO_LARGE");
+    }
+    if has_path_params {
+        codes.insert("NOT_FOUND");
+    }
+    if !route.public() {
+        codes.extend(["UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMIT_EXCEEDED"]);
+        if route.method() == "POST" {
+            codes.extend(["IDEMPOTENCY_KEY_REUSED", "CONFLICT"]);
         }
     }
+    codes.extend(route.contract.errors.iter().copied());
+    codes
+}
+
+/// Shared responses, by name (`components/responses`).
+type Responses = std::collections::BTreeMap<String, Value>;
+
+fn operation(route: &RouteInfo, generator: &mut crm_http::contract::schemars::SchemaGenerator, shared: &mut Responses) -> Value {
+    let mut op = json!({
+        "operationId": route.name,
+        "summary": route.summary,
+        "tags": [route.path().trim_start_matches("/v1/").split('/').next().unwrap_or_default()],
+    });
+    match route.access {
+        Access::Permission(p) => {
+            op["security"] = json!([{ "bearer": [] }]);
+            op["x-permission"] = json!(p.code());
+        }
+        Access::Public => op["security"] = json!([]),
+    }
+    let mut params: Vec<Value> = route
+        .path()
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "minLength": 1 } }))
+        .collect();
+    if let Some(query) = route.contract.query {
+        let schema = Value::from((query.inline)(generator));
+        let required: BTreeSet<&str> = schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+            let mut p = json!({ "name": name, "in": "query", "required": required.contains(name.as_str()), "schema": property });
+            if let Some(d) = property.get("description") {
+                p["description"] = d.clone();
+            }
+            params.push(p);
+        }
+    }
+    if route.method() == "POST" && !route.public() {
+        params.push(json!({ "$ref": "#/components/parameters/IdempotencyKey" }));
+    }
+    if !params.is_empty() {
+        op["parameters"] = Value::Array(params);
+    }
+    if let Some(body) = route.contract.body {
+        op["requestBody"] =
+            json!({ "required": true, "content": { "application/json": { "schema": Value::from((body.schema)(generator)) } } });
+    }
+    let success = match route.contract.reply {
+        Some(reply) => json!({
+            "description": "Success",
+            "content": { "application/json": { "schema": { "allOf": [
+                { "$ref": "#/components/schemas/Envelope" },
+                { "type": "object", "required": ["data"], "properties": { "data": Value::from((reply.schema)(generator)) } },
+            ] } } },
+        }),
+        None => {
+            shared.entry("Success".into()).or_insert_with(|| {
+                json!({ "description": "Success", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Envelope" } } } })
+            });
+            json!({ "$ref": "#/components/responses/Success" })
+        }
+    };
+    let mut responses = Map::new();
+    responses.insert("2XX".into(), success);
+    let codes = error_codes(route);
+    let mut by_status: std::collections::BTreeMap<u16, Vec<&str>> = Default::default();
+    for code in &codes {
+        by_status.entry(status_of(code)).or_default().push(code);
+    }
+    for (status, codes) in by_status {
+        let name = format!("E{status}_{}", codes.join("_"));
+        shared.entry(name.clone()).or_insert_with(|| {
+            json!({
+                "description": codes.join(", "),
+                "content": { "application/json": { "schema": { "allOf": [
+                    { "$ref": "#/components/schemas/Error" },
+                    { "type": "object", "properties": { "error": { "type": "object", "properties": { "code": { "enum": codes } } } } },
+                ] } } },
+            })
+        });
+        responses.insert(status.to_string(), json!({ "$ref": format!("#/components/responses/{name}") }));
+    }
+    op["responses"] = Value::Object(responses);
+    op["x-error-codes"] = json!(codes);
+    op
+}
+
+pub fn document() -> Result<Value, String> {
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+        .into_generator();
+    let mut paths: Map<String, Value> = Map::new();
+    let mut shared = Responses::new();
+    for route in catalogue::routes() {
+        if route.path() == "$default" {
+            continue; // the default route is not an operation
+        }
+        let entry = paths.entry(route.path().to_string()).or_insert_with(|| json!({}));
+        entry[route.method().to_ascii_lowercase()] = operation(&route, &mut generator, &mut shared);
+    }
+    let mut schemas = generator.take_definitions(true);
+    schemas.insert(
+        "Envelope".into(),
+        json!({
+            "type": "object",
+            "required": ["success", "data", "meta"],
+            "properties": {
+                "success": { "const": true },
+                "data": {},
+                "meta": { "type": "object", "properties": { "requestId": { "type": "string" }, "timestamp": { "type": "string", "format": "date-time" } } },
+                "pagination": { "type": "object", "properties": { "limit": { "type": "integer" }, "nextCursor": { "type": ["string", "null"] }, "hasNext": { "type": "boolean" } } },
+            },
+        }),
+    );
+    schemas.insert(
+        "Error".into(),
+        json!({
+            "type": "object",
+            "required": ["success", "error", "meta"],
+            "properties": {
+                "success": { "const": false },
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {
+                        "code": { "type": "string" },
+                        "message": { "type": "string" },
+                        "details": { "type": "array", "items": { "type": "object", "properties": { "field": { "type": "string" }, "message": { "type": "string" } } } },
+                    },
+                },
+                "meta": { "type": "object" },
+            },
+        }),
+    );
     Ok(json!({
         "openapi": "3.1.0",
         "info": {
             "title": "CRM API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Multi-tenant sales and real-estate CRM. JSON in snake_case; every answer is an envelope; lists use cursor pagination.",
+            "description": "Multi-tenant sales and real-estate CRM. JSON in snake_case; every answer is an envelope; lists use cursor pagination. Creates accept an Idempotency-Key.",
         },
         "servers": [{ "url": "http://127.0.0.1:3000", "description": "local stack (make dev)" }],
         "paths": paths,
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT (EdDSA)" } },
-            "schemas": {
-                "Envelope": {
-                    "type": "object",
-                    "required": ["success", "data", "meta"],
-                    "properties": {
-                        "success": { "type": "boolean" },
-                        "data": {},
-                        "meta": { "type": "object", "properties": { "requestId": { "type": "string" }, "timestamp": { "type": "string", "format": "date-time" } } },
-                        "pagination": { "type": "object", "properties": { "limit": { "type": "integer" }, "nextCursor": { "type": ["string", "null"] }, "hasNext": { "type": "boolean" } } },
-                    },
-                },
-                "Error": {
-                    "type": "object",
-                    "required": ["success", "error", "meta"],
-                    "properties": {
-                        "success": { "const": false },
-                        "error": {
-                            "type": "object",
-                            "required": ["code", "message"],
-                            "properties": {
-                                "code": { "enum": ["VALIDATION_ERROR", "UNAUTHENTICATED", "PLAN_REQUIRED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "PRECONDITION_FAILED", "PAYLOAD_TOO_LARGE", "LIMIT_REACHED", "RATE_LIMIT_EXCEEDED", "INTERNAL"] },
-                                "message": { "type": "string" },
-                                "details": { "type": "array", "items": { "type": "object", "properties": { "field": { "type": "string" }, "message": { "type": "string" } } } },
-                            },
-                        },
-                        "meta": { "type": "object" },
-                    },
+            "schemas": schemas,
+            "responses": shared,
+            "parameters": {
+                "IdempotencyKey": {
+                    "name": "Idempotency-Key", "in": "header", "required": false,
+                    "description": "Retry-safe create: the same key with the same body within 24 h answers the first response (Idempotent-Replayed: true); with another body, 422 IDEMPOTENCY_KEY_REUSED.",
+                    "schema": { "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$" },
                 },
             },
         },

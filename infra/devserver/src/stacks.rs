@@ -468,7 +468,7 @@ mod tests {
 
     #[test]
     fn permissions_name_the_route_they_allow() {
-        let route = |key| RouteInfo { key, name: "X", summary: "", access: Access::Public };
+        let route = |key| RouteInfo { key, name: "X", summary: "", access: Access::Public, contract: crm_http::Contract::NONE };
         let arn = |key| match source_arn(&route(key)) {
             Value::Tagged(t) => t.value.as_str().unwrap().rsplit(":${HttpApi}/").next().unwrap().to_string(),
             _ => unreachable!(),
@@ -492,6 +492,7 @@ mod tests {
                     name: names[i],
                     summary: "a route",
                     access: Access::Permission(crm_auth::rbac::CONTACT_READ),
+                    contract: crm_http::Contract::NONE,
                 })
                 .collect(),
         };

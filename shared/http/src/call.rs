@@ -51,6 +51,7 @@ impl Call {
                 return Err(AppError::invalid("content-type", "must be application/json"));
             }
         }
+        crate::contract::saw_body(std::any::type_name::<T>());
         parse_json(bytes)
     }
 

@@ -9,6 +9,7 @@
 
 pub mod call;
 pub mod context;
+pub mod contract;
 pub mod idempotency;
 pub mod list;
 pub mod metrics;
@@ -18,6 +19,7 @@ pub mod telemetry;
 
 pub use call::Call;
 pub use context::RequestContext;
+pub use contract::Contract;
 pub use list::ListQuery;
 pub use reply::Reply;
 pub use route::{dispatch, dispatch_noting_refusals, Access, Refusal, Route};

@@ -18,6 +18,8 @@ pub struct Reply {
     headers: Vec<(String, String)>,
     /// Sent as is, without the envelope (OpenAPI document).
     bare: bool,
+    /// A static text body with its content type (the API reference page).
+    text: Option<(&'static str, &'static str)>,
 }
 
 impl Reply {
@@ -31,7 +33,7 @@ impl Reply {
     }
 
     pub fn no_content() -> Self {
-        Self { status: 204, data: None, pagination: None, headers: Vec::new(), bare: false }
+        Self { status: 204, data: None, pagination: None, headers: Vec::new(), bare: false, text: None }
     }
 
     /// A page of a list, with cursor pagination.
@@ -41,14 +43,20 @@ impl Reply {
         r
     }
 
+    /// A static text document (`text/html`, `text/javascript`), without the envelope.
+    pub fn text(content_type: &'static str, body: &'static str) -> Self {
+        Self { status: 200, data: None, pagination: None, headers: Vec::new(), bare: true, text: Some((content_type, body)) }
+    }
+
     /// A JSON document without the envelope.
     pub fn bare(data: impl Serialize) -> Self {
         Self { bare: true, ..Self::ok(data) }
     }
 
-    pub fn with_status(status: u16, data: impl Serialize) -> Self {
+    pub fn with_status<T: Serialize>(status: u16, data: T) -> Self {
+        crate::contract::saw_reply(std::any::type_name::<T>());
         let data = serde_json::to_value(data).expect("response data serialises");
-        Self { status, data: Some(data), pagination: None, headers: Vec::new(), bare: false }
+        Self { status, data: Some(data), pagination: None, headers: Vec::new(), bare: false, text: None }
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
@@ -81,11 +89,14 @@ pub const SECURITY_HEADERS: &[(&str, &str)] = &[
 ];
 
 fn response(ctx: &RequestContext, status: u16, body: Option<Value>, extra: &[(String, String)]) -> Response<Body> {
+    match body {
+        Some(v) => respond(ctx, status, Some("application/json"), Body::Text(v.to_string()), extra),
+        None => respond(ctx, status, None, Body::Empty, extra),
+    }
+}
+
+fn respond(ctx: &RequestContext, status: u16, content_type: Option<&str>, body: Body, extra: &[(String, String)]) -> Response<Body> {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let (content_type, body) = match body {
-        Some(v) => (Some("application/json"), Body::Text(v.to_string())),
-        None => (None, Body::Empty),
-    };
     let mut resp = Response::builder().status(status).body(body).expect("valid response");
     let headers = resp.headers_mut();
     let mut set = |name: &str, value: &str| {
@@ -111,6 +122,9 @@ fn response(ctx: &RequestContext, status: u16, body: Option<Value>, extra: &[(St
 pub fn render(ctx: &RequestContext, result: Result<Reply, AppError>) -> Response<Body> {
     match result {
         Ok(reply) if reply.status == 204 => response(ctx, 204, None, &reply.headers),
+        Ok(Reply { status, text: Some((content_type, text)), headers, .. }) => {
+            respond(ctx, status, Some(content_type), Body::Text(text.to_string()), &headers)
+        }
         Ok(reply) if reply.bare => response(ctx, reply.status, reply.data, &reply.headers),
         Ok(reply) => {
             let mut body = json!({ "success": reply.status < 400, "data": reply.data, "meta": meta(ctx) });

@@ -40,15 +40,34 @@ pub struct Route<S: 'static> {
     pub summary: &'static str,
     pub access: Access,
     pub handler: Handler<S>,
+    /// Its body, query and reply types and its own error codes (`crate::contract`).
+    pub contract: crate::Contract,
 }
 
 /// Builds a [`Route`] from an `async fn(&App, Call) -> Result<Reply, AppError>`:
-/// `route!("GET /v1/notes", "NotesList", access, handler, "List notes")`.
+/// `route!("GET /v1/notes", "NotesList", access, handler, "List notes")`,
+/// then, in this order and each optional, its contract: `body: T`,
+/// `query: Q`, `reply: R` and `errors: ["CODE", …]`.
 #[macro_export]
 macro_rules! route {
-    ($key:literal, $name:literal, $access:expr, $handler:path, $summary:literal) => {
-        $crate::Route { key: $key, name: $name, summary: $summary, access: $access, handler: |state, call| Box::pin($handler(state, call)) }
+    ($key:literal, $name:literal, $access:expr, $handler:path, $summary:literal
+        $(, body: $body:ty)? $(, query: $query:ty)? $(, reply: $reply:ty)? $(, errors: [$($code:literal),* $(,)?])? $(,)?) => {
+        $crate::Route {
+            key: $key,
+            name: $name,
+            summary: $summary,
+            access: $access,
+            handler: |state, call| Box::pin($handler(state, call)),
+            contract: $crate::Contract {
+                body: $crate::route!(@shape $($body)?),
+                query: $crate::route!(@shape $($query)?),
+                reply: $crate::route!(@shape $($reply)?),
+                errors: &[$($($code),*)?],
+            },
+        }
     };
+    (@shape) => { None };
+    (@shape $t:ty) => { Some($crate::contract::shape::<$t>()) };
 }
 
 fn authorize(access: Access, ctx: &RequestContext) -> Result<(), AppError> {
@@ -131,7 +150,21 @@ pub async fn dispatch_noting_refusals<S>(routes: &[Route<S>], state: &S, req: Re
     let result = match routes.iter().find(|r| r.key == ctx.route_key) {
         None => Err(AppError::RouteNotFound),
         Some(route) => match authorize(route.access, &ctx) {
-            Ok(()) => guarded(&ctx, (route.handler)(state, Call::new(ctx.clone(), req))).await,
+            Ok(()) => {
+                let (result, seen) = crate::contract::watched(guarded(&ctx, (route.handler)(state, Call::new(ctx.clone(), req)))).await;
+                match crate::contract::strayed(&route.contract, &seen) {
+                    Some(how) if result.is_ok() || seen.reply.is_none() => {
+                        tracing::error!(route = %ctx.route_key, contract = %how, "a handler strayed from its route's contract");
+                        // Debug builds (the dev server, every test) fail loudly; a deployed one answers.
+                        if cfg!(debug_assertions) {
+                            Err(AppError::internal(format!("contract of {}: {how}", ctx.route_key)))
+                        } else {
+                            result
+                        }
+                    }
+                    _ => result,
+                }
+            }
             Err(e) => Err(e),
         },
     };

@@ -57,6 +57,16 @@ macro_rules! ulid_newtype {
                 value.to_string()
             }
         }
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                "Ulid".into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                crate::schema::ulid()
+            }
+        }
     };
 }
 

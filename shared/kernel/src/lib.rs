@@ -12,6 +12,7 @@ pub mod money;
 pub mod page;
 pub mod patch;
 pub mod phone;
+pub mod schema;
 pub mod search;
 pub mod spreadsheet;
 pub mod time;
@@ -67,6 +68,16 @@ macro_rules! named_enum {
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        impl $crate::schema::schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut $crate::schema::schemars::SchemaGenerator) -> $crate::schema::schemars::Schema {
+                $crate::schema::one_of(Self::ALL)
             }
         }
     };

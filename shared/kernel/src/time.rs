@@ -12,6 +12,16 @@ use crate::AppError;
 #[serde(try_from = "String", into = "String")]
 pub struct Timestamp(DateTime<Utc>);
 
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "format": "date-time", "description": "RFC 3339, UTC", "examples": ["2026-11-23T10:00:00.000Z"] })
+    }
+}
+
 impl Timestamp {
     /// Now, truncated to milliseconds so that it survives a round trip
     /// through its printed form.

@@ -1,3 +1,4 @@
+pub mod docs;
 pub mod fallback;
 pub mod health;
 pub mod openapi;
