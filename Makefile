@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 TOOLS_VENV := infra/.venv-tools
 
-.PHONY: dev test emulator emulator-stop unit template openapi client-check sam-validate sam-build bench bench-calls fmt lint
+.PHONY: dev test emulator emulator-stop unit template openapi client-check fuzz-tools sam-validate sam-build bench bench-calls fmt lint
 
 ## Run the whole system locally: emulator + provisioning + dev server + workers, demo tenant seeded.
 dev: emulator
@@ -30,6 +30,14 @@ client-check:
 ## Regenerate docs/openapi.json from the code (a test fails when it is stale).
 openapi:
 	$(CARGO) run -q -p devserver -- openapi > docs/openapi.json
+
+## The API fuzzer (schemathesis), for tests/api/fuzz.rs.
+FUZZ_VENV := infra/.venv-fuzz
+fuzz-tools: $(FUZZ_VENV)/.done
+$(FUZZ_VENV)/.done: infra/requirements-fuzz.txt
+	python3 -m venv $(FUZZ_VENV)
+	$(FUZZ_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-fuzz.txt
+	touch $@
 
 $(TOOLS_VENV)/.done: infra/requirements-tools.txt
 	python3 -m venv $(TOOLS_VENV)

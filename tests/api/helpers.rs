@@ -43,10 +43,11 @@ pub fn stack() -> &'static TestStack {
                 opts.poll_interval = Duration::from_millis(100);
                 // Delivery reports only where a test asks (`reports_for`): less load.
                 opts.delivery_reports = false;
-                // A short rate-limit window, and a tiny plan to hit it with.
+                // A short rate-limit window, a tiny plan to hit it with, and
+                // DevPro unthrottled for the sweeps and the fuzzer.
                 opts.env_overrides = vec![
                     ("RATE_LIMIT_WINDOW_SECS".into(), RATE_WINDOW_SECS.to_string()),
-                    ("RATE_LIMITS".into(), r#"{"RateTest": 5}"#.into()),
+                    ("RATE_LIMITS".into(), r#"{"RateTest": 5, "DevPro": 1000000}"#.into()),
                     ("AUTH_RATE_LIMIT".into(), AUTH_RATE_LIMIT.to_string()),
                     ("AUTH_RATE_WINDOW_SECS".into(), RATE_WINDOW_SECS.to_string()),
                     ("OPERATOR_KEY".into(), OPERATOR_KEY.into()),

@@ -88,22 +88,19 @@ pub const ROUTES: &[Route<App>] = &[
         "ApprovalRequestsApprove",
         Access::Permission(rbac::APPROVALS_DECIDE),
         routes::requests::decide::approve,
-        "Approve approval request (opens the next step or grants the action)"
-    ),
+        "Approve approval request (opens the next step or grants the action)", body: routes::requests::decide::Body),
     route!(
         "POST /v1/approvals/requests/{id}/reject",
         "ApprovalRequestsReject",
         Access::Permission(rbac::APPROVALS_DECIDE),
         routes::requests::decide::reject,
-        "Reject approval request"
-    ),
+        "Reject approval request", body: routes::requests::decide::Body),
     route!(
         "POST /v1/approvals/requests/{id}/cancel",
         "ApprovalRequestsCancel",
         Access::Permission(rbac::APPROVALS_REQUESTS_READ),
         routes::requests::decide::cancel,
-        "Cancel approval request (the requester withdraws)"
-    ),
+        "Cancel approval request (the requester withdraws)", body: routes::requests::decide::Body),
 ];
 
 crm_runtime::function! {

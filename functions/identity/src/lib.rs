@@ -135,25 +135,22 @@ pub const ROUTES: &[Route<App>] = &[
         "RegisterSuperAdmin",
         Access::Public,
         routes::auth::register::handle,
-        "Register super admin (new tenant and its super admin)"
-    ),
-    route!("POST /v1/auth/login", "Login", Access::Public, routes::auth::login::handle, "Log in"),
+        "Register super admin (new tenant and its super admin)", body: routes::auth::register::RegisterRequest, errors: [409 "CONFLICT", 429 "RATE_LIMIT_EXCEEDED"]),
+    route!("POST /v1/auth/login", "Login", Access::Public, routes::auth::login::handle, "Log in", body: routes::auth::login::LoginRequest, errors: [401 "AUTH_INVALID_CREDENTIALS", 403 "FORBIDDEN", 403 "AUTH_EMAIL_UNVERIFIED", 429 "RATE_LIMIT_EXCEEDED"]),
     route!(
         "POST /v1/auth/refresh",
         "Refresh",
         Access::Public,
         routes::auth::refresh::handle,
-        "Refresh the session (rotation, reuse detection)"
-    ),
+        "Refresh the session (rotation, reuse detection)", body: routes::auth::refresh::RefreshRequest, errors: [401 "UNAUTHENTICATED", 401 "AUTH_TOKEN_REUSED", 403 "FORBIDDEN", 429 "RATE_LIMIT_EXCEEDED"]),
     route!(
         "POST /v1/auth/forgot-password",
         "ForgotPassword",
         Access::Public,
         routes::auth::forgot_password::handle,
-        "Forgot password (emails a reset link; never reveals accounts)"
-    ),
-    route!("POST /v1/auth/reset-password", "ResetPassword", Access::Public, routes::auth::reset_password::handle, "Reset password"),
-    route!("POST /v1/auth/verify-email", "VerifyEmail", Access::Public, routes::auth::verify_email::handle, "Verify email"),
+        "Forgot password (emails a reset link; never reveals accounts)", body: routes::auth::forgot_password::ForgotPassword, errors: [429 "RATE_LIMIT_EXCEEDED"]),
+    route!("POST /v1/auth/reset-password", "ResetPassword", Access::Public, routes::auth::reset_password::handle, "Reset password", body: routes::auth::reset_password::ResetPassword, errors: [429 "RATE_LIMIT_EXCEEDED"]),
+    route!("POST /v1/auth/verify-email", "VerifyEmail", Access::Public, routes::auth::verify_email::handle, "Verify email", body: routes::auth::verify_email::VerifyEmail, errors: [429 "RATE_LIMIT_EXCEEDED"]),
     route!("POST /v1/auth/logout", "Logout", Access::Permission(rbac::SESSION_REVOKE_SELF), routes::auth::logout::handle, "Log out"),
     route!(
         "GET /v1/auth/sessions",
@@ -181,29 +178,25 @@ pub const ROUTES: &[Route<App>] = &[
         "TotpConfirm",
         Access::Permission(rbac::TWOFA_MANAGE_SELF),
         routes::totp::confirm::handle,
-        "Confirm TOTP (enables TOTP, backup codes)"
-    ),
+        "Confirm TOTP (enables TOTP, backup codes)", body: routes::totp::confirm::CodeRequest, errors: [422 "OTP_INVALID"]),
     route!(
         "POST /v1/auth/totp/disable",
         "TotpDisable",
         Access::Permission(rbac::TWOFA_MANAGE_SELF),
         routes::totp::disable::handle,
-        "Disable TOTP"
-    ),
+        "Disable TOTP", body: routes::totp::disable::DisableRequest, errors: [401 "AUTH_INVALID_CREDENTIALS", 422 "OTP_INVALID"]),
     route!(
         "POST /v1/auth/phone/verify/start",
         "PhoneVerifyStart",
         Access::Permission(rbac::PHONE_VERIFY_START),
         routes::phone::start::handle,
-        "Start phone verify (code by SMS/WhatsApp, 3/hour)"
-    ),
+        "Start phone verify (code by SMS/WhatsApp, 3/hour)", body: routes::phone::start::Start, errors: [422 "OTP_BUDGET_EXHAUSTED"]),
     route!(
         "POST /v1/auth/phone/verify/confirm",
         "PhoneVerifyConfirm",
         Access::Permission(rbac::PHONE_VERIFY_CONFIRM),
         routes::phone::confirm::handle,
-        "Confirm phone verify (5 attempts, 10 min)"
-    ),
+        "Confirm phone verify (5 attempts, 10 min)", body: routes::phone::confirm::Confirm, errors: [422 "OTP_INVALID", 422 "OTP_EXPIRED", 422 "OTP_ATTEMPTS_EXCEEDED", 422 "OTP_NOT_PENDING"]),
     route!(
         "POST /v1/auth/phone/verify/resend",
         "PhoneVerifyResend",
@@ -237,15 +230,13 @@ pub const ROUTES: &[Route<App>] = &[
         "OpsTenantSuspend",
         Access::Public,
         routes::ops::tenant_status::suspend,
-        "Suspend a tenant (operator key)"
-    ),
+        "Suspend a tenant (operator key)", body: routes::ops::tenant_status::Reason, errors: [401 "UNAUTHENTICATED"]),
     route!(
         "POST /v1/ops/tenants/{id}/reactivate",
         "OpsTenantReactivate",
         Access::Public,
         routes::ops::tenant_status::reactivate,
-        "Reactivate a tenant (operator key)"
-    ),
+        "Reactivate a tenant (operator key)", body: routes::ops::tenant_status::Reason, errors: [401 "UNAUTHENTICATED"]),
     route!(
         "GET /v1/ops/tenants/{id}/entitlements",
         "OpsTenantEntitlementsGet",
@@ -267,16 +258,14 @@ pub const ROUTES: &[Route<App>] = &[
         "UsersCreate",
         Access::Permission(rbac::USER_MANAGE),
         routes::admin::users::post::handle,
-        "Create user (seat-limited by users.max)"
-    ),
+        "Create user (seat-limited by users.max)", body: routes::admin::users::post::CreateUser, errors: [422 "LIMIT_REACHED", 422 "ENTITLEMENT_ABOVE_PLAN"]),
     route!("GET /v1/admin/users/{id}", "UserGet", Access::Permission(rbac::USER_READ), routes::admin::users::id_get::handle, "Get user"),
     route!(
         "PATCH /v1/admin/users/{id}",
         "UserPatch",
         Access::Permission(rbac::USER_UPDATE),
         routes::admin::users::patch::handle,
-        "Update user (profile, If-Match)"
-    ),
+        "Update user (profile, If-Match)", body: routes::admin::users::patch::Patch, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "DELETE /v1/admin/users/{id}",
         "UserDelete",
@@ -317,15 +306,13 @@ pub const ROUTES: &[Route<App>] = &[
         "UsersInvite",
         Access::Permission(rbac::USER_INVITE),
         routes::admin::users::invite_post::handle,
-        "Invite user (seat-limited; emails the accept link)"
-    ),
+        "Invite user (seat-limited; emails the accept link)", body: routes::admin::users::invite_post::Invite, errors: [422 "LIMIT_REACHED", 422 "ENTITLEMENT_ABOVE_PLAN"]),
     route!(
         "POST /v1/admin/users/accept-invite",
         "AcceptInvite",
         Access::Public,
         routes::admin::users::accept_invite_post::handle,
-        "Accept invite (public; creates the user and logs in)"
-    ),
+        "Accept invite (public; creates the user and logs in)", body: routes::admin::users::accept_invite_post::Accept, errors: [409 "CONFLICT", 429 "RATE_LIMIT_EXCEEDED"]),
     route!(
         "POST /v1/admin/users/{id}/suspend",
         "UserSuspend",
@@ -388,15 +375,13 @@ pub const ROUTES: &[Route<App>] = &[
         "GroupMembersAdd",
         Access::Permission(rbac::GROUPS_MEMBERS_MANAGE),
         routes::admin::groups::members::add,
-        "Add group member"
-    ),
+        "Add group member", body: routes::admin::groups::members::Body),
     route!(
         "DELETE /v1/admin/groups/{id}/members",
         "GroupMembersRemove",
         Access::Permission(rbac::GROUPS_MEMBERS_MANAGE),
         routes::admin::groups::members::remove,
-        "Remove group member"
-    ),
+        "Remove group member", body: routes::admin::groups::members::Body),
     route!(
         "GET /v1/admin/roles/hierarchy",
         "RoleHierarchyGet",
@@ -409,15 +394,13 @@ pub const ROUTES: &[Route<App>] = &[
         "RoleHierarchyAdd",
         Access::Permission(rbac::ROLES_HIERARCHY_MANAGE),
         routes::admin::roles::hierarchy::post,
-        "Add role hierarchy (no cycles)"
-    ),
+        "Add role hierarchy (no cycles)", body: routes::admin::roles::hierarchy::Edge, errors: [422 "ROLE_CYCLE"]),
     route!(
         "DELETE /v1/admin/roles/hierarchy",
         "RoleHierarchyRemove",
         Access::Permission(rbac::ROLES_HIERARCHY_MANAGE),
         routes::admin::roles::hierarchy::delete,
-        "Remove role hierarchy"
-    ),
+        "Remove role hierarchy", body: routes::admin::roles::hierarchy::Edge, errors: [404 "NOT_FOUND"]),
     route!(
         "GET /v1/admin/roles/visibility",
         "RecordVisibilityGet",
@@ -430,8 +413,7 @@ pub const ROUTES: &[Route<App>] = &[
         "RecordVisibilitySet",
         Access::Permission(rbac::ROLES_HIERARCHY_MANAGE),
         routes::admin::roles::visibility::put,
-        "Set record visibility (all or team)"
-    ),
+        "Set record visibility (all or team)", body: routes::admin::roles::visibility::Body),
     route!(
         "GET /v1/admin/entitlements/overrides/{scope}",
         "EntitlementOverridesGet",
@@ -465,8 +447,7 @@ pub const ROUTES: &[Route<App>] = &[
         "UserRolesAssign",
         Access::Permission(rbac::ROLE_ASSIGN),
         routes::admin::users::roles_post::handle,
-        "Assign user roles (audited user.role.changed)"
-    ),
+        "Assign user roles (audited user.role.changed)", body: routes::admin::users::roles_post::AssignRoles, errors: [422 "LAST_SUPER_ADMIN", 422 "ENTITLEMENT_ABOVE_PLAN"]),
     route!(
         "GET /v1/admin/audit-logs",
         "AuditLogsList",
@@ -479,8 +460,7 @@ pub const ROUTES: &[Route<App>] = &[
         "ApiKeysCreate",
         Access::Permission(rbac::APIKEY_MANAGE),
         routes::admin::api_keys::post::handle,
-        "Create API key (secret shown once)"
-    ),
+        "Create API key (secret shown once)", body: routes::admin::api_keys::post::CreateApiKey),
     route!(
         "GET /v1/admin/api-keys",
         "ApiKeysList",

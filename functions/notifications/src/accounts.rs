@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 pub const EMAIL_ACCOUNT: &str = "EMAILACCOUNT";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MailboxProvider {
     Gmail,
@@ -29,7 +29,7 @@ impl MailboxProvider {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountStatus {
     Active,

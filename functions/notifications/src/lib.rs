@@ -159,8 +159,7 @@ pub const ROUTES: &[Route<App>] = &[
         "NotifyTemplatesCreate",
         Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE),
         routes::templates::post::handle,
-        "Create notify template"
-    ),
+        "Create notify template", body: routes::templates::post::Body, errors: [422 "TEMPLATE_SECRET_EXPOSED"]),
     route!(
         "GET /v1/notify/templates",
         "NotifyTemplatesList",
@@ -173,8 +172,7 @@ pub const ROUTES: &[Route<App>] = &[
         "NotifyTemplatesUpdate",
         Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE),
         routes::templates::patch::handle,
-        "Update notify template"
-    ),
+        "Update notify template", body: routes::templates::patch::Body, errors: [412 "PRECONDITION_FAILED", 422 "TEMPLATE_SECRET_EXPOSED"]),
     route!(
         "POST /v1/notify/templates/{id}/approve",
         "NotifyTemplatesApprove",
@@ -187,22 +185,19 @@ pub const ROUTES: &[Route<App>] = &[
         "NotifyTemplatesPreview",
         Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE),
         routes::templates::preview_post::handle,
-        "Preview notify template (render without sending)"
-    ),
+        "Preview notify template (render without sending)", body: routes::templates::preview_post::Body, errors: [422 "TEMPLATE_MISSING"]),
     route!(
         "POST /v1/notify/opt-in",
         "NotifyOptIn",
         Access::Permission(rbac::NOTIFY_CONSENT_MANAGE),
         routes::consent::opt_in,
-        "Notify opt in"
-    ),
+        "Notify opt in", body: routes::consent::Body, errors: [404 "NOT_FOUND"]),
     route!(
         "POST /v1/notify/opt-out",
         "NotifyOptOut",
         Access::Permission(rbac::NOTIFY_CONSENT_MANAGE),
         routes::consent::opt_out,
-        "Notify opt out (SMS = STOP list; contact.opted_out)"
-    ),
+        "Notify opt out (SMS = STOP list; contact.opted_out)", body: routes::consent::Body, errors: [404 "NOT_FOUND"]),
     route!(
         "GET /v1/notify/suppression",
         "NotifySuppressionList",
@@ -215,8 +210,7 @@ pub const ROUTES: &[Route<App>] = &[
         "NotifySuppressionAdd",
         Access::Permission(rbac::NOTIFY_SUPPRESSION_MANAGE),
         routes::suppression::post::handle,
-        "Add notify suppression (manual)"
-    ),
+        "Add notify suppression (manual)", body: routes::suppression::post::Body),
     route!(
         "DELETE /v1/notify/suppression",
         "NotifySuppressionRemove",
@@ -264,8 +258,7 @@ pub const ROUTES: &[Route<App>] = &[
         "InboxReadBulk",
         Access::Permission(rbac::NOTIFY_INBOX_READ_SELF),
         routes::inbox::read_bulk_patch::handle,
-        "Inbox read bulk"
-    ),
+        "Inbox read bulk", body: routes::inbox::read_bulk_patch::Body),
     route!(
         "GET /v1/admin/notifications/{userId}",
         "InboxAdminList",
@@ -292,8 +285,7 @@ pub const ROUTES: &[Route<App>] = &[
         "EmailAccountsCreate",
         Access::Permission(rbac::EMAIL_ACCOUNTS_MANAGE),
         routes::email_accounts::post::handle,
-        "Create email account (connect Gmail or Outlook; tokens sealed)"
-    ),
+        "Create email account (connect Gmail or Outlook; tokens sealed)", body: routes::email_accounts::post::Body),
     route!(
         "GET /v1/email/provider-accounts",
         "EmailAccountsList",
@@ -306,8 +298,7 @@ pub const ROUTES: &[Route<App>] = &[
         "EmailAccountsUpdate",
         Access::Permission(rbac::EMAIL_ACCOUNTS_MANAGE),
         routes::email_accounts::patch::handle,
-        "Update email account (default, status, reconnect)"
-    ),
+        "Update email account (default, status, reconnect)", body: routes::email_accounts::patch::Body),
     route!(
         "DELETE /v1/email/provider-accounts/{id}",
         "EmailAccountsDelete",

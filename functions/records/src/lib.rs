@@ -171,8 +171,7 @@ pub const ROUTES: &[Route<App>] = &[
         "ContactsMerge",
         Access::Permission(rbac::CONTACT_MERGE),
         routes::contacts::merge_post::handle,
-        "Merge contacts (target kept, source tombstoned)"
-    ),
+        "Merge contacts (target kept, source tombstoned)", body: routes::contacts::merge_post::Body, errors: [404 "NOT_FOUND"]),
     route!("GET /v1/contacts", "ContactsList", Access::Permission(rbac::CONTACT_READ), routes::contacts::get::handle, "List contacts"),
     route!("GET /v1/contacts/{id}", "ContactsGet", Access::Permission(rbac::CONTACT_READ), routes::contacts::id_get::handle, "Get contact"),
     route!(
@@ -215,22 +214,19 @@ pub const ROUTES: &[Route<App>] = &[
         "ContactChannelVerifyConfirm",
         Access::Permission(rbac::CONTACT_UPDATE),
         routes::contacts::verify::confirm,
-        "Confirm contact channel verify"
-    ),
+        "Confirm contact channel verify", body: routes::contacts::verify::Confirm),
     route!(
         "POST /v1/contacts/{id}/opt-in",
         "ContactOptIn",
         Access::Permission(rbac::CONTACT_CONSENT_MANAGE),
         routes::contacts::consent_post::opt_in,
-        "Contact opt in (per channel; the consent record follows)"
-    ),
+        "Contact opt in (per channel; the consent record follows)", body: routes::contacts::consent_post::Body),
     route!(
         "POST /v1/contacts/{id}/opt-out",
         "ContactOptOut",
         Access::Permission(rbac::CONTACT_CONSENT_MANAGE),
         routes::contacts::consent_post::opt_out,
-        "Contact opt out (per channel; an SMS opt-out is the STOP list)"
-    ),
+        "Contact opt out (per channel; an SMS opt-out is the STOP list)", body: routes::contacts::consent_post::Body),
     route!(
         "GET /v1/custom-fields/definitions",
         "CustomFieldsList",
@@ -243,15 +239,13 @@ pub const ROUTES: &[Route<App>] = &[
         "CustomFieldsCreate",
         Access::Permission(rbac::CUSTOMFIELDS_MANAGE),
         routes::custom_fields::post::handle,
-        "Create custom field"
-    ),
+        "Create custom field", body: routes::custom_fields::post::Body),
     route!(
         "PATCH /v1/custom-fields/definitions/{id}",
         "CustomFieldsUpdate",
         Access::Permission(rbac::CUSTOMFIELDS_MANAGE),
         routes::custom_fields::patch::handle,
-        "Update custom field"
-    ),
+        "Update custom field", body: routes::custom_fields::patch::Body),
     route!(
         "DELETE /v1/custom-fields/definitions/{id}",
         "CustomFieldsDelete",
@@ -344,15 +338,13 @@ pub const ROUTES: &[Route<App>] = &[
         "SegmentsCreate",
         Access::Permission(rbac::SEGMENT_MANAGE),
         routes::segments::post::handle,
-        "Create segment (a saved contact or company filter)"
-    ),
+        "Create segment (a saved contact or company filter)", body: routes::segments::post::Body),
     route!(
         "PATCH /v1/segments/{id}",
         "SegmentsUpdate",
         Access::Permission(rbac::SEGMENT_MANAGE),
         routes::segments::patch::handle,
-        "Update segment"
-    ),
+        "Update segment", body: routes::segments::patch::Body),
     route!(
         "DELETE /v1/segments/{id}",
         "SegmentsDelete",

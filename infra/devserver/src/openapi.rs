@@ -17,26 +17,20 @@ pub fn declared_access() -> Vec<(&'static str, Access)> {
     catalogue::routes().into_iter().map(|r| (r.key, r.access)).collect()
 }
 
-/// The status an error code answers (DESIGN.md §5; a rule's own code is 422).
-fn status_of(code: &str) -> u16 {
-    match code {
+/// `(status, code)` of the errors a route can answer: those of every route
+/// of its kind (DESIGN.md §5), and its own.
+pub fn error_codes(route: &RouteInfo) -> BTreeSet<(u16, &'static str)> {
+    let status_of = |code: &str| match code {
         "VALIDATION_ERROR" => 400,
         "UNAUTHENTICATED" => 401,
-        "PLAN_REQUIRED" | "CAP_REACHED" => 402,
         "FORBIDDEN" => 403,
         "NOT_FOUND" => 404,
         "CONFLICT" => 409,
-        "PRECONDITION_FAILED" => 412,
         "PAYLOAD_TOO_LARGE" => 413,
         "RATE_LIMIT_EXCEEDED" => 429,
         "INTERNAL" => 500,
-        "UNAVAILABLE" => 503,
         _ => 422,
-    }
-}
-
-/// The codes a route can answer: those of every route of its kind, and its own.
-pub fn error_codes(route: &RouteInfo) -> BTreeSet<&'static str> {
+    };
     let mut codes = BTreeSet::from(["INTERNAL"]);
     let has_path_params = route.path().contains('{');
     let takes_input = has_path_params || route.contract.body.is_some() || route.contract.query.is_some() || route.method() != "GET";
@@ -55,8 +49,9 @@ pub fn error_codes(route: &RouteInfo) -> BTreeSet<&'static str> {
             codes.extend(["IDEMPOTENCY_KEY_REUSED", "CONFLICT"]);
         }
     }
-    codes.extend(route.contract.errors.iter().copied());
-    codes
+    let mut out: BTreeSet<(u16, &'static str)> = codes.into_iter().map(|c| (status_of(c), c)).collect();
+    out.extend(route.contract.errors.iter().copied());
+    out
 }
 
 /// Shared responses, by name (`components/responses`).
@@ -121,8 +116,8 @@ fn operation(route: &RouteInfo, generator: &mut crm_http::contract::schemars::Sc
     responses.insert("2XX".into(), success);
     let codes = error_codes(route);
     let mut by_status: std::collections::BTreeMap<u16, Vec<&str>> = Default::default();
-    for code in &codes {
-        by_status.entry(status_of(code)).or_default().push(code);
+    for (status, code) in &codes {
+        by_status.entry(*status).or_default().push(code);
     }
     for (status, codes) in by_status {
         let name = format!("E{status}_{}", codes.join("_"));
@@ -138,7 +133,7 @@ fn operation(route: &RouteInfo, generator: &mut crm_http::contract::schemars::Sc
         responses.insert(status.to_string(), json!({ "$ref": format!("#/components/responses/{name}") }));
     }
     op["responses"] = Value::Object(responses);
-    op["x-error-codes"] = json!(codes);
+    op["x-error-codes"] = json!(codes.iter().map(|(_, c)| c).collect::<BTreeSet<_>>());
     op
 }
 

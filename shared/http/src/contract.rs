@@ -48,9 +48,9 @@ pub struct Contract {
     pub query: Option<Shape>,
     /// The `data` of a success.
     pub reply: Option<Shape>,
-    /// The codes of the errors the route's own rules answer, beyond those
-    /// every route of its kind can (`VALIDATION_ERROR`, `NOT_FOUND`, …).
-    pub errors: &'static [&'static str],
+    /// `(status, code)` of the errors the route's own rules answer, beyond
+    /// those every route of its kind can (`VALIDATION_ERROR`, `NOT_FOUND`, …).
+    pub errors: &'static [(u16, &'static str)],
 }
 
 impl Contract {

@@ -47,11 +47,11 @@ pub struct Route<S: 'static> {
 /// Builds a [`Route`] from an `async fn(&App, Call) -> Result<Reply, AppError>`:
 /// `route!("GET /v1/notes", "NotesList", access, handler, "List notes")`,
 /// then, in this order and each optional, its contract: `body: T`,
-/// `query: Q`, `reply: R` and `errors: ["CODE", …]`.
+/// `query: Q`, `reply: R` and `errors: [401 "CODE", 422 "OTHER", …]`.
 #[macro_export]
 macro_rules! route {
     ($key:literal, $name:literal, $access:expr, $handler:path, $summary:literal
-        $(, body: $body:ty)? $(, query: $query:ty)? $(, reply: $reply:ty)? $(, errors: [$($code:literal),* $(,)?])? $(,)?) => {
+        $(, body: $body:ty)? $(, query: $query:ty)? $(, reply: $reply:ty)? $(, errors: [$($status:literal $code:literal),* $(,)?])? $(,)?) => {
         $crate::Route {
             key: $key,
             name: $name,
@@ -62,7 +62,7 @@ macro_rules! route {
                 body: $crate::route!(@shape $($body)?),
                 query: $crate::route!(@shape $($query)?),
                 reply: $crate::route!(@shape $($reply)?),
-                errors: &[$($($code),*)?],
+                errors: &[$($(($status, $code)),*)?],
             },
         }
     };

@@ -14,7 +14,7 @@ use crm_events::{Actor, DomainEvent, Subject};
 
 pub const MESSAGE: &str = "MESSAGE";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Email,

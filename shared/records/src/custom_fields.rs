@@ -19,7 +19,7 @@ pub const DEFINITION: &str = "CUSTOMFIELD";
 pub const ENTITIES: &[&str] = &["contact", "company", "lead", "deal"];
 pub const MAX_PER_ENTITY: usize = 50;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
     Text,

@@ -16,9 +16,9 @@ use serde_json::json;
 use crate::App;
 use crm_notify::consent::{normalise, provenance, Change, Consent, ConsentStatus, SubjectType};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Body {
+pub struct Body {
     subject_type: SubjectType,
     #[serde(default)]
     subject_id: Option<String>,

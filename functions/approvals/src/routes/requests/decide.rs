@@ -22,9 +22,9 @@ use crate::App;
 use crm_approvals::engine;
 use crm_approvals::request::{ApprovalRequest, State, Transition, Verdict};
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Body {
+pub struct Body {
     #[serde(default)]
     comment: Option<String>,
 }

@@ -20,9 +20,9 @@ use crate::model::{email_marker_key, EmailOwner, User, UserStatus};
 use crate::onetime::{OneTime, Purpose};
 use crate::App;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ForgotPassword {
+pub struct ForgotPassword {
     email: String,
 }
 

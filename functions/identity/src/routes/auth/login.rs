@@ -28,9 +28,9 @@ use crate::model::{backup_hash, email_marker_key, login_failures_key, EmailOwner
 use crate::otp::{Otp, OtpStatus, Purpose};
 use crate::{issue, password, totp, App};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct LoginRequest {
+pub struct LoginRequest {
     email: String,
     password: String,
     /// Required when the account has TOTP enabled (or `backup_code`).

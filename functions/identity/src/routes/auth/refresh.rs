@@ -16,9 +16,9 @@ use crate::model::{Session, Tenant, TenantStatus, User, UserStatus};
 use crate::refresh::{decide, Decision, RefreshToken, REMEMBERED_HASHES};
 use crate::{issue, App};
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RefreshRequest {
+pub struct RefreshRequest {
     #[serde(default)]
     refresh_token: Option<String>,
 }

@@ -19,9 +19,9 @@ use crate::password::{self, Password};
 use crate::{issue, App};
 use crm_notify::messages::QueueExt;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RegisterRequest {
+pub struct RegisterRequest {
     tenant_name: String,
     email: String,
     password: String,

@@ -16,9 +16,9 @@ use crate::onetime::{invalid_token, redeem, Purpose};
 use crate::password::{self, Password};
 use crate::App;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ResetPassword {
+pub struct ResetPassword {
     token: String,
     password: String,
 }

@@ -14,9 +14,9 @@ use crate::model::User;
 use crate::onetime::{invalid_token, redeem, Purpose};
 use crate::App;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct VerifyEmail {
+pub struct VerifyEmail {
     token: String,
 }
 

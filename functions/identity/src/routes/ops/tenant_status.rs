@@ -16,9 +16,9 @@ use serde_json::json;
 use crate::model::{Tenant, TenantStatus};
 use crate::App;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Reason {
+pub struct Reason {
     #[serde(default)]
     reason: Option<String>,
 }

@@ -17,9 +17,9 @@ use crate::model::User;
 use crate::otp::Purpose;
 use crate::App;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Confirm {
+pub struct Confirm {
     e164: String,
     code: String,
 }

@@ -13,9 +13,9 @@ use serde_json::json;
 use crate::otp::{Otp, OtpChannel, Purpose, STARTS_PER_HOUR};
 use crate::App;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Start {
+pub struct Start {
     e164: String,
     #[serde(default)]
     channel: Option<String>,

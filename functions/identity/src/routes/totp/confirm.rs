@@ -13,9 +13,9 @@ use serde_json::json;
 use crate::model::{backup_hash, Totp};
 use crate::{totp, App};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CodeRequest {
+pub struct CodeRequest {
     pub code: String,
 }
 

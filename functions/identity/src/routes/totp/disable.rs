@@ -15,9 +15,9 @@ use serde_json::json;
 use crate::model::{backup_hash, Totp, User};
 use crate::{totp, App};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct DisableRequest {
+pub struct DisableRequest {
     #[serde(default)]
     code: Option<String>,
     #[serde(default)]

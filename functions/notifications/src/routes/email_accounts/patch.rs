@@ -14,9 +14,9 @@ use serde_json::json;
 use crate::accounts::{self, AccountStatus, EmailAccount};
 use crate::App;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Body {
+pub struct Body {
     #[serde(default)]
     is_default: Option<bool>,
     #[serde(default)]

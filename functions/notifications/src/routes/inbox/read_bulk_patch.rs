@@ -11,9 +11,9 @@ use serde_json::json;
 use crate::inbox::InboxEntry;
 use crate::App;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Body {
+pub struct Body {
     #[serde(default)]
     ids: Vec<EntityId>,
     #[serde(default)]

@@ -12,9 +12,9 @@ use serde_json::json;
 use crate::suppression::{Suppression, REASONS};
 use crate::App;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Body {
+pub struct Body {
     channel: String,
     address: String,
     #[serde(default)]

@@ -15,9 +15,9 @@ use serde_json::json;
 use crate::App;
 use crm_notify::tenant::{variables, TenantTemplate};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Body {
+pub struct Body {
     name: Option<String>,
     subject: Option<String>,
     body: Option<String>,

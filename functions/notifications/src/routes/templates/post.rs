@@ -16,9 +16,9 @@ use serde_json::json;
 use crate::App;
 use crm_notify::tenant::{code, variables, TenantTemplate};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Body {
+pub struct Body {
     channel: Channel,
     family: String,
     locale: String,

@@ -15,9 +15,9 @@ use crate::policy::Policy;
 use crate::App;
 use crm_notify::tenant as templates;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Body {
+pub struct Body {
     channel: Channel,
     #[serde(default)]
     template_code: Option<String>,

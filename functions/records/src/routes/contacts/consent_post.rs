@@ -17,9 +17,9 @@ use serde_json::json;
 
 use crate::App;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Body {
+pub struct Body {
     channel_id: String,
     #[serde(default)]
     consent_source: Option<String>,

@@ -20,9 +20,9 @@ use crate::channel;
 use crate::contact::{merge_fields, Contact, CONTACT};
 use crate::{search_index, App};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Body {
+pub struct Body {
     target_id: EntityId,
     source_id: EntityId,
 }

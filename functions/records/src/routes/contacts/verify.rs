@@ -81,9 +81,9 @@ pub async fn start(app: &App, call: Call) -> Result<Reply, AppError> {
     Ok(Reply::with_status(202, json!({ "verification": record.public() })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Confirm {
+pub struct Confirm {
     code: String,
 }
 

@@ -13,9 +13,9 @@ use serde_json::json;
 
 use crate::App;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Body {
+pub struct Body {
     label: Option<String>,
     options: Option<Vec<String>>,
     required: Option<bool>,

@@ -14,9 +14,9 @@ use serde_json::json;
 use crate::custom_fields::{Definition, FieldType, ENTITIES, MAX_PER_ENTITY};
 use crate::App;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Body {
+pub struct Body {
     entity: String,
     code: String,
     label: String,

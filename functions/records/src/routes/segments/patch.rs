@@ -11,9 +11,9 @@ use serde_json::{json, Value};
 use crate::segment::check_filter;
 use crate::App;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Body {
+pub struct Body {
     name: Option<String>,
     filter: Option<Value>,
 }

@@ -18,9 +18,9 @@ use serde_json::json;
 use crate::model::{ApiKey, API_KEY_PREFIX};
 use crate::App;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateApiKey {
+pub struct CreateApiKey {
     name: String,
     permissions: Vec<String>,
     #[serde(default)]

@@ -16,9 +16,9 @@ use crate::group::{Group, Member};
 use crate::model::{User, UserStatus};
 use crate::App;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Body {
+pub struct Body {
     user_id: String,
 }
 

@@ -14,9 +14,9 @@ use serde_json::json;
 
 use crate::App;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Edge {
+pub struct Edge {
     parent_role: String,
     child_role: String,
 }

@@ -17,9 +17,9 @@ use crate::onetime::{invalid_token, redeem, Purpose};
 use crate::password::{self, Password};
 use crate::{issue, App};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Accept {
+pub struct Accept {
     token: String,
     full_name: String,
     password: String,

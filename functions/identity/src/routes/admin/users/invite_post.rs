@@ -18,9 +18,9 @@ use crate::model::{email_marker_key, EmailOwner, Tenant};
 use crate::onetime::{OneTime, Purpose};
 use crate::{seats, App};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Invite {
+pub struct Invite {
     email: String,
     roles: Vec<String>,
 }

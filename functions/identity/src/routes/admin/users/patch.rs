@@ -16,9 +16,9 @@ use serde_json::{json, Map, Value};
 use crate::model::{Profile, User};
 use crate::App;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Patch {
+pub struct Patch {
     full_name: Option<String>,
     #[serde(default, deserialize_with = "crm_kernel::patch::nullable")]
     job_title_code: Option<Option<String>>,

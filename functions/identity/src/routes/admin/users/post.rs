@@ -18,9 +18,9 @@ use crate::model::{email_marker_key, EmailOwner, Tenant, User};
 use crate::password::{self, Password};
 use crate::{seats, App};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateUser {
+pub struct CreateUser {
     email: String,
     full_name: String,
     password: String,

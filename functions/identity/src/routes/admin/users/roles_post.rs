@@ -20,9 +20,9 @@ use serde_json::json;
 use crate::model::User;
 use crate::App;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct AssignRoles {
+pub struct AssignRoles {
     roles: Vec<String>,
 }
 
