@@ -110,11 +110,12 @@ impl Authorizer {
     /// the tenant's access model: the roles of the user's groups, the role
     /// hierarchy and the entitlement overrides apply just as instantly.
     ///
-    /// It also reads the tenant's rate-limit window ([`Self::count`]):
-    /// `(principal, plan, the window's count in the table)`.
-    pub async fn resolve(&self, req: &ApiGatewayV2CustomAuthorizerV2Request) -> Result<(Principal, String, i64), &'static str> {
+    /// It also reads the tenant's current rate-limit window ([`Self::count`]):
+    /// `(principal, plan, the window and its count in the table)`.
+    pub async fn resolve(&self, req: &ApiGatewayV2CustomAuthorizerV2Request) -> Result<(Principal, String, Window), &'static str> {
+        let window = self.rate.window_start(Timestamp::now().unix_seconds());
         if let Some(raw) = req.headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
-            return self.resolve_api_key(raw).await;
+            return self.resolve_api_key(raw, window).await;
         }
         let claims = credentials(&self.verifier, req)?;
         let tenant = TenantId::parse(&claims.tid).map_err(|_| "invalid_token")?;
@@ -126,7 +127,7 @@ impl Authorizer {
             keys::user(tenant, &claims.sub),
             keys::tenant_access(tenant),
             keys::session(tenant, &sid),
-            self.window_key(tenant),
+            keys::rate_window(tenant, window),
         ];
         let found = self.store.get_many(&wanted).await.map_err(|e| {
             tracing::error!(error = %e, "authorizer cannot read the principal");
@@ -158,13 +159,13 @@ impl Authorizer {
             scope,
             email_verified: user_view.is_verified,
         };
-        Ok((principal, tenant_view.plan, window_count(found.get(4))))
+        Ok((principal, tenant_view.plan, Window::read(window, found.get(4))))
     }
 
     /// An API key: tenant active, key neither revoked nor expired, secret
     /// matching, creator active; the key's own permissions that its creator
     /// still holds, acting for its creator. Two reads: the key names its creator.
-    async fn resolve_api_key(&self, raw: &str) -> Result<(Principal, String, i64), &'static str> {
+    async fn resolve_api_key(&self, raw: &str, window: i64) -> Result<(Principal, String, Window), &'static str> {
         let token = OpaqueToken::parse(Some(API_KEY_PREFIX), raw).ok_or("invalid_api_key")?;
         let found = self
             .store
@@ -172,7 +173,7 @@ impl Authorizer {
                 keys::tenant(token.tenant_id),
                 keys::api_key(token.tenant_id, &token.id.to_string()),
                 keys::tenant_access(token.tenant_id),
-                self.window_key(token.tenant_id),
+                keys::rate_window(token.tenant_id, window),
             ])
             .await
             .map_err(|e| {
@@ -221,28 +222,17 @@ impl Authorizer {
         };
         let cutoff = now.plus_seconds(-60).to_string();
         self.store.touch(&keys::api_key(token.tenant_id, &token.id.to_string()), "last_used_at", &now.to_string(), &cutoff).await;
-        Ok((principal, tenant.plan, window_count(found.get(3))))
+        Ok((principal, tenant.plan, Window::read(window, found.get(3))))
     }
 
-    fn now_secs() -> i64 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-    }
-
-    /// The tenant's current rate-limit window.
-    fn window_key(&self, tenant: TenantId) -> crm_store::Key {
-        keys::rate_window(tenant, self.rate.window_start(Self::now_secs()))
-    }
-
-    /// Counts the request in the tenant's window, given the window's count
-    /// `seen` with the principal. The count goes to the table in batches
+    /// Counts the request in the tenant's window, as read with the principal
+    /// (the same window, so a request at a window's edge counts in one). The count goes to the table in batches
     /// ([`Meter`], ADR 0019): about one write per ten requests. A counter
     /// that cannot be written does not block the request (fail open on the
     /// limit, never on identity); its requests are written with the next batch.
-    async fn count(&self, principal: &Principal, plan: &str, seen: i64) -> RateState {
-        let now = Self::now_secs();
-        let start = self.rate.window_start(now);
-        let tenant = principal.tenant_id;
-        let step = self.meter.step(tenant, start, seen, self.rate.limit(plan));
+    async fn count(&self, principal: &Principal, plan: &str, window: Window) -> RateState {
+        let (start, tenant) = (window.start, principal.tenant_id);
+        let step = self.meter.step(tenant, start, window.count, self.rate.limit(plan));
         if let Some(n) = step.flush {
             let key = keys::rate_window(tenant, start);
             match self.store.increment(&key, "count", n, start + self.rate.window_secs + 60).await {
@@ -253,7 +243,7 @@ impl Authorizer {
                 }
             }
         }
-        self.rate.state(plan, step.estimate, now)
+        self.rate.state(plan, step.estimate, start)
     }
 
     /// The Lambda entry: the authorizer event as JSON, the simple response as JSON.
@@ -266,9 +256,9 @@ impl Authorizer {
         let mut response = Response::default();
         response.is_authorized = true;
         response.context = match self.resolve(req).await {
-            Ok((principal, plan, seen)) => {
+            Ok((principal, plan, window)) => {
                 let mut ctx = principal.to_context();
-                let rate = self.count(&principal, &plan, seen).await;
+                let rate = self.count(&principal, &plan, window).await;
                 ctx.insert("rate_limit".into(), Value::String(rate.limit.to_string()));
                 ctx.insert("rate_remaining".into(), Value::String(rate.remaining.to_string()));
                 ctx.insert("rate_reset".into(), Value::String(rate.reset.to_string()));
@@ -280,9 +270,20 @@ impl Authorizer {
     }
 }
 
-/// The `count` of a rate-limit window item (none yet: 0).
-fn window_count(item: Option<&Option<crm_store::Item>>) -> i64 {
-    item.and_then(Option::as_ref).and_then(|i| i.get("count")).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()).unwrap_or(0)
+/// A tenant's rate-limit window as read with its principal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Its start (epoch seconds).
+    pub start: i64,
+    /// Its count in the table (none yet: 0).
+    pub count: i64,
+}
+
+impl Window {
+    fn read(start: i64, item: Option<&Option<crm_store::Item>>) -> Self {
+        let count = item.and_then(Option::as_ref).and_then(|i| i.get("count")).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok());
+        Self { start, count: count.unwrap_or(0) }
+    }
 }
 
 crm_runtime::function! {

@@ -18,7 +18,7 @@ pub fn declared_access() -> Vec<(&'static str, Access)> {
 }
 
 /// `(status, code)` of the errors a route can answer: those of every route
-/// of its kind (DESIGN.md §5), and its own.
+/// of its kind (the envelope's codes and statuses, `crm_kernel::AppError`), and its own.
 pub fn error_codes(route: &RouteInfo) -> BTreeSet<(u16, &'static str)> {
     let status_of = |code: &str| match code {
         "VALIDATION_ERROR" => 400,

@@ -140,20 +140,7 @@ impl Imports {
     }
 
     fn import_sub(&mut self, text: &str) -> Result<String, String> {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            let end = after.find('}').ok_or_else(|| format!("unterminated ${{ in {text}"))?;
-            let name = &after[..end];
-            out.push_str("${");
-            out.push_str(&self.name(name).unwrap_or_else(|| name.to_string()));
-            out.push('}');
-            rest = &after[end + 1..];
-        }
-        out.push_str(rest);
-        Ok(out)
+        crate::template::rename_sub_vars(text, |name| Ok(self.name(name).unwrap_or_else(|| name.to_string())))
     }
 }
 

@@ -115,6 +115,23 @@ impl Template {
     }
 }
 
+/// `text` (a `!Sub` string) with each `${name}` renamed to `${rename(name)}`.
+pub fn rename_sub_vars(text: &str, mut rename: impl FnMut(&str) -> Result<String, String>) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}').ok_or_else(|| format!("unterminated ${{ in {text}"))?;
+        out.push_str("${");
+        out.push_str(&rename(&after[..end])?);
+        out.push('}');
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
 /// A nested stack's `value` in the root's terms: each reference to one of
 /// its parameters becomes the root expression the root passes for it
 /// (`!Ref TableArn` → `!GetAtt Table.Arn`, `${TableArn}` → `${Table.Arn}`).
@@ -126,26 +143,13 @@ pub fn in_root_terms(value: &Value, parameters: &Mapping) -> Result<Value, Strin
             match (tag.trim_start_matches('!'), &t.value) {
                 ("Ref", Value::String(name)) if param(name).is_some() => param(name).cloned().unwrap_or_default(),
                 ("Sub", Value::String(text)) => {
-                    let mut out = String::new();
-                    let mut rest = text.as_str();
-                    while let Some(start) = rest.find("${") {
-                        out.push_str(&rest[..start]);
-                        let after = &rest[start + 2..];
-                        let end = after.find('}').ok_or_else(|| format!("unterminated ${{ in {text}"))?;
-                        let name = &after[..end];
-                        let root = match param(name) {
-                            None => name.to_string(),
-                            Some(Value::Tagged(p)) if matches!(p.tag.to_string().trim_start_matches('!'), "Ref" | "GetAtt") => {
-                                p.value.as_str().ok_or_else(|| format!("parameter {name}: not a name"))?.to_string()
-                            }
-                            Some(other) => return Err(format!("${{{name}}} in {text}: the root passes {other:?}, not a !Ref or !GetAtt")),
-                        };
-                        out.push_str("${");
-                        out.push_str(&root);
-                        out.push('}');
-                        rest = &after[end + 1..];
-                    }
-                    out.push_str(rest);
+                    let out = rename_sub_vars(text, |name| match param(name) {
+                        None => Ok(name.to_string()),
+                        Some(Value::Tagged(p)) if matches!(p.tag.to_string().trim_start_matches('!'), "Ref" | "GetAtt") => {
+                            p.value.as_str().map(str::to_string).ok_or_else(|| format!("parameter {name}: not a name"))
+                        }
+                        Some(other) => Err(format!("${{{name}}} in {text}: the root passes {other:?}, not a !Ref or !GetAtt")),
+                    })?;
                     Value::Tagged(Box::new(serde_yaml::value::TaggedValue { tag: t.tag.clone(), value: Value::String(out) }))
                 }
                 (_, inner) => {

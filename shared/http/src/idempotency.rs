@@ -33,17 +33,14 @@ pub const TTL_SECS: i64 = 24 * 3600;
 /// The response headers a replay repeats.
 const KEPT_HEADERS: &[&str] = &["content-type", "location", "etag"];
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
+/// The SHA-256 of `parts`, each length-delimited.
 fn sha256(parts: &[&[u8]]) -> String {
-    let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    let mut framed = Vec::with_capacity(parts.iter().map(|p| p.len() + 8).sum());
     for p in parts {
-        ctx.update(&(p.len() as u64).to_be_bytes());
-        ctx.update(p);
+        framed.extend_from_slice(&(p.len() as u64).to_be_bytes());
+        framed.extend_from_slice(p);
     }
-    hex(ctx.finish().as_ref())
+    crm_auth::opaque::sha256_hex(&framed)
 }
 
 /// The key a request carries, checked: `None` when it carries none.
@@ -62,10 +59,6 @@ fn body_bytes(req: &Request) -> &[u8] {
         Body::Binary(b) => b,
         _ => &[],
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// The stored answer of a marker, or the refusal a second request gets.
@@ -134,8 +127,8 @@ where
         Err(e) => return (render_error(&ctx, &e), None),
     };
     let fingerprint = sha256(&[ctx.route_key.as_bytes(), req.uri().path().as_bytes(), body_bytes(&req)]);
-    let at = keys::idempotency_key(principal.tenant_id, &principal.user_id.to_string(), &sha256(&[key.as_bytes()]));
-    let now = now();
+    let at = keys::idempotency_key(principal.tenant_id, &principal.user_id.to_string(), &crm_auth::opaque::sha256_hex(key.as_bytes()));
+    let now = crm_kernel::Timestamp::now().unix_seconds();
     let live = |item: &Item| item.num_attr(keys::TTL).is_some_and(|ttl| ttl > now);
     match store.get(&at).await {
         Ok(Some(marker)) if live(&marker) => return (replay(&ctx, &marker, &fingerprint), None),
