@@ -41,3 +41,32 @@ export async function noteCount(): Promise<number> {
 // @ts-expect-error: a note's body is text, not a number
 const wrong: NewNote = { body: 42 };
 void wrong;
+
+type ContactChanges = components["schemas"]["ContactChanges"];
+type DealView = components["schemas"]["DealView"];
+
+// A change set: absent keeps, `null` clears.
+export async function renameContact(id: string, first: string): Promise<string | undefined> {
+  const changes: ContactChanges = { first_name: first, job_title: null };
+  const { data } = await api.PATCH("/v1/contacts/{id}", { params: { path: { id } }, body: changes });
+  return data?.data.full_name;
+}
+
+// Query parameters are typed, and a move answers the deal or its approval.
+export async function openDealsOf(owner: string): Promise<DealView[]> {
+  const { data } = await api.GET("/v1/deals", { params: { query: { owner, status: "open", limit: 50 } } });
+  return data?.data ?? [];
+}
+
+export async function moveDeal(id: string, stageId: string): Promise<number | undefined> {
+  const { data } = await api.POST("/v1/deals/{id}/move-stage", { params: { path: { id } }, body: { stage_id: stageId } });
+  const moved = data?.data;
+  if (moved && "approval_request" in moved) {
+    return moved.deal.value;
+  }
+  return moved?.value;
+}
+
+// @ts-expect-error: `owner_user_id` is an id, not a number
+const badChanges: ContactChanges = { owner_user_id: 7 };
+void badChanges;

@@ -11,16 +11,34 @@ use crate::helpers::{stack, TestApp};
 const CHECKS: &str =
     "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance,negative_data_rejection";
 
+/// Left out, for one reason: each ends a session or a user, and the
+/// fuzzer's own would end with them (the stateful phase finds its own
+/// session and user ids). Their rules are asserted by the e2e tests named.
+const ENDS_THE_FUZZERS_SESSION: &[&str] = &[
+    "Logout",          // identity::logout_revokes_the_session_and_sessions_can_be_listed_and_revoked
+    "SessionsDelete",  // identity::logout_revokes_the_session_and_sessions_can_be_listed_and_revoked
+    "UserForceLogout", // lifecycle::lifecycle_applies_at_once_and_moves_seats
+    "UserSuspend",     // lifecycle::lifecycle_applies_at_once_and_moves_seats
+    "UserDeactivate",  // lifecycle::lifecycle_applies_at_once_and_moves_seats
+    "UserDelete",      // users::deleting_a_user_revokes_access_frees_the_seat_and_the_email
+];
+
 #[tokio::test]
 async fn schemathesis_finds_nothing_on_the_typed_operations() {
     let st = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/.venv-fuzz/bin/st");
     assert!(st.exists(), "schemathesis is not installed: `make fuzz-tools` (part of `make test`) installs it");
     let app = TestApp::with_plan(&["admin"], "DevPro").await;
-    let typed: Vec<&str> =
-        devserver::catalogue::routes().iter().filter(|r| r.contract.is_typed() && r.path() != "$default").map(|r| r.name).collect();
+    let typed: Vec<&str> = devserver::catalogue::routes()
+        .iter()
+        .filter(|r| r.contract.is_typed() && r.path() != "$default" && !ENDS_THE_FUZZERS_SESSION.contains(&r.name))
+        .map(|r| r.name)
+        .collect();
     assert!(!typed.is_empty());
     let url = stack().url.clone();
+    let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/schemathesis.toml");
     let mut args: Vec<String> = [
+        "--config-file",
+        config.to_str().expect("a UTF-8 path"),
         "run",
         &format!("{url}/v1/openapi.json"),
         "--url",
@@ -34,10 +52,6 @@ async fn schemathesis_finds_nothing_on_the_typed_operations() {
         "coverage,fuzzing,stateful",
         "--checks",
         CHECKS,
-        "--mode",
-        "all",
-        "--max-examples",
-        "25",
         "--seed",
         "16",
         // One worker: Hypothesis parses lambdas with `ast`, which CPython 3.11 does not do safely on two threads.

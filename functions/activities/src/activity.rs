@@ -5,20 +5,19 @@
 //! `by_kind` sorted by when it happened (date ranges), `by_owner`, and the
 //! record's `by_parent` partition (its timeline, beside notes and tasks).
 
-use crm_kernel::fields::Fields;
+use crm_kernel::fields::{Fields, Input};
 use crm_kernel::{AppError, EntityId, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crate::note::SubjectRef;
+use crate::note::{SubjectInput, SubjectRef};
 
 pub const ACTIVITY: &str = "ACTIVITY";
 pub const TYPES: &[&str] = &["call", "email", "meeting", "note"];
 pub const DIRECTIONS: &[&str] = &["inbound", "outbound"];
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ActivityFields {
     #[serde(rename = "type")]
     pub kind: String,
@@ -34,7 +33,7 @@ pub struct ActivityFields {
     pub links: Vec<SubjectRef>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Activity {
     pub id: EntityId,
     pub tenant_id: TenantId,
@@ -46,7 +45,33 @@ pub struct Activity {
     pub version: u64,
 }
 
-const FIELDS: &[&str] = &["type", "title", "body", "direction", "started_at", "ended_at", "subject", "owner_user_id", "links"];
+/// The body of `POST /v1/activities` and `PATCH /v1/activities/{id}`:
+/// absent keeps, `null` clears.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ActivityChanges {
+    /// Required on create: `call`, `email`, `meeting` or `note`.
+    #[serde(rename = "type")]
+    #[schemars(schema_with = "type_schema")]
+    pub kind: Input<String>,
+    /// Required on create; 1 to 200 characters, trimmed.
+    #[schemars(length(max = 200))]
+    pub title: Input<String>,
+    #[schemars(length(max = 10_000))]
+    pub body: Input<String>,
+    #[schemars(schema_with = "direction_schema")]
+    pub direction: Input<String>,
+    /// Defaults to now on create.
+    pub started_at: Input<Timestamp>,
+    /// Not before `started_at`.
+    pub ended_at: Input<Timestamp>,
+    /// The record it is about.
+    pub subject: Input<SubjectInput>,
+    /// Defaults to the caller on create.
+    pub owner_user_id: Input<UserId>,
+    /// More records it is about (at most 10).
+    pub links: Input<Vec<Input<SubjectInput>>>,
+}
 
 impl ActivityFields {
     /// A new activity (`started_at` defaults to `now`).
@@ -64,35 +89,32 @@ impl ActivityFields {
         }
     }
 
-    /// Applies a JSON object of changes (absent = keep, `null` = clear).
-    pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
-        let mut f = Fields::of(changes, FIELDS)?;
+    /// Applies a change set (absent = keep, `null` = clear).
+    pub fn apply(base: &Self, c: ActivityChanges) -> Result<Self, AppError> {
+        let mut f = Fields::new();
         let mut next = base.clone();
-        if let Some(t) = f.one_of("type", TYPES) {
+        if let Some(t) = f.one_of("type", c.kind, TYPES) {
             next.kind = t;
         }
-        if let Some(t) = f.text("title", 200) {
+        if let Some(t) = f.text("title", c.title, 200) {
             next.title = t.unwrap_or_default();
         }
-        if let Some(b) = f.prose("body", 10_000) {
+        if let Some(b) = f.prose("body", c.body, 10_000) {
             next.body = b;
         }
-        if let Some(d) = f.one_of_or_null("direction", DIRECTIONS) {
+        if let Some(d) = f.one_of_or_null("direction", c.direction, DIRECTIONS) {
             next.direction = d;
         }
-        if let Some(t) = f.time("started_at") {
-            match t {
-                Some(t) => next.started_at = t,
-                None => f.error("started_at", "must be an RFC 3339 time"),
-            }
+        if let Some(t) = f.set("started_at", c.started_at, "must be an RFC 3339 time") {
+            next.started_at = t;
         }
-        if let Some(t) = f.time("ended_at") {
+        if let Some(t) = f.time("ended_at", c.ended_at) {
             next.ended_at = t;
         }
-        if let Some(v) = f.raw("subject") {
-            next.subject = SubjectRef::from_json("subject", v).map_err(|e| f.absorb([e])).ok().flatten();
+        if c.subject.is_present() {
+            next.subject = SubjectRef::from_input("subject", c.subject).map_err(|e| f.absorb([e])).ok().flatten();
         }
-        if let Some(u) = f.user_id("owner_user_id") {
+        if let Some(u) = f.user_id("owner_user_id", c.owner_user_id) {
             next.owner_user_id = u;
         }
         f.require_because("type", !next.kind.is_empty(), &format!("is required: one of {}", TYPES.join(", ")));
@@ -100,7 +122,7 @@ impl ActivityFields {
         if next.ended_at.is_some_and(|e| e < next.started_at) {
             f.error("ended_at", "must not be before started_at");
         }
-        let links = f.raw("links").map(|v| crate::links::parse(v, next.subject.as_ref())).unwrap_or_else(|| Ok(next.links.clone()));
+        let links = if c.links.is_present() { crate::links::parse(c.links, next.subject.as_ref()) } else { Ok(next.links.clone()) };
         match links {
             Ok(l) => next.links = l.into_iter().filter(|l| Some(l) != next.subject.as_ref()).collect(),
             Err(e) => f.absorb(e),
@@ -147,23 +169,32 @@ impl Activity {
     }
 }
 
+crm_kernel::one_of_schema!(type_schema, TYPES);
+crm_kernel::one_of_schema!(direction_schema, DIRECTIONS);
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn changes(v: serde_json::Value) -> ActivityChanges {
+        serde_json::from_value(v).unwrap()
+    }
 
     #[test]
     fn activities_parse_and_name_every_problem() {
         let now = Timestamp::now();
         let a = ActivityFields::apply(
             &ActivityFields::blank(now),
-            &json!({"type": "call", "title": "Discovery call", "direction": "outbound", "started_at": "2026-11-20T10:00:00Z", "ended_at": "2026-11-20T10:25:00Z"}),
+            changes(json!({"type": "call", "title": "Discovery call", "direction": "outbound", "started_at": "2026-11-20T10:00:00Z", "ended_at": "2026-11-20T10:25:00Z"})),
         )
         .unwrap();
         assert_eq!((a.kind.as_str(), a.direction.as_deref()), ("call", Some("outbound")));
         let err = ActivityFields::apply(
             &ActivityFields::blank(now),
-            &json!({"type": "fax", "direction": "sideways", "started_at": "2026-11-20T10:00:00Z", "ended_at": "2026-11-20T09:00:00Z"}),
+            changes(
+                json!({"type": "fax", "direction": "sideways", "started_at": "2026-11-20T10:00:00Z", "ended_at": "2026-11-20T09:00:00Z"}),
+            ),
         )
         .unwrap_err();
         let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// The consumer name in idempotency markers.
 pub const CONSUMER: &str = "activity_feed";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FeedEntry {
     pub event_id: String,
     pub event_type: String,

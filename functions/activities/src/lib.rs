@@ -84,97 +84,84 @@ pub const ROUTES: &[Route<App>] = &[
         Access::Permission(rbac::NOTE_READ),
         routes::notes::list::handle,
         "List notes",
-        reply: Vec<note::Note>,
-    ),
+        query: crate::routes::notes::list::NotesQuery, reply: Vec<note::Note>),
     route!("GET /v1/notes/{id}", "NotesGet", Access::Permission(rbac::NOTE_READ), routes::notes::get::handle, "Get note", reply: note::Note),
-    route!("GET /v1/activity", "ActivityList", Access::Permission(rbac::ACTIVITY_READ), routes::activity::list::handle, "List activity"),
+    route!("GET /v1/activity", "ActivityList", Access::Permission(rbac::ACTIVITY_READ), routes::activity::list::handle, "List activity", query: crate::routes::activity::list::ActivityQuery, reply: Vec<crate::feed::FeedEntry>),
     route!(
         "POST /v1/activities",
         "ActivitiesCreate",
         Access::Permission(rbac::ACTIVITY_CREATE),
         routes::activities::post::handle,
-        "Create activity (log a call, email, meeting or note)"
-    ),
+        "Create activity (log a call, email, meeting or note)", body: crate::activity::ActivityChanges, reply: crate::activity::Activity),
     route!(
         "GET /v1/activities",
         "ActivitiesList",
         Access::Permission(rbac::ACTIVITY_READ),
         routes::activities::get::handle,
-        "List activities"
-    ),
+        "List activities", query: crate::routes::activities::get::ActivitiesQuery, reply: Vec<crate::activity::Activity>),
     route!(
         "GET /v1/activities/{id}",
         "ActivitiesGet",
         Access::Permission(rbac::ACTIVITY_READ),
         routes::activities::id_get::handle,
-        "Get activity"
-    ),
+        "Get activity", reply: crate::activity::Activity),
     route!(
         "PATCH /v1/activities/{id}",
         "ActivitiesUpdate",
         Access::Permission(rbac::ACTIVITY_UPDATE),
         routes::activities::patch::handle,
-        "Update activity (If-Match)"
-    ),
+        "Update activity (If-Match)", body: crate::activity::ActivityChanges, reply: crate::activity::Activity, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "DELETE /v1/activities/{id}",
         "ActivitiesDelete",
         Access::Permission(rbac::ACTIVITY_DELETE),
         routes::activities::delete::handle,
-        "Delete activity"
-    ),
+        "Delete activity", reply: crm_http::contract::NoContent, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "GET /v1/timeline",
         "Timeline",
         Access::Permission(rbac::ACTIVITY_READ),
         routes::timeline::get::handle,
-        "Timeline (notes and tasks merged, newest first)"
-    ),
+        "Timeline (notes and tasks merged, newest first)", query: crate::routes::timeline::get::TimelineQuery, reply: Vec<crate::routes::timeline::get::TimelineEntry>),
     route!(
         "POST /v1/tasks",
         "TasksCreate",
         Access::Permission(rbac::TASK_CREATE),
         routes::tasks::post::handle,
-        "Create task (the assignee is notified)"
-    ),
-    route!("GET /v1/tasks", "TasksList", Access::Permission(rbac::TASK_READ), routes::tasks::get::handle, "List tasks"),
-    route!("GET /v1/tasks/{id}", "TasksGet", Access::Permission(rbac::TASK_READ), routes::tasks::id_get::handle, "Get task"),
+        "Create task (the assignee is notified)", body: crate::task::TaskChanges, reply: crate::task::Task, errors: [412 "PRECONDITION_FAILED"]),
+    route!("GET /v1/tasks", "TasksList", Access::Permission(rbac::TASK_READ), routes::tasks::get::handle, "List tasks", query: crate::routes::tasks::get::TasksQuery, reply: Vec<crate::task::Task>, errors: [412 "PRECONDITION_FAILED"]),
+    route!("GET /v1/tasks/{id}", "TasksGet", Access::Permission(rbac::TASK_READ), routes::tasks::id_get::handle, "Get task", reply: crate::task::Task, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "PATCH /v1/tasks/{id}",
         "TasksUpdate",
         Access::Permission(rbac::TASK_UPDATE),
         routes::tasks::patch::handle,
-        "Update task (If-Match)"
-    ),
-    route!("DELETE /v1/tasks/{id}", "TasksDelete", Access::Permission(rbac::TASK_DELETE), routes::tasks::delete::handle, "Delete task"),
+        "Update task (If-Match)", body: crate::task::TaskChanges, reply: crate::task::Task, errors: [412 "PRECONDITION_FAILED"]),
+    route!("DELETE /v1/tasks/{id}", "TasksDelete", Access::Permission(rbac::TASK_DELETE), routes::tasks::delete::handle, "Delete task", reply: crm_http::contract::NoContent, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "POST /v1/tasks/{id}/complete",
         "TasksComplete",
         Access::Permission(rbac::TASK_COMPLETE),
         routes::tasks::complete_post::handle,
-        "Complete task"
-    ),
+        "Complete task", reply: crate::routes::tasks::complete_post::Completion, errors: [409 "CONFLICT", 412 "PRECONDITION_FAILED"]),
     route!(
         "POST /v1/tasks/{id}/remind",
         "TaskRemind",
         Access::Permission(rbac::TASK_UPDATE),
         routes::tasks::remind_post::handle,
-        "Remind task (one-time EventBridge Scheduler schedules)"
-    ),
+        "Remind task (one-time EventBridge Scheduler schedules)", body: crate::reminder::RemindRequest, reply: crate::routes::tasks::remind_post::Scheduled, errors: [402 "PLAN_REQUIRED", 412 "PRECONDITION_FAILED", 422 "LIMIT_REACHED", 422 "TASK_CLOSED"]),
     route!(
         "GET /v1/tasks/{id}/reminders",
         "TaskRemindersList",
         Access::Permission(rbac::TASK_READ),
         routes::tasks::reminders_get::handle,
-        "List task reminders"
-    ),
+        "List task reminders", reply: Vec<crate::reminder::Reminder>, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "DELETE /v1/tasks/{id}/reminders/{reminderId}",
         "TaskReminderCancel",
         Access::Permission(rbac::TASK_UPDATE),
         routes::tasks::reminder_delete::handle,
-        "Cancel task reminder (cancel a pending reminder)"
-    ),
+        "Cancel task reminder (cancel a pending reminder)", reply: crm_http::contract::NoContent, errors: [409 "CONFLICT", 412 "PRECONDITION_FAILED"]),
 ];
 
 crm_runtime::function! {

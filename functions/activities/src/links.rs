@@ -12,32 +12,33 @@
 //! record's owner and creator, so visibility filters (ADR 0013) apply to it
 //! as to the record. Links are written in the record's own transaction.
 
+use crm_kernel::fields::Input;
 use crm_kernel::{EntityId, FieldError, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, Store, StoreError, Tx};
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::note::SubjectRef;
+use crate::note::{SubjectInput, SubjectRef};
 
 /// Most records one activity or task links to, beside its subject.
 pub const MAX: usize = 10;
 /// The `kind` of a link item.
 pub const LINK: &str = "link";
 
-/// The `links` of a JSON body: an array of `{type, id}` (`null`: none),
+/// The `links` of a change set: a list of `{type, id}` (`null`: none),
 /// without repeats and without `subject` (already linked).
-pub fn parse(v: &Value, subject: Option<&SubjectRef>) -> Result<Vec<SubjectRef>, Vec<FieldError>> {
-    let list = match v {
-        Value::Null => return Ok(Vec::new()),
-        Value::Array(a) if a.len() <= MAX => a,
+pub fn parse(input: Input<Vec<Input<SubjectInput>>>, subject: Option<&SubjectRef>) -> Result<Vec<SubjectRef>, Vec<FieldError>> {
+    let list = match input {
+        Input::Absent | Input::Null => return Ok(Vec::new()),
+        Input::Given(a) if a.len() <= MAX => a,
         _ => return Err(vec![FieldError::new("links", format!("must be an array of at most {MAX} {{type, id}}"))]),
     };
     let (mut out, mut errors) = (Vec::new(), Vec::new());
-    for (i, l) in list.iter().enumerate() {
-        match SubjectRef::from_json(&format!("links[{i}]"), l) {
+    for (i, l) in list.into_iter().enumerate() {
+        match SubjectRef::from_input(&format!("links[{i}]"), l) {
             Ok(Some(s)) if Some(&s) != subject && !out.contains(&s) => out.push(s),
-            Ok(_) => {}
+            Ok(Some(_)) => {}
+            Ok(None) => errors.push(FieldError::new(format!("links[{i}]"), "must be {type, id}")),
             Err(e) => errors.push(e),
         }
     }
@@ -147,6 +148,10 @@ pub fn target(t: TenantId, it: &Item) -> Option<Key> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn changes<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
+        serde_json::from_value(v).unwrap()
+    }
     use serde_json::json;
 
     #[test]
@@ -154,14 +159,14 @@ mod tests {
         let (a, b) = (EntityId::new().to_string(), EntityId::new().to_string());
         let subject = SubjectRef::parse("contact", &a).unwrap();
         let got = parse(
-            &json!([{"type": "contact", "id": a}, {"type": "company", "id": b}, {"type": "company", "id": b}, {"type": "deal", "id": a}]),
+            changes(json!([{"type": "contact", "id": a}, {"type": "company", "id": b}, {"type": "company", "id": b}, {"type": "deal", "id": a}])),
             Some(&subject),
         )
         .unwrap();
         assert_eq!(got, vec![SubjectRef::parse("company", &b).unwrap(), SubjectRef::parse("deal", &a).unwrap()]);
-        let err = parse(&json!([{"type": "planet", "id": a}, "x"]), None).unwrap_err();
+        let err = parse(changes(json!([{"type": "planet", "id": a}, "x"])), None).unwrap_err();
         let fields: Vec<_> = err.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["links[0].type", "links[1]"]);
-        assert!(parse(&json!((0..11).map(|_| json!({"type": "deal", "id": a})).collect::<Vec<_>>()), None).is_err());
+        assert!(parse(changes(json!((0..11).map(|_| json!({"type": "deal", "id": a})).collect::<Vec<_>>())), None).is_err());
     }
 }

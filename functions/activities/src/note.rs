@@ -1,6 +1,7 @@
 //! Notes: free text attached to the tenant, optionally to a record
 //! (contact, company, deal, lead...). Pure rules, no I/O.
 
+use crm_kernel::fields::Input;
 use crm_kernel::{AppError, EntityId, FieldError, Timestamp, UserId};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item};
@@ -53,20 +54,15 @@ impl SubjectRef {
 }
 
 impl SubjectRef {
-    /// A `{type, id}` object of a JSON body named `field` (`null`: none);
+    /// A `{type, id}` field of a change set named `field` (`null`: none);
     /// its problems are named under `field` (`related.type`, …).
-    pub fn from_json(field: &str, v: &serde_json::Value) -> Result<Option<Self>, FieldError> {
-        use serde_json::Value;
-        let shape = || FieldError::new(field, "must be {type, id}");
-        match v {
-            Value::Null => Ok(None),
-            Value::Object(o) => match (o.get("type").and_then(Value::as_str), o.get("id").and_then(Value::as_str)) {
-                (Some(k), Some(id)) => {
-                    Self::parse(k, id).map(Some).map_err(|e| FieldError::new(e.field.replacen("subject", field, 1), e.message))
-                }
-                _ => Err(shape()),
-            },
-            _ => Err(shape()),
+    pub fn from_input(field: &str, input: Input<SubjectInput>) -> Result<Option<Self>, FieldError> {
+        match input {
+            Input::Absent | Input::Null => Ok(None),
+            Input::Given(s) => {
+                Self::parse(&s.kind, &s.id).map(Some).map_err(|e| FieldError::new(e.field.replacen("subject", field, 1), e.message))
+            }
+            Input::Invalid(_) => Err(FieldError::new(field, "must be {type, id}")),
         }
     }
 }
@@ -82,8 +78,8 @@ pub struct CreateNoteRequest {
     pub subject: Option<SubjectInput>,
 }
 
-/// The record a new note is about.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+/// The record a new note (a task, an activity) is about: `{type, id}`.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubjectInput {
     #[serde(rename = "type")]

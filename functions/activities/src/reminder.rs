@@ -6,18 +6,18 @@
 //! `pending` to `sent` (or `cancelled` when the task is closed) under a
 //! version condition, together with its messages.
 
-use crm_kernel::{AppError, EntityId, FieldError, TenantId, Timestamp, UserId};
+use crm_kernel::fields::{Fields, Input};
+use crm_kernel::{AppError, EntityId, TenantId, Timestamp, UserId};
 use crm_notify::messages::Channel;
 use crm_store::{item, keys, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// How far ahead a reminder may be set.
 pub const MAX_AHEAD_DAYS: i64 = 366;
 /// Reminders per request, and pending ones per task.
 pub const MAX_PER_TASK: usize = 10;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReminderStatus {
     Pending,
@@ -25,7 +25,7 @@ pub enum ReminderStatus {
     Cancelled,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Reminder {
     pub id: EntityId,
     pub tenant_id: TenantId,
@@ -72,59 +72,75 @@ impl Reminder {
     }
 }
 
-/// Parses `{remind_at, channels?}` or `{reminders: [{remind_at, channels?}, …]}`:
-/// each time in the future and within a year, channels among email, inbox,
-/// sms, whatsapp (default email + inbox, the spec's "always" pair).
-pub fn parse(body: &Value, now: Timestamp) -> Result<Vec<(Timestamp, Vec<Channel>)>, AppError> {
-    let obj = body.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
-    let (list, prefix): (Vec<&Value>, bool) = match obj.get("reminders") {
-        Some(Value::Array(a)) => (a.iter().collect(), true),
-        Some(_) => return Err(AppError::invalid("reminders", "must be a list")),
-        None => (vec![body], false),
+/// One reminder: when, and by which channels.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReminderInput {
+    /// In the future, within 366 days.
+    pub remind_at: Input<Timestamp>,
+    /// Default `email` and `inbox`; `sms` and `whatsapp` need the plan's feature.
+    #[schemars(length(min = 1))]
+    pub channels: Input<Vec<Channel>>,
+}
+
+/// The body of `POST /v1/tasks/{id}/remind`: one reminder
+/// (`{remind_at, channels?}`) or several (`{reminders: […]}`).
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct RemindRequest {
+    /// In the future, within 366 days.
+    pub remind_at: Input<Timestamp>,
+    /// Default `email` and `inbox`; `sms` and `whatsapp` need the plan's feature.
+    #[schemars(length(min = 1))]
+    pub channels: Input<Vec<Channel>>,
+    /// 1 to 10 reminders, in place of `remind_at` and `channels`.
+    #[schemars(length(min = 1, max = 10))]
+    pub reminders: Input<Vec<ReminderInput>>,
+}
+
+/// Parses a [`RemindRequest`]: each time in the future and within a year,
+/// channels among email, inbox, sms, whatsapp (default email + inbox, the
+/// spec's "always" pair).
+pub fn parse(req: RemindRequest, now: Timestamp) -> Result<Vec<(Timestamp, Vec<Channel>)>, AppError> {
+    let (list, prefix) = match req.reminders {
+        Input::Given(list) => (list, true),
+        Input::Absent => (vec![ReminderInput { remind_at: req.remind_at, channels: req.channels }], false),
+        _ => return Err(AppError::invalid("reminders", "must be a list of {remind_at, channels?}")),
     };
     if list.is_empty() || list.len() > MAX_PER_TASK {
         return Err(AppError::invalid("reminders", format!("give 1 to {MAX_PER_TASK} reminders")));
     }
-    let mut errors = Vec::new();
+    let mut f = Fields::new();
     let mut out = Vec::new();
-    for (i, r) in list.iter().enumerate() {
-        let f = |name: &str| if prefix { format!("reminders[{i}].{name}") } else { name.to_string() };
-        let Some(o) = r.as_object() else {
-            errors.push(FieldError::new(f("remind_at"), "each reminder must be an object"));
-            continue;
+    for (i, r) in list.into_iter().enumerate() {
+        let name = |field: &str| if prefix { format!("reminders[{i}].{field}") } else { field.to_string() };
+        let at = match r.remind_at {
+            Input::Given(at) if at <= now => Err("must be in the future".to_string()),
+            Input::Given(at) if at > now.plus_seconds(MAX_AHEAD_DAYS * 86_400) => Err(format!("must be within {MAX_AHEAD_DAYS} days")),
+            Input::Given(at) => Ok(at),
+            _ => Err("is required: an RFC 3339 time".to_string()),
         };
-        for k in o.keys().filter(|k| !["remind_at", "channels"].contains(&k.as_str())) {
-            errors.push(FieldError::new(f(k), "unknown field"));
-        }
-        let at = match o.get("remind_at").and_then(Value::as_str).map(Timestamp::parse) {
-            Some(Ok(at)) if at <= now => Err(FieldError::new(f("remind_at"), "must be in the future")),
-            Some(Ok(at)) if at > now.plus_seconds(MAX_AHEAD_DAYS * 86_400) => {
-                Err(FieldError::new(f("remind_at"), format!("must be within {MAX_AHEAD_DAYS} days")))
+        let channels = match r.channels {
+            Input::Absent => Ok(vec![Channel::Email, Channel::Inbox]),
+            Input::Given(cs) if !cs.is_empty() => {
+                Ok(cs.iter().enumerate().filter(|(j, c)| !cs[..*j].contains(c)).map(|(_, c)| c.clone()).collect())
             }
-            Some(Ok(at)) => Ok(at),
-            _ => Err(FieldError::new(f("remind_at"), "is required: an RFC 3339 time")),
-        };
-        let channels = match o.get("channels") {
-            None => Ok(vec![Channel::Email, Channel::Inbox]),
-            Some(Value::Array(a)) if !a.is_empty() => {
-                let parsed: Result<Vec<Channel>, _> = a.iter().map(|c| serde_json::from_value::<Channel>(c.clone())).collect();
-                match parsed {
-                    Ok(cs) => Ok(cs.iter().enumerate().filter(|(j, c)| !cs[..*j].contains(c)).map(|(_, c)| c.clone()).collect()),
-                    Err(_) => Err(FieldError::new(f("channels"), "each must be email, inbox, sms or whatsapp")),
-                }
-            }
-            Some(_) => Err(FieldError::new(f("channels"), "must be a non-empty list")),
+            Input::Given(_) | Input::Null => Err("must be a non-empty list".to_string()),
+            Input::Invalid(_) => Err("each must be email, inbox, sms or whatsapp".to_string()),
         };
         match (at, channels) {
             (Ok(at), Ok(cs)) => out.push((at, cs)),
-            (a, c) => errors.extend(a.err().into_iter().chain(c.err())),
+            (a, c) => {
+                if let Err(m) = a {
+                    f.error(&name("remind_at"), m);
+                }
+                if let Err(m) = c {
+                    f.error(&name("channels"), m);
+                }
+            }
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(AppError::invalid_fields(errors))
-    }
+    f.finish(out)
 }
 
 #[cfg(test)]
@@ -132,26 +148,30 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn req(v: serde_json::Value) -> RemindRequest {
+        serde_json::from_value(v).unwrap()
+    }
+
     #[test]
     fn reminders_are_future_times_with_known_channels() {
         let now = Timestamp::parse("2026-11-23T10:00:00Z").unwrap();
-        let one = parse(&json!({"remind_at": "2026-11-23T11:00:00Z"}), now).unwrap();
+        let one = parse(req(json!({"remind_at": "2026-11-23T11:00:00Z"})), now).unwrap();
         assert_eq!(one, vec![(Timestamp::parse("2026-11-23T11:00:00Z").unwrap(), vec![Channel::Email, Channel::Inbox])]);
         let many = parse(
-            &json!({"reminders": [{"remind_at": "2026-11-24T09:00:00Z", "channels": ["sms"]}, {"remind_at": "2026-11-25T09:00:00Z"}]}),
+            req(json!({"reminders": [{"remind_at": "2026-11-24T09:00:00Z", "channels": ["sms"]}, {"remind_at": "2026-11-25T09:00:00Z"}]})),
             now,
         )
         .unwrap();
         assert_eq!(many.len(), 2);
         assert_eq!(many[0].1, vec![Channel::Sms]);
         let err = parse(
-            &json!({"reminders": [{"remind_at": "2026-11-23T09:00:00Z"}, {"remind_at": "2029-01-01T00:00:00Z", "channels": ["fax"]}]}),
+            req(json!({"reminders": [{"remind_at": "2026-11-23T09:00:00Z"}, {"remind_at": "2029-01-01T00:00:00Z", "channels": ["fax"]}]})),
             now,
         )
         .unwrap_err();
         let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();
         assert_eq!(fields, vec!["reminders[0].remind_at", "reminders[1].remind_at", "reminders[1].channels"]);
-        assert!(parse(&json!({"remind_at": "soon"}), now).is_err());
-        assert!(parse(&json!({"reminders": []}), now).is_err());
+        assert!(parse(req(json!({"remind_at": "soon"})), now).is_err());
+        assert!(parse(req(json!({"reminders": []})), now).is_err());
     }
 }

@@ -8,14 +8,13 @@
 //! * `by_kind` — all, newest first;
 //! * `by_parent` — the related record's timeline, next to its notes.
 
-use crm_kernel::fields::Fields;
+use crm_kernel::fields::{Fields, Input};
 use crm_kernel::{AppError, EntityId, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crate::note::SubjectRef;
+use crate::note::{SubjectInput, SubjectRef};
 
 pub const TASK: &str = "TASK";
 crm_kernel::named_enum! {
@@ -32,7 +31,7 @@ impl TaskStatus {
 pub const STATUSES: &[&str] = TaskStatus::ALL;
 pub const PRIORITIES: &[&str] = &["low", "medium", "high"];
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TaskFields {
     pub title: String,
     pub description: Option<String>,
@@ -46,7 +45,7 @@ pub struct TaskFields {
     pub links: Vec<SubjectRef>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Task {
     pub id: EntityId,
     pub tenant_id: TenantId,
@@ -60,7 +59,29 @@ pub struct Task {
     pub version: u64,
 }
 
-const FIELDS: &[&str] = &["title", "description", "status", "priority", "due_at", "owner_user_id", "related", "links"];
+/// The body of `POST /v1/tasks` and `PATCH /v1/tasks/{id}`: absent keeps,
+/// `null` clears.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct TaskChanges {
+    /// Required on create; 1 to 200 characters, trimmed.
+    #[schemars(length(max = 200))]
+    pub title: Input<String>,
+    #[schemars(length(max = 5000))]
+    pub description: Input<String>,
+    /// `done` stamps `completed_at`.
+    pub status: Input<TaskStatus>,
+    /// `low`, `medium` (the default) or `high`.
+    #[schemars(schema_with = "priority_schema")]
+    pub priority: Input<String>,
+    pub due_at: Input<Timestamp>,
+    /// Defaults to the caller on create; a new owner is notified.
+    pub owner_user_id: Input<UserId>,
+    /// The record the task is about.
+    pub related: Input<SubjectInput>,
+    /// More records it is about (at most 10).
+    pub links: Input<Vec<Input<SubjectInput>>>,
+}
 
 impl TaskFields {
     pub fn blank() -> Self {
@@ -76,33 +97,33 @@ impl TaskFields {
         }
     }
 
-    /// Applies a JSON object of changes (absent = keep, `null` = clear).
-    pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
-        let mut f = Fields::of(changes, FIELDS)?;
+    /// Applies a change set (absent = keep, `null` = clear).
+    pub fn apply(base: &Self, c: TaskChanges) -> Result<Self, AppError> {
+        let mut f = Fields::new();
         let mut next = base.clone();
-        if let Some(t) = f.text("title", 200) {
+        if let Some(t) = f.text("title", c.title, 200) {
             next.title = t.unwrap_or_default();
         }
-        if let Some(d) = f.prose("description", 5000) {
+        if let Some(d) = f.prose("description", c.description, 5000) {
             next.description = d;
         }
-        if let Some(s) = f.one_of("status", STATUSES).and_then(|s| TaskStatus::parse(&s)) {
+        if let Some(s) = f.set("status", c.status, &format!("must be one of {}", STATUSES.join(", "))) {
             next.status = s;
         }
-        if let Some(p) = f.one_of("priority", PRIORITIES) {
+        if let Some(p) = f.one_of("priority", c.priority, PRIORITIES) {
             next.priority = p;
         }
-        if let Some(d) = f.time("due_at") {
+        if let Some(d) = f.time("due_at", c.due_at) {
             next.due_at = d;
         }
-        if let Some(u) = f.user_id("owner_user_id") {
+        if let Some(u) = f.user_id("owner_user_id", c.owner_user_id) {
             next.owner_user_id = u;
         }
-        if let Some(v) = f.raw("related") {
-            next.related = SubjectRef::from_json("related", v).map_err(|e| f.absorb([e])).ok().flatten();
+        if c.related.is_present() {
+            next.related = SubjectRef::from_input("related", c.related).map_err(|e| f.absorb([e])).ok().flatten();
         }
         f.require("title", !next.title.is_empty());
-        let links = f.raw("links").map(|v| crate::links::parse(v, next.related.as_ref())).unwrap_or_else(|| Ok(next.links.clone()));
+        let links = if c.links.is_present() { crate::links::parse(c.links, next.related.as_ref()) } else { Ok(next.links.clone()) };
         match links {
             Ok(l) => next.links = l.into_iter().filter(|l| Some(l) != next.related.as_ref()).collect(),
             Err(e) => f.absorb(e),
@@ -151,24 +172,30 @@ impl Task {
     }
 }
 
+crm_kernel::one_of_schema!(priority_schema, PRIORITIES);
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn changes(v: serde_json::Value) -> TaskChanges {
+        serde_json::from_value(v).unwrap()
+    }
 
     #[test]
     fn tasks_parse_and_name_every_problem() {
         let id = EntityId::new().to_string();
         let t = TaskFields::apply(
             &TaskFields::blank(),
-            &json!({"title": " Call Acme ", "due_at": "2026-12-01T09:00:00+02:00", "priority": "high", "related": {"type": "contact", "id": id}}),
+            changes(json!({"title": " Call Acme ", "due_at": "2026-12-01T09:00:00+02:00", "priority": "high", "related": {"type": "contact", "id": id}})),
         )
         .unwrap();
         assert_eq!((t.title.as_str(), t.status.as_str(), t.priority.as_str()), ("Call Acme", "open", "high"));
         assert_eq!(t.due_at.unwrap().to_string(), "2026-12-01T07:00:00.000Z");
         let err = TaskFields::apply(
             &TaskFields::blank(),
-            &json!({"status": "later", "due_at": "tomorrow", "related": {"type": "planet", "id": "x"}}),
+            changes(json!({"status": "later", "due_at": "tomorrow", "related": {"type": "planet", "id": "x"}})),
         )
         .unwrap_err();
         let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();

@@ -4,11 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use crm_auth::access::AccessModel;
+use crm_auth::access::{AccessModel, Source};
 use crm_kernel::{AppError, TenantId};
 use crm_store::tx::Condition;
 use crm_store::{item, keys, Store, StoreError, Tx};
-use serde_json::{json, Value};
 
 use crate::model::Tenant;
 
@@ -63,22 +62,54 @@ pub async fn refuse_self_change(store: &Store, p: &crm_auth::Principal, read: &A
 }
 
 /// The effective roles, permissions and entitlements of `user`.
-pub async fn effective(app: &crate::App, user: &crate::model::User) -> Result<Value, AppError> {
+pub async fn effective(app: &crate::App, user: &crate::model::User) -> Result<EffectiveAccess, AppError> {
     let tenant: Tenant = app.store.get_as(&Tenant::key(user.tenant_id)).await?.ok_or(AppError::NotFound)?;
     let m = crate::access::load(&app.store, user.tenant_id).await?;
     let roles = m.effective_roles(&user.roles, &user.group_ids);
     let (e, sources) = m.entitlements(&tenant.plan, &user.group_ids, &user.entitlement_overrides);
-    // Each value with its source, flattened beside it: `{key, enabled|value, source, group_id?}`.
-    let with_source = |k: &str, mut v: Value| {
-        let src = sources.get(k).map(|s| json!(s)).unwrap_or_else(|| json!({ "source": "plan" }));
-        v.as_object_mut().expect("object").extend(src.as_object().cloned().unwrap_or_default());
-        v
-    };
-    let features: Vec<Value> =
-        crm_auth::entitlements::FEATURES.iter().map(|f| with_source(f, json!({ "key": f, "enabled": e.has(f) }))).collect();
-    let limits: Vec<Value> = e.limits.iter().map(|(k, n)| with_source(k, json!({ "key": k, "value": n }))).collect();
-    Ok(json!({
-        "user_id": user.id, "plan": e.plan, "roles": roles, "direct_roles": user.roles, "group_ids": user.group_ids,
-        "permissions": m.permissions(&roles), "features": features, "limits": limits,
-    }))
+    let source = |k: &str| sources.get(k).cloned().unwrap_or(Source::Plan);
+    let features = crm_auth::entitlements::FEATURES.iter().map(|f| Feature { key: f, enabled: e.has(f), source: source(f) }).collect();
+    let limits = e.limits.iter().map(|(k, n)| Limit { key: k, value: *n, source: source(k) }).collect();
+    Ok(EffectiveAccess {
+        user_id: user.id,
+        plan: e.plan.clone(),
+        permissions: m.permissions(&roles),
+        roles,
+        direct_roles: user.roles.clone(),
+        group_ids: user.group_ids.clone(),
+        features,
+        limits,
+    })
+}
+
+/// A user's effective access: roles (direct and inherited), permissions,
+/// and each entitlement with where it came from.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct EffectiveAccess {
+    pub user_id: crm_kernel::UserId,
+    pub plan: String,
+    pub roles: Vec<String>,
+    pub direct_roles: Vec<String>,
+    pub group_ids: Vec<String>,
+    pub permissions: std::collections::BTreeSet<String>,
+    pub features: Vec<Feature>,
+    pub limits: Vec<Limit>,
+}
+
+/// A feature, on or off, and why.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Feature {
+    pub key: &'static str,
+    pub enabled: bool,
+    #[serde(flatten)]
+    pub source: Source,
+}
+
+/// A limit's value, and why.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Limit {
+    pub key: &'static str,
+    pub value: i64,
+    #[serde(flatten)]
+    pub source: Source,
 }

@@ -8,16 +8,15 @@
 //!   one key condition), mirrored by the user's `group_ids`.
 
 use crm_auth::rbac;
-use crm_kernel::fields::Fields;
+use crm_kernel::fields::{Fields, Input};
 use crm_kernel::{AppError, EntityId, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 pub const GROUP: &str = "GROUP";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GroupFields {
     pub name: String,
     pub code: String,
@@ -26,7 +25,7 @@ pub struct GroupFields {
     pub default_roles: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Group {
     pub id: EntityId,
     pub tenant_id: TenantId,
@@ -37,7 +36,7 @@ pub struct Group {
     pub version: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Member {
     pub group_id: EntityId,
     pub user_id: UserId,
@@ -45,7 +44,22 @@ pub struct Member {
     pub added_by: UserId,
 }
 
-const FIELDS: &[&str] = &["name", "code", "description", "is_active", "default_roles"];
+/// The body of `POST /v1/admin/groups` and `PATCH /v1/admin/groups/{id}`: absent keeps.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct GroupChanges {
+    /// Required on create; 1 to 100 characters.
+    #[schemars(length(max = 100))]
+    pub name: Input<String>,
+    /// Required on create; unique in the tenant: 1 to 50 of a-z, 0-9 and `_`.
+    #[schemars(length(max = 50), regex(pattern = r"^[a-z0-9_]*$"))]
+    pub code: Input<String>,
+    #[schemars(length(max = 500))]
+    pub description: Input<String>,
+    pub is_active: Input<bool>,
+    /// Roles its members receive.
+    pub default_roles: Input<Vec<String>>,
+}
 
 impl GroupFields {
     pub fn blank() -> Self {
@@ -53,29 +67,28 @@ impl GroupFields {
     }
 
     /// Applies a JSON object of changes (absent = keep); every problem named.
-    pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
-        let mut f = Fields::of(changes, FIELDS)?;
+    pub fn apply(base: &Self, c: GroupChanges) -> Result<Self, AppError> {
+        let mut f = Fields::new();
         let mut next = base.clone();
-        if let Some(n) = f.text("name", 100) {
+        if let Some(n) = f.text("name", c.name, 100) {
             next.name = n.unwrap_or_default();
         }
         let code = |c: &str| {
             let ok = c.len() <= 50 && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
             ok.then(|| c.to_string()).ok_or_else(|| "must be 1-50 characters of a-z, 0-9 and _".to_string())
         };
-        if let Some(c) = f.parsed("code", 50, code) {
+        if let Some(c) = f.parsed("code", c.code, 50, code) {
             next.code = c.unwrap_or_default();
         }
-        if let Some(d) = f.text("description", 500) {
+        if let Some(d) = f.text("description", c.description, 500) {
             next.description = d;
         }
-        if let Some(b) = f.bool("is_active") {
+        if let Some(b) = f.bool("is_active", c.is_active) {
             next.is_active = b;
         }
-        if let Some(v) = f.raw("default_roles") {
-            match v.as_array().map(|a| a.iter().map(|r| r.as_str().filter(|r| rbac::ROLES.contains(r))).collect::<Option<Vec<_>>>()) {
-                Some(Some(roles)) => {
-                    let mut roles: Vec<String> = roles.into_iter().map(str::to_string).collect();
+        if c.default_roles.is_present() {
+            match c.default_roles.given().filter(|a| a.iter().all(|r| rbac::ROLES.contains(&r.as_str()))) {
+                Some(mut roles) => {
                     roles.dedup();
                     next.default_roles = roles;
                 }
@@ -125,17 +138,21 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn changes(v: serde_json::Value) -> GroupChanges {
+        serde_json::from_value(v).unwrap()
+    }
+
     #[test]
     fn groups_parse_and_name_every_problem() {
         let g = GroupFields::apply(
             &GroupFields::blank(),
-            &json!({"name": " Sales managers ", "code": "sales_managers", "default_roles": ["manager"]}),
+            changes(json!({"name": " Sales managers ", "code": "sales_managers", "default_roles": ["manager"]})),
         )
         .unwrap();
         assert_eq!((g.name.as_str(), g.is_active, g.default_roles.clone()), ("Sales managers", true, vec!["manager".to_string()]));
-        let err =
-            GroupFields::apply(&GroupFields::blank(), &json!({"code": "Sales Team", "default_roles": ["boss"], "color": 1})).unwrap_err();
+        let err = GroupFields::apply(&GroupFields::blank(), changes(json!({"code": "Sales Team", "default_roles": ["boss"]}))).unwrap_err();
         let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();
-        assert_eq!(fields, vec!["color", "code", "default_roles", "name"]);
+        assert_eq!(fields, vec!["code", "default_roles", "name"]);
+        assert!(serde_json::from_value::<GroupChanges>(json!({"color": 1})).is_err(), "unknown fields are refused");
     }
 }

@@ -6,7 +6,6 @@ use crm_auth::token::ACCESS_TOKEN_TTL_SECS;
 use crm_auth::AccessClaims;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Timestamp};
-use serde_json::{json, Value};
 
 use crate::model::{Session, User};
 use crate::refresh::{RefreshToken, REFRESH_TTL_SECS};
@@ -55,21 +54,41 @@ pub fn presented_refresh(call: &Call, body: Option<&str>) -> Option<String> {
 }
 
 /// The token bundle, and the reply carrying it.
-pub fn tokens(app: &App, user: &User, session: &Session, refresh: &RefreshToken, now: Timestamp) -> Result<(Value, String), AppError> {
+pub fn tokens(app: &App, user: &User, session: &Session, refresh: &RefreshToken, now: Timestamp) -> Result<(Tokens, String), AppError> {
     let mut claims = AccessClaims::new(&user.tenant_id.to_string(), &user.id.to_string(), user.roles.clone(), now.unix_seconds());
     claims.sid = Some(session.id.to_string());
     let access = app.signer()?.sign(&claims).map_err(AppError::internal)?;
-    let body = json!({
-        "access_token": access,
-        "token_type": "Bearer",
-        "expires_in": ACCESS_TOKEN_TTL_SECS,
-        "refresh_token": refresh.to_wire(),
-        "refresh_expires_at": session.expires_at,
-        "session_id": session.id,
-    });
+    let body = Tokens {
+        access_token: access,
+        token_type: "Bearer",
+        expires_in: ACCESS_TOKEN_TTL_SECS,
+        refresh_token: refresh.to_wire(),
+        refresh_expires_at: session.expires_at,
+        session_id: session.id,
+    };
     Ok((body, refresh_cookie(refresh)))
 }
 
-pub fn reply_with(status: u16, data: Value, cookie: String) -> Reply {
+pub fn reply_with(status: u16, data: impl serde::Serialize, cookie: String) -> Reply {
     Reply::with_status(status, data).header("set-cookie", cookie)
+}
+
+/// A session's tokens (the refresh token also goes in an `HttpOnly` cookie).
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct Tokens {
+    /// A JWT for `Authorization: Bearer …`.
+    pub access_token: String,
+    pub token_type: &'static str,
+    /// Seconds the access token lives.
+    pub expires_in: i64,
+    pub refresh_token: String,
+    pub refresh_expires_at: Timestamp,
+    pub session_id: crm_kernel::EntityId,
+}
+
+/// A signed-in user and their tokens (`login`, `accept-invite`).
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct SignedIn {
+    pub user: crate::model::UserView,
+    pub tokens: Tokens,
 }

@@ -135,346 +135,315 @@ pub const ROUTES: &[Route<App>] = &[
         "RegisterSuperAdmin",
         Access::Public,
         routes::auth::register::handle,
-        "Register super admin (new tenant and its super admin)", body: routes::auth::register::RegisterRequest, errors: [409 "CONFLICT", 429 "RATE_LIMIT_EXCEEDED"]),
-    route!("POST /v1/auth/login", "Login", Access::Public, routes::auth::login::handle, "Log in", body: routes::auth::login::LoginRequest, errors: [401 "AUTH_INVALID_CREDENTIALS", 403 "FORBIDDEN", 403 "AUTH_EMAIL_UNVERIFIED", 429 "RATE_LIMIT_EXCEEDED"]),
+        "Register super admin (new tenant and its super admin)", body: routes::auth::register::RegisterRequest, reply: crate::routes::auth::register::Registered, errors: [409 "CONFLICT", 429 "RATE_LIMIT_EXCEEDED"]),
+    route!("POST /v1/auth/login", "Login", Access::Public, routes::auth::login::handle, "Log in", body: routes::auth::login::LoginRequest, reply: crate::issue::SignedIn, errors: [401 "AUTH_2FA_INVALID_CODE", 401 "AUTH_2FA_REQUIRED", 401 "AUTH_INVALID_CREDENTIALS", 403 "AUTH_EMAIL_UNVERIFIED", 403 "FORBIDDEN", 429 "RATE_LIMIT_EXCEEDED"]),
     route!(
         "POST /v1/auth/refresh",
         "Refresh",
         Access::Public,
         routes::auth::refresh::handle,
-        "Refresh the session (rotation, reuse detection)", body: routes::auth::refresh::RefreshRequest, errors: [401 "UNAUTHENTICATED", 401 "AUTH_TOKEN_REUSED", 403 "FORBIDDEN", 429 "RATE_LIMIT_EXCEEDED"]),
+        "Refresh the session (rotation, reuse detection)", body: routes::auth::refresh::RefreshRequest, reply: crate::issue::Tokens, errors: [401 "UNAUTHENTICATED", 401 "AUTH_TOKEN_REUSED", 403 "FORBIDDEN", 429 "RATE_LIMIT_EXCEEDED"]),
     route!(
         "POST /v1/auth/forgot-password",
         "ForgotPassword",
         Access::Public,
         routes::auth::forgot_password::handle,
-        "Forgot password (emails a reset link; never reveals accounts)", body: routes::auth::forgot_password::ForgotPassword, errors: [429 "RATE_LIMIT_EXCEEDED"]),
-    route!("POST /v1/auth/reset-password", "ResetPassword", Access::Public, routes::auth::reset_password::handle, "Reset password", body: routes::auth::reset_password::ResetPassword, errors: [429 "RATE_LIMIT_EXCEEDED"]),
-    route!("POST /v1/auth/verify-email", "VerifyEmail", Access::Public, routes::auth::verify_email::handle, "Verify email", body: routes::auth::verify_email::VerifyEmail, errors: [429 "RATE_LIMIT_EXCEEDED"]),
-    route!("POST /v1/auth/logout", "Logout", Access::Permission(rbac::SESSION_REVOKE_SELF), routes::auth::logout::handle, "Log out"),
+        "Forgot password (emails a reset link; never reveals accounts)", body: routes::auth::forgot_password::ForgotPassword, reply: crate::routes::auth::forgot_password::Sent, errors: [429 "RATE_LIMIT_EXCEEDED"]),
+    route!("POST /v1/auth/reset-password", "ResetPassword", Access::Public, routes::auth::reset_password::handle, "Reset password", body: routes::auth::reset_password::ResetPassword, reply: crm_http::contract::NoContent, errors: [429 "RATE_LIMIT_EXCEEDED"]),
+    route!("POST /v1/auth/verify-email", "VerifyEmail", Access::Public, routes::auth::verify_email::handle, "Verify email", body: routes::auth::verify_email::VerifyEmail, reply: crate::model::UserView, errors: [429 "RATE_LIMIT_EXCEEDED"]),
+    route!("POST /v1/auth/logout", "Logout", Access::Permission(rbac::SESSION_REVOKE_SELF), routes::auth::logout::handle, "Log out", reply: crm_http::contract::NoContent),
     route!(
         "GET /v1/auth/sessions",
         "SessionsList",
         Access::Permission(rbac::SESSION_READ_SELF),
         routes::sessions::list::handle,
-        "List sessions"
-    ),
+        "List sessions", query: crate::routes::sessions::list::SessionsQuery, reply: Vec<crate::model::SessionView>),
     route!(
         "DELETE /v1/auth/sessions/{id}",
         "SessionsDelete",
         Access::Permission(rbac::SESSION_REVOKE_SELF),
         routes::sessions::delete::handle,
-        "Delete session"
-    ),
+        "Delete session", reply: crm_http::contract::NoContent),
     route!(
         "POST /v1/auth/totp/setup",
         "TotpSetup",
         Access::Permission(rbac::TWOFA_MANAGE_SELF),
         routes::totp::setup::handle,
-        "Setup TOTP (secret + otpauth URI)"
-    ),
+        "Setup TOTP (secret + otpauth URI)", reply: crate::routes::totp::setup::Setup, errors: [401 "AUTH_2FA_INVALID_CODE", 402 "PLAN_REQUIRED", 409 "CONFLICT"]),
     route!(
         "POST /v1/auth/totp/confirm",
         "TotpConfirm",
         Access::Permission(rbac::TWOFA_MANAGE_SELF),
         routes::totp::confirm::handle,
-        "Confirm TOTP (enables TOTP, backup codes)", body: routes::totp::confirm::CodeRequest, errors: [422 "OTP_INVALID"]),
+        "Confirm TOTP (enables TOTP, backup codes)", body: routes::totp::confirm::CodeRequest, reply: crate::routes::totp::confirm::Enabled, errors: [401 "AUTH_2FA_INVALID_CODE", 402 "PLAN_REQUIRED", 409 "CONFLICT", 422 "OTP_INVALID"]),
     route!(
         "POST /v1/auth/totp/disable",
         "TotpDisable",
         Access::Permission(rbac::TWOFA_MANAGE_SELF),
         routes::totp::disable::handle,
-        "Disable TOTP", body: routes::totp::disable::DisableRequest, errors: [401 "AUTH_INVALID_CREDENTIALS", 422 "OTP_INVALID"]),
+        "Disable TOTP", body: routes::totp::disable::DisableRequest, reply: crm_http::contract::NoContent, errors: [401 "AUTH_2FA_INVALID_CODE", 401 "AUTH_INVALID_CREDENTIALS", 402 "PLAN_REQUIRED", 409 "CONFLICT", 422 "OTP_INVALID"]),
     route!(
         "POST /v1/auth/phone/verify/start",
         "PhoneVerifyStart",
         Access::Permission(rbac::PHONE_VERIFY_START),
         routes::phone::start::handle,
-        "Start phone verify (code by SMS/WhatsApp, 3/hour)", body: routes::phone::start::Start, errors: [422 "OTP_BUDGET_EXHAUSTED"]),
+        "Start phone verify (code by SMS/WhatsApp, 3/hour)", body: routes::phone::start::Start, reply: crate::otp::Verification, errors: [402 "PLAN_REQUIRED", 422 "OTP_BUDGET_EXHAUSTED", 422 "OTP_NOT_PENDING", 429 "RATE_LIMIT_EXCEEDED"]),
     route!(
         "POST /v1/auth/phone/verify/confirm",
         "PhoneVerifyConfirm",
         Access::Permission(rbac::PHONE_VERIFY_CONFIRM),
         routes::phone::confirm::handle,
-        "Confirm phone verify (5 attempts, 10 min)", body: routes::phone::confirm::Confirm, errors: [422 "OTP_INVALID", 422 "OTP_EXPIRED", 422 "OTP_ATTEMPTS_EXCEEDED", 422 "OTP_NOT_PENDING"]),
+        "Confirm phone verify (5 attempts, 10 min)", body: routes::phone::confirm::Confirm, reply: crate::otp::Confirmed, errors: [409 "CONFLICT", 422 "OTP_ATTEMPTS_EXCEEDED", 422 "OTP_EXPIRED", 422 "OTP_INVALID", 422 "OTP_NOT_PENDING"]),
     route!(
         "POST /v1/auth/phone/verify/resend",
         "PhoneVerifyResend",
         Access::Permission(rbac::PHONE_VERIFY_START),
         routes::phone::resend::handle,
-        "Resend phone verify (1/min)"
-    ),
+        "Resend phone verify (1/min)", reply: crate::otp::Verification, errors: [422 "OTP_NOT_PENDING"]),
     route!(
         "DELETE /v1/auth/phone/verify/cancel",
         "PhoneVerifyCancel",
         Access::Permission(rbac::PHONE_VERIFY_START),
         routes::phone::cancel::handle,
-        "Cancel phone verify"
-    ),
+        "Cancel phone verify", reply: crate::otp::Verification, errors: [422 "OTP_NOT_PENDING"]),
     route!(
         "POST /v1/auth/twofa/{channel}/enable",
         "TwoFactorEnable",
         Access::Permission(rbac::TWOFA_MANAGE_SELF),
         routes::twofa::enable::handle,
-        "Enable two factor"
-    ),
+        "Enable two factor", reply: crate::routes::twofa::Factors, errors: [402 "PLAN_REQUIRED", 422 "PHONE_NOT_VERIFIED"]),
     route!(
         "POST /v1/auth/twofa/{channel}/disable",
         "TwoFactorDisable",
         Access::Permission(rbac::TWOFA_MANAGE_SELF),
         routes::twofa::disable::handle,
-        "Disable two factor"
-    ),
+        "Disable two factor", body: crate::routes::twofa::Proof, reply: crate::routes::twofa::Factors, errors: [402 "PLAN_REQUIRED", 422 "PHONE_NOT_VERIFIED"]),
     route!(
         "POST /v1/ops/tenants/{id}/suspend",
         "OpsTenantSuspend",
         Access::Public,
         routes::ops::tenant_status::suspend,
-        "Suspend a tenant (operator key)", body: routes::ops::tenant_status::Reason, errors: [401 "UNAUTHENTICATED"]),
+        "Suspend a tenant (operator key)", body: routes::ops::tenant_status::Reason, reply: crate::model::Tenant, errors: [401 "UNAUTHENTICATED"]),
     route!(
         "POST /v1/ops/tenants/{id}/reactivate",
         "OpsTenantReactivate",
         Access::Public,
         routes::ops::tenant_status::reactivate,
-        "Reactivate a tenant (operator key)", body: routes::ops::tenant_status::Reason, errors: [401 "UNAUTHENTICATED"]),
+        "Reactivate a tenant (operator key)", body: routes::ops::tenant_status::Reason, reply: crate::model::Tenant, errors: [401 "UNAUTHENTICATED"]),
     route!(
         "GET /v1/ops/tenants/{id}/entitlements",
         "OpsTenantEntitlementsGet",
         Access::Public,
         routes::ops::entitlements::get,
-        "Get a tenant's entitlements (operator key)"
-    ),
+        "Get a tenant's entitlements (operator key)", reply: crate::routes::ops::entitlements::Grants, errors: [401 "UNAUTHENTICATED"]),
     route!(
         "PUT /v1/ops/tenants/{id}/entitlements",
         "OpsTenantEntitlementsPut",
         Access::Public,
         routes::ops::entitlements::put,
-        "Set a tenant's entitlements (operator key)"
-    ),
-    route!("GET /v1/admin/roles", "RolesList", Access::Permission(rbac::ROLE_READ), routes::admin::roles::get::handle, "List roles"),
-    route!("GET /v1/admin/users", "UsersList", Access::Permission(rbac::USER_READ), routes::admin::users::get::handle, "List users"),
+        "Set a tenant's entitlements (operator key)", body: crm_auth::access::OverridesRequest, reply: crate::routes::ops::entitlements::Grants, errors: [401 "UNAUTHENTICATED"]),
+    route!("GET /v1/admin/roles", "RolesList", Access::Permission(rbac::ROLE_READ), routes::admin::roles::get::handle, "List roles", reply: Vec<crate::routes::admin::roles::get::Role>),
+    route!("GET /v1/admin/users", "UsersList", Access::Permission(rbac::USER_READ), routes::admin::users::get::handle, "List users", query: crate::routes::admin::users::get::UsersQuery, reply: Vec<crate::model::UserView>),
     route!(
         "POST /v1/admin/users",
         "UsersCreate",
         Access::Permission(rbac::USER_MANAGE),
         routes::admin::users::post::handle,
-        "Create user (seat-limited by users.max)", body: routes::admin::users::post::CreateUser, errors: [422 "LIMIT_REACHED", 422 "ENTITLEMENT_ABOVE_PLAN"]),
-    route!("GET /v1/admin/users/{id}", "UserGet", Access::Permission(rbac::USER_READ), routes::admin::users::id_get::handle, "Get user"),
+        "Create user (seat-limited by users.max)", body: routes::admin::users::post::CreateUser, reply: crate::model::UserView, errors: [409 "CONFLICT", 422 "ENTITLEMENT_ABOVE_PLAN", 422 "LIMIT_REACHED"]),
+    route!("GET /v1/admin/users/{id}", "UserGet", Access::Permission(rbac::USER_READ), routes::admin::users::id_get::handle, "Get user", reply: crate::model::UserView),
     route!(
         "PATCH /v1/admin/users/{id}",
         "UserPatch",
         Access::Permission(rbac::USER_UPDATE),
         routes::admin::users::patch::handle,
-        "Update user (profile, If-Match)", body: routes::admin::users::patch::Patch, errors: [412 "PRECONDITION_FAILED"]),
+        "Update user (profile, If-Match)", body: routes::admin::users::patch::Patch, reply: crate::model::UserView, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "DELETE /v1/admin/users/{id}",
         "UserDelete",
         Access::Permission(rbac::USER_DELETE),
         routes::admin::users::delete::handle,
-        "Delete user (deactivate, release email and seat)"
-    ),
+        "Delete user (deactivate, release email and seat)", reply: crm_http::contract::NoContent),
     route!(
         "GET /v1/admin/users/{id}/preferences",
         "UserPreferencesGet",
         Access::Permission(rbac::USER_READ),
         routes::admin::users::preferences_get::handle,
-        "Get user preferences"
-    ),
+        "Get user preferences", reply: crm_notify::preferences::Preferences),
     route!(
         "PUT /v1/admin/users/{id}/preferences",
         "UserPreferencesPut",
         Access::Permission(rbac::USER_UPDATE),
         routes::admin::users::preferences_put::handle,
-        "Put user preferences"
-    ),
+        "Put user preferences", body: crm_notify::preferences::PreferencesUpdate, reply: crm_notify::preferences::Preferences, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "GET /v1/admin/users/{id}/effective-permissions",
         "UserEffectivePermissions",
         Access::Permission(rbac::USER_READ),
         routes::admin::users::effective_permissions_get::handle,
-        "User effective permissions"
-    ),
+        "User effective permissions", reply: crate::routes::admin::users::effective_permissions_get::Effective),
     route!(
         "GET /v1/admin/users/{id}/effective-entitlements",
         "UserEffectiveEntitlements",
         Access::Permission(rbac::ENTITLEMENTS_VIEW),
         routes::admin::users::effective_entitlements_get::handle,
-        "User effective entitlements"
-    ),
+        "User effective entitlements", reply: crate::access::EffectiveAccess),
     route!(
         "POST /v1/admin/users/invite",
         "UsersInvite",
         Access::Permission(rbac::USER_INVITE),
         routes::admin::users::invite_post::handle,
-        "Invite user (seat-limited; emails the accept link)", body: routes::admin::users::invite_post::Invite, errors: [422 "LIMIT_REACHED", 422 "ENTITLEMENT_ABOVE_PLAN"]),
+        "Invite user (seat-limited; emails the accept link)", body: routes::admin::users::invite_post::Invite, reply: crate::routes::admin::users::invite_post::Invited, errors: [409 "CONFLICT", 422 "ENTITLEMENT_ABOVE_PLAN", 422 "LIMIT_REACHED"]),
     route!(
         "POST /v1/admin/users/accept-invite",
         "AcceptInvite",
         Access::Public,
         routes::admin::users::accept_invite_post::handle,
-        "Accept invite (public; creates the user and logs in)", body: routes::admin::users::accept_invite_post::Accept, errors: [409 "CONFLICT", 429 "RATE_LIMIT_EXCEEDED"]),
+        "Accept invite (public; creates the user and logs in)", body: routes::admin::users::accept_invite_post::Accept, reply: crate::issue::SignedIn, errors: [409 "CONFLICT", 429 "RATE_LIMIT_EXCEEDED"]),
     route!(
         "POST /v1/admin/users/{id}/suspend",
         "UserSuspend",
         Access::Permission(rbac::USER_SUSPEND),
         routes::admin::users::suspend_post::handle,
-        "Suspend user"
-    ),
+        "Suspend user", reply: crate::model::UserView),
     route!(
         "POST /v1/admin/users/{id}/deactivate",
         "UserDeactivate",
         Access::Permission(rbac::USER_DEACTIVATE),
         routes::admin::users::deactivate_post::handle,
-        "Deactivate user (frees a seat)"
-    ),
+        "Deactivate user (frees a seat)", reply: crate::model::UserView),
     route!(
         "POST /v1/admin/users/{id}/reactivate",
         "UserReactivate",
         Access::Permission(rbac::USER_REINSTATE),
         routes::admin::users::reactivate_post::handle,
-        "Reactivate user"
-    ),
+        "Reactivate user", reply: crate::model::UserView),
     route!(
         "POST /v1/admin/users/{id}/force-logout",
         "UserForceLogout",
         Access::Permission(rbac::USER_FORCE_LOGOUT),
         routes::admin::users::force_logout_post::handle,
-        "User force logout"
-    ),
-    route!("GET /v1/admin/groups", "GroupsList", Access::Permission(rbac::USER_READ), routes::admin::groups::get::handle, "List groups"),
+        "User force logout", reply: crate::model::UserView),
+    route!("GET /v1/admin/groups", "GroupsList", Access::Permission(rbac::USER_READ), routes::admin::groups::get::handle, "List groups", reply: Vec<crate::group::Group>, errors: [409 "CONFLICT", 412 "PRECONDITION_FAILED"]),
     route!(
         "POST /v1/admin/groups",
         "GroupsCreate",
         Access::Permission(rbac::GROUPS_MANAGE),
         routes::admin::groups::post::handle,
-        "Create group (code unique, groups.max, grant in the access model)"
-    ),
+        "Create group (code unique, groups.max, grant in the access model)", body: crate::group::GroupChanges, reply: crate::group::Group, errors: [409 "CONFLICT", 412 "PRECONDITION_FAILED", 422 "LIMIT_REACHED"]),
     route!(
         "GET /v1/admin/groups/{id}",
         "GroupsGet",
         Access::Permission(rbac::USER_READ),
         routes::admin::groups::id_get::handle,
-        "Get group (with members and overrides)"
-    ),
+        "Get group (with members and overrides)", reply: crate::routes::admin::groups::id_get::GroupView, errors: [409 "CONFLICT", 412 "PRECONDITION_FAILED"]),
     route!(
         "PATCH /v1/admin/groups/{id}",
         "GroupsUpdate",
         Access::Permission(rbac::GROUPS_MANAGE),
         routes::admin::groups::patch::handle,
-        "Update group"
-    ),
+        "Update group", body: crate::group::GroupChanges, reply: crate::group::Group, errors: [409 "CONFLICT", 412 "PRECONDITION_FAILED"]),
     route!(
         "DELETE /v1/admin/groups/{id}",
         "GroupsDelete",
         Access::Permission(rbac::GROUPS_MANAGE),
         routes::admin::groups::delete::handle,
-        "Delete group (empty groups only)"
-    ),
+        "Delete group (empty groups only)", reply: crm_http::contract::NoContent, errors: [409 "CONFLICT", 412 "PRECONDITION_FAILED"]),
     route!(
         "POST /v1/admin/groups/{id}/members",
         "GroupMembersAdd",
         Access::Permission(rbac::GROUPS_MEMBERS_MANAGE),
         routes::admin::groups::members::add,
-        "Add group member", body: routes::admin::groups::members::Body),
+        "Add group member", body: routes::admin::groups::members::Body, reply: crate::routes::admin::groups::members::Membership, errors: [409 "CONFLICT", 412 "PRECONDITION_FAILED"]),
     route!(
         "DELETE /v1/admin/groups/{id}/members",
         "GroupMembersRemove",
         Access::Permission(rbac::GROUPS_MEMBERS_MANAGE),
         routes::admin::groups::members::remove,
-        "Remove group member", body: routes::admin::groups::members::Body),
+        "Remove group member", body: routes::admin::groups::members::Body, reply: crm_http::contract::NoContent, errors: [409 "CONFLICT", 412 "PRECONDITION_FAILED"]),
     route!(
         "GET /v1/admin/roles/hierarchy",
         "RoleHierarchyGet",
         Access::Permission(rbac::ROLE_READ),
         routes::admin::roles::hierarchy::get,
-        "Get role hierarchy"
-    ),
+        "Get role hierarchy", reply: crate::routes::admin::roles::hierarchy::Hierarchy),
     route!(
         "POST /v1/admin/roles/hierarchy",
         "RoleHierarchyAdd",
         Access::Permission(rbac::ROLES_HIERARCHY_MANAGE),
         routes::admin::roles::hierarchy::post,
-        "Add role hierarchy (no cycles)", body: routes::admin::roles::hierarchy::Edge, errors: [422 "ROLE_CYCLE"]),
+        "Add role hierarchy (no cycles)", body: routes::admin::roles::hierarchy::Edge, reply: crate::routes::admin::roles::hierarchy::Hierarchy, errors: [422 "ROLE_CYCLE"]),
     route!(
         "DELETE /v1/admin/roles/hierarchy",
         "RoleHierarchyRemove",
         Access::Permission(rbac::ROLES_HIERARCHY_MANAGE),
         routes::admin::roles::hierarchy::delete,
-        "Remove role hierarchy", body: routes::admin::roles::hierarchy::Edge, errors: [404 "NOT_FOUND"]),
+        "Remove role hierarchy", body: routes::admin::roles::hierarchy::Edge, reply: crate::routes::admin::roles::hierarchy::Hierarchy, errors: [404 "NOT_FOUND"]),
     route!(
         "GET /v1/admin/roles/visibility",
         "RecordVisibilityGet",
         Access::Permission(rbac::ROLE_READ),
         routes::admin::roles::visibility::get,
-        "Get record visibility"
-    ),
+        "Get record visibility", reply: crate::routes::admin::roles::visibility::Visibility),
     route!(
         "PUT /v1/admin/roles/visibility",
         "RecordVisibilitySet",
         Access::Permission(rbac::ROLES_HIERARCHY_MANAGE),
         routes::admin::roles::visibility::put,
-        "Set record visibility (all or team)", body: routes::admin::roles::visibility::Body),
+        "Set record visibility (all or team)", body: routes::admin::roles::visibility::Body, reply: crate::routes::admin::roles::visibility::Visibility),
     route!(
         "GET /v1/admin/entitlements/overrides/{scope}",
         "EntitlementOverridesGet",
         Access::Permission(rbac::ENTITLEMENTS_OVERRIDES_MANAGE),
         routes::admin::entitlements::overrides::get,
-        "Get entitlement override"
-    ),
+        "Get entitlement override", query: crate::routes::admin::entitlements::overrides::ScopeQuery, reply: crm_auth::access::Overrides),
     route!(
         "PUT /v1/admin/entitlements/overrides/{scope}",
         "EntitlementOverridesPut",
         Access::Permission(rbac::ENTITLEMENTS_OVERRIDES_MANAGE),
         routes::admin::entitlements::overrides::put,
-        "Put entitlement overrides"
-    ),
+        "Put entitlement overrides", body: crm_auth::access::OverridesRequest, query: crate::routes::admin::entitlements::overrides::ScopeQuery, reply: crm_auth::access::Overrides),
     route!(
         "GET /v1/admin/entitlements/effective",
         "EntitlementsEffective",
         Access::Permission(rbac::ENTITLEMENTS_VIEW),
         routes::admin::entitlements::effective_get::handle,
-        "Entitlements effective (each value with its source)"
-    ),
+        "Entitlements effective (each value with its source)", query: crate::routes::admin::entitlements::effective_get::EffectiveQuery, reply: crate::access::EffectiveAccess),
     route!(
         "GET /v1/admin/plan",
         "PlanGet",
         Access::Permission(rbac::PLAN_VIEW),
         routes::admin::plan::get::handle,
-        "Get plan (plan, features, limits, usage)"
-    ),
+        "Get plan (plan, features, limits, usage)", reply: crate::routes::admin::plan::get::PlanView),
     route!(
         "POST /v1/admin/users/{id}/roles",
         "UserRolesAssign",
         Access::Permission(rbac::ROLE_ASSIGN),
         routes::admin::users::roles_post::handle,
-        "Assign user roles (audited user.role.changed)", body: routes::admin::users::roles_post::AssignRoles, errors: [422 "LAST_SUPER_ADMIN", 422 "ENTITLEMENT_ABOVE_PLAN"]),
+        "Assign user roles (audited user.role.changed)", body: routes::admin::users::roles_post::AssignRoles, reply: crate::model::UserView, errors: [409 "CONFLICT", 412 "PRECONDITION_FAILED", 422 "ENTITLEMENT_ABOVE_PLAN", 422 "LAST_SUPER_ADMIN"]),
     route!(
         "GET /v1/admin/audit-logs",
         "AuditLogsList",
         Access::Permission(rbac::AUDIT_READ),
         routes::admin::audit_logs::get::handle,
-        "List audit logs"
-    ),
+        "List audit logs", query: crate::routes::admin::audit_logs::get::AuditQuery, reply: Vec<crate::routes::admin::audit_logs::get::Entry>),
     route!(
         "POST /v1/admin/api-keys",
         "ApiKeysCreate",
         Access::Permission(rbac::APIKEY_MANAGE),
         routes::admin::api_keys::post::handle,
-        "Create API key (secret shown once)", body: routes::admin::api_keys::post::CreateApiKey),
+        "Create API key (secret shown once)", body: routes::admin::api_keys::post::CreateApiKey, reply: crate::routes::admin::api_keys::post::Created),
     route!(
         "GET /v1/admin/api-keys",
         "ApiKeysList",
         Access::Permission(rbac::APIKEY_MANAGE),
         routes::admin::api_keys::get::handle,
-        "List API keys"
-    ),
+        "List API keys", query: crate::routes::admin::api_keys::get::ApiKeysQuery, reply: Vec<crate::model::ApiKeyView>),
     route!(
         "DELETE /v1/admin/api-keys/{id}",
         "ApiKeysRevoke",
         Access::Permission(rbac::APIKEY_MANAGE),
         routes::admin::api_keys::delete::handle,
-        "Revoke API key"
-    ),
+        "Revoke API key", reply: crm_http::contract::NoContent),
 ];
 
 crm_runtime::function! {

@@ -11,14 +11,14 @@ pub const TENANT: &str = "TENANT";
 pub const USER: &str = crm_directory::USER;
 pub const SESSION: &str = "SESSION";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TenantStatus {
     Active,
     Suspended,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tenant {
     pub id: TenantId,
     pub name: String,
@@ -154,17 +154,52 @@ impl User {
     }
 
     /// What the API shows of a user.
-    pub fn public(&self) -> serde_json::Value {
-        serde_json::json!({
-            "id": self.id, "tenant_id": self.tenant_id, "email": self.email, "full_name": self.full_name,
-            "roles": self.roles, "status": self.status, "is_verified": self.is_verified,
-            "created_at": self.created_at, "last_login_at": self.last_login_at,
-            "job_title_code": self.profile.job_title_code, "department_code": self.profile.department_code,
-            "locale": self.profile.locale, "timezone": self.profile.timezone, "avatar_url": self.profile.avatar_url,
-            "phone_e164": self.phone_e164, "phone_verified_at": self.phone_verified_at, "otp_factors": self.otp_factors,
-            "version": self.version,
-        })
+    pub fn public(&self) -> UserView {
+        UserView {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            email: self.email.clone(),
+            full_name: self.full_name.clone(),
+            roles: self.roles.clone(),
+            status: self.status,
+            is_verified: self.is_verified,
+            created_at: self.created_at,
+            last_login_at: self.last_login_at,
+            job_title_code: self.profile.job_title_code.clone(),
+            department_code: self.profile.department_code.clone(),
+            locale: self.profile.locale.clone(),
+            timezone: self.profile.timezone.clone(),
+            avatar_url: self.profile.avatar_url.clone(),
+            phone_e164: self.phone_e164.clone(),
+            phone_verified_at: self.phone_verified_at,
+            otp_factors: self.otp_factors.clone(),
+            version: self.version,
+        }
     }
+}
+
+/// A user as the API shows it (never a password hash).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct UserView {
+    pub id: UserId,
+    pub tenant_id: TenantId,
+    pub email: Email,
+    pub full_name: String,
+    pub roles: Vec<String>,
+    pub status: UserStatus,
+    pub is_verified: bool,
+    pub created_at: Timestamp,
+    pub last_login_at: Option<Timestamp>,
+    pub job_title_code: Option<String>,
+    pub department_code: Option<String>,
+    pub locale: Option<String>,
+    pub timezone: Option<String>,
+    pub avatar_url: Option<String>,
+    pub phone_e164: Option<crm_kernel::Phone>,
+    pub phone_verified_at: Option<Timestamp>,
+    /// Second factors on: `sms`, `whatsapp`.
+    pub otp_factors: Vec<crate::otp::OtpChannel>,
+    pub version: u64,
 }
 
 /// The system-wide marker of a login email: which tenant and user own it.
@@ -235,12 +270,30 @@ impl Session {
         self.is_active(now) && valid_after.is_none_or(|after| self.created_at >= after)
     }
 
-    pub fn public(&self, current: Option<&str>) -> serde_json::Value {
-        serde_json::json!({
-            "id": self.id, "created_at": self.created_at, "last_used_at": self.last_used_at, "expires_at": self.expires_at,
-            "user_agent": self.user_agent, "ip": self.ip, "current": current == Some(self.id.to_string().as_str()),
-        })
+    pub fn public(&self, current: Option<&str>) -> SessionView {
+        SessionView {
+            id: self.id,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+            expires_at: self.expires_at,
+            user_agent: self.user_agent.clone(),
+            ip: self.ip.clone(),
+            current: current == Some(self.id.to_string().as_str()),
+        }
     }
+}
+
+/// A session as its user sees it.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct SessionView {
+    pub id: EntityId,
+    pub created_at: Timestamp,
+    pub last_used_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub user_agent: String,
+    pub ip: String,
+    /// The session of this request.
+    pub current: bool,
 }
 
 pub const API_KEY: &str = "APIKEY";
@@ -281,7 +334,7 @@ impl ApiKey {
         ))
     }
 
-    pub fn public(&self, now: Timestamp) -> serde_json::Value {
+    pub fn public(&self, now: Timestamp) -> ApiKeyView {
         let status = if self.revoked_at.is_some() {
             "revoked"
         } else if self.expires_at.is_some_and(|e| e <= now) {
@@ -289,12 +342,36 @@ impl ApiKey {
         } else {
             "active"
         };
-        serde_json::json!({
-            "id": self.id, "name": self.name, "hint": format!("{API_KEY_PREFIX}.…{}", self.hint), "permissions": self.permissions,
-            "created_by": self.created_by, "created_at": self.created_at, "expires_at": self.expires_at,
-            "last_used_at": self.last_used_at, "revoked_at": self.revoked_at, "status": status,
-        })
+        ApiKeyView {
+            id: self.id,
+            name: self.name.clone(),
+            hint: format!("{API_KEY_PREFIX}.…{}", self.hint),
+            permissions: self.permissions.clone(),
+            created_by: self.created_by,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            last_used_at: self.last_used_at,
+            revoked_at: self.revoked_at,
+            status,
+        }
     }
+}
+
+/// An API key as the API shows it (never its secret or hash).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ApiKeyView {
+    pub id: EntityId,
+    pub name: String,
+    /// Tells keys apart: the prefix and the secret's last characters.
+    pub hint: String,
+    pub permissions: Vec<String>,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+    /// `active`, `expired` or `revoked`.
+    pub status: &'static str,
 }
 
 /// A user's TOTP factor: pending until confirmed with a first code.

@@ -22,7 +22,7 @@ pub const MAX_SENDS: u32 = 5;
 /// `start` calls per user per hour.
 pub const STARTS_PER_HOUR: i64 = 3;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OtpChannel {
     Sms,
@@ -61,7 +61,7 @@ impl OtpChannel {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OtpStatus {
     Pending,
@@ -204,12 +204,29 @@ impl Otp {
         Outcome { record: next, result }
     }
 
-    pub fn public(&self) -> serde_json::Value {
-        serde_json::json!({
-            "e164": self.e164.masked(), "channel": self.channel, "status": self.status, "expires_at": self.expires_at,
-            "attempts_left": MAX_ATTEMPTS.saturating_sub(self.attempts), "resend_after": self.last_sent_at.plus_seconds(RESEND_INTERVAL_SECS),
-        })
+    pub fn public(&self) -> OtpView {
+        OtpView {
+            e164: self.e164.masked(),
+            channel: self.channel,
+            status: self.status,
+            expires_at: self.expires_at,
+            attempts_left: MAX_ATTEMPTS.saturating_sub(self.attempts),
+            resend_after: self.last_sent_at.plus_seconds(RESEND_INTERVAL_SECS),
+        }
     }
+}
+
+/// A phone verification as the API shows it.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct OtpView {
+    /// The number, masked (`+2010******67`).
+    pub e164: String,
+    pub channel: OtpChannel,
+    pub status: OtpStatus,
+    pub expires_at: Timestamp,
+    pub attempts_left: u32,
+    /// No new code before this time.
+    pub resend_after: Timestamp,
 }
 
 fn not_pending() -> AppError {
@@ -332,4 +349,17 @@ mod tests {
         }
         assert_eq!(r.resend(t.plus_seconds(60)).unwrap_err().code(), "OTP_RESEND_LIMIT");
     }
+}
+
+/// `{verification}`: a phone verification as it stands.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Verification {
+    pub verification: OtpView,
+}
+
+/// A confirmed (or failed) verification, and the user it verified.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Confirmed {
+    pub verification: OtpView,
+    pub user: Option<crate::model::UserView>,
 }

@@ -9,7 +9,7 @@ use crm_kernel::{EntityId, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 
 pub const EMAIL_ACCOUNT: &str = "EMAILACCOUNT";
 
@@ -83,12 +83,19 @@ impl EmailAccount {
     }
 
     /// What the API shows: never a token.
-    pub fn public(&self, is_default: bool) -> Value {
-        json!({
-            "id": self.id, "provider": self.provider, "email": self.email, "status": self.status, "is_default": is_default,
-            "token_expires_at": self.token_expires_at, "created_by": self.created_by, "created_at": self.created_at,
-            "updated_at": self.updated_at, "version": self.version,
-        })
+    pub fn public(&self, is_default: bool) -> AccountView {
+        AccountView {
+            id: self.id,
+            provider: self.provider,
+            email: self.email.clone(),
+            status: self.status,
+            is_default,
+            token_expires_at: self.token_expires_at,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        }
     }
 }
 
@@ -103,4 +110,20 @@ pub async fn default_id(store: &crm_store::Store, tenant: TenantId) -> Result<Op
 /// The pointer item naming `id` the default.
 pub fn default_item(tenant: TenantId, id: EntityId) -> Result<Item, StoreError> {
     item::to_item(&EmailAccount::default_key(tenant), &json!({ "account_id": id }))
+}
+
+/// A mailbox account as the API shows it: never a token.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct AccountView {
+    pub id: EntityId,
+    pub provider: MailboxProvider,
+    pub email: String,
+    pub status: AccountStatus,
+    /// Sends go from it unless a dispatch names another.
+    pub is_default: bool,
+    pub token_expires_at: Timestamp,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: u64,
 }

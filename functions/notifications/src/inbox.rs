@@ -16,7 +16,7 @@ pub const INBOX: &str = "INBOX";
 /// Inbox entries are kept 90 days (the retention the spec proposes), then expire.
 pub const RETENTION_SECS: i64 = 90 * 86_400;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct InboxEntry {
     pub id: EntityId,
     pub tenant_id: TenantId,

@@ -138,188 +138,169 @@ pub const ROUTES: &[Route<App>] = &[
         "NotifyDispatch",
         Access::Permission(rbac::NOTIFY_DISPATCH),
         routes::dispatch::post::handle,
-        "Dispatch notify (consent, caps, throttles, mirrors, quiet hours, idempotency)"
-    ),
+        "Dispatch notify (consent, caps, throttles, mirrors, quiet hours, idempotency)", body: crate::routes::dispatch::request::Body, reply: crate::routes::dispatch::post::Dispatched, errors: [402 "PLAN_REQUIRED", 409 "CONFLICT", 422 "ACCOUNT_REAUTH_REQUIRED"]),
     route!(
         "GET /v1/notify/messages",
         "NotifyMessagesList",
         Access::Permission(rbac::NOTIFY_OUTBOX_READ),
         routes::messages::get::handle,
-        "List notify messages (outbox by date, status, channel, group)"
-    ),
+        "List notify messages (outbox by date, status, channel, group)", query: crate::routes::messages::get::MessagesQuery, reply: Vec<crate::message_view::MessageView>),
     route!(
         "GET /v1/notify/messages/{id}",
         "NotifyMessageGet",
         Access::Permission(rbac::NOTIFY_OUTBOX_READ),
         routes::messages::id_get::handle,
-        "Get notify message (with its dispatch group)"
-    ),
+        "Get notify message (with its dispatch group)", reply: crate::message_view::MessageView),
     route!(
         "POST /v1/notify/templates",
         "NotifyTemplatesCreate",
         Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE),
         routes::templates::post::handle,
-        "Create notify template", body: routes::templates::post::Body, errors: [422 "TEMPLATE_SECRET_EXPOSED"]),
+        "Create notify template", body: routes::templates::post::Body, reply: crm_notify::tenant::TenantTemplate, errors: [409 "CONFLICT", 422 "TEMPLATE_SECRET_EXPOSED"]),
     route!(
         "GET /v1/notify/templates",
         "NotifyTemplatesList",
         Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE),
         routes::templates::get::handle,
-        "List notify templates"
-    ),
+        "List notify templates", query: crate::routes::templates::get::TemplatesQuery, reply: Vec<crm_notify::tenant::TenantTemplate>),
     route!(
         "PATCH /v1/notify/templates/{id}",
         "NotifyTemplatesUpdate",
         Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE),
         routes::templates::patch::handle,
-        "Update notify template", body: routes::templates::patch::Body, errors: [412 "PRECONDITION_FAILED", 422 "TEMPLATE_SECRET_EXPOSED"]),
+        "Update notify template", body: routes::templates::patch::Body, reply: crm_notify::tenant::TenantTemplate, errors: [412 "PRECONDITION_FAILED", 422 "TEMPLATE_SECRET_EXPOSED"]),
     route!(
         "POST /v1/notify/templates/{id}/approve",
         "NotifyTemplatesApprove",
         Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE),
         routes::templates::approve_post::handle,
-        "Approve notify template"
-    ),
+        "Approve notify template", reply: crm_notify::tenant::TenantTemplate, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "POST /v1/notify/templates/preview",
         "NotifyTemplatesPreview",
         Access::Permission(rbac::NOTIFY_TEMPLATES_MANAGE),
         routes::templates::preview_post::handle,
-        "Preview notify template (render without sending)", body: routes::templates::preview_post::Body, errors: [422 "TEMPLATE_MISSING"]),
+        "Preview notify template (render without sending)", body: routes::templates::preview_post::Body, reply: crate::routes::templates::preview_post::Preview, errors: [422 "TEMPLATE_MISSING"]),
     route!(
         "POST /v1/notify/opt-in",
         "NotifyOptIn",
         Access::Permission(rbac::NOTIFY_CONSENT_MANAGE),
         routes::consent::opt_in,
-        "Notify opt in", body: routes::consent::Body, errors: [404 "NOT_FOUND"]),
+        "Notify opt in", body: routes::consent::Body, reply: crm_notify::consent::Consent, errors: [404 "NOT_FOUND", 409 "CONFLICT"]),
     route!(
         "POST /v1/notify/opt-out",
         "NotifyOptOut",
         Access::Permission(rbac::NOTIFY_CONSENT_MANAGE),
         routes::consent::opt_out,
-        "Notify opt out (SMS = STOP list; contact.opted_out)", body: routes::consent::Body, errors: [404 "NOT_FOUND"]),
+        "Notify opt out (SMS = STOP list; contact.opted_out)", body: routes::consent::Body, reply: crm_notify::consent::Consent, errors: [404 "NOT_FOUND", 409 "CONFLICT"]),
     route!(
         "GET /v1/notify/suppression",
         "NotifySuppressionList",
         Access::Permission(rbac::NOTIFY_SUPPRESSION_READ),
         routes::suppression::get::handle,
-        "List notify suppression"
-    ),
+        "List notify suppression", query: crate::routes::suppression::get::SuppressionQuery, reply: Vec<crate::suppression::Suppression>),
     route!(
         "POST /v1/notify/suppression",
         "NotifySuppressionAdd",
         Access::Permission(rbac::NOTIFY_SUPPRESSION_MANAGE),
         routes::suppression::post::handle,
-        "Add notify suppression (manual)", body: routes::suppression::post::Body),
+        "Add notify suppression (manual)", body: routes::suppression::post::Body, reply: crate::suppression::Suppression),
     route!(
         "DELETE /v1/notify/suppression",
         "NotifySuppressionRemove",
         Access::Permission(rbac::NOTIFY_SUPPRESSION_MANAGE),
         routes::suppression::delete::handle,
-        "Remove notify suppression"
-    ),
+        "Remove notify suppression", query: crate::routes::suppression::delete::SuppressionEntry, reply: crm_http::contract::NoContent),
     route!(
         "GET /v1/admin/notification-policies",
         "NotificationPoliciesGet",
         Access::Permission(rbac::NOTIFY_POLICIES_MANAGE),
         routes::policies::get::handle,
-        "Get notification policies"
-    ),
+        "Get notification policies", reply: crate::policy::Policy),
     route!(
         "PUT /v1/admin/notification-policies",
         "NotificationPoliciesPut",
         Access::Permission(rbac::NOTIFY_POLICIES_MANAGE),
         routes::policies::put::handle,
-        "Put notification policies (quiet hours, STOP policy, throttles)"
-    ),
+        "Put notification policies (quiet hours, STOP policy, throttles)", body: crate::policy::Replacement, reply: crate::policy::Policy, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "GET /v1/me/notifications",
         "InboxList",
         Access::Permission(rbac::NOTIFY_INBOX_READ_SELF),
         routes::inbox::get::handle,
-        "List inbox"
-    ),
+        "List inbox", query: crate::routes::inbox::InboxQuery, reply: Vec<crate::inbox::InboxEntry>),
     route!(
         "GET /v1/me/notifications/{id}",
         "InboxGet",
         Access::Permission(rbac::NOTIFY_INBOX_READ_SELF),
         routes::inbox::id_get::handle,
-        "Get inbox"
-    ),
+        "Get inbox", reply: crate::inbox::InboxEntry),
     route!(
         "PATCH /v1/me/notifications/{id}/read",
         "InboxRead",
         Access::Permission(rbac::NOTIFY_INBOX_READ_SELF),
         routes::inbox::read_patch::handle,
-        "Read inbox"
-    ),
+        "Read inbox", reply: crate::inbox::InboxEntry, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "PATCH /v1/me/notifications/read-bulk",
         "InboxReadBulk",
         Access::Permission(rbac::NOTIFY_INBOX_READ_SELF),
         routes::inbox::read_bulk_patch::handle,
-        "Inbox read bulk", body: routes::inbox::read_bulk_patch::Body),
+        "Inbox read bulk", body: routes::inbox::read_bulk_patch::Body, reply: crate::routes::inbox::read_bulk_patch::Marked),
     route!(
         "GET /v1/admin/notifications/{userId}",
         "InboxAdminList",
         Access::Permission(rbac::NOTIFY_INBOX_READ_TENANT),
         routes::inbox::admin_get::handle,
-        "List inbox admin (a user's inbox, for admins)"
-    ),
+        "List inbox admin (a user's inbox, for admins)", query: crate::routes::inbox::InboxQuery, reply: Vec<crate::inbox::InboxEntry>),
     route!(
         "GET /v1/me/notification-preferences",
         "MyNotificationPreferencesGet",
         Access::Permission(rbac::NOTIFY_PREFERENCES_UPDATE_SELF),
         routes::preferences::get::handle,
-        "Get my notification preference"
-    ),
+        "Get my notification preference", reply: crm_notify::preferences::Preferences),
     route!(
         "PUT /v1/me/notification-preferences",
         "MyNotificationPreferencesPut",
         Access::Permission(rbac::NOTIFY_PREFERENCES_UPDATE_SELF),
         routes::preferences::put::handle,
-        "Put my notification preferences"
-    ),
+        "Put my notification preferences", body: crm_notify::preferences::PreferencesUpdate, reply: crm_notify::preferences::Preferences, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "POST /v1/email/provider-accounts",
         "EmailAccountsCreate",
         Access::Permission(rbac::EMAIL_ACCOUNTS_MANAGE),
         routes::email_accounts::post::handle,
-        "Create email account (connect Gmail or Outlook; tokens sealed)", body: routes::email_accounts::post::Body),
+        "Create email account (connect Gmail or Outlook; tokens sealed)", body: routes::email_accounts::post::Body, reply: crate::accounts::AccountView, errors: [409 "CONFLICT"]),
     route!(
         "GET /v1/email/provider-accounts",
         "EmailAccountsList",
         Access::Permission(rbac::EMAIL_ACCOUNTS_MANAGE),
         routes::email_accounts::get::handle,
-        "List email accounts"
-    ),
+        "List email accounts", query: crate::routes::email_accounts::get::AccountsQuery, reply: Vec<crate::accounts::AccountView>),
     route!(
         "PATCH /v1/email/provider-accounts/{id}",
         "EmailAccountsUpdate",
         Access::Permission(rbac::EMAIL_ACCOUNTS_MANAGE),
         routes::email_accounts::patch::handle,
-        "Update email account (default, status, reconnect)", body: routes::email_accounts::patch::Body),
+        "Update email account (default, status, reconnect)", body: routes::email_accounts::patch::Body, reply: crate::accounts::AccountView, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "DELETE /v1/email/provider-accounts/{id}",
         "EmailAccountsDelete",
         Access::Permission(rbac::EMAIL_ACCOUNTS_MANAGE),
         routes::email_accounts::delete::handle,
-        "Delete email account"
-    ),
+        "Delete email account", reply: crm_http::contract::NoContent),
     route!(
         "POST /v1/webhooks/brevo",
         "BrevoWebhook",
         Access::Public,
         routes::webhooks::brevo,
-        "Brevo webhook (delivery events; bearer token)"
-    ),
+        "Brevo webhook (delivery events; bearer token)", reply: crate::routes::webhooks::Received, errors: [401 "UNAUTHENTICATED", 409 "CONFLICT", 422 "DLR_INVALID", 503 "SERVICE_UNAVAILABLE"]),
     route!(
         "POST /v1/webhooks/infobip",
         "InfobipWebhook",
         Access::Public,
         routes::webhooks::infobip,
-        "Infobip webhook (delivery reports; Basic credentials)"
-    ),
+        "Infobip webhook (delivery reports; Basic credentials)", reply: crate::routes::webhooks::Received, errors: [401 "UNAUTHENTICATED", 409 "CONFLICT", 422 "DLR_INVALID", 503 "SERVICE_UNAVAILABLE"]),
 ];
 
 crm_runtime::function! {

@@ -17,7 +17,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Policy {
     /// SMS/WhatsApp (by default) are held during these local hours.
     #[serde(default = "QuietHours::proposed")]
@@ -56,6 +56,35 @@ impl Default for Policy {
             digest_time: Self::default_digest_time(),
             version: 0,
         }
+    }
+}
+
+/// The body of `PUT /v1/admin/notification-policies`: a whole [`Policy`].
+/// A field it does not know is refused, not ignored: a `PUT` replaces the
+/// whole policy, so a misspelt field would reset one.
+#[derive(Debug)]
+pub struct Replacement(pub Policy);
+
+impl<'de> Deserialize<'de> for Replacement {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let body = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        if let Some(unknown) = body.keys().find(|k| !Policy::FIELDS.contains(&k.as_str()) && *k != "version") {
+            return Err(D::Error::custom(format!("unknown field `{unknown}`")));
+        }
+        serde_json::from_value(serde_json::Value::Object(body)).map(Replacement).map_err(D::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for Replacement {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NotificationPolicy".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = Policy::json_schema(generator);
+        schema.insert("additionalProperties".into(), false.into());
+        schema
     }
 }
 

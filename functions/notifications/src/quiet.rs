@@ -9,11 +9,13 @@ use crm_kernel::FieldError;
 use crm_notify::messages::Channel;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct QuietHours {
     /// `HH:MM`, local.
+    #[schemars(regex(pattern = r"^\d{2}:\d{2}$"))]
     pub start: String,
     /// `HH:MM`, local; before `start` means the next day.
+    #[schemars(regex(pattern = r"^\d{2}:\d{2}$"))]
     pub end: String,
     #[serde(default = "QuietHours::default_channels")]
     pub channels: Vec<Channel>,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub const SUPPRESSION: &str = "SUPPRESSION";
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Suppression {
     pub tenant_id: TenantId,
     pub channel: Channel,

@@ -51,14 +51,13 @@ impl App {
 }
 
 pub const ROUTES: &[Route<App>] = &[
-    route!("GET /health", "Health", Access::Public, routes::health::get::handle, "Liveness (public)"),
+    route!("GET /health", "Health", Access::Public, routes::health::get::handle, "Liveness (public)", reply: crate::routes::health::get::Live),
     route!(
         "GET /v1/health",
         "HealthDetailed",
         Access::Permission(rbac::SYSTEM_HEALTH),
         routes::health::get_detailed::handle,
-        "Health of the table, bus and queues"
-    ),
+        "Health of the table, bus and queues", reply: crate::routes::health::get_detailed::Readiness),
     route!("GET /v1/openapi.json", "OpenApi", Access::Public, routes::openapi::get::handle, "This OpenAPI document (public)"),
     route!("GET /docs", "ApiReference", Access::Public, routes::docs::get::handle, "This API's reference page (Redoc)"),
     route!("GET /docs/{file}", "ApiReferenceAsset", Access::Public, routes::docs::file_get::handle, "The reference page's pinned scripts"),

@@ -20,7 +20,7 @@ use crate::contact::ContactFields;
 
 pub const MAX_CHANNELS: usize = 20;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelType {
     Email,
@@ -68,7 +68,7 @@ impl ChannelType {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ContactChannel {
     pub id: EntityId,
     #[serde(rename = "type")]
@@ -252,10 +252,11 @@ pub fn union(target: &[ContactChannel], source: &[ContactChannel]) -> Vec<Contac
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use serde_json::json;
 
     fn contact(body: serde_json::Value) -> ContactFields {
-        ContactFields::apply(&ContactFields::blank(), &body).unwrap()
+        ContactFields::apply(&ContactFields::blank(), serde_json::from_value(body).unwrap()).unwrap()
     }
 
     #[test]

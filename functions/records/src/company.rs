@@ -15,9 +15,8 @@ use crm_kernel::{search, AppError, EntityId, FieldError, Phone, TenantId, Timest
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crm_kernel::fields::Fields;
+use crm_kernel::fields::{Fields, Input};
 
 pub const COMPANY: &str = "COMPANY";
 crm_kernel::named_enum! {
@@ -27,7 +26,7 @@ crm_kernel::named_enum! {
 
 pub const STATUSES: &[&str] = CompanyStatus::ALL;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CompanyFields {
     pub name: String,
     pub domain: Option<String>,
@@ -44,7 +43,7 @@ pub struct CompanyFields {
     pub custom_fields: crate::custom_fields::Values,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Company {
     pub id: EntityId,
     pub tenant_id: TenantId,
@@ -74,38 +73,67 @@ pub fn parse_domain(raw: &str) -> Result<String, FieldError> {
     }
 }
 
-const FIELDS: &[&str] =
-    &["name", "domain", "phone", "country", "city", "address", "status", "industry_code", "owner_user_id", "custom_fields"];
+/// The body of `POST /v1/companies` and `PATCH /v1/companies/{id}`:
+/// absent keeps, `null` clears.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct CompanyChanges {
+    /// Required on create; 1 to 200 characters.
+    #[schemars(length(max = 200))]
+    pub name: Input<String>,
+    /// A web domain (`acme.com`; a URL is cut to its host).
+    #[schemars(length(max = 300))]
+    pub domain: Input<String>,
+    /// E.164 (`+20223456789`).
+    #[schemars(length(max = 32))]
+    pub phone: Input<String>,
+    /// ISO 3166 alpha-2 (`EG`).
+    #[schemars(length(max = 2))]
+    pub country: Input<String>,
+    #[schemars(length(max = 120))]
+    pub city: Input<String>,
+    #[schemars(length(max = 500))]
+    pub address: Input<String>,
+    pub status: Input<CompanyStatus>,
+    #[schemars(length(max = 64))]
+    pub industry_code: Input<String>,
+    pub owner_user_id: Input<UserId>,
+    /// `{code: value}` of the tenant's custom fields.
+    pub custom_fields: Input<crate::custom_fields::Values>,
+}
 
 impl CompanyFields {
-    /// Applies a JSON object of changes (absent = keep, `null` = clear) to
-    /// `base`; a create starts from [`CompanyFields::blank`]. Every problem is named.
-    pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
-        let mut f = Fields::of(changes, FIELDS)?;
+    /// Applies a change set (absent = keep, `null` = clear) to `base`; a
+    /// create starts from [`CompanyFields::blank`]. Every problem is named;
+    /// `custom_fields` are the caller's (they need the tenant's definitions).
+    pub fn apply(base: &Self, c: CompanyChanges) -> Result<Self, AppError> {
+        let mut f = Fields::new();
         let mut next = base.clone();
-        if let Some(name) = f.text("name", 200) {
+        if let Some(name) = f.text("name", c.name, 200) {
             next.name = name.unwrap_or_default();
         }
-        if let Some(v) = f.parsed("domain", 300, |d| parse_domain(d).map_err(|e| e.message)) {
+        if let Some(v) = f.parsed("domain", c.domain, 300, |d| parse_domain(d).map_err(|e| e.message)) {
             next.domain = v;
         }
-        if let Some(v) = f.parsed("phone", 32, |p| Phone::parse(p).map_err(|_| "must be E.164 (+20223456789)".to_string())) {
+        if let Some(v) = f.parsed("phone", c.phone, 32, |p| Phone::parse(p).map_err(|_| "must be E.164 (+20223456789)".to_string())) {
             next.phone = v;
         }
-        if let Some(v) = f.country("country") {
+        if let Some(v) = f.country("country", c.country) {
             next.country = v;
         }
-        for (field, slot, max) in
-            [("city", &mut next.city, 120), ("address", &mut next.address, 500), ("industry_code", &mut next.industry_code, 64)]
-        {
-            if let Some(v) = f.text(field, max) {
+        for (field, input, slot, max) in [
+            ("city", c.city, &mut next.city, 120),
+            ("address", c.address, &mut next.address, 500),
+            ("industry_code", c.industry_code, &mut next.industry_code, 64),
+        ] {
+            if let Some(v) = f.text(field, input, max) {
                 *slot = v;
             }
         }
-        if let Some(s) = f.one_of("status", STATUSES).and_then(|s| CompanyStatus::parse(&s)) {
+        if let Some(s) = f.set("status", c.status, &format!("must be one of {}", STATUSES.join(", "))) {
             next.status = s;
         }
-        if let Some(v) = f.user_id("owner_user_id") {
+        if let Some(v) = f.user_id("owner_user_id", c.owner_user_id) {
             next.owner_user_id = v;
         }
         f.require("name", !next.name.is_empty());
@@ -173,32 +201,38 @@ impl Company {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn changes<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
+        serde_json::from_value(v).unwrap()
+    }
     use serde_json::json;
 
     #[test]
     fn creates_parse_and_name_every_problem() {
         let c = CompanyFields::apply(
             &CompanyFields::blank(),
-            &json!({"name": " Acme Corporation ", "domain": "https://www.Acme.com/about", "phone": "+20223456789", "country": "eg", "city": "Cairo"}),
+            changes(json!({"name": " Acme Corporation ", "domain": "https://www.Acme.com/about", "phone": "+20223456789", "country": "eg", "city": "Cairo"})),
         )
         .unwrap();
         assert_eq!((c.name.as_str(), c.domain.as_deref(), c.country.as_deref()), ("Acme Corporation", Some("acme.com"), Some("EG")));
-        let err = CompanyFields::apply(&CompanyFields::blank(), &json!({"domain": "nope", "phone": "0100", "status": "gone", "fax": 1}))
+        let err = CompanyFields::apply(&CompanyFields::blank(), changes(json!({"domain": "nope", "phone": "0100", "status": "gone"})))
             .unwrap_err();
         let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();
-        assert_eq!(fields, vec!["fax", "domain", "phone", "status", "name"]);
+        assert_eq!(fields, vec!["domain", "phone", "status", "name"]);
+        assert!(serde_json::from_value::<CompanyChanges>(json!({"fax": 1})).is_err(), "an unknown field is refused");
     }
 
     #[test]
     fn patches_keep_absent_fields_and_clear_nulls() {
         let base =
-            CompanyFields::apply(&CompanyFields::blank(), &json!({"name": "Globex", "city": "Dubai", "domain": "globex.ae"})).unwrap();
-        let next = CompanyFields::apply(&base, &json!({"city": null, "status": "inactive"})).unwrap();
+            CompanyFields::apply(&CompanyFields::blank(), changes(json!({"name": "Globex", "city": "Dubai", "domain": "globex.ae"})))
+                .unwrap();
+        let next = CompanyFields::apply(&base, changes(json!({"city": null, "status": "inactive"}))).unwrap();
         assert_eq!(
             (next.name.as_str(), next.city, next.domain.as_deref(), next.status.as_str()),
             ("Globex", None, Some("globex.ae"), "inactive")
         );
-        assert!(CompanyFields::apply(&base, &json!({"name": ""})).is_err());
+        assert!(CompanyFields::apply(&base, changes(json!({"name": ""}))).is_err());
         assert!(base.terms().contains(&"globex".to_string()) && base.terms().contains(&"dubai".to_string()));
     }
 }

@@ -16,15 +16,14 @@ use crm_kernel::{search, AppError, Email, EntityId, Phone, TenantId, Timestamp, 
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::channel::{self, ChannelType, ContactChannel};
-use crm_kernel::fields::Fields;
+use crm_kernel::fields::{Fields, Input};
 
 pub const CONTACT: &str = "CONTACT";
 pub const STAGES: &[&str] = &["lead", "prospect", "customer", "inactive"];
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ContactFields {
     pub first_name: String,
     pub last_name: Option<String>,
@@ -46,7 +45,7 @@ pub struct ContactFields {
     pub private: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Contact {
     pub id: EntityId,
     pub tenant_id: TenantId,
@@ -61,18 +60,33 @@ pub struct Contact {
     pub version: u64,
 }
 
-const FIELDS: &[&str] = &[
-    "first_name",
-    "last_name",
-    "job_title",
-    "email",
-    "phone",
-    "company_id",
-    "owner_user_id",
-    "lifecycle_stage",
-    "custom_fields",
-    "private",
-];
+/// The body of `POST /v1/contacts` and `PATCH /v1/contacts/{id}`: absent
+/// keeps, `null` clears.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContactChanges {
+    /// Required on create; 1 to 100 characters.
+    #[schemars(length(max = 100))]
+    pub first_name: Input<String>,
+    #[schemars(length(max = 100))]
+    pub last_name: Input<String>,
+    #[schemars(length(max = 150))]
+    pub job_title: Input<String>,
+    /// The primary email channel.
+    #[schemars(length(max = 254), email)]
+    pub email: Input<String>,
+    /// The primary phone channel, E.164 (`+201001234567`).
+    #[schemars(length(max = 32))]
+    pub phone: Input<String>,
+    pub company_id: Input<EntityId>,
+    pub owner_user_id: Input<UserId>,
+    #[schemars(schema_with = "stage_schema")]
+    pub lifecycle_stage: Input<String>,
+    /// `{code: value}` of the tenant's custom fields.
+    pub custom_fields: Input<crate::custom_fields::Values>,
+    /// Only its owner (and managers above) see a private contact; it needs an owner.
+    pub private: Input<bool>,
+}
 
 impl ContactFields {
     pub fn blank() -> Self {
@@ -92,34 +106,34 @@ impl ContactFields {
     }
 
     /// Applies a JSON object of changes (absent = keep, `null` = clear); every problem is named.
-    pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
-        let mut f = Fields::of(changes, FIELDS)?;
+    pub fn apply(base: &Self, c: ContactChanges) -> Result<Self, AppError> {
+        let mut f = Fields::new();
         let mut next = with_channels(base);
-        if let Some(v) = f.text("first_name", 100) {
+        if let Some(v) = f.text("first_name", c.first_name, 100) {
             next.first_name = v.unwrap_or_default();
         }
-        if let Some(v) = f.text("last_name", 100) {
+        if let Some(v) = f.text("last_name", c.last_name, 100) {
             next.last_name = v;
         }
-        if let Some(v) = f.text("job_title", 150) {
+        if let Some(v) = f.text("job_title", c.job_title, 150) {
             next.job_title = v;
         }
-        if let Some(email) = f.parsed("email", 254, |e| Email::parse(e).map_err(|e| e.message)) {
+        if let Some(email) = f.parsed("email", c.email, 254, |e| Email::parse(e).map_err(|e| e.message)) {
             channel::set_primary(&mut next, ChannelType::Email, email.map(|e| e.as_str().to_string()));
         }
-        if let Some(phone) = f.parsed("phone", 32, |p| Phone::parse(p).map_err(|_| "must be E.164 (+201001234567)".to_string())) {
+        if let Some(phone) = f.parsed("phone", c.phone, 32, |p| Phone::parse(p).map_err(|_| "must be E.164 (+201001234567)".to_string())) {
             channel::set_primary(&mut next, ChannelType::Phone, phone.map(|p| p.to_string()));
         }
-        if let Some(v) = f.entity_id("company_id") {
+        if let Some(v) = f.entity_id("company_id", c.company_id) {
             next.company_id = v;
         }
-        if let Some(v) = f.user_id("owner_user_id") {
+        if let Some(v) = f.user_id("owner_user_id", c.owner_user_id) {
             next.owner_user_id = v;
         }
-        if let Some(s) = f.one_of("lifecycle_stage", STAGES) {
+        if let Some(s) = f.one_of("lifecycle_stage", c.lifecycle_stage, STAGES) {
             next.lifecycle_stage = s;
         }
-        if let Some(b) = f.bool("private") {
+        if let Some(b) = f.bool("private", c.private) {
             next.private = b;
         }
         if next.private && next.owner_user_id.is_none() && !f.failed("owner_user_id") {
@@ -232,17 +246,23 @@ impl Contact {
     }
 }
 
+crm_kernel::one_of_schema!(stage_schema, STAGES);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn changes<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
+        serde_json::from_value(v).unwrap()
+    }
     use serde_json::json;
 
     #[test]
     fn a_merge_keeps_the_target_and_fills_its_gaps() {
-        let target = ContactFields::apply(&ContactFields::blank(), &json!({"first_name": "Bob", "email": "bob@acme.com"})).unwrap();
+        let target = ContactFields::apply(&ContactFields::blank(), changes(json!({"first_name": "Bob", "email": "bob@acme.com"}))).unwrap();
         let source = ContactFields::apply(
             &ContactFields::blank(),
-            &json!({"first_name": "Robert", "last_name": "Wilson", "email": "r.wilson@acme.com", "phone": "+201001234567"}),
+            changes(json!({"first_name": "Robert", "last_name": "Wilson", "email": "r.wilson@acme.com", "phone": "+201001234567"})),
         )
         .unwrap();
         let m = merge_fields(&target, &source);
@@ -257,7 +277,7 @@ mod tests {
     fn contacts_parse_and_name_every_problem() {
         let c = ContactFields::apply(
             &ContactFields::blank(),
-            &json!({"first_name": "Bob", "last_name": "Wilson", "email": " Bob@Acme.com ", "phone": "+201001234567"}),
+            changes(json!({"first_name": "Bob", "last_name": "Wilson", "email": " Bob@Acme.com ", "phone": "+201001234567"})),
         )
         .unwrap();
         assert_eq!(
@@ -267,7 +287,7 @@ mod tests {
         assert!(c.terms().contains(&"wilson".to_string()) && c.terms().contains(&"bob@acme.com".to_string()));
         let err = ContactFields::apply(
             &ContactFields::blank(),
-            &json!({"email": "x", "phone": "0100", "lifecycle_stage": "won", "company_id": "nope"}),
+            changes(json!({"email": "x", "phone": "0100", "lifecycle_stage": "won", "company_id": "nope"})),
         )
         .unwrap_err();
         let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();

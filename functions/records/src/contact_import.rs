@@ -43,7 +43,7 @@ impl ImportRow for ContactRows {
     const COUNTER: &'static str = "contacts_used";
 
     fn parse(body: &Value) -> Result<ContactFields, AppError> {
-        ContactFields::apply(&ContactFields::blank(), body)
+        ContactFields::apply(&ContactFields::blank(), crm_kernel::fields::from_value(body.clone())?)
     }
 
     fn with_custom(f: ContactFields, values: custom_fields::Values) -> ContactFields {

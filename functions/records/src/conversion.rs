@@ -6,12 +6,11 @@
 
 use crm_kernel::{EntityId, Timestamp, UserId};
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::lead::{Conversion, Duplicate, Lead};
 
 /// `POST /v1/leads/{id}/convert`'s body.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConvertRequest {
     /// Link this contact (else the one the lead duplicates, else a new one).
@@ -25,7 +24,7 @@ pub struct ConvertRequest {
     pub create_company: Option<bool>,
     /// A deal to open, as `POST /v1/deals` takes it.
     #[serde(default)]
-    pub deal: Option<Value>,
+    pub deal: Option<crm_deals::deal::DealChanges>,
 }
 
 /// A record the conversion links, or creates with this id.

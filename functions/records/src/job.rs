@@ -14,7 +14,7 @@ pub const JOB: &str = "JOB";
 /// Row errors and duplicates kept on the job (the rest are counted).
 pub const MAX_REPORTED: usize = 200;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobKind {
     ContactsImport,
@@ -32,7 +32,7 @@ impl JobKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     AwaitingUpload,
@@ -43,7 +43,7 @@ pub enum JobStatus {
 }
 
 /// A row that was not imported, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RowError {
     pub row: u32,
     pub field: String,
@@ -51,7 +51,7 @@ pub struct RowError {
 }
 
 /// A row that matches an existing contact (email or phone).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Duplicate {
     pub row: u32,
     pub reason: String,
@@ -67,7 +67,7 @@ pub struct Duplicate {
     pub imported: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Counts {
     /// Data rows read so far.
     pub processed: u32,
@@ -197,13 +197,67 @@ impl Job {
     }
 }
 
-/// A job as its API shows it: without the worker's internal fields.
-pub fn public(job: &Job) -> Value {
-    let mut v = serde_json::to_value(job).unwrap_or_default();
-    if let Some(o) = v.as_object_mut() {
-        for internal in ["object_key", "contacts_max", "custom_fields_allowed", "viewer_roles", "viewer_scope"] {
-            o.remove(internal);
-        }
+/// A job as its API shows it: without the worker's internal fields
+/// (the object key, the plan's limits, the viewer's scope).
+pub fn public(job: &Job) -> JobView {
+    JobView {
+        id: job.id,
+        kind: job.kind,
+        status: job.status,
+        created_by: job.created_by,
+        created_at: job.created_at,
+        updated_at: job.updated_at,
+        object_version: job.object_version.clone(),
+        dry_run: job.dry_run,
+        filter: job.filter.clone(),
+        leads_scoring: job.leads_scoring,
+        download_name: job.download_name.clone(),
+        next_row: job.next_row,
+        total_rows: job.total_rows,
+        counts: job.counts.clone(),
+        errors: job.errors.clone(),
+        duplicates: job.duplicates.clone(),
+        attempts: job.attempts,
+        failure: job.failure.clone(),
+        finished_at: job.finished_at,
+        version: job.version,
+        download: None,
     }
-    v
+}
+
+/// A job as the API shows it.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct JobView {
+    pub id: EntityId,
+    #[serde(rename = "type")]
+    pub kind: JobKind,
+    pub status: JobStatus,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub object_version: Option<String>,
+    pub dry_run: bool,
+    /// Export: the list filter.
+    pub filter: Value,
+    pub leads_scoring: bool,
+    pub download_name: Option<String>,
+    pub next_row: u32,
+    pub total_rows: Option<u32>,
+    pub counts: Counts,
+    pub errors: Vec<RowError>,
+    pub duplicates: Vec<Duplicate>,
+    pub attempts: u32,
+    pub failure: Option<String>,
+    pub finished_at: Option<Timestamp>,
+    pub version: u64,
+    /// A completed export's file (`GET /v1/jobs/{id}` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub download: Option<Download>,
+}
+
+/// A presigned download.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Download {
+    pub url: String,
+    pub expires_at: Timestamp,
 }

@@ -19,9 +19,8 @@ use crm_kernel::{search, AppError, Email, EntityId, Phone, TenantId, Timestamp, 
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crm_kernel::fields::Fields;
+use crm_kernel::fields::{Fields, Input};
 
 pub const LEAD: &str = "LEAD";
 pub const SOURCES: &[&str] = &["web", "referral", "manual", "import", "campaign", "other"];
@@ -32,7 +31,7 @@ crm_kernel::named_enum! {
 
 pub const STATUSES: &[&str] = LeadStatus::ALL;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LeadFields {
     pub first_name: String,
     pub last_name: Option<String>,
@@ -52,14 +51,14 @@ pub struct LeadFields {
 }
 
 /// One part of a score: the rule (or the manual adjustment) and its points.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScorePart {
     pub rule: String,
     pub points: i64,
 }
 
 /// An existing contact or company the lead may be.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Duplicate {
     /// `contact` or `company`.
     #[serde(rename = "type")]
@@ -71,7 +70,7 @@ pub struct Duplicate {
 }
 
 /// What a converted lead became (`lead_conversions`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Conversion {
     pub contact_id: EntityId,
     pub contact_created: bool,
@@ -82,7 +81,7 @@ pub struct Conversion {
     pub converted_by: UserId,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Lead {
     pub id: EntityId,
     pub tenant_id: TenantId,
@@ -107,20 +106,40 @@ pub struct Lead {
     pub version: u64,
 }
 
-const FIELDS: &[&str] = &[
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "company_name",
-    "job_title",
-    "country",
-    "source",
-    "status",
-    "owner_user_id",
-    "message",
-    "custom_fields",
-];
+/// The body of `POST /v1/leads` and `PATCH /v1/leads/{id}` (and of a web
+/// form's `POST /v1/leads/capture`): absent keeps, `null` clears.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct LeadChanges {
+    /// Required on create; 1 to 100 characters.
+    #[schemars(length(max = 100))]
+    pub first_name: Input<String>,
+    #[schemars(length(max = 100))]
+    pub last_name: Input<String>,
+    /// An email or a phone is required.
+    #[schemars(length(max = 254), email)]
+    pub email: Input<String>,
+    /// E.164 (`+201001234567`).
+    #[schemars(length(max = 32))]
+    pub phone: Input<String>,
+    #[schemars(length(max = 200))]
+    pub company_name: Input<String>,
+    #[schemars(length(max = 150))]
+    pub job_title: Input<String>,
+    /// ISO 3166 alpha-2 (`EG`).
+    #[schemars(length(max = 2))]
+    pub country: Input<String>,
+    #[schemars(schema_with = "source_schema")]
+    pub source: Input<String>,
+    /// `converted` is set by `POST /v1/leads/{id}/convert` only.
+    #[schemars(schema_with = "status_schema")]
+    pub status: Input<String>,
+    pub owner_user_id: Input<UserId>,
+    #[schemars(length(max = 2000))]
+    pub message: Input<String>,
+    /// `{code: value}` of the tenant's custom fields.
+    pub custom_fields: Input<crate::custom_fields::Values>,
+}
 
 impl LeadFields {
     pub fn blank(source: &str) -> Self {
@@ -142,40 +161,40 @@ impl LeadFields {
 
     /// Applies a JSON object of changes (absent = keep, `null` = clear) to
     /// `base`; every problem is named. `converted` is set by conversion only.
-    pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
-        let mut f = Fields::of(changes, FIELDS)?;
+    pub fn apply(base: &Self, c: LeadChanges) -> Result<Self, AppError> {
+        let mut f = Fields::new();
         let mut next = base.clone();
-        if let Some(v) = f.text("first_name", 100) {
+        if let Some(v) = f.text("first_name", c.first_name, 100) {
             next.first_name = v.unwrap_or_default();
         }
-        for (field, slot, max) in [
-            ("last_name", &mut next.last_name, 100),
-            ("company_name", &mut next.company_name, 200),
-            ("job_title", &mut next.job_title, 150),
-            ("message", &mut next.message, 2000),
+        for (field, input, slot, max) in [
+            ("last_name", c.last_name, &mut next.last_name, 100),
+            ("company_name", c.company_name, &mut next.company_name, 200),
+            ("job_title", c.job_title, &mut next.job_title, 150),
+            ("message", c.message, &mut next.message, 2000),
         ] {
-            if let Some(v) = f.text(field, max) {
+            if let Some(v) = f.text(field, input, max) {
                 *slot = v;
             }
         }
-        if let Some(v) = f.parsed("email", 254, |e| Email::parse(e).map_err(|e| e.message)) {
+        if let Some(v) = f.parsed("email", c.email, 254, |e| Email::parse(e).map_err(|e| e.message)) {
             next.email = v;
         }
-        if let Some(v) = f.parsed("phone", 32, |p| Phone::parse(p).map_err(|_| "must be E.164 (+201001234567)".to_string())) {
+        if let Some(v) = f.parsed("phone", c.phone, 32, |p| Phone::parse(p).map_err(|_| "must be E.164 (+201001234567)".to_string())) {
             next.phone = v;
         }
-        if let Some(v) = f.country("country") {
+        if let Some(v) = f.country("country", c.country) {
             next.country = v;
         }
-        if let Some(v) = f.one_of("source", SOURCES) {
+        if let Some(v) = f.one_of("source", c.source, SOURCES) {
             next.source = v;
         }
-        if f.raw("status").and_then(Value::as_str) == Some("converted") {
+        if matches!(&c.status, Input::Given(s) if s == "converted") {
             f.error("status", "is set by POST /v1/leads/{id}/convert");
-        } else if let Some(v) = f.one_of("status", &STATUSES[..4]).and_then(|s| LeadStatus::parse(&s)) {
+        } else if let Some(v) = f.one_of("status", c.status, &STATUSES[..4]).and_then(|s| LeadStatus::parse(&s)) {
             next.status = v;
         }
-        if let Some(v) = f.user_id("owner_user_id") {
+        if let Some(v) = f.user_id("owner_user_id", c.owner_user_id) {
             next.owner_user_id = v;
         }
         f.require("first_name", !next.first_name.is_empty());
@@ -255,16 +274,25 @@ impl Lead {
     }
 }
 
+crm_kernel::one_of_schema!(source_schema, SOURCES);
+crm_kernel::one_of_schema!(status_schema, &STATUSES[..4]);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn changes<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
+        serde_json::from_value(v).unwrap()
+    }
     use serde_json::json;
 
     #[test]
     fn leads_parse_and_name_every_problem() {
         let f = LeadFields::apply(
             &LeadFields::blank("manual"),
-            &json!({"first_name": " Sara ", "email": "Sara@Acme.io", "country": "ae", "source": "referral", "company_name": "Acme"}),
+            changes(
+                json!({"first_name": " Sara ", "email": "Sara@Acme.io", "country": "ae", "source": "referral", "company_name": "Acme"}),
+            ),
         )
         .unwrap();
         assert_eq!(
@@ -273,15 +301,16 @@ mod tests {
         );
         assert_eq!(f.company_domain().as_deref(), Some("acme.io"));
         let err =
-            LeadFields::apply(&LeadFields::blank("manual"), &json!({"status": "converted", "source": "tv", "country": "UAE", "score": 5}))
+            LeadFields::apply(&LeadFields::blank("manual"), changes(json!({"status": "converted", "source": "tv", "country": "UAE"})))
                 .unwrap_err();
         let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();
-        assert_eq!(fields, vec!["score", "country", "source", "status", "first_name", "email"]);
+        assert_eq!(fields, vec!["country", "source", "status", "first_name", "email"]);
+        assert!(serde_json::from_value::<LeadChanges>(json!({"score": 5})).is_err(), "an unknown field is refused");
     }
 
     #[test]
     fn free_mailboxes_name_no_company() {
-        let f = LeadFields::apply(&LeadFields::blank("web"), &json!({"first_name": "Ali", "email": "ali@gmail.com"})).unwrap();
+        let f = LeadFields::apply(&LeadFields::blank("web"), changes(json!({"first_name": "Ali", "email": "ali@gmail.com"}))).unwrap();
         assert_eq!(f.company_domain(), None);
         assert!(f.terms().contains(&"ali".to_string()));
     }

@@ -52,7 +52,7 @@ impl ImportRow for LeadRows {
     const COUNTER: &'static str = "leads_used";
 
     fn parse(body: &Value) -> Result<LeadFields, AppError> {
-        LeadFields::apply(&LeadFields::blank("import"), body)
+        LeadFields::apply(&LeadFields::blank("import"), crm_kernel::fields::from_value(body.clone())?)
     }
 
     fn with_custom(f: LeadFields, values: custom_fields::Values) -> LeadFields {

@@ -11,6 +11,7 @@
 //!   round-robin pool. Round-robin takes a ticket from an atomic counter
 //!   (`ADD`), so simultaneous creates never get the same turn.
 
+use crm_kernel::fields::Input;
 use crm_kernel::{AppError, FieldError, TenantId, Timestamp, UserId};
 use crm_store::{keys, Key};
 use serde::{Deserialize, Serialize};
@@ -21,7 +22,7 @@ use crate::lead::{LeadFields, ScorePart, SOURCES};
 pub const MAX_RULES: usize = 50;
 pub const MAX_POOL: usize = 100;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
     Eq,
@@ -37,7 +38,7 @@ pub enum Op {
     Lte,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScoreRule {
     pub label: String,
@@ -95,7 +96,19 @@ impl ScoreRule {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// The body of `PUT /v1/leads/scoring-rules`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringRequest {
+    /// At most 50; the points of every rule that holds add up.
+    #[schemars(length(max = 50))]
+    pub rules: Vec<Input<ScoreRule>>,
+    /// A lead reaching this score tells its owner.
+    #[serde(default)]
+    pub notify_threshold: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Scoring {
     pub rules: Vec<ScoreRule>,
     /// A lead reaching this score tells its owner (`lead.score_threshold`).
@@ -112,25 +125,15 @@ impl Scoring {
     }
 
     /// Rules from a `PUT` body, every problem named.
-    pub fn parse(body: &Value) -> Result<Self, AppError> {
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Body {
-            rules: Vec<Value>,
-            #[serde(default)]
-            notify_threshold: Option<i64>,
-        }
-        let b: Body = serde_json::from_value(body.clone())
-            .map_err(|e| AppError::invalid("body", format!("must be {{rules: [...], notify_threshold?}}: {e}")))?;
+    pub fn parse(b: ScoringRequest) -> Result<Self, AppError> {
         let mut errors = Vec::new();
         if b.rules.len() > MAX_RULES {
             errors.push(FieldError::new("rules", format!("at most {MAX_RULES}")));
         }
         let mut rules = Vec::new();
-        for (i, r) in b.rules.iter().enumerate() {
-            match serde_json::from_value::<ScoreRule>(r.clone()) {
-                Err(e) => errors.push(FieldError::new(format!("rules[{i}]"), e.to_string())),
-                Ok(r) => {
+        for (i, r) in b.rules.into_iter().enumerate() {
+            match r {
+                Input::Given(r) => {
                     let known = SCORE_FIELDS.contains(&r.field.as_str()) || r.field.strip_prefix("custom.").is_some_and(|c| !c.is_empty());
                     if !known {
                         errors.push(FieldError::new(
@@ -151,6 +154,10 @@ impl Scoring {
                         errors.push(FieldError::new(format!("rules[{i}].value"), "must be a list for `in`"));
                     }
                     rules.push(r);
+                }
+                Input::Invalid(e) => errors.push(FieldError::new(format!("rules[{i}]"), e)),
+                Input::Absent | Input::Null => {
+                    errors.push(FieldError::new(format!("rules[{i}]"), "must be {label, field, op, value?, points}"))
                 }
             }
         }
@@ -175,7 +182,7 @@ impl Scoring {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Leads without an owner stay unassigned.
@@ -186,17 +193,35 @@ pub enum Mode {
     Rules,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignRule {
+    /// Leads from this source (any when absent).
     #[serde(default)]
     pub source: Option<String>,
+    /// Leads from this country, ISO 3166 alpha-2 (any when absent).
     #[serde(default)]
+    #[schemars(length(min = 2, max = 2))]
     pub country: Option<String>,
     pub user_id: UserId,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The body of `PUT /v1/leads/assignment`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentRequest {
+    pub mode: Mode,
+    /// At most 100 users, taken in turn (`round_robin`, and `rules` when none matches).
+    #[serde(default)]
+    #[schemars(length(max = 100))]
+    pub pool: Vec<UserId>,
+    /// At most 50, the first that matches wins (`rules`).
+    #[serde(default)]
+    #[schemars(length(max = 50))]
+    pub rules: Vec<AssignRule>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Assignment {
     pub mode: Mode,
     #[serde(default)]
@@ -228,9 +253,8 @@ impl Assignment {
         keys::lead_assignment_ticket(t)
     }
 
-    pub fn parse(body: &Value) -> Result<Self, AppError> {
-        let mut a: Assignment =
-            serde_json::from_value(body.clone()).map_err(|e| AppError::invalid("body", format!("must be {{mode, pool?, rules?}}: {e}")))?;
+    pub fn parse(req: AssignmentRequest) -> Result<Self, AppError> {
+        let mut a = Assignment { mode: req.mode, pool: req.pool, rules: req.rules, version: 0, updated_at: None };
         let mut errors = Vec::new();
         if a.pool.len() > MAX_POOL {
             errors.push(FieldError::new("pool", format!("at most {MAX_POOL} users")));
@@ -297,18 +321,22 @@ mod tests {
     use super::*;
 
     fn lead(body: Value) -> LeadFields {
-        LeadFields::apply(&LeadFields::blank("web"), &body).unwrap()
+        LeadFields::apply(&LeadFields::blank("web"), req(body)).unwrap()
+    }
+
+    fn req<T: serde::de::DeserializeOwned>(v: Value) -> T {
+        serde_json::from_value(v).unwrap()
     }
 
     #[test]
     fn scores_add_the_matching_rules_and_explain_themselves() {
-        let s = Scoring::parse(&json!({"notify_threshold": 50, "rules": [
+        let s = Scoring::parse(req(json!({"notify_threshold": 50, "rules": [
             {"label": "Referral", "field": "source", "op": "eq", "value": "referral", "points": 30},
             {"label": "Company email", "field": "email_domain", "op": "ne", "value": "gmail.com", "points": 10},
             {"label": "Decision maker", "field": "job_title", "op": "contains", "value": "director", "points": 25},
             {"label": "Gulf", "field": "country", "op": "in", "value": ["AE", "SA"], "points": 5},
             {"label": "No phone", "field": "phone", "op": "missing", "points": -5},
-        ]}))
+        ]})))
         .unwrap();
         let f = lead(
             json!({"first_name": "Sara", "email": "sara@acme.io", "source": "referral", "job_title": "Sales Director", "country": "AE"}),
@@ -321,7 +349,7 @@ mod tests {
         );
         assert!(s.crossed(Some(40), 65) && s.crossed(None, 50) && !s.crossed(Some(55), 65) && !s.crossed(Some(10), 49));
         let err =
-            Scoring::parse(&json!({"rules": [{"label": "", "field": "salary", "op": "eq", "value": 1, "points": 5000}]})).unwrap_err();
+            Scoring::parse(req(json!({"rules": [{"label": "", "field": "salary", "op": "eq", "value": 1, "points": 5000}]}))).unwrap_err();
         let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();
         assert_eq!(fields, vec!["rules[0].field", "rules[0].points", "rules[0].label"]);
     }
@@ -329,16 +357,16 @@ mod tests {
     #[test]
     fn assignment_takes_the_first_matching_rule_then_the_pool_in_turn() {
         let (a, b, c) = (UserId::new(), UserId::new(), UserId::new());
-        let s = Assignment::parse(
-            &json!({"mode": "rules", "pool": [a, b, a], "rules": [{"source": "referral", "user_id": c}, {"country": "eg", "user_id": b}]}),
-        )
+        let s = Assignment::parse(req(
+            json!({"mode": "rules", "pool": [a, b, a], "rules": [{"source": "referral", "user_id": c}, {"country": "eg", "user_id": b}]}),
+        ))
         .unwrap();
         assert_eq!(s.pool, vec![a, b], "repeats dropped");
         assert_eq!(s.pick(&lead(json!({"first_name": "x", "email": "x@y.io", "source": "referral"}))), Pick::Rule(0, c));
         assert_eq!(s.pick(&lead(json!({"first_name": "x", "email": "x@y.io", "country": "EG"}))), Pick::Rule(1, b));
         assert_eq!(s.pick(&lead(json!({"first_name": "x", "email": "x@y.io"}))), Pick::RoundRobin);
         assert_eq!((s.turn(1), s.turn(2), s.turn(3)), (Some(a), Some(b), Some(a)));
-        assert!(Assignment::parse(&json!({"mode": "round_robin"})).is_err());
+        assert!(Assignment::parse(req(json!({"mode": "round_robin"}))).is_err());
         assert_eq!(Assignment::default().pick(&lead(json!({"first_name": "x", "email": "x@y.io"}))), Pick::Nobody);
     }
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 pub const SEGMENT: &str = "SEGMENT";
 pub const ENTITIES: &[&str] = &["contact", "company"];
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Segment {
     pub id: EntityId,
     pub tenant_id: TenantId,

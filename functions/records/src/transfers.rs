@@ -6,7 +6,6 @@
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::job::{Job, JobKind};
 use crate::App;
@@ -40,5 +39,12 @@ pub async fn start_import(app: &App, call: &Call, kind: JobKind, default_name: &
     // A presigned POST: the storage itself refuses anything but a CSV of at most MAX_BYTES.
     let upload = app.files.upload_form(&job.object_key, "text/csv", crate::csv_rows::MAX_BYTES).await?;
     app.store.put(job.to_item()?).await?;
-    Ok(Reply::created(format!("/v1/jobs/{}", job.id), json!({ "job": crate::job::public(&job), "upload": upload })))
+    Ok(Reply::created(format!("/v1/jobs/{}", job.id), Started { job: crate::job::public(&job), upload }))
+}
+
+/// A new import: the job, and the presigned form its CSV goes up with.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Started {
+    pub job: crate::job::JobView,
+    pub upload: crm_files::policy::UploadForm,
 }

@@ -98,13 +98,30 @@ impl ChannelVerification {
             .with_ttl(self.expires_at.unix_seconds() + 24 * 3600))
     }
 
-    pub fn public(&self) -> serde_json::Value {
-        serde_json::json!({
-            "channel_id": self.channel_id, "expires_at": self.expires_at,
-            "attempts_left": MAX_ATTEMPTS.saturating_sub(self.attempts),
-            "resend_after": self.sent_at.plus_seconds(RESEND_INTERVAL_SECS),
-        })
+    pub fn public(&self) -> Pending {
+        Pending {
+            channel_id: self.channel_id,
+            expires_at: self.expires_at,
+            attempts_left: MAX_ATTEMPTS.saturating_sub(self.attempts),
+            resend_after: self.sent_at.plus_seconds(RESEND_INTERVAL_SECS),
+        }
     }
+}
+
+/// A verification code on its way, as the API shows it.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Pending {
+    pub channel_id: EntityId,
+    pub expires_at: Timestamp,
+    pub attempts_left: u32,
+    /// No new code before this time.
+    pub resend_after: Timestamp,
+}
+
+/// `{verification}`: the code just sent.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Started {
+    pub verification: Pending,
 }
 
 fn rule(code: &'static str, message: &str) -> AppError {

@@ -74,13 +74,13 @@ fn operation(route: &RouteInfo, generator: &mut crm_http::contract::schemars::Sc
         .path()
         .split('/')
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "minLength": 1 } }))
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": path_schema(name) }))
         .collect();
     if let Some(query) = route.contract.query {
         let schema = Value::from((query.inline)(generator));
         let required: BTreeSet<&str> = schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
         for (name, property) in schema["properties"].as_object().into_iter().flatten() {
-            let mut p = json!({ "name": name, "in": "query", "required": required.contains(name.as_str()), "schema": property });
+            let mut p = json!({ "name": name, "in": "query", "required": required.contains(name.as_str()), "schema": not_null(property) });
             if let Some(d) = property.get("description") {
                 p["description"] = d.clone();
             }
@@ -98,6 +98,7 @@ fn operation(route: &RouteInfo, generator: &mut crm_http::contract::schemars::Sc
             json!({ "required": true, "content": { "application/json": { "schema": Value::from((body.schema)(generator)) } } });
     }
     let success = match route.contract.reply {
+        Some(reply) if crm_http::contract::NoContent::is(&reply) => json!({ "description": "No Content" }),
         Some(reply) => json!({
             "description": "Success",
             "content": { "application/json": { "schema": { "allOf": [
@@ -113,7 +114,8 @@ fn operation(route: &RouteInfo, generator: &mut crm_http::contract::schemars::Sc
         }
     };
     let mut responses = Map::new();
-    responses.insert("2XX".into(), success);
+    let no_content = route.contract.reply.is_some_and(|r| crm_http::contract::NoContent::is(&r));
+    responses.insert(if no_content { "204" } else { "2XX" }.into(), success);
     let codes = error_codes(route);
     let mut by_status: std::collections::BTreeMap<u16, Vec<&str>> = Default::default();
     for (status, code) in &codes {
@@ -209,4 +211,38 @@ pub fn document() -> Result<Value, String> {
             },
         },
     }))
+}
+
+/// A query parameter's schema without its `null`: an absent parameter is
+/// the Rust `None`, and a query string has no null.
+fn not_null(schema: &Value) -> Value {
+    let mut s = schema.clone();
+    if let Some(types) = s.get("type").and_then(Value::as_array) {
+        let kept: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+        s["type"] = if kept.len() == 1 { kept[0].clone() } else { Value::Array(kept) };
+    }
+    if let Some(any) = s.get("anyOf").and_then(Value::as_array) {
+        let kept: Vec<Value> = any.iter().filter(|t| t.get("type") != Some(&json!("null"))).cloned().collect();
+        if kept.len() == 1 {
+            let description = s.get("description").cloned();
+            s = kept[0].clone();
+            if let Some(d) = description {
+                s["description"] = d;
+            }
+        }
+    }
+    s
+}
+
+/// A path parameter's schema: a record's id (`id`, `stageId`, …) is a ULID.
+fn path_schema(name: &str) -> Value {
+    match name {
+        "id" => Value::from(crm_kernel::schema::ulid()),
+        n if n.ends_with("Id") => Value::from(crm_kernel::schema::ulid()),
+        // `/v1/auth/twofa/{channel}/…`: the second factors.
+        "channel" => json!({ "type": "string", "enum": ["sms", "whatsapp"] }),
+        // `/v1/admin/entitlements/overrides/{scope}`.
+        "scope" => json!({ "type": "string", "enum": ["tenant", "group", "user"] }),
+        _ => json!({ "type": "string", "minLength": 1 }),
+    }
 }

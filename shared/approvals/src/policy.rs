@@ -8,7 +8,7 @@
 //! steps are the spec's Advanced tier and refused. Policies are switched on
 //! and off with `active`, never with code.
 
-use crm_kernel::fields::Fields;
+use crm_kernel::fields::{Fields, Input};
 use crm_kernel::{AppError, EntityId, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
@@ -19,7 +19,7 @@ pub const POLICY: &str = "APPROVALPOLICY";
 pub const MAX_STEPS: usize = 5;
 pub const MAX_CONDITIONS: usize = 10;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
     Gt,
@@ -30,10 +30,15 @@ pub enum Op {
     Ne,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `{field, op, value}`: the payload's `field` compared to `value`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Rule {
+    /// A payload field, dotted for nested ones (`deal.amount`).
+    #[schemars(length(min = 1, max = 64))]
     pub field: String,
     pub op: Op,
+    /// A number, a string or a boolean; gt, gte, lt and lte compare numbers.
     pub value: Value,
 }
 
@@ -60,7 +65,7 @@ impl Rule {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApproverMode {
     Role,
@@ -68,7 +73,7 @@ pub enum ApproverMode {
     User,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Step {
     pub seq: u32,
     pub approver_mode: ApproverMode,
@@ -79,7 +84,7 @@ pub struct Step {
     pub sla_hours: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyFields {
     pub name: String,
     pub action_code: String,
@@ -89,7 +94,7 @@ pub struct PolicyFields {
     pub active: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Policy {
     pub id: EntityId,
     pub tenant_id: TenantId,
@@ -101,7 +106,45 @@ pub struct Policy {
     pub version: u64,
 }
 
-const FIELDS: &[&str] = &["name", "action_code", "object_type", "conditions", "steps", "active"];
+/// The body of `POST /v1/approvals/policies` and `PATCH …/{id}`: absent keeps.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct PolicyChanges {
+    /// Required on create.
+    #[schemars(length(max = 120))]
+    pub name: Input<String>,
+    /// The action it gates (`deal.discount`): a-z, 0-9, `.` and `_`.
+    #[schemars(length(max = 64), regex(pattern = r"^[a-z0-9._]+$"))]
+    pub action_code: Input<String>,
+    /// The record type (`deal`).
+    #[schemars(length(max = 64), regex(pattern = r"^[a-z0-9._]+$"))]
+    pub object_type: Input<String>,
+    /// All must hold for the policy to apply (at most 10).
+    #[schemars(length(max = 10))]
+    pub conditions: Input<Vec<Input<Rule>>>,
+    /// 1 to 5 steps, decided in order.
+    #[schemars(length(min = 1, max = 5))]
+    pub steps: Input<Vec<Input<StepInput>>>,
+    pub active: Input<bool>,
+}
+
+/// One step of a policy, as received.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct StepInput {
+    /// `flat` or `sequential` (`parallel` is the Advanced tier's).
+    #[schemars(extend("enum" = ["flat", "sequential", "parallel"]))]
+    pub kind: Input<String>,
+    pub approver_mode: Input<ApproverMode>,
+    /// A role code, or a group or user id.
+    #[schemars(length(min = 1, max = 64))]
+    pub approver_ref: Input<String>,
+    /// The step applies only when this holds.
+    pub threshold: Input<Rule>,
+    /// 1 to 720 hours.
+    #[schemars(range(min = 1, max = 720))]
+    pub sla_hours: Input<u64>,
+}
 
 /// An action or object code (`deal.discount`): 1-64 characters of a-z, 0-9, `.` and `_`.
 fn code(c: &str) -> Result<String, String> {
@@ -113,10 +156,11 @@ fn code(c: &str) -> Result<String, String> {
 }
 
 /// A condition (`{field, op, value}`) at `path`, or a problem named there.
-fn rule(f: &mut Fields<'_>, path: &str, v: &Value) -> Option<Rule> {
-    let parsed: Result<Rule, _> = serde_json::from_value(v.clone());
-    match parsed {
-        Ok(r) if !r.field.is_empty() && r.field.len() <= 64 && (r.value.is_number() || r.value.is_string() || r.value.is_boolean()) => {
+fn rule(f: &mut Fields, path: &str, input: Input<Rule>) -> Option<Rule> {
+    match input {
+        Input::Given(r)
+            if !r.field.is_empty() && r.field.len() <= 64 && (r.value.is_number() || r.value.is_string() || r.value.is_boolean()) =>
+        {
             if matches!(r.op, Op::Gt | Op::Gte | Op::Lt | Op::Lte) && !r.value.is_number() {
                 f.error(path, "gt/gte/lt/lte compare numbers");
                 return None;
@@ -131,18 +175,26 @@ fn rule(f: &mut Fields<'_>, path: &str, v: &Value) -> Option<Rule> {
 }
 
 /// Step `i` of a policy (`steps[i]`), or its problems named under it.
-fn step(f: &mut Fields<'_>, i: usize, s: &Value) -> Option<Step> {
+fn step(f: &mut Fields, i: usize, input: Input<StepInput>) -> Option<Step> {
     let at = |k: &str| format!("steps[{i}].{k}");
-    if s.get("kind").and_then(Value::as_str) == Some("parallel") {
+    let Input::Given(s) = input else {
+        f.error(&format!("steps[{i}]"), "must be {approver_mode, approver_ref, threshold?, sla_hours?}");
+        return None;
+    };
+    if matches!(&s.kind, Input::Given(k) if k == "parallel") {
         f.error(&at("kind"), "parallel steps are not available (Advanced); use flat or sequential");
         return None;
     }
-    let mode: Option<ApproverMode> = s.get("approver_mode").and_then(|m| serde_json::from_value(m.clone()).ok());
-    let reference = s.get("approver_ref").and_then(Value::as_str).map(str::to_string).filter(|r| !r.is_empty() && r.len() <= 64);
-    let threshold = s.get("threshold").filter(|t| !t.is_null()).map(|t| rule(f, &at("threshold"), t));
-    let sla = match s.get("sla_hours") {
-        None | Some(Value::Null) => Some(None),
-        Some(v) => v.as_u64().filter(|h| (1..=720).contains(h)).map(|h| Some(h as u32)),
+    let mode = s.approver_mode.given();
+    let reference = s.approver_ref.given().filter(|r| !r.is_empty() && r.len() <= 64);
+    let threshold = match s.threshold {
+        Input::Absent | Input::Null => None,
+        t => Some(rule(f, &at("threshold"), t)),
+    };
+    let sla = match s.sla_hours {
+        Input::Absent | Input::Null => Some(None),
+        Input::Given(h) if (1..=720).contains(&h) => Some(Some(h as u32)),
+        _ => None,
     };
     match (mode, reference, sla) {
         (Some(m), Some(r), Some(sla)) => {
@@ -180,42 +232,34 @@ impl PolicyFields {
         }
     }
 
-    /// Applies a JSON object of changes (absent = keep); every problem named.
-    pub fn apply(base: &Self, changes: &Value) -> Result<Self, AppError> {
-        let mut f = Fields::of(changes, FIELDS)?;
+    /// Applies a change set (absent = keep); every problem named.
+    pub fn apply(base: &Self, c: PolicyChanges) -> Result<Self, AppError> {
+        let mut f = Fields::new();
         let mut next = base.clone();
-        if let Some(n) = f.text("name", 120) {
+        if let Some(n) = f.text("name", c.name, 120) {
             next.name = n.unwrap_or_default();
         }
-        if let Some(c) = f.parsed("action_code", 64, code) {
-            next.action_code = c.unwrap_or_default();
+        if let Some(code) = f.parsed("action_code", c.action_code, 64, code) {
+            next.action_code = code.unwrap_or_default();
         }
-        if let Some(c) = f.parsed("object_type", 64, code) {
-            next.object_type = c.unwrap_or_default();
+        if let Some(code) = f.parsed("object_type", c.object_type, 64, code) {
+            next.object_type = code.unwrap_or_default();
         }
-        if let Some(v) = f.raw("conditions") {
-            match v.as_array() {
-                Some(a) if a.len() <= MAX_CONDITIONS => {
-                    next.conditions = a.iter().enumerate().filter_map(|(i, r)| rule(&mut f, &format!("conditions[{i}]"), r)).collect()
-                }
-                _ => f.error("conditions", format!("must be a list of at most {MAX_CONDITIONS} rules")),
+        match c.conditions {
+            Input::Absent => {}
+            Input::Given(a) if a.len() <= MAX_CONDITIONS => {
+                next.conditions = a.into_iter().enumerate().filter_map(|(i, r)| rule(&mut f, &format!("conditions[{i}]"), r)).collect()
             }
+            _ => f.error("conditions", format!("must be a list of at most {MAX_CONDITIONS} rules")),
         }
-        if let Some(v) = f.raw("steps") {
-            match v.as_array() {
-                Some(a) if (1..=MAX_STEPS).contains(&a.len()) => {
-                    let mut steps = Vec::new();
-                    for (i, s) in a.iter().enumerate() {
-                        if let Some(step) = step(&mut f, i, s) {
-                            steps.push(step);
-                        }
-                    }
-                    next.steps = steps;
-                }
-                _ => f.error("steps", format!("must be a list of 1 to {MAX_STEPS} steps")),
+        match c.steps {
+            Input::Absent => {}
+            Input::Given(a) if (1..=MAX_STEPS).contains(&a.len()) => {
+                next.steps = a.into_iter().enumerate().filter_map(|(i, s)| step(&mut f, i, s)).collect();
             }
+            _ => f.error("steps", format!("must be a list of 1 to {MAX_STEPS} steps")),
         }
-        if let Some(b) = f.bool("active") {
+        if let Some(b) = f.bool("active", c.active) {
             next.active = b;
         }
         f.require("name", !next.name.is_empty());
@@ -261,8 +305,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn changes(v: Value) -> PolicyChanges {
+        serde_json::from_value(v).unwrap()
+    }
+
     fn policy(body: Value) -> PolicyFields {
-        PolicyFields::apply(&PolicyFields::blank(), &body).unwrap()
+        PolicyFields::apply(&PolicyFields::blank(), serde_json::from_value(body).unwrap()).unwrap()
     }
 
     #[test]
@@ -288,16 +336,17 @@ mod tests {
 
     #[test]
     fn policies_parse_and_name_every_problem() {
-        let err = PolicyFields::apply(
-            &PolicyFields::blank(),
-            &json!({"name": "x", "action_code": "Deal Discount", "object_type": "deal",
+        let err = PolicyFields::apply(&PolicyFields::blank(), changes(json!({"name": "x", "action_code": "Deal Discount", "object_type": "deal",
                     "conditions": [{"field": "amount", "op": "gt", "value": "big"}],
-                    "steps": [{"approver_mode": "role", "approver_ref": "boss"}, {"kind": "parallel", "approver_mode": "user", "approver_ref": "x"}]}),
+                    "steps": [{"approver_mode": "role", "approver_ref": "boss"}, {"kind": "parallel", "approver_mode": "user", "approver_ref": "x"}]})),
         )
         .unwrap_err();
         let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();
         assert_eq!(fields, vec!["action_code", "conditions[0]", "steps[0].approver_ref", "steps[1].kind"]);
-        assert!(PolicyFields::apply(&PolicyFields::blank(), &json!({"name": "n", "action_code": "a", "object_type": "b", "steps": []}))
-            .is_err());
+        assert!(PolicyFields::apply(
+            &PolicyFields::blank(),
+            changes(json!({"name": "n", "action_code": "a", "object_type": "b", "steps": []}))
+        )
+        .is_err());
     }
 }

@@ -23,7 +23,7 @@ use crate::policy::Step;
 
 pub const REQUEST: &str = "APPROVALREQUEST";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     Pending,
@@ -32,7 +32,7 @@ pub enum State {
     Cancelled,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Approve,
@@ -40,7 +40,7 @@ pub enum Verdict {
 }
 
 /// One decision (`approval_actions`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Decision {
     pub step_seq: u32,
     pub approver_user_id: UserId,
@@ -50,7 +50,7 @@ pub struct Decision {
     pub at: Timestamp,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ApprovalRequest {
     pub id: EntityId,
     pub tenant_id: TenantId,

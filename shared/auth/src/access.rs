@@ -17,9 +17,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crm_kernel::fields::Input;
 use crm_kernel::{AppError, FieldError};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::entitlements::{Entitlements, FEATURES, LIMITS};
 use crate::rbac;
@@ -29,7 +29,7 @@ use crate::visibility::{Mode, Scope};
 pub const MAX_EDGES: usize = 100;
 
 /// Feature and limit overrides at one scope (tenant, group or user).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Overrides {
     #[serde(default)]
     pub features: BTreeMap<String, bool>,
@@ -37,37 +37,48 @@ pub struct Overrides {
     pub limits: BTreeMap<String, i64>,
 }
 
+/// The body of a `PUT` of overrides (`/v1/admin/entitlements/overrides/{scope}`,
+/// `/v1/ops/tenants/{id}/entitlements`).
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct OverridesRequest {
+    /// `{feature: bool}` for features of the registry.
+    pub features: Input<BTreeMap<String, Input<bool>>>,
+    /// `{limit: n ≥ 0}` for limits of the registry.
+    pub limits: Input<BTreeMap<String, Input<u64>>>,
+}
+
 impl Overrides {
-    /// Parses `{features: {key: bool}, limits: {key: int ≥ 0}}` against the
-    /// known keys; every bad entry is named.
-    pub fn parse(v: &Value) -> Result<Self, AppError> {
-        let obj = v.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
+    /// Parses overrides against the known keys; every bad entry is named.
+    pub fn parse(req: OverridesRequest) -> Result<Self, AppError> {
         let mut errors = Vec::new();
-        for k in obj.keys().filter(|k| !["features", "limits"].contains(&k.as_str())) {
-            errors.push(FieldError::new(k.as_str(), "unknown field"));
-        }
         let mut out = Self::default();
-        for (k, v) in obj.get("features").and_then(Value::as_object).into_iter().flatten() {
-            match (FEATURES.contains(&k.as_str()), v.as_bool()) {
-                (true, Some(b)) => {
-                    out.features.insert(k.clone(), b);
+        fn map<T>(input: Input<T>, field: &str, kind: &str, errors: &mut Vec<FieldError>) -> Option<T> {
+            match input {
+                Input::Absent | Input::Null => None,
+                Input::Given(m) => Some(m),
+                Input::Invalid(_) => {
+                    errors.push(FieldError::new(field, format!("must be {kind}")));
+                    None
                 }
-                (false, _) => errors.push(FieldError::new(format!("features.{k}"), "is not a known feature")),
-                (_, None) => errors.push(FieldError::new(format!("features.{k}"), "must be true or false")),
             }
         }
-        for (k, v) in obj.get("limits").and_then(Value::as_object).into_iter().flatten() {
-            match (LIMITS.contains(&k.as_str()), v.as_i64().filter(|n| *n >= 0)) {
+        for (k, v) in map(req.features, "features", "an object of feature: bool", &mut errors).into_iter().flatten() {
+            match (FEATURES.contains(&k.as_str()), v) {
+                (true, Input::Given(b)) => {
+                    out.features.insert(k, b);
+                }
+                (false, _) => errors.push(FieldError::new(format!("features.{k}"), "is not a known feature")),
+                (_, _) => errors.push(FieldError::new(format!("features.{k}"), "must be true or false")),
+            }
+        }
+        for (k, v) in map(req.limits, "limits", "an object of limit: number", &mut errors).into_iter().flatten() {
+            match (LIMITS.contains(&k.as_str()), v.given().and_then(|n| i64::try_from(n).ok())) {
                 (true, Some(n)) => {
-                    out.limits.insert(k.clone(), n);
+                    out.limits.insert(k, n);
                 }
                 (false, _) => errors.push(FieldError::new(format!("limits.{k}"), "is not a known limit")),
                 (_, None) => errors.push(FieldError::new(format!("limits.{k}"), "must be a whole number ≥ 0")),
-            }
-        }
-        for (f, kind) in [("features", "an object of feature: bool"), ("limits", "an object of limit: number")] {
-            if obj.get(f).is_some_and(|v| !v.is_object()) {
-                errors.push(FieldError::new(f, format!("must be {kind}")));
             }
         }
         if errors.is_empty() {
@@ -78,7 +89,7 @@ impl Overrides {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RoleEdge {
     pub parent_role: String,
     pub child_role: String,
@@ -115,7 +126,7 @@ pub struct AccessModel {
 }
 
 /// Where an effective value came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum Source {
     User,
@@ -302,7 +313,7 @@ fn resolve<V: Copy + Ord>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn roles(r: &[&str]) -> Vec<String> {
         r.iter().map(|s| s.to_string()).collect()
@@ -332,7 +343,7 @@ mod tests {
 
     #[test]
     fn overrides_narrow_the_plan_and_only_the_operator_raises_it() {
-        let ov = |v: Value| Overrides::parse(&v).unwrap();
+        let ov = |v: Value| Overrides::parse(serde_json::from_value(v).unwrap()).unwrap();
         let self_served = AccessModel {
             tenant_overrides: ov(json!({"features": {"notifications.sms": true}, "limits": {"users.max": 100000}})),
             ..Default::default()
@@ -361,7 +372,7 @@ mod tests {
 
     #[test]
     fn user_beats_the_largest_group_which_beats_tenant_and_plan() {
-        let ov = |v: Value| Overrides::parse(&v).unwrap();
+        let ov = |v: Value| Overrides::parse(serde_json::from_value(v).unwrap()).unwrap();
         let mut m = AccessModel {
             tenant_overrides: ov(json!({"limits": {"contacts.max": 100}})),
             operator_grants: ov(json!({"features": {"contacts.customFields": true}})),
@@ -385,7 +396,8 @@ mod tests {
         let (e, s) = m.entitlements("DevFree", &[], &Overrides::default());
         assert_eq!((e.limit("contacts.max"), s["contacts.max"].clone()), (100, Source::Tenant));
         assert_eq!(e.limit("users.max"), 3, "the plan where nothing overrides");
-        let bad = Overrides::parse(&json!({"features": {"teleport": true}, "limits": {"users.max": -1}})).unwrap_err();
+        let bad = Overrides::parse(serde_json::from_value(json!({"features": {"teleport": true}, "limits": {"users.max": -1}})).unwrap())
+            .unwrap_err();
         let fields: Vec<_> = bad.details().iter().map(|d| d.field.as_str()).collect();
         assert_eq!(fields, vec!["features.teleport", "limits.users.max"]);
     }

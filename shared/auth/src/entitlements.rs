@@ -71,7 +71,7 @@ pub const LIMITS: &[&str] = &[
 /// The plan codes, in tier order.
 pub const PLANS: &[&str] = &["DevFree", "DevPro"];
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Entitlements {
     pub plan: String,
     pub features: Vec<&'static str>,

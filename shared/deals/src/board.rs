@@ -86,8 +86,21 @@ pub fn write(mut tx: Tx, tenant: TenantId, pipeline: &Pipeline, deltas: &Deltas)
     tx
 }
 
+/// One close month of a forecast.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Month {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Open deals closing that month: count and amounts per currency.
+    pub open: Tally,
+    /// Their amounts weighted by their stages' probabilities, per currency.
+    pub weighted: BTreeMap<String, i64>,
+    /// Won deals closed that month.
+    pub won: Tally,
+}
+
 /// One tally item read back: a count and amounts per currency.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Tally {
     pub count: i64,
     pub amounts: BTreeMap<String, i64>,
@@ -178,7 +191,7 @@ impl Tallies {
     }
 
     /// Per close month: open amount, weighted amount, and won amount.
-    pub fn forecast(&self, p: &Pipeline) -> Vec<serde_json::Value> {
+    pub fn forecast(&self, p: &Pipeline) -> Vec<Month> {
         self.months
             .iter()
             .map(|(month, by_stage)| {
@@ -192,9 +205,9 @@ impl Tallies {
                         won.add(t, 100);
                     }
                 }
-                serde_json::json!({ "month": month, "open": open, "weighted": weighted.amounts, "won": won })
+                Month { month: month.clone(), open, weighted: weighted.amounts, won }
             })
-            .filter(|m| m["open"]["count"] != 0 || m["won"]["count"] != 0)
+            .filter(|m| m.open.count != 0 || m.won.count != 0)
             .collect()
     }
 }

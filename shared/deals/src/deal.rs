@@ -15,7 +15,7 @@
 //!
 //! and a link item per contact and company on it ([`Deal::party_key`]).
 
-use crm_kernel::fields::Fields;
+use crm_kernel::fields::{Fields, Input};
 use crm_kernel::{AppError, Currency, EntityId, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
@@ -46,13 +46,13 @@ pub const MAX_COMPANIES: usize = 10;
 pub const MAX_WATCHERS: usize = 10;
 
 /// A linked record and its role on the deal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Party {
     pub id: EntityId,
     pub role: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DealFields {
     pub name: String,
     /// Minor units (cents): 120 000 USD is `12000000`.
@@ -133,7 +133,7 @@ impl Move {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Deal {
     pub id: EntityId,
     pub tenant_id: TenantId,
@@ -156,31 +156,83 @@ pub struct Deal {
     pub version: u64,
 }
 
-const FIELDS: &[&str] =
-    &["name", "amount", "currency", "discount_pct", "owner_user_id", "close_date", "contacts", "companies", "watchers", "custom_fields"];
-/// Fields a create also takes (a patch moves stages with `move-stage`).
-const PLACEMENT: &[&str] = &["pipeline_id", "stage_id"];
+/// A contact or company on a deal, as received: `{id, role?}`.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartyInput {
+    pub id: EntityId,
+    /// A contact's `decision_maker` (default), `influencer` or `other`; a
+    /// company's `primary` (default) or `secondary`.
+    #[serde(default)]
+    #[schemars(extend("enum" = ["decision_maker", "influencer", "other", "primary", "secondary"]))]
+    pub role: Option<String>,
+}
+
+/// The body of `POST /v1/deals` and `PATCH /v1/deals/{id}` (and a lead
+/// conversion's `deal`): absent keeps, `null` clears.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct DealChanges {
+    /// Required on create; 1 to 200 characters.
+    #[schemars(length(max = 200))]
+    pub name: Input<String>,
+    /// Minor units (cents), 0 to 10^18: 120 000 USD is `12000000`.
+    #[schemars(range(min = 0, max = 1_000_000_000_000_000_i64))]
+    pub amount: Input<i64>,
+    /// ISO 4217 (`USD`, `EGP`, `AED`); default USD.
+    #[schemars(regex(pattern = r"^[A-Za-z]{3}$"))]
+    pub currency: Input<String>,
+    /// 0 to 100, rounded to two decimals.
+    #[schemars(range(min = 0, max = 100))]
+    pub discount_pct: Input<f64>,
+    /// Defaults to the caller on create.
+    pub owner_user_id: Input<UserId>,
+    /// `YYYY-MM-DD`.
+    #[schemars(extend("format" = "date"))]
+    pub close_date: Input<String>,
+    /// At most 20 `{id, role}`.
+    #[schemars(length(max = 20))]
+    pub contacts: Input<Vec<Input<PartyInput>>>,
+    /// At most 10 `{id, role}`, one `primary`.
+    #[schemars(length(max = 10))]
+    pub companies: Input<Vec<Input<PartyInput>>>,
+    /// At most 10 user ids, told about stage changes and the outcome.
+    #[schemars(length(max = 10))]
+    pub watchers: Input<Vec<Input<UserId>>>,
+    /// `{code: value}` of the tenant's custom fields for deals.
+    pub custom_fields: Input<crm_records::custom_fields::Values>,
+    /// Create only (default: the default pipeline); a patch moves with `move-stage`.
+    pub pipeline_id: Input<EntityId>,
+    /// Create only (default: the pipeline's first open stage).
+    pub stage_id: Input<EntityId>,
+    /// Refused: it follows the stage (`mark-won`, `mark-lost`, `move-stage`).
+    #[schemars(skip)]
+    pub status: Input<Value>,
+}
 
 /// A list of `{id, role}` (roles default to the first of `roles`), deduplicated.
-fn parties(f: &mut Fields<'_>, field: &str, roles: &[&str], max: usize) -> Option<Vec<Party>> {
-    let v = f.raw(field)?;
-    let Some(list) = v.as_array() else {
-        f.error(field, "must be a list of {id, role}");
-        return Some(Vec::new());
+fn parties(f: &mut Fields, field: &str, input: Input<Vec<Input<PartyInput>>>, roles: &[&str], max: usize) -> Option<Vec<Party>> {
+    let list = match input {
+        Input::Absent => return None,
+        Input::Given(list) if list.len() <= max => list,
+        Input::Given(_) => {
+            f.error(field, format!("at most {max}"));
+            return Some(Vec::new());
+        }
+        _ => {
+            f.error(field, "must be a list of {id, role}");
+            return Some(Vec::new());
+        }
     };
-    if list.len() > max {
-        f.error(field, format!("at most {max}"));
-        return Some(Vec::new());
-    }
     let mut out: Vec<Party> = Vec::new();
-    for (i, p) in list.iter().enumerate() {
-        let id = p.get("id").and_then(Value::as_str).and_then(|s| EntityId::parse(s).ok());
-        let role = p.get("role").and_then(Value::as_str).unwrap_or(roles[0]);
-        match id {
-            None => f.error(&format!("{field}[{i}].id"), "must be an id"),
-            Some(_) if !roles.contains(&role) => f.error(&format!("{field}[{i}].role"), format!("must be one of {}", roles.join(", "))),
-            Some(id) if out.iter().any(|o| o.id == id) => {}
-            Some(id) => out.push(Party { id, role: role.into() }),
+    for (i, p) in list.into_iter().enumerate() {
+        match p {
+            Input::Given(PartyInput { role: Some(r), .. }) if !roles.contains(&r.as_str()) => {
+                f.error(&format!("{field}[{i}].role"), format!("must be one of {}", roles.join(", ")))
+            }
+            Input::Given(p) if out.iter().any(|o| o.id == p.id) => {}
+            Input::Given(p) => out.push(Party { id: p.id, role: p.role.unwrap_or_else(|| roles[0].to_string()) }),
+            _ => f.error(&format!("{field}[{i}].id"), "must be an id"),
         }
     }
     Some(out)
@@ -202,66 +254,60 @@ impl DealFields {
         }
     }
 
-    /// Applies a JSON object of changes (absent = keep, `null` = clear) to
-    /// `base`. `creating` also accepts `pipeline_id` and `stage_id` (read by the caller).
-    pub fn apply(base: &Self, changes: &Value, creating: bool) -> Result<Self, AppError> {
-        // `lead_id` is the conversion's, read by the caller; the placement a create's.
-        let known: Vec<&str> = FIELDS.iter().chain(["lead_id"].iter()).chain(if creating { PLACEMENT } else { &[] }).copied().collect();
-        let mut f = Fields::of(changes, &known)?;
-        f.refuse("status", "changes with mark-won, mark-lost or move-stage");
+    /// Applies a change set (absent = keep, `null` = clear) to `base`.
+    /// `creating` also accepts `pipeline_id` and `stage_id` (read by the caller).
+    pub fn apply(base: &Self, c: DealChanges, creating: bool) -> Result<Self, AppError> {
+        let mut f = Fields::new();
+        f.refuse("status", &c.status, "changes with mark-won, mark-lost or move-stage");
         if !creating {
-            for k in PLACEMENT {
-                f.refuse(k, "moves with POST /v1/deals/{id}/move-stage");
-            }
+            f.refuse("pipeline_id", &c.pipeline_id, "moves with POST /v1/deals/{id}/move-stage");
+            f.refuse("stage_id", &c.stage_id, "moves with POST /v1/deals/{id}/move-stage");
         }
         let mut next = base.clone();
-        if let Some(n) = f.text("name", 200) {
+        if let Some(n) = f.text("name", c.name, 200) {
             next.name = n.unwrap_or_default();
         }
-        if f.has("amount") {
-            match f.raw("amount").and_then(Value::as_i64) {
-                Some(a) if (0..=1_000_000_000_000_000).contains(&a) => next.amount = a,
-                _ => f.error("amount", "must be a whole number of minor units (cents), 0 or more"),
+        if let Some(a) = f.int("amount", c.amount, 0..=1_000_000_000_000_000) {
+            next.amount = a;
+        }
+        let currency = "must be an ISO 4217 code such as USD, EGP, AED";
+        if let Some(code) = f.set("currency", c.currency, currency) {
+            match Currency::parse(&code) {
+                Ok(cur) => next.currency = cur,
+                Err(_) => f.error("currency", currency),
             }
         }
-        if f.has("currency") {
-            match f.raw("currency").and_then(Value::as_str).map(Currency::parse) {
-                Some(Ok(c)) => next.currency = c,
-                _ => f.error("currency", "must be an ISO 4217 code such as USD, EGP, AED"),
-            }
-        }
-        if let Some(d) = f.number("discount_pct", 0.0..=100.0) {
+        if let Some(d) = f.number("discount_pct", c.discount_pct, 0.0..=100.0) {
             next.discount_pct = d.map(|x| (x * 100.0).round() / 100.0);
         }
-        if let Some(v) = f.user_id("owner_user_id") {
+        if let Some(v) = f.user_id("owner_user_id", c.owner_user_id) {
             next.owner_user_id = v;
         }
-        if let Some(d) = f.date("close_date") {
+        if let Some(d) = f.date("close_date", c.close_date) {
             next.close_date = d.map(|d| d.format("%Y-%m-%d").to_string());
         }
-        if let Some(c) = parties(&mut f, "contacts", CONTACT_ROLES, MAX_CONTACTS) {
-            next.contacts = c;
+        if let Some(list) = parties(&mut f, "contacts", c.contacts, CONTACT_ROLES, MAX_CONTACTS) {
+            next.contacts = list;
         }
-        if let Some(c) = parties(&mut f, "companies", COMPANY_ROLES, MAX_COMPANIES) {
-            next.companies = c;
+        if let Some(list) = parties(&mut f, "companies", c.companies, COMPANY_ROLES, MAX_COMPANIES) {
+            next.companies = list;
             if next.companies.iter().filter(|c| c.role == "primary").count() > 1 {
                 f.error("companies", "at most one primary company");
             }
         }
-        if let Some(v) = f.raw("watchers") {
-            match v.as_array() {
-                Some(list) if list.len() <= MAX_WATCHERS => {
-                    next.watchers = Vec::new();
-                    for (i, w) in list.iter().enumerate() {
-                        match w.as_str().and_then(|u| UserId::parse(u).ok()) {
-                            Some(u) if !next.watchers.contains(&u) => next.watchers.push(u),
-                            Some(_) => {}
-                            None => f.error(&format!("watchers[{i}]"), "must be a user id"),
-                        }
+        match c.watchers {
+            Input::Absent => {}
+            Input::Given(list) if list.len() <= MAX_WATCHERS => {
+                next.watchers = Vec::new();
+                for (i, w) in list.into_iter().enumerate() {
+                    match w {
+                        Input::Given(u) if !next.watchers.contains(&u) => next.watchers.push(u),
+                        Input::Given(_) => {}
+                        _ => f.error(&format!("watchers[{i}]"), "must be a user id"),
                     }
                 }
-                _ => f.error("watchers", format!("must be a list of at most {MAX_WATCHERS} user ids")),
             }
+            _ => f.error("watchers", format!("must be a list of at most {MAX_WATCHERS} user ids")),
         }
         f.require("name", !next.name.is_empty());
         f.finish(next)
@@ -338,11 +384,19 @@ impl Deal {
     }
 
     /// The API shape: the record plus `value` in major units (SalesOS).
-    pub fn public(&self) -> Value {
-        let mut v = serde_json::to_value(self).unwrap_or_default();
-        v["value"] = serde_json::json!(self.value());
-        v
+    /// What the API shows of a deal.
+    pub fn public(&self) -> DealView {
+        DealView { deal: self.clone(), value: self.value() }
     }
+}
+
+/// A deal as the API shows it: the deal and its amount in major units.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct DealView {
+    #[serde(flatten)]
+    pub deal: Deal,
+    /// `amount` in major units of `currency` (120000.0 for 12000000 USD cents).
+    pub value: f64,
 }
 
 /// An open deal for unit tests.
@@ -410,6 +464,10 @@ mod tests {
         assert_eq!((lose.action(), lose.event().as_str()), (None, "deal.lost"), "a loss needs no approval");
     }
 
+    fn changes(v: Value) -> DealChanges {
+        serde_json::from_value(v).unwrap()
+    }
+
     fn usd() -> Currency {
         Currency::parse("USD").unwrap()
     }
@@ -419,8 +477,8 @@ mod tests {
         let c = json!({"id": EntityId::new().to_string(), "role": "decision_maker"});
         let f = DealFields::apply(
             &DealFields::blank(usd()),
-            &json!({"name": " Acme Enterprise License ", "amount": 12000000, "currency": "usd", "discount_pct": 12.345,
-                    "close_date": "2026-12-31", "contacts": [c, c], "pipeline_id": "x"}),
+            changes(json!({"name": " Acme Enterprise License ", "amount": 12000000, "currency": "usd", "discount_pct": 12.345,
+                    "close_date": "2026-12-31", "contacts": [c, c], "pipeline_id": "x"})),
             true,
         )
         .unwrap();
@@ -432,9 +490,9 @@ mod tests {
     fn every_problem_is_named_and_stages_move_elsewhere() {
         let err = DealFields::apply(
             &DealFields::blank(usd()),
-            &json!({"amount": 12.5, "currency": "XXX", "discount_pct": 120, "close_date": "31/12/2026", "status": "won",
+            changes(json!({"amount": 12.5, "currency": "XXX", "discount_pct": 120, "close_date": "31/12/2026", "status": "won",
                     "companies": [{"id": EntityId::new().to_string(), "role": "primary"}, {"id": EntityId::new().to_string(), "role": "primary"}],
-                    "contacts": [{"id": "nope"}], "stage_id": "s"}),
+                    "contacts": [{"id": "nope"}], "stage_id": "s"})),
             false,
         )
         .unwrap_err();
@@ -456,6 +514,6 @@ mod tests {
     fn value_is_in_major_units() {
         let d = sample(EntityId::new(), 5_000_000, "USD", None);
         assert_eq!((d.value(), d.close_month()), (50_000.0, "none"));
-        assert_eq!(d.public()["value"], json!(50000.0));
+        assert_eq!(d.public().value, 50000.0);
     }
 }

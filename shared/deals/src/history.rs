@@ -14,7 +14,7 @@ use crate::pipeline::Stage;
 /// The sort-key prefix of a deal's stage changes.
 pub const HISTORY: &str = crm_store::keys::HISTORY_PREFIX;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StageChange {
     pub deal_id: EntityId,
     pub from_stage_id: Option<EntityId>,

@@ -8,17 +8,75 @@
 //! unique names; exactly one win stage and one loss stage (`mark-won` and
 //! `mark-lost` move there); the win stage is 100 %, the loss stage 0 %.
 
-use crm_kernel::fields::Fields;
+use crm_kernel::fields::{Fields, Input};
 use crm_kernel::{AppError, EntityId, FieldError, TenantId, Timestamp};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 pub const PIPELINE: &str = "PIPELINE";
 pub const MAX_STAGES: usize = 20;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A stage as received (`POST /v1/pipelines/{id}/stages`, `PATCH
+/// …/stages/{stageId}`, a new pipeline's `stages`): absent keeps.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct StageRequest {
+    /// Required on create; 1 to 80 characters, unique in the pipeline.
+    #[schemars(length(max = 80))]
+    pub name: Input<String>,
+    /// 0 to 100 (a win stage is 100, a loss stage 0).
+    #[schemars(range(min = 0, max = 100))]
+    pub probability_pct: Input<i64>,
+    pub is_win: Input<bool>,
+    pub is_loss: Input<bool>,
+    /// Where it goes, 0-based (a new stage goes before the closed ones);
+    /// a new pipeline's stages are in list order.
+    #[schemars(range(min = 0, max = 19))]
+    pub position: Input<u64>,
+}
+
+impl StageRequest {
+    /// The position asked for among `len` stages (0-based), if any.
+    pub fn position(&self, len: usize) -> Result<Option<usize>, AppError> {
+        match self.position {
+            Input::Absent | Input::Null => Ok(None),
+            Input::Given(i) if (i as usize) < len => Ok(Some(i as usize)),
+            _ => Err(AppError::invalid("position", format!("must be 0 to {}", len.saturating_sub(1)))),
+        }
+    }
+}
+
+/// The body of `POST /v1/pipelines`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct NewPipeline {
+    /// Required; 1 to 120 characters.
+    #[schemars(length(max = 120))]
+    pub name: Input<String>,
+    #[schemars(length(max = 1000))]
+    pub description: Input<String>,
+    pub is_active: Input<bool>,
+    /// 1 to 20 stages, one win and one loss (default: a B2B funnel).
+    #[schemars(length(min = 1, max = 20))]
+    pub stages: Input<Vec<Input<StageRequest>>>,
+}
+
+/// The body of `PATCH /v1/pipelines/{id}` (stages change under `/stages`).
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineChanges {
+    #[schemars(length(max = 120))]
+    pub name: Input<String>,
+    #[schemars(length(max = 1000))]
+    pub description: Input<String>,
+    /// The default pipeline cannot be archived.
+    pub is_active: Input<bool>,
+    /// Only `true`: this pipeline becomes the default, the old one stops being it.
+    pub is_default: Input<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Stage {
     pub id: EntityId,
     pub name: String,
@@ -35,28 +93,22 @@ impl Stage {
         !self.is_win && !self.is_loss
     }
 
-    /// A stage from a JSON body: `name`, `probability_pct`, `is_win`, `is_loss`
-    /// applied to `base` (absent keeps). Every problem is named under `at`.
-    pub fn apply(base: &Stage, v: &Value, at: &str, errors: &mut Vec<FieldError>) -> Stage {
+    /// A stage's changes applied to `base` (absent keeps). Every problem is
+    /// named under `at` (`stages[2]`; empty at the top of a body).
+    pub fn apply(base: &Stage, c: StageRequest, at: &str, errors: &mut Vec<FieldError>) -> Stage {
         let mut s = base.clone();
-        let mut f = match Fields::nested(v, at, &["name", "probability_pct", "is_win", "is_loss"]) {
-            Ok(f) => f,
-            Err(e) => {
-                errors.push(e);
-                return s;
-            }
-        };
-        if let Some(n) = f.text("name", 80) {
+        let mut f = if at.is_empty() { Fields::new() } else { Fields::nested(at) };
+        if let Some(n) = f.text("name", c.name, 80) {
             match n {
                 Some(n) => s.name = n,
                 None => f.error("name", "is required"),
             }
         }
-        if let Some(p) = f.int("probability_pct", 0..=100) {
+        if let Some(p) = f.int("probability_pct", c.probability_pct, 0..=100) {
             s.probability_pct = p as u8;
         }
-        for (flag, slot) in [("is_win", &mut s.is_win), ("is_loss", &mut s.is_loss)] {
-            if let Some(b) = f.bool(flag) {
+        for (flag, input, slot) in [("is_win", c.is_win, &mut s.is_win), ("is_loss", c.is_loss, &mut s.is_loss)] {
+            if let Some(b) = f.bool(flag, input) {
                 *slot = b;
             }
         }
@@ -75,7 +127,7 @@ impl Stage {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Pipeline {
     pub id: EntityId,
     pub tenant_id: TenantId,
@@ -135,43 +187,66 @@ impl Pipeline {
         self.stages.iter().find(|s| s.is_loss)
     }
 
-    /// Name, description and `is_active` from a JSON body applied to `self`.
-    pub fn apply(&mut self, body: &Value, allow_stages: bool) -> Result<(), AppError> {
-        let known: &[&str] =
-            if allow_stages { &["name", "description", "is_active", "stages"] } else { &["name", "description", "is_active"] };
-        let mut f = Fields::of(body, known)?;
-        if let Some(n) = f.text("name", 120) {
+    /// A new pipeline's name, description, `is_active` and stages applied to `self`.
+    pub fn create(&mut self, c: NewPipeline) -> Result<(), AppError> {
+        let mut f = Fields::new();
+        self.describe(&mut f, c.name, c.description, c.is_active);
+        match c.stages {
+            Input::Absent => {}
+            Input::Given(list) => {
+                let mut errors = Vec::new();
+                self.stages = list
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, input)| {
+                        let at = format!("stages[{i}]");
+                        match input {
+                            Input::Given(c) if c.position.is_present() => {
+                                errors.push(FieldError::new(format!("{at}.position"), "a new pipeline's stages are in list order"));
+                                Stage::blank()
+                            }
+                            Input::Given(c) => Stage::apply(&Stage::blank(), c, &at, &mut errors),
+                            _ => {
+                                errors.push(FieldError::new(&at, "must be {name, probability_pct?, is_win?, is_loss?}"));
+                                Stage::blank()
+                            }
+                        }
+                    })
+                    .collect();
+                f.absorb(errors);
+                for (i, s) in self.stages.iter().enumerate() {
+                    f.require(&format!("stages[{i}].name"), !s.name.is_empty());
+                }
+            }
+            _ => f.error("stages", "must be a list of stages"),
+        }
+        f.require("name", !self.name.is_empty());
+        f.finish(())?;
+        self.check_stages()
+    }
+
+    /// Name, description and `is_active` applied to `self` (`is_default`
+    /// is the caller's: it changes another pipeline too).
+    pub fn change(&mut self, c: PipelineChanges) -> Result<(), AppError> {
+        let mut f = Fields::new();
+        self.describe(&mut f, c.name, c.description, c.is_active);
+        f.finish(())?;
+        self.check_stages()
+    }
+
+    fn describe(&mut self, f: &mut Fields, name: Input<String>, description: Input<String>, is_active: Input<bool>) {
+        if let Some(n) = f.text("name", name, 120) {
             match n {
                 Some(n) => self.name = n,
                 None => f.error("name", "is required"),
             }
         }
-        if let Some(d) = f.text("description", 1000) {
+        if let Some(d) = f.text("description", description, 1000) {
             self.description = d;
         }
-        if let Some(b) = f.bool("is_active") {
+        if let Some(b) = f.bool("is_active", is_active) {
             self.is_active = b;
         }
-        if let Some(stages) = f.raw("stages") {
-            match stages.as_array() {
-                Some(list) => {
-                    let mut errors = Vec::new();
-                    self.stages = list
-                        .iter()
-                        .enumerate()
-                        .map(|(i, v)| Stage::apply(&Stage::blank(), v, &format!("stages[{i}]"), &mut errors))
-                        .collect();
-                    f.absorb(errors);
-                    for (i, s) in self.stages.iter().enumerate() {
-                        f.require(&format!("stages[{i}].name"), !s.name.is_empty());
-                    }
-                }
-                None => f.error("stages", "must be a list of stages"),
-            }
-        }
-        f.require("name", !self.name.is_empty());
-        f.finish(())?;
-        self.check_stages()
     }
 
     /// The stage rules (see the module docs).
@@ -203,6 +278,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn new(v: serde_json::Value) -> NewPipeline {
+        serde_json::from_value(v).unwrap()
+    }
+
     fn blank() -> Pipeline {
         Pipeline {
             id: EntityId::new(),
@@ -221,7 +300,7 @@ mod tests {
     #[test]
     fn default_stages_keep_the_rules() {
         let mut p = blank();
-        p.apply(&json!({"name": "Sales"}), true).unwrap();
+        p.create(new(json!({"name": "Sales"}))).unwrap();
         assert_eq!(p.win_stage().unwrap().probability_pct, 100);
         assert_eq!(p.first_open().unwrap().name, "Qualification");
     }
@@ -230,20 +309,20 @@ mod tests {
     fn stage_lists_are_checked_and_every_problem_named() {
         let mut p = blank();
         let err = p
-            .apply(&json!({"name": "", "stages": [{"name": "A", "probability_pct": 140}, {"probability_pct": 5}, {"name": "W", "is_win": "yes"}]}), true)
+            .create(new(json!({"name": "", "stages": [{"name": "A", "probability_pct": 140}, {"probability_pct": 5}, {"name": "W", "is_win": "yes"}]})))
             .unwrap_err();
         let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();
         assert_eq!(fields, vec!["name", "stages[0].probability_pct", "stages[2].is_win", "stages[1].name"]);
         let two_wins = json!({"name": "P", "stages": [{"name": "A"}, {"name": "W", "is_win": true}, {"name": "W2", "is_win": true}, {"name": "L", "is_loss": true}]});
-        assert!(blank().apply(&two_wins, true).is_err());
+        assert!(blank().create(new(two_wins)).is_err());
         let dup =
             json!({"name": "P", "stages": [{"name": "A"}, {"name": "a"}, {"name": "W", "is_win": true}, {"name": "L", "is_loss": true}]});
-        assert!(blank().apply(&dup, true).is_err());
+        assert!(blank().create(new(dup)).is_err());
         let no_open = json!({"name": "P", "stages": [{"name": "W", "is_win": true}, {"name": "L", "is_loss": true}]});
-        assert!(blank().apply(&no_open, true).is_err());
+        assert!(blank().create(new(no_open)).is_err());
         let ok = json!({"name": "P", "stages": [{"name": "A", "probability_pct": 30}, {"name": "W", "is_win": true, "probability_pct": 20}, {"name": "L", "is_loss": true}]});
         let mut p = blank();
-        p.apply(&ok, true).unwrap();
+        p.create(new(ok)).unwrap();
         assert_eq!(p.win_stage().unwrap().probability_pct, 100, "a win stage is always 100 %");
     }
 }

@@ -7,6 +7,7 @@
 use crm_auth::Principal;
 use crm_events::audit::AuditExt;
 use crm_events::{Actor, DomainEvent, Subject};
+use crm_kernel::fields::Input;
 use crm_kernel::{AppError, EntityId, Limit, TenantId, Timestamp};
 use crm_store::tx::Condition;
 use crm_store::{item, keys, Index, Query, Store, Tx};
@@ -88,14 +89,20 @@ pub async fn default_pipeline(store: &Store, t: TenantId) -> Result<Pipeline, Ap
 }
 
 /// Where a new deal goes: the named (or default) pipeline and the named (or first open) stage.
-pub async fn placement(store: &Store, t: TenantId, body: &Value) -> Result<(Pipeline, Stage), AppError> {
-    let id = |f: &str| -> Result<Option<EntityId>, AppError> {
-        match body.get(f) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => v.as_str().and_then(|s| EntityId::parse(s).ok()).map(Some).ok_or_else(|| AppError::invalid(f, "must be an id")),
+pub async fn placement(
+    store: &Store,
+    t: TenantId,
+    pipeline_id: Input<EntityId>,
+    stage_id: Input<EntityId>,
+) -> Result<(Pipeline, Stage), AppError> {
+    let id = |f: &str, input: Input<EntityId>| -> Result<Option<EntityId>, AppError> {
+        match input {
+            Input::Absent | Input::Null => Ok(None),
+            Input::Given(id) => Ok(Some(id)),
+            Input::Invalid(_) => Err(AppError::invalid(f, "must be an id")),
         }
     };
-    let pipeline = match id("pipeline_id")? {
+    let pipeline = match id("pipeline_id", pipeline_id)? {
         Some(pid) => match pipeline(store, t, pid).await {
             Err(AppError::NotFound) => return Err(AppError::invalid("pipeline_id", "no such pipeline")),
             other => other?,
@@ -105,7 +112,7 @@ pub async fn placement(store: &Store, t: TenantId, body: &Value) -> Result<(Pipe
     if !pipeline.is_active {
         return Err(AppError::invalid("pipeline_id", "the pipeline is archived"));
     }
-    let stage = match id("stage_id")? {
+    let stage = match id("stage_id", stage_id)? {
         Some(sid) => {
             pipeline.stage(&sid.to_string()).cloned().ok_or_else(|| AppError::invalid("stage_id", "no such stage in this pipeline"))?
         }

@@ -22,7 +22,7 @@ use serde_json::Value;
 pub const USER: &str = "USER";
 
 /// Where a user is in their lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UserStatus {
     Active,

@@ -8,7 +8,7 @@ use serde_json::Value;
 pub const EVENT_SOURCE: &str = "crm";
 
 /// Who caused the event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Actor {
     /// `user`, `api_key`, `system` or `provider`.
     pub kind: String,
@@ -27,7 +27,7 @@ impl Actor {
 }
 
 /// What the event is about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Subject {
     /// Resource type in snake_case: `note`, `contact`, `deal`, `tenant`...
     #[serde(rename = "type")]

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 /// A presigned `POST`: where to send the form, its fields (sent before the
 /// `file` field, in any order), and the policy's limits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct UploadForm {
     pub url: String,
     pub method: &'static str,

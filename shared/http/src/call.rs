@@ -68,6 +68,15 @@ impl Call {
             .ok_or_else(|| AppError::invalid(name, "missing path parameter"))
     }
 
+    /// The query string as `Q` (its JSON Schema is the route's query
+    /// parameters): an unknown parameter, or one of the wrong type, is
+    /// `400` naming it.
+    pub fn query_as<Q: DeserializeOwned>(&self) -> Result<Q, AppError> {
+        crate::contract::saw_query(std::any::type_name::<Q>());
+        let pairs: Vec<(&str, &str)> = self.req.query_string_parameters_ref().map(|q| q.iter().collect()).unwrap_or_default();
+        parse_query(&pairs)
+    }
+
     pub fn query(&self, name: &str) -> Option<String> {
         self.req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
     }
@@ -143,14 +152,43 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         match inner.classify() {
             serde_json::error::Category::Data => {
                 // A top-level value of the wrong shape (`[1,2]` for an object) is the body's fault.
-                let field = if path == "." || path.starts_with('[') { "body".to_string() } else { path };
-                AppError::invalid(field, inner.to_string())
+                let top = path == "." || path.starts_with('[');
+                let message = inner.to_string();
+                // serde names an unknown key in its message; the error names it as the field.
+                if let Some(key) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
+                    // The path already ends with the unknown key.
+                    let field = if top {
+                        key.to_string()
+                    } else if path == key || path.ends_with(&format!(".{key}")) {
+                        path
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    return AppError::invalid(field, "unknown field");
+                }
+                AppError::invalid(if top { "body".to_string() } else { path }, message)
             }
             _ => AppError::invalid("body", format!("malformed JSON: {inner}")),
         }
     })?;
     de.end().map_err(|e| AppError::invalid("body", format!("malformed JSON: {e}")))?;
     Ok(value)
+}
+
+/// Query parameters (`name=value` pairs) as `Q`; each problem names its parameter.
+pub fn parse_query<Q: DeserializeOwned>(pairs: &[(&str, &str)]) -> Result<Q, AppError> {
+    let encoded = serde_urlencoded::to_string(pairs).map_err(|e| AppError::invalid("query", e.to_string()))?;
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let message = err.into_inner().to_string();
+        if let Some(key) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
+            return AppError::invalid(key, "unknown query parameter");
+        }
+        let missing = message.strip_prefix("missing field `").and_then(|m| m.split('`').next());
+        let field = missing.map(str::to_string).unwrap_or(if path == "." { "query".to_string() } else { path });
+        AppError::invalid(field, message)
+    })
 }
 
 #[cfg(test)]

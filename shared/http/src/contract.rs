@@ -41,6 +41,17 @@ pub const fn shape<T: JsonSchema>() -> Shape {
     Shape { type_name: std::any::type_name::<T>, schema: schema_of::<T>, inline: T::json_schema }
 }
 
+/// The reply of a route that answers `204 No Content` (`reply: NoContent`).
+#[derive(Debug, Clone, Copy, schemars::JsonSchema)]
+pub struct NoContent;
+
+impl NoContent {
+    /// Whether `shape` is this one.
+    pub fn is(shape: &Shape) -> bool {
+        (shape.type_name)() == std::any::type_name::<NoContent>()
+    }
+}
+
 /// What a route declares beyond its key and access.
 #[derive(Debug, Clone, Copy)]
 pub struct Contract {
@@ -76,6 +87,7 @@ fn normal(type_name: &str) -> String {
 #[derive(Debug, Default, Clone)]
 pub struct Seen {
     pub body: Option<&'static str>,
+    pub query: Option<&'static str>,
     pub reply: Option<&'static str>,
 }
 
@@ -86,6 +98,12 @@ tokio::task_local! {
 pub(crate) fn saw_body(type_name: &'static str) {
     let _ = SEEN.try_with(|s| {
         s.borrow_mut().body.get_or_insert(type_name);
+    });
+}
+
+pub(crate) fn saw_query(type_name: &'static str) {
+    let _ = SEEN.try_with(|s| {
+        s.borrow_mut().query.get_or_insert(type_name);
     });
 }
 
@@ -110,7 +128,9 @@ pub fn strayed(contract: &Contract, seen: &Seen) -> Option<String> {
         }
         _ => None,
     };
-    differs(contract.body, seen.body, "parsed").or_else(|| differs(contract.reply, seen.reply, "answered"))
+    differs(contract.body, seen.body, "parsed")
+        .or_else(|| differs(contract.query, seen.query, "read the query as"))
+        .or_else(|| differs(contract.reply, seen.reply, "answered"))
 }
 
 #[cfg(test)]
@@ -134,10 +154,12 @@ mod tests {
     fn a_handler_that_parses_another_type_strays() {
         let contract = Contract { body: Some(shape::<Thing>()), reply: Some(shape::<Vec<Thing>>()), ..Contract::NONE };
         let thing = std::any::type_name::<Thing>();
-        assert_eq!(strayed(&contract, &Seen { body: Some(thing), reply: Some(std::any::type_name::<&[Thing]>()) }), None);
-        assert!(strayed(&contract, &Seen { body: Some("serde_json::value::Value"), reply: None })
+        assert_eq!(strayed(&contract, &Seen { body: Some(thing), query: None, reply: Some(std::any::type_name::<&[Thing]>()) }), None);
+        assert!(strayed(&contract, &Seen { body: Some("serde_json::value::Value"), query: None, reply: None })
             .unwrap()
             .contains("parsed serde_json::value::Value"));
-        assert!(strayed(&contract, &Seen { body: Some(thing), reply: Some(thing) }).unwrap().contains("answered"));
+        assert!(strayed(&contract, &Seen { body: Some(thing), query: None, reply: Some(thing) }).unwrap().contains("answered"));
+        let with_query = Contract { query: Some(shape::<Thing>()), ..Contract::NONE };
+        assert!(strayed(&with_query, &Seen { query: Some("a::Other"), ..Seen::default() }).unwrap().contains("query"));
     }
 }

@@ -33,6 +33,7 @@ impl Reply {
     }
 
     pub fn no_content() -> Self {
+        crate::contract::saw_reply(std::any::type_name::<crate::contract::NoContent>());
         Self { status: 204, data: None, pagination: None, headers: Vec::new(), bare: false, text: None }
     }
 

@@ -7,6 +7,16 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Email(String);
 
+impl schemars::JsonSchema for Email {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Email".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "format": "email", "maxLength": 254, "examples": ["sara@acme.io"] })
+    }
+}
+
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let e = raw.trim().to_lowercase();

@@ -44,6 +44,17 @@ impl<'de> Deserialize<'de> for Currency {
     }
 }
 
+impl schemars::JsonSchema for Currency {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Currency".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let codes: Vec<&str> = CURRENCIES.iter().map(|(c, _)| *c).collect();
+        schemars::json_schema!({ "type": "string", "description": "ISO 4217", "enum": codes })
+    }
+}
+
 impl Currency {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
         let upper = raw.trim().to_ascii_uppercase();

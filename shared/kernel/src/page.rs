@@ -32,6 +32,23 @@ impl Limit {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Limit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Limit::parse(Some(&raw)).map_err(|_| serde::de::Error::custom(format!("must be an integer between 1 and {}", Self::MAX)))
+    }
+}
+
+impl schemars::JsonSchema for Limit {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Limit".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "integer", "minimum": 1, "maximum": Self::MAX, "default": Self::DEFAULT, "description": "Page size." })
+    }
+}
+
 impl Default for Limit {
     fn default() -> Self {
         Limit(Self::DEFAULT)
@@ -41,6 +58,17 @@ impl Default for Limit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_query_limit_parses_from_text() {
+        #[derive(serde::Deserialize)]
+        struct Q {
+            limit: Limit,
+        }
+        let q: Q = serde_json::from_value(serde_json::json!({ "limit": "40" })).unwrap();
+        assert_eq!(q.limit.get(), 40);
+        assert!(serde_json::from_value::<Q>(serde_json::json!({ "limit": "0" })).is_err());
+    }
 
     #[test]
     fn defaults_and_bounds() {

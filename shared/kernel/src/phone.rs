@@ -10,6 +10,16 @@ use crate::FieldError;
 #[serde(try_from = "String", into = "String")]
 pub struct Phone(String);
 
+impl schemars::JsonSchema for Phone {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Phone".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "description": "E.164", "pattern": "^\\+[1-9][0-9]{7,14}$", "examples": ["+201001234567"] })
+    }
+}
+
 /// Calling codes of our markets first (Egypt and the Gulf), then the common
 /// others. Longest prefix wins.
 const COUNTRIES: &[(&str, &str)] = &[

@@ -13,3 +13,28 @@ pub fn ulid() -> Schema {
 pub fn one_of(values: &[&str]) -> Schema {
     json_schema!({ "type": "string", "enum": values })
 }
+
+/// One of `values`, or `null` (a change set's field).
+pub fn nullable_one_of(values: &[&str]) -> Schema {
+    let mut all: Vec<serde_json::Value> = values.iter().map(|v| serde_json::Value::from(*v)).collect();
+    all.push(serde_json::Value::Null);
+    json_schema!({ "type": ["string", "null"], "enum": all })
+}
+
+/// `fn $name(&mut SchemaGenerator) -> Schema`: the schema of a change set's
+/// field that takes one of `$values` (for `#[schemars(schema_with = "…")]`).
+#[macro_export]
+macro_rules! one_of_schema {
+    ($name:ident, $values:expr) => {
+        fn $name(_: &mut $crate::schema::schemars::SchemaGenerator) -> $crate::schema::schemars::Schema {
+            $crate::schema::nullable_one_of($values)
+        }
+    };
+}
+
+/// A label in English and Arabic (coded dictionaries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct Label {
+    pub en: &'static str,
+    pub ar: &'static str,
+}

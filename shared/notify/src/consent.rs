@@ -15,7 +15,7 @@ use crm_store::tx::Condition;
 use crm_store::{item, keys, Item, Key, Store, StoreError, Tx};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentStatus {
     OptedIn,
@@ -29,7 +29,7 @@ pub enum SubjectType {
     Contact,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Consent {
     pub tenant_id: TenantId,
     pub channel: Channel,

@@ -35,7 +35,7 @@ impl Channel {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageStatus {
     Queued,
@@ -49,7 +49,7 @@ pub enum MessageStatus {
 /// Transactional (always allowed, subject to legal STOP) or marketing
 /// (needs opt-in, blocked by STOP and suppression, never mirrored to email
 /// without email opt-in).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
     #[default]

@@ -12,7 +12,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Preferences {
     /// Mirror transactional SMS to email.
     #[serde(default = "yes")]
@@ -60,7 +60,7 @@ impl Default for Preferences {
 }
 
 /// The editable fields, all optional (a `PUT` body: what is absent keeps its value).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreferencesUpdate {
     pub email_on_sms: Option<bool>,

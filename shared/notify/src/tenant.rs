@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub const TEMPLATE: &str = "TEMPLATE";
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TenantTemplate {
     pub id: EntityId,
     pub tenant_id: TenantId,

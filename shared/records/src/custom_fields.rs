@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use crm_kernel::fields::Input;
 use crm_kernel::{search, AppError, EntityId, FieldError, TenantId, Timestamp};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
@@ -30,7 +31,7 @@ pub enum FieldType {
     Multiselect,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Definition {
     pub id: EntityId,
     pub tenant_id: TenantId,
@@ -197,12 +198,12 @@ pub fn test_definition(code: &str, t: FieldType, required: bool, options: &[&str
     }
 }
 
-/// Parses a `custom_fields` object of a request body.
-pub fn changes_of(body: &Value) -> Result<Values, AppError> {
-    match body.get("custom_fields") {
-        None | Some(Value::Null) => Ok(Values::new()),
-        Some(Value::Object(o)) => Ok(o.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
-        Some(_) => Err(AppError::invalid("custom_fields", "must be an object of {code: value}")),
+/// The `custom_fields` of a change set (`null`: none).
+pub fn changes_of(input: Input<Values>) -> Result<Values, AppError> {
+    match input {
+        Input::Absent | Input::Null => Ok(Values::new()),
+        Input::Given(v) => Ok(v),
+        Input::Invalid(_) => Err(AppError::invalid("custom_fields", "must be an object of {code: value}")),
     }
 }
 
@@ -226,14 +227,20 @@ mod tests {
         let ok = check(
             &defs,
             &Values::new(),
-            &changes_of(&json!({"custom_fields": {"budget": 2500000, "source": "web", "langs": ["en", "ar", "en"]}})).unwrap(),
+            &changes_of(Input::Given(
+                serde_json::from_value(json!({"budget": 2500000, "source": "web", "langs": ["en", "ar", "en"]})).unwrap(),
+            ))
+            .unwrap(),
         )
         .unwrap();
         assert_eq!(ok["langs"], json!(["ar", "en"]));
         let err = check(
             &defs,
             &Values::new(),
-            &changes_of(&json!({"custom_fields": {"budget": "lots", "langs": ["fr"], "birthday": "31/12", "color": "red"}})).unwrap(),
+            &changes_of(Input::Given(
+                serde_json::from_value(json!({"budget": "lots", "langs": ["fr"], "birthday": "31/12", "color": "red"})).unwrap(),
+            ))
+            .unwrap(),
         )
         .unwrap_err();
         let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();
@@ -242,8 +249,9 @@ mod tests {
             vec!["custom_fields.birthday", "custom_fields.budget", "custom_fields.color", "custom_fields.langs", "custom_fields.source"]
         );
         // A patch keeps what it does not name, and cannot drop a required field.
-        let later = check(&defs, &ok, &changes_of(&json!({"custom_fields": {"budget": null}})).unwrap()).unwrap();
+        let later =
+            check(&defs, &ok, &changes_of(Input::Given(serde_json::from_value(json!({"budget": null})).unwrap())).unwrap()).unwrap();
         assert!(!later.contains_key("budget") && later.contains_key("source"));
-        assert!(check(&defs, &ok, &changes_of(&json!({"custom_fields": {"source": null}})).unwrap()).is_err());
+        assert!(check(&defs, &ok, &changes_of(Input::Given(serde_json::from_value(json!({"source": null})).unwrap())).unwrap()).is_err());
     }
 }

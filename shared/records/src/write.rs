@@ -4,6 +4,7 @@
 //! `*.updated` event carries.
 
 use crm_auth::Principal;
+use crm_kernel::fields::Input;
 use crm_kernel::{AppError, TenantId, UserId};
 use crm_store::{Store, Tx};
 use serde_json::Value;
@@ -94,11 +95,11 @@ pub async fn custom_values(
     p: &Principal,
     entity: &str,
     base: &Values,
-    body: &Value,
+    input: Input<Values>,
     creating: bool,
     tx: Tx,
 ) -> Result<(Values, Tx), AppError> {
-    let changes = custom_fields::changes_of(body)?;
+    let changes = custom_fields::changes_of(input)?;
     if changes.is_empty() && !creating {
         return Ok((base.clone(), tx));
     }

@@ -81,7 +81,7 @@ async fn receive(
     let now = Timestamp::now();
     let log_key = keys::global_unique("WEBHOOKLOG", &format!("{provider}#{}", sha256_hex(raw)));
     if app.store.get(&log_key).await?.is_some_and(|it| it.str_attr("outcome") != Some("invalid")) {
-        return Ok(Reply::ok(json!({ "duplicate": true })));
+        return Ok(Reply::ok(Received { duplicate: true, reports: 0, matched: 0 }));
     }
     let text = String::from_utf8_lossy(raw).to_string();
     let log = |outcome: &str, matched: usize| {
@@ -106,7 +106,7 @@ async fn receive(
         }
     }
     app.store.put(log("processed", matched)?).await?;
-    Ok(Reply::ok(json!({ "duplicate": false, "reports": reports.len(), "matched": matched })))
+    Ok(Reply::ok(Received { duplicate: false, reports: reports.len(), matched }))
 }
 
 /// Finds the message a report is about. The provider's own message id is the
@@ -274,4 +274,15 @@ mod tests {
         assert_eq!(basic_credentials("Bearer x"), None);
         assert_eq!(basic_credentials("Basic %%%"), None);
     }
+}
+
+/// What a provider's callback did.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Received {
+    /// `true`: the same callback came before; nothing changed.
+    pub duplicate: bool,
+    /// Delivery reports in it.
+    pub reports: usize,
+    /// Of those, the ones that matched a message.
+    pub matched: usize,
 }

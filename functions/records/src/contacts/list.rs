@@ -14,7 +14,7 @@ use crate::contact::{Contact, CONTACT, STAGES};
 use crate::{search_index, App};
 
 /// The list's filters — also what a contact segment saves.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Filter {
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -35,10 +35,18 @@ pub fn subject(c: &Contact) -> crm_events::Subject {
     crm_events::Subject { kind: "contact".into(), id: c.id.to_string() }
 }
 
-pub fn public(c: &Contact) -> Value {
-    let mut v = serde_json::to_value(c).unwrap_or_default();
-    v["full_name"] = json!(c.fields.full_name());
-    v
+/// What the API shows of a contact: the contact and its full name.
+pub fn public(c: &Contact) -> ContactView {
+    ContactView { contact: c.clone(), full_name: c.fields.full_name() }
+}
+
+/// A contact as the API shows it.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct ContactView {
+    #[serde(flatten)]
+    pub contact: Contact,
+    /// `first_name` and `last_name`.
+    pub full_name: String,
 }
 
 /// The company must be one of the tenant's.

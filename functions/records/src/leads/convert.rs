@@ -5,8 +5,10 @@
 //! racing second conversion with what the first one made.
 
 use crm_auth::{rbac, Principal};
+use crm_deals::deal::DealChanges;
 use crm_events::audit::AuditExt;
 use crm_events::{types, Actor, DomainEvent};
+use crm_kernel::fields::Input;
 use crm_kernel::{AppError, EntityId, FieldError, Timestamp};
 use crm_store::tx::Condition;
 use crm_store::{StoreError, Tx};
@@ -54,7 +56,7 @@ pub async fn convert(app: &App, p: &Principal, request_id: &str, lead: Lead, ask
     let mut deal_id = None;
     if let Some(body) = &asked.deal {
         p.require(rbac::DEAL_CREATE)?;
-        let (made, next) = new_deal(app, p, request_id, &lead, &plan, body, tx).await?;
+        let (made, next) = new_deal(app, p, request_id, &lead, &plan, body.clone(), tx).await?;
         tx = next;
         deal_id = Some(made);
     }
@@ -116,7 +118,7 @@ fn new_contact(p: &Principal, request_id: &str, lead: &Lead, plan: &Plan, id: En
         "phone": f.phone.as_ref().map(|x| x.to_string()), "job_title": f.job_title, "lifecycle_stage": "prospect",
         "company_id": company_id, "owner_user_id": plan.owner,
     });
-    let fields = ContactFields::apply(&ContactFields::blank(), &body)?;
+    let fields = ContactFields::apply(&ContactFields::blank(), crm_kernel::fields::from_value(body)?)?;
     let contact = Contact::new(id, p.tenant_id, fields, p.user_id, now);
     let data =
         json!({ "full_name": contact.fields.full_name(), "company_id": company_id, "lifecycle_stage": "prospect", "lead_id": lead.id });
@@ -129,7 +131,7 @@ fn new_contact(p: &Principal, request_id: &str, lead: &Lead, plan: &Plan, id: En
 fn new_company(p: &Principal, request_id: &str, lead: &Lead, plan: &Plan, id: EntityId, now: Timestamp, tx: Tx) -> Result<Tx, AppError> {
     let f = &lead.fields;
     let body = json!({ "name": f.company_name, "domain": f.company_domain(), "country": f.country, "owner_user_id": plan.owner });
-    let fields = CompanyFields::apply(&CompanyFields::blank(), &body).map_err(|e| prefix(e, "company"))?;
+    let fields = CompanyFields::apply(&CompanyFields::blank(), crm_kernel::fields::from_value(body)?).map_err(|e| prefix(e, "company"))?;
     let company = Company { id, tenant_id: p.tenant_id, fields, created_by: p.user_id, created_at: now, updated_at: now, version: 1 };
     let data = json!({ "name": company.fields.name, "domain": company.fields.domain, "owner_user_id": plan.owner, "lead_id": lead.id });
     let event = caused(p, request_id, types::COMPANY_CREATED, crate::companies::subject(&company), data);
@@ -145,19 +147,17 @@ async fn new_deal(
     request_id: &str,
     lead: &Lead,
     plan: &Plan,
-    body: &serde_json::Value,
+    mut body: DealChanges,
     tx: Tx,
 ) -> Result<(EntityId, Tx), AppError> {
     use crm_deals::deal::{DealFields, Party};
-    let (pipeline, stage) = crm_deals::write::placement(&app.store, p.tenant_id, body).await?;
-    let mut body = body.clone();
-    if let Some(o) = body.as_object_mut() {
-        o.remove("pipeline_id");
-        o.remove("stage_id");
-        o.entry("name").or_insert_with(|| json!(conversion::deal_name(lead, &stage.name)));
+    let (pipeline_id, stage_id) = (std::mem::take(&mut body.pipeline_id), std::mem::take(&mut body.stage_id));
+    let (pipeline, stage) = crm_deals::write::placement(&app.store, p.tenant_id, pipeline_id, stage_id).await?;
+    if !body.name.is_present() {
+        body.name = Input::Given(conversion::deal_name(lead, &stage.name));
     }
     let mut fields =
-        DealFields::apply(&DealFields::blank(crm_kernel::Currency::parse("USD")?), &body, true).map_err(|e| prefix(e, "deal"))?;
+        DealFields::apply(&DealFields::blank(crm_kernel::Currency::parse("USD")?), body, true).map_err(|e| prefix(e, "deal"))?;
     fields.owner_user_id = Some(plan.owner);
     fields.contacts = vec![Party { id: plan.contact.id(), role: "decision_maker".into() }];
     fields.companies = plan.company.map(|c| Party { id: c.id(), role: "primary".into() }).into_iter().collect();

@@ -15,7 +15,8 @@ use crate::App;
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let t = p.tenant_id;
-    let (limit, cursor) = call.page()?;
+    let asked: ActivitiesQuery = call.query_as()?;
+    let (limit, cursor) = (asked.limit.unwrap_or_default(), asked.cursor);
     let mut lq = ListQuery::of(&call);
     let (from, to) = (lq.day_or_time("from"), lq.day_or_time("to"));
     let kind = lq.one_of("type", TYPES);
@@ -58,4 +59,27 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .filter(|a| kind.as_ref().is_none_or(|k| &a.fields.kind == k))
         .collect::<Vec<_>>();
     Ok(Reply::list(list, limit, page.next_cursor))
+}
+
+/// The query parameters of `ActivitiesList`.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivitiesQuery {
+    /// Page size, 1 to 100 (default 25).
+    pub limit: Option<crm_kernel::Limit>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+    /// A day or an RFC 3339 time.
+    pub from: Option<String>,
+    /// A day or an RFC 3339 time.
+    pub to: Option<String>,
+    /// `call`, `email`, `meeting`, `note`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// With `subject_id`.
+    pub subject_type: Option<String>,
+    /// With `subject_type`.
+    pub subject_id: Option<String>,
+    /// `me` or a user id.
+    pub owner: Option<String>,
 }

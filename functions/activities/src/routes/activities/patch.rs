@@ -6,20 +6,20 @@ use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
 use crm_store::tx::Condition;
 use crm_store::{StoreError, Tx};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::activity::{Activity, ActivityFields};
+use crate::activity::{Activity, ActivityChanges, ActivityFields};
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let body: Value = call.json()?;
     let current = super::load(app, &call).await?;
+    let changes: ActivityChanges = call.json()?;
     crate::routes::require_change(&p, current.fields.owner_user_id, current.created_by)?;
     if call.if_match()?.is_some_and(|v| v != current.version) {
         return Err(AppError::PreconditionFailed);
     }
-    let fields = ActivityFields::apply(&current.fields, &body)?;
+    let fields = ActivityFields::apply(&current.fields, changes)?;
     if let (Some(u), true) = (fields.owner_user_id, fields.owner_user_id != current.fields.owner_user_id) {
         crate::assignee::owner(app, p.tenant_id, u).await?;
     }

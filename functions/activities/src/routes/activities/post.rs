@@ -5,17 +5,18 @@ use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Timestamp};
 use crm_store::Tx;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::activity::{Activity, ActivityFields};
+use crate::activity::{Activity, ActivityChanges, ActivityFields};
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let body: Value = call.json()?;
+    let changes: ActivityChanges = call.json()?;
+    let owner_given = changes.owner_user_id.is_present();
     let now = Timestamp::now();
-    let mut fields = ActivityFields::apply(&ActivityFields::blank(now), &body)?;
-    if body.get("owner_user_id").is_none() {
+    let mut fields = ActivityFields::apply(&ActivityFields::blank(now), changes)?;
+    if !owner_given {
         fields.owner_user_id = Some(p.user_id);
     }
     if let Some(u) = fields.owner_user_id {

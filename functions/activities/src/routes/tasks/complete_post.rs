@@ -21,7 +21,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let current = super::load(app, &call).await?;
     super::require_change(&p, &current)?;
     if current.fields.status == TaskStatus::Done {
-        return Ok(Reply::ok(&current).etag(current.version));
+        return Ok(Reply::ok(Completion::Done(current.clone())).etag(current.version));
     }
     if current.fields.status == TaskStatus::Cancelled {
         return Err(AppError::Conflict("a cancelled task cannot be completed; reopen it first".into()));
@@ -37,7 +37,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Gate::Granted(grant) => grant.consume(Tx::new()),
         Gate::Pending(pending) => {
             let request = pending.commit(&app.store).await?;
-            return Ok(Reply::with_status(202, json!({ "task": current, "approval_request": request })));
+            return Ok(Reply::with_status(202, Completion::Held { task: current, approval_request: Box::new(request) }));
         }
     };
     let now = Timestamp::now();
@@ -50,8 +50,18 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         json!({ "title": next.fields.title, "owner_user_id": next.fields.owner_user_id }),
     )?;
     match app.store.transact(tx.put_if("task", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event)).await {
-        Ok(()) => Ok(Reply::ok(&next).etag(next.version)),
+        Ok(()) => Ok(Reply::ok(Completion::Done(next.clone())).etag(next.version)),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),
         Err(e) => Err(e.into()),
     }
+}
+
+/// What completing a task did: done (`200`), or held for approval (`202`).
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Completion {
+    /// The task, completed.
+    Done(Task),
+    /// A policy holds it: the task as it is, and the approval request.
+    Held { task: Task, approval_request: Box<crm_approvals::request::ApprovalRequest> },
 }

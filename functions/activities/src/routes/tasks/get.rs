@@ -16,7 +16,8 @@ use crate::App;
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let t = p.tenant_id;
-    let (limit, cursor) = call.page()?;
+    let asked: TasksQuery = call.query_as()?;
+    let (limit, cursor) = (asked.limit.unwrap_or_default(), asked.cursor);
     let mut lq = ListQuery::of(&call);
     let (mut from, mut to) = (lq.time("due_from"), lq.time("due_to"));
     let overdue = lq.flag("overdue");
@@ -82,4 +83,30 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .filter(|task| priority.as_ref().is_none_or(|p| &task.fields.priority == p))
         .collect();
     Ok(Reply::list(tasks, limit, page.next_cursor))
+}
+
+/// The query parameters of `TasksList`.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TasksQuery {
+    /// Page size, 1 to 100 (default 25).
+    pub limit: Option<crm_kernel::Limit>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+    /// RFC 3339.
+    pub due_from: Option<String>,
+    /// RFC 3339.
+    pub due_to: Option<String>,
+    /// `true`: open tasks past due.
+    pub overdue: Option<String>,
+    /// `open`, `in_progress`, `done`, `cancelled`.
+    pub status: Option<String>,
+    /// `low`, `medium`, `high`.
+    pub priority: Option<String>,
+    /// With `related_id`.
+    pub related_type: Option<String>,
+    /// With `related_type`.
+    pub related_id: Option<String>,
+    /// `me` (default), `all` or a user id.
+    pub owner: Option<String>,
 }

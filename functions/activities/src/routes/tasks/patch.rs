@@ -7,21 +7,21 @@ use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
 use crm_store::tx::Condition;
 use crm_store::{StoreError, Tx};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::task::{Task, TaskFields};
+use crate::task::{Task, TaskChanges, TaskFields};
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let t = p.tenant_id;
-    let body: Value = call.json()?;
     let current = super::load(app, &call).await?;
+    let changes: TaskChanges = call.json()?;
     super::require_change(&p, &current)?;
     if call.if_match()?.is_some_and(|v| v != current.version) {
         return Err(AppError::PreconditionFailed);
     }
-    let fields = TaskFields::apply(&current.fields, &body)?;
+    let fields = TaskFields::apply(&current.fields, changes)?;
     let reassigned = fields.owner_user_id != current.fields.owner_user_id;
     let assignee = match (reassigned, fields.owner_user_id) {
         (true, Some(u)) => Some(crate::assignee::owner(app, t, u).await?),

@@ -6,17 +6,18 @@ use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Timestamp};
 use crm_store::Tx;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::task::{Task, TaskFields};
+use crate::task::{Task, TaskChanges, TaskFields};
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let t = p.tenant_id;
-    let body: Value = call.json()?;
-    let mut fields = TaskFields::apply(&TaskFields::blank(), &body)?;
-    if body.get("owner_user_id").is_none() {
+    let changes: TaskChanges = call.json()?;
+    let owner_given = changes.owner_user_id.is_present();
+    let mut fields = TaskFields::apply(&TaskFields::blank(), changes)?;
+    if !owner_given {
         fields.owner_user_id = Some(p.user_id);
     }
     let assignee = match fields.owner_user_id {

@@ -12,7 +12,7 @@ use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Limit, Timestamp};
 use crm_notify::messages::Channel;
 use crm_store::{item, Query, Tx};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::reminder::{self, Reminder, ReminderStatus, MAX_PER_TASK};
 use crate::task::Task;
@@ -20,8 +20,8 @@ use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let body: Value = call.json()?;
     let task = super::load(app, &call).await?;
+    let asked: reminder::RemindRequest = call.json()?;
     super::require_change(&p, &task)?;
     if task.fields.status.is_closed() {
         return Err(AppError::Rule {
@@ -30,7 +30,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         });
     }
     let now = Timestamp::now();
-    let wanted = reminder::parse(&body, now)?;
+    let wanted = reminder::parse(asked, now)?;
     for channel in [Channel::Sms, Channel::Whatsapp] {
         if wanted.iter().any(|(_, cs)| cs.contains(&channel)) {
             p.entitlements.require_feature(&format!("notifications.{}", channel.as_str()))?;
@@ -74,7 +74,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         undo(app, &scheduled).await;
         return Err(e.into());
     }
-    Ok(Reply::created(format!("/v1/tasks/{}/reminders", task.id), json!({ "reminders": reminders })))
+    Ok(Reply::created(format!("/v1/tasks/{}/reminders", task.id), Scheduled { reminders }))
 }
 
 async fn undo(app: &App, names: &[String]) {
@@ -95,4 +95,10 @@ pub(crate) async fn all(app: &App, task: &Task) -> Result<Vec<Reminder>, AppErro
 
 async fn pending(app: &App, task: &Task) -> Result<Vec<Reminder>, AppError> {
     Ok(all(app, task).await?.into_iter().filter(|r| r.status == ReminderStatus::Pending).collect())
+}
+
+/// What `POST /v1/tasks/{id}/remind` scheduled.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Scheduled {
+    pub reminders: Vec<Reminder>,
 }

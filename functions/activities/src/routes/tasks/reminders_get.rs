@@ -3,7 +3,6 @@
 
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
-use serde_json::json;
 
 use crate::App;
 
@@ -11,5 +10,5 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let task = super::load(app, &call).await?;
     let mut reminders = super::remind_post::all(app, &task).await?;
     reminders.sort_by_key(|r| (r.remind_at, r.id));
-    Ok(Reply::ok(json!(reminders)))
+    Ok(Reply::ok(reminders))
 }

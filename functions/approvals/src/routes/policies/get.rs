@@ -9,6 +9,8 @@ use crate::App;
 use crm_approvals::policy::{Policy, POLICY};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    // Unknown or mistyped parameters are refused; the readers below interpret the rest.
+    let _: PoliciesQuery = call.query_as()?;
     let t = call.principal()?.tenant_id;
     let q = match call.query("action_code") {
         Some(a) => Query::index(t, Index::ByParent, Policy::action_pk(t, &a)),
@@ -16,4 +18,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     };
     let page = app.store.query(q.limit(Limit::max())).await?;
     Ok(Reply::ok(page.items.into_iter().map(item::from_item::<Policy>).collect::<Result<Vec<_>, _>>()?))
+}
+
+/// The query parameters of `ApprovalPoliciesList`.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PoliciesQuery {
+    /// Only the policies of this action.
+    pub action_code: Option<String>,
 }

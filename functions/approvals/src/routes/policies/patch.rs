@@ -7,10 +7,10 @@ use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
 use crm_store::tx::Condition;
 use crm_store::Tx;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::App;
-use crm_approvals::policy::{Policy, PolicyFields};
+use crm_approvals::policy::{Policy, PolicyChanges, PolicyFields};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
@@ -18,7 +18,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if call.if_match()?.is_some_and(|v| v != current.version) {
         return Err(AppError::PreconditionFailed);
     }
-    let fields = PolicyFields::apply(&current.fields, &call.json::<Value>()?)?;
+    let fields = PolicyFields::apply(&current.fields, call.json::<PolicyChanges>()?)?;
     if fields == current.fields {
         return Ok(Reply::ok(&current).etag(current.version));
     }

@@ -5,14 +5,14 @@ use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Timestamp};
 use crm_store::Tx;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::App;
-use crm_approvals::policy::{Policy, PolicyFields};
+use crm_approvals::policy::{Policy, PolicyChanges, PolicyFields};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let fields = PolicyFields::apply(&PolicyFields::blank(), &call.json::<Value>()?)?;
+    let fields = PolicyFields::apply(&PolicyFields::blank(), call.json::<PolicyChanges>()?)?;
     let now = Timestamp::now();
     let policy =
         Policy { id: EntityId::new(), tenant_id: p.tenant_id, fields, created_by: p.user_id, created_at: now, updated_at: now, version: 1 };

@@ -43,12 +43,13 @@ pub async fn cancel(app: &App, call: Call) -> Result<Reply, AppError> {
 
 async fn decide(app: &App, call: Call, verdict: Option<Verdict>) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
+    // Another tenant's request is a 404 whatever the body says.
+    let current = super::load(app, &call).await?;
     let empty = call.body_bytes()?.iter().all(u8::is_ascii_whitespace);
     let body: Body = if empty { Body::default() } else { call.json()? };
     if body.comment.as_ref().is_some_and(|c| c.chars().count() > 1000) {
         return Err(AppError::invalid("comment", "must be at most 1000 characters"));
     }
-    let current = super::load(app, &call).await?;
     let now = Timestamp::now();
     let (next, transition) = match verdict {
         Some(v) => current.decide(p.user_id, v, body.comment.clone(), now)?,

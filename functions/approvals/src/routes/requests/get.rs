@@ -13,6 +13,8 @@ use crate::App;
 use crm_approvals::request::{ApprovalRequest, REQUEST};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    // Unknown or mistyped parameters are refused; the readers below interpret the rest.
+    let _: RequestsQuery = call.query_as()?;
     let p = call.principal()?.clone();
     let t = p.tenant_id;
     let state = call.query("state");
@@ -43,4 +45,21 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let page = app.store.query(q.descending().limit(limit).after(call.query("cursor"))).await?;
     let requests = page.items.into_iter().map(item::from_item::<ApprovalRequest>).collect::<Result<Vec<_>, _>>()?;
     Ok(Reply::list(requests, limit, page.next_cursor))
+}
+
+/// The query parameters of `ApprovalRequestsList`.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestsQuery {
+    /// Page size, 1 to 100 (default 25).
+    pub limit: Option<crm_kernel::Limit>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+    /// `pending`, `approved`, `rejected`, `cancelled`.
+    pub state: Option<String>,
+    /// `me`: the requests the caller may decide now.
+    #[serde(rename = "for")]
+    pub for_: Option<String>,
+    /// `me`: the caller's own requests.
+    pub requested_by: Option<String>,
 }

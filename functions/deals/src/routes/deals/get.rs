@@ -17,7 +17,8 @@ use crm_deals::deal::{Deal, DEAL, STATUSES};
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let t = p.tenant_id;
-    let (limit, cursor) = call.page()?;
+    let asked: DealsQuery = call.query_as()?;
+    let (limit, cursor) = (asked.limit.unwrap_or_default(), asked.cursor);
     let mut lq = ListQuery::of(&call);
     let (stage, pipeline) = (lq.id("stage"), lq.id("pipeline"));
     let party = lq.id("contact").or(lq.id("company"));
@@ -75,4 +76,38 @@ async fn of_party(
     let deals: Vec<Deal> =
         found.into_iter().flatten().filter(|it| filters.iter().all(|f| f.matches(it))).map(item::from_item).collect::<Result<_, _>>()?;
     Ok(Reply::list(deals.iter().map(Deal::public).collect::<Vec<_>>(), limit, page.next_cursor))
+}
+
+/// The query parameters of `DealsList`.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DealsQuery {
+    /// Page size, 1 to 100 (default 25).
+    pub limit: Option<crm_kernel::Limit>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+    /// A stage id.
+    pub stage: Option<String>,
+    /// A pipeline id.
+    pub pipeline: Option<String>,
+    /// A contact id.
+    pub contact: Option<String>,
+    /// A company id.
+    pub company: Option<String>,
+    /// `open`, `won`, `lost`.
+    pub status: Option<String>,
+    /// Created on or after (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Created on or before (`YYYY-MM-DD`).
+    pub to: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub close_from: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub close_to: Option<String>,
+    /// Minor units.
+    pub min_amount: Option<String>,
+    /// Minor units.
+    pub max_amount: Option<String>,
+    /// `me` or a user id.
+    pub owner: Option<String>,
 }

@@ -19,7 +19,7 @@ use crm_deals::pipeline::{Pipeline, Stage};
 use crm_deals::write;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::moves::{Moved, Request};
 use crate::App;
@@ -47,9 +47,19 @@ pub(crate) async fn move_reply(
     let p = call.principal()?.clone();
     let r = Request { p: &p, request_id: call.request_id(), if_match: call.if_match()?, current, pipeline, to, how, extra };
     Ok(match crate::moves::move_deal(&app.store, r).await? {
-        Moved::Done(next) => Reply::ok(next.public()).etag(next.version),
-        Moved::Held(current, request) => Reply::with_status(202, json!({ "deal": current.public(), "approval_request": request })),
+        Moved::Done(next) => Reply::ok(MoveReply::Done(next.public())).etag(next.version),
+        Moved::Held(current, request) => Reply::with_status(202, MoveReply::Held { deal: current.public(), approval_request: request }),
     })
+}
+
+/// What a move answers: the deal moved (`200`), or held for approval (`202`).
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum MoveReply {
+    /// The deal, moved (or already there).
+    Done(crm_deals::deal::DealView),
+    /// A policy holds the move: the deal as it is, and the approval request.
+    Held { deal: crm_deals::deal::DealView, approval_request: Box<crm_approvals::request::ApprovalRequest> },
 }
 
 /// The deal's pipeline (it always exists while the deal does).

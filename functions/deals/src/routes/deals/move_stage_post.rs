@@ -7,7 +7,8 @@
 
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
-use serde_json::{json, Value};
+use crm_kernel::EntityId;
+use serde_json::json;
 
 use crate::App;
 use crm_deals::deal::{DealStatus, Move};
@@ -17,16 +18,24 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     // Another tenant's deal is a 404 whatever the body says.
     let current = super::load(app, &call).await?;
     crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
-    let body: Value = call.json()?;
-    let stage_id = body.get("stage_id").and_then(Value::as_str).ok_or_else(|| AppError::invalid("stage_id", "is required"))?.to_string();
+    let body: MoveStage = call.json()?;
+    let stage_id = body.stage_id.to_string();
     let pipeline = super::pipeline_of(app, &current).await?;
     let to = pipeline.stage(&stage_id).cloned().ok_or_else(|| AppError::invalid("stage_id", "no such stage in the deal's pipeline"))?;
     if !to.is_open() {
         return Err(AppError::invalid("stage_id", "the win and loss stages are reached with mark-won and mark-lost"));
     }
     if to.id == current.stage_id {
-        return Ok(Reply::ok(current.public()).etag(current.version));
+        return Ok(Reply::ok(super::MoveReply::Done(current.public())).etag(current.version));
     }
     let extra = json!({ "reopened": current.status != DealStatus::Open });
     super::move_reply(app, &call, current, &pipeline, &to, Move::Stage, extra).await
+}
+
+/// The body of `POST /v1/deals/{id}/move-stage`.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveStage {
+    /// An open stage of the deal's pipeline (a closed deal reopens).
+    pub stage_id: EntityId,
 }

@@ -9,20 +9,21 @@ use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
 use crm_store::tx::Condition;
 use crm_store::Tx;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::App;
-use crm_deals::deal::{Deal, DealFields};
+use crm_deals::deal::{Deal, DealChanges, DealFields};
 use crm_deals::{board, notices, write};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let body: Value = call.json()?;
     let current = super::load(app, &call).await?;
+    let mut changes: DealChanges = call.json()?;
+    let custom = std::mem::take(&mut changes.custom_fields);
     crm_records::write::require_change(&p, current.fields.owner_user_id, call.if_match()?, current.version)?;
-    let mut fields = DealFields::apply(&current.fields, &body, false)?;
+    let mut fields = DealFields::apply(&current.fields, changes, false)?;
     let (values, tx) =
-        crm_records::write::custom_values(&app.store, &p, "deal", &current.fields.custom_fields, &body, false, Tx::new()).await?;
+        crm_records::write::custom_values(&app.store, &p, "deal", &current.fields.custom_fields, custom, false, Tx::new()).await?;
     fields.custom_fields = values;
     let new_owner = fields.owner_user_id.filter(|o| Some(*o) != current.fields.owner_user_id);
     if new_owner.is_some() {

@@ -7,22 +7,24 @@
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Currency};
 use crm_store::Tx;
-use serde_json::Value;
 
 use crate::App;
-use crm_deals::deal::DealFields;
+use crm_deals::deal::{DealChanges, DealFields};
 use crm_deals::write;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let body: Value = call.json()?;
+    let mut changes: DealChanges = call.json()?;
+    let (pipeline_id, stage_id, custom) =
+        (std::mem::take(&mut changes.pipeline_id), std::mem::take(&mut changes.stage_id), std::mem::take(&mut changes.custom_fields));
+    let owner_given = changes.owner_user_id.is_present();
     let usd = Currency::parse("USD")?;
-    let mut fields = DealFields::apply(&DealFields::blank(usd), &body, true)?;
-    if body.get("owner_user_id").is_none() {
+    let mut fields = DealFields::apply(&DealFields::blank(usd), changes, true)?;
+    if !owner_given {
         fields.owner_user_id = Some(p.user_id);
     }
-    let (pipeline, stage) = write::placement(&app.store, p.tenant_id, &body).await?;
-    let (values, tx) = crm_records::write::custom_values(&app.store, &p, "deal", &Default::default(), &body, true, Tx::new()).await?;
+    let (pipeline, stage) = write::placement(&app.store, p.tenant_id, pipeline_id, stage_id).await?;
+    let (values, tx) = crm_records::write::custom_values(&app.store, &p, "deal", &Default::default(), custom, true, Tx::new()).await?;
     fields.custom_fields = values;
     let new = write::NewDeal { pipeline: &pipeline, stage: &stage, fields, lead_id: None, standalone: true };
     let (deal, tx) = write::create(&app.store, &p, Some(call.request_id()), new, tx).await?;

@@ -12,13 +12,19 @@
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Limit};
 use crm_store::{item, Index, Query};
-use serde_json::json;
+use std::collections::BTreeMap;
+
+use crm_deals::deal::DealView;
+use crm_deals::pipeline::Stage;
+use crm_kernel::EntityId;
 
 use crate::App;
 use crm_deals::board::Tally;
 use crm_deals::deal::Deal;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    // Unknown or mistyped parameters are refused; the readers below interpret the rest.
+    let _: BoardQuery = call.query_as()?;
     let p = call.principal()?.clone();
     let t = p.tenant_id;
     let per_stage = Limit::parse(call.query("per_stage").as_deref()).map_err(|_| AppError::invalid("per_stage", "must be 1 to 100"))?;
@@ -38,18 +44,70 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     for (s, page) in pipeline.stages.iter().zip(columns) {
         let deals: Vec<Deal> = page.items.into_iter().map(item::from_item).collect::<Result<_, _>>()?;
         let tally = if whole { tallies.stage(s) } else { Tally::of_deals(&deals) };
-        stages.push(json!({
-            "stage": s, "count": tally.count, "totals": tally.amounts,
-            "deals": deals.iter().map(Deal::public).collect::<Vec<_>>(), "next_cursor": page.next_cursor,
-        }));
+        stages.push(Column {
+            stage: s.clone(),
+            count: tally.count,
+            totals: tally.amounts.clone(),
+            deals: deals.iter().map(Deal::public).collect(),
+            next_cursor: page.next_cursor,
+        });
         tallied.push((s, tally));
     }
     let (value, weighted) = crm_deals::board::open_value(tallied.iter().map(|(s, t)| (*s, t)));
-    Ok(Reply::ok(json!({
-        "pipeline": { "id": pipeline.id, "name": pipeline.name, "is_default": pipeline.is_default, "is_active": pipeline.is_active },
-        "stages": stages,
-        "value": value,
-        "weighted": weighted.amounts,
-        "scope": if whole { "pipeline" } else { "visible_deals" },
-    })))
+    Ok(Reply::ok(Board {
+        pipeline: PipelineRef {
+            id: pipeline.id,
+            name: pipeline.name.clone(),
+            is_default: pipeline.is_default,
+            is_active: pipeline.is_active,
+        },
+        stages,
+        value,
+        weighted: weighted.amounts,
+        scope: if whole { "pipeline" } else { "visible_deals" },
+    }))
+}
+
+/// The kanban board of a pipeline.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Board {
+    pub pipeline: PipelineRef,
+    /// Every stage in order.
+    pub stages: Vec<Column>,
+    /// Open deals: count and amounts per currency.
+    pub value: Tally,
+    /// Open amounts weighted by their stages' probabilities, per currency.
+    pub weighted: BTreeMap<String, i64>,
+    /// `pipeline` (all its deals) or `visible_deals` (the caller sees only some).
+    pub scope: &'static str,
+}
+
+/// The pipeline a board shows.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct PipelineRef {
+    pub id: EntityId,
+    pub name: String,
+    pub is_default: bool,
+    pub is_active: bool,
+}
+
+/// One stage of a board.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Column {
+    pub stage: Stage,
+    pub count: i64,
+    /// Amounts per currency, in minor units.
+    pub totals: BTreeMap<String, i64>,
+    /// The most recently changed deals (`per_stage`).
+    pub deals: Vec<DealView>,
+    /// More with `GET /v1/deals?stage=…&cursor=…`.
+    pub next_cursor: Option<String>,
+}
+
+/// The query parameters of `PipelineBoard`.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BoardQuery {
+    /// Deals per stage, 1 to 100 (default 25).
+    pub per_stage: Option<String>,
 }

@@ -6,7 +6,6 @@
 
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
-use serde_json::json;
 
 use crate::App;
 
@@ -17,10 +16,16 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let (pipeline, tallies) = super::load_with_tallies(app, &call).await?;
     let (value, weighted) = tallies.open_value(&pipeline);
-    Ok(Reply::ok(json!({
-        "pipeline_id": pipeline.id,
-        "months": tallies.forecast(&pipeline),
-        "value": value,
-        "weighted": weighted.amounts,
-    })))
+    Ok(Reply::ok(Forecast { pipeline_id: pipeline.id, months: tallies.forecast(&pipeline), value, weighted: weighted.amounts }))
+}
+
+/// A pipeline's forecast by close month.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Forecast {
+    pub pipeline_id: crm_kernel::EntityId,
+    pub months: Vec<crm_deals::board::Month>,
+    /// Open deals: count and amounts per currency.
+    pub value: crm_deals::board::Tally,
+    /// Open amounts weighted by their stages' probabilities, per currency.
+    pub weighted: std::collections::BTreeMap<String, i64>,
 }

@@ -8,24 +8,26 @@ use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
 use crm_store::tx::Condition;
 use crm_store::{StoreError, Tx};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::App;
+use crm_deals::pipeline::PipelineChanges;
+use crm_kernel::fields::Input;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let mut body: Value = call.json()?;
     let current = super::load(app, &call).await?;
+    let mut changes: PipelineChanges = call.json()?;
     if call.if_match()?.is_some_and(|v| v != current.version) {
         return Err(AppError::PreconditionFailed);
     }
-    let make_default = match body.as_object_mut().and_then(|o| o.remove("is_default")) {
-        None => false,
-        Some(Value::Bool(true)) => true,
-        Some(_) => return Err(AppError::invalid("is_default", "may only be set to true (another pipeline stops being the default)")),
+    let make_default = match std::mem::take(&mut changes.is_default) {
+        Input::Absent => false,
+        Input::Given(true) => true,
+        _ => return Err(AppError::invalid("is_default", "may only be set to true (another pipeline stops being the default)")),
     };
     let mut next = current.clone();
-    next.apply(&body, false)?;
+    next.change(changes)?;
     let mut tx = Tx::new();
     if make_default && !current.is_default {
         next.is_default = true;

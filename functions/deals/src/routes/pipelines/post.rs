@@ -6,14 +6,14 @@ use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Timestamp};
 use crm_store::Tx;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::App;
-use crm_deals::pipeline::{default_stages, Pipeline};
+use crm_deals::pipeline::{default_stages, NewPipeline, Pipeline};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let body: Value = call.json()?;
+    let asked: NewPipeline = call.json()?;
     let now = Timestamp::now();
     let mut pipeline = Pipeline {
         id: EntityId::new(),
@@ -27,7 +27,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         updated_at: now,
         version: 1,
     };
-    pipeline.apply(&body, true)?;
+    pipeline.create(asked)?;
     let existing = crm_deals::write::pipelines(&app.store, p.tenant_id).await?;
     if !existing.is_empty() {
         p.entitlements.require_feature("deals.multiPipelines")?;

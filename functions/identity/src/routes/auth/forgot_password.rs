@@ -40,7 +40,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let outcome = request_reset(app, &call, &email).await;
     tokio::time::sleep_until(started + ANSWER_FLOOR).await;
     outcome?;
-    Ok(Reply::with_status(202, json!({ "message": "If an account exists for this email, a reset link is on its way." })))
+    Ok(Reply::with_status(202, Sent { message: "If an account exists for this email, a reset link is on its way." }))
 }
 
 /// Sends the link when the email has an active account and is under its
@@ -80,4 +80,10 @@ async fn request_reset(app: &App, call: &Call, email: &Email) -> Result<(), AppE
     let tx = Tx::new().put_new("token", record.to_item(Purpose::PasswordReset)?).queue_message(&message)?.emit_audited(&event);
     app.store.transact(tx).await?;
     Ok(())
+}
+
+/// The same answer whether or not the account exists.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Sent {
+    pub message: &'static str,
 }

@@ -187,7 +187,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     app.store.transact(tx).await?;
     let (body, cookie) = issue::tokens(app, &updated, &session, &refresh, now)?;
-    Ok(issue::reply_with(200, json!({ "user": updated.public(), "tokens": body }), cookie))
+    Ok(issue::reply_with(200, issue::SignedIn { user: updated.public(), tokens: body }, cookie))
 }
 
 /// After a failed check: the last allowed attempt locks the email; the

@@ -99,8 +99,16 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Err(e) => return Err(e.into()),
     }
 
-    let (mut body, cookie) = issue::tokens(app, &user, &session, &refresh, now)?;
-    body["tenant"] = json!({ "id": tenant.id, "name": tenant.name, "status": tenant.status, "plan": tenant.plan });
-    body["user"] = user.public();
+    let (tokens, cookie) = issue::tokens(app, &user, &session, &refresh, now)?;
+    let body = Registered { tokens, tenant: tenant.clone(), user: user.public() };
     Ok(issue::reply_with(201, body, cookie).header("location", format!("/v1/admin/users/{}", user.id)))
+}
+
+/// A new tenant, its first admin, and their tokens.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Registered {
+    #[serde(flatten)]
+    pub tokens: issue::Tokens,
+    pub tenant: crate::model::Tenant,
+    pub user: crate::model::UserView,
 }

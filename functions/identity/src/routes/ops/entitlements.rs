@@ -11,7 +11,7 @@ use crm_events::{Actor, DomainEvent, Subject};
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, TenantId};
 use crm_store::Tx;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::model::Tenant;
 use crate::App;
@@ -25,12 +25,12 @@ async fn tenant(app: &App, call: &Call) -> Result<Tenant, AppError> {
 pub async fn get(app: &App, call: Call) -> Result<Reply, AppError> {
     let t = tenant(app, &call).await?;
     let m = crate::access::load(&app.store, t.id).await?;
-    Ok(Reply::ok(json!({ "plan": t.plan, "grants": m.operator_grants, "base": m.base(&t.plan).0 })))
+    Ok(Reply::ok(Grants { base: m.base(&t.plan).0, plan: t.plan, grants: m.operator_grants }))
 }
 
 pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     let t = tenant(app, &call).await?;
-    let grants = Overrides::parse(&call.json::<Value>()?)?;
+    let grants = Overrides::parse(call.json::<crm_auth::access::OverridesRequest>()?)?;
     let read = crate::access::load(&app.store, t.id).await?;
     let next = crm_auth::access::AccessModel { operator_grants: grants.clone(), ..read.clone() };
     let event = DomainEvent::new(
@@ -43,5 +43,14 @@ pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     .with_request_id(call.request_id());
     let tx = crate::access::save(Tx::new().emit_audited(&event), t.id, &read, next.clone())?;
     app.store.transact(tx).await.map_err(crate::access::conflict)?;
-    Ok(Reply::ok(json!({ "plan": t.plan, "grants": grants, "base": next.base(&t.plan).0 })))
+    Ok(Reply::ok(Grants { base: next.base(&t.plan).0, plan: t.plan, grants }))
+}
+
+/// What the operator sold a tenant beyond its plan, and the base it makes.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Grants {
+    pub plan: String,
+    pub grants: crm_auth::access::Overrides,
+    /// The plan with the grants: what the tenant's admins narrow.
+    pub base: crm_auth::entitlements::Entitlements,
 }

@@ -27,5 +27,5 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     );
     let tx = Tx::new().put_if("otp", revoked.to_item(Purpose::PhoneVerify)?, Condition::version_is(current.version)).emit_audited(&event);
     app.store.transact(tx).await?;
-    Ok(Reply::ok(json!({ "verification": revoked.public() })))
+    Ok(Reply::ok(crate::otp::Verification { verification: revoked.public() }))
 }

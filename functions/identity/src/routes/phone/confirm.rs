@@ -60,5 +60,5 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Err(e) => return Err(e.into()),
     }
     outcome.result?;
-    Ok(Reply::ok(json!({ "verification": outcome.record.public(), "user": updated_user.map(|u| u.public()) })))
+    Ok(Reply::ok(crate::otp::Confirmed { verification: outcome.record.public(), user: updated_user.map(|u| u.public()) }))
 }

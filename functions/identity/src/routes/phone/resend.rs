@@ -28,5 +28,5 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     );
     let tx = Tx::new().put_if("otp", next.to_item(Purpose::PhoneVerify)?, Condition::version_is(current.version));
     crate::codes::send_codes(app, tx.emit_audited(&event), &next, Purpose::PhoneVerify, &messages).await?;
-    Ok(Reply::with_status(202, json!({ "verification": next.public() })))
+    Ok(Reply::with_status(202, crate::otp::Verification { verification: next.public() }))
 }

@@ -54,5 +54,5 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         super::super::event(&call, p.tenant_id, crm_events::types::PHONE_VERIFY_SENT, p.user_id, super::subject(p.user_id), sent_data);
     let tx = Tx::new().put("otp", otp.to_item(Purpose::PhoneVerify)?).emit_audited(&started).emit_audited(&sent);
     crate::codes::send_codes(app, tx, &otp, Purpose::PhoneVerify, &messages).await?;
-    Ok(Reply::with_status(202, json!({ "verification": otp.public() })))
+    Ok(Reply::with_status(202, crate::otp::Verification { verification: otp.public() }))
 }

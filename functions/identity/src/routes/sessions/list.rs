@@ -10,7 +10,8 @@ use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?;
-    let (limit, cursor) = call.page()?;
+    let asked: SessionsQuery = call.query_as()?;
+    let (limit, cursor) = (asked.limit.unwrap_or_default(), asked.cursor);
     let q = Query::index(p.tenant_id, Index::ByOwner, keys::by_owner_pk(p.tenant_id, SESSION, &p.user_id.to_string()))
         .descending()
         .limit(limit)
@@ -29,4 +30,14 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .map(|s| s.public(p.session_id.as_deref()))
         .collect();
     Ok(Reply::list(sessions, limit, page.next_cursor))
+}
+
+/// The query parameters of `SessionsList`.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionsQuery {
+    /// Page size, 1 to 100 (default 25).
+    pub limit: Option<crm_kernel::Limit>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
 }

@@ -48,5 +48,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         json!({ "method": "totp" }),
     );
     app.store.transact(Tx::new().put_if("totp", enabled.to_item()?, Condition::version_is(pending.version)).emit_audited(&event)).await?;
-    Ok(Reply::ok(json!({ "enabled": true, "backup_codes": codes })))
+    Ok(Reply::ok(Enabled { enabled: true, backup_codes: codes }))
+}
+
+/// TOTP on, and the one-time backup codes (shown once).
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Enabled {
+    pub enabled: bool,
+    pub backup_codes: Vec<String>,
 }

@@ -5,7 +5,6 @@ use crm_http::{Call, Reply};
 use crm_kernel::AppError;
 use crm_store::tx::Condition;
 use crm_store::Tx;
-use serde_json::json;
 
 use crate::model::{Totp, User};
 use crate::{totp, App};
@@ -36,9 +35,15 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         None => Condition::not_exists(),
     };
     app.store.transact(Tx::new().put_if("totp", pending.to_item()?, condition)).await?;
-    Ok(Reply::ok(json!({
-        "secret": secret,
-        "otpauth_uri": totp::otpauth_uri(&secret, user.email.as_str()),
-        "issuer": totp::ISSUER,
-    })))
+    Ok(Reply::ok(Setup { otpauth_uri: totp::otpauth_uri(&secret, user.email.as_str()), secret, issuer: totp::ISSUER }))
+}
+
+/// A TOTP secret to enrol in an authenticator app (confirm it with a first code).
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Setup {
+    /// Base32.
+    pub secret: String,
+    /// `otpauth://totp/…`, for a QR code.
+    pub otpauth_uri: String,
+    pub issuer: &'static str,
 }

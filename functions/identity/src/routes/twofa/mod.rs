@@ -18,10 +18,13 @@ use crate::model::User;
 use crate::otp::OtpChannel;
 use crate::App;
 
-#[derive(serde::Deserialize)]
+/// The body of `POST /v1/auth/twofa/{channel}/disable`.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Proof {
-    password: String,
+pub struct Proof {
+    /// The account's password.
+    #[schemars(length(min = 1, max = 1024))]
+    pub password: String,
 }
 
 /// Turns `channel` on or off for the caller (off needs `{password}`).
@@ -38,14 +41,16 @@ pub(crate) async fn set(app: &App, call: Call, on: bool) -> Result<Reply, AppErr
             });
         }
     }
+    // Removing a second factor needs the password (read first: a body is
+    // checked even when the factor is off already).
+    let proof: Option<Proof> =
+        if on { None } else { Some(call.json().map_err(|_| AppError::invalid("password", "give the account's password"))?) };
     let has = user.otp_factors.contains(&channel);
     if has == on {
-        return Ok(Reply::ok(json!({ "user": user.public() })));
+        return Ok(Reply::ok(Factors { user: user.public() }));
     }
-    if !on {
-        // Removing a second factor needs the password, and every try counts
-        // toward the login lockout: a stolen session alone cannot do it.
-        let body: Proof = call.json().map_err(|_| AppError::invalid("password", "give the account's password"))?;
+    if let Some(body) = proof {
+        // Every try counts toward the login lockout: a stolen session alone cannot do it.
         let now = crm_kernel::Timestamp::now();
         let last = crate::lockout::spend(app, &user.email, now).await?;
         let (candidate, hash) = (body.password.clone(), user.password_hash.clone());
@@ -72,5 +77,11 @@ pub(crate) async fn set(app: &App, call: Call, on: bool) -> Result<Reply, AppErr
         json!({ "method": channel }),
     );
     app.store.transact(Tx::new().put_if("user", next.to_item()?, Condition::version_is(user.version)).emit_audited(&event)).await?;
-    Ok(Reply::ok(json!({ "user": next.public() })))
+    Ok(Reply::ok(Factors { user: next.public() }))
+}
+
+/// The user with their second factors as they now stand.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Factors {
+    pub user: crate::model::UserView,
 }

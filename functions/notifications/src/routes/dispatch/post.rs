@@ -233,12 +233,23 @@ async fn replay(app: &App, group: DispatchGroup) -> Result<Reply, AppError> {
     Ok(Reply::ok(view(&group, &messages, true)))
 }
 
-fn view(group: &DispatchGroup, messages: &[Message], replayed: bool) -> Value {
-    json!({
-        "dispatch_group_id": group.id,
-        "correlation_key": group.correlation_key,
-        "root_message_id": group.root_message_id,
-        "replayed": replayed,
-        "messages": messages.iter().map(crate::message_view::public).collect::<Vec<_>>(),
-    })
+fn view(group: &DispatchGroup, messages: &[Message], replayed: bool) -> Dispatched {
+    Dispatched {
+        dispatch_group_id: group.id,
+        correlation_key: group.correlation_key.clone(),
+        root_message_id: group.root_message_id,
+        replayed,
+        messages: messages.iter().map(crate::message_view::public).collect(),
+    }
+}
+
+/// A dispatch: its group and the messages it queued.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Dispatched {
+    pub dispatch_group_id: crm_kernel::EntityId,
+    pub correlation_key: Option<String>,
+    pub root_message_id: crm_kernel::EntityId,
+    /// `true`: the same `correlation_key` was sent before; nothing new was queued.
+    pub replayed: bool,
+    pub messages: Vec<crate::message_view::MessageView>,
 }

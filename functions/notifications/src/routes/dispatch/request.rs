@@ -18,7 +18,7 @@ use crm_notify::consent::normalise;
 /// The furthest ahead a send may be scheduled.
 const MAX_SCHEDULE_AHEAD_SECS: i64 = 30 * 86_400;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Body {
     pub channel: Channel,

@@ -18,7 +18,8 @@ use crate::App;
 /// A user's inbox page: `is_read=false` reads the unread partition,
 /// `is_read=true` filters, `since` bounds the creation time.
 pub(crate) async fn list(app: &App, call: &Call, t: TenantId, user: UserId) -> Result<Reply, AppError> {
-    let (limit, cursor) = call.page()?;
+    let asked: InboxQuery = call.query_as()?;
+    let (limit, cursor) = (asked.limit.unwrap_or_default(), asked.cursor);
     let is_read = match call.query("is_read").as_deref() {
         None => None,
         Some("true") => Some(true),
@@ -63,4 +64,18 @@ pub(crate) fn mark_read(tx: Tx, e: &InboxEntry, now: Timestamp) -> Result<(Tx, O
     read.read_at = Some(now);
     read.version += 1;
     Ok((tx.put_if("inbox", read.to_item()?, Condition::version_is(e.version)), Some(read)))
+}
+
+/// The query parameters of an inbox list.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InboxQuery {
+    /// Page size, 1 to 100 (default 25).
+    pub limit: Option<crm_kernel::Limit>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+    /// `true` or `false`.
+    pub is_read: Option<String>,
+    /// RFC 3339: entries created since.
+    pub since: Option<String>,
 }

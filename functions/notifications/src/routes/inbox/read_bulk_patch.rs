@@ -6,7 +6,6 @@ use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Limit, Timestamp};
 use crm_store::{item, Index, Query, Tx};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::inbox::InboxEntry;
 use crate::App;
@@ -49,5 +48,13 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if !tx.is_empty() {
         app.store.transact(tx).await?;
     }
-    Ok(Reply::ok(json!({ "updated": updated, "remaining": remaining })))
+    Ok(Reply::ok(Marked { updated, remaining }))
+}
+
+/// How many entries were marked, and how many stay unread.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Marked {
+    pub updated: usize,
+    /// `true`: more unread entries are left (mark them with another call).
+    pub remaining: bool,
 }

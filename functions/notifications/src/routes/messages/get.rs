@@ -15,7 +15,8 @@ const CHANNELS: &[&str] = &["email", "sms", "whatsapp", "inbox"];
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let t = call.principal()?.tenant_id;
-    let (limit, cursor) = call.page()?;
+    let asked: MessagesQuery = call.query_as()?;
+    let (limit, cursor) = (asked.limit.unwrap_or_default(), asked.cursor);
     let mut lq = ListQuery::of(&call);
     let (from, to) = (lq.day_or_time("from"), lq.day_or_time("to"));
     let group = lq.id("dispatch_group_id");
@@ -40,4 +41,24 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let page = app.store.query(q).await?;
     let messages = page.items.into_iter().map(item::from_item::<Message>).collect::<Result<Vec<_>, _>>()?;
     Ok(Reply::list(messages.iter().map(crate::message_view::public).collect::<Vec<_>>(), limit, page.next_cursor))
+}
+
+/// The query parameters of `NotifyMessagesList`.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessagesQuery {
+    /// Page size, 1 to 100 (default 25).
+    pub limit: Option<crm_kernel::Limit>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+    /// A day or an RFC 3339 time.
+    pub from: Option<String>,
+    /// A day or an RFC 3339 time.
+    pub to: Option<String>,
+    /// A dispatch.
+    pub dispatch_group_id: Option<String>,
+    /// A message status.
+    pub status: Option<String>,
+    /// `email`, `sms`, `whatsapp`, `inbox`.
+    pub channel: Option<String>,
 }

@@ -20,6 +20,6 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         None => Vec::new(),
     };
     let mut view = crate::message_view::public(&m);
-    view["group"] = group.iter().filter(|g| g.id != m.id).map(crate::message_view::public).collect::<Vec<_>>().into();
+    view.group = Some(group.iter().filter(|g| g.id != m.id).map(crate::message_view::public).collect());
     Ok(Reply::ok(view).etag(m.version))
 }

@@ -9,19 +9,12 @@ use crm_store::tx::Condition;
 use crm_store::{StoreError, Tx};
 use serde_json::json;
 
-use crate::policy::Policy;
+use crate::policy::{Policy, Replacement};
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let t = call.principal()?.tenant_id;
-    let body: serde_json::Map<String, serde_json::Value> = call.json()?;
-    if let Some(unknown) = body.keys().find(|k| !Policy::FIELDS.contains(&k.as_str()) && *k != "version") {
-        return Err(AppError::invalid(
-            unknown.as_str(),
-            "unknown field: a PUT replaces the whole policy, so a misspelt field would reset one",
-        ));
-    }
-    let mut next: Policy = crm_http::call::parse_json(&serde_json::to_vec(&body).map_err(|e| AppError::internal(e.to_string()))?)?;
+    let Replacement(mut next) = call.json()?;
     next.validate()?;
     let current = Policy::load(&app.store, t).await?;
     if call.if_match()?.is_some_and(|v| v != current.version) {

@@ -13,6 +13,8 @@ use crate::suppression::Suppression;
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    // Unknown or mistyped parameters are refused; the readers below interpret the rest.
+    let _: SuppressionEntry = call.query_as()?;
     let t = call.principal()?.tenant_id;
     let (channel, address) = super::parse_entry(call.query("channel").as_deref(), call.query("address").as_deref())?;
     let event = crm_events::DomainEvent::caused_by(
@@ -27,4 +29,14 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::NotFound),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The query parameters of `NotifySuppressionRemove`.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuppressionEntry {
+    /// `email`, `sms`, `whatsapp`.
+    pub channel: Option<String>,
+    /// The address.
+    pub address: Option<String>,
 }

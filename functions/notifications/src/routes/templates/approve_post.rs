@@ -17,7 +17,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let id = EntityId::parse(&call.path("id")?).map_err(|_| AppError::NotFound)?;
     let current: TenantTemplate = app.store.get_as(&TenantTemplate::key(t, id)).await?.ok_or(AppError::NotFound)?;
     if current.is_approved {
-        return Ok(Reply::ok(super::public(&current)).etag(current.version));
+        return Ok(Reply::ok(&current).etag(current.version));
     }
     let mut next = current.clone();
     next.is_approved = true;
@@ -30,7 +30,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         json!({ "code": next.code }),
     )?;
     match app.store.transact(Tx::new().put_if("template", next.to_item()?, Condition::version_is(current.version)).emit(&event)).await {
-        Ok(()) => Ok(Reply::ok(super::public(&next)).etag(next.version)),
+        Ok(()) => Ok(Reply::ok(&next).etag(next.version)),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),
         Err(e) => Err(e.into()),
     }

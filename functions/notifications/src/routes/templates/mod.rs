@@ -10,9 +10,6 @@ pub mod preview_post;
 use crm_kernel::{AppError, FieldError};
 use crm_notify::messages::Channel;
 use crm_notify::template;
-use serde_json::{json, Value};
-
-use crm_notify::tenant::TenantTemplate;
 
 pub(crate) const MAX_BODY_CHARS: usize = 20_000;
 
@@ -40,13 +37,4 @@ pub(crate) fn fail(errors: Vec<FieldError>) -> Result<(), AppError> {
     } else {
         Err(AppError::invalid_fields(errors))
     }
-}
-
-pub(crate) fn public(t: &TenantTemplate) -> Value {
-    json!({
-        "id": t.id, "channel": t.channel, "code": t.code, "name": t.name, "family": t.family, "locale": t.locale,
-        "subject": t.subject, "body": t.body, "variables": t.variables, "is_approved": t.is_approved,
-        "provider_template_id": t.provider_template_id, "created_at": t.created_at, "updated_at": t.updated_at,
-        "version": t.version,
-    })
 }

@@ -67,7 +67,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         json!({ "code": next.code, "version": next.version, "is_approved": next.is_approved }),
     )?;
     match app.store.transact(Tx::new().put_if("template", next.to_item()?, Condition::version_is(current.version)).emit(&event)).await {
-        Ok(()) => Ok(Reply::ok(super::public(&next)).etag(next.version)),
+        Ok(()) => Ok(Reply::ok(&next).etag(next.version)),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),
         Err(e) => Err(e.into()),
     }

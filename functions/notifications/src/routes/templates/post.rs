@@ -79,7 +79,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let marker = item::to_item(&tpl.unique_key(), &json!({ "template_id": tpl.id }))?;
     let tx = Tx::new().put_new("template_unique", marker).put_new("template", tpl.to_item()?).emit(&event);
     match app.store.transact(tx).await {
-        Ok(()) => Ok(Reply::created(format!("/v1/notify/templates/{}", tpl.id), super::public(&tpl)).etag(tpl.version)),
+        Ok(()) => Ok(Reply::created(format!("/v1/notify/templates/{}", tpl.id), &tpl).etag(tpl.version)),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::Conflict(format!(
             "a {} template for `{}` in `{}` exists; edit it instead",
             tpl.channel.as_str(),

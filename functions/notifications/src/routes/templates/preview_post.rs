@@ -9,7 +9,7 @@ use crm_kernel::{AppError, FieldError};
 use crm_notify::messages::Channel;
 use crm_notify::template::{self, Template};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::policy::Policy;
 use crate::App;
@@ -57,8 +57,23 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         _ => return Err(AppError::invalid("template_code", "give either template_code or a draft body, not both")),
     };
     let rendered = template::render(&tpl, &b.payload)?;
-    Ok(Reply::ok(json!({
-        "channel": b.channel, "family": tpl.family, "locale": rendered.locale, "subject": rendered.subject, "body": rendered.body,
-        "variables": templates::variables(&tpl.subject, &tpl.body),
-    })))
+    Ok(Reply::ok(Preview {
+        channel: b.channel,
+        family: tpl.family.clone(),
+        locale: rendered.locale,
+        subject: rendered.subject,
+        body: rendered.body,
+        variables: templates::variables(&tpl.subject, &tpl.body),
+    }))
+}
+
+/// A template rendered with a payload.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Preview {
+    pub channel: crm_notify::messages::Channel,
+    pub family: String,
+    pub locale: String,
+    pub subject: String,
+    pub body: String,
+    pub variables: Vec<String>,
 }

@@ -3,7 +3,6 @@
 
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
-use serde_json::json;
 
 use crate::{queues, App};
 
@@ -19,19 +18,55 @@ pub async fn handle(app: &App, _call: Call) -> Result<Reply, AppError> {
         tracing::error!(error = ?e, "event bus unreachable");
     }
     let queues_ok = queues.iter().all(Result::is_ok);
-    let queue_report: Vec<_> = queues
+    let queue_report: Vec<Queue> = queues
         .into_iter()
         .map(|q| match q {
-            Ok(depth) => json!({ "name": depth.name, "reachable": true, "visible": depth.visible, "in_flight": depth.in_flight, "dead_letter": depth.dead_letter }),
-            Err((name, _)) => json!({ "name": name, "reachable": false }),
+            Ok(d) => Queue {
+                name: d.name,
+                reachable: true,
+                visible: Some(d.visible),
+                in_flight: Some(d.in_flight),
+                dead_letter: Some(d.dead_letter),
+            },
+            Err((name, _)) => Queue { name, reachable: false, visible: None, in_flight: None, dead_letter: None },
         })
         .collect();
     let healthy = table_ok && bus_ok && queues_ok;
-    let report = json!({
-        "status": if healthy { "ok" } else { "degraded" },
-        "table": { "name": app.store.table(), "reachable": table_ok },
-        "bus": { "name": app.bus_name, "reachable": bus_ok },
-        "queues": queue_report,
-    });
+    let report = Readiness {
+        status: if healthy { "ok" } else { "degraded" },
+        table: Part { name: app.store.table().to_string(), reachable: table_ok },
+        bus: Part { name: app.bus_name.clone(), reachable: bus_ok },
+        queues: queue_report,
+    };
     Ok(Reply::with_status(if healthy { 200 } else { 503 }, report))
+}
+
+/// Whether the table, the bus and every queue can be reached.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Readiness {
+    /// `ok` or `degraded` (`503`).
+    pub status: &'static str,
+    pub table: Part,
+    pub bus: Part,
+    pub queues: Vec<Queue>,
+}
+
+/// A resource and whether it answered.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Part {
+    pub name: String,
+    pub reachable: bool,
+}
+
+/// A queue: reachable, and its depth.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Queue {
+    pub name: String,
+    pub reachable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visible: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_flight: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dead_letter: Option<bool>,
 }

@@ -6,16 +6,18 @@ use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Timestamp};
 use crm_store::Tx;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::company::{Company, CompanyFields, COMPANY};
+use crate::company::{Company, CompanyChanges, CompanyFields, COMPANY};
 use crate::{search_index, App};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let body: Value = call.json()?;
-    let mut fields = CompanyFields::apply(&CompanyFields::blank(), &body)?;
-    if body.get("owner_user_id").is_none() {
+    let mut changes: CompanyChanges = call.json()?;
+    let custom = std::mem::take(&mut changes.custom_fields);
+    let owner_given = changes.owner_user_id.is_present();
+    let mut fields = CompanyFields::apply(&CompanyFields::blank(), changes)?;
+    if !owner_given {
         fields.owner_user_id = Some(p.user_id);
     }
     crm_records::write::check_owner(&app.store, p.tenant_id, fields.owner_user_id).await?;
@@ -35,7 +37,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         crate::companies::subject(&company),
         json!({ "name": company.fields.name, "domain": company.fields.domain, "owner_user_id": company.fields.owner_user_id }),
     )?;
-    let (values, tx) = crm_records::write::custom_values(&app.store, &p, "company", &Default::default(), &body, true, Tx::new()).await?;
+    let (values, tx) = crm_records::write::custom_values(&app.store, &p, "company", &Default::default(), custom, true, Tx::new()).await?;
     let company = Company { fields: CompanyFields { custom_fields: values, ..company.fields }, ..company };
     let tx = tx.put_new("company", company.to_item()?).emit_audited(&event);
     let tx = search_index::write(tx, p.tenant_id, COMPANY, company.id, &[], &company.fields.terms())?;
@@ -48,5 +50,5 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             _ => e.into(),
         });
     }
-    Ok(Reply::created(format!("/v1/companies/{}", company.id), crate::companies::public(&company)).etag(company.version))
+    Ok(Reply::created(format!("/v1/companies/{}", company.id), &company).etag(company.version))
 }

@@ -7,50 +7,69 @@
 //! `contact.updated` with the channel.
 
 use crm_http::{Call, Reply};
+use crm_kernel::fields::Input;
 use crm_kernel::{AppError, EntityId, FieldError};
 use crm_store::Tx;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::channel::{self, ChannelType, Upsert};
 
-const FIELDS: &[&str] = &["id", "type", "value", "is_primary", "locale"];
+/// The body of `POST /v1/contacts/{id}/channels`: a new channel
+/// (`{type, value, …}`) or a change to one (`{id, …}`).
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChannelRequest {
+    /// The channel to change (absent: add one).
+    pub id: Input<EntityId>,
+    /// `email`, `phone` or `whatsapp` (a new channel's).
+    #[serde(rename = "type")]
+    pub kind: Input<ChannelType>,
+    /// An email address, or E.164 for phone and WhatsApp.
+    #[schemars(length(max = 254))]
+    pub value: Input<String>,
+    pub is_primary: Input<bool>,
+    /// The language messages on it use.
+    #[schemars(schema_with = "locale_schema")]
+    pub locale: Input<String>,
+}
+
+crm_kernel::one_of_schema!(locale_schema, crm_notify::preferences::LOCALES);
 
 pub async fn handle(app: &crate::App, call: Call) -> Result<Reply, AppError> {
-    let body: Value = call.json()?;
     let current = super::load_for_change(app, &call).await?;
-    let obj = body.as_object().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
-    let mut errors: Vec<FieldError> =
-        obj.keys().filter(|k| !FIELDS.contains(&k.as_str())).map(|k| FieldError::new(k.as_str(), "unknown field")).collect();
+    let body: ChannelRequest = call.json()?;
+    let mut errors: Vec<FieldError> = Vec::new();
     let mut up = Upsert::default();
-    if let Some(v) = obj.get("id") {
-        up.id = Some(v.as_str().and_then(|s| EntityId::parse(s).ok()).ok_or(AppError::NotFound)?);
+    match body.id {
+        Input::Absent => {}
+        Input::Given(id) => up.id = Some(id),
+        _ => return Err(AppError::NotFound),
     }
-    if let Some(v) = obj.get("type") {
-        up.kind = v
-            .as_str()
-            .ok_or_else(|| FieldError::new("type", "must be a string"))
-            .and_then(ChannelType::parse)
-            .map_err(|e| errors.push(e))
-            .ok();
+    match body.kind {
+        Input::Absent => {}
+        Input::Given(kind) => up.kind = Some(kind),
+        _ => errors.push(FieldError::new("type", "must be one of email, phone, whatsapp")),
     }
     let existing = up.id.and_then(|id| current.fields.channels.iter().find(|c| c.id == id)).map(|c| c.kind);
-    if let Some(v) = obj.get("value") {
-        match (up.kind.or(existing), v.as_str()) {
-            (Some(kind), Some(raw)) => up.value = kind.parse_value(raw).map_err(|e| errors.push(e)).ok(),
-            (_, None) => errors.push(FieldError::new("value", "must be a string")),
-            (None, _) => {}
+    match body.value {
+        Input::Absent => {}
+        Input::Given(raw) => {
+            if let Some(kind) = up.kind.or(existing) {
+                up.value = kind.parse_value(&raw).map_err(|e| errors.push(e)).ok();
+            }
         }
+        _ => errors.push(FieldError::new("value", "must be a string")),
     }
-    match obj.get("is_primary") {
-        None => {}
-        Some(Value::Bool(b)) => up.is_primary = Some(*b),
-        Some(_) => errors.push(FieldError::new("is_primary", "must be true or false")),
+    match body.is_primary {
+        Input::Absent => {}
+        Input::Given(b) => up.is_primary = Some(b),
+        _ => errors.push(FieldError::new("is_primary", "must be true or false")),
     }
-    match obj.get("locale") {
-        None => {}
-        Some(Value::Null) => up.locale = Some(None),
-        Some(Value::String(l)) if crm_notify::preferences::LOCALES.contains(&l.as_str()) => up.locale = Some(Some(l.clone())),
-        Some(_) => errors.push(FieldError::new("locale", format!("must be one of {}", crm_notify::preferences::LOCALES.join(", ")))),
+    match body.locale {
+        Input::Absent => {}
+        Input::Null => up.locale = Some(None),
+        Input::Given(l) if crm_notify::preferences::LOCALES.contains(&l.as_str()) => up.locale = Some(Some(l)),
+        _ => errors.push(FieldError::new("locale", format!("must be one of {}", crm_notify::preferences::LOCALES.join(", ")))),
     }
     if !errors.is_empty() {
         return Err(AppError::invalid_fields(errors));
@@ -59,12 +78,19 @@ pub async fn handle(app: &crate::App, call: Call) -> Result<Reply, AppError> {
     let mut fields = current.fields.clone();
     let id = channel::upsert(&mut fields, up)?;
     if fields == current.fields {
-        return Ok(Reply::ok(crate::contacts::public(&current)).etag(current.version));
+        return Ok(Reply::ok(Upserted { channel_id: id, contact: crate::contacts::public(&current) }).etag(current.version));
     }
     let ch = fields.channels.iter().find(|c| c.id == id).cloned();
     let data = json!({ "channel": ch, "action": if adding { "channel_added" } else { "channel_changed" } });
     let next = crate::contacts::save(app, &call, &current, fields, crm_events::types::CONTACT_UPDATED, data, Tx::new()).await?;
-    let reply = json!({ "channel_id": id, "contact": crate::contacts::public(&next) });
+    let reply = Upserted { channel_id: id, contact: crate::contacts::public(&next) };
     let reply = if adding { Reply::created(format!("/v1/contacts/{}", next.id), reply) } else { Reply::ok(reply) };
     Ok(reply.etag(next.version))
+}
+
+/// The channel added or changed, and the contact with it.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Upserted {
+    pub channel_id: EntityId,
+    pub contact: crate::contacts::ContactView,
 }

@@ -36,6 +36,8 @@ pub async fn opt_out(app: &App, call: Call) -> Result<Reply, AppError> {
 }
 
 async fn record(app: &App, call: Call, status: ConsentStatus) -> Result<Reply, AppError> {
+    // Another tenant's contact is a 404 whatever the body says.
+    let current = super::load_for_change(app, &call).await?;
     let b: Body = call.json()?;
     let mut errors = Vec::new();
     let (source, consent_text) = crm_notify::consent::provenance(b.consent_source, b.consent_text, &mut errors);
@@ -44,7 +46,6 @@ async fn record(app: &App, call: Call, status: ConsentStatus) -> Result<Reply, A
         return Err(AppError::invalid_fields(errors));
     }
     let channel_id = channel_id?;
-    let current = super::load_for_change(app, &call).await?;
     let t = current.tenant_id;
     let now = Timestamp::now();
     let mut fields = current.fields.clone();

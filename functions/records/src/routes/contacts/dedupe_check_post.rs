@@ -8,23 +8,25 @@
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Limit};
 use crm_store::item::ItemExt;
-use serde_json::{json, Value};
 
-use crate::contact::{Contact, ContactFields, CONTACT};
+use crate::contact::{Contact, ContactChanges, ContactFields, CONTACT};
 use crate::{search_index, App};
+use crm_kernel::fields::Input;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let principal = call.principal()?;
     let t = principal.tenant_id;
-    let body: Value = call.json()?;
-    if !body.is_object() {
-        return Err(AppError::invalid("body", "must be a JSON object"));
+    let mut probe: ContactChanges = call.json()?;
+    let name = [probe.first_name.as_ref().given(), probe.last_name.as_ref().given()]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !probe.first_name.is_present() {
+        probe.first_name = Input::Given("?".into());
     }
-    let mut probe = body.clone();
-    if probe.get("first_name").is_none() {
-        probe["first_name"] = json!("?");
-    }
-    let f = ContactFields::apply(&ContactFields::blank(), &probe)?;
+    let f = ContactFields::apply(&ContactFields::blank(), probe)?;
     let mut blocking = Vec::new();
     let mut markers = Vec::new();
     if let Some(e) = &f.email {
@@ -35,15 +37,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     for (reason, key) in markers {
         if let Some(id) = app.store.get(&key).await?.and_then(|it| it.str_attr("contact_id").map(str::to_string)) {
-            blocking.push(json!({ "contact_id": id, "reason": reason }));
+            blocking.push(Blocking { contact_id: id, reason });
         }
     }
     let mut suggestions = Vec::new();
-    let name = [body.get("first_name").and_then(Value::as_str), body.get("last_name").and_then(Value::as_str)]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
     if !name.trim().is_empty() {
         let (found, words, _) =
             search_index::search::<Contact>(&app.store, t, CONTACT, &name, Limit::max(), None, |id| Contact::key(t, id)).await?;
@@ -53,17 +50,55 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         let tail = |p: &crm_kernel::Phone| p.as_str().chars().rev().take(6).collect::<String>();
         for c in found.filter(|c| c.merged_into_id.is_none() && search_index::matches(&c.fields.terms(), &words)) {
             let id: EntityId = c.id;
-            if blocking.iter().any(|b| b["contact_id"] == id.to_string()) {
+            if blocking.iter().any(|b| b.contact_id == id.to_string()) {
                 continue;
             }
             if f.company_id.is_some() && c.fields.company_id == f.company_id {
-                suggestions.push(json!({ "contact_id": id, "full_name": c.fields.full_name(), "reason": "name_company", "score": 0.8 }));
+                suggestions.push(Suggestion {
+                    contact_id: id.to_string(),
+                    full_name: c.fields.full_name(),
+                    reason: "name_company",
+                    score: 0.8,
+                });
             } else if let (Some(a), Some(b)) = (&f.phone, &c.fields.phone) {
                 if tail(a) == tail(b) {
-                    suggestions.push(json!({ "contact_id": id, "full_name": c.fields.full_name(), "reason": "name_phone", "score": 0.6 }));
+                    suggestions.push(Suggestion {
+                        contact_id: id.to_string(),
+                        full_name: c.fields.full_name(),
+                        reason: "name_phone",
+                        score: 0.6,
+                    });
                 }
             }
         }
     }
-    Ok(Reply::ok(json!({ "blocking": blocking, "suggestions": suggestions })))
+    Ok(Reply::ok(Matches { blocking, suggestions }))
+}
+
+/// The contacts a person may already be.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Matches {
+    /// Same email or phone: a create would be `409`.
+    pub blocking: Vec<Blocking>,
+    /// Soft matches, never blocking.
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// A contact holding the same address.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Blocking {
+    pub contact_id: String,
+    /// `email` or `phone`.
+    pub reason: &'static str,
+}
+
+/// A contact that may be the same person.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Suggestion {
+    pub contact_id: String,
+    pub full_name: String,
+    /// `name_company` or `name_phone`.
+    pub reason: &'static str,
+    /// 0 to 1.
+    pub score: f64,
 }

@@ -7,7 +7,7 @@ use crm_events::outbox::EmitExt;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
 use crm_store::Tx;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::contacts::list::Filter;
 use crate::job::{Job, JobKind, JobStatus};
@@ -15,8 +15,7 @@ use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let body: Value = call.json()?;
-    let mut filter: Filter = serde_json::from_value(body).map_err(|e| AppError::invalid("body", e.to_string()))?;
+    let mut filter: Filter = call.json()?;
     filter.validate()?;
     if filter.owner.as_deref() == Some("me") {
         filter.owner = Some(p.user_id.to_string());

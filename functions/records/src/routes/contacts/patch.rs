@@ -7,20 +7,21 @@
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
 use crm_store::Tx;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::contact::ContactFields;
+use crate::contact::{ContactChanges, ContactFields};
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let t = p.tenant_id;
-    let body: Value = call.json()?;
     let current = super::load_for_change(app, &call).await?;
-    let mut fields = ContactFields::apply(&current.fields, &body)?;
+    let mut changes: ContactChanges = call.json()?;
+    let custom = std::mem::take(&mut changes.custom_fields);
+    let mut fields = ContactFields::apply(&current.fields, changes)?;
     super::super::check_private(&p, current.fields.private, fields.private)?;
     let (values, tx) =
-        crm_records::write::custom_values(&app.store, &p, "contact", &current.fields.custom_fields, &body, false, Tx::new()).await?;
+        crm_records::write::custom_values(&app.store, &p, "contact", &current.fields.custom_fields, custom, false, Tx::new()).await?;
     fields.custom_fields = values;
     if fields.owner_user_id != current.fields.owner_user_id {
         crm_records::write::check_owner(&app.store, t, fields.owner_user_id).await?;

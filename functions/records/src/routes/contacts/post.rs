@@ -8,17 +8,18 @@ use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Timestamp};
 use crm_store::Tx;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::contact::{Contact, ContactFields, CONTACT};
+use crate::contact::{Contact, ContactChanges, ContactFields, CONTACT};
 use crate::{search_index, App};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let t = p.tenant_id;
-    let body: Value = call.json()?;
+    let mut changes: ContactChanges = call.json()?;
+    let custom = std::mem::take(&mut changes.custom_fields);
     // The owner is the caller unless the body names another (or `null`).
-    let fields = ContactFields::apply(&ContactFields { owner_user_id: Some(p.user_id), ..ContactFields::blank() }, &body)?;
+    let fields = ContactFields::apply(&ContactFields { owner_user_id: Some(p.user_id), ..ContactFields::blank() }, changes)?;
     super::super::check_private(&p, false, fields.private)?;
     crm_records::write::check_owner(&app.store, t, fields.owner_user_id).await?;
     crate::contacts::check_company(app, t, fields.company_id).await?;
@@ -30,7 +31,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         crate::contacts::subject(&contact),
         json!({ "full_name": contact.fields.full_name(), "company_id": contact.fields.company_id, "lifecycle_stage": contact.fields.lifecycle_stage }),
     )?;
-    let (values, tx) = crm_records::write::custom_values(&app.store, &p, "contact", &Default::default(), &body, true, Tx::new()).await?;
+    let (values, tx) = crm_records::write::custom_values(&app.store, &p, "contact", &Default::default(), custom, true, Tx::new()).await?;
     let contact = Contact { fields: ContactFields { custom_fields: values, ..contact.fields }, ..contact };
     let tx = tx.put_new("contact", contact.to_item()?).emit_audited(&event);
     let tx = crate::contacts::markers(tx, t, contact.id, None, Some(&contact.fields))?;

@@ -78,7 +78,7 @@ pub async fn start(app: &App, call: Call) -> Result<Reply, AppError> {
             None => e.into(),
         },
     })?;
-    Ok(Reply::with_status(202, json!({ "verification": record.public() })))
+    Ok(Reply::with_status(202, crate::verification::Started { verification: record.public() }))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]

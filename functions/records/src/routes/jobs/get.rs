@@ -9,7 +9,8 @@ use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?;
-    let (limit, cursor) = call.page()?;
+    let asked: JobsQuery = call.query_as()?;
+    let (limit, cursor) = (asked.limit.unwrap_or_default(), asked.cursor);
     let q = Query::index(p.tenant_id, Index::ByOwner, keys::by_owner_pk(p.tenant_id, JOB, &p.user_id.to_string()))
         .descending()
         .limit(limit)
@@ -17,4 +18,14 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let page = app.store.query(q).await?;
     let jobs = page.items.into_iter().map(item::from_item::<Job>).collect::<Result<Vec<_>, _>>()?;
     Ok(Reply::list(jobs.iter().map(crate::job::public).collect::<Vec<_>>(), limit, page.next_cursor))
+}
+
+/// The query parameters of `JobsList`.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobsQuery {
+    /// Page size, 1 to 100 (default 25).
+    pub limit: Option<crm_kernel::Limit>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
 }

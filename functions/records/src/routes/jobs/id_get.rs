@@ -4,7 +4,6 @@
 
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
-use serde_json::json;
 
 use crate::job::{JobKind, JobStatus};
 use crate::App;
@@ -14,7 +13,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut body = crate::job::public(&job);
     if job.kind == JobKind::ContactsExport && job.status == JobStatus::Completed {
         let (url, expires_at) = app.files.download_url(&job.object_key, job.download_name.as_deref().unwrap_or("contacts.csv")).await?;
-        body["download"] = json!({ "url": url, "expires_at": expires_at });
+        body.download = Some(crate::job::Download { url, expires_at });
     }
     Ok(Reply::ok(body).etag(job.version))
 }

@@ -6,7 +6,7 @@
 
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, FieldError, Timestamp};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::lead_rules::Assignment;
 use crate::App;
@@ -19,8 +19,8 @@ pub async fn get(app: &App, call: Call) -> Result<Reply, AppError> {
 
 pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let body: Value = call.json()?;
-    let mut next = Assignment::parse(&body)?;
+    let body: crate::lead_rules::AssignmentRequest = call.json()?;
+    let mut next = Assignment::parse(body)?;
     let users = next.users();
     let found = crm_directory::get_many(&app.store, p.tenant_id, &users).await?;
     let strangers: Vec<FieldError> = users

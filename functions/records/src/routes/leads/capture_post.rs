@@ -16,15 +16,12 @@ use crm_auth::AuthMethod;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
 use crm_store::{keys, Tx};
-use serde_json::{json, Value};
 
-use crate::lead::LeadFields;
+use crate::lead::{LeadChanges, LeadFields};
 use crate::App;
 
 /// Posts a minute one key may send.
 pub const PER_MINUTE: i64 = 20;
-/// The honeypot field.
-pub const HONEYPOT: &str = "website";
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
@@ -41,24 +38,43 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if used > app.capture_per_minute {
         return Err(AppError::RateLimited { retry_after_secs: (window + 60 - now).max(1) as u64 });
     }
-    let mut body: Value = call.json()?;
-    let obj = body.as_object_mut().ok_or_else(|| AppError::invalid("body", "must be a JSON object"))?;
-    let trap = obj.remove(HONEYPOT);
-    let form = obj.remove("form");
-    if trap.as_ref().is_some_and(|v| v.as_str().is_none_or(|s| !s.trim().is_empty())) {
+    let mut body: CaptureRequest = call.json()?;
+    if body.website.as_ref().is_some_and(|v| v.as_str().is_none_or(|s| !s.trim().is_empty())) {
         tracing::warn!(tenant = %p.tenant_id, key = %key.id, "lead capture: honeypot filled, dropped");
-        return Ok(Reply::with_status(202, json!({ "accepted": true })));
+        return Ok(Reply::with_status(202, Accepted { accepted: true }));
     }
-    if obj.contains_key("owner_user_id") || obj.contains_key("status") {
+    if body.lead.owner_user_id.is_present() || body.lead.status.is_present() {
         return Err(AppError::invalid("body", "a form sets neither owner_user_id nor status"));
     }
-    let mut fields = LeadFields::apply(&LeadFields::blank("web"), &body)?;
-    if let Some(f) = form.as_ref().and_then(Value::as_str) {
+    let custom = std::mem::take(&mut body.lead.custom_fields);
+    let mut fields = LeadFields::apply(&LeadFields::blank("web"), body.lead)?;
+    if let Some(f) = body.form.as_deref() {
         let note = format!("[form: {}]", f.chars().take(100).collect::<String>());
         fields.message = Some(fields.message.map_or(note.clone(), |m| format!("{note} {m}")));
     }
-    let (values, tx) = crm_records::write::custom_values(&app.store, &p, "lead", &Default::default(), &body, true, Tx::new()).await?;
+    let (values, tx) = crm_records::write::custom_values(&app.store, &p, "lead", &Default::default(), custom, true, Tx::new()).await?;
     fields.custom_fields = values;
     crate::leads::create(app, &p, Some(call.request_id()), fields, tx).await?;
-    Ok(Reply::with_status(202, json!({ "accepted": true })))
+    Ok(Reply::with_status(202, Accepted { accepted: true }))
+}
+
+/// The body of `POST /v1/leads/capture`: what the visitor typed.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+pub struct CaptureRequest {
+    /// The lead (a form sets neither `owner_user_id` nor `status`).
+    #[serde(flatten)]
+    pub lead: LeadChanges,
+    /// The form's name, noted on the lead's message.
+    #[serde(default)]
+    #[schemars(length(max = 100))]
+    pub form: Option<String>,
+    /// The honeypot (keep it hidden and empty): a filled one drops the post.
+    #[serde(default)]
+    pub website: Option<serde_json::Value>,
+}
+
+/// A capture's answer, the same for a lead, a duplicate or a dropped bot.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Accepted {
+    pub accepted: bool,
 }

@@ -17,7 +17,6 @@
 
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
-use serde_json::json;
 
 use crate::conversion::ConvertRequest;
 use crate::lead::Lead;
@@ -37,10 +36,19 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
 
 /// The answer: the lead and what it became (`201` when this call converted it).
 fn done(lead: &Lead, status: u16) -> Reply {
-    let body = json!({ "lead": lead, "conversion": lead.conversion, "converted_now": status == 201 });
+    let body = Outcome { lead: lead.clone(), conversion: lead.conversion.clone(), converted_now: status == 201 };
     if status == 201 {
         Reply::with_status(201, body)
     } else {
         Reply::ok(body)
     }
+}
+
+/// A conversion's answer: the lead and what it became.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Outcome {
+    pub lead: Lead,
+    pub conversion: Option<crate::lead::Conversion>,
+    /// `true` when this call converted it (`201`).
+    pub converted_now: bool,
 }

@@ -15,7 +15,8 @@ use crate::{search_index, App};
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let t = p.tenant_id;
-    let (limit, cursor) = call.page()?;
+    let asked: LeadsQuery = call.query_as()?;
+    let (limit, cursor) = (asked.limit.unwrap_or_default(), asked.cursor);
     let mut lq = ListQuery::of(&call);
     let status = lq.one_of("status", STATUSES);
     let source = lq.one_of("source", SOURCES);
@@ -51,4 +52,28 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let (leads, next): (Vec<Lead>, _) = crm_auth::audience::visible_page(&app.store, &p, owners.as_ref(), q, filters).await?;
     Ok(Reply::list(leads, limit, next))
+}
+
+/// The query parameters of `LeadsList`.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeadsQuery {
+    /// Page size, 1 to 100 (default 25).
+    pub limit: Option<crm_kernel::Limit>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+    /// A lead status.
+    pub status: Option<String>,
+    /// A lead source.
+    pub source: Option<String>,
+    /// A whole number.
+    pub min_score: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub to: Option<String>,
+    /// `me` or a user id.
+    pub owner: Option<String>,
+    /// Name, email, phone or company.
+    pub search: Option<String>,
 }

@@ -9,22 +9,23 @@ use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
 use crm_store::tx::Condition;
 use crm_store::Tx;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::lead::{Lead, LeadFields, LEAD};
+use crate::lead::{Lead, LeadChanges, LeadFields, LEAD};
 use crate::{search_index, App};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let body: Value = call.json()?;
     let current = super::load(app, &call).await?;
+    let mut changes: LeadChanges = call.json()?;
+    let custom = std::mem::take(&mut changes.custom_fields);
     crm_records::write::require_change(&p, current.fields.owner_user_id, call.if_match()?, current.version)?;
     if current.conversion.is_some() {
         return Err(AppError::Conflict("a converted lead is kept as it was converted".into()));
     }
-    let mut fields = LeadFields::apply(&current.fields, &body)?;
+    let mut fields = LeadFields::apply(&current.fields, changes)?;
     let (values, tx) =
-        crm_records::write::custom_values(&app.store, &p, "lead", &current.fields.custom_fields, &body, false, Tx::new()).await?;
+        crm_records::write::custom_values(&app.store, &p, "lead", &current.fields.custom_fields, custom, false, Tx::new()).await?;
     fields.custom_fields = values;
     if fields.owner_user_id != current.fields.owner_user_id {
         crm_records::write::check_owner(&app.store, p.tenant_id, fields.owner_user_id).await?;

@@ -8,21 +8,21 @@ use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
 use crm_store::tx::Condition;
 use crm_store::Tx;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::lead::{Lead, ScorePart};
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let body: Value = call.json()?;
     let current = super::load(app, &call).await?;
-    let mut f = crm_kernel::fields::Fields::of(&body, &["adjustment", "score", "reason"])?;
-    let reason = f.text("reason", 200).flatten();
+    let body: ScoreRequest = call.json()?;
+    let mut f = crm_kernel::fields::Fields::new();
+    let reason = f.text("reason", body.reason, 200).flatten();
     f.finish(())?;
     crm_records::write::require_change(&p, current.fields.owner_user_id, call.if_match()?, current.version)?;
     let rules_part: i64 = current.score - current.score_adjustment;
-    let adjustment = match (body.get("adjustment").and_then(Value::as_i64), body.get("score").and_then(Value::as_i64)) {
+    let adjustment = match (body.adjustment, body.score) {
         (Some(a), None) => current.score_adjustment + a,
         (None, Some(s)) => s - rules_part,
         _ => return Err(AppError::invalid("adjustment", "give a whole-number `adjustment` (points to add) or a target `score`")),
@@ -53,4 +53,17 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let tx = crate::leads::notify_owner(app, &p, &scoring, &next, Some(&current), tx).await?;
     app.store.transact(tx).await.map_err(|e| crate::leads::refused(&p, e))?;
     Ok(Reply::ok(&next).etag(next.version))
+}
+
+/// The body of `POST /v1/leads/{id}/score`: `adjustment` or `score`.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoreRequest {
+    /// Points to add (negative to take away).
+    pub adjustment: Option<i64>,
+    /// The score to reach (the adjustment is what it takes).
+    pub score: Option<i64>,
+    /// Why, kept with the manual part.
+    #[schemars(length(max = 200))]
+    pub reason: crm_kernel::fields::Input<String>,
 }

@@ -6,7 +6,7 @@
 
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::lead_rules::Scoring;
 use crate::App;
@@ -20,8 +20,8 @@ pub async fn get(app: &App, call: Call) -> Result<Reply, AppError> {
 pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     p.entitlements.require_feature("leads.scoring")?;
-    let body: Value = call.json()?;
-    let mut next = Scoring::parse(&body)?;
+    let body: crate::lead_rules::ScoringRequest = call.json()?;
+    let mut next = Scoring::parse(body)?;
     let key = Scoring::key(p.tenant_id);
     let current: Scoring = app.store.get_as(&key).await?.unwrap_or_default();
     next.version = current.version + 1;

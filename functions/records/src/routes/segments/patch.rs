@@ -19,8 +19,8 @@ pub struct Body {
 }
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
-    let b: Body = call.json()?;
     let current = super::load(app, &call).await?;
+    let b: Body = call.json()?;
     if call.if_match()?.is_some_and(|v| v != current.version) {
         return Err(AppError::PreconditionFailed);
     }

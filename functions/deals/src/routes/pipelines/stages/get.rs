@@ -2,22 +2,26 @@
 
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Limit};
-use serde_json::json;
 
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let (pipeline, tallies) = super::super::load_with_tallies(app, &call).await?;
-    let list: Vec<_> = pipeline
+    let list: Vec<StageView> = pipeline
         .stages
         .iter()
         .enumerate()
-        .map(|(i, s)| {
-            let mut v = json!(s);
-            v["position"] = json!(i);
-            v["deal_count"] = json!(tallies.stage(s).count);
-            v
-        })
+        .map(|(i, s)| StageView { stage: s.clone(), position: i, deal_count: tallies.stage(s).count })
         .collect();
     Ok(Reply::list(list, Limit::max(), None).etag(pipeline.version))
+}
+
+/// A stage with its place and how many deals it holds.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct StageView {
+    #[serde(flatten)]
+    pub stage: crm_deals::pipeline::Stage,
+    /// 0-based.
+    pub position: usize,
+    pub deal_count: i64,
 }

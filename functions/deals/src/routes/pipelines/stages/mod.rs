@@ -18,26 +18,6 @@ use serde_json::{json, Value};
 use crate::App;
 use crm_deals::pipeline::Pipeline;
 
-/// `position` of a body (0-based), if given.
-pub(crate) fn position(body: &Value, len: usize) -> Result<Option<usize>, AppError> {
-    match body.get("position") {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => match v.as_u64() {
-            Some(i) if (i as usize) < len => Ok(Some(i as usize)),
-            _ => Err(AppError::invalid("position", format!("must be 0 to {}", len.saturating_sub(1)))),
-        },
-    }
-}
-
-/// The body without `position` (what [`crm_deals::pipeline::Stage::apply`] reads).
-pub(crate) fn without_position(body: &Value) -> Value {
-    let mut b = body.clone();
-    if let Some(o) = b.as_object_mut() {
-        o.remove("position");
-    }
-    b
-}
-
 /// Writes `next` over `current` (with `tx`'s guards).
 pub(crate) async fn save(
     app: &App,

@@ -5,22 +5,20 @@
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
 use crm_store::Tx;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::App;
-use crm_deals::pipeline::Stage;
+use crm_deals::pipeline::{Stage, StageRequest};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
-    let body: Value = call.json()?;
     let current = super::super::load(app, &call).await?;
+    let body: StageRequest = call.json()?;
     let i = super::index_of(&call, &current)?;
-    let to = super::position(&body, current.stages.len())?;
+    let to = body.position(current.stages.len())?;
     let mut errors = Vec::new();
-    let stage = Stage::apply(&current.stages[i], &super::without_position(&body), "body", &mut errors);
+    let stage = Stage::apply(&current.stages[i], body, "", &mut errors);
     if !errors.is_empty() {
-        return Err(AppError::invalid_fields(
-            errors.into_iter().map(|e| crm_kernel::FieldError::new(e.field.trim_start_matches("body."), e.message)).collect(),
-        ));
+        return Err(AppError::invalid_fields(errors));
     }
     let mut next = current.clone();
     next.stages.remove(i);

@@ -4,25 +4,23 @@
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId};
 use crm_store::Tx;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::App;
-use crm_deals::pipeline::Stage;
+use crm_deals::pipeline::{Stage, StageRequest};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
-    let body: Value = call.json()?;
     let current = super::super::load(app, &call).await?;
-    let at = super::position(&body, current.stages.len() + 1)?;
+    let body: StageRequest = call.json()?;
+    let at = body.position(current.stages.len() + 1)?;
     let mut errors = Vec::new();
     let blank = Stage { id: EntityId::new(), name: String::new(), probability_pct: 0, is_win: false, is_loss: false };
-    let stage = Stage::apply(&blank, &super::without_position(&body), "body", &mut errors);
+    let stage = Stage::apply(&blank, body, "", &mut errors);
     if stage.name.is_empty() && errors.is_empty() {
         errors.push(crm_kernel::FieldError::new("name", "is required"));
     }
     if !errors.is_empty() {
-        return Err(AppError::invalid_fields(
-            errors.into_iter().map(|e| crm_kernel::FieldError::new(e.field.trim_start_matches("body."), e.message)).collect(),
-        ));
+        return Err(AppError::invalid_fields(errors));
     }
     let mut next = current.clone();
     let at = at.unwrap_or_else(|| next.stages.iter().position(|s| !s.is_open()).unwrap_or(next.stages.len()));

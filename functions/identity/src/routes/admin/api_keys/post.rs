@@ -93,7 +93,15 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         json!({ "name": key.name, "permissions": key.permissions }),
     );
     app.store.transact(Tx::new().put_new("api_key", key.to_item()?).emit_audited(&event)).await?;
-    let mut body = key.public(now);
-    body["secret"] = json!(secret.to_wire());
+    let body = Created { key: key.public(now), secret: secret.to_wire() };
     Ok(Reply::created(format!("/v1/admin/api-keys/{id}"), body))
+}
+
+/// A new API key, with its secret (shown this once).
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Created {
+    #[serde(flatten)]
+    pub key: crate::model::ApiKeyView,
+    /// `x-api-key`: shown once, never again.
+    pub secret: String,
 }

@@ -7,25 +7,48 @@ use crm_http::{Call, Reply};
 use crm_kernel::{time::parse_date, AppError, Timestamp};
 use crm_store::item::{Item, ItemExt};
 use crm_store::{keys, Query};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::App;
 
-fn entry(i: &Item) -> Value {
+fn entry(i: &Item) -> Entry {
     let parse = |k: &str| i.str_attr(k).and_then(|s| serde_json::from_str::<Value>(s).ok()).unwrap_or(Value::Null);
-    json!({
-        "action": i.str_attr("action"),
-        "at": i.str_attr("at"),
-        "actor": parse("actor"),
-        "subject": { "type": i.str_attr("subject_type"), "id": i.str_attr("subject_id") },
-        "request_id": i.str_attr("request_id"),
-        "details": parse("details"),
-    })
+    let text = |k: &str| i.str_attr(k).map(str::to_string);
+    Entry {
+        action: text("action"),
+        at: text("at"),
+        actor: serde_json::from_value(parse("actor")).ok(),
+        subject: EntrySubject { kind: text("subject_type"), id: text("subject_id") },
+        request_id: text("request_id"),
+        details: parse("details"),
+    }
+}
+
+/// One audit log entry.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Entry {
+    /// The event type (`user.suspended`).
+    pub action: Option<String>,
+    pub at: Option<String>,
+    pub actor: Option<crm_events::Actor>,
+    pub subject: EntrySubject,
+    pub request_id: Option<String>,
+    /// What the event said (before and after, reasons).
+    pub details: Value,
+}
+
+/// What an audit entry is about.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct EntrySubject {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub id: Option<String>,
 }
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let t = call.principal()?.tenant_id;
-    let (limit, cursor) = call.page()?;
+    let asked: AuditQuery = call.query_as()?;
+    let (limit, cursor) = (asked.limit.unwrap_or_default(), asked.cursor);
     let date = match call.query("date") {
         Some(d) => parse_date("date", &d)?.to_string(),
         None => Timestamp::now().date(),
@@ -41,4 +64,24 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let page = app.store.query(q).await?;
     Ok(Reply::list(page.items.iter().map(entry).collect::<Vec<_>>(), limit, page.next_cursor))
+}
+
+/// The query parameters of `AuditLogsList`.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Page size, 1 to 100 (default 25).
+    pub limit: Option<crm_kernel::Limit>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+    /// `YYYY-MM-DD` (default today, UTC).
+    pub date: Option<String>,
+    /// An event type.
+    pub action: Option<String>,
+    /// A user id.
+    pub actor_user_id: Option<String>,
+    /// A record type.
+    pub subject_type: Option<String>,
+    /// A record id.
+    pub subject_id: Option<String>,
 }

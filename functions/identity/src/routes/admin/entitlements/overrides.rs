@@ -15,7 +15,7 @@ use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, UserId};
 use crm_store::tx::Condition;
 use crm_store::Tx;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::model::User;
 use crate::App;
@@ -28,7 +28,7 @@ enum Scope {
 
 async fn scope(app: &App, call: &Call) -> Result<Scope, AppError> {
     let t = call.principal()?.tenant_id;
-    let id = call.query("id");
+    let id = call.query_as::<ScopeQuery>()?.id;
     match call.path("scope")?.as_str() {
         "tenant" => Ok(Scope::Tenant),
         "group" => {
@@ -61,7 +61,7 @@ pub async fn get(app: &App, call: Call) -> Result<Reply, AppError> {
 
 pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let overrides = Overrides::parse(&call.json::<Value>()?)?;
+    let overrides = Overrides::parse(call.json::<crm_auth::access::OverridesRequest>()?)?;
     // A tenant admin narrows what was sold; raising is the operator's (`/v1/ops/…`).
     crate::access::load(&app.store, p.tenant_id).await?.check_narrowing(&p.entitlements.plan, &overrides)?;
     let (name, id, tx) = match scope(app, &call).await? {
@@ -96,4 +96,12 @@ pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     );
     app.store.transact(tx.emit_audited(&event)).await.map_err(crate::access::conflict)?;
     Ok(Reply::ok(overrides))
+}
+
+/// The query parameter of an overrides scope (`group` and `user` scopes name one).
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeQuery {
+    /// The group or user id.
+    pub id: Option<String>,
 }

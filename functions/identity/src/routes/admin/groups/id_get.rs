@@ -3,7 +3,6 @@
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Limit};
 use crm_store::{item, Query};
-use serde_json::json;
 
 use crate::group::{Group, Member};
 use crate::App;
@@ -14,8 +13,15 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let members = app.store.query(q).await?.items.into_iter().map(item::from_item::<Member>).collect::<Result<Vec<_>, _>>()?;
     let access = crate::access::load(&app.store, g.tenant_id).await?;
     let overrides = access.groups.get(&g.id.to_string()).map(|gr| gr.overrides.clone()).unwrap_or_default();
-    let mut body = serde_json::to_value(&g).unwrap_or_default();
-    body["members"] = json!(members);
-    body["overrides"] = json!(overrides);
-    Ok(Reply::ok(body).etag(g.version))
+    let version = g.version;
+    Ok(Reply::ok(GroupView { group: g, members, overrides }).etag(version))
+}
+
+/// A group with its members and entitlement overrides.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct GroupView {
+    #[serde(flatten)]
+    pub group: Group,
+    pub members: Vec<Member>,
+    pub overrides: crm_auth::access::Overrides,
 }

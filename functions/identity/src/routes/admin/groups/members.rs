@@ -52,7 +52,7 @@ pub async fn add(app: &App, call: Call) -> Result<Reply, AppError> {
     let u = user(app, &call).await?;
     let gid = g.id.to_string();
     if u.group_ids.contains(&gid) {
-        return Ok(Reply::ok(json!({ "group_id": g.id, "user_id": u.id, "added": false })));
+        return Ok(Reply::ok(Membership { group_id: g.id, user_id: u.id, added: false }));
     }
     let now = Timestamp::now();
     let mut next = User { version: u.version + 1, ..u.clone() };
@@ -72,7 +72,7 @@ pub async fn add(app: &App, call: Call) -> Result<Reply, AppError> {
         .put("member", member.to_item(p.tenant_id)?)
         .emit_audited(&event);
     app.store.transact(tx).await.map_err(|_| AppError::Conflict("the user changed meanwhile; retry".into()))?;
-    Ok(Reply::created(format!("/v1/admin/groups/{}", g.id), json!({ "group_id": g.id, "user_id": u.id, "added": true })))
+    Ok(Reply::created(format!("/v1/admin/groups/{}", g.id), Membership { group_id: g.id, user_id: u.id, added: true }))
 }
 
 pub async fn remove(app: &App, call: Call) -> Result<Reply, AppError> {
@@ -100,4 +100,12 @@ pub async fn remove(app: &App, call: Call) -> Result<Reply, AppError> {
         .emit_audited(&event);
     app.store.transact(tx).await.map_err(|_| AppError::Conflict("the user changed meanwhile; retry".into()))?;
     Ok(Reply::no_content())
+}
+
+/// A user's membership of a group (`added: false`: a member already).
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Membership {
+    pub group_id: crm_kernel::EntityId,
+    pub user_id: crm_kernel::UserId,
+    pub added: bool,
 }

@@ -9,7 +9,7 @@ use crm_store::tx::Condition;
 use crm_store::{item, Tx};
 use serde_json::{json, Value};
 
-use crate::group::{Group, GroupFields};
+use crate::group::{Group, GroupChanges, GroupFields};
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
@@ -18,7 +18,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if call.if_match()?.is_some_and(|v| v != current.version) {
         return Err(AppError::PreconditionFailed);
     }
-    let fields = GroupFields::apply(&current.fields, &call.json::<Value>()?)?;
+    let fields = GroupFields::apply(&current.fields, call.json::<GroupChanges>()?)?;
     if fields == current.fields {
         return Ok(Reply::ok(&current).etag(current.version));
     }

@@ -6,14 +6,14 @@ use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, EntityId, Timestamp};
 use crm_store::{item, usage, StoreError, Tx};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::group::{Group, GroupFields};
+use crate::group::{Group, GroupChanges, GroupFields};
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let fields = GroupFields::apply(&GroupFields::blank(), &call.json::<Value>()?)?;
+    let fields = GroupFields::apply(&GroupFields::blank(), call.json::<GroupChanges>()?)?;
     crm_auth::grant::check_grant(&p.roles, &fields.default_roles)?;
     let now = Timestamp::now();
     let group = Group { id: EntityId::new(), tenant_id: p.tenant_id, fields, created_at: now, updated_at: now, version: 1 };

@@ -24,9 +24,8 @@ pub struct Edge {
 pub async fn get(app: &App, call: Call) -> Result<Reply, AppError> {
     let t = call.principal()?.tenant_id;
     let m = crate::access::load(&app.store, t).await?;
-    let inherited: serde_json::Map<String, serde_json::Value> =
-        crm_auth::rbac::ROLES.iter().map(|r| (r.to_string(), json!(m.descendants(r)))).collect();
-    Ok(Reply::ok(json!({ "edges": m.hierarchy, "inherits_from": inherited })))
+    let inherits_from = crm_auth::rbac::ROLES.iter().map(|r| (r.to_string(), m.descendants(r))).collect();
+    Ok(Reply::ok(Hierarchy { edges: m.hierarchy, inherits_from: Some(inherits_from) }))
 }
 
 pub async fn post(app: &App, call: Call) -> Result<Reply, AppError> {
@@ -53,7 +52,7 @@ async fn change(app: &App, call: Call, add: bool) -> Result<Reply, AppError> {
         n
     };
     if next == read {
-        return Ok(Reply::ok(json!({ "edges": read.hierarchy })));
+        return Ok(Reply::ok(Hierarchy { edges: read.hierarchy, inherits_from: None }));
     }
     // An edge hands the child's permissions to every holder of the parent.
     let mut granted: Vec<String> = read.descendants(&e.child_role).into_iter().collect();
@@ -66,5 +65,15 @@ async fn change(app: &App, call: Call, add: bool) -> Result<Reply, AppError> {
     let edges = next.hierarchy.clone();
     let tx = crate::access::save(Tx::new().emit_audited(&event), p.tenant_id, &read, next)?;
     app.store.transact(tx).await.map_err(crate::access::conflict)?;
-    Ok(if add { Reply::created("/v1/admin/roles/hierarchy", json!({ "edges": edges })) } else { Reply::ok(json!({ "edges": edges })) })
+    let body = Hierarchy { edges, inherits_from: None };
+    Ok(if add { Reply::created("/v1/admin/roles/hierarchy", body) } else { Reply::ok(body) })
+}
+
+/// The role hierarchy: its edges (and, read, what each role inherits).
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Hierarchy {
+    pub edges: Vec<crm_auth::access::RoleEdge>,
+    /// Per role, every role it inherits from, transitively (`GET` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inherits_from: Option<std::collections::BTreeMap<String, std::collections::BTreeSet<String>>>,
 }

@@ -24,7 +24,7 @@ pub struct Body {
 
 pub async fn get(app: &App, call: Call) -> Result<Reply, AppError> {
     let m = crate::access::load(&app.store, call.principal()?.tenant_id).await?;
-    Ok(Reply::ok(json!({ "mode": m.visibility.as_str() })))
+    Ok(Reply::ok(Visibility { mode: m.visibility }))
 }
 
 pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
@@ -33,7 +33,7 @@ pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     let mode = Mode::parse(&b.mode).ok_or_else(|| AppError::invalid("mode", "must be all or team"))?;
     let read = crate::access::load(&app.store, p.tenant_id).await?;
     if read.visibility == mode {
-        return Ok(Reply::ok(json!({ "mode": mode.as_str() })));
+        return Ok(Reply::ok(Visibility { mode }));
     }
     let subject = Subject { kind: "tenant".into(), id: p.tenant_id.to_string() };
     let data = json!({ "from": read.visibility.as_str(), "to": mode.as_str() });
@@ -41,5 +41,11 @@ pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     let next = crm_auth::access::AccessModel { visibility: mode, ..read.clone() };
     let tx = crate::access::save(Tx::new().emit_audited(&event), p.tenant_id, &read, next)?;
     app.store.transact(tx).await.map_err(crate::access::conflict)?;
-    Ok(Reply::ok(json!({ "mode": mode.as_str() })))
+    Ok(Reply::ok(Visibility { mode }))
+}
+
+/// The tenant's record visibility.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Visibility {
+    pub mode: crm_auth::visibility::Mode,
 }

@@ -65,6 +65,6 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Err(e) => return Err(e.into()),
     }
     let (body, cookie) = issue::tokens(app, &user, &session, &refresh, now)?;
-    Ok(issue::reply_with(201, json!({ "user": user.public(), "tokens": body }), cookie)
+    Ok(issue::reply_with(201, issue::SignedIn { user: user.public(), tokens: body }, cookie)
         .header("location", format!("/v1/admin/users/{}", user.id)))
 }

@@ -67,11 +67,29 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     match app.store.transact(seats::take(tx, p.tenant_id, &entitlements)).await {
         Ok(()) => Ok(Reply::with_status(
             201,
-            json!({ "invitation_id": invitation.id, "user_id": user_id, "email": email, "roles": roles, "expires_at": invitation.expires_at }),
+            Invited {
+                invitation_id: invitation.id,
+                user_id,
+                email: email.clone(),
+                roles: roles.clone(),
+                expires_at: invitation.expires_at,
+            },
         )
         .header("location", format!("/v1/admin/users/{user_id}"))),
         Err(StoreError::ConditionFailed { label }) if label == seats::SEATS => Err(entitlements.limit_reached("users.max")),
-        Err(StoreError::ConditionFailed { label }) if label == "email" => Err(AppError::Conflict("this email is already registered".into())),
+        Err(StoreError::ConditionFailed { label }) if label == "email" => {
+            Err(AppError::Conflict("this email is already registered".into()))
+        }
         Err(e) => Err(e.into()),
     }
+}
+
+/// An invitation sent.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Invited {
+    pub invitation_id: crm_kernel::EntityId,
+    pub user_id: crm_kernel::UserId,
+    pub email: crm_kernel::Email,
+    pub roles: Vec<String>,
+    pub expires_at: crm_kernel::Timestamp,
 }

@@ -82,7 +82,8 @@ fn apply(user: &User, patch: Patch) -> Result<(User, Map<String, Value>), AppErr
     if !errors.is_empty() {
         return Err(AppError::invalid_fields(errors));
     }
-    let (before, after) = (user.public(), next.public());
+    let (before, after) =
+        (serde_json::to_value(user.public()).unwrap_or_default(), serde_json::to_value(next.public()).unwrap_or_default());
     let mut changes = Map::new();
     for f in ["full_name", "job_title_code", "department_code", "locale", "timezone", "avatar_url"] {
         if before[f] != after[f] {
