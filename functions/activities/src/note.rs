@@ -20,11 +20,11 @@ pub struct NoteBody(#[schemars(length(min = 1, max = 10_000))] String);
 impl NoteBody {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let trimmed = raw.trim();
-        let chars = trimmed.chars().count();
-        if chars == 0 {
+        if trimmed.is_empty() {
             return Err(FieldError::new("body", "must not be empty"));
         }
-        if chars > MAX_BODY_CHARS {
+        // The limit is on what is sent (the schema's `maxLength`).
+        if raw.chars().count() > MAX_BODY_CHARS {
             return Err(FieldError::new("body", format!("must be at most {MAX_BODY_CHARS} characters")));
         }
         Ok(Self(trimmed.to_string()))

@@ -395,19 +395,19 @@ pub const ROUTES: &[Route<App>] = &[
         "EntitlementOverridesGet",
         Access::Permission(rbac::ENTITLEMENTS_OVERRIDES_MANAGE),
         routes::admin::entitlements::overrides::get,
-        "Get entitlement override", query: crate::routes::admin::entitlements::overrides::ScopeQuery, reply: crm_auth::access::Overrides),
+        "Get entitlement override", query: crate::routes::admin::entitlements::overrides::ScopeQuery, reply: crm_auth::access::Overrides, errors: [404 "NOT_FOUND"]),
     route!(
         "PUT /v1/admin/entitlements/overrides/{scope}",
         "EntitlementOverridesPut",
         Access::Permission(rbac::ENTITLEMENTS_OVERRIDES_MANAGE),
         routes::admin::entitlements::overrides::put,
-        "Put entitlement overrides", body: crm_auth::access::OverridesRequest, query: crate::routes::admin::entitlements::overrides::ScopeQuery, reply: crm_auth::access::Overrides),
+        "Put entitlement overrides", body: crm_auth::access::OverridesRequest, query: crate::routes::admin::entitlements::overrides::ScopeQuery, reply: crm_auth::access::Overrides, errors: [404 "NOT_FOUND"]),
     route!(
         "GET /v1/admin/entitlements/effective",
         "EntitlementsEffective",
         Access::Permission(rbac::ENTITLEMENTS_VIEW),
         routes::admin::entitlements::effective_get::handle,
-        "Entitlements effective (each value with its source)", query: crate::routes::admin::entitlements::effective_get::EffectiveQuery, reply: crate::access::EffectiveAccess),
+        "Entitlements effective (each value with its source)", query: crate::routes::admin::entitlements::effective_get::EffectiveQuery, reply: crate::access::EffectiveAccess, errors: [404 "NOT_FOUND"]),
     route!(
         "GET /v1/admin/plan",
         "PlanGet",

@@ -207,17 +207,17 @@ impl Fields {
         }
     }
 
-    /// Text, trimmed; `null` or blank clears; more than `max` characters,
-    /// or not a string, is a problem.
+    /// Text, trimmed; `null` or blank clears; more than `max` characters
+    /// (as sent, the schema's `maxLength`), or not a string, is a problem.
     pub fn text(&mut self, key: &str, input: Input<String>, max: usize) -> Option<Option<String>> {
         match self.value(key, input, "must be a string")? {
             None => Some(None),
-            Some(s) if s.trim().is_empty() => Some(None),
-            Some(s) if s.trim().chars().count() <= max => Some(Some(s.trim().to_string())),
-            Some(_) => {
+            Some(s) if s.chars().count() > max => {
                 self.error(key, format!("must be at most {max} characters"));
                 None
             }
+            Some(s) if s.trim().is_empty() => Some(None),
+            Some(s) => Some(Some(s.trim().to_string())),
         }
     }
 

@@ -43,8 +43,16 @@ pub(crate) async fn set(app: &App, call: Call, on: bool) -> Result<Reply, AppErr
     }
     // Removing a second factor needs the password (read first: a body is
     // checked even when the factor is off already).
-    let proof: Option<Proof> =
-        if on { None } else { Some(call.json().map_err(|_| AppError::invalid("password", "give the account's password"))?) };
+    let proof: Option<Proof> = match on {
+        true => None,
+        false => {
+            let body: Proof = call.json().map_err(|_| AppError::invalid("password", "give the account's password"))?;
+            if body.password.is_empty() || body.password.chars().count() > 1024 {
+                return Err(AppError::invalid("password", "give the account's password"));
+            }
+            Some(body)
+        }
+    };
     let has = user.otp_factors.contains(&channel);
     if has == on {
         return Ok(Reply::ok(Factors { user: user.public() }));
