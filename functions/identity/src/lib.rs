@@ -242,6 +242,15 @@ pub const ROUTES: &[Route<App>] = &[
         Access::Public,
         routes::ops::entitlements::put,
         "Set a tenant's entitlements (operator key)", body: crm_auth::access::OverridesRequest, reply: crate::routes::ops::entitlements::Grants, errors: [401 "UNAUTHENTICATED"]),
+    route!(
+        "GET /v1/admin/seats",
+        "SeatsGet",
+        Access::Permission(rbac::SEATS_VIEW),
+        routes::admin::seats::get::handle,
+        "Seats: included, used, available, and who holds them",
+        query: crate::routes::admin::seats::get::SeatsQuery,
+        reply: crate::routes::admin::seats::get::Seats
+    ),
     route!("GET /v1/admin/roles", "RolesList", Access::Permission(rbac::ROLE_READ), routes::admin::roles::get::handle, "List roles", reply: Vec<crate::routes::admin::roles::get::Role>),
     route!("GET /v1/admin/users", "UsersList", Access::Permission(rbac::USER_READ), routes::admin::users::get::handle, "List users", query: crate::routes::admin::users::get::UsersQuery, reply: Vec<crate::model::UserView>),
     route!(

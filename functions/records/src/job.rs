@@ -202,6 +202,7 @@ impl Job {
 pub fn public(job: &Job) -> JobView {
     JobView {
         id: job.id,
+        tenant_id: job.tenant_id,
         kind: job.kind,
         status: job.status,
         created_by: job.created_by,
@@ -229,6 +230,7 @@ pub fn public(job: &Job) -> JobView {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct JobView {
     pub id: EntityId,
+    pub tenant_id: TenantId,
     #[serde(rename = "type")]
     pub kind: JobKind,
     pub status: JobStatus,

@@ -132,6 +132,8 @@ pub struct PolicyChanges {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct StepInput {
+    /// Ignored: steps run in list order (a policy read back may be sent as is).
+    pub seq: Input<u32>,
     /// `flat` or `sequential` (`parallel` is the Advanced tier's).
     #[schemars(extend("enum" = ["flat", "sequential", "parallel"]))]
     pub kind: Input<String>,

@@ -39,6 +39,8 @@ pub const AUDIT_READ: Permission = Permission("audit.read");
 pub const APIKEY_MANAGE: Permission = Permission("apikey.manage");
 pub const USER_MANAGE: Permission = Permission("user.manage");
 pub const PLAN_VIEW: Permission = Permission("plan.view");
+/// The seat view (`GET /v1/admin/seats`).
+pub const SEATS_VIEW: Permission = Permission("seats.view");
 pub const TWOFA_MANAGE_SELF: Permission = Permission("twofa.manage.self");
 pub const USER_SUSPEND: Permission = Permission("user.suspend");
 pub const USER_DEACTIVATE: Permission = Permission("user.deactivate");
@@ -118,6 +120,7 @@ pub const ALL: &[Permission] = &[
     APIKEY_MANAGE,
     USER_MANAGE,
     PLAN_VIEW,
+    SEATS_VIEW,
     TWOFA_MANAGE_SELF,
     USER_SUSPEND,
     USER_DEACTIVATE,

@@ -107,7 +107,13 @@ catalogue! {
     EMAIL_ACCOUNT_UPDATED = "email_account.updated",
     // entitlement
     ENTITLEMENT_GRANT_CHANGED = "entitlement.grant.changed",
+    /// The spec's name for an admin's override change (`PUT
+    /// /v1/admin/entitlements/overrides/{scope}`).
+    ENTITLEMENT_OVERRIDE_CHANGED = "entitlement.override.changed",
     // entitlements
+    /// Deprecated: the name emitted until 2026-12 for what is now
+    /// `entitlement.override.changed`. No longer emitted; it stays in the
+    /// catalogue one release so consumers can move (docs/events.md).
     ENTITLEMENTS_OVERRIDES_CHANGED = "entitlements.overrides.changed",
     // group
     GROUP_CREATED = "group.created",

@@ -87,8 +87,11 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Input<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Ok(match Value::deserialize(d)? {
             Value::Null => Input::Null,
-            v => match serde_json::from_value(v) {
+            v => match serde_json::from_value(v.clone()) {
                 Ok(t) => Input::Given(t),
+                // A blank string where a value of another kind goes (an id, a
+                // number) clears it, as `null` does: what a form's emptied field sends.
+                Err(_) if v.as_str().is_some_and(|s| s.trim().is_empty()) => Input::Null,
                 Err(e) => Input::Invalid(e.to_string()),
             },
         })
@@ -380,6 +383,7 @@ mod tests {
         assert_eq!((c.a, c.b), (Input::Given("x".to_string()), Input::Null));
         assert!(matches!(c.n, Input::Invalid(_)));
         assert_eq!(serde_json::from_value::<Changes>(json!({})).unwrap().a, Input::Absent);
+        assert_eq!(serde_json::from_value::<Changes>(json!({ "n": " " })).unwrap().n, Input::Null, "a blank clears");
         assert!(serde_json::from_value::<Changes>(json!({ "zeta": 1 })).is_err(), "unknown fields are refused");
     }
 

@@ -7,4 +7,5 @@ pub mod entitlements;
 pub mod groups;
 pub mod plan;
 pub mod roles;
+pub mod seats;
 pub mod users;

@@ -39,6 +39,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         return Err(AppError::RateLimited { retry_after_secs: (window + 60 - now).max(1) as u64 });
     }
     let mut body: CaptureRequest = call.json()?;
+    refuse_unknown(call.body_bytes()?)?;
     if body.website.as_ref().is_some_and(|v| v.as_str().is_none_or(|s| !s.trim().is_empty())) {
         tracing::warn!(tenant = %p.tenant_id, key = %key.id, "lead capture: honeypot filled, dropped");
         return Ok(Reply::with_status(202, Accepted { accepted: true }));
@@ -60,6 +61,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
 
 /// The body of `POST /v1/leads/capture`: what the visitor typed.
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct CaptureRequest {
     /// The lead (a form sets neither `owner_user_id` nor `status`).
     #[serde(flatten)]
@@ -77,4 +79,17 @@ pub struct CaptureRequest {
 #[derive(Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct Accepted {
     pub accepted: bool,
+}
+
+/// `CaptureRequest` flattens the lead's fields, and serde's
+/// `deny_unknown_fields` does not reach through a flatten: the body's keys
+/// are checked against the schema's properties here, one source for both.
+fn refuse_unknown(bytes: &[u8]) -> Result<(), AppError> {
+    let raw: serde_json::Map<String, serde_json::Value> = crm_http::call::parse_json(bytes)?;
+    let schema = serde_json::to_value(schemars::schema_for!(CaptureRequest)).unwrap_or_default();
+    let known = schema["properties"].as_object().cloned().unwrap_or_default();
+    match raw.keys().find(|k| !known.contains_key(*k)) {
+        Some(k) => Err(AppError::invalid(k.as_str(), "unknown field")),
+        None => Ok(()),
+    }
 }

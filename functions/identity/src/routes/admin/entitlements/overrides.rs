@@ -6,7 +6,7 @@
 //! plan (with the operator's grants): turning on a feature it lacks or
 //! raising a limit above it is `422 ENTITLEMENT_ABOVE_PLAN`; the operator
 //! sells more through `PUT /v1/ops/tenants/{id}/entitlements`.
-//! `entitlements.overrides.changed`.
+//! `entitlement.override.changed` (the spec's name).
 
 use crm_auth::access::Overrides;
 use crm_events::audit::AuditExt;
@@ -89,7 +89,7 @@ pub async fn put(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = super::super::super::event(
         &call,
         p.tenant_id,
-        crm_events::types::ENTITLEMENTS_OVERRIDES_CHANGED,
+        crm_events::types::ENTITLEMENT_OVERRIDE_CHANGED,
         p.user_id,
         subject,
         json!({ "scope": name, "id": id, "overrides": overrides }),

@@ -1,0 +1,3 @@
+//! `/v1/admin/seats`.
+
+pub mod get;
