@@ -117,15 +117,19 @@ impl Template {
 
 /// `text` (a `!Sub` string) with each `${name}` renamed to `${rename(name)}`.
 pub fn rename_sub_vars(text: &str, mut rename: impl FnMut(&str) -> Result<String, String>) -> Result<String, String> {
+    replace_sub_vars(text, |name| Ok(format!("${{{}}}", rename(name)?)))
+}
+
+/// `text` (a `!Sub` string) with each `${name}` replaced by `replace(name)`:
+/// the one scanner of `${…}` the generator and the resolver share.
+fn replace_sub_vars(text: &str, mut replace: impl FnMut(&str) -> Result<String, String>) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let end = after.find('}').ok_or_else(|| format!("unterminated ${{ in {text}"))?;
-        out.push_str("${");
-        out.push_str(&rename(&after[..end])?);
-        out.push('}');
+        out.push_str(&replace(&after[..end])?);
         rest = &after[end + 1..];
     }
     out.push_str(rest);
@@ -194,28 +198,17 @@ impl Resolver {
 
     /// Resolves `${Name}` and `${Name.Attr}` inside a `!Sub` string.
     pub fn sub(&self, text: &str, vars: &BTreeMap<String, String>) -> Result<String, String> {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            let end = after.find('}').ok_or_else(|| format!("unterminated ${{ in {text}"))?;
-            let name = &after[..end];
+        replace_sub_vars(text, |name| {
             if let Some(literal) = name.strip_prefix('!') {
-                out.push_str("${");
-                out.push_str(literal);
-                out.push('}');
+                Ok(format!("${{{literal}}}"))
             } else if let Some(v) = vars.get(name) {
-                out.push_str(v);
+                Ok(v.clone())
             } else if let Some((logical, attr)) = name.split_once('.') {
-                out.push_str(&self.lookup_attr(logical, attr)?);
+                self.lookup_attr(logical, attr)
             } else {
-                out.push_str(&self.lookup_ref(name)?);
+                self.lookup_ref(name)
             }
-            rest = &after[end + 1..];
-        }
-        out.push_str(rest);
-        Ok(out)
+        })
     }
 
     /// Resolves every intrinsic function inside `value`.
