@@ -85,10 +85,13 @@ pub struct Accepted {
 /// `deny_unknown_fields` does not reach through a flatten: the body's keys
 /// are checked against the schema's properties here, one source for both.
 fn refuse_unknown(bytes: &[u8]) -> Result<(), AppError> {
+    // The schema's property names, generated once per execution environment.
+    static KNOWN: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        let schema = serde_json::to_value(schemars::schema_for!(CaptureRequest)).unwrap_or_default();
+        schema["properties"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default()
+    });
     let raw: serde_json::Map<String, serde_json::Value> = crm_http::call::parse_json(bytes)?;
-    let schema = serde_json::to_value(schemars::schema_for!(CaptureRequest)).unwrap_or_default();
-    let known = schema["properties"].as_object().cloned().unwrap_or_default();
-    match raw.keys().find(|k| !known.contains_key(*k)) {
+    match raw.keys().find(|k| !KNOWN.contains(k)) {
         Some(k) => Err(AppError::invalid(k.as_str(), "unknown field")),
         None => Ok(()),
     }
