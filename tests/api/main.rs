@@ -36,6 +36,7 @@ mod pipeline;
 mod ratelimit;
 mod recovery;
 mod reminders;
+mod roles;
 mod seats;
 mod security;
 mod segments;

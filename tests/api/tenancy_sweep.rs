@@ -20,6 +20,7 @@ const PREFIXES: &[&str] = &[
     "/v1/activities",
     "/v1/notes",
     "/v1/admin/groups",
+    "/v1/admin/roles",
     "/v1/approvals",
     "/v1/pipelines",
     "/v1/deals",
@@ -66,6 +67,9 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
     );
     let note = id_of(&body_of(owner.post("/v1/notes").json(&json!({"body": "private"}))).await);
     let group = id_of(&body_of(owner.post("/v1/admin/groups").json(&json!({"name": "Team", "code": "team"}))).await);
+    let role =
+        body_of(owner.post("/v1/admin/roles").json(&json!({"code": "closer", "name": "Closer", "permissions": ["deal.read"]}))).await;
+    let role = role["data"]["code"].as_str().unwrap_or_else(|| panic!("{role}")).to_string();
     let policy = id_of(&body_of(owner.post("/v1/approvals/policies").json(&json!({"name": "P", "action_code": "task.complete", "object_type": "task", "conditions": [{"field": "priority", "op": "eq", "value": "high"}], "steps": [{"approver_mode": "role", "approver_ref": "admin"}]}))).await);
     let request = body_of(rep.post(&format!("/v1/tasks/{task}/complete"))).await;
     let request = request["data"]["approval_request"]["id"].as_str().unwrap_or_else(|| panic!("{request}")).to_string();
@@ -84,6 +88,7 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
         ("/v1/activities/{id}", activity.as_str()),
         ("/v1/notes/{id}", note.as_str()),
         ("/v1/admin/groups/{id}", group.as_str()),
+        ("/v1/admin/roles/{id}", role.as_str()),
         ("/v1/approvals/policies/{id}", policy.as_str()),
         ("/v1/approvals/requests/{id}", request.as_str()),
         ("/v1/pipelines/{id}", pipeline.as_str()),
@@ -134,4 +139,6 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
     assert_eq!(owner.get_json(&format!("/v1/deals/{deal}")).await["data"]["version"], 1, "the deal is untouched");
     assert_eq!(owner.get_json(&format!("/v1/leads/{lead}")).await["data"]["version"], 1, "the lead is untouched");
     assert_eq!(owner.get_json(&format!("/v1/pipelines/{pipeline}")).await["data"]["version"], 1, "the pipeline is untouched");
+    let closer = owner.get_json(&format!("/v1/admin/roles/{role}/permissions")).await;
+    assert_eq!(closer["data"]["role"]["name"], "Closer", "the role is untouched: {closer}");
 }

@@ -7,7 +7,6 @@
 //! * a member `T#{t}#GROUP#{id}` / `MEMBER#{user}` (the group's members:
 //!   one key condition), mirrored by the user's `group_ids`.
 
-use crm_auth::rbac;
 use crm_kernel::fields::{Fields, Input};
 use crm_kernel::{AppError, EntityId, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
@@ -66,8 +65,9 @@ impl GroupFields {
         Self { name: String::new(), code: String::new(), description: None, is_active: true, default_roles: Vec::new() }
     }
 
-    /// Applies a JSON object of changes (absent = keep); every problem named.
-    pub fn apply(base: &Self, c: GroupChanges) -> Result<Self, AppError> {
+    /// Applies a JSON object of changes (absent = keep); every problem
+    /// named. Default roles are roles of the tenant's `model`.
+    pub fn apply(base: &Self, c: GroupChanges, model: &crm_auth::access::AccessModel) -> Result<Self, AppError> {
         let mut f = Fields::new();
         let mut next = base.clone();
         if let Some(n) = f.text("name", c.name, 100) {
@@ -87,12 +87,13 @@ impl GroupFields {
             next.is_active = b;
         }
         if c.default_roles.is_present() {
-            match c.default_roles.given().filter(|a| a.iter().all(|r| rbac::ROLES.contains(&r.as_str()))) {
+            match c.default_roles.given().filter(|a| a.iter().all(|r| model.knows_role(r))) {
                 Some(mut roles) => {
+                    roles.sort();
                     roles.dedup();
                     next.default_roles = roles;
                 }
-                _ => f.error("default_roles", format!("must be a list of {}", rbac::ROLES.join(", "))),
+                _ => f.error("default_roles", format!("must be a list of {}", model.role_codes().join(", "))),
             }
         }
         f.require("name", !next.name.is_empty());
@@ -147,10 +148,16 @@ mod tests {
         let g = GroupFields::apply(
             &GroupFields::blank(),
             changes(json!({"name": " Sales managers ", "code": "sales_managers", "default_roles": ["manager"]})),
+            &Default::default(),
         )
         .unwrap();
         assert_eq!((g.name.as_str(), g.is_active, g.default_roles.clone()), ("Sales managers", true, vec!["manager".to_string()]));
-        let err = GroupFields::apply(&GroupFields::blank(), changes(json!({"code": "Sales Team", "default_roles": ["boss"]}))).unwrap_err();
+        let err = GroupFields::apply(
+            &GroupFields::blank(),
+            changes(json!({"code": "Sales Team", "default_roles": ["boss"]})),
+            &Default::default(),
+        )
+        .unwrap_err();
         let fields: Vec<_> = err.details().iter().map(|d| d.field.as_str()).collect();
         assert_eq!(fields, vec!["code", "default_roles", "name"]);
         assert!(serde_json::from_value::<GroupChanges>(json!({"color": 1})).is_err(), "unknown fields are refused");

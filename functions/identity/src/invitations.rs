@@ -74,6 +74,8 @@ async fn expire(app: &App, inv: &OneTime, now: Timestamp) -> Result<(), crm_stor
         tx = tx.delete("email_owner", &email_marker_key(&e), Some(mine));
         tx = crate::seats::release(tx, t);
     }
+    let roles: Vec<String> = serde_json::from_value(inv.payload["roles"].clone()).unwrap_or_default();
+    tx = crate::role_holders::follow(tx, t, &roles, &[]);
     match app.store.transact(tx).await {
         // Someone else took the email meanwhile (say, a sign-up after a
         // manual release): expire the invitation alone.

@@ -21,6 +21,7 @@ pub mod otp;
 pub mod owners;
 pub mod password;
 pub mod refresh;
+pub mod role_holders;
 pub mod routes;
 pub mod seats;
 pub mod throttle;
@@ -251,7 +252,31 @@ pub const ROUTES: &[Route<App>] = &[
         query: crate::routes::admin::seats::get::SeatsQuery,
         reply: crate::routes::admin::seats::get::Seats
     ),
-    route!("GET /v1/admin/roles", "RolesList", Access::Permission(rbac::ROLE_READ), routes::admin::roles::get::handle, "List roles", reply: Vec<crate::routes::admin::roles::get::Role>),
+    route!("GET /v1/admin/roles", "RolesList", Access::Permission(rbac::ROLE_READ), routes::admin::roles::get::handle, "List roles (default, then custom)", reply: Vec<crm_auth::roles::RoleView>),
+    route!(
+        "POST /v1/admin/roles",
+        "RolesCreate",
+        Access::Permission(rbac::ROLES_MANAGE),
+        routes::admin::roles::post::handle,
+        "Create custom role (only codes the caller holds; roles.max)", body: crm_auth::roles::RoleChanges, reply: crm_auth::roles::RoleView, errors: [409 "CONFLICT", 422 "LIMIT_REACHED"]),
+    route!(
+        "PATCH /v1/admin/roles/{id}",
+        "RolesUpdate",
+        Access::Permission(rbac::ROLES_MANAGE),
+        routes::admin::roles::patch::handle,
+        "Update custom role", body: crm_auth::roles::RoleChanges, reply: crm_auth::roles::RoleView, errors: [404 "NOT_FOUND", 409 "CONFLICT"]),
+    route!(
+        "DELETE /v1/admin/roles/{id}",
+        "RolesDelete",
+        Access::Permission(rbac::ROLES_MANAGE),
+        routes::admin::roles::delete::handle,
+        "Delete custom role (refused while assigned)", reply: crm_http::contract::NoContent, errors: [404 "NOT_FOUND", 409 "CONFLICT", 422 "ROLE_IN_USE"]),
+    route!(
+        "GET /v1/admin/roles/{id}/permissions",
+        "RolePermissionsGet",
+        Access::Permission(rbac::ROLE_READ),
+        routes::admin::roles::permissions_get::handle,
+        "Get role permissions (own, inherited, all)", reply: crate::routes::admin::roles::permissions_get::RolePermissions, errors: [404 "NOT_FOUND"]),
     route!("GET /v1/admin/users", "UsersList", Access::Permission(rbac::USER_READ), routes::admin::users::get::handle, "List users", query: crate::routes::admin::users::get::UsersQuery, reply: Vec<crate::model::UserView>),
     route!(
         "POST /v1/admin/users",

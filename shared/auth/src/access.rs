@@ -22,7 +22,6 @@ use crm_kernel::{AppError, FieldError};
 use serde::{Deserialize, Serialize};
 
 use crate::entitlements::{Entitlements, FEATURES, LIMITS};
-use crate::rbac;
 use crate::visibility::{Mode, Scope};
 
 /// Most edges a tenant's hierarchy may hold.
@@ -121,6 +120,9 @@ pub struct AccessModel {
     /// Who sees whose records ([`crate::visibility`]).
     #[serde(default)]
     pub visibility: Mode,
+    /// The tenant's own roles, by code ([`crate::roles`]).
+    #[serde(default)]
+    pub custom_roles: crate::roles::CustomRoles,
     #[serde(default)]
     pub version: u64,
 }
@@ -145,8 +147,8 @@ impl AccessModel {
     pub fn add_edge(&self, parent: &str, child: &str) -> Result<Self, AppError> {
         let mut errors = Vec::new();
         for (f, r) in [("parent_role", parent), ("child_role", child)] {
-            if !rbac::ROLES.contains(&r) {
-                errors.push(FieldError::new(f, format!("must be one of {}", rbac::ROLES.join(", "))));
+            if !self.knows_role(r) {
+                errors.push(FieldError::new(f, format!("must be one of {}", self.role_codes().join(", "))));
             }
         }
         if !errors.is_empty() {
@@ -215,7 +217,7 @@ impl AccessModel {
         for r in roles {
             all.extend(self.descendants(r));
         }
-        all.iter().flat_map(|r| rbac::default_permissions(r)).map(|p| p.0.to_string()).collect()
+        all.iter().flat_map(|r| self.own_permissions(r)).collect()
     }
 
     /// The entitlements of a member of `groups` with `user` overrides, and
@@ -313,6 +315,7 @@ fn resolve<V: Copy + Ord>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rbac;
     use serde_json::{json, Value};
 
     fn roles(r: &[&str]) -> Vec<String> {

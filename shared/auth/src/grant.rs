@@ -2,19 +2,41 @@
 //! (user create, invite, role assignment, group default roles, group
 //! membership, role hierarchy links). See `docs/adr/0016-grants-and-credential-lifecycle.md`.
 //!
-//! * Roles are ranked: `super_admin` > `admin` > `manager` > `sales_rep` =
-//!   `staff` > `viewer`.
-//! * A principal grants (or takes away) only roles at or below its own
-//!   highest role; `super_admin` is granted only by a super admin.
+//! * Default roles are ranked: `super_admin` > `admin` > `manager` >
+//!   `sales_rep` = `staff` > `viewer`.
+//! * A principal grants (or takes away) only default roles at or below its
+//!   own highest role; `super_admin` is granted only by a super admin.
+//! * A custom role ([`crate::roles`]) has no rank: a principal grants it
+//!   only if it holds every permission the role gives, inherited ones
+//!   included — nobody hands out more than they hold.
 //! * A principal changes another user's roles or account only when every role
 //!   that user holds is one it could grant: an admin cannot demote an owner.
 //! * Nobody changes their own roles, by any path ([`Refusal::SelfChange`]).
 //!
 //! Pure: the handlers load what they need and ask.
 
+use std::collections::BTreeSet;
+
 use crm_kernel::AppError;
 
+use crate::access::AccessModel;
 use crate::rbac::SUPER_ADMIN;
+
+/// Who is granting: their effective roles and permissions, and the tenant's
+/// access model the roles are looked up in.
+#[derive(Debug, Clone, Copy)]
+pub struct Granter<'a> {
+    pub roles: &'a [String],
+    pub permissions: &'a BTreeSet<String>,
+    pub model: &'a AccessModel,
+}
+
+impl<'a> Granter<'a> {
+    /// The caller, under `model`.
+    pub fn new(p: &'a crate::Principal, model: &'a AccessModel) -> Self {
+        Self { roles: &p.roles, permissions: &p.permissions, model }
+    }
+}
 
 /// The rank of a default role: 0 is the most powerful. Unknown roles have none.
 pub fn rank(role: &str) -> Option<u8> {
@@ -49,7 +71,9 @@ impl Refusal {
     pub fn into_error(self) -> AppError {
         AppError::Forbidden(match self {
             Refusal::Above { role } if role == SUPER_ADMIN => "only a super_admin can grant or remove super_admin".into(),
-            Refusal::Above { role } => format!("you may grant only roles at or below your own highest role; `{role}` is above it"),
+            Refusal::Above { role } => {
+                format!("you may grant only roles at or below your own highest role, and custom roles whose every permission you hold; `{role}` is not one")
+            }
             Refusal::Outranked { role } => format!("the user holds `{role}`, a role above what you may grant"),
             Refusal::SelfChange => "nobody changes their own roles or permissions, by any path".into(),
         })
@@ -62,17 +86,20 @@ impl From<Refusal> for AppError {
     }
 }
 
-/// Whether a holder of `granter` may grant `role`.
-pub fn may_grant(granter: &[String], role: &str) -> bool {
-    let Some(wanted) = rank(role) else { return false };
+/// Whether `granter` may grant `role`.
+pub fn may_grant(granter: &Granter, role: &str) -> bool {
+    let Some(wanted) = rank(role) else {
+        return granter.model.custom_roles.contains_key(role)
+            && granter.model.permissions(&[role.to_string()]).is_subset(granter.permissions);
+    };
     if role == SUPER_ADMIN {
-        return granter.iter().any(|r| r == SUPER_ADMIN);
+        return granter.roles.iter().any(|r| r == SUPER_ADMIN);
     }
-    highest(granter).is_some_and(|mine| wanted >= mine)
+    highest(granter.roles).is_some_and(|mine| wanted >= mine)
 }
 
 /// `Ok` when every role of `roles` may be granted by `granter`.
-pub fn check_grant(granter: &[String], roles: &[String]) -> Result<(), Refusal> {
+pub fn check_grant(granter: &Granter, roles: &[String]) -> Result<(), Refusal> {
     match roles.iter().find(|r| !may_grant(granter, r)) {
         Some(r) => Err(Refusal::Above { role: r.clone() }),
         None => Ok(()),
@@ -82,8 +109,9 @@ pub fn check_grant(granter: &[String], roles: &[String]) -> Result<(), Refusal> 
 /// `Ok` when `granter` may act on a user holding `target` (change their
 /// roles, suspend, deactivate or delete them): every role the target holds
 /// must be one the granter could grant.
-pub fn check_target(granter: &[String], target: &[String]) -> Result<(), Refusal> {
-    match target.iter().filter(|r| rank(r).is_some()).find(|r| !may_grant(granter, r)) {
+pub fn check_target(granter: &Granter, target: &[String]) -> Result<(), Refusal> {
+    let known = |r: &&String| rank(r).is_some() || granter.model.custom_roles.contains_key(r.as_str());
+    match target.iter().filter(known).find(|r| !may_grant(granter, r)) {
         Some(r) => Err(Refusal::Outranked { role: r.clone() }),
         None => Ok(()),
     }
@@ -91,7 +119,7 @@ pub fn check_target(granter: &[String], target: &[String]) -> Result<(), Refusal
 
 /// A role change of `target` from `before` to `after` by `granter`: the
 /// target must be within reach, and so must every role added or removed.
-pub fn check_change(granter: &[String], before: &[String], after: &[String]) -> Result<(), Refusal> {
+pub fn check_change(granter: &Granter, before: &[String], after: &[String]) -> Result<(), Refusal> {
     check_target(granter, before)?;
     let changed: Vec<String> =
         after.iter().filter(|r| !before.contains(r)).chain(before.iter().filter(|r| !after.contains(r))).cloned().collect();
@@ -115,28 +143,66 @@ mod tests {
         v.iter().map(|s| s.to_string()).collect()
     }
 
+    /// Checks `f` as a holder of the default roles `roles` under `model`.
+    fn as_holder<T>(roles: &[&str], model: &AccessModel, f: impl FnOnce(&Granter) -> T) -> T {
+        let roles = r(roles);
+        let permissions = model.permissions(&roles);
+        f(&Granter { roles: &roles, permissions: &permissions, model })
+    }
+
+    fn may(roles: &[&str], role: &str) -> bool {
+        as_holder(roles, &AccessModel::default(), |g| may_grant(g, role))
+    }
+
     #[test]
     fn a_principal_grants_only_at_or_below_its_highest_role() {
-        assert!(may_grant(&r(&["admin"]), "admin"));
-        assert!(may_grant(&r(&["admin"]), "viewer"));
-        assert!(!may_grant(&r(&["admin"]), "super_admin"));
-        assert!(!may_grant(&r(&["manager"]), "admin"));
-        assert!(may_grant(&r(&["manager", "viewer"]), "sales_rep"));
-        assert!(may_grant(&r(&["super_admin"]), "super_admin"));
-        assert!(!may_grant(&r(&["admin"]), "root"), "unknown roles are never granted");
-        assert!(!may_grant(&[], "viewer"), "no role, no grant");
-        assert_eq!(check_grant(&r(&["admin"]), &r(&["viewer", "super_admin"])), Err(Refusal::Above { role: "super_admin".into() }));
+        assert!(may(&["admin"], "admin"));
+        assert!(may(&["admin"], "viewer"));
+        assert!(!may(&["admin"], "super_admin"));
+        assert!(!may(&["manager"], "admin"));
+        assert!(may(&["manager", "viewer"], "sales_rep"));
+        assert!(may(&["super_admin"], "super_admin"));
+        assert!(!may(&["admin"], "root"), "unknown roles are never granted");
+        assert!(!may(&[], "viewer"), "no role, no grant");
+        let refused = as_holder(&["admin"], &AccessModel::default(), |g| check_grant(g, &r(&["viewer", "super_admin"])));
+        assert_eq!(refused, Err(Refusal::Above { role: "super_admin".into() }));
     }
 
     #[test]
     fn nobody_acts_on_a_user_above_them() {
-        assert_eq!(check_target(&r(&["admin"]), &r(&["super_admin"])), Err(Refusal::Outranked { role: "super_admin".into() }));
-        assert!(check_target(&r(&["admin"]), &r(&["admin", "viewer"])).is_ok());
-        assert!(check_target(&r(&["manager"]), &r(&["sales_rep"])).is_ok());
-        assert!(check_target(&r(&["manager"]), &r(&["admin"])).is_err());
-        assert!(check_change(&r(&["admin"]), &r(&["viewer"]), &r(&["manager"])).is_ok());
-        assert!(check_change(&r(&["admin"]), &r(&["viewer"]), &r(&["super_admin"])).is_err());
-        assert!(check_change(&r(&["super_admin"]), &r(&["super_admin"]), &r(&["admin"])).is_ok());
+        let m = AccessModel::default();
+        let target = |g: &[&str], t: &[&str]| as_holder(g, &m, |g| check_target(g, &r(t)));
+        let change = |g: &[&str], b: &[&str], a: &[&str]| as_holder(g, &m, |g| check_change(g, &r(b), &r(a)));
+        assert_eq!(target(&["admin"], &["super_admin"]), Err(Refusal::Outranked { role: "super_admin".into() }));
+        assert!(target(&["admin"], &["admin", "viewer"]).is_ok());
+        assert!(target(&["manager"], &["sales_rep"]).is_ok());
+        assert!(target(&["manager"], &["admin"]).is_err());
+        assert!(change(&["admin"], &["viewer"], &["manager"]).is_ok());
+        assert!(change(&["admin"], &["viewer"], &["super_admin"]).is_err());
+        assert!(change(&["super_admin"], &["super_admin"], &["admin"]).is_ok());
+    }
+
+    #[test]
+    fn a_custom_role_is_granted_only_by_who_holds_all_it_gives() {
+        let all: BTreeSet<String> = crate::rbac::ALL.iter().map(|p| p.0.to_string()).collect();
+        let new = |code: &str, perms: &[&str]| {
+            serde_json::from_value::<crate::roles::RoleChanges>(serde_json::json!({"code": code, "name": code, "permissions": perms}))
+                .unwrap()
+        };
+        let now = crm_kernel::Timestamp::now();
+        let (m, _) = AccessModel::default().create_role(new("reader", &["deal.read"]), &all, 9, now).unwrap();
+        let (m, _) = m.create_role(new("keeper", &["user.manage"]), &all, 9, now).unwrap();
+        assert!(as_holder(&["viewer"], &m, |g| may_grant(g, "reader")), "a viewer holds deal.read");
+        assert!(!as_holder(&["manager"], &m, |g| may_grant(g, "keeper")), "a manager lacks user.manage");
+        assert!(as_holder(&["admin"], &m, |g| may_grant(g, "keeper")));
+        assert_eq!(
+            as_holder(&["manager"], &m, |g| check_target(g, &r(&["keeper"]))),
+            Err(Refusal::Outranked { role: "keeper".into() }),
+            "nor acts on its holders"
+        );
+        // What a custom role inherits counts as what it gives.
+        let linked = m.add_edge("reader", "admin").unwrap();
+        assert!(!as_holder(&["manager"], &linked, |g| may_grant(g, "reader")));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! * [`access`]: groups, role hierarchy, entitlement overrides (ADR 0011).
 //! * [`code`]: one-time codes, salted and hashed.
 //! * [`grant`]: who may grant which roles (one rule for every path).
+//! * [`roles`]: the tenant's custom roles.
 //! * [`visibility`]: who sees which records (owner, team, admin, private).
 
 pub mod access;
@@ -19,6 +20,7 @@ pub mod opaque;
 pub mod principal;
 pub mod rate;
 pub mod rbac;
+pub mod roles;
 pub mod seal;
 pub mod token;
 pub mod visibility;

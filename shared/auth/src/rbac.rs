@@ -34,6 +34,8 @@ pub const SESSION_REVOKE_SELF: Permission = Permission("session.revoke.self");
 
 pub const USER_READ: Permission = Permission("user.read");
 pub const ROLE_READ: Permission = Permission("role.read");
+/// Custom roles: create, change, delete (`/v1/admin/roles`).
+pub const ROLES_MANAGE: Permission = Permission("roles.manage");
 pub const ROLE_ASSIGN: Permission = Permission("role.assign");
 pub const AUDIT_READ: Permission = Permission("audit.read");
 pub const APIKEY_MANAGE: Permission = Permission("apikey.manage");
@@ -96,6 +98,12 @@ pub const DEAL_DELETE: Permission = Permission("deal.delete");
 pub const DEAL_STAGE_MOVE: Permission = Permission("deal.stage.move");
 pub const DEAL_MARK_WIN: Permission = Permission("deal.mark.win");
 pub const DEAL_MARK_LOSS: Permission = Permission("deal.mark.loss");
+/// Field-level reads ([`crate::sensitive`]): without them a deal reads
+/// without its amount, a contact without its email addresses or phone
+/// numbers, in every response, export and search result.
+pub const DEAL_AMOUNT_READ: Permission = Permission("deal.amount.read");
+pub const CONTACT_EMAIL_READ: Permission = Permission("contact.email.read");
+pub const CONTACT_PHONE_READ: Permission = Permission("contact.phone.read");
 pub const LEAD_READ: Permission = Permission("lead.read");
 pub const LEAD_CREATE: Permission = Permission("lead.create");
 pub const LEAD_UPDATE: Permission = Permission("lead.update");
@@ -115,6 +123,7 @@ pub const ALL: &[Permission] = &[
     SESSION_REVOKE_SELF,
     USER_READ,
     ROLE_READ,
+    ROLES_MANAGE,
     ROLE_ASSIGN,
     AUDIT_READ,
     APIKEY_MANAGE,
@@ -178,6 +187,9 @@ pub const ALL: &[Permission] = &[
     DEAL_STAGE_MOVE,
     DEAL_MARK_WIN,
     DEAL_MARK_LOSS,
+    DEAL_AMOUNT_READ,
+    CONTACT_EMAIL_READ,
+    CONTACT_PHONE_READ,
     LEAD_READ,
     LEAD_CREATE,
     LEAD_UPDATE,
@@ -197,6 +209,7 @@ pub const SUPER_ADMIN: &str = "super_admin";
 pub const NOT_FOR_KEYS: &[Permission] = &[
     APIKEY_MANAGE,
     ROLE_ASSIGN,
+    ROLES_MANAGE,
     USER_MANAGE,
     USER_INVITE,
     USER_UPDATE,
@@ -283,6 +296,9 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             DEAL_STAGE_MOVE,
             DEAL_MARK_WIN,
             DEAL_MARK_LOSS,
+            DEAL_AMOUNT_READ,
+            CONTACT_EMAIL_READ,
+            CONTACT_PHONE_READ,
             LEAD_READ,
             LEAD_CREATE,
             LEAD_UPDATE,
@@ -324,6 +340,9 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             DEAL_STAGE_MOVE,
             DEAL_MARK_WIN,
             DEAL_MARK_LOSS,
+            DEAL_AMOUNT_READ,
+            CONTACT_EMAIL_READ,
+            CONTACT_PHONE_READ,
             LEAD_READ,
             LEAD_CREATE,
             LEAD_UPDATE,
@@ -343,6 +362,9 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             CONTACT_READ,
             TASK_READ,
             DEAL_READ,
+            DEAL_AMOUNT_READ,
+            CONTACT_EMAIL_READ,
+            CONTACT_PHONE_READ,
             LEAD_READ,
         ],
         _ => &[],

@@ -160,7 +160,10 @@ catalogue! {
     REMINDER_SCHEDULED = "reminder.scheduled",
     REMINDER_SENT = "reminder.sent",
     // role
+    ROLE_CREATED = "role.created",
+    ROLE_DELETED = "role.deleted",
     ROLE_HIERARCHY_CHANGED = "role.hierarchy.changed",
+    ROLE_UPDATED = "role.updated",
     ROLE_VISIBILITY_CHANGED = "role.visibility.changed",
     // security
     SECURITY_REFUSED = "security.refused",

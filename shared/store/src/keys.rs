@@ -116,6 +116,11 @@ pub fn tenant_access(tenant: TenantId) -> Key {
     Key { pk: entity_pk(tenant, "TENANT", &tenant.to_string()), sk: "ACCESS".into() }
 }
 
+/// How many users (and pending invitations) hold the tenant's custom role `code`.
+pub fn role_holders(tenant: TenantId, code: &str) -> Key {
+    Key { pk: entity_pk(tenant, "ROLE", code), sk: "HOLDERS".into() }
+}
+
 /// A user of a tenant.
 pub fn user(tenant: TenantId, user_id: &str) -> Key {
     Key { pk: entity_pk(tenant, "USER", user_id), sk: META.into() }

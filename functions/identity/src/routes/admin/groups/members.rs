@@ -36,9 +36,10 @@ async fn user(app: &App, call: &Call) -> Result<User, AppError> {
 /// Joining or leaving a group hands out or takes away its default roles:
 /// the caller must be able to grant them, and nobody changes their own.
 async fn refuse_grant(app: &App, p: &crm_auth::Principal, g: &Group, before: &User, after: &User) -> Result<(), AppError> {
-    crm_auth::grant::check_grant(&p.roles, &g.fields.default_roles)?;
     let model = crate::access::load(&app.store, p.tenant_id).await?;
-    crm_auth::grant::check_target(&p.roles, &crate::access::held_roles(&model, before))?;
+    let granter = crm_auth::grant::Granter::new(p, &model);
+    crm_auth::grant::check_grant(&granter, &g.fields.default_roles)?;
+    crm_auth::grant::check_target(&granter, &crate::access::held_roles(&model, before))?;
     if before.id == p.user_id {
         let (was, will) = (crate::access::permissions_of(&model, before), crate::access::permissions_of(&model, after));
         crm_auth::grant::check_unchanged(&was, &will)?;

@@ -18,15 +18,16 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if call.if_match()?.is_some_and(|v| v != current.version) {
         return Err(AppError::PreconditionFailed);
     }
-    let fields = GroupFields::apply(&current.fields, call.json::<GroupChanges>()?)?;
+    let access = crate::access::load(&app.store, p.tenant_id).await?;
+    let fields = GroupFields::apply(&current.fields, call.json::<GroupChanges>()?, &access)?;
     if fields == current.fields {
         return Ok(Reply::ok(&current).etag(current.version));
     }
     // The roles it grants before and after are both handed out by this change.
-    crm_auth::grant::check_grant(&p.roles, &current.fields.default_roles)?;
-    crm_auth::grant::check_grant(&p.roles, &fields.default_roles)?;
+    let granter = crm_auth::grant::Granter::new(&p, &access);
+    crm_auth::grant::check_grant(&granter, &current.fields.default_roles)?;
+    crm_auth::grant::check_grant(&granter, &fields.default_roles)?;
     let next = Group { fields, updated_at: Timestamp::now(), version: current.version + 1, ..current.clone() };
-    let access = crate::access::load(&app.store, p.tenant_id).await?;
     let mut model = access.clone();
     let overrides = model.groups.get(&next.id.to_string()).map(|g| g.overrides.clone()).unwrap_or_default();
     model.groups.insert(next.id.to_string(), next.grant(overrides));

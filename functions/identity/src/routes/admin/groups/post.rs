@@ -13,11 +13,11 @@ use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
-    let fields = GroupFields::apply(&GroupFields::blank(), call.json::<GroupChanges>()?)?;
-    crm_auth::grant::check_grant(&p.roles, &fields.default_roles)?;
+    let access = crate::access::load(&app.store, p.tenant_id).await?;
+    let fields = GroupFields::apply(&GroupFields::blank(), call.json::<GroupChanges>()?, &access)?;
+    crm_auth::grant::check_grant(&crm_auth::grant::Granter::new(&p, &access), &fields.default_roles)?;
     let now = Timestamp::now();
     let group = Group { id: EntityId::new(), tenant_id: p.tenant_id, fields, created_at: now, updated_at: now, version: 1 };
-    let access = crate::access::load(&app.store, p.tenant_id).await?;
     let mut next = access.clone();
     next.groups.insert(group.id.to_string(), group.grant(Default::default()));
     let event = super::super::super::event(

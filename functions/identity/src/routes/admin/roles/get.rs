@@ -1,23 +1,15 @@
-//! `GET /v1/admin/roles` — the roles a tenant can assign and the permission
-//! codes each grants (the default roles: the union of the specs' lists).
+//! `GET /v1/admin/roles` — every role the tenant can assign: the default
+//! roles (the union of the specs' lists), then its custom roles, each with
+//! the permission codes it grants itself.
 
-use crm_auth::rbac;
+use crm_auth::roles::RoleView;
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
 
 use crate::App;
 
-pub async fn handle(_app: &App, _call: Call) -> Result<Reply, AppError> {
-    let roles: Vec<Role> = rbac::ROLES
-        .iter()
-        .map(|r| Role { code: r, permissions: rbac::default_permissions(r).iter().map(|p| p.code()).collect() })
-        .collect();
+pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
+    let m = crate::access::load(&app.store, call.principal()?.tenant_id).await?;
+    let roles: Vec<RoleView> = m.role_views();
     Ok(Reply::ok(roles))
-}
-
-/// A built-in role and its permission codes.
-#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
-pub struct Role {
-    pub code: &'static str,
-    pub permissions: Vec<&'static str>,
 }

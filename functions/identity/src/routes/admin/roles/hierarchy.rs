@@ -57,7 +57,7 @@ async fn change(app: &App, call: Call, add: bool) -> Result<Reply, AppError> {
     // An edge hands the child's permissions to every holder of the parent.
     let mut granted: Vec<String> = read.descendants(&e.child_role).into_iter().collect();
     granted.extend([e.parent_role.clone(), e.child_role.clone()]);
-    crm_auth::grant::check_grant(&p.roles, &granted)?;
+    crm_auth::grant::check_grant(&crm_auth::grant::Granter::new(&p, &read), &granted)?;
     crate::access::refuse_self_change(&app.store, &p, &read, &next).await?;
     let subject = Subject { kind: "role".into(), id: e.parent_role.clone() };
     let data = json!({ "action": if add { "added" } else { "removed" }, "parent_role": e.parent_role, "child_role": e.child_role });

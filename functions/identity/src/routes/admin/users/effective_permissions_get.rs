@@ -10,15 +10,23 @@ use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let user = super::target(app, &call).await?;
+    let model = crate::access::load(&app.store, user.tenant_id).await?;
     let active = user.status == crate::model::UserStatus::Active;
+    // Each role the user holds (directly or through a group), and each role
+    // below it in the hierarchy, with the codes it grants.
+    let roles = model.effective_roles(&user.roles, &user.group_ids);
+    let sources: Vec<(String, std::collections::BTreeSet<String>)> = roles
+        .iter()
+        .flat_map(|r| {
+            let below = model.descendants(r).into_iter().map(move |d| (format!("{d} (under {r})"), d));
+            std::iter::once((r.clone(), r.clone())).chain(below).collect::<Vec<_>>()
+        })
+        .map(|(label, role)| (label, model.own_permissions(&role)))
+        .collect();
     let permissions: Vec<Permission> = rbac::ALL
         .iter()
         .map(|perm| {
-            let from: Vec<&str> = rbac::ROLES
-                .iter()
-                .copied()
-                .filter(|r| user.roles.iter().any(|u| u == r) && rbac::default_permissions(r).contains(perm))
-                .collect();
+            let from: Vec<String> = sources.iter().filter(|(_, codes)| codes.contains(perm.code())).map(|(l, _)| l.clone()).collect();
             let granted = active && !from.is_empty();
             let why = match (active, from.is_empty()) {
                 (false, _) => format!("the account is {:?}", user.status).to_lowercase(),
@@ -28,10 +36,11 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             Permission { code: perm.code(), granted, granted_by: from, why }
         })
         .collect();
-    Ok(Reply::ok(Effective { user_id: user.id, roles: user.roles, status: user.status, permissions }))
+    Ok(Reply::ok(Effective { user_id: user.id, roles, status: user.status, permissions }))
 }
 
-/// What a user may do: their roles and every permission code they hold.
+/// What a user may do: their roles (their own and their groups') and every
+/// permission code, held or not.
 #[derive(Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct Effective {
     pub user_id: crm_kernel::UserId,
@@ -45,7 +54,7 @@ pub struct Effective {
 pub struct Permission {
     pub code: &'static str,
     pub granted: bool,
-    /// The roles that grant it.
-    pub granted_by: Vec<&'static str>,
+    /// The roles that grant it (`viewer (under manager)`: through the hierarchy).
+    pub granted_by: Vec<String>,
     pub why: String,
 }

@@ -30,11 +30,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let req: Invite = call.json()?;
     let mut errors = Vec::new();
     let email = Email::parse(&req.email).map_err(|e| errors.push(e)).ok();
-    let roles = super::parse_roles(&req.roles, &mut errors);
+    let access = crate::access::load(&app.store, p.tenant_id).await?;
+    let roles = super::parse_roles(&req.roles, &access, &mut errors);
     let Some(email) = email.filter(|_| errors.is_empty()) else { return Err(AppError::invalid_fields(errors)) };
-    crm_auth::grant::check_grant(&p.roles, &roles)?;
+    crm_auth::grant::check_grant(&crm_auth::grant::Granter::new(p, &access), &roles)?;
     let tenant: Tenant = app.store.get_as(&Tenant::key(p.tenant_id)).await?.ok_or(AppError::NotFound)?;
-    let entitlements = crate::seats::tenant_entitlements(&app.store, p.tenant_id, &tenant.plan).await?;
+    let entitlements = crate::seats::of_model(&access, &tenant.plan);
 
     let now = Timestamp::now();
     let user_id = UserId::new();
@@ -64,6 +65,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .put_new("email", item::to_item(&email_marker_key(&email), &EmailOwner { tenant_id: p.tenant_id, user_id })?)
         .queue_message(&message)?
         .emit_audited(&event);
+    // A pending invitation holds its custom roles as it holds its seat.
+    let tx = crate::role_holders::follow(tx, p.tenant_id, &[], &roles);
     match app.store.transact(seats::take(tx, p.tenant_id, &entitlements)).await {
         Ok(()) => Ok(Reply::with_status(
             201,
@@ -80,7 +83,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Err(StoreError::ConditionFailed { label }) if label == "email" => {
             Err(AppError::Conflict("this email is already registered".into()))
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(crate::role_holders::refused(&e, false).unwrap_or_else(|| e.into())),
     }
 }
 

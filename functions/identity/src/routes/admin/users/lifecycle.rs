@@ -67,7 +67,7 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
         return Err(AppError::Forbidden("you cannot do this to your own account".into()));
     }
     let access = crate::access::load(&app.store, p.tenant_id).await?;
-    crm_auth::grant::check_target(&p.roles, &crate::access::held_roles(&access, &user))?;
+    crm_auth::grant::check_target(&crm_auth::grant::Granter::new(p, &access), &crate::access::held_roles(&access, &user))?;
     let status = action.next_status(&user.status).map_err(|m| AppError::Conflict(m.into()))?;
     let now = Timestamp::now();
 
@@ -93,6 +93,8 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
     let mut tx = Tx::new().put_if("user", updated.to_item()?, Condition::version_is(user.version)).emit_audited(&event);
     if now_deleted {
         tx = tx.delete("email", &crate::model::email_marker_key(&user.email), None);
+        // A deleted user holds no role any more (a deactivated one still does).
+        tx = crate::role_holders::follow(tx, p.tenant_id, &user.roles, &[]);
     }
 
     if status != UserStatus::Active {

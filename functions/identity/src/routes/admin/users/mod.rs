@@ -32,12 +32,13 @@ pub(crate) async fn target(app: &App, call: &Call) -> Result<User, AppError> {
     app.store.get_as::<User>(&User::key(p.tenant_id, id)).await?.filter(|u| u.deleted_at.is_none()).ok_or(AppError::NotFound)
 }
 
-/// Validates a requested role list: known roles only, at least one,
-/// duplicates dropped. Problems go to `errors`.
-pub(crate) fn parse_roles(requested: &[String], errors: &mut Vec<FieldError>) -> Vec<String> {
+/// Validates a requested role list: roles of the tenant's `model` only (the
+/// defaults and its custom ones), at least one, duplicates dropped.
+/// Problems go to `errors`.
+pub(crate) fn parse_roles(requested: &[String], model: &crm_auth::access::AccessModel, errors: &mut Vec<FieldError>) -> Vec<String> {
     let mut roles: Vec<String> = Vec::new();
     for r in requested {
-        if !crm_auth::rbac::ROLES.contains(&r.as_str()) {
+        if !model.knows_role(r) {
             errors.push(FieldError::new("roles", format!("unknown role `{r}`")));
         } else if !roles.contains(r) {
             roles.push(r.clone());

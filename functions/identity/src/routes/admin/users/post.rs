@@ -35,16 +35,17 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if full_name.is_empty() || full_name.chars().count() > 120 {
         errors.push(FieldError::new("full_name", "must be 1 to 120 characters"));
     }
-    let roles = super::parse_roles(&req.roles, &mut errors);
+    let access = crate::access::load(&app.store, p.tenant_id).await?;
+    let roles = super::parse_roles(&req.roles, &access, &mut errors);
     let email = Email::parse(&req.email).map_err(|e| errors.push(e)).ok();
     let password = email.as_ref().and_then(|e| Password::parse(&req.password, e.as_str()).map_err(|e| errors.push(e)).ok());
     let (Some(email), Some(password)) = (email, password) else { return Err(AppError::invalid_fields(errors)) };
     if !errors.is_empty() {
         return Err(AppError::invalid_fields(errors));
     }
-    crm_auth::grant::check_grant(&p.roles, &roles)?;
+    crm_auth::grant::check_grant(&crm_auth::grant::Granter::new(p, &access), &roles)?;
     let tenant: Tenant = app.store.get_as(&Tenant::key(p.tenant_id)).await?.ok_or(AppError::NotFound)?;
-    let entitlements = crate::seats::tenant_entitlements(&app.store, p.tenant_id, &tenant.plan).await?;
+    let entitlements = crate::seats::of_model(&access, &tenant.plan);
 
     let now = Timestamp::now();
     let password_hash = super::super::super::blocking(move || password::hash(&password)).await?;
@@ -65,12 +66,13 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .put_new("user", user.to_item()?)
         .put_new("email", item::to_item(&email_marker_key(&email), &EmailOwner { tenant_id: p.tenant_id, user_id: user.id })?)
         .emit_audited(&event);
+    let tx = crate::role_holders::follow(tx, p.tenant_id, &[], &user.roles);
     match app.store.transact(seats::take(tx, p.tenant_id, &entitlements)).await {
         Ok(()) => Ok(Reply::created(format!("/v1/admin/users/{}", user.id), user.public())),
         Err(StoreError::ConditionFailed { label }) if label == seats::SEATS => Err(entitlements.limit_reached("users.max")),
         Err(StoreError::ConditionFailed { label }) if label == "email" => {
             Err(AppError::Conflict("this email is already registered".into()))
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(crate::role_holders::refused(&e, false).unwrap_or_else(|| e.into())),
     }
 }

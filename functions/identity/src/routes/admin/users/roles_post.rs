@@ -30,17 +30,11 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?;
     let id = UserId::parse(&call.path("id")?).map_err(|_| AppError::NotFound)?;
     let req: AssignRoles = call.json()?;
-    let mut roles: Vec<String> = Vec::new();
-    for r in req.roles {
-        if !crm_auth::rbac::ROLES.contains(&r.as_str()) {
-            return Err(AppError::invalid("roles", format!("unknown role `{r}`")));
-        }
-        if !roles.contains(&r) {
-            roles.push(r);
-        }
-    }
-    if roles.is_empty() {
-        return Err(AppError::invalid("roles", "at least one role is required"));
+    let access = crate::access::load(&app.store, p.tenant_id).await?;
+    let mut errors = Vec::new();
+    let roles = super::parse_roles(&req.roles, &access, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::invalid_fields(errors));
     }
     if id == p.user_id {
         return Err(AppError::Forbidden("you cannot change your own roles".into()));
@@ -51,9 +45,9 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             return Err(AppError::PreconditionFailed);
         }
     }
-    let access = crate::access::load(&app.store, p.tenant_id).await?;
-    crm_auth::grant::check_target(&p.roles, &crate::access::held_roles(&access, &user))?;
-    crm_auth::grant::check_change(&p.roles, &user.roles, &roles)?;
+    let granter = crm_auth::grant::Granter::new(p, &access);
+    crm_auth::grant::check_target(&granter, &crate::access::held_roles(&access, &user))?;
+    crm_auth::grant::check_change(&granter, &user.roles, &roles)?;
 
     let mut updated = user.clone();
     updated.roles = roles;
@@ -67,6 +61,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         json!({ "from": user.roles, "to": updated.roles }),
     );
     let mut tx = Tx::new().put_if("user", updated.to_item()?, Condition::version_is(user.version)).emit_audited(&event);
+    tx = crate::role_holders::follow(tx, p.tenant_id, &user.roles, &updated.roles);
     if !updated.roles.iter().any(|r| r == crm_auth::rbac::SUPER_ADMIN) {
         tx = crate::owners::keep_one(&app.store, &user, tx).await?;
     }
@@ -76,6 +71,6 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Err(StoreError::ConditionFailed { label }) if label == crate::owners::OWNER => {
             Err(AppError::Conflict("the organisation's super admins changed meanwhile; retry".into()))
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(crate::role_holders::refused(&e, false).unwrap_or_else(|| e.into())),
     }
 }
