@@ -27,7 +27,7 @@ async fn import(app: &TestApp, csv: String, dry_run: bool) -> String {
     id
 }
 
-async fn finished(app: &TestApp, id: &str, within: Duration) -> Value {
+pub(crate) async fn finished(app: &TestApp, id: &str, within: Duration) -> Value {
     eventually(&format!("job {id} to finish"), within, || async {
         let j = app.get_json(&format!("/v1/jobs/{id}")).await;
         matches!(j["data"]["status"].as_str(), Some("completed" | "failed")).then_some(j["data"].clone())

@@ -20,6 +20,7 @@ mod delivery;
 mod docs_page;
 mod entitlements;
 mod errors;
+mod field_permissions;
 mod fuzz;
 mod health;
 mod idempotency;

@@ -151,6 +151,12 @@ impl ContactFields {
     }
 
     pub fn terms(&self) -> Vec<String> {
+        self.terms_seen_by(&crm_auth::sensitive::Hidden::default())
+    }
+
+    /// The terms of the fields a reader who may not read `hidden` sees: a
+    /// search matches a contact only through what the reader may read.
+    pub fn terms_seen_by(&self, hidden: &crm_auth::sensitive::Hidden) -> Vec<String> {
         let names = [self.first_name.as_str(), self.last_name.as_deref().unwrap_or_default()];
         let mut emails: Vec<&str> = self.email.iter().map(Email::as_str).collect();
         let mut phones: Vec<Phone> = self.phone.iter().cloned().collect();
@@ -159,6 +165,12 @@ impl ContactFields {
                 ChannelType::Email => emails.push(&c.value),
                 ChannelType::Phone | ChannelType::Whatsapp => phones.extend(Phone::parse(&c.value).ok()),
             }
+        }
+        if hidden.hides("email") {
+            emails.clear();
+        }
+        if hidden.hides("phone") {
+            phones.clear();
         }
         let phones: Vec<&Phone> = phones.iter().collect();
         let mut terms = search::terms(&names, &emails, &phones);

@@ -53,12 +53,15 @@ pub fn header_of(record: &csv::StringRecord, defs: &[Definition], known_columns:
     Ok(cols)
 }
 
-/// The export file's lines for `contacts` (the header when `with_header`).
-pub fn export(contacts: &[Contact], with_header: bool) -> Result<Vec<u8>, AppError> {
+/// The export file's lines for `contacts` (the header when `with_header`),
+/// without the columns of the fields its reader may not read (`hidden`).
+pub fn export(contacts: &[Contact], with_header: bool, hidden: &crm_auth::sensitive::Hidden) -> Result<Vec<u8>, AppError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let err = |e: csv::Error| AppError::Internal(e.to_string());
+    let shown: Vec<bool> = EXPORT_COLUMNS.iter().map(|c| !hidden.hides(c)).collect();
+    let keep = |cells: &[String]| -> Vec<String> { cells.iter().zip(&shown).filter(|(_, s)| **s).map(|(c, _)| c.clone()).collect() };
     if with_header {
-        w.write_record(EXPORT_COLUMNS).map_err(err)?;
+        w.write_record(EXPORT_COLUMNS.iter().zip(&shown).filter(|(_, s)| **s).map(|(c, _)| *c)).map_err(err)?;
     }
     for c in contacts {
         let f = &c.fields;
@@ -75,7 +78,7 @@ pub fn export(contacts: &[Contact], with_header: bool) -> Result<Vec<u8>, AppErr
             opt(f.owner_user_id.map(|u| u.to_string())),
             c.created_at.to_string(),
         ];
-        w.write_record(cells.iter().map(|cell| crm_kernel::spreadsheet::safe_cell(cell).into_owned())).map_err(err)?;
+        w.write_record(keep(&cells).iter().map(|cell| crm_kernel::spreadsheet::safe_cell(cell).into_owned())).map_err(err)?;
     }
     w.into_inner().map_err(|e| AppError::Internal(e.to_string()))
 }

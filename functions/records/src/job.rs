@@ -118,6 +118,10 @@ pub struct Job {
     pub viewer_roles: Vec<String>,
     #[serde(default)]
     pub viewer_scope: crm_auth::visibility::Scope,
+    /// Export: the creator's permissions, so the file leaves out the fields
+    /// they may not read (`crm_auth::sensitive`) as their list does.
+    #[serde(default)]
+    pub viewer_permissions: std::collections::BTreeSet<String>,
     /// Export: the written file's name for the download.
     #[serde(default)]
     pub download_name: Option<String>,
@@ -162,6 +166,7 @@ impl Job {
             custom_fields_allowed: false,
             viewer_roles: Vec::new(),
             viewer_scope: Default::default(),
+            viewer_permissions: Default::default(),
             download_name: None,
             next_row: 1,
             total_rows: None,

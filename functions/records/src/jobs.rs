@@ -256,12 +256,16 @@ async fn run_export(app: &App, mut job: Job) -> Result<(), Fatal> {
         serde_json::from_value(job.filter.clone()).map_err(|e| Fatal(Some(format!("bad filter: {e}"))))?;
     let mut p = crm_auth::Principal::with_roles(job.tenant_id, job.created_by, job.viewer_roles.clone(), crm_auth::AuthMethod::AccessToken);
     p.scope = job.viewer_scope.clone();
+    if !job.viewer_permissions.is_empty() {
+        p.permissions = job.viewer_permissions.clone();
+    }
+    let hidden = crm_auth::sensitive::hidden(&p, crm_auth::sensitive::CONTACT);
     let mut cursor = None;
     let mut out = Vec::new();
     let mut first = true;
     loop {
         let (page, next) = crate::contacts::list::page(app, &p, &filter, Limit::max(), cursor).await?;
-        out.extend(csv_rows::export(&page, first)?);
+        out.extend(csv_rows::export(&page, first, &hidden)?);
         first = false;
         job.counts.exported += page.len() as u32;
         if next.is_none() || job.counts.exported as usize >= csv_rows::MAX_ROWS {

@@ -118,7 +118,7 @@ pub const ROUTES: &[Route<App>] = &[
         "ContactsCreate",
         Access::Permission(rbac::CONTACT_CREATE),
         routes::contacts::post::handle,
-        "Create contact (duplicate email/phone blocked)", body: crate::contact::ContactChanges, reply: crate::contacts::ContactView, errors: [412 "PRECONDITION_FAILED"]),
+        "Create contact (duplicate email/phone blocked)", body: crate::contact::ContactChanges, reply: crate::contacts::ContactReply, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "POST /v1/contacts/dedupe/check",
         "ContactsDedupeCheck",
@@ -161,14 +161,14 @@ pub const ROUTES: &[Route<App>] = &[
         Access::Permission(rbac::CONTACT_MERGE),
         routes::contacts::merge_post::handle,
         "Merge contacts (target kept, source tombstoned)", body: routes::contacts::merge_post::Body, reply: crate::routes::contacts::merge_post::Merged, errors: [404 "NOT_FOUND", 412 "PRECONDITION_FAILED"]),
-    route!("GET /v1/contacts", "ContactsList", Access::Permission(rbac::CONTACT_READ), routes::contacts::get::handle, "List contacts", query: crate::routes::contacts::get::ContactsQuery, reply: Vec<crate::contacts::ContactView>, errors: [412 "PRECONDITION_FAILED"]),
-    route!("GET /v1/contacts/{id}", "ContactsGet", Access::Permission(rbac::CONTACT_READ), routes::contacts::id_get::handle, "Get contact", reply: crate::contacts::ContactView, errors: [412 "PRECONDITION_FAILED"]),
+    route!("GET /v1/contacts", "ContactsList", Access::Permission(rbac::CONTACT_READ), routes::contacts::get::handle, "List contacts", query: crate::routes::contacts::get::ContactsQuery, reply: Vec<crate::contacts::ContactReply>, errors: [412 "PRECONDITION_FAILED"]),
+    route!("GET /v1/contacts/{id}", "ContactsGet", Access::Permission(rbac::CONTACT_READ), routes::contacts::id_get::handle, "Get contact", reply: crate::contacts::ContactReply, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "PATCH /v1/contacts/{id}",
         "ContactsUpdate",
         Access::Permission(rbac::CONTACT_UPDATE),
         routes::contacts::patch::handle,
-        "Update contact (If-Match)", body: crate::contact::ContactChanges, reply: crate::contacts::ContactView, errors: [412 "PRECONDITION_FAILED"]),
+        "Update contact (If-Match)", body: crate::contact::ContactChanges, reply: crate::contacts::ContactReply, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "DELETE /v1/contacts/{id}",
         "ContactsDelete",
@@ -186,7 +186,7 @@ pub const ROUTES: &[Route<App>] = &[
         "ContactChannelsDelete",
         Access::Permission(rbac::CONTACT_UPDATE),
         routes::contacts::channel_delete::handle,
-        "Delete contact channel", reply: crate::contacts::ContactView, errors: [412 "PRECONDITION_FAILED"]),
+        "Delete contact channel", reply: crate::contacts::ContactReply, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "POST /v1/contacts/{id}/channels/{channelId}/verify/start",
         "ContactChannelVerifyStart",
@@ -198,19 +198,19 @@ pub const ROUTES: &[Route<App>] = &[
         "ContactChannelVerifyConfirm",
         Access::Permission(rbac::CONTACT_UPDATE),
         routes::contacts::verify::confirm,
-        "Confirm contact channel verify", body: routes::contacts::verify::Confirm, reply: crate::contacts::ContactView, errors: [402 "PLAN_REQUIRED", 412 "PRECONDITION_FAILED", 422 "OTP_ATTEMPTS_EXCEEDED", 422 "OTP_NOT_PENDING", 429 "RATE_LIMIT_EXCEEDED"]),
+        "Confirm contact channel verify", body: routes::contacts::verify::Confirm, reply: crate::contacts::ContactReply, errors: [402 "PLAN_REQUIRED", 412 "PRECONDITION_FAILED", 422 "OTP_ATTEMPTS_EXCEEDED", 422 "OTP_NOT_PENDING", 429 "RATE_LIMIT_EXCEEDED"]),
     route!(
         "POST /v1/contacts/{id}/opt-in",
         "ContactOptIn",
         Access::Permission(rbac::CONTACT_CONSENT_MANAGE),
         routes::contacts::consent_post::opt_in,
-        "Contact opt in (per channel; the consent record follows)", body: routes::contacts::consent_post::Body, reply: crate::contacts::ContactView, errors: [412 "PRECONDITION_FAILED"]),
+        "Contact opt in (per channel; the consent record follows)", body: routes::contacts::consent_post::Body, reply: crate::contacts::ContactReply, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "POST /v1/contacts/{id}/opt-out",
         "ContactOptOut",
         Access::Permission(rbac::CONTACT_CONSENT_MANAGE),
         routes::contacts::consent_post::opt_out,
-        "Contact opt out (per channel; an SMS opt-out is the STOP list)", body: routes::contacts::consent_post::Body, reply: crate::contacts::ContactView, errors: [412 "PRECONDITION_FAILED"]),
+        "Contact opt out (per channel; an SMS opt-out is the STOP list)", body: routes::contacts::consent_post::Body, reply: crate::contacts::ContactReply, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "GET /v1/custom-fields/definitions",
         "CustomFieldsList",

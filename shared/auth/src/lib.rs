@@ -9,6 +9,7 @@
 //! * [`code`]: one-time codes, salted and hashed.
 //! * [`grant`]: who may grant which roles (one rule for every path).
 //! * [`roles`]: the tenant's custom roles.
+//! * [`sensitive`]: field-level permissions (fields some roles may not read).
 //! * [`visibility`]: who sees which records (owner, team, admin, private).
 
 pub mod access;
@@ -22,6 +23,7 @@ pub mod rate;
 pub mod rbac;
 pub mod roles;
 pub mod seal;
+pub mod sensitive;
 pub mod token;
 pub mod visibility;
 

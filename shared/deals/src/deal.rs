@@ -383,10 +383,11 @@ impl Deal {
         Ok(it)
     }
 
-    /// The API shape: the record plus `value` in major units (SalesOS).
-    /// What the API shows of a deal.
-    pub fn public(&self) -> DealView {
-        DealView { deal: self.clone(), value: self.value() }
+    /// What the API shows of a deal to `reader`: the record plus `value` in
+    /// major units (SalesOS), without the amount unless they may read it
+    /// (`deal.amount.read`, [`crm_auth::sensitive`]).
+    pub fn public(&self, reader: &crm_auth::Principal) -> DealReply {
+        crm_auth::sensitive::Redacted::for_reader(DealView { deal: self.clone(), value: self.value() }, reader)
     }
 }
 
@@ -398,6 +399,13 @@ pub struct DealView {
     /// `amount` in major units of `currency` (120000.0 for 12000000 USD cents).
     pub value: f64,
 }
+
+impl crm_auth::sensitive::Sensitivity for DealView {
+    const SENSITIVE: &'static [crm_auth::sensitive::Sensitive] = crm_auth::sensitive::DEAL;
+}
+
+/// A deal as one reader may see it (the replies' `data`).
+pub type DealReply = crm_auth::sensitive::Redacted<DealView>;
 
 /// An open deal for unit tests.
 #[cfg(test)]
@@ -514,6 +522,16 @@ mod tests {
     fn value_is_in_major_units() {
         let d = sample(EntityId::new(), 5_000_000, "USD", None);
         assert_eq!((d.value(), d.close_month()), (50_000.0, "none"));
-        assert_eq!(d.public().value, 50000.0);
+        let reader = crm_auth::Principal::with_roles(
+            d.tenant_id,
+            crm_kernel::UserId::new(),
+            vec!["viewer".into()],
+            crm_auth::AuthMethod::AccessToken,
+        );
+        assert_eq!(d.public(&reader).view.value, 50000.0);
+        let mut blind = reader.clone();
+        blind.permissions.remove(crm_auth::rbac::DEAL_AMOUNT_READ.0);
+        let seen = serde_json::to_value(d.public(&blind)).unwrap();
+        assert_eq!((seen.get("amount"), seen.get("value"), seen["hidden_fields"].clone()), (None, None, serde_json::json!(["amount"])));
     }
 }

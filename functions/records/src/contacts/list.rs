@@ -43,9 +43,11 @@ pub async fn page(
     let owners = crm_auth::audience::owners(&app.store, p).await?;
     if let Some(q) = &f.search {
         let (found, words, next) = search_index::search(&app.store, t, CONTACT, q, limit, cursor, |id| Contact::key(t, id)).await?;
+        // Matched only through a field the caller may not read is not matched.
+        let hidden = crm_auth::sensitive::hidden(p, crm_auth::sensitive::CONTACT);
         let list: Vec<Contact> = found
             .into_iter()
-            .filter(|c: &Contact| search_index::matches(&c.fields.terms(), &words))
+            .filter(|c: &Contact| search_index::matches(&c.fields.terms_seen_by(&hidden), &words))
             .filter(|c| stage.as_ref().is_none_or(|s| &c.fields.lifecycle_stage == s))
             .filter(|c| crm_auth::audience::listed(p, owners.as_ref(), c.fields.owner_user_id, c.fields.private))
             .collect();

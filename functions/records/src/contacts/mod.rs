@@ -35,9 +35,18 @@ pub fn subject(c: &Contact) -> crm_events::Subject {
     crm_events::Subject { kind: "contact".into(), id: c.id.to_string() }
 }
 
-/// What the API shows of a contact: the contact and its full name.
-pub fn public(c: &Contact) -> ContactView {
-    ContactView { contact: c.clone(), full_name: c.fields.full_name() }
+/// What the API shows of a contact to `reader`: the contact and its full
+/// name, without the email addresses or phone numbers they may not read
+/// (`contact.email.read`, `contact.phone.read`; [`crm_auth::sensitive`]).
+pub fn public(c: &Contact, reader: &crm_auth::Principal) -> ContactReply {
+    crm_auth::sensitive::Redacted::for_reader(ContactView { contact: c.clone(), full_name: c.fields.full_name() }, reader)
+}
+
+/// A contact as one reader may see it (the replies' `data`).
+pub type ContactReply = crm_auth::sensitive::Redacted<ContactView>;
+
+impl crm_auth::sensitive::Sensitivity for ContactView {
+    const SENSITIVE: &'static [crm_auth::sensitive::Sensitive] = crm_auth::sensitive::CONTACT;
 }
 
 /// A contact as the API shows it.

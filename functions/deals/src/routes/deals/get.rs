@@ -28,6 +28,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let (min, max) = (lq.int("min_amount", " of minor units"), lq.int("max_amount", " of minor units"));
     let owner = lq.owner("owner", p.user_id);
     lq.finish()?;
+    if (min.is_some() || max.is_some()) && !p.can(crm_auth::rbac::DEAL_AMOUNT_READ) {
+        // Filtering by an amount one may not read would read it.
+        return Err(AppError::Forbidden("min_amount and max_amount take `deal.amount.read`".into()));
+    }
     let mut filters: Vec<Filter> = status.map(|s| Filter::eq("status", s)).into_iter().collect();
     filters.extend(Filter::days("created_at", from, to));
     filters.extend(Filter::days("close_date", close_from, close_to));
@@ -39,7 +43,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if let Some(party) = party {
         let owners = crm_auth::audience::owners(&app.store, &p).await?;
         filters.extend(crm_auth::audience::filters(&p, owners.as_ref(), None));
-        return of_party(app, t, party, &filters, limit, cursor).await;
+        return of_party(app, &p, party, &filters, limit, cursor).await;
     }
     let q = match (stage, pipeline, owner) {
         (Some(s), _, _) => Query::index(t, Index::ByParent, Deal::stage_pk(t, s)),
@@ -55,7 +59,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let owners = crm_auth::audience::owners(&app.store, &p).await?;
     let (deals, next): (Vec<Deal>, _) = crm_auth::audience::visible_page(&app.store, &p, owners.as_ref(), q, filters).await?;
-    Ok(Reply::list(deals.iter().map(Deal::public).collect::<Vec<_>>(), limit, next))
+    Ok(Reply::list(deals.iter().map(|d| d.public(&p)).collect::<Vec<_>>(), limit, next))
 }
 
 /// The deals `party` (a contact or company) is on, newest link first:
@@ -63,19 +67,20 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
 /// filters applied to each ([`Filter::matches`]).
 async fn of_party(
     app: &App,
-    t: crm_kernel::TenantId,
+    p: &crm_auth::Principal,
     party: EntityId,
     filters: &[Filter],
     limit: crm_kernel::Limit,
     cursor: Option<String>,
 ) -> Result<Reply, AppError> {
+    let t = p.tenant_id;
     let page = app.store.query(Query::table(t, Deal::party_key(t, party, party).pk).descending().limit(limit).after(cursor)).await?;
     let ids: Vec<EntityId> =
         page.items.iter().filter_map(|i| i.get("deal_id")?.as_s().ok().and_then(|s| EntityId::parse(s).ok())).collect();
     let found = app.store.get_many(&ids.iter().map(|id| Deal::key(t, *id)).collect::<Vec<_>>()).await?;
     let deals: Vec<Deal> =
         found.into_iter().flatten().filter(|it| filters.iter().all(|f| f.matches(it))).map(item::from_item).collect::<Result<_, _>>()?;
-    Ok(Reply::list(deals.iter().map(Deal::public).collect::<Vec<_>>(), limit, page.next_cursor))
+    Ok(Reply::list(deals.iter().map(|d| d.public(p)).collect::<Vec<_>>(), limit, page.next_cursor))
 }
 
 /// The query parameters of `DealsList`.

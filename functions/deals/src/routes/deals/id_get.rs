@@ -7,5 +7,5 @@ use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let d = super::load(app, &call).await?;
-    Ok(Reply::ok(d.public()).etag(d.version))
+    Ok(Reply::ok(d.public(call.principal()?)).etag(d.version))
 }

@@ -24,7 +24,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let note = f.text("note", body.note, 1000).flatten();
     let code = f.finish(code.unwrap_or_default())?;
     if current.status == DealStatus::Lost {
-        return Ok(Reply::ok(super::MoveReply::Done(current.public())).etag(current.version));
+        return Ok(Reply::ok(super::MoveReply::Done(current.public(&p))).etag(current.version));
     }
     let pipeline = super::pipeline_of(app, &current).await?;
     let to = pipeline.loss_stage().cloned().ok_or_else(|| AppError::Conflict("the pipeline has no loss stage".into()))?;

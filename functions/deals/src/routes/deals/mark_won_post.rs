@@ -16,7 +16,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let current = super::load(app, &call).await?;
     crm_records::write::require_edit(&p, current.fields.owner_user_id)?;
     if current.status == DealStatus::Won {
-        return Ok(Reply::ok(super::MoveReply::Done(current.public())).etag(current.version));
+        return Ok(Reply::ok(super::MoveReply::Done(current.public(&p))).etag(current.version));
     }
     let pipeline = super::pipeline_of(app, &current).await?;
     let to = pipeline.win_stage().cloned().ok_or_else(|| AppError::Conflict("the pipeline has no win stage".into()))?;

@@ -47,8 +47,8 @@ pub(crate) async fn move_reply(
     let p = call.principal()?.clone();
     let r = Request { p: &p, request_id: call.request_id(), if_match: call.if_match()?, current, pipeline, to, how, extra };
     Ok(match crate::moves::move_deal(&app.store, r).await? {
-        Moved::Done(next) => Reply::ok(MoveReply::Done(next.public())).etag(next.version),
-        Moved::Held(current, request) => Reply::with_status(202, MoveReply::Held { deal: current.public(), approval_request: request }),
+        Moved::Done(next) => Reply::ok(MoveReply::Done(next.public(&p))).etag(next.version),
+        Moved::Held(current, request) => Reply::with_status(202, MoveReply::Held { deal: current.public(&p), approval_request: request }),
     })
 }
 
@@ -57,9 +57,9 @@ pub(crate) async fn move_reply(
 #[serde(untagged)]
 pub enum MoveReply {
     /// The deal, moved (or already there).
-    Done(crm_deals::deal::DealView),
+    Done(crm_deals::deal::DealReply),
     /// A policy holds the move: the deal as it is, and the approval request.
-    Held { deal: crm_deals::deal::DealView, approval_request: Box<crm_approvals::request::ApprovalRequest> },
+    Held { deal: crm_deals::deal::DealReply, approval_request: Box<crm_approvals::request::ApprovalRequest> },
 }
 
 /// The deal's pipeline (it always exists while the deal does).

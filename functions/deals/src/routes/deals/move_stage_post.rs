@@ -26,7 +26,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         return Err(AppError::invalid("stage_id", "the win and loss stages are reached with mark-won and mark-lost"));
     }
     if to.id == current.stage_id {
-        return Ok(Reply::ok(super::MoveReply::Done(current.public())).etag(current.version));
+        return Ok(Reply::ok(super::MoveReply::Done(current.public(&p))).etag(current.version));
     }
     let extra = json!({ "reopened": current.status != DealStatus::Open });
     super::move_reply(app, &call, current, &pipeline, &to, Move::Stage, extra).await

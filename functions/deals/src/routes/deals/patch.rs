@@ -34,7 +34,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         &serde_json::to_value(&fields).unwrap_or_default(),
     );
     if changes.is_empty() {
-        return Ok(Reply::ok(current.public()).etag(current.version));
+        return Ok(Reply::ok(current.public(&p)).etag(current.version));
     }
     let next = Deal { fields, updated_at: Timestamp::now(), version: current.version + 1, ..current.clone() };
     let pipeline = super::pipeline_of(app, &current).await?;
@@ -53,5 +53,5 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let tx =
         notices::queue(&app.store, p.tenant_id, p.user_id, &to, "deal.assigned", &notices::payload(&next, &stage, json!({})), tx).await?;
     app.store.transact(tx).await.map_err(|e| write::refused(&p, e))?;
-    Ok(Reply::ok(next.public()).etag(next.version))
+    Ok(Reply::ok(next.public(&p)).etag(next.version))
 }

@@ -29,5 +29,5 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let new = write::NewDeal { pipeline: &pipeline, stage: &stage, fields, lead_id: None, standalone: true };
     let (deal, tx) = write::create(&app.store, &p, Some(call.request_id()), new, tx).await?;
     app.store.transact(tx).await.map_err(|e| write::refused(&p, e))?;
-    Ok(Reply::created(format!("/v1/deals/{}", deal.id), deal.public()).etag(deal.version))
+    Ok(Reply::created(format!("/v1/deals/{}", deal.id), deal.public(&p)).etag(deal.version))
 }

@@ -7,14 +7,16 @@
 //! Cost: one Query of the pipeline partition (the pipeline and its
 //! tallies) and one key-condition Query per stage, run concurrently. When
 //! the caller sees only their team's deals (ADR 0013), counts and totals
-//! are those of the deals listed, not of the whole pipeline.
+//! are those of the deals listed, not of the whole pipeline. A reader
+//! without `deal.amount.read` gets no amounts at all: not the deals', not
+//! the totals, the value or the weighted forecast (`hidden_fields`).
 
 use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Limit};
 use crm_store::{item, Index, Query};
 use std::collections::BTreeMap;
 
-use crm_deals::deal::DealView;
+use crm_deals::deal::DealReply;
 use crm_deals::pipeline::Stage;
 use crm_kernel::EntityId;
 
@@ -31,6 +33,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let (pipeline, tallies) = super::load_with_tallies(app, &call).await?;
     let owners = crm_auth::audience::owners(&app.store, &p).await?;
     let whole = owners.is_none();
+    let amounts = p.can(crm_auth::rbac::DEAL_AMOUNT_READ);
     let columns = futures::future::try_join_all(pipeline.stages.iter().map(|s| {
         let mut q = Query::index(t, Index::ByParent, Deal::stage_pk(t, s.id)).descending().limit(per_stage);
         for f in crm_auth::audience::filters(&p, owners.as_ref(), None) {
@@ -47,8 +50,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         stages.push(Column {
             stage: s.clone(),
             count: tally.count,
-            totals: tally.amounts.clone(),
-            deals: deals.iter().map(Deal::public).collect(),
+            totals: amounts.then(|| tally.amounts.clone()),
+            deals: deals.iter().map(|d| d.public(&p)).collect(),
             next_cursor: page.next_cursor,
         });
         tallied.push((s, tally));
@@ -62,8 +65,9 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             is_active: pipeline.is_active,
         },
         stages,
-        value,
-        weighted: weighted.amounts,
+        value: amounts.then_some(value),
+        weighted: amounts.then_some(weighted.amounts),
+        hidden_fields: if amounts { vec![] } else { vec!["amount"] },
         scope: if whole { "pipeline" } else { "visible_deals" },
     }))
 }
@@ -74,10 +78,16 @@ pub struct Board {
     pub pipeline: PipelineRef,
     /// Every stage in order.
     pub stages: Vec<Column>,
-    /// Open deals: count and amounts per currency.
-    pub value: Tally,
-    /// Open amounts weighted by their stages' probabilities, per currency.
-    pub weighted: BTreeMap<String, i64>,
+    /// Open deals: count and amounts per currency (absent without `deal.amount.read`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Tally>,
+    /// Open amounts weighted by their stages' probabilities, per currency
+    /// (absent without `deal.amount.read`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weighted: Option<BTreeMap<String, i64>>,
+    /// `["amount"]` when the caller may not read amounts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hidden_fields: Vec<&'static str>,
     /// `pipeline` (all its deals) or `visible_deals` (the caller sees only some).
     pub scope: &'static str,
 }
@@ -96,10 +106,11 @@ pub struct PipelineRef {
 pub struct Column {
     pub stage: Stage,
     pub count: i64,
-    /// Amounts per currency, in minor units.
-    pub totals: BTreeMap<String, i64>,
+    /// Amounts per currency, in minor units (absent without `deal.amount.read`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub totals: Option<BTreeMap<String, i64>>,
     /// The most recently changed deals (`per_stage`).
-    pub deals: Vec<DealView>,
+    pub deals: Vec<DealReply>,
     /// More with `GET /v1/deals?stage=…&cursor=…`.
     pub next_cursor: Option<String>,
 }

@@ -2,7 +2,8 @@
 //! without a close date): the open deals' count and amount per currency,
 //! the amount weighted by each stage's current probability, and what was
 //! won. One Query of the pipeline partition (its tallies); pipeline-wide,
-//! so it takes the right to see every deal (`403` in a team-only scope).
+//! so it takes the right to see every deal (`403` in a team-only scope),
+//! and it is amounts throughout, so it takes `deal.amount.read`.
 
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
@@ -11,6 +12,7 @@ use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
+    p.require(crm_auth::rbac::DEAL_AMOUNT_READ)?;
     if !crm_auth::visibility::sees_everyone(&p) {
         return Err(AppError::Forbidden("the forecast covers every deal of the pipeline; your role sees only your team's".into()));
     }

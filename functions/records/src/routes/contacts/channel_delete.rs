@@ -15,5 +15,5 @@ pub async fn handle(app: &crate::App, call: Call) -> Result<Reply, AppError> {
     let gone = channel::remove(&mut fields, id)?;
     let data = json!({ "channel": gone, "action": "channel_removed" });
     let next = crate::contacts::save(app, &call, &current, fields, crm_events::types::CONTACT_UPDATED, data, Tx::new()).await?;
-    Ok(Reply::ok(crate::contacts::public(&next)).etag(next.version))
+    Ok(Reply::ok(crate::contacts::public(&next, call.principal()?)).etag(next.version))
 }

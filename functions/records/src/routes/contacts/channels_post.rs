@@ -78,12 +78,14 @@ pub async fn handle(app: &crate::App, call: Call) -> Result<Reply, AppError> {
     let mut fields = current.fields.clone();
     let id = channel::upsert(&mut fields, up)?;
     if fields == current.fields {
-        return Ok(Reply::ok(Upserted { channel_id: id, contact: crate::contacts::public(&current) }).etag(current.version));
+        return Ok(
+            Reply::ok(Upserted { channel_id: id, contact: crate::contacts::public(&current, call.principal()?) }).etag(current.version)
+        );
     }
     let ch = fields.channels.iter().find(|c| c.id == id).cloned();
     let data = json!({ "channel": ch, "action": if adding { "channel_added" } else { "channel_changed" } });
     let next = crate::contacts::save(app, &call, &current, fields, crm_events::types::CONTACT_UPDATED, data, Tx::new()).await?;
-    let reply = Upserted { channel_id: id, contact: crate::contacts::public(&next) };
+    let reply = Upserted { channel_id: id, contact: crate::contacts::public(&next, call.principal()?) };
     let reply = if adding { Reply::created(format!("/v1/contacts/{}", next.id), reply) } else { Reply::ok(reply) };
     Ok(reply.etag(next.version))
 }
@@ -92,5 +94,5 @@ pub async fn handle(app: &crate::App, call: Call) -> Result<Reply, AppError> {
 #[derive(Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct Upserted {
     pub channel_id: EntityId,
-    pub contact: crate::contacts::ContactView,
+    pub contact: crate::contacts::ContactReply,
 }

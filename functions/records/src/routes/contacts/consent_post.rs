@@ -77,5 +77,5 @@ async fn record(app: &App, call: Call, status: ConsentStatus) -> Result<Reply, A
     let tx = consent.put(Tx::new())?;
     let data = json!({ "channel_id": ch.id, "type": ch.kind, "channel": consent.channel, "address": ch.value, "source": source });
     let next = crate::contacts::save(app, &call, &current, fields, consent.event_type(), data, tx).await?;
-    Ok(Reply::ok(crate::contacts::public(&next)).etag(next.version))
+    Ok(Reply::ok(crate::contacts::public(&next, call.principal()?)).etag(next.version))
 }

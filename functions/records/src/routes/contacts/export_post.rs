@@ -26,7 +26,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     job.status = JobStatus::Queued;
     job.filter = serde_json::to_value(&filter).unwrap_or_default();
     job.download_name = Some(name);
-    (job.viewer_roles, job.viewer_scope) = (p.roles.clone(), p.scope.clone());
+    (job.viewer_roles, job.viewer_scope, job.viewer_permissions) = (p.roles.clone(), p.scope.clone(), p.permissions.clone());
     let event = crate::jobs::event(&job, crm_events::types::JOB_QUEUED, json!({ "kind": job.kind }));
     app.store.transact(Tx::new().put_new("job", job.to_item()?).emit(&event)).await?;
     Ok(Reply::with_status(202, crate::job::public(&job)))

@@ -16,7 +16,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let asked: ContactsQuery = call.query_as()?;
     let (limit, cursor) = (asked.limit.unwrap_or_default(), asked.cursor);
     let (list, next) = page(app, &p, &Filter::from_call(&call), limit, cursor).await?;
-    Ok(Reply::list(list.iter().map(public).collect::<Vec<_>>(), limit, next))
+    Ok(Reply::list(list.iter().map(|c| public(c, &p)).collect::<Vec<_>>(), limit, next))
 }
 
 /// The query parameters of `ContactsList`.

@@ -7,5 +7,5 @@ use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let c = super::load(app, &call).await?;
-    Ok(Reply::ok(crate::contacts::public(&c)).etag(c.version))
+    Ok(Reply::ok(crate::contacts::public(&c, call.principal()?)).etag(c.version))
 }

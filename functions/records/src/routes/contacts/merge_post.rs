@@ -66,7 +66,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let tx = search_index::write(tx, t, CONTACT, source.id, &source.fields.terms(), &[])?;
     let tx = super::super::release_quota(tx, t, "contacts.max");
     match app.store.transact(tx).await {
-        Ok(()) => Ok(Reply::ok(Merged { target: crate::contacts::public(&kept), source_id: source.id })),
+        Ok(()) => Ok(Reply::ok(Merged { target: crate::contacts::public(&kept, &p), source_id: source.id })),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::PreconditionFailed),
         Err(e) => Err(e.into()),
     }
@@ -75,6 +75,6 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
 /// A merge's outcome: the contact kept, and the one merged into it.
 #[derive(Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct Merged {
-    pub target: crate::contacts::ContactView,
+    pub target: crate::contacts::ContactReply,
     pub source_id: crm_kernel::EntityId,
 }

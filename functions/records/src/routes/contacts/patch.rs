@@ -34,9 +34,9 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         &serde_json::to_value(&fields).unwrap_or_default(),
     );
     if changes.is_empty() {
-        return Ok(Reply::ok(crate::contacts::public(&current)).etag(current.version));
+        return Ok(Reply::ok(crate::contacts::public(&current, &p)).etag(current.version));
     }
     let next =
         crate::contacts::save(app, &call, &current, fields, crm_events::types::CONTACT_UPDATED, json!({ "changes": changes }), tx).await?;
-    Ok(Reply::ok(crate::contacts::public(&next)).etag(next.version))
+    Ok(Reply::ok(crate::contacts::public(&next, &p)).etag(next.version))
 }

@@ -38,7 +38,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let tx = super::super::take_quota(tx, &p, "contacts.max");
     let tx = search_index::write(tx, t, CONTACT, contact.id, &[], &contact.fields.terms())?;
     match app.store.transact(tx).await {
-        Ok(()) => Ok(Reply::created(format!("/v1/contacts/{}", contact.id), crate::contacts::public(&contact)).etag(contact.version)),
+        Ok(()) => Ok(Reply::created(format!("/v1/contacts/{}", contact.id), crate::contacts::public(&contact, &p)).etag(contact.version)),
         Err(e) => match crate::contacts::conflict_label(&e) {
             Some(label) => Err(match super::super::quota_refused(&p, label).or_else(|| super::super::custom_conflict(label)) {
                 Some(c) => c,

@@ -120,5 +120,5 @@ pub async fn confirm(app: &App, call: Call) -> Result<Reply, AppError> {
     let data = json!({ "channel_id": ch.id, "type": ch.kind });
     let tx = Tx::new().delete("verification", &key, Some(cond));
     let next = crate::contacts::save(app, &call, &current, fields, crm_events::types::CONTACT_CHANNEL_VERIFIED, data, tx).await?;
-    Ok(Reply::ok(crate::contacts::public(&next)).etag(next.version))
+    Ok(Reply::ok(crate::contacts::public(&next, call.principal()?)).etag(next.version))
 }

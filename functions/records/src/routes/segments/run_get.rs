@@ -16,7 +16,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         "contact" => {
             let f = serde_json::from_value(s.filter.clone()).map_err(bad)?;
             let (list, next) = crate::contacts::list::page(app, &p, &f, limit, cursor).await?;
-            Ok(Reply::list(list.iter().map(|c| Row::Contact(crate::contacts::public(c))).collect::<Vec<_>>(), limit, next))
+            Ok(Reply::list(list.iter().map(|c| Row::Contact(crate::contacts::public(c, &p))).collect::<Vec<_>>(), limit, next))
         }
         _ => {
             let f = serde_json::from_value(s.filter.clone()).map_err(bad)?;
@@ -30,7 +30,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
 #[derive(Debug, serde::Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Row {
-    Contact(crate::contacts::ContactView),
+    Contact(crate::contacts::ContactReply),
     Company(crate::company::Company),
 }
 
