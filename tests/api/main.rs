@@ -7,6 +7,7 @@ mod helpers;
 
 mod access;
 mod admin;
+mod admin_notices;
 mod apikeys;
 mod approvals;
 mod auth;
@@ -26,6 +27,7 @@ mod health;
 mod idempotency;
 mod identity;
 mod imports;
+mod invitations;
 mod leads;
 mod lifecycle;
 mod links;

@@ -21,6 +21,7 @@ const PREFIXES: &[&str] = &[
     "/v1/notes",
     "/v1/admin/groups",
     "/v1/admin/roles",
+    "/v1/admin/invitations",
     "/v1/approvals",
     "/v1/pipelines",
     "/v1/deals",
@@ -70,6 +71,13 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
     let role =
         body_of(owner.post("/v1/admin/roles").json(&json!({"code": "closer", "name": "Closer", "permissions": ["deal.read"]}))).await;
     let role = role["data"]["code"].as_str().unwrap_or_else(|| panic!("{role}")).to_string();
+    let invited = body_of(
+        owner
+            .post("/v1/admin/users/invite")
+            .json(&json!({"email": format!("sweep-{}@inv.example.com", owner.tenant.to_string().to_lowercase()), "roles": ["viewer"]})),
+    )
+    .await;
+    let invitation = invited["data"]["invitation_id"].as_str().unwrap_or_else(|| panic!("{invited}")).to_string();
     let policy = id_of(&body_of(owner.post("/v1/approvals/policies").json(&json!({"name": "P", "action_code": "task.complete", "object_type": "task", "conditions": [{"field": "priority", "op": "eq", "value": "high"}], "steps": [{"approver_mode": "role", "approver_ref": "admin"}]}))).await);
     let request = body_of(rep.post(&format!("/v1/tasks/{task}/complete"))).await;
     let request = request["data"]["approval_request"]["id"].as_str().unwrap_or_else(|| panic!("{request}")).to_string();
@@ -89,6 +97,7 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
         ("/v1/notes/{id}", note.as_str()),
         ("/v1/admin/groups/{id}", group.as_str()),
         ("/v1/admin/roles/{id}", role.as_str()),
+        ("/v1/admin/invitations/{id}", invitation.as_str()),
         ("/v1/approvals/policies/{id}", policy.as_str()),
         ("/v1/approvals/requests/{id}", request.as_str()),
         ("/v1/pipelines/{id}", pipeline.as_str()),
@@ -141,4 +150,6 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
     assert_eq!(owner.get_json(&format!("/v1/pipelines/{pipeline}")).await["data"]["version"], 1, "the pipeline is untouched");
     let closer = owner.get_json(&format!("/v1/admin/roles/{role}/permissions")).await;
     assert_eq!(closer["data"]["role"]["name"], "Closer", "the role is untouched: {closer}");
+    let pending = owner.get_json("/v1/admin/invitations").await;
+    assert_eq!(pending["data"][0]["resends"], 0, "the invitation is untouched: {pending}");
 }

@@ -56,18 +56,26 @@ pub async fn sweep(app: &App, now: Timestamp) -> Value {
 }
 
 async fn expire(app: &App, inv: &OneTime, now: Timestamp) -> Result<(), crm_store::StoreError> {
-    let t = inv.tenant_id;
     let email = inv.payload["email"].as_str().unwrap_or_default().to_string();
-    let done = OneTime { expired_at: Some(now), version: inv.version + 1, ..inv.clone() };
     let event = DomainEvent::new(
-        t,
+        inv.tenant_id,
         crm_events::types::USER_INVITATION_EXPIRED,
         Actor::system(),
         Subject { kind: "user".into(), id: inv.user_id.to_string() },
         json!({ "invitation_id": inv.id, "email": email, "expired_at": inv.expires_at }),
     );
-    let mut tx =
-        Tx::new().put_if("invitation", done.to_item(Purpose::Invitation)?, Condition::version_is(inv.version)).emit_audited(&event);
+    close(app, inv, now, &event).await
+}
+
+/// Closes an open invitation at `now` (expired by the sweep, or revoked by
+/// an admin), audited as `event`: it leaves the lists, and its seat, its
+/// email and the roles it held are freed, in one transaction conditional on
+/// the version read.
+pub async fn close(app: &App, inv: &OneTime, now: Timestamp, event: &DomainEvent) -> Result<(), crm_store::StoreError> {
+    let t = inv.tenant_id;
+    let email = inv.payload["email"].as_str().unwrap_or_default().to_string();
+    let done = OneTime { expired_at: Some(now), version: inv.version + 1, ..inv.clone() };
+    let mut tx = Tx::new().put_if("invitation", done.to_item(Purpose::Invitation)?, Condition::version_is(inv.version)).emit_audited(event);
     if let Ok(e) = crate::email::Email::parse(&email) {
         // The email is freed only if it is still this invitation's.
         let mine = Condition::eq("user_id", AttributeValue::S(inv.user_id.to_string()));
@@ -84,10 +92,43 @@ async fn expire(app: &App, inv: &OneTime, now: Timestamp) -> Result<(), crm_stor
                 .transact(
                     Tx::new()
                         .put_if("invitation", done.to_item(Purpose::Invitation)?, Condition::version_is(inv.version))
-                        .emit_audited(&event),
+                        .emit_audited(event),
                 )
                 .await
         }
         other => other,
+    }
+}
+
+/// Most times one invitation is sent again.
+pub const RESENDS_MAX: i64 = 5;
+/// Least time between two sends of one invitation.
+pub const RESEND_EVERY_SECS: i64 = 60;
+
+/// Whether an invitation sent `resends` times again, last at `last_sent`,
+/// may be sent again at `now` (pure): `429` with the wait inside a minute
+/// of the last send, `422 LIMIT_REACHED` past [`RESENDS_MAX`].
+pub fn may_resend(resends: i64, last_sent: Option<Timestamp>, now: Timestamp) -> Result<(), crm_kernel::AppError> {
+    if let Some(wait) = last_sent.map(|at| at.unix_seconds() + RESEND_EVERY_SECS - now.unix_seconds()).filter(|w| *w > 0) {
+        return Err(crm_kernel::AppError::RateLimited { retry_after_secs: wait as u64 });
+    }
+    if resends >= RESENDS_MAX {
+        return Err(crm_kernel::AppError::LimitReached { key: "invitations.resends".into(), limit: RESENDS_MAX });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resend_waits_a_minute_and_stops_at_the_maximum() {
+        let now = Timestamp::now();
+        assert!(may_resend(0, None, now).is_ok());
+        let early = may_resend(1, Some(now.plus_seconds(-20)), now).unwrap_err();
+        assert!(matches!(early, crm_kernel::AppError::RateLimited { retry_after_secs: 40 }), "{early:?}");
+        assert!(may_resend(1, Some(now.plus_seconds(-60)), now).is_ok());
+        assert_eq!(may_resend(RESENDS_MAX, Some(now.plus_seconds(-3600)), now).unwrap_err().code(), "LIMIT_REACHED");
     }
 }

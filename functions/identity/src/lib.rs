@@ -16,6 +16,7 @@ pub mod issue;
 pub mod lockout;
 pub mod mail;
 pub mod model;
+pub mod notices;
 pub mod onetime;
 pub mod otp;
 pub mod owners;
@@ -252,6 +253,24 @@ pub const ROUTES: &[Route<App>] = &[
         query: crate::routes::admin::seats::get::SeatsQuery,
         reply: crate::routes::admin::seats::get::Seats
     ),
+    route!(
+        "GET /v1/admin/invitations",
+        "InvitationsList",
+        Access::Permission(rbac::USER_INVITE),
+        routes::admin::invitations::get::handle,
+        "List pending invitations", query: crate::routes::admin::invitations::get::InvitationsQuery, reply: Vec<crate::routes::admin::invitations::InvitationView>),
+    route!(
+        "POST /v1/admin/invitations/{id}/resend",
+        "InvitationResend",
+        Access::Permission(rbac::USER_INVITE),
+        routes::admin::invitations::resend_post::handle,
+        "Resend invitation (new link; once a minute, five times)", reply: crate::routes::admin::invitations::InvitationView, errors: [404 "NOT_FOUND", 409 "CONFLICT", 422 "LIMIT_REACHED", 429 "RATE_LIMIT_EXCEEDED"]),
+    route!(
+        "DELETE /v1/admin/invitations/{id}",
+        "InvitationRevoke",
+        Access::Permission(rbac::USER_INVITE),
+        routes::admin::invitations::delete::handle,
+        "Revoke invitation (frees its seat, email and roles)", reply: crm_http::contract::NoContent, errors: [404 "NOT_FOUND", 409 "CONFLICT"]),
     route!("GET /v1/admin/roles", "RolesList", Access::Permission(rbac::ROLE_READ), routes::admin::roles::get::handle, "List roles (default, then custom)", reply: Vec<crm_auth::roles::RoleView>),
     route!(
         "POST /v1/admin/roles",

@@ -55,3 +55,15 @@ pub async fn verification(
     let message = email(&app.store, user.tenant_id, &user.email, "auth.verify_email", payload, None, Some(user.id)).await?;
     Ok((record, message))
 }
+
+/// The invitation email to `to`, with the accept link of `token`.
+pub async fn invitation(
+    app: &crate::App,
+    tenant_id: TenantId,
+    to: &Email,
+    tenant_name: &str,
+    token: &crm_auth::opaque::OpaqueToken,
+) -> Result<Message, AppError> {
+    let link = format!("{}/accept-invite?token={}", app.app_base_url, token.to_wire());
+    email(&app.store, tenant_id, to, "auth.invitation", serde_json::json!({ "tenant_name": tenant_name, "link": link }), None, None).await
+}

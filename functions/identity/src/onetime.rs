@@ -87,6 +87,11 @@ impl OneTime {
         )
     }
 
+    /// The tenant's open invitations, by expiry (`GET /v1/admin/invitations`).
+    pub fn open_invitations_pk(tenant: TenantId) -> String {
+        keys::by_lookup_pk(tenant, "invitations", "open")
+    }
+
     pub fn key(purpose: Purpose, tenant: TenantId, id: EntityId) -> Key {
         keys::entity(tenant, purpose.kind(), id)
     }
@@ -97,7 +102,11 @@ impl OneTime {
     pub fn to_item(&self, purpose: Purpose) -> Result<Item, StoreError> {
         let it = item::to_item(&Self::key(purpose, self.tenant_id, self.id), self)?.with_ttl(self.expires_at.unix_seconds() + 24 * 3600);
         Ok(if purpose == Purpose::Invitation && self.used_at.is_none() && self.expired_at.is_none() {
-            it.with_index(Index::ByKind, keys::OPEN_INVITATIONS, format!("{}#{}#{}", self.expires_at, self.tenant_id, self.id))
+            it.with_index(Index::ByKind, keys::OPEN_INVITATIONS, format!("{}#{}#{}", self.expires_at, self.tenant_id, self.id)).with_index(
+                Index::ByLookup,
+                Self::open_invitations_pk(self.tenant_id),
+                format!("{}#{}", self.expires_at, self.id),
+            )
         } else {
             it
         })

@@ -186,6 +186,7 @@ catalogue! {
     // tenant
     TENANT_CREATED = "tenant.created",
     TENANT_REACTIVATED = "tenant.reactivated",
+    TENANT_SEAT_LIMIT_REACHED = "tenant.seat.limit_reached",
     TENANT_SUSPENDED = "tenant.suspended",
     // twofa
     TWOFA_DISABLED = "twofa.disabled",
@@ -196,6 +197,8 @@ catalogue! {
     USER_DELETED = "user.deleted",
     USER_FORCE_LOGGED_OUT = "user.forceLoggedOut",
     USER_INVITATION_EXPIRED = "user.invitation.expired",
+    USER_INVITATION_RESENT = "user.invitation.resent",
+    USER_INVITATION_REVOKED = "user.invitation.revoked",
     USER_INVITED = "user.invited",
     USER_PREFERENCES_UPDATED = "user.preferences.updated",
     USER_REINSTATED = "user.reinstated",

@@ -123,6 +123,27 @@ const BUILT_IN: &[(Channel, &str, &str, &str, &str)] = &[
     t!(Email, "digest.daily", "ar", "ملخص يومك في {{tenant_name}}: {{date}}", "مرحبًا {{full_name}}،\n\nما حدث في {{tenant_name}} خلال آخر 24 ساعة ({{count}} تحديثًا):\n{{summary}}\n\nمهام متأخرة ({{overdue}}):\n{{overdue_list}}\n\nإشعارات غير مقروءة: {{unread}}\n"),
     t!(Inbox, "digest.daily", "en", "Daily digest: {{date}}", "{{count}} updates at {{tenant_name}}; {{overdue}} overdue tasks; {{unread}} unread notifications."),
     t!(Inbox, "digest.daily", "ar", "الملخص اليومي: {{date}}", "{{count}} تحديثًا في {{tenant_name}}؛ {{overdue}} مهام متأخرة؛ {{unread}} إشعارات غير مقروءة."),
+    // Account lifecycle (to the user concerned) and tenant administration (to its admins).
+    t!(Email, "user.suspended", "en", "Your {{tenant_name}} account is suspended", "Hello {{full_name}},\n\nAn administrator of {{tenant_name}} suspended your account: you are signed out and cannot sign in until it is reactivated.\n"),
+    t!(Email, "user.suspended", "ar", "تم تعليق حسابك في {{tenant_name}}", "مرحبًا {{full_name}}،\n\nعلّق أحد مسؤولي {{tenant_name}} حسابك: تم تسجيل خروجك ولا يمكنك الدخول حتى تتم إعادة تفعيله.\n"),
+    t!(Inbox, "user.suspended", "en", "Account suspended", "Your {{tenant_name}} account is suspended."),
+    t!(Inbox, "user.suspended", "ar", "تم تعليق الحساب", "تم تعليق حسابك في {{tenant_name}}."),
+    t!(Email, "user.deactivated", "en", "Your {{tenant_name}} account is deactivated", "Hello {{full_name}},\n\nAn administrator of {{tenant_name}} deactivated your account. Your sessions and API keys are revoked.\n"),
+    t!(Email, "user.deactivated", "ar", "تم إلغاء تفعيل حسابك في {{tenant_name}}", "مرحبًا {{full_name}}،\n\nألغى أحد مسؤولي {{tenant_name}} تفعيل حسابك، وأُلغيت جلساتك ومفاتيح الواجهة البرمجية الخاصة بك.\n"),
+    t!(Inbox, "user.deactivated", "en", "Account deactivated", "Your {{tenant_name}} account is deactivated."),
+    t!(Inbox, "user.deactivated", "ar", "تم إلغاء تفعيل الحساب", "تم إلغاء تفعيل حسابك في {{tenant_name}}."),
+    t!(Email, "user.reactivated", "en", "Your {{tenant_name}} account is active again", "Hello {{full_name}},\n\nAn administrator of {{tenant_name}} reactivated your account. You can sign in again.\n"),
+    t!(Email, "user.reactivated", "ar", "أُعيد تفعيل حسابك في {{tenant_name}}", "مرحبًا {{full_name}}،\n\nأعاد أحد مسؤولي {{tenant_name}} تفعيل حسابك، ويمكنك تسجيل الدخول من جديد.\n"),
+    t!(Inbox, "user.reactivated", "en", "Account reactivated", "Your {{tenant_name}} account is active again."),
+    t!(Inbox, "user.reactivated", "ar", "أُعيد تفعيل الحساب", "حسابك في {{tenant_name}} مفعّل من جديد."),
+    t!(Email, "user.invitation_accepted", "en", "{{invitee}} joined {{tenant_name}}", "{{invitee}} ({{email}}) accepted your invitation and joined {{tenant_name}}.\n"),
+    t!(Email, "user.invitation_accepted", "ar", "انضم {{invitee}} إلى {{tenant_name}}", "قبل {{invitee}} ({{email}}) دعوتك وانضم إلى {{tenant_name}}.\n"),
+    t!(Inbox, "user.invitation_accepted", "en", "Invitation accepted", "{{invitee}} ({{email}}) joined."),
+    t!(Inbox, "user.invitation_accepted", "ar", "تم قبول الدعوة", "انضم {{invitee}} ({{email}})."),
+    t!(Email, "tenant.seat_limit_reached", "en", "{{tenant_name}} has used all its seats", "{{tenant_name}} uses all {{included}} seats of its plan: {{actor}} could not add {{email}}. Free a seat (deactivate a user, revoke an invitation) or upgrade the plan.\n"),
+    t!(Email, "tenant.seat_limit_reached", "ar", "استُخدمت كل مقاعد {{tenant_name}}", "يستخدم {{tenant_name}} كل مقاعد خطته ({{included}}): تعذّر على {{actor}} إضافة {{email}}. حرّر مقعدًا (ألغِ تفعيل مستخدم أو دعوة) أو رقِّ الخطة.\n"),
+    t!(Inbox, "tenant.seat_limit_reached", "en", "Seat limit reached", "All {{included}} seats are used; {{email}} was not added."),
+    t!(Inbox, "tenant.seat_limit_reached", "ar", "بلغتم حد المقاعد", "كل المقاعد ({{included}}) مستخدمة؛ لم تتم إضافة {{email}}."),
 ];
 
 /// Locales with built-in templates (the same list preferences accept).

@@ -35,20 +35,24 @@ pub async fn queue(
     if users.is_empty() {
         return Ok(tx);
     }
-    let wanted: Vec<UserId> = actor.into_iter().chain(users.iter().copied()).collect();
-    let mut found = crm_directory::get_many(store, tenant, &wanted).await?;
-    let mut payload = notice.payload;
-    if actor.is_some() {
-        let name = found.remove(0).and_then(|a| a.full_name);
-        payload["actor"] = name.unwrap_or_else(|| "A colleague".into()).into();
-    } else {
-        payload["actor"] = "The system".into();
+    // One read of each user, the actor too (who may be among the recipients).
+    let mut wanted: Vec<UserId> = Vec::new();
+    for u in actor.into_iter().chain(users.iter().copied()) {
+        if !wanted.contains(&u) {
+            wanted.push(u);
+        }
     }
-    for user in found.into_iter().flatten() {
+    let found: Vec<crm_directory::UserView> = crm_directory::get_many(store, tenant, &wanted).await?.into_iter().flatten().collect();
+    let mut payload = notice.payload;
+    payload["actor"] = match actor {
+        Some(a) => found.iter().find(|u| u.id == a).and_then(|u| u.full_name.clone()).unwrap_or_else(|| "A colleague".into()).into(),
+        None => "The system".into(),
+    };
+    for user in found.iter().filter(|u| users.contains(&u.id)) {
         if !user.is_active() {
             continue;
         }
-        for m in crate::compose::to_user(tenant, &user, notice.family, &payload, &notice.source)? {
+        for m in crate::compose::to_user(tenant, user, notice.family, &payload, &notice.source)? {
             tx = tx.queue_message(&m)?;
         }
     }

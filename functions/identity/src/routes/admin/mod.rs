@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit_logs;
 pub mod entitlements;
 pub mod groups;
+pub mod invitations;
 pub mod plan;
 pub mod roles;
 pub mod seats;

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::email::Email;
-use crate::model::User;
+use crate::model::{Tenant, User};
 use crate::onetime::{invalid_token, redeem, Purpose};
 use crate::password::{self, Password};
 use crate::{issue, App};
@@ -59,6 +59,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .put_new("user", user.to_item()?)
         .put_new("session", session.to_item()?)
         .emit_audited(&event);
+    let tenant: Option<Tenant> = app.store.get_as(&Tenant::key(user.tenant_id)).await?;
+    let inviter = invitation.payload["invited_by"].as_str().and_then(|u| crm_kernel::UserId::parse(u).ok());
+    let tx = match (inviter, tenant) {
+        (Some(inviter), Some(tenant)) => crate::notices::invitation_accepted(app, tx, inviter, &user, &tenant.name).await?,
+        _ => tx,
+    };
     match app.store.transact(tx).await {
         Ok(()) => {}
         Err(StoreError::ConditionFailed { label }) if label == "token" || label == "user" => return Err(invalid_token()),

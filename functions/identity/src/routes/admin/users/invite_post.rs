@@ -40,18 +40,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let now = Timestamp::now();
     let user_id = UserId::new();
     let (mut invitation, token) = OneTime::issue_for(Purpose::Invitation, p.tenant_id, user_id, now, app.invitation_ttl_secs);
-    invitation.payload = json!({ "email": email, "roles": roles, "invited_by": p.user_id });
-    let link = format!("{}/accept-invite?token={}", app.app_base_url, token.to_wire());
-    let message = crate::mail::email(
-        &app.store,
-        p.tenant_id,
-        &email,
-        "auth.invitation",
-        json!({ "tenant_name": tenant.name, "link": link }),
-        None,
-        None,
-    )
-    .await?;
+    invitation.payload = json!({ "email": email, "roles": roles, "invited_by": p.user_id, "last_sent_at": now, "resends": 0 });
+    let message = crate::mail::invitation(app, p.tenant_id, &email, &tenant.name, &token).await?;
     let event = super::super::super::event(
         &call,
         p.tenant_id,
@@ -79,7 +69,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             },
         )
         .header("location", format!("/v1/admin/users/{user_id}"))),
-        Err(StoreError::ConditionFailed { label }) if label == seats::SEATS => Err(entitlements.limit_reached("users.max")),
+        Err(StoreError::ConditionFailed { label }) if label == seats::SEATS => {
+            crate::notices::seat_limit_reached(app, &call, &tenant.name, &entitlements, email.as_str()).await;
+            Err(entitlements.limit_reached("users.max"))
+        }
         Err(StoreError::ConditionFailed { label }) if label == "email" => {
             Err(AppError::Conflict("this email is already registered".into()))
         }

@@ -54,6 +54,16 @@ impl Action {
         }
     }
 
+    /// The notice the user concerned gets ([`crate::notices`]).
+    fn notice(self) -> Option<&'static str> {
+        match self {
+            Action::Suspend => Some("user.suspended"),
+            Action::Deactivate => Some("user.deactivated"),
+            Action::Reactivate => Some("user.reactivated"),
+            Action::ForceLogout | Action::Delete => None,
+        }
+    }
+
     fn revokes_sessions(self) -> bool {
         !matches!(self, Action::Reactivate)
     }
@@ -117,10 +127,16 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
     } else if action == Action::Reactivate && user.status == UserStatus::Deactivated {
         tx = seats::take(tx, p.tenant_id, &entitlements);
     }
+    if let Some(family) = action.notice() {
+        tx = crate::notices::to_user(tx, &tenant.name, &updated, family)?;
+    }
 
     match app.store.transact(tx).await {
         Ok(()) => Ok(Reply::ok(updated.public()).etag(updated.version)),
-        Err(StoreError::ConditionFailed { label }) if label == seats::SEATS => Err(entitlements.limit_reached("users.max")),
+        Err(StoreError::ConditionFailed { label }) if label == seats::SEATS => {
+            crate::notices::seat_limit_reached(app, &call, &tenant.name, &entitlements, user.email.as_str()).await;
+            Err(entitlements.limit_reached("users.max"))
+        }
         Err(StoreError::ConditionFailed { label }) if ["user", "session", "api_key", crate::owners::OWNER].contains(&label.as_str()) => {
             Err(AppError::Conflict("the account changed meanwhile; retry".into()))
         }

@@ -69,7 +69,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let tx = crate::role_holders::follow(tx, p.tenant_id, &[], &user.roles);
     match app.store.transact(seats::take(tx, p.tenant_id, &entitlements)).await {
         Ok(()) => Ok(Reply::created(format!("/v1/admin/users/{}", user.id), user.public())),
-        Err(StoreError::ConditionFailed { label }) if label == seats::SEATS => Err(entitlements.limit_reached("users.max")),
+        Err(StoreError::ConditionFailed { label }) if label == seats::SEATS => {
+            crate::notices::seat_limit_reached(app, &call, &tenant.name, &entitlements, email.as_str()).await;
+            Err(entitlements.limit_reached("users.max"))
+        }
         Err(StoreError::ConditionFailed { label }) if label == "email" => {
             Err(AppError::Conflict("this email is already registered".into()))
         }
