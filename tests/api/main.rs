@@ -11,6 +11,7 @@ mod admin_notices;
 mod apikeys;
 mod approvals;
 mod auth;
+mod bulk_users;
 mod companies;
 mod contact_channels;
 mod contacts;

@@ -254,6 +254,12 @@ pub const ROUTES: &[Route<App>] = &[
         reply: crate::routes::admin::seats::get::Seats
     ),
     route!(
+        "POST /v1/admin/users/bulk",
+        "UsersBulk",
+        Access::Permission(rbac::USER_READ),
+        routes::admin::users::bulk_post::handle,
+        "Bulk user action (suspend, deactivate, reactivate, assign_roles; per-user outcomes)", body: routes::admin::users::bulk_post::BulkRequest, reply: crate::routes::admin::users::bulk_post::BulkReply),
+    route!(
         "GET /v1/admin/invitations",
         "InvitationsList",
         Access::Permission(rbac::USER_INVITE),

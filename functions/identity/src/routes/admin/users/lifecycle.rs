@@ -70,8 +70,15 @@ impl Action {
 }
 
 pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppError> {
-    let p = call.principal()?;
     let user: User = super::target(app, &call).await?;
+    let updated = apply(app, &call, action, user).await?;
+    Ok(Reply::ok(updated.public()).etag(updated.version))
+}
+
+/// Does `action` to `user` for the caller of `call`: the user as updated
+/// (a route's, or one user of a bulk action's).
+pub async fn apply(app: &App, call: &Call, action: Action, user: User) -> Result<User, AppError> {
+    let p = call.principal()?;
     let id = user.id;
     if id == p.user_id {
         return Err(AppError::Forbidden("you cannot do this to your own account".into()));
@@ -93,7 +100,7 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
         updated.sessions_valid_after = Some(now);
     }
     let event = super::super::super::event(
-        &call,
+        call,
         p.tenant_id,
         action.event(),
         p.user_id,
@@ -116,7 +123,7 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
     }
     // Credentials die with their owner: a deactivated or deleted user's keys are revoked.
     if status == UserStatus::Deactivated {
-        tx = super::super::super::revoke_api_keys(app, &call, p.tenant_id, id, action.event().as_str(), now, tx).await?;
+        tx = super::super::super::revoke_api_keys(app, call, p.tenant_id, id, action.event().as_str(), now, tx).await?;
     }
 
     // Seats: a deactivated user frees one; reactivating one takes one back.
@@ -132,9 +139,9 @@ pub async fn run(app: &App, call: Call, action: Action) -> Result<Reply, AppErro
     }
 
     match app.store.transact(tx).await {
-        Ok(()) => Ok(Reply::ok(updated.public()).etag(updated.version)),
+        Ok(()) => Ok(updated),
         Err(StoreError::ConditionFailed { label }) if label == seats::SEATS => {
-            crate::notices::seat_limit_reached(app, &call, &tenant.name, &entitlements, user.email.as_str()).await;
+            crate::notices::seat_limit_reached(app, call, &tenant.name, &entitlements, user.email.as_str()).await;
             Err(entitlements.limit_reached("users.max"))
         }
         Err(StoreError::ConditionFailed { label }) if ["user", "session", "api_key", crate::owners::OWNER].contains(&label.as_str()) => {

@@ -1,6 +1,7 @@
 //! `/v1/admin/users`.
 
 pub mod accept_invite_post;
+pub mod bulk_post;
 pub mod deactivate_post;
 pub mod delete;
 pub mod effective_entitlements_get;

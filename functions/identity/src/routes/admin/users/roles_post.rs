@@ -36,24 +36,39 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if !errors.is_empty() {
         return Err(AppError::invalid_fields(errors));
     }
-    if id == p.user_id {
-        return Err(AppError::Forbidden("you cannot change your own roles".into()));
-    }
-    let user: User = app.store.get_as(&User::key(p.tenant_id, id)).await?.ok_or(AppError::NotFound)?;
+    let user = app.store.get_as::<User>(&User::key(p.tenant_id, id)).await?.filter(|u| u.deleted_at.is_none()).ok_or(AppError::NotFound)?;
     if let Some(expected) = call.if_match()? {
         if expected != user.version {
             return Err(AppError::PreconditionFailed);
         }
     }
-    let granter = crm_auth::grant::Granter::new(p, &access);
-    crm_auth::grant::check_target(&granter, &crate::access::held_roles(&access, &user))?;
+    let updated = assign(app, &call, &access, user, roles).await?;
+    Ok(Reply::ok(updated.public()).etag(updated.version))
+}
+
+/// Gives `user` exactly `roles` (parsed) for the caller of `call`: the
+/// user as updated (the route's, or one user of a bulk action's).
+pub async fn assign(
+    app: &App,
+    call: &Call,
+    access: &crm_auth::access::AccessModel,
+    user: User,
+    roles: Vec<String>,
+) -> Result<User, AppError> {
+    let p = call.principal()?;
+    let id = user.id;
+    if id == p.user_id {
+        return Err(AppError::Forbidden("you cannot change your own roles".into()));
+    }
+    let granter = crm_auth::grant::Granter::new(p, access);
+    crm_auth::grant::check_target(&granter, &crate::access::held_roles(access, &user))?;
     crm_auth::grant::check_change(&granter, &user.roles, &roles)?;
 
     let mut updated = user.clone();
     updated.roles = roles;
     updated.version += 1;
     let event = super::super::super::event(
-        &call,
+        call,
         p.tenant_id,
         crm_events::types::USER_ROLE_CHANGED,
         p.user_id,
@@ -66,7 +81,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         tx = crate::owners::keep_one(&app.store, &user, tx).await?;
     }
     match app.store.transact(tx).await {
-        Ok(()) => Ok(Reply::ok(updated.public()).etag(updated.version)),
+        Ok(()) => Ok(updated),
         Err(StoreError::ConditionFailed { label }) if label == "user" => Err(AppError::PreconditionFailed),
         Err(StoreError::ConditionFailed { label }) if label == crate::owners::OWNER => {
             Err(AppError::Conflict("the organisation's super admins changed meanwhile; retry".into()))
