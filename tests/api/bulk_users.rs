@@ -15,7 +15,14 @@ async fn a_bulk_suspend_and_role_change_report_each_user_and_audit_each() {
     let (a, b) = (admin.colleague(&["sales_rep"]).await, admin.colleague(&["viewer"]).await);
     let owner = admin.colleague(&["super_admin"]).await;
     let stranger = TestApp::with_plan(&["admin"], "DevPro").await;
-    let ids = json!([a.user.to_string(), b.user.to_string(), owner.user.to_string(), admin.user.to_string(), stranger.user.to_string(), "not-an-id"]);
+    let ids = json!([
+        a.user.to_string(),
+        b.user.to_string(),
+        owner.user.to_string(),
+        admin.user.to_string(),
+        stranger.user.to_string(),
+        "not-an-id"
+    ]);
 
     let (status, reply) = send(admin.post("/v1/admin/users/bulk").json(&json!({"action": "suspend", "user_ids": ids}))).await;
     assert_eq!(status, 200, "{reply}");

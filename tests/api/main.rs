@@ -19,6 +19,7 @@ mod contract;
 mod custom_fields;
 mod deals;
 mod delivery;
+mod dictionaries;
 mod docs_page;
 mod entitlements;
 mod errors;

@@ -30,7 +30,7 @@ async fn admins_read_and_edit_a_user_with_optimistic_concurrency() {
     assert_eq!(s, 200, "{body}");
     let etag = etag.expect("an ETag");
 
-    let patch = json!({ "full_name": "Omar Khaled", "locale": "ar", "timezone": "Africa/Cairo", "job_title_code": "sales.rep" });
+    let patch = json!({ "full_name": "Omar Khaled", "locale": "ar", "timezone": "Africa/Cairo", "job_title_code": "sales_representative" });
     let (s, new_etag, body) = send(&admin, Method::PATCH, &path, Some(patch.clone()), Some(&etag)).await;
     assert_eq!(s, 200, "{body}");
     assert_eq!(body["data"]["full_name"], "Omar Khaled");

@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod codes;
+pub mod dictionaries;
 pub mod email;
 pub mod group;
 pub mod invitations;
@@ -253,6 +254,24 @@ pub const ROUTES: &[Route<App>] = &[
         query: crate::routes::admin::seats::get::SeatsQuery,
         reply: crate::routes::admin::seats::get::Seats
     ),
+    route!(
+        "GET /v1/admin/dictionaries/{dictionary}",
+        "DictionaryList",
+        Access::Permission(rbac::USER_READ),
+        routes::admin::dictionaries::get::handle,
+        "List dictionary codes (job_title_codes, department_codes: global, then the tenant's)", reply: Vec<crate::dictionaries::Entry>, errors: [404 "NOT_FOUND"]),
+    route!(
+        "POST /v1/admin/dictionaries/{dictionary}",
+        "DictionaryCodeCreate",
+        Access::Permission(rbac::USER_MANAGE),
+        routes::admin::dictionaries::post::handle,
+        "Add a tenant dictionary code (admin.customDictionaries)", body: crate::dictionaries::EntryChanges, reply: crate::dictionaries::Entry, errors: [402 "PLAN_REQUIRED", 404 "NOT_FOUND", 409 "CONFLICT", 422 "LIMIT_REACHED"]),
+    route!(
+        "PATCH /v1/admin/dictionaries/{dictionary}/{code}",
+        "DictionaryCodeUpdate",
+        Access::Permission(rbac::USER_MANAGE),
+        routes::admin::dictionaries::patch::handle,
+        "Relabel or (de)activate a tenant dictionary code", body: crate::dictionaries::EntryChanges, reply: crate::dictionaries::Entry, errors: [402 "PLAN_REQUIRED", 404 "NOT_FOUND", 412 "PRECONDITION_FAILED"]),
     route!(
         "POST /v1/admin/users/bulk",
         "UsersBulk",

@@ -98,6 +98,7 @@ impl Entitlements {
                     "deals.customFields",
                     "leads.import",
                     "leads.scoring",
+                    "admin.customDictionaries",
                 ],
                 vec![
                     ("users.max", 25),

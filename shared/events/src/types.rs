@@ -100,6 +100,8 @@ catalogue! {
     DEAL_UPDATED = "deal.updated",
     DEAL_WON = "deal.won",
     // dispatch
+    DICTIONARY_CODE_CREATED = "dictionary.code.created",
+    DICTIONARY_CODE_UPDATED = "dictionary.code.updated",
     DISPATCH_GROUP_CREATED = "dispatch.group.created",
     // email_account
     EMAIL_ACCOUNT_CONNECTED = "email_account.connected",

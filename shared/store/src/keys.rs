@@ -121,6 +121,16 @@ pub fn role_holders(tenant: TenantId, code: &str) -> Key {
     Key { pk: entity_pk(tenant, "ROLE", code), sk: "HOLDERS".into() }
 }
 
+/// A tenant's own code of a coded dictionary (`job_title_codes`, `department_codes`).
+pub fn dictionary_entry(tenant: TenantId, dictionary: &str, code: &str) -> Key {
+    Key { pk: dictionary_pk(tenant, dictionary), sk: format!("CODE#{code}") }
+}
+
+/// The partition of a tenant's codes of one dictionary.
+pub fn dictionary_pk(tenant: TenantId, dictionary: &str) -> String {
+    format!("{}DICT#{dictionary}", tenant_prefix(tenant))
+}
+
 /// A user of a tenant.
 pub fn user(tenant: TenantId, user_id: &str) -> Key {
     Key { pk: entity_pk(tenant, "USER", user_id), sk: META.into() }

@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod audit_logs;
+pub mod dictionaries;
 pub mod entitlements;
 pub mod groups;
 pub mod invitations;

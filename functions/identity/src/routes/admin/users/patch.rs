@@ -32,8 +32,25 @@ pub struct Patch {
     avatar_url: Option<Option<String>>,
 }
 
+/// The codes a user's `job_title_code` and `department_code` are taken from
+/// ([`crate::dictionaries`]).
+#[derive(Debug, Default)]
+pub struct Codes {
+    pub job_titles: Vec<crate::dictionaries::Entry>,
+    pub departments: Vec<crate::dictionaries::Entry>,
+}
+
+impl Codes {
+    pub async fn load(app: &App, t: crm_kernel::TenantId) -> Result<Self, AppError> {
+        use crate::dictionaries::{load, Dictionary};
+        let (job_titles, departments) =
+            tokio::try_join!(load(&app.store, t, Dictionary::JobTitleCodes), load(&app.store, t, Dictionary::DepartmentCodes))?;
+        Ok(Self { job_titles, departments })
+    }
+}
+
 /// Applies a patch to a user (pure): the next user and the changed fields.
-fn apply(user: &User, patch: Patch) -> Result<(User, Map<String, Value>), AppError> {
+fn apply(user: &User, patch: Patch, codes: &Codes) -> Result<(User, Map<String, Value>), AppError> {
     let mut errors = Vec::new();
     let mut next = user.clone();
     if let Some(name) = patch.full_name {
@@ -43,20 +60,22 @@ fn apply(user: &User, patch: Patch) -> Result<(User, Map<String, Value>), AppErr
         }
         next.full_name = name;
     }
-    let code = |field: &str, v: &Option<String>, errors: &mut Vec<FieldError>| {
-        if let Some(c) = v {
-            if c.is_empty() || c.len() > 64 || !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '.' || ch == '-') {
-                errors.push(FieldError::new(field, "must be a code: letters, digits, `_`, `.` or `-`, at most 64"));
+    // An active code of its dictionary; a code the user has already stays
+    // even once deactivated.
+    let code = |field: &str, v: &Option<String>, was: &Option<String>, of: &[crate::dictionaries::Entry], errors: &mut Vec<FieldError>| {
+        if let Some(c) = v.as_ref().filter(|c| Some(*c) != was.as_ref()) {
+            if let Err(why) = crate::dictionaries::check(of, c) {
+                errors.push(FieldError::new(field, why));
             }
         }
     };
     let p: &mut Profile = &mut next.profile;
     if let Some(v) = patch.job_title_code {
-        code("job_title_code", &v, &mut errors);
+        code("job_title_code", &v, &user.profile.job_title_code, &codes.job_titles, &mut errors);
         p.job_title_code = v;
     }
     if let Some(v) = patch.department_code {
-        code("department_code", &v, &mut errors);
+        code("department_code", &v, &user.profile.department_code, &codes.departments, &mut errors);
         p.department_code = v;
     }
     if let Some(v) = patch.locale {
@@ -100,7 +119,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if call.if_match()?.is_some_and(|v| v != user.version) {
         return Err(AppError::PreconditionFailed);
     }
-    let (mut next, changes) = apply(&user, patch)?;
+    let codes = if patch.job_title_code.is_some() || patch.department_code.is_some() {
+        Codes::load(app, p.tenant_id).await?
+    } else {
+        Codes::default()
+    };
+    let (mut next, changes) = apply(&user, patch, &codes)?;
     if changes.is_empty() {
         return Ok(Reply::ok(user.public()).etag(user.version));
     }
@@ -138,7 +162,7 @@ mod tests {
         u.profile.locale = Some("en".into());
         let patch: Patch =
             serde_json::from_value(json!({ "full_name": " Sara Ahmed ", "locale": null, "timezone": "Africa/Cairo" })).unwrap();
-        let (next, changes) = apply(&u, patch).unwrap();
+        let (next, changes) = apply(&u, patch, &Codes::default()).unwrap();
         assert_eq!(next.full_name, "Sara Ahmed");
         assert_eq!(next.profile.locale, None);
         assert_eq!(next.profile.timezone.as_deref(), Some("Africa/Cairo"));
@@ -151,7 +175,7 @@ mod tests {
             json!({ "full_name": "", "locale": "fr", "timezone": "Mars/Base", "avatar_url": "http://x", "job_title_code": "a b" }),
         )
         .unwrap();
-        let AppError::Validation { details, .. } = apply(&user(), patch).unwrap_err() else { panic!() };
+        let AppError::Validation { details, .. } = apply(&user(), patch, &Codes::default()).unwrap_err() else { panic!() };
         let fields: Vec<_> = details.iter().map(|d| d.field.as_str()).collect();
         assert_eq!(fields, ["full_name", "job_title_code", "locale", "timezone", "avatar_url"]);
     }
