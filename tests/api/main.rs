@@ -10,6 +10,7 @@ mod admin;
 mod admin_notices;
 mod apikeys;
 mod approvals;
+mod audit_export;
 mod auth;
 mod bulk_users;
 mod companies;

@@ -8,6 +8,7 @@
 //!   `GET /v1/admin/audit-logs`.
 
 pub mod access;
+pub mod audit_export;
 pub mod codes;
 pub mod dictionaries;
 pub mod email;
@@ -55,6 +56,8 @@ pub struct App {
     /// Seals TOTP secrets at rest (`TOKEN_ENCRYPTION_KEY`); only the
     /// functions that touch TOTP get it.
     sealer: Option<std::sync::Arc<crm_auth::seal::Sealer>>,
+    /// The files bucket (`FILES_BUCKET`): audit exports.
+    pub files: crm_files::Files,
 }
 
 impl App {
@@ -100,6 +103,7 @@ impl App {
                 per_number_hourly: positive(env, "OTP_PER_NUMBER_HOURLY", 5)?,
             },
             invitation_ttl_secs: positive(env, "INVITATION_TTL_SECS", onetime::Purpose::Invitation.ttl_secs())?,
+            files: crm_files::Files::new(config, env),
             app_base_url: env.get("APP_BASE_URL").unwrap_or("http://localhost:5173").trim_end_matches('/').to_string(),
         })
     }
@@ -115,6 +119,11 @@ impl App {
     /// The hourly invitation-expiry sweep (`HANDLER=invitations`).
     pub async fn run_invitation_expiry(&self, _event: serde_json::Value) -> serde_json::Value {
         invitations::sweep(self, crm_kernel::Timestamp::now()).await
+    }
+
+    /// The audit export worker (`HANDLER=audit-export`, on its queue).
+    pub async fn handle_audit_export_batch(&self, event: crm_events::SqsEvent) -> crm_events::BatchResponse {
+        crm_events::consumer::process_batch(audit_export::CONSUMER, event, |e| audit_export::handle(self, e)).await
     }
 
     /// Serves one request; a refusal for a security rule is audited
@@ -505,6 +514,18 @@ pub const ROUTES: &[Route<App>] = &[
         routes::admin::audit_logs::get::handle,
         "List audit logs", query: crate::routes::admin::audit_logs::get::AuditQuery, reply: Vec<crate::routes::admin::audit_logs::get::Entry>),
     route!(
+        "POST /v1/admin/audit-logs/export",
+        "AuditLogsExport",
+        Access::Permission(rbac::AUDIT_READ),
+        routes::admin::audit_logs::export_post::handle,
+        "Export audit logs (any range up to 366 days; jsonl or csv; a job)", query: crate::routes::admin::audit_logs::export_post::ExportQuery, reply: crate::routes::admin::audit_logs::export_post::ExportView),
+    route!(
+        "GET /v1/admin/audit-logs/exports/{id}",
+        "AuditLogsExportGet",
+        Access::Permission(rbac::AUDIT_READ),
+        routes::admin::audit_logs::export_id_get::handle,
+        "Get audit export (download URL once completed)", reply: crate::routes::admin::audit_logs::export_post::ExportView, errors: [404 "NOT_FOUND"]),
+    route!(
         "POST /v1/admin/api-keys",
         "ApiKeysCreate",
         Access::Permission(rbac::APIKEY_MANAGE),
@@ -528,5 +549,9 @@ crm_runtime::function! {
     binary: "identity",
     app: App,
     build: App::new,
-    handlers: { http "api" => App::handle, json "invitations" => App::run_invitation_expiry },
+    handlers: {
+        http "api" => App::handle,
+        json "invitations" => App::run_invitation_expiry,
+        sqs "audit-export" => App::handle_audit_export_batch,
+    },
 }

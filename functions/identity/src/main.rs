@@ -1,5 +1,6 @@
 //! Lambda bootstrap: `HANDLER=api` (the identity routes) or
-//! `HANDLER=invitations` (the hourly invitation-expiry sweep).
+//! `HANDLER=invitations` (the hourly invitation-expiry sweep) or
+//! `HANDLER=audit-export` (the audit export worker).
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

@@ -63,6 +63,8 @@ catalogue! {
     APPROVAL_REQUESTED = "approval.requested",
     APPROVAL_STEP_DECIDED = "approval.step.decided",
     APPROVAL_STEP_OPENED = "approval.step.opened",
+    // audit
+    AUDIT_EXPORT_REQUESTED = "audit.export.requested",
     // auth
     AUTH_LOGIN = "auth.login",
     AUTH_LOGIN_FAILED = "auth.login_failed",

@@ -11,7 +11,8 @@ use serde_json::Value;
 
 use crate::App;
 
-fn entry(i: &Item) -> Entry {
+/// An audit item as the API shows it (the list and the export).
+pub(crate) fn entry(i: &Item) -> Entry {
     let parse = |k: &str| i.str_attr(k).and_then(|s| serde_json::from_str::<Value>(s).ok()).unwrap_or(Value::Null);
     let text = |k: &str| i.str_attr(k).map(str::to_string);
     Entry {
@@ -25,7 +26,7 @@ fn entry(i: &Item) -> Entry {
 }
 
 /// One audit log entry.
-#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Entry {
     /// The event type (`user.suspended`).
     pub action: Option<String>,
@@ -38,7 +39,7 @@ pub struct Entry {
 }
 
 /// What an audit entry is about.
-#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct EntrySubject {
     #[serde(rename = "type")]
     pub kind: Option<String>,
