@@ -1,5 +1,6 @@
 //! The seat view (`GET /v1/admin/seats`, `seats.view`): included, used,
-//! available and who holds them, adding up after creates and deactivations.
+//! available and who holds them, adding up after creates, invites and
+//! deactivations.
 
 use serde_json::{json, Value};
 
@@ -16,7 +17,7 @@ fn holders(seats: &Value) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn seats_add_up_after_creates_and_deactivations() {
+async fn seats_add_up_after_creates_invites_and_deactivations() {
     // DevFree includes 3 seats; the admin holds the first.
     let admin = TestApp::with_plan(&["admin"], "DevFree").await;
     let first = seats(&admin).await;
@@ -40,12 +41,24 @@ async fn seats_add_up_after_creates_and_deactivations() {
     assert_eq!((status, refused["error"]["code"].as_str()), (422, Some("LIMIT_REACHED")), "{refused}");
     assert_eq!(seats(&admin).await["used"], 3);
 
-    // A deactivation frees the seat and leaves the holders.
+    // A deactivation frees the seat and leaves the holders; an invitation takes it back.
     let (status, _) = send(admin.post(&format!("/v1/admin/users/{id}/deactivate"))).await;
     assert_eq!(status, 200);
     let after = seats(&admin).await;
     assert_eq!((after["used"].as_i64(), after["available"].as_i64()), (Some(2), Some(1)), "{after}");
     assert!(!holders(&after).contains(&id), "{after}");
+    let invitee = format!("seat-invite-{}@seats.example.com", admin.tenant.to_string().to_lowercase());
+    let (status, invited) = send(admin.post("/v1/admin/users/invite").json(&json!({"email": invitee, "roles": ["viewer"]}))).await;
+    assert_eq!(status, 201, "{invited}");
+    let pending = seats(&admin).await;
+    assert_eq!(
+        (pending["used"].as_i64(), pending["available"].as_i64()),
+        (Some(3), Some(0)),
+        "a pending invitation holds a seat: {pending}"
+    );
+    let (status, refused) =
+        send(admin.post("/v1/admin/users/invite").json(&json!({"email": format!("x{invitee}"), "roles": ["viewer"]}))).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (422, Some("LIMIT_REACHED")));
 
     // Only `seats.view` shows them; another tenant sees its own.
     assert_eq!(send(rep.get("/v1/admin/seats")).await.0, 403);

@@ -22,6 +22,7 @@ const PREFIXES: &[&str] = &[
     "/v1/admin/groups",
     "/v1/admin/roles",
     "/v1/admin/invitations",
+    "/v1/admin/audit-logs",
     "/v1/approvals",
     "/v1/pipelines",
     "/v1/deals",
@@ -78,6 +79,9 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
     )
     .await;
     let invitation = invited["data"]["invitation_id"].as_str().unwrap_or_else(|| panic!("{invited}")).to_string();
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let export = body_of(owner.post(&format!("/v1/admin/audit-logs/export?from={today}&to={today}"))).await;
+    let export = id_of(&export);
     let policy = id_of(&body_of(owner.post("/v1/approvals/policies").json(&json!({"name": "P", "action_code": "task.complete", "object_type": "task", "conditions": [{"field": "priority", "op": "eq", "value": "high"}], "steps": [{"approver_mode": "role", "approver_ref": "admin"}]}))).await);
     let request = body_of(rep.post(&format!("/v1/tasks/{task}/complete"))).await;
     let request = request["data"]["approval_request"]["id"].as_str().unwrap_or_else(|| panic!("{request}")).to_string();
@@ -98,6 +102,7 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
         ("/v1/admin/groups/{id}", group.as_str()),
         ("/v1/admin/roles/{id}", role.as_str()),
         ("/v1/admin/invitations/{id}", invitation.as_str()),
+        ("/v1/admin/audit-logs/exports/{id}", export.as_str()),
         ("/v1/approvals/policies/{id}", policy.as_str()),
         ("/v1/approvals/requests/{id}", request.as_str()),
         ("/v1/pipelines/{id}", pipeline.as_str()),
