@@ -105,6 +105,15 @@ async fn a_week_exported_equals_the_pages_of_the_list() {
     }
     let stranger = TestApp::with_plan(&["admin"], "DevPro").await;
     assert_eq!(send(stranger.get(&location)).await.0, 404);
+
+    // Exports are counted per tenant and hour: twice the limit plus one (two
+    // windows at most) cannot all be queued.
+    let limit = identity::routes::admin::audit_logs::export_post::PER_HOUR;
+    let mut statuses = Vec::new();
+    for _ in 0..(2 * limit + 1) {
+        statuses.push(send(stranger.post(&format!("/v1/admin/audit-logs/export?from={to}&to={to}"))).await.0);
+    }
+    assert!(statuses.iter().all(|s| [202, 429].contains(s)) && statuses.contains(&429), "{statuses:?}");
     let rep = admin.colleague(&["sales_rep"]).await;
     assert_eq!(send(rep.post(&format!("/v1/admin/audit-logs/export?from={from}&to={to}"))).await.0, 403);
 }

@@ -54,6 +54,17 @@ async fn a_role_without_deal_amount_read_reads_deals_without_amounts() {
     assert_eq!(send(blind.get(&format!("/v1/pipelines/{pipeline}/forecast"))).await.0, 403);
     let seen = admin.get_json(&format!("/v1/pipelines/{pipeline}/board")).await["data"].clone();
     assert!(seen["value"]["amounts"].to_string().contains("1234500"), "the admin's board has it: {seen}");
+
+    // A move held for approval answers the request without the amount it carries for its approvers.
+    let policy = json!({"name": "Big discounts", "action_code": "deal.mark.win", "object_type": "deal",
+        "conditions": [{"field": "discount_pct", "op": "gt", "value": 10}], "steps": [{"approver_mode": "role", "approver_ref": "admin"}]});
+    assert_eq!(send(admin.post("/v1/approvals/policies").json(&policy)).await.0, 201);
+    let closer = holder_of(&admin, "blind_closer", &["deal.read", "deal.create", "deal.mark.win"]).await;
+    let own = body_of(closer.post("/v1/deals").json(&json!({"name": "Discounted", "amount": 7654300, "discount_pct": 20}))).await;
+    let (status, held) = send(closer.post(&format!("/v1/deals/{}/mark-won", own["data"]["id"].as_str().unwrap()))).await;
+    assert_eq!(status, 202, "{held}");
+    assert!(held["data"]["approval_request"]["payload"].is_object(), "{held}");
+    assert!(!held.to_string().contains("7654300") && !held.to_string().contains("76543"), "no amount in the held reply: {held}");
 }
 
 #[tokio::test]
@@ -98,6 +109,16 @@ async fn a_role_without_contact_channels_reads_contacts_without_them_in_lists_se
     let job = crate::imports::finished(&admin, started["data"]["id"].as_str().unwrap(), Duration::from_secs(60)).await;
     let file = reqwest::get(job["download"]["url"].as_str().unwrap()).await.unwrap().text().await.unwrap();
     assert!(file.contains(&email), "the admin's export has it: {file}");
+    // A key of the admin's that may not read emails does not download the admin's file.
+    let key = body_of(admin.post("/v1/admin/api-keys").json(&json!({"name": "reader", "permissions": ["contact.read"]}))).await;
+    let key = key["data"]["secret"].as_str().unwrap().to_string();
+    let by_key = reqwest::Client::new()
+        .get(format!("{}/v1/jobs/{}", admin.url, job["id"].as_str().unwrap()))
+        .header("x-api-key", key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_key.status(), 403);
 
     // Writing needs no read: the role writes an address it then cannot read, and keeps it.
     let editor = holder_of(&admin, "editor", &["contact.read", "contact.create", "contact.update"]).await;

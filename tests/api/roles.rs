@@ -62,6 +62,16 @@ async fn a_custom_role_holds_only_what_its_creator_holds_and_applies_on_the_next
             .await;
     assert_eq!((status, crate::helpers::error_fields(&body)), (400, vec!["code".to_string(), "permissions[0]".to_string()]));
 
+    // An admin does not change a role an owner holds: its holders must be within reach.
+    let owner = admin.colleague(&["super_admin"]).await;
+    let extra = json!({"code": "owners_extra", "name": "Owners' extra", "permissions": ["deal.read"]});
+    assert_eq!(send(owner.post("/v1/admin/roles").json(&extra)).await.0, 201);
+    assign(&owner, &admin.colleague(&["super_admin"]).await, &["super_admin", "owners_extra"]).await;
+    let (status, body) =
+        send(admin.request(Method::PATCH, "/v1/admin/roles/owners_extra").json(&json!({"permissions": ["deal.read", "contact.read"]})))
+            .await;
+    assert_eq!(status, 403, "held by a super admin: {body}");
+
     // What a role grants, with the hierarchy's part.
     let (status, _) =
         send(admin.post("/v1/admin/roles/hierarchy").json(&json!({"parent_role": "deal_reader", "child_role": "viewer"}))).await;

@@ -18,7 +18,7 @@ use crm_store::tx::Condition;
 use crm_store::{item, keys, Item, Key, Query, StoreError, Tx};
 use serde::{Deserialize, Serialize};
 
-use crate::routes::admin::audit_logs::get::{entry, Entry};
+use crate::audit_log::{entry, Entry};
 use crate::App;
 
 /// The consumer name of the export worker (its idempotency markers).

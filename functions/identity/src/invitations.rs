@@ -88,13 +88,10 @@ pub async fn close(app: &App, inv: &OneTime, now: Timestamp, event: &DomainEvent
         // Someone else took the email meanwhile (say, a sign-up after a
         // manual release): expire the invitation alone.
         Err(crm_store::StoreError::ConditionFailed { label }) if label == "email_owner" => {
-            app.store
-                .transact(
-                    Tx::new()
-                        .put_if("invitation", done.to_item(Purpose::Invitation)?, Condition::version_is(inv.version))
-                        .emit_audited(event),
-                )
-                .await
+            let tx =
+                Tx::new().put_if("invitation", done.to_item(Purpose::Invitation)?, Condition::version_is(inv.version)).emit_audited(event);
+            let tx = crate::role_holders::follow(crate::seats::release(tx, t), t, &roles, &[]);
+            app.store.transact(tx).await
         }
         other => other,
     }

@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod audit_export;
+pub mod audit_log;
 pub mod codes;
 pub mod dictionaries;
 pub mod email;
@@ -512,13 +513,13 @@ pub const ROUTES: &[Route<App>] = &[
         "AuditLogsList",
         Access::Permission(rbac::AUDIT_READ),
         routes::admin::audit_logs::get::handle,
-        "List audit logs", query: crate::routes::admin::audit_logs::get::AuditQuery, reply: Vec<crate::routes::admin::audit_logs::get::Entry>),
+        "List audit logs", query: crate::routes::admin::audit_logs::get::AuditQuery, reply: Vec<crate::audit_log::Entry>),
     route!(
         "POST /v1/admin/audit-logs/export",
         "AuditLogsExport",
         Access::Permission(rbac::AUDIT_READ),
         routes::admin::audit_logs::export_post::handle,
-        "Export audit logs (any range up to 366 days; jsonl or csv; a job)", query: crate::routes::admin::audit_logs::export_post::ExportQuery, reply: crate::routes::admin::audit_logs::export_post::ExportView),
+        "Export audit logs (any range up to 366 days; jsonl or csv; a job; 10 an hour)", query: crate::routes::admin::audit_logs::export_post::ExportQuery, reply: crate::routes::admin::audit_logs::export_post::ExportView, errors: [429 "RATE_LIMIT_EXCEEDED"]),
     route!(
         "GET /v1/admin/audit-logs/exports/{id}",
         "AuditLogsExportGet",

@@ -86,16 +86,19 @@ impl From<Refusal> for AppError {
     }
 }
 
-/// Whether `granter` may grant `role`.
+/// Whether `granter` may grant `role`: never a role carrying a permission
+/// the granter lacks — a custom role's, or one a default role inherits
+/// through the hierarchy (a custom role linked below `staff`) — and a
+/// default role only at or below the granter's rank.
 pub fn may_grant(granter: &Granter, role: &str) -> bool {
+    let carried = granter.model.permissions(&[role.to_string()]).is_subset(granter.permissions);
     let Some(wanted) = rank(role) else {
-        return granter.model.custom_roles.contains_key(role)
-            && granter.model.permissions(&[role.to_string()]).is_subset(granter.permissions);
+        return carried && granter.model.custom_roles.contains_key(role);
     };
     if role == SUPER_ADMIN {
         return granter.roles.iter().any(|r| r == SUPER_ADMIN);
     }
-    highest(granter.roles).is_some_and(|mine| wanted >= mine)
+    carried && highest(granter.roles).is_some_and(|mine| wanted >= mine)
 }
 
 /// `Ok` when every role of `roles` may be granted by `granter`.
@@ -200,9 +203,16 @@ mod tests {
             Err(Refusal::Outranked { role: "keeper".into() }),
             "nor acts on its holders"
         );
-        // What a custom role inherits counts as what it gives.
+        // What a role inherits counts as what it gives, a default role's too.
         let linked = m.add_edge("reader", "admin").unwrap();
         assert!(!as_holder(&["manager"], &linked, |g| may_grant(g, "reader")));
+        let below_staff = m.add_edge("staff", "keeper").unwrap();
+        let rep = r(&["sales_rep"]);
+        let rep_holds = AccessModel::default().permissions(&rep);
+        let g = Granter { roles: &rep, permissions: &rep_holds, model: &below_staff };
+        assert!(!may_grant(&g, "staff"), "staff now carries user.manage, which a rep lacks");
+        assert!(may_grant(&g, "viewer"));
+        assert!(check_target(&g, &r(&["staff"])).is_err(), "nor acts on a holder of it");
     }
 
     #[test]

@@ -48,7 +48,15 @@ pub(crate) async fn move_reply(
     let r = Request { p: &p, request_id: call.request_id(), if_match: call.if_match()?, current, pipeline, to, how, extra };
     Ok(match crate::moves::move_deal(&app.store, r).await? {
         Moved::Done(next) => Reply::ok(MoveReply::Done(next.public(&p))).etag(next.version),
-        Moved::Held(current, request) => Reply::with_status(202, MoveReply::Held { deal: current.public(&p), approval_request: request }),
+        Moved::Held(current, mut request) => {
+            if !p.can(crm_auth::rbac::DEAL_AMOUNT_READ) {
+                // The request carries the amount for its approvers, not for a requester who may not read it.
+                if let Some(payload) = request.payload.as_object_mut() {
+                    payload.retain(|k, _| !k.starts_with("amount"));
+                }
+            }
+            Reply::with_status(202, MoveReply::Held { deal: current.public(&p), approval_request: request })
+        }
     })
 }
 

@@ -85,8 +85,8 @@ pub struct Board {
     /// (absent without `deal.amount.read`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weighted: Option<BTreeMap<String, i64>>,
-    /// `["amount"]` when the caller may not read amounts.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// `["amount"]` when the caller may not read amounts (absent otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hidden_fields: Vec<&'static str>,
     /// `pipeline` (all its deals) or `visible_deals` (the caller sees only some).
     pub scope: &'static str,

@@ -5,46 +5,10 @@
 
 use crm_http::{Call, Reply};
 use crm_kernel::{time::parse_date, AppError, Timestamp};
-use crm_store::item::{Item, ItemExt};
 use crm_store::{keys, Query};
-use serde_json::Value;
 
+use crate::audit_log::entry;
 use crate::App;
-
-/// An audit item as the API shows it (the list and the export).
-pub(crate) fn entry(i: &Item) -> Entry {
-    let parse = |k: &str| i.str_attr(k).and_then(|s| serde_json::from_str::<Value>(s).ok()).unwrap_or(Value::Null);
-    let text = |k: &str| i.str_attr(k).map(str::to_string);
-    Entry {
-        action: text("action"),
-        at: text("at"),
-        actor: serde_json::from_value(parse("actor")).ok(),
-        subject: EntrySubject { kind: text("subject_type"), id: text("subject_id") },
-        request_id: text("request_id"),
-        details: parse("details"),
-    }
-}
-
-/// One audit log entry.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
-pub struct Entry {
-    /// The event type (`user.suspended`).
-    pub action: Option<String>,
-    pub at: Option<String>,
-    pub actor: Option<crm_events::Actor>,
-    pub subject: EntrySubject,
-    pub request_id: Option<String>,
-    /// What the event said (before and after, reasons).
-    pub details: Value,
-}
-
-/// What an audit entry is about.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
-pub struct EntrySubject {
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub id: Option<String>,
-}
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let t = call.principal()?.tenant_id;

@@ -25,6 +25,14 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         return Ok(Reply::ok(after));
     }
     crate::access::refuse_self_change(&app.store, &p, &read, &next).await?;
+    // Its holders must be within the caller's reach, as for a role change on them.
+    let granter = crm_auth::grant::Granter::new(&p, &read);
+    for u in crm_directory::list(&app.store, p.tenant_id).await? {
+        let held = read.effective_roles(&u.roles, &u.group_ids);
+        if held.contains(&code) {
+            crm_auth::grant::check_target(&granter, &held)?;
+        }
+    }
     let diff = |v: &crm_auth::roles::RoleView| serde_json::to_value(v).unwrap_or_default();
     let (was, will) = (diff(&before), diff(&after));
     let changes: Map<String, Value> = ["name", "description", "permissions"]
