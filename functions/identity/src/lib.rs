@@ -25,6 +25,7 @@ pub mod otp;
 pub mod owners;
 pub mod password;
 pub mod refresh;
+pub mod request_event;
 pub mod role_holders;
 pub mod routes;
 pub mod seats;

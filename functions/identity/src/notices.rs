@@ -64,7 +64,7 @@ async fn try_seat_limit_reached(app: &App, call: &Call, tenant_name: &str, entit
     let included = entitlements.limit("users.max");
     let data = json!({ "included": included, "email": who, "attempted_by": p.user_id });
     let subject = Subject { kind: "tenant".into(), id: t.to_string() };
-    let event = crate::routes::event(call, t, crm_events::types::TENANT_SEAT_LIMIT_REACHED, p.user_id, subject, data);
+    let event = crate::request_event::event(call, t, crm_events::types::TENANT_SEAT_LIMIT_REACHED, p.user_id, subject, data);
     let audited = || Tx::new().emit_audited(&event);
 
     let now = Timestamp::now().unix_seconds();

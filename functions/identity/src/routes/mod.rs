@@ -9,31 +9,15 @@ pub mod totp;
 pub mod twofa;
 
 use crm_events::audit::AuditExt;
-use crm_events::{Actor, DomainEvent, Subject};
+use crm_events::{DomainEvent, Subject};
 use crm_http::Call;
 use crm_kernel::{AppError, Timestamp, UserId};
 use crm_store::tx::Condition;
 use crm_store::Tx;
-use serde_json::Value;
 
 use crate::model::Session;
 
-/// A domain event caused by `actor` about `subject`, tagged with the request.
-pub(crate) fn event(
-    call: &Call,
-    session_tenant: crm_kernel::TenantId,
-    kind: crm_events::EventType,
-    actor: UserId,
-    subject: Subject,
-    data: Value,
-) -> DomainEvent {
-    let mut data = data;
-    if let Value::Object(map) = &mut data {
-        map.insert("ip".into(), Value::String(call.ctx.source_ip.clone()));
-        map.insert("user_agent".into(), Value::String(call.ctx.user_agent.chars().take(256).collect()));
-    }
-    DomainEvent::new(session_tenant, kind, Actor::user(actor), subject, data).with_request_id(call.request_id())
-}
+pub(crate) use crate::request_event::event;
 
 pub(crate) fn session_subject(s: &Session) -> Subject {
     Subject { kind: "session".into(), id: s.id.to_string() }
