@@ -17,6 +17,16 @@ replaces the copy with a journal of just the items the transaction touches
 (and the stream's length), restored when it is cancelled — the same outcome,
 including no stream records from a cancelled transaction.
 
+moto answers every Query by sorting the whole table (`Table.all_items()`)
+and filtering it: O(table log table) per query, the cost that made a long
+test run slow down as its one table grew. `indexed_queries()` hands the
+query only its candidates instead: the partition's items for a table query,
+and for a GSI query the items whose index hash key has the asked value, from
+postings kept up to date on every write (put, update, delete, and a
+cancelled transaction's restore). moto's own code then sorts, pages, filters
+and projects them as before, so the answers are the same
+(`infra/moto_server_test.py` checks them against the full-table path).
+
 S3 browser uploads: moto stores whatever a `POST` form sends; a real bucket
 checks the form's signed policy first. `enforce_post_policies()` makes the
 emulator check it too (signature, expiry, conditions, `content-length-range`).
@@ -95,11 +105,154 @@ def cheap_transactions() -> None:
         except Exception:
             for table, h, r, saved in reversed(journal):
                 restore(table, h, r, saved)
+                touched(table, h, r)
             for table, length in streams.values():
                 del table.stream_shard.items[length:]
             raise
 
     ddb.DynamoDBBackend.transact_write_items = transact_write_items
+
+
+def touched(table, h, r) -> None:
+    """The item at (h, r) may have changed: its GSI postings follow it."""
+    postings = table.__dict__.get("_crm_postings")
+    if postings is not None:
+        postings.reindex(table, h, r)
+
+
+class Postings:
+    """For each GSI with one hash attribute: value → primary keys of the
+    items carrying it; and per primary key, where it is posted."""
+
+    def __init__(self, table):
+        self.hash_attr = {}
+        for index in table.all_indexes():
+            names = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
+            if len(names) == 1:
+                self.hash_attr[index.name] = names[0]
+        self.names = tuple(sorted(i.name for i in table.all_indexes()))
+        self.by_value = {name: {} for name in self.hash_attr}
+        self.of_key = {}
+        for h, part in list(table.items.items()):
+            for r in (list(part) if table.range_key_attr else [None]):
+                self.reindex(table, h, r)
+
+    def reindex(self, table, h, r) -> None:
+        key = (h, r)
+        for name, value in self.of_key.pop(key, ()):
+            keys = self.by_value[name].get(value)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self.by_value[name][value]
+        item = table.get_item(h, r) if r is not None or not table.range_key_attr else None
+        if item is None:
+            return
+        posted = []
+        for name, attr in self.hash_attr.items():
+            value = item.attrs.get(attr)
+            if value is not None:
+                self.by_value[name].setdefault(value, set()).add(key)
+                posted.append((name, value))
+        if posted:
+            self.of_key[key] = posted
+
+    def candidates(self, table, index_name, value):
+        return [item for item in (table.get_item(h, r) for h, r in self.by_value[index_name].get(value, ())) if item is not None]
+
+
+def indexed_queries() -> None:
+    import inspect
+
+    from moto.dynamodb import models as ddb
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    original_query = Table.query
+    signature = inspect.signature(original_query)
+    Table.unindexed_query = original_query
+
+    def postings_of(table):
+        postings = table.__dict__.get("_crm_postings")
+        names = tuple(sorted(i.name for i in table.all_indexes()))
+        if postings is None or postings.names != names:
+            postings = Postings(table)
+            table.__dict__["_crm_postings"] = postings
+        return postings
+
+    def candidates(table, args):
+        index_name = args.get("index_name")
+        if index_name:
+            postings = postings_of(table)
+            attr = postings.hash_attr.get(index_name)
+            conditions = dict(args.get("hash_key_conditions") or [])
+            if attr is None or list(conditions) != [attr]:
+                return None
+            return postings.candidates(table, index_name, conditions[attr])
+        hash_key = args.get("hash_key")
+        if hash_key is None:
+            return None
+        part = table.items.get(hash_key)
+        if not part:
+            return []
+        return list(part.values()) if table.range_key_attr else [part]
+
+    def query(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        found = candidates(self, bound.arguments)
+        if found is None:
+            return original_query(self, *args, **kwargs)
+        self.all_items = lambda: found
+        try:
+            return original_query(self, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    Table.query = query
+
+    def keys_of(table, attrs):
+        try:
+            h = DynamoType(attrs[table.hash_key_attr])
+            r = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+            return h, r
+        except (KeyError, TypeError):
+            return None
+
+    original_put = Table.put_item
+
+    def put_item(self, item_attrs, *args, **kwargs):
+        try:
+            return original_put(self, item_attrs, *args, **kwargs)
+        finally:
+            key = keys_of(self, item_attrs)
+            if key is not None:
+                touched(self, *key)
+
+    Table.put_item = put_item
+
+    original_delete = Table.delete_item
+
+    def delete_item(self, hash_key, range_key, *args, **kwargs):
+        try:
+            return original_delete(self, hash_key, range_key, *args, **kwargs)
+        finally:
+            touched(self, hash_key, range_key)
+
+    Table.delete_item = delete_item
+
+    # An update changes the stored item in place, not through `put_item`.
+    original_update = ddb.DynamoDBBackend.update_item
+
+    def update_item(self, table_name, key, *args, **kwargs):
+        try:
+            return original_update(self, table_name, key, *args, **kwargs)
+        finally:
+            table = self.tables.get(table_name)
+            found = keys_of(table, key) if table is not None else None
+            if found is not None:
+                touched(table, *found)
+
+    ddb.DynamoDBBackend.update_item = update_item
 
 
 def enforce_post_policies() -> None:
@@ -194,6 +347,7 @@ def enforce_post_policies() -> None:
 
 def main() -> None:
     cheap_transactions()
+    indexed_queries()
     enforce_post_policies()
     host, port = sys.argv[1], int(sys.argv[2])
     app = DomainDispatcherApplication(create_backend_app)

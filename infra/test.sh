@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: every test, on a fresh machine too.
-#   1. starts the AWS emulator if none runs (installs it into infra/.venv on first use)
+#   1. starts the AWS emulator if none runs (installs it into infra/.venv on first use), and checks its
+#      patches against moto's own answers (infra/moto_server_test.py)
 #   2. rustfmt and clippy, then cargo test --workspace: unit tests, store tests against the emulator, end-to-end tests over HTTP,
 #      schemathesis against the local stack (installed into infra/.venv-fuzz on first use)
 #   3. a TypeScript client generated from docs/openapi.json, type-checked (npm packages pinned in infra/client)
@@ -23,6 +24,9 @@ cleanup() {
   if [ "$started" = 1 ]; then bash infra/emulator.sh stop || true; fi
 }
 trap cleanup EXIT
+
+echo "== emulator patches (infra/moto_server_test.py)"
+infra/.venv/bin/python infra/moto_server_test.py
 
 echo "== format"
 cargo fmt --all -- --check
