@@ -16,7 +16,6 @@ pub mod note;
 pub mod relink;
 pub mod reminder;
 pub mod routes;
-pub mod schedule;
 pub mod task;
 
 use crm_auth::rbac;
@@ -31,12 +30,15 @@ use lambda_http::{Body, Request, Response};
 #[derive(Clone)]
 pub struct App {
     pub store: Store,
-    pub scheduler: schedule::Scheduler,
+    pub scheduler: crm_schedule::Scheduler,
 }
 
 impl App {
     pub fn new(config: &aws_config::SdkConfig, env: &crm_kernel::Env) -> Result<Self, String> {
-        Ok(Self { store: Store::from_config(config, env).map_err(|e| e.to_string())?, scheduler: schedule::Scheduler::new(config, env) })
+        Ok(Self {
+            store: Store::from_config(config, env).map_err(|e| e.to_string())?,
+            scheduler: crm_schedule::Scheduler::new(config, env, "REMINDER", "reminder"),
+        })
     }
 
     /// Serves one request; a refusal for a security rule is audited

@@ -2,7 +2,7 @@
 //! `remind_at` by these channels". Each reminder is an item in the task's
 //! collection (`REMINDER#{id}`) and one EventBridge Scheduler one-time
 //! schedule (`at(…)`) that invokes the reminder function at that moment
-//! ([`crate::schedule`]). Firing is idempotent: the reminder goes from
+//! ([`crm_schedule`]). Firing is idempotent: the reminder goes from
 //! `pending` to `sent` (or `cancelled` when the task is closed) under a
 //! version condition, together with its messages.
 

@@ -79,7 +79,8 @@ pub async fn move_deal(store: &Store, r: Request<'_>) -> Result<Moved, AppError>
     let next = current.move_to(to, &how, now);
     let from_name = from.as_ref().map(|s| s.name.clone()).unwrap_or_default();
     let mut data = json!({ "from_stage_id": current.stage_id, "from_stage": from_name, "to_stage_id": to.id, "to_stage": to.name,
-                           "status": next.status, "amount": next.fields.amount, "currency": next.fields.currency });
+                           "status": next.status, "amount": next.fields.amount, "currency": next.fields.currency,
+                           "unit_ids": next.fields.units, "deal_version": next.version });
     if let (Some(d), Some(e)) = (data.as_object_mut(), extra.as_object()) {
         d.extend(e.clone());
     }

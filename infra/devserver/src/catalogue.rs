@@ -51,6 +51,7 @@ pub fn contexts() -> Vec<Context> {
         Context { binary: "activities", routes: infos(activities::ROUTES) },
         Context { binary: "approvals", routes: infos(approvals::ROUTES) },
         Context { binary: "deals", routes: infos(deals::ROUTES) },
+        Context { binary: "inventory", routes: infos(inventory::ROUTES) },
     ]
 }
 

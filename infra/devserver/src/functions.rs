@@ -24,6 +24,7 @@ pub const REGISTRY: &[&Registration] = &[
     &records::FUNCTION,
     &approvals::FUNCTION,
     &deals::FUNCTION,
+    &inventory::FUNCTION,
 ];
 
 /// The registered applications, each built once like a warm Lambda, and

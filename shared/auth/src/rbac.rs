@@ -112,6 +112,22 @@ pub const LEAD_CONVERT: Permission = Permission("lead.convert");
 pub const LEAD_IMPORT: Permission = Permission("lead.import");
 /// Scoring rules and assignment rules of the tenant's leads (not named by the spec).
 pub const LEAD_RULES_MANAGE: Permission = Permission("lead.rules.manage");
+// Property inventory (M3CoreCRM §7). Creating and editing a unit is `unit.update`.
+pub const PROJECT_MANAGE: Permission = Permission("project.manage");
+pub const BUILDING_MANAGE: Permission = Permission("building.manage");
+pub const UNIT_READ: Permission = Permission("unit.read");
+pub const UNIT_UPDATE: Permission = Permission("unit.update");
+pub const UNIT_DELETE: Permission = Permission("unit.delete");
+pub const UNIT_PRICE_UPDATE: Permission = Permission("unit.price.update");
+pub const UNIT_STATUS_UPDATE: Permission = Permission("unit.status.update");
+pub const UNIT_COMPONENT_MANAGE: Permission = Permission("unit.component.manage");
+/// The inventory's coded dictionaries (`unit_type_codes`, `component_type_codes`).
+pub const CODE_MANAGE: Permission = Permission("code.manage");
+/// Reserving a unit, a courtesy hold, extending and releasing them, a
+/// deposit (not named by the spec: a rep reserves without editing units).
+pub const UNIT_RESERVE: Permission = Permission("unit.reserve");
+/// Payment-plan templates (not named by the spec).
+pub const PAYMENT_PLAN_MANAGE: Permission = Permission("payment_plan.manage");
 
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
@@ -197,6 +213,17 @@ pub const ALL: &[Permission] = &[
     LEAD_CONVERT,
     LEAD_IMPORT,
     LEAD_RULES_MANAGE,
+    PROJECT_MANAGE,
+    BUILDING_MANAGE,
+    UNIT_READ,
+    UNIT_UPDATE,
+    UNIT_DELETE,
+    UNIT_PRICE_UPDATE,
+    UNIT_STATUS_UPDATE,
+    UNIT_COMPONENT_MANAGE,
+    CODE_MANAGE,
+    UNIT_RESERVE,
+    PAYMENT_PLAN_MANAGE,
 ];
 
 /// The tenant owner's role: granted only by another super admin, and the
@@ -305,6 +332,14 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             LEAD_DELETE,
             LEAD_CONVERT,
             LEAD_IMPORT,
+            PROJECT_MANAGE,
+            BUILDING_MANAGE,
+            UNIT_READ,
+            UNIT_UPDATE,
+            UNIT_PRICE_UPDATE,
+            UNIT_STATUS_UPDATE,
+            UNIT_COMPONENT_MANAGE,
+            UNIT_RESERVE,
         ],
         "sales_rep" | "staff" => &[
             NOTE_CREATE,
@@ -347,6 +382,8 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             LEAD_CREATE,
             LEAD_UPDATE,
             LEAD_CONVERT,
+            UNIT_READ,
+            UNIT_RESERVE,
         ],
         "viewer" => &[
             NOTE_READ,
@@ -366,6 +403,7 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             CONTACT_EMAIL_READ,
             CONTACT_PHONE_READ,
             LEAD_READ,
+            UNIT_READ,
         ],
         _ => &[],
     }

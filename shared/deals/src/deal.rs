@@ -44,6 +44,7 @@ pub const LOST_REASON_LABELS: &[(&str, &str, &str)] = &[
 pub const MAX_CONTACTS: usize = 20;
 pub const MAX_COMPANIES: usize = 10;
 pub const MAX_WATCHERS: usize = 10;
+pub const MAX_UNITS: usize = 20;
 
 /// A linked record and its role on the deal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -71,6 +72,10 @@ pub struct DealFields {
     /// Users told about stage changes and the outcome (the owner always is).
     #[serde(default)]
     pub watchers: Vec<UserId>,
+    /// Property units the deal is for (M3CoreCRM §5.8): won, they are sold
+    /// to it; lost or deleted, released (the inventory reactor).
+    #[serde(default)]
+    pub units: Vec<EntityId>,
     #[serde(default)]
     pub custom_fields: crm_records::custom_fields::Values,
 }
@@ -199,6 +204,9 @@ pub struct DealChanges {
     /// At most 10 user ids, told about stage changes and the outcome.
     #[schemars(length(max = 10))]
     pub watchers: Input<Vec<Input<UserId>>>,
+    /// At most 20 ids of the tenant's property units.
+    #[schemars(length(max = 20))]
+    pub units: Input<Vec<Input<EntityId>>>,
     /// `{code: value}` of the tenant's custom fields for deals.
     pub custom_fields: Input<crm_records::custom_fields::Values>,
     /// Create only (default: the default pipeline); a patch moves with `move-stage`.
@@ -250,6 +258,7 @@ impl DealFields {
             contacts: Vec::new(),
             companies: Vec::new(),
             watchers: Vec::new(),
+            units: Vec::new(),
             custom_fields: Default::default(),
         }
     }
@@ -308,6 +317,21 @@ impl DealFields {
                 }
             }
             _ => f.error("watchers", format!("must be a list of at most {MAX_WATCHERS} user ids")),
+        }
+        match c.units {
+            Input::Absent => {}
+            Input::Null => next.units = Vec::new(),
+            Input::Given(list) if list.len() <= MAX_UNITS => {
+                next.units = Vec::new();
+                for (i, u) in list.into_iter().enumerate() {
+                    match u {
+                        Input::Given(id) if !next.units.contains(&id) => next.units.push(id),
+                        Input::Given(_) => {}
+                        _ => f.error(&format!("units[{i}]"), "must be a unit id"),
+                    }
+                }
+            }
+            _ => f.error("units", format!("must be a list of at most {MAX_UNITS} unit ids")),
         }
         f.require("name", !next.name.is_empty());
         f.finish(next)

@@ -124,8 +124,9 @@ pub async fn placement(
     Ok((pipeline, stage))
 }
 
-/// Checks, in `tx`, that the linked contacts and companies exist in the
-/// tenant (labels `link:contacts[i]`, `link:companies[i]`) — no extra reads.
+/// Checks, in `tx`, that the linked contacts, companies and units exist in
+/// the tenant (labels `link:contacts[i]`, `link:companies[i]`,
+/// `link:units[i]`) — no extra reads.
 pub fn check_links(mut tx: Tx, t: TenantId, fields: &DealFields, before: Option<&DealFields>) -> Tx {
     for (kind, list, old) in
         [("CONTACT", &fields.contacts, before.map(|b| &b.contacts)), ("COMPANY", &fields.companies, before.map(|b| &b.companies))]
@@ -136,6 +137,16 @@ pub fn check_links(mut tx: Tx, t: TenantId, fields: &DealFields, before: Option<
                 continue;
             }
             tx = tx.check(&format!("link:{field}[{i}]"), &keys::entity(t, kind, party.id), Condition::exists());
+        }
+    }
+    check_units(tx, t, fields, before)
+}
+
+/// Checks, in `tx`, that the units newly on the deal exist in the tenant (`link:units[i]`).
+pub fn check_units(mut tx: Tx, t: TenantId, fields: &DealFields, before: Option<&DealFields>) -> Tx {
+    for (i, unit) in fields.units.iter().enumerate() {
+        if !before.is_some_and(|b| b.units.contains(unit)) {
+            tx = tx.check(&format!("link:units[{i}]"), &keys::entity(t, "UNIT", *unit), Condition::exists());
         }
     }
     tx
@@ -205,6 +216,7 @@ pub async fn create(store: &Store, p: &Principal, request_id: Option<&str>, new:
     let data = json!({
         "name": deal.fields.name, "amount": deal.fields.amount, "currency": deal.fields.currency,
         "pipeline_id": pipeline.id, "stage_id": stage.id, "owner_user_id": deal.fields.owner_user_id, "lead_id": lead_id,
+        "unit_ids": deal.fields.units,
     });
     let tx = tx
         .put_new("deal", deal.to_item()?)
@@ -212,7 +224,11 @@ pub async fn create(store: &Store, p: &Principal, request_id: Option<&str>, new:
         .emit_audited(&event(p, request_id, crm_events::types::DEAL_CREATED, &deal, data));
     let tx = board::write(tx, t, pipeline, &board::deltas(None, Some(&deal)));
     let tx = party_links(tx, t, None, Some(&deal))?;
-    let tx = if standalone { crm_records::write::take_quota(check_links(tx, t, &deal.fields, None), p, "deals.max") } else { tx };
+    let tx = if standalone {
+        crm_records::write::take_quota(check_links(tx, t, &deal.fields, None), p, "deals.max")
+    } else {
+        check_units(tx, t, &deal.fields, None)
+    };
     let owner = crm_notify::users::others(deal.fields.owner_user_id, p.user_id);
     let tx = notices::queue(store, t, p.user_id, &owner, "deal.assigned", &notices::payload(&deal, &stage.name, json!({})), tx).await?;
     Ok((deal, tx))

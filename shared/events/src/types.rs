@@ -94,6 +94,10 @@ catalogue! {
     CUSTOM_FIELD_CREATED = "custom_field.created",
     CUSTOM_FIELD_DELETED = "custom_field.deleted",
     CUSTOM_FIELD_UPDATED = "custom_field.updated",
+    // building
+    BUILDING_CREATED = "building.created",
+    BUILDING_DELETED = "building.deleted",
+    BUILDING_UPDATED = "building.updated",
     // deal
     DEAL_CREATED = "deal.created",
     DEAL_DELETED = "deal.deleted",
@@ -155,10 +159,18 @@ catalogue! {
     PHONE_VERIFY_SENT = "phone.verify.sent",
     PHONE_VERIFY_STARTED = "phone.verify.started",
     PHONE_VERIFY_SUCCEEDED = "phone.verify.succeeded",
+    // payment_plan
+    PAYMENT_PLAN_CREATED = "payment_plan.created",
+    PAYMENT_PLAN_DELETED = "payment_plan.deleted",
+    PAYMENT_PLAN_UPDATED = "payment_plan.updated",
     // pipeline
     PIPELINE_CREATED = "pipeline.created",
     PIPELINE_DELETED = "pipeline.deleted",
     PIPELINE_UPDATED = "pipeline.updated",
+    // project
+    PROJECT_CREATED = "project.created",
+    PROJECT_DELETED = "project.deleted",
+    PROJECT_UPDATED = "project.updated",
     // reminder
     REMINDER_CANCELLED = "reminder.cancelled",
     REMINDER_SCHEDULED = "reminder.scheduled",
@@ -195,6 +207,23 @@ catalogue! {
     // twofa
     TWOFA_DISABLED = "twofa.disabled",
     TWOFA_ENABLED = "twofa.enabled",
+    // unit
+    UNIT_COMPONENT_ADDED = "unit.component.added",
+    UNIT_COMPONENT_DELETED = "unit.component.deleted",
+    UNIT_COMPONENT_UPDATED = "unit.component.updated",
+    UNIT_CREATED = "unit.created",
+    UNIT_DELETED = "unit.deleted",
+    UNIT_DEPOSIT_RECORDED = "unit.deposit.recorded",
+    UNIT_MEDIA_ADDED = "unit.media.added",
+    UNIT_PRICE_CHANGED = "unit.price.changed",
+    UNIT_PRICE_SCHEDULED = "unit.price.scheduled",
+    UNIT_RESERVATION_CONVERTED = "unit.reservation.converted",
+    UNIT_RESERVATION_CREATED = "unit.reservation.created",
+    UNIT_RESERVATION_EXPIRED = "unit.reservation.expired",
+    UNIT_RESERVATION_EXTENDED = "unit.reservation.extended",
+    UNIT_RESERVATION_RELEASED = "unit.reservation.released",
+    UNIT_STATUS_CHANGED = "unit.status.changed",
+    UNIT_UPDATED = "unit.updated",
     // user
     USER_CREATED = "user.created",
     USER_DEACTIVATED = "user.deactivated",

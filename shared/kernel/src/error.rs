@@ -45,6 +45,11 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// A state rule refused the change, with the rule's own code
+    /// (`SOLD_IS_FINAL`, `UNIT_NOT_AVAILABLE`): 409, the resource is in a
+    /// state that does not allow it.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     /// A domain rule refused a well-formed request, with the rule's own code
     /// (`OTP_INVALID`, `OTP_EXPIRED`, …): 422.
     #[error("{message}")]
@@ -97,6 +102,7 @@ impl AppError {
             AppError::NotFound | AppError::RouteNotFound => "NOT_FOUND",
             AppError::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             AppError::Conflict(_) => "CONFLICT",
+            AppError::Refused { code, .. } => code,
             AppError::Rule { code, .. } => code,
             AppError::PreconditionFailed => "PRECONDITION_FAILED",
             AppError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
@@ -114,7 +120,7 @@ impl AppError {
             AppError::Forbidden(_) | AppError::Denied { .. } => 403,
             AppError::NotFound | AppError::RouteNotFound => 404,
             AppError::MethodNotAllowed => 405,
-            AppError::Conflict(_) => 409,
+            AppError::Conflict(_) | AppError::Refused { .. } => 409,
             AppError::PreconditionFailed => 412,
             AppError::PayloadTooLarge { .. } => 413,
             AppError::LimitReached { .. } | AppError::Rule { .. } => 422,
@@ -158,6 +164,7 @@ mod tests {
             (AppError::Denied { code: "AUTH_EMAIL_UNVERIFIED", message: "verify".into() }, "AUTH_EMAIL_UNVERIFIED", 403),
             (AppError::NotFound, "NOT_FOUND", 404),
             (AppError::Conflict("dup".into()), "CONFLICT", 409),
+            (AppError::Refused { code: "SOLD_IS_FINAL", message: "x".into() }, "SOLD_IS_FINAL", 409),
             (AppError::PreconditionFailed, "PRECONDITION_FAILED", 412),
             (AppError::PayloadTooLarge { limit: 1 }, "PAYLOAD_TOO_LARGE", 413),
             (AppError::RateLimited { retry_after_secs: 1 }, "RATE_LIMIT_EXCEEDED", 429),

@@ -377,6 +377,20 @@ pub fn deal_history(tenant: TenantId, deal: &str, at: &str, nonce: &str) -> Key 
     Key { pk: entity_pk(tenant, "DEAL", deal), sk: format!("{HISTORY_PREFIX}{at}#{nonce}") }
 }
 
+/// A rep's active courtesy holds (the counter their project's
+/// `holds_per_user` limits), beside the user: `T#{t}#USER#{u}` / `HOLDS`.
+pub fn user_holds(tenant: TenantId, user_id: &str) -> Key {
+    Key { pk: user(tenant, user_id).pk, sk: "HOLDS".into() }
+}
+
+/// How many children a record has (a project's buildings, a building's
+/// units), in its own collection: `T#{t}#{KIND}#{id}` / `TALLY`. Moved in
+/// every transaction that adds or removes a child, so a delete that requires
+/// it to be zero cannot race a create.
+pub fn children_tally(tenant: TenantId, kind: &str, id: EntityId) -> Key {
+    Key { pk: entity_pk(tenant, kind, &id.to_string()), sk: "TALLY".into() }
+}
+
 /// The open deals' tally of one stage of a pipeline (the board).
 pub fn stage_tally(tenant: TenantId, pipeline: &str, stage: &str) -> Key {
     Key { pk: entity_pk(tenant, "PIPELINE", pipeline), sk: format!("{TALLY_PREFIX}STAGE#{stage}") }

@@ -18,7 +18,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let current = super::load(app, &call).await?;
     crm_records::write::require_change(&p, current.fields.owner_user_id, call.if_match()?, current.version)?;
     let pipeline = super::pipeline_of(app, &current).await?;
-    let data = json!({ "name": current.fields.name, "amount": current.fields.amount, "currency": current.fields.currency, "status": current.status });
+    let data = json!({
+        "name": current.fields.name, "amount": current.fields.amount, "currency": current.fields.currency, "status": current.status,
+        "unit_ids": current.fields.units,
+    });
     let tx = Tx::new()
         .delete("deal", &Deal::key(p.tenant_id, current.id), Some(Condition::version_is(current.version)))
         .emit_audited(&write::event(&p, Some(call.request_id()), crm_events::types::DEAL_DELETED, &current, data));

@@ -5,11 +5,11 @@
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
 
-use crate::dictionaries::{self, Dictionary, Entry};
+use crate::dictionaries::{self, Entry};
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
-    let d = Dictionary::parse(&call.path("dictionary")?)?;
+    let d = dictionaries::parse(&call.path("dictionary")?)?;
     let entries: Vec<Entry> = dictionaries::load(&app.store, call.principal()?.tenant_id, d).await?;
     Ok(Reply::ok(entries))
 }

@@ -5,9 +5,13 @@ pub mod get;
 pub mod patch;
 pub mod post;
 
-use crm_events::Subject;
+use crm_events::{DomainEvent, EventType, Subject};
+use crm_http::Call;
+use serde_json::Value;
 
-/// The audit subject of a tenant's code.
-fn subject(d: crate::dictionaries::Dictionary, code: &str) -> Subject {
-    Subject { kind: "dictionary_code".into(), id: format!("{}/{code}", d.as_str()) }
+/// The route's events, tagged with the request and the client.
+fn event_of(call: &Call) -> Result<impl Fn(EventType, Subject, Value) -> DomainEvent + Sync + '_, crm_kernel::AppError> {
+    let p = call.principal()?;
+    let (t, u) = (p.tenant_id, p.user_id);
+    Ok(move |kind, subject, data| crate::request_event::event(call, t, kind, u, subject, data))
 }

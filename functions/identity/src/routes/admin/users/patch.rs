@@ -42,9 +42,8 @@ pub struct Codes {
 
 impl Codes {
     pub async fn load(app: &App, t: crm_kernel::TenantId) -> Result<Self, AppError> {
-        use crate::dictionaries::{load, Dictionary};
-        let (job_titles, departments) =
-            tokio::try_join!(load(&app.store, t, Dictionary::JobTitleCodes), load(&app.store, t, Dictionary::DepartmentCodes))?;
+        use crate::dictionaries::{load, DEPARTMENT_CODES, JOB_TITLE_CODES};
+        let (job_titles, departments) = tokio::try_join!(load(&app.store, t, &JOB_TITLE_CODES), load(&app.store, t, &DEPARTMENT_CODES))?;
         Ok(Self { job_titles, departments })
     }
 }

@@ -1,0 +1,104 @@
+//! The application layer every inventory route shares: the records a path
+//! names (another tenant's, or a malformed id, is `404`), the checks a
+//! write makes against the coded dictionaries, the events, and what a
+//! refused transaction means.
+
+use crm_auth::Principal;
+use crm_dictionaries::Entry;
+use crm_events::{DomainEvent, EventType, Subject};
+use crm_http::Call;
+use crm_inventory::building::Building;
+use crm_inventory::codes::{COMPONENT_TYPE_CODES, UNIT_TYPE_CODES};
+use crm_inventory::project::Project;
+use crm_inventory::unit::{Snapshot, Unit};
+use crm_kernel::{AppError, EntityId, TenantId};
+use crm_store::{Store, StoreError};
+use serde_json::{json, Value};
+
+/// The id in the path parameter `name` (`404` when it is not one).
+pub fn path_id(call: &Call, name: &str) -> Result<EntityId, AppError> {
+    EntityId::parse(&call.path(name)?).map_err(|_| AppError::NotFound)
+}
+
+pub async fn project(store: &Store, t: TenantId, id: EntityId) -> Result<Project, AppError> {
+    store.get_as(&Project::key(t, id)).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn building(store: &Store, t: TenantId, id: EntityId) -> Result<Building, AppError> {
+    store.get_as(&Building::key(t, id)).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn unit(store: &Store, t: TenantId, id: EntityId) -> Result<Unit, AppError> {
+    store.get_as(&Unit::key(t, id)).await?.ok_or(AppError::NotFound)
+}
+
+/// The unit `{id}` of the caller's tenant.
+pub async fn unit_of(store: &Store, call: &Call) -> Result<Unit, AppError> {
+    unit(store, call.principal()?.tenant_id, path_id(call, "id")?).await
+}
+
+/// `412` when `If-Match` names another version.
+pub fn if_match(call: &Call, version: u64) -> Result<(), AppError> {
+    match call.if_match()? {
+        Some(v) if v != version => Err(AppError::PreconditionFailed),
+        _ => Ok(()),
+    }
+}
+
+/// A field error when `code` is not an active code of `entries` (its dictionary).
+pub fn check_code(entries: &[Entry], field: &str, code: &str) -> Result<(), AppError> {
+    crm_dictionaries::check(entries, code).map_err(|why| AppError::invalid(field, why))
+}
+
+pub async fn unit_types(store: &Store, t: TenantId) -> Result<Vec<Entry>, AppError> {
+    crm_dictionaries::load(store, t, &UNIT_TYPE_CODES).await
+}
+
+pub async fn component_types(store: &Store, t: TenantId) -> Result<Vec<Entry>, AppError> {
+    crm_dictionaries::load(store, t, &COMPONENT_TYPE_CODES).await
+}
+
+/// An event about a `kind` record `id`, caused by the call's user.
+pub fn event(call: &Call, kind: EventType, subject: &str, id: EntityId, data: Value) -> Result<DomainEvent, AppError> {
+    DomainEvent::caused_by(call, kind, Subject { kind: subject.into(), id: id.to_string() }, data)
+}
+
+/// An event about a unit by the system (the reactor, the clock).
+pub fn system_event(t: TenantId, kind: EventType, unit: EntityId, data: Value) -> DomainEvent {
+    DomainEvent::new(t, kind, crm_events::Actor::system(), Subject { kind: "unit".into(), id: unit.to_string() }, data)
+}
+
+/// What the availability projector reads from a unit event: the unit's
+/// snapshot before and after the change.
+pub fn availability(before: Option<&Unit>, after: Option<&Unit>) -> Value {
+    json!({ "before": before.map(Unit::snapshot), "after": after.map(Unit::snapshot) })
+}
+
+/// The snapshots an event's `availability` carries.
+pub fn snapshots(data: &Value) -> (Option<Snapshot>, Option<Snapshot>) {
+    let read = |k: &str| data.get("availability").and_then(|a| a.get(k)).and_then(|v| serde_json::from_value(v.clone()).ok());
+    (read("before"), read("after"))
+}
+
+/// What a refused inventory transaction means: a stale version `412`, a
+/// taken code `409`, a plan limit `422`, a missing reference a field error.
+pub fn refused(p: &Principal, e: StoreError) -> AppError {
+    match &e {
+        StoreError::ConditionFailed { label } => {
+            if let Some(limit) = crm_records::write::quota_refused(p, label) {
+                return limit;
+            }
+            match label.as_str() {
+                "unit" | "project" | "building" | "component" | "reservation" | "plan" | "approval_grant" => AppError::PreconditionFailed,
+                "unit_code" => AppError::Conflict("a unit of the building has this code already".into()),
+                "building_name" => AppError::Conflict("a building of the project has this name already".into()),
+                "holds" => AppError::LimitReached { key: "reservation_policy.holds_per_user".into(), limit: 0 },
+                other => match other.strip_prefix("ref:") {
+                    Some(field) => AppError::invalid(field, "no such record in this tenant"),
+                    None => e.into(),
+                },
+            }
+        }
+        _ => e.into(),
+    }
+}

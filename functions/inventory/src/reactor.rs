@@ -1,0 +1,133 @@
+//! The inventory reactor (`inventory_reactor`, its own queue): units follow
+//! their deal. `deal.won` sells the deal's units (a reservation for the deal
+//! converts); `deal.lost` and `deal.deleted` release them (its reservation
+//! released, a unit sold to it `available` again).
+//!
+//! The deal as it stands now decides, not the event: a `deal.lost` that
+//! arrives after a newer win (or a late `deal.won` after a loss) finds the
+//! deal's current status disagreeing and changes nothing. Each unit's
+//! change is conditioned on the unit's version and skipped when the unit is
+//! already where the deal puts it, so a redelivered event changes nothing.
+//! The deal's units are those it lists (`units`) and those reserved for or
+//! sold to it (`by_owner` `UNITDEAL#{deal}`).
+
+use std::collections::BTreeSet;
+
+use crm_deals::deal::{Deal, DealStatus};
+use crm_events::audit::AuditExt;
+use crm_events::consumer::ConsumerError;
+use crm_events::types::{DEAL_DELETED, DEAL_LOST, DEAL_WON};
+use crm_events::DomainEvent;
+use crm_inventory::reservation::ReservationStatus;
+use crm_inventory::status::UnitStatus;
+use crm_inventory::unit::Unit;
+use crm_kernel::{AppError, EntityId, Limit, TenantId, Timestamp};
+use crm_store::tx::Condition;
+use crm_store::{Index, Query, Store, StoreError, Tx};
+
+use crate::{catalogue, reserving};
+
+pub const CONSUMER: &str = "inventory_reactor";
+
+/// Where the deal puts its units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Sell,
+    Release(&'static str),
+}
+
+/// Reacts to one event; how many units changed.
+pub async fn on_deal(store: &Store, event: &DomainEvent) -> Result<usize, ConsumerError> {
+    let wants = if event.is(DEAL_WON) {
+        Outcome::Sell
+    } else if event.is(DEAL_LOST) {
+        Outcome::Release("deal lost")
+    } else if event.is(DEAL_DELETED) {
+        Outcome::Release("deal deleted")
+    } else {
+        return Ok(0);
+    };
+    let t = event.tenant_id;
+    let deal_id = EntityId::parse(&event.subject.id).map_err(|_| ConsumerError::Unreadable("the subject is not a deal id".into()))?;
+    let deal: Option<Deal> = store.get_as(&Deal::key(t, deal_id)).await?;
+    let won_now = deal.as_ref().is_some_and(|d| d.status == DealStatus::Won);
+    if (wants == Outcome::Sell) != won_now {
+        // A stale event: the deal has moved on since.
+        return Ok(0);
+    }
+    let mut units: BTreeSet<EntityId> =
+        event.data["unit_ids"].as_array().into_iter().flatten().filter_map(|v| v.as_str().and_then(|s| EntityId::parse(s).ok())).collect();
+    units.extend(deal.iter().flat_map(|d| d.fields.units.iter().copied()));
+    let mut cursor = None;
+    loop {
+        let page = store.query(Query::index(t, Index::ByOwner, Unit::deal_pk(t, deal_id)).limit(Limit::max()).after(cursor)).await?;
+        units.extend(page.items.iter().filter_map(|it| it.get("id")?.as_s().ok().and_then(|s| EntityId::parse(s).ok())));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let mut changed = 0;
+    for unit in units {
+        changed += usize::from(follow(store, t, unit, deal_id, wants).await?);
+    }
+    Ok(changed)
+}
+
+/// Moves one unit where the deal puts it; whether it changed.
+async fn follow(store: &Store, t: TenantId, unit_id: EntityId, deal: EntityId, wants: Outcome) -> Result<bool, ConsumerError> {
+    for _ in 0..3 {
+        let Some(unit) = store.get_as::<Unit>(&Unit::key(t, unit_id)).await? else {
+            return Ok(false);
+        };
+        let reservation = match unit.reservation_id {
+            Some(r) => match reserving::load(store, t, unit.id, r).await {
+                Ok(r) => Some(r),
+                Err(AppError::NotFound) => None,
+                Err(e) => return Err(ConsumerError::Failed(e.to_string())),
+            },
+            None => None,
+        };
+        let event = |kind, data| Ok(catalogue::system_event(t, kind, unit.id, data));
+        let now = Timestamp::now();
+        let ours = reservation.as_ref().filter(|r| r.deal_id == Some(deal));
+        let tx = match (wants, ours) {
+            (Outcome::Sell, _) if unit.status == UnitStatus::Sold => return Ok(false),
+            (Outcome::Sell, Some(r)) => {
+                reserving::end(&unit, r, ReservationStatus::Converted, "deal won", Some(deal), &event, now).map(|x| x.2)
+            }
+            (Outcome::Sell, None) if unit.status == UnitStatus::Available && reservation.is_none() => {
+                let next = unit.next(now, |u| {
+                    u.status = UnitStatus::Sold;
+                    u.deal_id = Some(deal);
+                });
+                event(crm_events::types::UNIT_STATUS_CHANGED, reserving::status_data(&unit, &next, "deal won")).and_then(
+                    |e: DomainEvent| Ok(Tx::new().put_if("unit", next.to_item()?, Condition::version_is(unit.version)).emit_audited(&e)),
+                )
+            }
+            (Outcome::Sell, None) => {
+                tracing::warn!(unit = %unit.id, deal = %deal, status = %unit.status, "a won deal's unit is not available to it; left as it is");
+                return Ok(false);
+            }
+            (Outcome::Release(why), Some(r)) => reserving::end(&unit, r, ReservationStatus::Released, why, None, &event, now).map(|x| x.2),
+            (Outcome::Release(why), None) if unit.status == UnitStatus::Sold && unit.deal_id == Some(deal) => {
+                let next = unit.next(now, |u| {
+                    u.status = UnitStatus::Available;
+                    u.deal_id = None;
+                });
+                event(crm_events::types::UNIT_STATUS_CHANGED, reserving::status_data(&unit, &next, why)).and_then(|e: DomainEvent| {
+                    Ok(Tx::new().put_if("unit", next.to_item()?, Condition::version_is(unit.version)).emit_audited(&e))
+                })
+            }
+            (Outcome::Release(_), None) => return Ok(false),
+        };
+        let tx = tx.map_err(|e: AppError| ConsumerError::Failed(e.to_string()))?;
+        match store.transact(tx).await {
+            Ok(()) => return Ok(true),
+            // The unit changed meanwhile: look again.
+            Err(StoreError::ConditionFailed { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ConsumerError::Failed(format!("unit {unit_id} kept changing; retried")))
+}
