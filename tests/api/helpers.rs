@@ -396,3 +396,31 @@ pub async fn sdk() -> aws_config::SdkConfig {
         .load()
         .await
 }
+
+/// What an EventBridge rule delivers to an SQS target, for `event`.
+pub fn bridge_message(event: &crm_events::DomainEvent) -> String {
+    serde_json::json!({
+        "version": "0", "id": ulid::Ulid::new().to_string(), "detail-type": event.event_type, "source": "crm",
+        "account": "123456789012", "time": event.occurred_at.to_string(), "region": "us-east-1", "resources": [], "detail": event,
+    })
+    .to_string()
+}
+
+/// The stack's queue `logical` (its logical id in template.yaml): url and arn.
+pub fn queue(logical: &str) -> (String, String) {
+    stack().queues.get(logical).cloned().unwrap_or_else(|| panic!("queue {logical}"))
+}
+
+/// Waits until the queue at `url` holds nothing, visible or in flight: what
+/// was sent to it has been consumed.
+pub async fn drained(url: &str) {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let sqs = aws_sdk_sqs::Client::new(&sdk().await);
+    eventually("the queue to drain", PIPELINE, || async {
+        let attrs = sqs.get_queue_attributes().queue_url(url).attribute_names(A::All).send().await.ok()?;
+        let a = attrs.attributes()?;
+        let n = |k: A| a.get(&k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(1);
+        (n(A::ApproximateNumberOfMessages) == 0 && n(A::ApproximateNumberOfMessagesNotVisible) == 0).then_some(())
+    })
+    .await;
+}

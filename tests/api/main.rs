@@ -30,6 +30,7 @@ mod health;
 mod idempotency;
 mod identity;
 mod imports;
+mod inventory;
 mod invitations;
 mod leads;
 mod lifecycle;

@@ -2,22 +2,9 @@
 //! EventBridge → rule → SQS → worker, idempotent, with partial batch
 //! failures and dead-lettering.
 
-use crate::helpers::{eventually, sdk, stack, TestApp};
+use crate::helpers::{bridge_message, drained, eventually, queue, sdk, stack, TestApp};
 use crm_events::{Actor, DomainEvent, Subject};
 use serde_json::{json, Value};
-
-fn bridge_message(event: &DomainEvent) -> String {
-    // What an EventBridge rule delivers to an SQS target.
-    json!({
-        "version": "0", "id": ulid::Ulid::new().to_string(), "detail-type": event.event_type, "source": "crm",
-        "account": "123456789012", "time": event.occurred_at.to_string(), "region": "us-east-1", "resources": [], "detail": event,
-    })
-    .to_string()
-}
-
-fn queue(logical: &str) -> (String, String) {
-    stack().queues.get(logical).cloned().unwrap_or_else(|| panic!("queue {logical}"))
-}
 
 #[tokio::test]
 async fn a_created_note_reaches_the_activity_feed_through_the_bus() {
@@ -48,19 +35,9 @@ async fn a_redelivered_event_is_applied_once() {
         sqs.send_message().queue_url(&url).message_body(bridge_message(&event)).send().await.unwrap();
     }
     eventually("the projection", crate::helpers::PIPELINE, || async { (!app.feed().await.is_empty()).then_some(()) }).await;
-    // Give the two duplicates time to be consumed, then count.
     // Other tests keep the shared queue busy; a drained queue is what proves
-    // the duplicates were consumed (and ignored), so allow it time.
-    eventually("the queue to drain", crate::helpers::PIPELINE, || async {
-        let attrs =
-            sqs.get_queue_attributes().queue_url(&url).attribute_names(aws_sdk_sqs::types::QueueAttributeName::All).send().await.ok()?;
-        let a = attrs.attributes()?;
-        let n = |k: aws_sdk_sqs::types::QueueAttributeName| a.get(&k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(1);
-        (n(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages) == 0
-            && n(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible) == 0)
-            .then_some(())
-    })
-    .await;
+    // the two duplicates were consumed (and ignored).
+    drained(&url).await;
     let feed = app.feed().await;
     assert_eq!(feed.len(), 1, "{feed:?}");
     assert_eq!(feed[0]["event_id"], event.event_id);

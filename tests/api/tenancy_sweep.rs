@@ -27,6 +27,10 @@ const PREFIXES: &[&str] = &[
     "/v1/pipelines",
     "/v1/deals",
     "/v1/leads",
+    "/v1/projects",
+    "/v1/buildings",
+    "/v1/units",
+    "/v1/payment-plans",
 ];
 
 fn id_of(v: &Value) -> String {
@@ -89,6 +93,31 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
     let (pipeline, stage) = (id_of(&pipeline), pipeline["data"]["stages"][1]["id"].as_str().unwrap().to_string());
     let deal = id_of(&body_of(owner.post("/v1/deals").json(&json!({"name": "Acme renewal", "amount": 100}))).await);
     let lead = id_of(&body_of(owner.post("/v1/leads").json(&json!({"first_name": "Sara", "email": "sara@sweep.example"}))).await);
+    let project = id_of(&body_of(owner.post("/v1/projects").json(&json!({"name": "Palm Residences"}))).await);
+    let building = id_of(&body_of(owner.post("/v1/buildings").json(&json!({"project_id": project, "name": "Tower A"}))).await);
+    let unit = id_of(
+        &body_of(owner.post("/v1/units").json(&json!({"building_id": building, "code": "A-1", "unit_type_code": "APT", "price": 100})))
+            .await,
+    );
+    let component =
+        id_of(&body_of(owner.post(&format!("/v1/units/{unit}/components")).json(&json!({"component_type_code": "ROOM"}))).await);
+    let reserved = body_of(owner.post(&format!("/v1/units/{unit}/reservations")).json(&json!({"kind": "courtesy_hold"}))).await;
+    let reservation = reserved["data"]["reservation"]["id"].as_str().unwrap_or_else(|| panic!("{reserved}")).to_string();
+    let media = body_of(
+        owner
+            .post(&format!("/v1/units/{unit}/media"))
+            .json(&json!({"media_type": "image", "content_type": "image/png", "file_name": "a.png"})),
+    )
+    .await;
+    let media = media["data"]["media"]["id"].as_str().unwrap_or_else(|| panic!("{media}")).to_string();
+    let plan = id_of(
+        &body_of(
+            owner
+                .post("/v1/payment-plans")
+                .json(&json!({"name": "All now", "lines": [{"label": "All", "percent": 100, "due": "after_reservation"}]})),
+        )
+        .await,
+    );
     let before = owner.get_json(&format!("/v1/contacts/{contact}")).await;
 
     let ids: BTreeMap<&str, &str> = [
@@ -108,6 +137,10 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
         ("/v1/pipelines/{id}", pipeline.as_str()),
         ("/v1/deals/{id}", deal.as_str()),
         ("/v1/leads/{id}", lead.as_str()),
+        ("/v1/projects/{id}", project.as_str()),
+        ("/v1/buildings/{id}", building.as_str()),
+        ("/v1/units/{id}", unit.as_str()),
+        ("/v1/payment-plans/{id}", plan.as_str()),
     ]
     .into_iter()
     .collect();
@@ -123,6 +156,13 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
             k if k.ends_with("/mark-lost") => json!({"reason_code": "price"}),
             k if k.ends_with("/score") => json!({"adjustment": 5}),
             k if k.ends_with("/stages") => json!({"name": "Intruder"}),
+            k if k.ends_with("/status") => json!({"status": "unavailable"}),
+            k if k.ends_with("/price") => json!({"price": 1}),
+            k if k.ends_with("/reservations") => json!({"kind": "courtesy_hold"}),
+            k if k.ends_with("/extend") => json!({"expires_at": at}),
+            k if k.ends_with("/deposit") => json!({"amount": 100}),
+            k if k.ends_with("/payment-schedule") => json!({"plan_id": plan}),
+            k if k.ends_with("/components") => json!({"component_type_code": "BATH"}),
             _ => json!({}),
         }
     };
@@ -138,7 +178,14 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
         }
         let base = ids.iter().filter(|(tpl, _)| path.starts_with(&tpl.replace("/{id}", "/"))).map(|(tpl, id)| (*tpl, *id)).next();
         let (_, id) = base.unwrap_or_else(|| panic!("{key}: no id to sweep it with; add its resource to the sweep"));
-        let url = path.replace("{id}", id).replace("{channelId}", &channel).replace("{reminderId}", &reminder).replace("{stageId}", &stage);
+        let url = path
+            .replace("{id}", id)
+            .replace("{channelId}", &channel)
+            .replace("{reminderId}", &reminder)
+            .replace("{stageId}", &stage)
+            .replace("{componentId}", &component)
+            .replace("{reservationId}", &reservation)
+            .replace("{mediaId}", &media);
         assert!(!url.contains('{'), "{key}: a path parameter the sweep does not know");
         let m = Method::from_bytes(method.as_bytes()).unwrap();
         let resp = stranger.request(m.clone(), &url).json(&body_for(key)).send().await.unwrap();
@@ -155,6 +202,13 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
     assert_eq!(owner.get_json(&format!("/v1/pipelines/{pipeline}")).await["data"]["version"], 1, "the pipeline is untouched");
     let closer = owner.get_json(&format!("/v1/admin/roles/{role}/permissions")).await;
     assert_eq!(closer["data"]["role"]["name"], "Closer", "the role is untouched: {closer}");
+    let u = owner.get_json(&format!("/v1/units/{unit}")).await;
+    assert_eq!(
+        (u["data"]["version"].as_u64(), u["data"]["status"].as_str(), u["data"]["price"].as_i64()),
+        (Some(2), Some("hold"), Some(100)),
+        "the unit is untouched: {u}"
+    );
+    assert_eq!(u["data"]["components"].as_array().map(Vec::len), Some(1), "{u}");
     let pending = owner.get_json("/v1/admin/invitations").await;
     assert_eq!(pending["data"][0]["resends"], 0, "the invitation is untouched: {pending}");
 }

@@ -45,6 +45,22 @@ pub fn if_match(call: &Call, version: u64) -> Result<(), AppError> {
     }
 }
 
+/// The ISO 4217 currency `input` names, or `default` when absent or `null`;
+/// an unknown one is a field error on `currency`.
+pub fn currency_or(
+    f: &mut crm_kernel::fields::Fields,
+    input: crm_kernel::fields::Input<String>,
+    default: crm_kernel::Currency,
+) -> crm_kernel::Currency {
+    match f.value("currency", input, "must be an ISO 4217 code") {
+        Some(Some(c)) => crm_kernel::Currency::parse(&c).unwrap_or_else(|_| {
+            f.error("currency", "must be a supported ISO 4217 code such as USD, EGP, AED");
+            default
+        }),
+        _ => default,
+    }
+}
+
 /// A field error when `code` is not an active code of `entries` (its dictionary).
 pub fn check_code(entries: &[Entry], field: &str, code: &str) -> Result<(), AppError> {
     crm_dictionaries::check(entries, code).map_err(|why| AppError::invalid(field, why))

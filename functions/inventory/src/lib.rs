@@ -15,10 +15,12 @@
 pub mod availability;
 pub mod catalogue;
 pub mod gate;
+pub mod notices;
 pub mod pricing;
 pub mod reactor;
 pub mod reserving;
 pub mod routes;
+pub mod statuses;
 
 use crm_auth::rbac;
 use crm_events::consumer::{process_batch, SqsEvent};
@@ -32,6 +34,8 @@ pub struct App {
     pub store: Store,
     /// The inventory clock: `INVENTORY_SCHEDULE_GROUP`, `INVENTORY_TARGET_ARN`, `INVENTORY_ROLE_ARN`.
     pub clock: crm_schedule::Scheduler,
+    /// Unit media (`FILES_BUCKET`, `media/{tenant}/…`).
+    pub files: crm_files::Files,
 }
 
 /// What the inventory clock's schedules carry.
@@ -47,6 +51,7 @@ impl App {
         Ok(Self {
             store: Store::from_config(config, env).map_err(|e| e.to_string())?,
             clock: crm_schedule::Scheduler::new(config, env, "INVENTORY", "inventory schedule"),
+            files: crm_files::Files::new(config, env),
         })
     }
 
@@ -94,6 +99,13 @@ pub const ROUTES: &[Route<App>] = &[
     route!("DELETE /v1/buildings/{id}", "BuildingsDelete", Access::Permission(rbac::BUILDING_MANAGE), buildings::delete::handle, "Delete building (only without units)", reply: crm_http::contract::NoContent, errors: [409 "CONFLICT", 412 "PRECONDITION_FAILED"]),
     route!("GET /v1/units", "UnitsList", Access::Permission(rbac::UNIT_READ), units::get::handle, "List units (project, building, type, status, price, bedrooms, size)", query: crate::routes::units::get::UnitsQuery, reply: Vec<crm_inventory::unit::Unit>),
     route!("POST /v1/units", "UnitsCreate", Access::Permission(rbac::UNIT_UPDATE), units::post::handle, "Create unit (units.max)", body: crm_inventory::unit::UnitChanges, reply: crm_inventory::unit::Unit, errors: [409 "CONFLICT", 422 "LIMIT_REACHED"]),
+    route!(
+        "POST /v1/units/bulk",
+        "UnitsBulkEdit",
+        Access::Permission(rbac::UNIT_UPDATE),
+        units::bulk_post::handle,
+        "Bulk status or price change (units.bulkEdit; each unit through the status machine and the approvals gate)", body: crate::routes::units::bulk_post::BulkEdit, reply: crate::routes::units::bulk_post::BulkResult,
+        errors: [402 "PLAN_REQUIRED"]),
     route!("GET /v1/units/{id}", "UnitsGet", Access::Permission(rbac::UNIT_READ), units::id_get::handle, "Get unit (with components and its reservation)", reply: crate::routes::units::id_get::UnitView),
     route!("PATCH /v1/units/{id}", "UnitsUpdate", Access::Permission(rbac::UNIT_UPDATE), units::patch::handle, "Update unit (If-Match)", body: crm_inventory::unit::UnitChanges, reply: crm_inventory::unit::Unit, errors: [409 "CONFLICT", 412 "PRECONDITION_FAILED"]),
     route!("DELETE /v1/units/{id}", "UnitsDelete", Access::Permission(rbac::UNIT_DELETE), units::delete::handle, "Delete unit (not reserved or sold)", reply: crm_http::contract::NoContent, errors: [409 "SOLD_IS_FINAL", 409 "RESERVATION_ACTIVE", 412 "PRECONDITION_FAILED"]),
@@ -117,6 +129,17 @@ pub const ROUTES: &[Route<App>] = &[
         Access::Permission(rbac::UNIT_READ),
         units::payment_schedule_post::handle,
         "Unit payment schedule (a plan applied to its price)", body: crate::routes::units::payment_schedule_post::ScheduleAsk, reply: crate::routes::units::payment_schedule_post::Schedule),
+    route!("GET /v1/units/{id}/media", "UnitMediaList", Access::Permission(rbac::UNIT_READ), units::media::get::handle, "List unit media (gallery order, download links)", reply: Vec<crate::routes::units::media::MediaView>),
+    route!(
+        "POST /v1/units/{id}/media",
+        "UnitMediaCreate",
+        Access::Permission(rbac::UNIT_UPDATE),
+        units::media::post::handle,
+        "Add unit media (a presigned POST: images and PDFs, type and size in the policy)", body: crate::routes::units::media::post::NewMedia, reply: crate::routes::units::media::post::Upload,
+        errors: [422 "LIMIT_REACHED"]),
+    route!("POST /v1/units/{id}/media/{mediaId}/confirm", "UnitMediaConfirm", Access::Permission(rbac::UNIT_UPDATE), units::media::confirm_post::handle, "Confirm unit media upload", reply: crate::routes::units::media::MediaView, errors: [422 "UPLOAD_MISSING"]),
+    route!("PATCH /v1/units/{id}/media/{mediaId}", "UnitMediaUpdate", Access::Permission(rbac::UNIT_UPDATE), units::media::patch::handle, "Reorder or caption unit media (If-Match)", body: crate::routes::units::media::patch::MediaChanges, reply: crm_inventory::media::Media, errors: [412 "PRECONDITION_FAILED"]),
+    route!("DELETE /v1/units/{id}/media/{mediaId}", "UnitMediaDelete", Access::Permission(rbac::UNIT_UPDATE), units::media::delete::handle, "Delete unit media (If-Match)", reply: crm_http::contract::NoContent, errors: [412 "PRECONDITION_FAILED"]),
     route!("GET /v1/units/{id}/components", "UnitComponentsList", Access::Permission(rbac::UNIT_READ), units::components::get::handle, "List unit components", reply: Vec<crm_inventory::component::Component>),
     route!("POST /v1/units/{id}/components", "UnitComponentsCreate", Access::Permission(rbac::UNIT_COMPONENT_MANAGE), units::components::post::handle, "Create unit component", body: crm_inventory::component::ComponentChanges, reply: crm_inventory::component::Component, errors: [422 "LIMIT_REACHED"]),
     route!("PATCH /v1/units/{id}/components/{componentId}", "UnitComponentsUpdate", Access::Permission(rbac::UNIT_COMPONENT_MANAGE), units::components::patch::handle, "Update unit component (If-Match)", body: crm_inventory::component::ComponentChanges, reply: crm_inventory::component::Component, errors: [412 "PRECONDITION_FAILED"]),

@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::catalogue;
+use crate::gate::{self, Gated};
+use crate::statuses::Changed;
+use crm_inventory::unit::ScheduledPrice;
 
 /// The approvable action of a price change.
 pub const PRICE_UPDATE: &str = "unit.price.update";
@@ -79,12 +82,14 @@ pub struct PriceChange {
     pub currency: Currency,
     pub by: UserId,
     pub note: Option<String>,
+    /// Applied by the clock (a scheduled price), not by `by` just now.
+    pub by_system: bool,
 }
 
 /// Writes `change` as `unit`'s price now, in `tx` (a consumed grant, maybe),
 /// with its history entry and `event` (`unit.price.changed`, its data filled here).
-pub async fn apply_now(store: &Store, unit: &Unit, change: PriceChange, mut event: DomainEvent, tx: Tx) -> Result<Unit, StoreError> {
-    let PriceChange { price, currency, by, note } = change;
+pub async fn apply_now(store: &Store, unit: &Unit, change: PriceChange, mut event: DomainEvent, tx: Tx) -> Result<Unit, AppError> {
+    let PriceChange { price, currency, by, note, by_system } = change;
     let now = Timestamp::now();
     let next = unit.next(now, |u| {
         u.price = price;
@@ -99,8 +104,13 @@ pub async fn apply_now(store: &Store, unit: &Unit, change: PriceChange, mut even
         .put_if("unit", next.to_item()?, Condition::version_is(unit.version))
         .put("price_history", history_entry(&next, Some(unit.price), by, now, note)?)
         .emit_audited(&event);
-    store.transact(tx).await?;
-    Ok(next)
+    let tx = crate::notices::price_changed(store, unit, &next, (!by_system).then_some(by), tx).await?;
+    match store.transact(tx).await {
+        Ok(()) => Ok(next),
+        // The unit changed since it was read, or the grant was used by another request.
+        Err(StoreError::ConditionFailed { label }) if label == "unit" || label == "approval_grant" => Err(AppError::PreconditionFailed),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The clock's input when a scheduled price comes due.
@@ -123,15 +133,70 @@ pub async fn on_due(store: &Store, due: PriceDue) -> Result<Value, AppError> {
         return Ok(json!({ "outcome": "skipped", "reason": "replaced or applied" }));
     };
     let event = catalogue::system_event(t, crm_events::types::UNIT_PRICE_CHANGED, unit.id, Value::Null);
-    let change = PriceChange { price: sp.price, currency: sp.currency, by: sp.set_by, note: Some("scheduled".into()) };
-    match apply_now(store, &unit, change, event, Tx::new()).await {
-        Ok(next) => Ok(json!({ "outcome": "applied", "price": next.price })),
-        Err(StoreError::ConditionFailed { .. }) => Err(AppError::Conflict("the unit changed meanwhile; the schedule retries".into())),
-        Err(e) => Err(e.into()),
-    }
+    let change = PriceChange { price: sp.price, currency: sp.currency, by: sp.set_by, note: Some("scheduled".into()), by_system: true };
+    let next = apply_now(store, &unit, change, event, Tx::new()).await?;
+    Ok(json!({ "outcome": "applied", "price": next.price }))
 }
 
 /// The schedule name of a scheduled price.
 pub fn schedule_name(id: EntityId) -> String {
     format!("price-{id}")
+}
+
+/// What is asked of a unit's price.
+pub struct Ask {
+    pub price: i64,
+    pub currency: Currency,
+    /// A future time schedules it; `None` is now.
+    pub effective_at: Option<Timestamp>,
+    pub note: Option<String>,
+}
+
+/// Sets `unit`'s price as `ask` says, through the approvals gate (a tenant
+/// policy on [`PRICE_UPDATE`]): now, or scheduled on the inventory clock.
+/// Shared by `POST /v1/units/{id}/price` and the bulk edit.
+pub async fn change(
+    app: &crate::App,
+    p: &crm_auth::Principal,
+    unit: Unit,
+    ask: Ask,
+    event: crate::statuses::MakeEvent<'_>,
+) -> Result<Changed, AppError> {
+    let Ask { price, currency, effective_at, note } = ask;
+    let now = Timestamp::now();
+    if effective_at.is_none() && price == unit.price && currency == unit.currency {
+        return Ok(Changed::Done(Box::new(unit)));
+    }
+    let tx = match gate::ask(&app.store, p, PRICE_UPDATE, unit.id, approval_payload(&unit, price, currency, effective_at), false).await? {
+        Gated::Held(request) => return Ok(Changed::Held(request)),
+        Gated::Go(tx) => tx,
+    };
+    let next = match effective_at {
+        None => {
+            let event = event(crm_events::types::UNIT_PRICE_CHANGED, json!({}))?;
+            apply_now(&app.store, &unit, PriceChange { price, currency, by: p.user_id, note, by_system: false }, event, tx).await?
+        }
+        Some(at) => {
+            let sp = ScheduledPrice { id: EntityId::new(), price, currency, effective_at: at, set_by: p.user_id };
+            let replaced = unit.scheduled_price.clone();
+            let next = unit.next(now, |u| u.scheduled_price = Some(sp.clone()));
+            let name = schedule_name(sp.id);
+            app.clock
+                .at(&name, at, &crate::Clock::PriceDue(PriceDue { tenant_id: p.tenant_id, unit_id: unit.id, scheduled_id: sp.id }))
+                .await?;
+            let data = json!({ "code": unit.fields.code, "price": price, "currency": currency, "effective_at": at, "replaces": replaced.as_ref().map(|r| r.id), "note": note });
+            let event = event(crm_events::types::UNIT_PRICE_SCHEDULED, data)?;
+            let tx = tx.put_if("unit", next.to_item()?, Condition::version_is(unit.version)).emit_audited(&event);
+            if let Err(e) = app.store.transact(tx).await {
+                let _ = app.clock.cancel(&name).await;
+                return Err(catalogue::refused(p, e));
+            }
+            if let Some(old) = replaced {
+                // The replaced one would find itself replaced and do nothing; its schedule goes anyway.
+                let _ = app.clock.cancel(&schedule_name(old.id)).await;
+            }
+            next
+        }
+    };
+    Ok(Changed::Done(Box::new(next)))
 }

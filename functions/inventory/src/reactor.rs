@@ -94,7 +94,8 @@ async fn follow(store: &Store, t: TenantId, unit_id: EntityId, deal: EntityId, w
         let tx = match (wants, ours) {
             (Outcome::Sell, _) if unit.status == UnitStatus::Sold => return Ok(false),
             (Outcome::Sell, Some(r)) => {
-                reserving::end(&unit, r, ReservationStatus::Converted, "deal won", Some(deal), &event, now).map(|x| x.2)
+                reserving::end(&unit, r, ReservationStatus::Converted, "deal won", reserving::After::Sold(Some(deal)), &event, now)
+                    .map(|x| x.2)
             }
             (Outcome::Sell, None) if unit.status == UnitStatus::Available && reservation.is_none() => {
                 let next = unit.next(now, |u| {
@@ -109,7 +110,9 @@ async fn follow(store: &Store, t: TenantId, unit_id: EntityId, deal: EntityId, w
                 tracing::warn!(unit = %unit.id, deal = %deal, status = %unit.status, "a won deal's unit is not available to it; left as it is");
                 return Ok(false);
             }
-            (Outcome::Release(why), Some(r)) => reserving::end(&unit, r, ReservationStatus::Released, why, None, &event, now).map(|x| x.2),
+            (Outcome::Release(why), Some(r)) => {
+                reserving::end(&unit, r, ReservationStatus::Released, why, reserving::After::Available, &event, now).map(|x| x.2)
+            }
             (Outcome::Release(why), None) if unit.status == UnitStatus::Sold && unit.deal_id == Some(deal) => {
                 let next = unit.next(now, |u| {
                     u.status = UnitStatus::Available;
@@ -121,7 +124,13 @@ async fn follow(store: &Store, t: TenantId, unit_id: EntityId, deal: EntityId, w
             }
             (Outcome::Release(_), None) => return Ok(false),
         };
-        let tx = tx.map_err(|e: AppError| ConsumerError::Failed(e.to_string()))?;
+        let mut tx = tx.map_err(|e: AppError| ConsumerError::Failed(e.to_string()))?;
+        if wants == Outcome::Sell {
+            let failed = |e: AppError| ConsumerError::Failed(e.to_string());
+            let project = catalogue::project(store, t, unit.project_id).await.map_err(failed)?;
+            let sold = Unit { status: UnitStatus::Sold, deal_id: Some(deal), ..unit.clone() };
+            tx = crate::notices::sold(store, &sold, &project, None, tx).await.map_err(failed)?;
+        }
         match store.transact(tx).await {
             Ok(()) => return Ok(true),
             // The unit changed meanwhile: look again.

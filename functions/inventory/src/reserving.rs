@@ -127,6 +127,8 @@ pub async fn reserve(
         }
         if ask.kind == Kind::CourtesyHold {
             tx = holds_take(tx, t, p.user_id, project.reservation_policy.holds_per_user);
+        } else {
+            tx = crate::notices::reserved(store, &next, project, Some(p.user_id), &r.expires_at.date(), tx).await?;
         }
         clock.at(&r.schedule_name(), r.expires_at, &crate::Clock::ReservationExpiry(Expiry::of(&r))).await?;
         match store.transact(tx).await {
@@ -160,28 +162,36 @@ pub fn status_data(before: &Unit, after: &Unit, why: &str) -> Value {
     })
 }
 
+/// Where a unit goes when its reservation ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    /// Back on the market.
+    Available,
+    /// Sold, to this deal if any (a conversion).
+    Sold(Option<EntityId>),
+}
+
 /// The transaction that ends `r` as `status` (released, expired, converted)
-/// on `unit`: the reservation closed, the unit back to `available` unless it
-/// is `sold` by a conversion (then `sold_to` is its deal), a courtesy hold's
-/// place given back; both written under their versions.
+/// on `unit`: the reservation closed, the unit where `after` puts it, a
+/// courtesy hold's place given back; both written under their versions.
 pub fn end(
     unit: &Unit,
     r: &Reservation,
     status: ReservationStatus,
     reason: &str,
-    sold_to: Option<EntityId>,
+    after: After,
     event: &(dyn Fn(crm_events::EventType, Value) -> Result<DomainEvent, AppError> + Sync),
     now: Timestamp,
 ) -> Result<(Unit, Reservation, Tx), AppError> {
     let ended = r.end(status, reason, now);
     let next = unit.next(now, |u| {
         u.reservation_id = None;
-        match sold_to {
-            Some(deal) => {
+        match after {
+            After::Sold(deal) => {
                 u.status = UnitStatus::Sold;
-                u.deal_id = Some(deal);
+                u.deal_id = deal;
             }
-            None => {
+            After::Available => {
                 u.status = UnitStatus::Available;
                 u.deal_id = None;
             }
@@ -227,7 +237,8 @@ pub async fn on_expiry(store: &Store, due: Expiry) -> Result<Value, AppError> {
         return Ok(json!({ "outcome": "skipped", "reason": "the unit moved on" }));
     }
     let event = |kind, data| Ok(catalogue::system_event(t, kind, unit.id, data));
-    let (_, _, tx) = end(&unit, &r, ReservationStatus::Expired, "expired", None, &event, Timestamp::now())?;
+    let (_, _, tx) = end(&unit, &r, ReservationStatus::Expired, "expired", After::Available, &event, Timestamp::now())?;
+    let tx = crate::notices::expired(store, &unit, r.reserved_by, tx).await?;
     match store.transact(tx).await {
         Ok(()) => Ok(json!({ "outcome": "expired", "reservation_id": r.id })),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::Conflict("the unit changed meanwhile; the schedule retries".into())),

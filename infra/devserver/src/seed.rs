@@ -210,5 +210,105 @@ pub async fn demo(running: &RunningStack) -> Result<(), String> {
     ] {
         post("/v1/leads", body).await?;
     }
+    palm_residences(&post, &client, &running.url, &token, &contacts[2]).await
+}
+
+/// The real-estate demo: "Palm Residences", towers A and B, 40 units of
+/// mixed types and statuses with Arabic names, a payment plan, and one unit
+/// reserved for Bob's deal.
+async fn palm_residences<F, Fut>(post: &F, client: &reqwest::Client, url: &str, token: &str, bob: &str) -> Result<(), String>
+where
+    F: Fn(&'static str, Value) -> Fut,
+    Fut: std::future::Future<Output = Result<String, String>>,
+{
+    let handover = (chrono::Utc::now() + chrono::Duration::days(540)).format("%Y-%m-%d").to_string();
+    let project = post(
+        "/v1/projects",
+        json!({ "name": "Palm Residences", "location": "New Cairo, Fifth Settlement", "handover_date": handover,
+                "description": "بالم ريزيدنس — برجان سكنيان في التجمع الخامس", "reservation_policy": { "default_days": 7, "max_days": 30, "hold_hours": 24 } }),
+    )
+    .await?;
+    let mut reserved = None;
+    for (tower, ar) in [("A", "أ"), ("B", "ب")] {
+        let building = post("/v1/buildings", json!({ "project_id": project, "name": format!("Tower {tower}"), "floors": 5 })).await?;
+        for floor in 1..=5_i64 {
+            for n in 1..=4_i64 {
+                let (kind, label, base, beds) = match (floor, n) {
+                    (5, 4) => ("PENTHOUSE", "بنتهاوس", 950_000_000, 4),
+                    (_, 1) => ("STUDIO", "استوديو", 210_000_000, 0),
+                    (_, 4) => ("DUPLEX", "دوبلكس", 580_000_000, 3),
+                    _ => ("APT", "شقة", 340_000_000, 2),
+                };
+                let code = format!("{tower}-{floor}0{n}");
+                let price = base + base * 2 * (floor - 1) / 100;
+                let unit = post(
+                    "/v1/units",
+                    json!({ "building_id": building, "code": code, "name": format!("{label} {ar}-{floor}0{n}"), "unit_type_code": kind,
+                            "floor": floor, "bedrooms": beds, "bathrooms": beds.max(1), "size_sqm": 60 + 35 * beds,
+                            "view": if n % 2 == 0 { "garden" } else { "pool" }, "price": price, "currency": "EGP" }),
+                )
+                .await?;
+                let i = (floor - 1) * 4 + n;
+                let status = if i % 7 == 0 {
+                    Some("hold")
+                } else if i % 11 == 0 {
+                    Some("unavailable")
+                } else {
+                    None
+                };
+                if let Some(status) = status {
+                    let resp = client
+                        .patch(format!("{url}/v1/units/{unit}/status"))
+                        .bearer_auth(token)
+                        .json(&json!({ "status": status }))
+                        .send()
+                        .await
+                        .map_err(|e| format!("seed: {e}"))?;
+                    if !resp.status().is_success() {
+                        return Err(format!("seed: PATCH /v1/units/{{id}}/status answered {}", resp.status()));
+                    }
+                }
+                if tower == "A" && code == "A-302" {
+                    reserved = Some(unit);
+                }
+            }
+        }
+    }
+    post(
+        "/v1/payment-plans",
+        json!({ "name": "10% down, 4 years", "lines": [
+            { "label": "Down payment", "percent": 10, "due": "after_reservation", "days": 0 },
+            { "label": "Contract", "percent": 15, "due": "after_contract", "days": 0 },
+            { "label": "Year 1", "percent": 15, "due": "after_contract", "days": 365 },
+            { "label": "Year 2", "percent": 15, "due": "after_contract", "days": 730 },
+            { "label": "Year 3", "percent": 15, "due": "after_contract", "days": 1095 },
+            { "label": "Handover", "percent": 30, "due": "on_handover" } ] }),
+    )
+    .await?;
+    let unit = reserved.unwrap_or_default();
+    let deal = post(
+        "/v1/deals",
+        json!({ "name": "Bob Wilson — Palm Residences A-302", "amount": 340_000_000 + 340_000_000 * 2 * 2 / 100, "currency": "EGP",
+                "contacts": [{ "id": bob, "role": "decision_maker" }], "units": [unit] }),
+    )
+    .await?;
+    let resp = client
+        .post(format!("{url}/v1/units/{unit}/reservations"))
+        .bearer_auth(token)
+        .json(&json!({ "contact_id": bob, "deal_id": deal, "note": "Deposit expected this week" }))
+        .send()
+        .await
+        .map_err(|e| format!("seed: {e}"))?;
+    if !resp.status().is_success() {
+        return Err(format!("seed: POST /v1/units/{{id}}/reservations answered {}", resp.status()));
+    }
+    // The spec's example: finance approves price overrides above $5k (here EGP 250 000).
+    post(
+        "/v1/approvals/policies",
+        json!({ "name": "Price changes over EGP 250k", "action_code": "unit.price.update", "object_type": "unit",
+                "conditions": [{ "field": "change_abs", "op": "gt", "value": 25_000_000 }],
+                "steps": [{ "approver_mode": "role", "approver_ref": "admin" }] }),
+    )
+    .await?;
     Ok(())
 }

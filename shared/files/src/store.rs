@@ -128,4 +128,17 @@ impl Files {
             .map_err(|e| unavailable("write a file")(format!("{e:?}")))?;
         Ok(())
     }
+
+    /// Removes the object (a versioned bucket keeps it as a non-current
+    /// version, which its lifecycle expires).
+    pub async fn delete(&self, key: &str) -> Result<(), AppError> {
+        self.client
+            .delete_object()
+            .bucket(self.bucket()?)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| unavailable("delete a file")(format!("{e:?}")))?;
+        Ok(())
+    }
 }

@@ -19,6 +19,7 @@ pub mod availability;
 pub mod building;
 pub mod codes;
 pub mod component;
+pub mod media;
 pub mod payment_plan;
 pub mod project;
 pub mod reservation;

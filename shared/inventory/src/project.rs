@@ -47,6 +47,14 @@ pub struct Project {
     /// `YYYY-MM-DD`: when units are handed over (payment plans' `on_handover` lines fall due then).
     pub handover_date: Option<String>,
     pub reservation_policy: ReservationPolicy,
+    /// The group told when a unit is reserved (with the unit's owner).
+    #[serde(default)]
+    pub sales_team_group_id: Option<EntityId>,
+    /// The groups told when a unit is sold.
+    #[serde(default)]
+    pub finance_group_id: Option<EntityId>,
+    #[serde(default)]
+    pub marketing_group_id: Option<EntityId>,
     pub created_by: crm_kernel::UserId,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -69,6 +77,12 @@ pub struct ProjectChanges {
     #[schemars(extend("format" = "date"))]
     pub handover_date: Input<String>,
     pub reservation_policy: Input<PolicyChanges>,
+    /// A group of the tenant: told about reservations.
+    pub sales_team_group_id: Input<EntityId>,
+    /// A group of the tenant: told about sales.
+    pub finance_group_id: Input<EntityId>,
+    /// A group of the tenant: told about sales.
+    pub marketing_group_id: Input<EntityId>,
 }
 
 /// A reservation policy's changes (absent keeps).
@@ -86,6 +100,18 @@ pub struct PolicyChanges {
 }
 
 impl Project {
+    /// The groups it names that `before` did not (to check they exist), with their fields.
+    pub fn new_groups(&self, before: Option<&Project>) -> Vec<(&'static str, EntityId)> {
+        [
+            ("sales_team_group_id", self.sales_team_group_id, before.and_then(|b| b.sales_team_group_id)),
+            ("finance_group_id", self.finance_group_id, before.and_then(|b| b.finance_group_id)),
+            ("marketing_group_id", self.marketing_group_id, before.and_then(|b| b.marketing_group_id)),
+        ]
+        .into_iter()
+        .filter_map(|(k, now, was)| now.filter(|g| Some(*g) != was).map(|g| (k, g)))
+        .collect()
+    }
+
     pub fn key(t: TenantId, id: EntityId) -> Key {
         keys::entity(t, PROJECT, id)
     }
@@ -109,6 +135,9 @@ impl Project {
             developer_id: None,
             handover_date: None,
             reservation_policy: ReservationPolicy::default(),
+            sales_team_group_id: None,
+            finance_group_id: None,
+            marketing_group_id: None,
             created_by: by,
             created_at: now,
             updated_at: now,
@@ -132,6 +161,15 @@ impl Project {
         }
         if let Some(v) = f.entity_id("developer_id", c.developer_id) {
             next.developer_id = v;
+        }
+        for (key, input, into) in [
+            ("sales_team_group_id", c.sales_team_group_id, &mut next.sales_team_group_id),
+            ("finance_group_id", c.finance_group_id, &mut next.finance_group_id),
+            ("marketing_group_id", c.marketing_group_id, &mut next.marketing_group_id),
+        ] {
+            if let Some(v) = f.entity_id(key, input) {
+                *into = v;
+            }
         }
         if let Some(d) = f.date("handover_date", c.handover_date) {
             next.handover_date = d.map(|d| d.format("%Y-%m-%d").to_string());

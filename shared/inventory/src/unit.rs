@@ -49,8 +49,11 @@ pub struct UnitFields {
     pub length_m: Option<f64>,
     pub width_m: Option<f64>,
     pub height_m: Option<f64>,
-    /// The listing agent told about its reservations and sale.
+    /// The listing agent told about its reservations and price changes.
     pub owner_user_id: Option<UserId>,
+    /// Users told about its price changes (at most 20).
+    #[serde(default)]
+    pub watchers: Vec<UserId>,
 }
 
 /// A price set to take effect later (a future-dated price list line).
@@ -136,6 +139,9 @@ pub struct UnitChanges {
     #[schemars(range(min = 0, max = 10_000))]
     pub height_m: Input<f64>,
     pub owner_user_id: Input<UserId>,
+    /// At most 20 user ids, told about price changes.
+    #[schemars(length(max = 20))]
+    pub watchers: Input<Vec<Input<UserId>>>,
     /// Create only (then `POST /v1/units/{id}/price`): minor units, 0 to 10^18.
     #[schemars(range(min = 0, max = 1_000_000_000_000_000_i64))]
     pub price: Input<i64>,
@@ -177,6 +183,7 @@ impl UnitFields {
             width_m: None,
             height_m: None,
             owner_user_id: None,
+            watchers: Vec::new(),
         }
     }
 
@@ -253,6 +260,21 @@ impl UnitFields {
         }
         if let Some(v) = f.user_id("owner_user_id", c.owner_user_id) {
             next.owner_user_id = v;
+        }
+        match c.watchers {
+            Input::Absent => {}
+            Input::Null => next.watchers = Vec::new(),
+            Input::Given(list) if list.len() <= 20 => {
+                next.watchers = Vec::new();
+                for (i, w) in list.into_iter().enumerate() {
+                    match w {
+                        Input::Given(u) if !next.watchers.contains(&u) => next.watchers.push(u),
+                        Input::Given(_) => {}
+                        _ => f.error(&format!("watchers[{i}]"), "must be a user id"),
+                    }
+                }
+            }
+            _ => f.error("watchers", "must be a list of at most 20 user ids"),
         }
         f.require("code", !next.code.is_empty());
         f.require("unit_type_code", !next.unit_type_code.is_empty());

@@ -28,6 +28,9 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if let Some(d) = next.developer_id.filter(|d| Some(*d) != current.developer_id) {
         tx = tx.check("ref:developer_id", &keys::entity(p.tenant_id, "COMPANY", d), Condition::exists());
     }
+    for (field, g) in next.new_groups(Some(&current)) {
+        tx = tx.check(&format!("ref:{field}"), &keys::entity(p.tenant_id, "GROUP", g), Condition::exists());
+    }
     app.store.transact(tx).await.map_err(|e| catalogue::refused(p, e))?;
     Ok(Reply::ok(&next).etag(next.version))
 }

@@ -20,6 +20,9 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if let Some(d) = project.developer_id {
         tx = tx.check("ref:developer_id", &keys::entity(p.tenant_id, "COMPANY", d), Condition::exists());
     }
+    for (field, g) in project.new_groups(None) {
+        tx = tx.check(&format!("ref:{field}"), &keys::entity(p.tenant_id, "GROUP", g), Condition::exists());
+    }
     app.store.transact(tx).await.map_err(|e| catalogue::refused(p, e))?;
     Ok(Reply::created(format!("/v1/projects/{}", project.id), &project).etag(project.version))
 }

@@ -3,10 +3,12 @@
 //! `POST /v1/units/{id}/price` and `GET /v1/units/{id}/prices`, a payment
 //! schedule, components and reservations.
 
+pub mod bulk_post;
 pub mod components;
 pub mod delete;
 pub mod get;
 pub mod id_get;
+pub mod media;
 pub mod patch;
 pub mod payment_schedule_post;
 pub mod post;

@@ -15,7 +15,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         return Err(AppError::Refused { code: "RESERVATION_ENDED", message: format!("the reservation is {}", r.status) });
     }
     let event = |kind, data| catalogue::event(&call, kind, "unit", unit.id, data);
-    let (_, _, tx) = reserving::end(&unit, &r, ReservationStatus::Released, "released", None, &event, Timestamp::now())?;
+    let (_, _, tx) =
+        reserving::end(&unit, &r, ReservationStatus::Released, "released", reserving::After::Available, &event, Timestamp::now())?;
     app.store.transact(tx).await.map_err(|e| catalogue::refused(p, e))?;
     let _ = app.clock.cancel(&r.schedule_name()).await;
     Ok(Reply::no_content())

@@ -7,7 +7,7 @@ use crm_http::{Call, Reply};
 use crm_inventory::reservation::{Deposit, Kind, Reservation};
 use crm_inventory::unit::MAX_PRICE;
 use crm_kernel::fields::{Fields, Input};
-use crm_kernel::{AppError, Currency, Timestamp};
+use crm_kernel::{AppError, Timestamp};
 use crm_store::tx::Condition;
 use crm_store::Tx;
 use serde_json::json;
@@ -40,10 +40,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut f = Fields::new();
     let amount = f.int("amount", asked.amount, 1..=MAX_PRICE);
     f.require("amount", amount.is_some());
-    let currency = match f.value("currency", asked.currency, "must be an ISO 4217 code") {
-        Some(Some(c)) => Currency::parse(&c).map_err(|_| AppError::invalid("currency", "must be a supported ISO 4217 code"))?,
-        _ => unit.currency,
-    };
+    let currency = catalogue::currency_or(&mut f, asked.currency, unit.currency);
     let now = Timestamp::now();
     let received_at = f.time("received_at", asked.received_at).flatten().unwrap_or(now);
     if received_at.unix_seconds() > now.unix_seconds() + 60 {

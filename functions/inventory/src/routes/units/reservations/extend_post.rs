@@ -67,5 +67,6 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         return Err(catalogue::refused(p, e));
     }
     let _ = app.clock.cancel(&r.schedule_name()).await;
-    Ok(Reply::ok(&next).etag(next.version))
+    let version = next.version;
+    Ok(Reply::ok(GatedReply::Done(next)).etag(version))
 }
