@@ -145,6 +145,28 @@ async fn main() -> Result<(), String> {
         .await);
     c.call(r, "GET /v1/leads?status=", "/v1/leads?status=new", None).await;
     c.call(r, "POST /v1/leads/{id}/convert", &format!("/v1/leads/{lead}/convert"), Some(json!({"deal": {"amount": 100_000}}))).await;
+    // Inventory.
+    let project = id(&c.call(r, "POST /v1/projects", "/v1/projects", Some(json!({"name": "Bench Heights"}))).await);
+    let building = id(&c.call(r, "POST /v1/buildings", "/v1/buildings", Some(json!({"project_id": project, "name": "Tower 1"}))).await);
+    let unit = id(&c
+        .call(
+            r,
+            "POST /v1/units",
+            "/v1/units",
+            Some(json!({"building_id": building, "code": "T1-101", "unit_type_code": "APT", "price": 300_000_000, "currency": "EGP"})),
+        )
+        .await);
+    c.call(
+        r,
+        "GET /v1/units?project=&status=&type=",
+        &format!("/v1/units?project={project}&status=available&type=APT&max_price=400000000"),
+        None,
+    )
+    .await;
+    c.call(r, "POST /v1/units/{id}/price", &format!("/v1/units/{unit}/price"), Some(json!({"price": 310_000_000}))).await;
+    c.call(r, "POST /v1/units/{id}/reservations", &format!("/v1/units/{unit}/reservations"), Some(json!({"kind": "courtesy_hold"}))).await;
+    c.call(r, "GET /v1/units/{id}", &format!("/v1/units/{unit}"), None).await;
+    c.call(r, "GET /v1/projects/{id}/availability", &format!("/v1/projects/{project}/availability"), None).await;
 
     println!("| route | status | authorizer | function | total |\n|---|---|---|---|---|");
     for row in &rows {

@@ -216,7 +216,10 @@ async fn courtesy_holds_are_limited_per_rep_and_an_expired_reservation_is_releas
     )
     .await;
     assert_eq!((status, ext["error"]["code"].as_str()), (409, Some("HOLD_NOT_EXTENDABLE")), "{ext}");
-    // Released, the rep's place is free again.
+    // Another rep may not release it; its own rep may, and the place is free again.
+    let other_rep = admin.colleague(&["sales_rep"]).await;
+    let (status, theirs) = send(other_rep.request(Method::DELETE, &format!("/v1/units/{a}/reservations/{rid}"))).await;
+    assert_eq!((status, theirs["error"]["code"].as_str()), (403, Some("FORBIDDEN")), "{theirs}");
     assert_eq!(send(rep.request(Method::DELETE, &format!("/v1/units/{a}/reservations/{rid}"))).await.0, 204);
     assert_eq!(rep.get_json(&format!("/v1/units/{a}")).await["data"]["status"], "available");
     let (status, again) = send(rep.post(&format!("/v1/units/{b}/reservations")).json(&json!({"kind": "courtesy_hold"}))).await;
@@ -419,6 +422,9 @@ async fn prices_keep_their_history_wait_for_approval_over_a_threshold_and_take_e
     body_of(admin.post(&format!("/v1/approvals/requests/{request}/approve")).json(&json!({}))).await;
     let (status, done) = send(big()).await;
     assert_eq!((status, done["data"]["price"].as_i64()), (200, Some(2_000_000)), "{done}");
+    // Another currency is not a small change: it needs an approval of its own.
+    let (status, dollars) = send(rep.post(&format!("/v1/units/{id}/price")).json(&json!({"price": 2_000_000, "currency": "USD"}))).await;
+    assert_eq!((status, dollars["error"]["code"].as_str()), (422, Some("APPROVAL_REQUIRED")), "{dollars}");
     let history = admin.get_json(&format!("/v1/units/{id}/prices")).await;
     let prices: Vec<i64> = history["data"].as_array().unwrap().iter().map(|e| e["price"].as_i64().unwrap()).collect();
     assert_eq!(prices, [2_000_000, 1_200_000, 1_000_000], "every change is in the history, newest first: {history}");
@@ -648,4 +654,40 @@ async fn reservations_sales_and_price_changes_tell_their_people() {
     assert!(priced.to_string().contains("N-1"), "{priced}");
     assert_eq!(send(admin.post(&format!("/v1/deals/{deal}/mark-won"))).await.0, 200);
     mail(email(&finance), "unit.sold").await;
+}
+
+#[tokio::test]
+async fn a_waitlist_queues_behind_a_reservation_and_the_first_in_line_hears_when_it_ends() {
+    let admin = TestApp::with_plan(&["admin"], "DevPro").await;
+    let rep = admin.colleague(&["sales_rep"]).await;
+    let (_, building) = site(&admin, json!({})).await;
+    let u = unit(&admin, &building, "W-1", "APT", 1).await;
+    let id = u["id"].as_str().unwrap().to_string();
+    let (contact, deal) = contact_and_deal(&admin, &[]).await;
+    let (status, early) = send(rep.post(&format!("/v1/units/{id}/waitlist")).json(&json!({"contact_id": contact}))).await;
+    assert_eq!((status, early["error"]["code"].as_str()), (409, Some("UNIT_AVAILABLE")), "{early}");
+    let r = body_of(admin.post(&format!("/v1/units/{id}/reservations")).json(&json!({"contact_id": contact, "deal_id": deal}))).await;
+    let rid = r["data"]["reservation"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_string();
+    let (other, _) = contact_and_deal(&admin, &[]).await;
+    let (status, first) =
+        send(rep.post(&format!("/v1/units/{id}/waitlist")).json(&json!({"contact_id": other, "note": "wants a garden view"}))).await;
+    assert_eq!(status, 201, "{first}");
+    let (status, again) = send(rep.post(&format!("/v1/units/{id}/waitlist")).json(&json!({"contact_id": other}))).await;
+    assert_eq!(status, 409, "one entry per contact: {again}");
+    let (third, _) = contact_and_deal(&admin, &[]).await;
+    assert_eq!(send(admin.post(&format!("/v1/units/{id}/waitlist")).json(&json!({"contact_id": third}))).await.0, 201);
+    let queue = admin.get_json(&format!("/v1/units/{id}/waitlist")).await;
+    let order: Vec<&str> = queue["data"].as_array().unwrap().iter().map(|e| e["contact_id"].as_str().unwrap()).collect();
+    assert_eq!(order, [other.as_str(), third.as_str()], "first come first: {queue}");
+
+    assert_eq!(send(admin.request(Method::DELETE, &format!("/v1/units/{id}/reservations/{rid}"))).await.0, 204);
+    let rep_email = format!("{}@fixture.example.com", rep.user.to_string().to_lowercase());
+    let told = eventually("the first in line hears", PIPELINE, || async {
+        crate::helpers::mailbox(&rep_email).await.into_iter().find(|m| m["template_code"] == "unit.available")
+    })
+    .await;
+    assert!(told.to_string().contains("W-1"), "{told}");
+    let entry = first["data"]["id"].as_str().unwrap();
+    assert_eq!(send(rep.request(Method::DELETE, &format!("/v1/units/{id}/waitlist/{entry}"))).await.0, 204);
+    assert_eq!(admin.get_json(&format!("/v1/units/{id}/waitlist")).await["data"].as_array().unwrap().len(), 1);
 }

@@ -110,6 +110,8 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
     )
     .await;
     let media = media["data"]["media"]["id"].as_str().unwrap_or_else(|| panic!("{media}")).to_string();
+    let entry = body_of(owner.post(&format!("/v1/units/{unit}/waitlist")).json(&json!({"contact_id": contact}))).await;
+    let entry = entry["data"]["id"].as_str().unwrap_or_else(|| panic!("{entry}")).to_string();
     let plan = id_of(
         &body_of(
             owner
@@ -163,6 +165,7 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
             k if k.ends_with("/deposit") => json!({"amount": 100}),
             k if k.ends_with("/payment-schedule") => json!({"plan_id": plan}),
             k if k.ends_with("/components") => json!({"component_type_code": "BATH"}),
+            k if k.ends_with("/waitlist") => json!({"contact_id": contact}),
             _ => json!({}),
         }
     };
@@ -185,7 +188,8 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
             .replace("{stageId}", &stage)
             .replace("{componentId}", &component)
             .replace("{reservationId}", &reservation)
-            .replace("{mediaId}", &media);
+            .replace("{mediaId}", &media)
+            .replace("{entryId}", &entry);
         assert!(!url.contains('{'), "{key}: a path parameter the sweep does not know");
         let m = Method::from_bytes(method.as_bytes()).unwrap();
         let resp = stranger.request(m.clone(), &url).json(&body_for(key)).send().await.unwrap();

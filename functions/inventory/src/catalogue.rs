@@ -45,6 +45,25 @@ pub fn if_match(call: &Call, version: u64) -> Result<(), AppError> {
     }
 }
 
+/// Takes one of a unit's `max` places of `what` (`components`, `media`) in
+/// `tx`, on the unit's tally: two concurrent creates cannot pass the limit.
+/// The transaction fails with the label `{what}_max` when it is full.
+pub fn take_place(tx: crm_store::Tx, t: TenantId, unit: EntityId, what: &str, max: usize) -> crm_store::Tx {
+    let key = crm_store::keys::children_tally(t, crm_inventory::unit::UNIT, unit);
+    crm_store::usage::take_at(tx, &format!("{what}_max"), &key, what, max as i64, None)
+}
+
+/// Gives back a place [`take_place`] took.
+pub fn give_place(tx: crm_store::Tx, t: TenantId, unit: EntityId, what: &str) -> crm_store::Tx {
+    let key = crm_store::keys::children_tally(t, crm_inventory::unit::UNIT, unit);
+    tx.add(
+        &format!("{what}_release"),
+        &key,
+        &[(what, -1)],
+        crm_store::tx::Condition::new("#u0 > :zero").value(":zero", crm_store::AttributeValue::N("0".into())),
+    )
+}
+
 /// The ISO 4217 currency `input` names, or `default` when absent or `null`;
 /// an unknown one is a field error on `currency`.
 pub fn currency_or(
@@ -109,6 +128,10 @@ pub fn refused(p: &Principal, e: StoreError) -> AppError {
                 "unit_code" => AppError::Conflict("a unit of the building has this code already".into()),
                 "building_name" => AppError::Conflict("a building of the project has this name already".into()),
                 "holds" => AppError::LimitReached { key: "reservation_policy.holds_per_user".into(), limit: 0 },
+                "components_max" => {
+                    AppError::LimitReached { key: "unit.components.max".into(), limit: crm_inventory::component::MAX_PER_UNIT as i64 }
+                }
+                "media_max" => AppError::LimitReached { key: "unit.media.max".into(), limit: crm_inventory::media::MAX_PER_UNIT as i64 },
                 other => match other.strip_prefix("ref:") {
                     Some(field) => AppError::invalid(field, "no such record in this tenant"),
                     None => e.into(),

@@ -21,6 +21,7 @@ pub mod reactor;
 pub mod reserving;
 pub mod routes;
 pub mod statuses;
+pub mod waitlist;
 
 use crm_auth::rbac;
 use crm_events::consumer::{process_batch, SqsEvent};
@@ -63,7 +64,7 @@ impl App {
 
     /// The `inventory_reactor` worker.
     pub async fn handle_reactor_batch(&self, event: SqsEvent) -> BatchResponse {
-        process_batch(reactor::CONSUMER, event, |e| async move { reactor::on_deal(&self.store, &e).await.map(|_| ()) }).await
+        process_batch(reactor::CONSUMER, event, |e| async move { reactor::on_deal(&self.store, &self.clock, &e).await.map(|_| ()) }).await
     }
 
     /// The `unit_availability` worker.
@@ -121,7 +122,7 @@ pub const ROUTES: &[Route<App>] = &[
         "UnitPriceSet",
         Access::Permission(rbac::UNIT_PRICE_UPDATE),
         units::price_post::handle,
-        "Unit price (now or at effective_at; with history; approval gate unit.price.update)", body: crate::routes::units::price_post::NewPrice, reply: crate::gate::GatedReply<crm_inventory::unit::Unit>, errors: [412 "PRECONDITION_FAILED"]),
+        "Unit price (now or at effective_at; with history; approval gate unit.price.update)", body: crate::routes::units::price_post::NewPrice, reply: crate::gate::GatedReply<crm_inventory::unit::Unit>, errors: [412 "PRECONDITION_FAILED", 422 "APPROVAL_REQUIRED"]),
     route!("GET /v1/units/{id}/prices", "UnitPriceHistory", Access::Permission(rbac::UNIT_READ), units::prices_get::handle, "Unit price history", reply: Vec<crate::pricing::PriceEntry>),
     route!(
         "POST /v1/units/{id}/payment-schedule",
@@ -152,20 +153,29 @@ pub const ROUTES: &[Route<App>] = &[
         units::reservations::post::handle,
         "Reserve unit (or a courtesy hold); one active per unit", body: crate::routes::units::reservations::post::NewReservation, reply: crate::routes::units::reservations::Reserved,
         errors: [409 "UNIT_NOT_AVAILABLE", 422 "LIMIT_REACHED"]),
-    route!("DELETE /v1/units/{id}/reservations/{reservationId}", "UnitReservationRelease", Access::Permission(rbac::UNIT_RESERVE), units::reservations::delete::handle, "Release unit reservation", reply: crm_http::contract::NoContent, errors: [409 "RESERVATION_ENDED", 412 "PRECONDITION_FAILED"]),
+    route!("DELETE /v1/units/{id}/reservations/{reservationId}", "UnitReservationRelease", Access::Permission(rbac::UNIT_RESERVE), units::reservations::delete::handle, "Release unit reservation", reply: crm_http::contract::NoContent, errors: [403 "FORBIDDEN", 409 "RESERVATION_ENDED", 412 "PRECONDITION_FAILED"]),
     route!(
         "POST /v1/units/{id}/reservations/{reservationId}/extend",
         "UnitReservationExtend",
         Access::Permission(rbac::UNIT_RESERVE),
         units::reservations::extend_post::handle,
         "Extend unit reservation (past the policy: approval gate unit.reservation.extend)", body: crate::routes::units::reservations::extend_post::Extend, reply: crate::gate::GatedReply<crm_inventory::reservation::Reservation>,
-        errors: [409 "HOLD_NOT_EXTENDABLE", 409 "RESERVATION_ENDED", 412 "PRECONDITION_FAILED", 422 "APPROVAL_REQUIRED"]),
+        errors: [403 "FORBIDDEN", 409 "HOLD_NOT_EXTENDABLE", 409 "RESERVATION_ENDED", 412 "PRECONDITION_FAILED", 422 "APPROVAL_REQUIRED"]),
     route!(
         "POST /v1/units/{id}/reservations/{reservationId}/deposit",
         "UnitReservationDeposit",
         Access::Permission(rbac::UNIT_RESERVE),
         units::reservations::deposit_post::handle,
-        "Record reservation deposit", body: crate::routes::units::reservations::deposit_post::NewDeposit, reply: crm_inventory::reservation::Reservation, errors: [409 "RESERVATION_ENDED", 412 "PRECONDITION_FAILED"]),
+        "Record reservation deposit", body: crate::routes::units::reservations::deposit_post::NewDeposit, reply: crm_inventory::reservation::Reservation, errors: [403 "FORBIDDEN", 409 "NOT_A_RESERVATION", 409 "RESERVATION_ENDED", 412 "PRECONDITION_FAILED"]),
+    route!("GET /v1/units/{id}/waitlist", "UnitWaitlistList", Access::Permission(rbac::UNIT_READ), units::waitlist::get::handle, "Unit waitlist (first come first)", reply: Vec<crm_inventory::waitlist::Entry>),
+    route!(
+        "POST /v1/units/{id}/waitlist",
+        "UnitWaitlistJoin",
+        Access::Permission(rbac::UNIT_RESERVE),
+        units::waitlist::post::handle,
+        "Queue a buyer behind the unit's reservation", body: crate::routes::units::waitlist::post::NewEntry, reply: crm_inventory::waitlist::Entry,
+        errors: [409 "UNIT_AVAILABLE", 409 "SOLD_IS_FINAL", 409 "CONFLICT", 422 "LIMIT_REACHED"]),
+    route!("DELETE /v1/units/{id}/waitlist/{entryId}", "UnitWaitlistLeave", Access::Permission(rbac::UNIT_RESERVE), units::waitlist::delete::handle, "Remove a waitlist entry", reply: crm_http::contract::NoContent),
     route!("GET /v1/payment-plans", "PaymentPlansList", Access::Permission(rbac::UNIT_READ), payment_plans::get::handle, "List payment plans", reply: Vec<crm_inventory::payment_plan::PaymentPlan>),
     route!("POST /v1/payment-plans", "PaymentPlansCreate", Access::Permission(rbac::PAYMENT_PLAN_MANAGE), payment_plans::post::handle, "Create payment plan (lines sum to 100 %)", body: crm_inventory::payment_plan::PlanChanges, reply: crm_inventory::payment_plan::PaymentPlan),
     route!("GET /v1/payment-plans/{id}", "PaymentPlansGet", Access::Permission(rbac::UNIT_READ), payment_plans::id_get::handle, "Get payment plan", reply: crm_inventory::payment_plan::PaymentPlan),

@@ -8,7 +8,9 @@
 //! * `unit.status_changed` — the owner of the unit's deal, when a bulk
 //!   edit moves it;
 //! * `unit.reservation_expired` — who made the reservation and the unit's
-//!   owner, when the clock releases it.
+//!   owner, when the clock releases it;
+//! * `unit.available` — whoever queued the first waitlist entry, when the
+//!   unit is back on the market.
 //!
 //! A team is a group of the tenant named on the project
 //! (`sales_team_group_id`, `finance_group_id`, `marketing_group_id`).
@@ -20,16 +22,31 @@ use crm_store::item::ItemExt;
 use crm_store::{keys, Query, Store, Tx};
 use serde_json::{json, Value};
 
-/// The members of group `g` (its `MEMBER#{user}` items).
+/// The members of group `g` (its `MEMBER#{user}` items, every page).
 async fn members(store: &Store, t: TenantId, g: EntityId) -> Result<Vec<UserId>, AppError> {
-    let q = Query::table(t, keys::entity_pk(t, "GROUP", &g.to_string())).sk_begins_with(keys::MEMBER_PREFIX).limit(Limit::max());
-    let page = store.query(q).await?;
-    Ok(page
-        .items
-        .iter()
-        .filter_map(|it| it.str_attr(keys::SK)?.strip_prefix(keys::MEMBER_PREFIX).and_then(|u| UserId::parse(u).ok()))
-        .collect())
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let q = Query::table(t, keys::entity_pk(t, "GROUP", &g.to_string()))
+            .sk_begins_with(keys::MEMBER_PREFIX)
+            .limit(Limit::max())
+            .after(cursor);
+        let page = store.query(q).await?;
+        out.extend(
+            page.items.iter().filter_map(|it| it.str_attr(keys::SK)?.strip_prefix(keys::MEMBER_PREFIX).and_then(|u| UserId::parse(u).ok())),
+        );
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
 }
+
+/// Each recipient's notice is four writes (inbox and email messages, each
+/// with its outbox event); what `tx` holds, and a margin for what callers
+/// add after it, bound how many fit in the one transaction.
+const WRITES_PER_RECIPIENT: usize = 4;
+const MARGIN: usize = 12;
 
 async fn teams(store: &Store, t: TenantId, groups: &[Option<EntityId>]) -> Result<Vec<UserId>, AppError> {
     let mut out = Vec::new();
@@ -67,6 +84,14 @@ async fn queue(
             let mut seen = std::collections::BTreeSet::new();
             users.into_iter().filter(|u| seen.insert(*u)).collect()
         }
+    };
+    let room = crm_store::tx::MAX_OPERATIONS.saturating_sub(tx.len() + MARGIN) / WRITES_PER_RECIPIENT;
+    let users: Vec<UserId> = if users.len() > room {
+        // A team too large for the change's own transaction hears up to what fits, first members first.
+        tracing::warn!(family, recipients = users.len(), room, "notice recipients capped to fit the transaction");
+        users.into_iter().take(room).collect()
+    } else {
+        users
     };
     let notice = crm_notify::users::Notice { family, payload, source: format!("inventory.{family}") };
     crm_notify::users::queue(store, t, actor, &users, notice, tx).await
@@ -118,4 +143,12 @@ pub async fn expired(store: &Store, unit: &Unit, reserved_by: UserId, tx: Tx) ->
     let users: Vec<UserId> = std::iter::once(reserved_by).chain(unit.fields.owner_user_id).collect();
     let project = store.get_as::<Project>(&Project::key(t, unit.project_id)).await?.map(|p| p.name).unwrap_or_default();
     queue(store, t, None, users, "unit.reservation_expired", payload(unit, &project, json!({})), tx).await
+}
+
+/// `unit.available`, to whoever queued `first` on the unit's waitlist.
+pub async fn available(store: &Store, unit: &Unit, first: &crm_inventory::waitlist::Entry, tx: Tx) -> Result<Tx, AppError> {
+    let t = unit.tenant_id;
+    let project = store.get_as::<Project>(&Project::key(t, unit.project_id)).await?.map(|p| p.name).unwrap_or_default();
+    let extra = json!({ "contact_id": first.contact_id, "entry_id": first.id });
+    queue(store, t, None, vec![first.added_by], "unit.available", payload(unit, &project, extra), tx).await
 }

@@ -65,15 +65,24 @@ fn history_entry(unit: &Unit, previous: Option<i64>, by: UserId, at: Timestamp, 
 }
 
 /// What approvers of a price change see (and what a grant is bound to).
+/// The change is measured only within one currency: a change of currency
+/// carries `currency_changed: true` and no `change*` fields (so no
+/// threshold condition lets it through), and it always needs an approval.
 pub fn approval_payload(unit: &Unit, price: i64, currency: Currency, effective_at: Option<Timestamp>) -> Value {
-    let change = price - unit.price;
-    let pct = if unit.price > 0 { (change as f64 * 10_000.0 / unit.price as f64).round() / 100.0 } else { 100.0 };
-    json!({
+    let mut v = json!({
         "unit_code": unit.fields.code, "project_id": unit.project_id, "building_id": unit.building_id,
-        "from_price": unit.price, "to_price": price, "currency": currency,
-        "change": change, "change_abs": change.abs(), "change_pct": pct, "change_pct_abs": pct.abs(),
-        "effective_at": effective_at,
-    })
+        "from_price": unit.price, "from_currency": unit.currency, "to_price": price, "currency": currency,
+        "currency_changed": currency != unit.currency, "effective_at": effective_at,
+    });
+    if currency == unit.currency {
+        let change = price - unit.price;
+        let pct = if unit.price > 0 { (change as f64 * 10_000.0 / unit.price as f64).round() / 100.0 } else { 100.0 };
+        v["change"] = json!(change);
+        v["change_abs"] = json!(change.abs());
+        v["change_pct"] = json!(pct);
+        v["change_pct_abs"] = json!(pct.abs());
+    }
+    v
 }
 
 /// A price, its currency, who set it and why.
@@ -167,7 +176,9 @@ pub async fn change(
     if effective_at.is_none() && price == unit.price && currency == unit.currency {
         return Ok(Changed::Done(Box::new(unit)));
     }
-    let tx = match gate::ask(&app.store, p, PRICE_UPDATE, unit.id, approval_payload(&unit, price, currency, effective_at), false).await? {
+    let required = currency != unit.currency;
+    let tx = match gate::ask(&app.store, p, PRICE_UPDATE, unit.id, approval_payload(&unit, price, currency, effective_at), required).await?
+    {
         Gated::Held(request) => return Ok(Changed::Held(request)),
         Gated::Go(tx) => tx,
     };

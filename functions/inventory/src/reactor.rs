@@ -3,11 +3,15 @@
 //! converts); `deal.lost` and `deal.deleted` release them (its reservation
 //! released, a unit sold to it `available` again).
 //!
-//! The deal as it stands now decides, not the event: a `deal.lost` that
-//! arrives after a newer win (or a late `deal.won` after a loss) finds the
-//! deal's current status disagreeing and changes nothing. Each unit's
-//! change is conditioned on the unit's version and skipped when the unit is
-//! already where the deal puts it, so a redelivered event changes nothing.
+//! The deal as it stands now decides, not the event: `deal.won` acts only
+//! on a deal that is won now, `deal.lost` only on one lost now, and
+//! `deal.deleted` only on one that is gone — a late event after a newer win,
+//! loss or reopening finds the deal disagreeing and changes nothing. Each
+//! unit's change is conditioned on the unit's version *and* on the deal
+//! being as it was read (its version, or its absence), so a deal that moves
+//! while the reactor works makes the delivery retry and re-decide. A unit
+//! already where the deal puts it is skipped, so a redelivery changes
+//! nothing.
 //! The deal's units are those it lists (`units`) and those reserved for or
 //! sold to it (`by_owner` `UNITDEAL#{deal}`).
 
@@ -37,7 +41,7 @@ enum Outcome {
 }
 
 /// Reacts to one event; how many units changed.
-pub async fn on_deal(store: &Store, event: &DomainEvent) -> Result<usize, ConsumerError> {
+pub async fn on_deal(store: &Store, clock: &crm_schedule::Scheduler, event: &DomainEvent) -> Result<usize, ConsumerError> {
     let wants = if event.is(DEAL_WON) {
         Outcome::Sell
     } else if event.is(DEAL_LOST) {
@@ -50,11 +54,22 @@ pub async fn on_deal(store: &Store, event: &DomainEvent) -> Result<usize, Consum
     let t = event.tenant_id;
     let deal_id = EntityId::parse(&event.subject.id).map_err(|_| ConsumerError::Unreadable("the subject is not a deal id".into()))?;
     let deal: Option<Deal> = store.get_as(&Deal::key(t, deal_id)).await?;
-    let won_now = deal.as_ref().is_some_and(|d| d.status == DealStatus::Won);
-    if (wants == Outcome::Sell) != won_now {
+    let status = deal.as_ref().map(|d| d.status);
+    let current = match wants {
+        Outcome::Sell => status == Some(DealStatus::Won),
+        Outcome::Release("deal lost") => status == Some(DealStatus::Lost),
+        Outcome::Release(_) => status.is_none(),
+    };
+    if !current {
         // A stale event: the deal has moved on since.
         return Ok(0);
     }
+    // The deal as read: every unit's transaction requires it unchanged.
+    let seen = match &deal {
+        Some(d) => Condition::version_is(d.version),
+        None => Condition::not_exists(),
+    };
+    let actor = event.actor.user_id;
     let mut units: BTreeSet<EntityId> =
         event.data["unit_ids"].as_array().into_iter().flatten().filter_map(|v| v.as_str().and_then(|s| EntityId::parse(s).ok())).collect();
     units.extend(deal.iter().flat_map(|d| d.fields.units.iter().copied()));
@@ -69,13 +84,21 @@ pub async fn on_deal(store: &Store, event: &DomainEvent) -> Result<usize, Consum
     }
     let mut changed = 0;
     for unit in units {
-        changed += usize::from(follow(store, t, unit, deal_id, wants).await?);
+        changed += usize::from(follow(store, clock, t, unit, (deal_id, &seen), wants, actor).await?);
     }
     Ok(changed)
 }
 
 /// Moves one unit where the deal puts it; whether it changed.
-async fn follow(store: &Store, t: TenantId, unit_id: EntityId, deal: EntityId, wants: Outcome) -> Result<bool, ConsumerError> {
+async fn follow(
+    store: &Store,
+    clock: &crm_schedule::Scheduler,
+    t: TenantId,
+    unit_id: EntityId,
+    (deal, seen): (EntityId, &Condition),
+    wants: Outcome,
+    actor: Option<crm_kernel::UserId>,
+) -> Result<bool, ConsumerError> {
     for _ in 0..3 {
         let Some(unit) = store.get_as::<Unit>(&Unit::key(t, unit_id)).await? else {
             return Ok(false);
@@ -125,14 +148,27 @@ async fn follow(store: &Store, t: TenantId, unit_id: EntityId, deal: EntityId, w
             (Outcome::Release(_), None) => return Ok(false),
         };
         let mut tx = tx.map_err(|e: AppError| ConsumerError::Failed(e.to_string()))?;
+        let failed = |e: AppError| ConsumerError::Failed(e.to_string());
+        if wants != Outcome::Sell {
+            tx = crate::waitlist::tell_first(store, &unit, tx).await.map_err(failed)?;
+        }
         if wants == Outcome::Sell {
-            let failed = |e: AppError| ConsumerError::Failed(e.to_string());
             let project = catalogue::project(store, t, unit.project_id).await.map_err(failed)?;
             let sold = Unit { status: UnitStatus::Sold, deal_id: Some(deal), ..unit.clone() };
-            tx = crate::notices::sold(store, &sold, &project, None, tx).await.map_err(failed)?;
+            tx = crate::notices::sold(store, &sold, &project, actor, tx).await.map_err(failed)?;
         }
+        let tx = tx.check("deal", &Deal::key(t, deal), seen.clone());
         match store.transact(tx).await {
-            Ok(()) => return Ok(true),
+            Ok(()) => {
+                if let Some(r) = ours {
+                    let _ = clock.cancel(&r.schedule_name()).await;
+                }
+                return Ok(true);
+            }
+            // The deal moved meanwhile: the delivery retries and decides again.
+            Err(StoreError::ConditionFailed { label }) if label == "deal" => {
+                return Err(ConsumerError::Failed("the deal changed while its units followed it; retried".into()))
+            }
             // The unit changed meanwhile: look again.
             Err(StoreError::ConditionFailed { .. }) => continue,
             Err(e) => return Err(e.into()),

@@ -58,13 +58,18 @@ pub fn held_status(kind: Kind) -> UnitStatus {
     }
 }
 
-fn holds_take(tx: Tx, t: TenantId, user: UserId, max: u32) -> Tx {
-    usage::take_at(tx, "holds", &keys::user_holds(t, &user.to_string()), "active", i64::from(max), None)
+/// A rep's active holds in one project: the counter its `holds_per_user` limits.
+fn holds_counter(project: EntityId) -> String {
+    format!("project_{project}")
 }
 
-fn holds_release(tx: Tx, t: TenantId, user: UserId) -> Tx {
+fn holds_take(tx: Tx, t: TenantId, user: UserId, project: EntityId, max: u32) -> Tx {
+    usage::take_at(tx, "holds", &keys::user_holds(t, &user.to_string()), &holds_counter(project), i64::from(max), None)
+}
+
+fn holds_release(tx: Tx, t: TenantId, user: UserId, project: EntityId) -> Tx {
     let c = Condition::new("#c > :zero")
-        .name("#c", "active")
+        .name("#c", &holds_counter(project))
         .value(":zero", AttributeValue::N("0".into()))
         .value(":one", AttributeValue::N("1".into()));
     tx.update("holds_release", &keys::user_holds(t, &user.to_string()), "SET #c = #c - :one", c)
@@ -126,27 +131,41 @@ pub async fn reserve(
             tx = tx.check("ref:deal_id", &keys::entity(t, "DEAL", d), Condition::exists());
         }
         if ask.kind == Kind::CourtesyHold {
-            tx = holds_take(tx, t, p.user_id, project.reservation_policy.holds_per_user);
+            tx = holds_take(tx, t, p.user_id, project.id, project.reservation_policy.holds_per_user);
         } else {
             tx = crate::notices::reserved(store, &next, project, Some(p.user_id), &r.expires_at.date(), tx).await?;
         }
         clock.at(&r.schedule_name(), r.expires_at, &crate::Clock::ReservationExpiry(Expiry::of(&r))).await?;
         match store.transact(tx).await {
             Ok(()) => return Ok((next, r)),
-            Err(e) => {
+            // Lost the race (or collided with it): the unit decides.
+            Err(StoreError::ConditionFailed { label }) if label == "unit" => {
                 let _ = clock.cancel(&r.schedule_name()).await;
-                match e {
-                    StoreError::ConditionFailed { label } if label == "unit" => {
-                        unit = catalogue::unit(store, t, unit.id).await?;
-                    }
-                    StoreError::ConditionFailed { label } if label == "holds" => {
-                        return Err(AppError::LimitReached {
-                            key: "reservation_policy.holds_per_user".into(),
-                            limit: i64::from(project.reservation_policy.holds_per_user),
-                        })
-                    }
-                    other => return Err(catalogue::refused(p, other)),
+                unit = catalogue::unit(store, t, unit.id).await?;
+            }
+            Err(StoreError::TransactionConflict) => {
+                let _ = clock.cancel(&r.schedule_name()).await;
+                unit = catalogue::unit(store, t, unit.id).await?;
+            }
+            Err(StoreError::ConditionFailed { label }) if label == "holds" => {
+                let _ = clock.cancel(&r.schedule_name()).await;
+                return Err(AppError::LimitReached {
+                    key: "reservation_policy.holds_per_user".into(),
+                    limit: i64::from(project.reservation_policy.holds_per_user),
+                });
+            }
+            Err(e @ StoreError::ConditionFailed { .. }) => {
+                let _ = clock.cancel(&r.schedule_name()).await;
+                return Err(catalogue::refused(p, e));
+            }
+            // An answer lost on the way (a timeout) may hide a commit: a
+            // reservation that is there keeps its schedule.
+            Err(e) => {
+                if store.get(&Reservation::key(t, unit.id, r.id)).await?.is_some() {
+                    return Ok((next, r));
                 }
+                let _ = clock.cancel(&r.schedule_name()).await;
+                return Err(catalogue::refused(p, e));
             }
         }
     }
@@ -211,7 +230,7 @@ pub fn end(
         )?)
         .emit_audited(&event(crm_events::types::UNIT_STATUS_CHANGED, status_data(unit, &next, reason))?);
     if r.kind == Kind::CourtesyHold {
-        tx = holds_release(tx, unit.tenant_id, r.reserved_by);
+        tx = holds_release(tx, unit.tenant_id, r.reserved_by, r.project_id);
     }
     Ok((next, ended, tx))
 }
@@ -239,6 +258,7 @@ pub async fn on_expiry(store: &Store, due: Expiry) -> Result<Value, AppError> {
     let event = |kind, data| Ok(catalogue::system_event(t, kind, unit.id, data));
     let (_, _, tx) = end(&unit, &r, ReservationStatus::Expired, "expired", After::Available, &event, Timestamp::now())?;
     let tx = crate::notices::expired(store, &unit, r.reserved_by, tx).await?;
+    let tx = crate::waitlist::tell_first(store, &unit, tx).await?;
     match store.transact(tx).await {
         Ok(()) => Ok(json!({ "outcome": "expired", "reservation_id": r.id })),
         Err(StoreError::ConditionFailed { .. }) => Err(AppError::Conflict("the unit changed meanwhile; the schedule retries".into())),

@@ -142,6 +142,16 @@ pub fn check_links(mut tx: Tx, t: TenantId, fields: &DealFields, before: Option<
     check_units(tx, t, fields, before)
 }
 
+/// Linking a unit to a deal sells it when the deal is won (the inventory
+/// reactor): adding units takes `unit.reserve`, as reserving one does.
+pub fn may_link_units(p: &Principal, fields: &DealFields, before: Option<&DealFields>) -> Result<(), AppError> {
+    let added = fields.units.iter().any(|u| !before.is_some_and(|b| b.units.contains(u)));
+    if added && !p.can(crm_auth::rbac::UNIT_RESERVE) {
+        return Err(AppError::Forbidden("linking units to a deal takes `unit.reserve`".into()));
+    }
+    Ok(())
+}
+
 /// Checks, in `tx`, that the units newly on the deal exist in the tenant (`link:units[i]`).
 pub fn check_units(mut tx: Tx, t: TenantId, fields: &DealFields, before: Option<&DealFields>) -> Tx {
     for (i, unit) in fields.units.iter().enumerate() {
@@ -194,6 +204,7 @@ pub struct NewDeal<'a> {
 pub async fn create(store: &Store, p: &Principal, request_id: Option<&str>, new: NewDeal<'_>, tx: Tx) -> Result<(Deal, Tx), AppError> {
     let NewDeal { pipeline, stage, fields, lead_id, standalone } = new;
     let t = p.tenant_id;
+    may_link_units(p, &fields, None)?;
     crm_records::write::check_owner(store, t, fields.owner_user_id).await?;
     let now = Timestamp::now();
     let deal = Deal {

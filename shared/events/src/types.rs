@@ -224,6 +224,8 @@ catalogue! {
     UNIT_RESERVATION_RELEASED = "unit.reservation.released",
     UNIT_STATUS_CHANGED = "unit.status.changed",
     UNIT_UPDATED = "unit.updated",
+    UNIT_WAITLIST_JOINED = "unit.waitlist.joined",
+    UNIT_WAITLIST_LEFT = "unit.waitlist.left",
     // user
     USER_CREATED = "user.created",
     USER_DEACTIVATED = "user.deactivated",

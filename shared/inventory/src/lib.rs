@@ -11,7 +11,9 @@
 //! * [`payment_plan`]: payment-plan templates and the installment schedule
 //!   they make of a price, exact to the minor unit;
 //! * [`availability`]: the per-project counts by status × type and the value
-//!   still available, as deltas that commute.
+//!   still available, as deltas that commute;
+//! * [`media`] and [`waitlist`]: a unit's gallery, and the buyers queued
+//!   behind its reservation.
 //!
 //! Everything here is pure; the inventory function crate reads and writes it.
 
@@ -25,6 +27,7 @@ pub mod project;
 pub mod reservation;
 pub mod status;
 pub mod unit;
+pub mod waitlist;
 
 /// A size or length as the spec's `NUMERIC(n,2)`: rounded to two decimals.
 pub fn two_decimals(x: f64) -> f64 {

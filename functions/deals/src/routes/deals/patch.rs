@@ -46,6 +46,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         json!({ "changes": changes }),
     ));
     let tx = board::write(tx, p.tenant_id, &pipeline, &board::deltas(Some(&current), Some(&next)));
+    write::may_link_units(&p, &next.fields, Some(&current.fields))?;
     let tx = write::check_links(tx, p.tenant_id, &next.fields, Some(&current.fields));
     let tx = write::party_links(tx, p.tenant_id, Some(&current), Some(&next))?;
     let stage = pipeline.stage(&next.stage_id.to_string()).map(|s| s.name.clone()).unwrap_or_default();

@@ -1,5 +1,6 @@
 //! `POST /v1/units/bulk` `{unit_ids, status?, price?}` — one status or one
-//! price change for up to 100 units (`units.bulkEdit`), each unit through
+//! price change for up to 100 units (`units.bulkEdit`, four at a time),
+//! each unit through
 //! the same path as its own route: the status machine, the approvals gate
 //! (`unit.status.sold`, `unit.price.update`), its own transaction. A price
 //! is `set` outright, or moved by `change_pct` or `change_amount`. Each
@@ -148,10 +149,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if price.is_some() {
         p.require(crm_auth::rbac::UNIT_PRICE_UPDATE)?;
     }
-    let mut results = Vec::with_capacity(ids.len());
-    for id in ids {
-        results.push(one(app, &call, id, status, price, effective_at, note.clone()).await);
-    }
+    use futures::StreamExt;
+    let call = &call;
+    let results: Vec<Outcome> =
+        futures::stream::iter(ids).map(|id| one(app, call, id, status, price, effective_at, note.clone())).buffered(4).collect().await;
     let count = |o: &str| results.iter().filter(|r| r.outcome == o).count();
     let (updated, held, refused) = (count("updated"), count("held"), count("refused"));
     Ok(Reply::ok(BulkResult { results, updated, held, refused }))
@@ -178,14 +179,16 @@ async fn one(
         let mut unit = catalogue::unit(&app.store, p.tenant_id, id).await?;
         let event = |kind, data| catalogue::event(call, kind, "unit", id, data);
         let before = unit.version;
+        // The new price is known before anything is written: a unit refused for it is left as it was.
+        let new_price = price.map(|how| moved(unit.price, how)).transpose()?;
         if let Some(to) = status {
             match statuses::change(app, p, unit, statuses::Ask { to, deal_id: None, note: note.clone(), bulk: true }, &event).await? {
                 Changed::Held(r) => return Ok::<_, AppError>((unit_outcome(id, "held"), Some(r.id))),
                 Changed::Done(next) => unit = *next,
             }
         }
-        if let Some(how) = price {
-            let ask = pricing::Ask { price: moved(unit.price, how)?, currency: unit.currency, effective_at, note: note.clone() };
+        if let Some(new_price) = new_price {
+            let ask = pricing::Ask { price: new_price, currency: unit.currency, effective_at, note: note.clone() };
             match pricing::change(app, p, unit, ask, &event).await? {
                 Changed::Held(r) => return Ok((unit_outcome(id, "held"), Some(r.id))),
                 Changed::Done(next) => unit = *next,

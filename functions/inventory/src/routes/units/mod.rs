@@ -16,3 +16,4 @@ pub mod price_post;
 pub mod prices_get;
 pub mod reservations;
 pub mod status_patch;
+pub mod waitlist;

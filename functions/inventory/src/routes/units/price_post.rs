@@ -5,7 +5,9 @@
 //! the inventory clock, `unit.price.scheduled`. A tenant policy on
 //! `unit.price.update` (a threshold on `change_abs` or `change_pct_abs`)
 //! holds it for approval first (`202`); sent again once approved, it goes
-//! through. `If-Match` honoured.
+//! through. A change of currency always needs an approval (`422
+//! APPROVAL_REQUIRED` with no policy on `currency_changed`). `If-Match`
+//! honoured.
 
 use crm_http::{Call, Reply};
 use crm_inventory::unit::{Unit, MAX_PRICE};

@@ -20,6 +20,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let tx = Tx::new()
         .delete("component", &Component::key(p.tenant_id, unit.id, c.id), Some(Condition::version_is(c.version)))
         .emit_audited(&event);
+    let tx = catalogue::give_place(tx, p.tenant_id, unit.id, "components");
     app.store.transact(tx).await.map_err(|e| catalogue::refused(p, e))?;
     Ok(Reply::no_content())
 }

@@ -4,11 +4,11 @@
 
 use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
-use crm_inventory::component::{self, Component, ComponentChanges, MAX_PER_UNIT};
-use crm_inventory::unit::{Unit, UNIT};
-use crm_kernel::{AppError, Limit, Timestamp};
+use crm_inventory::component::{Component, ComponentChanges, MAX_PER_UNIT};
+use crm_inventory::unit::Unit;
+use crm_kernel::{AppError, Timestamp};
 use crm_store::tx::Condition;
-use crm_store::{keys, Query, Tx};
+use crm_store::Tx;
 use serde_json::json;
 
 use crate::{catalogue, App};
@@ -19,14 +19,11 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let unit = catalogue::unit_of(&app.store, &call).await?;
     let c = Component::new(t, unit.id, call.json::<ComponentChanges>()?, Timestamp::now())?;
     catalogue::check_code(&catalogue::component_types(&app.store, t).await?, "component_type_code", &c.component_type_code)?;
-    let q = Query::table(t, keys::entity_pk(t, UNIT, &unit.id.to_string())).sk_begins_with(component::PREFIX).limit(Limit::max());
-    if app.store.query(q).await?.items.len() >= MAX_PER_UNIT {
-        return Err(AppError::LimitReached { key: "unit.components.max".into(), limit: MAX_PER_UNIT as i64 });
-    }
     let data = json!({ "component_id": c.id, "component_type_code": c.component_type_code, "name": c.name, "area_sqm": c.area_sqm });
     let event = catalogue::event(&call, crm_events::types::UNIT_COMPONENT_ADDED, "unit", unit.id, data)?;
     let tx =
         Tx::new().put_new("component", c.to_item()?).check("ref:unit", &Unit::key(t, unit.id), Condition::exists()).emit_audited(&event);
+    let tx = catalogue::take_place(tx, t, unit.id, "components", MAX_PER_UNIT);
     app.store.transact(tx).await.map_err(|e| catalogue::refused(p, e))?;
     Ok(Reply::created(format!("/v1/units/{}/components/{}", unit.id, c.id), &c).etag(c.version))
 }

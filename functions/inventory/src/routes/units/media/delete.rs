@@ -14,6 +14,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let (unit, m) = super::load(app, &call).await?;
     catalogue::if_match(&call, m.version)?;
     let tx = Tx::new().delete("media", &Media::key(p.tenant_id, unit.id, m.id), Some(Condition::version_is(m.version)));
+    let tx = catalogue::give_place(tx, p.tenant_id, unit.id, "media");
     app.store.transact(tx).await.map_err(|e| catalogue::refused(p, e))?;
     app.files.delete(&m.object_key()).await?;
     Ok(Reply::no_content())

@@ -67,9 +67,6 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let (kind, content_type, file_name) =
         (kind.unwrap_or(MediaType::Image), content_type.unwrap_or_default(), file_name.unwrap_or_default());
     let max = media::check(kind, &content_type)?;
-    if existing >= MAX_PER_UNIT {
-        return Err(AppError::LimitReached { key: "unit.media.max".into(), limit: MAX_PER_UNIT as i64 });
-    }
     let m = Media {
         id: EntityId::new(),
         tenant_id: t,
@@ -87,6 +84,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     };
     let upload = app.files.upload_form(&m.object_key(), &content_type, max).await?;
     let tx = Tx::new().put_new("media", m.to_item()?).check("ref:unit", &Unit::key(t, unit.id), Condition::exists());
+    let tx = catalogue::take_place(tx, t, unit.id, "media", MAX_PER_UNIT);
     app.store.transact(tx).await.map_err(|e| catalogue::refused(p, e))?;
     Ok(Reply::created(format!("/v1/units/{}/media/{}", unit.id, m.id), Upload { media: m, upload }))
 }

@@ -33,8 +33,13 @@ pub struct NewDeposit {
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?;
     let (unit, r) = super::load(app, &call).await?;
+    // Whoever made it, a manager or an admin.
+    crm_records::write::require_edit(p, Some(r.reserved_by))?;
     if !r.is_active() || r.kind != Kind::Reservation {
-        return Err(AppError::Refused { code: "RESERVATION_ENDED", message: "a deposit is taken on an active reservation".into() });
+        return Err(AppError::Refused {
+            code: if r.is_active() { "NOT_A_RESERVATION" } else { "RESERVATION_ENDED" },
+            message: "a deposit is taken on an active reservation for a buyer, not on a courtesy hold".into(),
+        });
     }
     let asked: NewDeposit = call.json()?;
     let mut f = Fields::new();

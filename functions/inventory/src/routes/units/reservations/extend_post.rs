@@ -29,6 +29,8 @@ pub struct Extend {
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?;
     let (unit, r) = super::load(app, &call).await?;
+    // Whoever made it, a manager or an admin.
+    crm_records::write::require_edit(p, Some(r.reserved_by))?;
     let mut f = Fields::new();
     let until = f.time("expires_at", call.json::<Extend>()?.expires_at).flatten();
     f.require("expires_at", until.is_some());
