@@ -127,7 +127,6 @@ pub fn refused(p: &Principal, e: StoreError) -> AppError {
                 "unit" | "project" | "building" | "component" | "reservation" | "plan" | "approval_grant" => AppError::PreconditionFailed,
                 "unit_code" => AppError::Conflict("a unit of the building has this code already".into()),
                 "building_name" => AppError::Conflict("a building of the project has this name already".into()),
-                "holds" => AppError::LimitReached { key: "reservation_policy.holds_per_user".into(), limit: 0 },
                 "components_max" => {
                     AppError::LimitReached { key: "unit.components.max".into(), limit: crm_inventory::component::MAX_PER_UNIT as i64 }
                 }

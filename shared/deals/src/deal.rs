@@ -304,34 +304,14 @@ impl DealFields {
                 f.error("companies", "at most one primary company");
             }
         }
-        match c.watchers {
-            Input::Absent => {}
-            Input::Given(list) if list.len() <= MAX_WATCHERS => {
-                next.watchers = Vec::new();
-                for (i, w) in list.into_iter().enumerate() {
-                    match w {
-                        Input::Given(u) if !next.watchers.contains(&u) => next.watchers.push(u),
-                        Input::Given(_) => {}
-                        _ => f.error(&format!("watchers[{i}]"), "must be a user id"),
-                    }
-                }
-            }
-            _ => f.error("watchers", format!("must be a list of at most {MAX_WATCHERS} user ids")),
+        if matches!(c.watchers, Input::Null) {
+            // Watchers are replaced, never cleared by `null`.
+            f.error("watchers", format!("must be a list of at most {MAX_WATCHERS} user ids"));
+        } else if let Some(list) = f.id_list("watchers", c.watchers, MAX_WATCHERS, "user") {
+            next.watchers = list;
         }
-        match c.units {
-            Input::Absent => {}
-            Input::Null => next.units = Vec::new(),
-            Input::Given(list) if list.len() <= MAX_UNITS => {
-                next.units = Vec::new();
-                for (i, u) in list.into_iter().enumerate() {
-                    match u {
-                        Input::Given(id) if !next.units.contains(&id) => next.units.push(id),
-                        Input::Given(_) => {}
-                        _ => f.error(&format!("units[{i}]"), "must be a unit id"),
-                    }
-                }
-            }
-            _ => f.error("units", format!("must be a list of at most {MAX_UNITS} unit ids")),
+        if let Some(list) = f.id_list("units", c.units, MAX_UNITS, "unit") {
+            next.units = list;
         }
         f.require("name", !next.name.is_empty());
         f.finish(next)

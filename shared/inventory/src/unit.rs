@@ -261,20 +261,8 @@ impl UnitFields {
         if let Some(v) = f.user_id("owner_user_id", c.owner_user_id) {
             next.owner_user_id = v;
         }
-        match c.watchers {
-            Input::Absent => {}
-            Input::Null => next.watchers = Vec::new(),
-            Input::Given(list) if list.len() <= 20 => {
-                next.watchers = Vec::new();
-                for (i, w) in list.into_iter().enumerate() {
-                    match w {
-                        Input::Given(u) if !next.watchers.contains(&u) => next.watchers.push(u),
-                        Input::Given(_) => {}
-                        _ => f.error(&format!("watchers[{i}]"), "must be a user id"),
-                    }
-                }
-            }
-            _ => f.error("watchers", "must be a list of at most 20 user ids"),
+        if let Some(list) = f.id_list("watchers", c.watchers, 20, "user") {
+            next.watchers = list;
         }
         f.require("code", !next.code.is_empty());
         f.require("unit_type_code", !next.unit_type_code.is_empty());

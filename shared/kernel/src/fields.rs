@@ -283,6 +283,31 @@ impl Fields {
         self.set(key, input, "must be true or false")
     }
 
+    /// A list of at most `max` ids of `what` (`user`, `unit`), in order and
+    /// without repeats; `null` clears. Each bad id is named (`units[2]`);
+    /// anything but such a list is a problem of `key`.
+    pub fn id_list<T: PartialEq>(&mut self, key: &str, input: Input<Vec<Input<T>>>, max: usize, what: &str) -> Option<Vec<T>> {
+        match input {
+            Input::Absent => None,
+            Input::Null => Some(Vec::new()),
+            Input::Given(list) if list.len() <= max => {
+                let mut out: Vec<T> = Vec::new();
+                for (i, id) in list.into_iter().enumerate() {
+                    match id {
+                        Input::Given(id) if !out.contains(&id) => out.push(id),
+                        Input::Given(_) => {}
+                        _ => self.error(&format!("{key}[{i}]"), format!("must be a {what} id")),
+                    }
+                }
+                Some(out)
+            }
+            _ => {
+                self.error(key, format!("must be a list of at most {max} {what} ids"));
+                None
+            }
+        }
+    }
+
     /// A record's id; `null` clears.
     pub fn entity_id(&mut self, key: &str, input: Input<EntityId>) -> Option<Option<EntityId>> {
         self.value(key, input, "must be an id")
