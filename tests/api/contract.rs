@@ -36,6 +36,7 @@ fn every_template_route_declares_its_access_and_public_means_public() {
             None => panic!("{key} is in template.yaml but no route table declares its access"),
             Some(Access::Public) => assert!(public, "{key} is Public in code but behind the authorizer in template.yaml"),
             Some(Access::Permission(p)) => assert!(!public, "{key} needs `{p}` but template.yaml makes it Authorizer: NONE"),
+            Some(Access::AnyOf(any)) => assert!(!public, "{key} needs one of {any:?} but template.yaml makes it Authorizer: NONE"),
         }
     }
 }

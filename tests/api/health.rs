@@ -34,7 +34,25 @@ async fn detailed_health_reports_table_bus_and_queues_to_admins_only() {
     let names: Vec<&str> = queues.iter().map(|q| q["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        vec!["activity", "activity_dlq", "deal_relink", "deal_relink_dlq", "notifications", "notifications_dlq", "outbox_dlq"]
+        vec![
+            "activity",
+            "activity_dlq",
+            "audit_export",
+            "audit_export_dlq",
+            "deal_relink",
+            "deal_relink_dlq",
+            "inventory_reactor",
+            "inventory_reactor_dlq",
+            "jobs",
+            "jobs_dlq",
+            "notifications",
+            "notifications_dlq",
+            "outbox_dlq",
+            "unit_availability",
+            "unit_availability_dlq",
+            "unit_jobs",
+            "unit_jobs_dlq",
+        ]
     );
     assert!(queues.iter().all(|q| q["reachable"] == true));
 }

@@ -691,3 +691,99 @@ async fn a_waitlist_queues_behind_a_reservation_and_the_first_in_line_hears_when
     assert_eq!(send(rep.request(Method::DELETE, &format!("/v1/units/{id}/waitlist/{entry}"))).await.0, 204);
     assert_eq!(admin.get_json(&format!("/v1/units/{id}/waitlist")).await["data"].as_array().unwrap().len(), 1);
 }
+
+/// Starts a units import of `csv` (uploaded to its presigned form) and waits for the job's end.
+async fn units_import(app: &TestApp, csv: &str, dry_run: bool) -> Value {
+    let (status, made) = send(app.post("/v1/units/import").json(&json!({"filename": "units.csv", "dry_run": dry_run}))).await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["data"]["job"]["type"], "units_import");
+    let id = made["data"]["job"]["id"].as_str().unwrap().to_string();
+    let (status, answer) = crate::helpers::upload(&made["data"]["upload"], csv.as_bytes().to_vec(), "text/csv").await;
+    assert!((200..300).contains(&status), "upload: {status} {answer}");
+    assert_eq!(send(app.post(&format!("/v1/jobs/{id}/start"))).await.0, 202);
+    crate::imports::finished(app, &id, PIPELINE).await
+}
+
+#[tokio::test]
+async fn units_import_through_the_jobs_checking_every_row_and_export_as_the_list_filters() {
+    let admin = TestApp::with_plan(&["admin"], "DevPro").await;
+    let (project, a) = site(&admin, json!({})).await;
+    let b = body_of(admin.post("/v1/buildings").json(&json!({"project_id": project, "name": "Tower B", "floors": 8}))).await;
+    let b = b["data"]["id"].as_str().unwrap().to_string();
+    let held = unit(&admin, &a, "A-101", "APT", 100_000_000).await;
+    let stranger = TestApp::with_plan(&["admin"], "DevPro").await;
+    let (_, foreign) = site(&stranger, json!({})).await;
+    let csv = format!(
+        "Building ID,Code,Name,Unit Type Code,Floor,Size SQM,Bedrooms,Price,Currency\n\
+         {a},A-101,,APT,1,90,2,1,EGP\n\
+         {a},A-102,شقة ١٠٢,APT,1,95.5,2,150000000,EGP\n\
+         {b},A-102,,APT,1,95.5,2,150000000,EGP\n\
+         {a},A-102,,STUDIO,1,40,0,90000000,EGP\n\
+         {a},A-103,,NOPE,1,40,0,90000000,EGP\n\
+         {foreign},A-104,,APT,1,40,1,90000000,EGP\n\
+         {a},A-105,,APT,1,40,many,90000000,EGP\n\
+         {a},=A-106,,VILLA,2,300,5,300000000,EGP\n"
+    );
+    let expected = json!({"processed": 8, "created": 3, "duplicates": 2, "failed": 3, "exported": 0});
+    let dry = units_import(&admin, &csv, true).await;
+    assert_eq!((dry["status"].as_str(), &dry["counts"]), (Some("completed"), &expected), "{dry}");
+    let before = admin.get_json(&format!("/v1/units?building={a}")).await;
+    assert_eq!(before["data"].as_array().unwrap().len(), 1, "a dry run writes nothing: {before}");
+
+    let done = units_import(&admin, &csv, false).await;
+    assert_eq!((done["status"].as_str(), &done["counts"]), (Some("completed"), &expected), "{done}");
+    let errors: Vec<(u64, &str)> =
+        done["errors"].as_array().unwrap().iter().map(|e| (e["row"].as_u64().unwrap(), e["field"].as_str().unwrap())).collect();
+    assert_eq!(errors, [(5, "unit_type_code"), (6, "building_id"), (7, "bedrooms")], "{}", done["errors"]);
+    let dupes: Vec<(u64, Value)> =
+        done["duplicates"].as_array().unwrap().iter().map(|d| (d["row"].as_u64().unwrap(), d["unit_id"].clone())).collect();
+    assert_eq!(dupes, [(1, held["id"].clone()), (4, Value::Null)], "the unit holding the code, else an earlier row");
+
+    // Written as the API writes a unit: listed, counted, priced with a history, in the availability model.
+    let in_a = admin.get_json(&format!("/v1/units?building={a}")).await;
+    let codes: Vec<&str> = in_a["data"].as_array().unwrap().iter().map(|u| u["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["=A-106", "A-101", "A-102"], "{in_a}");
+    let a102 = in_a["data"].as_array().unwrap().iter().find(|u| u["code"] == "A-102").unwrap().clone();
+    assert_eq!(
+        (a102["name"].as_str(), a102["size_sqm"].as_f64(), a102["status"].as_str()),
+        (Some("شقة ١٠٢"), Some(95.5), Some("available"))
+    );
+    let history = admin.get_json(&format!("/v1/units/{}/prices", a102["id"].as_str().unwrap())).await;
+    assert_eq!(history["data"][0]["price"], 150_000_000, "{history}");
+    let (status, kept) = send(admin.request(Method::DELETE, &format!("/v1/buildings/{b}"))).await;
+    assert_eq!(status, 409, "the building's tally counts its imported unit: {kept}");
+    availability_is(&admin, &project, json!({"available": 4})).await;
+    assert_eq!(units_import(&admin, &csv, false).await["counts"]["created"], 0, "a second import of the file finds every code taken");
+
+    // The export: the units the list's filter finds, cells a spreadsheet would run quoted.
+    let (status, export) = send(admin.post("/v1/units/export").json(&json!({"project": project, "type": "APT"}))).await;
+    assert_eq!(status, 202, "{export}");
+    let job = crate::imports::finished(&admin, export["data"]["id"].as_str().unwrap(), PIPELINE).await;
+    assert_eq!((job["status"].as_str(), job["counts"]["exported"].as_u64()), (Some("completed"), Some(3)), "{job}");
+    let file = reqwest::get(job["download"]["url"].as_str().unwrap()).await.unwrap().text().await.unwrap();
+    let mut rows = csv::Reader::from_reader(file.as_bytes());
+    let header: Vec<String> = rows.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(&header[..4], ["id", "project_id", "building_id", "code"]);
+    let records: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    let mut exported: Vec<String> = records.iter().map(|r| r[3].to_string()).collect();
+    exported.sort();
+    assert_eq!(exported, ["A-101", "A-102", "A-102"], "{file}");
+    let everything = body_of(admin.post("/v1/units/export").json(&json!({"building": a}))).await;
+    let all = crate::imports::finished(&admin, everything["data"]["id"].as_str().unwrap(), PIPELINE).await;
+    let file = reqwest::get(all["download"]["url"].as_str().unwrap()).await.unwrap().text().await.unwrap();
+    assert!(file.contains("'=A-106"), "a formula-like cell is quoted for spreadsheets: {file}");
+
+    // Bad input changes nothing; the plan gates both; another tenant never sees the job.
+    let (status, bad) = send(admin.post("/v1/units/export").json(&json!({"status": "gone", "min_price": -1}))).await;
+    assert_eq!(status, 400, "{bad}");
+    let failed = units_import(&admin, "code,status\nA-1,sold\n", false).await;
+    assert_eq!(failed["status"], "failed");
+    let why = failed["failure"].as_str().unwrap();
+    assert!(why.contains("columns.status") && why.contains("columns.building_id"), "{why}");
+    assert_eq!(stranger.get(&format!("/v1/jobs/{}", job["id"].as_str().unwrap())).send().await.unwrap().status(), 404);
+    let free = TestApp::with_roles(&["admin"]).await;
+    assert_eq!(send(free.post("/v1/units/import").json(&json!({}))).await.0, 402);
+    assert_eq!(send(free.post("/v1/units/export").json(&json!({}))).await.0, 402);
+    let viewer = admin.colleague(&["viewer"]).await;
+    assert_eq!(send(viewer.post("/v1/units/import").json(&json!({}))).await.0, 403, "importing units takes unit.update");
+}

@@ -573,12 +573,8 @@ async fn the_storage_refuses_an_upload_outside_its_policy_and_a_job_reads_the_ve
         .map(|c| c["first_name"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(names, vec!["Pinned".to_string()], "the version the job started with, not the one uploaded over it");
-    let job: records::job::Job = fixture_store()
-        .await
-        .get_as(&records::job::Job::key(app.tenant, crm_kernel::EntityId::parse(&id).unwrap()))
-        .await
-        .unwrap()
-        .unwrap();
+    let job: crm_jobs::Job =
+        fixture_store().await.get_as(&crm_jobs::Job::key(app.tenant, crm_kernel::EntityId::parse(&id).unwrap())).await.unwrap().unwrap();
     let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&crate::helpers::sdk().await).force_path_style(true).build());
     let bucket = form["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
     let latest = s3.head_object().bucket(bucket).key(&job.object_key).send().await.unwrap().version_id;

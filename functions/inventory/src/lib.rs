@@ -9,18 +9,24 @@
 //!   deal (`deal.won`, `deal.lost`, `deal.deleted`).
 //! * Worker `unit_availability`: [`availability::project`], the availability
 //!   read model from the `unit.*` events.
+//! * Worker `unit_jobs`: [`jobs::handle`], units CSV imports and exports on
+//!   the shared jobs engine (`crm_jobs`).
 //! * Function `inventory_clock`: one-time schedules coming due
 //!   ([`Clock`]): a reservation's expiry, a future price.
 
 pub mod availability;
 pub mod catalogue;
+pub mod finding;
 pub mod gate;
+pub mod jobs;
 pub mod notices;
 pub mod pricing;
 pub mod reactor;
 pub mod reserving;
 pub mod routes;
 pub mod statuses;
+pub mod unit_export;
+pub mod unit_import;
 pub mod waitlist;
 
 use crm_auth::rbac;
@@ -35,8 +41,10 @@ pub struct App {
     pub store: Store,
     /// The inventory clock: `INVENTORY_SCHEDULE_GROUP`, `INVENTORY_TARGET_ARN`, `INVENTORY_ROLE_ARN`.
     pub clock: crm_schedule::Scheduler,
-    /// Unit media (`FILES_BUCKET`, `media/{tenant}/…`).
+    /// Unit media (`FILES_BUCKET`, `media/{tenant}/…`) and the units jobs' files (`transfers/{tenant}/…`).
     pub files: crm_files::Files,
+    /// How the jobs worker paces its deliveries (`JOB_RUN_BUDGET_SECS`).
+    pub pace: crm_jobs::worker::Pace,
 }
 
 /// What the inventory clock's schedules carry.
@@ -53,6 +61,7 @@ impl App {
             store: Store::from_config(config, env).map_err(|e| e.to_string())?,
             clock: crm_schedule::Scheduler::new(config, env, "INVENTORY", "inventory schedule"),
             files: crm_files::Files::new(config, env),
+            pace: crm_jobs::worker::Pace::from_env(env),
         })
     }
 
@@ -70,6 +79,11 @@ impl App {
     /// The `unit_availability` worker.
     pub async fn handle_availability_batch(&self, event: SqsEvent) -> BatchResponse {
         process_batch(availability::CONSUMER, event, |e| async move { availability::project(&self.store, &e).await.map(|_| ()) }).await
+    }
+
+    /// The `unit_jobs` worker: units imports and exports.
+    pub async fn handle_jobs_batch(&self, event: SqsEvent) -> BatchResponse {
+        process_batch(jobs::CONSUMER, event, |e| jobs::handle(self, e)).await
     }
 
     /// The `inventory_clock` function: a schedule's input, decoded.
@@ -107,6 +121,8 @@ pub const ROUTES: &[Route<App>] = &[
         units::bulk_post::handle,
         "Bulk status or price change (units.bulkEdit; each unit through the status machine and the approvals gate)", body: crate::routes::units::bulk_post::BulkEdit, reply: crate::routes::units::bulk_post::BulkResult,
         errors: [402 "PLAN_REQUIRED"]),
+    route!("POST /v1/units/import", "UnitsImport", Access::Permission(rbac::UNIT_UPDATE), units::import_post::handle, "Import units (a CSV through the import jobs; units.bulkEdit)", reply: crm_jobs::start::Started, errors: [402 "PLAN_REQUIRED"]),
+    route!("POST /v1/units/export", "UnitsExport", Access::Permission(rbac::UNIT_READ), units::export_post::handle, "Export units (a CSV of the filtered units, as a job; units.bulkEdit)", body: crate::finding::UnitFilter, reply: crm_jobs::job::JobView, errors: [402 "PLAN_REQUIRED"]),
     route!("GET /v1/units/{id}", "UnitsGet", Access::Permission(rbac::UNIT_READ), units::id_get::handle, "Get unit (with components and its reservation)", reply: crate::routes::units::id_get::UnitView),
     route!("PATCH /v1/units/{id}", "UnitsUpdate", Access::Permission(rbac::UNIT_UPDATE), units::patch::handle, "Update unit (If-Match)", body: crm_inventory::unit::UnitChanges, reply: crm_inventory::unit::Unit, errors: [409 "CONFLICT", 412 "PRECONDITION_FAILED"]),
     route!("DELETE /v1/units/{id}", "UnitsDelete", Access::Permission(rbac::UNIT_DELETE), units::delete::handle, "Delete unit (not reserved or sold)", reply: crm_http::contract::NoContent, errors: [409 "SOLD_IS_FINAL", 409 "RESERVATION_ACTIVE", 412 "PRECONDITION_FAILED"]),
@@ -199,6 +215,7 @@ crm_runtime::function! {
         http "api" => App::handle,
         sqs "inventory_reactor" => App::handle_reactor_batch,
         sqs "unit_availability" => App::handle_availability_batch,
+        sqs "unit_jobs" => App::handle_jobs_batch,
         json "inventory_clock" => App::run_clock
     },
 }

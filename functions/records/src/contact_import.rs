@@ -1,4 +1,4 @@
-//! Contacts as an import kind ([`crate::import`]): columns as
+//! Contacts as an import kind ([`crm_jobs::engine`]): columns as
 //! `POST /v1/contacts` takes them; the job's creator owns rows that name
 //! no owner; a named company must be the tenant's; no two contacts share an
 //! email or phone (the address markers decide, as for the API).
@@ -14,9 +14,9 @@ use crate::channel::{self, ChannelType};
 use crate::company::Company;
 use crate::contact::{Contact, ContactFields, CONTACT};
 use crate::custom_fields::{self, Definition};
-use crate::import::{ChunkOutcome, ImportRow, Verdict};
-use crate::job::{Duplicate, Job};
 use crate::{search_index, App};
+use crm_jobs::engine::{ChunkOutcome, ImportRow, Verdict};
+use crm_jobs::job::{Duplicate, Job};
 
 /// The contacts kind of import.
 pub struct ContactRows;
@@ -31,13 +31,15 @@ fn reason(family: &str) -> &'static str {
 }
 
 fn duplicate(row: u32, family: &str, value: String, holder: Option<String>) -> Duplicate {
-    Duplicate { row, reason: reason(family).into(), value, contact_id: holder, lead_id: None, imported: false }
+    Duplicate { contact_id: holder, ..Duplicate::earlier_row(row, reason(family), &value) }
 }
 
 impl ImportRow for ContactRows {
     type Fields = ContactFields;
     type Record = Contact;
+    type Ctx = App;
     const COLUMNS: &'static [&'static str] = crate::csv_rows::IMPORT_COLUMNS;
+    const REQUIRED: &'static [&'static str] = &["first_name"];
     const ENTITY: &'static str = "contact";
     const LIMIT: &'static str = "contacts.max";
     const COUNTER: &'static str = "contacts_used";
@@ -125,7 +127,7 @@ impl ImportRow for ContactRows {
     }
 
     /// An address marker another contact took meanwhile: a duplicate, with its holder.
-    async fn refused(app: &App, job: &Job, row: u32, label: &str) -> Result<Verdict, AppError> {
+    async fn refused(app: &App, job: &Job, row: u32, _contact: &Contact, label: &str) -> Result<Verdict, AppError> {
         let (family, value) = label.trim_start_matches("marker:").split_once(':').unwrap_or(("", ""));
         let holder =
             app.store.get(&keys::unique(job.tenant_id, family, value)).await?.and_then(|it| it.str_attr("contact_id").map(str::to_string));

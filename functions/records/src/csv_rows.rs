@@ -2,56 +2,22 @@
 //! (for contacts `first_name`, `last_name`, `email`, `phone`, `job_title`,
 //! `company_id`, `lifecycle_stage`; case and spaces forgiven, a UTF-8 BOM
 //! ignored); each data row becomes the same JSON the entity's `POST` takes,
-//! so one parser judges both ([`crate::import::parse_row`]). Unknown columns
+//! so one parser judges both ([`crm_jobs::engine::parse_row`]). Unknown columns
 //! are refused up front, with the list of known ones. A column
 //! `custom.{code}` fills the tenant's custom field `code`, typed by its
 //! definition ([`crate::custom_fields::Definition::from_cell`]) and checked
 //! like the API's (types, options, required fields). Export writes the
 //! standard columns, plus `id`, `owner_user_id`, `created_at`.
 
-use crm_kernel::{AppError, FieldError};
+use crm_kernel::AppError;
 
 use crate::contact::Contact;
+#[cfg(test)]
 use crate::custom_fields::Definition;
-
-/// The prefix of a custom-field column.
-pub const CUSTOM: &str = "custom.";
 
 pub const IMPORT_COLUMNS: &[&str] = &["first_name", "last_name", "email", "phone", "job_title", "company_id", "lifecycle_stage"];
 pub const EXPORT_COLUMNS: &[&str] =
     &["id", "first_name", "last_name", "email", "phone", "job_title", "company_id", "lifecycle_stage", "owner_user_id", "created_at"];
-/// Largest file accepted.
-pub const MAX_BYTES: i64 = 20 * 1024 * 1024;
-pub const MAX_ROWS: usize = 50_000;
-
-/// The normalised header of a file whose known columns are `known` (and
-/// `custom.{code}` of an active field in `defs`), or `400` naming every
-/// unknown column; a `first_name` column is required.
-pub fn header_of(record: &csv::StringRecord, defs: &[Definition], known_columns: &[&str]) -> Result<Vec<String>, AppError> {
-    let cols: Vec<String> =
-        record.iter().map(|c| c.trim_start_matches('\u{feff}').trim().to_ascii_lowercase().replace([' ', '-'], "_")).collect();
-    let known = |c: &str| match c.strip_prefix(CUSTOM) {
-        Some(code) => defs.iter().any(|d| d.code == code && d.active),
-        None => known_columns.contains(&c),
-    };
-    let unknown: Vec<FieldError> = cols
-        .iter()
-        .filter(|c| !known(c))
-        .map(|c| {
-            FieldError::new(
-                format!("columns.{c}"),
-                format!("unknown column; known: {}, and custom.{{code}} of an active custom field", known_columns.join(", ")),
-            )
-        })
-        .collect();
-    if !unknown.is_empty() {
-        return Err(AppError::invalid_fields(unknown));
-    }
-    if !cols.iter().any(|c| c == "first_name") {
-        return Err(AppError::invalid("columns.first_name", "the file needs a first_name column"));
-    }
-    Ok(cols)
-}
 
 /// The export file's lines for `contacts` (the header when `with_header`),
 /// without the columns of the fields its reader may not read (`hidden`).
@@ -87,7 +53,7 @@ pub fn export(contacts: &[Contact], with_header: bool, hidden: &crm_auth::sensit
 mod tests {
     use super::*;
     use crate::contact_import::ContactRows;
-    use crate::import::{header, parse_row};
+    use crm_jobs::engine::{header, parse_row};
 
     fn records(text: &str) -> Vec<csv::StringRecord> {
         csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes()).records().map(Result::unwrap).collect()

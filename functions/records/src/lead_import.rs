@@ -1,5 +1,5 @@
 //! The leads import (the spec: "CSV import with preview"; ADR 0012), on the same
-//! job machinery as contacts ([`crate::jobs`]): one chunk of rows at a time.
+//! job machinery as contacts ([`crm_jobs`]): one chunk of rows at a time.
 //!
 //! Columns: `first_name`, `last_name`, `email`, `phone`, `company_name`,
 //! `job_title`, `country`, `source` (default `import`), `status`,
@@ -24,11 +24,11 @@ use crm_store::{Index, Query, StoreError, Tx};
 use serde_json::Value;
 
 use crate::custom_fields::{self, Definition};
-use crate::import::{ChunkOutcome, ImportRow, Verdict};
-use crate::job::{Duplicate, Job, RowError};
 use crate::lead::{Lead, LeadFields, LEAD};
 use crate::lead_rules::{Assignment, Pick, Scoring};
 use crate::{search_index, App};
+use crm_jobs::engine::{ChunkOutcome, ImportRow, Verdict};
+use crm_jobs::job::{Duplicate, Job, RowError};
 
 pub const COLUMNS: &[&str] =
     &["first_name", "last_name", "email", "phone", "company_name", "job_title", "country", "source", "status", "owner_user_id", "message"];
@@ -44,9 +44,11 @@ async fn lead_with_email(app: &App, t: crm_kernel::TenantId, email: Option<&crm_
 }
 
 impl ImportRow for LeadRows {
+    type Ctx = App;
     type Fields = LeadFields;
     type Record = Lead;
     const COLUMNS: &'static [&'static str] = COLUMNS;
+    const REQUIRED: &'static [&'static str] = &["first_name"];
     const ENTITY: &'static str = "lead";
     const LIMIT: &'static str = "leads.max";
     const COUNTER: &'static str = "leads_used";
@@ -87,14 +89,7 @@ impl ImportRow for LeadRows {
                 futures::future::try_join_all(part.iter().map(|(_, f)| lead_with_email(app, job.tenant_id, f.email.as_ref()))).await?;
             for ((row, f), holder) in part.iter().zip(held) {
                 if let (Some(holder), Some(email)) = (holder, &f.email) {
-                    let d = Duplicate {
-                        row: *row,
-                        reason: "email".into(),
-                        value: email.as_str().into(),
-                        contact_id: None,
-                        lead_id: Some(holder),
-                        imported: false,
-                    };
+                    let d = Duplicate { lead_id: Some(holder), ..Duplicate::earlier_row(*row, "email", email.as_str()) };
                     out.insert(*row, d);
                 }
             }
@@ -133,12 +128,9 @@ impl ImportRow for LeadRows {
             let duplicates = crate::leads::duplicates(&app.store, t, &f).await?;
             for d in duplicates.iter().filter(|d| d.kind == "contact") {
                 out.duplicates.push(Duplicate {
-                    row,
-                    reason: d.reason.clone(),
-                    value: d.id.clone(),
                     contact_id: Some(d.id.clone()),
-                    lead_id: None,
                     imported: true,
+                    ..Duplicate::earlier_row(row, &d.reason, &d.id)
                 });
             }
             let lead = Lead {
@@ -171,7 +163,7 @@ impl ImportRow for LeadRows {
         search_index::write(tx, job.tenant_id, LEAD, l.id, &[], &l.fields.terms())
     }
 
-    async fn refused(_app: &App, _job: &Job, row: u32, label: &str) -> Result<Verdict, AppError> {
+    async fn refused(_app: &App, _job: &Job, row: u32, _lead: &Lead, label: &str) -> Result<Verdict, AppError> {
         Ok(Verdict::Error(RowError { row, field: label.into(), message: format!("{label}: the row could not be written") }))
     }
 }
@@ -183,13 +175,13 @@ mod tests {
     #[test]
     fn lead_rows_parse_like_the_api() {
         let head =
-            crate::import::header::<LeadRows>(&csv::StringRecord::from(vec!["First Name", "Email", "Source", "Country"]), &[]).unwrap();
+            crm_jobs::engine::header::<LeadRows>(&csv::StringRecord::from(vec!["First Name", "Email", "Source", "Country"]), &[]).unwrap();
         let ok =
-            crate::import::parse_row::<LeadRows>(&head, &[], &csv::StringRecord::from(vec!["Sara", "sara@acme.io", "", "ae"])).unwrap();
+            crm_jobs::engine::parse_row::<LeadRows>(&head, &[], &csv::StringRecord::from(vec!["Sara", "sara@acme.io", "", "ae"])).unwrap();
         assert_eq!((ok.source.as_str(), ok.country.as_deref()), ("import", Some("AE")));
-        let bad = crate::import::parse_row::<LeadRows>(&head, &[], &csv::StringRecord::from(vec!["", "nope", "tv", ""])).unwrap_err();
+        let bad = crm_jobs::engine::parse_row::<LeadRows>(&head, &[], &csv::StringRecord::from(vec!["", "nope", "tv", ""])).unwrap_err();
         let fields: Vec<_> = bad.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["email", "source", "first_name"]);
-        assert!(crate::import::header::<LeadRows>(&csv::StringRecord::from(vec!["first_name", "fax"]), &[]).is_err());
+        assert!(crm_jobs::engine::header::<LeadRows>(&csv::StringRecord::from(vec!["first_name", "fax"]), &[]).is_err());
     }
 }

@@ -11,9 +11,6 @@ pub mod contact_import;
 pub mod contacts;
 pub mod conversion;
 pub mod csv_rows;
-pub mod csv_stream;
-pub mod import;
-pub mod job;
 pub mod jobs;
 pub mod lead;
 pub mod lead_import;
@@ -22,7 +19,6 @@ pub mod leads;
 pub mod routes;
 pub mod search_index;
 pub mod segment;
-pub mod transfers;
 pub mod verification;
 
 pub use crm_records::custom_fields;
@@ -36,11 +32,8 @@ use lambda_http::{Body, Request, Response};
 pub struct App {
     pub store: Store,
     pub files: crm_files::Files,
-    /// `FAULT_IMPORT_CRASH_AFTER_ROWS` ([`App::crash_import_after`]).
-    #[cfg(feature = "fault-injection")]
-    crash_import_after: Option<u32>,
-    /// How long one jobs delivery works before handing over ([`jobs::RUN_BUDGET`]).
-    pub job_run_budget: std::time::Duration,
+    /// How the jobs worker paces its deliveries (`JOB_RUN_BUDGET_SECS`, the test hook `FAULT_IMPORT_CRASH_AFTER_ROWS`).
+    pub pace: crm_jobs::worker::Pace,
     /// Web-form posts a minute per API key (`LEAD_CAPTURE_PER_MINUTE`).
     pub capture_per_minute: i64,
 }
@@ -50,29 +43,12 @@ impl App {
         Ok(Self {
             store: Store::from_config(config, env).map_err(|e| e.to_string())?,
             files: crm_files::Files::new(config, env),
-            #[cfg(feature = "fault-injection")]
-            crash_import_after: env.get("FAULT_IMPORT_CRASH_AFTER_ROWS").and_then(|v| v.parse().ok()),
-            job_run_budget: env
-                .get("JOB_RUN_BUDGET_SECS")
-                .and_then(|v| v.parse().ok())
-                .map(std::time::Duration::from_secs)
-                .unwrap_or(jobs::RUN_BUDGET),
+            pace: crm_jobs::worker::Pace::from_env(env),
             capture_per_minute: env
                 .get("LEAD_CAPTURE_PER_MINUTE")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(routes::leads::capture_post::PER_MINUTE),
         })
-    }
-
-    /// After how many rows a job's first delivery dies before its checkpoint
-    /// (`FAULT_IMPORT_CRASH_AFTER_ROWS`): the crash the retry must survive.
-    /// A test hook, compiled in only with the `fault-injection` feature,
-    /// which only the e2e tests enable; always `None` in a deployed function.
-    pub fn crash_import_after(&self) -> Option<u32> {
-        #[cfg(feature = "fault-injection")]
-        return self.crash_import_after;
-        #[cfg(not(feature = "fault-injection"))]
-        None
     }
 
     /// Serves one request; a refusal for a security rule is audited
@@ -130,31 +106,31 @@ pub const ROUTES: &[Route<App>] = &[
         "ContactsImport",
         Access::Permission(rbac::CONTACT_CREATE),
         routes::contacts::import_post::handle,
-        "Import contacts (a job and a presigned upload URL)", reply: crate::transfers::Started, errors: [412 "PRECONDITION_FAILED"]),
+        "Import contacts (a job and a presigned upload URL)", reply: crm_jobs::start::Started, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "POST /v1/contacts/export",
         "ContactsExport",
         Access::Permission(rbac::CONTACT_READ),
         routes::contacts::export_post::handle,
-        "Export contacts (a CSV of the filtered contacts, as a job)", body: crate::contacts::list::Filter, reply: crate::job::JobView, errors: [412 "PRECONDITION_FAILED"]),
+        "Export contacts (a CSV of the filtered contacts, as a job)", body: crate::contacts::list::Filter, reply: crm_jobs::job::JobView, errors: [412 "PRECONDITION_FAILED"]),
     route!(
         "GET /v1/jobs",
         "JobsList",
-        Access::Permission(rbac::CONTACT_READ),
+        Access::AnyOf(crm_jobs::job::READ_ANY),
         routes::jobs::get::handle,
-        "List jobs (the caller's imports and exports)", query: crate::routes::jobs::get::JobsQuery, reply: Vec<crate::job::JobView>),
+        "List jobs (the caller's imports and exports, of the kinds they may read)", query: crate::routes::jobs::get::JobsQuery, reply: Vec<crm_jobs::job::JobView>),
     route!(
         "GET /v1/jobs/{id}",
         "JobsGet",
-        Access::Permission(rbac::CONTACT_READ),
+        Access::AnyOf(crm_jobs::job::READ_ANY),
         routes::jobs::id_get::handle,
-        "Get job (progress, row errors, duplicates, download URL)", reply: crate::job::JobView),
+        "Get job (progress, row errors, duplicates, download URL; its kind's read permission)", reply: crm_jobs::job::JobView),
     route!(
         "POST /v1/jobs/{id}/start",
         "JobsStart",
-        Access::Permission(rbac::CONTACT_CREATE),
+        Access::AnyOf(crm_jobs::job::START_ANY),
         routes::jobs::start_post::handle,
-        "Start job (the upload is there, queue the import)", reply: crate::job::JobView, errors: [409 "CONFLICT", 422 "UPLOAD_MISSING", 503 "SERVICE_UNAVAILABLE"]),
+        "Start job (the upload is there, queue the import; its kind's import permission)", reply: crm_jobs::job::JobView, errors: [409 "CONFLICT", 422 "UPLOAD_MISSING", 503 "SERVICE_UNAVAILABLE"]),
     route!(
         "POST /v1/contacts/merge",
         "ContactsMerge",
@@ -253,7 +229,7 @@ pub const ROUTES: &[Route<App>] = &[
         "LeadsImport",
         Access::Permission(rbac::LEAD_IMPORT),
         routes::leads::import_post::handle,
-        "Import leads (CSV through the import jobs)", reply: crate::transfers::Started, errors: [402 "PLAN_REQUIRED"]),
+        "Import leads (CSV through the import jobs)", reply: crm_jobs::start::Started, errors: [402 "PLAN_REQUIRED"]),
     route!(
         "GET /v1/leads/scoring-rules",
         "LeadScoringRulesGet",

@@ -68,6 +68,10 @@ fn operation(route: &RouteInfo, generator: &mut crm_http::contract::schemars::Sc
             op["security"] = json!([{ "bearer": [] }]);
             op["x-permission"] = json!(p.code());
         }
+        Access::AnyOf(any) => {
+            op["security"] = json!([{ "bearer": [] }]);
+            op["x-permission-any-of"] = json!(any.iter().map(|p| p.code()).collect::<Vec<_>>());
+        }
         Access::Public => op["security"] = json!([]),
     }
     let mut params: Vec<Value> = route

@@ -226,6 +226,8 @@ catalogue! {
     UNIT_UPDATED = "unit.updated",
     UNIT_WAITLIST_JOINED = "unit.waitlist.joined",
     UNIT_WAITLIST_LEFT = "unit.waitlist.left",
+    UNITS_EXPORTED = "units.exported",
+    UNITS_IMPORTED = "units.imported",
     // user
     USER_CREATED = "user.created",
     USER_DEACTIVATED = "user.deactivated",

@@ -22,6 +22,10 @@ pub enum Access {
     Public,
     /// An authenticated principal holding this permission.
     Permission(Permission),
+    /// An authenticated principal holding at least one of these; the
+    /// handler requires the one the record at hand needs (a job of
+    /// contacts takes `contact.read`, a job of units `unit.read`).
+    AnyOf(&'static [Permission]),
 }
 
 pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<Reply, AppError>> + Send + 'a>>;
@@ -71,18 +75,24 @@ macro_rules! route {
 }
 
 fn authorize(access: Access, ctx: &RequestContext) -> Result<(), AppError> {
+    let principal = || ctx.principal.as_ref().ok_or(AppError::Unauthenticated);
     match access {
-        Access::Public => Ok(()),
-        Access::Permission(p) => {
-            ctx.principal.as_ref().ok_or(AppError::Unauthenticated)?.require(p)?;
-            match ctx.rate {
-                Some(rate) if rate.remaining < 0 => {
-                    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-                    Err(AppError::RateLimited { retry_after_secs: (rate.reset - now).max(1) as u64 })
-                }
-                _ => Ok(()),
+        Access::Public => return Ok(()),
+        Access::Permission(p) => principal()?.require(p)?,
+        Access::AnyOf(any) => {
+            let principal = principal()?;
+            if !any.iter().any(|p| principal.require(*p).is_ok()) {
+                let codes: Vec<&str> = any.iter().map(|p| p.code()).collect();
+                return Err(AppError::Forbidden(format!("missing one of the permissions `{}`", codes.join("`, `"))));
             }
         }
+    }
+    match ctx.rate {
+        Some(rate) if rate.remaining < 0 => {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+            Err(AppError::RateLimited { retry_after_secs: (rate.reset - now).max(1) as u64 })
+        }
+        _ => Ok(()),
     }
 }
 

@@ -8,9 +8,9 @@
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
 
-use crate::job::JobKind;
 use crate::App;
+use crm_jobs::JobKind;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
-    crate::transfers::start_import(app, &call, JobKind::ContactsImport, "contacts.csv").await
+    crm_jobs::start::import(&app.store, &app.files, &call, JobKind::ContactsImport, "contacts.csv").await
 }

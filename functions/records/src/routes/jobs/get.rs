@@ -1,11 +1,12 @@
-//! `GET /v1/jobs` — the caller's jobs, newest first.
+//! `GET /v1/jobs` — the caller's jobs, newest first, of the kinds they may
+//! read now (a page may then hold fewer than `limit`).
 
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
 use crm_store::{item, keys, Index, Query};
 
-use crate::job::{Job, JOB};
 use crate::App;
+use crm_jobs::job::{Job, JOB};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?;
@@ -17,7 +18,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .after(cursor);
     let page = app.store.query(q).await?;
     let jobs = page.items.into_iter().map(item::from_item::<Job>).collect::<Result<Vec<_>, _>>()?;
-    Ok(Reply::list(jobs.iter().map(crate::job::public).collect::<Vec<_>>(), limit, page.next_cursor))
+    let mine = jobs.iter().filter(|j| p.can(j.kind.read_permission())).map(crm_jobs::job::public);
+    Ok(Reply::list(mine.collect::<Vec<_>>(), limit, page.next_cursor))
 }
 
 /// The query parameters of `JobsList`.

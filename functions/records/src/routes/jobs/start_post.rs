@@ -7,14 +7,13 @@ use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
 use crm_store::tx::Condition;
 use crm_store::Tx;
-use serde_json::json;
 
-use crate::csv_rows::MAX_BYTES;
-use crate::job::{Job, JobStatus};
 use crate::App;
+use crm_jobs::csv_file::MAX_BYTES;
+use crm_jobs::job::{Job, JobKind, JobStatus};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
-    let job = super::load(app, &call).await?;
+    let job = super::load(app, &call, JobKind::start_permission).await?;
     if job.status != JobStatus::AwaitingUpload {
         return Err(AppError::Conflict("the job has already started".into()));
     }
@@ -34,10 +33,10 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         version: job.version + 1,
         ..job.clone()
     };
-    let event = crate::jobs::event(&next, crm_events::types::JOB_QUEUED, json!({ "kind": next.kind, "dry_run": next.dry_run }));
+    let event = crm_jobs::worker::queued(&next);
     app.store
         .transact(Tx::new().put_if("job", next.to_item()?, Condition::version_is(job.version)).emit_audited(&event))
         .await
         .map_err(|_| AppError::Conflict("the job has already started".into()))?;
-    Ok(Reply::with_status(202, crate::job::public(&next)))
+    Ok(Reply::with_status(202, crm_jobs::job::public(&next)))
 }

@@ -8,10 +8,10 @@
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
 
-use crate::job::JobKind;
 use crate::App;
+use crm_jobs::JobKind;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     call.principal()?.entitlements.require_feature("leads.import")?;
-    crate::transfers::start_import(app, &call, JobKind::LeadsImport, "leads.csv").await
+    crm_jobs::start::import(&app.store, &app.files, &call, JobKind::LeadsImport, "leads.csv").await
 }

@@ -1,37 +1,38 @@
 //! The import engine, one chunk of rows at a time, for every kind of record
-//! a file can bring — contacts ([`crate::contact_import`]) and leads
-//! ([`crate::lead_import`]) today, property units next (the spec: "basic
-//! CSV import with validation"; 10 000 rows, no timeouts, no partial
-//! duplicates on retry). A kind says what is its own through [`ImportRow`];
-//! the engine does the rest, the same for all:
+//! a file can bring — contacts and leads (the records context), property
+//! units (the inventory context). The spec: "basic CSV import with
+//! validation"; 10 000 rows, no timeouts, no partial duplicates on retry.
+//! A kind says what is its own through [`ImportRow`] (its context, `Ctx`,
+//! is what its reads need); the engine does the rest, the same for all:
 //!
 //! * a row parses as the API's own body would ([`parse_row`]); the rows
 //!   that do not are row errors, and so are rows naming records that are
 //!   not the tenant's;
 //! * within the chunk, the first row keeps an identity (an address, an
-//!   email) and a unique custom value; a later one is a duplicate or a row
-//!   error;
+//!   email, a unit code in its building) and a unique custom value; a later
+//!   one is a duplicate or a row error;
 //! * one read answers "did an earlier attempt import this row?" — every
 //!   imported row leaves a marker `UNIQUE#IMPORTROW#{job}#{row}` in its
 //!   record's own transaction — and the kind's read answers "does another
 //!   record hold this identity?" (a duplicate, reported with its holder);
 //! * the rest are built (owners assigned, scores) and written several per
-//!   transaction, their places in the plan's limit included; a refused
-//!   transaction (a race with another writer) is retried row by row, each
-//!   with its own verdict. A worker that dies mid-chunk is retried from the
-//!   job's last checkpoint: rows it had written find their marker and count
-//!   as created, exactly once. A dry run writes nothing: the preview.
+//!   transaction, their places in the plan's limit included, with what the
+//!   bundle's records share written once ([`ImportRow::shared`]: a parent's
+//!   tally); a refused transaction (a race with another writer) is retried
+//!   row by row, each with its own verdict. A worker that dies mid-chunk is
+//!   retried from the job's last checkpoint: rows it had written find their
+//!   marker and count as created, exactly once. A dry run writes nothing:
+//!   the preview.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 
 use crm_kernel::{AppError, EntityId, FieldError};
-use crm_store::{item, keys, usage, Key, StoreError, Tx};
+use crm_records::custom_fields::{self, Definition};
+use crm_store::{item, keys, usage, Key, Store, StoreError, Tx};
 use serde_json::{json, Map, Value};
 
-use crate::custom_fields::{self, Definition};
 use crate::job::{Counts, Duplicate, Job, RowError};
-use crate::App;
 
 /// Rows judged together (one read of their markers).
 pub const CHUNK: usize = 100;
@@ -57,13 +58,14 @@ impl ChunkOutcome {
 }
 
 /// Whole records' writes bundled under the transaction item limit, room
-/// left in each bundle for its one quota update; each bundle with the
-/// records it holds, for writing them one by one if it is refused.
-pub(crate) fn bundles<T>(built: Vec<(T, Tx)>) -> Vec<(Vec<T>, Tx)> {
+/// left in each bundle for its one quota update and for `shared` items per
+/// record; each bundle with the records it holds, for writing them one by
+/// one if it is refused.
+pub fn bundles<T>(built: Vec<(T, Tx)>, shared: usize) -> Vec<(Vec<T>, Tx)> {
     let mut out: Vec<(Vec<T>, Tx)> = Vec::new();
     for (record, tx) in built {
         match out.last_mut() {
-            Some((records, bundle)) if bundle.len() + tx.len() < MAX_ITEMS => {
+            Some((records, bundle)) if bundle.len() + tx.len() + shared * (records.len() + 1) < MAX_ITEMS => {
                 records.push(record);
                 *bundle = std::mem::take(bundle).merge(tx);
             }
@@ -73,20 +75,24 @@ pub(crate) fn bundles<T>(built: Vec<(T, Tx)>) -> Vec<(Vec<T>, Tx)> {
     out
 }
 
-/// The marker an imported row leaves in its record's transaction (any import: contacts, leads).
-pub(crate) fn row_marker(job: &Job, row: u32) -> Key {
+/// The marker an imported row leaves in its record's transaction (any import: contacts, leads, units).
+pub fn row_marker(job: &Job, row: u32) -> Key {
     keys::unique(job.tenant_id, "IMPORTROW", &format!("{}#{row}", job.id))
 }
 
 /// What a kind of record brings to the engine.
 pub trait ImportRow {
+    /// What the kind's reads and writes need (its context's app).
+    type Ctx: Sync;
     /// A parsed row: what the entity's `POST` takes.
     type Fields: Clone + Send + Sync;
     /// What a row becomes, ready to write.
     type Record: Send + Sync;
     /// The file's columns besides `custom.{code}`.
     const COLUMNS: &'static [&'static str];
-    /// The entity of its custom fields and unique values (`contact`, `lead`).
+    /// The columns a file must have.
+    const REQUIRED: &'static [&'static str];
+    /// The entity of its custom fields and unique values (`contact`, `lead`, `unit`).
     const ENTITY: &'static str;
     /// The plan limit a record takes a place in, and its usage counter.
     const LIMIT: &'static str;
@@ -105,19 +111,19 @@ pub trait ImportRow {
     fn identities(f: &Self::Fields) -> Vec<(&'static str, String)>;
     /// The rows naming records that are not the tenant's, with the problem.
     fn check_references(
-        app: &App,
+        ctx: &Self::Ctx,
         job: &Job,
         rows: &[(u32, Self::Fields)],
     ) -> impl Future<Output = Result<Vec<(u32, FieldError)>, AppError>> + Send;
     /// For rows whose identity another record holds: the duplicate to report.
     fn holders(
-        app: &App,
+        ctx: &Self::Ctx,
         job: &Job,
         rows: &[(u32, Self::Fields)],
     ) -> impl Future<Output = Result<HashMap<u32, Duplicate>, AppError>> + Send;
     /// The records the rows become; what the report should say of them goes to `out`.
     fn build(
-        app: &App,
+        ctx: &Self::Ctx,
         job: &Job,
         rows: Vec<(u32, Self::Fields)>,
         out: &mut ChunkOutcome,
@@ -126,9 +132,22 @@ pub trait ImportRow {
     fn id(r: &Self::Record) -> (&'static str, EntityId);
     /// The record's items after its row marker: the record, its markers, unique values, search terms.
     fn items(job: &Job, defs: &[Definition], r: &Self::Record, tx: Tx) -> Result<Tx, AppError>;
+    /// At most how many items [`ImportRow::shared`] adds per record of a bundle.
+    const SHARED_PER_RECORD: usize = 0;
+    /// What the records of one transaction share, written once (a parent's
+    /// tally of its children, a check that the parent is still there).
+    fn shared(_job: &Job, _records: &[&Self::Record], tx: Tx) -> Tx {
+        tx
+    }
     /// The verdict on a row refused for a label the engine does not know
     /// (an address another record took meanwhile).
-    fn refused(app: &App, job: &Job, row: u32, label: &str) -> impl Future<Output = Result<Verdict, AppError>> + Send;
+    fn refused(
+        ctx: &Self::Ctx,
+        job: &Job,
+        row: u32,
+        record: &Self::Record,
+        label: &str,
+    ) -> impl Future<Output = Result<Verdict, AppError>> + Send;
 }
 
 /// What became of a row written on its own.
@@ -146,7 +165,7 @@ pub fn parse_row<R: ImportRow>(columns: &[String], defs: &[Definition], record: 
         if v.is_empty() {
             continue;
         }
-        match c.strip_prefix(crate::csv_rows::CUSTOM).and_then(|code| defs.iter().find(|d| d.code == code)) {
+        match c.strip_prefix(crate::csv_file::CUSTOM).and_then(|code| defs.iter().find(|d| d.code == code)) {
             Some(d) => {
                 custom.insert(d.code.clone(), d.from_cell(v));
             }
@@ -163,16 +182,22 @@ pub fn parse_row<R: ImportRow>(columns: &[String], defs: &[Definition], record: 
     }
 }
 
-/// The normalised header of an `R` file, or `400` naming every unknown column.
+/// The normalised header of an `R` file, or `400` naming every unknown or missing column.
 pub fn header<R: ImportRow>(record: &csv::StringRecord, defs: &[Definition]) -> Result<Vec<String>, AppError> {
-    crate::csv_rows::header_of(record, defs, R::COLUMNS)
+    crate::csv_file::header_of(record, defs, R::COLUMNS, R::REQUIRED)
 }
 
 /// A chunk's rows, each parsed or with its problems.
 pub type Parsed<F> = Vec<(u32, Result<F, Vec<FieldError>>)>;
 
 /// Judges and (unless a dry run) writes one chunk of parsed rows.
-pub async fn chunk<R: ImportRow>(app: &App, job: &Job, defs: &[Definition], rows: Parsed<R::Fields>) -> Result<ChunkOutcome, AppError> {
+pub async fn chunk<R: ImportRow>(
+    store: &Store,
+    ctx: &R::Ctx,
+    job: &Job,
+    defs: &[Definition],
+    rows: Parsed<R::Fields>,
+) -> Result<ChunkOutcome, AppError> {
     let mut out = ChunkOutcome::default();
     out.counts.processed = rows.len() as u32;
     let mut valid = Vec::new();
@@ -182,7 +207,7 @@ pub async fn chunk<R: ImportRow>(app: &App, job: &Job, defs: &[Definition], rows
             Err(errors) => out.reject(row, &errors),
         }
     }
-    let strangers: HashMap<u32, FieldError> = R::check_references(app, job, &valid).await?.into_iter().collect();
+    let strangers: HashMap<u32, FieldError> = R::check_references(ctx, job, &valid).await?.into_iter().collect();
     valid.retain(|(row, _)| match strangers.get(row) {
         Some(e) => {
             out.reject(*row, std::slice::from_ref(e));
@@ -192,7 +217,7 @@ pub async fn chunk<R: ImportRow>(app: &App, job: &Job, defs: &[Definition], rows
     });
     let candidates = first_of_each::<R>(valid, defs, &mut out);
     // One read for the row markers; the kind's read for the holders.
-    let markers = app.store.get_many(&candidates.iter().map(|(row, _)| row_marker(job, *row)).collect::<Vec<_>>()).await?;
+    let markers = store.get_many(&candidates.iter().map(|(row, _)| row_marker(job, *row)).collect::<Vec<_>>()).await?;
     let mut fresh = Vec::new();
     for ((row, f), marker) in candidates.into_iter().zip(markers) {
         if marker.is_some() {
@@ -201,7 +226,7 @@ pub async fn chunk<R: ImportRow>(app: &App, job: &Job, defs: &[Definition], rows
             fresh.push((row, f));
         }
     }
-    let mut held = R::holders(app, job, &fresh).await?;
+    let mut held = R::holders(ctx, job, &fresh).await?;
     let mut to_build = Vec::new();
     for (row, f) in fresh {
         match held.remove(&row) {
@@ -212,11 +237,11 @@ pub async fn chunk<R: ImportRow>(app: &App, job: &Job, defs: &[Definition], rows
             None => to_build.push((row, f)),
         }
     }
-    let records = R::build(app, job, to_build, &mut out).await?;
+    let records = R::build(ctx, job, to_build, &mut out).await?;
     if job.dry_run {
         out.counts.created += records.len() as u32;
     } else {
-        write::<R>(app, job, defs, records, &mut out).await?;
+        write::<R>(store, ctx, job, defs, records, &mut out).await?;
     }
     out.errors.sort_by_key(|e| e.row);
     out.duplicates.sort_by_key(|d| d.row);
@@ -245,14 +270,7 @@ fn first_of_each<R: ImportRow>(valid: Vec<(u32, R::Fields)>, defs: &[Definition]
         match ids.iter().find(|id| seen.contains(*id)) {
             Some((reason, value)) => {
                 out.counts.duplicates += 1;
-                out.duplicates.push(Duplicate {
-                    row,
-                    reason: (*reason).into(),
-                    value: value.clone(),
-                    contact_id: None,
-                    lead_id: None,
-                    imported: false,
-                });
+                out.duplicates.push(Duplicate::earlier_row(row, reason, value));
             }
             None => {
                 seen.extend(ids);
@@ -273,7 +291,8 @@ fn record_tx<R: ImportRow>(job: &Job, defs: &[Definition], row: u32, r: &R::Reco
 }
 
 async fn write<R: ImportRow>(
-    app: &App,
+    store: &Store,
+    ctx: &R::Ctx,
     job: &Job,
     defs: &[Definition],
     records: Vec<(u32, R::Record)>,
@@ -285,13 +304,14 @@ async fn write<R: ImportRow>(
         let tx = record_tx::<R>(job, defs, row, &r)?;
         built.push(((row, r), tx));
     }
-    for (singles, tx) in bundles(built) {
+    for (singles, tx) in bundles(built, R::SHARED_PER_RECORD) {
         let n = singles.len() as i64;
-        match app.store.transact(usage::take_n(tx, R::LIMIT, job.tenant_id, R::COUNTER, n, max)).await {
+        let tx = R::shared(job, &singles.iter().map(|(_, r)| r).collect::<Vec<_>>(), tx);
+        match store.transact(usage::take_n(tx, R::LIMIT, job.tenant_id, R::COUNTER, n, max)).await {
             Ok(()) => out.counts.created += n as u32,
             Err(StoreError::ConditionFailed { .. }) => {
                 for (row, r) in singles {
-                    one::<R>(app, job, defs, row, &r, max, out).await?;
+                    one::<R>(store, ctx, job, defs, row, &r, max, out).await?;
                 }
             }
             Err(e) => return Err(e.into()),
@@ -301,8 +321,10 @@ async fn write<R: ImportRow>(
 }
 
 /// One row on its own, with its own verdict.
+#[allow(clippy::too_many_arguments)]
 async fn one<R: ImportRow>(
-    app: &App,
+    store: &Store,
+    ctx: &R::Ctx,
     job: &Job,
     defs: &[Definition],
     row: u32,
@@ -310,8 +332,9 @@ async fn one<R: ImportRow>(
     max: i64,
     out: &mut ChunkOutcome,
 ) -> Result<(), AppError> {
-    let tx = usage::take(record_tx::<R>(job, defs, row, r)?, R::LIMIT, job.tenant_id, R::COUNTER, max);
-    let label = match app.store.transact(tx).await {
+    let tx = R::shared(job, &[r], record_tx::<R>(job, defs, row, r)?);
+    let tx = usage::take(tx, R::LIMIT, job.tenant_id, R::COUNTER, max);
+    let label = match store.transact(tx).await {
         Ok(()) => {
             out.counts.created += 1;
             return Ok(());
@@ -332,7 +355,7 @@ async fn one<R: ImportRow>(
             message: format!("custom_fields.{code}: another record has this value"),
         });
     } else {
-        match R::refused(app, job, row, &label).await? {
+        match R::refused(ctx, job, row, r, &label).await? {
             Verdict::Duplicate(d) => {
                 out.counts.duplicates += 1;
                 out.duplicates.push(d);

@@ -1,9 +1,12 @@
-//! Background jobs (`GET /v1/jobs/{id}`): a contacts import or export, and
-//! the same machinery for leads later. A job is one item that its worker
-//! checkpoints after every chunk of rows, under its version: progress is
-//! visible while it runs, and a worker that dies resumes from the last
-//! checkpoint on the queue's next delivery.
+//! A background job (`GET /v1/jobs/{id}`): an import or an export of
+//! contacts, leads or units. A job is one item that its worker checkpoints
+//! after every chunk of rows, under its version: progress is visible while
+//! it runs, and a worker that dies resumes from the last checkpoint on the
+//! queue's next delivery. Each kind belongs to one context, whose worker
+//! runs it ([`JobKind::context`]); the job record and its routes are the same
+//! for all.
 
+use crm_auth::{rbac, Permission};
 use crm_kernel::{EntityId, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
@@ -20,14 +23,100 @@ pub enum JobKind {
     ContactsImport,
     ContactsExport,
     LeadsImport,
+    UnitsImport,
+    UnitsExport,
 }
 
+/// What the jobs routes take: one of the kinds' read permissions (the
+/// job's own kind's is then checked on the job).
+pub const READ_ANY: &[Permission] = &[rbac::CONTACT_READ, rbac::LEAD_READ, rbac::UNIT_READ];
+/// What `POST /v1/jobs/{id}/start` takes: one of the imports' permissions.
+pub const START_ANY: &[Permission] = &[rbac::CONTACT_CREATE, rbac::LEAD_IMPORT, rbac::UNIT_UPDATE];
+
 impl JobKind {
+    pub const ALL: [JobKind; 5] =
+        [JobKind::ContactsImport, JobKind::ContactsExport, JobKind::LeadsImport, JobKind::UnitsImport, JobKind::UnitsExport];
+
     /// The record kind the job writes or reads (its custom-field entity).
     pub fn entity(self) -> &'static str {
         match self {
             JobKind::ContactsImport | JobKind::ContactsExport => "contact",
             JobKind::LeadsImport => "lead",
+            JobKind::UnitsImport | JobKind::UnitsExport => "unit",
+        }
+    }
+
+    /// The context whose worker runs the job (`records`, `inventory`): its
+    /// queue's rule picks the kinds it owns from `job.queued` and `job.continue`.
+    pub fn context(self) -> &'static str {
+        match self {
+            JobKind::ContactsImport | JobKind::ContactsExport | JobKind::LeadsImport => "records",
+            JobKind::UnitsImport | JobKind::UnitsExport => "inventory",
+        }
+    }
+
+    /// The wire name (`units_import`), as in `type` and the events' `kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::ContactsImport => "contacts_import",
+            JobKind::ContactsExport => "contacts_export",
+            JobKind::LeadsImport => "leads_import",
+            JobKind::UnitsImport => "units_import",
+            JobKind::UnitsExport => "units_export",
+        }
+    }
+
+    pub fn is_export(self) -> bool {
+        matches!(self, JobKind::ContactsExport | JobKind::UnitsExport)
+    }
+
+    /// The plan limit an import's records take places in.
+    pub fn limit(self) -> Option<&'static str> {
+        match self {
+            JobKind::ContactsImport => Some("contacts.max"),
+            JobKind::LeadsImport => Some("leads.max"),
+            JobKind::UnitsImport => Some("units.max"),
+            JobKind::ContactsExport | JobKind::UnitsExport => None,
+        }
+    }
+
+    /// What following a job of the kind takes (`GET /v1/jobs/{id}`).
+    pub fn read_permission(self) -> Permission {
+        match self {
+            JobKind::ContactsImport | JobKind::ContactsExport => rbac::CONTACT_READ,
+            JobKind::LeadsImport => rbac::LEAD_READ,
+            JobKind::UnitsImport | JobKind::UnitsExport => rbac::UNIT_READ,
+        }
+    }
+
+    /// What starting a job of the kind takes (its route's permission, and
+    /// `POST /v1/jobs/{id}/start`'s).
+    pub fn start_permission(self) -> Permission {
+        match self {
+            JobKind::ContactsImport => rbac::CONTACT_CREATE,
+            JobKind::LeadsImport => rbac::LEAD_IMPORT,
+            JobKind::UnitsImport => rbac::UNIT_UPDATE,
+            JobKind::ContactsExport | JobKind::UnitsExport => self.read_permission(),
+        }
+    }
+
+    /// The plan feature `custom.{code}` columns of the kind's file need.
+    pub fn custom_fields_feature(self) -> &'static str {
+        match self {
+            JobKind::UnitsImport | JobKind::UnitsExport => "units.customFields",
+            _ => "contacts.customFields",
+        }
+    }
+
+    /// The event a completed job emits (audited).
+    pub fn completed(self) -> crm_events::EventType {
+        use crm_events::types;
+        match self {
+            JobKind::ContactsImport => types::CONTACTS_IMPORTED,
+            JobKind::ContactsExport => types::CONTACTS_EXPORTED,
+            JobKind::LeadsImport => types::LEADS_IMPORTED,
+            JobKind::UnitsImport => types::UNITS_IMPORTED,
+            JobKind::UnitsExport => types::UNITS_EXPORTED,
         }
     }
 }
@@ -50,7 +139,8 @@ pub struct RowError {
     pub message: String,
 }
 
-/// A row that matches an existing contact (email or phone).
+/// A row that matches an existing record (a contact's email or phone, a
+/// lead's email, a unit's code in its building), or an earlier row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Duplicate {
     pub row: u32,
@@ -65,6 +155,16 @@ pub struct Duplicate {
     /// contact; the lead keeps the match in its `duplicates`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub imported: bool,
+    /// Units import: the unit of the building holding the code (the row is skipped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_id: Option<String>,
+}
+
+impl Duplicate {
+    /// A row holding what an earlier row of the file holds.
+    pub fn earlier_row(row: u32, reason: &str, value: &str) -> Self {
+        Self { row, reason: reason.into(), value: value.into(), contact_id: None, lead_id: None, imported: false, unit_id: None }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -82,7 +182,7 @@ pub struct Counts {
 pub struct Job {
     pub id: EntityId,
     pub tenant_id: TenantId,
-    /// `contacts_import` or `contacts_export` (the item's `kind` attribute is `job`).
+    /// `contacts_import`, `units_export`… (the item's `kind` attribute is `job`).
     #[serde(rename = "type")]
     pub kind: JobKind,
     pub status: JobStatus,
@@ -98,15 +198,16 @@ pub struct Job {
     /// Import: check and preview only, write nothing.
     #[serde(default)]
     pub dry_run: bool,
-    /// Export: the list filter (`owner`, `company`, `lifecycle`, `segment`).
+    /// Export: the list filter (contacts: `owner`, `company`, `lifecycle`,
+    /// `segment`; units: the `GET /v1/units` parameters).
     #[serde(default)]
     pub filter: Value,
-    /// Import: whether the creator's plan had `contacts.customFields` when
-    /// the job was created (`custom.{code}` columns need it).
+    /// Import: whether the creator's plan had the kind's custom fields
+    /// (`contacts.customFields`) when the job was created (`custom.{code}` columns need it).
     #[serde(default)]
     pub custom_fields_allowed: bool,
     /// The plan's limit on the records an import creates (`contacts.max`,
-    /// `leads.max`), as the job's creator's entitlements stood at its start.
+    /// `leads.max`, `units.max`), as the job's creator's entitlements stood at its start.
     #[serde(default, rename = "contacts_max")]
     pub limit: Option<i64>,
     /// Leads import: whether the creator's plan had `leads.scoring` (rows are scored).
@@ -191,6 +292,19 @@ impl Job {
             keys::by_owner_pk(self.tenant_id, JOB, &self.created_by.to_string()),
             sort,
         ))
+    }
+
+    /// An export's reader as the job's creator stood when it started: their
+    /// roles, team scope and permissions, so the file holds exactly what
+    /// their list shows.
+    pub fn viewer(&self) -> crm_auth::Principal {
+        let mut p =
+            crm_auth::Principal::with_roles(self.tenant_id, self.created_by, self.viewer_roles.clone(), crm_auth::AuthMethod::AccessToken);
+        p.scope = self.viewer_scope.clone();
+        if !self.viewer_permissions.is_empty() {
+            p.permissions = self.viewer_permissions.clone();
+        }
+        p
     }
 
     /// Keeps the first [`MAX_REPORTED`] row errors and duplicates.
