@@ -718,7 +718,7 @@ async fn units_import_through_the_jobs_checking_every_row_and_export_as_the_list
          {a},A-101,,APT,1,90,2,1,EGP\n\
          {a},A-102,شقة ١٠٢,APT,1,95.5,2,150000000,EGP\n\
          {b},A-102,,APT,1,95.5,2,150000000,EGP\n\
-         {a},A-102,,STUDIO,1,40,0,90000000,EGP\n\
+         {a},a-102,,STUDIO,1,40,0,90000000,EGP\n\
          {a},A-103,,NOPE,1,40,0,90000000,EGP\n\
          {foreign},A-104,,APT,1,40,1,90000000,EGP\n\
          {a},A-105,,APT,1,40,many,90000000,EGP\n\

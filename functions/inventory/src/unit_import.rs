@@ -92,9 +92,10 @@ fn typed(body: &Value) -> Value {
     Value::Object(out)
 }
 
-/// The code of a row as an identity: unique within its building.
+/// The code of a row as an identity: unique within its building, in any
+/// case (as its code marker, [`Unit::code_marker`], holds it).
 fn identity(building: EntityId, code: &str) -> String {
-    format!("{code} in building {building}")
+    format!("{} in building {building}", code.to_lowercase())
 }
 
 fn unit_id_of(item: &crm_store::Item) -> Option<String> {
@@ -181,13 +182,19 @@ impl ImportRow for UnitRows {
             .collect())
     }
 
-    async fn build(app: &App, job: &Job, rows: Vec<(u32, UnitRow)>, _out: &mut ChunkOutcome) -> Result<Vec<(u32, Unit)>, AppError> {
+    /// The units, in their building's project; a row whose building was
+    /// deleted since [`ImportRow::check_references`] read it is a row error.
+    async fn build(app: &App, job: &Job, rows: Vec<(u32, UnitRow)>, out: &mut ChunkOutcome) -> Result<Vec<(u32, Unit)>, AppError> {
         let buildings = buildings(app, job, rows.iter().map(|(_, r)| r.building_id)).await?;
         let now = Timestamp::now();
         Ok(rows
             .into_iter()
             .filter_map(|(row, r)| {
-                let project_id = buildings.get(&r.building_id)?.project_id;
+                let Some(building) = buildings.get(&r.building_id) else {
+                    out.reject(row, &[FieldError::new("building_id", "no such building in this tenant")]);
+                    return None;
+                };
+                let project_id = building.project_id;
                 let unit = Unit {
                     id: EntityId::new(),
                     tenant_id: job.tenant_id,
