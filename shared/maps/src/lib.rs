@@ -1,0 +1,21 @@
+//! The map overlay domain (M3CoreCRM §8), pure: what the maps context
+//! (issue 19) validates and measures a shape with, before any of it is
+//! stored. Geometry is `geo`'s; nothing here is hand-written geometry.
+//!
+//! * [`polygon`]: a shape's GeoJSON Polygon, parsed only when its rings are
+//!   well formed (closed, wound by the right-hand rule, simple).
+//! * [`topology`]: a shape among the others (image bounds, overlap in a
+//!   layer, a component inside its unit, area against its dimensions).
+//! * [`alignment`]: pixels to the world (scale and offset, or an affine
+//!   transform fitted to control points) and measures in metres.
+//! * [`hit`]: the shape at a point.
+//! * [`rules`]: the rule codes, and violations as field errors.
+
+pub mod alignment;
+pub mod hit;
+pub mod polygon;
+pub mod rules;
+pub mod topology;
+
+pub use polygon::GeoJsonPolygon;
+pub use rules::{Rule, Violation};
