@@ -9,11 +9,13 @@
 //! * [`alignment`]: pixels to the world (scale and offset, or an affine
 //!   transform fitted to control points) and measures in metres.
 //! * [`hit`]: the shape at a point.
+//! * [`render`]: the plan as SVG, shapes in their status colours, labels, a legend.
 //! * [`rules`]: the rule codes, and violations as field errors.
 
 pub mod alignment;
 pub mod hit;
 pub mod polygon;
+pub mod render;
 pub mod rules;
 pub mod topology;
 
