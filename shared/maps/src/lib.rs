@@ -10,6 +10,7 @@
 //!   transform fitted to control points) and measures in metres.
 //! * [`hit`]: the shape at a point.
 //! * [`render`]: the plan as SVG, shapes in their status colours, labels, a legend.
+//! * [`shape`]: a shape checked whole against its overlay, layer and unit.
 //! * [`rules`]: the rule codes, and violations as field errors.
 
 pub mod alignment;
@@ -17,6 +18,7 @@ pub mod hit;
 pub mod polygon;
 pub mod render;
 pub mod rules;
+pub mod shape;
 pub mod topology;
 
 pub use polygon::GeoJsonPolygon;
