@@ -787,3 +787,44 @@ async fn units_import_through_the_jobs_checking_every_row_and_export_as_the_list
     let viewer = admin.colleague(&["viewer"]).await;
     assert_eq!(send(viewer.post("/v1/units/import").json(&json!({}))).await.0, 403, "importing units takes unit.update");
 }
+
+#[tokio::test]
+async fn units_carry_custom_attributes_checked_against_the_tenants_definitions() {
+    let admin = TestApp::with_plan(&["admin"], "DevPro").await;
+    for def in [
+        json!({"entity": "unit", "code": "sea_view", "label": "Sea view", "type": "bool"}),
+        json!({"entity": "unit", "code": "plot_no", "label": "Plot", "type": "text", "unique": true}),
+    ] {
+        let (status, made) = send(admin.post("/v1/custom-fields/definitions").json(&def)).await;
+        assert_eq!(status, 201, "{made}");
+    }
+    let (_, a) = site(&admin, json!({})).await;
+    let body =
+        |code: &str, custom: Value| json!({"building_id": a, "code": code, "unit_type_code": "VILLA", "price": 1, "custom_fields": custom});
+    let (status, first) = send(admin.post("/v1/units").json(&body("V-1", json!({"sea_view": true, "plot_no": "P-1"})))).await;
+    assert_eq!((status, &first["data"]["custom_fields"]), (201, &json!({"sea_view": true, "plot_no": "P-1"})), "{first}");
+    let (status, taken) = send(admin.post("/v1/units").json(&body("V-2", json!({"plot_no": "P-1"})))).await;
+    assert_eq!(status, 409, "a unique value is held by one unit: {taken}");
+    let (status, unknown) = send(admin.post("/v1/units").json(&body("V-2", json!({"pool": true})))).await;
+    assert_eq!((status, fields(&unknown)), (400, vec!["custom_fields.pool".to_string()]), "{unknown}");
+    let id = first["data"]["id"].as_str().unwrap();
+    let (status, freed) =
+        send(admin.request(Method::PATCH, &format!("/v1/units/{id}")).json(&json!({"custom_fields": {"plot_no": null}}))).await;
+    assert_eq!((status, &freed["data"]["custom_fields"]), (200, &json!({"sea_view": true})), "{freed}");
+    assert_eq!(send(admin.post("/v1/units").json(&body("V-2", json!({"plot_no": "P-1"})))).await.0, 201, "freed by the patch");
+
+    // The import fills them from custom.{code} columns, typed by the definition.
+    let done =
+        units_import(&admin, &format!("building_id,code,unit_type_code,custom.sea_view\n{a},V-3,VILLA,yes\n{a},V-4,VILLA,maybe\n"), false)
+            .await;
+    assert_eq!(done["counts"]["created"], 1, "{done}");
+    assert_eq!(done["errors"][0]["field"], "custom_fields.sea_view");
+    let listed = admin.get_json(&format!("/v1/units?building={a}")).await;
+    let v3 = listed["data"].as_array().unwrap().iter().find(|u| u["code"] == "V-3").cloned().unwrap();
+    assert_eq!(v3["custom_fields"], json!({"sea_view": true}));
+
+    let free = TestApp::with_roles(&["admin"]).await;
+    let (_, b) = site(&free, json!({})).await;
+    let plain = json!({"building_id": b, "code": "F-1", "unit_type_code": "APT", "price": 1, "custom_fields": {"sea_view": true}});
+    assert_eq!(send(free.post("/v1/units").json(&plain)).await.0, 402, "custom attributes take units.customFields");
+}

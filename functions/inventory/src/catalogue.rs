@@ -123,6 +123,9 @@ pub fn refused(p: &Principal, e: StoreError) -> AppError {
             if let Some(limit) = crm_records::write::quota_refused(p, label) {
                 return limit;
             }
+            if let Some(taken) = crm_records::write::custom_conflict(label) {
+                return taken;
+            }
             match label.as_str() {
                 "unit" | "project" | "building" | "component" | "reservation" | "plan" | "approval_grant" => AppError::PreconditionFailed,
                 "unit_code" => AppError::Conflict("a unit of the building has this code already".into()),

@@ -5,7 +5,8 @@
 //! Columns: `building_id` and `code` (required), `name`, `floor`,
 //! `unit_type_code`, `size_sqm`, `bedrooms`, `bathrooms`, `view`,
 //! `virtual_tour_url`, `length_m`, `width_m`, `height_m`, `owner_user_id`,
-//! `price` (minor units) and `currency`. A unit is imported `available`;
+//! `price` (minor units), `currency`, and `custom.{code}` for the tenant's
+//! unit custom fields (`units.customFields`), typed and checked as the API's. A unit is imported `available`;
 //! its status, reservations and price history move by their own routes.
 //!
 //! Per chunk: rows that do not parse are row errors, and so are rows
@@ -63,14 +64,12 @@ const DECIMALS: &[&str] = &["size_sqm", "length_m", "width_m", "height_m"];
 /// The units kind of import.
 pub struct UnitRows;
 
-/// A parsed row: what `POST /v1/units` takes.
+/// A parsed row: what `POST /v1/units` takes (its custom values in `fields`).
 #[derive(Debug, Clone)]
 pub struct UnitRow {
     pub building_id: EntityId,
     pub fields: UnitFields,
     pub price: Price,
-    /// Units have no custom fields yet (`units.customFields`): always empty.
-    pub custom: custom_fields::Values,
 }
 
 /// A row's cells as the JSON body they stand for: numbers in the numeric
@@ -123,7 +122,7 @@ impl ImportRow for UnitRows {
             _ => Err(FieldError::new("building_id", "must be the id of a building")),
         };
         match (parsed, building_id) {
-            (Ok((fields, Some(price))), Ok(building_id)) => Ok(UnitRow { building_id, fields, price, custom: Default::default() }),
+            (Ok((fields, Some(price))), Ok(building_id)) => Ok(UnitRow { building_id, fields, price }),
             (Ok((_, None)), Ok(_)) => Err(AppError::invalid("price", "is required")),
             (parsed, building_id) => {
                 let mut errors: Vec<FieldError> = building_id.err().into_iter().collect();
@@ -133,12 +132,12 @@ impl ImportRow for UnitRows {
         }
     }
 
-    fn with_custom(f: UnitRow, _values: custom_fields::Values) -> UnitRow {
-        f
+    fn with_custom(f: UnitRow, values: custom_fields::Values) -> UnitRow {
+        UnitRow { fields: UnitFields { custom_fields: values, ..f.fields }, ..f }
     }
 
     fn custom(f: &UnitRow) -> &custom_fields::Values {
-        &f.custom
+        &f.fields.custom_fields
     }
 
     fn identities(f: &UnitRow) -> Vec<(&'static str, String)> {
@@ -221,7 +220,7 @@ impl ImportRow for UnitRows {
         ("unit_id", u.id)
     }
 
-    fn items(job: &Job, _defs: &[Definition], u: &Unit, tx: Tx) -> Result<Tx, AppError> {
+    fn items(job: &Job, defs: &[Definition], u: &Unit, tx: Tx) -> Result<Tx, AppError> {
         let t = job.tenant_id;
         let data = json!({
             "code": u.fields.code, "unit_type_code": u.fields.unit_type_code, "building_id": u.building_id, "project_id": u.project_id,
@@ -232,6 +231,7 @@ impl ImportRow for UnitRows {
         let event = DomainEvent::new(t, crm_events::types::UNIT_CREATED, Actor::user(job.created_by), subject, data);
         let marker =
             item::to_item(&Unit::code_marker(t, u.building_id, &u.fields.code), &json!({ "unit_id": u.id }))?.with_str("kind", "marker");
+        let tx = crm_records::write::unique_values(tx, Self::ENTITY, defs, &Default::default(), &u.fields.custom_fields)?;
         Ok(tx
             .put_new("unit", u.to_item()?)
             .put_new("unit_code", marker)

@@ -99,6 +99,7 @@ impl Entitlements {
                     "leads.import",
                     "leads.scoring",
                     "admin.customDictionaries",
+                    "units.customFields",
                     "units.bulkEdit",
                     "inventory.codeManagement",
                 ],

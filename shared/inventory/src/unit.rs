@@ -54,6 +54,9 @@ pub struct UnitFields {
     /// Users told about its price changes (at most 20).
     #[serde(default)]
     pub watchers: Vec<UserId>,
+    /// The tenant's custom attributes of units (`units.customFields`), by code.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub custom_fields: crm_records::custom_fields::Values,
 }
 
 /// A price set to take effect later (a future-dated price list line).
@@ -142,6 +145,9 @@ pub struct UnitChanges {
     /// At most 20 user ids, told about price changes.
     #[schemars(length(max = 20))]
     pub watchers: Input<Vec<Input<UserId>>>,
+    /// Values of the tenant's unit custom fields by code (`units.customFields`); `null` removes one.
+    /// Taken by the route (checked against the definitions), not by [`UnitFields::apply`].
+    pub custom_fields: Input<crm_records::custom_fields::Values>,
     /// Create only (then `POST /v1/units/{id}/price`): minor units, 0 to 10^18.
     #[schemars(range(min = 0, max = 1_000_000_000_000_000_i64))]
     pub price: Input<i64>,
@@ -184,6 +190,7 @@ impl UnitFields {
             height_m: None,
             owner_user_id: None,
             watchers: Vec::new(),
+            custom_fields: Default::default(),
         }
     }
 
@@ -193,6 +200,8 @@ impl UnitFields {
     pub fn apply(base: &Self, c: UnitChanges, creating: bool) -> Result<(Self, Option<Price>), AppError> {
         let mut f = Fields::new();
         f.refuse("status", &c.status, "changes with PATCH /v1/units/{id}/status");
+        // The route takes `custom_fields` (checked against the tenant's definitions) before this.
+        f.refuse("custom_fields", &c.custom_fields, "is checked by the route, never here");
         let mut price = None;
         if creating {
             let amount = match c.price {

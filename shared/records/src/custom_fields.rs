@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub const DEFINITION: &str = "CUSTOMFIELD";
-pub const ENTITIES: &[&str] = &["contact", "company", "lead", "deal"];
+pub const ENTITIES: &[&str] = &["contact", "company", "lead", "deal", "unit"];
 pub const MAX_PER_ENTITY: usize = 50;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -35,6 +35,13 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .add("tally", &keys::children_tally(t, BUILDING, unit.building_id), &[("units", -1)], Condition::always())
         .emit_audited(&event);
     let tx = crm_records::write::release_quota(tx, t, "units.max");
+    // Its unique custom values are free again.
+    let tx = if unit.fields.custom_fields.is_empty() {
+        tx
+    } else {
+        let defs = crm_records::custom_fields::definitions(&app.store, t, "unit").await?;
+        crm_records::write::unique_values(tx, "unit", &defs, &unit.fields.custom_fields, &Default::default())?
+    };
     app.store.transact(tx).await.map_err(|e| catalogue::refused(p, e))?;
     // What was in its collection (components, prices, past reservations) goes after it, page by page.
     let pk = keys::entity_pk(t, UNIT, &unit.id.to_string());

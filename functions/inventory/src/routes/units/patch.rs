@@ -1,6 +1,6 @@
 //! `PATCH /v1/units/{id}` — a unit's attributes: code (still unique in the
 //! building), type (an active code), size, rooms, view, dimensions, tour
-//! URL, owner. Price and status change through their own routes; the unit
+//! URL, owner, custom attributes (`units.customFields`). Price and status change through their own routes; the unit
 //! stays in its building. `If-Match` honoured. `unit.updated` with the
 //! changes (and the availability snapshots when the type changes).
 
@@ -20,7 +20,12 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let t = p.tenant_id;
     let current = catalogue::unit_of(&app.store, &call).await?;
     catalogue::if_match(&call, current.version)?;
-    let (fields, _) = UnitFields::apply(&current.fields, call.json::<UnitChanges>()?, false)?;
+    let mut changes: UnitChanges = call.json()?;
+    let custom = std::mem::take(&mut changes.custom_fields);
+    let (fields, _) = UnitFields::apply(&current.fields, changes, false)?;
+    let (custom_fields, tx) =
+        crm_records::write::custom_values(&app.store, p, "unit", &current.fields.custom_fields, custom, false, Tx::new()).await?;
+    let fields = UnitFields { custom_fields, ..fields };
     if fields.unit_type_code != current.fields.unit_type_code {
         catalogue::check_code(&catalogue::unit_types(&app.store, t).await?, "unit_type_code", &fields.unit_type_code)?;
     }
@@ -38,7 +43,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let data =
         json!({ "changes": changes, "code": next.fields.code, "availability": catalogue::availability(Some(&current), Some(&next)) });
     let event = catalogue::event(&call, crm_events::types::UNIT_UPDATED, "unit", next.id, data)?;
-    let mut tx = Tx::new().put_if("unit", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
+    let mut tx = tx.put_if("unit", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
     if next.fields.code.to_lowercase() != current.fields.code.to_lowercase() {
         let marker = item::to_item(&Unit::code_marker(t, next.building_id, &next.fields.code), &json!({ "unit_id": next.id }))?
             .with_str("kind", "marker");

@@ -1,8 +1,9 @@
 //! `POST /v1/units` — a unit of a building: its code unique in the building
 //! (`409`), its `unit_type_code` an active code of `unit_type_codes` (a
 //! field error otherwise), a place in `units.max` taken in the same
-//! transaction (`422 LIMIT_REACHED`), and the first entry of its price
-//! history. `unit.created`.
+//! transaction (`422 LIMIT_REACHED`), the first entry of its price
+//! history, and its custom attributes (`units.customFields`, checked
+//! against the tenant's definitions, unique ones claimed). `unit.created`.
 
 use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
@@ -22,6 +23,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?;
     let t = p.tenant_id;
     let mut c: UnitChanges = call.json()?;
+    let custom = std::mem::take(&mut c.custom_fields);
     let building_id = match std::mem::take(&mut c.building_id) {
         Input::Given(id) => Some(id),
         Input::Invalid(_) => return Err(AppError::invalid("building_id", "must be an id")),
@@ -36,6 +38,9 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     catalogue::check_code(&catalogue::unit_types(&app.store, t).await?, "unit_type_code", &fields.unit_type_code)?;
     crm_records::write::check_owner(&app.store, t, fields.owner_user_id).await?;
     let price = price.ok_or_else(|| AppError::invalid("price", "is required"))?;
+    let (custom_fields, tx) =
+        crm_records::write::custom_values(&app.store, p, "unit", &Default::default(), custom, true, Tx::new()).await?;
+    let fields = UnitFields { custom_fields, ..fields };
     let now = Timestamp::now();
     let unit = Unit {
         id: EntityId::new(),
@@ -62,7 +67,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let event = catalogue::event(&call, crm_events::types::UNIT_CREATED, "unit", unit.id, data)?;
     let marker =
         item::to_item(&Unit::code_marker(t, building_id, &unit.fields.code), &json!({ "unit_id": unit.id }))?.with_str("kind", "marker");
-    let tx = Tx::new()
+    let tx = tx
         .put_new("unit", unit.to_item()?)
         .put_new("unit_code", marker)
         .put("price_history", pricing::history_item(&unit, None, p.user_id, now)?)
