@@ -811,7 +811,14 @@ async fn units_carry_custom_attributes_checked_against_the_tenants_definitions()
     let (status, freed) =
         send(admin.request(Method::PATCH, &format!("/v1/units/{id}")).json(&json!({"custom_fields": {"plot_no": null}}))).await;
     assert_eq!((status, &freed["data"]["custom_fields"]), (200, &json!({"sea_view": true})), "{freed}");
-    assert_eq!(send(admin.post("/v1/units").json(&body("V-2", json!({"plot_no": "P-1"})))).await.0, 201, "freed by the patch");
+    let (status, second) = send(admin.post("/v1/units").json(&body("V-2", json!({"plot_no": "P-1"})))).await;
+    assert_eq!(status, 201, "freed by the patch: {second}");
+    let second = second["data"]["id"].as_str().unwrap();
+    let recased = admin.request(Method::PATCH, &format!("/v1/units/{second}")).json(&json!({"custom_fields": {"plot_no": "p-1"}}));
+    assert_eq!(send(recased).await.0, 200, "a change of case keeps the value's claim");
+    let (status, cleared) =
+        send(admin.request(Method::PATCH, &format!("/v1/units/{id}")).json(&json!({"custom_fields": {"sea_view": null}}))).await;
+    assert_eq!((status, &cleared["data"]["custom_fields"]), (200, &json!({})), "the last value removed: {cleared}");
 
     // The import fills them from custom.{code} columns, typed by the definition.
     let done =

@@ -55,7 +55,7 @@ pub struct UnitFields {
     #[serde(default)]
     pub watchers: Vec<UserId>,
     /// The tenant's custom attributes of units (`units.customFields`), by code.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[serde(default)]
     pub custom_fields: crm_records::custom_fields::Values,
 }
 
@@ -146,7 +146,6 @@ pub struct UnitChanges {
     #[schemars(length(max = 20))]
     pub watchers: Input<Vec<Input<UserId>>>,
     /// Values of the tenant's unit custom fields by code (`units.customFields`); `null` removes one.
-    /// Taken by the route (checked against the definitions), not by [`UnitFields::apply`].
     pub custom_fields: Input<crm_records::custom_fields::Values>,
     /// Create only (then `POST /v1/units/{id}/price`): minor units, 0 to 10^18.
     #[schemars(range(min = 0, max = 1_000_000_000_000_000_i64))]

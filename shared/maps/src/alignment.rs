@@ -8,11 +8,14 @@
 //!   transform puts its pixel and its world position) is reported, and a
 //!   fit whose root-mean-square residual is above the tolerance is refused.
 //!
-//! The world is the overlay's SRID (default 3857, metres): areas and
-//! perimeters in metres are measured on the transformed geometry, with
-//! `geo`'s transform and measures.
+//! The world is the overlay's SRID (default 3857, Web Mercator metres;
+//! degrees are refused): areas and perimeters are measured on the
+//! transformed geometry with `geo`, in ground metres — Web Mercator's
+//! stretch at the shape's latitude divided out. With exactly three points
+//! the fit is exact (its residual is 0), so four or more are what let the
+//! tolerance catch a misplaced one.
 
-use geo::{AffineOps, AffineTransform, Area, Euclidean, Length, Polygon};
+use geo::{AffineOps, AffineTransform, Area, Centroid, Euclidean, Length, Polygon};
 use serde::{Deserialize, Serialize};
 
 use crate::rules::{Rule, Violation};
@@ -24,6 +27,12 @@ pub const DEFAULT_SRID: u32 = 3857;
 pub const DEFAULT_TOLERANCE: f64 = 1.0;
 /// Most control points.
 pub const MAX_CONTROL_POINTS: usize = 50;
+/// The least roundness of the control points' spread (on either side) a fit accepts.
+const MIN_SPREAD: f64 = 1e-6;
+/// The WGS 84 radius Web Mercator projects on (metres).
+const MERCATOR_RADIUS: f64 = 6_378_137.0;
+/// SRIDs in degrees, not metres: refused as a world for measures.
+const GEOGRAPHIC_SRIDS: &[u32] = &[4326, 4258, 4269];
 
 /// One control point: a pixel of the overlay and where it is in the world.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -94,6 +103,16 @@ pub struct Measures {
 impl AlignmentInput {
     /// The alignment, or the rule it breaks.
     pub fn fit(&self) -> Result<Alignment, Violation> {
+        let srid = match self {
+            AlignmentInput::Simple { srid, .. } | AlignmentInput::Georef { srid, .. } => srid.unwrap_or(DEFAULT_SRID),
+        };
+        if GEOGRAPHIC_SRIDS.contains(&srid) {
+            return Err(Violation::new(
+                Rule::NotAPosition,
+                "srid",
+                "a world in degrees is not measured in metres: use 3857 or a projected SRID",
+            ));
+        }
         match self {
             AlignmentInput::Simple { scale, offset_x, offset_y, srid } => {
                 if !(scale.is_finite() && *scale > 0.0) {
@@ -113,7 +132,7 @@ impl AlignmentInput {
                 let residuals: Vec<f64> = control_points.iter().map(|p| residual(&transform, p)).collect();
                 let rms = (residuals.iter().map(|r| r * r).sum::<f64>() / residuals.len() as f64).sqrt();
                 let tolerance = tolerance.unwrap_or(DEFAULT_TOLERANCE);
-                if rms > tolerance {
+                if rms.is_nan() || rms > tolerance {
                     let worst = residuals.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i).unwrap_or(0);
                     let message =
                         format!("the fit's root-mean-square residual is {rms:.3}, above {tolerance}; point {worst} is the furthest");
@@ -148,7 +167,7 @@ fn residual(t: &[f64; 6], p: &ControlPoint) -> f64 {
 fn least_squares(points: &[ControlPoint]) -> Result<[f64; 6], Violation> {
     if points.len() < 3 || points.len() > MAX_CONTROL_POINTS {
         let message = format!("georeferencing takes 3 to {MAX_CONTROL_POINTS} control points");
-        return Err(Violation::new(Rule::CollinearControlPoints, "control_points", message));
+        return Err(Violation::new(Rule::ControlPointCount, "control_points", message));
     }
     if let Some(i) = points.iter().position(|p| p.pixel.iter().chain(&p.world).any(|v| !v.is_finite())) {
         return Err(Violation::new(Rule::NotAPosition, format!("control_points.{i}"), "positions are finite numbers"));
@@ -168,13 +187,24 @@ fn least_squares(points: &[ControlPoint]) -> Result<[f64; 6], Violation> {
         sy_wy += y * wy;
     }
     let det = sxx * syy - sxy * sxy;
-    // Collinear pixels leave the normal matrix singular (relative to its scale).
-    if det.abs() <= 1e-12 * (sxx * syy).max(f64::MIN_POSITIVE) {
-        return Err(Violation::new(Rule::CollinearControlPoints, "control_points", "the control points' pixels lie on one line"));
+    // How round the pixels' spread is, whatever its rotation and scale: 1 for a
+    // circle of points, 0 for a line (4·det / trace² of their scatter matrix).
+    let spread = 4.0 * det / ((sxx + syy) * (sxx + syy));
+    if !det.is_finite() || spread.is_nan() || spread < MIN_SPREAD {
+        return Err(Violation::new(Rule::CollinearControlPoints, "control_points", "the control points' pixels lie on (or near) one line"));
     }
     let solve = |bx: f64, by: f64| ((syy * bx - sxy * by) / det, (sxx * by - sxy * bx) / det);
     let (a, b) = solve(sx_wx, sy_wx);
     let (d, e) = solve(sx_wy, sy_wy);
+    // The world side may be degenerate too: a transform that folds the plan onto a line.
+    let (fold, bound) = ((a * e - b * d).abs(), MIN_SPREAD * (a * a + b * b + d * d + e * e) / 2.0);
+    if fold.is_nan() || fold < bound {
+        return Err(Violation::new(
+            Rule::CollinearControlPoints,
+            "control_points",
+            "the control points' world positions lie on (or near) one line",
+        ));
+    }
     Ok([a, b, mwx - a * mx - b * my, d, e, mwy - d * mx - e * my])
 }
 
@@ -184,15 +214,26 @@ impl Alignment {
         shape.affine_transform(&affine(&self.transform))
     }
 
-    /// The shape's area and perimeter, in pixels and (aligned) in the world.
+    /// How many world units a ground metre spans at `shape`: Web Mercator
+    /// stretches by `cosh(Y / R)` (the secant of the latitude) at northing `Y`;
+    /// a projected SRID's units are taken as metres.
+    fn stretch(&self, world: &Polygon<f64>) -> f64 {
+        match (self.srid, world.centroid()) {
+            (3857, Some(c)) => (c.y() / MERCATOR_RADIUS).cosh(),
+            _ => 1.0,
+        }
+    }
+
+    /// The shape's area and perimeter, in pixels and (aligned) in ground metres.
     pub fn measures(alignment: Option<&Alignment>, shape: &Polygon<f64>) -> Measures {
         let perimeter = |p: &Polygon<f64>| std::iter::once(p.exterior()).chain(p.interiors()).map(|r| Euclidean.length(r)).sum::<f64>();
-        let world = alignment.map(|a| a.to_world(shape));
+        let world = alignment.map(|a| (a.to_world(shape), a));
+        let stretched = world.as_ref().map(|(w, a)| (w, a.stretch(w)));
         Measures {
             area_px: shape.unsigned_area(),
             perimeter_px: perimeter(shape),
-            area_sqm: world.as_ref().map(|w| w.unsigned_area()),
-            perimeter_m: world.as_ref().map(perimeter),
+            area_sqm: stretched.map(|(w, k)| w.unsigned_area() / (k * k)),
+            perimeter_m: stretched.map(|(w, k)| perimeter(w) / k),
         }
     }
 }
@@ -238,7 +279,6 @@ mod tests {
         assert!(georef(pts, Some(5.0)).is_ok(), "within a looser tolerance");
         let line = points(t, &[(0., 0.), (10., 10.), (20., 20.)]);
         assert_eq!(georef(line, None).unwrap_err().rule, Rule::CollinearControlPoints);
-        assert_eq!(georef(points(t, &[(0., 0.), (1., 0.)]), None).unwrap_err().rule, Rule::CollinearControlPoints);
     }
 
     #[test]
@@ -250,6 +290,37 @@ mod tests {
         let m = Alignment::measures(Some(&simple), &square);
         assert!((m.area_sqm.unwrap() - 50.0).abs() < 1e-9 && (m.perimeter_m.unwrap() - 30.0).abs() < 1e-9, "{m:?}");
         assert!(AlignmentInput::Simple { scale: 0.0, offset_x: 0.0, offset_y: 0.0, srid: None }.fit().is_err());
+    }
+
+    #[test]
+    fn web_mercator_areas_are_ground_areas() {
+        // At 30° N a ground metre spans sec 30° = 1.1547 Web Mercator metres.
+        let (phi, r) = (30f64.to_radians(), 6_378_137.0);
+        let northing = r * (std::f64::consts::FRAC_PI_4 + phi / 2.0).tan().ln();
+        let scale = 10.0 / phi.cos() / 100.0; // 100 px are 10 ground metres
+        let aligned = AlignmentInput::Simple { scale, offset_x: 3_500_000.0, offset_y: northing, srid: None }.fit().unwrap();
+        let square = polygon![(x: 0., y: 0.), (x: 100., y: 0.), (x: 100., y: 100.), (x: 0., y: 100.), (x: 0., y: 0.)];
+        let m = Alignment::measures(Some(&aligned), &square);
+        assert!((m.area_sqm.unwrap() - 100.0).abs() < 0.2 && (m.perimeter_m.unwrap() - 40.0).abs() < 0.05, "{m:?}");
+        let degrees = AlignmentInput::Simple { scale: 1e-5, offset_x: 31.0, offset_y: 30.0, srid: Some(4326) };
+        assert_eq!(degrees.fit().unwrap_err().field, "srid");
+    }
+
+    #[test]
+    fn a_thin_or_folded_spread_is_refused_whatever_its_scale() {
+        let t = [0.1, 0.0, 0.0, 0.0, 0.1, 0.0];
+        let thin = points(t, &[(0., 0.), (1000., 0.), (500., 0.001)]);
+        assert_eq!(georef(thin, None).unwrap_err().rule, Rule::CollinearControlPoints);
+        let tilted = points(t, &[(0., 0.), (1000., 1.0), (2000., 2.000001)]);
+        assert_eq!(georef(tilted, None).unwrap_err().rule, Rule::CollinearControlPoints);
+        let folded = [[0., 0.], [100., 0.], [0., 100.]]
+            .iter()
+            .zip([[0., 0.], [10., 10.], [20., 20.]])
+            .map(|(p, w)| ControlPoint { pixel: *p, world: w });
+        assert_eq!(georef(folded.collect(), None).unwrap_err().rule, Rule::CollinearControlPoints);
+        let huge = points(t, &[(0., 0.), (1e200, 0.), (0., 1e200)]);
+        assert!(georef(huge, None).is_err(), "an overflowing spread is refused, never a NaN transform");
+        assert_eq!(georef(points(t, &[(0., 0.), (1., 0.)]), None).unwrap_err().rule, Rule::ControlPointCount);
     }
 
     proptest! {

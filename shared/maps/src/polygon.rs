@@ -18,6 +18,8 @@ use crate::rules::{Rule, Violation, FIELD};
 pub const MAX_VERTICES: usize = 1000;
 /// Most rings of one polygon: the exterior and ten holes.
 pub const MAX_RINGS: usize = 11;
+/// The largest coordinate accepted (a plan's pixels, or a world's metres).
+pub const MAX_COORDINATE: f64 = 1e7;
 
 /// The GeoJSON `type` of a shape's geometry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -33,6 +35,9 @@ pub struct GeoJsonPolygon {
     pub kind: PolygonType,
     /// Rings of positions `[x, y]` (a third value, an altitude, is ignored).
     pub coordinates: Vec<Vec<Vec<f64>>>,
+    /// RFC 7946's optional bounding box: accepted, never trusted (bounds are computed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<Vec<f64>>,
 }
 
 impl GeoJsonPolygon {
@@ -40,7 +45,7 @@ impl GeoJsonPolygon {
     pub fn of(polygon: &Polygon<f64>) -> Self {
         let ring = |r: &LineString<f64>| r.coords().map(|c| vec![c.x, c.y]).collect();
         let coordinates = std::iter::once(polygon.exterior()).chain(polygon.interiors()).map(ring).collect();
-        Self { kind: PolygonType::Polygon, coordinates }
+        Self { kind: PolygonType::Polygon, coordinates, bbox: None }
     }
 
     /// The polygon, or every rule its rings break.
@@ -84,8 +89,11 @@ fn ring(r: usize, positions: &[Vec<f64>]) -> Result<LineString<f64>, Violation> 
     let mut coords = Vec::with_capacity(positions.len());
     for (v, p) in positions.iter().enumerate() {
         match p.as_slice() {
-            [x, y] | [x, y, _] if x.is_finite() && y.is_finite() => coords.push(Coord { x: *x, y: *y }),
-            _ => return Err(Violation::at_vertex(Rule::NotAPosition, r, v, "a position is [x, y] of finite numbers")),
+            [x, y] | [x, y, _] if x.abs() <= MAX_COORDINATE && y.abs() <= MAX_COORDINATE => coords.push(Coord { x: *x, y: *y }),
+            _ => {
+                let message = format!("a position is [x, y] of numbers within ±{MAX_COORDINATE}");
+                return Err(Violation::at_vertex(Rule::NotAPosition, r, v, message));
+            }
         }
     }
     if coords.len() < 4 {
@@ -145,6 +153,7 @@ mod tests {
         GeoJsonPolygon {
             kind: PolygonType::Polygon,
             coordinates: rings.iter().map(|r| r.iter().map(|(x, y)| vec![*x, *y]).collect()).collect(),
+            bbox: None,
         }
     }
 
@@ -186,6 +195,8 @@ mod tests {
         let mut bad = poly(&[SQUARE]);
         bad.coordinates[0][2] = vec![1.0];
         assert_eq!(refused(&bad), (Rule::NotAPosition, c(0, 2)));
+        bad.coordinates[0][2] = vec![1e300, 10.0];
+        assert_eq!(refused(&bad), (Rule::NotAPosition, c(0, 2)), "no coordinate so large the geometry overflows");
         assert_eq!(refused(&poly(&[])).0, Rule::NotAPolygon);
     }
 

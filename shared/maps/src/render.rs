@@ -23,8 +23,8 @@ pub struct Plan {
 /// One shape to draw.
 #[derive(Debug, Clone)]
 pub struct Drawn<'a> {
-    /// The shape's id (a ULID: safe in an attribute).
-    pub id: String,
+    /// The shape's id (an `EntityId`: the one attribute that names a record).
+    pub id: crm_kernel::EntityId,
     /// The unit's code (or the component's name).
     pub label: String,
     /// The linked unit's status (`None`: not linked, or not known yet).
@@ -73,8 +73,14 @@ fn ring_path(ring: &LineString<f64>) -> String {
     d
 }
 
+/// `text` without what XML 1.0 cannot hold (control characters, U+FFFE, U+FFFF).
+fn xml_safe(text: &str) -> String {
+    let allowed = |c: &char| (!c.is_control() || matches!(c, '\t' | '\n' | '\r')) && !matches!(c, '\u{FFFE}' | '\u{FFFF}');
+    text.chars().filter(allowed).collect()
+}
+
 fn label(text: &str, x: f64, y: f64, size: f64) -> Text {
-    let t = Text::new(text)
+    let t = Text::new(xml_safe(text))
         .set("x", x)
         .set("y", y)
         .set("font-size", size)
@@ -107,9 +113,9 @@ pub fn svg(plan: &Plan, shapes: &[Drawn<'_>]) -> String {
             .set("fill-rule", "evenodd")
             .set("stroke", "#263238")
             .set("stroke-width", (font / 8.0).max(1.0))
-            .set("data-shape", s.id.as_str())
+            .set("data-shape", s.id.to_string())
             .set("data-status", status)
-            .add(Title::new(format!("{} — {status}", s.label)));
+            .add(Title::new(xml_safe(&format!("{} — {status}", s.label))));
         let mut g = Group::new().add(path);
         if !s.component {
             if let Some(p) = s.polygon.interior_point() {
@@ -151,14 +157,20 @@ mod tests {
         let a = polygon![(x: 10., y: 10.), (x: 110., y: 10.), (x: 110., y: 60.), (x: 10., y: 60.), (x: 10., y: 10.)];
         let b = polygon![(x: 120., y: 10.), (x: 220., y: 10.), (x: 220., y: 60.), (x: 120., y: 60.), (x: 120., y: 10.)];
         let plan = Plan { width: 400.0, height: 300.0, image_href: Some("https://files.example.com/plan.png?X-Amz=1&b=2".into()) };
+        let sold = crm_kernel::EntityId::new();
         let shapes = [
-            Drawn { id: "01A".into(), label: "A-101".into(), status: Some(UnitStatus::Sold), component: false, polygon: &a },
+            Drawn { id: sold, label: "A-101".into(), status: Some(UnitStatus::Sold), component: false, polygon: &a },
             Drawn {
-                id: "01B".into(), label: "شقة ١٠٢ <b>&".into(), status: Some(UnitStatus::Available), component: false, polygon: &b
+                id: crm_kernel::EntityId::new(),
+                label: "شقة ١٠٢ <b>&\u{1}".into(),
+                status: Some(UnitStatus::Available),
+                component: false,
+                polygon: &b,
             },
         ];
         let out = svg(&plan, &shapes);
-        assert!(out.contains(r##"data-shape="01A""##) && out.contains(r##"fill="#c62828""##), "sold is red: {out}");
+        assert!(out.contains(&format!(r#"data-shape="{sold}""#)) && out.contains(r##"fill="#c62828""##), "sold is red: {out}");
+        assert!(!out.contains('\u{1}'), "no character XML cannot hold");
         assert!(out.contains(r##"data-status="available""##) && out.contains(r##"fill="#2e7d32""##));
         assert!(out.contains("شقة ١٠٢ &lt;b&gt;&amp;"), "text is escaped: {out}");
         assert!(!out.contains("<b>"));

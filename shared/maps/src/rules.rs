@@ -25,6 +25,7 @@ crm_kernel::named_enum! {
         NotInsideUnit = "NOT_INSIDE_UNIT",
         AreaMismatch = "AREA_MISMATCH",
         CollinearControlPoints = "COLLINEAR_CONTROL_POINTS",
+        ControlPointCount = "CONTROL_POINT_COUNT",
         ResidualTooLarge = "RESIDUAL_TOO_LARGE"
     }
 }

@@ -116,7 +116,9 @@ pub async fn custom_values(
 pub fn unique_values(mut tx: Tx, entity: &str, defs: &[Definition], base: &Values, next: &Values) -> Result<Tx, AppError> {
     for d in defs.iter().filter(|d| d.unique) {
         let (old, new) = (base.get(&d.code), next.get(&d.code));
-        if old != new {
+        // Compared as their markers are keyed (trimmed, case and spelling folded): a
+        // change of case alone keeps the marker, never deletes and re-puts it in one transaction.
+        if old.map(|v| d.value_key(v)) != new.map(|v| d.value_key(v)) {
             if let Some(v) = old {
                 tx = tx.delete("custom_release", &d.value_key(v), None);
             }
