@@ -34,9 +34,6 @@ pub const READ_ANY: &[Permission] = &[rbac::CONTACT_READ, rbac::LEAD_READ, rbac:
 pub const START_ANY: &[Permission] = &[rbac::CONTACT_CREATE, rbac::LEAD_IMPORT, rbac::UNIT_UPDATE];
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] =
-        [JobKind::ContactsImport, JobKind::ContactsExport, JobKind::LeadsImport, JobKind::UnitsImport, JobKind::UnitsExport];
-
     /// The record kind the job writes or reads (its custom-field entity).
     pub fn entity(self) -> &'static str {
         match self {
@@ -52,17 +49,6 @@ impl JobKind {
         match self {
             JobKind::ContactsImport | JobKind::ContactsExport | JobKind::LeadsImport => "records",
             JobKind::UnitsImport | JobKind::UnitsExport => "inventory",
-        }
-    }
-
-    /// The wire name (`units_import`), as in `type` and the events' `kind`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobKind::ContactsImport => "contacts_import",
-            JobKind::ContactsExport => "contacts_export",
-            JobKind::LeadsImport => "leads_import",
-            JobKind::UnitsImport => "units_import",
-            JobKind::UnitsExport => "units_export",
         }
     }
 
@@ -100,12 +86,9 @@ impl JobKind {
         }
     }
 
-    /// The plan feature `custom.{code}` columns of the kind's file need.
+    /// The plan feature `custom.{code}` columns of the kind's file need (its entity's).
     pub fn custom_fields_feature(self) -> &'static str {
-        match self {
-            JobKind::UnitsImport | JobKind::UnitsExport => "units.customFields",
-            _ => "contacts.customFields",
-        }
+        crm_records::write::custom_fields_feature(self.entity())
     }
 
     /// The event a completed job emits (audited).
