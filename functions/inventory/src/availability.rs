@@ -12,8 +12,6 @@ use crm_store::item::ItemExt;
 use crm_store::tx::Condition;
 use crm_store::{keys, Query, Store, Tx};
 
-use crate::catalogue;
-
 pub const CONSUMER: &str = "unit_availability";
 
 /// Applies one event; anything but a unit event with snapshots is not ours.
@@ -21,7 +19,7 @@ pub async fn project(store: &Store, event: &DomainEvent) -> Result<usize, Consum
     if !event.event_type.starts_with("unit.") {
         return Ok(0);
     }
-    let (before, after) = catalogue::snapshots(&event.data);
+    let (before, after) = crm_inventory::unit::Snapshot::of_event(&event.data);
     let deltas = availability::deltas(before.as_ref(), after.as_ref());
     if deltas.is_empty() {
         return Ok(0);

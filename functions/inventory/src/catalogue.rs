@@ -10,7 +10,7 @@ use crm_http::Call;
 use crm_inventory::building::Building;
 use crm_inventory::codes::{COMPONENT_TYPE_CODES, UNIT_TYPE_CODES};
 use crm_inventory::project::Project;
-use crm_inventory::unit::{Snapshot, Unit};
+use crm_inventory::unit::Unit;
 use crm_kernel::{AppError, EntityId, TenantId};
 use crm_store::{Store, StoreError};
 use serde_json::{json, Value};
@@ -107,12 +107,6 @@ pub fn system_event(t: TenantId, kind: EventType, unit: EntityId, data: Value) -
 /// snapshot before and after the change.
 pub fn availability(before: Option<&Unit>, after: Option<&Unit>) -> Value {
     json!({ "before": before.map(Unit::snapshot), "after": after.map(Unit::snapshot) })
-}
-
-/// The snapshots an event's `availability` carries.
-pub fn snapshots(data: &Value) -> (Option<Snapshot>, Option<Snapshot>) {
-    let read = |k: &str| data.get("availability").and_then(|a| a.get(k)).and_then(|v| serde_json::from_value(v.clone()).ok());
-    (read("before"), read("after"))
 }
 
 /// What a refused inventory transaction means: a stale version `412`, a

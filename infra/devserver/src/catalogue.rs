@@ -52,6 +52,7 @@ pub fn contexts() -> Vec<Context> {
         Context { binary: "approvals", routes: infos(approvals::ROUTES) },
         Context { binary: "deals", routes: infos(deals::ROUTES) },
         Context { binary: "inventory", routes: infos(inventory::ROUTES) },
+        Context { binary: "maps", routes: infos(maps::ROUTES) },
     ]
 }
 

@@ -25,6 +25,7 @@ pub const REGISTRY: &[&Registration] = &[
     &approvals::FUNCTION,
     &deals::FUNCTION,
     &inventory::FUNCTION,
+    &maps::FUNCTION,
 ];
 
 /// The registered applications, each built once like a warm Lambda, and

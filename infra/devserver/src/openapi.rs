@@ -103,6 +103,10 @@ fn operation(route: &RouteInfo, generator: &mut crm_http::contract::schemars::Sc
     }
     let success = match route.contract.reply {
         Some(reply) if crm_http::contract::NoContent::is(&reply) => json!({ "description": "No Content" }),
+        Some(reply) if crm_http::contract::document_type(&reply).is_some() => {
+            let kind = crm_http::contract::document_type(&reply).unwrap_or("text/plain");
+            json!({ "description": "Success", "content": { kind: { "schema": { "type": "string" } } } })
+        }
         Some(reply) => json!({
             "description": "Success",
             "content": { "application/json": { "schema": { "allOf": [

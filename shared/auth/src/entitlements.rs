@@ -102,6 +102,9 @@ impl Entitlements {
                     "units.customFields",
                     "units.bulkEdit",
                     "inventory.codeManagement",
+                    "maps.enabled",
+                    "maps.componentShapes",
+                    "maps.publicViews",
                 ],
                 vec![
                     ("users.max", 25),
@@ -112,6 +115,8 @@ impl Entitlements {
                     ("deals.max", 50_000),
                     ("leads.max", 100_000),
                     ("units.max", 20_000),
+                    ("maps.overlays.max", 100),
+                    ("maps.shapes.max", 20_000),
                     ("groups.max", 50),
                     ("roles.max", 50),
                     ("approvals.activePolicies", 1_000),

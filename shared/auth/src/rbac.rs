@@ -128,6 +128,18 @@ pub const CODE_MANAGE: Permission = Permission("code.manage");
 pub const UNIT_RESERVE: Permission = Permission("unit.reserve");
 /// Payment-plan templates (not named by the spec).
 pub const PAYMENT_PLAN_MANAGE: Permission = Permission("payment_plan.manage");
+// Map overlays (M3CoreCRM §8).
+pub const OVERLAY_READ: Permission = Permission("overlay.read");
+/// Overlays: create, upload, rename, align, delete.
+pub const OVERLAY_MANAGE: Permission = Permission("overlay.manage");
+/// The public read-only link: publish and unpublish.
+pub const OVERLAY_PUBLISH: Permission = Permission("overlay.publish");
+pub const LAYER_MANAGE: Permission = Permission("layer.manage");
+/// Shapes: draw, redraw, roll back, delete.
+pub const SHAPE_MANAGE: Permission = Permission("shape.manage");
+/// Linking a shape to (another) unit or component.
+pub const SHAPE_LINK: Permission = Permission("shape.link");
+pub const SHAPE_VALIDATE: Permission = Permission("shape.validate");
 
 /// Every permission code the system knows.
 pub const ALL: &[Permission] = &[
@@ -224,6 +236,13 @@ pub const ALL: &[Permission] = &[
     CODE_MANAGE,
     UNIT_RESERVE,
     PAYMENT_PLAN_MANAGE,
+    OVERLAY_READ,
+    OVERLAY_MANAGE,
+    OVERLAY_PUBLISH,
+    LAYER_MANAGE,
+    SHAPE_MANAGE,
+    SHAPE_LINK,
+    SHAPE_VALIDATE,
 ];
 
 /// The tenant owner's role: granted only by another super admin, and the
@@ -340,6 +359,13 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             UNIT_STATUS_UPDATE,
             UNIT_COMPONENT_MANAGE,
             UNIT_RESERVE,
+            OVERLAY_READ,
+            OVERLAY_MANAGE,
+            OVERLAY_PUBLISH,
+            LAYER_MANAGE,
+            SHAPE_MANAGE,
+            SHAPE_LINK,
+            SHAPE_VALIDATE,
         ],
         "sales_rep" | "staff" => &[
             NOTE_CREATE,
@@ -384,6 +410,7 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             LEAD_CONVERT,
             UNIT_READ,
             UNIT_RESERVE,
+            OVERLAY_READ,
         ],
         "viewer" => &[
             NOTE_READ,
@@ -404,6 +431,7 @@ pub fn default_permissions(role: &str) -> &'static [Permission] {
             CONTACT_PHONE_READ,
             LEAD_READ,
             UNIT_READ,
+            OVERLAY_READ,
         ],
         _ => &[],
     }

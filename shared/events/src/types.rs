@@ -148,6 +148,20 @@ catalogue! {
     MESSAGE_FAILED = "message.failed",
     MESSAGE_QUEUED = "message.queued",
     MESSAGE_SENT = "message.sent",
+    // map
+    MAP_LAYER_CREATED = "map.layer.created",
+    MAP_LAYER_DELETED = "map.layer.deleted",
+    MAP_LAYER_UPDATED = "map.layer.updated",
+    MAP_OVERLAY_ALIGNED = "map.overlay.aligned",
+    MAP_OVERLAY_CREATED = "map.overlay.created",
+    MAP_OVERLAY_DELETED = "map.overlay.deleted",
+    MAP_OVERLAY_PUBLISHED = "map.overlay.published",
+    MAP_OVERLAY_UNPUBLISHED = "map.overlay.unpublished",
+    MAP_OVERLAY_UPDATED = "map.overlay.updated",
+    MAP_SHAPE_CREATED = "map.shape.created",
+    MAP_SHAPE_DELETED = "map.shape.deleted",
+    MAP_SHAPE_LINKED = "map.shape.linked",
+    MAP_SHAPE_UPDATED = "map.shape.updated",
     // note
     NOTE_CREATED = "note.created",
     // notification_policy

@@ -45,6 +45,28 @@ pub const fn shape<T: JsonSchema>() -> Shape {
 #[derive(Debug, Clone, Copy, schemars::JsonSchema)]
 pub struct NoContent;
 
+/// The reply of a route that answers an SVG image, not the envelope (`reply: SvgDocument`).
+#[derive(Debug, Clone, schemars::JsonSchema)]
+#[schemars(transparent)]
+pub struct SvgDocument(pub String);
+
+/// The reply of a route that answers an HTML page, not the envelope (`reply: HtmlDocument`).
+#[derive(Debug, Clone, schemars::JsonSchema)]
+#[schemars(transparent)]
+pub struct HtmlDocument(pub String);
+
+/// The content type a document reply is sent as, if `shape` is one.
+pub fn document_type(shape: &Shape) -> Option<&'static str> {
+    let name = (shape.type_name)();
+    if name == std::any::type_name::<SvgDocument>() {
+        Some("image/svg+xml")
+    } else if name == std::any::type_name::<HtmlDocument>() {
+        Some("text/html")
+    } else {
+        None
+    }
+}
+
 impl NoContent {
     /// Whether `shape` is this one.
     pub fn is(shape: &Shape) -> bool {

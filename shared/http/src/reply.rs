@@ -18,8 +18,8 @@ pub struct Reply {
     headers: Vec<(String, String)>,
     /// Sent as is, without the envelope (OpenAPI document).
     bare: bool,
-    /// A static text body with its content type (the API reference page).
-    text: Option<(&'static str, &'static str)>,
+    /// A text body with its content type (the API reference page, a plan's SVG).
+    text: Option<(&'static str, std::borrow::Cow<'static, str>)>,
 }
 
 impl Reply {
@@ -46,7 +46,19 @@ impl Reply {
 
     /// A static text document (`text/html`, `text/javascript`), without the envelope.
     pub fn text(content_type: &'static str, body: &'static str) -> Self {
-        Self { status: 200, data: None, pagination: None, headers: Vec::new(), bare: true, text: Some((content_type, body)) }
+        Self { status: 200, data: None, pagination: None, headers: Vec::new(), bare: true, text: Some((content_type, body.into())) }
+    }
+
+    /// A document made for this request: an SVG image (`reply: SvgDocument`).
+    pub fn svg(body: String) -> Self {
+        crate::contract::saw_reply(std::any::type_name::<crate::contract::SvgDocument>());
+        Self { text: Some(("image/svg+xml; charset=utf-8", body.into())), ..Self::text("image/svg+xml", "") }
+    }
+
+    /// A document made for this request: an HTML page (`reply: HtmlDocument`).
+    pub fn html(body: String) -> Self {
+        crate::contract::saw_reply(std::any::type_name::<crate::contract::HtmlDocument>());
+        Self { text: Some(("text/html; charset=utf-8", body.into())), ..Self::text("text/html", "") }
     }
 
     /// A JSON document without the envelope.
@@ -124,7 +136,7 @@ pub fn render(ctx: &RequestContext, result: Result<Reply, AppError>) -> Response
     match result {
         Ok(reply) if reply.status == 204 => response(ctx, 204, None, &reply.headers),
         Ok(Reply { status, text: Some((content_type, text)), headers, .. }) => {
-            respond(ctx, status, Some(content_type), Body::Text(text.to_string()), &headers)
+            respond(ctx, status, Some(content_type), Body::Text(text.into_owned()), &headers)
         }
         Ok(reply) if reply.bare => response(ctx, reply.status, reply.data, &reply.headers),
         Ok(reply) => {

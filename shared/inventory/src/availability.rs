@@ -132,7 +132,15 @@ mod tests {
     use proptest::prelude::*;
 
     fn snap(p: EntityId, status: UnitStatus, t: &str, price: i64) -> Snapshot {
-        Snapshot { project_id: p, status, unit_type_code: t.into(), price, currency: Currency::parse("EGP").unwrap() }
+        Snapshot {
+            project_id: p,
+            status,
+            unit_type_code: t.into(),
+            price,
+            currency: Currency::parse("EGP").unwrap(),
+            code: "A-1".into(),
+            version: 1,
+        }
     }
 
     #[test]

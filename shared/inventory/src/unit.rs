@@ -105,6 +105,20 @@ pub struct Snapshot {
     pub unit_type_code: String,
     pub price: i64,
     pub currency: Currency,
+    /// The unit's code and version (absent from events older than the maps' read model).
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub version: u64,
+}
+
+impl Snapshot {
+    /// The snapshots before and after a change that a `unit.*` event's
+    /// `data.availability` carries.
+    pub fn of_event(data: &serde_json::Value) -> (Option<Snapshot>, Option<Snapshot>) {
+        let read = |k: &str| data.get("availability").and_then(|a| a.get(k)).and_then(|v| serde_json::from_value(v.clone()).ok());
+        (read("before"), read("after"))
+    }
 }
 
 /// The body of `POST /v1/units` and `PATCH /v1/units/{id}`: absent keeps,
@@ -329,6 +343,8 @@ impl Unit {
             unit_type_code: self.fields.unit_type_code.clone(),
             price: self.price,
             currency: self.currency,
+            code: self.fields.code.clone(),
+            version: self.version,
         }
     }
 

@@ -100,13 +100,18 @@ pub struct Measures {
     pub perimeter_m: Option<f64>,
 }
 
+/// Whether `srid` is a world in degrees (refused for measures).
+pub fn is_geographic(srid: u32) -> bool {
+    GEOGRAPHIC_SRIDS.contains(&srid)
+}
+
 impl AlignmentInput {
     /// The alignment, or the rule it breaks.
     pub fn fit(&self) -> Result<Alignment, Violation> {
         let srid = match self {
             AlignmentInput::Simple { srid, .. } | AlignmentInput::Georef { srid, .. } => srid.unwrap_or(DEFAULT_SRID),
         };
-        if GEOGRAPHIC_SRIDS.contains(&srid) {
+        if is_geographic(srid) {
             return Err(Violation::new(
                 Rule::NotAPosition,
                 "srid",

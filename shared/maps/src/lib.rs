@@ -12,14 +12,24 @@
 //! * [`render`]: the plan as SVG, shapes in their status colours, labels, a legend.
 //! * [`shape`]: a shape checked whole against its overlay, layer and unit.
 //! * [`rules`]: the rule codes, and violations as field errors.
+//!
+//! And what the context stores: [`overlay`] (with its [`plan_file`]),
+//! [`layer`], [`map_shape`] (a shape and its versions), [`unit_state`]
+//! (the units read model) and [`public_link`].
 
 pub mod alignment;
 pub mod hit;
+pub mod layer;
+pub mod map_shape;
+pub mod overlay;
+pub mod plan_file;
 pub mod polygon;
+pub mod public_link;
 pub mod render;
 pub mod rules;
 pub mod shape;
 pub mod topology;
+pub mod unit_state;
 
 pub use polygon::GeoJsonPolygon;
 pub use rules::{Rule, Violation};

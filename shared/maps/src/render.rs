@@ -31,6 +31,8 @@ pub struct Drawn<'a> {
     pub status: Option<UnitStatus>,
     /// A component shape is drawn over its unit, lighter and unlabelled.
     pub component: bool,
+    /// Its layer's opacity (0 to 1).
+    pub opacity: f64,
     pub polygon: &'a Polygon<f64>,
 }
 
@@ -109,7 +111,7 @@ pub fn svg(plan: &Plan, shapes: &[Drawn<'_>]) -> String {
         let path = Path::new()
             .set("d", d)
             .set("fill", colour(s.status))
-            .set("fill-opacity", if s.component { 0.35 } else { 0.55 })
+            .set("fill-opacity", (if s.component { 0.35 } else { 0.55 }) * s.opacity.clamp(0.0, 1.0))
             .set("fill-rule", "evenodd")
             .set("stroke", "#263238")
             .set("stroke-width", (font / 8.0).max(1.0))
@@ -159,12 +161,13 @@ mod tests {
         let plan = Plan { width: 400.0, height: 300.0, image_href: Some("https://files.example.com/plan.png?X-Amz=1&b=2".into()) };
         let sold = crm_kernel::EntityId::new();
         let shapes = [
-            Drawn { id: sold, label: "A-101".into(), status: Some(UnitStatus::Sold), component: false, polygon: &a },
+            Drawn { id: sold, label: "A-101".into(), status: Some(UnitStatus::Sold), component: false, opacity: 1.0, polygon: &a },
             Drawn {
                 id: crm_kernel::EntityId::new(),
                 label: "شقة ١٠٢ <b>&\u{1}".into(),
                 status: Some(UnitStatus::Available),
                 component: false,
+                opacity: 1.0,
                 polygon: &b,
             },
         ];

@@ -39,6 +39,8 @@ pub struct Context<'a> {
     pub unit_shape: Option<(String, &'a Polygon<f64>)>,
     /// A component: its `length_m` and `width_m`.
     pub dimensions: (Option<f64>, Option<f64>),
+    /// A unit: its component shapes on this overlay (id, geometry), which it must still hold.
+    pub components: Vec<(String, &'a Polygon<f64>)>,
 }
 
 /// A shape that passed: its geometry and its measures.
@@ -55,6 +57,9 @@ pub fn check(kind: ShapeKind, geom: &GeoJsonPolygon, ctx: &Context<'_>) -> Resul
     let mut problems = Vec::new();
     problems.extend(topology::within_bounds(&polygon, ctx.width_px, ctx.height_px).err());
     problems.extend(topology::overlap(&polygon, ctx.neighbours.iter().map(|(id, p)| (id, *p))).err());
+    if kind == ShapeKind::Unit {
+        problems.extend(topology::holds(&polygon, ctx.components.iter().map(|(id, p)| (id, *p))).err());
+    }
     if kind == ShapeKind::Component {
         match &ctx.unit_shape {
             Some((id, unit)) => problems.extend(topology::inside(&polygon, unit, id).err()),
@@ -102,6 +107,14 @@ mod tests {
             ..rect(0., 0., 1., 1.)
         };
         assert_eq!(rules(check(ShapeKind::Unit, &bow_tie, &ctx)), [Rule::SelfIntersection], "the rings first");
+        let balcony = rect(150., 10., 20., 20.).parse().unwrap();
+        let holding = Context { components: vec![("c1".into(), &balcony)], ..ctx.clone() };
+        assert!(check(ShapeKind::Unit, &rect(100., 0., 100., 100.), &holding).is_ok());
+        assert_eq!(
+            rules(check(ShapeKind::Unit, &rect(100., 0., 40., 100.), &holding)),
+            [Rule::NotInsideUnit],
+            "redrawn, it would drop its balcony"
+        );
     }
 
     #[test]

@@ -59,6 +59,18 @@ pub fn inside(component: &Polygon<f64>, unit: &Polygon<f64>, unit_shape: impl st
     Err(Violation::at_vertex(Rule::NotInsideUnit, 0, v, format!("leaves the unit's shape {unit_shape}")))
 }
 
+/// A unit's shape redrawn still holds each of its component shapes (id,
+/// geometry): the first it would leave outside.
+pub fn holds<'a, Id: std::fmt::Display>(
+    unit: &Polygon<f64>,
+    components: impl IntoIterator<Item = (Id, &'a Polygon<f64>)>,
+) -> Result<(), Violation> {
+    match components.into_iter().find(|(_, c)| !unit.contains(*c)) {
+        None => Ok(()),
+        Some((id, _)) => Err(Violation::new(Rule::NotInsideUnit, FIELD, format!("the unit's component shape {id} would fall outside it"))),
+    }
+}
+
 /// A component's drawn area (m²) against `length_m × width_m`, when both are known.
 pub fn area_matches(area_m2: f64, length_m: Option<f64>, width_m: Option<f64>) -> Result<(), Violation> {
     let (Some(l), Some(w)) = (length_m, width_m) else { return Ok(()) };

@@ -74,6 +74,8 @@ pub struct Query {
     limit: Limit,
     cursor: Option<String>,
     filters: Vec<Filter>,
+    /// A strongly consistent read (the table only: an index cannot give one).
+    consistent: bool,
 }
 
 /// A condition on the items a key condition found (DynamoDB's
@@ -199,6 +201,7 @@ impl Query {
             limit: Limit::default(),
             cursor: None,
             filters: Vec::new(),
+            consistent: false,
         }
     }
 
@@ -219,7 +222,15 @@ impl Query {
             limit: Limit::default(),
             cursor: None,
             filters: Vec::new(),
+            consistent: false,
         }
+    }
+
+    /// Reads every write that succeeded before it (a table query only):
+    /// what a check that a conditional write then relies on needs.
+    pub fn consistent(mut self) -> Self {
+        self.consistent = self.index.is_none();
+        self
     }
 
     pub fn sk_begins_with(mut self, prefix: impl Into<String>) -> Self {
@@ -404,6 +415,7 @@ impl Store {
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
             .scan_index_forward(q.forward)
+            .consistent_read(q.consistent)
             .limit(q.limit.get() as i32)
             .set_exclusive_start_key(start)
             .set_filter_expression((!filter.is_empty()).then(|| filter.join(" AND ")))
