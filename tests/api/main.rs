@@ -36,6 +36,7 @@ mod leads;
 mod lifecycle;
 mod links;
 mod malformed;
+mod maps;
 mod notes;
 mod notify;
 mod phone;

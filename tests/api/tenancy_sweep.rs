@@ -1,5 +1,5 @@
 //! The cross-tenant sweep (issues 5 and 6): every route of the CRM records,
-//! activities, approvals, access-control, deals and leads modules that takes an id is
+//! activities, approvals, access-control, deals, leads, inventory and maps modules that takes an id is
 //! called by another tenant's admin with this tenant's real ids — each
 //! answers 404, and nothing of this tenant changes. A new route with an id
 //! under these prefixes fails this test until it is swept.
@@ -31,6 +31,7 @@ const PREFIXES: &[&str] = &[
     "/v1/buildings",
     "/v1/units",
     "/v1/payment-plans",
+    "/v1/maps",
 ];
 
 fn id_of(v: &Value) -> String {
@@ -120,6 +121,21 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
         )
         .await,
     );
+    let made = body_of(owner.post("/v1/maps/overlays").json(&json!({"name": "Site", "project_id": project, "file_type": "png"}))).await;
+    let overlay = made["data"]["overlay"]["id"].as_str().unwrap_or_else(|| panic!("{made}")).to_string();
+    crate::helpers::upload(&made["data"]["upload"], crate::maps::png(800, 600), "image/png").await;
+    body_of(owner.post(&format!("/v1/maps/overlays/{overlay}/confirm"))).await;
+    let layer =
+        id_of(&body_of(owner.post(&format!("/v1/maps/overlays/{overlay}/layers")).json(&json!({"name": "Site", "kind": "site"}))).await);
+    let square = json!({"type": "Polygon", "coordinates": [[[10, 10], [110, 10], [110, 110], [10, 110], [10, 10]]]});
+    let shape = id_of(
+        &body_of(
+            owner
+                .post(&format!("/v1/maps/overlays/{overlay}/shapes"))
+                .json(&json!({"layer_id": layer, "kind": "unit", "unit_id": unit, "geom_geojson": square})),
+        )
+        .await,
+    );
     let before = owner.get_json(&format!("/v1/contacts/{contact}")).await;
 
     let ids: BTreeMap<&str, &str> = [
@@ -143,6 +159,8 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
         ("/v1/buildings/{id}", building.as_str()),
         ("/v1/units/{id}", unit.as_str()),
         ("/v1/payment-plans/{id}", plan.as_str()),
+        ("/v1/maps/overlays/{id}", overlay.as_str()),
+        ("/v1/maps/shapes/{id}", shape.as_str()),
     ]
     .into_iter()
     .collect();
@@ -166,6 +184,9 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
             k if k.ends_with("/payment-schedule") => json!({"plan_id": plan}),
             k if k.ends_with("/components") => json!({"component_type_code": "BATH"}),
             k if k.ends_with("/waitlist") => json!({"contact_id": contact}),
+            k if k.ends_with("/align") => json!({"method": "simple", "scale": 1}),
+            k if k.ends_with("/link-unit") => json!({"unit_id": unit}),
+            k if k.ends_with("/version") => json!({"version": 1}),
             _ => json!({}),
         }
     };
@@ -189,7 +210,8 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
             .replace("{componentId}", &component)
             .replace("{reservationId}", &reservation)
             .replace("{mediaId}", &media)
-            .replace("{entryId}", &entry);
+            .replace("{entryId}", &entry)
+            .replace("{layerId}", &layer);
         assert!(!url.contains('{'), "{key}: a path parameter the sweep does not know");
         let m = Method::from_bytes(method.as_bytes()).unwrap();
         let resp = stranger.request(m.clone(), &url).json(&body_for(key)).send().await.unwrap();
@@ -213,6 +235,14 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
         "the unit is untouched: {u}"
     );
     assert_eq!(u["data"]["components"].as_array().map(Vec::len), Some(1), "{u}");
+    let drawn = owner.get_json(&format!("/v1/maps/shapes/{shape}")).await;
+    assert_eq!(
+        (drawn["data"]["version"].as_u64(), drawn["data"]["label"].as_str()),
+        (Some(1), Some("A-1")),
+        "the shape is untouched: {drawn}"
+    );
+    let o = owner.get_json(&format!("/v1/maps/overlays/{overlay}")).await;
+    assert_eq!((o["data"]["version"].as_u64(), o["data"]["public_link_id"].as_str()), (Some(2), None), "the overlay is untouched: {o}");
     let pending = owner.get_json("/v1/admin/invitations").await;
     assert_eq!(pending["data"][0]["resends"], 0, "the invitation is untouched: {pending}");
 }

@@ -1,9 +1,28 @@
 //! A broken geometry rule, and what to do about it: the validation report
 //! and the editor's notice give both.
 
+use crm_maps::alignment::Measures;
 use crm_maps::rules::Rule;
 
-use crate::routes::shapes::validate_post::Problem;
+/// What `MapShapeValidate` found.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Report {
+    pub shape_id: crm_kernel::EntityId,
+    pub valid: bool,
+    pub problems: Vec<Problem>,
+    pub measures: Option<Measures>,
+}
+
+/// One broken rule.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct Problem {
+    /// The rule's code (`OVERLAP`, `NOT_INSIDE_UNIT`, …).
+    pub rule: String,
+    /// Where: `geom_geojson.coordinates.0.3`, `geom_geojson`, `unit_id`.
+    pub field: String,
+    pub message: String,
+    pub suggestion: &'static str,
+}
 
 /// What fixes a shape that breaks `rule`.
 pub fn suggestion(rule: Option<Rule>) -> &'static str {

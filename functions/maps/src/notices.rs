@@ -16,7 +16,7 @@ use crm_maps::overlay::Overlay;
 use crm_store::{Store, Tx};
 use serde_json::{json, Value};
 
-use crate::routes::shapes::validate_post::Problem;
+use crate::advice::Problem;
 use crate::App;
 
 fn payload(overlay: &Overlay, extra: Value) -> Value {

@@ -105,6 +105,19 @@ pub fn is_geographic(srid: u32) -> bool {
     GEOGRAPHIC_SRIDS.contains(&srid)
 }
 
+impl Measures {
+    /// To two decimals, as stored and shown.
+    pub fn rounded(self) -> Measures {
+        let r = |v: f64| (v * 100.0).round() / 100.0;
+        Measures {
+            area_px: r(self.area_px),
+            perimeter_px: r(self.perimeter_px),
+            area_sqm: self.area_sqm.map(r),
+            perimeter_m: self.perimeter_m.map(r),
+        }
+    }
+}
+
 impl AlignmentInput {
     /// The alignment, or the rule it breaks.
     pub fn fit(&self) -> Result<Alignment, Violation> {

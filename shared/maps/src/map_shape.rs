@@ -72,10 +72,6 @@ pub struct ShapeVersion {
     pub changed_at: Timestamp,
 }
 
-fn two_decimals(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
-}
-
 impl MapShape {
     pub fn key(t: TenantId, overlay: EntityId, id: EntityId) -> Key {
         Key { pk: Overlay::pk(t, overlay), sk: format!("{PREFIX}{id}") }
@@ -91,7 +87,7 @@ impl MapShape {
     }
 
     pub fn to_item(&self, t: TenantId) -> Result<Item, StoreError> {
-        let it = item::to_item(&Self::key(t, self.overlay_id, self.id), self)?.with_str("kind", "map_shape");
+        let it = item::to_item(&Self::key(t, self.overlay_id, self.id), self)?;
         Ok(match self.unit_id {
             Some(unit) => it.with_index(Index::ByParent, keys::by_parent_pk(t, "UNIT", &unit.to_string()), format!("{PREFIX}{}", self.id)),
             None => it,
@@ -104,10 +100,8 @@ impl MapShape {
 
     /// Its measures, as stored (metres to two decimals).
     pub fn set_measures(&mut self, m: Measures) {
-        self.area_px = two_decimals(m.area_px);
-        self.perimeter_px = two_decimals(m.perimeter_px);
-        self.area_sqm = m.area_sqm.map(two_decimals);
-        self.perimeter_m = m.perimeter_m.map(two_decimals);
+        let m = m.rounded();
+        (self.area_px, self.perimeter_px, self.area_sqm, self.perimeter_m) = (m.area_px, m.perimeter_px, m.area_sqm, m.perimeter_m);
     }
 
     /// The version row of its current geometry.

@@ -6,30 +6,10 @@
 
 use crm_http::{Call, Reply};
 use crm_kernel::AppError;
-use crm_maps::alignment::Measures;
 
+use crate::advice::Report;
 use crate::drawing::{self, Draft};
 use crate::{lookup, App};
-
-/// What `MapShapeValidate` found.
-#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
-pub struct Report {
-    pub shape_id: crm_kernel::EntityId,
-    pub valid: bool,
-    pub problems: Vec<Problem>,
-    pub measures: Option<Measures>,
-}
-
-/// One broken rule.
-#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
-pub struct Problem {
-    /// The rule's code (`OVERLAP`, `NOT_INSIDE_UNIT`, …).
-    pub rule: String,
-    /// Where: `geom_geojson.coordinates.0.3`, `geom_geojson`, `unit_id`.
-    pub field: String,
-    pub message: String,
-    pub suggestion: &'static str,
-}
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?;
@@ -48,7 +28,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Err(e) => Err(e),
     };
     let report = match result {
-        Ok(checked) => Report { shape_id: shape.id, valid: true, problems: Vec::new(), measures: Some(checked.measures) },
+        Ok(checked) => Report { shape_id: shape.id, valid: true, problems: Vec::new(), measures: Some(checked.measures.rounded()) },
         Err(AppError::Validation { details, .. }) => {
             let problems = details.into_iter().map(|d| crate::advice::problem(&d.field, &d.message)).collect();
             Report { shape_id: shape.id, valid: false, problems, measures: None }
