@@ -4,7 +4,7 @@
 
 use crate::helpers::stack;
 
-fn browser() -> String {
+pub fn browser() -> String {
     ["chromium-headless-shell", "chromium", "chromium-browser"]
         .iter()
         .find(|b| std::process::Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success()))

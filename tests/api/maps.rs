@@ -657,3 +657,98 @@ async fn the_shapes_limit_is_counted_in_the_transaction_whatever_the_race() {
     let listed = admin.get_json(&format!("/v1/maps/overlays/{overlay}/shapes")).await;
     assert_eq!(listed["data"].as_array().map(Vec::len), Some(3), "exactly the limit: {listed}");
 }
+
+/// Pixels of `rgba` within 14 of `(r, g, b)` on each channel.
+fn pixels_near(rgba: &[u8], (r, g, b): (i32, i32, i32)) -> usize {
+    rgba.chunks(4).filter(|p| (p[0] as i32 - r).abs() < 14 && (p[1] as i32 - g).abs() < 14 && (p[2] as i32 - b).abs() < 14).count()
+}
+
+/// A status colour at the shapes' fill opacity (0.55) over the plan's cell (#fafafa).
+fn blended(hex: &str) -> (i32, i32, i32) {
+    let c = |i: usize| i32::from_str_radix(&hex[i..i + 2], 16).unwrap();
+    let mix = |v: i32| (0.55 * v as f64 + 0.45 * 250.0).round() as i32;
+    (mix(c(1)), mix(c(3)), mix(c(5)))
+}
+
+#[tokio::test]
+async fn the_viewer_page_draws_the_plan_and_its_shapes_in_headless_chromium() {
+    let admin = TestApp::with_plan(&["admin"], "DevPro").await;
+    let codes: Vec<String> = (1..=5).flat_map(|f| (1..=4).map(move |n| format!("A-{f}0{n}"))).collect();
+    let site = site(&admin, &codes.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let made = body_of(
+        admin
+            .post("/v1/maps/overlays")
+            .json(&json!({"name": "Palm Residences — site plan", "project_id": site.project, "file_type": "svg"})),
+    )
+    .await;
+    let overlay = made["data"]["overlay"]["id"].as_str().unwrap().to_string();
+    upload(&made["data"]["upload"], devserver::site_plan::svg().into_bytes(), "image/svg+xml").await;
+    let ready = body_of(admin.post(&format!("/v1/maps/overlays/{overlay}/confirm"))).await;
+    assert_eq!(ready["data"]["width_px"].as_f64(), Some(devserver::site_plan::WIDTH), "{ready}");
+    let layer =
+        id(&body_of(admin.post(&format!("/v1/maps/overlays/{overlay}/layers")).json(&json!({"name": "Tower A", "kind": "site"}))).await);
+    for (i, unit) in site.units.iter().enumerate() {
+        let (floor, n) = (i as i64 / 4 + 1, i as i64 % 4 + 1);
+        let (x, y, w, h) = devserver::site_plan::tower_a_cell(floor, n);
+        let (status, s) = draw(
+            &admin,
+            &overlay,
+            json!({"layer_id": layer, "kind": "unit", "unit_id": unit, "rectangle": {"x": x, "y": y, "width": w, "height": h}}),
+        )
+        .await;
+        assert_eq!(status, 201, "{s}");
+    }
+    // Two units on hold: their shapes turn purple.
+    for unit in [&site.units[5], &site.units[14]] {
+        let (status, held) = send(admin.request(Method::PATCH, &format!("/v1/units/{unit}/status")).json(&json!({"status": "hold"}))).await;
+        assert_eq!(status, 200, "{held}");
+    }
+    let published = body_of(admin.post(&format!("/v1/maps/overlays/{overlay}/publish"))).await;
+    let (url, view) = (published["data"]["url"].as_str().unwrap().to_string(), published["data"]["view_url"].as_str().unwrap().to_string());
+    eventually("the holds on the public plan", PIPELINE, || async {
+        let v: Value = reqwest::get(format!("{}{url}", stack().url)).await.unwrap().json().await.unwrap();
+        let held = v["data"]["shapes"].as_array()?.iter().filter(|s| s["status"] == "hold").count();
+        (held == 2).then_some(())
+    })
+    .await;
+
+    let page = format!("{}{view}", stack().url);
+    let shot = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots/maps-viewer.png");
+    std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
+    let (dom, png) = {
+        let (page, shot) = (page.clone(), shot.clone());
+        tokio::task::spawn_blocking(move || {
+            let chromium = |extra: &[&str]| {
+                let mut args = vec![
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--hide-scrollbars",
+                    "--window-size=1280,900",
+                    "--virtual-time-budget=10000",
+                ];
+                args.extend_from_slice(extra);
+                args.push(&page);
+                std::process::Command::new(crate::docs_page::browser()).args(&args).output().expect("chromium runs")
+            };
+            let dom = String::from_utf8_lossy(&chromium(&["--dump-dom"]).stdout).into_owned();
+            let target = format!("--screenshot={}", shot.display());
+            let out = chromium(&[&target]);
+            assert!(shot.exists(), "no screenshot: {}", String::from_utf8_lossy(&out.stderr));
+            (dom, std::fs::read(&shot).unwrap())
+        })
+        .await
+        .unwrap()
+    };
+    assert!(dom.contains(r#"data-viewer="ready""#), "the viewer's script ran: {:.3000}", dom);
+    assert_eq!(dom.matches("data-shape=\"").count(), 20, "20 shapes: {:.3000}", dom);
+    let decoder = png::Decoder::new(std::io::Cursor::new(png));
+    let mut reader = decoder.read_info().unwrap();
+    let mut rgba = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut rgba).unwrap();
+    assert_eq!((info.width, info.height), (1280, 900));
+    let rgba = if info.color_type == png::ColorType::Rgb { rgba.chunks(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect() } else { rgba };
+    let (green, purple) = (pixels_near(&rgba, blended("#2e7d32")), pixels_near(&rgba, blended("#6a1b9a")));
+    assert!(green > 100_000, "18 available shapes drawn green: {green} pixels");
+    assert!(purple > 10_000 && purple < green, "2 shapes on hold drawn purple: {purple} pixels");
+}

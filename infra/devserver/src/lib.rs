@@ -16,6 +16,7 @@ pub mod model;
 pub mod openapi;
 pub mod provision;
 pub mod seed;
+pub mod site_plan;
 pub mod sources;
 pub mod stacks;
 pub mod state;

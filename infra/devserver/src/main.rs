@@ -28,9 +28,13 @@ async fn run(command: &str, opts: Options) -> Result<(), String> {
         "up" => {
             let running = devserver::start(opts).await?;
             let token = seed::demo_token(&running.url).await?;
+            let map = devserver::state::demo_map_view(running.stack.state_dir.as_deref())
+                .map(|view| format!("  site plan  {}{view}   (Palm Residences, public viewer)\n", running.url))
+                .unwrap_or_default();
             println!(
-                "\n  CRM local stack is up\n\n  API        {url}\n  health     {url}/health\n  OpenAPI    {url}/v1/openapi.json\n  stack      {url}/_local/stack\n\n  demo login  {email} / {password}   (sales rep: {rep} / {password}; second tenant: {other} / {password})\n  operator key infra/.state/operator-key   (X-Operator-Key for /v1/ops/*)\n\n  export TOKEN={token}\n  curl -H \"Authorization: Bearer $TOKEN\" {url}/v1/notes\n\n  The token lives 15 minutes; log in again with\n  curl -s {url}/v1/auth/login -H 'content-type: application/json' -d '{{\"email\":\"{email}\",\"password\":\"{password}\"}}'\n\n  Ctrl-C stops it.\n",
+                "\n  CRM local stack is up\n\n  API        {url}\n  health     {url}/health\n  OpenAPI    {url}/v1/openapi.json\n  stack      {url}/_local/stack\n{map}\n  demo login  {email} / {password}   (sales rep: {rep} / {password}; second tenant: {other} / {password})\n  operator key infra/.state/operator-key   (X-Operator-Key for /v1/ops/*)\n\n  export TOKEN={token}\n  curl -H \"Authorization: Bearer $TOKEN\" {url}/v1/notes\n\n  The token lives 15 minutes; log in again with\n  curl -s {url}/v1/auth/login -H 'content-type: application/json' -d '{{\"email\":\"{email}\",\"password\":\"{password}\"}}'\n\n  Ctrl-C stops it.\n",
                 url = running.url,
+                map = map,
                 email = seed::DEMO_EMAIL,
                 other = seed::OTHER_EMAIL,
                 rep = seed::REP_EMAIL,

@@ -210,13 +210,15 @@ pub async fn demo(running: &RunningStack) -> Result<(), String> {
     ] {
         post("/v1/leads", body).await?;
     }
-    palm_residences(&post, &client, &running.url, &token, &contacts[2]).await
+    let tower_a = palm_residences(&post, &client, &running.url, &token, &contacts[2]).await?;
+    site_plan(running, &client, &token, &tower_a).await
 }
 
 /// The real-estate demo: "Palm Residences", towers A and B, 40 units of
 /// mixed types and statuses with Arabic names, a payment plan, and one unit
-/// reserved for Bob's deal.
-async fn palm_residences<F, Fut>(post: &F, client: &reqwest::Client, url: &str, token: &str, bob: &str) -> Result<(), String>
+/// reserved for Bob's deal. Tower A's units come back as
+/// `(floor, number, unit id)`, for the site plan.
+async fn palm_residences<F, Fut>(post: &F, client: &reqwest::Client, url: &str, token: &str, bob: &str) -> Result<TowerA, String>
 where
     F: Fn(&'static str, Value) -> Fut,
     Fut: std::future::Future<Output = Result<String, String>>,
@@ -229,6 +231,7 @@ where
     )
     .await?;
     let mut reserved = None;
+    let mut tower_a = TowerA { project: project.clone(), units: Vec::new() };
     for (tower, ar) in [("A", "أ"), ("B", "ب")] {
         let building = post("/v1/buildings", json!({ "project_id": project, "name": format!("Tower {tower}"), "floors": 5 })).await?;
         for floor in 1..=5_i64 {
@@ -269,7 +272,10 @@ where
                     }
                 }
                 if tower == "A" && code == "A-302" {
-                    reserved = Some(unit);
+                    reserved = Some(unit.clone());
+                }
+                if tower == "A" {
+                    tower_a.units.push((floor, n, unit));
                 }
             }
         }
@@ -310,5 +316,82 @@ where
                 "steps": [{ "approver_mode": "role", "approver_ref": "admin" }] }),
     )
     .await?;
+    Ok(tower_a)
+}
+
+/// Palm Residences and Tower A's units, `(floor, number, id)`.
+struct TowerA {
+    project: String,
+    units: Vec<(i64, i64, String)>,
+}
+
+/// The site plan of Palm Residences (issue 19): the operator grants the
+/// demo tenant the maps, the plan is uploaded through its presigned form
+/// and measured, Tower A's units are drawn on it, and it is published.
+async fn site_plan(running: &RunningStack, client: &reqwest::Client, token: &str, tower_a: &TowerA) -> Result<(), String> {
+    let url = &running.url;
+    let call = |method: reqwest::Method, path: String, body: Option<Value>| async move {
+        let mut req = client.request(method, format!("{url}{path}")).bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.map_err(|e| format!("seed: {e}"))?;
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        if status.is_success() {
+            Ok(body)
+        } else {
+            Err(format!("seed: {path} answered {status}: {body}"))
+        }
+    };
+    let claims = token.split('.').nth(1).and_then(|p| base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, p).ok());
+    let tenant = claims.and_then(|c| serde_json::from_slice::<Value>(&c).ok()).and_then(|c| c["tid"].as_str().map(str::to_string));
+    let tenant = tenant.ok_or("seed: the demo token names no tenant")?;
+    let grant = client
+        .put(format!("{url}/v1/ops/tenants/{tenant}/entitlements"))
+        .header("x-operator-key", crate::state::operator_key(running.stack.state_dir.as_deref()))
+        .json(&json!({ "features": { "maps.enabled": true, "maps.componentShapes": true, "maps.publicViews": true },
+                       "limits": { "maps.overlays.max": 10, "maps.shapes.max": 500 } }))
+        .send()
+        .await
+        .map_err(|e| format!("seed: {e}"))?;
+    if !grant.status().is_success() {
+        return Err(format!("seed: the maps grant answered {}", grant.status()));
+    }
+    let made = call(
+        reqwest::Method::POST,
+        "/v1/maps/overlays".into(),
+        Some(json!({ "name": "Palm Residences — site plan", "project_id": tower_a.project, "file_type": "svg" })),
+    )
+    .await?;
+    let overlay = made["data"]["overlay"]["id"].as_str().ok_or("seed: no overlay id")?.to_string();
+    let form = &made["data"]["upload"];
+    let mut parts = reqwest::multipart::Form::new();
+    for (k, v) in form["fields"].as_object().ok_or("seed: no upload fields")? {
+        parts = parts.text(k.clone(), v.as_str().unwrap_or_default().to_string());
+    }
+    let file = reqwest::multipart::Part::bytes(crate::site_plan::svg().into_bytes())
+        .file_name("site-plan.svg")
+        .mime_str("image/svg+xml")
+        .map_err(|e| format!("seed: {e}"))?;
+    let sent = client.post(form["url"].as_str().unwrap_or_default()).multipart(parts.part("file", file)).send().await;
+    if !sent.as_ref().is_ok_and(|r| r.status().is_success()) {
+        return Err(format!("seed: the site plan upload failed: {sent:?}"));
+    }
+    call(reqwest::Method::POST, format!("/v1/maps/overlays/{overlay}/confirm"), None).await?;
+    call(reqwest::Method::POST, format!("/v1/maps/overlays/{overlay}/align"), Some(json!({ "method": "simple", "scale": 0.05 }))).await?;
+    let layer =
+        call(reqwest::Method::POST, format!("/v1/maps/overlays/{overlay}/layers"), Some(json!({ "name": "Tower A", "kind": "site" })))
+            .await?;
+    let layer = layer["data"]["id"].as_str().ok_or("seed: no layer id")?.to_string();
+    for (floor, n, unit) in &tower_a.units {
+        let (x, y, w, h) = crate::site_plan::tower_a_cell(*floor, *n);
+        let body = json!({ "layer_id": layer, "kind": "unit", "unit_id": unit, "rectangle": { "x": x, "y": y, "width": w, "height": h } });
+        call(reqwest::Method::POST, format!("/v1/maps/overlays/{overlay}/shapes"), Some(body)).await?;
+    }
+    let published = call(reqwest::Method::POST, format!("/v1/maps/overlays/{overlay}/publish"), None).await?;
+    if let Some(view) = published["data"]["view_url"].as_str() {
+        crate::state::remember_demo_map_view(running.stack.state_dir.as_deref(), view);
+    }
     Ok(())
 }

@@ -65,3 +65,13 @@ pub fn load_checkpoints(dir: Option<&Path>, prefix: &str) -> HashMap<String, Str
 pub fn save_checkpoints(dir: Option<&Path>, prefix: &str, checkpoints: &HashMap<String, String>) {
     write(dir, &format!("{prefix}-stream.json"), &serde_json::to_string(checkpoints).unwrap_or_default());
 }
+
+/// The demo site plan's public viewer path (the seed writes it once: the
+/// link's secret is shown only when it is made).
+pub fn demo_map_view(dir: Option<&Path>) -> Option<String> {
+    read(dir, "demo-map-view")
+}
+
+pub fn remember_demo_map_view(dir: Option<&Path>, path: &str) {
+    write(dir, "demo-map-view", path);
+}
