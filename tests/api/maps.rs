@@ -752,3 +752,70 @@ async fn the_viewer_page_draws_the_plan_and_its_shapes_in_headless_chromium() {
     assert!(green > 100_000, "18 available shapes drawn green: {green} pixels");
     assert!(purple > 10_000 && purple < green, "2 shapes on hold drawn purple: {purple} pixels");
 }
+
+#[tokio::test]
+async fn geojson_export_imports_back_and_a_bad_feature_stops_the_whole_file() {
+    let admin = TestApp::with_plan(&["admin"], "DevPro").await;
+    let site = site(&admin, &["J-1", "J-2", "J-3"]).await;
+    let (first, layer) = plan(&admin, &site, 1000, 800).await;
+    for (i, unit) in site.units.iter().take(2).enumerate() {
+        let (status, s) = draw(
+            &admin,
+            &first,
+            json!({"layer_id": layer, "kind": "unit", "unit_id": unit, "geom_geojson": rect(i as f64 * 200., 0., 150., 100.)}),
+        )
+        .await;
+        assert_eq!(status, 201, "{s}");
+    }
+    let exported = body_of(admin.post("/v1/maps/shapes/export").json(&json!({"overlay_id": first}))).await;
+    assert_eq!(exported["data"]["type"], "FeatureCollection", "{exported}");
+    let features = exported["data"]["features"].as_array().unwrap().clone();
+    assert_eq!(features.len(), 2);
+    assert_eq!((features[0]["type"].as_str(), features[0]["properties"]["status"].as_str()), (Some("Feature"), Some("available")));
+
+    // Into a building's overlay: one feature linked by its unit's code, wound clockwise as GIS tools write it.
+    let made =
+        body_of(admin.post("/v1/maps/overlays").json(&json!({"name": "Floor 1", "building_id": site.building, "file_type": "png"}))).await;
+    let second = made["data"]["overlay"]["id"].as_str().unwrap().to_string();
+    upload(&made["data"]["upload"], png(1000, 800), "image/png").await;
+    body_of(admin.post(&format!("/v1/maps/overlays/{second}/confirm"))).await;
+    let floor = id(&body_of(
+        admin.post(&format!("/v1/maps/overlays/{second}/layers")).json(&json!({"name": "F1", "kind": "floor", "floor_index": 1})),
+    )
+    .await);
+    let clockwise = json!({"type": "Polygon", "coordinates": [[[600, 0], [600, 100], [750, 100], [750, 0], [600, 0]]]});
+    let mut all = features.clone();
+    all.push(json!({"type": "Feature", "geometry": clockwise, "properties": {"unit_code": "j-3", "stroke": "#000"}}));
+    let import = |features: Vec<Value>, dry_run: bool| {
+        admin.post("/v1/maps/shapes/import").json(&json!({"overlay_id": second, "layer_id": floor, "dry_run": dry_run, "geojson": {"type": "FeatureCollection", "features": features}}))
+    };
+    let dry = body_of(import(all.clone(), true)).await;
+    assert_eq!((dry["data"]["checked"].as_u64(), dry["data"]["created"].as_array().map(Vec::len)), (Some(3), Some(0)), "{dry}");
+    assert_eq!(admin.get_json(&format!("/v1/maps/overlays/{second}/shapes")).await["data"], json!([]), "a dry run writes nothing");
+
+    // A file whose features overlap each other, or leave the plan: every problem named, nothing written.
+    let mut bad = all.clone();
+    bad.push(json!({"type": "Feature", "geometry": rect(650., 50., 100., 100.), "properties": {"unit_id": site.units[2]}}));
+    bad.push(json!({"type": "Feature", "geometry": rect(900., 700., 200., 200.), "properties": {"unit_id": site.units[2]}}));
+    bad.push(json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [1, 2]}, "properties": {"unit_id": ulid::Ulid::new().to_string()}}));
+    let (status, refused) = send(import(bad, false)).await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(
+        rules(&refused),
+        [
+            ("geojson.features[3].geometry".to_string(), "OVERLAP".to_string()),
+            ("geojson.features[4].geometry.coordinates.0.1".to_string(), "OUT_OF_BOUNDS".to_string()),
+            ("geojson.features[5].geometry".to_string(), "must be a GeoJSON Polygon".to_string()),
+        ],
+        "{refused}"
+    );
+    assert_eq!(admin.get_json(&format!("/v1/maps/overlays/{second}/shapes")).await["data"], json!([]), "nothing written");
+
+    let done = body_of(import(all, false)).await;
+    assert_eq!(done["data"]["created"].as_array().map(Vec::len), Some(3), "{done}");
+    let back = body_of(admin.post("/v1/maps/shapes/export").json(&json!({"overlay_id": second, "kind": "unit"}))).await;
+    let geoms: Vec<&Value> = back["data"]["features"].as_array().unwrap().iter().map(|f| &f["geometry"]).collect();
+    assert_eq!(geoms[..2], [&features[0]["geometry"], &features[1]["geometry"]], "the same geometry round trip");
+    assert_eq!(back["data"]["features"][2]["properties"]["unit_code"], "J-3");
+    assert_eq!(back["data"]["features"][2]["geometry"], rect(600., 0., 150., 100.), "rewound by the right-hand rule");
+}

@@ -10,7 +10,7 @@ use crm_events::DomainEvent;
 use crm_inventory::component::Component;
 use crm_inventory::unit::Unit;
 use crm_kernel::fields::{Fields, Input};
-use crm_kernel::{AppError, EntityId, TenantId};
+use crm_kernel::{AppError, EntityId, TenantId, Timestamp, UserId};
 use crm_maps::alignment::Measures;
 use crm_maps::layer::Layer;
 use crm_maps::map_shape::{self, MapShape};
@@ -176,18 +176,28 @@ pub struct Draft<'a> {
 /// `draft` checked on `overlay` among its other shapes. Every broken rule
 /// is a field error, all at once.
 pub async fn check(store: &Store, overlay: &Overlay, draft: Draft<'_>) -> Result<shape::Checked, AppError> {
-    let Draft { layer, kind, geom, linked, except } = draft;
-    let t = overlay.tenant_id;
-    let (width_px, height_px) = lookup::size_of(overlay)?;
-    let others: Vec<(MapShape, Polygon<f64>)> = lookup::shapes(store, t, overlay.id)
+    let others = drawn(store, overlay).await?;
+    check_among(overlay, &others, draft)
+}
+
+/// The overlay's active shapes with their geometry: what [`check_among`] checks against.
+pub async fn drawn(store: &Store, overlay: &Overlay) -> Result<Vec<(MapShape, Polygon<f64>)>, AppError> {
+    Ok(lookup::shapes(store, overlay.tenant_id, overlay.id)
         .await?
         .into_iter()
-        .filter(|s| s.is_active && Some(s.id) != except)
+        .filter(|s| s.is_active)
         .filter_map(|s| s.geom_geojson.parse().ok().map(|g| (s, g)))
-        .collect();
+        .collect())
+}
+
+/// [`check`] among `others` as read (an import adds each shape it accepts).
+pub fn check_among(overlay: &Overlay, others: &[(MapShape, Polygon<f64>)], draft: Draft<'_>) -> Result<shape::Checked, AppError> {
+    let Draft { layer, kind, geom, linked, except } = draft;
+    let (width_px, height_px) = lookup::size_of(overlay)?;
+    let others: Vec<&(MapShape, Polygon<f64>)> = others.iter().filter(|(s, _)| Some(s.id) != except).collect();
     let neighbours = others.iter().filter(|(s, _)| s.layer_id == layer.id && s.kind == kind).map(|(s, g)| (s.id.to_string(), g)).collect();
     let unit_shape = Some(linked).filter(|_| kind == ShapeKind::Component).and_then(|l| {
-        let theirs = |s: &&(MapShape, Polygon<f64>)| s.0.kind == ShapeKind::Unit && s.0.unit_id == Some(l.unit.id);
+        let theirs = |s: &&&(MapShape, Polygon<f64>)| s.0.kind == ShapeKind::Unit && s.0.unit_id == Some(l.unit.id);
         others.iter().filter(theirs).min_by_key(|(s, _)| s.layer_id != layer.id).map(|(s, g)| (s.id.to_string(), g))
     });
     let dimensions = linked.component.as_ref().map(|c| (c.length_m, c.width_m)).unwrap_or_default();
@@ -209,6 +219,52 @@ pub async fn layer_of(store: &Store, t: TenantId, overlay: EntityId, id: EntityI
         Err(AppError::NotFound) => Err(AppError::invalid("layer_id", "no such layer of this overlay")),
         other => other,
     }
+}
+
+/// A new shape of `kind` in `layer` (version 1), linking `linked`, with its checked geometry.
+pub fn new_shape(
+    by: UserId,
+    layer: &Layer,
+    kind: ShapeKind,
+    label: String,
+    linked: &Linked,
+    geom: GeoJsonPolygon,
+    measures: Measures,
+) -> MapShape {
+    let now = Timestamp::now();
+    let mut shape = MapShape {
+        id: EntityId::new(),
+        overlay_id: layer.overlay_id,
+        layer_id: layer.id,
+        kind,
+        unit_id: None,
+        unit_component_id: None,
+        component_type_code: None,
+        unit_type_code: None,
+        unit_version: 0,
+        geom_geojson: geom.clone(),
+        area_px: 0.0,
+        perimeter_px: 0.0,
+        area_sqm: None,
+        perimeter_m: None,
+        label,
+        is_active: true,
+        created_at: now,
+        updated_at: now,
+        updated_by_user_id: by,
+        version: 1,
+    };
+    linked.stamp(&mut shape);
+    with_geometry(shape, geom, measures)
+}
+
+/// `map.shape.created` of `shape`, caused by the call's user.
+pub fn created_event(call: &crm_http::Call, shape: &MapShape) -> Result<DomainEvent, AppError> {
+    let data = serde_json::json!({
+        "shape_id": shape.id, "layer_id": shape.layer_id, "kind": shape.kind, "unit_id": shape.unit_id,
+        "unit_component_id": shape.unit_component_id, "label": shape.label, "version": shape.version, "area_sqm": shape.area_sqm,
+    });
+    lookup::event(call, crm_events::types::MAP_SHAPE_CREATED, "overlay", shape.overlay_id, data)
 }
 
 /// `shape` with its checked geometry and measures.

@@ -12,6 +12,7 @@
 
 pub mod advice;
 pub mod drawing;
+pub mod geojson;
 pub mod lookup;
 pub mod notices;
 pub mod plan;
@@ -70,6 +71,8 @@ pub const ROUTES: &[Route<App>] = &[
     route!("DELETE /v1/maps/overlays/{id}/layers/{layerId}", "MapLayersDelete", Access::Permission(rbac::LAYER_MANAGE), layers::delete::handle, "Delete map layer (only without shapes)", reply: NoContent, errors: [402 "PLAN_REQUIRED", 409 "CONFLICT", 412 "PRECONDITION_FAILED"]),
     route!("GET /v1/maps/overlays/{id}/shapes", "MapShapesList", Access::Permission(rbac::OVERLAY_READ), shapes::list_get::handle, "List map shapes (of a layer, of a kind; with their unit's status)", query: crate::routes::shapes::list_get::ShapesQuery, reply: Vec<crate::status::ShapeView>, errors: [402 "PLAN_REQUIRED"]),
     route!("POST /v1/maps/overlays/{id}/shapes", "MapShapesCreate", Access::Permission(rbac::SHAPE_MANAGE), shapes::post::handle, "Draw map shape (GeoJSON or a rectangle, linking a unit or a component; checked whole; maps.shapes.max)", body: crate::routes::shapes::post::NewShape, reply: crate::status::ShapeView, errors: [402 "PLAN_REQUIRED", 409 "CONFLICT", 422 "LIMIT_REACHED"]),
+    route!("POST /v1/maps/shapes/import", "MapShapesImport", Access::Permission(rbac::SHAPE_MANAGE), shapes::import_post::handle, "Import map shapes from GeoJSON (up to 200 features, each checked whole; all or nothing)", body: crate::routes::shapes::import_post::ShapesImport, reply: crate::routes::shapes::import_post::Imported, errors: [402 "PLAN_REQUIRED", 409 "CONFLICT", 422 "LIMIT_REACHED"]),
+    route!("POST /v1/maps/shapes/export", "MapShapesExport", Access::Permission(rbac::OVERLAY_READ), shapes::export_post::handle, "Export map shapes as a GeoJSON FeatureCollection", body: crate::routes::shapes::export_post::ShapesExport, reply: crate::geojson::Exported, errors: [402 "PLAN_REQUIRED"]),
     route!("GET /v1/maps/shapes/{id}", "MapShapesGet", Access::Permission(rbac::OVERLAY_READ), shapes::id_get::handle, "Get map shape", reply: crate::status::ShapeView, errors: [402 "PLAN_REQUIRED"]),
     route!("PATCH /v1/maps/shapes/{id}", "MapShapesUpdate", Access::Permission(rbac::SHAPE_MANAGE), shapes::patch::handle, "Redraw, move or relabel map shape (a new version with its change note; If-Match)", body: crate::routes::shapes::patch::ShapeChanges, reply: crate::status::ShapeView, errors: [402 "PLAN_REQUIRED", 409 "CONFLICT", 412 "PRECONDITION_FAILED"]),
     route!("DELETE /v1/maps/shapes/{id}", "MapShapesDelete", Access::Permission(rbac::SHAPE_MANAGE), shapes::delete::handle, "Delete map shape", reply: NoContent, errors: [402 "PLAN_REQUIRED", 409 "CONFLICT", 412 "PRECONDITION_FAILED"]),

@@ -48,6 +48,32 @@ impl GeoJsonPolygon {
         Self { kind: PolygonType::Polygon, coordinates, bbox: None }
     }
 
+    /// The same rings wound by the right-hand rule (`geo`'s [`geo::Orient`]):
+    /// what a GeoJSON import does first, since GIS tools often write
+    /// exteriors clockwise. Anything that is not a ring of positions is left
+    /// as it is, for [`GeoJsonPolygon::parse`] to name.
+    pub fn reoriented(&self) -> GeoJsonPolygon {
+        use geo::orient::{Direction, Orient};
+        let ring = |positions: &Vec<Vec<f64>>| -> Option<LineString<f64>> {
+            let coords: Option<Vec<Coord<f64>>> = positions
+                .iter()
+                .map(|p| match p.as_slice() {
+                    [x, y] | [x, y, _] if x.is_finite() && y.is_finite() => Some(Coord { x: *x, y: *y }),
+                    _ => None,
+                })
+                .collect();
+            coords.filter(|c| c.len() >= 4 && c.first() == c.last()).map(LineString::new)
+        };
+        let rings: Option<Vec<LineString<f64>>> = self.coordinates.iter().map(ring).collect();
+        match rings {
+            Some(mut rings) if !rings.is_empty() => {
+                let exterior = rings.remove(0);
+                GeoJsonPolygon { bbox: None, ..GeoJsonPolygon::of(&Polygon::new(exterior, rings).orient(Direction::Default)) }
+            }
+            _ => self.clone(),
+        }
+    }
+
     /// The polygon, or every rule its rings break.
     pub fn parse(&self) -> Result<Polygon<f64>, Vec<Violation>> {
         if self.coordinates.is_empty() {
@@ -198,6 +224,16 @@ mod tests {
         bad.coordinates[0][2] = vec![1e300, 10.0];
         assert_eq!(refused(&bad), (Rule::NotAPosition, c(0, 2)), "no coordinate so large the geometry overflows");
         assert_eq!(refused(&poly(&[])).0, Rule::NotAPolygon);
+    }
+
+    #[test]
+    fn an_import_rewinds_clockwise_rings_and_leaves_the_rest_to_the_rules() {
+        let clockwise: Vec<(f64, f64)> = SQUARE.iter().rev().copied().collect();
+        let ccw_hole = [(2., 2.), (4., 2.), (4., 4.), (2., 4.), (2., 2.)];
+        let fixed = poly(&[&clockwise, &ccw_hole]).reoriented();
+        assert!(fixed.parse().is_ok(), "{fixed:?}");
+        let open = poly(&[&[(0., 0.), (10., 0.), (10., 10.), (0., 10.)]]);
+        assert_eq!(open.reoriented(), open, "not a ring: unchanged, for the rules to name");
     }
 
     #[test]

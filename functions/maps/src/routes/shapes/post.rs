@@ -12,11 +12,9 @@
 
 use crm_http::{Call, Reply};
 use crm_kernel::fields::{Fields, Input};
-use crm_kernel::{AppError, EntityId, Timestamp};
-use crm_maps::map_shape::MapShape;
+use crm_kernel::{AppError, EntityId};
 use crm_maps::polygon::GeoJsonPolygon;
 use crm_maps::shape::ShapeKind;
-use serde_json::json;
 
 use crate::drawing::{self, Draft, Rectangle};
 use crate::{lookup, notices, status, App};
@@ -71,36 +69,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let layer = drawing::layer_of(&app.store, t, overlay.id, layer_id).await?;
     let linked = drawing::link(&app.store, p, &overlay, kind, unit_id, component_id.zip(code)).await?;
     let checked = drawing::check(&app.store, &overlay, Draft { layer: &layer, kind, geom: &geom, linked: &linked, except: None }).await?;
-    let now = Timestamp::now();
-    let mut shape = MapShape {
-        id: EntityId::new(),
-        overlay_id: overlay.id,
-        layer_id,
-        kind,
-        unit_id: None,
-        unit_component_id: None,
-        component_type_code: None,
-        unit_type_code: None,
-        unit_version: 0,
-        geom_geojson: geom.clone(),
-        area_px: 0.0,
-        perimeter_px: 0.0,
-        area_sqm: None,
-        perimeter_m: None,
-        label: label.unwrap_or_else(|| linked.label()),
-        is_active: true,
-        created_at: now,
-        updated_at: now,
-        updated_by_user_id: p.user_id,
-        version: 1,
-    };
-    linked.stamp(&mut shape);
-    let shape = drawing::with_geometry(shape, geom, checked.measures);
-    let data = json!({
-        "shape_id": shape.id, "layer_id": layer_id, "kind": kind, "unit_id": shape.unit_id, "unit_component_id": shape.unit_component_id,
-        "label": shape.label, "version": 1, "area_sqm": shape.area_sqm,
-    });
-    let event = lookup::event(&call, crm_events::types::MAP_SHAPE_CREATED, "overlay", overlay.id, data)?;
+    let shape = drawing::new_shape(p.user_id, &layer, kind, label.unwrap_or_else(|| linked.label()), &linked, geom, checked.measures);
+    let event = drawing::created_event(&call, &shape)?;
     let tx =
         notices::shape_changed(&app.store, &overlay, &shape, "drew", p.user_id, drawing::create(p, &shape, &layer, note, &event)?).await?;
     app.store.transact(tx).await.map_err(|e| lookup::refused(p, e))?;
