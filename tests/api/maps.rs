@@ -819,3 +819,66 @@ async fn geojson_export_imports_back_and_a_bad_feature_stops_the_whole_file() {
     assert_eq!(back["data"]["features"][2]["properties"]["unit_code"], "J-3");
     assert_eq!(back["data"]["features"][2]["geometry"], rect(600., 0., 150., 100.), "rewound by the right-hand rule");
 }
+
+/// The inbox entry of `family` `user` has, once the worker delivered it.
+async fn notice(user: &TestApp, family: &str) -> Value {
+    eventually(family, PIPELINE, || async {
+        user.get_json("/v1/me/notifications").await["data"]
+            .as_array()
+            .and_then(|a| a.iter().find(|e| e["meta"]["template_code"] == family).cloned())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn watchers_hear_of_shape_changes_owners_of_publishing_and_the_editor_of_a_failed_validation() {
+    let admin = TestApp::with_plan(&["admin"], "DevPro").await;
+    let (manager, watcher) = (admin.colleague(&["manager"]).await, admin.colleague(&["sales_rep"]).await);
+    let site = site(&admin, &["N-1"]).await;
+    let (overlay, layer) = plan(&manager, &site, 800, 600).await;
+    let (status, bad) = send(
+        manager.request(Method::PATCH, &format!("/v1/maps/overlays/{overlay}")).json(&json!({"watchers": [ulid::Ulid::new().to_string()]})),
+    )
+    .await;
+    assert_eq!((status, error_fields(&bad)), (400, vec!["watchers[0]".to_string()]), "only the tenant's users watch");
+    let (status, _) = send(
+        manager
+            .request(Method::PATCH, &format!("/v1/maps/overlays/{overlay}"))
+            .json(&json!({"watchers": [watcher.user.to_string(), manager.user.to_string()]})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, drawn) = draw(
+        &manager,
+        &overlay,
+        json!({"layer_id": layer, "kind": "unit", "unit_id": site.units[0], "geom_geojson": rect(10., 10., 100., 100.)}),
+    )
+    .await;
+    assert_eq!(status, 201, "{drawn}");
+    let changed = notice(&watcher, "map.shape.changed").await;
+    assert!(changed.to_string().contains("N-1"), "{changed}");
+    // Published by the manager: the project's owner (the admin who made it) hears; the manager does not.
+    let (status, _) = send(manager.post(&format!("/v1/maps/overlays/{overlay}/publish"))).await;
+    assert_eq!(status, 201);
+    notice(&admin, "map.overlay.published").await;
+    // A validation that fails tells the editor who asked, with the fix.
+    let component = id(&body_of(
+        admin
+            .post(&format!("/v1/units/{}/components", site.units[0]))
+            .json(&json!({"component_type_code": "BALCONY", "length_m": 2, "width_m": 2})),
+    )
+    .await);
+    let (status, _) =
+        send(admin.post(&format!("/v1/maps/overlays/{overlay}/align")).json(&json!({"method": "simple", "scale": 0.1}))).await;
+    assert_eq!(status, 200);
+    let (status, comp) = draw(&manager, &overlay, json!({"layer_id": layer, "kind": "component", "unit_id": site.units[0], "unit_component_id": component, "component_type_code": "BALCONY", "geom_geojson": rect(20., 20., 20., 20.)})).await;
+    assert_eq!(status, 201, "{comp}");
+    let (status, _) =
+        send(admin.request(Method::PATCH, &format!("/v1/units/{}/components/{component}", site.units[0])).json(&json!({"length_m": 6})))
+            .await;
+    assert_eq!(status, 200);
+    let report = body_of(manager.post(&format!("/v1/maps/shapes/{}/validate", comp["data"]["id"].as_str().unwrap()))).await;
+    assert_eq!(report["data"]["valid"], false, "{report}");
+    let invalid = notice(&manager, "map.shape.invalid").await;
+    assert!(invalid.to_string().contains("AREA_MISMATCH"), "{invalid}");
+}
