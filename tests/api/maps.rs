@@ -138,11 +138,18 @@ async fn a_plan_is_measured_from_its_own_file_and_only_a_plan_passes() {
     let (status, refused) = send(confirm(&svg_id)).await;
     assert_eq!((status, refused["error"]["code"].as_str()), (422, Some("PLAN_FILE_INVALID")), "{refused}");
     assert_eq!(admin.get_json(&format!("/v1/maps/overlays/{svg_id}")).await["data"]["status"], "awaiting_upload", "nothing changed");
-    // The refused file was deleted: a good one can follow on the same form.
+    // The refused file was deleted: a good one can follow, on a new form.
+    let form = body_of(admin.post(&format!("/v1/maps/overlays/{svg_id}/upload"))).await;
     let good = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1200 900"><rect width="1200" height="900" fill="#eee"/></svg>"##;
-    upload(&svg_made["data"]["upload"], good.as_bytes().to_vec(), "image/svg+xml").await;
+    upload(&form["data"], good.as_bytes().to_vec(), "image/svg+xml").await;
     let svg_ready = body_of(confirm(&svg_id)).await;
     assert_eq!((svg_ready["data"]["width_px"].as_f64(), svg_ready["data"]["height_px"].as_f64()), (Some(1200.0), Some(900.0)));
+    assert_eq!(send(admin.post(&format!("/v1/maps/overlays/{svg_id}/upload"))).await.0, 409, "a confirmed plan is fixed");
+    // A file sent over the confirmed one with the old form is never shown: the measured version is pinned.
+    upload(&form["data"], scripted.as_bytes().to_vec(), "image/svg+xml").await;
+    let shown = admin.get_json(&format!("/v1/maps/overlays/{svg_id}")).await["data"]["file_url"].as_str().unwrap().to_string();
+    let served = reqwest::get(&shown).await.unwrap().text().await.unwrap();
+    assert!(served.contains("1200 900") && !served.contains("script"), "the checked plan, not the swap: {served}");
 
     // Bad input is a field error and makes nothing.
     let (status, bad) = send(admin.post("/v1/maps/overlays").json(&json!({"name": "", "file_type": "gif", "dpi": 0}))).await;
@@ -203,6 +210,11 @@ async fn each_rule_refuses_its_crafted_bad_polygon_with_its_field_error() {
         let (status, refused) = draw(&admin, &overlay, other(geom)).await;
         assert_eq!((status, rules(&refused)), (400, vec![(field.to_string(), rule.to_string())]), "{what}: {refused}");
     }
+    let (status, flipped) = draw(&admin, &overlay, json!({"layer_id": layer, "kind": "unit", "unit_id": site.units[1], "rectangle": {"x": 500, "y": 500, "width": -50, "height": -50}})).await;
+    assert_eq!((status, error_fields(&flipped)), (400, vec!["rectangle.width".to_string(), "rectangle.height".to_string()]), "{flipped}");
+    let (status, huge) =
+        send(admin.post(&format!("/v1/maps/overlays/{overlay}/align")).json(&json!({"method": "simple", "scale": 1e300}))).await;
+    assert_eq!((status, error_fields(&huge)), (400, vec!["scale".to_string()]), "no scale that overflows a measure: {huge}");
     // Every rule of its place at once.
     let (_, both) = draw(&admin, &overlay, other(rect(250., 150., 100., 700.))).await;
     let found: Vec<String> = rules(&both).into_iter().map(|(_, r)| r).collect();

@@ -62,7 +62,16 @@ pub fn geometry(f: &mut Fields, geom: Input<GeoJsonPolygon>, rect: Input<Rectang
             None
         }
         (Some(g), None) => Some(g),
-        (None, Some(r)) => Some(r.polygon()),
+        (None, Some(r)) => {
+            let mut fine = true;
+            for (side, v) in [("rectangle.width", r.width), ("rectangle.height", r.height)] {
+                if !(v.is_finite() && v > 0.0) {
+                    f.error(side, "must be a number above 0");
+                    fine = false;
+                }
+            }
+            fine.then(|| r.polygon())
+        }
         (None, None) => {
             if required && !f.failed(crm_maps::rules::FIELD) && !f.failed("rectangle") {
                 f.error(crm_maps::rules::FIELD, "is required (or give a rectangle)");
@@ -213,6 +222,15 @@ pub fn check_among(overlay: &Overlay, others: &[(MapShape, Polygon<f64>)], draft
     shape::check(kind, geom, &ctx).map_err(|v| AppError::invalid_fields(field_errors(&v)))
 }
 
+/// Whether `shape` is the only unit shape of its unit among `all` while
+/// component shapes of that unit remain: they must lie inside a unit shape,
+/// so it may not go (deleted, or linked to another unit).
+pub fn holds_components(all: &[MapShape], shape: &MapShape) -> bool {
+    let of_unit =
+        |k: ShapeKind| all.iter().filter(move |s| s.is_active && s.kind == k && s.unit_id == shape.unit_id && s.id != shape.id).count();
+    shape.kind == ShapeKind::Unit && of_unit(ShapeKind::Component) > 0 && of_unit(ShapeKind::Unit) == 0
+}
+
 /// The layer `id` of the overlay, as a field error on `layer_id` when it is not one.
 pub async fn layer_of(store: &Store, t: TenantId, overlay: EntityId, id: EntityId) -> Result<Layer, AppError> {
     match lookup::layer(store, t, overlay, id).await {
@@ -253,6 +271,7 @@ pub fn new_shape(
         updated_at: now,
         updated_by_user_id: by,
         version: 1,
+        revision: 1,
     };
     linked.stamp(&mut shape);
     with_geometry(shape, geom, measures)
@@ -297,8 +316,8 @@ pub fn create(p: &Principal, shape: &MapShape, layer: &Layer, note: Option<Strin
     Ok(crm_records::write::take_quota(tx, p, "maps.shapes.max").emit_audited(event))
 }
 
-/// A changed geometry: the shape at its next version, the version row, the
-/// layer's revision taken (of the layer it is checked in).
+/// A changed geometry: the shape at its next version (and revision), the
+/// version row, the layer's revision taken (of the layer it is checked in).
 pub fn save(
     t: TenantId,
     current: &MapShape,
@@ -307,9 +326,7 @@ pub fn save(
     note: Option<String>,
     event: &DomainEvent,
 ) -> Result<Tx, AppError> {
-    let tx = Tx::new()
-        .put_if("shape", next.to_item(t)?, Condition::version_is(current.version))
-        .put_new("version", next.version_row(note).to_item(t)?);
+    let tx = Tx::new().put_if("shape", next.to_item(t)?, current.unchanged()).put_new("version", next.version_row(note).to_item(t)?);
     Ok(take_revision(tx, t, layer).emit_audited(event))
 }
 

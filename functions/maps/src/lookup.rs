@@ -125,6 +125,9 @@ pub fn refused(p: &Principal, e: StoreError) -> AppError {
                 "layer_revision" => AppError::Conflict("another shape of the layer was saved meanwhile: check again and retry".into()),
                 "layers_max" => AppError::LimitReached { key: "maps.layers.max".into(), limit: layer::MAX_PER_OVERLAY as i64 },
                 "shapes_max" => AppError::LimitReached { key: "maps.overlay.shapes.max".into(), limit: map_shape::MAX_PER_OVERLAY as i64 },
+                l if l.strip_prefix("layer").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) => {
+                    AppError::Conflict("a layer of the overlay was deleted meanwhile: retry".into())
+                }
                 other => match other.strip_prefix("ref:") {
                     Some(field) => AppError::invalid(field, "no such record in this tenant"),
                     None => e.into(),

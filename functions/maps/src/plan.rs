@@ -41,7 +41,7 @@ impl Scene {
     pub async fn svg(&self, app: &App) -> Result<String, AppError> {
         let (width, height) = lookup::size_of(&self.overlay)?;
         let image_href = match self.overlay.status {
-            OverlayStatus::Ready => Some(app.files.view_url(&self.overlay.object_key()).await?),
+            OverlayStatus::Ready => Some(app.files.view_url(&self.overlay.object_key(), self.overlay.file_version.as_deref()).await?),
             OverlayStatus::AwaitingUpload => None,
         };
         let order = |layer: EntityId| self.layers.iter().position(|l| l.id == layer).unwrap_or(0);

@@ -39,12 +39,17 @@ pub async fn follow(store: &Store, event: &DomainEvent) -> Result<usize, Consume
     let (before, after) = Snapshot::of_event(&event.data);
     let Some(row) = row(unit, before, after) else { return Ok(0) };
     let t = event.tenant_id;
-    match store.transact(Tx::new().put_if("unit_state", row.to_item(t)?, row.over_older())).await {
-        Ok(()) => {}
-        Err(StoreError::ConditionFailed { .. }) => return Ok(0),
+    let written = match store.transact(Tx::new().put_if("unit_state", row.to_item(t)?, row.over_older())).await {
+        Ok(()) => 1,
+        // Stale, or this event again: the row holds as new or newer. The
+        // shapes are still brought up to the row (a redelivery after a
+        // failed resync repairs them); each update is conditional on its own.
+        Err(StoreError::ConditionFailed { .. }) => 0,
         Err(e) => return Err(e.into()),
-    }
-    Ok(1 + resync(store, t, &row).await?)
+    };
+    let stored: Option<UnitState> = store.get_as(&UnitState::key(t, unit)).await?;
+    let current = stored.unwrap_or(row);
+    Ok(written + resync(store, t, &current).await?)
 }
 
 /// Each shape of the unit whose frozen `unit_type_code` is older than

@@ -116,24 +116,26 @@ impl Files {
         Ok((req.uri().to_string(), Timestamp::now().plus_seconds(URL_TTL_SECS as i64)))
     }
 
-    /// A URL to `GET` the object where it is shown (an image's `href`), not saved.
-    pub async fn view_url(&self, key: &str) -> Result<String, AppError> {
+    /// A URL to `GET` the object at `version` (the one that was checked;
+    /// `None`: the latest) where it is shown (an image's `href`), not saved.
+    pub async fn view_url(&self, key: &str, version: Option<&str>) -> Result<String, AppError> {
         let cfg = PresigningConfig::expires_in(Duration::from_secs(URL_TTL_SECS)).map_err(|e| AppError::Internal(e.to_string()))?;
         let req = self
             .client
             .get_object()
             .bucket(self.bucket()?)
             .key(key)
+            .set_version_id(version.map(str::to_string))
             .presigned(cfg)
             .await
             .map_err(|e| unavailable("sign a download")(e.to_string()))?;
         Ok(req.uri().to_string())
     }
 
-    /// The whole object at `key`, refused past `max_bytes` before a byte is read.
-    pub async fn read(&self, key: &str, max_bytes: i64) -> Result<Vec<u8>, AppError> {
+    /// The whole object at `key` and `version`, refused past `max_bytes` before a byte is read.
+    pub async fn read(&self, key: &str, version: Option<&str>, max_bytes: i64) -> Result<Vec<u8>, AppError> {
         use tokio::io::AsyncReadExt;
-        let mut body = self.open(key, None, max_bytes).await?;
+        let mut body = self.open(key, version, max_bytes).await?;
         let mut bytes = Vec::new();
         body.read_to_end(&mut bytes).await.map_err(|e| unavailable("read a file")(e.to_string()))?;
         Ok(bytes)

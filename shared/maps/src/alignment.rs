@@ -29,6 +29,12 @@ pub const DEFAULT_TOLERANCE: f64 = 1.0;
 pub const MAX_CONTROL_POINTS: usize = 50;
 /// The least roundness of the control points' spread (on either side) a fit accepts.
 const MIN_SPREAD: f64 = 1e-6;
+/// The largest world coordinate (Web Mercator's extent, about ±20 037 508 m, with a margin).
+pub const MAX_WORLD: f64 = 2.1e7;
+/// The most world units one pixel may span.
+pub const MAX_SCALE: f64 = 10_000.0;
+/// The largest tolerance a georeferencing may ask for.
+pub const MAX_TOLERANCE: f64 = 1_000.0;
 /// The WGS 84 radius Web Mercator projects on (metres).
 const MERCATOR_RADIUS: f64 = 6_378_137.0;
 /// SRIDs in degrees, not metres: refused as a world for measures.
@@ -124,6 +130,9 @@ impl AlignmentInput {
         let srid = match self {
             AlignmentInput::Simple { srid, .. } | AlignmentInput::Georef { srid, .. } => srid.unwrap_or(DEFAULT_SRID),
         };
+        if !(1024..=999_999).contains(&srid) {
+            return Err(Violation::new(Rule::NotAPosition, "srid", "must be an EPSG code from 1024 to 999999"));
+        }
         if is_geographic(srid) {
             return Err(Violation::new(
                 Rule::NotAPosition,
@@ -133,8 +142,13 @@ impl AlignmentInput {
         }
         match self {
             AlignmentInput::Simple { scale, offset_x, offset_y, srid } => {
-                if !(scale.is_finite() && *scale > 0.0) {
-                    return Err(Violation::new(Rule::NotAPosition, "scale", "must be a number above 0"));
+                if !(scale.is_finite() && *scale > 0.0 && *scale <= MAX_SCALE) {
+                    return Err(Violation::new(Rule::NotAPosition, "scale", format!("must be a number above 0, at most {MAX_SCALE}")));
+                }
+                for (field, v) in [("offset_x", offset_x), ("offset_y", offset_y)] {
+                    if !(v.is_finite() && v.abs() <= MAX_WORLD) {
+                        return Err(Violation::new(Rule::NotAPosition, field, format!("must be a number within ±{MAX_WORLD}")));
+                    }
                 }
                 Ok(Alignment {
                     method: Method::Simple,
@@ -146,7 +160,29 @@ impl AlignmentInput {
                 })
             }
             AlignmentInput::Georef { control_points, srid, tolerance } => {
+                for (i, p) in control_points.iter().enumerate() {
+                    let fine = |v: &[f64; 2], max: f64| v.iter().all(|c| c.is_finite() && c.abs() <= max);
+                    if !fine(&p.pixel, crate::polygon::MAX_COORDINATE) || !fine(&p.world, MAX_WORLD) {
+                        let message =
+                            format!("a pixel is within ±{}, a world position within ±{MAX_WORLD}", crate::polygon::MAX_COORDINATE);
+                        return Err(Violation::new(Rule::NotAPosition, format!("control_points.{i}"), message));
+                    }
+                }
+                if tolerance.is_some_and(|t| !(t.is_finite() && t > 0.0 && t <= MAX_TOLERANCE)) {
+                    return Err(Violation::new(
+                        Rule::NotAPosition,
+                        "tolerance",
+                        format!("must be a number above 0, at most {MAX_TOLERANCE}"),
+                    ));
+                }
                 let transform = least_squares(control_points)?;
+                if transform.iter().any(|v| !v.is_finite() || v.abs() > MAX_WORLD) {
+                    return Err(Violation::new(
+                        Rule::CollinearControlPoints,
+                        "control_points",
+                        "the control points give no usable transform",
+                    ));
+                }
                 let residuals: Vec<f64> = control_points.iter().map(|p| residual(&transform, p)).collect();
                 let rms = (residuals.iter().map(|r| r * r).sum::<f64>() / residuals.len() as f64).sqrt();
                 let tolerance = tolerance.unwrap_or(DEFAULT_TOLERANCE);
@@ -297,6 +333,20 @@ mod tests {
         assert!(georef(pts, Some(5.0)).is_ok(), "within a looser tolerance");
         let line = points(t, &[(0., 0.), (10., 10.), (20., 20.)]);
         assert_eq!(georef(line, None).unwrap_err().rule, Rule::CollinearControlPoints);
+    }
+
+    #[test]
+    fn numbers_that_would_overflow_a_measure_are_refused_by_field() {
+        let simple = |scale: f64, offset_x: f64, srid: Option<u32>| AlignmentInput::Simple { scale, offset_x, offset_y: 0.0, srid }.fit();
+        assert_eq!(simple(1e300, 0.0, None).unwrap_err().field, "scale");
+        assert_eq!(simple(0.05, f64::MAX, None).unwrap_err().field, "offset_x");
+        assert_eq!(simple(0.05, 0.0, Some(0)).unwrap_err().field, "srid");
+        let t = [0.1, 0.0, 0.0, 0.0, 0.1, 0.0];
+        let pts = points(t, &[(0., 0.), (100., 0.), (100., 100.), (0., 100.)]);
+        assert_eq!(georef(pts.clone(), Some(1e12)).unwrap_err().field, "tolerance", "no tolerance that accepts any fit");
+        let mut far = pts;
+        far[1].world[0] = 1e300;
+        assert_eq!(georef(far, None).unwrap_err().field, "control_points.1");
     }
 
     #[test]

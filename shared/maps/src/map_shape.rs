@@ -13,6 +13,7 @@
 
 use crm_kernel::{EntityId, TenantId, Timestamp, UserId};
 use crm_store::item::ItemExt;
+use crm_store::tx::Condition;
 use crm_store::{item, keys, Index, Item, Key, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +56,11 @@ pub struct MapShape {
     pub updated_by_user_id: UserId,
     /// The geometry's version: every geometry change adds one.
     pub version: u64,
+    /// Every write of the shape adds one (a label, a link, a re-measure,
+    /// the worker's type code): each write is conditional on it, so none
+    /// silently undoes another.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 /// One geometry a shape has had.
@@ -96,6 +102,11 @@ impl MapShape {
 
     pub fn pointer_item(&self, t: TenantId) -> Result<Item, StoreError> {
         item::to_item(&Self::pointer(t, self.id), &serde_json::json!({ "overlay_id": self.overlay_id }))
+    }
+
+    /// The condition of a write over this shape as read: nothing wrote it since.
+    pub fn unchanged(&self) -> Condition {
+        Condition::eq("revision", crm_store::AttributeValue::N(self.revision.to_string()))
     }
 
     /// Its measures, as stored (metres to two decimals).

@@ -32,6 +32,10 @@ pub struct Overlay {
     pub file_type: FileType,
     #[schemars(with = "String", extend("enum" = ["awaiting_upload", "ready"]))]
     pub status: OverlayStatus,
+    /// The version of the plan file that was checked and measured: the only
+    /// one ever shown (an upload over it later is ignored).
+    #[serde(default)]
+    pub file_version: Option<String>,
     /// Read from the file on confirmation (a PDF's in points).
     pub width_px: Option<f64>,
     pub height_px: Option<f64>,
@@ -115,6 +119,7 @@ impl Overlay {
             name: String::new(),
             file_type: file_type.unwrap_or(FileType::Png),
             status: OverlayStatus::AwaitingUpload,
+            file_version: None,
             width_px: None,
             height_px: None,
             dpi: None,

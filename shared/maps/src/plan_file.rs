@@ -102,10 +102,12 @@ fn active_content(n: roxmltree::Node<'_, '_>) -> Option<String> {
         return Some(format!("an SVG plan may not hold a <{name}> element"));
     }
     n.attributes().find_map(|a| {
-        let value = a.value().trim_start().to_ascii_lowercase();
+        // What a browser's URL parser would see: ASCII whitespace and controls dropped, case folded.
+        let value: String =
+            a.value().chars().filter(|c| !c.is_ascii_whitespace() && !c.is_control()).collect::<String>().to_ascii_lowercase();
         if a.name().to_ascii_lowercase().starts_with("on") {
             Some(format!("an SVG plan may not hold an event handler ({} on <{name}>)", a.name()))
-        } else if value.starts_with("javascript:") || value.starts_with("data:text/html") {
+        } else if value.contains("javascript:") || value.contains("vbscript:") || value.contains("data:text/html") {
             Some(format!("an SVG plan may not link to script ({} on <{name}>)", a.name()))
         } else {
             None
@@ -231,6 +233,10 @@ mod tests {
         assert!(svg(handler).unwrap_err().contains("event handler"));
         let link = r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink" width="9" height="9"><a x:href=" JavaScript:x()"/></svg>"#;
         assert!(svg(link).unwrap_err().contains("script"));
+        let tabbed = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"9\" height=\"9\"><a href=\"java&#9;script:x()\"/></svg>";
+        assert!(svg(tabbed).unwrap_err().contains("script"), "a tab inside the scheme");
+        let animated = r#"<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><animate attributeName="href" values="x;javascript:x()"/></svg>"#;
+        assert!(svg(animated).unwrap_err().contains("script"), "a script link in an animation's values");
         let entities = r#"<!DOCTYPE svg [<!ENTITY a "aaaa">]><svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">&a;</svg>"#;
         assert!(svg(entities).is_err(), "no DTD, so no entity expansion");
     }

@@ -4,7 +4,9 @@
 //! control points, each point's residual and their RMS reported; a fit
 //! above the tolerance is refused as a field error `RESIDUAL_TOO_LARGE`).
 //! The SRID defaults to the overlay's. Every shape of the overlay is then
-//! measured again in metres. `If-Match` honoured. `map.overlay.aligned`.
+//! measured again in metres; a shape checked under the old alignment and
+//! not yet written is refused (every layer's revision moves) and checks
+//! again. `If-Match` honoured. `map.overlay.aligned`.
 
 use crm_events::audit::AuditExt;
 use crm_http::{Call, Reply};
@@ -38,7 +40,16 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     };
     let data = json!({ "method": alignment.method, "srid": alignment.srid, "control_points": alignment.control_points.len(), "residual_rms": alignment.residual_rms });
     let event = lookup::event(&call, crm_events::types::MAP_OVERLAY_ALIGNED, "overlay", current.id, data)?;
-    let tx = Tx::new().put_if("overlay", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
+    let mut tx = Tx::new().put_if("overlay", next.to_item()?, Condition::version_is(current.version)).emit_audited(&event);
+    // A shape checked under the old alignment and not yet written must check again: every layer's revision moves.
+    for (i, l) in lookup::layers(&app.store, current.tenant_id, current.id).await?.iter().enumerate() {
+        tx = tx.add(
+            &format!("layer{i}"),
+            &crm_maps::layer::Layer::key(current.tenant_id, current.id, l.id),
+            &[("revision", 1)],
+            Condition::exists(),
+        );
+    }
     app.store.transact(tx).await.map_err(|e| lookup::refused(p, e))?;
     remeasure(app, &next, &alignment).await?;
     Ok(Reply::ok(&next).etag(next.version))
@@ -46,7 +57,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
 
 /// Every shape of `overlay` measured under `alignment`: 25 a transaction,
 /// four transactions at a time. A chunk holding a shape whose geometry
-/// changed meanwhile is redone shape by shape, and that shape keeps the
+/// written meanwhile is redone shape by shape, and that shape keeps the
 /// measures its own save gave it.
 async fn remeasure(app: &App, overlay: &Overlay, alignment: &Alignment) -> Result<(), AppError> {
     let t = overlay.tenant_id;
@@ -54,9 +65,9 @@ async fn remeasure(app: &App, overlay: &Overlay, alignment: &Alignment) -> Resul
     let mut measured = Vec::with_capacity(shapes.len());
     for s in &shapes {
         let Ok(polygon) = s.geom_geojson.parse() else { continue };
-        let mut next: MapShape = s.clone();
+        let mut next: MapShape = MapShape { revision: s.revision + 1, ..s.clone() };
         next.set_measures(Alignment::measures(Some(alignment), &polygon));
-        measured.push((next.to_item(t)?, s.version));
+        measured.push((next.to_item(t)?, s.revision));
     }
     let chunks: Vec<Vec<(crm_store::Item, u64)>> = measured.chunks(25).map(<[_]>::to_vec).collect();
     futures::stream::iter(chunks).map(|items| save_chunk(app, items)).buffer_unordered(4).try_collect::<Vec<()>>().await?;
@@ -64,7 +75,8 @@ async fn remeasure(app: &App, overlay: &Overlay, alignment: &Alignment) -> Resul
 }
 
 fn chunk_tx(items: &[(crm_store::Item, u64)]) -> Tx {
-    items.iter().enumerate().fold(Tx::new(), |tx, (i, (item, v))| tx.put_if(&format!("shape{i}"), item.clone(), Condition::version_is(*v)))
+    let unchanged = |r: u64| Condition::eq("revision", crm_store::AttributeValue::N(r.to_string()));
+    items.iter().enumerate().fold(Tx::new(), |tx, (i, (item, r))| tx.put_if(&format!("shape{i}"), item.clone(), unchanged(*r)))
 }
 
 async fn save_chunk(app: &App, items: Vec<(crm_store::Item, u64)>) -> Result<(), AppError> {

@@ -4,7 +4,9 @@
 //! by its one page's MediaBox. The overlay becomes `ready` with its pixel
 //! size; a file that is not a plan of its type is `422 PLAN_FILE_INVALID`
 //! and is deleted, so a new upload can follow. `422 UPLOAD_MISSING` before
-//! the upload. Confirming a ready overlay changes nothing.
+//! the upload. The version measured is pinned: only it is ever shown,
+//! whatever is uploaded over it later. Confirming a ready overlay changes
+//! nothing.
 //! `map.overlay.updated`.
 
 use crm_events::audit::AuditExt;
@@ -24,10 +26,11 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         return Ok(Reply::ok(&overlay).etag(overlay.version));
     }
     let key = overlay.object_key();
-    if app.files.uploaded(&key).await?.is_none() {
+    let Some(uploaded) = app.files.uploaded(&key).await? else {
         return Err(AppError::Rule { code: "UPLOAD_MISSING", message: "upload the plan file with the form first".into() });
-    }
-    let bytes = app.files.read(&key, overlay.file_type.max_bytes()).await?;
+    };
+    // That very version is measured, and is the one ever shown.
+    let bytes = app.files.read(&key, uploaded.version.as_deref(), overlay.file_type.max_bytes()).await?;
     let size = match crm_maps::plan_file::measure(overlay.file_type, &bytes) {
         Ok(size) => size,
         Err(why) => {
@@ -37,6 +40,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     };
     let next = Overlay {
         status: OverlayStatus::Ready,
+        file_version: uploaded.version.clone(),
         width_px: Some(size.width),
         height_px: Some(size.height),
         updated_at: Timestamp::now(),

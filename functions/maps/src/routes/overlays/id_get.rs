@@ -44,7 +44,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         scale: a.transform[0].hypot(a.transform[3]),
     });
     let file_url = match overlay.status {
-        OverlayStatus::Ready => Some(app.files.view_url(&overlay.object_key()).await?),
+        OverlayStatus::Ready => Some(app.files.view_url(&overlay.object_key(), overlay.file_version.as_deref()).await?),
         OverlayStatus::AwaitingUpload => None,
     };
     let version = overlay.version;

@@ -14,3 +14,4 @@ pub mod publish_delete;
 pub mod publish_post;
 pub mod render_get;
 pub mod search_get;
+pub mod upload_post;

@@ -18,6 +18,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?;
     let t = p.tenant_id;
     let current = lookup::overlay_of(&app.store, &call).await?;
+    lookup::if_match(&call, current.version)?;
     let Some(link) = current.public_link_id else { return Ok(Reply::no_content()) };
     let next =
         Overlay { public_link_id: None, published_at: None, updated_at: Timestamp::now(), version: current.version + 1, ..current.clone() };

@@ -35,6 +35,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?;
     let t = p.tenant_id;
     let current = lookup::overlay_of(&app.store, &call).await?;
+    lookup::if_match(&call, current.version)?;
     p.entitlements.require_feature("maps.publicViews")?;
     lookup::size_of(&current)?;
     let now = Timestamp::now();

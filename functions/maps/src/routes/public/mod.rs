@@ -91,7 +91,7 @@ pub struct LegendEntry {
 /// The public projection of `scene`: nothing but plan, labels, codes and statuses.
 pub async fn project(app: &App, scene: &Scene) -> Result<PublicOverlay, AppError> {
     let (width_px, height_px) = lookup::size_of(&scene.overlay)?;
-    let file_url = Some(app.files.view_url(&scene.overlay.object_key()).await?);
+    let file_url = Some(app.files.view_url(&scene.overlay.object_key(), scene.overlay.file_version.as_deref()).await?);
     let layers =
         scene.layers.iter().map(|l| PublicLayer { id: l.id, name: l.name.clone(), kind: l.kind.as_str(), opacity: l.opacity }).collect();
     let shapes = scene

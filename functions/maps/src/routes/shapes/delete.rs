@@ -24,8 +24,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut tx = Tx::new();
     if shape.kind == ShapeKind::Unit {
         let all = lookup::shapes(&app.store, t, overlay.id).await?;
-        let of_unit = |k: ShapeKind| all.iter().filter(move |s| s.kind == k && s.unit_id == shape.unit_id && s.id != shape.id).count();
-        if of_unit(ShapeKind::Component) > 0 && of_unit(ShapeKind::Unit) == 0 {
+        if crate::drawing::holds_components(&all, &shape) {
             return Err(AppError::Conflict("the unit's component shapes lie inside this shape: delete them first".into()));
         }
         // A component drawn meanwhile would take the layer's revision.
@@ -38,7 +37,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let tally = keys::children_tally(t, OVERLAY, overlay.id);
     let positive = Condition::new("#u0 > :zero").value(":zero", AttributeValue::N("0".into()));
     let tx = tx
-        .delete("shape", &MapShape::key(t, overlay.id, shape.id), Some(Condition::version_is(shape.version)))
+        .delete("shape", &MapShape::key(t, overlay.id, shape.id), Some(shape.unchanged()))
         .delete("pointer", &MapShape::pointer(t, shape.id), None)
         .add("shapes_release", &tally, &[("shapes", -1)], positive)
         .emit_audited(&event);

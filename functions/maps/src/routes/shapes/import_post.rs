@@ -4,10 +4,14 @@
 //! right-hand rule first (GIS tools often write them clockwise), then it is
 //! linked and checked whole like a drawn shape, against the overlay's
 //! shapes *and* the features before it. Any problem in any feature is a
-//! field error under `geojson.features[i]` and nothing is written;
-//! `dry_run` checks all and writes nothing. Each shape is then written as
-//! `POST …/shapes` writes one (version 1, its places in the limits, the
-//! layer's revision, `map.shape.created`); the watchers hear once.
+//! field error under `geojson.features[i]` and nothing is written, and so
+//! is a file that would pass `maps.shapes.max`; `dry_run` checks all and
+//! writes nothing. Each shape is then written as `POST …/shapes` writes one
+//! (its own transaction: version 1, its places in the limits, the layer's
+//! revision, `map.shape.created`). Should one be refused all the same (a
+//! shape drawn meanwhile, the limit reached by another writer), the import
+//! stops there and says which were written and why it stopped. The
+//! watchers hear once.
 
 use crm_http::{Call, Reply};
 use crm_inventory::unit::Unit;
@@ -45,6 +49,9 @@ pub struct Imported {
     pub checked: usize,
     /// The shapes written (none on a dry run), in the features' order.
     pub created: Vec<EntityId>,
+    /// Why the import stopped before its last feature (another writer got
+    /// there first); `null` when every feature was written.
+    pub stopped: Option<String>,
 }
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
@@ -91,25 +98,39 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let checked = accepted.len();
     if dry_run {
-        return Ok(Reply::ok(Imported { dry_run, checked, created: Vec::new() }));
+        return Ok(Reply::ok(Imported { dry_run, checked, created: Vec::new(), stopped: None }));
+    }
+    let limit = p.entitlements.limit("maps.shapes.max");
+    let usage = app.store.get(&crm_store::keys::usage(t)).await?.unwrap_or_default();
+    let used = usage.get("maps.shapes_used").and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok()).unwrap_or(0);
+    if used + checked as i64 > limit {
+        return Err(p.entitlements.limit_reached("maps.shapes.max"));
     }
     let mut layer = layer;
     let mut created = Vec::with_capacity(accepted.len());
+    let mut stopped = None;
     for (shape, linked) in &accepted {
         let event = drawing::created_event(&call, shape)?;
-        app.store.transact(drawing::create(p, shape, &layer, note.clone(), &event)?).await.map_err(|e| lookup::refused(p, e))?;
+        match app.store.transact(drawing::create(p, shape, &layer, note.clone(), &event)?).await.map_err(|e| lookup::refused(p, e)) {
+            Ok(()) => {}
+            Err(e) if created.is_empty() => return Err(e),
+            Err(e) => {
+                stopped = Some(format!("{}: {}", e.code(), e.public_message()));
+                break;
+            }
+        }
         layer.revision += 1;
         drawing::remember(&app.store, t, linked).await?;
         created.push(shape.id);
     }
-    if let Some((last, _)) = accepted.last() {
-        let summary = MapShape { label: format!("{checked} shapes"), ..last.clone() };
+    if let Some((last, _)) = accepted.last().filter(|_| !created.is_empty()) {
+        let summary = MapShape { label: format!("{} shapes", created.len()), ..last.clone() };
         let tx = notices::shape_changed(&app.store, &overlay, &summary, "imported", p.user_id, crm_store::Tx::new()).await?;
         if !tx.is_empty() {
             app.store.transact(tx).await?;
         }
     }
-    Ok(Reply::ok(Imported { dry_run, checked, created }))
+    Ok(Reply::ok(Imported { dry_run, checked, created, stopped }))
 }
 
 /// One feature as a shape of `layer`, checked among `others`.

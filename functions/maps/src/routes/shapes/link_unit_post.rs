@@ -10,7 +10,6 @@ use crm_kernel::fields::{Fields, Input};
 use crm_kernel::{AppError, EntityId, Timestamp};
 use crm_maps::map_shape::MapShape;
 use crm_maps::shape::ShapeKind;
-use crm_store::tx::Condition;
 use crm_store::Tx;
 use serde_json::json;
 
@@ -57,6 +56,11 @@ pub async fn relink(
     let p = call.principal()?;
     let t = p.tenant_id;
     let layer = drawing::layer_of(&app.store, t, overlay.id, current.layer_id).await?;
+    if current.unit_id != Some(linked.unit.id)
+        && drawing::holds_components(&crate::lookup::shapes(&app.store, t, overlay.id).await?, &current)
+    {
+        return Err(AppError::Conflict("the unit's component shapes lie inside this shape: move or delete them first".into()));
+    }
     drawing::check(
         &app.store,
         overlay,
@@ -71,8 +75,11 @@ pub async fn relink(
         "unit_component_id": next.unit_component_id, "component_type_code": next.component_type_code, "unit_type_code": next.unit_type_code,
     });
     let event = lookup::event(call, crm_events::types::MAP_SHAPE_LINKED, "overlay", overlay.id, data)?;
-    let tx = Tx::new().put_if("shape", next.to_item(t)?, Condition::version_is(current.version)).emit_audited(&event);
-    app.store.transact(drawing::take_revision(tx, t, &layer)).await.map_err(|e| lookup::refused(p, e))?;
+    next.revision = current.revision + 1;
+    let tx = Tx::new().put_if("shape", next.to_item(t)?, current.unchanged()).emit_audited(&event);
+    let tx =
+        crate::notices::shape_changed(&app.store, overlay, &next, "relinked", p.user_id, drawing::take_revision(tx, t, &layer)).await?;
+    app.store.transact(tx).await.map_err(|e| lookup::refused(p, e))?;
     drawing::remember(&app.store, t, linked).await?;
     let view = status::view(next, &[(linked.unit.id, linked.unit_state())].into_iter().collect());
     let v = view.shape.version;

@@ -10,7 +10,6 @@ use crm_kernel::fields::{Fields, Input};
 use crm_kernel::{AppError, EntityId, Timestamp};
 use crm_maps::map_shape::MapShape;
 use crm_maps::polygon::GeoJsonPolygon;
-use crm_store::tx::Condition;
 use crm_store::Tx;
 use serde_json::json;
 
@@ -50,7 +49,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let note = drawing::note(&mut f, asked.change_note);
     let (geom, layer_id, label) = f.finish((geom, layer_id, label))?;
     let now = Timestamp::now();
-    let mut next = MapShape { updated_at: now, updated_by_user_id: p.user_id, ..current.clone() };
+    let mut next = MapShape { updated_at: now, updated_by_user_id: p.user_id, revision: current.revision + 1, ..current.clone() };
     if let Some(l) = &label {
         next.label = l.clone();
     }
@@ -83,7 +82,8 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         return Ok(Reply::ok(status::views(&app.store, t, vec![current]).await?.remove(0)));
     } else {
         let event = event(&call, &next, changes, note.as_deref())?;
-        Tx::new().put_if("shape", next.to_item(t)?, Condition::version_is(current.version)).emit_audited(&event)
+        let tx = Tx::new().put_if("shape", next.to_item(t)?, current.unchanged()).emit_audited(&event);
+        crate::notices::shape_changed(&app.store, &overlay, &next, "relabelled", p.user_id, tx).await?
     };
     app.store.transact(tx).await.map_err(|e| lookup::refused(p, e))?;
     let view = status::views(&app.store, t, vec![next]).await?.remove(0);

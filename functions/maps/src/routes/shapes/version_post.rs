@@ -51,7 +51,13 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Draft { layer: &layer, kind: current.kind, geom: &old.geom_geojson, linked: &linked, except: Some(current.id) },
     )
     .await?;
-    let next = MapShape { version: current.version + 1, updated_at: Timestamp::now(), updated_by_user_id: p.user_id, ..current.clone() };
+    let next = MapShape {
+        version: current.version + 1,
+        revision: current.revision + 1,
+        updated_at: Timestamp::now(),
+        updated_by_user_id: p.user_id,
+        ..current.clone()
+    };
     let next = drawing::with_geometry(next, old.geom_geojson, checked.measures);
     let note = Some(note.unwrap_or_else(|| format!("rolled back to version {version}")));
     let data = json!({
