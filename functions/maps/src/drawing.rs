@@ -302,31 +302,45 @@ pub fn take_revision(tx: Tx, t: TenantId, layer: &Layer) -> Tx {
 }
 
 /// A new shape: the shape, its pointer, its first version, a place in the
-/// overlay and in `maps.shapes.max`, the layer's revision, the event.
-pub fn create(p: &Principal, shape: &MapShape, layer: &Layer, note: Option<String>, event: &DomainEvent) -> Result<Tx, AppError> {
+/// overlay and in `maps.shapes.max`, the layer's revision, the event; the
+/// overlay still at the version it was checked under (its alignment).
+pub fn create(
+    p: &Principal,
+    overlay_version: u64,
+    shape: &MapShape,
+    layer: &Layer,
+    note: Option<String>,
+    event: &DomainEvent,
+) -> Result<Tx, AppError> {
     let t = p.tenant_id;
     let tally = keys::children_tally(t, OVERLAY, shape.overlay_id);
     let tx = Tx::new()
         .put_new("shape", shape.to_item(t)?)
         .put_new("pointer", shape.pointer_item(t)?)
         .put_new("version", shape.version_row(note).to_item(t)?)
-        .check("ref:overlay", &Overlay::key(t, shape.overlay_id), Condition::exists());
+        .check("overlay_seen", &Overlay::key(t, shape.overlay_id), Condition::version_is(overlay_version));
     let tx =
         crm_store::usage::take_at(take_revision(tx, t, layer), "shapes_max", &tally, "shapes", map_shape::MAX_PER_OVERLAY as i64, None);
     Ok(crm_records::write::take_quota(tx, p, "maps.shapes.max").emit_audited(event))
 }
 
 /// A changed geometry: the shape at its next version (and revision), the
-/// version row, the layer's revision taken (of the layer it is checked in).
+/// version row, the layer's revision taken (of the layer it is checked in),
+/// the overlay still at the version it was checked under.
 pub fn save(
     t: TenantId,
+    overlay: &Overlay,
     current: &MapShape,
     next: &MapShape,
     layer: &Layer,
     note: Option<String>,
     event: &DomainEvent,
 ) -> Result<Tx, AppError> {
-    let tx = Tx::new().put_if("shape", next.to_item(t)?, current.unchanged()).put_new("version", next.version_row(note).to_item(t)?);
+    debug_assert_eq!(next.revision, current.revision + 1, "the caller moves the shape's revision");
+    let tx = Tx::new()
+        .check("overlay_seen", &Overlay::key(t, overlay.id), Condition::version_is(overlay.version))
+        .put_if("shape", next.to_item(t)?, current.unchanged())
+        .put_new("version", next.version_row(note).to_item(t)?);
     Ok(take_revision(tx, t, layer).emit_audited(event))
 }
 

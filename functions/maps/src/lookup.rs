@@ -123,6 +123,9 @@ pub fn refused(p: &Principal, e: StoreError) -> AppError {
             match label.as_str() {
                 "overlay" | "shape" | "layer" => AppError::PreconditionFailed,
                 "layer_revision" => AppError::Conflict("another shape of the layer was saved meanwhile: check again and retry".into()),
+                "overlay_seen" => {
+                    AppError::Conflict("the overlay changed meanwhile (aligned, renamed or deleted): check again and retry".into())
+                }
                 "layers_max" => AppError::LimitReached { key: "maps.layers.max".into(), limit: layer::MAX_PER_OVERLAY as i64 },
                 "shapes_max" => AppError::LimitReached { key: "maps.overlay.shapes.max".into(), limit: map_shape::MAX_PER_OVERLAY as i64 },
                 l if l.strip_prefix("layer").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) => {

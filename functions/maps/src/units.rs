@@ -75,12 +75,14 @@ async fn resync(store: &Store, t: TenantId, row: &UnitState) -> Result<usize, Co
                 .name("#uv", "unit_version")
                 .value(":uv", AttributeValue::N(row.version.to_string()))
                 .name("#unit", "unit_id")
-                .value(":unit", AttributeValue::S(row.unit_id.to_string()));
-            let sets = [
-                ("unit_type_code", AttributeValue::S(row.unit_type_code.clone())),
-                ("unit_version", AttributeValue::N(row.version.to_string())),
-            ];
-            let tx = Tx::new().set("shape", &MapShape::key(t, shape.overlay_id, shape.id), &sets, &[], older);
+                .value(":unit", AttributeValue::S(row.unit_id.to_string()))
+                .name("#code", "unit_type_code")
+                .value(":code", AttributeValue::S(row.unit_type_code.clone()))
+                .name("#rev", "revision")
+                .value(":one", AttributeValue::N("1".into()));
+            // The shape's revision moves too: a route's write that read the shape before fails instead of undoing this.
+            let expression = "SET #code = :code, #uv = :uv ADD #rev :one";
+            let tx = Tx::new().update("shape", &MapShape::key(t, shape.overlay_id, shape.id), expression, older);
             match store.transact(tx).await {
                 Ok(()) => changed += 1,
                 Err(StoreError::ConditionFailed { .. }) => {}

@@ -56,40 +56,58 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
 }
 
 /// Every shape of `overlay` measured under `alignment`: 25 a transaction,
-/// four transactions at a time. A chunk holding a shape whose geometry
-/// written meanwhile is redone shape by shape, and that shape keeps the
-/// measures its own save gave it.
+/// four transactions at a time. A chunk holding a shape written meanwhile
+/// is redone shape by shape, each such shape read again and measured anew
+/// (a relabel or a relink copies the measures it read; up to three tries).
 async fn remeasure(app: &App, overlay: &Overlay, alignment: &Alignment) -> Result<(), AppError> {
-    let t = overlay.tenant_id;
-    let shapes = lookup::shapes(&app.store, t, overlay.id).await?;
-    let mut measured = Vec::with_capacity(shapes.len());
-    for s in &shapes {
-        let Ok(polygon) = s.geom_geojson.parse() else { continue };
-        let mut next: MapShape = MapShape { revision: s.revision + 1, ..s.clone() };
-        next.set_measures(Alignment::measures(Some(alignment), &polygon));
-        measured.push((next.to_item(t)?, s.revision));
-    }
-    let chunks: Vec<Vec<(crm_store::Item, u64)>> = measured.chunks(25).map(<[_]>::to_vec).collect();
-    futures::stream::iter(chunks).map(|items| save_chunk(app, items)).buffer_unordered(4).try_collect::<Vec<()>>().await?;
+    let shapes = lookup::shapes(&app.store, overlay.tenant_id, overlay.id).await?;
+    let measured: Vec<MapShape> = shapes.iter().filter_map(|s| measure(s, alignment)).collect();
+    let chunks: Vec<Vec<MapShape>> = measured.chunks(25).map(<[_]>::to_vec).collect();
+    futures::stream::iter(chunks)
+        .map(|next| save_chunk(app, overlay, alignment, next))
+        .buffer_unordered(4)
+        .try_collect::<Vec<()>>()
+        .await?;
     Ok(())
 }
 
-fn chunk_tx(items: &[(crm_store::Item, u64)]) -> Tx {
-    let unchanged = |r: u64| Condition::eq("revision", crm_store::AttributeValue::N(r.to_string()));
-    items.iter().enumerate().fold(Tx::new(), |tx, (i, (item, r))| tx.put_if(&format!("shape{i}"), item.clone(), unchanged(*r)))
+/// `s` measured under `alignment`, at its next revision.
+fn measure(s: &MapShape, alignment: &Alignment) -> Option<MapShape> {
+    let polygon = s.geom_geojson.parse().ok()?;
+    let mut next = MapShape { revision: s.revision + 1, ..s.clone() };
+    next.set_measures(Alignment::measures(Some(alignment), &polygon));
+    Some(next)
 }
 
-async fn save_chunk(app: &App, items: Vec<(crm_store::Item, u64)>) -> Result<(), AppError> {
-    match app.store.transact(chunk_tx(&items)).await {
-        Err(crm_store::StoreError::ConditionFailed { .. }) => {
-            for one in items.chunks(1) {
-                match app.store.transact(chunk_tx(one)).await {
-                    Ok(()) | Err(crm_store::StoreError::ConditionFailed { .. }) => {}
-                    Err(e) => return Err(AppError::from(e)),
-                }
-            }
-            Ok(())
-        }
-        other => other.map_err(AppError::from),
+/// The shapes at their next revision, each written over the revision before it.
+fn chunk_tx(t: crm_kernel::TenantId, shapes: &[MapShape]) -> Result<Tx, AppError> {
+    let mut tx = Tx::new();
+    for (i, next) in shapes.iter().enumerate() {
+        let before = MapShape { revision: next.revision - 1, ..next.clone() };
+        tx = tx.put_if(&format!("shape{i}"), next.to_item(t)?, before.unchanged());
     }
+    Ok(tx)
+}
+
+async fn save_chunk(app: &App, overlay: &Overlay, alignment: &Alignment, shapes: Vec<MapShape>) -> Result<(), AppError> {
+    let t = overlay.tenant_id;
+    match app.store.transact(chunk_tx(t, &shapes)?).await {
+        Err(crm_store::StoreError::ConditionFailed { .. }) => {}
+        other => return other.map_err(AppError::from),
+    }
+    for first in shapes {
+        let mut next = Some(first);
+        for _ in 0..3 {
+            let Some(shape) = next.take() else { break };
+            match app.store.transact(chunk_tx(t, std::slice::from_ref(&shape))?).await {
+                Ok(()) => break,
+                Err(crm_store::StoreError::ConditionFailed { .. }) => {
+                    let now: Option<MapShape> = app.store.get_as(&MapShape::key(t, overlay.id, shape.id)).await?;
+                    next = now.and_then(|s| measure(&s, alignment));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(())
 }

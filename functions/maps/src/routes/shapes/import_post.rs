@@ -106,12 +106,21 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if used + checked as i64 > limit {
         return Err(p.entitlements.limit_reached("maps.shapes.max"));
     }
+    if others.len() > crm_maps::map_shape::MAX_PER_OVERLAY {
+        let limit = crm_maps::map_shape::MAX_PER_OVERLAY as i64;
+        return Err(AppError::LimitReached { key: "maps.overlay.shapes.max".into(), limit });
+    }
     let mut layer = layer;
     let mut created = Vec::with_capacity(accepted.len());
     let mut stopped = None;
     for (shape, linked) in &accepted {
         let event = drawing::created_event(&call, shape)?;
-        match app.store.transact(drawing::create(p, shape, &layer, note.clone(), &event)?).await.map_err(|e| lookup::refused(p, e)) {
+        match app
+            .store
+            .transact(drawing::create(p, overlay.version, shape, &layer, note.clone(), &event)?)
+            .await
+            .map_err(|e| lookup::refused(p, e))
+        {
             Ok(()) => {}
             Err(e) if created.is_empty() => return Err(e),
             Err(e) => {
@@ -123,7 +132,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         drawing::remember(&app.store, t, linked).await?;
         created.push(shape.id);
     }
-    if let Some((last, _)) = accepted.last().filter(|_| !created.is_empty()) {
+    if let Some((last, _)) = created.last().and_then(|id| accepted.iter().find(|(s, _)| s.id == *id)) {
         let summary = MapShape { label: format!("{} shapes", created.len()), ..last.clone() };
         let tx = notices::shape_changed(&app.store, &overlay, &summary, "imported", p.user_id, crm_store::Tx::new()).await?;
         if !tx.is_empty() {

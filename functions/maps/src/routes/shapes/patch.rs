@@ -76,7 +76,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             changes.insert("geom_geojson".into(), json!(next.geom_geojson));
         }
         let event = event(&call, &next, changes, note.as_deref())?;
-        let tx = drawing::save(t, &current, &next, &layer, note, &event)?;
+        let tx = drawing::save(t, &overlay, &current, &next, &layer, note, &event)?;
         crate::notices::shape_changed(&app.store, &overlay, &next, "redrew", p.user_id, tx).await?
     } else if changes.is_empty() {
         return Ok(Reply::ok(status::views(&app.store, t, vec![current]).await?.remove(0)));

@@ -71,8 +71,15 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let checked = drawing::check(&app.store, &overlay, Draft { layer: &layer, kind, geom: &geom, linked: &linked, except: None }).await?;
     let shape = drawing::new_shape(p.user_id, &layer, kind, label.unwrap_or_else(|| linked.label()), &linked, geom, checked.measures);
     let event = drawing::created_event(&call, &shape)?;
-    let tx =
-        notices::shape_changed(&app.store, &overlay, &shape, "drew", p.user_id, drawing::create(p, &shape, &layer, note, &event)?).await?;
+    let tx = notices::shape_changed(
+        &app.store,
+        &overlay,
+        &shape,
+        "drew",
+        p.user_id,
+        drawing::create(p, overlay.version, &shape, &layer, note, &event)?,
+    )
+    .await?;
     app.store.transact(tx).await.map_err(|e| lookup::refused(p, e))?;
     drawing::remember(&app.store, t, &linked).await?;
     let view = status::view(shape, &[(linked.unit.id, linked.unit_state())].into_iter().collect());

@@ -65,7 +65,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         "changes": { "version": next.version, "geom_geojson": next.geom_geojson }, "change_note": note,
     });
     let event = lookup::event(&call, crm_events::types::MAP_SHAPE_UPDATED, "overlay", overlay.id, data)?;
-    let tx = drawing::save(t, &current, &next, &layer, note, &event)?;
+    let tx = drawing::save(t, &overlay, &current, &next, &layer, note, &event)?;
     let tx = crate::notices::shape_changed(&app.store, &overlay, &next, "rolled back", p.user_id, tx).await?;
     app.store.transact(tx).await.map_err(|e| lookup::refused(p, e))?;
     let view = status::views(&app.store, t, vec![next]).await?.remove(0);
