@@ -184,9 +184,22 @@ pub struct Draft<'a> {
 
 /// `draft` checked on `overlay` among its other shapes. Every broken rule
 /// is a field error, all at once.
-pub async fn check(store: &Store, overlay: &Overlay, draft: Draft<'_>) -> Result<shape::Checked, AppError> {
+pub async fn check(store: &Store, overlay: &Overlay, draft: Draft<'_>) -> Result<Placed, AppError> {
+    // The layers first: a revision read before the shapes is one no write since has moved unseen.
+    let layers = lookup::layers(store, overlay.tenant_id, overlay.id).await?;
     let others = drawn(store, overlay).await?;
-    check_among(overlay, &others, draft)
+    let (checked, unit_layer) = check_among(overlay, &others, draft)?;
+    let also = unit_layer.filter(|l| *l != draft.layer.id).and_then(|l| layers.into_iter().find(|x| x.id == l));
+    Ok(Placed { checked, also })
+}
+
+/// A shape that passed [`check`], and the other layer its write must lock:
+/// a component's unit shape's, when it lies in another layer (a delete or a
+/// redraw of that shape takes that layer's revision).
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub checked: shape::Checked,
+    pub also: Option<Layer>,
 }
 
 /// The overlay's active shapes with their geometry: what [`check_among`] checks against.
@@ -199,16 +212,23 @@ pub async fn drawn(store: &Store, overlay: &Overlay) -> Result<Vec<(MapShape, Po
         .collect())
 }
 
-/// [`check`] among `others` as read (an import adds each shape it accepts).
-pub fn check_among(overlay: &Overlay, others: &[(MapShape, Polygon<f64>)], draft: Draft<'_>) -> Result<shape::Checked, AppError> {
+/// [`check`] among `others` as read (an import adds each shape it accepts):
+/// the shape, and for a component the layer of the unit shape it lies in.
+pub fn check_among(
+    overlay: &Overlay,
+    others: &[(MapShape, Polygon<f64>)],
+    draft: Draft<'_>,
+) -> Result<(shape::Checked, Option<EntityId>), AppError> {
     let Draft { layer, kind, geom, linked, except } = draft;
     let (width_px, height_px) = lookup::size_of(overlay)?;
     let others: Vec<&(MapShape, Polygon<f64>)> = others.iter().filter(|(s, _)| Some(s.id) != except).collect();
     let neighbours = others.iter().filter(|(s, _)| s.layer_id == layer.id && s.kind == kind).map(|(s, g)| (s.id.to_string(), g)).collect();
-    let unit_shape = Some(linked).filter(|_| kind == ShapeKind::Component).and_then(|l| {
+    let unit_found = Some(linked).filter(|_| kind == ShapeKind::Component).and_then(|l| {
         let theirs = |s: &&&(MapShape, Polygon<f64>)| s.0.kind == ShapeKind::Unit && s.0.unit_id == Some(l.unit.id);
-        others.iter().filter(theirs).min_by_key(|(s, _)| s.layer_id != layer.id).map(|(s, g)| (s.id.to_string(), g))
+        others.iter().filter(theirs).min_by_key(|(s, _)| s.layer_id != layer.id)
     });
+    let unit_layer = unit_found.map(|(s, _)| s.layer_id);
+    let unit_shape = unit_found.map(|(s, g)| (s.id.to_string(), g));
     let dimensions = linked.component.as_ref().map(|c| (c.length_m, c.width_m)).unwrap_or_default();
     let components = match kind {
         ShapeKind::Unit => others
@@ -219,7 +239,19 @@ pub fn check_among(overlay: &Overlay, others: &[(MapShape, Polygon<f64>)], draft
         _ => Vec::new(),
     };
     let ctx = Context { width_px, height_px, alignment: overlay.alignment.as_ref(), neighbours, unit_shape, dimensions, components };
-    shape::check(kind, geom, &ctx).map_err(|v| AppError::invalid_fields(field_errors(&v)))
+    let checked = shape::check(kind, geom, &ctx).map_err(|v| AppError::invalid_fields(field_errors(&v)))?;
+    Ok((checked, unit_layer))
+}
+
+/// Also takes the revision of `also` (the unit shape's layer of a component).
+pub fn lock_also(tx: Tx, t: TenantId, also: Option<&Layer>) -> Tx {
+    match also {
+        Some(l) => {
+            let seen = Condition::eq("revision", AttributeValue::N(l.revision.to_string()));
+            tx.add("unit_layer_revision", &Layer::key(t, l.overlay_id, l.id), &[("revision", 1)], seen)
+        }
+        None => tx,
+    }
 }
 
 /// Whether `shape` is the only unit shape of its unit among `all` while

@@ -122,7 +122,9 @@ pub fn refused(p: &Principal, e: StoreError) -> AppError {
             }
             match label.as_str() {
                 "overlay" | "shape" | "layer" => AppError::PreconditionFailed,
-                "layer_revision" => AppError::Conflict("another shape of the layer was saved meanwhile: check again and retry".into()),
+                "layer_revision" | "unit_layer_revision" => {
+                    AppError::Conflict("another shape of the layer was saved meanwhile: check again and retry".into())
+                }
                 "overlay_seen" => {
                     AppError::Conflict("the overlay changed meanwhile (aligned, renamed or deleted): check again and retry".into())
                 }

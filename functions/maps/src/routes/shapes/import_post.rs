@@ -80,14 +80,17 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         other => other?,
     };
     let layer = drawing::layer_of(&app.store, t, overlay.id, layer_id).await?;
+    // The layers before the shapes: the revisions the writes lock are ones read before what was checked.
+    let mut layers: std::collections::HashMap<EntityId, crm_maps::layer::Layer> =
+        lookup::layers(&app.store, t, overlay.id).await?.into_iter().map(|l| (l.id, l)).collect();
     let mut others = drawing::drawn(&app.store, &overlay).await?;
-    let mut accepted: Vec<(MapShape, Linked)> = Vec::new();
+    let mut accepted: Vec<Accepted> = Vec::new();
     let mut errors: Vec<FieldError> = Vec::new();
     for (i, feature) in collection.features.into_iter().enumerate() {
         match feature_shape(app, &call, &overlay, &layer, &others, feature.geometry, feature.properties).await {
-            Ok((shape, linked, polygon)) => {
-                others.push((shape.clone(), polygon));
-                accepted.push((shape, linked));
+            Ok(a) => {
+                others.push((a.shape.clone(), a.polygon.clone()));
+                accepted.push(a);
             }
             Err(AppError::Validation { details, .. }) => errors.extend(details.into_iter().map(|e| geojson::under(i, e))),
             Err(e) => return Err(e),
@@ -113,14 +116,11 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut layer = layer;
     let mut created = Vec::with_capacity(accepted.len());
     let mut stopped = None;
-    for (shape, linked) in &accepted {
+    for Accepted { shape, linked, unit_layer, .. } in &accepted {
         let event = drawing::created_event(&call, shape)?;
-        match app
-            .store
-            .transact(drawing::create(p, overlay.version, shape, &layer, note.clone(), &event)?)
-            .await
-            .map_err(|e| lookup::refused(p, e))
-        {
+        let also = unit_layer.and_then(|l| layers.get(&l));
+        let tx = drawing::lock_also(drawing::create(p, overlay.version, shape, &layer, note.clone(), &event)?, t, also);
+        match app.store.transact(tx).await.map_err(|e| lookup::refused(p, e)) {
             Ok(()) => {}
             Err(e) if created.is_empty() => return Err(e),
             Err(e) => {
@@ -129,10 +129,13 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             }
         }
         layer.revision += 1;
+        if let Some(l) = unit_layer.and_then(|l| layers.get_mut(&l)) {
+            l.revision += 1;
+        }
         drawing::remember(&app.store, t, linked).await?;
         created.push(shape.id);
     }
-    if let Some((last, _)) = created.last().and_then(|id| accepted.iter().find(|(s, _)| s.id == *id)) {
+    if let Some(last) = created.last().and_then(|id| accepted.iter().find(|a| a.shape.id == *id)).map(|a| &a.shape) {
         let summary = MapShape { label: format!("{} shapes", created.len()), ..last.clone() };
         let tx = notices::shape_changed(&app.store, &overlay, &summary, "imported", p.user_id, crm_store::Tx::new()).await?;
         if !tx.is_empty() {
@@ -140,6 +143,15 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         }
     }
     Ok(Reply::ok(Imported { dry_run, checked, created, stopped }))
+}
+
+/// A feature that passed: its shape, links, geometry, and the other layer
+/// (its unit shape's) its write locks.
+struct Accepted {
+    shape: MapShape,
+    linked: Linked,
+    polygon: geo::Polygon<f64>,
+    unit_layer: Option<EntityId>,
 }
 
 /// One feature as a shape of `layer`, checked among `others`.
@@ -151,7 +163,7 @@ async fn feature_shape(
     others: &[(MapShape, geo::Polygon<f64>)],
     geometry: Input<crm_maps::polygon::GeoJsonPolygon>,
     properties: Input<FeatureProperties>,
-) -> Result<(MapShape, Linked, geo::Polygon<f64>), AppError> {
+) -> Result<Accepted, AppError> {
     let p = call.principal()?;
     let geom = match geometry {
         Input::Given(g) => g.reoriented(),
@@ -177,10 +189,10 @@ async fn feature_shape(
     let component = id("unit_component_id", &props.unit_component_id)?.zip(props.component_type_code.clone());
     let linked = drawing::link(&app.store, p, overlay, kind, unit_id, component).await?;
     let draft = Draft { layer, kind, geom: &geom, linked: &linked, except: None };
-    let checked = drawing::check_among(overlay, others, draft)?;
+    let (checked, unit_layer) = drawing::check_among(overlay, others, draft)?;
     let label = props.label.map(|l| l.trim().chars().take(80).collect::<String>()).filter(|l| !l.is_empty());
     let shape = drawing::new_shape(p.user_id, layer, kind, label.unwrap_or_else(|| linked.label()), &linked, geom, checked.measures);
-    Ok((shape, linked, checked.polygon))
+    Ok(Accepted { shape, linked, polygon: checked.polygon, unit_layer: unit_layer.filter(|l| *l != layer.id) })
 }
 
 /// The unit of the overlay's building with `code`.

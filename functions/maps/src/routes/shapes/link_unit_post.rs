@@ -61,7 +61,7 @@ pub async fn relink(
     {
         return Err(AppError::Conflict("the unit's component shapes lie inside this shape: move or delete them first".into()));
     }
-    drawing::check(
+    let placed = drawing::check(
         &app.store,
         overlay,
         Draft { layer: &layer, kind: current.kind, geom: &current.geom_geojson, linked, except: Some(current.id) },
@@ -77,8 +77,15 @@ pub async fn relink(
     let event = lookup::event(call, crm_events::types::MAP_SHAPE_LINKED, "overlay", overlay.id, data)?;
     next.revision = current.revision + 1;
     let tx = Tx::new().put_if("shape", next.to_item(t)?, current.unchanged()).emit_audited(&event);
-    let tx =
-        crate::notices::shape_changed(&app.store, overlay, &next, "relinked", p.user_id, drawing::take_revision(tx, t, &layer)).await?;
+    let tx = crate::notices::shape_changed(
+        &app.store,
+        overlay,
+        &next,
+        "relinked",
+        p.user_id,
+        drawing::lock_also(drawing::take_revision(tx, t, &layer), t, placed.also.as_ref()),
+    )
+    .await?;
     app.store.transact(tx).await.map_err(|e| lookup::refused(p, e))?;
     drawing::remember(&app.store, t, linked).await?;
     let view = status::view(next, &[(linked.unit.id, linked.unit_state())].into_iter().collect());

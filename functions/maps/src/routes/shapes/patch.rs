@@ -61,13 +61,13 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         let layer = drawing::layer_of(&app.store, t, overlay.id, layer_id.unwrap_or(current.layer_id)).await?;
         let geom = geom.unwrap_or_else(|| current.geom_geojson.clone());
         let linked = drawing::links_of(&app.store, p, &overlay, &current).await?;
-        let checked = drawing::check(
+        let placed = drawing::check(
             &app.store,
             &overlay,
             Draft { layer: &layer, kind: current.kind, geom: &geom, linked: &linked, except: Some(current.id) },
         )
         .await?;
-        next = drawing::with_geometry(MapShape { layer_id: layer.id, version: current.version + 1, ..next }, geom, checked.measures);
+        next = drawing::with_geometry(MapShape { layer_id: layer.id, version: current.version + 1, ..next }, geom, placed.checked.measures);
         changes.insert("version".into(), json!(next.version));
         if next.layer_id != current.layer_id {
             changes.insert("layer_id".into(), json!(next.layer_id));
@@ -76,7 +76,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             changes.insert("geom_geojson".into(), json!(next.geom_geojson));
         }
         let event = event(&call, &next, changes, note.as_deref())?;
-        let tx = drawing::save(t, &overlay, &current, &next, &layer, note, &event)?;
+        let tx = drawing::lock_also(drawing::save(t, &overlay, &current, &next, &layer, note, &event)?, t, placed.also.as_ref());
         crate::notices::shape_changed(&app.store, &overlay, &next, "redrew", p.user_id, tx).await?
     } else if changes.is_empty() {
         return Ok(Reply::ok(status::views(&app.store, t, vec![current]).await?.remove(0)));

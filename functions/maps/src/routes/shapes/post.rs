@@ -68,8 +68,9 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let (Some(layer_id), Some(kind), Some(geom)) = (layer_id, kind, geom) else { return Err(AppError::invalid("kind", "is required")) };
     let layer = drawing::layer_of(&app.store, t, overlay.id, layer_id).await?;
     let linked = drawing::link(&app.store, p, &overlay, kind, unit_id, component_id.zip(code)).await?;
-    let checked = drawing::check(&app.store, &overlay, Draft { layer: &layer, kind, geom: &geom, linked: &linked, except: None }).await?;
-    let shape = drawing::new_shape(p.user_id, &layer, kind, label.unwrap_or_else(|| linked.label()), &linked, geom, checked.measures);
+    let placed = drawing::check(&app.store, &overlay, Draft { layer: &layer, kind, geom: &geom, linked: &linked, except: None }).await?;
+    let shape =
+        drawing::new_shape(p.user_id, &layer, kind, label.unwrap_or_else(|| linked.label()), &linked, geom, placed.checked.measures);
     let event = drawing::created_event(&call, &shape)?;
     let tx = notices::shape_changed(
         &app.store,
@@ -77,7 +78,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         &shape,
         "drew",
         p.user_id,
-        drawing::create(p, overlay.version, &shape, &layer, note, &event)?,
+        drawing::lock_also(drawing::create(p, overlay.version, &shape, &layer, note, &event)?, t, placed.also.as_ref()),
     )
     .await?;
     app.store.transact(tx).await.map_err(|e| lookup::refused(p, e))?;

@@ -28,7 +28,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Err(e) => Err(e),
     };
     let report = match result {
-        Ok(checked) => Report { shape_id: shape.id, valid: true, problems: Vec::new(), measures: Some(checked.measures.rounded()) },
+        Ok(placed) => Report { shape_id: shape.id, valid: true, problems: Vec::new(), measures: Some(placed.checked.measures.rounded()) },
         Err(AppError::Validation { details, .. }) => {
             let problems = details.into_iter().map(|d| crate::advice::problem(&d.field, &d.message)).collect();
             Report { shape_id: shape.id, valid: false, problems, measures: None }

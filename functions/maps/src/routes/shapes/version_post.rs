@@ -45,7 +45,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         .ok_or_else(|| AppError::invalid("version", "the shape has no such version"))?;
     let layer = drawing::layer_of(&app.store, t, overlay.id, current.layer_id).await?;
     let linked = drawing::links_of(&app.store, p, &overlay, &current).await?;
-    let checked = drawing::check(
+    let placed = drawing::check(
         &app.store,
         &overlay,
         Draft { layer: &layer, kind: current.kind, geom: &old.geom_geojson, linked: &linked, except: Some(current.id) },
@@ -58,14 +58,14 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         updated_by_user_id: p.user_id,
         ..current.clone()
     };
-    let next = drawing::with_geometry(next, old.geom_geojson, checked.measures);
+    let next = drawing::with_geometry(next, old.geom_geojson, placed.checked.measures);
     let note = Some(note.unwrap_or_else(|| format!("rolled back to version {version}")));
     let data = json!({
         "shape_id": next.id, "label": next.label, "unit_id": next.unit_id, "rolled_back_to": version,
         "changes": { "version": next.version, "geom_geojson": next.geom_geojson }, "change_note": note,
     });
     let event = lookup::event(&call, crm_events::types::MAP_SHAPE_UPDATED, "overlay", overlay.id, data)?;
-    let tx = drawing::save(t, &overlay, &current, &next, &layer, note, &event)?;
+    let tx = drawing::lock_also(drawing::save(t, &overlay, &current, &next, &layer, note, &event)?, t, placed.also.as_ref());
     let tx = crate::notices::shape_changed(&app.store, &overlay, &next, "rolled back", p.user_id, tx).await?;
     app.store.transact(tx).await.map_err(|e| lookup::refused(p, e))?;
     let view = status::views(&app.store, t, vec![next]).await?.remove(0);
