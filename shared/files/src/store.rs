@@ -103,22 +103,18 @@ impl Files {
 
     /// A URL to `GET` the object, saved as `filename`.
     pub async fn download_url(&self, key: &str, filename: &str) -> Result<(String, Timestamp), AppError> {
-        let cfg = PresigningConfig::expires_in(Duration::from_secs(URL_TTL_SECS)).map_err(|e| AppError::Internal(e.to_string()))?;
-        let req = self
-            .client
-            .get_object()
-            .bucket(self.bucket()?)
-            .key(key)
-            .response_content_disposition(format!("attachment; filename=\"{filename}\""))
-            .presigned(cfg)
-            .await
-            .map_err(|e| unavailable("sign a download")(e.to_string()))?;
-        Ok((req.uri().to_string(), Timestamp::now().plus_seconds(URL_TTL_SECS as i64)))
+        let url = self.presigned_get(key, None, Some(format!("attachment; filename=\"{filename}\""))).await?;
+        Ok((url, Timestamp::now().plus_seconds(URL_TTL_SECS as i64)))
     }
 
     /// A URL to `GET` the object at `version` (the one that was checked;
     /// `None`: the latest) where it is shown (an image's `href`), not saved.
     pub async fn view_url(&self, key: &str, version: Option<&str>) -> Result<String, AppError> {
+        self.presigned_get(key, version, None).await
+    }
+
+    /// A presigned `GET` of `key` at `version`, valid [`URL_TTL_SECS`], with a `Content-Disposition` when given.
+    async fn presigned_get(&self, key: &str, version: Option<&str>, disposition: Option<String>) -> Result<String, AppError> {
         let cfg = PresigningConfig::expires_in(Duration::from_secs(URL_TTL_SECS)).map_err(|e| AppError::Internal(e.to_string()))?;
         let req = self
             .client
@@ -126,6 +122,7 @@ impl Files {
             .bucket(self.bucket()?)
             .key(key)
             .set_version_id(version.map(str::to_string))
+            .set_response_content_disposition(disposition)
             .presigned(cfg)
             .await
             .map_err(|e| unavailable("sign a download")(e.to_string()))?;
