@@ -45,6 +45,8 @@ async fn detailed_health_reports_table_bus_and_queues_to_admins_only() {
             "inventory_reactor_dlq",
             "jobs",
             "jobs_dlq",
+            "map_jobs",
+            "map_jobs_dlq",
             "map_units",
             "map_units_dlq",
             "notifications",

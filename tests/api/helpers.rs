@@ -54,6 +54,8 @@ pub fn stack() -> &'static TestStack {
                     ("NOTIFY_RETRY_DELAYS_SECS".into(), "1,1,1".into()),
                     // The first delivery of an import dies after 4 000 rows (imports::ten_thousand_rows…).
                     ("FAULT_IMPORT_CRASH_AFTER_ROWS".into(), "4000".into()),
+                    // …and a map shapes import's after 150 features (maps::a_geojson_file_…).
+                    ("FAULT_IMPORT_CRASH_AFTER_FEATURES".into(), "150".into()),
                     ("JOB_RUN_BUDGET_SECS".into(), "30".into()),
                 ];
                 match devserver::start(opts.clone()).await {

@@ -894,3 +894,106 @@ async fn watchers_hear_of_shape_changes_owners_of_publishing_and_the_editor_of_a
     let invalid = notice(&manager, "map.shape.invalid").await;
     assert!(invalid.to_string().contains("AREA_MISMATCH"), "{invalid}");
 }
+
+/// A GeoJSON file's job: its upload form, the file up, the job started; its id.
+async fn file_import(app: &TestApp, overlay: &str, layer: &str, file: Vec<u8>, dry_run: bool) -> String {
+    let (status, made) = send(app.post("/v1/maps/shapes/import/file").json(&json!({
+        "overlay_id": overlay, "layer_id": layer, "filename": "site plan.geojson", "dry_run": dry_run, "change_note": "from the surveyor",
+    })))
+    .await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(
+        (made["data"]["job"]["type"].as_str(), made["data"]["job"]["status"].as_str()),
+        (Some("map_shapes_import"), Some("awaiting_upload"))
+    );
+    let (status, answer) = upload(&made["data"]["upload"], file, "application/geo+json").await;
+    assert_eq!(status / 100, 2, "upload: {answer}");
+    let job = made["data"]["job"]["id"].as_str().unwrap().to_string();
+    let (status, started) = send(app.post(&format!("/v1/jobs/{job}/start"))).await;
+    assert_eq!(status, 202, "{started}");
+    job
+}
+
+/// 300 features through the jobs, 3 of them bad, the first delivery of
+/// each run dying after 150 (FAULT_IMPORT_CRASH_AFTER_FEATURES in the test
+/// stack): the preview writes nothing, the import writes each good feature
+/// exactly once and names each bad one on its row, the watcher hears once.
+#[tokio::test]
+async fn a_large_geojson_file_imports_through_the_jobs_exactly_once_across_a_crash() {
+    let admin = TestApp::with_plan(&["admin"], "DevPro").await;
+    let watcher = admin.colleague(&["sales_rep"]).await;
+    let site = site(&admin, &["G-1", "G-2", "G-3"]).await;
+    let (overlay, layer) = plan(&admin, &site, 3000, 2400).await;
+    let (status, _) =
+        send(admin.request(Method::PATCH, &format!("/v1/maps/overlays/{overlay}")).json(&json!({"watchers": [watcher.user.to_string()]})))
+            .await;
+    assert_eq!(status, 200);
+
+    let mut features: Vec<Value> = (0..300)
+        .map(|i| {
+            let (x, y) = ((i % 20) as f64 * 150., (i / 20) as f64 * 150.);
+            json!({"type": "Feature", "geometry": rect(x, y, 100., 100.), "properties": {"unit_id": site.units[i % 3], "label": format!("Plot {i}")}})
+        })
+        .collect();
+    features[10]["geometry"] = rect(20., 20., 50., 50.); // inside feature 0: it overlaps it
+    features[50]["geometry"] = rect(2950., 100., 100., 100.); // leaves the plan
+    features[120]["properties"]["unit_id"] = json!(ulid::Ulid::new().to_string()); // no such unit
+    let file = serde_json::to_vec(&json!({"type": "FeatureCollection", "name": "survey", "features": features})).unwrap();
+    let expected_errors =
+        [(11, "geometry", "OVERLAP"), (51, "geometry.coordinates.0.1", "OUT_OF_BOUNDS"), (121, "properties.unit_id", "no such unit")];
+    let errors_of = |job: &Value| -> Vec<(u64, String, String)> {
+        job["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["row"].as_u64().unwrap(), e["field"].as_str().unwrap().to_string(), e["message"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    let check_errors = |job: &Value| {
+        let errors = errors_of(job);
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        for ((row, field, message), (want_row, want_field, want)) in errors.iter().zip(expected_errors) {
+            assert_eq!((*row, field.as_str()), (want_row, want_field), "{errors:?}");
+            assert!(message.contains(want), "{message}");
+        }
+    };
+    let within = std::time::Duration::from_secs(300);
+
+    let preview = crate::imports::finished(&admin, &file_import(&admin, &overlay, &layer, file.clone(), true).await, within).await;
+    assert_eq!(preview["status"], "completed", "{preview}");
+    assert_eq!(preview["counts"], json!({"processed": 300, "created": 297, "duplicates": 0, "failed": 3, "exported": 0}));
+    assert!(preview["attempts"].as_u64().unwrap() >= 2, "the first delivery crashed: {preview}");
+    check_errors(&preview);
+    assert_eq!(admin.get_json(&format!("/v1/maps/overlays/{overlay}/shapes")).await["data"], json!([]), "a preview writes nothing");
+
+    let job = crate::imports::finished(&admin, &file_import(&admin, &overlay, &layer, file, false).await, within).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["counts"], json!({"processed": 300, "created": 297, "duplicates": 0, "failed": 3, "exported": 0}));
+    assert!(job["attempts"].as_u64().unwrap() >= 2, "the first delivery crashed: {job}");
+    check_errors(&job);
+    let shapes = admin.get_json(&format!("/v1/maps/overlays/{overlay}/shapes")).await["data"].as_array().unwrap().clone();
+    let mut labels: Vec<String> = shapes.iter().map(|s| s["label"].as_str().unwrap().to_string()).collect();
+    labels.sort();
+    labels.dedup();
+    assert_eq!((shapes.len(), labels.len()), (297, 297), "each good feature once, across the crash");
+    let first = shapes.iter().find(|s| s["label"] == "Plot 0").unwrap();
+    let versions = admin.get_json(&format!("/v1/maps/shapes/{}/versions", first["id"].as_str().unwrap())).await;
+    assert_eq!(versions["data"][0]["change_note"], "from the surveyor", "{versions}");
+    let changed = notice(&watcher, "map.shape.changed").await;
+    assert!(changed.to_string().contains("297 shapes"), "{changed}");
+    let heard = watcher.get_json("/v1/me/notifications").await["data"].as_array().unwrap().clone();
+    assert_eq!(heard.iter().filter(|e| e["meta"]["template_code"] == "map.shape.changed").count(), 1, "the watcher hears once");
+
+    // Not a FeatureCollection: the job fails, saying why; a name that is not GeoJSON's is refused at once.
+    let bad = crate::imports::finished(&admin, &file_import(&admin, &overlay, &layer, b"plot,x,y\n".to_vec(), false).await, within).await;
+    assert_eq!(bad["status"], "failed", "{bad}");
+    assert!(bad["failure"].as_str().unwrap().contains("not a GeoJSON FeatureCollection"), "{bad}");
+    let (status, refused) =
+        send(admin.post("/v1/maps/shapes/import/file").json(&json!({"overlay_id": overlay, "layer_id": layer, "filename": "plots.csv"})))
+            .await;
+    assert_eq!((status, error_fields(&refused)), (400, vec!["filename".to_string()]), "{refused}");
+    let (status, refused) =
+        send(admin.post("/v1/maps/shapes/import/file").json(&json!({"overlay_id": ulid::Ulid::new().to_string(), "layer_id": layer})))
+            .await;
+    assert_eq!((status, error_fields(&refused)), (400, vec!["overlay_id".to_string()]), "{refused}");
+}

@@ -22,7 +22,7 @@ pub async fn handle(app: &App, e: DomainEvent) -> Result<(), ConsumerError> {
         JobKind::UnitsImport => worker::run_import::<UnitRows>(&w, app, job.clone()).await,
         JobKind::UnitsExport => crate::unit_export::run(&w, job.clone()).await,
         // Not this context's: `take` hands over only the units kinds.
-        JobKind::ContactsImport | JobKind::ContactsExport | JobKind::LeadsImport => Ok(()),
+        JobKind::ContactsImport | JobKind::ContactsExport | JobKind::LeadsImport | JobKind::MapShapesImport => Ok(()),
     };
     worker::settle(&w, &job, outcome).await
 }

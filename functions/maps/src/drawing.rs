@@ -311,11 +311,21 @@ pub fn new_shape(
 
 /// `map.shape.created` of `shape`, caused by the call's user.
 pub fn created_event(call: &crm_http::Call, shape: &MapShape) -> Result<DomainEvent, AppError> {
-    let data = serde_json::json!({
+    lookup::event(call, crm_events::types::MAP_SHAPE_CREATED, "overlay", shape.overlay_id, created_data(shape))
+}
+
+/// `map.shape.created` of `shape`, imported by the job's creator (a map shapes import).
+pub fn imported_event(job: &crm_jobs::Job, shape: &MapShape) -> DomainEvent {
+    let subject = crm_events::Subject { kind: "overlay".into(), id: shape.overlay_id.to_string() };
+    let by = crm_events::Actor::user(job.created_by);
+    DomainEvent::new(job.tenant_id, crm_events::types::MAP_SHAPE_CREATED, by, subject, created_data(shape))
+}
+
+fn created_data(shape: &MapShape) -> serde_json::Value {
+    serde_json::json!({
         "shape_id": shape.id, "layer_id": shape.layer_id, "kind": shape.kind, "unit_id": shape.unit_id,
         "unit_component_id": shape.unit_component_id, "label": shape.label, "version": shape.version, "area_sqm": shape.area_sqm,
-    });
-    lookup::event(call, crm_events::types::MAP_SHAPE_CREATED, "overlay", shape.overlay_id, data)
+    })
 }
 
 /// `shape` with its checked geometry and measures.

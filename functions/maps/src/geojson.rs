@@ -37,7 +37,7 @@ pub struct FeatureCollection {
 
 /// One imported feature: each part is checked on its own, so every
 /// problem is named under `geojson.features[i]`.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 pub struct ImportFeature {
     #[serde(rename = "type")]
     pub kind: FeatureType,
@@ -48,7 +48,7 @@ pub struct ImportFeature {
 }
 
 /// What links and labels an imported feature (other properties are ignored).
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct FeatureProperties {
     /// `unit` (the default) or `component`.
@@ -128,10 +128,17 @@ impl From<ShapeView> for ExportFeature {
 /// `geom_geojson…` becomes `geojson.features[i].geometry…`, a link's field
 /// `geojson.features[i].properties.{field}`.
 pub fn under(i: usize, e: crm_kernel::FieldError) -> crm_kernel::FieldError {
-    let at = format!("geojson.features[{i}]");
+    let inside = in_feature(e);
+    crm_kernel::FieldError::new(format!("geojson.features[{i}].{}", inside.field), inside.message)
+}
+
+/// A field error of one feature's check, named inside the feature (a
+/// file's import reports it on the feature's row): `geom_geojson…` becomes
+/// `geometry…`, a link's field `properties.{field}`.
+pub fn in_feature(e: crm_kernel::FieldError) -> crm_kernel::FieldError {
     let field = match e.field.strip_prefix(crm_maps::rules::FIELD) {
-        Some(rest) => format!("{at}.geometry{rest}"),
-        None => format!("{at}.properties.{}", e.field),
+        Some(rest) => format!("geometry{rest}"),
+        None => format!("properties.{}", e.field),
     };
     crm_kernel::FieldError::new(field, e.message)
 }
@@ -146,6 +153,8 @@ mod tests {
         let g = under(3, crm_kernel::FieldError::new("geom_geojson.coordinates.0.2", "OUT_OF_BOUNDS: …"));
         assert_eq!(g.field, "geojson.features[3].geometry.coordinates.0.2");
         assert_eq!(under(0, crm_kernel::FieldError::new("unit_id", "no such unit")).field, "geojson.features[0].properties.unit_id");
+        let inside = in_feature(crm_kernel::FieldError::new("geom_geojson.coordinates.0.1", "OUT_OF_BOUNDS: …"));
+        assert_eq!((inside.field.as_str(), inside.message.as_str()), ("geometry.coordinates.0.1", "OUT_OF_BOUNDS: …"));
         let c: FeatureCollection = serde_json::from_value(json!({"type": "FeatureCollection", "features": [
             {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1, 2]}, "properties": {"unit_code": "A-1", "fill": "#fff"}},
         ]}))

@@ -9,10 +9,15 @@
 //! * Worker `map_units`: [`units::follow`], the units read model (status,
 //!   code, type) and the frozen `unit_type_code` of their shapes, from the
 //!   `unit.*` events.
+//! * Worker `map_jobs`: [`jobs::handle`], GeoJSON files' imports on the
+//!   shared jobs engine ([`import_job`]).
 
 pub mod advice;
 pub mod drawing;
+pub mod features;
 pub mod geojson;
+pub mod import_job;
+pub mod jobs;
 pub mod lookup;
 pub mod notices;
 pub mod plan;
@@ -32,11 +37,17 @@ pub struct App {
     pub store: Store,
     /// Plan files (`FILES_BUCKET`, `maps/{tenant}/{overlay}/…`).
     pub files: crm_files::Files,
+    /// How the jobs worker paces its deliveries (`JOB_RUN_BUDGET_SECS`).
+    pub pace: crm_jobs::worker::Pace,
 }
 
 impl App {
     pub fn new(config: &aws_config::SdkConfig, env: &crm_kernel::Env) -> Result<Self, String> {
-        Ok(Self { store: Store::from_config(config, env).map_err(|e| e.to_string())?, files: crm_files::Files::new(config, env) })
+        Ok(Self {
+            store: Store::from_config(config, env).map_err(|e| e.to_string())?,
+            files: crm_files::Files::new(config, env),
+            pace: crm_jobs::worker::Pace::from_env(env),
+        })
     }
 
     /// Serves one request; a refusal for a security rule is audited.
@@ -47,6 +58,11 @@ impl App {
     /// The `map_units` worker.
     pub async fn handle_units_batch(&self, event: SqsEvent) -> BatchResponse {
         process_batch(units::CONSUMER, event, |e| async move { units::follow(&self.store, &e).await.map(|_| ()) }).await
+    }
+
+    /// The `map_jobs` worker: GeoJSON files' imports.
+    pub async fn handle_jobs_batch(&self, event: SqsEvent) -> BatchResponse {
+        process_batch(jobs::CONSUMER, event, |e| jobs::handle(self, e)).await
     }
 }
 
@@ -73,6 +89,7 @@ pub const ROUTES: &[Route<App>] = &[
     route!("GET /v1/maps/overlays/{id}/shapes", "MapShapesList", Access::Permission(rbac::OVERLAY_READ), shapes::list_get::handle, "List map shapes (of a layer, of a kind; with their unit's status)", query: crate::routes::shapes::list_get::ShapesQuery, reply: Vec<crate::status::ShapeView>, errors: [402 "PLAN_REQUIRED"]),
     route!("POST /v1/maps/overlays/{id}/shapes", "MapShapesCreate", Access::Permission(rbac::SHAPE_MANAGE), shapes::post::handle, "Draw map shape (GeoJSON or a rectangle, linking a unit or a component; checked whole; maps.shapes.max)", body: crate::routes::shapes::post::NewShape, reply: crate::status::ShapeView, errors: [402 "PLAN_REQUIRED", 409 "CONFLICT", 422 "LIMIT_REACHED"]),
     route!("POST /v1/maps/shapes/import", "MapShapesImport", Access::Permission(rbac::SHAPE_MANAGE), shapes::import_post::handle, "Import map shapes from GeoJSON (up to 200 features, each checked whole; one bad feature writes nothing)", body: crate::routes::shapes::import_post::ShapesImport, reply: crate::routes::shapes::import_post::Imported, errors: [402 "PLAN_REQUIRED", 409 "CONFLICT", 422 "LIMIT_REACHED"]),
+    route!("POST /v1/maps/shapes/import/file", "MapShapesImportFile", Access::Permission(rbac::SHAPE_MANAGE), shapes::import_file_post::handle, "Import map shapes from a GeoJSON file, through the jobs (up to 2 000 features; a job and a presigned upload form; each feature checked whole, a bad one reported on its row)", body: crate::routes::shapes::import_file_post::FileImport, reply: crm_jobs::start::Started, errors: [402 "PLAN_REQUIRED", 409 "CONFLICT"]),
     route!("POST /v1/maps/shapes/export", "MapShapesExport", Access::Permission(rbac::OVERLAY_READ), shapes::export_post::handle, "Export map shapes as a GeoJSON FeatureCollection", body: crate::routes::shapes::export_post::ShapesExport, reply: crate::geojson::Exported, errors: [402 "PLAN_REQUIRED"]),
     route!("GET /v1/maps/shapes/{id}", "MapShapesGet", Access::Permission(rbac::OVERLAY_READ), shapes::id_get::handle, "Get map shape", reply: crate::status::ShapeView, errors: [402 "PLAN_REQUIRED"]),
     route!("PATCH /v1/maps/shapes/{id}", "MapShapesUpdate", Access::Permission(rbac::SHAPE_MANAGE), shapes::patch::handle, "Redraw, move or relabel map shape (a new version with its change note; If-Match)", body: crate::routes::shapes::patch::ShapeChanges, reply: crate::status::ShapeView, errors: [402 "PLAN_REQUIRED", 409 "CONFLICT", 412 "PRECONDITION_FAILED"]),
@@ -93,6 +110,7 @@ crm_runtime::function! {
     build: App::new,
     handlers: {
         http "api" => App::handle,
-        sqs "map_units" => App::handle_units_batch
+        sqs "map_units" => App::handle_units_batch,
+        sqs "map_jobs" => App::handle_jobs_batch
     },
 }

@@ -1,7 +1,7 @@
 //! The maps' notices (M3CoreCRM §8), an inbox entry and an email per
 //! recipient, queued in the change's own transaction:
 //!
-//! * `map.shape.changed` — a shape drawn, redrawn or deleted: the
+//! * `map.shape.changed` — a shape drawn, redrawn or deleted, shapes imported: the
 //!   overlay's watchers, never the editor;
 //! * `map.overlay.published` / `map.overlay.unpublished` — the project's
 //!   owner (who created it) and the overlay's creator, never who acted;
@@ -51,6 +51,12 @@ pub async fn shape_changed(
     tx: Tx,
 ) -> Result<Tx, AppError> {
     let extra = json!({ "shape": shape.label, "shape_id": shape.id, "change": change, "version": shape.version });
+    queue(store, overlay, actor, overlay.watchers.clone(), "map.shape.changed", payload(overlay, extra), tx).await
+}
+
+/// `map.shape.changed` for `count` shapes imported at once (`change`: `imported`), to the overlay's watchers.
+pub async fn shapes_imported(store: &Store, overlay: &Overlay, count: usize, actor: UserId, tx: Tx) -> Result<Tx, AppError> {
+    let extra = json!({ "shape": format!("{count} shapes"), "count": count, "change": "imported", "version": 1 });
     queue(store, overlay, actor, overlay.watchers.clone(), "map.shape.changed", payload(overlay, extra), tx).await
 }
 

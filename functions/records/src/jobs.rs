@@ -24,7 +24,7 @@ pub async fn handle(app: &App, e: DomainEvent) -> Result<(), ConsumerError> {
         JobKind::LeadsImport => worker::run_import::<LeadRows>(&w, app, job.clone()).await,
         JobKind::ContactsExport => run_export(app, &w, job.clone()).await,
         // Not this context's: `take` hands over only the records kinds.
-        JobKind::UnitsImport | JobKind::UnitsExport => Ok(()),
+        JobKind::UnitsImport | JobKind::UnitsExport | JobKind::MapShapesImport => Ok(()),
     };
     worker::settle(&w, &job, outcome).await
 }

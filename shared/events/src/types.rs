@@ -162,6 +162,7 @@ catalogue! {
     MAP_SHAPE_DELETED = "map.shape.deleted",
     MAP_SHAPE_LINKED = "map.shape.linked",
     MAP_SHAPE_UPDATED = "map.shape.updated",
+    MAP_SHAPES_IMPORTED = "map.shapes.imported",
     // note
     NOTE_CREATED = "note.created",
     // notification_policy

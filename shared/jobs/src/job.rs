@@ -1,5 +1,5 @@
 //! A background job (`GET /v1/jobs/{id}`): an import or an export of
-//! contacts, leads or units. A job is one item that its worker checkpoints
+//! contacts, leads or units, or an import of map shapes from a GeoJSON file. A job is one item that its worker checkpoints
 //! after every chunk of rows, under its version: progress is visible while
 //! it runs, and a worker that dies resumes from the last checkpoint on the
 //! queue's next delivery. Each kind belongs to one context, whose worker
@@ -25,13 +25,34 @@ pub enum JobKind {
     LeadsImport,
     UnitsImport,
     UnitsExport,
+    /// Map shapes from a GeoJSON file (`POST /v1/maps/shapes/import/file`):
+    /// its rows are the file's features.
+    MapShapesImport,
 }
 
 /// What the jobs routes take: one of the kinds' read permissions (the
 /// job's own kind's is then checked on the job).
-pub const READ_ANY: &[Permission] = &[rbac::CONTACT_READ, rbac::LEAD_READ, rbac::UNIT_READ];
+pub const READ_ANY: &[Permission] = &[rbac::CONTACT_READ, rbac::LEAD_READ, rbac::UNIT_READ, rbac::OVERLAY_READ];
 /// What `POST /v1/jobs/{id}/start` takes: one of the imports' permissions.
-pub const START_ANY: &[Permission] = &[rbac::CONTACT_CREATE, rbac::LEAD_IMPORT, rbac::UNIT_UPDATE];
+pub const START_ANY: &[Permission] = &[rbac::CONTACT_CREATE, rbac::LEAD_IMPORT, rbac::UNIT_UPDATE, rbac::SHAPE_MANAGE];
+
+/// What a kind's import file is: its names, its type (the upload form
+/// pins it) and its size limit (the form and `POST /v1/jobs/{id}/start` hold to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileKind {
+    /// What the file's name may end with.
+    pub extensions: &'static [&'static str],
+    pub content_type: &'static str,
+    pub max_bytes: i64,
+}
+
+/// A CSV of at most [`crate::csv_file::MAX_BYTES`].
+pub const CSV_FILE: FileKind = FileKind { extensions: &[".csv"], content_type: "text/csv", max_bytes: crate::csv_file::MAX_BYTES };
+
+/// A GeoJSON FeatureCollection (RFC 7946's `application/geo+json`): read
+/// whole, so smaller than a CSV, which is streamed.
+pub const GEOJSON_FILE: FileKind =
+    FileKind { extensions: &[".geojson", ".json"], content_type: "application/geo+json", max_bytes: 10 * 1024 * 1024 };
 
 impl JobKind {
     /// The record kind the job writes or reads (its custom-field entity).
@@ -40,15 +61,17 @@ impl JobKind {
             JobKind::ContactsImport | JobKind::ContactsExport => "contact",
             JobKind::LeadsImport => "lead",
             JobKind::UnitsImport | JobKind::UnitsExport => "unit",
+            JobKind::MapShapesImport => "map_shape",
         }
     }
 
-    /// The context whose worker runs the job (`records`, `inventory`): its
+    /// The context whose worker runs the job (`records`, `inventory`, `maps`): its
     /// queue's rule picks the kinds it owns from `job.queued` and `job.continue`.
     pub fn context(self) -> &'static str {
         match self {
             JobKind::ContactsImport | JobKind::ContactsExport | JobKind::LeadsImport => "records",
             JobKind::UnitsImport | JobKind::UnitsExport => "inventory",
+            JobKind::MapShapesImport => "maps",
         }
     }
 
@@ -62,6 +85,7 @@ impl JobKind {
             JobKind::ContactsImport => Some("contacts.max"),
             JobKind::LeadsImport => Some("leads.max"),
             JobKind::UnitsImport => Some("units.max"),
+            JobKind::MapShapesImport => Some("maps.shapes.max"),
             JobKind::ContactsExport | JobKind::UnitsExport => None,
         }
     }
@@ -72,6 +96,7 @@ impl JobKind {
             JobKind::ContactsImport | JobKind::ContactsExport => rbac::CONTACT_READ,
             JobKind::LeadsImport => rbac::LEAD_READ,
             JobKind::UnitsImport | JobKind::UnitsExport => rbac::UNIT_READ,
+            JobKind::MapShapesImport => rbac::OVERLAY_READ,
         }
     }
 
@@ -82,7 +107,16 @@ impl JobKind {
             JobKind::ContactsImport => rbac::CONTACT_CREATE,
             JobKind::LeadsImport => rbac::LEAD_IMPORT,
             JobKind::UnitsImport => rbac::UNIT_UPDATE,
+            JobKind::MapShapesImport => rbac::SHAPE_MANAGE,
             JobKind::ContactsExport | JobKind::UnitsExport => self.read_permission(),
+        }
+    }
+
+    /// What an import of the kind reads.
+    pub fn file(self) -> FileKind {
+        match self {
+            JobKind::MapShapesImport => GEOJSON_FILE,
+            _ => CSV_FILE,
         }
     }
 
@@ -100,6 +134,7 @@ impl JobKind {
             JobKind::LeadsImport => types::LEADS_IMPORTED,
             JobKind::UnitsImport => types::UNITS_IMPORTED,
             JobKind::UnitsExport => types::UNITS_EXPORTED,
+            JobKind::MapShapesImport => types::MAP_SHAPES_IMPORTED,
         }
     }
 }
@@ -182,7 +217,8 @@ pub struct Job {
     #[serde(default)]
     pub dry_run: bool,
     /// Export: the list filter (contacts: `owner`, `company`, `lifecycle`,
-    /// `segment`; units: the `GET /v1/units` parameters).
+    /// `segment`; units: the `GET /v1/units` parameters). A map shapes
+    /// import: where the shapes go (`overlay_id`, `layer_id`, `change_note`).
     #[serde(default)]
     pub filter: Value,
     /// Import: whether the creator's plan had the kind's custom fields
@@ -206,6 +242,11 @@ pub struct Job {
     /// they may not read (`crm_auth::sensitive`) as their list does.
     #[serde(default)]
     pub viewer_permissions: std::collections::BTreeSet<String>,
+    /// What its creator's plan held when the job started (a map shapes
+    /// import: `maps.componentShapes`, `maps.shapes.max`); `None` on jobs
+    /// started before it was kept.
+    #[serde(default)]
+    pub viewer_entitlements: Option<Granted>,
     /// Export: the written file's name for the download.
     #[serde(default)]
     pub download_name: Option<String>,
@@ -251,6 +292,7 @@ impl Job {
             viewer_roles: Vec::new(),
             viewer_scope: Default::default(),
             viewer_permissions: Default::default(),
+            viewer_entitlements: None,
             download_name: None,
             next_row: 1,
             total_rows: None,
@@ -277,15 +319,25 @@ impl Job {
         ))
     }
 
-    /// An export's reader as the job's creator stood when it started: their
-    /// roles, team scope and permissions, so the file holds exactly what
-    /// their list shows.
+    /// Keeps what `p`, the job's creator, holds now: their roles, team
+    /// scope, permissions and plan, which [`Job::viewer`] gives back.
+    pub fn started_by(&mut self, p: &crm_auth::Principal) {
+        (self.viewer_roles, self.viewer_scope, self.viewer_permissions) = (p.roles.clone(), p.scope.clone(), p.permissions.clone());
+        self.viewer_entitlements = Some(Granted::of(&p.entitlements));
+    }
+
+    /// The job's creator as they stood when it started ([`Job::started_by`]):
+    /// an export's reader, so the file holds exactly what their list shows;
+    /// a map shapes import's writer, within their plan.
     pub fn viewer(&self) -> crm_auth::Principal {
         let mut p =
             crm_auth::Principal::with_roles(self.tenant_id, self.created_by, self.viewer_roles.clone(), crm_auth::AuthMethod::AccessToken);
         p.scope = self.viewer_scope.clone();
         if !self.viewer_permissions.is_empty() {
             p.permissions = self.viewer_permissions.clone();
+        }
+        if let Some(g) = &self.viewer_entitlements {
+            p.entitlements = g.entitlements();
         }
         p
     }
@@ -296,6 +348,30 @@ impl Job {
         self.errors.extend(errors.into_iter().take(room));
         let room = MAX_REPORTED.saturating_sub(self.duplicates.len());
         self.duplicates.extend(duplicates.into_iter().take(room));
+    }
+}
+
+/// A plan's features and limits as a job keeps them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Granted {
+    pub plan: String,
+    pub features: Vec<String>,
+    pub limits: std::collections::BTreeMap<String, i64>,
+}
+
+impl Granted {
+    pub fn of(e: &crm_auth::entitlements::Entitlements) -> Self {
+        Self {
+            plan: e.plan.clone(),
+            features: e.features.iter().map(|f| f.to_string()).collect(),
+            limits: e.limits.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        }
+    }
+
+    pub fn entitlements(&self) -> crm_auth::entitlements::Entitlements {
+        let features: Vec<&str> = self.features.iter().map(String::as_str).collect();
+        let limits: Vec<(&str, i64)> = self.limits.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        crm_auth::entitlements::Entitlements::from_parts(&self.plan, &features, &limits)
     }
 }
 
@@ -364,4 +440,43 @@ pub struct JobView {
 pub struct Download {
     pub url: String,
     pub expires_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_keeps_its_creators_plan_and_gives_it_back() {
+        let mut p =
+            crm_auth::Principal::with_roles(TenantId::new(), UserId::new(), vec!["manager".into()], crm_auth::AuthMethod::AccessToken);
+        p.entitlements = crm_auth::entitlements::Entitlements::from_parts(
+            "DevPro",
+            &["maps.enabled", "maps.componentShapes"],
+            &[("maps.shapes.max", 7)],
+        );
+        let mut job = Job::new(JobKind::MapShapesImport, p.tenant_id, p.user_id, "shapes.geojson", Timestamp::now());
+        job.started_by(&p);
+        let stored: Job = serde_json::from_value(serde_json::to_value(&job).unwrap()).unwrap();
+        let back = stored.viewer();
+        assert_eq!(back.entitlements, p.entitlements, "features and limits as they stood");
+        assert_eq!((back.roles, back.permissions), (p.roles, p.permissions));
+        let mut older = serde_json::to_value(&job).unwrap();
+        older.as_object_mut().unwrap().remove("viewer_entitlements");
+        let older: Job = serde_json::from_value(older).unwrap();
+        assert_eq!(
+            older.viewer().entitlements,
+            crm_auth::entitlements::Entitlements::for_plan("DevFree"),
+            "a job from before keeps the default"
+        );
+    }
+
+    #[test]
+    fn each_kind_names_its_file() {
+        assert_eq!(JobKind::UnitsImport.file(), CSV_FILE);
+        assert_eq!(JobKind::MapShapesImport.file().content_type, "application/geo+json");
+        assert_eq!((JobKind::MapShapesImport.context(), JobKind::MapShapesImport.limit()), ("maps", Some("maps.shapes.max")));
+        assert!(READ_ANY.contains(&JobKind::MapShapesImport.read_permission()));
+        assert!(START_ANY.contains(&JobKind::MapShapesImport.start_permission()));
+    }
 }

@@ -11,7 +11,8 @@
 //! `FAULT_IMPORT_CRASH_AFTER_ROWS` (the `fault-injection` feature, which
 //! only the e2e tests enable: [`Pace::crash_after`]) makes a job's first
 //! delivery fail after writing that many rows but before checkpointing
-//! them — the crash the retry must survive.
+//! them — the crash the retry must survive; `FAULT_IMPORT_CRASH_AFTER_FEATURES`
+//! does the same to a map shapes import ([`Pace::crash_after_features`]).
 
 use crm_events::audit::AuditExt;
 use crm_events::consumer::ConsumerError;
@@ -39,6 +40,8 @@ pub struct Pace {
     pub run_budget: std::time::Duration,
     #[cfg(feature = "fault-injection")]
     crash_after: Option<u32>,
+    #[cfg(feature = "fault-injection")]
+    crash_after_features: Option<u32>,
 }
 
 impl Pace {
@@ -51,6 +54,8 @@ impl Pace {
                 .unwrap_or(RUN_BUDGET),
             #[cfg(feature = "fault-injection")]
             crash_after: env.get("FAULT_IMPORT_CRASH_AFTER_ROWS").and_then(|v| v.parse().ok()),
+            #[cfg(feature = "fault-injection")]
+            crash_after_features: env.get("FAULT_IMPORT_CRASH_AFTER_FEATURES").and_then(|v| v.parse().ok()),
         }
     }
 
@@ -61,6 +66,16 @@ impl Pace {
     pub fn crash_after(&self) -> Option<u32> {
         #[cfg(feature = "fault-injection")]
         return self.crash_after;
+        #[cfg(not(feature = "fault-injection"))]
+        None
+    }
+
+    /// After how many features a map shapes import's first delivery dies
+    /// before its checkpoint (`FAULT_IMPORT_CRASH_AFTER_FEATURES`), as
+    /// [`Pace::crash_after`] for rows; always `None` in a deployed function.
+    pub fn crash_after_features(&self) -> Option<u32> {
+        #[cfg(feature = "fault-injection")]
+        return self.crash_after_features;
         #[cfg(not(feature = "fault-injection"))]
         None
     }
@@ -291,7 +306,7 @@ fn reopen<'a>(files: &'a Files, job: &Job) -> csv_stream::Opener<'a> {
 }
 
 /// A file that cannot be imported fails the job for good, naming why.
-fn bad_file(e: AppError) -> Fatal {
+pub fn bad_file(e: AppError) -> Fatal {
     match e {
         AppError::Unavailable(_) | AppError::Internal(_) => Fatal::from(e),
         AppError::PayloadTooLarge { limit } => Fatal(Some(format!("the file is larger than {limit} bytes"))),
@@ -304,11 +319,17 @@ fn bad_file(e: AppError) -> Fatal {
 /// `hand_over` the next delivery is asked for (`job.continue`, with the
 /// `kind` its queue's rule routes on).
 pub async fn checkpoint(store: &Store, job: &mut Job, finished: bool, hand_over: bool) -> Result<(), Fatal> {
+    checkpoint_with(store, job, finished, hand_over, Tx::new()).await
+}
+
+/// [`checkpoint`], writing `with` in the same transaction (the notices a
+/// finished import sends: written exactly when the job completes).
+pub async fn checkpoint_with(store: &Store, job: &mut Job, finished: bool, hand_over: bool, with: Tx) -> Result<(), Fatal> {
     let read = job.version;
     let now = Timestamp::now();
     job.version += 1;
     job.updated_at = now;
-    let mut tx = Tx::new();
+    let mut tx = with;
     if finished {
         job.status = JobStatus::Completed;
         job.finished_at = Some(now);

@@ -1,5 +1,5 @@
 //! `POST /v1/jobs/{id}/start` — the file is uploaded: check it is there and
-//! within 20 MB, pin its version, and queue the import (`job.queued`,
+//! within its kind's size (a CSV 20 MB, a GeoJSON file 10 MB), pin its version, and queue the import (`job.queued`,
 //! audited). Starting a job twice is `409`.
 
 use crm_events::audit::AuditExt;
@@ -9,7 +9,6 @@ use crm_store::tx::Condition;
 use crm_store::Tx;
 
 use crate::App;
-use crm_jobs::csv_file::MAX_BYTES;
 use crm_jobs::job::{Job, JobKind, JobStatus};
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
@@ -19,7 +18,9 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let uploaded = match app.files.uploaded(&job.object_key).await? {
         None => return Err(AppError::Rule { code: "UPLOAD_MISSING", message: "upload the file to the job's URL first".into() }),
-        Some(u) if u.size > MAX_BYTES => return Err(AppError::PayloadTooLarge { limit: MAX_BYTES as usize }),
+        Some(u) if u.size > job.kind.file().max_bytes => {
+            return Err(AppError::PayloadTooLarge { limit: job.kind.file().max_bytes as usize })
+        }
         Some(u) if u.version.is_none() => {
             return Err(AppError::Unavailable("the file store reported no version of the upload; retry".into()))
         }
