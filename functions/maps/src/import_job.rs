@@ -23,7 +23,8 @@
 //!   start) and the overlay's 2 000 shapes are taken in each transaction;
 //!   the first feature refused for one ends the job, failed, with what it
 //!   wrote kept and counted.
-//! * **Gone.** An overlay or layer deleted meanwhile fails the job.
+//! * **Gone.** An overlay or layer deleted meanwhile fails the job, and so
+//!   does a creator deactivated meanwhile (checked at each delivery).
 //! * The overlay's watchers hear once, in the transaction that completes the job.
 
 use crm_auth::Principal;
@@ -62,6 +63,10 @@ enum Verdict {
 
 /// Runs `job` from its checkpoint.
 pub async fn run(app: &App, w: &Worker<'_>, mut job: Job) -> Result<(), Fatal> {
+    // Its creator's rights die with them: a deactivated creator's job writes nothing more.
+    if !crm_directory::get(&app.store, job.tenant_id, job.created_by).await?.is_some_and(|u| u.is_active()) {
+        return Err(Fatal(Some("the job's creator is no longer an active user of the tenant".into())));
+    }
     let target: Target =
         serde_json::from_value(job.filter.clone()).map_err(|_| Fatal(Some("the job names no overlay and layer".into())))?;
     let bytes = w.files.read(&job.object_key, job.object_version.as_deref(), job.kind.file().max_bytes).await.map_err(worker::bad_file)?;
