@@ -914,7 +914,7 @@ async fn file_import(app: &TestApp, overlay: &str, layer: &str, file: Vec<u8>, d
     job
 }
 
-/// 300 features through the jobs, 3 of them bad, the first delivery of
+/// 300 features through the jobs, 5 of them bad, the first delivery of
 /// each run dying after 150 (FAULT_IMPORT_CRASH_AFTER_FEATURES in the test
 /// stack): the preview writes nothing, the import writes each good feature
 /// exactly once and names each bad one on its row, the watcher hears once.
@@ -938,9 +938,18 @@ async fn a_large_geojson_file_imports_through_the_jobs_exactly_once_across_a_cra
     features[10]["geometry"] = rect(20., 20., 50., 50.); // inside feature 0: it overlaps it
     features[50]["geometry"] = rect(2950., 100., 100., 100.); // leaves the plan
     features[120]["properties"]["unit_id"] = json!(ulid::Ulid::new().to_string()); // no such unit
+    features[200]["type"] = json!("Point"); // not a feature
+                                            // Inside feature 5, two chunks and the crash later: a preview resumed past
+                                            // the crash without the features it accepted before would miss it.
+    features[250]["geometry"] = rect(760., 10., 50., 50.);
     let file = serde_json::to_vec(&json!({"type": "FeatureCollection", "name": "survey", "features": features})).unwrap();
-    let expected_errors =
-        [(11, "geometry", "OVERLAP"), (51, "geometry.coordinates.0.1", "OUT_OF_BOUNDS"), (121, "properties.unit_id", "no such unit")];
+    let expected_errors = [
+        (11, "geometry", "OVERLAP"),
+        (51, "geometry.coordinates.0.1", "OUT_OF_BOUNDS"),
+        (121, "properties.unit_id", "no such unit"),
+        (201, "type", "must be Feature"),
+        (251, "geometry", "OVERLAP"),
+    ];
     let errors_of = |job: &Value| -> Vec<(u64, String, String)> {
         job["errors"]
             .as_array()
@@ -951,7 +960,7 @@ async fn a_large_geojson_file_imports_through_the_jobs_exactly_once_across_a_cra
     };
     let check_errors = |job: &Value| {
         let errors = errors_of(job);
-        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert_eq!(errors.len(), expected_errors.len(), "{errors:?}");
         for ((row, field, message), (want_row, want_field, want)) in errors.iter().zip(expected_errors) {
             assert_eq!((*row, field.as_str()), (want_row, want_field), "{errors:?}");
             assert!(message.contains(want), "{message}");
@@ -961,26 +970,26 @@ async fn a_large_geojson_file_imports_through_the_jobs_exactly_once_across_a_cra
 
     let preview = crate::imports::finished(&admin, &file_import(&admin, &overlay, &layer, file.clone(), true).await, within).await;
     assert_eq!(preview["status"], "completed", "{preview}");
-    assert_eq!(preview["counts"], json!({"processed": 300, "created": 297, "duplicates": 0, "failed": 3, "exported": 0}));
+    assert_eq!(preview["counts"], json!({"processed": 300, "created": 295, "duplicates": 0, "failed": 5, "exported": 0}));
     assert!(preview["attempts"].as_u64().unwrap() >= 2, "the first delivery crashed: {preview}");
     check_errors(&preview);
     assert_eq!(admin.get_json(&format!("/v1/maps/overlays/{overlay}/shapes")).await["data"], json!([]), "a preview writes nothing");
 
     let job = crate::imports::finished(&admin, &file_import(&admin, &overlay, &layer, file, false).await, within).await;
     assert_eq!(job["status"], "completed", "{job}");
-    assert_eq!(job["counts"], json!({"processed": 300, "created": 297, "duplicates": 0, "failed": 3, "exported": 0}));
+    assert_eq!(job["counts"], json!({"processed": 300, "created": 295, "duplicates": 0, "failed": 5, "exported": 0}));
     assert!(job["attempts"].as_u64().unwrap() >= 2, "the first delivery crashed: {job}");
     check_errors(&job);
     let shapes = admin.get_json(&format!("/v1/maps/overlays/{overlay}/shapes")).await["data"].as_array().unwrap().clone();
     let mut labels: Vec<String> = shapes.iter().map(|s| s["label"].as_str().unwrap().to_string()).collect();
     labels.sort();
     labels.dedup();
-    assert_eq!((shapes.len(), labels.len()), (297, 297), "each good feature once, across the crash");
+    assert_eq!((shapes.len(), labels.len()), (295, 295), "each good feature once, across the crash");
     let first = shapes.iter().find(|s| s["label"] == "Plot 0").unwrap();
     let versions = admin.get_json(&format!("/v1/maps/shapes/{}/versions", first["id"].as_str().unwrap())).await;
     assert_eq!(versions["data"][0]["change_note"], "from the surveyor", "{versions}");
     let changed = notice(&watcher, "map.shape.changed").await;
-    assert!(changed.to_string().contains("297 shapes"), "{changed}");
+    assert!(changed.to_string().contains("295 shapes"), "{changed}");
     let heard = watcher.get_json("/v1/me/notifications").await["data"].as_array().unwrap().clone();
     assert_eq!(heard.iter().filter(|e| e["meta"]["template_code"] == "map.shape.changed").count(), 1, "the watcher hears once");
 
@@ -996,4 +1005,27 @@ async fn a_large_geojson_file_imports_through_the_jobs_exactly_once_across_a_cra
         send(admin.post("/v1/maps/shapes/import/file").json(&json!({"overlay_id": ulid::Ulid::new().to_string(), "layer_id": layer})))
             .await;
     assert_eq!((status, error_fields(&refused)), (400, vec!["overlay_id".to_string()]), "{refused}");
+
+    // The plan shrinks between the upload form and the start: the job holds
+    // to the smaller one, writes what fits, and stops there, saying where.
+    let phase2 =
+        id(&body_of(admin.post(&format!("/v1/maps/overlays/{overlay}/layers")).json(&json!({"name": "Phase 2", "kind": "custom"}))).await);
+    let small: Vec<Value> = (0..10)
+        .map(|i| json!({"type": "Feature", "geometry": rect(i as f64 * 150., 0., 100., 100.), "properties": {"unit_id": site.units[0]}}))
+        .collect();
+    let (status, made) = send(admin.post("/v1/maps/shapes/import/file").json(&json!({"overlay_id": overlay, "layer_id": phase2}))).await;
+    assert_eq!(status, 201, "{made}");
+    let shrink = admin.request(Method::PUT, "/v1/admin/entitlements/overrides/tenant").json(&json!({"limits": {"maps.shapes.max": 300}}));
+    assert_eq!(send(shrink).await.0, 200);
+    let file = serde_json::to_vec(&json!({"type": "FeatureCollection", "features": small})).unwrap();
+    assert_eq!(upload(&made["data"]["upload"], file, "application/geo+json").await.0 / 100, 2);
+    let small_job = made["data"]["job"]["id"].as_str().unwrap().to_string();
+    assert_eq!(send(admin.post(&format!("/v1/jobs/{small_job}/start"))).await.0, 202);
+    let stopped = crate::imports::finished(&admin, &small_job, within).await;
+    assert_eq!(stopped["status"], "failed", "{stopped}");
+    assert_eq!((stopped["counts"]["processed"].as_u64(), stopped["counts"]["created"].as_u64()), (Some(5), Some(5)), "{stopped}");
+    let failure = stopped["failure"].as_str().unwrap();
+    assert!(failure.contains("LIMIT_REACHED") && failure.contains("stopped at feature 6"), "{failure}");
+    let drawn = admin.get_json(&format!("/v1/maps/overlays/{overlay}/shapes?layer={phase2}")).await;
+    assert_eq!(drawn["data"].as_array().map(Vec::len), Some(5), "{drawn}");
 }

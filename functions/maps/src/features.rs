@@ -48,6 +48,9 @@ impl Scene {
 
     /// `feature` as a shape of the layer by `p`, checked among the shapes drawn and accepted.
     pub async fn check(&self, store: &Store, p: &Principal, feature: ImportFeature) -> Result<Accepted, AppError> {
+        if !matches!(feature.kind, Input::Given(_)) {
+            return Err(AppError::invalid(crate::geojson::FEATURE_TYPE, "must be Feature"));
+        }
         shape_of(store, p, &self.overlay, &self.layer, &self.others, feature.geometry, feature.properties).await
     }
 

@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::status::ShapeView;
 
+/// The field naming a feature's own `type` (not one of its properties).
+pub const FEATURE_TYPE: &str = "type";
+
 /// Most features one import request takes.
 pub const MAX_FEATURES: usize = 200;
 
@@ -39,8 +42,9 @@ pub struct FeatureCollection {
 /// problem is named under `geojson.features[i]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 pub struct ImportFeature {
-    #[serde(rename = "type")]
-    pub kind: FeatureType,
+    /// `Feature`; anything else is that feature's problem.
+    #[serde(rename = "type", default)]
+    pub kind: Input<FeatureType>,
     #[serde(default)]
     pub geometry: Input<GeoJsonPolygon>,
     #[serde(default)]
@@ -138,6 +142,7 @@ pub fn under(i: usize, e: crm_kernel::FieldError) -> crm_kernel::FieldError {
 pub fn in_feature(e: crm_kernel::FieldError) -> crm_kernel::FieldError {
     let field = match e.field.strip_prefix(crm_maps::rules::FIELD) {
         Some(rest) => format!("geometry{rest}"),
+        None if e.field == FEATURE_TYPE => e.field,
         None => format!("properties.{}", e.field),
     };
     crm_kernel::FieldError::new(field, e.message)
@@ -160,6 +165,9 @@ mod tests {
         ]}))
         .unwrap();
         assert!(matches!(c.features[0].geometry, Input::Invalid(_)), "a bad geometry is that feature's problem");
+        let odd: FeatureCollection = serde_json::from_value(json!({"type": "FeatureCollection", "features": [{"type": "Point"}]})).unwrap();
+        assert!(matches!(odd.features[0].kind, Input::Invalid(_)), "and so is a bad type");
+        assert_eq!(in_feature(crm_kernel::FieldError::new(FEATURE_TYPE, "must be Feature")).field, "type");
         assert!(matches!(&c.features[0].properties, Input::Given(p) if p.unit_code.as_deref() == Some("A-1")), "other properties ignored");
     }
 }

@@ -19,10 +19,12 @@
 //! * **Races.** A shape saved meanwhile in the layer, or an overlay aligned,
 //!   refuses the write (the revisions it locks): the scene is read again and
 //!   the feature checked anew, a few times, then the delivery is retried.
-//! * **Limits.** `maps.shapes.max` (as the creator's plan stood at the
-//!   start) and the overlay's 2 000 shapes are taken in each transaction;
-//!   the first feature refused for one ends the job, failed, with what it
-//!   wrote kept and counted.
+//! * **Limits.** `maps.shapes.max` (the lesser of the creator's plan when
+//!   the job was made and the starter's when it started) and the overlay's
+//!   2 000 shapes are taken in each transaction; the first feature refused
+//!   for one ends the job, failed, with what it wrote kept, counted and told
+//!   to the watchers. A preview counts the same room and stops at the same
+//!   feature.
 //! * **Gone.** An overlay or layer deleted meanwhile fails the job, and so
 //!   does a creator deactivated meanwhile (checked at each delivery).
 //! * The overlay's watchers hear once, in the transaction that completes the job.
@@ -50,7 +52,11 @@ pub struct Target {
 }
 
 /// How many times a feature is checked again after a race, before the delivery is retried.
-const ATTEMPTS: usize = 4;
+const ATTEMPTS: usize = 5;
+
+/// The conditions another writer (or another delivery of the job) moves:
+/// the layers' revisions, the overlay's version, the row's marker.
+const RACES: &[&str] = &["layer_revision", "unit_layer_revision", "overlay_seen", "import_row"];
 
 /// What became of one feature.
 enum Verdict {
@@ -87,7 +93,13 @@ pub async fn run(app: &App, w: &Worker<'_>, mut job: Job) -> Result<(), Fatal> {
     }
     job.total_rows = Some(total as u32);
     let p = job.viewer();
+    lookup::enabled(&p).map_err(|_| Fatal(Some("the plan no longer includes maps.enabled".into())))?;
     let mut scene = scene(app, &job, &target).await?;
+    // A preview stops where the import would: at the plan's and the overlay's room.
+    let mut room = match job.dry_run {
+        true => Some(Room::of(app, &p, &scene).await?),
+        false => None,
+    };
     let features = collection.features;
     let crash_after = w.pace.crash_after_features();
     let (began, mut done_here) = (std::time::Instant::now(), 0);
@@ -106,23 +118,28 @@ pub async fn run(app: &App, w: &Worker<'_>, mut job: Job) -> Result<(), Fatal> {
             out.counts.processed += 1;
             let feature = &features[row as usize - 1];
             let verdict = match marker {
-                Some(_) => Verdict::Created,
-                None => place(app, &p, &mut scene, &job, &target, row, feature).await?,
+                Some(m) => {
+                    // Written by an earlier delivery, which may have died before the unit's read-model row.
+                    remember_unit(app, job.tenant_id, &m).await?;
+                    Verdict::Created
+                }
+                None => place(app, &p, &mut scene, &job, &target, (row, feature), room.as_mut()).await?,
             };
             match verdict {
                 Verdict::Created => out.counts.created += 1,
                 Verdict::Rejected(errors) => out.reject(row, &errors.into_iter().map(geojson::in_feature).collect::<Vec<_>>()),
                 Verdict::Full(e) => {
-                    // What the chunk wrote before the limit is counted, then the job ends.
+                    // What the chunk wrote before the limit is counted (and the watchers told), then the job ends.
                     out.counts.processed -= 1;
                     account(&mut job, out, row);
-                    let _ = worker::checkpoint(w.store, &mut job, false, false).await;
-                    let made = job.counts.created;
-                    return Err(Fatal(Some(format!(
-                        "{}: {}; {made} shapes imported, stopped at feature {row}",
-                        e.code(),
-                        e.public_message()
-                    ))));
+                    let notice = notice(app, &job, &scene).await?;
+                    if worker::checkpoint_with(w.store, &mut job, false, false, notice).await.is_err() {
+                        // Another delivery moved the job first: it settles it.
+                        return Ok(());
+                    }
+                    let (made, verb) = (job.counts.created, if job.dry_run { "would be imported" } else { "imported" });
+                    let (code, message) = (e.code(), e.public_message());
+                    return Err(Fatal(Some(format!("{code}: {message}; {made} shapes {verb}, stopped at feature {row}"))));
                 }
             }
         }
@@ -135,10 +152,7 @@ pub async fn run(app: &App, w: &Worker<'_>, mut job: Job) -> Result<(), Fatal> {
         let finished = job.next_row > total as u32;
         // A preview keeps what it accepted in memory: it never hands over.
         let hand_over = !finished && !job.dry_run && began.elapsed() >= w.pace.run_budget;
-        let notice = match finished && !job.dry_run && job.counts.created > 0 {
-            true => notices::shapes_imported(&app.store, &scene.overlay, job.counts.created as usize, job.created_by, Tx::new()).await?,
-            false => Tx::new(),
-        };
+        let notice = if finished { notice(app, &job, &scene).await? } else { Tx::new() };
         match worker::checkpoint_with(w.store, &mut job, finished, hand_over, notice).await {
             Ok(()) if finished || hand_over => return Ok(()),
             Ok(()) => {}
@@ -157,6 +171,52 @@ pub async fn run(app: &App, w: &Worker<'_>, mut job: Job) -> Result<(), Fatal> {
         }
     }
     worker::checkpoint(w.store, &mut job, true, false).await
+}
+
+/// The watchers' notice of the shapes the job wrote (none for a preview, or for nothing written).
+async fn notice(app: &App, job: &Job, scene: &Scene) -> Result<Tx, Fatal> {
+    if job.dry_run || job.counts.created == 0 {
+        return Ok(Tx::new());
+    }
+    Ok(notices::shapes_imported(&app.store, &scene.overlay, job.counts.created as usize, job.created_by, Tx::new()).await?)
+}
+
+/// The unit of a row's marker, in the read model (a conditional put: never over a newer row).
+async fn remember_unit(app: &App, t: crm_kernel::TenantId, marker: &crm_store::Item) -> Result<(), Fatal> {
+    let Some(unit_id) = marker.get("unit_id").and_then(|v| v.as_s().ok()).and_then(|s| EntityId::parse(s).ok()) else { return Ok(()) };
+    if let Some(unit) = app.store.get_as::<crm_inventory::unit::Unit>(&crm_inventory::unit::Unit::key(t, unit_id)).await? {
+        drawing::remember(&app.store, t, &drawing::Linked { unit, component: None }).await?;
+    }
+    Ok(())
+}
+
+/// What a preview may still accept: the plan's `maps.shapes.max` less the
+/// tenant's shapes, and the overlay's 2 000 less its own.
+struct Room {
+    plan: i64,
+    overlay: i64,
+}
+
+impl Room {
+    async fn of(app: &App, p: &Principal, scene: &Scene) -> Result<Self, Fatal> {
+        let usage = app.store.get(&crm_store::keys::usage(p.tenant_id)).await?.unwrap_or_default();
+        let used = usage.get("maps.shapes_used").and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok()).unwrap_or(0);
+        let overlay = crm_maps::map_shape::MAX_PER_OVERLAY as i64 - scene.others.len() as i64;
+        Ok(Self { plan: p.entitlements.limit("maps.shapes.max") - used, overlay })
+    }
+
+    /// Takes a place for one more shape, or names the limit it reaches.
+    fn take(&mut self, p: &Principal) -> Result<(), AppError> {
+        if self.plan <= 0 {
+            return Err(p.entitlements.limit_reached("maps.shapes.max"));
+        }
+        if self.overlay <= 0 {
+            let limit = crm_maps::map_shape::MAX_PER_OVERLAY as i64;
+            return Err(AppError::LimitReached { key: "maps.overlay.shapes.max".into(), limit });
+        }
+        (self.plan, self.overlay) = (self.plan - 1, self.overlay - 1);
+        Ok(())
+    }
 }
 
 /// Adds a chunk's outcome to the job, whose next feature is then `next_row`.
@@ -189,10 +249,10 @@ async fn place(
     scene: &mut Scene,
     job: &Job,
     target: &Target,
-    row: u32,
-    feature: &ImportFeature,
+    (row, feature): (u32, &ImportFeature),
+    mut room: Option<&mut Room>,
 ) -> Result<Verdict, Fatal> {
-    for _ in 0..ATTEMPTS {
+    for attempt in 0..ATTEMPTS {
         let a = match scene.check(&app.store, p, feature.clone()).await {
             Ok(a) => a,
             Err(AppError::Validation { details, .. }) => return Ok(Verdict::Rejected(details)),
@@ -201,12 +261,17 @@ async fn place(
             }
             Err(e) => return Err(e.into()),
         };
-        if job.dry_run {
+        if let Some(room) = room.as_deref_mut() {
+            // A preview: counted against the room left, written nowhere.
+            if let Err(full) = room.take(p) {
+                return Ok(Verdict::Full(full));
+            }
             scene.accept(&a);
             return Ok(Verdict::Created);
         }
         let event = drawing::imported_event(job, &a.shape);
-        let marker = item::to_item(&row_marker(job, row), &json!({ "shape_id": a.shape.id, "job_id": job.id }))?;
+        let marker =
+            item::to_item(&row_marker(job, row), &json!({ "shape_id": a.shape.id, "unit_id": a.shape.unit_id, "job_id": job.id }))?;
         let tx = scene.write(p, &a, target.change_note.clone(), &event)?.put_new("import_row", marker);
         match app.store.transact(tx).await {
             Ok(()) => {
@@ -214,15 +279,21 @@ async fn place(
                 drawing::remember(&app.store, job.tenant_id, &a.linked).await?;
                 return Ok(Verdict::Created);
             }
-            Err(StoreError::ConditionFailed { label }) if label == "import_row" => {
-                // Another delivery of the job wrote this feature: it is drawn now.
+            Err(StoreError::ConditionFailed { label }) if RACES.contains(&label.as_str()) => {
+                // Another delivery of the job may have written this very feature (its
+                // write takes the layer's revision before the marker): the marker says.
                 *scene = self::scene(app, job, target).await?;
-                return Ok(Verdict::Created);
+                if app.store.get(&row_marker(job, row)).await?.is_some() {
+                    return Ok(Verdict::Created);
+                }
             }
-            Err(StoreError::ConditionFailed { label })
-                if ["layer_revision", "unit_layer_revision", "overlay_seen"].contains(&label.as_str()) =>
-            {
+            Err(StoreError::TransactionConflict) => {
+                // Another writer's transaction on the same items, in flight: a moment, then read again.
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
                 *scene = self::scene(app, job, target).await?;
+                if app.store.get(&row_marker(job, row)).await?.is_some() {
+                    return Ok(Verdict::Created);
+                }
             }
             Err(e) => {
                 return match lookup::refused(p, e) {

@@ -242,9 +242,10 @@ pub struct Job {
     /// they may not read (`crm_auth::sensitive`) as their list does.
     #[serde(default)]
     pub viewer_permissions: std::collections::BTreeSet<String>,
-    /// What its creator's plan held when the job started (a map shapes
-    /// import: `maps.componentShapes`, `maps.shapes.max`); `None` on jobs
-    /// started before it was kept.
+    /// What its creator's plan held when the job was made, held to the
+    /// starter's at its start ([`Job::narrow_to`]) (a map shapes import:
+    /// `maps.enabled`, `maps.componentShapes`, `maps.shapes.max`); `None` on
+    /// jobs made before it was kept.
     #[serde(default)]
     pub viewer_entitlements: Option<Granted>,
     /// Export: the written file's name for the download.
@@ -324,6 +325,23 @@ impl Job {
     pub fn started_by(&mut self, p: &crm_auth::Principal) {
         (self.viewer_roles, self.viewer_scope, self.viewer_permissions) = (p.roles.clone(), p.scope.clone(), p.permissions.clone());
         self.viewer_entitlements = Some(Granted::of(&p.entitlements));
+    }
+
+    /// Holds the job to what `p`, who starts it (`POST /v1/jobs/{id}/start`),
+    /// holds now as well: the plan's limits and features kept are the lesser
+    /// of both, so a plan downgraded between the upload form and the start is
+    /// the one the job works within.
+    pub fn narrow_to(&mut self, p: &crm_auth::Principal) {
+        let e = &p.entitlements;
+        self.limit = self.kind.limit().map(|l| self.limit.map_or(e.limit(l), |kept| kept.min(e.limit(l))));
+        self.leads_scoring &= e.has("leads.scoring");
+        self.custom_fields_allowed &= e.has(self.kind.custom_fields_feature());
+        if let Some(g) = &mut self.viewer_entitlements {
+            g.features.retain(|f| e.has(f));
+            for (key, kept) in g.limits.iter_mut() {
+                *kept = (*kept).min(e.limit(key));
+            }
+        }
     }
 
     /// The job's creator as they stood when it started ([`Job::started_by`]):

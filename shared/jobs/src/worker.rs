@@ -185,6 +185,10 @@ impl From<StoreError> for Fatal {
 
 async fn finish_failed(store: &Store, id: EntityId, t: crm_kernel::TenantId, message: &str) -> Result<(), ConsumerError> {
     let Some(job) = store.get_as::<Job>(&Job::key(t, id)).await? else { return Ok(()) };
+    if !matches!(job.status, JobStatus::Queued | JobStatus::Running) {
+        // Another delivery settled it meanwhile (completed it, or failed it first).
+        return Ok(());
+    }
     let now = Timestamp::now();
     let next = Job {
         status: JobStatus::Failed,

@@ -2,7 +2,8 @@
 //! and exports of every context as background jobs ([`crm_jobs`]). A job is
 //! its creator's (and visible to managers and admins); anyone else gets
 //! `404`. Following one takes its kind's read permission (`contact.read`,
-//! `lead.read`, `unit.read`), starting one its kind's import permission.
+//! `lead.read`, `unit.read`, `overlay.read`), starting one its kind's import
+//! permission (`contact.create`, `lead.import`, `unit.update`, `shape.manage`).
 
 pub mod get;
 pub mod id_get;

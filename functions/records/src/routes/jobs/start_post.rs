@@ -1,5 +1,6 @@
 //! `POST /v1/jobs/{id}/start` — the file is uploaded: check it is there and
-//! within its kind's size (a CSV 20 MB, a GeoJSON file 10 MB), pin its version, and queue the import (`job.queued`,
+//! within its kind's size (a CSV 20 MB, a GeoJSON file 10 MB), pin its version,
+//! hold it to the starter's plan as it stands now too ([`Job::narrow_to`]), and queue the import (`job.queued`,
 //! audited). Starting a job twice is `409`.
 
 use crm_events::audit::AuditExt;
@@ -27,13 +28,14 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         Some(u) => u,
     };
     // The job pins the version it starts with: a file uploaded over it later is never read.
-    let next = Job {
+    let mut next = Job {
         status: JobStatus::Queued,
         object_version: uploaded.version,
         updated_at: Timestamp::now(),
         version: job.version + 1,
         ..job.clone()
     };
+    next.narrow_to(call.principal()?);
     let event = crm_jobs::worker::queued(&next);
     app.store
         .transact(Tx::new().put_if("job", next.to_item()?, Condition::version_is(job.version)).emit_audited(&event))
