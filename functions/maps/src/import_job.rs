@@ -27,7 +27,8 @@
 //!   feature.
 //! * **Gone.** An overlay or layer deleted meanwhile fails the job, and so
 //!   does a creator deactivated meanwhile (checked at each delivery).
-//! * The overlay's watchers hear once, in the transaction that completes the job.
+//! * The overlay's watchers hear once, in the transaction that completes
+//!   the job (or fails it at a limit).
 
 use crm_auth::Principal;
 use crm_jobs::engine::{row_marker, ChunkOutcome, CHUNK};
@@ -93,7 +94,8 @@ pub async fn run(app: &App, w: &Worker<'_>, mut job: Job) -> Result<(), Fatal> {
     }
     job.total_rows = Some(total as u32);
     let p = job.viewer();
-    lookup::enabled(&p).map_err(|_| Fatal(Some("the plan no longer includes maps.enabled".into())))?;
+    // The plan as the job stands held to it (the lesser of its creator's and its starter's: Job::narrow_to).
+    lookup::enabled(&p).map_err(|_| Fatal(Some("the plan the job started under lacks maps.enabled".into())))?;
     let mut scene = scene(app, &job, &target).await?;
     // A preview stops where the import would: at the plan's and the overlay's room.
     let mut room = match job.dry_run {
@@ -129,17 +131,16 @@ pub async fn run(app: &App, w: &Worker<'_>, mut job: Job) -> Result<(), Fatal> {
                 Verdict::Created => out.counts.created += 1,
                 Verdict::Rejected(errors) => out.reject(row, &errors.into_iter().map(geojson::in_feature).collect::<Vec<_>>()),
                 Verdict::Full(e) => {
-                    // What the chunk wrote before the limit is counted (and the watchers told), then the job ends.
+                    // What the chunk wrote before the limit is counted and the watchers told, in the
+                    // transaction that fails the job: a redelivery finds it settled and tells nobody again.
                     out.counts.processed -= 1;
                     account(&mut job, out, row);
                     let notice = notice(app, &job, &scene).await?;
-                    if worker::checkpoint_with(w.store, &mut job, false, false, notice).await.is_err() {
-                        // Another delivery moved the job first: it settles it.
-                        return Ok(());
-                    }
                     let (made, verb) = (job.counts.created, if job.dry_run { "would be imported" } else { "imported" });
                     let (code, message) = (e.code(), e.public_message());
-                    return Err(Fatal(Some(format!("{code}: {message}; {made} shapes {verb}, stopped at feature {row}"))));
+                    let failure = format!("{code}: {message}; {made} shapes {verb}, stopped at feature {row}");
+                    // Refused: another delivery moved the job first; the redelivery finds it settled, or goes on.
+                    return worker::checkpoint_failed(w.store, &mut job, &failure, notice).await;
                 }
             }
         }
@@ -255,7 +256,14 @@ async fn place(
     for attempt in 0..ATTEMPTS {
         let a = match scene.check(&app.store, p, feature.clone()).await {
             Ok(a) => a,
-            Err(AppError::Validation { details, .. }) => return Ok(Verdict::Rejected(details)),
+            Err(AppError::Validation { details, .. }) => {
+                // The scene (read again after a race) may hold this very feature, written by
+                // another delivery since the chunk's markers were read: its marker says so.
+                if !job.dry_run && app.store.get(&row_marker(job, row)).await?.is_some() {
+                    return Ok(Verdict::Created);
+                }
+                return Ok(Verdict::Rejected(details));
+            }
             Err(AppError::PlanRequired { feature }) => {
                 return Ok(Verdict::Rejected(vec![FieldError::new("kind", format!("the plan lacks {feature}"))]))
             }

@@ -183,6 +183,23 @@ impl From<StoreError> for Fatal {
     }
 }
 
+/// Fails `job` for good with `message` from where it stands (its progress
+/// as counted), writing `with` in the same transaction (a map shapes
+/// import's notice of what it wrote before a limit): refused, like a
+/// checkpoint, when another delivery moved the job first.
+pub async fn checkpoint_failed(store: &Store, job: &mut Job, message: &str, with: Tx) -> Result<(), Fatal> {
+    let read = job.version;
+    let now = Timestamp::now();
+    (job.status, job.failure, job.finished_at, job.updated_at, job.version) =
+        (JobStatus::Failed, Some(message.to_string()), Some(now), now, read + 1);
+    let ev = event(job, crm_events::types::JOB_FAILED, json!({ "kind": job.kind, "failure": message }));
+    match store.transact(with.put_if("job", job.to_item()?, Condition::version_is(read)).emit_audited(&ev)).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::ConditionFailed { .. }) => Err(Fatal(None)),
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn finish_failed(store: &Store, id: EntityId, t: crm_kernel::TenantId, message: &str) -> Result<(), ConsumerError> {
     let Some(job) = store.get_as::<Job>(&Job::key(t, id)).await? else { return Ok(()) };
     if !matches!(job.status, JobStatus::Queued | JobStatus::Running) {
