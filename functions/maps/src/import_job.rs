@@ -59,6 +59,15 @@ const ATTEMPTS: usize = 5;
 /// the layers' revisions, the overlay's version, the row's marker.
 const RACES: &[&str] = &["layer_revision", "unit_layer_revision", "overlay_seen", "import_row"];
 
+/// Whether a refused write lost a race ([`RACES`], or a transaction in flight on the same items).
+fn is_race(e: &StoreError) -> bool {
+    match e {
+        StoreError::ConditionFailed { label } => RACES.contains(&label.as_str()),
+        StoreError::TransactionConflict => true,
+        _ => false,
+    }
+}
+
 /// What became of one feature.
 enum Verdict {
     /// Written (or, on a dry run, it would be); or found written by an earlier delivery.
@@ -200,10 +209,8 @@ struct Room {
 
 impl Room {
     async fn of(app: &App, p: &Principal, scene: &Scene) -> Result<Self, Fatal> {
-        let usage = app.store.get(&crm_store::keys::usage(p.tenant_id)).await?.unwrap_or_default();
-        let used = usage.get("maps.shapes_used").and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok()).unwrap_or(0);
-        let overlay = crm_maps::map_shape::MAX_PER_OVERLAY as i64 - scene.others.len() as i64;
-        Ok(Self { plan: p.entitlements.limit("maps.shapes.max") - used, overlay })
+        let plan = crm_records::write::quota_room(&app.store, p, "maps.shapes.max").await?;
+        Ok(Self { plan, overlay: crm_maps::map_shape::MAX_PER_OVERLAY as i64 - scene.others.len() as i64 })
     }
 
     /// Takes a place for one more shape, or names the limit it reaches.
@@ -287,17 +294,13 @@ async fn place(
                 drawing::remember(&app.store, job.tenant_id, &a.linked).await?;
                 return Ok(Verdict::Created);
             }
-            Err(StoreError::ConditionFailed { label }) if RACES.contains(&label.as_str()) => {
+            Err(e) if is_race(&e) => {
+                if matches!(e, StoreError::TransactionConflict) {
+                    // Another writer's transaction on the same items, in flight: a moment first.
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+                }
                 // Another delivery of the job may have written this very feature (its
                 // write takes the layer's revision before the marker): the marker says.
-                *scene = self::scene(app, job, target).await?;
-                if app.store.get(&row_marker(job, row)).await?.is_some() {
-                    return Ok(Verdict::Created);
-                }
-            }
-            Err(StoreError::TransactionConflict) => {
-                // Another writer's transaction on the same items, in flight: a moment, then read again.
-                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
                 *scene = self::scene(app, job, target).await?;
                 if app.store.get(&row_marker(job, row)).await?.is_some() {
                     return Ok(Verdict::Created);

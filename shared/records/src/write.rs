@@ -33,9 +33,21 @@ pub fn take_quotas(tx: Tx, p: &Principal, limits: &[&str]) -> Tx {
 /// [`take_quotas`] was refused (one read of the usage item).
 pub async fn full_quota(store: &Store, p: &Principal, limits: &[&str]) -> AppError {
     let usage = store.get(&crm_store::keys::usage(p.tenant_id)).await.ok().flatten().unwrap_or_default();
-    let used = |l: &str| usage.get(&quota_counter(l)).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok()).unwrap_or(0);
-    let full = limits.iter().find(|l| used(l) >= p.entitlements.limit(l)).or(limits.first());
+    let full = limits.iter().find(|l| used(&usage, l) >= p.entitlements.limit(l)).or(limits.first());
     full.map(|l| p.entitlements.limit_reached(l)).unwrap_or_else(|| AppError::Conflict("a plan limit changed meanwhile; retry".into()))
+}
+
+/// What `limit` still allows `p`'s tenant: the plan's limit less what its
+/// counter holds (one read of the usage item). A check before a bulk write;
+/// each record's own transaction still takes its place ([`take_quota`]).
+pub async fn quota_room(store: &Store, p: &Principal, limit: &str) -> Result<i64, crm_store::StoreError> {
+    let usage = store.get(&crm_store::keys::usage(p.tenant_id)).await?.unwrap_or_default();
+    Ok(p.entitlements.limit(limit) - used(&usage, limit))
+}
+
+/// What the usage item counts against `limit`.
+fn used(usage: &crm_store::Item, limit: &str) -> i64 {
+    usage.get(&quota_counter(limit)).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok()).unwrap_or(0)
 }
 
 /// `422 LIMIT_REACHED` when the failed transaction item was a quota.

@@ -95,10 +95,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if dry_run {
         return Ok(Reply::ok(Imported { dry_run, checked, created: Vec::new(), stopped: None }));
     }
-    let limit = p.entitlements.limit("maps.shapes.max");
-    let usage = app.store.get(&crm_store::keys::usage(t)).await?.unwrap_or_default();
-    let used = usage.get("maps.shapes_used").and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok()).unwrap_or(0);
-    if used + checked as i64 > limit {
+    if checked as i64 > crm_records::write::quota_room(&app.store, p, "maps.shapes.max").await? {
         return Err(p.entitlements.limit_reached("maps.shapes.max"));
     }
     if scene.others.len() > crm_maps::map_shape::MAX_PER_OVERLAY {
