@@ -1,5 +1,5 @@
 //! Entitlements core: what a tenant's plan includes (features) and allows
-//! (limits): the spec's Dev plans (DevFree, DevPro) and its feature and limit keys. Handlers ask
+//! (limits): the plans of the billing catalogue (DevFree, DevPro, Business) and the spec's feature and limit keys. Handlers ask
 //! [`Entitlements::require_feature`] (`402 PLAN_REQUIRED` with `feature`) and
 //! [`Entitlements::limit`] (`422 LIMIT_REACHED` with `key` and `limit` when hit).
 //! Overrides (user > group (max) > tenant > plan) layer on top of these
@@ -68,9 +68,6 @@ pub const LIMITS: &[&str] = &[
     "approvals.activePolicies",
 ];
 
-/// The plan codes, in tier order.
-pub const PLANS: &[&str] = &["DevFree", "DevPro"];
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Entitlements {
     pub plan: String,
@@ -79,74 +76,29 @@ pub struct Entitlements {
 }
 
 impl Entitlements {
-    /// The defaults of a plan; an unknown plan gets DevFree's.
+    /// The defaults of a plan, from the billing catalogue (plans are data:
+    /// `shared/billing/catalogue.json`); an unknown plan gets the lowest tier's.
     pub fn for_plan(plan: &str) -> Self {
-        let (features, limits): (Vec<&'static str>, Vec<(&'static str, i64)>) = match plan {
-            "DevPro" => (
-                vec![
-                    "twofa.totp",
-                    "twofa.sms",
-                    "twofa.whatsapp",
-                    "plan.view",
-                    "notifications.sms",
-                    "notifications.whatsapp",
-                    "marketing.sms",
-                    "marketing.whatsapp",
-                    "contacts.customFields",
-                    "contacts.privateRecords",
-                    "deals.multiPipelines",
-                    "deals.customFields",
-                    "leads.import",
-                    "leads.scoring",
-                    "admin.customDictionaries",
-                    "units.customFields",
-                    "units.bulkEdit",
-                    "inventory.codeManagement",
-                    "maps.enabled",
-                    "maps.componentShapes",
-                    "maps.publicViews",
-                ],
-                vec![
-                    ("users.max", 25),
-                    ("sms.monthlyCap", 500),
-                    ("whatsapp.monthlyCap", 500),
-                    ("contacts.max", 100_000),
-                    ("companies.max", 50_000),
-                    ("deals.max", 50_000),
-                    ("leads.max", 100_000),
-                    ("units.max", 20_000),
-                    ("maps.overlays.max", 100),
-                    ("maps.shapes.max", 20_000),
-                    ("groups.max", 50),
-                    ("roles.max", 50),
-                    ("approvals.activePolicies", 1_000),
-                ],
-            ),
-            _ => (
-                vec!["twofa.totp", "plan.view"],
-                vec![
-                    ("users.max", 3),
-                    ("sms.monthlyCap", 0),
-                    ("whatsapp.monthlyCap", 0),
-                    ("contacts.max", 1_000),
-                    ("companies.max", 500),
-                    ("deals.max", 500),
-                    ("leads.max", 1_000),
-                    ("units.max", 200),
-                    ("groups.max", 3),
-                    ("roles.max", 2),
-                    ("approvals.activePolicies", 2),
-                ],
-            ),
-        };
-        let plan = if PLANS.contains(&plan) { plan.to_string() } else { "DevFree".to_string() };
-        Self { plan, features, limits: limits.into_iter().collect() }
+        let catalogue = crm_billing::catalogue();
+        let p = catalogue.plan(plan).unwrap_or_else(|| catalogue.free());
+        let features = FEATURES.iter().copied().filter(|f| p.features.iter().any(|x| x == f)).collect();
+        let limits = LIMITS.iter().filter_map(|l| p.limit(l).map(|v| (*l, v))).collect();
+        Self { plan: p.code.clone(), features, limits }
+    }
+
+    /// The same with only what a tenant restricted for an unpaid invoice
+    /// keeps ([`crm_billing::dunning::KEPT_WHEN_RESTRICTED`]): every other
+    /// feature answers `402 PLAN_REQUIRED`; limits stay.
+    pub fn restricted(mut self) -> Self {
+        self.features.retain(|f| crm_billing::dunning::KEPT_WHEN_RESTRICTED.contains(f));
+        self
     }
 
     /// Rebuilds entitlements from their wire form (the authorizer context):
     /// unknown keys are dropped.
     pub fn from_parts(plan: &str, features: &[&str], limits: &[(&str, i64)]) -> Self {
-        let plan = if PLANS.contains(&plan) { plan.to_string() } else { "DevFree".to_string() };
+        let catalogue = crm_billing::catalogue();
+        let plan = catalogue.plan(plan).unwrap_or_else(|| catalogue.free()).code.clone();
         let features = FEATURES.iter().copied().filter(|f| features.contains(f)).collect();
         let limits = limits.iter().filter_map(|(k, v)| LIMITS.iter().find(|l| *l == k).map(|l| (*l, *v))).collect();
         Self { plan, features, limits }
@@ -191,7 +143,24 @@ mod tests {
         assert_eq!((pro.limit("users.max"), pro.limit("sms.monthlyCap")), (25, 500));
         assert!(pro.has("twofa.whatsapp"));
         assert_eq!(Entitlements::for_plan("weird").plan, "DevFree");
+        let business = Entitlements::for_plan("Business");
+        assert!(business.has("rbac.groups") && business.limit("users.max") == 200);
+        let restricted = pro.clone().restricted();
+        assert!(restricted.has("twofa.sms") && !restricted.has("maps.enabled"));
+        assert_eq!(restricted.limit("users.max"), 25);
         let reached = free.limit_reached("users.max");
         assert_eq!((reached.code(), reached.status()), ("LIMIT_REACHED", 422));
+    }
+
+    #[test]
+    fn the_catalogue_names_only_registry_keys() {
+        for p in &crm_billing::catalogue().plans {
+            for f in &p.features {
+                assert!(FEATURES.contains(&f.as_str()), "{}: unknown feature {f}", p.code);
+            }
+            for l in p.limits.keys() {
+                assert!(LIMITS.contains(&l.as_str()), "{}: unknown limit {l}", p.code);
+            }
+        }
     }
 }
