@@ -119,6 +119,7 @@ impl TestApp {
             name: "Test tenant".into(),
             status: identity::model::TenantStatus::Active,
             plan: plan.into(),
+            restricted_from: None,
             created_at: crm_kernel::Timestamp::now(),
             version: 1,
         };

@@ -67,6 +67,16 @@ struct SessionView {
 
 /// Whether a session still carries requests for `user`: not revoked, its
 /// owner's, and opened after the owner's last "log out everywhere" (pure).
+/// The entitlements a tenant is served: restricted to what an unpaid
+/// tenant keeps once its grace has run out (billing's dunning, ADR 0028).
+fn billed(tenant: &TenantView, e: crm_auth::entitlements::Entitlements) -> crm_auth::entitlements::Entitlements {
+    if tenant.restricted_at(Timestamp::now()) {
+        e.restricted()
+    } else {
+        e
+    }
+}
+
 fn session_live(session: Option<&SessionView>, user: &str, valid_after: Option<Timestamp>) -> bool {
     let Some(s) = session else { return false };
     let opened_after = match valid_after {
@@ -155,7 +165,7 @@ impl Authorizer {
             roles,
             method: AuthMethod::AccessToken,
             session_id: claims.sid,
-            entitlements: access.entitlements(&tenant_view.plan, &user_view.group_ids, &overrides_of(&user_view)?).0,
+            entitlements: billed(&tenant_view, access.entitlements(&tenant_view.plan, &user_view.group_ids, &overrides_of(&user_view)?).0),
             scope,
             email_verified: user_view.is_verified,
         };
@@ -217,7 +227,7 @@ impl Authorizer {
             permissions: key_permissions(&key.permissions, &owner_permissions),
             method: AuthMethod::ApiKey,
             session_id: None,
-            entitlements: access.entitlements(&tenant.plan, &owner.group_ids, &overrides_of(&owner)?).0,
+            entitlements: billed(&tenant, access.entitlements(&tenant.plan, &owner.group_ids, &overrides_of(&owner)?).0),
             email_verified: owner.is_verified,
         };
         let cutoff = now.plus_seconds(-60).to_string();

@@ -23,8 +23,11 @@ pub struct Tenant {
     pub id: TenantId,
     pub name: String,
     pub status: TenantStatus,
-    /// Plan code (`DevFree`, `DevPro`).
+    /// Plan code (`DevFree`, `DevPro`, `Business`): billing changes it.
     pub plan: String,
+    /// From when an unpaid invoice restricts the plan's features (billing writes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restricted_from: Option<Timestamp>,
     pub created_at: Timestamp,
     pub version: u64,
 }

@@ -41,6 +41,14 @@ pub const AUDIT_READ: Permission = Permission("audit.read");
 pub const APIKEY_MANAGE: Permission = Permission("apikey.manage");
 pub const USER_MANAGE: Permission = Permission("user.manage");
 pub const PLAN_VIEW: Permission = Permission("plan.view");
+/// Billing (M3CoreCRM §13): the subscription, plan and usage.
+pub const BILLING_VIEW: Permission = Permission("billing.view");
+/// Apply and remove the tenant's promo code.
+pub const BILLING_MANAGE_PROMOS: Permission = Permission("billing.manage_promos");
+/// The tenant's invoices.
+pub const BILLING_VIEW_INVOICES: Permission = Permission("billing.view_invoices");
+/// What-ifs: the next period's quote, a seat's cost.
+pub const BILLING_PREVIEW: Permission = Permission("billing.preview");
 /// The seat view (`GET /v1/admin/seats`).
 pub const SEATS_VIEW: Permission = Permission("seats.view");
 pub const TWOFA_MANAGE_SELF: Permission = Permission("twofa.manage.self");
@@ -157,6 +165,10 @@ pub const ALL: &[Permission] = &[
     APIKEY_MANAGE,
     USER_MANAGE,
     PLAN_VIEW,
+    BILLING_VIEW,
+    BILLING_MANAGE_PROMOS,
+    BILLING_VIEW_INVOICES,
+    BILLING_PREVIEW,
     SEATS_VIEW,
     TWOFA_MANAGE_SELF,
     USER_SUSPEND,

@@ -106,12 +106,44 @@ pub struct TenantView {
     pub plan: String,
     /// `active` or `suspended`.
     pub status: String,
+    /// From when its plan's features are restricted for an unpaid invoice
+    /// (billing writes it, [`billing_sync`]).
+    #[serde(default)]
+    pub restricted_from: Option<crm_kernel::Timestamp>,
 }
 
 impl TenantView {
     pub fn is_active(&self) -> bool {
         self.status == "active"
     }
+
+    /// Whether the tenant is restricted at `now` (past due beyond its grace).
+    pub fn restricted_at(&self, now: crm_kernel::Timestamp) -> bool {
+        self.restricted_from.is_some_and(|from| now >= from)
+    }
+}
+
+/// Billing's write to the tenant's record, in the caller's transaction: the
+/// plan the authorizer builds entitlements from, and when an unpaid invoice
+/// restricts it (`None`: never). The tenant's version moves, so a
+/// concurrent write by identity fails rather than losing it.
+pub fn billing_sync(tx: crm_store::Tx, t: TenantId, plan: &str, restricted_from: Option<crm_kernel::Timestamp>) -> crm_store::Tx {
+    use crm_store::tx::Condition;
+    use crm_store::AttributeValue;
+    let (expression, restricted) = match restricted_from {
+        Some(at) => ("SET #plan = :plan, #restricted = :restricted ADD #version :one", Some(AttributeValue::S(at.to_string()))),
+        None => ("SET #plan = :plan ADD #version :one REMOVE #restricted", None),
+    };
+    let mut condition = Condition::exists()
+        .name("#plan", "plan")
+        .name("#restricted", "restricted_from")
+        .name("#version", "version")
+        .value(":plan", AttributeValue::S(plan.into()))
+        .value(":one", AttributeValue::N("1".into()));
+    if let Some(r) = restricted {
+        condition = condition.value(":restricted", r);
+    }
+    tx.update("tenant", &keys::tenant(t), expression, condition)
 }
 
 /// Tenant `t`, if it exists.

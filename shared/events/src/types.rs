@@ -74,6 +74,16 @@ catalogue! {
     AUTH_REFRESH_ROTATED = "auth.refresh_rotated",
     AUTH_SESSION_REVOKED = "auth.session_revoked",
     AUTH_TOKEN_REUSED = "auth.token_reused",
+    // billing
+    BILLING_INVOICE_DRAFTED = "billing.invoice.drafted",
+    BILLING_INVOICE_FINALIZED = "billing.invoice.finalized",
+    BILLING_INVOICE_PAID = "billing.invoice.paid",
+    BILLING_INVOICE_VOIDED = "billing.invoice.voided",
+    BILLING_PAYMENT_FAILED = "billing.payment_failed",
+    BILLING_PROMO_APPLIED = "billing.promo.applied",
+    BILLING_PROMO_REMOVED = "billing.promo.removed",
+    BILLING_SUBSCRIPTION_CHANGED = "billing.subscription.changed",
+    BILLING_USAGE_DRIFT = "billing.usage.drift",
     // company
     COMPANY_CREATED = "company.created",
     COMPANY_DELETED = "company.deleted",
@@ -216,6 +226,7 @@ catalogue! {
     TEMPLATE_UPDATED = "template.updated",
     // tenant
     TENANT_CREATED = "tenant.created",
+    TENANT_PLAN_CHANGED = "tenant.plan.changed",
     TENANT_REACTIVATED = "tenant.reactivated",
     TENANT_SEAT_LIMIT_REACHED = "tenant.seat.limit_reached",
     TENANT_SUSPENDED = "tenant.suspended",

@@ -184,6 +184,10 @@ const BUILT_IN: &[(Channel, &str, &str, &str, &str)] = &[
     t!(Email, "tenant.seat_limit_reached", "ar", "استُخدمت كل مقاعد {{tenant_name}}", "يستخدم {{tenant_name}} كل مقاعد خطته ({{included}}): تعذّر على {{actor}} إضافة {{email}}. حرّر مقعدًا (ألغِ تفعيل مستخدم أو دعوة) أو رقِّ الخطة.\n"),
     t!(Inbox, "tenant.seat_limit_reached", "en", "Seat limit reached", "All {{included}} seats are used; {{email}} was not added."),
     t!(Inbox, "tenant.seat_limit_reached", "ar", "بلغتم حد المقاعد", "كل المقاعد ({{included}}) مستخدمة؛ لم تتم إضافة {{email}}."),
+    t!(Email, "billing.payment_failed", "en", "{{tenant_name}}: a payment failed", "The last payment for {{tenant_name}} ({{plan}} plan) failed. Everything keeps working for {{grace_days}} days; from {{restricted_from}} the plan's features are restricted until the invoice is paid. Update the payment method in billing.\n"),
+    t!(Email, "billing.payment_failed", "ar", "{{tenant_name}}: تعذّر الدفع", "تعذّر آخر دفع لـ {{tenant_name}} (خطة {{plan}}). يستمر كل شيء في العمل {{grace_days}} أيام؛ ومن {{restricted_from}} تُقيَّد ميزات الخطة حتى تُدفع الفاتورة. حدّث وسيلة الدفع في الفوترة.\n"),
+    t!(Inbox, "billing.payment_failed", "en", "A payment failed", "Pay the open invoice before {{restricted_from}} to keep every feature."),
+    t!(Inbox, "billing.payment_failed", "ar", "تعذّر الدفع", "ادفع الفاتورة المفتوحة قبل {{restricted_from}} للإبقاء على كل الميزات."),
 ];
 
 /// Locales with built-in templates (the same list preferences accept).

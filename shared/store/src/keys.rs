@@ -146,6 +146,39 @@ pub fn session(tenant: TenantId, session_id: &str) -> Key {
     Key { pk: entity_pk(tenant, "SESSION", session_id), sk: META.into() }
 }
 
+/// A tenant's billing subscription (plan, status, period, provider ids),
+/// beside the tenant's own record.
+pub fn billing_subscription(tenant: TenantId) -> Key {
+    Key { pk: entity_pk(tenant, "TENANT", &tenant.to_string()), sk: "SUBSCRIPTION".into() }
+}
+
+/// One billing usage event (`billing_usage_events`), keyed by its id so a
+/// redelivered event is the same item.
+pub fn billing_usage_event(tenant: TenantId, id: &str) -> Key {
+    Key { pk: format!("{}BUSAGE#{id}", tenant_prefix(tenant)), sk: META.into() }
+}
+
+/// The `by_parent` partition listing a tenant's usage events of one metric
+/// by time (what the daily materialisation recomputes from).
+pub fn billing_usage_pk(tenant: TenantId, metric: &str) -> String {
+    format!("{}BUSAGE_OF#{metric}", tenant_prefix(tenant))
+}
+
+/// One usage counter (`usage_counters`): a metric in a period (`2026-11`,
+/// or `all` for a level such as `seats.used`).
+pub fn billing_counter(tenant: TenantId, period: &str, metric: &str) -> Key {
+    Key { pk: format!("{}BCOUNTER#{period}", tenant_prefix(tenant)), sk: metric.into() }
+}
+
+/// The partition of a period's counters.
+pub fn billing_counters_pk(tenant: TenantId, period: &str) -> String {
+    format!("{}BCOUNTER#{period}", tenant_prefix(tenant))
+}
+
+/// Subscriptions by the instant their period closes (`by_kind`, system-wide):
+/// what the invoicing schedule fans out.
+pub const BILLING_CLOSES: &str = "G#BILLING_CLOSES";
+
 /// A tenant's usage counters (`seats_used`, ...), updated in the transactions
 /// that change them so limits hold under concurrency.
 pub fn usage(tenant: TenantId) -> Key {

@@ -56,6 +56,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         name: tenant_name,
         status: TenantStatus::Active,
         plan: "DevFree".into(),
+        restricted_from: None,
         created_at: now,
         version: 1,
     };

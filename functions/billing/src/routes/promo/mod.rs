@@ -1,0 +1,2 @@
+pub mod apply_post;
+pub mod delete;

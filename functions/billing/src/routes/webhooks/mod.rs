@@ -1,0 +1,1 @@
+pub mod stripe_post;
