@@ -12,6 +12,7 @@ mod apikeys;
 mod approvals;
 mod audit_export;
 mod auth;
+mod billing;
 mod bulk_users;
 mod companies;
 mod contact_channels;

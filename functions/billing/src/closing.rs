@@ -3,8 +3,8 @@
 //! subscriptions whose period has closed (the `by_kind` partition
 //! [`keys::BILLING_CLOSES`], sorted by close time) and sends **one SQS
 //! message per tenant** to the invoicing queue, plus one message to carry on
-//! from the next page. The daily `billing_recount` walks the tenant registry
-//! the same way. So one invocation does a bounded amount of work whatever
+//! from the next page. The daily `billing_recount` walks every live
+//! subscription the same way. So one invocation does a bounded amount of work whatever
 //! the number of tenants (pages of 100: 100 000 tenants are 1 000 pages, each
 //! its own message).
 //!
@@ -57,19 +57,16 @@ pub async fn tick(app: &App, work: Work, input: &Value) -> Result<Value, String>
 /// next page if there is one. Returns the tenants sent.
 pub async fn fan_out(app: &App, work: Work, cursor: Option<String>, now: Timestamp) -> Result<usize, String> {
     let q = match work {
-        Work::Close => Query::system(Index::ByKind, keys::BILLING_CLOSES).sk_between("", crate::subscription::due_prefix(now)),
-        Work::Recount => Query::system(Index::ByKind, keys::TENANTS),
+        Work::Close => Query::system(Index::ByKind, keys::BILLING_CLOSES).sk_between("0", crate::subscription::due_prefix(now)),
+        Work::Recount => Query::system(Index::ByKind, keys::BILLING_CLOSES),
     };
     let page = app.store.query(q.limit(Limit::max()).after(cursor)).await.map_err(|e| e.to_string())?;
     let mut messages: Vec<Message> = page
         .items
         .iter()
         .filter_map(|it| {
-            let t = match work {
-                Work::Close => it.get("tenant_id").and_then(|v| v.as_s().ok()).cloned(),
-                Work::Recount => it.get("id").and_then(|v| v.as_s().ok()).cloned(),
-            }?;
-            TenantId::parse(&t).ok()
+            let t = it.get("tenant_id").and_then(|v| v.as_s().ok())?;
+            TenantId::parse(t).ok()
         })
         .map(|tenant_id| Message::Tenant { work, tenant_id, now })
         .collect();

@@ -26,6 +26,7 @@ pub mod recount;
 pub mod routes;
 pub mod stripe_events;
 pub mod subscription;
+pub mod view;
 
 use crm_auth::rbac;
 use crm_events::consumer::{process_batch, SqsEvent};
@@ -111,7 +112,7 @@ pub const ROUTES: &[Route<App>] = &[
         "BillingPlanGet",
         Access::Permission(rbac::BILLING_VIEW),
         routes::plan::get::handle,
-        "The subscription: plan, status, period, features and limits, standing", reply: routes::plan::get::PlanView),
+        "The subscription: plan, status, period, features and limits, standing", reply: view::PlanView),
     route!(
         "GET /v1/billing/usage",
         "BillingUsageGet",
@@ -135,13 +136,13 @@ pub const ROUTES: &[Route<App>] = &[
         "BillingPromoApply",
         Access::Permission(rbac::BILLING_MANAGE_PROMOS),
         routes::promo::apply_post::handle,
-        "Apply a promo code", body: routes::promo::apply_post::ApplyPromo, reply: routes::plan::get::PlanView, errors: [409 "CONFLICT", 422 "PROMO_INVALID", 422 "PROMO_ALREADY_APPLIED"]),
+        "Apply a promo code", body: routes::promo::apply_post::ApplyPromo, reply: view::PlanView, errors: [409 "CONFLICT", 422 "PROMO_INVALID", 422 "PROMO_ALREADY_APPLIED"]),
     route!(
         "DELETE /v1/billing/promo",
         "BillingPromoRemove",
         Access::Permission(rbac::BILLING_MANAGE_PROMOS),
         routes::promo::delete::handle,
-        "Remove the applied promo code", reply: routes::plan::get::PlanView, errors: [409 "CONFLICT", 422 "PROMO_INVALID"]),
+        "Remove the applied promo code", reply: view::PlanView, errors: [409 "CONFLICT", 422 "PROMO_INVALID"]),
     route!(
         "POST /v1/billing/seat/validate",
         "BillingSeatValidate",
@@ -159,13 +160,13 @@ pub const ROUTES: &[Route<App>] = &[
         "OpsTenantPlanPut",
         Access::Public,
         routes::ops::plan_put::handle,
-        "Change a tenant's plan (operator key): prorated, entitlements synced", body: routes::ops::plan_put::PlanChange, reply: routes::plan::get::PlanView, errors: [401 "UNAUTHENTICATED", 409 "CONFLICT", 422 "INVALID_TRANSITION"]),
+        "Change a tenant's plan (operator key): prorated, entitlements synced", body: routes::ops::plan_put::PlanChange, reply: view::PlanView, errors: [401 "UNAUTHENTICATED", 409 "CONFLICT", 422 "INVALID_TRANSITION"]),
     route!(
         "PUT /v1/ops/tenants/{id}/billing",
         "OpsTenantBillingPut",
         Access::Public,
         routes::ops::billing_put::handle,
-        "Set a tenant's billing settings (operator key): time zone, currency, grace, provider", body: routes::ops::billing_put::BillingSettings, reply: routes::plan::get::PlanView, errors: [401 "UNAUTHENTICATED", 409 "CONFLICT"]),
+        "Set a tenant's billing settings (operator key): time zone, currency, grace, provider", body: routes::ops::billing_put::BillingSettings, reply: view::PlanView, errors: [401 "UNAUTHENTICATED", 409 "CONFLICT"]),
     route!(
         "PUT /v1/ops/promo-codes/{code}",
         "OpsPromoCodePut",

@@ -88,18 +88,11 @@ pub fn usage_of(e: &DomainEvent) -> Vec<(Metric, i64, Value)> {
     if e.is(types::MAP_SHAPE_DELETED) {
         return count(Metric::MapsShapesCount, -1);
     }
-    if e.is(types::MAP_SHAPES_IMPORTED) {
-        return d["created"].as_i64().filter(|n| *n > 0).map(|n| count(Metric::MapsShapesCount, n)).unwrap_or_default();
-    }
     if e.is(types::MAP_OVERLAY_CREATED) {
         return count(Metric::MapsOverlaysCount, 1);
     }
     if e.is(types::MAP_OVERLAY_DELETED) {
-        let mut out = count(Metric::MapsOverlaysCount, -1);
-        if let Some(n) = d["shapes"].as_i64().filter(|n| *n > 0) {
-            out.push((Metric::MapsShapesCount, -n, json!({ "subject": e.subject.id })));
-        }
-        return out;
+        return count(Metric::MapsOverlaysCount, -1);
     }
     Vec::new()
 }
@@ -204,7 +197,9 @@ mod tests {
         assert_eq!(m(event(types::USER_INVITED, json!({"seat": "assign"}))), [(Metric::SeatsUsed, 1)]);
         assert_eq!(m(event(types::USER_DEACTIVATED, json!({"seat": "unassign"}))), [(Metric::SeatsUsed, -1)]);
         assert_eq!(m(event(types::USER_CREATED, json!({"via": "invitation"}))), []);
-        assert_eq!(m(event(types::MAP_SHAPES_IMPORTED, json!({"created": 12}))), [(Metric::MapsShapesCount, 12)]);
+        // An import's shapes are each `map.shape.created`: its summary counts nothing more.
+        assert_eq!(m(event(types::MAP_SHAPES_IMPORTED, json!({"counts": {"created": 12}}))), []);
+        assert_eq!(m(event(types::MAP_SHAPE_CREATED, json!({}))), [(Metric::MapsShapesCount, 1)]);
         assert_eq!(m(event(types::NOTE_CREATED, json!({}))), []);
     }
 

@@ -74,7 +74,7 @@ async fn events_of(
     let mut cursor = None;
     loop {
         let q = Query::index(t, Index::ByParent, keys::billing_usage_pk(t, metric.as_str()))
-            .sk_between(from.map(|f| f.to_string()).unwrap_or_default(), format!("{end}"))
+            .sk_between(from.map(|f| f.to_string()).unwrap_or_else(|| "0".into()), end.to_string())
             .limit(Limit::max())
             .after(cursor);
         let page = store.query(q).await?;

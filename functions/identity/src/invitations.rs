@@ -62,7 +62,7 @@ async fn expire(app: &App, inv: &OneTime, now: Timestamp) -> Result<(), crm_stor
         crm_events::types::USER_INVITATION_EXPIRED,
         Actor::system(),
         Subject { kind: "user".into(), id: inv.user_id.to_string() },
-        json!({ "invitation_id": inv.id, "email": email, "expired_at": inv.expires_at }),
+        json!({ "invitation_id": inv.id, "email": email, "expired_at": inv.expires_at, "seat": "unassign" }),
     );
     close(app, inv, now, &event).await
 }

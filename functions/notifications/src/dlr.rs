@@ -44,6 +44,9 @@ pub struct Report {
     pub error_code: Option<String>,
     /// The recipient address the report is about.
     pub address: Option<String>,
+    /// What the provider charged (Infobip's `price`: `{pricePerMessage,
+    /// currency}`), passed on to billing's metering on `message.delivered`.
+    pub price: Option<Value>,
 }
 
 fn invalid(why: &str) -> AppError {
@@ -94,6 +97,7 @@ pub fn brevo(v: &Value) -> Result<Report, AppError> {
             None => c.to_string(),
         }),
         address: v.get("email").and_then(Value::as_str).map(|e| e.trim().to_lowercase()),
+        price: None,
     })
 }
 
@@ -129,6 +133,7 @@ pub fn infobip(v: &Value) -> Result<Vec<Report>, AppError> {
                 outcome,
                 error_code,
                 address: r.get("to").and_then(Value::as_str).map(|t| if t.starts_with('+') { t.to_string() } else { format!("+{t}") }),
+                price: r.get("price").filter(|p| p.get("pricePerMessage").is_some()).cloned(),
             })
         })
         .collect()

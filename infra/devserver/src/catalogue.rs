@@ -53,6 +53,7 @@ pub fn contexts() -> Vec<Context> {
         Context { binary: "deals", routes: infos(deals::ROUTES) },
         Context { binary: "inventory", routes: infos(inventory::ROUTES) },
         Context { binary: "maps", routes: infos(maps::ROUTES) },
+        Context { binary: "billing", routes: infos(billing::ROUTES) },
     ]
 }
 

@@ -30,6 +30,8 @@ pub const BREVO_KEY: &str = "xkeysib-local-fake-brevo-key";
 pub const INFOBIP_KEY: &str = "local-fake-infobip-key";
 /// The webhook secrets of the local stack (Brevo's bearer token, the password of Infobip's Basic credentials).
 pub const BREVO_WEBHOOK_TOKEN: &str = "local-brevo-webhook-token-0123456789";
+/// The local Stripe endpoint's signing secret (`whsec_…`, as `stripe listen` prints one).
+pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_local_stripe_webhook_secret_0123456789";
 pub const INFOBIP_WEBHOOK_TOKEN: &str = "local-infobip-webhook-token-0123456789";
 
 /// A delivery report a fake will post back, as the provider would.

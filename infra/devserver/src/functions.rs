@@ -26,6 +26,7 @@ pub const REGISTRY: &[&Registration] = &[
     &deals::FUNCTION,
     &inventory::FUNCTION,
     &maps::FUNCTION,
+    &billing::FUNCTION,
 ];
 
 /// The registered applications, each built once like a warm Lambda, and

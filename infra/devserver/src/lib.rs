@@ -214,6 +214,7 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
         ("INFOBIP_API_KEY".to_string(), fake_providers::INFOBIP_KEY.to_string()),
         ("INFOBIP_WEBHOOK_TOKEN".to_string(), fake_providers::INFOBIP_WEBHOOK_TOKEN.to_string()),
         ("BREVO_WEBHOOK_TOKEN".to_string(), fake_providers::BREVO_WEBHOOK_TOKEN.to_string()),
+        ("STRIPE_WEBHOOK_SECRETS".to_string(), fake_providers::STRIPE_WEBHOOK_SECRET.to_string()),
         ("GOOGLE_CLIENT_SECRET".to_string(), fake_mailboxes::GOOGLE_CLIENT_SECRET.to_string()),
         ("MICROSOFT_CLIENT_SECRET".to_string(), fake_mailboxes::MICROSOFT_CLIENT_SECRET.to_string()),
         ("TOKEN_ENCRYPTION_KEY".to_string(), state::token_encryption_key(opts.state_dir.as_deref())),

@@ -190,7 +190,7 @@ async fn apply(app: &App, r: &Report, now: Timestamp) -> Result<bool, AppError> 
         tx = tx.put_if("message", next.to_item()?, Condition::version_is(m.version)).emit(&system(
             kind,
             message_subject(),
-            json!({ "channel": m.channel, "provider": r.provider, "error_code": r.error_code, "provider_event": r.event }),
+            json!({ "channel": m.channel, "provider": r.provider, "error_code": r.error_code, "provider_event": r.event, "price": r.price }),
         ));
         let outcome = if status == MessageStatus::Delivered { "delivered" } else { "undelivered" };
         crm_events::metrics::emit(&[("Channel", m.channel.as_str()), ("Outcome", outcome)], &[("DeliveryReports", 1.0)]);

@@ -9,8 +9,8 @@ use crm_kernel::fields::Input;
 use crm_kernel::{AppError, Currency, FieldError, Timestamp};
 use crm_store::{item, Tx};
 
-use crate::routes::plan::get::PlanView;
 use crate::subscription::Subscription;
+use crate::view::PlanView;
 use crate::App;
 
 #[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]

@@ -14,8 +14,8 @@ use crm_http::{Call, Reply};
 use crm_kernel::{AppError, Timestamp};
 use crm_store::Tx;
 
-use crate::routes::plan::get::PlanView;
 use crate::subscription::Subscription;
+use crate::view::PlanView;
 use crate::App;
 
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]

@@ -9,7 +9,7 @@ use crm_kernel::{AppError, Timestamp};
 use crm_store::Tx;
 use serde_json::json;
 
-use crate::routes::plan::get::PlanView;
+use crate::view::PlanView;
 use crate::App;
 
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]

@@ -8,8 +8,8 @@ use crm_kernel::{AppError, Timestamp};
 use crm_store::Tx;
 use serde_json::json;
 
-use crate::routes::plan::get::PlanView;
 use crate::subscription::Subscription;
+use crate::view::PlanView;
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {

@@ -79,7 +79,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         crm_events::types::USER_CREATED,
         user.id,
         Subject { kind: "user".into(), id: user.id.to_string() },
-        json!({ "email": user.email, "roles": user.roles }),
+        json!({ "email": user.email, "roles": user.roles, "seat": "assign" }),
     );
     let tx = Tx::new()
         .put_new("tenant", tenant.to_item()?)

@@ -13,7 +13,7 @@ use crate::App;
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let p = call.principal()?.clone();
     let inv = super::open(app, &call).await?;
-    let data = json!({ "invitation_id": inv.id, "email": inv.payload["email"], "expires_at": inv.expires_at });
+    let data = json!({ "invitation_id": inv.id, "email": inv.payload["email"], "expires_at": inv.expires_at, "seat": "unassign" });
     let subject = Subject { kind: "user".into(), id: inv.user_id.to_string() };
     let event = super::super::super::event(&call, p.tenant_id, crm_events::types::USER_INVITATION_REVOKED, p.user_id, subject, data);
     match crate::invitations::close(app, &inv, Timestamp::now(), &event).await {

@@ -48,7 +48,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         crm_events::types::USER_INVITED,
         p.user_id,
         Subject { kind: "user".into(), id: user_id.to_string() },
-        json!({ "email": email, "roles": roles }),
+        json!({ "email": email, "roles": roles, "seat": "assign" }),
     );
     let tx = Tx::new()
         .put_new("invitation", invitation.to_item(Purpose::Invitation)?)

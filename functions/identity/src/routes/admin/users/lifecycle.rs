@@ -105,7 +105,7 @@ pub async fn apply(app: &App, call: &Call, action: Action, user: User) -> Result
         action.event(),
         p.user_id,
         Subject { kind: "user".into(), id: id.to_string() },
-        json!({ "from": user.status, "to": status }),
+        json!({ "from": user.status, "to": status, "seat": seat_change(action, &user.status, &status) }),
     );
     let mut tx = Tx::new().put_if("user", updated.to_item()?, Condition::version_is(user.version)).emit_audited(&event);
     if now_deleted {
@@ -129,10 +129,10 @@ pub async fn apply(app: &App, call: &Call, action: Action, user: User) -> Result
     // Seats: a deactivated user frees one; reactivating one takes one back.
     let tenant: Tenant = app.store.get_as(&Tenant::key(p.tenant_id)).await?.ok_or(AppError::NotFound)?;
     let entitlements = crate::seats::of_model(&access, &tenant.plan);
-    if status == UserStatus::Deactivated && user.status != UserStatus::Deactivated {
-        tx = seats::release(tx, p.tenant_id);
-    } else if action == Action::Reactivate && user.status == UserStatus::Deactivated {
-        tx = seats::take(tx, p.tenant_id, &entitlements);
+    match seat_change(action, &user.status, &status) {
+        Some("unassign") => tx = seats::release(tx, p.tenant_id),
+        Some(_) => tx = seats::take(tx, p.tenant_id, &entitlements),
+        None => {}
     }
     if let Some(family) = action.notice() {
         tx = crate::notices::to_user(tx, &tenant.name, &updated, family)?;
@@ -148,6 +148,19 @@ pub async fn apply(app: &App, call: &Call, action: Action, user: User) -> Result
             Err(AppError::Conflict("the account changed meanwhile; retry".into()))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The seat ledger's entry of a lifecycle change (pure): deactivating or
+/// deleting an active user frees a seat, reactivating a deactivated one
+/// takes one. The event carries it (`seat`), for billing's ledger.
+fn seat_change(action: Action, from: &UserStatus, to: &UserStatus) -> Option<&'static str> {
+    if *to == UserStatus::Deactivated && *from != UserStatus::Deactivated {
+        Some("unassign")
+    } else if action == Action::Reactivate && *from == UserStatus::Deactivated {
+        Some("assign")
+    } else {
+        None
     }
 }
 

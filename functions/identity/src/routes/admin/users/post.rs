@@ -56,7 +56,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         crm_events::types::USER_CREATED,
         p.user_id,
         Subject { kind: "user".into(), id: user.id.to_string() },
-        json!({ "email": user.email, "roles": user.roles }),
+        json!({ "email": user.email, "roles": user.roles, "seat": "assign" }),
     );
     // The new user proves the address with the link mailed now (administration waits for it).
     let (verification, message) = crate::mail::verification(app, &tenant.name, &user, now).await?;

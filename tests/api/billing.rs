@@ -1,0 +1,250 @@
+//! Billing end to end: Stripe's signed webhooks (refusals change nothing, a
+//! replay changes state once) and dunning on a simulated clock; the metering
+//! worker exact under duplicates and any order, with a recount that finds no
+//! drift; the monthly close drafting one invoice per period however often
+//! it runs.
+
+use crm_events::{types, Actor, DomainEvent, Subject};
+use crm_kernel::Timestamp;
+use serde_json::{json, Value};
+
+use crate::helpers::{body_of, bridge_message, drained, eventually, queue, sdk, send, stack, TestApp, OPERATOR_KEY, PIPELINE};
+
+/// The local Stripe endpoint's secret (the dev server's).
+const SECRET: &str = "whsec_local_stripe_webhook_secret_0123456789";
+
+fn ops(method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    reqwest::Client::new().request(method, format!("{}{path}", stack().url)).header("x-operator-key", OPERATOR_KEY)
+}
+
+async fn billing_settings(app: &TestApp, body: Value) -> Value {
+    let (status, reply) = send(ops(reqwest::Method::PUT, &format!("/v1/ops/tenants/{}/billing", app.tenant)).json(&body)).await;
+    assert_eq!(status, 200, "{reply}");
+    reply
+}
+
+fn stripe_event(id: &str, kind: &str, created: i64, object: Value) -> Vec<u8> {
+    // Pretty-printed, as Stripe sends it: the signature is over these bytes.
+    serde_json::to_vec_pretty(&json!({
+        "id": id, "object": "event", "api_version": "2026-07-29.dahlia", "created": created,
+        "data": { "object": object }, "livemode": false, "pending_webhooks": 1,
+        "request": { "id": null, "idempotency_key": null }, "type": kind,
+    }))
+    .unwrap()
+}
+
+async fn deliver(body: &[u8], signature: Option<String>) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}/v1/webhooks/stripe", stack().url))
+        .header("content-type", "application/json; charset=utf-8")
+        .header("user-agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
+        .body(body.to_vec());
+    if let Some(s) = signature {
+        req = req.header("stripe-signature", s);
+    }
+    send(req).await
+}
+
+fn now() -> i64 {
+    Timestamp::now().unix_seconds()
+}
+
+async fn plan(app: &TestApp) -> Value {
+    body_of(app.get("/v1/billing/plan")).await["data"].clone()
+}
+
+#[tokio::test]
+async fn stripe_webhooks_are_verified_applied_once_and_dunning_walks_from_past_due_to_restored() {
+    let app = TestApp::with_plan(&["admin"], "DevPro").await;
+    let customer = format!("cus_{}", ulid::Ulid::new());
+    billing_settings(&app, json!({ "provider": "stripe", "provider_customer_id": customer, "grace_days": 7 })).await;
+    let before = plan(&app).await;
+    assert_eq!((before["subscription"]["status"].as_str(), before["standing"].as_str()), (Some("active"), Some("good")), "{before}");
+
+    // A failed charge a day ago.
+    let failed = stripe_event(
+        &format!("evt_{}", ulid::Ulid::new()),
+        "charge.failed",
+        now() - 86_400,
+        json!({ "id": "ch_1", "object": "charge", "customer": customer, "amount": 4999, "currency": "usd",
+                "failure_code": "card_declined", "failure_message": "Your card was declined.", "status": "failed" }),
+    );
+    let t = now();
+    let good = crm_billing::signature::header(SECRET, t, &failed);
+    let mut one_byte = failed.clone();
+    let at = one_byte.iter().position(|b| *b == b'4').unwrap();
+    one_byte[at] = b'5';
+    for (what, body, signature) in [
+        ("a wrong secret", failed.clone(), Some(crm_billing::signature::header("whsec_someone_elses_secret_000", t, &failed))),
+        ("a stale timestamp", failed.clone(), Some(crm_billing::signature::header(SECRET, t - 301, &failed))),
+        ("a body changed by one byte", one_byte, Some(good.clone())),
+        ("no header", failed.clone(), None),
+    ] {
+        let (status, body) = deliver(&body, signature).await;
+        assert_eq!(status, 400, "{what}: {body}");
+        assert_eq!(body["error"]["code"], "VALIDATION_ERROR", "{what}: {body}");
+        assert_eq!(plan(&app).await["subscription"], before["subscription"], "{what} changed nothing");
+    }
+
+    let (status, first) = deliver(&failed, Some(good.clone())).await;
+    assert_eq!(
+        (status, first["data"]["outcome"].as_str(), first["data"]["duplicate"].as_bool()),
+        (200, Some("applied"), Some(false)),
+        "{first}"
+    );
+    let past_due = plan(&app).await;
+    assert_eq!(
+        (past_due["subscription"]["status"].as_str(), past_due["standing"].as_str()),
+        (Some("past_due"), Some("grace")),
+        "{past_due}"
+    );
+    // A replay (Stripe retries; the same event, signed again) changes nothing.
+    let (status, replay) = deliver(&failed, Some(crm_billing::signature::header(SECRET, now(), &failed))).await;
+    assert_eq!((status, replay["data"]["duplicate"].as_bool()), (200, Some(true)), "{replay}");
+    assert_eq!(plan(&app).await["subscription"], past_due["subscription"]);
+    // In the grace, everything still works.
+    assert_eq!(send(app.get("/v1/maps/overlays")).await.0, 200);
+
+    // The clock moves past the grace (the operator shortens it to none):
+    // the plan's features are restricted, billing and the admin panel are not.
+    let restricted = billing_settings(&app, json!({ "grace_days": 0 })).await;
+    assert_eq!(restricted["data"]["standing"], "restricted", "{restricted}");
+    let (status, refused) = send(app.get("/v1/maps/overlays")).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (402, Some("PLAN_REQUIRED")), "{refused}");
+    assert_eq!(send(app.get("/v1/billing/plan")).await.0, 200);
+    assert_eq!(send(app.get("/v1/admin/users")).await.0, 200);
+
+    // invoice.paid restores access at once.
+    let paid = stripe_event(
+        &format!("evt_{}", ulid::Ulid::new()),
+        "invoice.paid",
+        now(),
+        json!({ "id": "in_1", "object": "invoice", "customer": customer, "status": "paid", "amount_paid": 4999, "currency": "usd", "lines": { "object": "list", "data": [] } }),
+    );
+    let (status, applied) = deliver(&paid, Some(crm_billing::signature::header(SECRET, now(), &paid))).await;
+    assert_eq!((status, applied["data"]["outcome"].as_str()), (200, Some("applied")), "{applied}");
+    let restored = plan(&app).await;
+    assert_eq!((restored["subscription"]["status"].as_str(), restored["standing"].as_str()), (Some("active"), Some("good")), "{restored}");
+    assert_eq!(send(app.get("/v1/maps/overlays")).await.0, 200);
+
+    // An older charge.failed arriving late does not undo the payment.
+    let late = stripe_event(
+        &format!("evt_{}", ulid::Ulid::new()),
+        "charge.failed",
+        now() - 3_600,
+        json!({ "id": "ch_2", "object": "charge", "customer": customer }),
+    );
+    let (status, stale) = deliver(&late, Some(crm_billing::signature::header(SECRET, now(), &late))).await;
+    assert_eq!((status, stale["data"]["outcome"].as_str()), (200, Some("stale")), "{stale}");
+    assert_eq!(plan(&app).await["subscription"]["status"], "active");
+
+    // The admins heard of the failure once: an inbox entry and an email.
+    let told = crate::helpers::queued_messages(app.tenant).await;
+    let failures: Vec<&str> = told.iter().filter(|m| m.template_code == "billing.payment_failed").map(|m| m.channel.as_str()).collect();
+    assert_eq!(failures.len(), 2, "{failures:?}");
+
+    // Another tenant's customer in a claim resolves to nobody.
+    let other = TestApp::with_plan(&["admin"], "DevPro").await;
+    let claim = stripe_event(
+        &format!("evt_{}", ulid::Ulid::new()),
+        "charge.failed",
+        now(),
+        json!({ "id": "ch_3", "object": "charge", "customer": "cus_unknown", "metadata": { "tenantId": other.tenant.to_string() } }),
+    );
+    let (status, unmatched) = deliver(&claim, Some(crm_billing::signature::header(SECRET, now(), &claim))).await;
+    assert_eq!((status, unmatched["data"]["outcome"].as_str()), (200, Some("unmatched")), "{unmatched}");
+    assert_eq!(plan(&other).await["subscription"]["status"], "active");
+}
+
+fn sent(app: &TestApp, channel: &str, mirror: bool) -> DomainEvent {
+    let data = if mirror {
+        json!({ "channel": channel, "provider": "brevo", "mirror_of": "m0" })
+    } else {
+        json!({ "channel": channel, "provider": "infobip" })
+    };
+    DomainEvent::new(
+        app.tenant,
+        types::MESSAGE_SENT,
+        Actor::system(),
+        Subject { kind: "message".into(), id: ulid::Ulid::new().to_string() },
+        data,
+    )
+}
+
+async fn counter(app: &TestApp, metric: &str) -> Option<Value> {
+    let usage = body_of(app.get(&format!("/v1/billing/usage?metric={metric}"))).await;
+    usage["data"]["counters"].as_array().and_then(|c| c.first().cloned())
+}
+
+#[tokio::test]
+async fn metering_counts_each_event_once_in_any_order_and_the_recount_finds_no_drift() {
+    let app = TestApp::with_plan(&["admin"], "DevPro").await;
+    // A stored subscription (the recount walks them).
+    billing_settings(&app, json!({ "time_zone": "UTC" })).await;
+    let mut events: Vec<DomainEvent> = Vec::new();
+    events.extend((0..20).map(|_| sent(&app, "sms", false)));
+    events.extend((0..5).map(|_| sent(&app, "whatsapp", false)));
+    events.extend((0..4).map(|_| sent(&app, "email", false)));
+    events.push(sent(&app, "email", true));
+    // 10 % delivered twice, and the whole in a scrambled order.
+    let mut delivered: Vec<&DomainEvent> = events.iter().collect();
+    delivered.extend(events.iter().step_by(10));
+    delivered.reverse();
+    delivered.rotate_left(7);
+    let (url, _) = queue("BillingMeterQueue");
+    let sqs = aws_sdk_sqs::Client::new(&sdk().await);
+    for e in &delivered {
+        sqs.send_message().queue_url(&url).message_body(bridge_message(e)).send().await.unwrap();
+    }
+    drained(&url).await;
+    let value = |c: Option<Value>| c.and_then(|c| c["value"].as_i64());
+    assert_eq!(value(counter(&app, "sms.sent").await), Some(20));
+    assert_eq!(value(counter(&app, "whatsapp.sent").await), Some(5));
+    assert_eq!(value(counter(&app, "email.sent").await), Some(4), "a mirrored email is not counted");
+
+    // The daily recount recomputes the month from the usage events.
+    let fired =
+        body_of(reqwest::Client::new().post(format!("{}/_local/schedules/BillingRecountFunction", stack().url)).json(&json!({}))).await;
+    assert!(fired["tenants"].as_u64().unwrap_or(0) >= 1, "{fired}");
+    let recounted =
+        eventually("the recount", PIPELINE, || async { counter(&app, "sms.sent").await.filter(|c| c["recounted_at"].is_string()) }).await;
+    assert_eq!((recounted["value"].as_i64(), recounted["drift"].as_i64()), (Some(20), Some(0)), "{recounted}");
+}
+
+#[tokio::test]
+async fn the_close_drafts_one_invoice_per_period_however_often_it_runs() {
+    let app = TestApp::with_plan(&["admin"], "DevPro").await;
+    let settings = billing_settings(&app, json!({ "time_zone": "Africa/Cairo" })).await;
+    let period = settings["data"]["subscription"]["period"].as_str().unwrap().to_string();
+    let closes = Timestamp::parse(settings["data"]["subscription"]["renews_at"].as_str().unwrap()).unwrap();
+    let quote = body_of(app.post("/v1/billing/preview").json(&json!({}))).await;
+    let (url, _) = queue("BillingInvoicingQueue");
+    for _ in 0..2 {
+        let fired = body_of(
+            reqwest::Client::new()
+                .post(format!("{}/_local/schedules/BillingCloseFunction", stack().url))
+                .json(&json!({ "now": closes.plus_seconds(60).to_string() })),
+        )
+        .await;
+        assert!(fired["tenants"].is_u64(), "{fired}");
+        drained(&url).await;
+    }
+    let invoices = eventually("the invoice", PIPELINE, || async {
+        let list = body_of(app.get("/v1/billing/invoices")).await;
+        list["data"].as_array().filter(|l| !l.is_empty()).cloned()
+    })
+    .await;
+    assert_eq!(invoices.len(), 1, "{invoices:?}");
+    let invoice = &invoices[0];
+    assert_eq!((invoice["period"].as_str(), invoice["status"].as_str()), (Some(period.as_str()), Some("draft")));
+    assert_eq!(invoice["lines"], quote["data"]["lines"], "the invoice is the quote made before the close");
+    let total: i64 = invoice["lines"].as_array().unwrap().iter().map(|l| l["amount"].as_i64().unwrap()).sum();
+    assert_eq!(invoice["total_amount"].as_i64(), Some(total));
+    let id = invoice["id"].as_str().unwrap();
+    assert_eq!(body_of(app.get(&format!("/v1/billing/invoices/{id}"))).await["data"]["id"], invoice["id"]);
+    let rolled = plan(&app).await;
+    assert_ne!(rolled["subscription"]["period"].as_str(), Some(period.as_str()), "the subscription is in its next period");
+    // Another tenant sees none of it.
+    let other = TestApp::admin().await;
+    assert_eq!(send(other.get(&format!("/v1/billing/invoices/{id}"))).await.0, 404);
+}
