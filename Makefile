@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 TOOLS_VENV := infra/.venv-tools
 
-.PHONY: dev test emulator emulator-stop unit template openapi client-check fuzz-tools sam-validate sam-build bench bench-calls fmt lint
+.PHONY: dev test emulator emulator-stop unit template openapi client-check fuzz-tools sam-validate sam-build bench bench-calls bench-meter fmt lint
 
 ## Run the whole system locally: emulator + provisioning + dev server + workers, demo tenant seeded.
 dev: emulator
@@ -62,6 +62,10 @@ bench:
 ## DynamoDB calls per request on the main routes (local stack against the emulator).
 bench-calls: emulator
 	$(CARGO) run -q -p coldstart --bin dbcalls
+
+## The billing metering worker: events per second and DynamoDB calls per event (local stack).
+bench-meter: emulator
+	$(CARGO) run -q -p coldstart --bin meter
 
 fmt:
 	$(CARGO) fmt --all

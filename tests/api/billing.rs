@@ -127,21 +127,31 @@ async fn stripe_webhooks_are_verified_applied_once_and_dunning_walks_from_past_d
     assert_eq!((restored["subscription"]["status"].as_str(), restored["standing"].as_str()), (Some("active"), Some("good")), "{restored}");
     assert_eq!(send(app.get("/v1/maps/overlays")).await.0, 200);
 
-    // An older charge.failed arriving late does not undo the payment.
-    let late = stripe_event(
-        &format!("evt_{}", ulid::Ulid::new()),
-        "charge.failed",
-        now() - 3_600,
-        json!({ "id": "ch_2", "object": "charge", "customer": customer }),
-    );
-    let (status, stale) = deliver(&late, Some(crm_billing::signature::header(SECRET, now(), &late))).await;
+    // Out of order, resolved by the events' own times: an older failure
+    // arriving late does not undo the payment…
+    let signed = |body: &[u8]| Some(crm_billing::signature::header(SECRET, now(), body));
+    let event = |kind: &str, created: i64, object: Value| stripe_event(&format!("evt_{}", ulid::Ulid::new()), kind, created, object);
+    let late = event("charge.failed", now() - 3_600, json!({ "id": "ch_2", "object": "charge", "customer": customer }));
+    let (status, stale) = deliver(&late, signed(&late)).await;
     assert_eq!((status, stale["data"]["outcome"].as_str()), (200, Some("stale")), "{stale}");
+    assert_eq!(plan(&app).await["subscription"]["status"], "active");
+    // …and an older invoice's payment does not settle a newer failure.
+    let newer = event("charge.failed", now() + 30, json!({ "id": "ch_4", "object": "charge", "customer": customer }));
+    assert_eq!(deliver(&newer, signed(&newer)).await.0, 200);
+    assert_eq!(plan(&app).await["subscription"]["status"], "past_due");
+    let older_paid =
+        event("invoice.paid", now() - 60, json!({ "id": "in_0", "object": "invoice", "customer": customer, "status": "paid" }));
+    let (status, stale) = deliver(&older_paid, signed(&older_paid)).await;
+    assert_eq!((status, stale["data"]["outcome"].as_str()), (200, Some("stale")), "{stale}");
+    assert_eq!(plan(&app).await["subscription"]["status"], "past_due");
+    let settled = event("invoice.paid", now() + 60, json!({ "id": "in_2", "object": "invoice", "customer": customer, "status": "paid" }));
+    assert_eq!(deliver(&settled, signed(&settled)).await.0, 200);
     assert_eq!(plan(&app).await["subscription"]["status"], "active");
 
     // The admins heard of the failure once: an inbox entry and an email.
     let told = crate::helpers::queued_messages(app.tenant).await;
     let failures: Vec<&str> = told.iter().filter(|m| m.template_code == "billing.payment_failed").map(|m| m.channel.as_str()).collect();
-    assert_eq!(failures.len(), 2, "{failures:?}");
+    assert_eq!(failures.len(), 4, "two failures, each an inbox entry and an email, once: {failures:?}");
 
     // Another tenant's customer in a claim resolves to nobody.
     let other = TestApp::with_plan(&["admin"], "DevPro").await;
@@ -214,21 +224,32 @@ async fn metering_counts_each_event_once_in_any_order_and_the_recount_finds_no_d
 #[tokio::test]
 async fn the_close_drafts_one_invoice_per_period_however_often_it_runs() {
     let app = TestApp::with_plan(&["admin"], "DevPro").await;
+    // Its own zone: the period closes at 22:00 UTC, before the tenants of
+    // other tests (UTC) would, so the close below touches none of them.
     let settings = billing_settings(&app, json!({ "time_zone": "Africa/Cairo" })).await;
     let period = settings["data"]["subscription"]["period"].as_str().unwrap().to_string();
     let closes = Timestamp::parse(settings["data"]["subscription"]["renews_at"].as_str().unwrap()).unwrap();
     let quote = body_of(app.post("/v1/billing/preview").json(&json!({}))).await;
+    // The schedule fans the tenant out; while that runs the same tenant's
+    // close is delivered twice more at once, and the schedule runs again.
     let (url, _) = queue("BillingInvoicingQueue");
-    for _ in 0..2 {
-        let fired = body_of(
-            reqwest::Client::new()
-                .post(format!("{}/_local/schedules/BillingCloseFunction", stack().url))
-                .json(&json!({ "now": closes.plus_seconds(60).to_string() })),
-        )
-        .await;
-        assert!(fired["tenants"].is_u64(), "{fired}");
-        drained(&url).await;
-    }
+    let sqs = aws_sdk_sqs::Client::new(&sdk().await);
+    let at = closes.plus_seconds(60).to_string();
+    let fire = || async {
+        body_of(reqwest::Client::new().post(format!("{}/_local/schedules/BillingCloseFunction", stack().url)).json(&json!({ "now": at })))
+            .await
+    };
+    let fired = fire().await;
+    assert!(fired["tenants"].as_u64().is_some_and(|n| n >= 1), "the tenant was due: {fired}");
+    let message = json!({ "kind": "tenant", "work": "close", "tenant_id": app.tenant.to_string(), "now": at }).to_string();
+    let (a, b) = tokio::join!(
+        sqs.send_message().queue_url(&url).message_body(&message).send(),
+        sqs.send_message().queue_url(&url).message_body(&message).send()
+    );
+    a.unwrap();
+    b.unwrap();
+    assert!(fire().await["tenants"].as_u64().is_some());
+    drained(&url).await;
     let invoices = eventually("the invoice", PIPELINE, || async {
         let list = body_of(app.get("/v1/billing/invoices")).await;
         list["data"].as_array().filter(|l| !l.is_empty()).cloned()
@@ -247,4 +268,55 @@ async fn the_close_drafts_one_invoice_per_period_however_often_it_runs() {
     // Another tenant sees none of it.
     let other = TestApp::admin().await;
     assert_eq!(send(other.get(&format!("/v1/billing/invoices/{id}"))).await.0, 404);
+}
+
+#[tokio::test]
+async fn a_stripe_tenants_invoice_is_finalised_through_the_adapter_and_its_payment_comes_back_by_webhook() {
+    let app = TestApp::with_plan(&["admin"], "DevPro").await;
+    // ensureCustomer: the adapter creates the tenant's customer on the fake Stripe.
+    // UTC+14: its period closes before every other test's tenant's.
+    let settings = billing_settings(&app, json!({ "provider": "stripe", "time_zone": "Pacific/Kiritimati" })).await;
+    let customer = settings["data"]["subscription"]["provider_customer_id"].as_str().unwrap_or_default().to_string();
+    assert!(customer.starts_with("cus_"), "{settings}");
+    let closes = Timestamp::parse(settings["data"]["subscription"]["renews_at"].as_str().unwrap()).unwrap();
+    let fired = body_of(
+        reqwest::Client::new()
+            .post(format!("{}/_local/schedules/BillingCloseFunction", stack().url))
+            .json(&json!({ "now": closes.plus_seconds(1).to_string() })),
+    )
+    .await;
+    assert!(fired["tenants"].as_u64().is_some_and(|n| n >= 1), "the tenant was due: {fired}");
+    // Drafted, finalised on Stripe, and `invoice.finalized` back through the webhook.
+    let invoice = eventually("the invoice open on Stripe", PIPELINE, || async {
+        let list = body_of(app.get("/v1/billing/invoices")).await;
+        list["data"].as_array().and_then(|l| l.first().cloned()).filter(|i| i["status"] == "open" && i["provider_invoice_id"].is_string())
+    })
+    .await;
+    let stripe_id = invoice["provider_invoice_id"].as_str().unwrap().to_string();
+    let on_stripe = body_of(
+        reqwest::Client::new()
+            .get(format!("{}/_local/fake/stripe/v1/invoices/{stripe_id}", stack().url))
+            .bearer_auth("sk_test_local_fake_stripe_key_0123456789"),
+    )
+    .await;
+    assert_eq!(on_stripe["amount_due"], invoice["total_amount"], "Stripe bills exactly our lines: {on_stripe}");
+    assert_eq!(on_stripe["metadata"]["invoiceId"], invoice["id"]);
+    assert_eq!(on_stripe["lines"]["data"].as_array().map(Vec::len), invoice["lines"].as_array().map(Vec::len));
+
+    // The payment fails, then succeeds (the local `stripe trigger`).
+    let trigger = |kind: &str| {
+        reqwest::Client::new()
+            .post(format!("{}/_local/fake/stripe/trigger", stack().url))
+            .json(&json!({ "type": kind, "invoice": stripe_id }))
+    };
+    assert_eq!(send(trigger("invoice.payment_failed")).await.0, 200);
+    eventually("past due", PIPELINE, || async { (plan(&app).await["subscription"]["status"] == "past_due").then_some(()) }).await;
+    assert_eq!(send(trigger("invoice.paid")).await.0, 200);
+    let paid = eventually("paid", PIPELINE, || async {
+        let i = body_of(app.get(&format!("/v1/billing/invoices/{}", invoice["id"].as_str().unwrap()))).await["data"].clone();
+        (i["status"] == "paid").then_some(i)
+    })
+    .await;
+    assert!(paid["paid_at"].is_string(), "{paid}");
+    assert_eq!(plan(&app).await["subscription"]["status"], "active");
 }

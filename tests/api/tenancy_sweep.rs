@@ -1,5 +1,5 @@
 //! The cross-tenant sweep (issues 5 and 6): every route of the CRM records,
-//! activities, approvals, access-control, deals, leads, inventory and maps modules that takes an id is
+//! activities, approvals, access-control, deals, leads, inventory, maps and billing modules that takes an id is
 //! called by another tenant's admin with this tenant's real ids — each
 //! answers 404, and nothing of this tenant changes. A new route with an id
 //! under these prefixes fails this test until it is swept.
@@ -32,6 +32,7 @@ const PREFIXES: &[&str] = &[
     "/v1/units",
     "/v1/payment-plans",
     "/v1/maps",
+    "/v1/billing",
 ];
 
 fn id_of(v: &Value) -> String {
@@ -136,6 +137,27 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
         )
         .await,
     );
+    // An invoice of the owner (a fixture: a close would touch other tests' tenants).
+    let invoice = billing::invoices::Invoice {
+        id: crm_kernel::EntityId::new(),
+        tenant_id: owner.tenant,
+        period: "2026-10".into(),
+        period_start: "2026-10-01".into(),
+        period_end: "2026-11-01".into(),
+        lines: Vec::new(),
+        total_amount: 0,
+        currency: crm_kernel::Currency::parse("USD").unwrap(),
+        status: crm_billing::invoice::InvoiceStatus::Draft,
+        provider_invoice_id: None,
+        provider_error: None,
+        created_at: crm_kernel::Timestamp::now(),
+        finalized_at: None,
+        paid_at: None,
+        voided_at: None,
+        version: 1,
+    };
+    crate::helpers::fixture_store().await.put(invoice.to_item().unwrap()).await.unwrap();
+    let invoice = invoice.id.to_string();
     let before = owner.get_json(&format!("/v1/contacts/{contact}")).await;
 
     let ids: BTreeMap<&str, &str> = [
@@ -161,6 +183,7 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
         ("/v1/payment-plans/{id}", plan.as_str()),
         ("/v1/maps/overlays/{id}", overlay.as_str()),
         ("/v1/maps/shapes/{id}", shape.as_str()),
+        ("/v1/billing/invoices/{id}", invoice.as_str()),
     ]
     .into_iter()
     .collect();
@@ -220,6 +243,11 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
         assert_eq!(status, 404, "{key} with another tenant's id answered {status}: {body}");
         swept += 1;
     }
+    assert_eq!(
+        owner.get_json(&format!("/v1/billing/invoices/{invoice}")).await["data"]["id"],
+        invoice.as_str(),
+        "the owner still has its invoice"
+    );
     assert!(swept >= 55, "only {swept} routes swept");
     assert_eq!(owner.get_json(&format!("/v1/contacts/{contact}")).await["data"], before["data"], "nothing of the owner changed");
     assert_eq!(owner.get_json(&format!("/v1/tasks/{task}")).await["data"]["status"], "open");

@@ -65,8 +65,6 @@ struct SessionView {
     revoked_at: Option<String>,
 }
 
-/// Whether a session still carries requests for `user`: not revoked, its
-/// owner's, and opened after the owner's last "log out everywhere" (pure).
 /// The entitlements a tenant is served: restricted to what an unpaid
 /// tenant keeps once its grace has run out (billing's dunning, ADR 0028).
 fn billed(tenant: &TenantView, e: crm_auth::entitlements::Entitlements) -> crm_auth::entitlements::Entitlements {
@@ -77,6 +75,8 @@ fn billed(tenant: &TenantView, e: crm_auth::entitlements::Entitlements) -> crm_a
     }
 }
 
+/// Whether a session still carries requests for `user`: not revoked, its
+/// owner's, and opened after the owner's last "log out everywhere" (pure).
 fn session_live(session: Option<&SessionView>, user: &str, valid_after: Option<Timestamp>) -> bool {
     let Some(s) = session else { return false };
     let opened_after = match valid_after {

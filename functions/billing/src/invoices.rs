@@ -37,6 +37,9 @@ pub struct Invoice {
     pub currency: Currency,
     pub status: InvoiceStatus,
     pub provider_invoice_id: Option<String>,
+    /// Why the provider refused it (a request it will never accept), if it did.
+    #[serde(default)]
+    pub provider_error: Option<String>,
     pub created_at: Timestamp,
     pub finalized_at: Option<Timestamp>,
     pub paid_at: Option<Timestamp>,
@@ -64,7 +67,15 @@ pub fn period_marker(t: TenantId, period: &str) -> crm_store::Key {
     keys::unique(t, "INVOICE_PERIOD", period)
 }
 
-/// The counters of `period` (flows) with the levels (`all`).
+/// The seats the tenant holds now: identity's seat counter, kept in the
+/// same transaction as each user and invitation (what `users.max` holds).
+pub async fn seats_held(store: &Store, t: TenantId) -> Result<i64, StoreError> {
+    let usage = store.get(&keys::usage(t)).await?.unwrap_or_default();
+    Ok(usage.get("seats_used").and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok()).unwrap_or(0))
+}
+
+/// The counters of `period` (flows) with the levels (`all`); `seats.used`
+/// is the seats held ([`seats_held`]), the seat ledger's authority.
 pub async fn counters(store: &Store, t: TenantId, period: &str) -> Result<BTreeMap<Metric, i64>, StoreError> {
     let mut out = BTreeMap::new();
     for p in [period, "all"] {
@@ -78,6 +89,7 @@ pub async fn counters(store: &Store, t: TenantId, period: &str) -> Result<BTreeM
             }
         }
     }
+    out.insert(Metric::SeatsUsed, seats_held(store, t).await?);
     Ok(out)
 }
 
@@ -134,6 +146,7 @@ async fn close(store: &Store, s: &Subscription, now: Timestamp) -> Result<Invoic
         currency: s.currency,
         status: InvoiceStatus::Draft,
         provider_invoice_id: None,
+        provider_error: None,
         created_at: now,
         finalized_at: None,
         paid_at: None,

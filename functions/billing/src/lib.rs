@@ -22,8 +22,10 @@ pub mod invoices;
 pub mod metering;
 pub mod notices;
 pub mod promos;
+pub mod provider;
 pub mod recount;
 pub mod routes;
+pub mod stripe;
 pub mod stripe_events;
 pub mod subscription;
 pub mod view;
@@ -48,6 +50,8 @@ pub struct App {
     pub stripe_webhook_secrets: Vec<String>,
     /// The SaaS operator's key for `/v1/ops/*` (`OPERATOR_KEY`).
     pub operator_key: Option<String>,
+    /// The Stripe adapter, when `STRIPE_API_KEY` is configured.
+    pub stripe: Option<stripe::Stripe>,
 }
 
 impl App {
@@ -72,11 +76,18 @@ impl App {
                 trial_days: days("BILLING_TRIAL_DAYS", i64::from(crm_billing::catalogue().trial_days))?,
                 grace_days: days("BILLING_GRACE_DAYS", crm_billing::dunning::DEFAULT_GRACE_DAYS)?,
             },
-            stripe_webhook_secrets: env
-                .get("STRIPE_WEBHOOK_SECRETS")
-                .map(|v| v.split(',').map(str::trim).filter(|s| s.len() >= 16).map(str::to_string).collect())
-                .unwrap_or_default(),
+            stripe_webhook_secrets: match env.get("STRIPE_WEBHOOK_SECRETS").filter(|v| *v != "set-me") {
+                None => Vec::new(),
+                Some(v) => {
+                    let secrets: Vec<String> = v.split(',').map(str::trim).map(str::to_string).collect();
+                    if secrets.iter().any(|s| s.len() < 16 || !s.starts_with("whsec_")) {
+                        return Err("STRIPE_WEBHOOK_SECRETS must be endpoint signing secrets (whsec_…), comma-separated".into());
+                    }
+                    secrets
+                }
+            },
             operator_key,
+            stripe: stripe::Stripe::from_env(env)?,
         })
     }
 
@@ -160,7 +171,7 @@ pub const ROUTES: &[Route<App>] = &[
         "OpsTenantPlanPut",
         Access::Public,
         routes::ops::plan_put::handle,
-        "Change a tenant's plan (operator key): prorated, entitlements synced", body: routes::ops::plan_put::PlanChange, reply: view::PlanView, errors: [401 "UNAUTHENTICATED", 409 "CONFLICT", 422 "INVALID_TRANSITION"]),
+        "Change a tenant's plan (operator key): prorated, entitlements synced", body: routes::ops::plan_put::PlanChange, reply: view::PlanView, errors: [401 "UNAUTHENTICATED", 409 "ALREADY_BILLED", 409 "CONFLICT", 422 "INVALID_TRANSITION"]),
     route!(
         "PUT /v1/ops/tenants/{id}/billing",
         "OpsTenantBillingPut",
@@ -174,11 +185,47 @@ pub const ROUTES: &[Route<App>] = &[
         routes::ops::promo_put::handle,
         "Define a promo code (operator key)", body: crm_billing::promo::PromoRequest, reply: crm_billing::promo::PromoCode, errors: [401 "UNAUTHENTICATED"]),
     route!(
+        "POST /v1/ops/tenants/{id}/invoices/{invoiceId}/finalize",
+        "OpsInvoiceFinalize",
+        Access::Public,
+        routes::ops::invoice_action_post::finalize,
+        "Finalise a dev-provider invoice: draft → open (operator key)", reply: invoices::Invoice, errors: [401 "UNAUTHENTICATED", 409 "CONFLICT", 409 "PROVIDER_MANAGED", 422 "INVALID_TRANSITION"]),
+    route!(
+        "POST /v1/ops/tenants/{id}/invoices/{invoiceId}/pay",
+        "OpsInvoicePay",
+        Access::Public,
+        routes::ops::invoice_action_post::pay,
+        "Mark a dev-provider invoice paid: open → paid (operator key)", reply: invoices::Invoice, errors: [401 "UNAUTHENTICATED", 409 "CONFLICT", 409 "PROVIDER_MANAGED", 422 "INVALID_TRANSITION"]),
+    route!(
+        "POST /v1/ops/tenants/{id}/invoices/{invoiceId}/void",
+        "OpsInvoiceVoid",
+        Access::Public,
+        routes::ops::invoice_action_post::void,
+        "Void a dev-provider invoice (operator key)", reply: invoices::Invoice, errors: [401 "UNAUTHENTICATED", 409 "CONFLICT", 409 "PROVIDER_MANAGED", 422 "INVALID_TRANSITION"]),
+    route!(
+        "POST /v1/_billing/usage-event",
+        "BillingInternalUsageEvent",
+        Access::Public,
+        routes::internal::usage_event_post::handle,
+        "Record a usage event (operator key; once per correlation_id)", body: routes::internal::usage_event_post::UsageEventRequest, reply: routes::internal::usage_event_post::Recorded, errors: [401 "UNAUTHENTICATED"]),
+    route!(
+        "POST /v1/_billing/recalculate",
+        "BillingInternalRecalculate",
+        Access::Public,
+        routes::internal::recalculate_post::handle,
+        "Recount a tenant's month from its usage events (operator key)", body: routes::internal::ForTenant, reply: routes::internal::recalculate_post::Recounted, errors: [401 "UNAUTHENTICATED"]),
+    route!(
+        "POST /v1/_billing/rollover",
+        "BillingInternalRollover",
+        Access::Public,
+        routes::internal::rollover_post::handle,
+        "Close a tenant's ended periods now (operator key)", body: routes::internal::ForTenant, reply: Vec<invoices::Invoice>, errors: [401 "UNAUTHENTICATED", 503 "SERVICE_UNAVAILABLE"]),
+    route!(
         "POST /v1/webhooks/stripe",
         "StripeWebhook",
         Access::Public,
         routes::webhooks::stripe_post::handle,
-        "Stripe webhook (Stripe-Signature)", reply: stripe_events::Received, errors: [409 "CONFLICT", 503 "SERVICE_UNAVAILABLE"]),
+        "Stripe webhook (Stripe-Signature)", reply: stripe_events::Received, errors: [400 "VALIDATION_ERROR", 409 "CONFLICT", 503 "SERVICE_UNAVAILABLE"]),
 ];
 
 crm_runtime::function! {

@@ -22,9 +22,8 @@ use crm_events::audit::AuditExt;
 use crm_events::consumer::ConsumerError;
 use crm_events::{types, DomainEvent};
 use crm_kernel::{TenantId, Timestamp};
-use crm_store::item::ItemExt;
 use crm_store::tx::Condition;
-use crm_store::{item, keys, Index, Store, StoreError, Tx};
+use crm_store::{item, keys, Store, StoreError, Tx};
 use serde_json::{json, Value};
 
 use crate::subscription::{Subscription, Terms};
@@ -134,11 +133,8 @@ pub async fn handle(store: &Store, terms: Terms, e: DomainEvent) -> Result<(), C
 /// Records one usage event and adds it to its counter, once.
 pub async fn record(store: &Store, t: TenantId, u: &UsageEvent, zone: Tz) -> Result<bool, StoreError> {
     let period = counter_period(u.metric, u.occurred_at, zone);
-    let stored = item::to_item(&keys::billing_usage_event(t, &u.id), &json!({ "tenant_id": t, "period": period, "event": u }))?.with_index(
-        Index::ByParent,
-        keys::billing_usage_pk(t, u.metric.as_str()),
-        format!("{}#{}", u.occurred_at, u.id),
-    );
+    let key = keys::billing_usage_event(t, u.metric.as_str(), &period, &format!("{}#{}", u.occurred_at, u.id));
+    let stored = item::to_item(&key, &json!({ "tenant_id": t, "period": period, "event": u }))?;
     let tx = Tx::new().put_new("usage_event", stored).update(
         "counter",
         &keys::billing_counter(t, &period, u.metric.as_str()),
@@ -163,10 +159,12 @@ async fn start_subscription(store: &Store, terms: Terms, e: &DomainEvent) -> Res
     if store.get(&Subscription::key(e.tenant_id)).await?.is_some() {
         return Ok(());
     }
-    let plan = e.data["plan"].as_str().unwrap_or("DevFree");
-    let s = Subscription::start(e.tenant_id, plan, e.occurred_at, terms);
+    // The plan the tenant holds now (its record is the authority until
+    // billing changes it): the subscription adopts it, the record is not rewritten.
+    let Some(tenant) = crm_directory::tenant(store, e.tenant_id).await? else { return Ok(()) };
+    let s = Subscription::start(e.tenant_id, &tenant.plan, e.occurred_at, terms);
     let changed = crate::events::subscription_changed(&s, None, "started");
-    let tx = s.save(Tx::new()).map_err(ConsumerError::from)?.emit_audited(&changed);
+    let tx = s.adopt(Tx::new()).map_err(ConsumerError::from)?.emit_audited(&changed);
     match store.transact(tx).await {
         Ok(()) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
         Err(e) => Err(e.into()),

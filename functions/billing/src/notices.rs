@@ -1,8 +1,9 @@
 //! Who billing tells: the tenant's active users who hold `billing.view`.
 
 use crm_auth::access::AccessModel;
-use crm_kernel::{AppError, TenantId, UserId};
-use crm_store::{keys, Store, Tx};
+use crm_kernel::{AppError, TenantId, Timestamp, UserId};
+use crm_store::item::ItemExt;
+use crm_store::{item, keys, Store, StoreError, Tx};
 use serde_json::json;
 
 use crate::subscription::Subscription;
@@ -19,16 +20,32 @@ pub async fn billing_admins(store: &Store, t: TenantId) -> Result<Vec<UserId>, A
         .collect())
 }
 
-/// A failed payment: each billing admin gets an inbox entry and an email,
-/// written with the change (exactly once: the webhook's log is in the same transaction).
-pub async fn payment_failed(store: &Store, s: &Subscription, tx: Tx) -> Result<Tx, AppError> {
+/// Admins told per transaction (each costs 4 items: inbox and email, each
+/// with its outbox item).
+const PER_TX: usize = 15;
+
+/// A failed payment (Stripe event `event_id`): each billing admin gets an
+/// inbox entry and an email. Each chunk of admins is written with its own
+/// marker, so a retried delivery tells nobody twice.
+pub async fn payment_failed(store: &Store, s: &Subscription, event_id: &str) -> Result<(), AppError> {
     let admins = billing_admins(store, s.tenant_id).await?;
     let tenant = crm_directory::tenant(store, s.tenant_id).await?.map(|t| t.name).unwrap_or_default();
-    let notice = crm_notify::users::Notice {
-        family: "billing.payment_failed",
-        payload: json!({ "tenant_name": tenant, "plan": s.plan, "grace_days": s.grace_days,
-                         "restricted_from": s.restricted_from.map(|r| r.date()).unwrap_or_default() }),
-        source: "billing.payment_failed".into(),
-    };
-    crm_notify::users::queue(store, s.tenant_id, None, &admins, notice, tx).await
+    for (i, chunk) in admins.chunks(PER_TX).enumerate() {
+        let notice = crm_notify::users::Notice {
+            family: "billing.payment_failed",
+            payload: json!({ "tenant_name": tenant, "plan": s.plan, "grace_days": s.grace_days,
+                             "restricted_from": s.restricted_from.map(|r| r.date()).unwrap_or_default() }),
+            source: "billing.payment_failed".into(),
+        };
+        let marker =
+            item::to_item(&keys::global_unique("BILLING_NOTICE", &format!("{event_id}#{i}")), &json!({ "tenant_id": s.tenant_id }))?
+                .with_ttl(Timestamp::now().unix_seconds() + crate::stripe_events::LOG_RETENTION_SECS);
+        let tx = crm_notify::users::queue(store, s.tenant_id, None, chunk, notice, Tx::new().put_new("notice", marker)).await?;
+        match store.transact(tx).await {
+            Ok(()) => {}
+            Err(StoreError::ConditionFailed { label }) if label == "notice" => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }

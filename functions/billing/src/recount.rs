@@ -1,17 +1,25 @@
-//! The daily recount: a tenant's counters of the open period (and its
-//! levels) recomputed from its usage events, compared with the near-real-time
-//! counters, and set right. Every counter records when it was recounted and
-//! the drift found (`drift`, normally 0); a drift is logged and emitted as
+//! The daily recount: each counter of a tenant's open month (and its
+//! levels) recomputed from its usage events, read with consistent reads
+//! from the counter's own partition, compared with the near-real-time
+//! counter, and set right. `seats.used` is recomputed from identity's seat
+//! counter, the count of active users and pending invitations that
+//! `users.max` holds (the spec's "recomputed daily").
+//!
+//! The write is conditional on the value read: an event counted between
+//! the read and the write makes it read again, so a recount never loses an
+//! increment. Every counter records when it was recounted and the drift
+//! found (`drift`, normally 0); a drift is logged and emitted as
 //! `billing.usage.drift`.
 
 use std::collections::BTreeMap;
 
-use crm_billing::usage::{counters, Metric, UsageEvent};
+use crm_billing::usage::{Metric, UsageEvent};
 use crm_billing::Period;
 use crm_events::outbox::EmitExt;
 use crm_events::{types, Actor, DomainEvent, Subject};
 use crm_kernel::{AppError, Limit, TenantId, Timestamp};
-use crm_store::{keys, AttributeValue, Index, Query, Store, Tx};
+use crm_store::tx::Condition;
+use crm_store::{keys, AttributeValue, Query, Store, StoreError, Tx};
 use serde_json::json;
 
 use crate::subscription::Subscription;
@@ -20,63 +28,77 @@ use crate::subscription::Subscription;
 pub async fn recount(store: &Store, t: TenantId, now: Timestamp) -> Result<BTreeMap<Metric, i64>, AppError> {
     let zone = store.get_as::<Subscription>(&Subscription::key(t)).await?.map(|s| s.zone()).unwrap_or(chrono_tz::Tz::UTC);
     let period = Period::containing(now, zone);
-    let (start, end) = (period.starts_at(zone), period.ends_at(zone));
-    let stored = crate::invoices::counters(store, t, &period.key()).await?;
     let mut drift = BTreeMap::new();
     for metric in Metric::ALL.iter().filter_map(|m| Metric::parse(m)) {
-        let events = events_of(store, t, metric, if metric.gauge() { None } else { Some(start) }, end).await?;
-        let fresh = counters(&events, start, end).get(&metric).copied().unwrap_or(0);
-        let had = stored.get(&metric).copied();
-        if had.is_none() && fresh == 0 {
-            continue;
+        let key_period = crate::metering::counter_period(metric, period.starts_at(zone), zone);
+        for attempt in 1..=5 {
+            let had = counter(store, t, &key_period, metric).await?;
+            let fresh = match metric {
+                Metric::SeatsUsed => crate::invoices::seats_held(store, t).await?,
+                _ => events_of(store, t, metric, &key_period).await?.iter().map(|e| e.quantity).sum(),
+            };
+            if had.is_none() && fresh == 0 {
+                break;
+            }
+            let d = fresh - had.unwrap_or(0);
+            match store.transact(write(t, metric, &key_period, had, fresh, d, now)).await {
+                Ok(()) => {
+                    drift.insert(metric, d);
+                    if d != 0 {
+                        tracing::warn!(tenant = %t, metric = metric.as_str(), drift = d, "usage counter drifted from its events; set right");
+                    }
+                    break;
+                }
+                // Counted meanwhile: read both again.
+                Err(StoreError::ConditionFailed { .. }) if attempt < 5 => continue,
+                Err(e) => return Err(e.into()),
+            }
         }
-        let d = fresh - had.unwrap_or(0);
-        drift.insert(metric, d);
-        let key_period = crate::metering::counter_period(metric, start, zone);
-        let n = |v: i64| AttributeValue::N(v.to_string());
-        let mut tx = Tx::new().set(
-            "counter",
-            &keys::billing_counter(t, &key_period, metric.as_str()),
-            &[
-                ("value", n(fresh)),
-                ("drift", n(d)),
-                ("recounted_at", AttributeValue::S(now.to_string())),
-                ("metric_code", AttributeValue::S(metric.as_str().into())),
-                ("period", AttributeValue::S(key_period.clone())),
-            ],
-            &[],
-            crm_store::tx::Condition::always(),
-        );
-        if d != 0 {
-            tracing::warn!(tenant = %t, metric = metric.as_str(), drift = d, "usage counter drifted from its events; set right");
-            tx = tx.emit(&DomainEvent::new(
-                t,
-                types::BILLING_USAGE_DRIFT,
-                Actor::system(),
-                Subject { kind: "usage_counter".into(), id: format!("{key_period}#{metric}") },
-                json!({ "metric_code": metric, "period": key_period, "counted": had, "recounted": fresh, "drift": d }),
-            ));
-        }
-        store.transact(tx).await?;
     }
     Ok(drift)
 }
 
-/// A tenant's usage events of `metric` from `from` (all time if `None`) to `end`.
-async fn events_of(
-    store: &Store,
-    t: TenantId,
-    metric: Metric,
-    from: Option<Timestamp>,
-    end: Timestamp,
-) -> Result<Vec<UsageEvent>, AppError> {
+fn write(t: TenantId, metric: Metric, period: &str, had: Option<i64>, fresh: i64, d: i64, now: Timestamp) -> Tx {
+    let n = |v: i64| AttributeValue::N(v.to_string());
+    let unchanged = match had {
+        Some(v) => Condition::new("#value = :had").name("#value", "value").value(":had", n(v)),
+        None => Condition::new("attribute_not_exists(#value)").name("#value", "value"),
+    };
+    let tx = Tx::new().update(
+        "counter",
+        &keys::billing_counter(t, period, metric.as_str()),
+        "SET #value = :fresh, drift = :drift, recounted_at = :at, metric_code = :metric, #period = :period",
+        unchanged
+            .name("#period", "period")
+            .value(":fresh", n(fresh))
+            .value(":drift", n(d))
+            .value(":at", AttributeValue::S(now.to_string()))
+            .value(":metric", AttributeValue::S(metric.as_str().into()))
+            .value(":period", AttributeValue::S(period.into())),
+    );
+    if d == 0 {
+        return tx;
+    }
+    tx.emit(&DomainEvent::new(
+        t,
+        types::BILLING_USAGE_DRIFT,
+        Actor::system(),
+        Subject { kind: "usage_counter".into(), id: format!("{period}#{metric}") },
+        json!({ "metric_code": metric, "period": period, "counted": had, "recounted": fresh, "drift": d }),
+    ))
+}
+
+async fn counter(store: &Store, t: TenantId, period: &str, metric: Metric) -> Result<Option<i64>, AppError> {
+    let it = store.get(&keys::billing_counter(t, period, metric.as_str())).await?;
+    Ok(it.and_then(|it| it.get("value").and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok())))
+}
+
+/// A counter's usage events (its partition, read consistently).
+async fn events_of(store: &Store, t: TenantId, metric: Metric, period: &str) -> Result<Vec<UsageEvent>, AppError> {
     let mut out = Vec::new();
     let mut cursor = None;
     loop {
-        let q = Query::index(t, Index::ByParent, keys::billing_usage_pk(t, metric.as_str()))
-            .sk_between(from.map(|f| f.to_string()).unwrap_or_else(|| "0".into()), end.to_string())
-            .limit(Limit::max())
-            .after(cursor);
+        let q = Query::table(t, keys::billing_usage_pk(t, metric.as_str(), period)).consistent().limit(Limit::max()).after(cursor);
         let page = store.query(q).await?;
         for it in page.items {
             let v: serde_json::Value = crm_store::item::from_item(it)?;

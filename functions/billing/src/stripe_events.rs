@@ -119,26 +119,53 @@ pub async fn apply(app: &App, e: &StripeEvent, raw: &[u8], now: Timestamp) -> Re
         app.store.transact(Tx::new().put_new("log", log("unmatched", None)?)).await.or_else(duplicate)?;
         return Ok(received(false, "unmatched"));
     };
-    let s = crate::subscription::load(&app.store, t, app.terms).await?;
-    let changes = match e.kind.as_str() {
-        "invoice.created" => invoice_moved(app, t, e, None).await?,
-        "invoice.finalized" => invoice_moved(app, t, e, Some(InvoiceStatus::Open)).await?,
-        "invoice.paid" | "invoice.payment_succeeded" => paid(app, &s, e).await?,
-        "customer.subscription.updated" => subscription_updated(&s, e)?,
-        "charge.failed" | "invoice.payment_failed" => payment_failed(app, &s, e).await?,
-        _ => None,
-    };
-    let (outcome, tx) = match changes {
-        Some(tx) if !tx.is_empty() => ("applied", tx),
-        Some(_) => ("stale", Tx::new()),
-        None if handled(&e.kind) => ("stale", Tx::new()),
-        None => ("ignored", Tx::new()),
-    };
-    match app.store.transact(tx.put_new("log", log(outcome, Some(t))?)).await {
-        Ok(()) => Ok(received(false, outcome)),
-        Err(StoreError::ConditionFailed { label }) if label == "log" => Ok(received(true, "duplicate")),
-        Err(StoreError::ConditionFailed { .. }) => Err(AppError::Conflict("billing changed meanwhile; Stripe will retry".into())),
-        Err(e) => Err(e.into()),
+    // A state changed meanwhile (a close, an operator's change) is read again.
+    for attempt in 1..=3 {
+        let s = crate::subscription::load(&app.store, t, app.terms).await?.trial_ended_by(at(e));
+        let changes = match e.kind.as_str() {
+            "invoice.created" => invoice_moved(app, t, e, None).await?,
+            "invoice.finalized" => invoice_moved(app, t, e, Some(InvoiceStatus::Open)).await?,
+            "invoice.paid" | "invoice.payment_succeeded" => paid(app, &s, e).await?,
+            "customer.subscription.updated" => subscription_updated(&s, e)?,
+            "charge.failed" | "invoice.payment_failed" => payment_failed(app, &s, e).await?,
+            _ => None,
+        };
+        let (outcome, tx) = match changes {
+            Some(tx) if !tx.is_empty() => ("applied", tx),
+            Some(_) => ("stale", Tx::new()),
+            None if handled(&e.kind) => ("stale", Tx::new()),
+            None => ("ignored", Tx::new()),
+        };
+        // The log first: a concurrent duplicate fails on it, and is told so.
+        match app.store.transact(Tx::new().put_new("log", log(outcome, Some(t))?).merge(tx)).await {
+            Ok(()) => return Ok(received(false, outcome)),
+            Err(StoreError::ConditionFailed { label }) if label == "log" => return Ok(received(true, "duplicate")),
+            Err(StoreError::ConditionFailed { .. }) if attempt < 3 => continue,
+            Err(StoreError::ConditionFailed { .. }) => break,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Conflict("billing changed meanwhile; Stripe will retry".into()))
+}
+
+/// Logs a refused delivery (`billing_webhook_logs` with its `status_code`
+/// and `error_message`), keyed by the body's digest; best effort: the
+/// refusal is the answer whatever happens here.
+pub async fn log_refusal(app: &App, raw: &[u8], e: &AppError, now: Timestamp) {
+    let digest = crm_auth::opaque::sha256_hex(raw);
+    let entry = item::to_item(
+        &keys::global_unique("STRIPE_REFUSED", &digest),
+        &json!({ "provider": "stripe", "received_at": now, "status_code": e.status(), "error_message": e.public_message(),
+                 "raw": String::from_utf8_lossy(&raw[..raw.len().min(16_384)]) }),
+    )
+    .map(|it| it.with_ttl(now.unix_seconds() + LOG_RETENTION_SECS));
+    match entry {
+        Ok(it) => {
+            if let Err(err) = app.store.put(it).await {
+                tracing::warn!(error = %err, "a refused Stripe delivery was not logged");
+            }
+        }
+        Err(err) => tracing::warn!(error = %err, "a refused Stripe delivery was not logged"),
     }
 }
 
@@ -223,17 +250,22 @@ async fn paid(app: &App, s: &Subscription, e: &StripeEvent) -> Result<Option<Tx>
             );
         }
     }
-    // Access comes back at once, whatever the order of the events.
+    // Access comes back at once — unless a newer failure came first (an
+    // older invoice's payment does not settle a newer failed charge). In the
+    // same second (Stripe's `created` counts seconds) the payment wins.
+    if e.created < s.provider_seen_at {
+        return Ok(Some(tx));
+    }
+    let mut next = s.clone();
+    next.provider_seen_at = e.created;
     if s.status == SubscriptionStatus::PastDue {
-        let mut next = s.clone();
         next.status = s.status.become_(SubscriptionStatus::Active)?;
         next.past_due_since = None;
         next.restricted_from = None;
-        next.provider_seen_at = s.provider_seen_at.max(e.created);
         next.updated_at = at(e);
-        tx = next.save(tx.emit_audited(&crate::events::subscription_changed(&next, Some(s), "paid")))?;
+        tx = tx.emit_audited(&crate::events::subscription_changed(&next, Some(s), "paid"));
     }
-    Ok(Some(tx))
+    Ok(Some(next.save(tx)?))
 }
 
 /// Stripe's subscription status, in ours (`None`: no change of ours).
@@ -265,7 +297,15 @@ fn subscription_updated(s: &Subscription, e: &StripeEvent) -> Result<Option<Tx>,
             next.past_due_since = Some(at(e));
             next.restricted_from = Some(crm_billing::dunning::restricted_from(at(e), s.grace_days));
         }
-        SubscriptionStatus::Canceled => next.canceled_at = Some(at(e)),
+        SubscriptionStatus::Canceled => {
+            // Nothing is paid for any more: the tenant keeps the free plan.
+            next.canceled_at = Some(at(e));
+            let free = crm_billing::catalogue().free().code.clone();
+            next.spans.push(crm_billing::subscription::PlanSpan { plan: free.clone(), from: at(e) });
+            next.plan = free;
+            next.past_due_since = None;
+            next.restricted_from = None;
+        }
         _ => {
             next.past_due_since = None;
             next.restricted_from = None;
@@ -294,8 +334,11 @@ async fn payment_failed(app: &App, s: &Subscription, e: &StripeEvent) -> Result<
         json!({ "provider": "stripe", "provider_event_id": e.id, "failure_code": o["failure_code"], "failure_message": o["failure_message"],
                 "amount": o["amount"].as_i64().or(o["amount_due"].as_i64()), "currency": o["currency"], "restricted_from": next.restricted_from }),
     );
+    // The admins are told first, each chunk once (its own marker): a retry
+    // after a failure tells no one twice, and a large team never makes the
+    // state change's transaction too big.
+    crate::notices::payment_failed(&app.store, &next, &e.id).await?;
     let tx = Tx::new().emit_audited(&failure).emit(&crate::events::subscription_changed(&next, Some(s), "payment_failed"));
-    let tx = crate::notices::payment_failed(&app.store, &next, tx).await?;
     Ok(Some(next.save(tx)?))
 }
 

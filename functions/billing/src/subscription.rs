@@ -106,6 +106,15 @@ impl Subscription {
         }
     }
 
+    /// The subscription as it stands at `at`: a trial whose days have run
+    /// out is active (its first payment can fail and start dunning).
+    pub fn trial_ended_by(mut self, at: Timestamp) -> Self {
+        if self.status == SubscriptionStatus::Trial && self.trial_until.is_some_and(|t| t <= at) {
+            self.status = SubscriptionStatus::Active;
+        }
+        self
+    }
+
     /// The item, listed by when its period closes unless it is canceled.
     pub fn to_item(&self) -> Result<Item, StoreError> {
         let it = item::to_item(&Self::key(self.tenant_id), self)?;
@@ -127,6 +136,12 @@ impl Subscription {
             tx.put_if("subscription", it, Condition::version_is(self.version))
         };
         Ok(crm_directory::billing_sync(tx, self.tenant_id, &self.plan, self.restricted_from))
+    }
+
+    /// A first subscription that takes the tenant's record as it stands:
+    /// written alone (new), the record untouched.
+    pub fn adopt(&self, tx: Tx) -> Result<Tx, StoreError> {
+        Ok(tx.put_new("subscription", Subscription { version: 1, ..self.clone() }.to_item()?))
     }
 }
 
@@ -175,6 +190,16 @@ mod tests {
         let free = Subscription::start(TenantId::new(), "DevFree", now, terms);
         assert_eq!((free.status, free.trial_until), (SubscriptionStatus::Active, None));
         assert_eq!(Subscription::start(TenantId::new(), "nope", now, terms).plan, "DevFree");
+    }
+
+    #[test]
+    fn a_trial_whose_days_ran_out_is_active() {
+        let start = Timestamp::parse("2026-11-01T00:00:00Z").unwrap();
+        let s = Subscription::start(TenantId::new(), "DevPro", start, Terms { trial_days: 14, grace_days: 7 });
+        assert_eq!(s.clone().trial_ended_by(start.plus_seconds(13 * 86_400)).status, SubscriptionStatus::Trial);
+        let ended = s.trial_ended_by(start.plus_seconds(14 * 86_400));
+        assert_eq!(ended.status, SubscriptionStatus::Active);
+        assert!(ended.status.can_become(SubscriptionStatus::PastDue), "its first failed payment starts dunning");
     }
 
     #[test]

@@ -66,7 +66,11 @@ pub async fn effective(app: &crate::App, user: &crate::model::User) -> Result<Ef
     let tenant: Tenant = app.store.get_as(&Tenant::key(user.tenant_id)).await?.ok_or(AppError::NotFound)?;
     let m = crate::access::load(&app.store, user.tenant_id).await?;
     let roles = m.effective_roles(&user.roles, &user.group_ids);
-    let (e, sources) = m.entitlements(&tenant.plan, &user.group_ids, &user.entitlement_overrides);
+    let (mut e, sources) = m.entitlements(&tenant.plan, &user.group_ids, &user.entitlement_overrides);
+    if tenant.restricted_from.is_some_and(|from| crm_kernel::Timestamp::now() >= from) {
+        // As the authorizer serves it: restricted for an unpaid invoice.
+        e = e.restricted();
+    }
     let source = |k: &str| sources.get(k).cloned().unwrap_or(Source::Plan);
     let features = crm_auth::entitlements::FEATURES.iter().map(|f| Feature { key: f, enabled: e.has(f), source: source(f) }).collect();
     let limits = e.limits.iter().map(|(k, n)| Limit { key: k, value: *n, source: source(k) }).collect();

@@ -9,6 +9,7 @@
 pub mod catalogue;
 pub mod fake_mailboxes;
 pub mod fake_providers;
+pub mod fake_stripe;
 pub mod functions;
 pub mod gateway;
 pub mod local_api;
@@ -137,6 +138,8 @@ pub struct Stack {
     pub fake_reports: fake_providers::Reports,
     /// Access tokens the fake Google and Microsoft issued.
     pub fake_tokens: fake_mailboxes::Tokens,
+    /// The fake Stripe's customers, invoices and idempotency keys.
+    pub fake_stripe: fake_stripe::FakeStripe,
 }
 
 impl Stack {
@@ -215,6 +218,7 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
         ("INFOBIP_WEBHOOK_TOKEN".to_string(), fake_providers::INFOBIP_WEBHOOK_TOKEN.to_string()),
         ("BREVO_WEBHOOK_TOKEN".to_string(), fake_providers::BREVO_WEBHOOK_TOKEN.to_string()),
         ("STRIPE_WEBHOOK_SECRETS".to_string(), fake_providers::STRIPE_WEBHOOK_SECRET.to_string()),
+        ("STRIPE_API_KEY".to_string(), fake_stripe::STRIPE_KEY.to_string()),
         ("GOOGLE_CLIENT_SECRET".to_string(), fake_mailboxes::GOOGLE_CLIENT_SECRET.to_string()),
         ("MICROSOFT_CLIENT_SECRET".to_string(), fake_mailboxes::MICROSOFT_CLIENT_SECRET.to_string()),
         ("TOKEN_ENCRYPTION_KEY".to_string(), state::token_encryption_key(opts.state_dir.as_deref())),
@@ -228,6 +232,7 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
         ("SMS_PROVIDER", "infobip".to_string()),
         ("BREVO_BASE_URL", format!("{url}/_local/fake/brevo")),
         ("INFOBIP_BASE_URL", format!("{url}/_local/fake/infobip")),
+        ("STRIPE_BASE_URL", format!("{url}/_local/fake/stripe")),
         ("PUBLIC_API_URL", url.clone()),
         ("GMAIL_BASE_URL", format!("{url}/_local/fake/gmail")),
         ("GOOGLE_TOKEN_URL", format!("{url}/_local/fake/google/token")),
@@ -275,6 +280,7 @@ pub async fn start(opts: Options) -> Result<RunningStack, String> {
         fake_failures: Default::default(),
         fake_reports: fake_providers::Reports::new(opts.delivery_reports),
         fake_tokens: Default::default(),
+        fake_stripe: Default::default(),
     });
 
     let mut tasks = Vec::new();

@@ -4,7 +4,7 @@
 //! * `GET  /_local/stack` — physical names of the table, queues and DLQs.
 //! * `POST /_local/schedules/{FunctionLogicalId}` — fire a scheduled function now (a JSON body becomes the event's `detail`).
 //! * `GET  /_local/mailbox?to=` — what the fake providers (or the dev adapter) accepted for an address.
-//! * `POST /_local/fake/...` — the fake Brevo and Infobip (`fake_providers`), Google/Gmail and Microsoft/Graph (`fake_mailboxes`);
+//! * `POST /_local/fake/...` — the fake Brevo and Infobip (`fake_providers`), Stripe (`fake_stripe`; `POST /_local/fake/stripe/trigger`), Google/Gmail and Microsoft/Graph (`fake_mailboxes`);
 //!   `POST /_local/fake/reports {to}` — report deliveries to `to` (when the stack does not report all).
 //! * `GET  /_local/demo-token` — a fresh access token for the demo admin
 //!   (a real login with the demo credentials).
@@ -79,6 +79,20 @@ pub async fn serve(stack: &Arc<Stack>, req: Request) -> Response {
     if path.starts_with("/_local/fake/") {
         let headers = req.headers().clone();
         let bytes = axum::body::to_bytes(req.into_body(), 1 << 20).await.unwrap_or_default();
+        if crate::fake_stripe::FakeStripe::serves(&path) {
+            let (response, events) = stack.fake_stripe.serve(&method, &path, &headers, &bytes);
+            if !events.is_empty() {
+                let (http, webhook) = (stack.http.clone(), format!("{}/v1/webhooks/stripe", stack.url));
+                tokio::spawn(async move {
+                    // After the caller has its answer, in order, as Stripe delivers.
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                    for e in events {
+                        crate::fake_stripe::deliver(&http, &webhook, e).await;
+                    }
+                });
+            }
+            return response;
+        }
         let (response, accepted) = if crate::fake_mailboxes::serves(&path) {
             crate::fake_mailboxes::serve(&stack.fake_tokens, &method, &path, &headers, &bytes)
         } else {

@@ -335,14 +335,7 @@ async fn site_plan(running: &RunningStack, client: &reqwest::Client, token: &str
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp = req.send().await.map_err(|e| format!("seed: {e}"))?;
-        let status = resp.status();
-        let body: Value = resp.json().await.unwrap_or(Value::Null);
-        if status.is_success() {
-            Ok(body)
-        } else {
-            Err(format!("seed: {path} answered {status}: {body}"))
-        }
+        answered(req.send().await, &path).await
     };
     let claims = token.split('.').nth(1).and_then(|p| base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, p).ok());
     let tenant = claims.and_then(|c| serde_json::from_slice::<Value>(&c).ok()).and_then(|c| c["tid"].as_str().map(str::to_string));
@@ -393,5 +386,67 @@ async fn site_plan(running: &RunningStack, client: &reqwest::Client, token: &str
     if let Some(view) = published["data"]["view_url"].as_str() {
         crate::state::remember_demo_map_view(running.stack.state_dir.as_deref(), view);
     }
+    billing(running, client, &tenant).await
+}
+
+/// Billing (issue 20): the operator moves the demo tenant onto DevPro from
+/// the first of last month; last month's usage (SMS above the 500 included,
+/// WhatsApp, email) arrives in weekly batches through the internal
+/// `usage-event` route; last month closes into an invoice, which is
+/// finalised and paid; this month has begun with some usage too.
+async fn billing(running: &RunningStack, client: &reqwest::Client, tenant: &str) -> Result<(), String> {
+    use chrono::Datelike;
+    let url = &running.url;
+    let key = crate::state::operator_key(running.stack.state_dir.as_deref());
+    let ops = |method: reqwest::Method, path: String, body: Value| {
+        let (client, key) = (client.clone(), key.clone());
+        async move {
+            let resp = client.request(method, format!("{url}{path}")).header("x-operator-key", key).json(&body).send().await;
+            answered(resp, &path).await
+        }
+    };
+    let now = chrono::Utc::now();
+    let this_month = chrono::NaiveDate::from_ymd_opt(now.year(), now.month(), 1).ok_or("seed: a month")?;
+    let last_month = this_month.checked_sub_months(chrono::Months::new(1)).ok_or("seed: a month")?;
+    let at = |day: chrono::NaiveDate| {
+        day.and_hms_opt(12, 0, 0).map(|d| d.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default()
+    };
+    ops(
+        reqwest::Method::PUT,
+        format!("/v1/ops/tenants/{tenant}/plan"),
+        json!({ "plan": "DevPro", "effective_from": format!("{last_month}T00:00:00Z") }),
+    )
+    .await?;
+    for week in 0..4u64 {
+        let day = last_month + chrono::Days::new(1 + 7 * week);
+        for (metric, quantity) in [("sms.sent", 155), ("whatsapp.sent", 30), ("email.sent", 250)] {
+            let body = json!({ "tenant_id": tenant, "metric_code": metric, "quantity": quantity, "occurred_at": at(day),
+                               "correlation_id": format!("demo-{last_month}-{metric}-{week}"), "metadata": { "seed": true } });
+            ops(reqwest::Method::POST, "/v1/_billing/usage-event".into(), body).await?;
+        }
+    }
+    let closed = ops(reqwest::Method::POST, "/v1/_billing/rollover".into(), json!({ "tenant_id": tenant })).await?;
+    let invoice = closed["data"][0]["id"].as_str().ok_or_else(|| format!("seed: last month did not close: {closed}"))?.to_string();
+    for action in ["finalize", "pay"] {
+        ops(reqwest::Method::POST, format!("/v1/ops/tenants/{tenant}/invoices/{invoice}/{action}"), json!({})).await?;
+    }
+    // This month so far (now: always inside the open period).
+    for (metric, quantity) in [("sms.sent", 42), ("email.sent", 80)] {
+        let body = json!({ "tenant_id": tenant, "metric_code": metric, "quantity": quantity,
+                           "correlation_id": format!("demo-{this_month}-{metric}"), "metadata": { "seed": true } });
+        ops(reqwest::Method::POST, "/v1/_billing/usage-event".into(), body).await?;
+    }
     Ok(())
+}
+
+/// A seed call's JSON answer, or why it failed (its path, status and body).
+async fn answered(sent: reqwest::Result<reqwest::Response>, path: &str) -> Result<Value, String> {
+    let resp = sent.map_err(|e| format!("seed: {e}"))?;
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    if status.is_success() {
+        Ok(body)
+    } else {
+        Err(format!("seed: {path} answered {status}: {body}"))
+    }
 }

@@ -152,16 +152,17 @@ pub fn billing_subscription(tenant: TenantId) -> Key {
     Key { pk: entity_pk(tenant, "TENANT", &tenant.to_string()), sk: "SUBSCRIPTION".into() }
 }
 
-/// One billing usage event (`billing_usage_events`), keyed by its id so a
-/// redelivered event is the same item.
-pub fn billing_usage_event(tenant: TenantId, id: &str) -> Key {
-    Key { pk: format!("{}BUSAGE#{id}", tenant_prefix(tenant)), sk: META.into() }
+/// One billing usage event (`billing_usage_events`) of a metric's counter
+/// (`period`: `2026-11`, or `all` for a level), sorted by `{occurred_at}#{id}`.
+/// Every part comes from the event itself, so a redelivered event is the
+/// same item; the recount reads the partition with consistent reads.
+pub fn billing_usage_event(tenant: TenantId, metric: &str, period: &str, sort: &str) -> Key {
+    Key { pk: billing_usage_pk(tenant, metric, period), sk: sort.into() }
 }
 
-/// The `by_parent` partition listing a tenant's usage events of one metric
-/// by time (what the daily materialisation recomputes from).
-pub fn billing_usage_pk(tenant: TenantId, metric: &str) -> String {
-    format!("{}BUSAGE_OF#{metric}", tenant_prefix(tenant))
+/// The partition of a counter's usage events.
+pub fn billing_usage_pk(tenant: TenantId, metric: &str, period: &str) -> String {
+    format!("{}BUSAGE#{metric}#{period}", tenant_prefix(tenant))
 }
 
 /// One usage counter (`usage_counters`): a metric in a period (`2026-11`,

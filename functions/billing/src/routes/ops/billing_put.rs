@@ -1,7 +1,8 @@
 //! `PUT /v1/ops/tenants/{id}/billing` — the operator sets a tenant's billing
 //! settings: the time zone its periods close in, its currency, the grace
-//! after a failed payment, and its provider (`dev`, or `stripe` with the
-//! customer id). A change of grace moves a pending restriction with it.
+//! after a failed payment, and its provider (`dev`, or `stripe`: with the
+//! customer id, or one the adapter creates). A change of grace moves a
+//! pending restriction with it.
 
 use crm_billing::subscription::Provider;
 use crm_http::{Call, Reply};
@@ -16,7 +17,7 @@ use crate::App;
 #[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct BillingSettings {
-    /// IANA zone (`Africa/Cairo`); takes effect from the next period.
+    /// IANA zone (`Africa/Cairo`): the open period closes at its end there.
     pub time_zone: Input<String>,
     pub currency: Input<String>,
     /// 0 to 60 days.
@@ -32,14 +33,21 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let mut next = s.clone();
     let mut errors = Vec::new();
     match body.time_zone {
-        Input::Given(z) if crm_kernel::time::parse_zone(&z).is_some() => next.time_zone = z,
+        Input::Given(z) if crm_kernel::time::parse_zone(&z).is_some() => {
+            next.time_zone = z;
+            // The open period closes at its end in the new zone.
+            next.renews_at = next.open_period().ends_at(next.zone());
+        }
         Input::Absent => {}
         _ => errors.push(FieldError::new("time_zone", "an IANA time zone")),
     }
     match body.currency {
+        // Prices exist in the catalogue's currency only: amounts in another
+        // would be mislabelled (minor units differ by currency).
         Input::Given(c) => match Currency::parse(&c) {
-            Ok(c) => next.currency = c,
-            Err(_) => errors.push(FieldError::new("currency", "an ISO 4217 code")),
+            Ok(c) if c == crm_billing::catalogue().currency => next.currency = c,
+            _ => errors
+                .push(FieldError::new("currency", format!("{} (the catalogue's prices are in it)", crm_billing::catalogue().currency))),
         },
         Input::Absent => {}
         _ => errors.push(FieldError::new("currency", "an ISO 4217 code")),
@@ -65,23 +73,42 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             None
         }
     };
-    if next.provider == Provider::Stripe && customer.is_none() && next.provider_customer_id.is_none() {
-        errors.push(FieldError::new("provider_customer_id", "is required with provider stripe"));
+    let needs_customer = next.provider == Provider::Stripe && customer.is_none() && next.provider_customer_id.is_none();
+    if needs_customer && app.stripe.is_none() {
+        errors.push(FieldError::new(
+            "provider_customer_id",
+            "is required with provider stripe (the Stripe adapter is not configured to create one)",
+        ));
     }
     if !errors.is_empty() {
         return Err(AppError::invalid_fields(errors));
     }
+    // ensureCustomer: the adapter creates the tenant's customer (once: its
+    // idempotency key is the tenant's).
+    let customer = match (customer, app.stripe.as_ref()) {
+        (Some(c), _) => Some(c),
+        (None, Some(stripe)) if needs_customer => {
+            let tenant = crm_directory::tenant(&app.store, s.tenant_id).await?.ok_or(AppError::NotFound)?;
+            let created =
+                stripe.create_customer(s.tenant_id, &tenant.name, None).await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+            Some(created)
+        }
+        _ => None,
+    };
     let mut tx = Tx::new();
     if let Some(c) = customer {
         // The customer is this tenant's alone: the webhook finds the tenant by it.
         let owner = item::to_item(&crate::stripe_events::customer_key(&c), &serde_json::json!({ "tenant_id": s.tenant_id }))?;
-        tx = tx.put_if(
-            "customer",
-            owner,
+        let mine = || {
             crm_store::tx::Condition::new("attribute_not_exists(#pk) OR tenant_id = :t")
                 .name("#pk", crm_store::keys::PK)
-                .value(":t", crm_store::AttributeValue::S(s.tenant_id.to_string())),
-        );
+                .value(":t", crm_store::AttributeValue::S(s.tenant_id.to_string()))
+        };
+        tx = tx.put_if("customer", owner, mine());
+        // A replaced customer no longer leads here.
+        if let Some(old) = s.provider_customer_id.as_ref().filter(|old| **old != c) {
+            tx = tx.delete("old_customer", &crate::stripe_events::customer_key(old), Some(mine()));
+        }
         next.provider_customer_id = Some(c);
     }
     if let Some(since) = next.past_due_since {

@@ -23,6 +23,11 @@ use crate::App;
 pub struct PlanChange {
     /// `DevFree`, `DevPro` or `Business`.
     pub plan: String,
+    /// A tenant's first billing only (no invoice yet): billed from this
+    /// time (at most 92 days ago), without a trial — a tenant moved onto
+    /// billing. Its past periods close at the next close.
+    #[serde(default)]
+    pub effective_from: Option<Timestamp>,
 }
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
@@ -36,10 +41,30 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     if s.status == SubscriptionStatus::Canceled {
         return Err(s.status.become_(SubscriptionStatus::Active).unwrap_err());
     }
+    let now = Timestamp::now();
+    if let Some(from) = body.effective_from {
+        let invoiced = crate::invoices::list(&app.store, s.tenant_id, crm_kernel::Limit::parse(Some("1"))?, None).await?;
+        if !invoiced.items.is_empty() {
+            return Err(AppError::Refused {
+                code: "ALREADY_BILLED",
+                message: "effective_from is for a tenant's first billing; it has invoices already".into(),
+            });
+        }
+        if from > now || from < now.plus_seconds(-92 * 86_400) {
+            return Err(AppError::invalid("effective_from", "within the last 92 days"));
+        }
+        let fresh = Subscription::start(s.tenant_id, &plan.code, from, crate::subscription::Terms { trial_days: 0, ..app.terms });
+        // Saved over the one read (its version), keeping its settings.
+        let started = Subscription { version: s.version, time_zone: s.time_zone.clone(), grace_days: s.grace_days, ..fresh };
+        let started = Subscription { renews_at: started.open_period().ends_at(started.zone()), ..started };
+        let changed = crate::events::plan_changed(&started, &s.plan, Actor::system());
+        let tx = Tx::new().emit_audited(&changed).emit(&crate::events::subscription_changed(&started, Some(&s), "started"));
+        app.store.transact(started.save(tx)?).await.map_err(crate::subscription::conflict)?;
+        return Ok(Reply::ok(PlanView::of(Subscription { version: s.version + 1, ..started })));
+    }
     if plan.code == s.plan {
         return Ok(Reply::ok(PlanView::of(s)));
     }
-    let now = Timestamp::now();
     let mut next = s.clone();
     next.plan = plan.code.clone();
     next.spans.push(PlanSpan { plan: plan.code.clone(), from: now });

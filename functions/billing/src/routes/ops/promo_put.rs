@@ -9,7 +9,7 @@ use crm_store::item;
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
-    super::require_operator(app, &call)?;
+    super::super::require_operator(app, &call)?;
     let mut req: PromoRequest = call.json()?;
     let code = crm_billing::promo::normalise(&call.path("code")?);
     match &req.code {

@@ -38,8 +38,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     }
     let p = call.principal()?;
     let s = super::super::subscription(app, &call).await?;
-    let usage = app.store.get(&crm_store::keys::usage(p.tenant_id)).await?.unwrap_or_default();
-    let used = usage.get("seats_used").and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok()).unwrap_or(0);
+    let used = crate::invoices::seats_held(&app.store, p.tenant_id).await?;
     let catalogue = crm_billing::catalogue();
     let plan = catalogue.plan(&s.plan).unwrap_or_else(|| catalogue.free());
     let after = used + q.add;

@@ -38,23 +38,32 @@ async fn set(app: &App, call: Call, status: TenantStatus) -> Result<Reply, AppEr
         return Err(AppError::invalid("reason", "at most 500 characters"));
     }
     let id = TenantId::parse(&call.path("id")?).map_err(|_| AppError::NotFound)?;
-    let tenant: Tenant = app.store.get_as(&Tenant::key(id)).await?.ok_or(AppError::NotFound)?;
-    if tenant.status == status {
-        return Ok(Reply::ok(&tenant));
+    // Billing moves the tenant's record too (its plan): a write lost to it
+    // reads the record again.
+    for attempt in 1..=3 {
+        let tenant: Tenant = app.store.get_as(&Tenant::key(id)).await?.ok_or(AppError::NotFound)?;
+        if tenant.status == status {
+            return Ok(Reply::ok(&tenant));
+        }
+        let mut next = tenant.clone();
+        next.status = status.clone();
+        next.version += 1;
+        let kind =
+            if status == TenantStatus::Suspended { crm_events::types::TENANT_SUSPENDED } else { crm_events::types::TENANT_REACTIVATED };
+        let event = DomainEvent::new(
+            id,
+            kind,
+            Actor::system(),
+            Subject { kind: "tenant".into(), id: id.to_string() },
+            json!({ "by": "operator", "reason": body.reason, "ip": call.ctx.source_ip }),
+        )
+        .with_request_id(call.request_id());
+        let item = next.to_item()?;
+        match app.store.transact(Tx::new().put_if("tenant", item, Condition::version_is(tenant.version)).emit_audited(&event)).await {
+            Ok(()) => return Ok(Reply::ok(&next)),
+            Err(crm_store::StoreError::ConditionFailed { .. }) if attempt < 3 => continue,
+            Err(e) => return Err(e.into()),
+        }
     }
-    let mut next = tenant.clone();
-    next.status = status.clone();
-    next.version += 1;
-    let kind = if status == TenantStatus::Suspended { crm_events::types::TENANT_SUSPENDED } else { crm_events::types::TENANT_REACTIVATED };
-    let event = DomainEvent::new(
-        id,
-        kind,
-        Actor::system(),
-        Subject { kind: "tenant".into(), id: id.to_string() },
-        json!({ "by": "operator", "reason": body.reason, "ip": call.ctx.source_ip }),
-    )
-    .with_request_id(call.request_id());
-    let item = next.to_item()?;
-    app.store.transact(Tx::new().put_if("tenant", item, Condition::version_is(tenant.version)).emit_audited(&event)).await?;
-    Ok(Reply::ok(&next))
+    Err(AppError::Conflict("the tenant changed meanwhile; retry".into()))
 }

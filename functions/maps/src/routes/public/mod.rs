@@ -32,7 +32,11 @@ pub async fn overlay(app: &App, call: &Call) -> Result<Overlay, AppError> {
     }
     let tenant = crm_directory::tenant(&app.store, t).await?.filter(|v| v.is_active()).ok_or(AppError::NotFound)?;
     let access: AccessModel = app.store.get_as(&keys::tenant_access(t)).await?.unwrap_or_default();
-    let (entitlements, _) = access.entitlements(&tenant.plan, &[], &Overrides::default());
+    let (mut entitlements, _) = access.entitlements(&tenant.plan, &[], &Overrides::default());
+    if tenant.restricted_at(crm_kernel::Timestamp::now()) {
+        // An unpaid tenant past its grace publishes nothing (billing's dunning).
+        entitlements = entitlements.restricted();
+    }
     if !entitlements.has("maps.enabled") || !entitlements.has("maps.publicViews") {
         return Err(AppError::NotFound);
     }
