@@ -114,9 +114,9 @@ pub async fn handle_batch(app: &App, event: SqsEvent) -> BatchResponse {
         match message {
             Message::Page { work, cursor, now } => fan_out(app, work, cursor, now).await.map(|_| ()),
             Message::Tenant { work: Work::Close, tenant_id, now } => {
-                crate::invoices::close_due(&app.store, tenant_id, now).await.map_err(|e| e.to_string())?;
+                let drafted = crate::invoices::close_due(&app.store, tenant_id, now).await.map_err(|e| e.to_string())?;
                 // A Stripe tenant's drafts go to Stripe (retried with the message until they do).
-                crate::provider::finalize_drafts(app, tenant_id).await.map(|_| ()).map_err(|e| e.to_string())
+                crate::provider::finalize_drafts(app, tenant_id, &drafted).await.map(|_| ()).map_err(|e| e.to_string())
             }
             Message::Tenant { work: Work::Recount, tenant_id, now } => {
                 crate::recount::recount(&app.store, tenant_id, now).await.map(|_| ()).map_err(|e| e.to_string())

@@ -32,12 +32,21 @@ pub struct Invoice {
     pub period: String,
     pub period_start: String,
     pub period_end: String,
+    /// The period's instants in the zone it closed in (Stripe's item period).
+    #[serde(default)]
+    pub period_starts_at: Option<Timestamp>,
+    #[serde(default)]
+    pub period_ends_at: Option<Timestamp>,
     pub lines: Vec<Line>,
     pub total_amount: i64,
     pub currency: Currency,
     pub status: InvoiceStatus,
     pub provider_invoice_id: Option<String>,
-    /// Why the provider refused it (a request it will never accept), if it did.
+    /// The provider's customer it was sent to (every retry sends the same).
+    #[serde(default)]
+    pub provider_customer_id: Option<String>,
+    /// Why the provider refused it (a request it will never accept), if it
+    /// did; tenants see only that it was refused.
     #[serde(default)]
     pub provider_error: Option<String>,
     pub created_at: Timestamp,
@@ -141,11 +150,14 @@ async fn close(store: &Store, s: &Subscription, now: Timestamp) -> Result<Invoic
         period: period.key(),
         period_start: period.start.to_string(),
         period_end: period.end.to_string(),
+        period_starts_at: Some(period.starts_at(s.zone())),
+        period_ends_at: Some(closes_at),
         total_amount: crm_billing::invoice::total(&lines),
         lines,
         currency: s.currency,
         status: InvoiceStatus::Draft,
         provider_invoice_id: None,
+        provider_customer_id: None,
         provider_error: None,
         created_at: now,
         finalized_at: None,
@@ -199,6 +211,16 @@ pub async fn list(
         items.push(item::from_item::<Invoice>(it)?);
     }
     Ok(crm_store::Page { items, next_cursor: page.next_cursor })
+}
+
+impl Invoice {
+    /// As a tenant sees it: the provider's own refusal text stays with the operator.
+    pub fn for_tenant(mut self) -> Self {
+        if self.provider_error.is_some() {
+            self.provider_error = Some("the payment provider refused this invoice; the operator has it".into());
+        }
+        self
+    }
 }
 
 pub async fn get(store: &Store, t: TenantId, id: &str) -> Result<Invoice, AppError> {

@@ -171,7 +171,7 @@ pub const ROUTES: &[Route<App>] = &[
         "OpsTenantPlanPut",
         Access::Public,
         routes::ops::plan_put::handle,
-        "Change a tenant's plan (operator key): prorated, entitlements synced", body: routes::ops::plan_put::PlanChange, reply: view::PlanView, errors: [401 "UNAUTHENTICATED", 409 "ALREADY_BILLED", 409 "CONFLICT", 422 "INVALID_TRANSITION"]),
+        "Change a tenant's plan (operator key): prorated, entitlements synced", body: routes::ops::plan_put::PlanChange, reply: view::PlanView, errors: [401 "UNAUTHENTICATED", 409 "ALREADY_BILLED", 409 "CONFLICT", 409 "PAST_DUE", 422 "INVALID_TRANSITION"]),
     route!(
         "PUT /v1/ops/tenants/{id}/billing",
         "OpsTenantBillingPut",

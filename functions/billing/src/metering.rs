@@ -11,8 +11,8 @@
 //! * `tenant.created` starts the tenant's subscription.
 //!
 //! **Exactly once.** Each usage event is written with its counter's
-//! increment in one transaction, the event keyed by its id (`{domain event
-//! id}#{metric}`) and written only if new. A redelivered message, a batch
+//! increment in one transaction, with a marker of its id (`{domain event
+//! id}#{metric}`) written only if new. A redelivered message, a batch
 //! retried after a crash, or events in any order add each fact once.
 
 use chrono_tz::Tz;
@@ -135,7 +135,10 @@ pub async fn record(store: &Store, t: TenantId, u: &UsageEvent, zone: Tz) -> Res
     let period = counter_period(u.metric, u.occurred_at, zone);
     let key = keys::billing_usage_event(t, u.metric.as_str(), &period, &format!("{}#{}", u.occurred_at, u.id));
     let stored = item::to_item(&key, &json!({ "tenant_id": t, "period": period, "event": u }))?;
-    let tx = Tx::new().put_new("usage_event", stored).update(
+    // Once per id, whatever else differs (a retried API call's `occurred_at`,
+    // a zone changed meanwhile): the id's own marker decides.
+    let marker = item::to_item(&keys::unique(t, "BUSAGE_ID", &u.id), &json!({ "period": period }))?;
+    let tx = Tx::new().put_new("usage_event", marker).put("usage_item", stored).update(
         "counter",
         &keys::billing_counter(t, &period, u.metric.as_str()),
         "ADD #value :q SET #metric = :metric, #period = :period, last_increment_at = :at",

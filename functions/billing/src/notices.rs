@@ -20,17 +20,14 @@ pub async fn billing_admins(store: &Store, t: TenantId) -> Result<Vec<UserId>, A
         .collect())
 }
 
-/// Admins told per transaction (each costs 4 items: inbox and email, each
-/// with its outbox item).
-const PER_TX: usize = 15;
-
 /// A failed payment (Stripe event `event_id`): each billing admin gets an
-/// inbox entry and an email. Each chunk of admins is written with its own
-/// marker, so a retried delivery tells nobody twice.
+/// inbox entry and an email, each admin in their own transaction with a
+/// marker of (event, admin): a retry tells nobody twice, whoever the admins
+/// are by then, and a large team never makes one transaction too big.
 pub async fn payment_failed(store: &Store, s: &Subscription, event_id: &str) -> Result<(), AppError> {
     let admins = billing_admins(store, s.tenant_id).await?;
     let tenant = crm_directory::tenant(store, s.tenant_id).await?.map(|t| t.name).unwrap_or_default();
-    for (i, chunk) in admins.chunks(PER_TX).enumerate() {
+    for admin in admins {
         let notice = crm_notify::users::Notice {
             family: "billing.payment_failed",
             payload: json!({ "tenant_name": tenant, "plan": s.plan, "grace_days": s.grace_days,
@@ -38,9 +35,9 @@ pub async fn payment_failed(store: &Store, s: &Subscription, event_id: &str) -> 
             source: "billing.payment_failed".into(),
         };
         let marker =
-            item::to_item(&keys::global_unique("BILLING_NOTICE", &format!("{event_id}#{i}")), &json!({ "tenant_id": s.tenant_id }))?
+            item::to_item(&keys::global_unique("BILLING_NOTICE", &format!("{event_id}#{admin}")), &json!({ "tenant_id": s.tenant_id }))?
                 .with_ttl(Timestamp::now().unix_seconds() + crate::stripe_events::LOG_RETENTION_SECS);
-        let tx = crm_notify::users::queue(store, s.tenant_id, None, chunk, notice, Tx::new().put_new("notice", marker)).await?;
+        let tx = crm_notify::users::queue(store, s.tenant_id, None, &[admin], notice, Tx::new().put_new("notice", marker)).await?;
         match store.transact(tx).await {
             Ok(()) => {}
             Err(StoreError::ConditionFailed { label }) if label == "notice" => {}

@@ -69,8 +69,10 @@ impl Stripe {
             // Stripe's error body: {error: {type, code, message, param}}; never the key.
             let v: Value = serde_json::from_str(&text).unwrap_or_default();
             let e = &v["error"];
+            // 401/403: our key is wrong or rotated — configuration, not the
+            // invoice: retried until it is fixed.
             return Err(StripeError {
-                retryable: status == 429 || status == 409 || status >= 500,
+                retryable: matches!(status, 401 | 403 | 409 | 429) || status >= 500,
                 status,
                 detail: format!(
                     "{} {} {}",
@@ -89,18 +91,59 @@ impl Stripe {
         id_of(&v)
     }
 
-    /// Our drafted invoice on Stripe: `POST /v1/invoices`, one `POST
-    /// /v1/invoiceitems` per line, `POST /v1/invoices/{id}/finalize`.
-    /// Returns Stripe's invoice id.
-    pub async fn finalize(&self, customer: &str, invoice: &Invoice, period: (i64, i64)) -> Result<String, StripeError> {
+    /// `POST /v1/invoices`: our invoice's draft on Stripe, not advancing by
+    /// itself (`auto_advance=false`) until every line is on it.
+    pub async fn create_invoice(&self, customer: &str, invoice: &Invoice) -> Result<String, StripeError> {
         let created = self.post("/v1/invoices", &format!("invoice-{}", invoice.id), &invoice_params(customer, invoice)).await?;
-        let stripe_id = id_of(&created)?;
-        for (i, _) in invoice.lines.iter().enumerate() {
-            let params = invoice_item_params(customer, &stripe_id, invoice, i, period);
+        id_of(&created)
+    }
+
+    /// `GET /v1/invoices/{id}`.
+    pub async fn invoice(&self, stripe_id: &str) -> Result<Value, StripeError> {
+        let sent = self
+            .http
+            .get(format!("{}/v1/invoices/{stripe_id}", self.base_url))
+            .bearer_auth(&self.api_key)
+            .header("stripe-version", API_VERSION)
+            .send()
+            .await
+            .map_err(|e| StripeError { retryable: true, status: 0, detail: e.to_string() })?;
+        let status = sent.status().as_u16();
+        let v: Value = sent.json().await.map_err(|e| StripeError { retryable: true, status, detail: e.to_string() })?;
+        if (200..300).contains(&status) {
+            Ok(v)
+        } else {
+            Err(StripeError {
+                retryable: matches!(status, 401 | 403 | 429) || status >= 500,
+                status,
+                detail: v["error"]["message"].as_str().unwrap_or("").to_string(),
+            })
+        }
+    }
+
+    /// Puts on Stripe's draft `stripe_id` every line of `invoice` it does not
+    /// hold yet (each item names its line: `metadata[line]`), then finalises
+    /// it (`auto_advance=true`: Stripe collects). Safe to repeat at any step,
+    /// however long after: what is there is read, not re-sent.
+    pub async fn complete(&self, customer: &str, stripe_id: &str, invoice: &Invoice, period: (i64, i64)) -> Result<(), StripeError> {
+        let remote = self.invoice(stripe_id).await?;
+        if remote["status"] != "draft" {
+            return Ok(());
+        }
+        let present: std::collections::BTreeSet<String> = remote["lines"]["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|l| l["metadata"]["invoiceId"].as_str() == Some(invoice.id.to_string().as_str()))
+            .filter_map(|l| l["metadata"]["line"].as_str().map(str::to_string))
+            .collect();
+        for (i, _) in invoice.lines.iter().enumerate().filter(|(i, _)| !present.contains(&i.to_string())) {
+            let params = invoice_item_params(customer, stripe_id, invoice, i, period);
             self.post("/v1/invoiceitems", &format!("invoiceitem-{}-{i}", invoice.id), &params).await?;
         }
-        self.post(&format!("/v1/invoices/{stripe_id}/finalize"), &format!("finalize-{}", invoice.id), &[]).await?;
-        Ok(stripe_id)
+        self.post(&format!("/v1/invoices/{stripe_id}/finalize"), &format!("finalize-{}", invoice.id), &[pair("auto_advance", "true")])
+            .await?;
+        Ok(())
     }
 }
 
@@ -134,7 +177,7 @@ pub fn invoice_params(customer: &str, invoice: &Invoice) -> Vec<(String, String)
         pair("customer", customer),
         pair("currency", invoice.currency.code().to_ascii_lowercase()),
         pair("collection_method", "charge_automatically"),
-        pair("auto_advance", "true"),
+        pair("auto_advance", "false"),
         pair("pending_invoice_items_behavior", "exclude"),
         pair("description", format!("Period {}", invoice.period)),
         pair("metadata[tenantId]", invoice.tenant_id.to_string()),
@@ -162,6 +205,7 @@ pub fn invoice_item_params(
         pair("period[end]", end.to_string()),
         pair("metadata[invoiceId]", invoice.id.to_string()),
         pair("metadata[product]", line.product_code.clone()),
+        pair("metadata[line]", i.to_string()),
         pair("metadata[quantity]", line.quantity.to_string()),
     ]
 }
@@ -181,6 +225,8 @@ mod tests {
             period: "2026-11".into(),
             period_start: "2026-11-01".into(),
             period_end: "2026-12-01".into(),
+            period_starts_at: None,
+            period_ends_at: None,
             lines: vec![Line {
                 product_code: "DISCOUNT:PROMO".into(),
                 description: "Promo code A&B".into(),
@@ -193,6 +239,7 @@ mod tests {
             currency: Currency::parse("EGP").unwrap(),
             status: InvoiceStatus::Draft,
             provider_invoice_id: None,
+            provider_customer_id: None,
             provider_error: None,
             created_at: Timestamp::now(),
             finalized_at: None,

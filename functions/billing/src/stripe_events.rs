@@ -104,7 +104,11 @@ async fn tenant_of(app: &App, object: &Value) -> Result<Option<TenantId>, AppErr
 /// Applies a verified event once.
 pub async fn apply(app: &App, e: &StripeEvent, raw: &[u8], now: Timestamp) -> Result<Received, AppError> {
     let received = |duplicate: bool, outcome: &str| Received { id: e.id.clone(), duplicate, outcome: outcome.into() };
-    if app.store.get(&log_key(&e.id)).await?.is_some() {
+    if let Some(logged) = app.store.get(&log_key(&e.id)).await? {
+        // A failure applied before the admins were all told: told now (once each).
+        if logged.str_attr("outcome") == Some("applied") {
+            notify(app, e, logged.str_attr("tenant_id")).await?;
+        }
         return Ok(received(true, "duplicate"));
     }
     let log = |outcome: &str, tenant: Option<TenantId>| {
@@ -127,7 +131,7 @@ pub async fn apply(app: &App, e: &StripeEvent, raw: &[u8], now: Timestamp) -> Re
             "invoice.finalized" => invoice_moved(app, t, e, Some(InvoiceStatus::Open)).await?,
             "invoice.paid" | "invoice.payment_succeeded" => paid(app, &s, e).await?,
             "customer.subscription.updated" => subscription_updated(&s, e)?,
-            "charge.failed" | "invoice.payment_failed" => payment_failed(app, &s, e).await?,
+            "charge.failed" | "invoice.payment_failed" => payment_failed(&s, e)?,
             _ => None,
         };
         let (outcome, tx) = match changes {
@@ -138,7 +142,13 @@ pub async fn apply(app: &App, e: &StripeEvent, raw: &[u8], now: Timestamp) -> Re
         };
         // The log first: a concurrent duplicate fails on it, and is told so.
         match app.store.transact(Tx::new().put_new("log", log(outcome, Some(t))?).merge(tx)).await {
-            Ok(()) => return Ok(received(false, outcome)),
+            Ok(()) => {
+                if outcome == "applied" {
+                    // After the change: if this fails, Stripe's retry finds the log and tells them.
+                    notify(app, e, Some(&t.to_string())).await?;
+                }
+                return Ok(received(false, outcome));
+            }
             Err(StoreError::ConditionFailed { label }) if label == "log" => return Ok(received(true, "duplicate")),
             Err(StoreError::ConditionFailed { .. }) if attempt < 3 => continue,
             Err(StoreError::ConditionFailed { .. }) => break,
@@ -167,6 +177,16 @@ pub async fn log_refusal(app: &App, raw: &[u8], e: &AppError, now: Timestamp) {
         }
         Err(err) => tracing::warn!(error = %err, "a refused Stripe delivery was not logged"),
     }
+}
+
+/// The admins' notices of an applied payment failure (idempotent per admin).
+async fn notify(app: &App, e: &StripeEvent, tenant: Option<&str>) -> Result<(), AppError> {
+    if !matches!(e.kind.as_str(), "charge.failed" | "invoice.payment_failed") {
+        return Ok(());
+    }
+    let Some(t) = tenant.and_then(|t| TenantId::parse(t).ok()) else { return Ok(()) };
+    let s = crate::subscription::load(&app.store, t, app.terms).await?;
+    crate::notices::payment_failed(&app.store, &s, &e.id).await
 }
 
 fn duplicate(e: StoreError) -> Result<(), StoreError> {
@@ -314,7 +334,7 @@ fn subscription_updated(s: &Subscription, e: &StripeEvent) -> Result<Option<Tx>,
     Ok(Some(next.save(Tx::new().emit_audited(&crate::events::subscription_changed(&next, Some(s), "provider")))?))
 }
 
-async fn payment_failed(app: &App, s: &Subscription, e: &StripeEvent) -> Result<Option<Tx>, AppError> {
+fn payment_failed(s: &Subscription, e: &StripeEvent) -> Result<Option<Tx>, AppError> {
     if e.created <= s.provider_seen_at || !s.status.can_become(SubscriptionStatus::PastDue) {
         return Ok(Some(Tx::new()));
     }
@@ -334,10 +354,6 @@ async fn payment_failed(app: &App, s: &Subscription, e: &StripeEvent) -> Result<
         json!({ "provider": "stripe", "provider_event_id": e.id, "failure_code": o["failure_code"], "failure_message": o["failure_message"],
                 "amount": o["amount"].as_i64().or(o["amount_due"].as_i64()), "currency": o["currency"], "restricted_from": next.restricted_from }),
     );
-    // The admins are told first, each chunk once (its own marker): a retry
-    // after a failure tells no one twice, and a large team never makes the
-    // state change's transaction too big.
-    crate::notices::payment_failed(&app.store, &next, &e.id).await?;
     let tx = Tx::new().emit_audited(&failure).emit(&crate::events::subscription_changed(&next, Some(s), "payment_failed"));
     Ok(Some(next.save(tx)?))
 }

@@ -180,8 +180,10 @@ impl FakeStripe {
                 (s, b, Vec::new())
             }
         };
-        // Stripe saves the answer once the endpoint ran (not a refused validation).
-        if !(400..500).contains(&status) {
+        // Stripe saves the answer once the endpoint ran: everything but a
+        // refused validation of the parameters.
+        let validation = status == 400 && body["error"]["code"].as_str().is_some_and(|c| c.starts_with("parameter_"));
+        if !validation {
             state.keys.insert(idem.to_string(), (fingerprint, status, body.clone()));
         }
         (reply(status, &body, false), events)
@@ -283,6 +285,15 @@ fn invoice_item(state: &mut State, params: &[(String, String)]) -> (u16, Value, 
                 Some("invoice"),
             ));
         }
+        if i["customer"] != customer || i["currency"] != currency {
+            return fail(error(
+                400,
+                "invalid_request_error",
+                None,
+                "The invoice item's customer and currency must be the invoice's",
+                Some("invoice"),
+            ));
+        }
         let line = json!({ "id": format!("il_{}", item_id.trim_start_matches("ii_")), "object": "line_item", "amount": amount, "currency": currency,
                            "description": item["description"], "invoice": inv, "metadata": item["metadata"], "period": item["period"], "quantity": 1 });
         i["lines"]["data"].as_array_mut().expect("lines").push(line);
@@ -312,7 +323,7 @@ fn finalize(state: &mut State, id: &str) -> (u16, Value, Vec<Delivery>) {
     (200, i, vec![event])
 }
 
-/// `POST /_local/fake/stripe/trigger {type: invoice.paid|invoice.payment_failed, invoice}`.
+/// `POST /_local/fake/stripe/trigger {type: invoice.paid|invoice.payment_succeeded|invoice.payment_failed, invoice}`.
 fn trigger(state: &mut State, bytes: &[u8]) -> (u16, Value, Vec<Delivery>) {
     let body: Value = serde_json::from_slice(bytes).unwrap_or_default();
     let (Some(kind), Some(id)) = (body["type"].as_str(), body["invoice"].as_str()) else {
@@ -320,7 +331,7 @@ fn trigger(state: &mut State, bytes: &[u8]) -> (u16, Value, Vec<Delivery>) {
     };
     let Some(i) = state.invoices.get_mut(id) else { return (404, json!({ "error": format!("no invoice {id}") }), Vec::new()) };
     match kind {
-        "invoice.paid" if i["status"] == "open" => {
+        "invoice.paid" | "invoice.payment_succeeded" if i["status"] == "open" => {
             i["status"] = json!("paid");
             i["amount_paid"] = i["amount_due"].clone();
             i["amount_remaining"] = json!(0);

@@ -14,6 +14,6 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let body: super::ForTenant = call.json()?;
     let t = super::tenant(app, &body.tenant_id).await?;
     let drafted: Vec<Invoice> = crate::invoices::close_due(&app.store, t, Timestamp::now()).await?;
-    crate::provider::finalize_drafts(app, t).await?;
+    crate::provider::finalize_drafts(app, t, &drafted).await?;
     Ok(Reply::ok(drafted))
 }

@@ -16,5 +16,6 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
     let _: InvoicesQuery = call.query_as()?;
     let (limit, cursor) = call.page()?;
     let page = crate::invoices::list(&app.store, call.principal()?.tenant_id, limit, cursor).await?;
-    Ok(Reply::list(page.items, limit, page.next_cursor))
+    let items: Vec<_> = page.items.into_iter().map(crate::invoices::Invoice::for_tenant).collect();
+    Ok(Reply::list(items, limit, page.next_cursor))
 }

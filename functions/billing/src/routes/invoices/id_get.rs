@@ -7,5 +7,5 @@ use crm_kernel::AppError;
 use crate::App;
 
 pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
-    Ok(Reply::ok(crate::invoices::get(&app.store, call.principal()?.tenant_id, &call.path("id")?).await?))
+    Ok(Reply::ok(crate::invoices::get(&app.store, call.principal()?.tenant_id, &call.path("id")?).await?.for_tenant()))
 }

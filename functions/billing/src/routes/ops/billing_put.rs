@@ -89,8 +89,15 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         (Some(c), _) => Some(c),
         (None, Some(stripe)) if needs_customer => {
             let tenant = crm_directory::tenant(&app.store, s.tenant_id).await?.ok_or(AppError::NotFound)?;
-            let created =
-                stripe.create_customer(s.tenant_id, &tenant.name, None).await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+            // Stripe mails its receipts to the first billing admin.
+            let admin = match crate::notices::billing_admins(&app.store, s.tenant_id).await?.first() {
+                Some(id) => crm_directory::get(&app.store, s.tenant_id, *id).await?.map(|u| u.email),
+                None => None,
+            };
+            let created = stripe
+                .create_customer(s.tenant_id, &tenant.name, admin.as_deref())
+                .await
+                .map_err(|e| AppError::Unavailable(e.to_string()))?;
             Some(created)
         }
         _ => None,

@@ -53,10 +53,23 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
         if from > now || from < now.plus_seconds(-92 * 86_400) {
             return Err(AppError::invalid("effective_from", "within the last 92 days"));
         }
-        let fresh = Subscription::start(s.tenant_id, &plan.code, from, crate::subscription::Terms { trial_days: 0, ..app.terms });
-        // Saved over the one read (its version), keeping its settings.
-        let started = Subscription { version: s.version, time_zone: s.time_zone.clone(), grace_days: s.grace_days, ..fresh };
-        let started = Subscription { renews_at: started.open_period().ends_at(started.zone()), ..started };
+        if s.status == SubscriptionStatus::PastDue {
+            return Err(AppError::Refused { code: "PAST_DUE", message: "a past-due tenant's billing start cannot move".into() });
+        }
+        // Saved over the one read (its version, provider, promo and zone
+        // kept): the plan held from `from`, its period in the tenant's zone.
+        let period = crm_billing::Period::containing(from, s.zone());
+        let started = Subscription {
+            plan: plan.code.clone(),
+            status: SubscriptionStatus::Active,
+            started_at: from,
+            trial_until: None,
+            period: period.key(),
+            spans: vec![PlanSpan { plan: plan.code.clone(), from }],
+            renews_at: period.ends_at(s.zone()),
+            updated_at: now,
+            ..s.clone()
+        };
         let changed = crate::events::plan_changed(&started, &s.plan, Actor::system());
         let tx = Tx::new().emit_audited(&changed).emit(&crate::events::subscription_changed(&started, Some(&s), "started"));
         app.store.transact(started.save(tx)?).await.map_err(crate::subscription::conflict)?;
