@@ -300,7 +300,13 @@ async fn a_stripe_tenants_invoice_is_finalised_through_the_adapter_and_its_payme
     .await;
     assert_eq!(on_stripe["amount_due"], invoice["total_amount"], "Stripe bills exactly our lines: {on_stripe}");
     assert_eq!(on_stripe["metadata"]["invoiceId"], invoice["id"]);
-    assert_eq!(on_stripe["lines"]["data"].as_array().map(Vec::len), invoice["lines"].as_array().map(Vec::len));
+    let lines = body_of(
+        reqwest::Client::new()
+            .get(format!("{}/_local/fake/stripe/v1/invoices/{stripe_id}/lines?limit=100", stack().url))
+            .bearer_auth("sk_test_local_fake_stripe_key_0123456789"),
+    )
+    .await;
+    assert_eq!(lines["data"].as_array().map(Vec::len), invoice["lines"].as_array().map(Vec::len), "each line once: {lines}");
 
     // The payment fails, then succeeds (the local `stripe trigger`).
     let trigger = |kind: &str| {

@@ -123,7 +123,8 @@ fn the_sample_events_are_what_the_functions_read() {
     let bounce = notifications::dlr::brevo(&sample("webhook-brevo-hard-bounce.json")).unwrap();
     assert_eq!(bounce.outcome, notifications::dlr::Outcome::Bounced);
     assert_eq!(bounce.tag.unwrap().0.to_string(), "01JDEM0TENANT0000000000000");
-    let dlr = notifications::dlr::infobip(&sample("webhook-infobip-dlr.json")).unwrap();
+    let dlr: Vec<notifications::dlr::Report> =
+        notifications::dlr::infobip(&sample("webhook-infobip-dlr.json")).unwrap().into_iter().map(Result::unwrap).collect();
     assert_eq!((dlr[0].outcome.clone(), dlr[0].address.as_deref()), (notifications::dlr::Outcome::Delivered, Some("+201001234567")));
 
     // The envelope schema lists exactly the envelope's fields.

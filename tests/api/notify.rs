@@ -293,17 +293,33 @@ async fn forged_or_unrecognised_webhooks_change_nothing_and_bounces_suppress() {
     );
     assert_eq!(message(&app, &id).await["status"], "delivered");
 
-    // Unrecognised: DLR_INVALID.
+    // An event Brevo may add later is recorded and acknowledged, changing
+    // nothing; a body that is no report at all is DLR_INVALID.
     let token = devserver::fake_providers::BREVO_WEBHOOK_TOKEN;
-    let resp = http
-        .post(url("/v1/webhooks/brevo"))
-        .bearer_auth(token)
-        .json(&json!({"event": "teleported", "message-id": provider_id}))
-        .send()
-        .await
-        .unwrap();
+    let brevo = |body: Value| http.post(url("/v1/webhooks/brevo")).bearer_auth(token).json(&body).send();
+    let resp = brevo(json!({"event": "teleported", "message-id": provider_id})).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let later: Value = resp.json().await.unwrap();
+    assert_eq!(later["data"]["items"][0]["outcome"], "unknown", "{later}");
+    assert_eq!(message(&app, &id).await["status"], "delivered");
+    let resp = brevo(json!({"hello": 1})).await.unwrap();
     assert_eq!(resp.status(), 422);
     assert_eq!(resp.json::<Value>().await.unwrap()["error"]["code"], "DLR_INVALID");
+    // A batch with a documented event Brevo's privacy proxy sends
+    // (`unique_proxy_open`) and a malformed item: answered item by item,
+    // the bad one never failing the rest.
+    let resp = brevo(json!([
+        {"event": "unique_proxy_open", "email": to, "message-id": provider_id, "ts_event": 2},
+        {"email": to},
+        {"event": "proxy_open", "email": to, "message-id": provider_id, "ts_event": 3},
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 200);
+    let batch: Value = resp.json().await.unwrap();
+    let outcomes: Vec<&str> = batch["data"]["items"].as_array().unwrap().iter().map(|i| i["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["applied", "invalid", "applied"], "{batch}");
+    assert_eq!(message(&app, &id).await["status"], "delivered", "opens note, never change the status");
 
     // A hard bounce: bounced, suppressed; the same payload again is a no-op.
     let resp = http.post(url("/v1/webhooks/brevo")).bearer_auth(token).json(&bounce).send().await.unwrap();

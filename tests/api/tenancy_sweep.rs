@@ -152,6 +152,7 @@ async fn another_tenant_gets_404_for_every_id_of_this_one() {
         status: crm_billing::invoice::InvoiceStatus::Draft,
         provider_invoice_id: None,
         provider_customer_id: None,
+        sending_until: None,
         provider_error: None,
         created_at: crm_kernel::Timestamp::now(),
         finalized_at: None,

@@ -45,6 +45,10 @@ pub struct Invoice {
     /// The provider's customer it was sent to (every retry sends the same).
     #[serde(default)]
     pub provider_customer_id: Option<String>,
+    /// While a delivery sends it to the provider: until when (a lease, so two
+    /// deliveries never send the same invoice at once).
+    #[serde(default)]
+    pub sending_until: Option<Timestamp>,
     /// Why the provider refused it (a request it will never accept), if it
     /// did; tenants see only that it was refused.
     #[serde(default)]
@@ -158,6 +162,7 @@ async fn close(store: &Store, s: &Subscription, now: Timestamp) -> Result<Invoic
         status: InvoiceStatus::Draft,
         provider_invoice_id: None,
         provider_customer_id: None,
+        sending_until: None,
         provider_error: None,
         created_at: now,
         finalized_at: None,

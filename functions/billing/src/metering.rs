@@ -138,7 +138,7 @@ pub async fn record(store: &Store, t: TenantId, u: &UsageEvent, zone: Tz) -> Res
     // Once per id, whatever else differs (a retried API call's `occurred_at`,
     // a zone changed meanwhile): the id's own marker decides.
     let marker = item::to_item(&keys::unique(t, "BUSAGE_ID", &u.id), &json!({ "period": period }))?;
-    let tx = Tx::new().put_new("usage_event", marker).put("usage_item", stored).update(
+    let tx = Tx::new().put_new("usage_event", marker).put_new("usage_item", stored).update(
         "counter",
         &keys::billing_counter(t, &period, u.metric.as_str()),
         "ADD #value :q SET #metric = :metric, #period = :period, last_increment_at = :at",
@@ -153,7 +153,8 @@ pub async fn record(store: &Store, t: TenantId, u: &UsageEvent, zone: Tz) -> Res
     );
     match store.transact(tx).await {
         Ok(()) => Ok(true),
-        Err(StoreError::ConditionFailed { label }) if label == "usage_event" => Ok(false),
+        // Either is a fact already counted (an event from before the markers has only its item).
+        Err(StoreError::ConditionFailed { label }) if label == "usage_event" || label == "usage_item" => Ok(false),
         Err(e) => Err(e),
     }
 }

@@ -37,7 +37,14 @@ pub async fn payment_failed(store: &Store, s: &Subscription, event_id: &str) -> 
         let marker =
             item::to_item(&keys::global_unique("BILLING_NOTICE", &format!("{event_id}#{admin}")), &json!({ "tenant_id": s.tenant_id }))?
                 .with_ttl(Timestamp::now().unix_seconds() + crate::stripe_events::LOG_RETENTION_SECS);
-        let tx = crm_notify::users::queue(store, s.tenant_id, None, &[admin], notice, Tx::new().put_new("notice", marker)).await?;
+        let tx = match crm_notify::users::queue(store, s.tenant_id, None, &[admin], notice, Tx::new().put_new("notice", marker)).await {
+            Ok(tx) => tx,
+            // One admin's notice that cannot be composed stops no one else.
+            Err(e) => {
+                tracing::warn!(admin = %admin, error = %e, "a payment failure notice was not composed");
+                continue;
+            }
+        };
         match store.transact(tx).await {
             Ok(()) => {}
             Err(StoreError::ConditionFailed { label }) if label == "notice" => {}

@@ -51,10 +51,19 @@ pub async fn finalize_drafts(app: &App, t: TenantId, fresh: &[Invoice]) -> Resul
         if invoice.status != InvoiceStatus::Draft || invoice.total_amount <= 0 || invoice.provider_error.is_some() {
             continue;
         }
-        match send(app, stripe, invoice.clone(), &customer).await {
+        // A lease: two deliveries (the fan-out can deliver twice) never send
+        // the same invoice at once; the loser is retried with its message.
+        let now = Timestamp::now();
+        let Some(leased) = lease(app, invoice.clone(), now).await? else {
+            return Err(AppError::Unavailable(format!("invoice {} is being sent by another delivery", invoice.id)));
+        };
+        let zone = s.zone();
+        match send(app, stripe, leased, &customer, zone).await {
             Ok(()) => done += 1,
             Err(e) if e.retryable => {
                 tracing::warn!(invoice = %invoice.id, status = e.status, "Stripe finalisation failed; retried");
+                // Its lease goes, so the retry need not wait it out.
+                saved_with(app, invoice.clone(), |i| i.sending_until = None).await.ok();
                 return Err(AppError::Unavailable(e.to_string()));
             }
             Err(e) => {
@@ -66,7 +75,23 @@ pub async fn finalize_drafts(app: &App, t: TenantId, fresh: &[Invoice]) -> Resul
     Ok(done)
 }
 
-async fn send(app: &App, stripe: &Stripe, invoice: Invoice, customer: &str) -> Result<(), StripeError> {
+/// Takes the invoice's sending lease (5 minutes) if it is still a draft and
+/// no other delivery holds it.
+async fn lease(app: &App, invoice: Invoice, now: Timestamp) -> Result<Option<Invoice>, AppError> {
+    if invoice.status != InvoiceStatus::Draft || invoice.sending_until.is_some_and(|u| u > now) {
+        return Ok(None);
+    }
+    let mut next = invoice.clone();
+    next.sending_until = Some(now.plus_seconds(300));
+    next.version += 1;
+    match app.store.transact(Tx::new().put_if("invoice", next.to_item()?, Condition::version_is(invoice.version))).await {
+        Ok(()) => Ok(Some(next)),
+        Err(StoreError::ConditionFailed { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn send(app: &App, stripe: &Stripe, invoice: Invoice, customer: &str, zone: chrono_tz::Tz) -> Result<(), StripeError> {
     let store_error = |e: AppError| StripeError { retryable: true, status: 0, detail: e.to_string() };
     let (invoice, stripe_id) = match invoice.provider_invoice_id.clone() {
         Some(id) => (invoice, id),
@@ -78,13 +103,17 @@ async fn send(app: &App, stripe: &Stripe, invoice: Invoice, customer: &str) -> R
             })
             .await
             .map_err(store_error)?;
+            // The id saved wins (the webhook's `invoice.created` may have saved it first).
+            let id = saved.provider_invoice_id.clone().unwrap_or(id);
             (saved, id)
         }
     };
     let customer = invoice.provider_customer_id.clone().unwrap_or_else(|| customer.to_string());
+    // Drafted before the invoice kept its instants: its period in the zone.
+    let fallback = crm_billing::Period::parse(&invoice.period);
     let period = (
-        invoice.period_starts_at.map(|t| t.unix_seconds()).unwrap_or_default(),
-        invoice.period_ends_at.map(|t| t.unix_seconds() - 1).unwrap_or_default(),
+        invoice.period_starts_at.or(fallback.map(|p| p.starts_at(zone))).map(|t| t.unix_seconds()).unwrap_or_default(),
+        invoice.period_ends_at.or(fallback.map(|p| p.ends_at(zone))).map(|t| t.unix_seconds() - 1).unwrap_or_default(),
     );
     stripe.complete(&customer, &stripe_id, &invoice, period).await?;
     opened(app, invoice, &stripe_id).await.map_err(store_error)
@@ -127,6 +156,7 @@ async fn opened(app: &App, mut invoice: Invoice, stripe_id: &str) -> Result<(), 
         next.status = InvoiceStatus::Open;
         next.provider_invoice_id = Some(stripe_id.to_string());
         next.finalized_at = Some(Timestamp::now());
+        next.sending_until = None;
         next.version += 1;
         let tx = Tx::new()
             .put("lookup", lookup.clone())
@@ -145,5 +175,13 @@ async fn opened(app: &App, mut invoice: Invoice, stripe_id: &str) -> Result<(), 
 
 async fn refused(app: &App, invoice: &Invoice, e: &StripeError) -> Result<(), AppError> {
     let detail = e.to_string();
-    saved_with(app, invoice.clone(), |i| i.provider_error = Some(detail.clone())).await.map(|_| ())
+    // Only a draft is refused (an invoice already open was sent).
+    saved_with(app, invoice.clone(), |i| {
+        if i.status == InvoiceStatus::Draft {
+            i.provider_error = Some(detail.clone());
+            i.sending_until = None;
+        }
+    })
+    .await
+    .map(|_| ())
 }

@@ -98,11 +98,11 @@ impl Stripe {
         id_of(&created)
     }
 
-    /// `GET /v1/invoices/{id}`.
-    pub async fn invoice(&self, stripe_id: &str) -> Result<Value, StripeError> {
+    /// A `GET` of Stripe's API.
+    async fn get(&self, path: &str) -> Result<Value, StripeError> {
         let sent = self
             .http
-            .get(format!("{}/v1/invoices/{stripe_id}", self.base_url))
+            .get(format!("{}{path}", self.base_url))
             .bearer_auth(&self.api_key)
             .header("stripe-version", API_VERSION)
             .send()
@@ -126,24 +126,45 @@ impl Stripe {
     /// it (`auto_advance=true`: Stripe collects). Safe to repeat at any step,
     /// however long after: what is there is read, not re-sent.
     pub async fn complete(&self, customer: &str, stripe_id: &str, invoice: &Invoice, period: (i64, i64)) -> Result<(), StripeError> {
-        let remote = self.invoice(stripe_id).await?;
+        let remote = self.get(&format!("/v1/invoices/{stripe_id}")).await?;
         if remote["status"] != "draft" {
             return Ok(());
         }
-        let present: std::collections::BTreeSet<String> = remote["lines"]["data"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|l| l["metadata"]["invoiceId"].as_str() == Some(invoice.id.to_string().as_str()))
-            .filter_map(|l| l["metadata"]["line"].as_str().map(str::to_string))
-            .collect();
+        // Items go to the draft's own customer, whatever the tenant's is now.
+        let customer = remote["customer"].as_str().unwrap_or(customer).to_string();
+        let present = self.lines_of(stripe_id, invoice).await?;
         for (i, _) in invoice.lines.iter().enumerate().filter(|(i, _)| !present.contains(&i.to_string())) {
-            let params = invoice_item_params(customer, stripe_id, invoice, i, period);
+            let params = invoice_item_params(&customer, stripe_id, invoice, i, period);
             self.post("/v1/invoiceitems", &format!("invoiceitem-{}-{i}", invoice.id), &params).await?;
         }
         self.post(&format!("/v1/invoices/{stripe_id}/finalize"), &format!("finalize-{}", invoice.id), &[pair("auto_advance", "true")])
             .await?;
         Ok(())
+    }
+
+    /// The lines of ours (`metadata[line]`) a Stripe invoice holds: every
+    /// page of `GET /v1/invoices/{id}/lines` (an invoice embeds only its first).
+    async fn lines_of(&self, stripe_id: &str, invoice: &Invoice) -> Result<std::collections::BTreeSet<String>, StripeError> {
+        let mut present = std::collections::BTreeSet::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = match &after {
+                None => self.get(&format!("/v1/invoices/{stripe_id}/lines?limit=100")).await?,
+                Some(a) => self.get(&format!("/v1/invoices/{stripe_id}/lines?limit=100&starting_after={a}")).await?,
+            };
+            let data = page["data"].as_array().cloned().unwrap_or_default();
+            for l in &data {
+                if l["metadata"]["invoiceId"].as_str() == Some(invoice.id.to_string().as_str()) {
+                    if let Some(n) = l["metadata"]["line"].as_str() {
+                        present.insert(n.to_string());
+                    }
+                }
+            }
+            match (page["has_more"].as_bool(), data.last().and_then(|l| l["id"].as_str())) {
+                (Some(true), Some(last)) => after = Some(last.to_string()),
+                _ => return Ok(present),
+            }
+        }
     }
 }
 
@@ -240,6 +261,7 @@ mod tests {
             status: InvoiceStatus::Draft,
             provider_invoice_id: None,
             provider_customer_id: None,
+            sending_until: None,
             provider_error: None,
             created_at: Timestamp::now(),
             finalized_at: None,

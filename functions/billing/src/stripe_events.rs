@@ -105,9 +105,14 @@ async fn tenant_of(app: &App, object: &Value) -> Result<Option<TenantId>, AppErr
 pub async fn apply(app: &App, e: &StripeEvent, raw: &[u8], now: Timestamp) -> Result<Received, AppError> {
     let received = |duplicate: bool, outcome: &str| Received { id: e.id.clone(), duplicate, outcome: outcome.into() };
     if let Some(logged) = app.store.get(&log_key(&e.id)).await? {
-        // A failure applied before the admins were all told: told now (once each).
+        // A failure applied before the admins were all told: told now (once
+        // each). Only the store failing is worth Stripe's retry.
         if logged.str_attr("outcome") == Some("applied") {
-            notify(app, e, logged.str_attr("tenant_id")).await?;
+            match notify(app, e, logged.str_attr("tenant_id")).await {
+                Ok(()) => {}
+                Err(e @ (AppError::Internal(_) | AppError::Conflict(_) | AppError::Unavailable(_))) => return Err(e),
+                Err(other) => tracing::warn!(event = %e.id, error = %other, "a replayed failure's notices were not sent"),
+            }
         }
         return Ok(received(true, "duplicate"));
     }
@@ -186,6 +191,10 @@ async fn notify(app: &App, e: &StripeEvent, tenant: Option<&str>) -> Result<(), 
     }
     let Some(t) = tenant.and_then(|t| TenantId::parse(t).ok()) else { return Ok(()) };
     let s = crate::subscription::load(&app.store, t, app.terms).await?;
+    // Only while this very failure is the tenant's state (a payment since settles it).
+    if s.status != SubscriptionStatus::PastDue || s.provider_seen_at != e.created {
+        return Ok(());
+    }
     crate::notices::payment_failed(&app.store, &s, &e.id).await
 }
 

@@ -3,17 +3,23 @@
 //! ([`next_status`]). Pure and unit-tested; the webhook routes load, apply
 //! and store.
 //!
-//! * Brevo (transactional webhook, one event per request):
-//!   `{"event": "delivered", "email": …, "message-id": "<…>", "ts_event": …, "reason": …}`.
-//!   `delivered` → delivered; `hard_bounce`, `invalid_email` → bounced +
-//!   suppression (`bounce`); `blocked`, `error` → failed; `spam` → complaint
+//! * Brevo (transactional and marketing webhooks; one event, or a batch as
+//!   an array): `{"event": "delivered", "email": …, "message-id": "<…>",
+//!   "ts_event": …, "reason": …}`, event names in snake case (`hardBounce`
+//!   in Brevo's settings is `hard_bounce` here). `delivered` → delivered;
+//!   `hard_bounce`, `invalid_email` → bounced + suppression (`bounce`);
+//!   `blocked`, `error` → failed; `spam` (`complaint`) → complaint
 //!   suppression; `unsubscribed` → email opt-out; `request`, `deferred`,
-//!   `soft_bounce`, `opened`, `unique_opened`, `click`, `proxy_open` → noted only.
+//!   `soft_bounce`, `opened`, `unique_opened`, `click`, `proxy_open`,
+//!   `unique_proxy_open` and the marketing list events → noted only. A
+//!   well-formed event of another name (one Brevo adds later) is noted as
+//!   unknown and acknowledged.
 //! * Infobip (`notifyUrl`, `{"results": [{messageId, to, status: {groupName, name}, error: {name}, callbackData}]}`):
 //!   status group `DELIVERED` → delivered, `UNDELIVERABLE` and `REJECTED` →
 //!   failed, `EXPIRED` → expired, `PENDING` → noted only.
 //!
-//! Anything else is `DLR_INVALID`.
+//! A malformed item is that item's `DLR_INVALID`; the others of its batch
+//! still apply. A body that is no report at all is `DLR_INVALID`.
 
 use crm_kernel::{AppError, EntityId, TenantId};
 use crm_notify::messages::MessageStatus;
@@ -44,6 +50,9 @@ pub struct Report {
     pub error_code: Option<String>,
     /// The recipient address the report is about.
     pub address: Option<String>,
+    /// An event the provider does not document yet (a newer one): recorded
+    /// and acknowledged, changing nothing.
+    pub unknown: bool,
     /// What the provider charged (Infobip's `price`: `{pricePerMessage,
     /// currency}`), passed on to billing's metering on `message.delivered`.
     pub price: Option<Value>,
@@ -67,28 +76,55 @@ pub fn parse_tag(raw: &str) -> Option<(TenantId, EntityId)> {
     Some((tenant?, message?))
 }
 
+/// Brevo's event name in the snake case its payloads use: its webhook
+/// settings (and some marketing payloads) spell them in camel case
+/// (`hardBounce`, `uniqueProxyOpen`).
+fn brevo_event_name(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 4);
+    for (i, c) in raw.trim().chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// One Brevo event (transactional or marketing). Every event Brevo documents
+/// is understood; a well-formed event of a name it may add later is
+/// recorded as unknown and acknowledged; only a malformed one is refused.
 pub fn brevo(v: &Value) -> Result<Report, AppError> {
-    let event = v.get("event").and_then(Value::as_str).ok_or_else(|| invalid("no `event`"))?;
-    let id = v.get("message-id").and_then(Value::as_str).map(str::to_string);
+    let raw = v.get("event").and_then(Value::as_str).filter(|e| !e.trim().is_empty()).ok_or_else(|| invalid("no `event`"))?;
+    let event = brevo_event_name(raw);
+    if event.len() > 40 || !event.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        return Err(invalid("a malformed `event`"));
+    }
+    let id = v.get("message-id").or_else(|| v.get("Message-Id")).and_then(Value::as_str).map(str::to_string);
     let tag = v.get("X-Mailin-custom").and_then(Value::as_str).and_then(parse_tag);
-    if id.is_none() && tag.is_none() {
+    let campaign = v.get("camp_id").is_some();
+    if id.is_none() && tag.is_none() && !campaign {
         return Err(invalid("no `message-id`"));
     }
     let reason = v.get("reason").and_then(Value::as_str).filter(|r| !r.is_empty());
-    let (outcome, code) = match event {
-        "delivered" => (Outcome::Delivered, None),
-        "hard_bounce" => (Outcome::Bounced, Some("HARD_BOUNCE")),
-        "invalid_email" => (Outcome::Bounced, Some("INVALID_EMAIL")),
-        "blocked" => (Outcome::Failed, Some("BLOCKED")),
-        "error" => (Outcome::Failed, Some("PROVIDER_ERROR")),
-        "spam" => (Outcome::Complaint, None),
-        "unsubscribed" => (Outcome::Unsubscribed, None),
-        "request" | "deferred" | "soft_bounce" | "opened" | "unique_opened" | "click" | "proxy_open" => (Outcome::Noted, None),
-        other => return Err(invalid(&format!("event `{other}`"))),
+    let (outcome, code, unknown) = match event.as_str() {
+        "delivered" => (Outcome::Delivered, None, false),
+        "hard_bounce" | "hard_bounced" => (Outcome::Bounced, Some("HARD_BOUNCE"), false),
+        "invalid_email" | "invalid" => (Outcome::Bounced, Some("INVALID_EMAIL"), false),
+        "blocked" => (Outcome::Failed, Some("BLOCKED"), false),
+        "error" => (Outcome::Failed, Some("PROVIDER_ERROR"), false),
+        "spam" | "complaint" => (Outcome::Complaint, None, false),
+        "unsubscribed" | "unsubscribe" => (Outcome::Unsubscribed, None, false),
+        "request" | "sent" | "deferred" | "soft_bounce" | "soft_bounced" | "opened" | "unique_opened" | "click" | "proxy_open"
+        | "unique_proxy_open" | "list_addition" | "contact_updated" | "contact_deleted" => (Outcome::Noted, None, false),
+        _ => (Outcome::Noted, None, true),
     };
     Ok(Report {
         provider: "brevo",
-        event: event.to_string(),
+        event,
         provider_message_id: id,
         tag,
         outcome,
@@ -98,12 +134,24 @@ pub fn brevo(v: &Value) -> Result<Report, AppError> {
         }),
         address: v.get("email").and_then(Value::as_str).map(|e| e.trim().to_lowercase()),
         price: None,
+        unknown,
     })
 }
 
-pub fn infobip(v: &Value) -> Result<Vec<Report>, AppError> {
+/// Each event of a Brevo callback: one object, or a batch (an array).
+pub fn brevo_batch(v: &Value) -> Result<Vec<Result<Report, AppError>>, AppError> {
+    match v {
+        Value::Array(events) if !events.is_empty() => Ok(events.iter().map(brevo).collect()),
+        Value::Array(_) => Err(invalid("an empty batch")),
+        // One event alone: malformed, the call is refused.
+        Value::Object(_) => brevo(v).map(|r| vec![Ok(r)]),
+        _ => Err(invalid("not an event")),
+    }
+}
+
+pub fn infobip(v: &Value) -> Result<Vec<Result<Report, AppError>>, AppError> {
     let results = v.get("results").and_then(Value::as_array).filter(|r| !r.is_empty()).ok_or_else(|| invalid("no `results`"))?;
-    results
+    Ok(results
         .iter()
         .map(|r| {
             let group = r.pointer("/status/groupName").and_then(Value::as_str).ok_or_else(|| invalid("no `status.groupName`"))?;
@@ -134,9 +182,10 @@ pub fn infobip(v: &Value) -> Result<Vec<Report>, AppError> {
                 error_code,
                 address: r.get("to").and_then(Value::as_str).map(|t| if t.starts_with('+') { t.to_string() } else { format!("+{t}") }),
                 price: r.get("price").filter(|p| p.get("pricePerMessage").is_some()).cloned(),
+                unknown: false,
             })
         })
-        .collect()
+        .collect())
 }
 
 /// The status a message moves to on `outcome`, or `None` when the report
@@ -173,9 +222,32 @@ mod tests {
         assert_eq!(brevo(&json!({"event": "delivered", "message-id": "<1@relay>"})).unwrap().outcome, Outcome::Delivered);
         assert_eq!(brevo(&json!({"event": "spam", "message-id": "<1@relay>"})).unwrap().outcome, Outcome::Complaint);
         assert_eq!(brevo(&json!({"event": "opened", "message-id": "<1@relay>"})).unwrap().outcome, Outcome::Noted);
-        for bad in [json!({"event": "teleported", "message-id": "x"}), json!({"event": "delivered"}), json!({"hello": 1})] {
+        // Every documented event, in either spelling, is understood.
+        for (event, outcome) in [
+            ("unique_proxy_open", Outcome::Noted),
+            ("uniqueProxyOpen", Outcome::Noted),
+            ("proxy_open", Outcome::Noted),
+            ("hardBounce", Outcome::Bounced),
+            ("complaint", Outcome::Complaint),
+            ("unsubscribe", Outcome::Unsubscribed),
+            ("soft_bounce", Outcome::Noted),
+        ] {
+            let r = brevo(&json!({"event": event, "message-id": "<1@relay>"})).unwrap();
+            assert_eq!((r.outcome, r.unknown), (outcome, false), "{event}");
+        }
+        // A future event is recorded as unknown, not refused.
+        let later = brevo(&json!({"event": "teleported", "message-id": "x"})).unwrap();
+        assert_eq!((later.outcome, later.unknown, later.event.as_str()), (Outcome::Noted, true, "teleported"));
+        for bad in [json!({"event": "delivered"}), json!({"hello": 1}), json!({"event": "<script>", "message-id": "x"})] {
             assert_eq!(brevo(&bad).unwrap_err().code(), "DLR_INVALID");
         }
+        // A batch answers per item.
+        let batch = brevo_batch(
+            &json!([{"event": "delivered", "message-id": "a"}, {"nope": 1}, {"event": "unique_proxy_open", "message-id": "b"}]),
+        )
+        .unwrap();
+        assert_eq!(batch.iter().map(Result::is_ok).collect::<Vec<_>>(), [true, false, true]);
+        assert!(brevo_batch(&json!([])).is_err() && brevo_batch(&json!("x")).is_err() && brevo_batch(&json!({"nope": 1})).is_err());
     }
 
     #[test]
@@ -187,7 +259,7 @@ mod tests {
             {"messageId": "b", "status": {"groupName": "UNDELIVERABLE", "name": "UNDELIVERABLE_NOT_DELIVERED"}, "error": {"name": "EC_ABSENT_SUBSCRIBER"}, "callbackData": format!("tenant={t}|message={m}")},
             {"messageId": "c", "status": {"groupName": "EXPIRED", "name": "EXPIRED_EXPIRED"}},
         ]});
-        let r = infobip(&v).unwrap();
+        let r: Vec<Report> = infobip(&v).unwrap().into_iter().map(Result::unwrap).collect();
         assert_eq!(
             (r[0].outcome.clone(), r[0].error_code.clone(), r[0].address.as_deref()),
             (Outcome::Delivered, None, Some("+201001234567"))
@@ -198,7 +270,9 @@ mod tests {
         );
         assert_eq!(r[2].outcome, Outcome::Expired);
         assert!(infobip(&json!({"results": []})).is_err());
-        assert!(infobip(&json!({"results": [{"messageId": "a", "status": {"groupName": "WEIRD"}}]})).is_err());
+        // A bad result is its own error; the others of the report still apply.
+        let mixed = infobip(&json!({"results": [{"messageId": "a", "status": {"groupName": "WEIRD"}}, {"messageId": "b", "status": {"groupName": "DELIVERED"}}]})).unwrap();
+        assert_eq!(mixed.iter().map(Result::is_ok).collect::<Vec<_>>(), [false, true]);
     }
 
     #[test]

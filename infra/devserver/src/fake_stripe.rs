@@ -127,10 +127,7 @@ impl FakeStripe {
             return (reply(s, &b, false), Vec::new());
         }
         if method == "GET" {
-            let (s, b) = match route.strip_prefix("/v1/invoices/").and_then(|id| state.invoices.get(id)) {
-                Some(i) => (200, i.clone()),
-                None => error(404, "invalid_request_error", Some("resource_missing"), "No such invoice", Some("id")),
-            };
+            let (s, b) = get_invoice(&state, route);
             return (reply(s, &b, false), Vec::new());
         }
         if method != "POST" {
@@ -190,6 +187,35 @@ impl FakeStripe {
     }
 }
 
+/// `GET /v1/invoices/{id}` (its first line embedded: Stripe embeds only a
+/// first page) and `GET /v1/invoices/{id}/lines?limit=&starting_after=`.
+fn get_invoice(state: &State, route: &str) -> (u16, Value) {
+    let (path, query) = route.split_once('?').unwrap_or((route, ""));
+    let rest = path.strip_prefix("/v1/invoices/").unwrap_or_default();
+    let (id, lines) = match rest.strip_suffix("/lines") {
+        Some(id) => (id, true),
+        None => (rest, false),
+    };
+    let Some(i) = state.invoices.get(id) else {
+        return error(404, "invalid_request_error", Some("resource_missing"), &format!("No such invoice: '{id}'"), Some("id"));
+    };
+    let all = i["lines"]["data"].as_array().cloned().unwrap_or_default();
+    let params = form(query.as_bytes());
+    let limit = get(&params, "limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(10).clamp(1, 100);
+    let from = get(&params, "starting_after").and_then(|a| all.iter().position(|l| l["id"] == a)).map(|p| p + 1).unwrap_or(0);
+    let page = |n: usize| -> Value {
+        let data: Vec<Value> = all.iter().skip(from).take(n).cloned().collect();
+        json!({ "object": "list", "data": data, "has_more": from + n < all.len(), "url": format!("/v1/invoices/{id}/lines") })
+    };
+    if lines {
+        (200, page(limit))
+    } else {
+        let mut embedded = i.clone();
+        embedded["lines"] = page(1);
+        (200, embedded)
+    }
+}
+
 fn id(state: &mut State, prefix: &str) -> String {
     state.next += 1;
     format!("{prefix}_{}{:06}", ulid::Ulid::new().to_string().to_lowercase().chars().take(14).collect::<String>(), state.next)
@@ -215,7 +241,13 @@ fn invoice(state: &mut State, params: &[(String, String)]) -> (u16, Value, Vec<D
         return (s, b, Vec::new());
     }
     if let Some(m) = get(params, "collection_method").filter(|m| !["charge_automatically", "send_invoice"].contains(m)) {
-        let (s, b) = error(400, "invalid_request_error", None, &format!("Invalid collection_method: {m}"), Some("collection_method"));
+        let (s, b) = error(
+            400,
+            "invalid_request_error",
+            Some("parameter_invalid_string"),
+            &format!("Invalid collection_method: {m}"),
+            Some("collection_method"),
+        );
         return (s, b, Vec::new());
     }
     let id = id(state, "in");
@@ -251,7 +283,13 @@ fn invoice_item(state: &mut State, params: &[(String, String)]) -> (u16, Value, 
     };
     let Some(currency) = get(params, "currency") else { return fail(missing("currency")) };
     if currency.len() != 3 || currency.chars().any(|c| !c.is_ascii_lowercase()) {
-        return fail(error(400, "invalid_request_error", None, &format!("Invalid currency: {currency}"), Some("currency")));
+        return fail(error(
+            400,
+            "invalid_request_error",
+            Some("parameter_invalid_string"),
+            &format!("Invalid currency: {currency}"),
+            Some("currency"),
+        ));
     }
     let (start, end) = match (integer(params, "period[start]"), integer(params, "period[end]")) {
         (Ok(s), Ok(e)) => (s, e),
@@ -289,7 +327,7 @@ fn invoice_item(state: &mut State, params: &[(String, String)]) -> (u16, Value, 
             return fail(error(
                 400,
                 "invalid_request_error",
-                None,
+                Some("parameter_invalid_string"),
                 "The invoice item's customer and currency must be the invoice's",
                 Some("invoice"),
             ));

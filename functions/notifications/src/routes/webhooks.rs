@@ -14,7 +14,10 @@
 //! bounces and complaints, email opt-out on unsubscribes. Applying is
 //! idempotent; a payload already processed is answered `duplicate: true`
 //! without work. Every payload is kept for audit for 30 days
-//! (`WEBHOOKLOG`, DynamoDB TTL). Unrecognised payloads are `422 DLR_INVALID`.
+//! (`WEBHOOKLOG`, DynamoDB TTL), with what became of each item. Items are
+//! answered one by one (`items`): a malformed one is that item's error and
+//! an event of a name Brevo adds later is recorded as `unknown`, while the
+//! others apply. Only a body that is no report at all is `422 DLR_INVALID`.
 
 use crm_auth::opaque::{same_hash, sha256_hex};
 use crm_events::outbox::EmitExt;
@@ -37,11 +40,7 @@ const LOG_RETENTION_SECS: i64 = 30 * 86_400;
 pub async fn brevo(app: &App, call: Call) -> Result<Reply, AppError> {
     let presented = call.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).unwrap_or_default();
     authenticate(app.brevo_webhook_token.as_deref(), presented)?;
-    receive(app, &call, "brevo", |v| match v {
-        Value::Array(events) => events.iter().map(dlr::brevo).collect(),
-        one => dlr::brevo(one).map(|r| vec![r]),
-    })
-    .await
+    receive(app, &call, "brevo", dlr::brevo_batch).await
 }
 
 pub async fn infobip(app: &App, call: Call) -> Result<Reply, AppError> {
@@ -75,18 +74,21 @@ async fn receive(
     app: &App,
     call: &Call,
     provider: &'static str,
-    parse: impl Fn(&Value) -> Result<Vec<Report>, AppError>,
+    parse: impl Fn(&Value) -> Result<Vec<Result<Report, AppError>>, AppError>,
 ) -> Result<Reply, AppError> {
     let raw = call.body_bytes()?;
     let now = Timestamp::now();
     let log_key = keys::global_unique("WEBHOOKLOG", &format!("{provider}#{}", sha256_hex(raw)));
     if app.store.get(&log_key).await?.is_some_and(|it| it.str_attr("outcome") != Some("invalid")) {
-        return Ok(Reply::ok(Received { duplicate: true, reports: 0, matched: 0 }));
+        return Ok(Reply::ok(Received { duplicate: true, reports: 0, matched: 0, items: Vec::new() }));
     }
     let text = String::from_utf8_lossy(raw).to_string();
-    let log = |outcome: &str, matched: usize| {
-        item::to_item(&log_key, &json!({ "provider": provider, "received_at": now, "raw": text, "outcome": outcome, "matched": matched }))
-            .map(|it| it.with_ttl(now.unix_seconds() + LOG_RETENTION_SECS))
+    let log = |outcome: &str, matched: usize, items: &[ItemOutcome]| {
+        item::to_item(
+            &log_key,
+            &json!({ "provider": provider, "received_at": now, "raw": text, "outcome": outcome, "matched": matched, "items": items }),
+        )
+        .map(|it| it.with_ttl(now.unix_seconds() + LOG_RETENTION_SECS))
     };
     let parsed = serde_json::from_slice::<Value>(raw)
         .map_err(|_| AppError::Rule { code: "DLR_INVALID", message: "unrecognised delivery report: not JSON".into() })
@@ -95,18 +97,35 @@ async fn receive(
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(provider, code = e.code(), "delivery report refused");
-            app.store.put(log("invalid", 0)?).await?;
+            app.store.put(log("invalid", 0, &[])?).await?;
             return Err(e);
         }
     };
+    // Each item on its own: one bad item never fails the others (a provider
+    // that retries a refused batch would resend, and a bad item for ever).
     let mut matched = 0;
-    for r in &reports {
-        if apply(app, r, now).await? {
-            matched += 1;
-        }
+    let mut items = Vec::with_capacity(reports.len());
+    for (index, parsed) in reports.iter().enumerate() {
+        let outcome = match parsed {
+            Err(e) => {
+                tracing::warn!(provider, index, code = e.code(), reason = %e, "a delivery report item refused; the others apply");
+                ItemOutcome { index, event: None, outcome: "invalid", error: Some(e.public_message()) }
+            }
+            Ok(r) if r.unknown => {
+                tracing::info!(provider, index, event = %r.event, "an event this version does not know: recorded and acknowledged");
+                ItemOutcome { index, event: Some(r.event.clone()), outcome: "unknown", error: None }
+            }
+            Ok(r) => {
+                // `Unavailable` (a report ahead of its send) fails the call: the provider resends, and applying is idempotent.
+                let applied = apply(app, r, now).await?;
+                matched += usize::from(applied);
+                ItemOutcome { index, event: Some(r.event.clone()), outcome: if applied { "applied" } else { "unmatched" }, error: None }
+            }
+        };
+        items.push(outcome);
     }
-    app.store.put(log("processed", matched)?).await?;
-    Ok(Reply::ok(Received { duplicate: false, reports: reports.len(), matched }))
+    app.store.put(log("processed", matched, &items)?).await?;
+    Ok(Reply::ok(Received { duplicate: false, reports: reports.len(), matched, items }))
 }
 
 /// Finds the message a report is about. The provider's own message id is the
@@ -285,4 +304,17 @@ pub struct Received {
     pub reports: usize,
     /// Of those, the ones that matched a message.
     pub matched: usize,
+    /// What became of each item, in order.
+    pub items: Vec<ItemOutcome>,
+}
+
+/// One item of a callback: `applied`, `unmatched` (no message of ours),
+/// `unknown` (an event this version does not know: recorded, acknowledged)
+/// or `invalid` (malformed: its error; the others still apply).
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct ItemOutcome {
+    pub index: usize,
+    pub event: Option<String>,
+    pub outcome: &'static str,
+    pub error: Option<String>,
 }
