@@ -58,12 +58,13 @@ pub async fn finalize_drafts(app: &App, t: TenantId, fresh: &[Invoice]) -> Resul
             return Err(AppError::Unavailable(format!("invoice {} is being sent by another delivery", invoice.id)));
         };
         let zone = s.zone();
+        let held = leased.clone();
         match send(app, stripe, leased, &customer, zone).await {
             Ok(()) => done += 1,
             Err(e) if e.retryable => {
                 tracing::warn!(invoice = %invoice.id, status = e.status, "Stripe finalisation failed; retried");
                 // Its lease goes, so the retry need not wait it out.
-                saved_with(app, invoice.clone(), |i| i.sending_until = None).await.ok();
+                saved_with(app, held, |i| i.sending_until = None).await.ok();
                 return Err(AppError::Unavailable(e.to_string()));
             }
             Err(e) => {

@@ -80,16 +80,19 @@ pub fn parse_tag(raw: &str) -> Option<(TenantId, EntityId)> {
 /// settings (and some marketing payloads) spell them in camel case
 /// (`hardBounce`, `uniqueProxyOpen`).
 fn brevo_event_name(raw: &str) -> String {
+    let raw = raw.trim();
+    // All capitals (`HARD_BOUNCE`): only the case differs.
+    if !raw.chars().any(|c| c.is_ascii_lowercase()) {
+        return raw.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(raw.len() + 4);
-    for (i, c) in raw.trim().chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
+    let mut previous_lower = false;
+    for c in raw.chars() {
+        if c.is_ascii_uppercase() && previous_lower {
+            out.push('_');
         }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(c.to_ascii_lowercase());
     }
     out
 }
@@ -105,8 +108,9 @@ pub fn brevo(v: &Value) -> Result<Report, AppError> {
     }
     let id = v.get("message-id").or_else(|| v.get("Message-Id")).and_then(Value::as_str).map(str::to_string);
     let tag = v.get("X-Mailin-custom").and_then(Value::as_str).and_then(parse_tag);
-    let campaign = v.get("camp_id").is_some();
-    if id.is_none() && tag.is_none() && !campaign {
+    // Campaign events name their campaign, list events their list: no message.
+    let about_no_message = v.get("camp_id").is_some() || matches!(event.as_str(), "list_addition" | "contact_updated" | "contact_deleted");
+    if id.is_none() && tag.is_none() && !about_no_message {
         return Err(invalid("no `message-id`"));
     }
     let reason = v.get("reason").and_then(Value::as_str).filter(|r| !r.is_empty());
@@ -231,10 +235,14 @@ mod tests {
             ("complaint", Outcome::Complaint),
             ("unsubscribe", Outcome::Unsubscribed),
             ("soft_bounce", Outcome::Noted),
+            ("HARD_BOUNCE", Outcome::Bounced),
         ] {
             let r = brevo(&json!({"event": event, "message-id": "<1@relay>"})).unwrap();
             assert_eq!((r.outcome, r.unknown), (outcome, false), "{event}");
         }
+        assert_eq!(brevo_event_name("uniqueProxyOpen"), "unique_proxy_open");
+        assert_eq!(brevo_event_name("HARD_BOUNCE"), "hard_bounce");
+        assert!(!brevo(&json!({"event": "listAddition", "email": "a@b.co", "list_id": [3]})).unwrap().unknown);
         // A future event is recorded as unknown, not refused.
         let later = brevo(&json!({"event": "teleported", "message-id": "x"})).unwrap();
         assert_eq!((later.outcome, later.unknown, later.event.as_str()), (Outcome::Noted, true, "teleported"));

@@ -83,7 +83,7 @@ async fn receive(
         return Ok(Reply::ok(Received { duplicate: true, reports: 0, matched: 0, items: Vec::new() }));
     }
     let text = String::from_utf8_lossy(raw).to_string();
-    let log = |outcome: &str, matched: usize, items: &[ItemOutcome]| {
+    let log = |outcome: &str, matched: usize, items: &[&ItemOutcome]| {
         item::to_item(
             &log_key,
             &json!({ "provider": provider, "received_at": now, "raw": text, "outcome": outcome, "matched": matched, "items": items }),
@@ -104,6 +104,7 @@ async fn receive(
     // Each item on its own: one bad item never fails the others (a provider
     // that retries a refused batch would resend, and a bad item for ever).
     let mut matched = 0;
+    let mut deferred = false;
     let mut items = Vec::with_capacity(reports.len());
     for (index, parsed) in reports.iter().enumerate() {
         let outcome = match parsed {
@@ -115,16 +116,35 @@ async fn receive(
                 tracing::info!(provider, index, event = %r.event, "an event this version does not know: recorded and acknowledged");
                 ItemOutcome { index, event: Some(r.event.clone()), outcome: "unknown", error: None }
             }
-            Ok(r) => {
-                // `Unavailable` (a report ahead of its send) fails the call: the provider resends, and applying is idempotent.
-                let applied = apply(app, r, now).await?;
-                matched += usize::from(applied);
-                ItemOutcome { index, event: Some(r.event.clone()), outcome: if applied { "applied" } else { "unmatched" }, error: None }
-            }
+            Ok(r) => match apply(app, r, now).await {
+                Ok(applied) => {
+                    matched += usize::from(applied);
+                    ItemOutcome { index, event: Some(r.event.clone()), outcome: if applied { "applied" } else { "unmatched" }, error: None }
+                }
+                // The store failing fails the call (nothing else is worth it).
+                Err(e @ AppError::Internal(_)) => return Err(e),
+                // A report ahead of its send: deferred (Infobip is asked to resend below).
+                Err(AppError::Unavailable(m)) => {
+                    deferred = true;
+                    ItemOutcome { index, event: Some(r.event.clone()), outcome: "deferred", error: Some(m) }
+                }
+                // Any other refusal is this item's alone.
+                Err(e) => {
+                    tracing::warn!(provider, index, code = e.code(), reason = %e, "a delivery report item not applied; the others apply");
+                    ItemOutcome { index, event: Some(r.event.clone()), outcome: "retry", error: Some(e.public_message()) }
+                }
+            },
         };
         items.push(outcome);
     }
-    app.store.put(log("processed", matched, &items)?).await?;
+    // Infobip resends a report answered 5xx (applying is idempotent); Brevo
+    // does not, so its deferred items are answered, and logged, as such.
+    if deferred && provider == "infobip" {
+        return Err(AppError::Unavailable("a report is ahead of its send; deliver it again later".into()));
+    }
+    // The log keeps the items that did not apply (a batch of 500 stays small).
+    let kept: Vec<&ItemOutcome> = items.iter().filter(|i| i.outcome != "applied").collect();
+    app.store.put(log("processed", matched, &kept)?).await?;
     Ok(Reply::ok(Received { duplicate: false, reports: reports.len(), matched, items }))
 }
 
@@ -309,8 +329,10 @@ pub struct Received {
 }
 
 /// One item of a callback: `applied`, `unmatched` (no message of ours),
-/// `unknown` (an event this version does not know: recorded, acknowledged)
-/// or `invalid` (malformed: its error; the others still apply).
+/// `unknown` (an event this version does not know: recorded, acknowledged),
+/// `invalid` (malformed: its error; the others still apply), `deferred` (a
+/// report ahead of its send) or `retry` (refused for now, e.g. a concurrent
+/// change).
 #[derive(Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct ItemOutcome {
     pub index: usize,
