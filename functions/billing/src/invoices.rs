@@ -84,7 +84,7 @@ pub fn period_marker(t: TenantId, period: &str) -> crm_store::Key {
 /// same transaction as each user and invitation (what `users.max` holds).
 pub async fn seats_held(store: &Store, t: TenantId) -> Result<i64, StoreError> {
     let usage = store.get(&keys::usage(t)).await?.unwrap_or_default();
-    Ok(usage.get("seats_used").and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok()).unwrap_or(0))
+    Ok(usage.num_attr("seats_used").unwrap_or(0))
 }
 
 /// The counters of `period` (flows) with the levels (`all`); `seats.used`
@@ -94,10 +94,7 @@ pub async fn counters(store: &Store, t: TenantId, period: &str) -> Result<BTreeM
     for p in [period, "all"] {
         let page = store.query(Query::table(t, keys::billing_counters_pk(t, p)).consistent()).await?;
         for it in page.items {
-            if let (Some(m), Some(v)) = (
-                it.str_attr("metric_code").and_then(Metric::parse),
-                it.get("value").and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok()),
-            ) {
+            if let (Some(m), Some(v)) = (it.str_attr("metric_code").and_then(Metric::parse), it.num_attr("value")) {
                 out.insert(m, v);
             }
         }

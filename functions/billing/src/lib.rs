@@ -64,10 +64,7 @@ impl App {
                 }
             }
         };
-        let operator_key = env.get("OPERATOR_KEY").map(str::to_string);
-        if operator_key.as_ref().is_some_and(|k| k.len() < 32) {
-            return Err("OPERATOR_KEY is too short (32 characters at least)".into());
-        }
+        let operator_key = crm_auth::operator::key_from_env(env)?;
         Ok(Self {
             store: Store::from_config(config, env).map_err(|e| e.to_string())?,
             sqs: aws_sdk_sqs::Client::new(config),

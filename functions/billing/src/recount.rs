@@ -18,6 +18,7 @@ use crm_billing::Period;
 use crm_events::outbox::EmitExt;
 use crm_events::{types, Actor, DomainEvent, Subject};
 use crm_kernel::{AppError, Limit, TenantId, Timestamp};
+use crm_store::item::ItemExt;
 use crm_store::tx::Condition;
 use crm_store::{keys, AttributeValue, Query, Store, StoreError, Tx};
 use serde_json::json;
@@ -90,7 +91,7 @@ fn write(t: TenantId, metric: Metric, period: &str, had: Option<i64>, fresh: i64
 
 async fn counter(store: &Store, t: TenantId, period: &str, metric: Metric) -> Result<Option<i64>, AppError> {
     let it = store.get(&keys::billing_counter(t, period, metric.as_str())).await?;
-    Ok(it.and_then(|it| it.get("value").and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok())))
+    Ok(it.and_then(|it| it.num_attr("value")))
 }
 
 /// A counter's usage events (its partition, read consistently).

@@ -246,7 +246,7 @@ async fn invoice_moved(app: &App, t: TenantId, e: &StripeEvent, to: Option<Invoi
     }
     if let Some(to) = to.filter(|to| i.status.can_become(*to)) {
         i.status = to;
-        i.finalized_at = Some(Timestamp::from_datetime(chrono::DateTime::from_timestamp(e.created, 0).unwrap_or_default()));
+        i.finalized_at = Some(at(e));
         tx = tx.emit_audited(&crate::events::invoice(&i, types::BILLING_INVOICE_FINALIZED));
         changed = true;
     }

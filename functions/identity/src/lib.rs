@@ -85,10 +85,7 @@ impl App {
         if let Some(s) = env.get("AUTH_RATE_WINDOW_SECS") {
             auth_rate.window_secs = s.parse().ok().filter(|w: &i64| *w > 0).ok_or("AUTH_RATE_WINDOW_SECS must be a positive number")?;
         }
-        let operator_key = env.get("OPERATOR_KEY").map(str::to_string);
-        if operator_key.as_ref().is_some_and(|k| k.len() < 32) {
-            return Err("OPERATOR_KEY must be at least 32 characters".into());
-        }
+        let operator_key = crm_auth::operator::key_from_env(env)?;
         let sealer = match env.get("TOKEN_ENCRYPTION_KEY") {
             Some(k) => Some(std::sync::Arc::new(crm_auth::seal::Sealer::from_secret(k)?)),
             None => None,

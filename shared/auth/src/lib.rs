@@ -18,6 +18,7 @@ pub mod code;
 pub mod entitlements;
 pub mod grant;
 pub mod opaque;
+pub mod operator;
 pub mod principal;
 pub mod rate;
 pub mod rbac;

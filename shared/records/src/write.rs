@@ -47,7 +47,7 @@ pub async fn quota_room(store: &Store, p: &Principal, limit: &str) -> Result<i64
 
 /// What the usage item counts against `limit`.
 fn used(usage: &crm_store::Item, limit: &str) -> i64 {
-    usage.get(&quota_counter(limit)).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok()).unwrap_or(0)
+    crm_store::item::ItemExt::num_attr(usage, &quota_counter(limit)).unwrap_or(0)
 }
 
 /// `422 LIMIT_REACHED` when the failed transaction item was a quota.

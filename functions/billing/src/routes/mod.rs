@@ -21,16 +21,8 @@ pub(crate) async fn subscription(app: &App, call: &Call) -> Result<Subscription,
     crate::subscription::load(&app.store, call.principal()?.tenant_id, app.terms).await
 }
 
-/// `Ok` when the request carries the SaaS operator's key (`X-Operator-Key`,
-/// compared in constant time): the `/v1/ops/*` and `/v1/_billing/*` routes.
-/// Without a configured key those routes do not exist (`404`).
+/// `Ok` when the request carries the SaaS operator's key: the `/v1/ops/*`
+/// and `/v1/_billing/*` routes ([`crm_auth::operator`]).
 pub(crate) fn require_operator(app: &App, call: &Call) -> Result<(), AppError> {
-    let Some(expected) = app.operator_key.as_deref() else { return Err(AppError::RouteNotFound) };
-    let given = call.header("x-operator-key").unwrap_or_default();
-    let digest = |s: &str| crm_auth::opaque::sha256_hex(s.as_bytes());
-    if crm_auth::opaque::same_hash(&digest(given), &digest(expected)) {
-        Ok(())
-    } else {
-        Err(AppError::Unauthenticated)
-    }
+    crm_auth::operator::require(app.operator_key.as_deref(), call.header("x-operator-key"))
 }

@@ -88,7 +88,7 @@ pub async fn handle(app: &App, call: Call) -> Result<Reply, AppError> {
             if metric.is_some_and(|m| m.as_str() != code) {
                 continue;
             }
-            let n = |name: &str| it.get(name).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok());
+            let n = |name: &str| it.num_attr(name);
             counters.push(Counter {
                 value: n("value").unwrap_or(0),
                 drift: n("drift"),

@@ -14,11 +14,5 @@ use crate::App;
 
 /// `Ok` when the request carries the operator key.
 pub(crate) fn require_operator(app: &App, call: &Call) -> Result<(), AppError> {
-    let Some(expected) = app.operator_key.as_deref() else { return Err(AppError::RouteNotFound) };
-    let given = call.header("x-operator-key").unwrap_or_default();
-    if crm_auth::opaque::same_hash(given, expected) {
-        Ok(())
-    } else {
-        Err(AppError::Unauthenticated)
-    }
+    crm_auth::operator::require(app.operator_key.as_deref(), call.header("x-operator-key"))
 }
