@@ -547,6 +547,9 @@ async fn email_goes_out_from_the_tenants_own_gmail_or_outlook_with_sealed_refres
     let mail = mailbox(&customer).await;
     assert_eq!((mail[0]["provider"].as_str(), mail[0]["subject"].as_str()), (Some("gmail"), Some("Deal Acme won")));
     assert_eq!(mail[0]["template_code"], "deal.won");
+    // The raw MIME message carried our own Message-ID, on the sender's domain.
+    let headers: Value = serde_json::from_str(mail[0]["headers"].as_str().unwrap_or("{}")).unwrap();
+    assert_eq!(headers["Message-ID"], format!("<{id}@acme-sales.com>"), "{mail:?}");
     let listed = app.get_json("/v1/email/provider-accounts").await;
     assert_eq!(listed["data"][0]["version"], 2, "the refreshed token was sealed back: {listed}");
 
@@ -561,6 +564,9 @@ async fn email_goes_out_from_the_tenants_own_gmail_or_outlook_with_sealed_refres
     assert_eq!(status, 202);
     let mail = eventually("sent from Outlook", crate::helpers::PIPELINE, || async { mailbox(&to).await.into_iter().next() }).await;
     assert_eq!((mail["provider"].as_str(), mail["body"].as_str()), (Some("outlook"), Some("Well done Omar: Globex is won.")));
+    // Graph was sent the MIME message itself (so non-`X-` headers survive).
+    let headers: Value = serde_json::from_str(mail["headers"].as_str().unwrap_or("{}")).unwrap();
+    assert!(headers["Message-ID"].as_str().is_some_and(|m| m.ends_with("@acme-sales.com>")), "{mail}");
 
     // A revoked Gmail: the account needs re-authorisation and the email
     // goes out through the system provider instead.

@@ -92,17 +92,32 @@ fn unauthenticated() -> (Response, Vec<Accepted>) {
 }
 
 /// To, subject, text and our `X-CRM-Message` tag of a plain-text RFC 2822 message.
-fn parse_raw(raw: &str) -> Option<(String, String, String, Option<String>)> {
-    let (head, body) = raw.split_once("\r\n\r\n")?;
-    let header = |name: &str| head.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).map(str::to_string);
-    let decode = |s: &str| STANDARD.decode(s.trim()).ok().and_then(|b| String::from_utf8(b).ok());
-    let subject = header("Subject")?;
-    let subject = match subject.strip_prefix("=?UTF-8?B?").and_then(|s| s.strip_suffix("?=")) {
-        Some(enc) => decode(enc)?,
-        None => subject,
-    };
-    let text = if header("Content-Transfer-Encoding").as_deref() == Some("base64") { decode(body)? } else { body.to_string() };
-    Some((header("To")?, subject, text, header("X-CRM-Message")))
+/// What a mailbox send holds, read from its MIME message as a receiving
+/// server would.
+struct Parsed {
+    to: String,
+    subject: String,
+    text: String,
+    html: Option<String>,
+    tag: Option<String>,
+    headers: std::collections::BTreeMap<String, String>,
+}
+
+/// The headers a send carries for the recipient's client (RFC 8058 and the like).
+const KEPT_HEADERS: &[&str] = &["List-Unsubscribe", "List-Unsubscribe-Post", "Message-ID", "In-Reply-To", "References"];
+
+fn parse_raw(raw: &[u8]) -> Option<Parsed> {
+    let m = mail_parser::MessageParser::default().parse(raw)?;
+    let to = m.to()?.first()?.address()?.to_string();
+    let headers = KEPT_HEADERS.iter().filter_map(|h| m.header_raw(*h).map(|v| (h.to_string(), v.trim().to_string()))).collect();
+    Some(Parsed {
+        to,
+        subject: m.subject()?.to_string(),
+        text: m.body_text(0)?.trim_end().to_string(),
+        html: m.body_html(0).map(|h| h.into_owned()),
+        tag: m.header_raw("X-CRM-Message").map(|v| v.trim().to_string()),
+        headers,
+    })
 }
 
 fn gmail(tokens: &Tokens, headers: &HeaderMap, body: &[u8]) -> (Response, Vec<Accepted>) {
@@ -110,9 +125,8 @@ fn gmail(tokens: &Tokens, headers: &HeaderMap, body: &[u8]) -> (Response, Vec<Ac
         return unauthenticated();
     }
     let v: Value = serde_json::from_slice(body).unwrap_or_default();
-    let parsed =
-        v["raw"].as_str().and_then(|r| URL_SAFE_NO_PAD.decode(r).ok()).and_then(|b| String::from_utf8(b).ok()).and_then(|r| parse_raw(&r));
-    let Some((to, subject, text, tag)) = parsed else {
+    let parsed = v["raw"].as_str().and_then(|r| URL_SAFE_NO_PAD.decode(r).ok()).and_then(|b| parse_raw(&b));
+    let Some(p) = parsed else {
         return (
             reply(
                 StatusCode::BAD_REQUEST,
@@ -123,13 +137,15 @@ fn gmail(tokens: &Tokens, headers: &HeaderMap, body: &[u8]) -> (Response, Vec<Ac
     };
     let id = format!("{:x}", ulid::Ulid::new().random());
     let accepted = Accepted {
-        to: to.to_lowercase(),
+        to: p.to.to_lowercase(),
         provider: "gmail",
-        subject,
-        body: text,
+        subject: p.subject,
+        body: p.text,
+        html: p.html,
+        headers: p.headers,
         tag: String::new(),
         id: id.clone(),
-        callback: tag,
+        callback: p.tag,
         report: None,
     };
     (reply(StatusCode::OK, json!({ "id": id, "threadId": id, "labelIds": ["SENT"] })), vec![accepted])
@@ -145,11 +161,31 @@ fn graph(tokens: &Tokens, headers: &HeaderMap, body: &[u8]) -> (Response, Vec<Ac
             vec![],
         );
     }
-    let v: Value = serde_json::from_slice(body).unwrap_or_default();
-    let m = &v["message"];
-    let (Some(to), Some(subject), Some(text)) =
-        (m["toRecipients"][0]["emailAddress"]["address"].as_str(), m["subject"].as_str(), m["body"]["content"].as_str())
-    else {
+    // A MIME send (base64, `text/plain`), as the adapter makes; the JSON
+    // form `{"message": …}` is Graph's other shape.
+    let mime = headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with("text/plain"));
+    let parsed = if mime {
+        STANDARD.decode(body.trim_ascii()).ok().and_then(|b| parse_raw(&b))
+    } else {
+        let v: Value = serde_json::from_slice(body).unwrap_or_default();
+        let m = &v["message"];
+        match (m["toRecipients"][0]["emailAddress"]["address"].as_str(), m["subject"].as_str(), m["body"]["content"].as_str()) {
+            (Some(to), Some(subject), Some(text)) => Some(Parsed {
+                to: to.into(),
+                subject: subject.into(),
+                text: text.into(),
+                html: None,
+                tag: m["internetMessageHeaders"]
+                    .as_array()
+                    .and_then(|h| h.iter().find(|x| x["name"] == "X-CRM-Message"))
+                    .and_then(|x| x["value"].as_str())
+                    .map(str::to_string),
+                headers: Default::default(),
+            }),
+            _ => None,
+        }
+    };
+    let Some(p) = parsed else {
         return (
             reply(
                 StatusCode::BAD_REQUEST,
@@ -159,17 +195,15 @@ fn graph(tokens: &Tokens, headers: &HeaderMap, body: &[u8]) -> (Response, Vec<Ac
         );
     };
     let accepted = Accepted {
-        to: to.to_lowercase(),
+        to: p.to.to_lowercase(),
         provider: "outlook",
-        subject: subject.into(),
-        body: text.into(),
+        subject: p.subject,
+        body: p.text,
+        html: p.html,
+        headers: p.headers,
         tag: String::new(),
         id: ulid::Ulid::new().to_string(),
-        callback: m["internetMessageHeaders"]
-            .as_array()
-            .and_then(|h| h.iter().find(|x| x["name"] == "X-CRM-Message"))
-            .and_then(|x| x["value"].as_str())
-            .map(str::to_string),
+        callback: p.tag,
         report: None,
     };
     (Response::builder().status(StatusCode::ACCEPTED).body(Body::empty()).expect("response"), vec![accepted])

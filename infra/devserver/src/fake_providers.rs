@@ -103,6 +103,10 @@ pub struct Accepted {
     pub provider: &'static str,
     pub subject: String,
     pub body: String,
+    /// An email's HTML part.
+    pub html: Option<String>,
+    /// An email's own headers (`List-Unsubscribe`, …).
+    pub headers: std::collections::BTreeMap<String, String>,
     pub tag: String,
     pub id: String,
     /// Infobip's `callbackData` (`tenant=…|message=…`), to find the template.
@@ -155,6 +159,18 @@ fn brevo_error(status: StatusCode, code: &str, message: &str) -> (Response, Vec<
     (reply(status, json!({ "code": code, "message": message })), vec![])
 }
 
+/// The headers of a send other than Brevo's own (`X-Mailin-custom`, …).
+fn brevo_headers(v: &Value) -> std::collections::BTreeMap<String, String> {
+    v.as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(k, _)| !k.starts_with("X-Mailin") && *k != "X-Campaign-Code")
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn brevo(failures: &Failures, api_url: &str, headers: &HeaderMap, body: Option<Value>) -> (Response, Vec<Accepted>) {
     if headers.get("api-key").and_then(|v| v.to_str().ok()) != Some(BREVO_KEY) {
         return brevo_error(StatusCode::UNAUTHORIZED, "unauthorized", "Key not found");
@@ -189,6 +205,8 @@ fn brevo(failures: &Failures, api_url: &str, headers: &HeaderMap, body: Option<V
             provider: "brevo",
             subject: b["subject"].as_str().unwrap_or_default().into(),
             body: text.unwrap_or_default().into(),
+            html: b["htmlContent"].as_str().map(str::to_string),
+            headers: brevo_headers(&b["headers"]),
             tag: b["tags"][0].as_str().unwrap_or_default().into(),
             id: id.clone(),
             callback: None,
@@ -259,6 +277,8 @@ fn infobip_sms(failures: &Failures, headers: &HeaderMap, body: Option<Value>) ->
                 provider: "infobip",
                 subject: String::new(),
                 body: text.into(),
+                html: None,
+                headers: Default::default(),
                 tag: String::new(),
                 report: infobip_delivered(m["notifyUrl"].as_str(), &id, to, m["callbackData"].as_str()),
                 id,
@@ -296,6 +316,8 @@ fn infobip_whatsapp(failures: &Failures, headers: &HeaderMap, body: Option<Value
         provider: "infobip",
         subject: String::new(),
         body: text.into(),
+        html: None,
+        headers: Default::default(),
         tag: String::new(),
         report: infobip_delivered(b["notifyUrl"].as_str(), &id, to, callback.as_deref()),
         id,

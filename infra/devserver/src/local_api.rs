@@ -3,7 +3,8 @@
 //!
 //! * `GET  /_local/stack` — physical names of the table, queues and DLQs.
 //! * `POST /_local/schedules/{FunctionLogicalId}` — fire a scheduled function now (a JSON body becomes the event's `detail`).
-//! * `GET  /_local/mailbox?to=` — what the fake providers (or the dev adapter) accepted for an address.
+//! * `GET  /_local/mailbox?to=` — what the fake providers (or the dev adapter) accepted for an address
+//!   (an email's `html` part and its own `headers`, a JSON object, when it had them).
 //! * `POST /_local/fake/...` — the fake Brevo and Infobip (`fake_providers`), Stripe (`fake_stripe`; `POST /_local/fake/stripe/trigger`), Google/Gmail and Microsoft/Graph (`fake_mailboxes`);
 //!   `POST /_local/fake/reports {to}` — report deliveries to `to` (when the stack does not report all).
 //! * `GET  /_local/demo-token` — a fresh access token for the demo admin
@@ -49,7 +50,11 @@ async fn record(stack: &Arc<Stack>, a: crate::fake_providers::Accepted) {
         }
     }
     let now = crm_kernel::Timestamp::now().to_string();
-    let item = notifications::adapters::dev::record_item(&a.to, a.provider, &a.subject, &a.body, &template, &tenant, &now, &a.id);
+    let item = notifications::adapters::dev::with_parts(
+        notifications::adapters::dev::record_item(&a.to, a.provider, &a.subject, &a.body, &template, &tenant, &now, &a.id),
+        a.html.as_deref(),
+        &a.headers,
+    );
     let mut put = stack.clients.ddb.put_item().table_name(&table);
     for (k, v) in item {
         put = put.item(k, v);
@@ -159,6 +164,7 @@ pub async fn serve(stack: &Arc<Stack>, req: Request) -> Response {
                             json!({
                                 "to": s(i, "to"), "provider": s(i, "provider"), "subject": s(i, "subject"),
                                 "body": s(i, "body"), "template_code": s(i, "template_code"),
+                                "html": i.get("html").and_then(|v| v.as_s().ok()), "headers": i.get("headers").and_then(|v| v.as_s().ok()),
                             })
                         })
                         .collect();

@@ -114,6 +114,13 @@ pub struct Message {
     /// from; none = the system email provider.
     #[serde(default)]
     pub sender_account_id: Option<EntityId>,
+    /// The HTML part of an email, beside `body` (its text part).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+    /// Headers an email carries beyond the adapter's own (`List-Unsubscribe`,
+    /// `List-Unsubscribe-Post`, …); names as written.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub headers: std::collections::BTreeMap<String, String>,
     pub version: u64,
 }
 
@@ -168,6 +175,8 @@ impl Message {
             billable,
             auto_generated: false,
             sender_account_id: None,
+            html: None,
+            headers: std::collections::BTreeMap::new(),
             version: 1,
         }
     }

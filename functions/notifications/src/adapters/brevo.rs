@@ -29,15 +29,27 @@ impl Brevo {
     }
 
     /// The request body Brevo expects.
+    /// The request body Brevo expects: the text part, the HTML part when
+    /// there is one, and the message's own headers beside ours.
     pub fn body(&self, m: &Message) -> Value {
-        json!({
+        let mut headers = serde_json::Map::new();
+        for (name, value) in &m.headers {
+            headers.insert(name.clone(), json!(value));
+        }
+        headers.insert("X-Mailin-custom".into(), json!(format!("tenant={}|message={}", m.tenant_id, m.id)));
+        headers.insert("X-Campaign-Code".into(), json!(m.template_code));
+        let mut body = json!({
             "sender": { "email": self.sender_email, "name": self.sender_name },
             "to": [{ "email": m.to }],
             "subject": m.subject,
             "textContent": m.body,
             "tags": [m.template_code],
-            "headers": { "X-Mailin-custom": format!("tenant={}|message={}", m.tenant_id, m.id), "X-Campaign-Code": m.template_code },
-        })
+            "headers": headers,
+        });
+        if let Some(html) = &m.html {
+            body["htmlContent"] = json!(html);
+        }
+        body
     }
 
     pub async fn send(&self, m: &Message) -> Result<String, SendError> {

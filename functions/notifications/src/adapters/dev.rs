@@ -30,11 +30,26 @@ pub fn record_item(to: &str, provider: &str, subject: &str, body: &str, template
         .with_ttl(crm_kernel::Timestamp::now().unix_seconds() + 7 * 24 * 3600)
 }
 
+/// Adds an email's HTML part and its own headers to a recorded message.
+pub fn with_parts(item: Item, html: Option<&str>, headers: &std::collections::BTreeMap<String, String>) -> Item {
+    let item = match html {
+        Some(h) => item.with_str("html", h),
+        None => item,
+    };
+    if headers.is_empty() {
+        return item;
+    }
+    item.with_str("headers", serde_json::to_string(headers).unwrap_or_default())
+}
+
 impl Dev {
     pub async fn send(&self, m: &Message) -> Result<String, SendError> {
         let id = format!("dev-{}", m.id);
-        let item =
-            record_item(&m.to, "dev", &m.subject, &m.body, &m.template_code, &m.tenant_id.to_string(), &m.created_at.to_string(), &id);
+        let item = with_parts(
+            record_item(&m.to, "dev", &m.subject, &m.body, &m.template_code, &m.tenant_id.to_string(), &m.created_at.to_string(), &id),
+            m.html.as_deref(),
+            &m.headers,
+        );
         self.store.put(item).await.map_err(SendError::network)?;
         tracing::info!(template = %m.template_code, "dev adapter recorded a message");
         Ok(id)

@@ -1,7 +1,10 @@
 //! Sending from a tenant's own mailbox: Gmail (`POST {GMAIL_BASE_URL}/gmail/v1/users/me/messages/send`,
-//! `{"raw": base64url RFC 2822}` → `{"id", "threadId"}`) and Microsoft Graph
-//! (`POST {GRAPH_BASE_URL}/v1.0/me/sendMail` → `202`, no body: the message
-//! is then known by our own id, carried in an `X-CRM-Message` header).
+//! `{"raw": base64url RFC 5322}` → `{"id", "threadId"}`) and Microsoft Graph
+//! (`POST {GRAPH_BASE_URL}/v1.0/me/sendMail` with the MIME message in base64
+//! as `text/plain` → `202`, no body: the message is then known by our own
+//! id, carried in an `X-CRM-Message` header). Both send the same MIME
+//! message ([`mime`]): text and HTML parts, our `Message-ID`, and the
+//! message's own headers.
 //!
 //! Access tokens are refreshed with the provider's OAuth token endpoint
 //! (`grant_type=refresh_token`) when they are about to expire or a send
@@ -100,9 +103,9 @@ impl Mailboxes {
 
     async fn post(&self, account: &EmailAccount, m: &Message, token: &str) -> Result<String, SendError> {
         let tag = format!("tenant={}|message={}", m.tenant_id, m.id);
+        let raw = mime(&account.email, m, &tag)?;
         match account.provider {
             MailboxProvider::Gmail => {
-                let raw = rfc2822(&account.email, &m.to, &m.subject, &m.body, &tag);
                 let req = self
                     .http
                     .post(format!("{}/gmail/v1/users/me/messages/send", self.gmail_base))
@@ -111,21 +114,16 @@ impl Mailboxes {
                 let v = super::exchange("Gmail", req).await?;
                 v["id"].as_str().map(str::to_string).ok_or_else(|| SendError::unusable("Gmail answered without id"))
             }
+            // Graph sends a MIME message as is (base64, `text/plain`): the
+            // only way to carry headers that are not `X-…`, such as
+            // `List-Unsubscribe`.
             MailboxProvider::Outlook => {
-                let body = json!({
-                    "message": {
-                        "subject": m.subject,
-                        "body": { "contentType": "Text", "content": m.body },
-                        "toRecipients": [{ "emailAddress": { "address": m.to } }],
-                        "internetMessageHeaders": [{ "name": "X-CRM-Message", "value": tag }],
-                    },
-                    "saveToSentItems": true,
-                });
                 let resp = self
                     .http
                     .post(format!("{}/v1.0/me/sendMail", self.graph_base))
                     .bearer_auth(token)
-                    .json(&body)
+                    .header("content-type", "text/plain")
+                    .body(STANDARD.encode(raw))
                     .send()
                     .await
                     .map_err(SendError::network)?;
@@ -205,13 +203,30 @@ fn reauth() -> SendError {
     SendError { retryable: false, code: "ACCOUNT_REAUTH_REQUIRED".into(), detail: "the mailbox account must be connected again".into() }
 }
 
-/// A plain-text RFC 2822 message, UTF-8 subject and body (Arabic included).
-pub fn rfc2822(from: &str, to: &str, subject: &str, body: &str, tag: &str) -> String {
-    format!(
-        "From: {from}\r\nTo: {to}\r\nSubject: =?UTF-8?B?{}?=\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=\"UTF-8\"\r\nContent-Transfer-Encoding: base64\r\nX-CRM-Message: {tag}\r\n\r\n{}\r\n",
-        STANDARD.encode(subject),
-        STANDARD.encode(body)
-    )
+/// The RFC 5322 message a mailbox sends: UTF-8 headers and parts (Arabic
+/// included), `multipart/alternative` when the message has an HTML part,
+/// the message's own headers (`List-Unsubscribe`, …) and our tag.
+pub fn mime(from: &str, m: &Message, tag: &str) -> Result<String, SendError> {
+    use mail_builder::headers::raw::Raw;
+    let mut b = mail_builder::MessageBuilder::new()
+        .from(from)
+        .to(m.to.as_str())
+        .subject(m.subject.as_str())
+        .message_id(format!("{}@{}", m.id, message_id_domain(from)))
+        .header("X-CRM-Message", Raw::new(tag))
+        .text_body(m.body.as_str());
+    for (name, value) in &m.headers {
+        b = b.header(name.as_str(), Raw::new(value.as_str()));
+    }
+    if let Some(html) = &m.html {
+        b = b.html_body(html.as_str());
+    }
+    b.write_to_string().map_err(|e| SendError::unusable(format!("the message does not build: {e}")))
+}
+
+/// Our Message-IDs are `<{message id}@{the sender's domain}>`.
+fn message_id_domain(from: &str) -> &str {
+    from.rsplit_once('@').map_or("crm.local", |(_, d)| d)
 }
 
 #[cfg(test)]
@@ -219,12 +234,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_raw_message_carries_utf8_subject_and_body() {
-        let raw = rfc2822("rep@acme.com", "x@y.com", "صفقة", "Hello\nمرحبا", "tenant=t|message=m");
-        assert!(raw.starts_with("From: rep@acme.com\r\nTo: x@y.com\r\n"));
-        let subject = raw.lines().find_map(|l| l.strip_prefix("Subject: =?UTF-8?B?")).unwrap().trim_end_matches("?=");
-        assert_eq!(String::from_utf8(STANDARD.decode(subject).unwrap()).unwrap(), "صفقة");
-        let body = raw.split("\r\n\r\n").nth(1).unwrap().trim();
-        assert_eq!(String::from_utf8(STANDARD.decode(body).unwrap()).unwrap(), "Hello\nمرحبا");
+    fn the_raw_message_carries_utf8_parts_and_the_message_headers() {
+        let t = crm_kernel::TenantId::new();
+        let mut m = Message::email(t, "x@y.com", "engagement.email", "صفقة".into(), "Hello\nمرحبا".into());
+        m.html = Some("<p dir=\"rtl\">مرحبا</p>".into());
+        m.headers.insert("List-Unsubscribe-Post".into(), "List-Unsubscribe=One-Click".into());
+        let raw = mime("rep@acme.com", &m, "tenant=t|message=m").unwrap();
+        let parsed = mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap();
+        assert_eq!(parsed.subject(), Some("صفقة"));
+        assert_eq!(parsed.body_text(0).as_deref().map(str::trim_end), Some("Hello\nمرحبا"));
+        assert!(parsed.body_html(0).unwrap().contains("مرحبا"));
+        assert_eq!(parsed.message_id(), Some(format!("{}@acme.com", m.id).as_str()));
+        assert_eq!(parsed.header_raw("List-Unsubscribe-Post").map(str::trim), Some("List-Unsubscribe=One-Click"));
+        assert_eq!(parsed.header_raw("X-CRM-Message").map(str::trim), Some("tenant=t|message=m"));
     }
 }
