@@ -91,7 +91,6 @@ fn unauthenticated() -> (Response, Vec<Accepted>) {
     )
 }
 
-/// To, subject, text and our `X-CRM-Message` tag of a plain-text RFC 2822 message.
 /// What a mailbox send holds, read from its MIME message as a receiving
 /// server would.
 struct Parsed {

@@ -28,7 +28,6 @@ impl Brevo {
         })
     }
 
-    /// The request body Brevo expects.
     /// The request body Brevo expects: the text part, the HTML part when
     /// there is one, and the message's own headers beside ours.
     pub fn body(&self, m: &Message) -> Value {
